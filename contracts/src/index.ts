@@ -1,0 +1,4 @@
+export * from './common.ts';
+export * from './envelope.ts';
+export * from './events/index.ts';
+export * from './streams.ts';

@@ -1,0 +1,7 @@
+/** Aggregate stream ids. One place, so readers and writers never disagree on a name. */
+export const streams = {
+  tenant: (tenantId: string) => `tenant-${tenantId}`,
+  project: (projectId: string) => `project-${projectId}`,
+  user: (userId: string) => `user-${userId}`,
+  membership: (projectId: string, userId: string) => `membership-${projectId}-${userId}`,
+} as const;

@@ -1,0 +1,48 @@
+/**
+ * Expected outcomes are `DomainError`s with a stable `code` (the gateway maps codes to HTTP
+ * problem types in one place). Infrastructure failures are named `Error` subclasses with `cause`.
+ */
+export type ErrorCode =
+  | 'validation.failed'
+  | 'not_found'
+  | 'forbidden'
+  | 'unauthenticated'
+  | 'conflict'
+  | 'version.conflict'
+  | 'slug.taken'
+  | 'email.taken'
+  | 'project.archived'
+  | 'project.deleted'
+  | 'tenant.exists';
+
+export class DomainError extends Error {
+  override readonly name = 'DomainError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+export const notFound = (what: string): DomainError => new DomainError('not_found', `${what} not found`);
+export const forbidden = (why: string): DomainError => new DomainError('forbidden', why);
+
+/** The stream moved on since the caller read it: reload and decide again. */
+export class VersionConflictError extends DomainError {
+  constructor(
+    readonly stream: string,
+    readonly expected: number,
+    readonly actual: number,
+  ) {
+    super('version.conflict', `stream ${stream} is at version ${actual}, expected ${expected}`, { stream, expected, actual });
+  }
+}
+
+export class DatabaseUnavailableError extends Error {
+  override readonly name = 'DatabaseUnavailableError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}

@@ -1,0 +1,255 @@
+import { connect } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  JetStreamApiCodes,
+  JetStreamApiError,
+  RetentionPolicy,
+  StorageType,
+  jetstream,
+  jetstreamManager,
+} from '@nats-io/jetstream';
+import type { ConsumerMessages, JetStreamManager, JsMsg } from '@nats-io/jetstream';
+import type { Logger } from '../log.ts';
+import {
+  EventTransportError,
+  TransportUnavailableError,
+  handlerErrorBackoffMs,
+} from './event-transport.ts';
+import type { ConsumeOptions, DeliveredEvent, EventTransport, PublishedEvent } from './event-transport.ts';
+
+export interface ConnectNatsOptions {
+  servers: string | string[];
+  /** shown in the server's connection list (`nats server report connections`) */
+  name?: string;
+  log: Logger;
+}
+
+/**
+ * Connects and keeps reconnecting forever: a NATS outage must never end the process, since the
+ * outbox keeps events safe until the connection is back. Resolves only once connected, so it
+ * also waits (forever) for a server that is not up yet.
+ */
+export async function connectNats(opts: ConnectNatsOptions): Promise<NatsConnection> {
+  const nc = await connect({
+    servers: opts.servers,
+    name: opts.name,
+    maxReconnectAttempts: -1,
+    waitOnFirstConnect: true,
+    reconnectTimeWait: 1_000,
+  });
+  void (async () => {
+    for await (const s of nc.status()) {
+      const server = 'server' in s ? s.server : undefined;
+      if (s.type === 'disconnect' || s.type === 'error') opts.log.warn({ nats_status: s.type, server }, 'nats connection problem');
+      else if (s.type === 'reconnect') opts.log.info({ nats_status: s.type, server }, 'nats reconnected');
+    }
+  })();
+  return nc;
+}
+
+export interface JetStreamTransportOptions {
+  servers: string | string[];
+  streamName?: string;
+  subjects?: string[];
+  duplicateWindowMs?: number;
+  /** how long publish and ack wait for the server's confirmation; default 5 000 ms */
+  requestTimeoutMs?: number;
+  /** messages a consumer pulls ahead; unhandled ones wait ack_wait after a stop */
+  prefetch?: number;
+  name?: string;
+  log: Logger;
+}
+
+const nanos = (ms: number): number => Math.round(ms * 1_000_000);
+
+function isApiError(err: unknown, code?: number): err is JetStreamApiError {
+  return err instanceof JetStreamApiError && (code === undefined || err.code === code);
+}
+
+/** Connectivity failures (timeouts, closed connection, no JetStream answering) are retryable. */
+function toTransportError(err: unknown, what: string): EventTransportError {
+  if (err instanceof EventTransportError) return err;
+  if (isApiError(err)) return new EventTransportError(`${what}: ${err.message}`, { cause: err });
+  return new TransportUnavailableError(`${what}: NATS unavailable`, { cause: err });
+}
+
+async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TransportUnavailableError(`${what}: no answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Creates the stream, or brings subjects and dedupe window of an existing one up to date. */
+async function ensureStream(jsm: JetStreamManager, name: string, subjects: string[], windowMs: number): Promise<void> {
+  const duplicate_window = nanos(windowMs);
+  try {
+    const info = await jsm.streams.info(name);
+    const same = info.config.duplicate_window === duplicate_window
+      && [...info.config.subjects].sort().join(' ') === [...subjects].sort().join(' ');
+    if (!same) await jsm.streams.update(name, { subjects, duplicate_window });
+  } catch (err) {
+    if (!isApiError(err, JetStreamApiCodes.StreamNotFound)) throw err;
+    await jsm.streams.add({ name, subjects, duplicate_window, storage: StorageType.File, retention: RetentionPolicy.Limits });
+  }
+}
+
+async function ensureConsumer(jsm: JetStreamManager, stream: string, o: ConsumeOptions): Promise<void> {
+  const changeable = {
+    filter_subject: o.filterSubject,
+    ack_wait: nanos(o.ackWaitMs ?? 30_000),
+    max_deliver: o.maxDeliver ?? -1,
+  };
+  try {
+    const fixed = { durable_name: o.durable, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All };
+    await jsm.consumers.add(stream, { ...fixed, ...changeable });
+  } catch (err) {
+    // Servers from 2.10 refuse to "create" an existing durable with another config; update it.
+    if (!isApiError(err)) throw err;
+    await jsm.consumers.update(stream, o.durable, changeable);
+  }
+}
+
+export async function createJetStreamTransport(opts: JetStreamTransportOptions): Promise<EventTransport> {
+  const streamName = opts.streamName ?? 'MANDANT_EVENTS';
+  const subjects = opts.subjects ?? ['events.>'];
+  const windowMs = opts.duplicateWindowMs ?? 120_000;
+  const timeoutMs = opts.requestTimeoutMs ?? 5_000;
+  const log = opts.log.child({ component: 'jetstream-transport', stream: streamName });
+  const nc = await connectNats({ servers: opts.servers, log, name: opts.name });
+  const js = jetstream(nc, { timeout: timeoutMs });
+  const jsm = await jetstreamManager(nc, { timeout: timeoutMs });
+  await ensureStream(jsm, streamName, subjects, windowMs);
+  const stops = new Set<() => Promise<void>>();
+
+  async function publishOnce(e: PublishedEvent): Promise<void> {
+    const pending = js.publish(e.subject, e.payload, { msgID: e.msgId, timeout: timeoutMs });
+    const ack = await withTimeout(pending, timeoutMs + 1_000, 'publish');
+    if (ack.duplicate) log.debug({ msg_id: e.msgId }, 'duplicate publish dropped by stream');
+  }
+
+  async function publish(e: PublishedEvent): Promise<void> {
+    try {
+      await publishOnce(e);
+    } catch (err) {
+      // No stream answered: it may have been lost with a server's store; recreate and retry once.
+      // The client does not export JetStreamNotEnabled (raised on no responders); match its name.
+      if (!(err instanceof Error && err.name === 'JetStreamNotEnabled')) throw toTransportError(err, 'publish');
+      try {
+        await ensureStream(jsm, streamName, subjects, windowMs);
+        await publishOnce(e);
+      } catch (retryErr) {
+        throw toTransportError(retryErr, 'publish');
+      }
+    }
+  }
+
+  async function handle(m: JsMsg, handler: (e: DeliveredEvent) => Promise<void>): Promise<void> {
+    let settled = false;
+    const once = (f: () => Promise<void>) => async (): Promise<void> => {
+      if (settled) return;
+      settled = true;
+      await f();
+    };
+    const event: DeliveredEvent = {
+      subject: m.subject,
+      payload: m.data,
+      redelivered: m.redelivered,
+      ack: once(() => m.ackAck({ timeout: timeoutMs }).then(
+        () => undefined,
+        (err: unknown) => { throw new TransportUnavailableError('ack not confirmed', { cause: err }); },
+      )),
+      nak: async (delayMs?: number) => once(async () => m.nak(delayMs))(),
+      term: once(async () => m.term()),
+    };
+    try {
+      await handler(event);
+    } catch (err) {
+      const deliveries = m.info.deliveryCount;
+      log.warn({ err, subject: m.subject, deliveries }, 'event handler failed; nak with backoff');
+      await event.nak(handlerErrorBackoffMs(deliveries));
+      return;
+    }
+    // An unconfirmed ack only means a redelivery, which idempotent consumers absorb.
+    await event.ack().catch((err: unknown) => log.warn({ err, subject: m.subject }, 'ack not confirmed'));
+  }
+
+  async function consume(
+    o: ConsumeOptions,
+    handler: (e: DeliveredEvent) => Promise<void>,
+  ): Promise<{ stop(): Promise<void> }> {
+    // Fail fast on a bad config; later (re)creations happen inside the loop.
+    await ensureConsumer(jsm, streamName, o);
+    let stopped = false;
+    let current: ConsumerMessages | undefined;
+    let wakeSleep: () => void = () => undefined;
+    const clog = log.child({ durable: o.durable });
+
+    const loop = (async () => {
+      let failures = 0;
+      while (!stopped) {
+        try {
+          if (failures > 0) {
+            await ensureStream(jsm, streamName, subjects, windowMs);
+            await ensureConsumer(jsm, streamName, o);
+          }
+          const consumer = await js.consumers.get(streamName, o.durable);
+          const messages = await consumer.consume({ max_messages: opts.prefetch ?? 32 });
+          current = messages;
+          void (async () => {
+            for await (const s of messages.status()) {
+              // The client waits forever for a vanished consumer; end the loop to recreate it.
+              if (s.type === 'consumer_deleted' || s.type === 'consumer_not_found' || s.type === 'stream_not_found') {
+                clog.warn({ status: s.type }, 'consumer gone; recreating');
+                failures += 1;
+                messages.stop();
+              }
+            }
+          })();
+          if (stopped) messages.stop();
+          for await (const m of messages) {
+            if (stopped) break;
+            await handle(m, handler);
+            failures = 0;
+          }
+          // The iterator only ends by itself when something broke; back off before resuming.
+          if (!stopped) failures += 1;
+        } catch (err) {
+          failures += 1;
+          clog.warn({ err }, 'consumer failed; retrying');
+        }
+        if (!stopped && failures > 0) {
+          await new Promise<void>((resolve) => {
+            const t = setTimeout(resolve, Math.min(500 * failures, 5_000));
+            wakeSleep = () => { clearTimeout(t); resolve(); };
+          });
+        }
+      }
+    })();
+
+    const stop = async (): Promise<void> => {
+      stopped = true;
+      current?.stop();
+      wakeSleep();
+      await loop;
+      stops.delete(stop);
+    };
+    stops.add(stop);
+    return { stop };
+  }
+
+  async function close(): Promise<void> {
+    await Promise.all([...stops].map((stop) => stop()));
+    // drain lets in-flight acks and publishes reach the server before the socket closes.
+    await nc.drain().catch(() => nc.close());
+  }
+
+  return { publish, consume, close };
+}

@@ -1,0 +1,16 @@
+import { defineConfig } from 'vitest/config';
+
+// Tiers by suffix: *.unit.test.ts (pure), *.int.test.ts (real Postgres, NATS, …), *.e2e.test.ts (HTTP).
+export default defineConfig({
+  test: {
+    globalSetup: ['./shared/src/testing/global-setup.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['**/src/**/*.unit.test.ts', 'bench/**/*.unit.test.ts'], exclude: ['**/node_modules/**'] } },
+      { extends: true, test: { name: 'int', include: ['**/src/**/*.int.test.ts'], exclude: ['**/node_modules/**'] } },
+      { extends: true, test: { name: 'e2e', include: ['**/src/**/*.e2e.test.ts', 'test/**/*.e2e.test.ts'], exclude: ['**/node_modules/**'] } },
+    ],
+  },
+});
