@@ -2,3 +2,5 @@ export * from './common.ts';
 export * from './envelope.ts';
 export * from './events/index.ts';
 export * from './streams.ts';
+export * from './rpc.ts';
+export * from './api.ts';

@@ -35,13 +35,13 @@ async function exists(path: string): Promise<boolean> {
 }
 
 async function findFreePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+  return new Promise((done, reject) => {
     const srv = createServer();
     srv.once('error', reject);
     srv.listen(0, '127.0.0.1', () => {
       const address = srv.address();
       const port = typeof address === 'object' && address !== null ? address.port : 0;
-      srv.close(() => (port > 0 ? resolve(port) : reject(new Error('no free port assigned'))));
+      srv.close(() => (port > 0 ? done(port) : reject(new Error('no free port assigned'))));
     });
   });
 }

@@ -3,6 +3,7 @@ import {
   subjectMatches,
   TransportUnavailableError,
 } from './event-transport.ts';
+import type { Logger } from '../log.ts';
 import type { ConsumeOptions, DeliveredEvent, EventTransport, PublishedEvent } from './event-transport.ts';
 
 /**
@@ -17,6 +18,7 @@ export interface InProcessTransportOptions {
   duplicateWindowMs?: number;
   maxMessages?: number;
   now?: () => number;
+  log?: Logger;
 }
 
 interface StoredMessage { seq: number; subject: string; payload: Uint8Array }
@@ -119,7 +121,8 @@ export function createInProcessTransport(opts: InProcessTransportOptions = {}): 
     try {
       await handler(event);
       await ack();
-    } catch {
+    } catch (err) {
+      opts.log?.warn({ err, subject: msg.subject, deliveries: entry.deliveries }, 'event handler failed; nak with backoff');
       await event.nak(handlerErrorBackoffMs(entry.deliveries));
     }
   }

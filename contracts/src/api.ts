@@ -1,0 +1,99 @@
+import { z } from 'zod';
+import { Description, Id, Name, ProjectRole, Settings, Slug, TenantRole } from './common.ts';
+import { Preferences, ProjectState } from './events/membership.ts';
+
+/**
+ * Inputs of every use case, shared by the HTTP edge (body + path parameters merged) and the
+ * NATS request the gateway sends. Unknown keys are refused so a typo is a 400, not a no-op.
+ * `rpc` names the message pattern of the service that owns the use case.
+ */
+export const rpc = {
+  tenantProvision: 'tenant.provision',
+  tenantList: 'tenant.list',
+  tenantResolveSlug: 'tenant.resolve_slug',
+  tenantGet: 'tenant.get',
+  tenantSettingsPatch: 'tenant.settings.patch',
+  apiKeyCreate: 'api_key.create',
+  apiKeyList: 'api_key.list',
+  apiKeyRevoke: 'api_key.revoke',
+  authApiKey: 'auth.api_key',
+  eventsList: 'events.list',
+  eventsVerify: 'events.verify',
+  projectionsStatus: 'projections.status',
+  projectCreate: 'project.create',
+  projectList: 'project.list',
+  projectGet: 'project.get',
+  projectUpdate: 'project.update',
+  projectArchive: 'project.archive',
+  projectUnarchive: 'project.unarchive',
+  projectDelete: 'project.delete',
+  userCreate: 'user.create',
+  userList: 'user.list',
+  memberList: 'member.list',
+  memberGet: 'member.get',
+  memberPut: 'member.put',
+  memberDelete: 'member.delete',
+  profileGet: 'profile.get',
+  profilePut: 'profile.put',
+  meProjects: 'me.projects',
+  meSwitch: 'me.switch',
+} as const;
+
+export const ProvisionTenantInput = z.strictObject({ name: Name, slug: Slug, settings: Settings.default({}) });
+export const ResolveSlugInput = z.strictObject({ slug: Slug });
+export const PatchSettingsInput = z.strictObject({ settings: Settings });
+export const CreateApiKeyInput = z.strictObject({
+  name: Name,
+  user_id: Id.optional(),
+  role: TenantRole.exclude(['member']).optional(),
+}).refine((v) => (v.user_id === undefined) !== (v.role === undefined), { message: 'give exactly one of user_id or role', path: ['role'] });
+export const ApiKeyIdInput = z.strictObject({ key_id: Id });
+export const AuthApiKeyInput = z.strictObject({ secret: z.string().min(1).max(500) });
+export const EventsListInput = z.strictObject({
+  after: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+export const ProjectIdInput = z.strictObject({ project_id: Id });
+export const CreateProjectInput = z.strictObject({
+  name: Name,
+  slug: Slug.optional(),
+  description: Description.default(''),
+  settings: Settings.default({}),
+});
+export const UpdateProjectInput = z.strictObject({
+  project_id: Id,
+  name: Name.optional(),
+  slug: Slug.optional(),
+  description: Description.optional(),
+  /** a patch: keys set to null are removed */
+  settings: Settings.optional(),
+});
+
+export const CreateUserInput = z.strictObject({ email: z.email().max(320), name: Name });
+export const MemberInput = z.strictObject({ project_id: Id, user_id: Id });
+export const PutMemberInput = z.strictObject({ project_id: Id, user_id: Id, role: ProjectRole });
+export const PutProfileInput = z.strictObject({
+  project_id: Id,
+  user_id: Id,
+  display_name: Name.nullable().optional(),
+  preferences: Preferences.optional(),
+});
+export const SwitchProjectInput = z.strictObject({
+  project_id: Id,
+  /** the working state of the project being left, saved so switching back restores it */
+  save_state: ProjectState.optional(),
+});
+
+// Views returned by the services (and so by the HTTP API).
+export interface TenantView { id: string; name: string; slug: string; settings: Record<string, unknown>; created_at: string; updated_at: string }
+export interface ApiKeyView { id: string; name: string; user_id: string | null; role: string | null; prefix: string; created_at: string; revoked_at: string | null }
+export interface UserView { id: string; email: string; name: string; current_project_id: string | null; created_at: string }
+export interface ProjectView {
+  id: string; name: string; slug: string; description: string; settings: Record<string, unknown>;
+  status: 'active' | 'archived'; created_at: string;
+  stats: { documents: number; entities: number; members: number; last_activity_at: string };
+}
+export interface MemberView { project_id: string; user_id: string; role: ProjectRole; added_at: string }
+export interface ProfileView { project_id: string; user_id: string; display_name: string | null; preferences: Record<string, unknown> }
+export interface SwitchView { project: ProjectView; role: ProjectRole | null; profile: ProfileView | null; state: Record<string, unknown> }

@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import { Id, TenantRole } from './common.ts';
+
+/** Who is calling, as the gateway authenticated them. Services authorise from this alone. */
+export const Principal = z.object({
+  tenant_id: Id,
+  /** the user the credential acts as; null for a tenant-level key (tenant admin / auditor) */
+  user_id: Id.nullable(),
+  tenant_role: TenantRole,
+  /** `user:{id}` or `api_key:{id}`: recorded as the actor of every event */
+  actor: z.string(),
+});
+export type Principal = z.infer<typeof Principal>;
+
+export const RequestMeta = z.object({
+  correlation_id: z.string().min(1).max(200),
+  traceparent: z.string().max(200).nullable(),
+});
+export type RequestMeta = z.infer<typeof RequestMeta>;
+
+/** Every NATS request a service receives: the caller, tracing, and the use case's own input. */
+export const RpcRequest = z.object({
+  principal: Principal.nullable(),
+  operator: z.boolean().default(false),
+  meta: RequestMeta,
+  input: z.unknown(),
+});
+export type RpcRequest = z.infer<typeof RpcRequest>;
+
+export const RpcError = z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).default({}) });
+export type RpcError = z.infer<typeof RpcError>;
+export type RpcReply<T = unknown> = { ok: true; value: T } | { ok: false; error: RpcError };

@@ -1,0 +1,180 @@
+import {
+  CreateUserInput, type EventMeta, MemberInput, type MemberView, type Principal, type ProfileView, ProjectIdInput, PutMemberInput,
+  PutProfileInput, SwitchProjectInput, type UserView, rpc, streams,
+} from '@mandant/contracts';
+import { type Sql, withTenant } from '../../../../shared/src/db/connect.ts';
+import { fold } from '../../../../shared/src/decider.ts';
+import { DomainError, forbidden, notFound } from '../../../../shared/src/errors.ts';
+import { uuidv7 } from '../../../../shared/src/ids.ts';
+import type { RpcContext, RpcHandler } from '../../../../shared/src/rpc/rpc.ts';
+import { requirePrincipal, requireProjectRole, requireTenantAdmin, requireUser } from '../../../../shared/src/service/access.ts';
+import { runCommand } from '../../../../shared/src/service/command.ts';
+import type { ServiceDeps } from '../../../../shared/src/service/service.ts';
+import { waitForViews } from '../../../../shared/src/service/views.ts';
+import { loadProjectView } from '../../../project/src/project/view.ts';
+import { userDecider } from '../user/decide.ts';
+import { type MembershipCommand, membershipDecider } from './decide.ts';
+
+const metaOf = (ctx: RpcContext, p: Principal): EventMeta => ({
+  actor: p.actor, correlation_id: ctx.meta.correlation_id, causation_id: null, traceparent: ctx.meta.traceparent,
+});
+const userView = (r: Record<string, any>): UserView => ({
+  id: r.user_id, email: r.email, name: r.name, current_project_id: r.current_project_id, created_at: r.created_at.toISOString(),
+});
+const memberView = (r: Record<string, any>): MemberView => ({ project_id: r.project_id, user_id: r.user_id, role: r.role, added_at: r.added_at.toISOString() });
+
+export function membershipHandlers(deps: ServiceDeps): Record<string, RpcHandler> {
+  const { sql, store, clock, log } = deps;
+  const tx = <T>(p: Principal, fn: Parameters<typeof withTenant<T>>[2]) => withTenant(sql, p.tenant_id, fn);
+  const access = (p: Principal, projectId: string, needed: 'viewer' | 'editor' | 'admin') => tx(p, (t) => requireProjectRole(t, p, projectId, needed));
+
+  async function changeMembership(p: Principal, projectId: string, command: MembershipCommand, ctx: RpcContext) {
+    const res = await runCommand({
+      store, clock, decider: membershipDecider, tenantId: p.tenant_id, stream: streams.membership(projectId, command.user_id), projectId, command, meta: metaOf(ctx, p),
+    });
+    await waitForViews(sql, log, p.tenant_id, res.position);
+    return res.state;
+  }
+
+  async function membershipState(p: Principal, projectId: string, userId: string) {
+    const { events } = await store.readStream(p.tenant_id, streams.membership(projectId, userId));
+    return fold(membershipDecider, events as never);
+  }
+
+  /** Profiles are the member's own: they and the project's admins may read and change them. */
+  async function requireSelfOrAdmin(p: Principal, projectId: string, userId: string) {
+    const a = await access(p, projectId, 'viewer');
+    if (p.user_id !== userId && a.role !== 'admin') throw forbidden('only the member or a project admin');
+  }
+
+  async function profileOf(p: Principal, projectId: string, userId: string): Promise<ProfileView> {
+    const s = await membershipState(p, projectId, userId);
+    if (s.status !== 'member') throw notFound('member');
+    return { project_id: projectId, user_id: userId, display_name: s.displayName, preferences: s.preferences };
+  }
+
+  async function requireUserExists(p: Principal, userId: string) {
+    const [row] = await tx(p, (t) => t`select 1 from users_view where tenant_id = ${p.tenant_id} and user_id = ${userId}`);
+    if (!row) throw notFound('user');
+  }
+
+  return {
+    async [rpc.userCreate](input, ctx) {
+      const p = requireTenantAdmin(ctx.principal);
+      const body = CreateUserInput.parse(input);
+      const userId = uuidv7();
+      const email = body.email.trim().toLowerCase();
+      const res = await runCommand({
+        store, clock, decider: userDecider, tenantId: p.tenant_id, stream: streams.user(userId), projectId: null,
+        command: { type: 'RegisterUser', email, name: body.name }, meta: metaOf(ctx, p),
+        beforeCommit: () => async (t) => {
+          const claimed = await t`insert into user_emails (tenant_id, email, user_id) values (${p.tenant_id}, ${email}, ${userId}) on conflict do nothing returning email`;
+          if (claimed.length === 0) throw new DomainError('email.taken', `a user with email ${email} exists in this tenant`, { field: 'email' });
+        },
+      });
+      await waitForViews(sql, log, p.tenant_id, res.position);
+      const [row] = await tx(p, (t) => t`select * from users_view where tenant_id = ${p.tenant_id} and user_id = ${userId}`);
+      if (!row) throw notFound('user');
+      return userView(row);
+    },
+
+    async [rpc.userList](_input, ctx) {
+      const p = requireTenantAdmin(ctx.principal);
+      const rows = await tx(p, (t) => t`select * from users_view where tenant_id = ${p.tenant_id} order by created_at, user_id`);
+      return { users: rows.map(userView) };
+    },
+
+    async [rpc.memberList](input, ctx) {
+      const p = requirePrincipal(ctx.principal);
+      const { project_id } = ProjectIdInput.parse(input);
+      await access(p, project_id, 'viewer');
+      const rows = await tx(p, (t) => t`select * from members_view where tenant_id = ${p.tenant_id} and project_id = ${project_id} order by added_at, user_id`);
+      return { members: rows.map(memberView) };
+    },
+
+    async [rpc.memberGet](input, ctx) {
+      const p = requirePrincipal(ctx.principal);
+      const { project_id, user_id } = MemberInput.parse(input);
+      await access(p, project_id, 'viewer');
+      const [row] = await tx(p, (t) => t`select * from members_view where tenant_id = ${p.tenant_id} and project_id = ${project_id} and user_id = ${user_id}`);
+      if (!row) throw notFound('member');
+      return memberView(row);
+    },
+
+    async [rpc.memberPut](input, ctx) {
+      const p = requirePrincipal(ctx.principal);
+      const { project_id, user_id, role } = PutMemberInput.parse(input);
+      await access(p, project_id, 'admin');
+      await requireUserExists(p, user_id);
+      await changeMembership(p, project_id, { type: 'SetMemberRole', user_id, role }, ctx);
+      const [row] = await tx(p, (t) => t`select * from members_view where tenant_id = ${p.tenant_id} and project_id = ${project_id} and user_id = ${user_id}`);
+      if (!row) throw notFound('member');
+      return memberView(row);
+    },
+
+    async [rpc.memberDelete](input, ctx) {
+      const p = requirePrincipal(ctx.principal);
+      const { project_id, user_id } = MemberInput.parse(input);
+      await access(p, project_id, 'admin');
+      await changeMembership(p, project_id, { type: 'RemoveMember', user_id }, ctx);
+      return null;
+    },
+
+    async [rpc.profileGet](input, ctx) {
+      const p = requirePrincipal(ctx.principal);
+      const { project_id, user_id } = MemberInput.parse(input);
+      await requireSelfOrAdmin(p, project_id, user_id);
+      return profileOf(p, project_id, user_id);
+    },
+
+    async [rpc.profilePut](input, ctx) {
+      const p = requirePrincipal(ctx.principal);
+      const body = PutProfileInput.parse(input);
+      await requireSelfOrAdmin(p, body.project_id, body.user_id);
+      const current = await profileOf(p, body.project_id, body.user_id);
+      await changeMembership(p, body.project_id, {
+        type: 'UpdateProfile', user_id: body.user_id,
+        display_name: body.display_name === undefined ? current.display_name : body.display_name,
+        preferences: body.preferences ?? current.preferences,
+      }, ctx);
+      return profileOf(p, body.project_id, body.user_id);
+    },
+
+    async [rpc.meProjects](_input, ctx) {
+      const p = requireUser(ctx.principal);
+      const rows = await tx(p, (t) => t`
+        select pv.project_id, pv.name, pv.slug, pv.status, m.role, (u.current_project_id = pv.project_id) as current
+        from members_view m join projects_view pv on pv.tenant_id = m.tenant_id and pv.project_id = m.project_id
+        left join users_view u on u.tenant_id = m.tenant_id and u.user_id = m.user_id
+        where m.tenant_id = ${p.tenant_id} and m.user_id = ${p.user_id} order by pv.name, pv.project_id`);
+      return { projects: rows.map((r) => ({ id: r.project_id, name: r.name, slug: r.slug, status: r.status, role: r.role, current: r.current === true })) };
+    },
+
+    async [rpc.meSwitch](input, ctx) {
+      const p = requireUser(ctx.principal);
+      const body = SwitchProjectInput.parse(input);
+      const target = await access(p, body.project_id, 'viewer');
+      const { events } = await store.readStream(p.tenant_id, streams.user(p.user_id));
+      const user = fold(userDecider, events as never);
+      if (user.status !== 'active') throw notFound('user');
+      const from = user.currentProjectId;
+      if (body.save_state && from && from !== body.project_id && (await membershipState(p, from, p.user_id)).status === 'member') {
+        await changeMembership(p, from, { type: 'SaveProjectState', user_id: p.user_id, state: body.save_state }, ctx);
+      }
+      const res = await runCommand({
+        store, clock, decider: userDecider, tenantId: p.tenant_id, stream: streams.user(p.user_id), projectId: null,
+        command: { type: 'SwitchProject', to_project_id: body.project_id }, meta: metaOf(ctx, p),
+      });
+      await waitForViews(sql, log, p.tenant_id, res.position);
+      const s = await membershipState(p, body.project_id, p.user_id);
+      const member = s.status === 'member';
+      return {
+        project: await tx(p, (t) => loadProjectView(t, p.tenant_id, body.project_id)),
+        role: target.role,
+        previous_project_id: from,
+        profile: member ? { project_id: body.project_id, user_id: p.user_id, display_name: s.displayName, preferences: s.preferences } : null,
+        state: member ? s.state : {},
+      };
+    },
+  };
+}

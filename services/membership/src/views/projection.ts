@@ -1,0 +1,62 @@
+import { type EventEnvelope, MemberAdded, MemberProfileUpdated, MemberRoleChanged, MemberStateSaved, UserProjectSwitched, UserRegistered } from '@mandant/contracts';
+import type { Tx } from '../../../../shared/src/db/connect.ts';
+import type { Projection } from '../../../../shared/src/projection/projector.ts';
+
+/** users_view and members_view: who exists in the tenant, who is in which project with which role. */
+export const membershipViews: Projection = {
+  name: 'membership-views',
+  version: 1,
+  handles: (type) => type.startsWith('user.') || type.startsWith('member.') || type === 'project.deleted.v1',
+  async apply(tx: Tx, e: EventEnvelope) {
+    const t = e.tenant_id;
+    const p = e.project_id;
+    switch (e.type) {
+      case 'user.registered.v1': {
+        const d = UserRegistered.shape.data.parse(e.data);
+        const userId = e.stream.slice('user-'.length);
+        await tx`insert into users_view (tenant_id, user_id, email, name, created_at)
+                 values (${t}, ${userId}, ${d.email}, ${d.name}, ${e.occurred_at}) on conflict do nothing`;
+        return;
+      }
+      case 'user.project_switched.v1': {
+        const d = UserProjectSwitched.shape.data.parse(e.data);
+        await tx`update users_view set current_project_id = ${d.to_project_id} where tenant_id = ${t} and user_id = ${e.stream.slice('user-'.length)}`;
+        return;
+      }
+      case 'member.added.v1': {
+        const d = MemberAdded.shape.data.parse(e.data);
+        await tx`insert into members_view (tenant_id, project_id, user_id, role, added_at)
+                 values (${t}, ${p}, ${d.user_id}, ${d.role}, ${e.occurred_at}) on conflict do nothing`;
+        return;
+      }
+      case 'member.role_changed.v1': {
+        const d = MemberRoleChanged.shape.data.parse(e.data);
+        await tx`update members_view set role = ${d.role} where tenant_id = ${t} and project_id = ${p} and user_id = ${d.user_id}`;
+        return;
+      }
+      case 'member.removed.v1': {
+        const userId = String(e.data.user_id);
+        await tx`delete from members_view where tenant_id = ${t} and project_id = ${p} and user_id = ${userId}`;
+        return;
+      }
+      case 'member.profile_updated.v1': {
+        const d = MemberProfileUpdated.shape.data.parse(e.data);
+        await tx`update members_view set display_name = ${d.display_name}, preferences = ${tx.json(d.preferences as never)}
+                 where tenant_id = ${t} and project_id = ${p} and user_id = ${d.user_id}`;
+        return;
+      }
+      case 'member.state_saved.v1': {
+        const d = MemberStateSaved.shape.data.parse(e.data);
+        await tx`update members_view set state = ${tx.json(d.state as never)} where tenant_id = ${t} and project_id = ${p} and user_id = ${d.user_id}`;
+        return;
+      }
+      case 'project.deleted.v1':
+        await tx`delete from members_view where tenant_id = ${t} and project_id = ${p}`;
+        return;
+    }
+  },
+  async reset(tx, tenantId) {
+    await tx`delete from members_view where tenant_id = ${tenantId}`;
+    await tx`delete from users_view where tenant_id = ${tenantId}`;
+  },
+};

@@ -1,0 +1,122 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Principal, rpc as patterns } from '@mandant/contracts';
+import type { Env } from '../../../shared/src/env.ts';
+import type { Logger } from '../../../shared/src/log.ts';
+import { type Projector, startProjector } from '../../../shared/src/projection/projector.ts';
+import { createRpcClient, serveRpc } from '../../../shared/src/rpc/rpc.ts';
+import { systemClock } from '../../../shared/src/service/command.ts';
+import { type Runtime, startRuntime } from '../../../shared/src/service/runtime.ts';
+import type { Service, ServiceDeps } from '../../../shared/src/service/service.ts';
+import { createGateway } from '../../gateway/src/app.ts';
+import { membershipService } from '../../membership/src/service.ts';
+import { projectService } from '../../project/src/service.ts';
+import { tenantService } from '../../tenant/src/service.ts';
+
+export const allServices = (deps: ServiceDeps): Service[] => [tenantService(deps), projectService(deps), membershipService(deps)];
+
+export interface RunningServices {
+  projectors: Projector[];
+  stop(): Promise<void>;
+}
+
+/** Serves the given services' message patterns and runs their projectors on a started runtime. */
+export async function runServices(runtime: Runtime, services: Service[], log: Logger): Promise<RunningServices> {
+  const servers = [];
+  const projectors: Projector[] = [];
+  for (const s of services) {
+    servers.push(await serveRpc({ service: s.name, handlers: s.handlers, transport: runtime.rpc, log }));
+    for (const projection of s.projections) projectors.push(startProjector({ sql: runtime.sql, projection, log, transport: runtime.events }));
+  }
+  return {
+    projectors,
+    async stop() {
+      for (const p of projectors) await p.stop();
+      for (const s of servers) await s.close();
+    },
+  };
+}
+
+export interface Platform {
+  url: string;
+  operatorToken: string;
+  runtime: Runtime;
+  /** set in single-tenant mode */
+  defaults: { tenant_id: string; project_id: string } | null;
+  stop(): Promise<void>;
+}
+
+/** The operator token: from the environment, else generated once and kept in the data directory. */
+function operatorToken(env: Env): string {
+  if (env.MANDANT_OPERATOR_TOKEN) return env.MANDANT_OPERATOR_TOKEN;
+  const file = join(env.MANDANT_DATA_DIR, 'operator-token');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(env.MANDANT_DATA_DIR, { recursive: true });
+  const token = `mop_${randomBytes(32).toString('base64url')}`;
+  writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  return token;
+}
+
+/**
+ * Every service, the projectors, the relay and the gateway in one process: what `npm start`
+ * runs. The same code serves each service in its own process (see each service's main.ts).
+ */
+export async function startPlatform(env: Env, log: Logger): Promise<Platform> {
+  const runtime = await startRuntime(env, log, { embedded: true, appName: 'mandant-platform' });
+  try {
+    const deps: ServiceDeps = { sql: runtime.sql, store: runtime.store, clock: systemClock, log };
+    const services = await runServices(runtime, allServices(deps), log);
+    const client = await createRpcClient(runtime.rpc);
+    const token = operatorToken(env);
+    const defaults = env.SINGLE_TENANT_MODE ? await ensureSingleTenant(client, log) : null;
+    const singleTenantPrincipal: Principal | null = defaults
+      ? { tenant_id: defaults.tenant_id, user_id: null, tenant_role: 'tenant_admin', actor: 'single-tenant' }
+      : null;
+    const gateway = await createGateway({
+      config: {
+        operatorToken: token,
+        jwt: { hs256Secret: env.JWT_HS256_SECRET, jwksUrl: env.JWT_JWKS_URL, issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE },
+        singleTenantPrincipal,
+        bodyLimitBytes: env.MAX_BODY_BYTES,
+      },
+      rpc: client,
+      log,
+      ready: () => runtime.ready(),
+    });
+    const url = await gateway.listen(env.PORT, env.HOST);
+    return {
+      url, operatorToken: token, runtime, defaults,
+      async stop() {
+        await gateway.close();
+        await client.close();
+        await services.stop();
+        await runtime.stop();
+      },
+    };
+  } catch (err) {
+    await runtime.stop();
+    throw err;
+  }
+}
+
+/** Single-tenant mode: the tenant `local` and its project `default`, created on first start. */
+async function ensureSingleTenant(client: Awaited<ReturnType<typeof createRpcClient>>, log: Logger): Promise<{ tenant_id: string; project_id: string }> {
+  const meta = { correlation_id: 'single-tenant-bootstrap', traceparent: null };
+  const unwrap = <T>(r: { ok: true; value: T } | { ok: false; error: { message: string } }): T => {
+    if (!r.ok) throw new Error(`single-tenant bootstrap: ${r.error.message}`);
+    return r.value;
+  };
+  const found = await client.request<{ tenant_id: string }>(patterns.tenantResolveSlug, { principal: null, operator: true, meta, input: { slug: 'local' } });
+  const tenantId = found.ok
+    ? found.value.tenant_id
+    : unwrap(await client.request<{ tenant: { id: string } }>(patterns.tenantProvision, { principal: null, operator: true, meta, input: { name: 'Local', slug: 'local' } })).tenant.id;
+  const admin: Principal = { tenant_id: tenantId, user_id: null, tenant_role: 'tenant_admin', actor: 'single-tenant' };
+  const { projects } = unwrap(await client.request<{ projects: { id: string; slug: string }[] }>(patterns.projectList, { principal: admin, meta, input: {} }));
+  const existing = projects.find((p) => p.slug === 'default');
+  const projectId = existing
+    ? existing.id
+    : unwrap(await client.request<{ id: string }>(patterns.projectCreate, { principal: admin, meta, input: { name: 'Default', slug: 'default' } })).id;
+  log.info({ tenant_id: tenantId, project_id: projectId }, 'single-tenant mode: default tenant and project ready');
+  return { tenant_id: tenantId, project_id: projectId };
+}

@@ -1,0 +1,133 @@
+import { CreateProjectInput, type EventMeta, type Principal, ProjectIdInput, UpdateProjectInput, rpc, streams } from '@mandant/contracts';
+import { type Sql, type Tx, withTenant } from '../../../../shared/src/db/connect.ts';
+import { DomainError, forbidden } from '../../../../shared/src/errors.ts';
+import { uuidv7 } from '../../../../shared/src/ids.ts';
+import type { RpcContext, RpcHandler } from '../../../../shared/src/rpc/rpc.ts';
+import { requirePrincipal, requireProjectRole } from '../../../../shared/src/service/access.ts';
+import { runCommand } from '../../../../shared/src/service/command.ts';
+import type { ServiceDeps } from '../../../../shared/src/service/service.ts';
+import { waitForViews } from '../../../../shared/src/service/views.ts';
+import { membershipDecider } from '../../../membership/src/membership/decide.ts';
+import { type ProjectCommand, projectDecider } from './decide.ts';
+import { loadProjectView, slugify, toProjectView } from './view.ts';
+
+const metaOf = (ctx: RpcContext, p: Principal): EventMeta => ({
+  actor: p.actor, correlation_id: ctx.meta.correlation_id, causation_id: null, traceparent: ctx.meta.traceparent,
+});
+
+async function claimSlug(tx: Tx, tenantId: string, projectId: string, slug: string): Promise<boolean> {
+  const rows = await tx`insert into project_slugs (tenant_id, slug, project_id) values (${tenantId}, ${slug}, ${projectId}) on conflict do nothing returning slug`;
+  return rows.length > 0;
+}
+
+export function projectHandlers(deps: ServiceDeps): Record<string, RpcHandler> {
+  const { sql, store, clock, log } = deps;
+
+  async function execute(p: Principal, projectId: string, command: ProjectCommand, ctx: RpcContext, beforeCommit?: (tx: Tx) => Promise<void>) {
+    const res = await runCommand({
+      store, clock, decider: projectDecider, tenantId: p.tenant_id, stream: streams.project(projectId), projectId,
+      command, meta: metaOf(ctx, p), beforeCommit: beforeCommit ? () => beforeCommit : undefined,
+    });
+    await waitForViews(sql, log, p.tenant_id, res.position);
+    return res;
+  }
+
+  async function freeSlug(tenantId: string, base: string): Promise<string> {
+    const taken = await withTenant(sql, tenantId, (tx) => tx<{ slug: string }[]>`
+      select slug from project_slugs where tenant_id = ${tenantId} and (slug = ${base} or slug like ${`${base}-%`})`);
+    const used = new Set(taken.map((r) => r.slug));
+    let slug = base;
+    for (let n = 2; used.has(slug); n++) slug = `${base.slice(0, 55)}-${n}`;
+    return slug;
+  }
+
+  const view = (p: Principal, projectId: string) => withTenant(sql, p.tenant_id, (tx) => loadProjectView(tx, p.tenant_id, projectId));
+  const access = (p: Principal | null, projectId: string, needed: 'viewer' | 'editor' | 'admin') =>
+    withTenant(sql, requirePrincipal(p).tenant_id, (tx) => requireProjectRole(tx, p, projectId, needed));
+
+  return {
+    async [rpc.projectCreate](input, ctx) {
+      const p = requirePrincipal(ctx.principal);
+      if (p.tenant_role === 'auditor') throw forbidden('auditors read the event log only');
+      if (!p.user_id && p.tenant_role !== 'tenant_admin') throw forbidden('creating projects needs a user or a tenant admin');
+      const body = CreateProjectInput.parse(input);
+      const projectId = uuidv7();
+      // a slug derived from the name gets a numeric suffix when taken; an explicit one must be free
+      const slug = body.slug ?? (await freeSlug(p.tenant_id, slugify(body.name)));
+      await execute(p, projectId, { type: 'CreateProject', name: body.name, slug, description: body.description, settings: body.settings }, ctx, async (tx) => {
+        if (!(await claimSlug(tx, p.tenant_id, projectId, slug))) throw new DomainError('slug.taken', `project slug "${slug}" is taken in this tenant`, { field: 'slug' });
+      });
+      if (p.user_id) {
+        // The creator starts as the project's admin. A second stream, so not atomic with the
+        // creation: should it fail, a tenant admin can still grant the role.
+        const res = await runCommand({
+          store, clock, decider: membershipDecider, tenantId: p.tenant_id, stream: streams.membership(projectId, p.user_id), projectId,
+          command: { type: 'SetMemberRole', user_id: p.user_id, role: 'admin' }, meta: metaOf(ctx, p),
+        });
+        await waitForViews(sql, log, p.tenant_id, res.position);
+      }
+      return view(p, projectId);
+    },
+
+    async [rpc.projectList](_input, ctx) {
+      const p = requirePrincipal(ctx.principal);
+      if (p.tenant_role === 'auditor') throw forbidden('auditors read the event log only');
+      const rows = await withTenant(sql, p.tenant_id, (tx) =>
+        p.tenant_role === 'tenant_admin'
+          ? tx`select pv.*, 'admin' as role from projects_view pv where pv.tenant_id = ${p.tenant_id} order by pv.created_at, pv.project_id`
+          : tx`select pv.*, m.role from projects_view pv join members_view m on m.tenant_id = pv.tenant_id and m.project_id = pv.project_id
+               where pv.tenant_id = ${p.tenant_id} and m.user_id = ${p.user_id} order by pv.created_at, pv.project_id`);
+      return { projects: rows.map((r) => ({ ...toProjectView(r), role: r.role })) };
+    },
+
+    async [rpc.projectGet](input, ctx) {
+      const { project_id } = ProjectIdInput.parse(input);
+      const a = await access(ctx.principal, project_id, 'viewer');
+      return { ...(await view(requirePrincipal(ctx.principal), project_id)), role: a.role };
+    },
+
+    async [rpc.projectUpdate](input, ctx) {
+      const body = UpdateProjectInput.parse(input);
+      const p = requirePrincipal(ctx.principal);
+      await access(p, body.project_id, 'admin');
+      const current = await view(p, body.project_id);
+      if (body.name !== undefined || body.slug !== undefined || body.description !== undefined) {
+        const newSlug = body.slug !== undefined && body.slug !== current.slug ? body.slug : undefined;
+        await execute(p, body.project_id, { type: 'UpdateProject', name: body.name, slug: body.slug, description: body.description }, ctx, async (tx) => {
+          if (!newSlug) return;
+          if (!(await claimSlug(tx, p.tenant_id, body.project_id, newSlug))) throw new DomainError('slug.taken', `project slug "${newSlug}" is taken in this tenant`, { field: 'slug' });
+          await tx`delete from project_slugs where tenant_id = ${p.tenant_id} and slug = ${current.slug} and project_id = ${body.project_id}`;
+        });
+      }
+      if (body.settings !== undefined) await execute(p, body.project_id, { type: 'ChangeProjectSettings', patch: body.settings }, ctx);
+      return view(p, body.project_id);
+    },
+
+    async [rpc.projectArchive](input, ctx) {
+      const { project_id } = ProjectIdInput.parse(input);
+      const p = requirePrincipal(ctx.principal);
+      await access(p, project_id, 'admin');
+      await execute(p, project_id, { type: 'ArchiveProject' }, ctx);
+      return view(p, project_id);
+    },
+
+    async [rpc.projectUnarchive](input, ctx) {
+      const { project_id } = ProjectIdInput.parse(input);
+      const p = requirePrincipal(ctx.principal);
+      await access(p, project_id, 'admin');
+      await execute(p, project_id, { type: 'UnarchiveProject' }, ctx);
+      return view(p, project_id);
+    },
+
+    async [rpc.projectDelete](input, ctx) {
+      const { project_id } = ProjectIdInput.parse(input);
+      const p = requirePrincipal(ctx.principal);
+      await access(p, project_id, 'admin');
+      // Deleting removes the project, its memberships and (once documents exist) its links: never documents.
+      await execute(p, project_id, { type: 'DeleteProject' }, ctx, async (tx) => {
+        await tx`delete from project_slugs where tenant_id = ${p.tenant_id} and project_id = ${project_id}`;
+      });
+      return null;
+    },
+  };
+}

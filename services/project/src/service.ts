@@ -1,0 +1,8 @@
+import type { Service, ServiceDeps } from '../../../shared/src/service/service.ts';
+import { projectHandlers } from './project/handlers.ts';
+import { projectViews } from './views/projection.ts';
+
+/** The project service: investigations inside a tenant, their settings and lifecycle. */
+export function projectService(deps: ServiceDeps): Service {
+  return { name: 'project', handlers: projectHandlers(deps), projections: [projectViews] };
+}

@@ -1,0 +1,48 @@
+import { EventsListInput, rpc } from '@mandant/contracts';
+import { type Sql, withTenant } from '../../../../shared/src/db/connect.ts';
+import { forbidden } from '../../../../shared/src/errors.ts';
+import type { EventStore } from '../../../../shared/src/eventstore/event-store.ts';
+import type { RpcContext, RpcHandler } from '../../../../shared/src/rpc/rpc.ts';
+import { requirePrincipal } from '../../../../shared/src/service/access.ts';
+
+/** The event log as auditors and tenant admins read it: only ever the caller's own tenant. */
+function requireAuditReader(ctx: RpcContext): string {
+  const p = requirePrincipal(ctx.principal);
+  if (p.tenant_role !== 'tenant_admin' && p.tenant_role !== 'auditor') throw forbidden('tenant admin or auditor role required');
+  return p.tenant_id;
+}
+
+export function auditHandlers(deps: { sql: Sql; store: EventStore }): Record<string, RpcHandler> {
+  const { sql, store } = deps;
+  return {
+    async [rpc.eventsList](input, ctx) {
+      const tenantId = requireAuditReader(ctx);
+      const { after, limit } = EventsListInput.parse(input ?? {});
+      const events = await store.readTenant(tenantId, after, limit);
+      const last = events.at(-1);
+      return { events, next_after: last ? last.tenant_seq : after, head: await store.head(tenantId) };
+    },
+
+    async [rpc.eventsVerify](_input, ctx) {
+      const tenantId = requireAuditReader(ctx);
+      return store.verify(tenantId);
+    },
+
+    async [rpc.projectionsStatus](_input, ctx) {
+      const tenantId = requireAuditReader(ctx);
+      return withTenant(sql, tenantId, async (tx) => {
+        const [head] = await tx<{ last_seq: number }[]>`select last_seq from tenant_heads where tenant_id = ${tenantId}`;
+        const position = head?.last_seq ?? 0;
+        const rows = await tx<{ projector: string; position: number; updated_at: Date; dead_letters: number }[]>`
+          select c.projector, c.position, c.updated_at,
+                 (select count(*)::int from projection_dead_letters d where d.tenant_id = c.tenant_id and d.projector = c.projector) as dead_letters
+          from projection_checkpoints c where c.tenant_id = ${tenantId} order by c.projector`;
+        return {
+          tenant_id: tenantId,
+          head: position,
+          projectors: rows.map((r) => ({ name: r.projector, position: r.position, lag: Math.max(0, position - r.position), dead_letters: r.dead_letters, updated_at: r.updated_at.toISOString() })),
+        };
+      });
+    },
+  };
+}

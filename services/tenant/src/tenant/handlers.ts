@@ -1,0 +1,135 @@
+import {
+  AuthApiKeyInput, ApiKeyIdInput, type ApiKeyView, CreateApiKeyInput, type EventMeta, PatchSettingsInput, type Principal,
+  ProvisionTenantInput, ResolveSlugInput, type TenantView, rpc, streams,
+} from '@mandant/contracts';
+import { type Sql, type Tx, withTenant } from '../../../../shared/src/db/connect.ts';
+import { DomainError, forbidden, notFound } from '../../../../shared/src/errors.ts';
+import type { EventStore } from '../../../../shared/src/eventstore/event-store.ts';
+import { uuidv7 } from '../../../../shared/src/ids.ts';
+import type { Logger } from '../../../../shared/src/log.ts';
+import type { RpcContext, RpcHandler } from '../../../../shared/src/rpc/rpc.ts';
+import { requirePrincipal, requireTenantAdmin } from '../../../../shared/src/service/access.ts';
+import { type Clock, runCommand } from '../../../../shared/src/service/command.ts';
+import { waitForViews } from '../../../../shared/src/service/views.ts';
+import { hashSecret, newApiKeySecret, tenantOfSecret } from './api-keys.ts';
+import { type TenantCommand, tenantDecider } from './decide.ts';
+
+export interface TenantDeps { sql: Sql; store: EventStore; clock: Clock; log: Logger }
+
+const metaOf = (ctx: RpcContext, actor: string): EventMeta => ({
+  actor, correlation_id: ctx.meta.correlation_id, causation_id: null, traceparent: ctx.meta.traceparent,
+});
+
+function requireOperator(ctx: RpcContext): void {
+  if (!ctx.operator) throw forbidden('platform operator only');
+}
+
+export function tenantHandlers(deps: TenantDeps): Record<string, RpcHandler> {
+  const { sql, store, clock, log } = deps;
+
+  const execute = async (tenantId: string, command: TenantCommand, meta: EventMeta, beforeCommit?: (tx: Tx) => Promise<void>) => {
+    const res = await runCommand({ store, clock, decider: tenantDecider, tenantId, stream: streams.tenant(tenantId), projectId: null, command, meta, beforeCommit: beforeCommit ? () => beforeCommit : undefined });
+    await waitForViews(sql, log, tenantId, res.position);
+    return res;
+  };
+
+  const tenantView = async (tenantId: string): Promise<TenantView> => {
+    const [row] = await withTenant(sql, tenantId, (tx) => tx`select * from tenants_view where tenant_id = ${tenantId}`);
+    if (!row) throw notFound('tenant');
+    return { id: row.tenant_id, name: row.name, slug: row.slug, settings: row.settings, created_at: row.created_at.toISOString(), updated_at: row.updated_at.toISOString() };
+  };
+
+  const issueKey = async (p: { tenantId: string; name: string; user_id: string | null; role: 'tenant_admin' | 'auditor' | null; meta: EventMeta }) => {
+    const keyId = uuidv7();
+    const { secret, prefix, secret_hash } = newApiKeySecret(p.tenantId);
+    await execute(p.tenantId, { type: 'IssueApiKey', key_id: keyId, name: p.name, user_id: p.user_id, role: p.role, prefix, secret_hash }, p.meta);
+    return { keyId, secret };
+  };
+
+  const keyView = (r: Record<string, any>): ApiKeyView => ({
+    id: r.key_id, name: r.name, user_id: r.user_id, role: r.role, prefix: r.prefix,
+    created_at: r.created_at.toISOString(), revoked_at: r.revoked_at ? r.revoked_at.toISOString() : null,
+  });
+
+  return {
+    async [rpc.tenantProvision](input, ctx) {
+      requireOperator(ctx);
+      const body = ProvisionTenantInput.parse(input);
+      const tenantId = uuidv7();
+      const meta = metaOf(ctx, 'operator');
+      await execute(tenantId, { type: 'ProvisionTenant', name: body.name, slug: body.slug, settings: body.settings }, meta, async (tx) => {
+        const claimed = await tx`insert into tenant_slugs (slug, tenant_id) values (${body.slug}, ${tenantId}) on conflict do nothing returning slug`;
+        if (claimed.length === 0) throw new DomainError('slug.taken', `tenant slug "${body.slug}" is taken`, { field: 'slug' });
+      });
+      const key = await issueKey({ tenantId, name: 'initial admin key', user_id: null, role: 'tenant_admin', meta });
+      return { tenant: await tenantView(tenantId), admin_api_key: key.secret };
+    },
+
+    async [rpc.tenantList](_input, ctx) {
+      requireOperator(ctx);
+      const rows = await sql`select * from mandant_list_tenants()`;
+      return { tenants: rows.map((r) => ({ id: r.tenant_id, name: r.name, slug: r.slug, created_at: r.created_at.toISOString() })) };
+    },
+
+    async [rpc.tenantResolveSlug](input, ctx) {
+      requireOperator(ctx);
+      const { slug } = ResolveSlugInput.parse(input);
+      const [row] = await sql<{ id: string | null }[]>`select mandant_tenant_by_slug(${slug}) as id`;
+      if (!row?.id) throw notFound('tenant');
+      return { tenant_id: row.id };
+    },
+
+    async [rpc.tenantGet](_input, ctx) {
+      const p = requirePrincipal(ctx.principal);
+      if (p.tenant_role === 'auditor') throw forbidden('auditors read the event log only');
+      return tenantView(p.tenant_id);
+    },
+
+    async [rpc.tenantSettingsPatch](input, ctx) {
+      const p = requireTenantAdmin(ctx.principal);
+      const { settings } = PatchSettingsInput.parse(input);
+      await execute(p.tenant_id, { type: 'ChangeTenantSettings', patch: settings }, metaOf(ctx, p.actor));
+      return tenantView(p.tenant_id);
+    },
+
+    async [rpc.apiKeyCreate](input, ctx) {
+      const p = requireTenantAdmin(ctx.principal);
+      const body = CreateApiKeyInput.parse(input);
+      if (body.user_id) {
+        const userId = body.user_id;
+        const [user] = await withTenant(sql, p.tenant_id, (tx) => tx`select 1 from users_view where tenant_id = ${p.tenant_id} and user_id = ${userId}`);
+        if (!user) throw new DomainError('validation.failed', 'user_id: no such user in this tenant', { field: 'user_id' });
+      }
+      const key = await issueKey({ tenantId: p.tenant_id, name: body.name, user_id: body.user_id ?? null, role: body.role ?? null, meta: metaOf(ctx, p.actor) });
+      const [row] = await withTenant(sql, p.tenant_id, (tx) => tx`select * from api_keys_view where tenant_id = ${p.tenant_id} and key_id = ${key.keyId}`);
+      if (!row) throw notFound('api key');
+      return { api_key: keyView(row), secret: key.secret };
+    },
+
+    async [rpc.apiKeyList](_input, ctx) {
+      const p = requireTenantAdmin(ctx.principal);
+      const rows = await withTenant(sql, p.tenant_id, (tx) => tx`select * from api_keys_view where tenant_id = ${p.tenant_id} order by created_at, key_id`);
+      return { api_keys: rows.map(keyView) };
+    },
+
+    async [rpc.apiKeyRevoke](input, ctx) {
+      const p = requireTenantAdmin(ctx.principal);
+      const { key_id } = ApiKeyIdInput.parse(input);
+      await execute(p.tenant_id, { type: 'RevokeApiKey', key_id }, metaOf(ctx, p.actor));
+      return null;
+    },
+
+    async [rpc.authApiKey](input): Promise<Principal> {
+      const { secret } = AuthApiKeyInput.parse(input);
+      const unauthenticated = new DomainError('unauthenticated', 'invalid or revoked API key');
+      const tenantId = tenantOfSecret(secret);
+      if (!tenantId) throw unauthenticated;
+      const hash = hashSecret(secret);
+      const [key] = await withTenant(sql, tenantId, (tx) => tx`
+        select key_id, user_id, role from api_keys_view where tenant_id = ${tenantId} and secret_hash = ${hash} and revoked_at is null`);
+      if (!key) throw unauthenticated;
+      if (key.user_id) return { tenant_id: tenantId, user_id: key.user_id, tenant_role: 'member', actor: `user:${key.user_id}` };
+      return { tenant_id: tenantId, user_id: null, tenant_role: key.role, actor: `api_key:${key.key_id}` };
+    },
+  };
+}

@@ -1,0 +1,119 @@
+import type { EventEnvelope } from '@mandant/contracts';
+import { type Sql, withTenant } from '../db/connect.ts';
+import { EVENTS_CHANNEL, rowToEnvelope } from '../eventstore/event-store.ts';
+import type { Logger } from '../log.ts';
+import type { EventTransport } from '../transport/event-transport.ts';
+
+export interface OutboxRelay {
+  /** Publishes everything pending now; resolves with the number of events published. */
+  drain(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+const BATCH = 500;
+
+export function encodeEvent(e: EventEnvelope): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(e));
+}
+
+/**
+ * Moves committed events from the outbox to the event transport, tenant by tenant in tenant_seq
+ * order, with the event id as message id (the transport drops re-publishes). A row leaves the
+ * outbox only after the transport acknowledged it, so nothing committed is lost while NATS is
+ * down: the relay backs off and catches up. Several relays may run; a per-tenant advisory lock
+ * keeps each tenant's order.
+ */
+export function startOutboxRelay(deps: { sql: Sql; transport: EventTransport; log: Logger; pollMs?: number; maxBackoffMs?: number }): OutboxRelay {
+  const { sql, transport, log } = deps;
+  const pollMs = deps.pollMs ?? 1000;
+  let stopped = false;
+  let running: Promise<number> | null = null;
+  let again = false;
+  let failures = 0;
+  let timer: NodeJS.Timeout | null = null;
+
+  async function drainTenant(tenantId: string): Promise<number> {
+    return withTenant(sql, tenantId, async (tx) => {
+      const [lock] = await tx<{ ok: boolean }[]>`select pg_try_advisory_xact_lock(hashtext(${`outbox:${tenantId}`})) as ok`;
+      if (!lock?.ok) return 0;
+      const rows = await tx`
+        select e.* from outbox o join events e on e.tenant_id = o.tenant_id and e.tenant_seq = o.tenant_seq
+        where o.tenant_id = ${tenantId} order by o.tenant_seq limit ${BATCH}`;
+      let published = 0;
+      try {
+        for (const row of rows) {
+          const e = rowToEnvelope(row as never);
+          await transport.publish({ subject: `events.${e.tenant_id}.${e.project_id ?? '_'}.${e.type}`, msgId: e.id, payload: encodeEvent(e) });
+          published = e.tenant_seq;
+        }
+      } finally {
+        // keep what was acknowledged even when a later publish failed
+        if (published > 0) await tx`delete from outbox where tenant_id = ${tenantId} and tenant_seq <= ${published}`;
+      }
+      return rows.length;
+    });
+  }
+
+  async function drainAll(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const tenants = await sql<{ t: string }[]>`select mandant_outbox_tenants() as t`;
+      if (tenants.length === 0) return total;
+      let progressed = 0;
+      for (const { t } of tenants) progressed += await drainTenant(t);
+      total += progressed;
+      if (progressed === 0) return total;
+    }
+  }
+
+  function drain(): Promise<number> {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = drainAll()
+      .then((n) => {
+        failures = 0;
+        return n;
+      })
+      .catch((err: unknown) => {
+        failures += 1;
+        log.warn({ err, failures }, 'outbox relay could not publish; will retry');
+        return 0;
+      })
+      .finally(() => {
+        running = null;
+        if (again && !stopped) {
+          again = false;
+          void drain();
+        }
+      });
+    return running;
+  }
+
+  function schedule(): void {
+    if (stopped) return;
+    const backoff = failures === 0 ? pollMs : Math.min(deps.maxBackoffMs ?? 10_000, 200 * 2 ** Math.min(failures, 8));
+    timer = setTimeout(() => {
+      void drain().finally(schedule);
+    }, backoff);
+  }
+
+  const listening = sql.listen(EVENTS_CHANNEL, () => void drain()).catch((err: unknown) => {
+    log.warn({ err }, 'outbox relay cannot LISTEN; polling only');
+    return null;
+  });
+  void drain();
+  schedule();
+
+  return {
+    drain,
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      const l = await listening;
+      await l?.unlisten().catch(() => {});
+      await running;
+    },
+  };
+}

@@ -1,0 +1,199 @@
+import { EventEnvelope } from '@mandant/contracts';
+import { type Sql, type Tx, withTenant } from '../db/connect.ts';
+import { rowToEnvelope } from '../eventstore/event-store.ts';
+import type { Logger } from '../log.ts';
+import type { EventTransport } from '../transport/event-transport.ts';
+
+/** One read model: how an event changes it, and how to empty it for a rebuild. */
+export interface Projection {
+  name: string;
+  /** bump to rebuild from scratch under a new checkpoint */
+  version: number;
+  handles: (type: string) => boolean;
+  /** runs in the tenant's transaction that also moves the checkpoint: exactly once in effect */
+  apply: (tx: Tx, event: EventEnvelope) => Promise<void>;
+  reset: (tx: Tx, tenantId: string) => Promise<void>;
+}
+
+export interface Projector {
+  readonly key: string;
+  /** Applies the tenant's log up to `upTo` (default: its head). Serialised per tenant. */
+  catchUp(tenantId: string, upTo?: number): Promise<number>;
+  /** Resolves once this projection reflects `position` for the tenant (read-your-writes). */
+  waitFor(tenantId: string, position: number, timeoutMs?: number): Promise<void>;
+  rebuild(tenantId: string): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export class ProjectionTimeoutError extends Error {
+  override readonly name = 'ProjectionTimeoutError';
+}
+
+const PAGE = 500;
+/** Connection-level failures are retried without bound: the event is fine, the store is not. */
+const isTransient = (err: unknown): boolean => {
+  const code = (err as { code?: string } | null)?.code ?? '';
+  return /^(ECONN|ETIMEDOUT|EPIPE|CONNECT|CONNECTION_)|^57P0|^08/.test(code);
+};
+
+/**
+ * Keeps a read model in step with the log. JetStream deliveries only say "tenant T has news up
+ * to N": the projector then reads the missing range from the Postgres log itself, so a lost or
+ * reordered message can delay it but never make it skip. Each page is applied and checkpointed
+ * in one transaction under a row lock on the checkpoint, so concurrent instances and redeliveries
+ * apply every event exactly once in effect. A failing event is retried with backoff; after
+ * `maxAttempts` it is dead-lettered and the tenant moves on (other tenants never wait on it).
+ */
+export function startProjector(deps: {
+  sql: Sql;
+  projection: Projection;
+  log: Logger;
+  transport?: EventTransport;
+  maxAttempts?: number;
+  sweepMs?: number;
+}): Projector {
+  const { sql, projection, log } = deps;
+  const key = `${projection.name}@v${projection.version}`;
+  const maxAttempts = deps.maxAttempts ?? 5;
+  const chains = new Map<string, Promise<number>>();
+  const attempts = new Map<string, number>();
+  const positions = new Map<string, number>();
+  const waiters = new Set<{ tenantId: string; position: number; resolve: () => void }>();
+  let stopped = false;
+
+  function advanced(tenantId: string, position: number): void {
+    positions.set(tenantId, position);
+    for (const w of waiters) if (w.tenantId === tenantId && w.position <= position) {
+      waiters.delete(w);
+      w.resolve();
+    }
+  }
+
+  async function applyPage(tenantId: string, upTo: number): Promise<{ position: number; more: boolean }> {
+    return withTenant(sql, tenantId, async (tx) => {
+      await tx`insert into projection_checkpoints (tenant_id, projector) values (${tenantId}, ${key}) on conflict do nothing`;
+      const [cp] = await tx<{ position: number }[]>`
+        select position from projection_checkpoints where tenant_id = ${tenantId} and projector = ${key} for update`;
+      let position = cp?.position ?? 0;
+      if (position >= upTo) return { position, more: false };
+      const rows = await tx`select * from events where tenant_id = ${tenantId} and tenant_seq > ${position} and tenant_seq <= ${upTo} order by tenant_seq limit ${PAGE}`;
+      for (const row of rows) {
+        const event = EventEnvelope.parse(rowToEnvelope(row as never));
+        if (projection.handles(event.type)) {
+          await tx.savepoint(async (sp) => {
+            try {
+              await projection.apply(sp, event);
+            } catch (err) {
+              throw Object.assign(new Error(`${key} failed on ${event.type} at ${event.tenant_seq}`, { cause: err }), { event });
+            }
+          });
+        }
+        position = event.tenant_seq;
+      }
+      await tx`update projection_checkpoints set position = ${position}, updated_at = now() where tenant_id = ${tenantId} and projector = ${key}`;
+      return { position, more: rows.length === PAGE && position < upTo };
+    });
+  }
+
+  async function deadLetter(tenantId: string, event: EventEnvelope, err: unknown, tries: number): Promise<void> {
+    await withTenant(sql, tenantId, async (tx) => {
+      await tx`insert into projection_dead_letters (tenant_id, projector, tenant_seq, event_id, error, attempts)
+               values (${tenantId}, ${key}, ${event.tenant_seq}, ${event.id}, ${String((err as Error)?.message ?? err)}, ${tries})
+               on conflict do nothing`;
+      await tx`update projection_checkpoints set position = greatest(position, ${event.tenant_seq}), updated_at = now()
+               where tenant_id = ${tenantId} and projector = ${key}`;
+    });
+    log.error({ tenant_id: tenantId, projector: key, tenant_seq: event.tenant_seq, type: event.type }, 'event dead-lettered');
+  }
+
+  async function run(tenantId: string, upTo: number | undefined): Promise<number> {
+    const target = upTo ?? (await headOf(tenantId));
+    for (;;) {
+      try {
+        const { position, more } = await applyPage(tenantId, target);
+        advanced(tenantId, position);
+        if (!more) return position;
+      } catch (err) {
+        const event = (err as { event?: EventEnvelope }).event;
+        const cause = (err as Error).cause ?? err;
+        if (!event || isTransient(cause) || stopped) throw err;
+        const id = `${tenantId}:${event.tenant_seq}`;
+        const tries = (attempts.get(id) ?? 0) + 1;
+        attempts.set(id, tries);
+        if (tries < maxAttempts) {
+          log.warn({ tenant_id: tenantId, projector: key, tenant_seq: event.tenant_seq, tries, err: cause }, 'projection failed; retrying');
+          await new Promise((r) => setTimeout(r, Math.min(2000, 50 * 2 ** tries)));
+          continue;
+        }
+        attempts.delete(id);
+        await deadLetter(tenantId, event, cause, tries);
+      }
+    }
+  }
+
+  async function headOf(tenantId: string): Promise<number> {
+    const [row] = await withTenant(sql, tenantId, (tx) => tx<{ last_seq: number }[]>`select last_seq from tenant_heads where tenant_id = ${tenantId}`);
+    return row?.last_seq ?? 0;
+  }
+
+  function catchUp(tenantId: string, upTo?: number): Promise<number> {
+    const prev = chains.get(tenantId) ?? Promise.resolve(0);
+    const next = prev.catch(() => 0).then(() => run(tenantId, upTo));
+    chains.set(tenantId, next);
+    void next.finally(() => {
+      if (chains.get(tenantId) === next) chains.delete(tenantId);
+    }).catch(() => {});
+    return next;
+  }
+
+  async function sweep(): Promise<void> {
+    const heads = await sql<{ tenant_id: string; last_seq: number }[]>`select * from mandant_tenant_positions()`;
+    for (const h of heads) {
+      if ((positions.get(h.tenant_id) ?? -1) < h.last_seq) await catchUp(h.tenant_id, h.last_seq).catch((err: unknown) => log.warn({ err, tenant_id: h.tenant_id, projector: key }, 'catch-up failed'));
+    }
+  }
+
+  const consumer = deps.transport?.consume({ durable: `projector-${projection.name}-v${projection.version}`, filterSubject: 'events.>' }, async (msg) => {
+    const e = EventEnvelope.parse(JSON.parse(new TextDecoder().decode(msg.payload)));
+    await catchUp(e.tenant_id, e.tenant_seq);
+    await msg.ack();
+  });
+  // the sweep covers events whose messages never arrive (transport down, in-process restart)
+  const sweepTimer = setInterval(() => void sweep().catch(() => {}), deps.sweepMs ?? 30_000);
+  void sweep().catch((err: unknown) => log.warn({ err, projector: key }, 'initial sweep failed'));
+
+  return {
+    key,
+    catchUp,
+    async waitFor(tenantId, position, timeoutMs = 10_000) {
+      if ((positions.get(tenantId) ?? 0) >= position) return;
+      const done = new Promise<void>((resolve) => waiters.add({ tenantId, position, resolve }));
+      void catchUp(tenantId, position).catch(() => {});
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new ProjectionTimeoutError(`${key} did not reach ${position} for tenant ${tenantId} within ${timeoutMs} ms`)), timeoutMs);
+      });
+      try {
+        await Promise.race([done, timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    async rebuild(tenantId) {
+      await chains.get(tenantId)?.catch(() => 0);
+      await withTenant(sql, tenantId, async (tx) => {
+        await projection.reset(tx, tenantId);
+        await tx`delete from projection_checkpoints where tenant_id = ${tenantId} and projector = ${key}`;
+        await tx`delete from projection_dead_letters where tenant_id = ${tenantId} and projector = ${key}`;
+      });
+      positions.delete(tenantId);
+      return catchUp(tenantId);
+    },
+    async stop() {
+      stopped = true;
+      clearInterval(sweepTimer);
+      await (await consumer)?.stop();
+      await Promise.allSettled([...chains.values()]);
+    },
+  };
+}

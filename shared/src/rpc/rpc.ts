@@ -1,0 +1,97 @@
+import 'reflect-metadata';
+import { Controller, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ClientNats, type ClientProxy, type CustomTransportStrategy, MessagePattern, ServerNats } from '@nestjs/microservices';
+import { type Principal, type RequestMeta, RpcRequest, type RpcReply } from '@mandant/contracts';
+import { firstValueFrom, timeout } from 'rxjs';
+import { ZodError } from 'zod';
+import { DomainError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import { type InProcessHub, InProcessClient, InProcessServer } from './in-process.ts';
+
+/** Where requests travel: a NATS server (production) or the in-process hub (one process, no NATS). */
+export type RpcTransport = { kind: 'nats'; servers: string[] } | { kind: 'in-process'; hub: InProcessHub };
+
+export interface RpcContext {
+  principal: Principal | null;
+  operator: boolean;
+  meta: RequestMeta;
+}
+/** A use case behind a message pattern: parse `input` with contracts/, do the work, return a value or throw a DomainError. */
+export type RpcHandler = (input: unknown, ctx: RpcContext) => Promise<unknown>;
+
+export class RpcUnavailableError extends Error {
+  override readonly name = 'RpcUnavailableError';
+}
+
+function toReply(err: unknown, log: Logger, pattern: string): RpcReply<never> {
+  if (err instanceof DomainError) return { ok: false, error: { code: err.code, message: err.message, details: err.details } };
+  if (err instanceof ZodError) {
+    const issue = err.issues[0];
+    const field = issue?.path.join('.') ?? '';
+    return { ok: false, error: { code: 'validation.failed', message: field ? `${field}: ${issue?.message}` : (issue?.message ?? 'invalid input'), details: { issues: err.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) } } };
+  }
+  log.error({ err, pattern }, 'handler failed');
+  return { ok: false, error: { code: 'internal', message: 'internal error', details: {} } };
+}
+
+/**
+ * Serves `handlers` as NestJS message patterns on the chosen transport. The controller is
+ * built from the map so each service keeps its use cases as plain functions; NestJS only routes.
+ * On NATS the service joins a queue group, so replicas share the load.
+ */
+export async function serveRpc(opts: { service: string; handlers: Record<string, RpcHandler>; transport: RpcTransport; log: Logger }): Promise<{ close(): Promise<void> }> {
+  const { handlers, log } = opts;
+  class RpcController {}
+  for (const [pattern, handler] of Object.entries(handlers)) {
+    const method = async (data: unknown): Promise<RpcReply> => {
+      try {
+        const req = RpcRequest.parse(data);
+        const value = await handler(req.input, { principal: req.principal, operator: req.operator, meta: req.meta });
+        return { ok: true, value: value ?? null };
+      } catch (err) {
+        return toReply(err, log.child({ service: opts.service }), pattern);
+      }
+    };
+    Object.defineProperty(RpcController.prototype, pattern, { value: method, writable: true, configurable: true });
+    const descriptor = Object.getOwnPropertyDescriptor(RpcController.prototype, pattern);
+    if (descriptor) MessagePattern(pattern)(RpcController.prototype, pattern, descriptor);
+  }
+  Controller()(RpcController);
+  class RpcModule {}
+  Module({ controllers: [RpcController] })(RpcModule);
+
+  const strategy: CustomTransportStrategy =
+    opts.transport.kind === 'nats'
+      ? (new ServerNats({ servers: opts.transport.servers, queue: `mandant-${opts.service}`, maxReconnectAttempts: -1 }) as unknown as CustomTransportStrategy)
+      : new InProcessServer(opts.transport.hub);
+  const app = await NestFactory.createMicroservice(RpcModule, { strategy, logger: false });
+  await app.listen();
+  return { close: () => app.close() };
+}
+
+export interface RpcClient {
+  /** Sends one request and returns the service's reply; a transport failure rejects with RpcUnavailableError. */
+  request<T>(pattern: string, req: { principal: Principal | null; operator?: boolean; meta: RequestMeta; input: unknown }, timeoutMs?: number): Promise<RpcReply<T>>;
+  close(): Promise<void>;
+}
+
+export async function createRpcClient(transport: RpcTransport): Promise<RpcClient> {
+  const proxy: Pick<ClientProxy, "connect" | "close" | "send"> =
+    transport.kind === 'nats'
+      ? new ClientNats({ servers: transport.servers, maxReconnectAttempts: -1 })
+      : new InProcessClient(transport.hub);
+  await proxy.connect();
+  return {
+    async request<T>(pattern: string, req: { principal: Principal | null; operator?: boolean; meta: RequestMeta; input: unknown }, timeoutMs = 15_000) {
+      try {
+        return await firstValueFrom(proxy.send<RpcReply<T>>(pattern, { operator: false, ...req }).pipe(timeout(timeoutMs)));
+      } catch (err) {
+        throw new RpcUnavailableError(`request ${pattern} failed`, { cause: err });
+      }
+    },
+    async close() {
+      await proxy.close();
+    },
+  };
+}

@@ -1,0 +1,102 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Sql, createSql } from '../db/connect.ts';
+import { migrate, prepareAppRole } from '../db/migrate.ts';
+import type { Env } from '../env.ts';
+import { type EventStore, createEventStore } from '../eventstore/event-store.ts';
+import type { Logger } from '../log.ts';
+import { type OutboxRelay, startOutboxRelay } from '../outbox/relay.ts';
+import { createInProcessHub } from '../rpc/in-process.ts';
+import type { RpcTransport } from '../rpc/rpc.ts';
+import { startEmbeddedPostgres } from '../runtime/embedded-postgres.ts';
+import { findNatsServer, startNatsServer } from '../runtime/nats-server.ts';
+import type { EventTransport } from '../transport/event-transport.ts';
+import { createInProcessTransport } from '../transport/in-process.ts';
+import { createJetStreamTransport } from '../transport/jetstream.ts';
+
+/** What every Mandant process stands on: the database, the event log, both transports, the relay. */
+export interface Runtime {
+  sql: Sql;
+  store: EventStore;
+  events: EventTransport;
+  rpc: RpcTransport;
+  relay: OutboxRelay;
+  /** which engines were chosen, for the start-up banner and /readyz */
+  describe: { database: string; nats: string };
+  ready(): Promise<{ ok: boolean; checks: Record<string, boolean> }>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Chooses and starts the engines. Postgres: `DATABASE_APP_URL` as given, else `DATABASE_URL`
+ * (migrated, runtime role prepared), else a real Postgres started in `MANDANT_DATA_DIR` when
+ * `embedded` is allowed. NATS: `NATS_URL`, else a local nats-server on PATH, else in-process
+ * (only when `embedded`: separate processes cannot share an in-process transport).
+ */
+export async function startRuntime(env: Env, log: Logger, opts: { embedded: boolean; appName: string }): Promise<Runtime> {
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const s of stops.reverse()) await s().catch((err: unknown) => log.warn({ err }, 'stop failed'));
+  };
+  try {
+    let ownerUrl = env.DATABASE_URL;
+    let database = 'postgres (DATABASE_URL)';
+    if (!ownerUrl && !env.DATABASE_APP_URL) {
+      if (!opts.embedded) throw new Error('DATABASE_URL is required');
+      mkdirSync(env.MANDANT_DATA_DIR, { recursive: true });
+      const pg = await startEmbeddedPostgres({ dataDir: join(env.MANDANT_DATA_DIR, 'postgres'), log });
+      stops.push(() => pg.stop());
+      ownerUrl = pg.url;
+      database = `embedded postgres (${join(env.MANDANT_DATA_DIR, 'postgres')})`;
+    }
+    let appUrl = env.DATABASE_APP_URL;
+    if (ownerUrl && !appUrl) {
+      if (env.MANDANT_MIGRATE) await migrate(ownerUrl, log);
+      appUrl = await prepareAppRole(ownerUrl, env.MANDANT_APP_DB_PASSWORD);
+    }
+    if (!appUrl) throw new Error('no database URL');
+    const sql = createSql(appUrl, { max: 10, appName: opts.appName });
+    stops.push(() => sql.end({ timeout: 5 }));
+
+    let natsUrl = env.NATS_URL;
+    let nats = natsUrl ? `nats (${natsUrl})` : '';
+    if (!natsUrl && opts.embedded) {
+      const binary = findNatsServer();
+      if (binary) {
+        const server = await startNatsServer({ binary, storeDir: join(env.MANDANT_DATA_DIR, 'nats'), log });
+        stops.push(() => server.stop());
+        natsUrl = server.url;
+        nats = `local nats-server (${server.url})`;
+      }
+    }
+    if (!natsUrl && !opts.embedded) throw new Error('NATS_URL is required');
+    let events: EventTransport;
+    let rpc: RpcTransport;
+    if (natsUrl) {
+      events = await createJetStreamTransport({ servers: [natsUrl], log, name: opts.appName });
+      rpc = { kind: 'nats', servers: [natsUrl] };
+    } else {
+      events = createInProcessTransport({ log });
+      rpc = { kind: 'in-process', hub: createInProcessHub() };
+      nats = 'in-process transport';
+    }
+    stops.push(() => events.close());
+
+    const store = createEventStore(sql);
+    const relay = startOutboxRelay({ sql, transport: events, log });
+    stops.push(() => relay.stop());
+
+    return {
+      sql, store, events, rpc, relay,
+      describe: { database, nats },
+      async ready() {
+        const db = await sql`select 1`.then(() => true, () => false);
+        return { ok: db, checks: { postgres: db } };
+      },
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
