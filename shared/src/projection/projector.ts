@@ -69,29 +69,33 @@ export function startProjector(deps: {
     }
   }
 
-  async function applyPage(tenantId: string, upTo: number): Promise<{ position: number; more: boolean }> {
+  type Page = { position: number; more: boolean; failed?: { event: EventEnvelope; err: unknown } };
+
+  /** Applies up to a page; a failing event ends the page with everything before it committed. */
+  async function applyPage(tenantId: string, upTo: number): Promise<Page> {
     return withTenant(sql, tenantId, async (tx) => {
       await tx`insert into projection_checkpoints (tenant_id, projector) values (${tenantId}, ${key}) on conflict do nothing`;
       const [cp] = await tx<{ position: number }[]>`
         select position from projection_checkpoints where tenant_id = ${tenantId} and projector = ${key} for update`;
-      let position = cp?.position ?? 0;
-      if (position >= upTo) return { position, more: false };
-      const rows = await tx`select * from events where tenant_id = ${tenantId} and tenant_seq > ${position} and tenant_seq <= ${upTo} order by tenant_seq limit ${PAGE}`;
+      const start = cp?.position ?? 0;
+      if (start >= upTo) return { position: start, more: false };
+      const rows = await tx`select * from events where tenant_id = ${tenantId} and tenant_seq > ${start} and tenant_seq <= ${upTo} order by tenant_seq limit ${PAGE}`;
+      let position = start;
+      let failed: Page['failed'];
       for (const row of rows) {
         const event = EventEnvelope.parse(rowToEnvelope(row as never));
         if (projection.handles(event.type)) {
-          await tx.savepoint(async (sp) => {
-            try {
-              await projection.apply(sp, event);
-            } catch (err) {
-              throw Object.assign(new Error(`${key} failed on ${event.type} at ${event.tenant_seq}`, { cause: err }), { event });
-            }
-          });
+          try {
+            await tx.savepoint((sp) => projection.apply(sp, event));
+          } catch (err) {
+            failed = { event, err };
+            break;
+          }
         }
         position = event.tenant_seq;
       }
-      await tx`update projection_checkpoints set position = ${position}, updated_at = now() where tenant_id = ${tenantId} and projector = ${key}`;
-      return { position, more: rows.length === PAGE && position < upTo };
+      if (position > start) await tx`update projection_checkpoints set position = ${position}, updated_at = now() where tenant_id = ${tenantId} and projector = ${key}`;
+      return { position, more: !failed && rows.length === PAGE && position < upTo, failed };
     });
   }
 
@@ -100,8 +104,8 @@ export function startProjector(deps: {
       await tx`insert into projection_dead_letters (tenant_id, projector, tenant_seq, event_id, error, attempts)
                values (${tenantId}, ${key}, ${event.tenant_seq}, ${event.id}, ${String((err as Error)?.message ?? err)}, ${tries})
                on conflict do nothing`;
-      await tx`update projection_checkpoints set position = greatest(position, ${event.tenant_seq}), updated_at = now()
-               where tenant_id = ${tenantId} and projector = ${key}`;
+      await tx`insert into projection_checkpoints (tenant_id, projector, position) values (${tenantId}, ${key}, ${event.tenant_seq})
+               on conflict (tenant_id, projector) do update set position = greatest(projection_checkpoints.position, excluded.position), updated_at = now()`;
     });
     log.error({ tenant_id: tenantId, projector: key, tenant_seq: event.tenant_seq, type: event.type }, 'event dead-lettered');
   }
@@ -109,25 +113,25 @@ export function startProjector(deps: {
   async function run(tenantId: string, upTo: number | undefined): Promise<number> {
     const target = upTo ?? (await headOf(tenantId));
     for (;;) {
-      try {
-        const { position, more } = await applyPage(tenantId, target);
-        advanced(tenantId, position);
+      const { position, more, failed } = await applyPage(tenantId, target);
+      advanced(tenantId, position);
+      if (!failed) {
         if (!more) return position;
-      } catch (err) {
-        const event = (err as { event?: EventEnvelope }).event;
-        const cause = (err as Error).cause ?? err;
-        if (!event || isTransient(cause) || stopped) throw err;
-        const id = `${tenantId}:${event.tenant_seq}`;
-        const tries = (attempts.get(id) ?? 0) + 1;
-        attempts.set(id, tries);
-        if (tries < maxAttempts) {
-          log.warn({ tenant_id: tenantId, projector: key, tenant_seq: event.tenant_seq, tries, err: cause }, 'projection failed; retrying');
-          await new Promise((r) => setTimeout(r, Math.min(2000, 50 * 2 ** tries)));
-          continue;
-        }
-        attempts.delete(id);
-        await deadLetter(tenantId, event, cause, tries);
+        continue;
       }
+      const { event, err } = failed;
+      // a store that is down is not the event's fault: retry without bound, never dead-letter
+      if (isTransient(err) || stopped) throw err;
+      const id = `${tenantId}:${event.tenant_seq}`;
+      const tries = (attempts.get(id) ?? 0) + 1;
+      attempts.set(id, tries);
+      if (tries < maxAttempts) {
+        log.warn({ tenant_id: tenantId, projector: key, tenant_seq: event.tenant_seq, tries, err }, 'projection failed; retrying');
+        await new Promise((r) => setTimeout(r, Math.min(2000, 50 * 2 ** tries)));
+        continue;
+      }
+      attempts.delete(id);
+      await deadLetter(tenantId, event, err, tries);
     }
   }
 

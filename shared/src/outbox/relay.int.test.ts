@@ -1,0 +1,91 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { EventEnvelope, EventMeta } from '@mandant/contracts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Sql, createSql } from '../db/connect.ts';
+import { createEventStore } from '../eventstore/event-store.ts';
+import { uuidv7 } from '../ids.ts';
+import { createLogger } from '../log.ts';
+import { findNatsServer, startNatsServer } from '../runtime/nats-server.ts';
+import { backendMissing, postgresUrls } from '../testing/backends.ts';
+import type { EventTransport } from '../transport/event-transport.ts';
+import { createJetStreamTransport } from '../transport/jetstream.ts';
+import { startOutboxRelay } from './relay.ts';
+
+const pg = postgresUrls();
+const natsBinary = findNatsServer();
+const natsMissing = backendMissing('nats', natsBinary ? null : 'no nats-server binary to start a private server');
+const log = createLogger({ level: 'silent' });
+const meta: EventMeta = { actor: 'user:test', correlation_id: 'c', causation_id: null, traceparent: null };
+const ev = (i: number) => ({ id: uuidv7(), type: 'test.counted.v1', project_id: null, occurred_at: new Date().toISOString(), data: { i } });
+
+/** Collects what a durable consumer receives, and resolves once `n` distinct events arrived. */
+function collect(transport: EventTransport, filter: string) {
+  const got: EventEnvelope[] = [];
+  let wake = () => {};
+  const consumer = transport.consume({ durable: `t${randomUUID().slice(0, 8)}`, filterSubject: filter }, async (m) => {
+    got.push(JSON.parse(new TextDecoder().decode(m.payload)) as EventEnvelope);
+    wake();
+  });
+  return {
+    got,
+    consumer,
+    async until(n: number, timeoutMs = 20_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (new Set(got.map((e) => e.id)).size < n) {
+        if (Date.now() > deadline) throw new Error(`received ${got.length} of ${n}`);
+        await new Promise<void>((r) => {
+          wake = r;
+          setTimeout(r, 200);
+        });
+      }
+    },
+  };
+}
+
+// A private nats-server on its own port, so the suite may stop it without touching anyone else.
+describe.skipIf(!pg || natsMissing)('outbox relay to JetStream', () => {
+  let sql: Sql;
+  let dir: string;
+  beforeAll(async () => {
+    if (!pg) return;
+    sql = createSql(pg.appUrl, { max: 8 });
+    dir = await mkdtemp(join(tmpdir(), 'mandant-relay-'));
+  });
+  afterAll(async () => {
+    await sql?.end();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('publishes committed events in tenant order with the event id as message id, and keeps accepting appends while NATS is down', async () => {
+    if (!natsBinary) return;
+    const store = createEventStore(sql);
+    let server = await startNatsServer({ binary: natsBinary, storeDir: dir, log });
+    const port = server.port;
+    const transport = await createJetStreamTransport({ servers: [server.url], log, streamName: `RELAY_${randomUUID().slice(0, 8)}`, requestTimeoutMs: 1000 });
+    const relay = startOutboxRelay({ sql, transport, log, pollMs: 100, maxBackoffMs: 500 });
+    const tenant = randomUUID();
+    const sink = collect(transport, `events.${tenant}.>`);
+    try {
+      for (let i = 1; i <= 10; i++) await store.append(tenant, `s${i}`, 0, [ev(i)], meta);
+      await sink.until(10);
+
+      await server.stop();
+      for (let i = 11; i <= 30; i++) await store.append(tenant, `s${i}`, 0, [ev(i)], meta);
+      expect(await store.head(tenant)).toBe(30);
+
+      server = await startNatsServer({ binary: natsBinary, storeDir: dir, port, log });
+      await sink.until(30, 60_000);
+      const distinct = [...new Map(sink.got.map((e) => [e.id, e])).values()].map((e) => e.tenant_seq);
+      expect(distinct).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+      expect(sink.got.every((e) => e.tenant_id === tenant)).toBe(true);
+    } finally {
+      await (await sink.consumer).stop();
+      await relay.stop();
+      await transport.close();
+      await server.stop();
+    }
+  }, 120_000);
+});

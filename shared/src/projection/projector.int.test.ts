@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto';
+import type { EventMeta } from '@mandant/contracts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Sql, createSql, withTenant } from '../db/connect.ts';
+import { type EventStore, createEventStore } from '../eventstore/event-store.ts';
+import { uuidv7 } from '../ids.ts';
+import { createLogger } from '../log.ts';
+import { postgresUrls } from '../testing/backends.ts';
+import { createInProcessTransport } from '../transport/in-process.ts';
+import { type Projection, startProjector } from './projector.ts';
+
+const pg = postgresUrls();
+const log = createLogger({ level: process.env.TEST_LOG ?? 'silent' });
+const meta: EventMeta = { actor: 'user:test', correlation_id: 'c', causation_id: null, traceparent: null };
+const ev = (type: string, i: number) => ({ id: uuidv7(), type, project_id: null, occurred_at: new Date().toISOString(), data: { i } });
+
+/** A counter read model: a non-idempotent update, so any double application shows. */
+const counter = (name: string): Projection => ({
+  name,
+  version: 1,
+  handles: (t) => t.startsWith('test.'),
+  async apply(tx, e) {
+    if (e.type === 'test.poison.v1') throw new Error('cannot project this');
+    await tx`insert into test_counter (tenant_id, projector, total, n) values (${e.tenant_id}, ${name}, ${Number(e.data.i)}, 1)
+             on conflict (tenant_id, projector) do update set total = test_counter.total + excluded.total, n = test_counter.n + 1`;
+  },
+  async reset(tx, tenantId) {
+    await tx`delete from test_counter where tenant_id = ${tenantId} and projector = ${name}`;
+  },
+});
+
+describe.skipIf(!pg)('projector', () => {
+  let sql: Sql;
+  let store: EventStore;
+  beforeAll(async () => {
+    if (!pg) return;
+    const owner = createSql(pg.ownerUrl, { max: 1 });
+    await owner.unsafe(`
+      create table if not exists test_counter (tenant_id uuid, projector text, total bigint, n int, primary key (tenant_id, projector));
+      alter table test_counter enable row level security; alter table test_counter force row level security;
+      do $$ begin create policy p on test_counter using (tenant_id = mandant_current_tenant()); exception when duplicate_object then null; end $$;
+      grant select, insert, update, delete on test_counter to mandant_app;`);
+    await owner.end();
+    sql = createSql(pg.appUrl, { max: 8 });
+    store = createEventStore(sql);
+  });
+  afterAll(async () => {
+    await sql?.end();
+  });
+
+  const read = async (tenant: string, name: string) => {
+    const [row] = await withTenant(sql, tenant, (tx) => tx<{ total: number; n: number }[]>`select total, n from test_counter where tenant_id = ${tenant} and projector = ${name}`);
+    return row ?? { total: 0, n: 0 };
+  };
+
+  it('applies every event exactly once in effect when deliveries repeat and overlap', async () => {
+    const name = `c${randomUUID().slice(0, 8)}`;
+    const tenant = randomUUID();
+    for (let i = 1; i <= 20; i++) await store.append(tenant, `s${i}`, 0, [ev('test.counted.v1', i)], meta);
+    const a = startProjector({ sql, projection: counter(name), log, sweepMs: 60_000 });
+    const b = startProjector({ sql, projection: counter(name), log, sweepMs: 60_000 });
+    await Promise.all([a.catchUp(tenant), b.catchUp(tenant), a.catchUp(tenant, 10), b.catchUp(tenant)]);
+    await a.catchUp(tenant);
+    expect(await read(tenant, name)).toEqual({ total: 210, n: 20 });
+    await a.stop();
+    await b.stop();
+  });
+
+  it('follows the transport: each delivered event (delivered twice) moves the read model once', async () => {
+    const name = `c${randomUUID().slice(0, 8)}`;
+    const tenant = randomUUID();
+    const transport = createInProcessTransport({ log });
+    const p = startProjector({ sql, projection: counter(name), log, transport, sweepMs: 60_000 });
+    for (let i = 1; i <= 5; i++) {
+      const { events } = await store.append(tenant, `s${i}`, 0, [ev('test.counted.v1', i)], meta);
+      for (const e of events) {
+        const payload = new TextEncoder().encode(JSON.stringify(e));
+        await transport.publish({ subject: `events.${tenant}._.${e.type}`, msgId: e.id, payload });
+        await transport.publish({ subject: `events.${tenant}._.${e.type}`, msgId: `${e.id}-again`, payload });
+      }
+    }
+    await p.waitFor(tenant, 5);
+    expect(await read(tenant, name)).toEqual({ total: 15, n: 5 });
+    await p.stop();
+    await transport.close();
+  });
+
+  it('dead-letters a poison event after bounded retries and keeps going, without holding up other tenants', async () => {
+    const name = `c${randomUUID().slice(0, 8)}`;
+    const sick = randomUUID();
+    const healthy = randomUUID();
+    await store.append(sick, 'a', 0, [ev('test.counted.v1', 1), ev('test.poison.v1', 0), ev('test.counted.v1', 2)], meta);
+    await store.append(healthy, 'a', 0, [ev('test.counted.v1', 7)], meta);
+    const p = startProjector({ sql, projection: counter(name), log, maxAttempts: 3, sweepMs: 60_000 });
+    const sickRun = p.catchUp(sick);
+    await p.catchUp(healthy);
+    expect(await read(healthy, name)).toEqual({ total: 7, n: 1 });
+    await sickRun;
+    expect(await read(sick, name)).toEqual({ total: 3, n: 2 });
+    const dead = await withTenant(sql, sick, (tx) => tx`select tenant_seq, attempts from projection_dead_letters where tenant_id = ${sick} and projector = ${`${name}@v1`}`);
+    expect(dead.map((d) => [d.tenant_seq, d.attempts])).toEqual([[2, 3]]);
+    await p.stop();
+  });
+
+  it('rebuilds to the same state as live projection', async () => {
+    const name = `c${randomUUID().slice(0, 8)}`;
+    const tenant = randomUUID();
+    for (let i = 1; i <= 30; i++) await store.append(tenant, `s${i}`, 0, [ev('test.counted.v1', i)], meta);
+    const p = startProjector({ sql, projection: counter(name), log, sweepMs: 60_000 });
+    await p.catchUp(tenant);
+    const live = await read(tenant, name);
+    await p.rebuild(tenant);
+    expect(await read(tenant, name)).toEqual(live);
+    await p.stop();
+  });
+});
