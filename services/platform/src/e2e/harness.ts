@@ -1,0 +1,58 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readEnv } from '../../../../shared/src/env.ts';
+import { createLogger } from '../../../../shared/src/log.ts';
+import { findNatsServer, startNatsServer } from '../../../../shared/src/runtime/nats-server.ts';
+import { type Platform, startPlatform } from '../platform.ts';
+
+export const OPERATOR = 'test-operator-token-0123456789abcdef';
+export const JWT_SECRET = 'test-jwt-secret-0123456789abcdef0123456789';
+
+export interface Harness {
+  platform: Platform;
+  api: string;
+  call(method: string, path: string, opts?: { token?: string | null; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole platform in this process, over HTTP, on the run's own database and a private
+ * nats-server (real JetStream, its own port and store, so parallel files share nothing).
+ */
+export async function startHarness(opts: { ownerUrl: string; env?: Record<string, string> }): Promise<Harness> {
+  const dir = await mkdtemp(join(tmpdir(), 'mandant-e2e-'));
+  const log = createLogger({ level: process.env.TEST_LOG ?? 'silent' });
+  const binary = findNatsServer();
+  if (!binary) throw new Error('no nats-server on PATH');
+  const nats = await startNatsServer({ binary, storeDir: join(dir, 'nats'), log });
+  const env = readEnv({
+    DATABASE_URL: opts.ownerUrl, NATS_URL: nats.url, PORT: '0', HOST: '127.0.0.1', MANDANT_DATA_DIR: dir,
+    MANDANT_OPERATOR_TOKEN: OPERATOR, JWT_HS256_SECRET: JWT_SECRET, LOG_LEVEL: 'silent', ...opts.env,
+  });
+  const platform = await startPlatform(env, log);
+  const api = `${platform.url}/api/v1`;
+  return {
+    platform,
+    api,
+    async call(method, path, o = {}) {
+      const headers: Record<string, string> = { ...o.headers };
+      if (o.token) headers.authorization = `Bearer ${o.token}`;
+      if (o.body !== undefined) headers['content-type'] ??= 'application/json';
+      const res = await fetch(`${api}${path}`, { method, headers, body: o.body === undefined ? undefined : typeof o.body === 'string' ? o.body : JSON.stringify(o.body) });
+      const text = await res.text();
+      let body: unknown = text;
+      try {
+        body = text ? JSON.parse(text) : null;
+      } catch {
+        // not JSON (metrics): keep the text
+      }
+      return { status: res.status, body, headers: res.headers };
+    },
+    async stop() {
+      await platform.stop();
+      await nats.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
