@@ -1,0 +1,76 @@
+# syntax=docker/dockerfile:1.7
+#
+# One image for every Mandant service. TypeScript runs directly with tsx (no build step),
+# so tsx (a root devDependency) must be present at runtime: the install keeps dev deps.
+#
+#   docker build -t mandant/app .                          # CMD runs the gateway
+#   docker build --build-arg SERVICE=tenant -t mandant/tenant .
+#   docker run mandant/app node --import tsx services/project/src/main.ts
+#   docker run -e SERVICE=membership mandant/app
+#   docker run mandant/app npm run migrate
+#
+# Services: gateway | tenant | project | membership | platform (all-in-one).
+
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+# ---------------------------------------------------------------------------------------------
+# manifests: only package.json files + lockfile, so the dependency layer below is rebuilt only
+# when dependencies change (COPY --from compares content, not the whole source tree).
+# New workspaces are picked up automatically.
+# ---------------------------------------------------------------------------------------------
+FROM ${NODE_IMAGE} AS manifests
+WORKDIR /src
+COPY . .
+RUN mkdir -p /manifests \
+ && cp package.json package-lock.json /manifests/ \
+ && find . -name package.json -not -path '*/node_modules/*' -not -path './package.json' \
+      -exec cp --parents {} /manifests/ \;
+
+# ---------------------------------------------------------------------------------------------
+# deps: npm ci installs the root and every workspace (npm workspaces), dev deps included
+# because tsx runs the TypeScript at runtime.
+# ---------------------------------------------------------------------------------------------
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+ENV NPM_CONFIG_UPDATE_NOTIFIER=false \
+    NPM_CONFIG_FUND=false \
+    NPM_CONFIG_AUDIT=false
+COPY --from=manifests /manifests/ ./
+RUN --mount=type=cache,target=/root/.npm \
+    npm ci --include=dev
+
+# ---------------------------------------------------------------------------------------------
+# runtime
+# ---------------------------------------------------------------------------------------------
+FROM ${NODE_IMAGE} AS runtime
+ARG SERVICE=gateway
+
+# tini as PID 1: forwards SIGTERM/SIGINT to node and reaps zombies.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends tini \
+ && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /app
+ENV NODE_ENV=production \
+    SERVICE=${SERVICE} \
+    PORT=8080 \
+    HEALTH_PORT=8081 \
+    NPM_CONFIG_UPDATE_NOTIFIER=false \
+    NPM_CONFIG_FUND=false \
+    NPM_CONFIG_CACHE=/tmp/.npm
+
+# Dependencies (root-owned: the app user can read but not modify them).
+COPY --from=deps /app/ ./
+# Source (see .dockerignore).
+COPY . .
+
+# The image's built-in `node` user (uid/gid 1000). Numeric so Kubernetes can verify
+# runAsNonRoot. Only the local data dir (embedded stores in all-in-one mode) is writable;
+# tsx and npm write their caches under /tmp.
+RUN mkdir -p /app/.mandant && chown 1000:1000 /app/.mandant
+USER 1000:1000
+
+EXPOSE 8080 8081
+ENTRYPOINT ["/usr/bin/tini", "--"]
+# Shell form only to expand $SERVICE at run time; `exec` keeps node as tini's direct child.
+CMD ["sh", "-c", "exec node --import tsx \"services/${SERVICE}/src/main.ts\""]

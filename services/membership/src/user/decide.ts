@@ -1,0 +1,37 @@
+import type { UserEvent } from '@mandant/contracts';
+import type { Decider } from '../../../../shared/src/decider.ts';
+import { DomainError, notFound } from '../../../../shared/src/errors.ts';
+import { evolveUser, initialUserState, type UserState } from './user.ts';
+
+/** `email` is stored lowercased and trimmed, the form the tenant's uniqueness check uses. */
+export type RegisterUser = { type: 'RegisterUser'; email: string; name: string };
+/**
+ * Records a switch even to the current project: each one is a visit. Whether the user may see
+ * `to_project_id` is checked by the caller, which knows the memberships.
+ */
+export type SwitchProject = { type: 'SwitchProject'; to_project_id: string };
+
+export type UserCommand = RegisterUser | SwitchProject;
+
+export function decideUser(command: UserCommand, state: UserState): UserEvent[] {
+  switch (command.type) {
+    case 'RegisterUser': {
+      if (state.status !== 'none') throw new DomainError('conflict', 'user exists');
+      return [{ type: 'user.registered.v1', data: { email: command.email.trim().toLowerCase(), name: command.name } }];
+    }
+    case 'SwitchProject': {
+      if (state.status !== 'active') throw notFound('user');
+      return [{ type: 'user.project_switched.v1', data: { from_project_id: state.currentProjectId, to_project_id: command.to_project_id } }];
+    }
+    default: {
+      const unhandled: never = command;
+      throw new Error(`unhandled user command ${(unhandled as { type: string }).type}`);
+    }
+  }
+}
+
+export const userDecider: Decider<UserState, UserCommand, UserEvent> = {
+  initialState: initialUserState,
+  evolve: evolveUser,
+  decide: decideUser,
+};
