@@ -1,7 +1,7 @@
 import type { MembershipEvent, ProjectRole } from '@mandant/contracts';
 import type { Decider } from '../../../../shared/src/decider.ts';
 import { DomainError, notFound } from '../../../../shared/src/errors.ts';
-import { sameJson } from '../../../tenant/src/tenant/tenant.ts';
+import { sameJson } from '../../../../shared/src/json.ts';
 import { evolveMembership, initialMembershipState, type MembershipState } from './membership.ts';
 
 /** Adds the user (again) with `role`, or changes the role of a current member. */

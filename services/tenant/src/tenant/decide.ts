@@ -1,7 +1,8 @@
 import type { Settings, TenantEvent, TenantRole } from '@mandant/contracts';
 import type { Decider } from '../../../../shared/src/decider.ts';
 import { DomainError, notFound } from '../../../../shared/src/errors.ts';
-import { evolveTenant, initialTenantState, mergeSettings, sameJson, type TenantState } from './tenant.ts';
+import { mergeSettings, sameJson } from '../../../../shared/src/json.ts';
+import { evolveTenant, initialTenantState, type TenantState } from './tenant.ts';
 
 export type ProvisionTenant = { type: 'ProvisionTenant'; name: string; slug: string; settings: Settings };
 /** `patch` is merged shallowly into the settings; a key set to `null` is removed. */

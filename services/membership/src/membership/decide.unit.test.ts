@@ -1,0 +1,132 @@
+import { MembershipEvent } from '@mandant/contracts';
+import { describe, expect, it } from 'vitest';
+import { fold } from '../../../../shared/src/decider.ts';
+import { DomainError } from '../../../../shared/src/errors.ts';
+import { type MembershipCommand, membershipDecider } from './decide.ts';
+
+const U = '0190c6e0-0000-7000-8000-000000000001';
+const OTHER = '0190c6e0-0000-7000-8000-000000000002';
+const added: MembershipEvent = { type: 'member.added.v1', data: { user_id: U, role: 'editor' } };
+const removed: MembershipEvent = { type: 'member.removed.v1', data: { user_id: U } };
+const profiled: MembershipEvent = { type: 'member.profile_updated.v1', data: { user_id: U, display_name: 'Ana', preferences: { theme: 'dark' } } };
+const saved: MembershipEvent = { type: 'member.state_saved.v1', data: { user_id: U, state: { view: 'graph', filters: ['person'] } } };
+
+/** given events, when command: the events decided, each checked against its contract schema */
+function decide(given: MembershipEvent[], command: MembershipCommand): MembershipEvent[] {
+  const events = membershipDecider.decide(command, fold(membershipDecider, given));
+  for (const e of events) expect(MembershipEvent.parse(e)).toEqual(e);
+  return events;
+}
+
+/** given events, when command: the code of the DomainError it is rejected with */
+function rejection(given: MembershipEvent[], command: MembershipCommand): string {
+  try {
+    decide(given, command);
+  } catch (err) {
+    if (err instanceof DomainError) return err.code;
+    throw err;
+  }
+  throw new Error('expected the command to be rejected');
+}
+
+describe('SetMemberRole', () => {
+  it('adds a user who never was a member', () => {
+    expect(decide([], { type: 'SetMemberRole', user_id: U, role: 'viewer' })).toEqual([
+      { type: 'member.added.v1', data: { user_id: U, role: 'viewer' } },
+    ]);
+  });
+
+  it('adds back a removed member', () => {
+    expect(decide([added, removed], { type: 'SetMemberRole', user_id: U, role: 'viewer' })).toEqual([
+      { type: 'member.added.v1', data: { user_id: U, role: 'viewer' } },
+    ]);
+  });
+
+  it('changes the role of a member', () => {
+    expect(decide([added], { type: 'SetMemberRole', user_id: U, role: 'admin' })).toEqual([
+      { type: 'member.role_changed.v1', data: { user_id: U, role: 'admin' } },
+    ]);
+  });
+
+  it('emits nothing when the member has that role already', () => {
+    const given: MembershipEvent[] = [added, { type: 'member.role_changed.v1', data: { user_id: U, role: 'admin' } }];
+    expect(decide(given, { type: 'SetMemberRole', user_id: U, role: 'admin' })).toEqual([]);
+  });
+
+  it('rejects a command for another user than the stream holds with validation.failed', () => {
+    expect(rejection([added], { type: 'SetMemberRole', user_id: OTHER, role: 'admin' })).toBe('validation.failed');
+  });
+});
+
+describe('RemoveMember', () => {
+  it('removes a member', () => {
+    expect(decide([added], { type: 'RemoveMember', user_id: U })).toEqual([{ type: 'member.removed.v1', data: { user_id: U } }]);
+  });
+
+  it('rejects a user who never was a member with not_found', () => {
+    expect(rejection([], { type: 'RemoveMember', user_id: U })).toBe('not_found');
+  });
+
+  it('rejects a member already removed with not_found', () => {
+    expect(rejection([added, removed], { type: 'RemoveMember', user_id: U })).toBe('not_found');
+  });
+});
+
+describe('UpdateProfile', () => {
+  it('updates the profile of a member', () => {
+    expect(decide([added], { type: 'UpdateProfile', user_id: U, display_name: 'Ana', preferences: { theme: 'dark' } })).toEqual([
+      { type: 'member.profile_updated.v1', data: { user_id: U, display_name: 'Ana', preferences: { theme: 'dark' } } },
+    ]);
+  });
+
+  it('clears the display name when set to null', () => {
+    expect(decide([added, profiled], { type: 'UpdateProfile', user_id: U, display_name: null, preferences: { theme: 'dark' } })).toEqual([
+      { type: 'member.profile_updated.v1', data: { user_id: U, display_name: null, preferences: { theme: 'dark' } } },
+    ]);
+  });
+
+  it('emits nothing when the profile is unchanged', () => {
+    expect(decide([added, profiled], { type: 'UpdateProfile', user_id: U, display_name: 'Ana', preferences: { theme: 'dark' } })).toEqual([]);
+  });
+
+  it('rejects a user who is not a member with not_found', () => {
+    expect(rejection([], { type: 'UpdateProfile', user_id: U, display_name: 'Ana', preferences: {} })).toBe('not_found');
+  });
+
+  it('rejects a removed member with not_found', () => {
+    expect(rejection([added, removed], { type: 'UpdateProfile', user_id: U, display_name: 'Ana', preferences: {} })).toBe('not_found');
+  });
+});
+
+describe('SaveProjectState', () => {
+  it('saves the working state of a member', () => {
+    expect(decide([added], { type: 'SaveProjectState', user_id: U, state: { view: 'map' } })).toEqual([
+      { type: 'member.state_saved.v1', data: { user_id: U, state: { view: 'map' } } },
+    ]);
+  });
+
+  it('emits nothing when the state is unchanged', () => {
+    expect(decide([added, saved], { type: 'SaveProjectState', user_id: U, state: { filters: ['person'], view: 'graph' } })).toEqual([]);
+  });
+
+  it('rejects a user who is not a member with not_found', () => {
+    expect(rejection([], { type: 'SaveProjectState', user_id: U, state: {} })).toBe('not_found');
+  });
+
+  it('rejects a removed member with not_found', () => {
+    expect(rejection([added, removed], { type: 'SaveProjectState', user_id: U, state: {} })).toBe('not_found');
+  });
+});
+
+describe('a returning member', () => {
+  it('gets their profile and saved state back when added again', () => {
+    const state = fold(membershipDecider, [added, profiled, saved, removed, { type: 'member.added.v1', data: { user_id: U, role: 'viewer' } }]);
+    expect(state).toMatchObject({
+      status: 'member', role: 'viewer', displayName: 'Ana', preferences: { theme: 'dark' }, state: { view: 'graph', filters: ['person'] },
+    });
+  });
+
+  it('has no role while removed', () => {
+    expect(fold(membershipDecider, [added, removed])).toMatchObject({ status: 'removed', role: null });
+  });
+});

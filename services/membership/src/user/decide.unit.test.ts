@@ -1,0 +1,65 @@
+import { UserEvent } from '@mandant/contracts';
+import { describe, expect, it } from 'vitest';
+import { fold } from '../../../../shared/src/decider.ts';
+import { DomainError } from '../../../../shared/src/errors.ts';
+import { type UserCommand, userDecider } from './decide.ts';
+
+const P1 = '0190c6e0-0000-7000-8000-000000000001';
+const P2 = '0190c6e0-0000-7000-8000-000000000002';
+const registered: UserEvent = { type: 'user.registered.v1', data: { email: 'ana@example.org', name: 'Ana' } };
+
+/** given events, when command: the events decided, each checked against its contract schema */
+function decide(given: UserEvent[], command: UserCommand): UserEvent[] {
+  const events = userDecider.decide(command, fold(userDecider, given));
+  for (const e of events) expect(UserEvent.parse(e)).toEqual(e);
+  return events;
+}
+
+/** given events, when command: the code of the DomainError it is rejected with */
+function rejection(given: UserEvent[], command: UserCommand): string {
+  try {
+    decide(given, command);
+  } catch (err) {
+    if (err instanceof DomainError) return err.code;
+    throw err;
+  }
+  throw new Error('expected the command to be rejected');
+}
+
+describe('RegisterUser', () => {
+  it('registers a user with the email lowercased and trimmed', () => {
+    expect(decide([], { type: 'RegisterUser', email: '  Ana@Example.ORG ', name: 'Ana' })).toEqual([
+      { type: 'user.registered.v1', data: { email: 'ana@example.org', name: 'Ana' } },
+    ]);
+  });
+
+  it('rejects a user that exists with conflict', () => {
+    expect(rejection([registered], { type: 'RegisterUser', email: 'ana@example.org', name: 'Ana' })).toBe('conflict');
+  });
+});
+
+describe('SwitchProject', () => {
+  it('switches from no project on the first switch', () => {
+    expect(decide([registered], { type: 'SwitchProject', to_project_id: P1 })).toEqual([
+      { type: 'user.project_switched.v1', data: { from_project_id: null, to_project_id: P1 } },
+    ]);
+  });
+
+  it('switches from the project switched to last', () => {
+    const given: UserEvent[] = [registered, { type: 'user.project_switched.v1', data: { from_project_id: null, to_project_id: P1 } }];
+    expect(decide(given, { type: 'SwitchProject', to_project_id: P2 })).toEqual([
+      { type: 'user.project_switched.v1', data: { from_project_id: P1, to_project_id: P2 } },
+    ]);
+  });
+
+  it('records a switch to the current project as a visit', () => {
+    const given: UserEvent[] = [registered, { type: 'user.project_switched.v1', data: { from_project_id: null, to_project_id: P1 } }];
+    expect(decide(given, { type: 'SwitchProject', to_project_id: P1 })).toEqual([
+      { type: 'user.project_switched.v1', data: { from_project_id: P1, to_project_id: P1 } },
+    ]);
+  });
+
+  it('rejects a user never registered with not_found', () => {
+    expect(rejection([], { type: 'SwitchProject', to_project_id: P1 })).toBe('not_found');
+  });
+});
