@@ -42,7 +42,7 @@ export async function startRuntime(env: Env, log: Logger, opts: { embedded: bool
     let ownerUrl = env.DATABASE_URL;
     let database = 'postgres (DATABASE_URL)';
     if (!ownerUrl && !env.DATABASE_APP_URL) {
-      if (!opts.embedded) throw new Error('DATABASE_URL is required');
+      if (!opts.embedded) throw new Error('DATABASE_URL or DATABASE_APP_URL is required');
       mkdirSync(env.MANDANT_DATA_DIR, { recursive: true });
       const pg = await startEmbeddedPostgres({ dataDir: join(env.MANDANT_DATA_DIR, 'postgres'), log });
       stops.push(() => pg.stop());
