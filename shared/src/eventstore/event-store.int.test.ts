@@ -113,7 +113,8 @@ describe.skipIf(!pg)('event store on Postgres', () => {
           const batch = Array.from({ length: 1 + Math.floor(Math.random() * 3) }, () => ev());
           try {
             await store.append(tenant, `w${w}-${i}`, 0, batch, meta, {
-              beforeCommit: async () => {
+              // positions are taken and the tenant head is locked here: the worst moment to stall or fail
+              afterAppend: async () => {
                 await sleep(Math.random() * 4);
                 if (rollback) throw new Error('injected rollback');
               },
@@ -130,6 +131,24 @@ describe.skipIf(!pg)('event store on Postgres', () => {
     expect(seen.length).toBe(committed);
     expect(await store.head(tenant)).toBe(committed);
     expect((await store.verify(tenant)).ok).toBe(true);
+  });
+
+  it('commits concurrent appends of one tenant together while each keeps its own outcome', async () => {
+    const tenant = randomUUID();
+    await store.append(tenant, 'shared', 0, [ev()], meta);
+    const results = await Promise.allSettled(
+      Array.from({ length: 40 }, (_, i) =>
+        // every fourth writer races on the same stream at a stale version: exactly those conflict
+        i % 4 === 0 ? store.append(tenant, 'shared', 0, [ev()], meta) : store.append(tenant, `own-${i}`, 0, [ev(), ev()], meta),
+      ),
+    );
+    const conflicts = results.filter((r) => r.status === 'rejected');
+    expect(conflicts).toHaveLength(10);
+    for (const c of conflicts) expect((c as PromiseRejectedResult).reason).toBeInstanceOf(VersionConflictError);
+    const positions = results.flatMap((r) => (r.status === 'fulfilled' ? r.value.events.map((e) => e.tenant_seq) : []));
+    expect(positions.sort((a, b) => a - b)).toEqual(Array.from({ length: 60 }, (_, i) => i + 2));
+    expect(await store.head(tenant)).toBe(61);
+    expect(await store.verify(tenant)).toMatchObject({ ok: true, checked: 61 });
   });
 
   it('keeps tenants apart by row-level security even when a query forgets its tenant filter', async () => {

@@ -1,7 +1,7 @@
-import { type EventEnvelope, type EventMeta, type NewEvent, eventSubject } from '@mandant/contracts';
+import type { EventEnvelope, EventMeta, NewEvent } from '@mandant/contracts';
 import { type Sql, type Tx, withTenant } from '../db/connect.ts';
 import { DomainError, VersionConflictError } from '../errors.ts';
-import { type ChainReport, GENESIS_HASH, createChainVerifier, eventHash } from './hash-chain.ts';
+import { type ChainReport, contentHash, createChainVerifier } from './hash-chain.ts';
 
 /** A number is the exact version the stream must be at (0: must not exist yet). */
 export type ExpectedVersion = number | 'any';
@@ -15,8 +15,10 @@ export interface AppendResult {
 }
 
 export interface AppendOptions {
-  /** Runs inside the append transaction after the version check (e.g. claim a unique slug). Throwing aborts the append. */
+  /** Runs inside the append transaction before the events are written (e.g. claim a unique slug). Throwing aborts the append. */
   beforeCommit?: (tx: Tx) => Promise<void>;
+  /** Runs inside the append transaction after the events are written (inline work); throwing rolls the append back. */
+  afterAppend?: (tx: Tx, events: EventEnvelope[]) => Promise<void>;
 }
 
 export interface EventStore {
@@ -33,9 +35,12 @@ export interface EventStore {
   /** The tenant's last position (0 for a tenant with no events). */
   head(tenantId: string): Promise<number>;
   verify(tenantId: string): Promise<ChainReport>;
+  /** Calls `listener` after each append this store committed (the outbox relay wakes on it). */
+  onAppended(listener: (tenantId: string, position: number) => void): () => void;
 }
 
-export const EVENTS_CHANNEL = 'mandant_events';
+/** Most appends of one tenant sent as one group commit. */
+const MAX_GROUP = 100;
 const PAGE = 2000;
 
 interface EventRow {
@@ -52,7 +57,94 @@ export function rowToEnvelope(r: EventRow): EventEnvelope {
   };
 }
 
+interface AppendItem extends EventMeta {
+  stream: string;
+  /** -1: any version */
+  expected: number;
+  events: ReturnType<typeof toPayload>[];
+}
+
+function toPayload(tenantId: string, stream: string, e: NewEvent, meta: EventMeta) {
+  const occurred_at = new Date(e.occurred_at).toISOString();
+  const content = {
+    id: e.id, type: e.type, tenant_id: tenantId, project_id: e.project_id, stream, occurred_at, actor: meta.actor,
+    correlation_id: meta.correlation_id, causation_id: meta.causation_id, traceparent: meta.traceparent, data: e.data,
+  };
+  return { id: e.id, type: e.type, project_id: e.project_id, occurred_at, data: e.data, content_hash: contentHash(content) };
+}
+
+function appendError(item: AppendItem, code: string | undefined, detail: string | undefined): Error | null {
+  if (code === 'MD001') return new VersionConflictError(item.stream, item.expected, Number(detail));
+  if (code === 'MD002') return new DomainError('conflict', 'some of these event ids are already stored, others not');
+  return null;
+}
+
+
+type ItemRow = EventRow & { item: number; error: string | null; detail: string | null };
+
+/**
+ * Appends items in one statement (see the `mandant_append` function) and returns each item's
+ * outcome in order: its stored rows, or the typed error it met.
+ */
+async function callAppend(q: Sql | Tx, tenantId: string, items: AppendItem[]): Promise<(EventRow[] | Error)[]> {
+  const rows = await q<ItemRow[]>`select * from mandant_append(${tenantId}, ${q.json(items as never)})`;
+  const out: (EventRow[] | Error)[] = items.map(() => []);
+  for (const r of rows) {
+    const i = r.item - 1;
+    const item = items[i];
+    if (!item) continue;
+    if (r.error) out[i] = appendError(item, r.error, r.detail ?? undefined) ?? new Error(`append failed: ${r.error}`);
+    else if (r.id) (out[i] as EventRow[]).push(r);
+  }
+  return out;
+}
+
+const unwrap = (result: EventRow[] | Error | undefined): EventRow[] => {
+  if (result instanceof Error) throw result;
+  return result ?? [];
+};
+
 export function createEventStore(sql: Sql): EventStore {
+  const listeners = new Set<(tenantId: string, position: number) => void>();
+  type Waiting = { item: AppendItem; resolve: (rows: EventRow[]) => void; reject: (err: unknown) => void };
+  const queues = new Map<string, Waiting[]>();
+  const busy = new Set<string>();
+
+  /**
+   * Group commit per tenant: a tenant's appends serialise on its head row anyway, so those that
+   * arrive while one is committing are sent together as one transaction (one fsync), each with
+   * its own outcome. A lone append goes out at once, as one statement.
+   */
+  function enqueue(tenantId: string, item: AppendItem): Promise<EventRow[]> {
+    return new Promise((resolve, reject) => {
+      const q = queues.get(tenantId) ?? [];
+      q.push({ item, resolve, reject });
+      queues.set(tenantId, q);
+      if (!busy.has(tenantId)) void flush(tenantId);
+    });
+  }
+
+  async function flush(tenantId: string): Promise<void> {
+    const waiting = queues.get(tenantId) ?? [];
+    const group = waiting.splice(0, MAX_GROUP);
+    if (waiting.length === 0) queues.delete(tenantId);
+    if (group.length === 0) return;
+    busy.add(tenantId);
+    try {
+      const results = await callAppend(sql, tenantId, group.map((g) => g.item));
+      group.forEach((g, i) => {
+        const r = results[i];
+        if (r instanceof Error) g.reject(r);
+        else g.resolve(r ?? []);
+      });
+    } catch (err) {
+      for (const g of group) g.reject(err);
+    } finally {
+      busy.delete(tenantId);
+      if (queues.has(tenantId)) void flush(tenantId);
+    }
+  }
+
   async function readPage(tx: Tx, tenantId: string, after: number, limit: number): Promise<EventEnvelope[]> {
     const rows = await tx<EventRow[]>`
       select * from events where tenant_id = ${tenantId} and tenant_seq > ${after}
@@ -75,51 +167,27 @@ export function createEventStore(sql: Sql): EventStore {
     head,
     async append(tenantId, stream, expected, events, meta, opts = {}) {
       if (events.length === 0) throw new DomainError('validation.failed', 'append needs at least one event');
-      return withTenant(sql, tenantId, async (tx) => {
-        // Locking the tenant head serialises this tenant's writers until commit, so positions are
-        // handed out in commit order and a rolled-back writer leaves no gap.
-        const [head] = await tx<{ last_seq: number; last_hash: string }[]>`
-          insert into tenant_heads (tenant_id, last_seq, last_hash) values (${tenantId}, 0, ${GENESIS_HASH})
-          on conflict (tenant_id) do update set tenant_id = excluded.tenant_id
-          returning last_seq, last_hash`;
-        if (!head) throw new Error('tenant head lock returned nothing');
-        const ids = events.map((e) => e.id);
-        const [state] = await tx<{ version: number; known: number }[]>`
-          select coalesce(max(version), 0)::int as version,
-                 count(*) filter (where id = any(${ids}::uuid[]))::int as known
-          from events where tenant_id = ${tenantId} and stream = ${stream}`;
-        const current = state?.version ?? 0;
-        if (state && state.known > 0) {
-          if (state.known !== events.length) throw new DomainError('conflict', 'some of these event ids are already stored, others not');
-          const stored = await tx<EventRow[]>`select * from events where tenant_id = ${tenantId} and id = any(${ids}::uuid[]) order by tenant_seq`;
-          const envelopes = stored.map(rowToEnvelope);
-          const last = envelopes.at(-1);
-          return { version: last?.version ?? current, position: last?.tenant_seq ?? 0, events: envelopes };
-        }
-        if (expected !== 'any' && expected !== current) throw new VersionConflictError(stream, expected, current);
-        if (opts.beforeCommit) await opts.beforeCommit(tx);
-
-        let seq = head.last_seq;
-        let prev = head.last_hash;
-        const envelopes = events.map((e, i): EventEnvelope => {
-          seq += 1;
-          const unhashed = {
-            id: e.id, type: e.type, tenant_id: tenantId, project_id: e.project_id, stream, version: current + i + 1,
-            tenant_seq: seq, occurred_at: new Date(e.occurred_at).toISOString(), actor: meta.actor,
-            correlation_id: meta.correlation_id, causation_id: meta.causation_id, traceparent: meta.traceparent,
-            data: e.data, prev_hash: prev,
-          };
-          const hash = eventHash(unhashed);
-          prev = hash;
-          return { ...unhashed, hash };
+      const item: AppendItem = { stream, expected: expected === 'any' ? -1 : expected, events: events.map((e) => toPayload(tenantId, stream, e, meta)), ...meta };
+      let rows: EventRow[];
+      if (opts.beforeCommit || opts.afterAppend) {
+        rows = await withTenant(sql, tenantId, async (tx) => {
+          await opts.beforeCommit?.(tx);
+          const written = unwrap((await callAppend(tx, tenantId, [item]))[0]);
+          await opts.afterAppend?.(tx, written.map(rowToEnvelope));
+          return written;
         });
-        await tx`insert into events ${tx(envelopes.map((e) => ({ ...e, data: tx.json(e.data as never) })))}`;
-        await tx`insert into outbox ${tx(envelopes.map((e) => ({ tenant_id: tenantId, tenant_seq: e.tenant_seq, event_id: e.id, subject: eventSubject(e) })))}`;
-        await tx`update tenant_heads set last_seq = ${seq}, last_hash = ${prev} where tenant_id = ${tenantId}`;
-        await tx`select pg_notify(${EVENTS_CHANNEL}, ${tenantId})`;
-        const last = envelopes.at(-1);
-        return { version: last?.version ?? current, position: seq, events: envelopes };
-      });
+      } else {
+        rows = await enqueue(tenantId, item);
+      }
+      const envelopes = rows.map(rowToEnvelope);
+      const last = envelopes.at(-1);
+      if (last) for (const l of listeners) l(tenantId, last.tenant_seq);
+      return { version: last?.version ?? 0, position: last?.tenant_seq ?? 0, events: envelopes };
+    },
+
+    onAppended(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
     },
 
     async readStream(tenantId, stream) {

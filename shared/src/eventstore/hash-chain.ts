@@ -20,10 +20,24 @@ export function canonicalJson(value: unknown): string {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
 }
 
-/** SHA-256 over the canonical encoding of every envelope field except `hash` itself. */
-export function eventHash(e: Omit<EventEnvelope, 'hash'>): string {
-  const { hash: _ignored, ...rest } = e as EventEnvelope;
-  return createHash('sha256').update(canonicalJson(rest)).digest('hex');
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/** The fields an event has before the log gives it a place: everything but positions and hashes. */
+export type EventContent = Pick<EventEnvelope, 'id' | 'type' | 'tenant_id' | 'project_id' | 'stream' | 'occurred_at' | 'actor' | 'correlation_id' | 'causation_id' | 'traceparent' | 'data'>;
+
+/** SHA-256 over the canonical JSON of the event's content (computed by the writer before appending). */
+export function contentHash(e: EventContent): string {
+  const { id, type, tenant_id, project_id, stream, occurred_at, actor, correlation_id, causation_id, traceparent, data } = e;
+  return sha256(canonicalJson({ id, type, tenant_id, project_id, stream, occurred_at, actor, correlation_id, causation_id, traceparent, data }));
+}
+
+/**
+ * The chain link: `sha256("{prev_hash}:{tenant_seq}:{version}:{content_hash}")`. Positions are
+ * bound in by the log itself at append time (see the `mandant_append` function), so the writer
+ * needs no lock to hash, and any change to content, position or order breaks the chain.
+ */
+export function eventHash(e: EventContent & Pick<EventEnvelope, 'prev_hash' | 'tenant_seq' | 'version'>): string {
+  return sha256(`${e.prev_hash}:${e.tenant_seq}:${e.version}:${contentHash(e)}`);
 }
 
 export interface ChainReport {

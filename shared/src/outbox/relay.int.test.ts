@@ -65,7 +65,7 @@ describe.skipIf(!pg || natsMissing)('outbox relay to JetStream', () => {
     let server = await startNatsServer({ binary: natsBinary, storeDir: dir, log });
     const port = server.port;
     const transport = await createJetStreamTransport({ servers: [server.url], log, streamName: `RELAY_${randomUUID().slice(0, 8)}`, requestTimeoutMs: 1000 });
-    const relay = startOutboxRelay({ sql, transport, log, pollMs: 100, maxBackoffMs: 500 });
+    const relay = startOutboxRelay({ sql, transport, log, store, pollMs: 100, maxBackoffMs: 500 });
     const tenant = randomUUID();
     const sink = collect(transport, `events.${tenant}.>`);
     try {

@@ -1,6 +1,6 @@
 import type { EventEnvelope } from '@mandant/contracts';
 import { type Sql, withTenant } from '../db/connect.ts';
-import { EVENTS_CHANNEL, rowToEnvelope } from '../eventstore/event-store.ts';
+import { type EventStore, rowToEnvelope } from '../eventstore/event-store.ts';
 import type { Logger } from '../log.ts';
 import type { EventTransport } from '../transport/event-transport.ts';
 
@@ -23,9 +23,17 @@ export function encodeEvent(e: EventEnvelope): Uint8Array {
  * down: the relay backs off and catches up. Several relays may run; a per-tenant advisory lock
  * keeps each tenant's order.
  */
-export function startOutboxRelay(deps: { sql: Sql; transport: EventTransport; log: Logger; pollMs?: number; maxBackoffMs?: number }): OutboxRelay {
+export function startOutboxRelay(deps: {
+  sql: Sql;
+  transport: EventTransport;
+  log: Logger;
+  /** wakes the relay right after this process appended; polling covers appends from elsewhere */
+  store?: Pick<EventStore, 'onAppended'>;
+  pollMs?: number;
+  maxBackoffMs?: number;
+}): OutboxRelay {
   const { sql, transport, log } = deps;
-  const pollMs = deps.pollMs ?? 1000;
+  const pollMs = deps.pollMs ?? 500;
   let stopped = false;
   let running: Promise<number> | null = null;
   let again = false;
@@ -99,10 +107,7 @@ export function startOutboxRelay(deps: { sql: Sql; transport: EventTransport; lo
     }, backoff);
   }
 
-  const listening = sql.listen(EVENTS_CHANNEL, () => void drain()).catch((err: unknown) => {
-    log.warn({ err }, 'outbox relay cannot LISTEN; polling only');
-    return null;
-  });
+  const unsubscribe = deps.store?.onAppended(() => void drain());
   void drain();
   schedule();
 
@@ -111,8 +116,7 @@ export function startOutboxRelay(deps: { sql: Sql; transport: EventTransport; lo
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
-      const l = await listening;
-      await l?.unlisten().catch(() => {});
+      unsubscribe?.();
       await running;
     },
   };

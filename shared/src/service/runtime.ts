@@ -83,7 +83,7 @@ export async function startRuntime(env: Env, log: Logger, opts: { embedded: bool
     stops.push(() => events.close());
 
     const store = createEventStore(sql);
-    const relay = startOutboxRelay({ sql, transport: events, log });
+    const relay = startOutboxRelay({ sql, transport: events, log, store });
     stops.push(() => relay.stop());
 
     return {

@@ -1,0 +1,80 @@
+import 'reflect-metadata';
+import type { IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Principal } from '@mandant/contracts';
+import { type INestApplication, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
+import type { Logger } from '../../../shared/src/log.ts';
+import type { RpcClient } from '../../../shared/src/rpc/rpc.ts';
+import { type JwtConfig, createAuthenticator } from './auth.ts';
+import { type Readiness, apiEndpoint, opsEndpoints } from './endpoints.ts';
+import { createHttpMetrics } from './metrics.ts';
+import { AuthGuard, ProblemFilter, buildController } from './nest.ts';
+import { buildOpenApi } from './openapi.ts';
+import { isJsonMediaType, observeRequests, requestContext, requireJsonBodies } from './request.ts';
+import { apiRoutes } from './routes.ts';
+
+export interface GatewayConfig {
+  operatorToken: string;
+  jwt: JwtConfig;
+  /** single-tenant mode: no auth; every request acts as this principal (tenant admin of the default tenant) */
+  singleTenantPrincipal: Principal | null;
+  /** larger bodies are refused with 413 */
+  bodyLimitBytes: number;
+}
+
+export interface Gateway {
+  app: INestApplication;
+  /** starts listening; resolves to the base URL (without the /api/v1 prefix) */
+  listen(port: number, host?: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
+
+/**
+ * The HTTP edge: authenticates, validates with the contracts' schemas, forwards each request
+ * to the owning service over RPC and maps replies and errors to JSON / problem+json.
+ * It holds no state of its own beyond metrics, so replicas scale freely.
+ */
+export async function createGateway(deps: { config: GatewayConfig; rpc: RpcClient; log: Logger; ready: Readiness }): Promise<Gateway> {
+  const { config, rpc, log } = deps;
+  const metrics = createHttpMetrics();
+  const endpoints = [
+    ...apiRoutes.map((route) => apiEndpoint(route, rpc)),
+    ...opsEndpoints({ ready: deps.ready, metrics, openapi: buildOpenApi(apiRoutes) }),
+  ];
+  class GatewayModule {}
+  Module({ controllers: [buildController(endpoints)] })(GatewayModule);
+
+  const app = await NestFactory.create<NestExpressApplication>(GatewayModule, new ExpressAdapter(), {
+    bodyParser: false,
+    logger: false,
+    // Throw instead of exiting the process when bootstrapping fails.
+    abortOnError: false,
+    // Keep-alive connections would otherwise hold close() open.
+    forceCloseConnections: true,
+  });
+  app.disable('x-powered-by');
+  // Order matters: tracing first (every answer carries the correlation id), then the log and
+  // metrics hook, then the media-type check before any body is read.
+  app.use(requestContext());
+  app.use(observeRequests(metrics, log));
+  app.use(requireJsonBodies());
+  app.useBodyParser('json', { limit: config.bodyLimitBytes || DEFAULT_BODY_LIMIT_BYTES, type: (req: IncomingMessage) => isJsonMediaType(req.headers['content-type']) });
+  app.useGlobalGuards(new AuthGuard(createAuthenticator(config, rpc)));
+  app.useGlobalFilters(new ProblemFilter(log));
+  await app.init();
+
+  return {
+    app,
+    async listen(port, host = '0.0.0.0') {
+      await app.listen(port, host);
+      const { port: bound } = app.getHttpServer().address() as AddressInfo;
+      const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+      return `http://${shown}:${bound}`;
+    },
+    close: () => app.close(),
+  };
+}

@@ -1,0 +1,68 @@
+import { type Principal, rpc as patterns } from '@mandant/contracts';
+import { ConfigError, readEnv } from '../../../shared/src/env.ts';
+import { createLogger } from '../../../shared/src/log.ts';
+import { type RpcClient, createRpcClient } from '../../../shared/src/rpc/rpc.ts';
+import { createGateway } from './app.ts';
+
+// The gateway as its own process: HTTP in, NATS request/reply out. It keeps no state, so any
+// number of replicas run behind one load balancer (they must share the operator token).
+
+const env = readEnv();
+const log = createLogger({ level: env.LOG_LEVEL, name: 'mandant-gateway' });
+if (!env.NATS_URL) throw new ConfigError('the gateway needs NATS_URL');
+if (!env.MANDANT_OPERATOR_TOKEN) throw new ConfigError('the gateway needs MANDANT_OPERATOR_TOKEN, shared by every replica');
+const operatorToken = env.MANDANT_OPERATOR_TOKEN;
+
+const rpc = await createRpcClient({ kind: 'nats', servers: env.NATS_URL.split(',').map((s) => s.trim()) });
+const meta = { correlation_id: 'gateway-bootstrap', traceparent: null };
+
+/**
+ * Single-tenant mode: act as the admin of the tenant `local`, provisioning it when missing.
+ * Its default project is created by the all-in-one platform; here only the tenant is ensured.
+ */
+async function singleTenantAdmin(client: RpcClient): Promise<Principal> {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const found = await client.request<{ tenant_id: string }>(patterns.tenantResolveSlug, { principal: null, operator: true, meta, input: { slug: 'local' } });
+    if (found.ok) return { tenant_id: found.value.tenant_id, user_id: null, tenant_role: 'tenant_admin', actor: 'single-tenant' };
+    const made = await client.request<{ tenant: { id: string } }>(patterns.tenantProvision, { principal: null, operator: true, meta, input: { name: 'Local', slug: 'local' } });
+    if (made.ok) return { tenant_id: made.value.tenant.id, user_id: null, tenant_role: 'tenant_admin', actor: 'single-tenant' };
+    // Another replica provisioned it first: resolve again.
+    if (made.error.code !== 'slug.taken') throw new Error(`single-tenant bootstrap: ${made.error.message}`);
+  }
+  throw new Error('single-tenant bootstrap: tenant `local` neither found nor provisioned');
+}
+
+const gateway = await createGateway({
+  config: {
+    operatorToken,
+    jwt: { hs256Secret: env.JWT_HS256_SECRET, jwksUrl: env.JWT_JWKS_URL, issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE },
+    singleTenantPrincipal: env.SINGLE_TENANT_MODE ? await singleTenantAdmin(rpc) : null,
+    bodyLimitBytes: env.MAX_BODY_BYTES,
+  },
+  rpc,
+  log,
+  // Ready when a request reaches the tenant service and back: every authenticated call needs
+  // that path. Any reply counts, a refusal included; only silence is "not ready".
+  ready: async () => {
+    const reached = await rpc
+      .request(patterns.authApiKey, { principal: null, operator: false, meta: { correlation_id: 'readiness', traceparent: null }, input: { secret: 'mnd_readiness' } }, 2_000)
+      .then(() => true, () => false);
+    return { ok: reached, checks: { services: reached } };
+  },
+});
+const url = await gateway.listen(env.PORT, env.HOST);
+log.info({ url: `${url}/api/v1`, single_tenant: env.SINGLE_TENANT_MODE }, 'gateway listening');
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    // The HTTP side first, so in-flight requests still reach the services.
+    gateway.close().then(() => rpc.close()).then(() => process.exit(0), (err: unknown) => {
+      log.error({ err }, 'shutdown failed');
+      process.exit(1);
+    });
+  });
+}

@@ -1,0 +1,92 @@
+import {
+  ApiKeyIdInput, CreateApiKeyInput, CreateProjectInput, CreateUserInput, EventsListInput, MemberInput, PatchSettingsInput,
+  ProjectIdInput, ProvisionTenantInput, PutMemberInput, PutProfileInput, SwitchProjectInput, UpdateProjectInput, rpc,
+} from '@mandant/contracts';
+import type { z } from 'zod';
+
+export const API_PREFIX = '/api/v1';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/**
+ * Who may call a route, checked at the edge before any message is sent:
+ * - `operator`: the platform operator token only (tenant credentials get 403);
+ * - `tenant`: a tenant principal, not an auditor;
+ * - `audit`: a tenant principal, auditors included.
+ * Every finer decision (roles, membership) is the owning service's.
+ */
+export type Access = 'operator' | 'tenant' | 'audit';
+
+/** One HTTP route of the API and the use case it forwards to. This table is the only list of routes. */
+export interface ApiRoute {
+  /** also the OpenAPI operationId */
+  name: string;
+  method: HttpMethod;
+  /** relative to API_PREFIX, Express syntax */
+  path: string;
+  pattern: string;
+  /** the use case's input schema; absent: it takes none and `{}` is sent */
+  input?: z.ZodType;
+  /** path parameter → input key; each must be a uuid */
+  params?: Record<string, string>;
+  /** a read whose input comes from the query string */
+  query?: boolean;
+  /** success status: 201 for creates, 204 for deletes, else 200 */
+  status: 200 | 201 | 204;
+  access: Access;
+  tag: string;
+  summary: string;
+}
+
+const project = { id: 'project_id' };
+const member = { id: 'project_id', user_id: 'user_id' };
+
+type Def = Omit<ApiRoute, 'name' | 'status' | 'access'> & { status?: ApiRoute['status']; access?: Access };
+const def = (name: string, d: Def): ApiRoute => ({
+  name,
+  ...d,
+  status: d.status ?? (d.method === 'DELETE' ? 204 : 200),
+  access: d.access ?? 'tenant',
+});
+
+export const apiRoutes: readonly ApiRoute[] = [
+  def('provisionTenant', { method: 'POST', path: '/tenants', pattern: rpc.tenantProvision, input: ProvisionTenantInput, status: 201, access: 'operator', tag: 'tenants', summary: 'Provision a tenant and its first admin API key' }),
+  def('listTenants', { method: 'GET', path: '/tenants', pattern: rpc.tenantList, access: 'operator', tag: 'tenants', summary: 'List all tenants' }),
+  def('getTenant', { method: 'GET', path: '/tenant', pattern: rpc.tenantGet, tag: 'tenants', summary: "The caller's tenant" }),
+  def('patchTenantSettings', { method: 'PATCH', path: '/tenant/settings', pattern: rpc.tenantSettingsPatch, input: PatchSettingsInput, tag: 'tenants', summary: 'Patch tenant settings (null removes a key)' }),
+
+  def('createApiKey', { method: 'POST', path: '/api-keys', pattern: rpc.apiKeyCreate, input: CreateApiKeyInput, status: 201, tag: 'api-keys', summary: 'Issue an API key for a user or a tenant role' }),
+  def('listApiKeys', { method: 'GET', path: '/api-keys', pattern: rpc.apiKeyList, tag: 'api-keys', summary: "List the tenant's API keys" }),
+  def('revokeApiKey', { method: 'DELETE', path: '/api-keys/:id', pattern: rpc.apiKeyRevoke, input: ApiKeyIdInput, params: { id: 'key_id' }, tag: 'api-keys', summary: 'Revoke an API key' }),
+
+  def('createUser', { method: 'POST', path: '/users', pattern: rpc.userCreate, input: CreateUserInput, status: 201, tag: 'users', summary: 'Register a user in the tenant' }),
+  def('listUsers', { method: 'GET', path: '/users', pattern: rpc.userList, tag: 'users', summary: "List the tenant's users" }),
+  def('listMembers', { method: 'GET', path: '/projects/:id/members', pattern: rpc.memberList, input: ProjectIdInput, params: project, tag: 'members', summary: "List a project's members" }),
+  def('getMember', { method: 'GET', path: '/projects/:id/members/:user_id', pattern: rpc.memberGet, input: MemberInput, params: member, tag: 'members', summary: "A member's role in a project" }),
+  def('putMember', { method: 'PUT', path: '/projects/:id/members/:user_id', pattern: rpc.memberPut, input: PutMemberInput, params: member, tag: 'members', summary: 'Add a member or change their role' }),
+  def('deleteMember', { method: 'DELETE', path: '/projects/:id/members/:user_id', pattern: rpc.memberDelete, input: MemberInput, params: member, tag: 'members', summary: 'Remove a member from a project' }),
+  def('getProfile', { method: 'GET', path: '/projects/:id/members/:user_id/profile', pattern: rpc.profileGet, input: MemberInput, params: member, tag: 'members', summary: "A member's per-project profile" }),
+  def('putProfile', { method: 'PUT', path: '/projects/:id/members/:user_id/profile', pattern: rpc.profilePut, input: PutProfileInput, params: member, tag: 'members', summary: "Update a member's per-project profile" }),
+  def('myProjects', { method: 'GET', path: '/me/projects', pattern: rpc.meProjects, tag: 'me', summary: "The caller's projects and roles" }),
+  def('switchProject', { method: 'POST', path: '/me/switch-project', pattern: rpc.meSwitch, input: SwitchProjectInput, tag: 'me', summary: 'Switch project, saving the state of the one left' }),
+
+  def('createProject', { method: 'POST', path: '/projects', pattern: rpc.projectCreate, input: CreateProjectInput, status: 201, tag: 'projects', summary: 'Create a project' }),
+  def('listProjects', { method: 'GET', path: '/projects', pattern: rpc.projectList, tag: 'projects', summary: 'List the projects the caller can see' }),
+  def('getProject', { method: 'GET', path: '/projects/:id', pattern: rpc.projectGet, input: ProjectIdInput, params: project, tag: 'projects', summary: 'A project with its stats' }),
+  def('updateProject', { method: 'PATCH', path: '/projects/:id', pattern: rpc.projectUpdate, input: UpdateProjectInput, params: project, tag: 'projects', summary: 'Rename, re-slug, describe or re-configure a project' }),
+  def('deleteProject', { method: 'DELETE', path: '/projects/:id', pattern: rpc.projectDelete, input: ProjectIdInput, params: project, tag: 'projects', summary: 'Delete a project (documents stay in the tenant)' }),
+  def('archiveProject', { method: 'POST', path: '/projects/:id/archive', pattern: rpc.projectArchive, input: ProjectIdInput, params: project, tag: 'projects', summary: 'Archive a project (read-only)' }),
+  def('unarchiveProject', { method: 'POST', path: '/projects/:id/unarchive', pattern: rpc.projectUnarchive, input: ProjectIdInput, params: project, tag: 'projects', summary: 'Unarchive a project' }),
+
+  def('listEvents', { method: 'GET', path: '/events', pattern: rpc.eventsList, input: EventsListInput, query: true, access: 'audit', tag: 'audit', summary: "Read the caller's tenant event log from a position" }),
+  def('verifyEvents', { method: 'GET', path: '/events/verify', pattern: rpc.eventsVerify, access: 'audit', tag: 'audit', summary: "Verify the tenant's hash chain" }),
+  def('projectionsStatus', { method: 'GET', path: '/projections/status', pattern: rpc.projectionsStatus, access: 'audit', tag: 'audit', summary: 'Projector positions, lag and dead letters for the tenant' }),
+];
+
+/** Operational routes: no authentication, not forwarded to any service. */
+export const opsRoutes = [
+  { name: 'healthz', path: '/healthz', summary: 'Liveness: the process answers' },
+  { name: 'readyz', path: '/readyz', summary: 'Readiness: the backing stores and transports answer' },
+  { name: 'metrics', path: '/metrics', summary: 'Prometheus metrics' },
+  { name: 'openapi', path: '/openapi.json', summary: 'This document' },
+] as const;
