@@ -10,7 +10,6 @@ import type { Event } from '@event-driven-io/emmett';
 import { type PostgresEventStore, getPostgreSQLEventStore } from '@event-driven-io/emmett-postgresql';
 import type { EventMeta, NewEvent } from '@mandant/contracts';
 import pg from 'pg';
-import postgres from 'postgres';
 import { type Sql, createSql } from '../shared/src/db/connect.ts';
 import { migrate, prepareAppRole } from '../shared/src/db/migrate.ts';
 import { type EventStore, createEventStore } from '../shared/src/eventstore/event-store.ts';
@@ -189,85 +188,7 @@ function percentile(sorted: number[], p: number): number {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Diagnostics: where one Mandant append spends its time (statement by statement)
-
-interface StatementCost { label: string; ms: number }
-interface Probe { appendMs: number; statements: StatementCost[]; perAppend: number; lockHeldMs: number }
-
-const STATEMENT_LABELS: [RegExp, string][] = [
-  [/^\s*begin\b/i, 'begin'],
-  [/set_config\('mandant\.tenant_id'/i, 'set tenant (RLS)'],
-  [/insert into tenant_heads/i, 'lock tenant head'],
-  [/select coalesce\(max\(version\)/i, 'read stream version'],
-  [/insert into events/i, 'insert events'],
-  [/insert into outbox/i, 'insert outbox'],
-  [/update tenant_heads/i, 'advance tenant head'],
-  [/pg_notify/i, 'notify'],
-  [/^\s*commit\b/i, 'commit'],
-];
-
-function labelOf(query: string): string {
-  for (const [re, label] of STATEMENT_LABELS) if (re.test(query)) return label;
-  return query.trim().split(/\s+/).slice(0, 3).join(' ');
-}
-
-/**
- * One writer, one tenant, sequential single-event appends over one connection that records when
- * each statement is sent. The gap to the next send is that statement's round trip (plus client
- * work); the last statement runs until the append returns. "lock held" is from sending the
- * tenant-head upsert until the append returns: the stretch other writers of the tenant wait out.
- */
-async function probeMandant(appUrl: string, tenant: string): Promise<Probe> {
-  let sends: { label: string; t: number }[] = [];
-  const sql = postgres(appUrl, {
-    max: 1,
-    onnotice: () => {},
-    connection: { application_name: 'mandant-bench-probe' },
-    types: { bigint: { to: 20, from: [20], serialize: (v: number) => String(v), parse: (v: string) => Number(v) } },
-    debug: (_conn: number, query: string) => {
-      sends.push({ label: labelOf(query), t: performance.now() });
-    },
-  });
-  try {
-    const appender = mandantAppender(createEventStore(sql as unknown as Sql));
-    const totals = new Map<string, number>();
-    let appendTotal = 0;
-    let lockTotal = 0;
-    let statementCount = 0;
-    const warm = Math.min(20, cfg.probeAppends);
-    let stream = `probe-${randomBytes(4).toString('hex')}`;
-    let version = 0;
-    for (let i = 0; i < warm + cfg.probeAppends; i++) {
-      if (version >= cfg.streamEvents) {
-        stream = `probe-${randomBytes(4).toString('hex')}`;
-        version = 0;
-      }
-      sends = [];
-      const t0 = performance.now();
-      await appender.append(tenant, stream, version, [payload(0, i)]);
-      const t1 = performance.now();
-      version += 1;
-      if (i < warm) continue;
-      appendTotal += t1 - t0;
-      statementCount += sends.length;
-      sends.forEach((s, k) => {
-        const next = sends[k + 1]?.t ?? t1;
-        totals.set(s.label, (totals.get(s.label) ?? 0) + (next - s.t));
-      });
-      const lock = sends.find((s) => s.label === 'lock tenant head');
-      if (lock) lockTotal += t1 - lock.t;
-    }
-    const n = cfg.probeAppends;
-    return {
-      appendMs: appendTotal / n,
-      statements: [...totals].map(([label, ms]) => ({ label, ms: ms / n })),
-      perAppend: statementCount / n,
-      lockHeldMs: lockTotal / n,
-    };
-  } finally {
-    await sql.end({ timeout: 5 });
-  }
-}
+// Diagnostics: latency of one append without contention
 
 /** Mean latency of sequential single-event appends by one writer (no contention). */
 async function probeSequential(appender: Appender, tenant: string): Promise<number> {
@@ -452,15 +373,9 @@ async function main(): Promise<void> {
     console.log('');
     console.log(`Single-writer diagnostics (${cfg.probeAppends} sequential single-event appends, one tenant, no contention):`);
     const probeTenant = uuidv7();
-    const probe = await probeMandant(appUrl, probeTenant);
+    const mandantMs = await probeSequential(mandant, probeTenant);
     const emmettMs = await probeSequential(emmettAppenderInstance, probeTenant);
-    console.log(`  Mandant: ${fmtMs(probe.appendMs)} ms per append, ${probe.perAppend.toFixed(1)} statements (round trips) per append:`);
-    console.log(`    ${probe.statements.map((s) => `${s.label} ${fmtMs(s.ms)}`).join(' · ')} (ms)`);
-    console.log(
-      `    tenant head locked for ${fmtMs(probe.lockHeldMs)} ms per append, and a tenant's appends queue on that lock: ` +
-        `one tenant tops out near ~${fmtInt(1000 / probe.lockHeldMs)} appends/s however many writers it has ` +
-        `(measured above with ${cfg.writers} writers: ${fmtInt(results.get('single-1t')?.mandant.evPerSec ?? Number.NaN)} ev/s).`,
-    );
+    console.log(`  Mandant: ${fmtMs(mandantMs)} ms per append (one statement: select * from mandant_append(…), its own transaction).`);
     console.log(`  Emmett: ${fmtMs(emmettMs)} ms per append (one transaction: begin, select emt_append_to_stream(…), commit).`);
   } catch (err) {
     if (stopping) return; // interrupted: the signal handler reports and exits

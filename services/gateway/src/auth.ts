@@ -4,6 +4,7 @@ import { type JWTPayload, createRemoteJWKSet, decodeProtectedHeader, errors as j
 import { z } from 'zod';
 import type { RpcClient } from '../../../shared/src/rpc/rpc.ts';
 import { ProblemError } from './problem.ts';
+import { checkedReply } from './reply.ts';
 import type { Access } from './routes.ts';
 
 /** Who a request acts as, once authenticated: the platform operator, or a principal inside one tenant. */
@@ -99,7 +100,7 @@ export function createAuthenticator(cfg: AuthConfig, rpc: RpcClient): Authentica
 
   const tenantPrincipal = async (token: string, meta: RequestMeta): Promise<Principal> => {
     if (token.startsWith(API_KEY_PREFIX)) {
-      const reply = await rpc.request<unknown>(patterns.authApiKey, { principal: null, operator: false, meta, input: { secret: token } });
+      const reply = checkedReply(patterns.authApiKey, await rpc.request<unknown>(patterns.authApiKey, { principal: null, operator: false, meta, input: { secret: token } }));
       if (!reply.ok) {
         if (reply.error.code === 'unauthenticated' || reply.error.code === 'validation.failed') throw unauthenticated('invalid or revoked API key');
         throw new ProblemError(reply.error.code, reply.error.message, reply.error.details);

@@ -4,6 +4,7 @@ import { buildInput } from './input.ts';
 import { type HttpMetrics, PROMETHEUS_CONTENT_TYPE } from './metrics.ts';
 import type { Endpoint } from './nest.ts';
 import { ProblemError } from './problem.ts';
+import { checkedReply } from './reply.ts';
 import { stateOf } from './request.ts';
 import type { ApiRoute } from './routes.ts';
 
@@ -27,13 +28,12 @@ export function apiEndpoint(route: ApiRoute, rpc: RpcClient): Endpoint {
       if (!caller) throw new Error(`route ${route.name} reached without a caller`);
       const input = buildInput(route, req);
       if (route.params?.id === 'project_id') state.projectId = req.params.id ?? null;
-      const reply = await rpc.request<unknown>(route.pattern, {
+      const reply = checkedReply(route.pattern, await rpc.request<unknown>(route.pattern, {
         principal: caller.kind === 'tenant' ? caller.principal : null,
         operator: caller.kind === 'operator',
         meta: state.meta,
         input,
-      });
-      if (!reply.ok && !reply.error) console.error("DEBUGREPLY", route.pattern, JSON.stringify(reply).slice(0, 500));
+      }));
       if (!reply.ok) throw new ProblemError(reply.error.code, reply.error.message, reply.error.details);
       if (route.status === 204) {
         res.status(204).end();
