@@ -1,7 +1,8 @@
-import { type Principal, rpc as patterns } from '@mandant/contracts';
+import { rpc as patterns } from '@mandant/contracts';
 import { ConfigError, readEnv } from '../../../shared/src/env.ts';
 import { createLogger } from '../../../shared/src/log.ts';
-import { type RpcClient, createRpcClient } from '../../../shared/src/rpc/rpc.ts';
+import { createRpcClient } from '../../../shared/src/rpc/rpc.ts';
+import { ensureSingleTenant } from '../../../shared/src/service/single-tenant.ts';
 import { createGateway } from './app.ts';
 
 // The gateway as its own process: HTTP in, NATS request/reply out. It keeps no state, so any
@@ -14,29 +15,12 @@ if (!env.MANDANT_OPERATOR_TOKEN) throw new ConfigError('the gateway needs MANDAN
 const operatorToken = env.MANDANT_OPERATOR_TOKEN;
 
 const rpc = await createRpcClient({ kind: 'nats', servers: env.NATS_URL.split(',').map((s) => s.trim()) });
-const meta = { correlation_id: 'gateway-bootstrap', traceparent: null };
-
-/**
- * Single-tenant mode: act as the admin of the tenant `local`, provisioning it when missing.
- * Its default project is created by the all-in-one platform; here only the tenant is ensured.
- */
-async function singleTenantAdmin(client: RpcClient): Promise<Principal> {
-  for (let attempt = 0; attempt < 2; attempt++) {
-    const found = await client.request<{ tenant_id: string }>(patterns.tenantResolveSlug, { principal: null, operator: true, meta, input: { slug: 'local' } });
-    if (found.ok) return { tenant_id: found.value.tenant_id, user_id: null, tenant_role: 'tenant_admin', actor: 'single-tenant' };
-    const made = await client.request<{ tenant: { id: string } }>(patterns.tenantProvision, { principal: null, operator: true, meta, input: { name: 'Local', slug: 'local' } });
-    if (made.ok) return { tenant_id: made.value.tenant.id, user_id: null, tenant_role: 'tenant_admin', actor: 'single-tenant' };
-    // Another replica provisioned it first: resolve again.
-    if (made.error.code !== 'slug.taken') throw new Error(`single-tenant bootstrap: ${made.error.message}`);
-  }
-  throw new Error('single-tenant bootstrap: tenant `local` neither found nor provisioned');
-}
 
 const gateway = await createGateway({
   config: {
     operatorToken,
     jwt: { hs256Secret: env.JWT_HS256_SECRET, jwksUrl: env.JWT_JWKS_URL, issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE },
-    singleTenantPrincipal: env.SINGLE_TENANT_MODE ? await singleTenantAdmin(rpc) : null,
+    singleTenantPrincipal: env.SINGLE_TENANT_MODE ? (await ensureSingleTenant(rpc, log)).principal : null,
     bodyLimitBytes: env.MAX_BODY_BYTES,
   },
   rpc,

@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Principal, rpc as patterns } from '@mandant/contracts';
 import type { Env } from '../../../shared/src/env.ts';
 import type { Logger } from '../../../shared/src/log.ts';
 import { type Projector, startProjector } from '../../../shared/src/projection/projector.ts';
 import { createRpcClient, serveRpc } from '../../../shared/src/rpc/rpc.ts';
 import { systemClock } from '../../../shared/src/service/command.ts';
 import { type Runtime, startRuntime } from '../../../shared/src/service/runtime.ts';
+import { ensureSingleTenant } from '../../../shared/src/service/single-tenant.ts';
 import type { Service, ServiceDeps } from '../../../shared/src/service/service.ts';
 import { createGateway } from '../../gateway/src/app.ts';
 import { membershipService } from '../../membership/src/service.ts';
@@ -23,7 +23,7 @@ export interface RunningServices {
 
 /** Serves the given services' message patterns and runs their projectors on a started runtime. */
 export async function runServices(runtime: Runtime, services: Service[], log: Logger): Promise<RunningServices> {
-  const servers = [];
+  const servers: { close(): Promise<void> }[] = [];
   const projectors: Projector[] = [];
   for (const s of services) {
     servers.push(await serveRpc({ service: s.name, handlers: s.handlers, transport: runtime.rpc, log }));
@@ -69,15 +69,13 @@ export async function startPlatform(env: Env, log: Logger): Promise<Platform> {
     const services = await runServices(runtime, allServices(deps), log);
     const client = await createRpcClient(runtime.rpc);
     const token = operatorToken(env);
-    const defaults = env.SINGLE_TENANT_MODE ? await ensureSingleTenant(client, log) : null;
-    const singleTenantPrincipal: Principal | null = defaults
-      ? { tenant_id: defaults.tenant_id, user_id: null, tenant_role: 'tenant_admin', actor: 'single-tenant' }
-      : null;
+    const single = env.SINGLE_TENANT_MODE ? await ensureSingleTenant(client, log) : null;
+    const defaults = single ? { tenant_id: single.tenant_id, project_id: single.project_id } : null;
     const gateway = await createGateway({
       config: {
         operatorToken: token,
         jwt: { hs256Secret: env.JWT_HS256_SECRET, jwksUrl: env.JWT_JWKS_URL, issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE },
-        singleTenantPrincipal,
+        singleTenantPrincipal: single?.principal ?? null,
         bodyLimitBytes: env.MAX_BODY_BYTES,
       },
       rpc: client,
@@ -98,25 +96,4 @@ export async function startPlatform(env: Env, log: Logger): Promise<Platform> {
     await runtime.stop();
     throw err;
   }
-}
-
-/** Single-tenant mode: the tenant `local` and its project `default`, created on first start. */
-async function ensureSingleTenant(client: Awaited<ReturnType<typeof createRpcClient>>, log: Logger): Promise<{ tenant_id: string; project_id: string }> {
-  const meta = { correlation_id: 'single-tenant-bootstrap', traceparent: null };
-  const unwrap = <T>(r: { ok: true; value: T } | { ok: false; error: { message: string } }): T => {
-    if (!r.ok) throw new Error(`single-tenant bootstrap: ${r.error.message}`);
-    return r.value;
-  };
-  const found = await client.request<{ tenant_id: string }>(patterns.tenantResolveSlug, { principal: null, operator: true, meta, input: { slug: 'local' } });
-  const tenantId = found.ok
-    ? found.value.tenant_id
-    : unwrap(await client.request<{ tenant: { id: string } }>(patterns.tenantProvision, { principal: null, operator: true, meta, input: { name: 'Local', slug: 'local' } })).tenant.id;
-  const admin: Principal = { tenant_id: tenantId, user_id: null, tenant_role: 'tenant_admin', actor: 'single-tenant' };
-  const { projects } = unwrap(await client.request<{ projects: { id: string; slug: string }[] }>(patterns.projectList, { principal: admin, meta, input: {} }));
-  const existing = projects.find((p) => p.slug === 'default');
-  const projectId = existing
-    ? existing.id
-    : unwrap(await client.request<{ id: string }>(patterns.projectCreate, { principal: admin, meta, input: { name: 'Default', slug: 'default' } })).id;
-  log.info({ tenant_id: tenantId, project_id: projectId }, 'single-tenant mode: default tenant and project ready');
-  return { tenant_id: tenantId, project_id: projectId };
 }

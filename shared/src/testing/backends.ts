@@ -1,5 +1,13 @@
 import { inject } from 'vitest';
 
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** owner (migration) and runtime-role URLs of this run's own database, or null when no Postgres answered */
+    pg: { ownerUrl: string; appUrl: string; reason: null } | { ownerUrl: null; appUrl: null; reason: string };
+  }
+}
+
+
 /**
  * A suite that needs a backend calls this at collection time; when the backend is missing it
  * skips and leaves a marker line that CI turns into a failure, so nothing goes silently untested.

@@ -1,14 +1,8 @@
 import type { TestProject } from 'vitest/node';
+import './backends.ts';
 import { createSql } from '../db/connect.ts';
 import { migrate, prepareAppRole } from '../db/migrate.ts';
 import { createLogger } from '../log.ts';
-
-declare module 'vitest' {
-  export interface ProvidedContext {
-    /** owner (migration) and runtime-role URLs of this run's own database, or null when no Postgres answered */
-    pg: { ownerUrl: string; appUrl: string; reason: null } | { ownerUrl: null; appUrl: null; reason: string };
-  }
-}
 
 /**
  * Creates one fresh database for the whole run, migrated, so test files share nothing with
