@@ -1,12 +1,10 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Env } from '../../../shared/src/env.ts';
 import type { Logger } from '../../../shared/src/log.ts';
 import { type Projector, startProjector } from '../../../shared/src/projection/projector.ts';
 import { createRpcClient, serveRpc } from '../../../shared/src/rpc/rpc.ts';
 import { systemClock } from '../../../shared/src/service/command.ts';
-import { type Runtime, startRuntime } from '../../../shared/src/service/runtime.ts';
+import { type Runtime, persistentSecret, startRuntime } from '../../../shared/src/service/runtime.ts';
 import { ensureSingleTenant } from '../../../shared/src/service/single-tenant.ts';
 import type { Service, ServiceDeps } from '../../../shared/src/service/service.ts';
 import { createGateway } from '../../gateway/src/app.ts';
@@ -48,15 +46,8 @@ export interface Platform {
 }
 
 /** The operator token: from the environment, else generated once and kept in the data directory. */
-function operatorToken(env: Env): string {
-  if (env.MANDANT_OPERATOR_TOKEN) return env.MANDANT_OPERATOR_TOKEN;
-  const file = join(env.MANDANT_DATA_DIR, 'operator-token');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  mkdirSync(env.MANDANT_DATA_DIR, { recursive: true });
-  const token = `mop_${randomBytes(32).toString('base64url')}`;
-  writeFileSync(file, `${token}\n`, { mode: 0o600 });
-  return token;
-}
+const operatorToken = (env: Env): string =>
+  env.MANDANT_OPERATOR_TOKEN ?? persistentSecret(join(env.MANDANT_DATA_DIR, 'operator-token'), 'mop_');
 
 /**
  * Every service, the projectors, the relay and the gateway in one process: what `npm start`

@@ -1,5 +1,6 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { type Sql, createSql } from '../db/connect.ts';
 import { migrate, prepareAppRole } from '../db/migrate.ts';
 import type { Env } from '../env.ts';
@@ -13,6 +14,15 @@ import { findNatsServer, startNatsServer } from '../runtime/nats-server.ts';
 import type { EventTransport } from '../transport/event-transport.ts';
 import { createInProcessTransport } from '../transport/in-process.ts';
 import { createJetStreamTransport } from '../transport/jetstream.ts';
+
+/** A random secret generated on first use and kept (0600) in `file`. */
+export function persistentSecret(file: string, prefix = ''): string {
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dirname(file), { recursive: true });
+  const secret = `${prefix}${randomBytes(32).toString('base64url')}`;
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}
 
 /** What every Mandant process stands on: the database, the event log, both transports, the relay. */
 export interface Runtime {
@@ -52,7 +62,9 @@ export async function startRuntime(env: Env, log: Logger, opts: { embedded: bool
     let appUrl = env.DATABASE_APP_URL;
     if (ownerUrl && !appUrl) {
       if (env.MANDANT_MIGRATE) await migrate(ownerUrl, log);
-      appUrl = await prepareAppRole(ownerUrl, env.MANDANT_APP_DB_PASSWORD);
+      // the embedded server asks every role for a password: the runtime role gets its own, kept beside the data
+      const password = env.MANDANT_APP_DB_PASSWORD ?? (env.DATABASE_URL ? undefined : persistentSecret(join(env.MANDANT_DATA_DIR, 'app-db-password')));
+      appUrl = await prepareAppRole(ownerUrl, password);
     }
     if (!appUrl) throw new Error('no database URL');
     const sql = createSql(appUrl, { max: 10, appName: opts.appName });
