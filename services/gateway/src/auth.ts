@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { Id, Principal, type RequestMeta, rpc as patterns } from '@mandant/contracts';
 import { type JWTPayload, createRemoteJWKSet, decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
 import { z } from 'zod';
-import type { RpcClient } from '../../../shared/src/rpc/rpc.ts';
+import type { RpcClient } from '@mandant/shared/rpc/rpc.ts';
 import { ProblemError } from './problem.ts';
 import { checkedReply } from './reply.ts';
 import type { Access } from './routes.ts';

@@ -1,4 +1,4 @@
-import type { RpcClient } from '../../../shared/src/rpc/rpc.ts';
+import type { RpcClient } from '@mandant/shared/rpc/rpc.ts';
 import type { HttpRequest, HttpResponse } from './http.ts';
 import { buildInput } from './input.ts';
 import { type HttpMetrics, PROMETHEUS_CONTENT_TYPE } from './metrics.ts';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Principal, type RequestMeta, type RpcReply, rpc as patterns } from '@mandant/contracts';
-import { createLogger } from '../../../shared/src/log.ts';
-import type { RpcClient } from '../../../shared/src/rpc/rpc.ts';
+import { createLogger } from '@mandant/shared/log.ts';
+import type { RpcClient } from '@mandant/shared/rpc/rpc.ts';
 import { createGateway } from './app.ts';
 
 // The services sit behind the RPC client: the gateway suites replace that boundary with a

@@ -1,8 +1,8 @@
 import { rpc as patterns } from '@mandant/contracts';
-import { ConfigError, readEnv } from '../../../shared/src/env.ts';
-import { createLogger } from '../../../shared/src/log.ts';
-import { createRpcClient } from '../../../shared/src/rpc/rpc.ts';
-import { ensureSingleTenant } from '../../../shared/src/service/single-tenant.ts';
+import { ConfigError, readEnv } from '@mandant/shared/env.ts';
+import { createLogger } from '@mandant/shared/log.ts';
+import { createRpcClient } from '@mandant/shared/rpc/rpc.ts';
+import { ensureSingleTenant } from '@mandant/shared/service/single-tenant.ts';
 import { createGateway } from './app.ts';
 
 // The gateway as its own process: HTTP in, NATS request/reply out. It keeps no state, so any

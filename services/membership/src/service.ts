@@ -1,4 +1,4 @@
-import type { Service, ServiceDeps } from '../../../shared/src/service/service.ts';
+import type { Service, ServiceDeps } from '@mandant/shared/service/service.ts';
 import { membershipHandlers } from './membership/handlers.ts';
 import { membershipViews } from './views/projection.ts';
 

@@ -1,5 +1,5 @@
-import { readEnv } from '../../../shared/src/env.ts';
-import { createLogger } from '../../../shared/src/log.ts';
+import { readEnv } from '@mandant/shared/env.ts';
+import { createLogger } from '@mandant/shared/log.ts';
 import { startPlatform } from './platform.ts';
 
 const env = readEnv();

@@ -1,16 +1,16 @@
 import { join } from 'node:path';
-import type { Env } from '../../../shared/src/env.ts';
-import type { Logger } from '../../../shared/src/log.ts';
-import { type Projector, startProjector } from '../../../shared/src/projection/projector.ts';
-import { createRpcClient, serveRpc } from '../../../shared/src/rpc/rpc.ts';
-import { systemClock } from '../../../shared/src/service/command.ts';
-import { type Runtime, persistentSecret, startRuntime } from '../../../shared/src/service/runtime.ts';
-import { ensureSingleTenant } from '../../../shared/src/service/single-tenant.ts';
-import type { Service, ServiceDeps } from '../../../shared/src/service/service.ts';
-import { createGateway } from '../../gateway/src/app.ts';
-import { membershipService } from '../../membership/src/service.ts';
-import { projectService } from '../../project/src/service.ts';
-import { tenantService } from '../../tenant/src/service.ts';
+import type { Env } from '@mandant/shared/env.ts';
+import type { Logger } from '@mandant/shared/log.ts';
+import { type Projector, startProjector } from '@mandant/shared/projection/projector.ts';
+import { createRpcClient, serveRpc } from '@mandant/shared/rpc/rpc.ts';
+import { systemClock } from '@mandant/shared/service/command.ts';
+import { type Runtime, persistentSecret, startRuntime } from '@mandant/shared/service/runtime.ts';
+import { ensureSingleTenant } from '@mandant/shared/service/single-tenant.ts';
+import type { Service, ServiceDeps } from '@mandant/shared/service/service.ts';
+import { createGateway } from '@mandant/gateway/app.ts';
+import { membershipService } from '@mandant/membership/service.ts';
+import { projectService } from '@mandant/project/service.ts';
+import { tenantService } from '@mandant/tenant/service.ts';
 
 export const allServices = (deps: ServiceDeps): Service[] => [tenantService(deps), projectService(deps), membershipService(deps)];
 

@@ -1,4 +1,4 @@
-import { runServiceProcess } from '../../../shared/src/service/main.ts';
+import { runServiceProcess } from '@mandant/shared/service/main.ts';
 import { tenantService } from './service.ts';
 
 await runServiceProcess('tenant', tenantService);

@@ -1,4 +1,4 @@
-import type { Service, ServiceDeps } from '../../../shared/src/service/service.ts';
+import type { Service, ServiceDeps } from '@mandant/shared/service/service.ts';
 import { auditHandlers } from './audit/handlers.ts';
 import { tenantHandlers } from './tenant/handlers.ts';
 import { tenantViews } from './views/projection.ts';

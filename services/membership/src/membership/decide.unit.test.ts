@@ -1,7 +1,7 @@
 import { MembershipEvent } from '@mandant/contracts';
 import { describe, expect, it } from 'vitest';
-import { fold } from '../../../../shared/src/decider.ts';
-import { DomainError } from '../../../../shared/src/errors.ts';
+import { fold } from '@mandant/shared/decider.ts';
+import { DomainError } from '@mandant/shared/errors.ts';
 import { type MembershipCommand, membershipDecider } from './decide.ts';
 
 const U = '0190c6e0-0000-7000-8000-000000000001';

@@ -2,16 +2,16 @@ import {
   CreateUserInput, type EventMeta, MemberInput, type MemberView, type Principal, type ProfileView, ProjectIdInput, PutMemberInput,
   PutProfileInput, SwitchProjectInput, type UserView, rpc, streams,
 } from '@mandant/contracts';
-import { type Sql, withTenant } from '../../../../shared/src/db/connect.ts';
-import { fold } from '../../../../shared/src/decider.ts';
-import { DomainError, forbidden, notFound } from '../../../../shared/src/errors.ts';
-import { uuidv7 } from '../../../../shared/src/ids.ts';
-import type { RpcContext, RpcHandler } from '../../../../shared/src/rpc/rpc.ts';
-import { requirePrincipal, requireProjectRole, requireTenantAdmin, requireUser } from '../../../../shared/src/service/access.ts';
-import { runCommand } from '../../../../shared/src/service/command.ts';
-import type { ServiceDeps } from '../../../../shared/src/service/service.ts';
-import { waitForViews } from '../../../../shared/src/service/views.ts';
-import { loadProjectView } from '../../../project/src/project/view.ts';
+import { type Sql, withTenant } from '@mandant/shared/db/connect.ts';
+import { fold } from '@mandant/shared/decider.ts';
+import { DomainError, forbidden, notFound } from '@mandant/shared/errors.ts';
+import { uuidv7 } from '@mandant/shared/ids.ts';
+import type { RpcContext, RpcHandler } from '@mandant/shared/rpc/rpc.ts';
+import { requirePrincipal, requireProjectRole, requireTenantAdmin, requireUser } from '@mandant/shared/service/access.ts';
+import { runCommand } from '@mandant/shared/service/command.ts';
+import type { ServiceDeps } from '@mandant/shared/service/service.ts';
+import { waitForViews } from '@mandant/shared/service/views.ts';
+import { loadProjectView } from '@mandant/shared/service/project-view.ts';
 import { userDecider } from '../user/decide.ts';
 import { type MembershipCommand, membershipDecider } from './decide.ts';
 

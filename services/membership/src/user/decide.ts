@@ -1,6 +1,6 @@
 import type { UserEvent } from '@mandant/contracts';
-import type { Decider } from '../../../../shared/src/decider.ts';
-import { DomainError, notFound } from '../../../../shared/src/errors.ts';
+import type { Decider } from '@mandant/shared/decider.ts';
+import { DomainError, notFound } from '@mandant/shared/errors.ts';
 import { evolveUser, initialUserState, type UserState } from './user.ts';
 
 /** `email` is stored lowercased and trimmed, the form the tenant's uniqueness check uses. */

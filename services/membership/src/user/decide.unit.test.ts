@@ -1,7 +1,7 @@
 import { UserEvent } from '@mandant/contracts';
 import { describe, expect, it } from 'vitest';
-import { fold } from '../../../../shared/src/decider.ts';
-import { DomainError } from '../../../../shared/src/errors.ts';
+import { fold } from '@mandant/shared/decider.ts';
+import { DomainError } from '@mandant/shared/errors.ts';
 import { type UserCommand, userDecider } from './decide.ts';
 
 const P1 = '0190c6e0-0000-7000-8000-000000000001';

@@ -1,6 +1,6 @@
 import { type EventEnvelope, MemberAdded, MemberProfileUpdated, MemberRoleChanged, MemberStateSaved, UserProjectSwitched, UserRegistered } from '@mandant/contracts';
-import type { Tx } from '../../../../shared/src/db/connect.ts';
-import type { Projection } from '../../../../shared/src/projection/projector.ts';
+import type { Tx } from '@mandant/shared/db/connect.ts';
+import type { Projection } from '@mandant/shared/projection/projector.ts';
 
 /** users_view and members_view: who exists in the tenant, who is in which project with which role. */
 export const membershipViews: Projection = {

@@ -1,9 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readEnv } from '../../../../shared/src/env.ts';
-import { createLogger } from '../../../../shared/src/log.ts';
-import { findNatsServer, startNatsServer } from '../../../../shared/src/runtime/nats-server.ts';
+import { readEnv } from '@mandant/shared/env.ts';
+import { createLogger } from '@mandant/shared/log.ts';
+import { findNatsServer, startNatsServer } from '@mandant/shared/runtime/nats-server.ts';
 import { type Platform, startPlatform } from '../platform.ts';
 
 export const OPERATOR = 'test-operator-token-0123456789abcdef';

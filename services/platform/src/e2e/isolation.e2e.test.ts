@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSql } from '../../../../shared/src/db/connect.ts';
-import { findNatsServer } from '../../../../shared/src/runtime/nats-server.ts';
-import { backendMissing, postgresUrls } from '../../../../shared/src/testing/backends.ts';
+import { createSql } from '@mandant/shared/db/connect.ts';
+import { findNatsServer } from '@mandant/shared/runtime/nats-server.ts';
+import { backendMissing, postgresUrls } from '@mandant/shared/testing/backends.ts';
 import { type Harness, OPERATOR, startHarness } from './harness.ts';
 
 const pg = postgresUrls();

@@ -1,7 +1,7 @@
 import { ProjectEvent } from '@mandant/contracts';
 import { describe, expect, it } from 'vitest';
-import { fold } from '../../../../shared/src/decider.ts';
-import { DomainError } from '../../../../shared/src/errors.ts';
+import { fold } from '@mandant/shared/decider.ts';
+import { DomainError } from '@mandant/shared/errors.ts';
 import { type ProjectCommand, projectDecider } from './decide.ts';
 
 const created: ProjectEvent = {

@@ -1,15 +1,15 @@
 import { CreateProjectInput, type EventMeta, type Principal, ProjectIdInput, UpdateProjectInput, rpc, streams } from '@mandant/contracts';
-import { type Sql, type Tx, withTenant } from '../../../../shared/src/db/connect.ts';
-import { DomainError, forbidden } from '../../../../shared/src/errors.ts';
-import { uuidv7 } from '../../../../shared/src/ids.ts';
-import type { RpcContext, RpcHandler } from '../../../../shared/src/rpc/rpc.ts';
-import { requirePrincipal, requireProjectRole } from '../../../../shared/src/service/access.ts';
-import { runCommand } from '../../../../shared/src/service/command.ts';
-import type { ServiceDeps } from '../../../../shared/src/service/service.ts';
-import { waitForViews } from '../../../../shared/src/service/views.ts';
-import { membershipDecider } from '../../../membership/src/membership/decide.ts';
+import { type Sql, type Tx, withTenant } from '@mandant/shared/db/connect.ts';
+import { DomainError, forbidden } from '@mandant/shared/errors.ts';
+import { uuidv7 } from '@mandant/shared/ids.ts';
+import type { RpcContext, RpcHandler } from '@mandant/shared/rpc/rpc.ts';
+import { requirePrincipal, requireProjectRole } from '@mandant/shared/service/access.ts';
+import { runCommand } from '@mandant/shared/service/command.ts';
+import type { ServiceDeps } from '@mandant/shared/service/service.ts';
+import { waitForViews } from '@mandant/shared/service/views.ts';
+import { membershipDecider } from '@mandant/membership/membership/decide.ts';
 import { type ProjectCommand, projectDecider } from './decide.ts';
-import { loadProjectView, slugify, toProjectView } from './view.ts';
+import { loadProjectView, slugify, toProjectView } from '@mandant/shared/service/project-view.ts';
 
 const metaOf = (ctx: RpcContext, p: Principal): EventMeta => ({
   actor: p.actor, correlation_id: ctx.meta.correlation_id, causation_id: null, traceparent: ctx.meta.traceparent,

@@ -1,9 +1,9 @@
 import { EventsListInput, rpc } from '@mandant/contracts';
-import { type Sql, withTenant } from '../../../../shared/src/db/connect.ts';
-import { forbidden } from '../../../../shared/src/errors.ts';
-import type { EventStore } from '../../../../shared/src/eventstore/event-store.ts';
-import type { RpcContext, RpcHandler } from '../../../../shared/src/rpc/rpc.ts';
-import { requirePrincipal } from '../../../../shared/src/service/access.ts';
+import { type Sql, withTenant } from '@mandant/shared/db/connect.ts';
+import { forbidden } from '@mandant/shared/errors.ts';
+import type { EventStore } from '@mandant/shared/eventstore/event-store.ts';
+import type { RpcContext, RpcHandler } from '@mandant/shared/rpc/rpc.ts';
+import { requirePrincipal } from '@mandant/shared/service/access.ts';
 
 /** The event log as auditors and tenant admins read it: only ever the caller's own tenant. */
 function requireAuditReader(ctx: RpcContext): string {

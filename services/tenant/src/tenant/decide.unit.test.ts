@@ -1,7 +1,7 @@
 import { TenantEvent } from '@mandant/contracts';
 import { describe, expect, it } from 'vitest';
-import { fold } from '../../../../shared/src/decider.ts';
-import { DomainError } from '../../../../shared/src/errors.ts';
+import { fold } from '@mandant/shared/decider.ts';
+import { DomainError } from '@mandant/shared/errors.ts';
 import { type TenantCommand, tenantDecider } from './decide.ts';
 
 const KEY = '0190c6e0-0000-7000-8000-00000000000a';

@@ -2,15 +2,15 @@ import {
   AuthApiKeyInput, ApiKeyIdInput, type ApiKeyView, CreateApiKeyInput, type EventMeta, PatchSettingsInput, type Principal,
   ProvisionTenantInput, ResolveSlugInput, type TenantView, rpc, streams,
 } from '@mandant/contracts';
-import { type Sql, type Tx, withTenant } from '../../../../shared/src/db/connect.ts';
-import { DomainError, forbidden, notFound } from '../../../../shared/src/errors.ts';
-import type { EventStore } from '../../../../shared/src/eventstore/event-store.ts';
-import { uuidv7 } from '../../../../shared/src/ids.ts';
-import type { Logger } from '../../../../shared/src/log.ts';
-import type { RpcContext, RpcHandler } from '../../../../shared/src/rpc/rpc.ts';
-import { requirePrincipal, requireTenantAdmin } from '../../../../shared/src/service/access.ts';
-import { type Clock, runCommand } from '../../../../shared/src/service/command.ts';
-import { waitForViews } from '../../../../shared/src/service/views.ts';
+import { type Sql, type Tx, withTenant } from '@mandant/shared/db/connect.ts';
+import { DomainError, forbidden, notFound } from '@mandant/shared/errors.ts';
+import type { EventStore } from '@mandant/shared/eventstore/event-store.ts';
+import { uuidv7 } from '@mandant/shared/ids.ts';
+import type { Logger } from '@mandant/shared/log.ts';
+import type { RpcContext, RpcHandler } from '@mandant/shared/rpc/rpc.ts';
+import { requirePrincipal, requireTenantAdmin } from '@mandant/shared/service/access.ts';
+import { type Clock, runCommand } from '@mandant/shared/service/command.ts';
+import { waitForViews } from '@mandant/shared/service/views.ts';
 import { hashSecret, newApiKeySecret, tenantOfSecret } from './api-keys.ts';
 import { type TenantCommand, tenantDecider } from './decide.ts';
 

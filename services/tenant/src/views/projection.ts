@@ -1,6 +1,6 @@
 import { ApiKeyIssued, ApiKeyRevoked, type EventEnvelope, TenantProvisioned, TenantSettingsChanged } from '@mandant/contracts';
-import type { Tx } from '../../../../shared/src/db/connect.ts';
-import type { Projection } from '../../../../shared/src/projection/projector.ts';
+import type { Tx } from '@mandant/shared/db/connect.ts';
+import type { Projection } from '@mandant/shared/projection/projector.ts';
 
 const TYPES = new Set(['tenant.provisioned.v1', 'tenant.settings_changed.v1', 'api_key.issued.v1', 'api_key.revoked.v1']);
 

@@ -1,6 +1,6 @@
 import type { ProjectView } from '@mandant/contracts';
-import type { Tx } from '../../../../shared/src/db/connect.ts';
-import { notFound } from '../../../../shared/src/errors.ts';
+import type { Tx } from '../db/connect.ts';
+import { notFound } from '../errors.ts';
 
 export type ProjectRow = Record<string, any>;
 
