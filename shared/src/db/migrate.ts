@@ -6,7 +6,7 @@ import { createSql } from './connect.ts';
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.meta.url));
 export const APP_ROLE = 'mandant_app';
 
-/** Applies pending migrations with the owner's connection. Safe to run concurrently (advisory lock). */
+/** Applies pending migrations with the owner's connection. Safe to run concurrently: an advisory lock makes later callers wait. */
 export async function migrate(ownerUrl: string, log: Logger): Promise<void> {
   const applied = await runner({
     databaseUrl: ownerUrl,
@@ -14,6 +14,8 @@ export async function migrate(ownerUrl: string, log: Logger): Promise<void> {
     direction: 'up',
     migrationsTable: 'mandant_migrations',
     checkOrder: true,
+    // several processes may start together: the later ones wait, then find nothing to do
+    advisoryLockMode: 'wait',
     log: (msg: string) => log.debug({ msg }, 'migration'),
   });
   if (applied.length > 0) log.info({ applied: applied.map((m) => m.name) }, 'migrations applied');

@@ -1,0 +1,77 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '@mandant/shared/log.ts';
+import { type RunningNatsServer, findNatsServer, startNatsServer } from '@mandant/shared/runtime/nats-server.ts';
+import { backendMissing, postgresUrls } from '@mandant/shared/testing/backends.ts';
+
+const pg = postgresUrls();
+const natsBinary = findNatsServer();
+const natsMissing = backendMissing('nats', natsBinary ? null : 'no nats-server binary to start a private server');
+const root = fileURLToPath(new URL('../../../../', import.meta.url));
+const OPERATOR = 'process-test-operator-token-0123456789';
+
+const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const address = s.address();
+      s.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+
+// Each service as its own process, as in a cluster: they meet only through Postgres and NATS.
+describe.skipIf(!pg || natsMissing)('services as separate processes', () => {
+  const children: ChildProcess[] = [];
+  let nats: RunningNatsServer | undefined;
+  let dir = '';
+  let api = '';
+
+  beforeAll(async () => {
+    if (!pg || !natsBinary) return;
+    dir = await mkdtemp(join(tmpdir(), 'mandant-procs-'));
+    nats = await startNatsServer({ binary: natsBinary, storeDir: dir, log: createLogger({ level: 'silent' }) });
+    const port = await freePort();
+    api = `http://127.0.0.1:${port}/api/v1`;
+    const base = { ...process.env, DATABASE_URL: pg.ownerUrl, NATS_URL: nats.url, MANDANT_OPERATOR_TOKEN: OPERATOR, LOG_LEVEL: 'warn', HEALTH_PORT: '0' };
+    for (const service of ['tenant', 'project', 'membership', 'gateway']) {
+      const env = service === 'gateway' ? { ...base, PORT: String(port), HOST: '127.0.0.1' } : base;
+      const child = spawn(process.execPath, ['--import', 'tsx', `services/${service}/src/main.ts`], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
+      children.push(child);
+    }
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const ready = await fetch(`${api}/readyz`).then((r) => r.ok, () => false);
+      if (ready) break;
+      if (Date.now() > deadline) throw new Error('gateway did not become ready');
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }, 90_000);
+
+  afterAll(async () => {
+    await Promise.all(children.map((c) => new Promise((resolve) => {
+      if (c.exitCode !== null) return resolve(null);
+      c.once('exit', resolve);
+      c.kill('SIGTERM');
+    })));
+    await nats?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('serves a tenant, a project and its listing through gateway, services and projectors in four processes', async () => {
+    const post = (path: string, token: string, body: unknown) =>
+      fetch(`${api}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const tenant = await post('/tenants', OPERATOR, { name: 'Split', slug: `split-${Date.now().toString(36)}` });
+    expect(tenant.status).toBe(201);
+    const { admin_api_key: key } = (await tenant.json()) as { admin_api_key: string };
+    const project = await post('/projects', key, { name: 'Across processes' });
+    expect(project.status).toBe(201);
+    const listed = (await (await fetch(`${api}/projects`, { headers: { authorization: `Bearer ${key}` } })).json()) as { projects: { name: string }[] };
+    expect(listed.projects.map((p) => p.name)).toEqual(['Across processes']);
+  }, 60_000);
+});
