@@ -2,6 +2,7 @@ import { rpc as patterns } from '@mandant/contracts';
 import { ConfigError, readEnv } from '@mandant/shared/env.ts';
 import { createLogger } from '@mandant/shared/log.ts';
 import { createRpcClient } from '@mandant/shared/rpc/rpc.ts';
+import { stopOnSignals } from '@mandant/shared/service/shutdown.ts';
 import { ensureSingleTenant } from '@mandant/shared/service/single-tenant.ts';
 import { createGateway } from './app.ts';
 
@@ -37,16 +38,5 @@ const gateway = await createGateway({
 const url = await gateway.listen(env.PORT, env.HOST);
 log.info({ url: `${url}/api/v1`, single_tenant: env.SINGLE_TENANT_MODE }, 'gateway listening');
 
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'shutting down');
-    // The HTTP side first, so in-flight requests still reach the services.
-    gateway.close().then(() => rpc.close()).then(() => process.exit(0), (err: unknown) => {
-      log.error({ err }, 'shutdown failed');
-      process.exit(1);
-    });
-  });
-}
+// The HTTP side first, so in-flight requests still reach the services.
+stopOnSignals(log, () => gateway.close().then(() => rpc.close()));

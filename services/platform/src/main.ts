@@ -1,5 +1,6 @@
 import { readEnv } from '@mandant/shared/env.ts';
 import { createLogger } from '@mandant/shared/log.ts';
+import { stopOnSignals } from '@mandant/shared/service/shutdown.ts';
 import { startPlatform } from './platform.ts';
 
 const env = readEnv();
@@ -26,15 +27,4 @@ process.stdout.write(
   ].join('\n'),
 );
 
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'shutting down');
-    platform.stop().then(() => process.exit(0), (err: unknown) => {
-      log.error({ err }, 'shutdown failed');
-      process.exit(1);
-    });
-  });
-}
+stopOnSignals(log, () => platform.stop());

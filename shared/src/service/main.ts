@@ -4,6 +4,7 @@ import { createLogger } from '../log.ts';
 import { type Projector, startProjector } from '../projection/projector.ts';
 import { serveRpc } from '../rpc/rpc.ts';
 import { systemClock } from './command.ts';
+import { stopOnSignals } from './shutdown.ts';
 import { startRuntime } from './runtime.ts';
 import type { Service, ServiceDeps } from './service.ts';
 
@@ -29,13 +30,10 @@ export async function runServiceProcess(name: string, build: (deps: ServiceDeps)
   }).listen(env.HEALTH_PORT);
   log.info({ service: name, health_port: env.HEALTH_PORT, ...runtime.describe }, 'service started');
 
-  const stop = async () => {
+  stopOnSignals(log, async () => {
     health.close();
     for (const p of projectors) await p.stop();
     await server.close();
     await runtime.stop();
-    process.exit(0);
-  };
-  process.once('SIGTERM', () => void stop());
-  process.once('SIGINT', () => void stop());
+  });
 }

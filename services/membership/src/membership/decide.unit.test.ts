@@ -1,7 +1,7 @@
 import { MembershipEvent } from '@mandant/contracts';
 import { describe, expect, it } from 'vitest';
 import { fold } from '@mandant/shared/decider.ts';
-import { DomainError } from '@mandant/shared/errors.ts';
+import { deciderSpec } from '@mandant/shared/testing/decider.ts';
 import { type MembershipCommand, membershipDecider } from './decide.ts';
 
 const U = '0190c6e0-0000-7000-8000-000000000001';
@@ -11,23 +11,7 @@ const removed: MembershipEvent = { type: 'member.removed.v1', data: { user_id: U
 const profiled: MembershipEvent = { type: 'member.profile_updated.v1', data: { user_id: U, display_name: 'Ana', preferences: { theme: 'dark' } } };
 const saved: MembershipEvent = { type: 'member.state_saved.v1', data: { user_id: U, state: { view: 'graph', filters: ['person'] } } };
 
-/** given events, when command: the events decided, each checked against its contract schema */
-function decide(given: MembershipEvent[], command: MembershipCommand): MembershipEvent[] {
-  const events = membershipDecider.decide(command, fold(membershipDecider, given));
-  for (const e of events) expect(MembershipEvent.parse(e)).toEqual(e);
-  return events;
-}
-
-/** given events, when command: the code of the DomainError it is rejected with */
-function rejection(given: MembershipEvent[], command: MembershipCommand): string {
-  try {
-    decide(given, command);
-  } catch (err) {
-    if (err instanceof DomainError) return err.code;
-    throw err;
-  }
-  throw new Error('expected the command to be rejected');
-}
+const { decide, rejection } = deciderSpec(membershipDecider, MembershipEvent);
 
 describe('SetMemberRole', () => {
   it('adds a user who never was a member', () => {

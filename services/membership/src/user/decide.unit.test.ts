@@ -1,30 +1,13 @@
 import { UserEvent } from '@mandant/contracts';
 import { describe, expect, it } from 'vitest';
-import { fold } from '@mandant/shared/decider.ts';
-import { DomainError } from '@mandant/shared/errors.ts';
+import { deciderSpec } from '@mandant/shared/testing/decider.ts';
 import { type UserCommand, userDecider } from './decide.ts';
 
 const P1 = '0190c6e0-0000-7000-8000-000000000001';
 const P2 = '0190c6e0-0000-7000-8000-000000000002';
 const registered: UserEvent = { type: 'user.registered.v1', data: { email: 'ana@example.org', name: 'Ana' } };
 
-/** given events, when command: the events decided, each checked against its contract schema */
-function decide(given: UserEvent[], command: UserCommand): UserEvent[] {
-  const events = userDecider.decide(command, fold(userDecider, given));
-  for (const e of events) expect(UserEvent.parse(e)).toEqual(e);
-  return events;
-}
-
-/** given events, when command: the code of the DomainError it is rejected with */
-function rejection(given: UserEvent[], command: UserCommand): string {
-  try {
-    decide(given, command);
-  } catch (err) {
-    if (err instanceof DomainError) return err.code;
-    throw err;
-  }
-  throw new Error('expected the command to be rejected');
-}
+const { decide, rejection } = deciderSpec(userDecider, UserEvent);
 
 describe('RegisterUser', () => {
   it('registers a user with the email lowercased and trimmed', () => {

@@ -1,7 +1,6 @@
 import { ProjectEvent } from '@mandant/contracts';
 import { describe, expect, it } from 'vitest';
-import { fold } from '@mandant/shared/decider.ts';
-import { DomainError } from '@mandant/shared/errors.ts';
+import { deciderSpec } from '@mandant/shared/testing/decider.ts';
 import { type ProjectCommand, projectDecider } from './decide.ts';
 
 const created: ProjectEvent = {
@@ -11,23 +10,7 @@ const created: ProjectEvent = {
 const archived: ProjectEvent = { type: 'project.archived.v1', data: {} };
 const deleted: ProjectEvent = { type: 'project.deleted.v1', data: {} };
 
-/** given events, when command: the events decided, each checked against its contract schema */
-function decide(given: ProjectEvent[], command: ProjectCommand): ProjectEvent[] {
-  const events = projectDecider.decide(command, fold(projectDecider, given));
-  for (const e of events) expect(ProjectEvent.parse(e)).toEqual(e);
-  return events;
-}
-
-/** given events, when command: the code of the DomainError it is rejected with */
-function rejection(given: ProjectEvent[], command: ProjectCommand): string {
-  try {
-    decide(given, command);
-  } catch (err) {
-    if (err instanceof DomainError) return err.code;
-    throw err;
-  }
-  throw new Error('expected the command to be rejected');
-}
+const { decide, rejection } = deciderSpec(projectDecider, ProjectEvent);
 
 const everyCommandButCreate: ProjectCommand[] = [
   { type: 'UpdateProject', name: 'Renamed' },

@@ -1,7 +1,7 @@
 import { TenantEvent } from '@mandant/contracts';
 import { describe, expect, it } from 'vitest';
 import { fold } from '@mandant/shared/decider.ts';
-import { DomainError } from '@mandant/shared/errors.ts';
+import { deciderSpec } from '@mandant/shared/testing/decider.ts';
 import { type TenantCommand, tenantDecider } from './decide.ts';
 
 const KEY = '0190c6e0-0000-7000-8000-00000000000a';
@@ -18,23 +18,7 @@ const issue = (over: Partial<Extract<TenantCommand, { type: 'IssueApiKey' }>> = 
   type: 'IssueApiKey', key_id: OTHER_KEY, name: 'bot', user_id: null, role: 'auditor', prefix: 'mnd_…123456', secret_hash: HASH, ...over,
 });
 
-/** given events, when command: the events decided, each checked against its contract schema */
-function decide(given: TenantEvent[], command: TenantCommand): TenantEvent[] {
-  const events = tenantDecider.decide(command, fold(tenantDecider, given));
-  for (const e of events) expect(TenantEvent.parse(e)).toEqual(e);
-  return events;
-}
-
-/** given events, when command: the code of the DomainError it is rejected with */
-function rejection(given: TenantEvent[], command: TenantCommand): string {
-  try {
-    decide(given, command);
-  } catch (err) {
-    if (err instanceof DomainError) return err.code;
-    throw err;
-  }
-  throw new Error('expected the command to be rejected');
-}
+const { decide, rejection } = deciderSpec(tenantDecider, TenantEvent);
 
 describe('ProvisionTenant', () => {
   it('provisions a new tenant with its name, slug and settings', () => {
