@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSql } from '@mandant/shared/db/connect.ts';
 import { findNatsServer } from '@mandant/shared/runtime/nats-server.ts';
 import { backendMissing, postgresUrls } from '@mandant/shared/testing/backends.ts';
-import { type Harness, OPERATOR, startHarness } from './harness.ts';
+import { SignJWT } from 'jose';
+import { type Harness, JWT_SECRET, OPERATOR, startHarness } from './harness.ts';
 
 const pg = postgresUrls();
 const natsMissing = backendMissing('nats', findNatsServer() ? null : 'no nats-server binary for the platform under test');
@@ -176,6 +177,42 @@ describe.skipIf(!pg || natsMissing)('tenant isolation and roles over HTTP', () =
     expect(res.body.type).toMatch(/project-archived/);
     await ok('POST', `/projects/${p2}/unarchive`, t.b.admin);
     expect((await ok('PATCH', `/projects/${p2}`, t.b.admin, { name: 'Procurement 2' })).name).toBe('Procurement 2');
+  });
+
+  it('accepts a signed JWT as the user it names, within its own tenant only', async () => {
+    const jwt = (tenantId: string, sub: string) =>
+      new SignJWT({ tenant_id: tenantId, roles: [] }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuedAt().setExpirationTime('5m')
+        .sign(new TextEncoder().encode(JWT_SECRET));
+    const viewer = await jwt(t.a.id, t.a.users.viewer.id);
+    expect((await ok('GET', `/projects/${t.a.projects[0]}`, viewer)).id).toBe(t.a.projects[0]);
+    expect((await h.call('PATCH', `/projects/${t.a.projects[0]}`, { token: viewer, body: { name: 'x' } })).status).toBe(403);
+    // the same user id claimed in the other tenant is nobody there
+    const forged = await jwt(t.b.id, t.a.users.viewer.id);
+    expect((await h.call('GET', `/projects/${t.a.projects[0]}`, { token: forged })).status).toBe(404);
+    expect((await ok('GET', '/projects', forged)).projects).toEqual([]);
+  });
+
+  it('answers bad input with a 4xx problem naming the field and changes nothing', async () => {
+    const before = await head(t.a);
+    const cases: [string, string, unknown, number, RegExp][] = [
+      ['POST', '/projects', { name: '' }, 400, /name/],
+      ['POST', '/projects', { name: 'x', slug: 'Not A Slug' }, 400, /slug/],
+      ['POST', '/projects', { name: 'x', colour: 'red' }, 400, /colour/],
+      ['POST', '/users', { email: 'not-an-email', name: 'x' }, 400, /email/],
+      ['PUT', `/projects/${t.a.projects[0]}/members/${t.a.users.outsider.id}`, { role: 'owner' }, 400, /role/],
+      ['POST', '/api-keys', { name: 'k', role: 'tenant_admin', user_id: t.a.users.viewer.id }, 400, /role|user_id/],
+      ['POST', '/projects', '{"name": ', 400, /JSON/i],
+      ['POST', '/projects', { name: 'x'.repeat(2_000_000) }, 413, /large/i],
+    ];
+    for (const [method, path, body, status, detail] of cases) {
+      const res = await h.call(method, path, { token: t.a.admin, body });
+      expect([path, res.status]).toEqual([path, status]);
+      expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
+      expect(`${res.body.title} ${res.body.detail}`).toMatch(detail);
+    }
+    const taken = await h.call('POST', '/users', { token: t.a.admin, body: { email: 'VIEWER@' + t.a.slug + '.example', name: 'dup' } });
+    expect(taken.status).toBe(409);
+    expect(await head(t.a)).toBe(before);
   });
 
   it('verifies the hash chain and names the first altered position', async () => {
