@@ -41,6 +41,7 @@ export interface Runtime {
  * Chooses and starts the engines. Postgres: `DATABASE_APP_URL` as given, else `DATABASE_URL`
  * (migrated, runtime role prepared), else a real Postgres started in `MANDANT_DATA_DIR` when
  * `embedded` is allowed. NATS: `NATS_URL`, else a local nats-server on PATH, else in-process
+ * (or in-process on request with `NATS_URL=in-process`)
  * (only when `embedded`: separate processes cannot share an in-process transport).
  */
 export async function startRuntime(env: Env, log: Logger, opts: { embedded: boolean; appName: string }): Promise<Runtime> {
@@ -70,9 +71,12 @@ export async function startRuntime(env: Env, log: Logger, opts: { embedded: bool
     const sql = createSql(appUrl, { max: 10, appName: opts.appName });
     stops.push(() => sql.end({ timeout: 5 }));
 
-    let natsUrl = env.NATS_URL;
+    // `NATS_URL=in-process` asks for the in-process transport even when a nats-server is at hand
+    const forceInProcess = env.NATS_URL === 'in-process';
+    if (forceInProcess && !opts.embedded) throw new Error('the in-process transport serves only the all-in-one platform');
+    let natsUrl = forceInProcess ? undefined : env.NATS_URL;
     let nats = natsUrl ? `nats (${natsUrl})` : '';
-    if (!natsUrl && opts.embedded) {
+    if (!natsUrl && opts.embedded && !forceInProcess) {
       const binary = findNatsServer();
       if (binary) {
         const server = await startNatsServer({ binary, storeDir: join(env.MANDANT_DATA_DIR, 'nats'), log });
