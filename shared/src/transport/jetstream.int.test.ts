@@ -33,11 +33,8 @@ async function unavailableReason(): Promise<string | null> {
 
 const reason = await unavailableReason();
 
-if (backendMissing('nats', reason)) {
-  describe.skip(`JetStream transport (skipped: ${reason})`, () => {
-    it('needs a JetStream server (set NATS_URL)', () => undefined);
-  });
-} else {
+// Without a JetStream server the suite skips, and the marker makes CI fail on it.
+describe.skipIf(backendMissing('nats', reason))(`JetStream transport at ${url}`, () => {
   const factory = () =>
     createJetStreamTransport({ servers: url, streamName, subjects: [`${subjectRoot}.>`], log, requestTimeoutMs: 2_000 });
 
@@ -78,4 +75,4 @@ if (backendMissing('nats', reason)) {
       expect((err as Error).cause).toBeDefined();
     }, 20_000);
   });
-}
+});

@@ -45,6 +45,15 @@ export function projectHandlers(deps: ServiceDeps): Record<string, RpcHandler> {
   const access = (p: Principal | null, projectId: string, needed: 'viewer' | 'editor' | 'admin') =>
     withTenant(sql, requirePrincipal(p).tenant_id, (tx) => requireProjectRole(tx, p, projectId, needed));
 
+  /** archive / unarchive: project admins only; answers with the project as it now is */
+  const lifecycle = (type: 'ArchiveProject' | 'UnarchiveProject'): RpcHandler => async (input, ctx) => {
+    const { project_id } = ProjectIdInput.parse(input);
+    const p = requirePrincipal(ctx.principal);
+    await access(p, project_id, 'admin');
+    await execute(p, project_id, { type }, ctx);
+    return view(p, project_id);
+  };
+
   return {
     async [rpc.projectCreate](input, ctx) {
       const p = requirePrincipal(ctx.principal);
@@ -103,21 +112,8 @@ export function projectHandlers(deps: ServiceDeps): Record<string, RpcHandler> {
       return view(p, body.project_id);
     },
 
-    async [rpc.projectArchive](input, ctx) {
-      const { project_id } = ProjectIdInput.parse(input);
-      const p = requirePrincipal(ctx.principal);
-      await access(p, project_id, 'admin');
-      await execute(p, project_id, { type: 'ArchiveProject' }, ctx);
-      return view(p, project_id);
-    },
-
-    async [rpc.projectUnarchive](input, ctx) {
-      const { project_id } = ProjectIdInput.parse(input);
-      const p = requirePrincipal(ctx.principal);
-      await access(p, project_id, 'admin');
-      await execute(p, project_id, { type: 'UnarchiveProject' }, ctx);
-      return view(p, project_id);
-    },
+    [rpc.projectArchive]: lifecycle('ArchiveProject'),
+    [rpc.projectUnarchive]: lifecycle('UnarchiveProject'),
 
     async [rpc.projectDelete](input, ctx) {
       const { project_id } = ProjectIdInput.parse(input);
