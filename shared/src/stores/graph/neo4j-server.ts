@@ -1,0 +1,240 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { accessSync, constants, statSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from '../../log.ts';
+
+/** The Maven project that runs Neo4j 5 (LTS) in one JVM with its Bolt connector. */
+export const NEO4J_TOOL_DIR = fileURLToPath(new URL('../../../../tools/neo4j-embedded/', import.meta.url));
+
+export interface StartEmbeddedNeo4jOptions {
+  log: Logger;
+  /** building (first Maven download included) and starting; default 10 min */
+  buildTimeoutMs?: number;
+  /** from spawn to the READY line; default 90 s */
+  startTimeoutMs?: number;
+}
+
+export interface RunningNeo4j {
+  /** `bolt://127.0.0.1:<port>`, authentication disabled */
+  url: string;
+  /** stops the JVM and removes its data directory; safe to call twice */
+  stop(): Promise<void>;
+}
+
+export class EmbeddedNeo4jError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'EmbeddedNeo4jError';
+  }
+}
+
+function onPath(name: string): string | null {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (dir === '') continue;
+    const candidate = join(dir, name);
+    try {
+      if (!statSync(candidate).isFile()) continue;
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here; keep looking
+    }
+  }
+  return null;
+}
+
+/** Why the embedded server cannot be started here, or null when java and mvn are on PATH. */
+export function embeddedNeo4jUnavailable(): string | null {
+  const missing = ['java', 'mvn'].filter((b) => onPath(b) === null);
+  return missing.length > 0 ? `${missing.join(' and ')} not on PATH` : null;
+}
+
+const mtime = async (path: string): Promise<number> => stat(path).then((s) => s.mtimeMs, () => -1);
+
+/** Rewritten by every `mvn package` (forceCreation), unlike the classpath file when unchanged. */
+const STAMP = 'target/neo4j-embedded.jar';
+
+/** Built when the last successful build is newer than the pom and the source. */
+async function upToDate(): Promise<boolean> {
+  const at = (p: string): Promise<number> => mtime(join(NEO4J_TOOL_DIR, p));
+  const [stamp = -1, cp = -1, pom = 0, src = 0] = await Promise.all([STAMP, 'target/cp.txt', 'pom.xml', 'src/main/java/Main.java'].map(at));
+  return cp > 0 && stamp > Math.max(pom, src);
+}
+
+async function run(cmd: string, args: string[], cwd: string, timeoutMs: number): Promise<void> {
+  const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const out: string[] = [];
+  child.stdout.on('data', (b: Buffer) => out.push(b.toString('utf8')));
+  child.stderr.on('data', (b: Buffer) => out.push(b.toString('utf8')));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  try {
+    const code = await new Promise<number | null>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('close', resolve);
+    });
+    if (code !== 0) throw new EmbeddedNeo4jError(`${cmd} ${args.join(' ')} failed (${code}): ${out.join('').slice(-2000)}`);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Holds a directory lock around `fn`, so test files starting Neo4j in parallel processes build
+ * once instead of running Maven over each other. A lock older than `staleMs` is a dead builder's.
+ */
+async function withBuildLock<T>(staleMs: number, fn: () => Promise<T>): Promise<T> {
+  const lock = join(NEO4J_TOOL_DIR, '.build-lock');
+  for (;;) {
+    try {
+      await mkdir(lock);
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const since = await mtime(lock);
+      if (since > 0 && Date.now() - since > staleMs) await rm(lock, { recursive: true, force: true });
+      else await sleep(250);
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    await rm(lock, { recursive: true, force: true });
+  }
+}
+
+/** `mvn -q -B package` in the tool directory, unless its output is newer than its sources. */
+export async function buildEmbeddedNeo4j(log: Logger, timeoutMs = 600_000): Promise<void> {
+  if (await upToDate()) return;
+  await withBuildLock(timeoutMs, async () => {
+    if (await upToDate()) return; // another process built it while we waited
+    const started = Date.now();
+    log.info({ dir: NEO4J_TOOL_DIR }, 'building embedded neo4j');
+    await run('mvn', ['-q', '-B', 'package'], NEO4J_TOOL_DIR, timeoutMs);
+    log.info({ ms: Date.now() - started }, 'embedded neo4j built');
+  });
+}
+
+async function findFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      srv.close(() => (port > 0 ? resolve(port) : reject(new Error('no free port assigned'))));
+    });
+  });
+}
+
+const exited = (child: ChildProcess): boolean => child.exitCode !== null || child.signalCode !== null;
+
+async function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
+  if (exited(child)) return true;
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}
+
+/** Resolves with the READY line's URL, or rejects when the JVM exits or the deadline passes. */
+async function waitForReady(child: ChildProcess, lines: NodeJS.EventEmitter, tail: string[], timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      lines.off('line', onLine);
+    };
+    const fail = (why: string): void => {
+      done();
+      reject(new EmbeddedNeo4jError(`embedded neo4j did not start: ${why}: ${tail.join(' | ').slice(-2000) || 'no output'}`));
+    };
+    const onLine = (line: string): void => {
+      const ready = /^READY (\S+)$/.exec(line.trim());
+      if (ready?.[1] === undefined) return;
+      done();
+      resolve(ready[1]);
+    };
+    const timer = setTimeout(() => fail(`no READY line within ${timeoutMs} ms`), timeoutMs);
+    lines.on('line', onLine);
+    child.once('exit', (code, signal) => fail(`exited (${code ?? signal})`));
+    child.once('error', (err) => fail(err.message));
+  });
+}
+
+async function startOnce(o: StartEmbeddedNeo4jOptions, classpath: string, port: number): Promise<RunningNeo4j> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'mandant-neo4j-'));
+  const log = o.log.child({ component: 'neo4j-embedded', port });
+  const started = Date.now();
+  // A small heap and the serial collector: a test server on a shared two-core machine.
+  const args = ['-Xms128m', '-Xmx768m', '-XX:+UseSerialGC', '-cp', classpath, 'Main', String(port), dataDir];
+  const child = spawn('java', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  const tail: string[] = [];
+  const stdout = createInterface({ input: child.stdout });
+  for (const lines of [stdout, createInterface({ input: child.stderr })]) {
+    lines.on('line', (line) => {
+      tail.push(line);
+      if (tail.length > 30) tail.shift();
+      log.debug({ line }, 'neo4j output');
+    });
+  }
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      if (!exited(child)) {
+        // Closing stdin makes the JVM halt at once; a SIGTERM would spend ~10 s draining Bolt
+        // for a database that is deleted right after.
+        child.stdin.end();
+        if (!(await waitForExit(child, 5_000))) {
+          log.warn('neo4j did not halt on end of input; killing');
+          child.kill('SIGKILL');
+          await waitForExit(child, 5_000);
+        }
+      }
+      await rm(dataDir, { recursive: true, force: true });
+      log.info('embedded neo4j stopped');
+    })();
+    return stopping;
+  };
+
+  try {
+    const url = await waitForReady(child, stdout, tail, o.startTimeoutMs ?? 90_000);
+    log.info({ ms: Date.now() - started, url }, 'embedded neo4j started');
+    return { url, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/**
+ * Builds `tools/neo4j-embedded` once (skipped while up to date), starts it on a free port on
+ * 127.0.0.1 with a fresh data directory, and resolves once the default database takes queries.
+ * The JVM also exits when its standard input closes, so it dies with this process even when
+ * this process is killed without calling stop().
+ */
+export async function startEmbeddedNeo4j(o: StartEmbeddedNeo4jOptions): Promise<RunningNeo4j> {
+  await buildEmbeddedNeo4j(o.log, o.buildTimeoutMs);
+  const deps = (await readFile(join(NEO4J_TOOL_DIR, 'target/cp.txt'), 'utf8')).trim();
+  const classpath = `${join(NEO4J_TOOL_DIR, 'target/classes')}${delimiter}${deps}`;
+  // A free port can be taken between the check and the bind; try a few.
+  let last: unknown;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      return await startOnce(o, classpath, await findFreePort());
+    } catch (err) {
+      last = err;
+    }
+  }
+  throw last;
+}

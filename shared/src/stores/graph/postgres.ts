@@ -1,0 +1,199 @@
+import type { JSONValue } from 'postgres';
+import { withTenant } from '../../db/connect.ts';
+import type { Sql, Tx } from '../../db/connect.ts';
+import { aliasKey, checkDocuments, checkId, checkIds, checkMentions, checkRelations, relationRows, resolveMentions } from './model.ts';
+import type { KnownEntities } from './model.ts';
+import { createPostgresGraphReads } from './postgres-reads.ts';
+import type { GraphStore, MentionInput } from './port.ts';
+
+export interface PostgresGraphStoreDeps {
+  /** the runtime role's pool (`mandant_app`): row-level security applies to every statement */
+  sql: Sql;
+}
+
+const json = (tx: Tx, value: unknown) => tx.json(value as JSONValue);
+
+/**
+ * The embedded GraphStore: tables of migration 1700000000020_graph. Every call is one
+ * transaction acting for its tenant (`withTenant`), and every write takes a per-tenant advisory
+ * lock first, so two writers of one tenant cannot both create the same entity. The schema
+ * belongs to the migrations: `init` has nothing to do, and `close` leaves the caller's pool open.
+ */
+export function createPostgresGraphStore({ sql }: PostgresGraphStoreDeps): GraphStore {
+  const write = <T>(tenantId: string, fn: (tx: Tx, t: string) => Promise<T>): Promise<T> => {
+    const t = checkId(tenantId, 'tenant_id');
+    return withTenant(sql, t, async (tx) => {
+      await tx`select pg_advisory_xact_lock(hashtextextended(${`mandant.graph:${t}`}, 0))`;
+      return fn(tx, t);
+    });
+  };
+
+  /** Recomputes APPEARS_IN_PROJECT from mentions and links for every pair in entities × projects. */
+  async function recompute(tx: Tx, t: string, entityIds: readonly string[], projectIds: readonly string[]): Promise<void> {
+    if (entityIds.length === 0 || projectIds.length === 0) return;
+    const [e, p] = [[...entityIds], [...projectIds]];
+    await tx`delete from graph_appearances
+      where tenant_id = ${t} and entity_id = any(${e}::uuid[]) and project_id = any(${p}::uuid[])`;
+    await tx`insert into graph_appearances (tenant_id, entity_id, project_id, mentions, documents)
+      select m.tenant_id, m.entity_id, l.project_id, sum(m.count)::int, count(*)::int
+      from graph_mentions m join graph_links l on l.tenant_id = m.tenant_id and l.document_id = m.document_id
+      where m.tenant_id = ${t} and m.entity_id = any(${e}::uuid[]) and l.project_id = any(${p}::uuid[])
+      group by m.tenant_id, m.entity_id, l.project_id`;
+  }
+
+  const entitiesOf = async (tx: Tx, t: string, docs: string[]): Promise<string[]> =>
+    (await tx<{ id: string }[]>`select distinct entity_id as id from graph_mentions
+      where tenant_id = ${t} and document_id = any(${docs}::uuid[])`).map((r) => r.id);
+  const projectsOf = async (tx: Tx, t: string, docs: string[]): Promise<string[]> =>
+    (await tx<{ id: string }[]>`select distinct project_id as id from graph_links
+      where tenant_id = ${t} and document_id = any(${docs}::uuid[])`).map((r) => r.id);
+  const ensureDocuments = (tx: Tx, t: string, docs: string[]) =>
+    tx`insert into graph_documents (tenant_id, document_id) select ${t}, unnest(${docs}::uuid[]) on conflict do nothing`;
+
+  return {
+    ...createPostgresGraphReads(sql),
+    async init() {},
+    async close() {},
+
+    async upsertDocuments(tenantId, documents) {
+      const docs = checkDocuments(documents);
+      if (docs.length === 0) return;
+      await write(tenantId, (tx, t) => tx`
+        insert into graph_documents (tenant_id, document_id, title)
+        select ${t}, d.id, d.title from jsonb_to_recordset(${json(tx, docs)}) as d(id uuid, title text)
+        on conflict (tenant_id, document_id) do update set title = excluded.title`);
+    },
+
+    async linkDocuments(tenantId, projectId, documentIds) {
+      const [p, docs] = [checkId(projectId, 'project_id'), checkIds(documentIds, 'document_id')];
+      if (docs.length === 0) return;
+      await write(tenantId, async (tx, t) => {
+        await tx`insert into graph_projects (tenant_id, project_id) values (${t}, ${p}) on conflict do nothing`;
+        await ensureDocuments(tx, t, docs);
+        await tx`insert into graph_links (tenant_id, document_id, project_id)
+          select ${t}, unnest(${docs}::uuid[]), ${p} on conflict do nothing`;
+        await recompute(tx, t, await entitiesOf(tx, t, docs), [p]);
+      });
+    },
+
+    async unlinkDocuments(tenantId, projectId, documentIds) {
+      const [p, docs] = [checkId(projectId, 'project_id'), checkIds(documentIds, 'document_id')];
+      if (docs.length === 0) return;
+      await write(tenantId, async (tx, t) => {
+        await tx`delete from graph_links where tenant_id = ${t} and project_id = ${p} and document_id = any(${docs}::uuid[])`;
+        await recompute(tx, t, await entitiesOf(tx, t, docs), [p]);
+      });
+    },
+
+    async deleteDocuments(tenantId, documentIds) {
+      const docs = checkIds(documentIds, 'document_id');
+      if (docs.length === 0) return;
+      await write(tenantId, async (tx, t) => {
+        const [entities, projects] = [await entitiesOf(tx, t, docs), await projectsOf(tx, t, docs)];
+        // links, mentions and relation evidence go with the document (foreign keys cascade)
+        await tx`delete from graph_documents where tenant_id = ${t} and document_id = any(${docs}::uuid[])`;
+        await recompute(tx, t, entities, projects);
+      });
+    },
+
+    async upsertMentions(tenantId, documentId, mentions, options = {}) {
+      const doc = checkId(documentId, 'document_id');
+      const input = checkMentions(mentions);
+      if (input.length === 0 && options.replace !== true) return;
+      await write(tenantId, async (tx, t) => {
+        await ensureDocuments(tx, t, [doc]);
+        const r = resolveMentions(input, await knownEntities(tx, t, input));
+        await tx`insert into graph_entities (tenant_id, entity_id, name, type)
+          select ${t}, e.id, e.name, e.type from jsonb_to_recordset(${json(tx, r.entities)}) as e(id uuid, name text, type text)
+          on conflict do nothing`;
+        await tx`insert into graph_entity_aliases (tenant_id, alias_key, name, entity_id)
+          select ${t}, a.key, a.name, a.entity_id from jsonb_to_recordset(${json(tx, r.aliases)}) as a(key text, name text, entity_id uuid)
+          on conflict do nothing`;
+        await tx`insert into graph_entity_ids (tenant_id, id, entity_id)
+          select ${t}, i.id, i.entity_id from jsonb_to_recordset(${json(tx, r.ids)}) as i(id uuid, entity_id uuid)
+          on conflict do nothing`;
+        const before = await tx<{ id: string }[]>`select entity_id as id from graph_mentions where tenant_id = ${t} and document_id = ${doc}`;
+        const counts = [...r.counts].map(([entity_id, count]) => ({ entity_id, count }));
+        if (options.replace === true) {
+          await tx`delete from graph_mentions where tenant_id = ${t} and document_id = ${doc}
+            and entity_id <> all(${counts.map((c) => c.entity_id)}::uuid[])`;
+        }
+        await tx`insert into graph_mentions (tenant_id, entity_id, document_id, count)
+          select ${t}, c.entity_id, ${doc}, c.count from jsonb_to_recordset(${json(tx, counts)}) as c(entity_id uuid, count int)
+          on conflict (tenant_id, entity_id, document_id) do update set count = excluded.count`;
+        const touched = [...new Set([...before.map((b) => b.id), ...r.counts.keys()])];
+        await recompute(tx, t, touched, await projectsOf(tx, t, [doc]));
+      });
+    },
+
+    async upsertRelations(tenantId, relations) {
+      const input = checkRelations(relations);
+      if (input.length === 0) return;
+      await write(tenantId, async (tx, t) => {
+        const ids = [...new Set(input.flatMap((r) => [r.from_entity_id, r.to_entity_id]))];
+        const owners = new Map((await tx<{ id: string; entity_id: string }[]>`select id, entity_id from graph_entity_ids
+          where tenant_id = ${t} and id = any(${ids}::uuid[])`).map((r) => [r.id, r.entity_id] as const));
+        const docs = new Set((await tx<{ id: string }[]>`select document_id as id from graph_documents
+          where tenant_id = ${t} and document_id = any(${[...new Set(input.map((r) => r.document_id))]}::uuid[])`).map((r) => r.id));
+        const rows = relationRows(input, owners, docs);
+        await tx`insert into graph_relations (tenant_id, a, b, document_id, confidence)
+          select ${t}, r.a, r.b, r.document_id, r.confidence
+          from jsonb_to_recordset(${json(tx, rows)}) as r(a uuid, b uuid, document_id uuid, confidence float8)
+          on conflict (tenant_id, a, b, document_id) do update set confidence = excluded.confidence`;
+      });
+    },
+
+    async mergeEntities(tenantId, fromId, intoId) {
+      const [from, into] = [checkId(fromId, 'entity_id'), checkId(intoId, 'entity_id')];
+      if (from === into) return false;
+      return write(tenantId, async (tx, t) => {
+        const found = await tx`select 1 from graph_entities where tenant_id = ${t} and entity_id in (${from}, ${into})`;
+        if (found.length < 2) return false;
+        const projects = (await tx<{ id: string }[]>`select distinct project_id as id from graph_appearances
+          where tenant_id = ${t} and entity_id in (${from}, ${into})`).map((r) => r.id);
+        await tx`update graph_entity_aliases set entity_id = ${into} where tenant_id = ${t} and entity_id = ${from}`;
+        await tx`update graph_entity_ids set entity_id = ${into} where tenant_id = ${t} and entity_id = ${from}`;
+        await tx`insert into graph_mentions (tenant_id, entity_id, document_id, count)
+          select tenant_id, ${into}, document_id, count from graph_mentions where tenant_id = ${t} and entity_id = ${from}
+          on conflict (tenant_id, entity_id, document_id) do update set count = graph_mentions.count + excluded.count`;
+        // the survivor takes the other end of every relation; one between the two disappears
+        await tx`insert into graph_relations (tenant_id, a, b, document_id, confidence)
+          select ${t}, least(${into}::uuid, other), greatest(${into}::uuid, other), document_id, max(confidence)
+          from (select case when a = ${from} then b else a end as other, document_id, confidence
+                from graph_relations where tenant_id = ${t} and (a = ${from} or b = ${from})) x
+          where other <> ${into}
+          group by other, document_id
+          on conflict (tenant_id, a, b, document_id) do update set confidence = greatest(graph_relations.confidence, excluded.confidence)`;
+        // its mentions, relations and appearances go with it (foreign keys cascade)
+        await tx`delete from graph_entities where tenant_id = ${t} and entity_id = ${from}`;
+        await recompute(tx, t, [into], projects);
+        return true;
+      });
+    },
+
+    async deleteProject(tenantId, projectId) {
+      const p = checkId(projectId, 'project_id');
+      // links and appearances cascade; no entity's appearance elsewhere depends on this project
+      await write(tenantId, (tx, t) => tx`delete from graph_projects where tenant_id = ${t} and project_id = ${p}`);
+    },
+
+    async dropTenant(tenantId) {
+      await write(tenantId, async (tx, t) => {
+        await tx`delete from graph_entities where tenant_id = ${t}`;
+        await tx`delete from graph_documents where tenant_id = ${t}`;
+        await tx`delete from graph_projects where tenant_id = ${t}`;
+      });
+    },
+  };
+}
+
+/** The keys and ids of a batch that the tenant already knows. */
+async function knownEntities(tx: Tx, t: string, input: readonly MentionInput[]): Promise<KnownEntities> {
+  const keys = [...new Set(input.map((m) => aliasKey(m.name, m.type)))];
+  const ids = [...new Set(input.map((m) => m.entity_id))];
+  const byKey = await tx<{ k: string; e: string }[]>`select alias_key as k, entity_id as e from graph_entity_aliases
+    where tenant_id = ${t} and alias_key = any(${keys}::text[])`;
+  const byId = await tx<{ k: string; e: string }[]>`select id as k, entity_id as e from graph_entity_ids
+    where tenant_id = ${t} and id = any(${ids}::uuid[])`;
+  return { byKey: new Map(byKey.map((r) => [r.k, r.e])), byId: new Map(byId.map((r) => [r.k, r.e])) };
+}
