@@ -1,0 +1,216 @@
+import { MeilisearchApiError } from 'meilisearch';
+import type { EnqueuedTaskPromise, Meilisearch, Settings, Task } from 'meilisearch';
+import { TextIndexUnavailableError, assertDocs, assertUuid, canonicalDoc, lastById } from './port.ts';
+import type { TextDocument, TextHit, TextIndex, TextSearchOptions } from './port.ts';
+import { MATCH_END, MATCH_START, snippetHtml, withoutSentinels } from './snippet.ts';
+
+/**
+ * The full-text index on Meilisearch: one index per tenant (`tenant-{id}`), and every request
+ * also filters on a stored `tenant_id`, so a wrong index name could still not return another
+ * tenant's documents. Every write waits for its task and fails if the task failed, so a search
+ * after a write sees it. `created_at` is stored as unix seconds (milliseconds as the fraction)
+ * so date ranges are numeric filters.
+ */
+/** The part of the official client the adapter uses (a `Meilisearch` is one; tests can record calls). */
+export type MeilisearchCalls = Pick<Meilisearch, 'index' | 'createIndex' | 'deleteIndex'>;
+
+export interface MeilisearchTextIndexDeps {
+  client: MeilisearchCalls;
+  /** how long to wait for one task; default 30 s */
+  taskTimeoutMs?: number;
+  /** documents per write request; default 1 000 */
+  batchSize?: number;
+  /**
+   * Update a document's `project_ids` with one `updateDocumentsByFunction` call (needs the
+   * server's experimental `editDocumentsByFunction` feature). Off by default: then the entry ids
+   * are read by filter and all of them updated in one batched partial update.
+   */
+  editByFunction?: boolean;
+}
+
+interface StoredDoc extends Omit<TextDocument, 'created_at'> {
+  tenant_id: string;
+  created_at: number;
+}
+
+export const meiliIndexUid = (tenantId: string): string => `tenant-${tenantId.toLowerCase()}`;
+
+const SETTINGS: Settings = {
+  // order matters: Meilisearch's `attribute` ranking rule ranks title matches first
+  searchableAttributes: ['title', 'entity_names', 'content'],
+  filterableAttributes: ['tenant_id', 'document_id', 'project_ids', 'document_type', 'entity_names', 'created_at'],
+};
+
+/** A filter string literal: Meilisearch reads `"…"` with backslash escapes. */
+export const meiliLiteral = (value: string): string => `"${value.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
+
+const ENSURE_EVERY_MS = 60_000;
+
+const seconds = (iso: string): number => new Date(iso).getTime() / 1000;
+
+/**
+ * The tenant condition first, always; then the scope and payload conditions asked for, ANDed
+ * into one expression (every filter-taking route, reads and writes alike, accepts a string).
+ */
+export function meiliFilter(tenantId: string, f: Partial<TextSearchOptions> & { documentId?: string } = {}): string {
+  const all = [`tenant_id = ${meiliLiteral(tenantId.toLowerCase())}`];
+  if (f.projectIds) all.push(`project_ids IN [${f.projectIds.map((id) => meiliLiteral(id.toLowerCase())).join(', ')}]`);
+  if (f.documentId) all.push(`document_id = ${meiliLiteral(f.documentId.toLowerCase())}`);
+  if (f.documentType !== undefined) all.push(`document_type = ${meiliLiteral(f.documentType)}`);
+  if (f.from !== undefined) all.push(`created_at >= ${seconds(f.from)}`);
+  if (f.to !== undefined) all.push(`created_at <= ${seconds(f.to)}`);
+  if (f.entity !== undefined) all.push(`entity_names = ${meiliLiteral(f.entity)}`);
+  return all.map((c) => `(${c})`).join(' AND ');
+}
+
+export function createMeilisearchTextIndex({ client, taskTimeoutMs = 30_000, batchSize = 1_000, editByFunction = false }: MeilisearchTextIndexDeps): TextIndex {
+  // When this instance last created and configured each index, so every upsert can ensure its
+  // index nearly for free. Meilisearch creates a missing index on the first write, without our
+  // settings; re-applying them every minute heals an index dropped behind this instance's back.
+  const ensuredAt = new Map<string, number>();
+  const index = (tenantId: string) => {
+    assertUuid('tenant id', tenantId);
+    return client.index<StoredDoc>(meiliIndexUid(tenantId));
+  };
+
+  /**
+   * Waits for a write's task. `tolerate` lists error codes that mean "already so" (a missing
+   * index for a delete, an existing one for a create): Meilisearch reports them on the enqueue
+   * request or on the task, depending on the route and version, so both are checked.
+   */
+  async function settle(what: string, task: EnqueuedTaskPromise, tolerate: string[] = []): Promise<void> {
+    let done: Task;
+    try {
+      done = await task.waitTask({ timeout: taskTimeoutMs });
+    } catch (err) {
+      if (err instanceof MeilisearchApiError && tolerate.includes(err.cause?.code ?? '')) return;
+      throw new TextIndexUnavailableError(`meilisearch ${what} failed`, { cause: err });
+    }
+    if (done.status !== 'succeeded' && !tolerate.includes(done.error?.code ?? '')) {
+      throw new TextIndexUnavailableError(`meilisearch ${what}: task ${done.uid} ${done.status}: ${done.error?.message ?? ''}`, { cause: done.error });
+    }
+  }
+
+  /** Reads of an index that does not exist (never written, or dropped) find nothing. */
+  async function orIfMissing<T>(what: string, call: () => Promise<T>, fallback: T): Promise<T> {
+    try {
+      return await call();
+    } catch (err) {
+      if (err instanceof MeilisearchApiError && err.cause?.code === 'index_not_found') return fallback;
+      throw new TextIndexUnavailableError(`meilisearch ${what} failed`, { cause: err });
+    }
+  }
+
+  async function ensure(tenantId: string): Promise<void> {
+    const uid = meiliIndexUid(tenantId);
+    if (Date.now() - (ensuredAt.get(uid) ?? -Infinity) < ENSURE_EVERY_MS) return;
+    await settle(`create index ${uid}`, client.createIndex(uid, { primaryKey: 'id' }), ['index_already_exists']);
+    await settle(`settings of ${uid}`, client.index(uid).updateSettings(SETTINGS));
+    ensuredAt.set(uid, Date.now());
+  }
+
+  /** Every entry id of the tenant matching the filter, read in pages of `batchSize`. */
+  async function idsWhere(tenantId: string, filter: string): Promise<string[]> {
+    const ids: string[] = [];
+    for (let offset = 0; ; offset += batchSize) {
+      const page = await orIfMissing('get documents', () => index(tenantId).getDocuments({ filter, fields: ['id'], limit: batchSize, offset }), { results: [], total: 0 });
+      ids.push(...page.results.map((d) => d.id));
+      if (page.results.length < batchSize) return ids;
+    }
+  }
+
+  return {
+    ensureIndex: (tenantId) => ensure(tenantId),
+
+    async upsert(tenantId, docs) {
+      assertDocs(tenantId, docs);
+      if (docs.length === 0) return;
+      // writing to a missing index would create it without the filterable attributes
+      await ensure(tenantId);
+      const stored = lastById(docs).map(canonicalDoc).map((d): StoredDoc => ({ ...d, tenant_id: tenantId.toLowerCase(), created_at: seconds(d.created_at) }));
+      for (let i = 0; i < stored.length; i += batchSize) {
+        // addDocuments replaces whole documents: a field dropped from an entry does not linger
+        await settle('add documents', index(tenantId).addDocuments(stored.slice(i, i + batchSize), { primaryKey: 'id' }));
+      }
+    },
+
+    async setDocumentProjects(tenantId, documentId, projectIds) {
+      assertUuid('document id', documentId);
+      projectIds.forEach((id) => assertUuid('project id', id));
+      const project_ids = projectIds.map((id) => id.toLowerCase());
+      const filter = meiliFilter(tenantId, { documentId });
+      if (editByFunction) {
+        await settle('edit documents by function', index(tenantId).updateDocumentsByFunction({
+          function: 'doc.project_ids = context.project_ids', filter, context: { project_ids },
+        }), ['index_not_found']);
+        return;
+      }
+      // Read, then one partial update of exactly those ids. An entry deleted in between would
+      // come back as a stub, so callers serialise writes per tenant (projectors do).
+      const ids = await idsWhere(tenantId, filter);
+      for (let i = 0; i < ids.length; i += batchSize) {
+        await settle('update documents', index(tenantId).updateDocuments(ids.slice(i, i + batchSize).map((id) => ({ id, project_ids })), { primaryKey: 'id' }));
+      }
+    },
+
+    async deleteDocument(tenantId, documentId) {
+      assertUuid('document id', documentId);
+      await settle('delete documents', index(tenantId).deleteDocuments({ filter: meiliFilter(tenantId, { documentId }) }), ['index_not_found']);
+    },
+
+    async search(tenantId, query, options) {
+      const idx = index(tenantId);
+      options.projectIds?.forEach((id) => assertUuid('project id', id));
+      const text = withoutSentinels(query).trim();
+      // an empty query would be Meilisearch's "placeholder search" returning everything
+      if (text === '' || options.limit <= 0 || options.projectIds?.length === 0) return [];
+      const hits = await orIfMissing('search', async () => (await idx.search(text, {
+        filter: meiliFilter(tenantId, options),
+        limit: options.limit,
+        offset: options.offset ?? 0,
+        showRankingScore: true,
+        attributesToHighlight: ['content'],
+        attributesToCrop: ['content'],
+        cropLength: 30,
+        cropMarker: '…',
+        highlightPreTag: MATCH_START,
+        highlightPostTag: MATCH_END,
+      })).hits, []);
+      return hits.map((h): TextHit => ({
+        id: h.id,
+        document_id: h.document_id,
+        title: h.title,
+        project_ids: h.project_ids,
+        document_type: h.document_type,
+        entity_names: h.entity_names,
+        created_at: isoFromSeconds(h.created_at),
+        score: h._rankingScore ?? 0,
+        snippet: snippetHtml(typeof h._formatted?.content === 'string' ? h._formatted.content : h.content),
+      }));
+    },
+
+    async dropTenant(tenantId) {
+      assertUuid('tenant id', tenantId);
+      const uid = meiliIndexUid(tenantId);
+      ensuredAt.delete(uid);
+      await settle(`delete index ${uid}`, client.deleteIndex(uid), ['index_not_found']);
+    },
+
+    async snapshot(tenantId) {
+      const docs: TextDocument[] = [];
+      for (let offset = 0; ; offset += batchSize) {
+        const page = await orIfMissing('get documents', () => index(tenantId).getDocuments({ filter: meiliFilter(tenantId), limit: batchSize, offset }), { results: [], total: 0 });
+        for (const d of page.results) {
+          docs.push({
+            id: d.id, document_id: d.document_id, title: d.title, content: d.content, project_ids: d.project_ids,
+            document_type: d.document_type, entity_names: d.entity_names, created_at: isoFromSeconds(d.created_at),
+          });
+        }
+        if (page.results.length < batchSize) break;
+      }
+      return docs.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    },
+  };
+}
+
+const isoFromSeconds = (s: number): string => new Date(Math.round(s * 1000)).toISOString();

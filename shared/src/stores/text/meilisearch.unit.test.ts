@@ -1,0 +1,108 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { createMeilisearchTextIndex, meiliFilter, meiliIndexUid, meiliLiteral } from './meilisearch.ts';
+import type { MeilisearchCalls } from './meilisearch.ts';
+
+describe('Meilisearch filters', () => {
+  const tenant = '0190A3C4-5B6D-7E8F-9A0B-1C2D3E4F5A6B';
+
+  it('always starts with the tenant condition', () => {
+    expect(meiliFilter(tenant)).toBe('(tenant_id = "0190a3c4-5b6d-7e8f-9a0b-1c2d3e4f5a6b")');
+    expect(meiliIndexUid(tenant)).toBe('tenant-0190a3c4-5b6d-7e8f-9a0b-1c2d3e4f5a6b');
+  });
+
+  it('adds the any-of project scope, payload filters and an inclusive range in unix seconds', () => {
+    expect(meiliFilter(tenant, {
+      projectIds: ['A', 'b'], documentType: 'pdf', from: '2024-01-01T00:00:00Z', to: '2024-01-01T00:00:01.5Z', entity: 'Acme',
+    })).toBe([
+      '(tenant_id = "0190a3c4-5b6d-7e8f-9a0b-1c2d3e4f5a6b")',
+      '(project_ids IN ["a", "b"])',
+      '(document_type = "pdf")',
+      '(created_at >= 1704067200)',
+      '(created_at <= 1704067201.5)',
+      '(entity_names = "Acme")',
+    ].join(' AND '));
+  });
+
+  it('quotes values so user text cannot change the filter', () => {
+    expect(meiliLiteral('x" OR tenant_id EXISTS \\')).toBe('"x\\" OR tenant_id EXISTS \\\\"');
+  });
+});
+
+interface Call { uid: string; method: string; args: unknown[] }
+
+/** Records every request the adapter sends, answering like a Meilisearch whose tasks all succeed. */
+function recordingClient(documentIds: string[] = []): { client: MeilisearchCalls; calls: Call[] } {
+  const calls: Call[] = [];
+  const task = () => Object.assign(Promise.resolve({ taskUid: 1 }), { waitTask: async () => ({ uid: 1, status: 'succeeded', error: null }) });
+  const answers: Record<string, () => unknown> = {
+    search: async () => ({ hits: [] }),
+    getDocuments: async () => ({ results: documentIds.map((id) => ({ id })), total: documentIds.length }),
+  };
+  const index = (uid: string) => new Proxy({}, {
+    get: (_t, method: string) => (...args: unknown[]) => {
+      calls.push({ uid, method, args });
+      return (answers[method] ?? task)();
+    },
+  });
+  const client = {
+    index,
+    createIndex: (uid: string, ...args: unknown[]) => (calls.push({ uid, method: 'createIndex', args }), task()),
+    deleteIndex: (uid: string) => (calls.push({ uid, method: 'deleteIndex', args: [] }), task()),
+  } as unknown as MeilisearchCalls;
+  return { client, calls };
+}
+
+describe('Meilisearch adapter requests', () => {
+  const tenant = randomUUID();
+  const uid = meiliIndexUid(tenant);
+  const [project, documentId] = [randomUUID(), randomUUID()];
+  const documentFilter = meiliFilter(tenant, { documentId });
+
+  it('filters every read and delete by tenant, and searches with the project scope when asked', async () => {
+    const { client, calls } = recordingClient();
+    const index = createMeilisearchTextIndex({ client });
+    await index.search(tenant, 'leak', { limit: 5, projectIds: [project] });
+    await index.deleteDocument(tenant, documentId);
+    await index.snapshot(tenant);
+    expect(calls.map((c) => [c.uid, c.method])).toEqual([[uid, 'search'], [uid, 'deleteDocuments'], [uid, 'getDocuments']]);
+    expect(calls[0]?.args[1]).toMatchObject({ filter: meiliFilter(tenant, { projectIds: [project] }), limit: 5, offset: 0 });
+    expect(calls[1]?.args[0]).toEqual({ filter: documentFilter });
+    expect(calls[2]?.args[0]).toMatchObject({ filter: meiliFilter(tenant) });
+  });
+
+  it('relinks a document with one read of its entry ids and one batched partial update', async () => {
+    const ids = [randomUUID(), randomUUID(), randomUUID()];
+    const { client, calls } = recordingClient(ids);
+    await createMeilisearchTextIndex({ client }).setDocumentProjects(tenant, documentId, [project]);
+    expect(calls.map((c) => c.method)).toEqual(['getDocuments', 'updateDocuments']);
+    expect(calls[0]?.args[0]).toMatchObject({ filter: documentFilter, fields: ['id'] });
+    expect(calls[1]?.args[0]).toEqual(ids.map((id) => ({ id, project_ids: [project] })));
+  });
+
+  it('relinks with a single filtered edit when the function feature is on', async () => {
+    const { client, calls } = recordingClient();
+    await createMeilisearchTextIndex({ client, editByFunction: true }).setDocumentProjects(tenant, documentId, [project]);
+    expect(calls).toEqual([{ uid, method: 'updateDocumentsByFunction', args: [{
+      function: 'doc.project_ids = context.project_ids', filter: documentFilter, context: { project_ids: [project] },
+    }] }]);
+  });
+
+  it('sends nothing for an empty query or an empty project scope', async () => {
+    const { client, calls } = recordingClient();
+    const index = createMeilisearchTextIndex({ client });
+    expect(await index.search(tenant, '  ', { limit: 5 })).toEqual([]);
+    expect(await index.search(tenant, 'leak', { limit: 5, projectIds: [] })).toEqual([]);
+    expect(calls).toEqual([]);
+  });
+
+  it('creates the index with its settings before the first write', async () => {
+    const { client, calls } = recordingClient();
+    const index = createMeilisearchTextIndex({ client });
+    const doc = { id: randomUUID(), document_id: documentId, title: 't', content: 'c', project_ids: [], document_type: 'txt', entity_names: [], created_at: '2024-01-01T00:00:00Z' };
+    await index.upsert(tenant, [doc]);
+    await index.upsert(tenant, [doc]);
+    expect(calls.map((c) => c.method)).toEqual(['createIndex', 'updateSettings', 'addDocuments', 'addDocuments']);
+    expect(calls[2]?.args[0]).toEqual([{ ...doc, tenant_id: tenant, created_at: 1704067200 }]);
+  });
+});

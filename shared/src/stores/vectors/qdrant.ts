@@ -1,0 +1,223 @@
+import { createHash } from 'node:crypto';
+import type { QdrantClient, Schemas } from '@qdrant/js-client-rest';
+import { z } from 'zod';
+import {
+  VectorIndexInputError,
+  VectorIndexUnavailableError,
+  assertModel,
+  assertPoints,
+  assertUuid,
+  assertVector,
+  canonicalPayload,
+} from './port.ts';
+import type { ChunkPayload, EmbeddingModel, VectorCountFilter, VectorIndex, VectorPoint, VectorSearchOptions } from './port.ts';
+
+/**
+ * The vector index on Qdrant: one collection per tenant and embedding model (and dimension),
+ * cosine distance. Every request also carries a `tenant_id` filter, so a wrong collection name
+ * could still not return another tenant's points; the project scope is a `project_ids` any-of
+ * filter. Writes wait for Qdrant to apply them (`wait: true`), so a read after a write sees it.
+ */
+/** The part of the official client the adapter uses (a `QdrantClient` is one; tests can record calls). */
+export type QdrantCalls = Pick<QdrantClient, 'collectionExists' | 'createCollection' | 'createPayloadIndex' | 'upsert' | 'setPayload'
+  | 'delete' | 'query' | 'count' | 'getCollections' | 'deleteCollection' | 'scroll'>;
+
+export interface QdrantVectorIndexDeps {
+  client: QdrantCalls;
+  /** first token of every collection name; lets several deployments (or test runs) share a server */
+  prefix?: string;
+  /** points per upsert request, below Qdrant's request size limit for large embeddings; default 256 */
+  upsertBatchSize?: number;
+}
+
+/** Payload indexes every collection gets; `tenant_id` is marked as the tenant key for Qdrant's storage layout. */
+const PAYLOAD_INDEXES: Array<[string, Schemas['PayloadFieldSchema']]> = [
+  ['tenant_id', { type: 'keyword', is_tenant: true }],
+  ['project_ids', 'keyword'],
+  ['document_id', 'keyword'],
+  ['document_type', 'keyword'],
+  ['created_at', 'datetime'],
+  ['entity_names', 'keyword'],
+];
+
+/**
+ * `{prefix}_{tenant}_{model slug}_{model hash}_{dimension}`: readable, within Qdrant's allowed
+ * characters, and collision-free (the hash covers the exact model id the slug may have mangled).
+ */
+export function qdrantCollectionName(prefix: string, tenantId: string, model: EmbeddingModel): string {
+  const slug = model.id.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40);
+  const hash = createHash('sha256').update(model.id).digest('hex').slice(0, 10);
+  return `${tenantPrefix(prefix, tenantId)}${slug}_${hash}_${model.dimension}`;
+}
+
+const tenantPrefix = (prefix: string, tenantId: string): string => `${prefix}_${tenantId.toLowerCase().replaceAll('-', '')}_`;
+
+const storedPayload = z.object({
+  tenant_id: z.string(),
+  document_id: z.string(),
+  project_ids: z.array(z.string()),
+  chunk_index: z.number(),
+  document_type: z.string(),
+  created_at: z.string(),
+  entity_names: z.array(z.string()),
+});
+
+export function createQdrantVectorIndex({ client, prefix = 'mandant', upsertBatchSize = 256 }: QdrantVectorIndexDeps): VectorIndex {
+  // Collections this instance ensured, so a projector may call ensureCollection before every
+  // batch for free. A collection dropped elsewhere is forgotten at the first upsert that misses it.
+  const ensured = new Set<string>();
+  const name = (tenantId: string, model: EmbeddingModel): string => {
+    assertUuid('tenant id', tenantId);
+    assertModel(model);
+    return qdrantCollectionName(prefix, tenantId, model);
+  };
+
+  /** Reads of a collection that does not exist (never ensured, or dropped) find nothing. */
+  async function orIfMissing<T>(what: string, call: () => Promise<T>, fallback: T): Promise<T> {
+    try {
+      return await call();
+    } catch (err) {
+      if (statusOf(err) === 404) return fallback;
+      throw new VectorIndexUnavailableError(`qdrant ${what} failed`, { cause: err });
+    }
+  }
+
+  return {
+    async ensureCollection(tenantId, model) {
+      const collection = name(tenantId, model);
+      if (ensured.has(collection)) return;
+      try {
+        if (!(await client.collectionExists(collection)).exists) {
+          await client.createCollection(collection, { vectors: { size: model.dimension, distance: 'Cosine' } }).catch(async (err: unknown) => {
+            // a concurrent ensure may have created it first
+            if (!(await client.collectionExists(collection)).exists) throw err;
+          });
+        }
+        // idempotent: re-creating an existing payload index is accepted, and repairs a half-made collection
+        for (const [field_name, field_schema] of PAYLOAD_INDEXES) {
+          await client.createPayloadIndex(collection, { field_name, field_schema, wait: true });
+        }
+      } catch (err) {
+        throw new VectorIndexUnavailableError(`qdrant: cannot ensure collection ${collection}`, { cause: err });
+      }
+      ensured.add(collection);
+    },
+
+    async upsert(tenantId, model, points) {
+      assertPoints(tenantId, model, points);
+      const collection = name(tenantId, model);
+      for (let i = 0; i < points.length; i += upsertBatchSize) {
+        const batch = points.slice(i, i + upsertBatchSize).map((p) => ({ id: p.id, vector: p.vector, payload: { ...canonicalPayload(p.payload) } }));
+        try {
+          await client.upsert(collection, { wait: true, points: batch });
+        } catch (err) {
+          if (statusOf(err) === 404) {
+            ensured.delete(collection);
+            throw new VectorIndexInputError(`no collection ${collection}: ensure it first`);
+          }
+          throw new VectorIndexUnavailableError(`qdrant upsert into ${collection} failed`, { cause: err });
+        }
+      }
+    },
+
+    async setDocumentProjects(tenantId, model, documentId, projectIds) {
+      assertUuid('document id', documentId);
+      projectIds.forEach((id) => assertUuid('project id', id));
+      const collection = name(tenantId, model);
+      // one filtered call for the whole document, however many chunks it has
+      await orIfMissing('set payload', () => client.setPayload(collection, {
+        payload: { project_ids: projectIds.map((id) => id.toLowerCase()) },
+        filter: scopeFilter(tenantId, { documentId }),
+        wait: true,
+      }), undefined);
+    },
+
+    async deleteDocument(tenantId, model, documentId) {
+      assertUuid('document id', documentId);
+      const collection = name(tenantId, model);
+      await orIfMissing('delete', () => client.delete(collection, { filter: scopeFilter(tenantId, { documentId }), wait: true }), undefined);
+    },
+
+    async search(tenantId, model, vector, options) {
+      const collection = name(tenantId, model);
+      assertVector(model, vector);
+      options.projectIds?.forEach((id) => assertUuid('project id', id));
+      if (options.limit <= 0 || options.projectIds?.length === 0) return [];
+      const res = await orIfMissing('query', () => client.query(collection, {
+        query: vector,
+        filter: scopeFilter(tenantId, options),
+        limit: options.limit,
+        offset: options.offset ?? 0,
+        with_payload: true,
+      }), { points: [] });
+      return res.points.map((p) => ({ id: String(p.id), score: p.score, payload: parsePayload(p.payload) }));
+    },
+
+    async count(tenantId, model, filter = {}) {
+      const collection = name(tenantId, model);
+      if (filter.projectIds?.length === 0) return 0;
+      const res = await orIfMissing('count', () => client.count(collection, { filter: scopeFilter(tenantId, filter), exact: true }), { count: 0 });
+      return res.count;
+    },
+
+    async dropTenant(tenantId) {
+      assertUuid('tenant id', tenantId);
+      const own = tenantPrefix(prefix, tenantId);
+      const { collections } = await orIfMissing('list collections', () => client.getCollections(), { collections: [] });
+      for (const { name: collection } of collections.filter((c) => c.name.startsWith(own))) {
+        await orIfMissing('delete collection', () => client.deleteCollection(collection), true);
+        ensured.delete(collection);
+      }
+    },
+
+    async snapshot(tenantId, model) {
+      const collection = name(tenantId, model);
+      const points: VectorPoint[] = [];
+      let offset: Schemas['ExtendedPointId'] | undefined;
+      do {
+        const page = await orIfMissing('scroll', () => client.scroll(collection, {
+          filter: scopeFilter(tenantId, {}), limit: 512, offset, with_payload: true, with_vector: true,
+        }), { points: [], next_page_offset: null });
+        for (const p of page.points) points.push({ id: String(p.id), vector: parseVector(p.vector), payload: parsePayload(p.payload) });
+        const next = page.next_page_offset;
+        offset = typeof next === 'string' || typeof next === 'number' ? next : undefined;
+      } while (offset !== undefined);
+      return points.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    },
+  };
+}
+
+/** The tenant condition first, always; then the scope and payload conditions the caller asked for. */
+function scopeFilter(tenantId: string, f: Partial<VectorSearchOptions> & VectorCountFilter): Schemas['Filter'] {
+  const must: Schemas['Condition'][] = [{ key: 'tenant_id', match: { value: tenantId.toLowerCase() } }];
+  if (f.projectIds) must.push({ key: 'project_ids', match: { any: f.projectIds.map((id) => id.toLowerCase()) } });
+  if (f.documentId) must.push({ key: 'document_id', match: { value: f.documentId.toLowerCase() } });
+  if (f.documentType !== undefined) must.push({ key: 'document_type', match: { value: f.documentType } });
+  if (f.from !== undefined || f.to !== undefined) {
+    const range: Schemas['DatetimeRange'] = {};
+    if (f.from !== undefined) range.gte = new Date(f.from).toISOString();
+    if (f.to !== undefined) range.lte = new Date(f.to).toISOString();
+    must.push({ key: 'created_at', range });
+  }
+  if (f.entity !== undefined) must.push({ key: 'entity_names', match: { value: f.entity } });
+  return { must };
+}
+
+function parsePayload(payload: unknown): ChunkPayload {
+  const parsed = storedPayload.safeParse(payload);
+  if (!parsed.success) throw new VectorIndexUnavailableError('qdrant returned a point without a chunk payload', { cause: parsed.error });
+  return parsed.data;
+}
+
+function parseVector(vector: unknown): number[] {
+  if (Array.isArray(vector) && vector.every((x) => typeof x === 'number')) return vector as number[];
+  throw new VectorIndexUnavailableError('qdrant returned a point without its unnamed dense vector');
+}
+
+/** The HTTP status of a failed Qdrant call: the client's ApiError carries it, its own error names it in the message. */
+function statusOf(err: unknown): number | undefined {
+  const status = (err as { status?: unknown } | null)?.status;
+  if (typeof status === 'number') return status;
+  const m = /Unexpected Response: (\d{3})/.exec(err instanceof Error ? err.message : '');
+  return m ? Number(m[1]) : undefined;
+}

@@ -1,0 +1,88 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { createQdrantVectorIndex, qdrantCollectionName } from './qdrant.ts';
+import type { QdrantCalls } from './qdrant.ts';
+
+describe('qdrantCollectionName', () => {
+  const tenant = '0190a3c4-5b6d-7e8f-9a0b-1c2d3e4f5a6b';
+
+  it('names tenant, model and dimension in Qdrant-safe characters', () => {
+    const name = qdrantCollectionName('mandant', tenant, { id: 'BAAI/bge-m3', dimension: 1024 });
+    expect(name).toMatch(/^mandant_0190a3c45b6d7e8f9a0b1c2d3e4f5a6b_baai-bge-m3_[0-9a-f]{10}_1024$/);
+  });
+
+  it('never gives two models, or two dimensions of one model, the same collection', () => {
+    const names = [
+      { id: 'a/b', dimension: 8 }, { id: 'a_b', dimension: 8 }, { id: 'A/B', dimension: 8 }, { id: 'a/b', dimension: 16 },
+    ].map((m) => qdrantCollectionName('mandant', tenant, m));
+    expect(new Set(names).size).toBe(names.length);
+  });
+});
+
+interface Call { method: string; collection: string | undefined; args: Record<string, unknown> }
+
+/** Records every request the adapter sends, answering like an empty Qdrant would. */
+function recordingClient(collections: string[] = []): { client: QdrantCalls; calls: Call[] } {
+  const calls: Call[] = [];
+  const answers: Record<string, unknown> = {
+    collectionExists: { exists: true }, query: { points: [] }, count: { count: 0 }, scroll: { points: [], next_page_offset: null },
+    getCollections: { collections: collections.map((name) => ({ name })) }, deleteCollection: true,
+  };
+  const client = new Proxy({}, {
+    get: (_target, method: string) => async (collection?: string, args: Record<string, unknown> = {}) => {
+      calls.push({ method, collection, args });
+      return answers[method] ?? { operation_id: 1, status: 'completed' };
+    },
+  }) as QdrantCalls;
+  return { client, calls };
+}
+
+describe('Qdrant adapter requests', () => {
+  const tenant = randomUUID();
+  const model = { id: 'm', dimension: 2 };
+  const [project, documentId] = [randomUUID(), randomUUID()];
+  const tenantCondition = { key: 'tenant_id', match: { value: tenant } };
+
+  it('puts the tenant condition first in every filtered request, and the project scope when asked', async () => {
+    const { client, calls } = recordingClient();
+    const index = createQdrantVectorIndex({ client });
+    await index.search(tenant, model, [1, 0], { limit: 5 });
+    await index.search(tenant, model, [1, 0], { limit: 5, projectIds: [project], documentType: 'pdf', from: '2024-01-01', entity: 'X' });
+    await index.count(tenant, model, { projectIds: [project] });
+    await index.deleteDocument(tenant, model, documentId);
+    await index.setDocumentProjects(tenant, model, documentId, [project]);
+    await index.snapshot(tenant, model);
+    expect(calls.map((c) => c.method)).toEqual(['query', 'query', 'count', 'delete', 'setPayload', 'scroll']);
+    for (const c of calls) {
+      expect(c.collection).toBe(qdrantCollectionName('mandant', tenant, model));
+      expect((c.args.filter as { must: unknown[] }).must[0]).toEqual(tenantCondition);
+    }
+    expect((calls[1]?.args.filter as { must: unknown[] }).must).toEqual([
+      tenantCondition,
+      { key: 'project_ids', match: { any: [project] } },
+      { key: 'document_type', match: { value: 'pdf' } },
+      { key: 'created_at', range: { gte: '2024-01-01T00:00:00.000Z' } },
+      { key: 'entity_names', match: { value: 'X' } },
+    ]);
+  });
+
+  it('relinks a document of any size with one filtered setPayload, never per point', async () => {
+    const { client, calls } = recordingClient();
+    await createQdrantVectorIndex({ client }).setDocumentProjects(tenant, model, documentId, [project]);
+    expect(calls).toEqual([{
+      method: 'setPayload',
+      collection: qdrantCollectionName('mandant', tenant, model),
+      args: { payload: { project_ids: [project] }, filter: { must: [tenantCondition, { key: 'document_id', match: { value: documentId } }] }, wait: true },
+    }]);
+  });
+
+  it('sends nothing for an empty project scope, and drops only the tenant’s own collections', async () => {
+    const mine = qdrantCollectionName('mandant', tenant, model);
+    const theirs = qdrantCollectionName('mandant', randomUUID(), model);
+    const { client, calls } = recordingClient([mine, theirs]);
+    const index = createQdrantVectorIndex({ client });
+    expect(await index.search(tenant, model, [1, 0], { limit: 5, projectIds: [] })).toEqual([]);
+    await index.dropTenant(tenant);
+    expect(calls.map((c) => [c.method, c.collection])).toEqual([['getCollections', undefined], ['deleteCollection', mine]]);
+  });
+});
