@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { findFreePort } from './local.ts';
 import { dirname, join, resolve } from 'node:path';
 import type { Logger } from '../log.ts';
 
@@ -32,18 +32,6 @@ const PASSWORD_FILE = 'superuser-password';
 
 async function exists(path: string): Promise<boolean> {
   return stat(path).then(() => true, () => false);
-}
-
-async function findFreePort(): Promise<number> {
-  return new Promise((done, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      srv.close(() => (port > 0 ? done(port) : reject(new Error('no free port assigned'))));
-    });
-  });
 }
 
 /** Reads the superuser password, creating it (mode 0600) on the very first start. */

@@ -1,27 +1,16 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
-import { createServer, Socket } from 'node:net';
-import { delimiter, join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { Socket } from 'node:net';
 import type { Logger } from '../log.ts';
+import { findExecutable, findFreePort } from './local.ts';
 
 /** Places where distributions install nats-server without putting it on a user's PATH. */
 const EXTRA_DIRS = ['/usr/sbin', '/usr/local/bin'];
 
 /** Absolute path of an executable `nats-server` on PATH (or in the usual sbin dirs), or null. */
 export function findNatsServer(): string | null {
-  const dirs = [...(process.env.PATH ?? '').split(delimiter).filter((d) => d !== ''), ...EXTRA_DIRS];
-  for (const dir of dirs) {
-    const candidate = join(dir, 'nats-server');
-    try {
-      if (!statSync(candidate).isFile()) continue;
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here; keep looking
-    }
-  }
-  return null;
+  return findExecutable('nats-server', EXTRA_DIRS);
 }
 
 export interface StartNatsServerOptions {
@@ -46,18 +35,6 @@ export class NatsServerStartError extends Error {
     super(message, options);
     this.name = 'NatsServerStartError';
   }
-}
-
-async function findFreePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      srv.close(() => (port > 0 ? resolve(port) : reject(new Error('no free port assigned'))));
-    });
-  });
 }
 
 async function canConnect(port: number): Promise<boolean> {

@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@mandant/shared/log.ts';
+import { findFreePort } from '@mandant/shared/runtime/local.ts';
 import { type RunningNatsServer, findNatsServer, startNatsServer } from '@mandant/shared/runtime/nats-server.ts';
 import { backendMissing, postgresUrls } from '@mandant/shared/testing/backends.ts';
 
@@ -14,16 +14,6 @@ const natsBinary = findNatsServer();
 const natsMissing = backendMissing('nats', natsBinary ? null : 'no nats-server binary to start a private server');
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
 const OPERATOR = 'process-test-operator-token-0123456789';
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const address = s.address();
-      s.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 
 // Each service as its own process, as in a cluster: they meet only through Postgres and NATS.
 describe.skipIf(!pg || natsMissing)('services as separate processes', () => {
@@ -36,7 +26,7 @@ describe.skipIf(!pg || natsMissing)('services as separate processes', () => {
     if (!pg || !natsBinary) return;
     dir = await mkdtemp(join(tmpdir(), 'mandant-procs-'));
     nats = await startNatsServer({ binary: natsBinary, storeDir: dir, log: createLogger({ level: 'silent' }) });
-    const port = await freePort();
+    const port = await findFreePort();
     api = `http://127.0.0.1:${port}/api/v1`;
     const base = { ...process.env, DATABASE_URL: pg.ownerUrl, NATS_URL: nats.url, MANDANT_OPERATOR_TOKEN: OPERATOR, LOG_LEVEL: 'warn', HEALTH_PORT: '0' };
     for (const service of ['tenant', 'project', 'membership', 'gateway']) {

@@ -1,13 +1,12 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { accessSync, constants, statSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../../log.ts';
+import { findExecutable, findFreePort } from '../../runtime/local.ts';
 
 /** The Maven project that runs Neo4j 5 (LTS) in one JVM with its Bolt connector. */
 export const NEO4J_TOOL_DIR = fileURLToPath(new URL('../../../../tools/neo4j-embedded/', import.meta.url));
@@ -34,24 +33,9 @@ export class EmbeddedNeo4jError extends Error {
   }
 }
 
-function onPath(name: string): string | null {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (dir === '') continue;
-    const candidate = join(dir, name);
-    try {
-      if (!statSync(candidate).isFile()) continue;
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here; keep looking
-    }
-  }
-  return null;
-}
-
 /** Why the embedded server cannot be started here, or null when java and mvn are on PATH. */
 export function embeddedNeo4jUnavailable(): string | null {
-  const missing = ['java', 'mvn'].filter((b) => onPath(b) === null);
+  const missing = ['java', 'mvn'].filter((b) => findExecutable(b) === null);
   return missing.length > 0 ? `${missing.join(' and ')} not on PATH` : null;
 }
 
@@ -119,18 +103,6 @@ export async function buildEmbeddedNeo4j(log: Logger, timeoutMs = 600_000): Prom
     log.info({ dir: NEO4J_TOOL_DIR }, 'building embedded neo4j');
     await run('mvn', ['-q', '-B', 'package'], NEO4J_TOOL_DIR, timeoutMs);
     log.info({ ms: Date.now() - started }, 'embedded neo4j built');
-  });
-}
-
-async function findFreePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      srv.close(() => (port > 0 ? resolve(port) : reject(new Error('no free port assigned'))));
-    });
   });
 }
 
