@@ -1,3 +1,5 @@
+import { isUuid } from '../../ids.ts';
+
 /**
  * Blob storage port: raw uploads, extracted text and exports, one bucket per tenant.
  *
@@ -90,11 +92,10 @@ const MAX_SEGMENT_LENGTH = 200;
 // A segment never starts with '.', which rules out '.', '..' and hidden files in one rule and
 // leaves dot-names free for the local adapter's temporary files.
 const SEGMENT = /^[a-z0-9_-][a-z0-9._-]*$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Returns the canonical (lowercase) tenant id or throws `InvalidTenantIdError`. */
 export function checkTenantId(tenantId: string): string {
-  if (typeof tenantId !== 'string' || !UUID.test(tenantId)) throw new InvalidTenantIdError(tenantId);
+  if (typeof tenantId !== 'string' || !isUuid(tenantId)) throw new InvalidTenantIdError(tenantId);
   return tenantId.toLowerCase();
 }
 

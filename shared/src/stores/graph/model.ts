@@ -1,19 +1,19 @@
 import { DomainError } from '../../errors.ts';
 import type { EntitySummary, GraphDocument, GraphSnapshot, MentionInput, RelationInput } from './port.ts';
+import { isUuid } from '../../ids.ts';
 
 /*
  * The rules every GraphStore adapter shares, kept pure so the adapters cannot drift apart:
  * input checks, the entity dedup key, mention resolution and canonical ordering.
  */
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const invalid = (message: string, details: Record<string, unknown> = {}): DomainError =>
   new DomainError('validation.failed', message, details);
 
 /** Ids are UUIDs in every adapter, so one that accepts any string cannot mask a bad id. */
 export function checkId(id: string, what: string): string {
-  if (!UUID.test(id)) throw invalid(`${what} must be a UUID`, { [what]: id });
+  if (!isUuid(id)) throw invalid(`${what} must be a UUID`, { [what]: id });
   // lower case: Postgres prints UUIDs so, and Neo4j keys must match them exactly
   return id.toLowerCase();
 }

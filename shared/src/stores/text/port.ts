@@ -1,4 +1,5 @@
 import { withoutSentinels } from './snippet.ts';
+import { isUuid } from '../../ids.ts';
 
 /**
  * The full-text index port: titles, chunk text and entity names, searched by keyword with the
@@ -86,10 +87,9 @@ export class TextIndexUnavailableError extends Error {
   }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function assertUuid(what: string, value: string): void {
-  if (!UUID.test(value)) throw new TextIndexInputError(`${what} must be a uuid, got ${JSON.stringify(value)}`);
+  if (!isUuid(value)) throw new TextIndexInputError(`${what} must be a uuid, got ${JSON.stringify(value)}`);
 }
 
 export function assertDocs(tenantId: string, docs: TextDocument[]): void {

@@ -1,3 +1,5 @@
+import { isUuid } from '../../ids.ts';
+
 /**
  * The vector index port: chunk embeddings with the payload search filters on. Adapters: Qdrant
  * (`qdrant.ts`, the distributed engine) and PostgreSQL (`postgres.ts`, the embedded default);
@@ -98,10 +100,9 @@ export class VectorIndexUnavailableError extends Error {
   }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function assertUuid(what: string, value: string): void {
-  if (!UUID.test(value)) throw new VectorIndexInputError(`${what} must be a uuid, got ${JSON.stringify(value)}`);
+  if (!isUuid(value)) throw new VectorIndexInputError(`${what} must be a uuid, got ${JSON.stringify(value)}`);
 }
 
 export function assertModel(model: EmbeddingModel): void {
