@@ -15,6 +15,21 @@ CREATE FUNCTION mandant_current_tenant() RETURNS uuid
   LANGUAGE sql STABLE PARALLEL SAFE
   AS $$ SELECT nullif(current_setting('mandant.tenant_id', true), '')::uuid $$;
 
+-- The one way a tenant table is protected: RLS enabled and FORCED (the owner is bound too), the
+-- tenant_isolation policy, and the runtime role's privileges. Every migration calls this.
+CREATE FUNCTION mandant_isolate_tenant_table(p_table regclass, p_privileges text DEFAULT 'SELECT, INSERT, UPDATE, DELETE')
+  RETURNS void LANGUAGE plpgsql
+AS $$
+BEGIN
+  EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', p_table);
+  EXECUTE format('ALTER TABLE %s FORCE ROW LEVEL SECURITY', p_table);
+  EXECUTE format('CREATE POLICY tenant_isolation ON %s USING (tenant_id = mandant_current_tenant()) '
+                 'WITH CHECK (tenant_id = mandant_current_tenant())', p_table);
+  EXECUTE format('GRANT %s ON %s TO mandant_app', p_privileges, p_table);
+END
+$$;
+REVOKE ALL ON FUNCTION mandant_isolate_tenant_table(regclass, text) FROM PUBLIC;
+
 -- The event log: the single source of truth. Append-only for the runtime role.
 CREATE TABLE events (
   tenant_id      uuid        NOT NULL,
@@ -76,24 +91,14 @@ CREATE TABLE projection_dead_letters (
   PRIMARY KEY (tenant_id, projector, tenant_seq)
 );
 
-DO $$
-DECLARE t text;
-BEGIN
-  FOREACH t IN ARRAY ARRAY['events', 'tenant_heads', 'outbox', 'projection_checkpoints', 'projection_dead_letters'] LOOP
-    EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
-    EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
-    EXECUTE format('CREATE POLICY tenant_isolation ON %I USING (tenant_id = mandant_current_tenant()) WITH CHECK (tenant_id = mandant_current_tenant())', t);
-  END LOOP;
-END
-$$;
+SELECT mandant_isolate_tenant_table('events', 'SELECT, INSERT');
+SELECT mandant_isolate_tenant_table('tenant_heads', 'SELECT, INSERT, UPDATE');
+SELECT mandant_isolate_tenant_table('outbox');
+SELECT mandant_isolate_tenant_table('projection_checkpoints');
+SELECT mandant_isolate_tenant_table('projection_dead_letters');
 
 GRANT USAGE ON SCHEMA public TO mandant_app;
 GRANT EXECUTE ON FUNCTION mandant_current_tenant() TO mandant_app;
-GRANT SELECT, INSERT ON events TO mandant_app;
-GRANT SELECT, INSERT, UPDATE ON tenant_heads TO mandant_app;
-GRANT SELECT, INSERT, DELETE, UPDATE ON outbox TO mandant_app;
-GRANT SELECT, INSERT, UPDATE, DELETE ON projection_checkpoints TO mandant_app;
-GRANT SELECT, INSERT, UPDATE, DELETE ON projection_dead_letters TO mandant_app;
 
 -- System processes (outbox relay, projectors catching up) must learn WHICH tenants have work
 -- without reading any tenant's rows. These definer functions reveal ids and positions only.
@@ -112,4 +117,5 @@ GRANT EXECUTE ON FUNCTION mandant_tenant_positions() TO mandant_app;
 DROP FUNCTION IF EXISTS mandant_tenant_positions();
 DROP FUNCTION IF EXISTS mandant_outbox_tenants();
 DROP TABLE IF EXISTS projection_dead_letters, projection_checkpoints, outbox, tenant_heads, events;
+DROP FUNCTION IF EXISTS mandant_isolate_tenant_table(regclass, text);
 DROP FUNCTION IF EXISTS mandant_current_tenant();

@@ -83,18 +83,14 @@ CREATE TABLE user_emails (
   PRIMARY KEY (tenant_id, email)
 );
 
-DO $$
-DECLARE t text;
-BEGIN
-  FOREACH t IN ARRAY ARRAY['tenants_view', 'api_keys_view', 'users_view', 'projects_view', 'members_view',
-                           'tenant_slugs', 'project_slugs', 'user_emails'] LOOP
-    EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
-    EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
-    EXECUTE format('CREATE POLICY tenant_isolation ON %I USING (tenant_id = mandant_current_tenant()) WITH CHECK (tenant_id = mandant_current_tenant())', t);
-    EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %I TO mandant_app', t);
-  END LOOP;
-END
-$$;
+SELECT mandant_isolate_tenant_table('tenants_view');
+SELECT mandant_isolate_tenant_table('api_keys_view');
+SELECT mandant_isolate_tenant_table('users_view');
+SELECT mandant_isolate_tenant_table('projects_view');
+SELECT mandant_isolate_tenant_table('members_view');
+SELECT mandant_isolate_tenant_table('tenant_slugs');
+SELECT mandant_isolate_tenant_table('project_slugs');
+SELECT mandant_isolate_tenant_table('user_emails');
 
 -- The platform operator lists tenants; this is the one read across tenants, and it returns
 -- the directory entry only (no settings, nothing inside a tenant).

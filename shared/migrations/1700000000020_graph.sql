@@ -97,18 +97,15 @@ CREATE TABLE graph_relations (
 CREATE INDEX graph_relations_by_b ON graph_relations (tenant_id, b);
 CREATE INDEX graph_relations_by_document ON graph_relations (tenant_id, document_id);
 
-DO $$
-DECLARE t text;
-BEGIN
-  FOREACH t IN ARRAY ARRAY['graph_projects', 'graph_documents', 'graph_links', 'graph_entities', 'graph_entity_aliases',
-                           'graph_entity_ids', 'graph_mentions', 'graph_appearances', 'graph_relations'] LOOP
-    EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
-    EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
-    EXECUTE format('CREATE POLICY tenant_isolation ON %I USING (tenant_id = mandant_current_tenant()) WITH CHECK (tenant_id = mandant_current_tenant())', t);
-    EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %I TO mandant_app', t);
-  END LOOP;
-END
-$$;
+SELECT mandant_isolate_tenant_table('graph_projects');
+SELECT mandant_isolate_tenant_table('graph_documents');
+SELECT mandant_isolate_tenant_table('graph_links');
+SELECT mandant_isolate_tenant_table('graph_entities');
+SELECT mandant_isolate_tenant_table('graph_entity_aliases');
+SELECT mandant_isolate_tenant_table('graph_entity_ids');
+SELECT mandant_isolate_tenant_table('graph_mentions');
+SELECT mandant_isolate_tenant_table('graph_appearances');
+SELECT mandant_isolate_tenant_table('graph_relations');
 
 -- Down Migration
 DROP TABLE IF EXISTS graph_relations, graph_appearances, graph_mentions, graph_entity_ids, graph_entity_aliases,

@@ -33,17 +33,8 @@ CREATE INDEX vector_points_by_document ON vector_points (tenant_id, model, dimen
 CREATE INDEX vector_points_by_project ON vector_points USING gin (project_ids);
 CREATE INDEX vector_points_by_entity ON vector_points USING gin (entity_names);
 
-DO $$
-DECLARE t text;
-BEGIN
-  FOREACH t IN ARRAY ARRAY['vector_collections', 'vector_points'] LOOP
-    EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
-    EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
-    EXECUTE format('CREATE POLICY tenant_isolation ON %I USING (tenant_id = mandant_current_tenant()) WITH CHECK (tenant_id = mandant_current_tenant())', t);
-    EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %I TO mandant_app', t);
-  END LOOP;
-END
-$$;
+SELECT mandant_isolate_tenant_table('vector_collections');
+SELECT mandant_isolate_tenant_table('vector_points');
 
 -- Down Migration
 DROP TABLE IF EXISTS vector_points, vector_collections;

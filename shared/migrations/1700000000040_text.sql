@@ -32,11 +32,7 @@ CREATE INDEX text_documents_search ON text_documents USING gin (search);
 CREATE INDEX text_documents_by_project ON text_documents USING gin (project_ids);
 CREATE INDEX text_documents_by_entity ON text_documents USING gin (entity_names);
 
-ALTER TABLE text_documents ENABLE ROW LEVEL SECURITY;
-ALTER TABLE text_documents FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant_isolation ON text_documents
-  USING (tenant_id = mandant_current_tenant()) WITH CHECK (tenant_id = mandant_current_tenant());
-GRANT SELECT, INSERT, UPDATE, DELETE ON text_documents TO mandant_app;
+SELECT mandant_isolate_tenant_table('text_documents');
 
 -- Down Migration
 DROP TABLE IF EXISTS text_documents;

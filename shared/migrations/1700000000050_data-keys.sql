@@ -6,11 +6,7 @@ CREATE TABLE tenant_data_keys (
   wrapped    bytea       NOT NULL,
   created_at timestamptz NOT NULL DEFAULT now()
 );
-ALTER TABLE tenant_data_keys ENABLE ROW LEVEL SECURITY;
-ALTER TABLE tenant_data_keys FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant_isolation ON tenant_data_keys
-  USING (tenant_id = mandant_current_tenant()) WITH CHECK (tenant_id = mandant_current_tenant());
-GRANT SELECT, INSERT, DELETE ON tenant_data_keys TO mandant_app;
+SELECT mandant_isolate_tenant_table('tenant_data_keys', 'SELECT, INSERT, DELETE');
 
 -- Down Migration
 DROP TABLE IF EXISTS tenant_data_keys;
