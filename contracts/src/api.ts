@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Description, Id, Name, ProjectRole, Settings, Slug, TenantRole } from './common.ts';
+import { DocumentKind, DocumentStatus } from './events/document.ts';
 import { Preferences, ProjectState } from './events/membership.ts';
 
 /**
@@ -37,6 +38,13 @@ export const rpc = {
   profilePut: 'profile.put',
   meProjects: 'me.projects',
   meSwitch: 'me.switch',
+  documentUpload: 'document.upload',
+  documentGet: 'document.get',
+  documentList: 'document.list',
+  documentDelete: 'document.delete',
+  documentProjects: 'document.projects',
+  documentLink: 'document.link',
+  documentUnlink: 'document.unlink',
 } as const;
 
 export const ProvisionTenantInput = z.strictObject({ name: Name, slug: Slug, settings: Settings.default({}) });
@@ -85,6 +93,42 @@ export const SwitchProjectInput = z.strictObject({
   save_state: ProjectState.optional(),
 });
 
+export const DocumentIdInput = z.strictObject({ document_id: Id });
+/**
+ * Sent by the gateway once it has sniffed the upload and stored the raw bytes (sealed) under
+ * `blob_key`; the document service decides whether it is new or a duplicate of the same bytes.
+ */
+export const UploadDocumentInput = z.strictObject({
+  document_id: Id,
+  /** the project to link it to; null leaves it unassigned in the tenant */
+  project_id: Id.nullable(),
+  kind: DocumentKind,
+  content_type: z.string().min(1).max(200),
+  ext: z.string().regex(/^[a-z0-9]{1,10}$/),
+  size: z.number().int().nonnegative(),
+  content_sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  blob_key: z.string().min(1).max(512),
+  title: z.string().trim().min(1).max(500).nullable().default(null),
+  filename: z.string().max(500).nullable().default(null),
+  source_url: z.url().max(2000).nullable().default(null),
+});
+/** The JSON form of an upload: text given inline instead of a file. */
+export const DocumentFormInput = z.strictObject({
+  title: z.string().trim().min(1).max(500).optional(),
+  content: z.string().min(1),
+  source_url: z.url().max(2000).optional(),
+});
+export const ListDocumentsInput = z.strictObject({
+  /** absent: the global view (every document the caller may read, unassigned ones included) */
+  project_id: Id.optional(),
+  status: DocumentStatus.exclude(['deleted']).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  /** the `next_cursor` of the previous page */
+  cursor: z.string().max(200).optional(),
+});
+export const LinkDocumentsInput = z.strictObject({ project_id: Id, document_ids: z.array(Id).min(1).max(1000) });
+export const UnlinkDocumentInput = z.strictObject({ project_id: Id, document_id: Id });
+
 // Views returned by the services (and so by the HTTP API).
 export interface TenantView { id: string; name: string; slug: string; settings: Record<string, unknown>; created_at: string; updated_at: string }
 export interface ApiKeyView { id: string; name: string; user_id: string | null; role: string | null; prefix: string; created_at: string; revoked_at: string | null }
@@ -97,3 +141,14 @@ export interface ProjectView {
 export interface MemberView { project_id: string; user_id: string; role: ProjectRole; added_at: string }
 export interface ProfileView { project_id: string; user_id: string; display_name: string | null; preferences: Record<string, unknown> }
 export interface SwitchView { project: ProjectView; role: ProjectRole | null; profile: ProfileView | null; state: Record<string, unknown> }
+export interface DocumentView {
+  id: string; title: string | null; status: DocumentStatus; kind: string; content_type: string; size: number;
+  content_sha256: string;
+  /** the projects it is linked to that the caller may read */
+  project_ids: string[];
+  chunk_count: number; entity_count: number; pages: number | null;
+  embeddings: { model: string; dimension: number }[];
+  failure: { code: string; message: string } | null;
+  uploaded_by: string; created_at: string; updated_at: string;
+}
+export interface UploadView { id: string; status: DocumentStatus; duplicate: boolean; project_ids: string[] }

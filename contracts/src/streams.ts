@@ -4,4 +4,5 @@ export const streams = {
   project: (projectId: string) => `project-${projectId}`,
   user: (userId: string) => `user-${userId}`,
   membership: (projectId: string, userId: string) => `membership-${projectId}-${userId}`,
+  document: (documentId: string) => `document-${documentId}`,
 } as const;

@@ -20,6 +20,29 @@ export const Env = z.object({
   JWT_AUDIENCE: z.string().optional(),
   SINGLE_TENANT_MODE: bool.default(false),
   MAX_BODY_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
+  /** 32 bytes, base64: wraps every tenant's data key; generated into MANDANT_DATA_DIR when absent (all-in-one only) */
+  MANDANT_MASTER_KEY: z.string().min(1).optional(),
+  /** largest upload accepted (413 past it) */
+  MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(50 * 1024 * 1024),
+  /** the embedding model of tenants and projects that set none */
+  EMBEDDING_MODEL: z.string().min(1).default('local-hashing-v1-384'),
+  /** an OpenAI-compatible API root (e.g. https://api.openai.com/v1) serving the models in EMBEDDINGS_MODELS */
+  EMBEDDINGS_URL: z.url().optional(),
+  EMBEDDINGS_API_KEY: z.string().optional(),
+  /** comma-separated `model` or `model:dimension` served by EMBEDDINGS_URL */
+  EMBEDDINGS_MODELS: z.string().optional(),
+  /** read stores: each engine when its URL is set, else the embedded default (Postgres tables, a local directory) */
+  QDRANT_URL: z.url().optional(),
+  QDRANT_API_KEY: z.string().optional(),
+  MEILI_URL: z.url().optional(),
+  MEILI_MASTER_KEY: z.string().optional(),
+  NEO4J_URL: z.string().regex(/^(bolt|neo4j)(\+s|\+ssc)?:\/\//, 'a bolt:// or neo4j:// URL').optional(),
+  NEO4J_USER: z.string().optional(),
+  NEO4J_PASSWORD: z.string().optional(),
+  S3_ENDPOINT: z.url().optional(),
+  S3_ACCESS_KEY: z.string().optional(),
+  S3_SECRET_KEY: z.string().optional(),
+  S3_REGION: z.string().default('us-east-1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 export type Env = z.infer<typeof Env>;

@@ -1,12 +1,14 @@
 import { z } from 'zod';
+import { DocumentEvent } from './document.ts';
 import { MembershipEvent, UserEvent } from './membership.ts';
 import { ProjectEvent } from './project.ts';
 import { TenantEvent } from './tenant.ts';
 
+export * from './document.ts';
 export * from './membership.ts';
 export * from './project.ts';
 export * from './tenant.ts';
 
 /** Every event type this version of the platform knows, by its `type` and `data`. */
-export const DomainEvent = z.union([TenantEvent, ProjectEvent, UserEvent, MembershipEvent]);
+export const DomainEvent = z.union([TenantEvent, ProjectEvent, UserEvent, MembershipEvent, DocumentEvent]);
 export type DomainEvent = z.infer<typeof DomainEvent>;

@@ -24,9 +24,27 @@ export function persistentSecret(file: string, prefix = ''): string {
   return secret;
 }
 
+/**
+ * The master key that wraps the tenants' data keys: `MANDANT_MASTER_KEY`, else (all-in-one
+ * only) one generated on first start and kept beside the embedded data. Losing it loses every
+ * sealed document, like destroying every tenant's key.
+ */
+export function masterKey(env: Env, embedded: boolean): string {
+  if (env.MANDANT_MASTER_KEY) return env.MANDANT_MASTER_KEY;
+  if (!embedded) throw new Error('MANDANT_MASTER_KEY is required (32 bytes, base64)');
+  const file = join(env.MANDANT_DATA_DIR, 'master-key');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dirname(file), { recursive: true });
+  const key = randomBytes(32).toString('base64');
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  return key;
+}
+
 /** What every Mandant process stands on: the database, the event log, both transports, the relay. */
 export interface Runtime {
   sql: Sql;
+  /** the runtime role's connection URL, for pools of its own (read stores) */
+  appUrl: string;
   store: EventStore;
   events: EventTransport;
   rpc: RpcTransport;
@@ -103,7 +121,7 @@ export async function startRuntime(env: Env, log: Logger, opts: { embedded: bool
     stops.push(() => relay.stop());
 
     return {
-      sql, store, events, rpc, relay,
+      sql, appUrl, store, events, rpc, relay,
       describe: { database, nats },
       async ready() {
         const db = await sql`select 1`.then(() => true, () => false);

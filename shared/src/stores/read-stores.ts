@@ -1,0 +1,90 @@
+import { join } from 'node:path';
+import { QdrantClient } from '@qdrant/js-client-rest';
+import { Meilisearch } from 'meilisearch';
+import neo4j from 'neo4j-driver';
+import { type Sql, createSql } from '../db/connect.ts';
+import type { Env } from '../env.ts';
+import { createEncryptingBlobStore } from './blobs/encrypting.ts';
+import { createLocalBlobStore } from './blobs/local.ts';
+import type { BlobStore } from './blobs/port.ts';
+import { createS3BlobStore } from './blobs/s3.ts';
+import { type Keyring, createKeyring } from './crypto/data-keys.ts';
+import { createPostgresKeyStore } from './crypto/postgres-key-store.ts';
+import { createNeo4jGraphStore } from './graph/neo4j.ts';
+import type { GraphStore } from './graph/port.ts';
+import { createPostgresGraphStore } from './graph/postgres.ts';
+import { createMeilisearchTextIndex } from './text/meilisearch.ts';
+import type { TextIndex } from './text/port.ts';
+import { createPostgresTextIndex } from './text/postgres.ts';
+import type { VectorIndex } from './vectors/port.ts';
+import { createPostgresVectorIndex } from './vectors/postgres.ts';
+import { createQdrantVectorIndex } from './vectors/qdrant.ts';
+
+/**
+ * The document read side's stores and the keyring that seals content, chosen from the
+ * environment: each engine whose URL is set, else the embedded default (Postgres tables for
+ * vectors, text and graph; a local directory for blobs). `blobs` seals everything it stores.
+ */
+export interface ReadStores {
+  vectors: VectorIndex;
+  text: TextIndex;
+  graph: GraphStore;
+  /** sealed under each tenant's data key */
+  blobs: BlobStore;
+  keyring: Keyring;
+  /** which engine serves each role, for the start-up banner */
+  describe: { vectors: string; text: string; graph: string; blobs: string };
+  close(): Promise<void>;
+}
+
+export class ReadStoreConfigError extends Error {
+  override readonly name = 'ReadStoreConfigError';
+}
+
+/**
+ * `sql` is the runtime role's pool: the embedded stores get a pool of their own on the same
+ * URL, so a projector holding a checkpoint transaction never waits on its own pool for a store call.
+ */
+export async function createReadStores(env: Env, deps: { appUrl: string; sql: Sql; masterKey: string }): Promise<ReadStores> {
+  const storeSql = createSql(deps.appUrl, { max: 8, appName: 'mandant-stores' });
+  const closers: (() => Promise<unknown>)[] = [() => storeSql.end({ timeout: 5 })];
+  const keyring = createKeyring({ masterKey: deps.masterKey, store: createPostgresKeyStore(deps.sql), cacheMs: 5_000 });
+
+  const vectors = env.QDRANT_URL
+    ? createQdrantVectorIndex({ client: new QdrantClient({ url: env.QDRANT_URL, apiKey: env.QDRANT_API_KEY, checkCompatibility: false }) })
+    : createPostgresVectorIndex({ sql: storeSql });
+  const text = env.MEILI_URL
+    ? createMeilisearchTextIndex({ client: new Meilisearch({ host: env.MEILI_URL, apiKey: env.MEILI_MASTER_KEY }) })
+    : createPostgresTextIndex({ sql: storeSql });
+  let graph: GraphStore;
+  if (env.NEO4J_URL) {
+    const auth = env.NEO4J_USER ? neo4j.auth.basic(env.NEO4J_USER, env.NEO4J_PASSWORD ?? '') : undefined;
+    const driver = neo4j.driver(env.NEO4J_URL, auth);
+    closers.push(() => driver.close());
+    graph = createNeo4jGraphStore({ driver });
+  } else {
+    graph = createPostgresGraphStore({ sql: storeSql });
+  }
+  await graph.init();
+  let raw: BlobStore;
+  if (env.S3_ENDPOINT) {
+    if (!env.S3_ACCESS_KEY || !env.S3_SECRET_KEY) throw new ReadStoreConfigError('S3_ENDPOINT needs S3_ACCESS_KEY and S3_SECRET_KEY');
+    raw = createS3BlobStore({ url: env.S3_ENDPOINT, accessKey: env.S3_ACCESS_KEY, secretKey: env.S3_SECRET_KEY, region: env.S3_REGION });
+  } else {
+    raw = createLocalBlobStore({ root: join(env.MANDANT_DATA_DIR, 'blobs') });
+  }
+  return {
+    vectors, text, graph, keyring,
+    blobs: createEncryptingBlobStore(raw, keyring),
+    describe: {
+      vectors: env.QDRANT_URL ? `qdrant (${env.QDRANT_URL})` : 'postgres',
+      text: env.MEILI_URL ? `meilisearch (${env.MEILI_URL})` : 'postgres full-text search',
+      graph: env.NEO4J_URL ? `neo4j (${env.NEO4J_URL})` : 'postgres',
+      blobs: env.S3_ENDPOINT ? `s3 (${env.S3_ENDPOINT})` : `local directory (${join(env.MANDANT_DATA_DIR, 'blobs')})`,
+    },
+    async close() {
+      await graph.close();
+      for (const c of closers.reverse()) await c().catch(() => {});
+    },
+  };
+}
