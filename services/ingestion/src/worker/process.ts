@@ -1,0 +1,230 @@
+import {
+  DocumentAnalysis, DocumentEvent, type EventEnvelope, type EventMeta, UploadedSecret, documentKeys, streams,
+} from '@mandant/contracts';
+import { type DocumentCommand, documentDecider } from '@mandant/documents/document/decide.ts';
+import type { DocumentState } from '@mandant/documents/document/document.ts';
+import { type Sql, withTenant } from '@mandant/shared/db/connect.ts';
+import { fold } from '@mandant/shared/decider.ts';
+import { DomainError } from '@mandant/shared/errors.ts';
+import type { EventStore } from '@mandant/shared/eventstore/event-store.ts';
+import type { Logger } from '@mandant/shared/log.ts';
+import { type Clock, runCommand } from '@mandant/shared/service/command.ts';
+import type { BlobStore } from '@mandant/shared/stores/blobs/port.ts';
+import { DataKeyDestroyedError, type Keyring } from '@mandant/shared/stores/crypto/data-keys.ts';
+import { openJson, sealJson } from '@mandant/shared/stores/crypto/sealed-json.ts';
+import { processDocument, type ProcessResult } from '../pipeline.ts';
+import { analysisArtefact, buildAnalysis, textArtefact, vectorsArtefact } from './artefacts.ts';
+import { type EmbedderRegistry, requiredModels, type SettingsOverrides } from './models.ts';
+import { EmbedderUnavailableError, type RetryPolicy, withEmbedderRetry } from './retry.ts';
+
+export const ACTOR = 'service:ingestion';
+
+export interface DocumentProcessorDeps {
+  sql: Sql;
+  store: EventStore;
+  blobs: BlobStore;
+  keyring: Keyring;
+  embedders: EmbedderRegistry;
+  clock: Clock;
+  log: Logger;
+  retry: RetryPolicy;
+  /** see `ExtractOptions.maxUncompressedBytes` */
+  maxUncompressedBytes?: number;
+}
+
+/** What triggered the work: its events carry this event's correlation id, caused by it. */
+export interface Trigger {
+  id: string;
+  correlation_id: string;
+  traceparent: string | null;
+}
+
+export interface EnsureOptions {
+  trigger?: Trigger;
+  overrides?: SettingsOverrides;
+  /** the document's chunk texts when already in memory (else read from the analysis artefact) */
+  chunkTexts?: string[];
+}
+
+interface Loaded {
+  state: DocumentState;
+  upload: EventEnvelope | null;
+}
+
+const isGone = (err: unknown): boolean => err instanceof DomainError && err.code === 'not_found';
+
+/**
+ * One document's pipeline, recorded on its stream. Every step is idempotent, so a redelivered
+ * message, a second worker or the sweep may run it again at any point: the decider decides
+ * nothing for work already recorded, and artefacts are content-addressed (re-writing one puts
+ * the same bytes under the same key).
+ */
+export function createDocumentProcessor(deps: DocumentProcessorDeps) {
+  const { store, blobs, keyring, embedders, log } = deps;
+
+  async function load(tenantId: string, documentId: string): Promise<Loaded> {
+    const { events } = await store.readStream(tenantId, streams.document(documentId));
+    const parsed = events.map((e) => DocumentEvent.parse({ type: e.type, data: e.data }));
+    return { state: fold(documentDecider, parsed), upload: events.find((e) => e.type === 'document.uploaded.v1') ?? null };
+  }
+
+  const command = (tenantId: string, documentId: string, meta: EventMeta, cmd: DocumentCommand) =>
+    runCommand({ store, clock: deps.clock, decider: documentDecider, tenantId, stream: streams.document(documentId), projectId: null, command: cmd, meta });
+
+  const metaOf = (t: Trigger): EventMeta => ({ actor: ACTOR, correlation_id: t.correlation_id, causation_id: t.id, traceparent: t.traceparent });
+
+  /** Canonical model names (an embedder's `model`) of every model this document needs. */
+  async function modelsFor(tenantId: string, state: DocumentState, overrides: SettingsOverrides | undefined) {
+    const required = await withTenant(deps.sql, tenantId, (tx) => requiredModels(tx, tenantId, state.project_ids, embedders.defaultModel, overrides));
+    const canonical = (m: string): string => embedders.get(m)?.model ?? m;
+    return { tenant: canonical(required.tenant), all: [...new Set(required.all.map(canonical))] };
+  }
+
+  async function embedWith(tenantId: string, documentId: string, model: string, texts: string[], meta: EventMeta, dlog: Logger): Promise<void> {
+    const embedder = embedders.get(model);
+    if (!embedder) {
+      dlog.warn({ model }, 'embedding model not served here; skipped');
+      return;
+    }
+    const vectors = await withEmbedderRetry(embedder, deps.retry, (e) => e.embed(texts),
+      (attempt, err) => dlog.warn({ model, attempt, err }, 'embedder failed; retrying'));
+    const artefact = vectorsArtefact(documentId, embedder, vectors);
+    await blobs.put(tenantId, artefact.key, artefact.bytes, { contentType: 'application/json' });
+    await command(tenantId, documentId, meta, {
+      type: 'RecordEmbedding',
+      embedding: { model: embedder.model, dimension: embedder.dimension, vectors_key: artefact.key, vectors_sha256: artefact.sha256, chunk_count: vectors.length },
+    });
+  }
+
+  /**
+   * Embeds a processed document with every required model it lacks (tenant's and linked
+   * projects'); models it already has are left exactly as they are. A document not (yet)
+   * processed is left to `process`. Throws `EmbedderUnavailableError` when a provider stays down.
+   */
+  async function ensureEmbeddings(tenantId: string, documentId: string, opts: EnsureOptions = {}): Promise<number> {
+    const { state, upload } = await load(tenantId, documentId);
+    if (state.status !== 'processed' || !upload) return 0;
+    const trigger = opts.trigger ?? upload;
+    const dlog = log.child({ tenant_id: tenantId, document_id: documentId, correlation_id: trigger.correlation_id });
+    const { all } = await modelsFor(tenantId, state, opts.overrides);
+    const missing = all.filter((m) => !state.embeddings.some((e) => e.model === m));
+    if (missing.length === 0) return 0;
+    let texts = opts.chunkTexts;
+    if (!texts) {
+      const bytes = state.analysis_sha256 ? await blobs.get(tenantId, documentKeys.analysis(documentId, state.analysis_sha256)) : null;
+      if (!bytes) {
+        dlog.error('analysis artefact missing; cannot embed');
+        return 0;
+      }
+      texts = DocumentAnalysis.parse(JSON.parse(new TextDecoder().decode(bytes))).chunks.map((c) => c.text);
+    }
+    try {
+      for (const model of missing) await embedWith(tenantId, documentId, model, texts, metaOf(trigger), dlog);
+    } catch (err) {
+      if (isGone(err)) return 0;
+      throw err;
+    }
+    dlog.info({ models: missing }, 'document embedded');
+    return missing.length;
+  }
+
+  async function openTitle(tenantId: string, documentId: string, sealed: string): Promise<string | undefined> {
+    const secret = UploadedSecret.parse(await openJson(keyring, tenantId, documentId, sealed));
+    return secret.title ?? undefined;
+  }
+
+  /**
+   * Takes an uploaded document to `processed` (with its tenant-model embedding, then every other
+   * required model) or to `failed` with the reason. A processed document only gets missing
+   * embeddings; a failed or deleted one is left alone.
+   */
+  async function processOne(tenantId: string, documentId: string): Promise<void> {
+    const { state, upload } = await load(tenantId, documentId);
+    if (state.status === 'processed') {
+      await ensureEmbeddings(tenantId, documentId);
+      return;
+    }
+    if ((state.status !== 'pending' && state.status !== 'processing') || !upload) return;
+    const uploaded = DocumentEvent.parse({ type: upload.type, data: upload.data });
+    if (uploaded.type !== 'document.uploaded.v1') return;
+    const meta = metaOf(upload);
+    const dlog = log.child({ tenant_id: tenantId, document_id: documentId, correlation_id: upload.correlation_id });
+    const fail = async (code: string, message: string): Promise<void> => {
+      await command(tenantId, documentId, meta, { type: 'RecordFailure', code, message });
+      dlog.info({ code }, 'document failed');
+    };
+
+    const models = await modelsFor(tenantId, state, undefined);
+    const embedder = embedders.get(models.tenant);
+    await command(tenantId, documentId, meta, { type: 'StartProcessing' });
+    if (!embedder) return fail('embedding.model_unavailable', `The embedding model "${models.tenant}" is not available on this platform.`);
+    const raw = await blobs.get(tenantId, uploaded.data.blob_key);
+    if (!raw) return fail('document.blob_missing', 'The uploaded file is missing from storage; upload it again.');
+    const title = await openTitle(tenantId, documentId, uploaded.data.sealed);
+
+    let result: ProcessResult;
+    try {
+      result = await withEmbedderRetry(embedder, deps.retry,
+        (e) => processDocument(raw, { embedder: e }, {
+          ...(title === undefined ? {} : { title }),
+          ...(deps.maxUncompressedBytes === undefined ? {} : { maxUncompressedBytes: deps.maxUncompressedBytes }),
+        }),
+        (attempt, err) => dlog.warn({ model: embedder.model, attempt, err }, 'embedder failed; retrying'));
+    } catch (err) {
+      if (err instanceof EmbedderUnavailableError) {
+        dlog.error({ model: embedder.model, err }, 'embedder unavailable; giving up');
+        return fail('embedding.unavailable', 'The embedding service was unavailable; the document could not be indexed. Try again later.');
+      }
+      // an extraction library crashed on this file: a bad file, not a reason to retry forever
+      dlog.error({ err: { name: (err as Error)?.name, message: (err as Error)?.message } }, 'extraction crashed');
+      return fail('extraction.failed', 'The file could not be read.');
+    }
+    if (result.status === 'failed') return fail(result.reason.code, result.reason.message);
+
+    const text = textArtefact(documentId, result.text);
+    const analysis = buildAnalysis(tenantId, documentId, result);
+    const analysed = analysisArtefact(documentId, analysis);
+    await blobs.put(tenantId, text.key, text.bytes, { contentType: 'text/plain; charset=utf-8' });
+    await blobs.put(tenantId, analysed.key, analysed.bytes, { contentType: 'application/json' });
+    await command(tenantId, documentId, meta, {
+      type: 'RecordProcessed',
+      result: {
+        pages: result.pages ?? null,
+        chunk_count: result.chunks.length,
+        entity_count: analysis.entities.length,
+        text_key: text.key,
+        analysis_key: analysed.key,
+        analysis_sha256: analysed.sha256,
+        sealed: await sealJson(keyring, tenantId, documentId, { title: result.title }),
+      },
+    });
+    const vectors = vectorsArtefact(documentId, result.embedding, result.chunks.map((c) => c.vector));
+    await blobs.put(tenantId, vectors.key, vectors.bytes, { contentType: 'application/json' });
+    await command(tenantId, documentId, meta, {
+      type: 'RecordEmbedding',
+      embedding: { ...result.embedding, vectors_key: vectors.key, vectors_sha256: vectors.sha256, chunk_count: result.chunks.length },
+    });
+    dlog.info({ chunks: result.chunks.length, entities: analysis.entities.length, model: result.embedding.model }, 'document processed');
+    await ensureEmbeddings(tenantId, documentId, { chunkTexts: result.chunks.map((c) => c.text) });
+  }
+
+  async function process(tenantId: string, documentId: string): Promise<void> {
+    try {
+      await processOne(tenantId, documentId);
+    } catch (err) {
+      if (err instanceof DataKeyDestroyedError) {
+        // the tenant was crypto-shredded: nothing of this document can be read any more
+        log.info({ tenant_id: tenantId, document_id: documentId }, 'tenant data key destroyed; stopped');
+        return;
+      }
+      if (!isGone(err)) throw err;
+      // deleted meanwhile: drop what this run may have written after the delete cleaned up
+      await blobs.deletePrefix(tenantId, documentKeys.prefix(documentId).processed).catch(() => {});
+      log.info({ tenant_id: tenantId, document_id: documentId }, 'document deleted meanwhile; stopped');
+    }
+  }
+
+  return { process, ensureEmbeddings, load };
+}
+
+export type DocumentProcessor = ReturnType<typeof createDocumentProcessor>;

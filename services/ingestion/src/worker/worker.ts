@@ -1,0 +1,202 @@
+import { EventEnvelope, ProjectSettingsChanged, TenantSettingsChanged } from '@mandant/contracts';
+import { type Sql, withTenant } from '@mandant/shared/db/connect.ts';
+import type { EventStore } from '@mandant/shared/eventstore/event-store.ts';
+import type { Logger } from '@mandant/shared/log.ts';
+import type { Clock } from '@mandant/shared/service/command.ts';
+import type { ReadStores } from '@mandant/shared/stores/read-stores.ts';
+import type { DeliveredEvent, EventTransport } from '@mandant/shared/transport/event-transport.ts';
+import type { EmbedderRegistry } from './models.ts';
+import { createDocumentProcessor, type EnsureOptions } from './process.ts';
+
+/**
+ * The ingestion worker: durable consumers that turn `document.uploaded` into processed,
+ * embedded documents, and keep every document embedded with each model its tenant and linked
+ * projects ask for. Delivery is at-least-once and every step is idempotent (see `process.ts`),
+ * so redeliveries, restarts and a second worker instance only cost time.
+ *
+ * Known limits:
+ * - Documents to re-embed after a settings change, and sweep candidates, are found through the
+ *   relational views (`document_links_view`, `documents_view`). A link and a settings change
+ *   that race each other while those views lag can leave a document without the new model until
+ *   the next event touching it.
+ * - One message at a time per consumer, one document at a time: memory stays bounded by the
+ *   largest document, throughput by the embedder.
+ */
+export interface IngestionWorkerDeps {
+  sql: Sql;
+  store: EventStore;
+  transport: EventTransport;
+  stores: Pick<ReadStores, 'blobs' | 'keyring'>;
+  embedders: EmbedderRegistry;
+  clock: Clock;
+  log: Logger;
+  /** embedder attempts per document and model before giving up (default 5) */
+  maxAttempts?: number;
+  /** delay before the 2nd embedder attempt, doubling (default 1000 ms) */
+  retryBaseMs?: number;
+  /** sweep period (default 30 s); the sweep also runs once at start */
+  sweepMs?: number;
+  /** a pending/processing document untouched this long is taken as abandoned (default 60 s) */
+  staleAfterMs?: number;
+  /** see `ExtractOptions.maxUncompressedBytes` */
+  maxUncompressedBytes?: number;
+}
+
+export interface IngestionWorker {
+  /** processes one document now (idempotent); resolves when it is processed, failed or skipped */
+  process(tenantId: string, documentId: string): Promise<void>;
+  /** one sweep pass over every tenant now; resolves with the number of documents it handled */
+  sweep(): Promise<number>;
+  /** stops the consumers and the sweep, waiting for work in flight */
+  stop(): Promise<void>;
+}
+
+export const CONSUMERS = {
+  uploaded: { durable: 'ingestion-uploaded', filterSubject: 'events.*.*.document.uploaded.v1' },
+  linked: { durable: 'ingestion-linked', filterSubject: 'events.*.*.document.linked.v1' },
+  projectSettings: { durable: 'ingestion-project-settings', filterSubject: 'events.*.*.project.settings_changed.v1' },
+  tenantSettings: { durable: 'ingestion-tenant-settings', filterSubject: 'events.*.*.tenant.settings_changed.v1' },
+} as const;
+
+/** Long enough for a large document; a handler that outlives it is redelivered (harmlessly). */
+const ACK_WAIT_MS = 10 * 60_000;
+const SWEEP_BATCH = 100;
+
+const documentIdOf = (stream: string): string | null => /^document-(.+)$/.exec(stream)?.[1] ?? null;
+
+export async function startIngestionWorker(deps: IngestionWorkerDeps): Promise<IngestionWorker> {
+  const { sql, transport, log } = deps;
+  const processor = createDocumentProcessor({
+    sql, store: deps.store, blobs: deps.stores.blobs, keyring: deps.stores.keyring, embedders: deps.embedders, clock: deps.clock, log,
+    retry: { maxAttempts: deps.maxAttempts ?? 5, baseMs: deps.retryBaseMs ?? 1000 },
+    ...(deps.maxUncompressedBytes === undefined ? {} : { maxUncompressedBytes: deps.maxUncompressedBytes }),
+  });
+
+  let stopped = false;
+  // one run per document at a time in this process: the consumers and the sweep take turns on it
+  const running = new Map<string, Promise<unknown>>();
+  function serial<T>(tenantId: string, documentId: string, fn: () => Promise<T>): Promise<T> {
+    const key = `${tenantId}:${documentId.toLowerCase()}`;
+    const next = (running.get(key) ?? Promise.resolve()).catch(() => {}).then(fn);
+    running.set(key, next);
+    void next.finally(() => {
+      if (running.get(key) === next) running.delete(key);
+    }).catch(() => {});
+    return next;
+  }
+  const process = (t: string, d: string) => serial(t, d, () => processor.process(t, d));
+  const ensure = (t: string, d: string, opts: EnsureOptions) => serial(t, d, () => processor.ensureEmbeddings(t, d, opts));
+
+  /** Parses the envelope; a message that is not one is dropped for good (it can never succeed). */
+  const handle = (name: string, fn: (e: EventEnvelope) => Promise<void>) => async (msg: DeliveredEvent): Promise<void> => {
+    const parsed = EventEnvelope.safeParse((() => {
+      try {
+        return JSON.parse(new TextDecoder().decode(msg.payload)) as unknown;
+      } catch {
+        return null;
+      }
+    })());
+    if (!parsed.success) {
+      log.error({ consumer: name, subject: msg.subject }, 'unreadable event message; dropped');
+      await msg.term();
+      return;
+    }
+    const e = parsed.data;
+    try {
+      await fn(e);
+    } catch (err) {
+      log.warn({ consumer: name, tenant_id: e.tenant_id, project_id: e.project_id, correlation_id: e.correlation_id, event_id: e.id, err }, 'ingestion step failed; will be redelivered');
+      throw err;
+    }
+    await msg.ack();
+  };
+
+  const trigger = (e: EventEnvelope) => ({ id: e.id, correlation_id: e.correlation_id, traceparent: e.traceparent });
+
+  async function onUploaded(e: EventEnvelope): Promise<void> {
+    const documentId = documentIdOf(e.stream);
+    if (documentId) await process(e.tenant_id, documentId);
+  }
+
+  async function onLinked(e: EventEnvelope): Promise<void> {
+    const documentId = documentIdOf(e.stream);
+    if (documentId) await ensure(e.tenant_id, documentId, { trigger: trigger(e) });
+  }
+
+  // the event's own settings win over the views, which may not have applied it yet
+  async function onProjectSettings(e: EventEnvelope): Promise<void> {
+    const projectId = e.project_id;
+    if (!projectId) return;
+    const { settings } = ProjectSettingsChanged.shape.data.parse(e.data);
+    const rows = await withTenant(sql, e.tenant_id, (tx) => tx<{ document_id: string }[]>`
+      select document_id from document_links_view where tenant_id = ${e.tenant_id} and project_id = ${projectId} order by document_id`);
+    for (const { document_id } of rows) {
+      await ensure(e.tenant_id, document_id, { trigger: trigger(e), overrides: { project: { projectId, settings } } });
+    }
+  }
+
+  async function onTenantSettings(e: EventEnvelope): Promise<void> {
+    const { settings } = TenantSettingsChanged.shape.data.parse(e.data);
+    const rows = await withTenant(sql, e.tenant_id, (tx) => tx<{ document_id: string }[]>`
+      select document_id from documents_view where tenant_id = ${e.tenant_id} and status = 'processed' order by document_id`);
+    for (const { document_id } of rows) {
+      await ensure(e.tenant_id, document_id, { trigger: trigger(e), overrides: { tenant: settings } });
+    }
+  }
+
+  /**
+   * Finds abandoned work in every tenant: documents still pending or processing (a worker died
+   * mid-way, or the upload message never came) and processed documents with no embedding yet.
+   */
+  async function sweepOnce(): Promise<number> {
+    const staleBefore = new Date(deps.clock.now().getTime() - (deps.staleAfterMs ?? 60_000));
+    const tenants = await sql<{ tenant_id: string }[]>`select tenant_id from mandant_tenant_positions()`;
+    let handled = 0;
+    for (const { tenant_id } of tenants) {
+      if (stopped) break;
+      const rows = await withTenant(sql, tenant_id, (tx) => tx<{ document_id: string }[]>`
+        select d.document_id from documents_view d
+        where d.tenant_id = ${tenant_id}
+          and ((d.status in ('pending', 'processing') and d.updated_at <= ${staleBefore})
+            or (d.status = 'processed' and not exists (
+                  select 1 from document_embeddings_view x where x.tenant_id = d.tenant_id and x.document_id = d.document_id)))
+        order by d.updated_at limit ${SWEEP_BATCH}`);
+      for (const { document_id } of rows) {
+        if (stopped) break;
+        await process(tenant_id, document_id).catch((err: unknown) =>
+          log.warn({ tenant_id, document_id, err }, 'sweep could not process document'));
+        handled += 1;
+      }
+    }
+    return handled;
+  }
+
+  let sweeping: Promise<number> | null = null;
+  const sweep = (): Promise<number> => {
+    sweeping ??= sweepOnce().finally(() => {
+      sweeping = null;
+    });
+    return sweeping;
+  };
+
+  const consumers = await Promise.all([
+    transport.consume({ ...CONSUMERS.uploaded, ackWaitMs: ACK_WAIT_MS }, handle('uploaded', onUploaded)),
+    transport.consume({ ...CONSUMERS.linked, ackWaitMs: ACK_WAIT_MS }, handle('linked', onLinked)),
+    transport.consume({ ...CONSUMERS.projectSettings, ackWaitMs: ACK_WAIT_MS }, handle('project-settings', onProjectSettings)),
+    transport.consume({ ...CONSUMERS.tenantSettings, ackWaitMs: ACK_WAIT_MS }, handle('tenant-settings', onTenantSettings)),
+  ]);
+  const timer = setInterval(() => void sweep().catch((err: unknown) => log.warn({ err }, 'ingestion sweep failed')), deps.sweepMs ?? 30_000);
+  void sweep().catch((err: unknown) => log.warn({ err }, 'initial ingestion sweep failed'));
+
+  return {
+    process,
+    sweep,
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await Promise.allSettled(consumers.map((c) => c.stop()));
+      await sweeping?.catch(() => 0);
+      await Promise.allSettled([...running.values()]);
+    },
+  };
+}
