@@ -1,0 +1,74 @@
+import { DocumentAnalysis, DocumentVectors, ProcessedSecret, UploadedSecret } from '@mandant/contracts';
+import type { ReadStores } from '@mandant/shared/stores/read-stores.ts';
+import { DataKeyDestroyedError } from '@mandant/shared/stores/crypto/data-keys.ts';
+import { openJson } from '@mandant/shared/stores/crypto/sealed-json.ts';
+import type { DocumentAt } from './document-state.ts';
+
+/** The stores the document projectors write, and the keyring that opens sealed event fields. */
+export type DocumentStores = Pick<ReadStores, 'vectors' | 'text' | 'graph' | 'blobs' | 'keyring'>;
+
+/** An artefact an event names is no longer in the tenant's bucket: the document's content is erased. */
+export class ArtefactGoneError extends Error {
+  override readonly name = 'ArtefactGoneError';
+  constructor(readonly tenantId: string, readonly key: string) {
+    super(`artefact ${key} of tenant ${tenantId} is gone`);
+  }
+}
+
+/** The content can never be read again (crypto-shredded key or deleted artefact): purge, do not retry. */
+export const isErased = (err: unknown): boolean => err instanceof DataKeyDestroyedError || err instanceof ArtefactGoneError;
+
+/**
+ * Runs `project`; if the document's content turns out to be erased, runs `purge` instead of
+ * failing, so a rebuild after crypto-shredding or deletion converges rather than dead-letters.
+ */
+export async function projectOrPurge(project: () => Promise<void>, purge: () => Promise<void>): Promise<void> {
+  try {
+    await project();
+  } catch (err) {
+    if (!isErased(err)) throw err;
+    await purge();
+  }
+}
+
+const decoder = new TextDecoder();
+
+async function readArtefact(stores: DocumentStores, tenantId: string, key: string): Promise<unknown> {
+  const bytes = await stores.blobs.get(tenantId, key);
+  if (bytes === null) throw new ArtefactGoneError(tenantId, key);
+  return JSON.parse(decoder.decode(bytes));
+}
+
+export async function readAnalysis(stores: DocumentStores, tenantId: string, key: string): Promise<DocumentAnalysis> {
+  return DocumentAnalysis.parse(await readArtefact(stores, tenantId, key));
+}
+
+export async function readVectors(stores: DocumentStores, tenantId: string, key: string): Promise<DocumentVectors> {
+  return DocumentVectors.parse(await readArtefact(stores, tenantId, key));
+}
+
+/** The title the read side shows: the processed title, else the uploaded title or file name. */
+export async function documentTitle(stores: DocumentStores, tenantId: string, doc: DocumentAt): Promise<string | null> {
+  if (doc.processed) {
+    return ProcessedSecret.parse(await openJson(stores.keyring, tenantId, doc.documentId, doc.processed.sealed)).title;
+  }
+  if (doc.uploadedSealed) {
+    const secret = UploadedSecret.parse(await openJson(stores.keyring, tenantId, doc.documentId, doc.uploadedSealed));
+    return secret.title ?? secret.filename;
+  }
+  return null;
+}
+
+/** Entity names each chunk mentions, sorted and distinct, by chunk index. */
+export function entityNamesByChunk(analysis: DocumentAnalysis): Map<number, string[]> {
+  const names = new Map(analysis.entities.map((e) => [e.id.toLowerCase(), e.name]));
+  const byChunk = new Map<number, Set<string>>();
+  for (const m of analysis.mentions) {
+    const name = names.get(m.entity_id.toLowerCase());
+    if (name === undefined) continue;
+    const set = byChunk.get(m.chunk_index) ?? new Set<string>();
+    set.add(name);
+    byChunk.set(m.chunk_index, set);
+  }
+  return new Map([...byChunk].map(([i, s]) => [i, [...s].sort()]));
+}
