@@ -13,7 +13,7 @@ import { Id } from '../common.ts';
  */
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/);
 export const Sealed = z.string().min(1).max(1_000_000);
-export const DocumentKind = z.enum(['pdf', 'docx', 'html', 'markdown', 'text', 'csv', 'unknown']);
+export const DocumentKind = z.enum(['pdf', 'docx', 'html', 'markdown', 'text', 'csv', 'unsupported']);
 
 /** What `sealed` holds on `document.uploaded.v1`. */
 export const UploadedSecret = z.object({

@@ -13,7 +13,9 @@ import { createHttpMetrics } from './metrics.ts';
 import { AuthGuard, ProblemFilter, buildController } from './nest.ts';
 import { buildOpenApi } from './openapi.ts';
 import { isJsonMediaType, observeRequests, requestContext, requireJsonBodies } from './request.ts';
-import { apiRoutes } from './routes.ts';
+import { type UploadConfig, statusStreamEndpoint, uploadEndpoint } from './documents.ts';
+import { apiRoutes, isUploadRequest } from './routes.ts';
+
 
 export interface GatewayConfig {
   operatorToken: string;
@@ -22,6 +24,8 @@ export interface GatewayConfig {
   singleTenantPrincipal: Principal | null;
   /** larger bodies are refused with 413 */
   bodyLimitBytes: number;
+  /** document uploads: the sealing blob store and the file size limit; without it upload routes answer 503 */
+  uploads?: UploadConfig;
 }
 
 export interface Gateway {
@@ -42,7 +46,11 @@ export async function createGateway(deps: { config: GatewayConfig; rpc: RpcClien
   const { config, rpc, log } = deps;
   const metrics = createHttpMetrics();
   const endpoints = [
-    ...apiRoutes.map((route) => apiEndpoint(route, rpc)),
+    ...apiRoutes.map((route) => {
+      if (route.handler === 'status-stream') return statusStreamEndpoint(route, rpc);
+      if (route.handler === 'upload') return uploadEndpoint(route, rpc, config.uploads ?? null);
+      return apiEndpoint(route, rpc);
+    }),
     ...opsEndpoints({ ready: deps.ready, metrics, openapi: buildOpenApi(apiRoutes) }),
   ];
   class GatewayModule {}
@@ -62,7 +70,7 @@ export async function createGateway(deps: { config: GatewayConfig; rpc: RpcClien
   app.use(requestContext());
   app.use(observeRequests(metrics, log));
   app.use(requireJsonBodies());
-  app.useBodyParser('json', { limit: config.bodyLimitBytes || DEFAULT_BODY_LIMIT_BYTES, type: (req: IncomingMessage) => isJsonMediaType(req.headers['content-type']) });
+  app.useBodyParser('json', { limit: config.bodyLimitBytes || DEFAULT_BODY_LIMIT_BYTES, type: (req: IncomingMessage) => isJsonMediaType(req.headers['content-type']) && !isUploadRequest(req.method, req.url) });
   app.useGlobalGuards(new AuthGuard(createAuthenticator(config, rpc)));
   app.useGlobalFilters(new ProblemFilter(log));
   await app.init();

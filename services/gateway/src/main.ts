@@ -1,7 +1,9 @@
 import { rpc as patterns } from '@mandant/contracts';
 import { ConfigError, readEnv } from '@mandant/shared/env.ts';
 import { createLogger } from '@mandant/shared/log.ts';
+import { createSql } from '@mandant/shared/db/connect.ts';
 import { createRpcClient } from '@mandant/shared/rpc/rpc.ts';
+import { sealedBlobStore } from '@mandant/shared/stores/read-stores.ts';
 import { stopOnSignals } from '@mandant/shared/service/shutdown.ts';
 import { ensureSingleTenant } from '@mandant/shared/service/single-tenant.ts';
 import { createGateway } from './app.ts';
@@ -15,6 +17,15 @@ if (!env.NATS_URL) throw new ConfigError('the gateway needs NATS_URL');
 if (!env.MANDANT_OPERATOR_TOKEN) throw new ConfigError('the gateway needs MANDANT_OPERATOR_TOKEN, shared by every replica');
 const operatorToken = env.MANDANT_OPERATOR_TOKEN;
 
+// Uploads are stored (sealed) by the gateway before the document service records them, so it
+// needs the blob store, the master key and the database holding the tenants' data keys.
+const dbUrl = env.DATABASE_APP_URL ?? env.DATABASE_URL;
+const uploadSql = dbUrl && env.MANDANT_MASTER_KEY ? createSql(dbUrl, { max: 4, appName: 'mandant-gateway' }) : null;
+const uploads = uploadSql && env.MANDANT_MASTER_KEY
+  ? { blobs: sealedBlobStore(env, { sql: uploadSql, masterKey: env.MANDANT_MASTER_KEY }).blobs, maxBytes: env.MAX_UPLOAD_BYTES }
+  : undefined;
+if (!uploads) log.warn('no DATABASE_APP_URL and MANDANT_MASTER_KEY: document uploads answer 503');
+
 const rpc = await createRpcClient({ kind: 'nats', servers: env.NATS_URL.split(',').map((s) => s.trim()) });
 
 const gateway = await createGateway({
@@ -23,6 +34,7 @@ const gateway = await createGateway({
     jwt: { hs256Secret: env.JWT_HS256_SECRET, jwksUrl: env.JWT_JWKS_URL, issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE },
     singleTenantPrincipal: env.SINGLE_TENANT_MODE ? (await ensureSingleTenant(rpc, log)).principal : null,
     bodyLimitBytes: env.MAX_BODY_BYTES,
+    uploads,
   },
   rpc,
   log,
@@ -39,4 +51,8 @@ const url = await gateway.listen(env.PORT, env.HOST);
 log.info({ url: `${url}/api/v1`, single_tenant: env.SINGLE_TENANT_MODE }, 'gateway listening');
 
 // The HTTP side first, so in-flight requests still reach the services.
-stopOnSignals(log, () => gateway.close().then(() => rpc.close()));
+stopOnSignals(log, async () => {
+  await gateway.close();
+  await rpc.close();
+  await uploadSql?.end({ timeout: 5 });
+});

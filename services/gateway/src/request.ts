@@ -5,6 +5,7 @@ import type { Caller } from './auth.ts';
 import { type HttpRequest, type HttpResponse, type Middleware, header } from './http.ts';
 import type { HttpMetrics } from './metrics.ts';
 import { ProblemError } from './problem.ts';
+import { isUploadRequest } from './routes.ts';
 
 /** What the gateway learns about a request as it passes through; kept on `res.locals`. */
 export interface RequestState {
@@ -96,7 +97,7 @@ function hasBody(req: HttpRequest): boolean {
 /** Writes carry JSON or nothing: any other body is refused before it is read (415). */
 export function requireJsonBodies(): Middleware {
   return (req, _res, next) => {
-    if ((req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH') && hasBody(req) && !isJsonMediaType(header(req, 'content-type'))) {
+    if ((req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH') && hasBody(req) && !isJsonMediaType(header(req, 'content-type')) && !isUploadRequest(req.method, req.originalUrl)) {
       next(new ProblemError('media_type.unsupported', 'send the body as application/json'));
       return;
     }

@@ -1,5 +1,5 @@
 import {
-  ApiKeyIdInput, CreateApiKeyInput, CreateProjectInput, CreateUserInput, EventsListInput, MemberInput, PatchSettingsInput,
+  ApiKeyIdInput, CreateApiKeyInput, DocumentFormInput, DocumentIdInput, LinkDocumentsInput, ListDocumentsInput, UnlinkDocumentInput, CreateProjectInput, CreateUserInput, EventsListInput, MemberInput, PatchSettingsInput,
   ProjectIdInput, ProvisionTenantInput, PutMemberInput, PutProfileInput, SwitchProjectInput, UpdateProjectInput, rpc,
 } from '@mandant/contracts';
 import type { z } from 'zod';
@@ -34,12 +34,15 @@ export interface ApiRoute {
   /** success status: 201 for creates, 204 for deletes, else 200 */
   status: 200 | 201 | 204;
   access: Access;
+  /** served by a dedicated endpoint instead of the plain JSON forward: file uploads, server-sent events */
+  handler?: 'upload' | 'status-stream';
   tag: string;
   summary: string;
 }
 
 const project = { id: 'project_id' };
 const member = { id: 'project_id', user_id: 'user_id' };
+const doc = { id: 'document_id' };
 
 type Def = Omit<ApiRoute, 'name' | 'status' | 'access'> & { status?: ApiRoute['status']; access?: Access };
 const def = (name: string, d: Def): ApiRoute => ({
@@ -78,10 +81,25 @@ export const apiRoutes: readonly ApiRoute[] = [
   def('archiveProject', { method: 'POST', path: '/projects/:id/archive', pattern: rpc.projectArchive, input: ProjectIdInput, params: project, tag: 'projects', summary: 'Archive a project (read-only)' }),
   def('unarchiveProject', { method: 'POST', path: '/projects/:id/unarchive', pattern: rpc.projectUnarchive, input: ProjectIdInput, params: project, tag: 'projects', summary: 'Unarchive a project' }),
 
+  def('uploadProjectDocument', { method: 'POST', path: '/projects/:id/documents', pattern: rpc.documentUpload, input: DocumentFormInput, params: project, handler: 'upload', tag: 'documents', summary: 'Upload a document into a project: multipart `file` (+ `title`, `source_url`) or JSON {title, content, source_url}; 202, processed asynchronously' }),
+  def('uploadDocument', { method: 'POST', path: '/documents', pattern: rpc.documentUpload, input: DocumentFormInput, handler: 'upload', tag: 'documents', summary: 'Upload an unassigned document into the tenant (same forms as the project upload)' }),
+  def('listProjectDocuments', { method: 'GET', path: '/projects/:id/documents', pattern: rpc.documentList, input: ListDocumentsInput, params: project, query: true, tag: 'documents', summary: "A project's documents" }),
+  def('listDocuments', { method: 'GET', path: '/documents', pattern: rpc.documentList, input: ListDocumentsInput, query: true, tag: 'documents', summary: 'Every document the caller may read (global view, unassigned ones included)' }),
+  def('getDocument', { method: 'GET', path: '/documents/:id', pattern: rpc.documentGet, input: DocumentIdInput, params: doc, tag: 'documents', summary: 'A document with its status and the projects it is in' }),
+  def('documentStatusStream', { method: 'GET', path: '/documents/:id/status', pattern: rpc.documentGet, input: DocumentIdInput, params: doc, handler: 'status-stream', tag: 'documents', summary: 'Server-sent `status` events until the document is processed or failed' }),
+  def('documentProjects', { method: 'GET', path: '/documents/:id/projects', pattern: rpc.documentProjects, input: DocumentIdInput, params: doc, tag: 'documents', summary: 'The projects a document is linked to (those the caller can read)' }),
+  def('deleteDocument', { method: 'DELETE', path: '/documents/:id', pattern: rpc.documentDelete, input: DocumentIdInput, params: doc, tag: 'documents', summary: 'Delete a document from every store and project' }),
+  def('linkDocuments', { method: 'POST', path: '/projects/:id/documents/link', pattern: rpc.documentLink, input: LinkDocumentsInput, params: project, tag: 'documents', summary: 'Link documents of the tenant to a project (no copies)' }),
+  def('unlinkDocument', { method: 'DELETE', path: '/projects/:id/documents/:doc_id/unlink', pattern: rpc.documentUnlink, input: UnlinkDocumentInput, params: { id: 'project_id', doc_id: 'document_id' }, tag: 'documents', summary: 'Unlink a document from a project' }),
   def('listEvents', { method: 'GET', path: '/events', pattern: rpc.eventsList, input: EventsListInput, query: true, access: 'audit', tag: 'audit', summary: "Read the caller's tenant event log from a position" }),
   def('verifyEvents', { method: 'GET', path: '/events/verify', pattern: rpc.eventsVerify, access: 'audit', tag: 'audit', summary: "Verify the tenant's hash chain" }),
   def('projectionsStatus', { method: 'GET', path: '/projections/status', pattern: rpc.projectionsStatus, access: 'audit', tag: 'audit', summary: 'Projector positions, lag and dead letters for the tenant' }),
 ];
+
+/** The upload routes read their own bodies (multipart or JSON up to the upload limit). */
+export function isUploadRequest(method: string | undefined, url: string | undefined): boolean {
+  return method === 'POST' && /^\/api\/v1\/(?:projects\/[^/?]+\/)?documents\/?(?:\?|$)/.test(url ?? '');
+}
 
 /** Operational routes: no authentication, not forwarded to any service. */
 export const opsRoutes = [

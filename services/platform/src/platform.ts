@@ -4,7 +4,9 @@ import type { Logger } from '@mandant/shared/log.ts';
 import { type Projector, startProjector } from '@mandant/shared/projection/projector.ts';
 import { createRpcClient, serveRpc } from '@mandant/shared/rpc/rpc.ts';
 import { systemClock } from '@mandant/shared/service/command.ts';
-import { type Runtime, persistentSecret, startRuntime } from '@mandant/shared/service/runtime.ts';
+import { type Runtime, masterKey, persistentSecret, startRuntime } from '@mandant/shared/service/runtime.ts';
+import { type ReadStores, createReadStores } from '@mandant/shared/stores/read-stores.ts';
+import { documentService, linkingService } from '@mandant/documents/service.ts';
 import { ensureSingleTenant } from '@mandant/shared/service/single-tenant.ts';
 import type { Service, ServiceDeps } from '@mandant/shared/service/service.ts';
 import { createGateway } from '@mandant/gateway/app.ts';
@@ -12,7 +14,10 @@ import { membershipService } from '@mandant/membership/service.ts';
 import { projectService } from '@mandant/project/service.ts';
 import { tenantService } from '@mandant/tenant/service.ts';
 
-export const allServices = (deps: ServiceDeps): Service[] => [tenantService(deps), projectService(deps), membershipService(deps)];
+export const allServices = (deps: ServiceDeps, stores: ReadStores): Service[] => {
+  const documents = { ...deps, blobs: stores.blobs, keyring: stores.keyring };
+  return [tenantService(deps), projectService(deps), membershipService(deps), documentService(documents), linkingService(documents)];
+};
 
 export interface RunningServices {
   projectors: Projector[];
@@ -40,6 +45,7 @@ export interface Platform {
   url: string;
   operatorToken: string;
   runtime: Runtime;
+  stores: ReadStores;
   /** set in single-tenant mode */
   defaults: { tenant_id: string; project_id: string } | null;
   stop(): Promise<void>;
@@ -55,9 +61,11 @@ const operatorToken = (env: Env): string =>
  */
 export async function startPlatform(env: Env, log: Logger): Promise<Platform> {
   const runtime = await startRuntime(env, log, { embedded: true, appName: 'mandant-platform' });
+  let stores: ReadStores | null = null;
   try {
+    stores = await createReadStores(env, { appUrl: runtime.appUrl, sql: runtime.sql, masterKey: masterKey(env, true) });
     const deps: ServiceDeps = { sql: runtime.sql, store: runtime.store, clock: systemClock, log };
-    const services = await runServices(runtime, allServices(deps), log);
+    const services = await runServices(runtime, allServices(deps, stores), log);
     const client = await createRpcClient(runtime.rpc);
     const token = operatorToken(env);
     const single = env.SINGLE_TENANT_MODE ? await ensureSingleTenant(client, log) : null;
@@ -68,22 +76,26 @@ export async function startPlatform(env: Env, log: Logger): Promise<Platform> {
         jwt: { hs256Secret: env.JWT_HS256_SECRET, jwksUrl: env.JWT_JWKS_URL, issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE },
         singleTenantPrincipal: single?.principal ?? null,
         bodyLimitBytes: env.MAX_BODY_BYTES,
+        uploads: { blobs: stores.blobs, maxBytes: env.MAX_UPLOAD_BYTES },
       },
       rpc: client,
       log,
       ready: () => runtime.ready(),
     });
     const url = await gateway.listen(env.PORT, env.HOST);
+    const readStores = stores;
     return {
-      url, operatorToken: token, runtime, defaults,
+      url, operatorToken: token, runtime, stores, defaults,
       async stop() {
         await gateway.close();
         await client.close();
         await services.stop();
+        await readStores.close();
         await runtime.stop();
       },
     };
   } catch (err) {
+    await stores?.close();
     await runtime.stop();
     throw err;
   }

@@ -54,3 +54,8 @@ export async function runCommand<State, Command, Event extends Shaped>(deps: {
     }
   }
 }
+
+/** The metadata every event of a request carries: who, and the request's tracing ids. */
+export function requestEventMeta(ctx: { meta: { correlation_id: string; traceparent: string | null } }, actor: string): EventMeta {
+  return { actor, correlation_id: ctx.meta.correlation_id, causation_id: null, traceparent: ctx.meta.traceparent };
+}

@@ -5,20 +5,23 @@ import { type Projector, startProjector } from '../projection/projector.ts';
 import { serveRpc } from '../rpc/rpc.ts';
 import { systemClock } from './command.ts';
 import { stopOnSignals } from './shutdown.ts';
-import { startRuntime } from './runtime.ts';
+import { masterKey, startRuntime } from './runtime.ts';
+import { type ReadStores, createReadStores } from '../stores/read-stores.ts';
 import type { Service, ServiceDeps } from './service.ts';
 
 /**
  * Runs one service as its own process: needs DATABASE_URL (or DATABASE_APP_URL) and NATS_URL.
  * Liveness and readiness answer on HEALTH_PORT for the orchestrator's probes.
  */
-export async function runServiceProcess(name: string, build: (deps: ServiceDeps) => Service): Promise<void> {
+export async function runServiceProcess(name: string, build: (deps: ServiceDeps & { stores: ReadStores | null }) => Service | Service[], opts: { stores?: boolean } = {}): Promise<void> {
   const env = readEnv();
   const log = createLogger({ level: env.LOG_LEVEL, name: `mandant-${name}` });
   const runtime = await startRuntime(env, log, { embedded: false, appName: `mandant-${name}` });
-  const service = build({ sql: runtime.sql, store: runtime.store, clock: systemClock, log });
-  const server = await serveRpc({ service: service.name, handlers: service.handlers, transport: runtime.rpc, log });
-  const projectors: Projector[] = service.projections.map((projection) => startProjector({ sql: runtime.sql, projection, log, transport: runtime.events }));
+  const stores = opts.stores ? await createReadStores(env, { appUrl: runtime.appUrl, sql: runtime.sql, masterKey: masterKey(env, false) }) : null;
+  const built = build({ sql: runtime.sql, store: runtime.store, clock: systemClock, log, stores });
+  const services = Array.isArray(built) ? built : [built];
+  const servers = await Promise.all(services.map((s) => serveRpc({ service: s.name, handlers: s.handlers, transport: runtime.rpc, log })));
+  const projectors: Projector[] = services.flatMap((s) => s.projections).map((projection) => startProjector({ sql: runtime.sql, projection, log, transport: runtime.events }));
 
   const health = createServer((req, res) => {
     if (req.url === '/healthz') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
@@ -33,7 +36,8 @@ export async function runServiceProcess(name: string, build: (deps: ServiceDeps)
   stopOnSignals(log, async () => {
     health.close();
     for (const p of projectors) await p.stop();
-    await server.close();
+    for (const server of servers) await server.close();
+    await stores?.close();
     await runtime.stop();
   });
 }

@@ -2,7 +2,7 @@ import { type Sql, withTenant } from '../db/connect.ts';
 import type { Logger } from '../log.ts';
 
 /** The relational read models every write waits for before it answers (read-your-writes). */
-export const VIEW_PROJECTORS = ['tenant-views@v1', 'project-views@v1', 'membership-views@v1'] as const;
+export const VIEW_PROJECTORS = ['tenant-views@v1', 'project-views@v1', 'membership-views@v1', 'document-views@v1'] as const;
 
 /**
  * Waits until every relational view projector has applied the tenant's log up to `position`,

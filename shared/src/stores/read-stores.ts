@@ -41,6 +41,19 @@ export class ReadStoreConfigError extends Error {
   override readonly name = 'ReadStoreConfigError';
 }
 
+/** S3 when `S3_ENDPOINT` is set, else a local directory in the data directory; not sealed by itself. */
+export function rawBlobStore(env: Env): BlobStore {
+  if (!env.S3_ENDPOINT) return createLocalBlobStore({ root: join(env.MANDANT_DATA_DIR, 'blobs') });
+  if (!env.S3_ACCESS_KEY || !env.S3_SECRET_KEY) throw new ReadStoreConfigError('S3_ENDPOINT needs S3_ACCESS_KEY and S3_SECRET_KEY');
+  return createS3BlobStore({ url: env.S3_ENDPOINT, accessKey: env.S3_ACCESS_KEY, secretKey: env.S3_SECRET_KEY, region: env.S3_REGION });
+}
+
+/** The blob store uploads go through: sealed under each tenant's data key (kept in Postgres). */
+export function sealedBlobStore(env: Env, deps: { sql: Sql; masterKey: string }): { blobs: BlobStore; keyring: Keyring } {
+  const keyring = createKeyring({ masterKey: deps.masterKey, store: createPostgresKeyStore(deps.sql), cacheMs: 5_000 });
+  return { blobs: createEncryptingBlobStore(rawBlobStore(env), keyring), keyring };
+}
+
 /**
  * `sql` is the runtime role's pool: the embedded stores get a pool of their own on the same
  * URL, so a projector holding a checkpoint transaction never waits on its own pool for a store call.
@@ -48,7 +61,7 @@ export class ReadStoreConfigError extends Error {
 export async function createReadStores(env: Env, deps: { appUrl: string; sql: Sql; masterKey: string }): Promise<ReadStores> {
   const storeSql = createSql(deps.appUrl, { max: 8, appName: 'mandant-stores' });
   const closers: (() => Promise<unknown>)[] = [() => storeSql.end({ timeout: 5 })];
-  const keyring = createKeyring({ masterKey: deps.masterKey, store: createPostgresKeyStore(deps.sql), cacheMs: 5_000 });
+  const { blobs, keyring } = sealedBlobStore(env, { sql: storeSql, masterKey: deps.masterKey });
 
   const vectors = env.QDRANT_URL
     ? createQdrantVectorIndex({ client: new QdrantClient({ url: env.QDRANT_URL, apiKey: env.QDRANT_API_KEY, checkCompatibility: false }) })
@@ -66,16 +79,9 @@ export async function createReadStores(env: Env, deps: { appUrl: string; sql: Sq
     graph = createPostgresGraphStore({ sql: storeSql });
   }
   await graph.init();
-  let raw: BlobStore;
-  if (env.S3_ENDPOINT) {
-    if (!env.S3_ACCESS_KEY || !env.S3_SECRET_KEY) throw new ReadStoreConfigError('S3_ENDPOINT needs S3_ACCESS_KEY and S3_SECRET_KEY');
-    raw = createS3BlobStore({ url: env.S3_ENDPOINT, accessKey: env.S3_ACCESS_KEY, secretKey: env.S3_SECRET_KEY, region: env.S3_REGION });
-  } else {
-    raw = createLocalBlobStore({ root: join(env.MANDANT_DATA_DIR, 'blobs') });
-  }
   return {
     vectors, text, graph, keyring,
-    blobs: createEncryptingBlobStore(raw, keyring),
+    blobs,
     describe: {
       vectors: env.QDRANT_URL ? `qdrant (${env.QDRANT_URL})` : 'postgres',
       text: env.MEILI_URL ? `meilisearch (${env.MEILI_URL})` : 'postgres full-text search',

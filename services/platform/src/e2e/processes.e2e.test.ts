@@ -28,8 +28,8 @@ describe.skipIf(!pg || natsMissing)('services as separate processes', () => {
     nats = await startNatsServer({ binary: natsBinary, storeDir: dir, log: createLogger({ level: 'silent' }) });
     const port = await findFreePort();
     api = `http://127.0.0.1:${port}/api/v1`;
-    const base = { ...process.env, DATABASE_URL: pg.ownerUrl, NATS_URL: nats.url, MANDANT_OPERATOR_TOKEN: OPERATOR, LOG_LEVEL: 'warn', HEALTH_PORT: '0' };
-    for (const service of ['tenant', 'project', 'membership', 'gateway']) {
+    const base = { ...process.env, DATABASE_URL: pg.ownerUrl, NATS_URL: nats.url, MANDANT_OPERATOR_TOKEN: OPERATOR, MANDANT_MASTER_KEY: 'bWFuZGFudC1wcm9jZXNzLXRlc3QtbWFzdGVyLWtleSE=', LOG_LEVEL: 'warn', HEALTH_PORT: '0' };
+    for (const service of ['tenant', 'project', 'membership', 'documents', 'gateway']) {
       const env = service === 'gateway' ? { ...base, PORT: String(port), HOST: '127.0.0.1' } : base;
       const child = spawn(process.execPath, ['--import', 'tsx', `services/${service}/src/main.ts`], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
       children.push(child);

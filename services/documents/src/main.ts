@@ -1,0 +1,9 @@
+import { runServiceProcess } from '@mandant/shared/service/main.ts';
+import { documentService, linkingService } from './service.ts';
+
+// The document and linking services in one process; they share the read stores' keyring and blobs.
+await runServiceProcess('documents', (deps) => {
+  if (!deps.stores) throw new Error('read stores are required');
+  const d = { ...deps, blobs: deps.stores.blobs, keyring: deps.stores.keyring };
+  return [documentService(d), linkingService(d)];
+}, { stores: true });
