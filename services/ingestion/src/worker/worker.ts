@@ -40,6 +40,11 @@ export interface IngestionWorkerDeps {
   staleAfterMs?: number;
   /** see `ExtractOptions.maxUncompressedBytes` */
   maxUncompressedBytes?: number;
+  /**
+   * The tenants this worker serves (default all): shards tenants between worker pools, and lets
+   * a test stay inside its own tenants. Messages of other tenants are acked and ignored.
+   */
+  accept?: (tenantId: string) => boolean;
 }
 
 export interface IngestionWorker {
@@ -66,6 +71,7 @@ const documentIdOf = (stream: string): string | null => /^document-(.+)$/.exec(s
 
 export async function startIngestionWorker(deps: IngestionWorkerDeps): Promise<IngestionWorker> {
   const { sql, transport, log } = deps;
+  const accept = deps.accept ?? (() => true);
   const processor = createDocumentProcessor({
     sql, store: deps.store, blobs: deps.stores.blobs, keyring: deps.stores.keyring, embedders: deps.embedders, clock: deps.clock, log,
     retry: { maxAttempts: deps.maxAttempts ?? 5, baseMs: deps.retryBaseMs ?? 1000 },
@@ -102,6 +108,10 @@ export async function startIngestionWorker(deps: IngestionWorkerDeps): Promise<I
       return;
     }
     const e = parsed.data;
+    if (!accept(e.tenant_id)) {
+      await msg.ack();
+      return;
+    }
     try {
       await fn(e);
     } catch (err) {
@@ -154,6 +164,7 @@ export async function startIngestionWorker(deps: IngestionWorkerDeps): Promise<I
     let handled = 0;
     for (const { tenant_id } of tenants) {
       if (stopped) break;
+      if (!accept(tenant_id)) continue;
       const rows = await withTenant(sql, tenant_id, (tx) => tx<{ document_id: string }[]>`
         select d.document_id from documents_view d
         where d.tenant_id = ${tenant_id}

@@ -1,0 +1,151 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DocumentKind, type EventEnvelope, type EventMeta, type Settings, documentKeys, streams } from '@mandant/contracts';
+import { documentDecider } from '@mandant/documents/document/decide.ts';
+import { projectDecider } from '@mandant/project/project/decide.ts';
+import { projectViews } from '@mandant/project/views/projection.ts';
+import { type Sql, createSql } from '@mandant/shared/db/connect.ts';
+import { type EventStore, createEventStore } from '@mandant/shared/eventstore/event-store.ts';
+import { createLogger } from '@mandant/shared/log.ts';
+import { type OutboxRelay, startOutboxRelay } from '@mandant/shared/outbox/relay.ts';
+import { type Projector, startProjector } from '@mandant/shared/projection/projector.ts';
+import { runCommand, systemClock } from '@mandant/shared/service/command.ts';
+import { createEncryptingBlobStore } from '@mandant/shared/stores/blobs/encrypting.ts';
+import { createLocalBlobStore } from '@mandant/shared/stores/blobs/local.ts';
+import type { BlobStore } from '@mandant/shared/stores/blobs/port.ts';
+import { type Keyring, createKeyring } from '@mandant/shared/stores/crypto/data-keys.ts';
+import { createMemoryKeyStore } from '@mandant/shared/stores/crypto/memory-key-store.ts';
+import { sealJson } from '@mandant/shared/stores/crypto/sealed-json.ts';
+import type { EventTransport } from '@mandant/shared/transport/event-transport.ts';
+import { createInProcessTransport } from '@mandant/shared/transport/in-process.ts';
+import { tenantDecider } from '@mandant/tenant/tenant/decide.ts';
+import { tenantViews } from '@mandant/tenant/views/projection.ts';
+import { sniff } from '../extract/sniff.ts';
+import { documentViewsForTests } from './document-views.ts';
+
+/**
+ * Test-only: the platform around the ingestion worker on a real Postgres: event store, an
+ * in-process transport fed by the outbox relay, the project, tenant and (stand-in) document
+ * views, and sealed blobs in a temporary directory. `tenants` lists the tenants this suite owns:
+ * the stand-in document views project only those, and workers should `accept` only those.
+ */
+export interface Harness {
+  sql: Sql;
+  store: EventStore;
+  transport: EventTransport;
+  relay: OutboxRelay;
+  blobs: BlobStore;
+  keyring: Keyring;
+  tenants: Set<string>;
+  log: ReturnType<typeof createLogger>;
+  projectors: Projector[];
+  /** a fresh tenant id of this suite */
+  tenant(): string;
+  provisionTenant(tenantId: string, settings?: Settings): Promise<number>;
+  changeTenantSettings(tenantId: string, patch: Record<string, unknown>): Promise<number>;
+  createProject(tenantId: string, settings?: Settings): Promise<{ projectId: string; position: number }>;
+  changeProjectSettings(tenantId: string, projectId: string, patch: Record<string, unknown>): Promise<number>;
+  /** stores the raw bytes, then appends the upload (and link) through the document decider */
+  upload(tenantId: string, bytes: Uint8Array, opts?: { title?: string; projectId?: string }): Promise<{ documentId: string; position: number; correlationId: string }>;
+  link(tenantId: string, documentId: string, projectId: string): Promise<number>;
+  /** waits until the views reflect `position` of the tenant */
+  views(tenantId: string, position: number): Promise<void>;
+  events(tenantId: string, documentId: string): Promise<EventEnvelope[]>;
+  close(): Promise<void>;
+}
+
+const meta = (): EventMeta => ({ actor: 'user:test', correlation_id: randomUUID(), causation_id: null, traceparent: null });
+
+/** Polls `check` until it returns a value other than undefined/false; never a fixed sleep. */
+export async function until<T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+export async function startHarness(appUrl: string, name: string): Promise<Harness> {
+  const log = createLogger({ level: process.env.TEST_LOG ?? 'silent' });
+  const sql = createSql(appUrl, { max: 8 });
+  const store = createEventStore(sql);
+  const transport = createInProcessTransport({ log });
+  const relay = startOutboxRelay({ sql, transport, log, store, pollMs: 100 });
+  const keyring = createKeyring({ masterKey: randomBytes(32).toString('base64'), store: createMemoryKeyStore() });
+  const dir = await mkdtemp(join(tmpdir(), 'mandant-ingestion-'));
+  const blobs = createEncryptingBlobStore(createLocalBlobStore({ root: dir }), keyring);
+  const tenants = new Set<string>();
+  const projectors = [projectViews, tenantViews, documentViewsForTests(`ingestion-test-${name}`, tenants)].map((projection) =>
+    startProjector({ sql, projection, log, transport, sweepMs: 60_000 }));
+  const clock = systemClock;
+
+  const tenantCommand = (tenantId: string, command: Parameters<typeof tenantDecider.decide>[0]) =>
+    runCommand({ store, clock, decider: tenantDecider, tenantId, stream: streams.tenant(tenantId), projectId: null, command, meta: meta() });
+  const projectCommand = (tenantId: string, projectId: string, command: Parameters<typeof projectDecider.decide>[0]) =>
+    runCommand({ store, clock, decider: projectDecider, tenantId, stream: streams.project(projectId), projectId, command, meta: meta() });
+  const documentCommand = (tenantId: string, documentId: string, command: Parameters<typeof documentDecider.decide>[0], m = meta()) =>
+    runCommand({ store, clock, decider: documentDecider, tenantId, stream: streams.document(documentId), projectId: null, command, meta: m });
+
+  return {
+    sql, store, transport, relay, blobs, keyring, tenants, log, projectors,
+    tenant() {
+      const id = randomUUID();
+      tenants.add(id);
+      return id;
+    },
+    async provisionTenant(tenantId, settings = {}) {
+      const slug = `t-${tenantId.slice(0, 8)}`;
+      return (await tenantCommand(tenantId, { type: 'ProvisionTenant', name: slug, slug, settings })).position;
+    },
+    async changeTenantSettings(tenantId, patch) {
+      return (await tenantCommand(tenantId, { type: 'ChangeTenantSettings', patch })).position;
+    },
+    async createProject(tenantId, settings = {}) {
+      const projectId = randomUUID();
+      const slug = `p-${projectId.slice(0, 8)}`;
+      const { position } = await projectCommand(tenantId, projectId, { type: 'CreateProject', name: slug, slug, description: '', settings });
+      return { projectId, position };
+    },
+    async changeProjectSettings(tenantId, projectId, patch) {
+      return (await projectCommand(tenantId, projectId, { type: 'ChangeProjectSettings', patch })).position;
+    },
+    async upload(tenantId, bytes, opts = {}) {
+      const documentId = randomUUID();
+      const s = sniff(bytes);
+      const kind = DocumentKind.safeParse(s.kind).data ?? DocumentKind.parse('unknown');
+      const blob_key = documentKeys.raw(documentId, s.ext);
+      await blobs.put(tenantId, blob_key, bytes, { contentType: s.contentType });
+      const sealed = await sealJson(keyring, tenantId, documentId, { title: opts.title ?? null, filename: `upload.${s.ext}`, source_url: null });
+      const m = meta();
+      const { position } = await documentCommand(tenantId, documentId, {
+        type: 'UploadDocument',
+        upload: {
+          kind, content_type: s.contentType, ext: s.ext, size: bytes.length,
+          content_sha256: createHash('sha256').update(bytes).digest('hex'), blob_key, sealed,
+        },
+        project_id: opts.projectId ?? null,
+      }, m);
+      return { documentId, position, correlationId: m.correlation_id };
+    },
+    async link(tenantId, documentId, projectId) {
+      return (await documentCommand(tenantId, documentId, { type: 'LinkDocument', project_id: projectId })).position;
+    },
+    async views(tenantId, position) {
+      for (const p of projectors) await p.waitFor(tenantId, position);
+    },
+    async events(tenantId, documentId) {
+      return (await store.readStream(tenantId, streams.document(documentId))).events;
+    },
+    async close() {
+      for (const p of projectors) await p.stop();
+      await relay.stop();
+      await transport.close();
+      await sql.end({ timeout: 5 });
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
