@@ -13,7 +13,8 @@ export function toProjectView(r: ProjectRow): ProjectView {
 }
 
 export async function loadProjectView(tx: Tx, tenantId: string, projectId: string): Promise<ProjectView> {
-  const [row] = await tx`select * from projects_view where tenant_id = ${tenantId} and project_id = ${projectId}`;
+  const [row] = await tx`select pv.*, (select count(*)::int from document_links_view l where l.tenant_id = pv.tenant_id and l.project_id = pv.project_id) as document_count
+    from projects_view pv where pv.tenant_id = ${tenantId} and pv.project_id = ${projectId}`;
   if (!row) throw notFound('project');
   return toProjectView(row);
 }

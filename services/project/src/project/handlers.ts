@@ -83,8 +83,8 @@ export function projectHandlers(deps: ServiceDeps): Record<string, RpcHandler> {
       if (p.tenant_role === 'auditor') throw forbidden('auditors read the event log only');
       const rows = await withTenant(sql, p.tenant_id, (tx) =>
         p.tenant_role === 'tenant_admin'
-          ? tx`select pv.*, 'admin' as role from projects_view pv where pv.tenant_id = ${p.tenant_id} order by pv.created_at, pv.project_id`
-          : tx`select pv.*, m.role from projects_view pv join members_view m on m.tenant_id = pv.tenant_id and m.project_id = pv.project_id
+          ? tx`select pv.*, 'admin' as role, (select count(*)::int from document_links_view l where l.tenant_id = pv.tenant_id and l.project_id = pv.project_id) as document_count from projects_view pv where pv.tenant_id = ${p.tenant_id} order by pv.created_at, pv.project_id`
+          : tx`select pv.*, m.role, (select count(*)::int from document_links_view l where l.tenant_id = pv.tenant_id and l.project_id = pv.project_id) as document_count from projects_view pv join members_view m on m.tenant_id = pv.tenant_id and m.project_id = pv.project_id
                where pv.tenant_id = ${p.tenant_id} and m.user_id = ${p.user_id} order by pv.created_at, pv.project_id`);
       return { projects: rows.map((r) => ({ ...toProjectView(r), role: r.role })) };
     },
