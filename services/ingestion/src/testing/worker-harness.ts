@@ -50,6 +50,8 @@ export interface Harness {
   /** stores the raw bytes, then appends the upload (and link) through the document decider */
   upload(tenantId: string, bytes: Uint8Array, opts?: { title?: string; projectId?: string }): Promise<{ documentId: string; position: number; correlationId: string }>;
   link(tenantId: string, documentId: string, projectId: string): Promise<number>;
+  /** runs any document command as a user would (e.g. DeleteDocument, or StartProcessing to fake a crash) */
+  documentCommand(tenantId: string, documentId: string, command: Parameters<typeof documentDecider.decide>[0]): Promise<number>;
   /** waits until the views reflect `position` of the tenant */
   views(tenantId: string, position: number): Promise<void>;
   events(tenantId: string, documentId: string): Promise<EventEnvelope[]>;
@@ -133,6 +135,9 @@ export async function startHarness(appUrl: string, name: string): Promise<Harnes
     },
     async link(tenantId, documentId, projectId) {
       return (await documentCommand(tenantId, documentId, { type: 'LinkDocument', project_id: projectId })).position;
+    },
+    async documentCommand(tenantId, documentId, command) {
+      return (await documentCommand(tenantId, documentId, command)).position;
     },
     async views(tenantId, position) {
       for (const p of projectors) await p.waitFor(tenantId, position);

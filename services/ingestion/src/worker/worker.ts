@@ -182,12 +182,16 @@ export async function startIngestionWorker(deps: IngestionWorkerDeps): Promise<I
     return handled;
   }
 
-  let sweeping: Promise<number> | null = null;
+  // sweeps run one after another; each call is a full pass that starts after the previous one
+  let sweeps: Promise<number> = Promise.resolve(0);
+  let queued = 0;
   const sweep = (): Promise<number> => {
-    sweeping ??= sweepOnce().finally(() => {
-      sweeping = null;
+    queued += 1;
+    const next = sweeps.catch(() => 0).then(sweepOnce).finally(() => {
+      queued -= 1;
     });
-    return sweeping;
+    sweeps = next;
+    return next;
   };
 
   const consumers = await Promise.all([
@@ -196,7 +200,9 @@ export async function startIngestionWorker(deps: IngestionWorkerDeps): Promise<I
     transport.consume({ ...CONSUMERS.projectSettings, ackWaitMs: ACK_WAIT_MS }, handle('project-settings', onProjectSettings)),
     transport.consume({ ...CONSUMERS.tenantSettings, ackWaitMs: ACK_WAIT_MS }, handle('tenant-settings', onTenantSettings)),
   ]);
-  const timer = setInterval(() => void sweep().catch((err: unknown) => log.warn({ err }, 'ingestion sweep failed')), deps.sweepMs ?? 30_000);
+  const timer = setInterval(() => {
+    if (queued === 0) void sweep().catch((err: unknown) => log.warn({ err }, 'ingestion sweep failed'));
+  }, deps.sweepMs ?? 30_000);
   void sweep().catch((err: unknown) => log.warn({ err }, 'initial ingestion sweep failed'));
 
   return {
@@ -206,7 +212,7 @@ export async function startIngestionWorker(deps: IngestionWorkerDeps): Promise<I
       stopped = true;
       clearInterval(timer);
       await Promise.allSettled(consumers.map((c) => c.stop()));
-      await sweeping?.catch(() => 0);
+      await sweeps.catch(() => 0);
       await Promise.allSettled([...running.values()]);
     },
   };
