@@ -1,12 +1,15 @@
 import { join } from 'node:path';
 import type { Env } from '@mandant/shared/env.ts';
 import type { Logger } from '@mandant/shared/log.ts';
-import { type Projector, startProjector } from '@mandant/shared/projection/projector.ts';
+import { type Projection, type Projector, startProjector } from '@mandant/shared/projection/projector.ts';
 import { createRpcClient, serveRpc } from '@mandant/shared/rpc/rpc.ts';
 import { systemClock } from '@mandant/shared/service/command.ts';
 import { type Runtime, masterKey, persistentSecret, startRuntime } from '@mandant/shared/service/runtime.ts';
 import { type ReadStores, createReadStores } from '@mandant/shared/stores/read-stores.ts';
 import { documentService, linkingService } from '@mandant/documents/service.ts';
+import { createEmbedderRegistry } from '@mandant/ingestion/worker/models.ts';
+import { startIngestionWorker } from '@mandant/ingestion/worker/worker.ts';
+import { documentProjections } from '@mandant/projectors/index.ts';
 import { ensureSingleTenant } from '@mandant/shared/service/single-tenant.ts';
 import type { Service, ServiceDeps } from '@mandant/shared/service/service.ts';
 import { createGateway } from '@mandant/gateway/app.ts';
@@ -18,6 +21,11 @@ export const allServices = (deps: ServiceDeps, stores: ReadStores): Service[] =>
   const documents = { ...deps, blobs: stores.blobs, keyring: stores.keyring };
   return [tenantService(deps), projectService(deps), membershipService(deps), documentService(documents), linkingService(documents)];
 };
+
+/** Every read model the platform keeps, by projection name: the relational views and the document stores. */
+export function allProjections(deps: ServiceDeps, stores: ReadStores): Projection[] {
+  return [...allServices(deps, stores).flatMap((s) => s.projections), ...Object.values(documentProjections(stores))];
+}
 
 export interface RunningServices {
   projectors: Projector[];
@@ -46,6 +54,8 @@ export interface Platform {
   operatorToken: string;
   runtime: Runtime;
   stores: ReadStores;
+  /** the document store projectors (vectors, text, graph, blobs), for tests and the CLI */
+  storeProjectors: Projector[];
   /** set in single-tenant mode */
   defaults: { tenant_id: string; project_id: string } | null;
   stop(): Promise<void>;
@@ -66,6 +76,12 @@ export async function startPlatform(env: Env, log: Logger): Promise<Platform> {
     stores = await createReadStores(env, { appUrl: runtime.appUrl, sql: runtime.sql, masterKey: masterKey(env, true) });
     const deps: ServiceDeps = { sql: runtime.sql, store: runtime.store, clock: systemClock, log };
     const services = await runServices(runtime, allServices(deps, stores), log);
+    const storeProjectors = Object.values(documentProjections(stores)).map((projection) =>
+      startProjector({ sql: runtime.sql, projection, log, transport: runtime.events }));
+    const worker = await startIngestionWorker({
+      sql: runtime.sql, store: runtime.store, transport: runtime.events, stores, clock: systemClock, log,
+      embedders: createEmbedderRegistry({ defaultModel: env.EMBEDDING_MODEL, embeddingsUrl: env.EMBEDDINGS_URL, apiKey: env.EMBEDDINGS_API_KEY, models: env.EMBEDDINGS_MODELS }),
+    });
     const client = await createRpcClient(runtime.rpc);
     const token = operatorToken(env);
     const single = env.SINGLE_TENANT_MODE ? await ensureSingleTenant(client, log) : null;
@@ -85,10 +101,12 @@ export async function startPlatform(env: Env, log: Logger): Promise<Platform> {
     const url = await gateway.listen(env.PORT, env.HOST);
     const readStores = stores;
     return {
-      url, operatorToken: token, runtime, stores, defaults,
+      url, operatorToken: token, runtime, stores, storeProjectors, defaults,
       async stop() {
         await gateway.close();
         await client.close();
+        await worker.stop();
+        for (const p of storeProjectors) await p.stop();
         await services.stop();
         await readStores.close();
         await runtime.stop();

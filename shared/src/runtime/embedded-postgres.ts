@@ -243,3 +243,19 @@ export async function startEmbeddedPostgres(o: StartEmbeddedPostgresOptions): Pr
   }
   throw new EmbeddedPostgresError('postgres did not start', { cause: lastError });
 }
+
+/**
+ * The URL of the embedded server another process (a running `npm start`) keeps in `dataDir`,
+ * or null when none runs there. Read from its postmaster.pid (line 4 is the port), so tools
+ * such as the CLI can join a running platform instead of starting, or stopping, a second server.
+ */
+export async function attachEmbeddedPostgres(dataDir: string): Promise<string | null> {
+  const pgdata = join(dataDir, 'pgdata');
+  const pid = await readPostmasterPid(pgdata);
+  if (pid === null || !pidAlive(pid)) return null;
+  const lines = (await readFile(join(pgdata, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n');
+  const port = Number(lines[3]);
+  if (!Number.isInteger(port) || port <= 0) return null;
+  const password = (await readFile(join(dataDir, PASSWORD_FILE), 'utf8')).trim();
+  return `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+}

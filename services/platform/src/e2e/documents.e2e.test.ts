@@ -39,7 +39,7 @@ describe.skipIf(!pg || natsMissing)('documents over HTTP', () => {
     form.set('file', new Blob([file]), name);
     for (const [k, v] of Object.entries(fields)) form.set(k, v);
     const res = await fetch(`${h.api}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
-    return { status: res.status, body: await res.json(), headers: res.headers };
+    return { status: res.status, body: (await res.json()) as any, headers: res.headers };
   };
   const waitFor = async (id: string, token: string, done: (d: any) => boolean) => {
     const deadline = Date.now() + 30_000;
@@ -77,7 +77,7 @@ describe.skipIf(!pg || natsMissing)('documents over HTTP', () => {
   });
 
   it('uploads a PDF and a DOCX into project A, links one to B, streams the status to processed, unlinks and deletes', async () => {
-    const pdf = buildPdf({ pages: ['Offshore accounts of Maria Gonzalez at Acme Holdings in Panama.', 'Second page mentions Acme Holdings again.'] });
+    const pdf = buildPdf({ pages: [['Offshore accounts of Maria Gonzalez at Acme Holdings in Panama.'], ['Second page mentions Acme Holdings again.']] });
     const docx = buildDocx(['Procurement notes: John Smith met Maria Gonzalez in Berlin.', 'Contact john.smith@example.org for the tender.']);
     const p = await upload(`/projects/${projects.a}/documents`, editor.key, pdf, 'leak.bin', { title: 'The leak' });
     expect(p.status).toBe(202);
