@@ -112,6 +112,40 @@ describe.skipIf(!pg || natsMissing)('documents over HTTP', () => {
     expect((await ok('GET', `/projects/${projects.b}/documents`, editor.key)).documents).toEqual([]);
   }, 60_000);
 
+  it('keeps every store in step: a link shows in vectors, text and graph; delete leaves nothing in any store or bucket', async () => {
+    const tenantId = (await ok('GET', '/tenant', admin)).id as string;
+    const { stores, storeProjectors } = h.platform;
+    const settle = async () => {
+      const position = await head(admin);
+      await Promise.all(storeProjectors.map((p) => p.waitFor(tenantId, position)));
+    };
+    const text = `Store check ${randomUUID()}: Acme Holdings wired funds to Maria Gonzalez in Panama.`;
+    const up = await h.call('POST', `/projects/${projects.a}/documents`, { token: editor.key, body: { title: 'Wire memo', content: text } });
+    const id = up.body.id as string;
+    const doc = await waitFor(id, editor.key, (x) => x.status === 'processed' && x.embeddings.length > 0);
+    await ok('POST', `/projects/${projects.b}/documents/link`, editor.key, { document_ids: [id] });
+    await settle();
+    const model = { id: doc.embeddings[0].model, dimension: doc.embeddings[0].dimension };
+    expect(await stores.vectors.count(tenantId, model, { documentId: id, projectIds: [projects.b] })).toBe(doc.chunk_count);
+    const hits = await stores.text.search(tenantId, 'Acme wired funds', { projectIds: [projects.b], limit: 10 });
+    expect(hits.map((x) => x.document_id)).toContain(id);
+    expect((await stores.graph.snapshot(tenantId)).links).toContainEqual({ document_id: id, project_id: projects.b });
+    expect((await stores.blobs.list(tenantId, `raw/${id}/`)).length).toBe(1);
+
+    await h.call('DELETE', `/projects/${projects.b}/documents/${id}/unlink`, { token: editor.key });
+    await settle();
+    expect(await stores.vectors.count(tenantId, model, { documentId: id, projectIds: [projects.b] })).toBe(0);
+    expect((await stores.text.search(tenantId, 'Acme wired funds', { projectIds: [projects.b], limit: 10 })).map((x) => x.document_id)).not.toContain(id);
+
+    expect((await h.call('DELETE', `/documents/${id}`, { token: editor.key })).status).toBe(204);
+    await settle();
+    expect(await stores.vectors.count(tenantId, model, { documentId: id })).toBe(0);
+    expect((await stores.text.search(tenantId, 'Acme wired funds', { limit: 10 })).map((x) => x.document_id)).not.toContain(id);
+    expect((await stores.graph.snapshot(tenantId)).documents.map((d) => d.id)).not.toContain(id);
+    expect(await stores.blobs.list(tenantId, `raw/${id}/`)).toEqual([]);
+    expect(await stores.blobs.list(tenantId, `processed/${id}/`)).toEqual([]);
+  }, 60_000);
+
   it('treats the same bytes uploaded again in the tenant as the same document, linked and not extracted again', async () => {
     const text = `Dedupe check ${randomUUID()}: Acme Holdings paid Maria Gonzalez.`;
     const first = await h.call('POST', `/projects/${projects.a}/documents`, { token: editor.key, body: { title: 'Memo', content: text } });
