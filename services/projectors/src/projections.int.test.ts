@@ -11,6 +11,7 @@ import { postgresUrls } from '@mandant/shared/testing/backends.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkConsistency, hasDrift, repairConsistency } from './consistency.ts';
 import { documentProjections } from './index.ts';
+import { isolate } from './testing/isolate.ts';
 import { fakeDocuments, fakeVector } from './testing/fake-documents.ts';
 import { MODEL_A, MODEL_B, applyEachEvent, readLog, writeScenario } from './testing/scenario.ts';
 import { catchUpAll, startAll, stopAll, storesSnapshot } from './testing/snapshot.ts';
@@ -19,6 +20,8 @@ import { createTestStores, newMasterKey } from './testing/stores.ts';
 const pg = postgresUrls();
 const log = createLogger({ level: process.env.TEST_LOG ?? 'silent' });
 const models = [MODEL_A, MODEL_B];
+/** own checkpoint names per test, so no other test's projectors (nor their start-up sweep) touch its tenants */
+const suffix = (): string => `t${randomUUID().slice(0, 8)}`;
 
 describe.skipIf(!pg)('document projectors on the embedded stores (Postgres, local blobs)', () => {
   let sql: Sql;
@@ -40,10 +43,16 @@ describe.skipIf(!pg)('document projectors on the embedded stores (Postgres, loca
     if (root) await rm(root, { recursive: true, force: true });
   });
 
+  it('names the projections after their stores', () => {
+    expect(Object.entries(documentProjections(stores)).map(([k, p]) => [k, p.name, p.version])).toEqual([
+      ['vectors', 'vectors', 1], ['text', 'text', 1], ['graph', 'graph', 1], ['blobs', 'blobs', 1],
+    ]);
+  });
+
   it('projects the log into every store, and a deleted document is gone from all of them', async () => {
     const tenant = randomUUID();
     const { projects, documents } = await writeScenario(fake, tenant);
-    const projectors = startAll(sql, documentProjections(stores), log);
+    const projectors = startAll(sql, isolate(documentProjections(stores), suffix(), tenant), log);
     await catchUpAll(sql, projectors, tenant);
     await stopAll(projectors);
 
@@ -73,7 +82,7 @@ describe.skipIf(!pg)('document projectors on the embedded stores (Postgres, loca
   it('ends in the same stores when every event is applied twice in a row, and when the whole log is replayed twice', async () => {
     const tenant = randomUUID();
     await writeScenario(fake, tenant);
-    const projections = documentProjections(stores);
+    const projections = isolate(documentProjections(stores), suffix(), tenant);
     const projectors = startAll(sql, projections, log);
     await catchUpAll(sql, projectors, tenant);
     const once = await storesSnapshot(stores, tenant, models);
@@ -102,7 +111,7 @@ describe.skipIf(!pg)('document projectors on the embedded stores (Postgres, loca
     const carol = { name: 'Carol Diaz', type: 'person' as const };
     const one = await fake.add(tenant, { title: 'one', chunks: ['Carol Diaz signs'], entities: [{ ...carol, chunks: [0] }], models: [MODEL_A], projectIds: [project, other] });
     const two = await fake.add(tenant, { title: 'two', chunks: ['Carol Diaz again'], entities: [{ ...carol, chunks: [0] }], models: [MODEL_A], projectIds: [project] });
-    const projectors = startAll(sql, documentProjections(stores), log);
+    const projectors = startAll(sql, isolate(documentProjections(stores), suffix(), tenant), log);
     await catchUpAll(sql, projectors, tenant);
     const appearances = async () => (await stores.graph.snapshot(tenant)).appearances.map((a) => [a.project_id, a.documents]);
     expect((await appearances()).sort()).toEqual([[project, 2], [other, 1]].sort());
@@ -129,7 +138,7 @@ describe.skipIf(!pg)('document projectors on the embedded stores (Postgres, loca
     const shared = randomUUID(); // the same project id in both tenants must still not mix
     await fake.add(mine, { title: 'mine', chunks: ['Dora Secret owns the yacht'], entities: [{ name: 'Dora Secret', type: 'person', chunks: [0] }], models: [MODEL_A], projectIds: [shared] });
     await fake.add(theirs, { title: 'theirs', chunks: ['Dora Secret owns the yacht too'], entities: [{ name: 'Dora Secret', type: 'person', chunks: [0] }], models: [MODEL_A], projectIds: [shared] });
-    const projectors = startAll(sql, documentProjections(stores), log);
+    const projectors = startAll(sql, isolate(documentProjections(stores), suffix(), mine, theirs), log);
     await catchUpAll(sql, projectors, mine);
     await catchUpAll(sql, projectors, theirs);
     await stopAll(projectors);
@@ -154,7 +163,7 @@ describe.skipIf(!pg)('document projectors on the embedded stores (Postgres, loca
   it('finds drift between a store and the log, and repairs it by rebuilding that projection', async () => {
     const tenant = randomUUID();
     const { documents, projects } = await writeScenario(fake, tenant);
-    const projectors = startAll(sql, documentProjections(stores), log);
+    const projectors = startAll(sql, isolate(documentProjections(stores), suffix(), tenant), log);
     await catchUpAll(sql, projectors, tenant);
     const live = await storesSnapshot(stores, tenant, models);
 
@@ -181,7 +190,7 @@ describe.skipIf(!pg)('document projectors on the embedded stores (Postgres, loca
   it('purges a document whose content was crypto-shredded instead of failing on it', async () => {
     const tenant = randomUUID();
     await fake.add(tenant, { title: 'gone soon', chunks: ['Eve Erased'], entities: [{ name: 'Eve Erased', type: 'person', chunks: [0] }], models: [MODEL_A], projectIds: [randomUUID()] });
-    const projectors = startAll(sql, documentProjections(stores), log);
+    const projectors = startAll(sql, isolate(documentProjections(stores), suffix(), tenant), log);
     await catchUpAll(sql, projectors, tenant);
     expect(await stores.vectors.count(tenant, MODEL_A)).toBe(1);
     await stores.keyring.destroy(tenant);

@@ -2,16 +2,17 @@ import type { Projection } from '@mandant/shared/projection/projector.ts';
 import type { DocumentProjectionName } from '../index.ts';
 
 /**
- * The projections under their own checkpoint names and blind to every tenant but one, so a test
+ * The projections under their own checkpoint names and blind to every tenant but the test's own, so a test
  * process (or a child it kills) never moves the real projectors' checkpoints or touches another
  * test's stores, however the runner's start-up sweep walks the database's tenants.
  */
-export function isolate(projections: Record<DocumentProjectionName, Projection>, suffix: string, tenantId: string): Record<DocumentProjectionName, Projection> {
+export function isolate(projections: Record<DocumentProjectionName, Projection>, suffix: string, ...tenantIds: string[]): Record<DocumentProjectionName, Projection> {
+  const mine = new Set(tenantIds);
   const wrap = (p: Projection): Projection => ({
     ...p,
     name: `${p.name}-${suffix}`,
-    apply: (tx, e) => (e.tenant_id === tenantId ? p.apply(tx, e) : Promise.resolve()),
-    reset: (tx, t) => (t === tenantId ? p.reset(tx, t) : Promise.resolve()),
+    apply: (tx, e) => (mine.has(e.tenant_id) ? p.apply(tx, e) : Promise.resolve()),
+    reset: (tx, t) => (mine.has(t) ? p.reset(tx, t) : Promise.resolve()),
   });
   return { vectors: wrap(projections.vectors), text: wrap(projections.text), graph: wrap(projections.graph), blobs: wrap(projections.blobs) };
 }
