@@ -6,10 +6,10 @@ import { DocumentKind, type EventEnvelope, type EventMeta, type Settings, docume
 import { documentDecider } from '@mandant/documents/document/decide.ts';
 import { projectDecider } from '@mandant/project/project/decide.ts';
 import { projectViews } from '@mandant/project/views/projection.ts';
-import { type Sql, createSql } from '@mandant/shared/db/connect.ts';
+import { type Sql, createSql, withTenant } from '@mandant/shared/db/connect.ts';
 import { type EventStore, createEventStore } from '@mandant/shared/eventstore/event-store.ts';
 import { createLogger } from '@mandant/shared/log.ts';
-import { type OutboxRelay, startOutboxRelay } from '@mandant/shared/outbox/relay.ts';
+import { encodeEvent } from '@mandant/shared/outbox/relay.ts';
 import { type Projector, startProjector } from '@mandant/shared/projection/projector.ts';
 import { runCommand, systemClock } from '@mandant/shared/service/command.ts';
 import { createEncryptingBlobStore } from '@mandant/shared/stores/blobs/encrypting.ts';
@@ -27,15 +27,22 @@ import { documentViewsForTests } from './document-views.ts';
 
 /**
  * Test-only: the platform around the ingestion worker on a real Postgres: event store, an
- * in-process transport fed by the outbox relay, the project, tenant and (stand-in) document
- * views, and sealed blobs in a temporary directory. `tenants` lists the tenants this suite owns:
- * the stand-in document views project only those, and workers should `accept` only those.
+ * in-process transport fed from the log, the project, tenant and (stand-in) document views, and
+ * sealed blobs in a temporary directory. `tenants` lists the tenants this suite owns: only their
+ * events are published, the stand-in document views project only them, and workers should
+ * `accept` only them.
+ *
+ * Why not `startOutboxRelay`: the test database is shared by every suite of the run, and the
+ * relay drains the outbox of all tenants. It would take other suites' events (platform
+ * end-to-end tests running their own worker would never see their uploads), and theirs would
+ * take ours. The feeder below does the relay's job for this suite's tenants only: it publishes
+ * each tenant's events from the log in tenant order (message id = event id) and then drops
+ * their outbox rows, so other relays have as little of ours as possible to hand elsewhere.
  */
 export interface Harness {
   sql: Sql;
   store: EventStore;
   transport: EventTransport;
-  relay: OutboxRelay;
   blobs: BlobStore;
   keyring: Keyring;
   tenants: Set<string>;
@@ -76,7 +83,27 @@ export async function startHarness(appUrl: string, name: string): Promise<Harnes
   const sql = createSql(appUrl, { max: 8 });
   const store = createEventStore(sql);
   const transport = createInProcessTransport({ log });
-  const relay = startOutboxRelay({ sql, transport, log, store, pollMs: 100 });
+  const published = new Map<string, number>();
+  const feeding = new Map<string, Promise<void>>();
+  async function feed(tenantId: string): Promise<void> {
+    for (;;) {
+      const after = published.get(tenantId) ?? 0;
+      const events = await store.readTenant(tenantId, after, 500);
+      if (events.length === 0) return;
+      for (const e of events) {
+        await transport.publish({ subject: `events.${e.tenant_id}.${e.project_id ?? '_'}.${e.type}`, msgId: e.id, payload: encodeEvent(e) });
+        published.set(tenantId, e.tenant_seq);
+      }
+      const upTo = published.get(tenantId) ?? 0;
+      await withTenant(sql, tenantId, (tx) => tx`delete from outbox where tenant_id = ${tenantId} and tenant_seq <= ${upTo}`);
+    }
+  }
+  const stopFeeding = store.onAppended((tenantId) => {
+    if (!tenants.has(tenantId)) return;
+    const next = (feeding.get(tenantId) ?? Promise.resolve()).then(() => feed(tenantId))
+      .catch((err: unknown) => log.error({ err, tenant_id: tenantId }, 'test feeder failed'));
+    feeding.set(tenantId, next);
+  });
   const keyring = createKeyring({ masterKey: randomBytes(32).toString('base64'), store: createMemoryKeyStore() });
   const dir = await mkdtemp(join(tmpdir(), 'mandant-ingestion-'));
   const blobs = createEncryptingBlobStore(createLocalBlobStore({ root: dir }), keyring);
@@ -93,7 +120,7 @@ export async function startHarness(appUrl: string, name: string): Promise<Harnes
     runCommand({ store, clock, decider: documentDecider, tenantId, stream: streams.document(documentId), projectId: null, command, meta: m });
 
   return {
-    sql, store, transport, relay, blobs, keyring, tenants, log, projectors,
+    sql, store, transport, blobs, keyring, tenants, log, projectors,
     tenant() {
       const id = randomUUID();
       tenants.add(id);
@@ -146,8 +173,9 @@ export async function startHarness(appUrl: string, name: string): Promise<Harnes
       return (await store.readStream(tenantId, streams.document(documentId))).events;
     },
     async close() {
+      stopFeeding();
+      await Promise.allSettled([...feeding.values()]);
       for (const p of projectors) await p.stop();
-      await relay.stop();
       await transport.close();
       await sql.end({ timeout: 5 });
       await rm(dir, { recursive: true, force: true });

@@ -154,13 +154,14 @@ export function createDocumentProcessor(deps: DocumentProcessorDeps) {
       dlog.info({ code }, 'document failed');
     };
 
+    // read everything first: a worker that cannot read this tenant's data appends nothing
     const models = await modelsFor(tenantId, state, undefined);
     const embedder = embedders.get(models.tenant);
-    await command(tenantId, documentId, meta, { type: 'StartProcessing' });
     if (!embedder) return fail('embedding.model_unavailable', `The embedding model "${models.tenant}" is not available on this platform.`);
+    const title = await openTitle(tenantId, documentId, uploaded.data.sealed);
     const raw = await blobs.get(tenantId, uploaded.data.blob_key);
     if (!raw) return fail('document.blob_missing', 'The uploaded file is missing from storage; upload it again.');
-    const title = await openTitle(tenantId, documentId, uploaded.data.sealed);
+    await command(tenantId, documentId, meta, { type: 'StartProcessing' });
 
     let result: ProcessResult;
     try {
@@ -208,15 +209,27 @@ export function createDocumentProcessor(deps: DocumentProcessorDeps) {
     await ensureEmbeddings(tenantId, documentId, { chunkTexts: result.chunks.map((c) => c.text) });
   }
 
+  /** The tenant was crypto-shredded: nothing of it can be read any more, so there is nothing to do. */
+  function shredded(err: unknown, tenantId: string, documentId: string): boolean {
+    if (!(err instanceof DataKeyDestroyedError)) return false;
+    log.info({ tenant_id: tenantId, document_id: documentId }, 'tenant data key destroyed; stopped');
+    return true;
+  }
+
+  async function ensure(tenantId: string, documentId: string, opts: EnsureOptions = {}): Promise<number> {
+    try {
+      return await ensureEmbeddings(tenantId, documentId, opts);
+    } catch (err) {
+      if (shredded(err, tenantId, documentId)) return 0;
+      throw err;
+    }
+  }
+
   async function process(tenantId: string, documentId: string): Promise<void> {
     try {
       await processOne(tenantId, documentId);
     } catch (err) {
-      if (err instanceof DataKeyDestroyedError) {
-        // the tenant was crypto-shredded: nothing of this document can be read any more
-        log.info({ tenant_id: tenantId, document_id: documentId }, 'tenant data key destroyed; stopped');
-        return;
-      }
+      if (shredded(err, tenantId, documentId)) return;
       if (!isGone(err)) throw err;
       // deleted meanwhile: drop what this run may have written after the delete cleaned up
       await blobs.deletePrefix(tenantId, documentKeys.prefix(documentId).processed).catch(() => {});
@@ -224,7 +237,7 @@ export function createDocumentProcessor(deps: DocumentProcessorDeps) {
     }
   }
 
-  return { process, ensureEmbeddings, load };
+  return { process, ensureEmbeddings: ensure, load };
 }
 
 export type DocumentProcessor = ReturnType<typeof createDocumentProcessor>;

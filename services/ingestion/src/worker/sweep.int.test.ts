@@ -14,7 +14,7 @@ const types = (events: { type: string }[]) => events.map((e) => e.type.replace(/
 
 /**
  * Workers here listen on a transport nothing publishes to: whatever they do, the sweep found.
- * The harness's relay still feeds its own transport (for the views' projectors).
+ * The harness still feeds its own transport (for the views' projectors).
  */
 describe.skipIf(!pg)('ingestion worker sweep and deletions', () => {
   let h: Harness;
