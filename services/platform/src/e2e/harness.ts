@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { readEnv } from '@mandant/shared/env.ts';
 import { createLogger } from '@mandant/shared/log.ts';
 import { findNatsServer, startNatsServer } from '@mandant/shared/runtime/nats-server.ts';
+import { ownDatabase } from '@mandant/shared/testing/own-database.ts';
 import { type Platform, startPlatform } from '../platform.ts';
 
 export const OPERATOR = 'test-operator-token-0123456789abcdef';
@@ -12,6 +13,10 @@ export const JWT_SECRET = 'test-jwt-secret-0123456789abcdef0123456789';
 export interface Harness {
   platform: Platform;
   api: string;
+  /** the platform's MANDANT_DATA_DIR (local blobs, generated secrets) */
+  dataDir: string;
+  /** the platform's own database (owner URL): each harness gets a fresh one */
+  databaseUrl: string;
   call(method: string, path: string, opts?: { token?: string | null; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
   stop(): Promise<void>;
 }
@@ -26,15 +31,22 @@ export async function startHarness(opts: { ownerUrl: string; env?: Record<string
   const binary = findNatsServer();
   const nats = opts.env?.NATS_URL ? null : binary ? await startNatsServer({ binary, storeDir: join(dir, 'nats'), log }) : null;
   if (!nats && !opts.env?.NATS_URL) throw new Error('no nats-server on PATH');
+  const db = await ownDatabase(opts.ownerUrl, 'e2e');
   const env = readEnv({
-    DATABASE_URL: opts.ownerUrl, NATS_URL: nats?.url ?? '', PORT: '0', HOST: '127.0.0.1', MANDANT_DATA_DIR: dir,
+    DATABASE_URL: db.url, NATS_URL: nats?.url ?? '', PORT: '0', HOST: '127.0.0.1', MANDANT_DATA_DIR: dir,
     MANDANT_OPERATOR_TOKEN: OPERATOR, JWT_HS256_SECRET: JWT_SECRET, LOG_LEVEL: 'silent', ...opts.env,
   });
-  const platform = await startPlatform(env, log);
+  const platform = await startPlatform(env, log).catch(async (err: unknown) => {
+    await nats?.stop();
+    await db.drop();
+    throw err;
+  });
   const api = `${platform.url}/api/v1`;
   return {
     platform,
     api,
+    dataDir: dir,
+    databaseUrl: db.url,
     async call(method, path, o = {}) {
       const headers: Record<string, string> = { ...o.headers };
       if (o.token) headers.authorization = `Bearer ${o.token}`;
@@ -52,6 +64,7 @@ export async function startHarness(opts: { ownerUrl: string; env?: Record<string
     async stop() {
       await platform.stop();
       await nats?.stop();
+      await db.drop();
       await rm(dir, { recursive: true, force: true });
     },
   };

@@ -218,7 +218,7 @@ describe.skipIf(!pg || natsMissing)('tenant isolation and roles over HTTP', () =
   it('verifies the hash chain and names the first altered position', async () => {
     const before = await ok('GET', '/events/verify', t.b.auditor);
     expect(before).toMatchObject({ ok: true, first_broken: null });
-    const owner = createSql(pg?.ownerUrl ?? '', { max: 1 });
+    const owner = createSql(h.databaseUrl, { max: 1 });
     try {
       await owner`update events set data = data || '{"name": "forged"}' where tenant_id = ${t.b.id} and tenant_seq = 5`;
     } finally {

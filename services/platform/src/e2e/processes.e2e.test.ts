@@ -8,6 +8,7 @@ import { createLogger } from '@mandant/shared/log.ts';
 import { findFreePort } from '@mandant/shared/runtime/local.ts';
 import { type RunningNatsServer, findNatsServer, startNatsServer } from '@mandant/shared/runtime/nats-server.ts';
 import { backendMissing, postgresUrls } from '@mandant/shared/testing/backends.ts';
+import { ownDatabase } from '@mandant/shared/testing/own-database.ts';
 
 const pg = postgresUrls();
 const natsBinary = findNatsServer();
@@ -20,15 +21,17 @@ describe.skipIf(!pg || natsMissing)('services as separate processes', () => {
   const children: ChildProcess[] = [];
   let nats: RunningNatsServer | undefined;
   let dir = '';
+  let db: { url: string; drop(): Promise<void> } | undefined;
   let api = '';
 
   beforeAll(async () => {
     if (!pg || !natsBinary) return;
     dir = await mkdtemp(join(tmpdir(), 'mandant-procs-'));
+    db = await ownDatabase(pg.ownerUrl, 'procs');
     nats = await startNatsServer({ binary: natsBinary, storeDir: dir, log: createLogger({ level: 'silent' }) });
     const port = await findFreePort();
     api = `http://127.0.0.1:${port}/api/v1`;
-    const base = { ...process.env, DATABASE_URL: pg.ownerUrl, NATS_URL: nats.url, MANDANT_OPERATOR_TOKEN: OPERATOR, MANDANT_MASTER_KEY: 'bWFuZGFudC1wcm9jZXNzLXRlc3QtbWFzdGVyLWtleSE=', LOG_LEVEL: 'warn', HEALTH_PORT: '0' };
+    const base = { ...process.env, DATABASE_URL: db.url, NATS_URL: nats.url, MANDANT_OPERATOR_TOKEN: OPERATOR, MANDANT_MASTER_KEY: 'bWFuZGFudC1wcm9jZXNzLXRlc3QtbWFzdGVyLWtleSE=', LOG_LEVEL: 'warn', HEALTH_PORT: '0' };
     for (const service of ['tenant', 'project', 'membership', 'documents', 'gateway']) {
       const env = service === 'gateway' ? { ...base, PORT: String(port), HOST: '127.0.0.1' } : base;
       const child = spawn(process.execPath, ['--import', 'tsx', `services/${service}/src/main.ts`], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -50,6 +53,7 @@ describe.skipIf(!pg || natsMissing)('services as separate processes', () => {
       c.kill('SIGTERM');
     })));
     await nats?.stop();
+    await db?.drop();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 

@@ -1,0 +1,82 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Sql, createSql } from '@mandant/shared/db/connect.ts';
+import { prepareAppRole } from '@mandant/shared/db/migrate.ts';
+import type { Env } from '@mandant/shared/env.ts';
+import { createEventStore } from '@mandant/shared/eventstore/event-store.ts';
+import type { Logger } from '@mandant/shared/log.ts';
+import type { Projection } from '@mandant/shared/projection/projector.ts';
+import { attachEmbeddedPostgres, startEmbeddedPostgres } from '@mandant/shared/runtime/embedded-postgres.ts';
+import { systemClock } from '@mandant/shared/service/command.ts';
+import { masterKey, persistentSecret } from '@mandant/shared/service/runtime.ts';
+import { type ReadStores, createReadStores } from '@mandant/shared/stores/read-stores.ts';
+import { allProjections } from '../platform.ts';
+
+/** What the operator commands work on: the database as the runtime role, the read stores, every projection. */
+export interface CliContext {
+  sql: Sql;
+  stores: ReadStores;
+  projections: Projection[];
+  close(): Promise<void>;
+}
+
+export class CliError extends Error {
+  override readonly name = 'CliError';
+  constructor(message: string, readonly exitCode = 1) {
+    super(message);
+  }
+}
+
+/**
+ * `DATABASE_URL` (or `DATABASE_APP_URL`) when set; else the embedded Postgres of
+ * `MANDANT_DATA_DIR`: joined when `npm start` is running it, started for the command otherwise.
+ * Never migrates: the platform (or `npm run migrate`) owns the schema.
+ */
+export async function openContext(env: Env, log: Logger): Promise<CliContext> {
+  const closers: (() => Promise<unknown>)[] = [];
+  try {
+    let appUrl = env.DATABASE_APP_URL;
+    if (!appUrl) {
+      let ownerUrl = env.DATABASE_URL ?? (await attachEmbeddedPostgres(join(env.MANDANT_DATA_DIR, 'postgres')));
+      if (!ownerUrl) {
+        const pg = await startEmbeddedPostgres({ dataDir: join(env.MANDANT_DATA_DIR, 'postgres'), log }).catch((err: unknown) => {
+          throw new CliError(`no DATABASE_URL and no embedded database in ${env.MANDANT_DATA_DIR} (${(err as Error).message})`);
+        });
+        closers.push(() => pg.stop());
+        ownerUrl = pg.url;
+      }
+      const password = env.MANDANT_APP_DB_PASSWORD ?? (env.DATABASE_URL ? undefined : persistentSecret(join(env.MANDANT_DATA_DIR, 'app-db-password')));
+      appUrl = await prepareAppRole(ownerUrl, password);
+    }
+    const sql = createSql(appUrl, { max: 6, appName: 'mandant-cli' });
+    closers.push(() => sql.end({ timeout: 5 }));
+    await sql`select 1 from events limit 0`.catch((err: unknown) => {
+      throw new CliError(`the database does not answer or is not migrated: ${(err as Error).message}`);
+    });
+    // the key the platform generated beside its data, never a new one: that would open nothing
+    if (!env.MANDANT_MASTER_KEY && !existsSync(join(env.MANDANT_DATA_DIR, 'master-key'))) {
+      throw new CliError(`no MANDANT_MASTER_KEY and no ${join(env.MANDANT_DATA_DIR, 'master-key')}: the sealed documents cannot be read`);
+    }
+    const stores = await createReadStores(env, { appUrl, sql, masterKey: masterKey(env, true) });
+    closers.push(() => stores.close());
+    const projections = allProjections({ sql, store: createEventStore(sql), clock: systemClock, log }, stores);
+    return {
+      sql, stores, projections,
+      async close() {
+        for (const c of closers.reverse()) await c().catch(() => {});
+      },
+    };
+  } catch (err) {
+    for (const c of closers.reverse()) await c().catch(() => {});
+    throw err;
+  }
+}
+
+/** Every tenant, or the one named by slug (a missing slug is an error naming it). */
+export async function tenantsOf(sql: Sql, slug: string | undefined): Promise<{ tenant_id: string; slug: string }[]> {
+  const all = await sql<{ tenant_id: string; slug: string }[]>`select tenant_id, slug from mandant_list_tenants()`;
+  if (slug === undefined) return all;
+  const found = all.filter((t) => t.slug === slug);
+  if (found.length === 0) throw new CliError(`no tenant with slug "${slug}"`);
+  return found;
+}
