@@ -31,8 +31,8 @@ describe.skipIf(!pg || natsMissing)('services as separate processes', () => {
     nats = await startNatsServer({ binary: natsBinary, storeDir: dir, log: createLogger({ level: 'silent' }) });
     const port = await findFreePort();
     api = `http://127.0.0.1:${port}/api/v1`;
-    const base = { ...process.env, DATABASE_URL: db.url, NATS_URL: nats.url, MANDANT_OPERATOR_TOKEN: OPERATOR, MANDANT_MASTER_KEY: 'bWFuZGFudC1wcm9jZXNzLXRlc3QtbWFzdGVyLWtleSE=', LOG_LEVEL: 'warn', HEALTH_PORT: '0' };
-    for (const service of ['tenant', 'project', 'membership', 'documents', 'gateway']) {
+    const base = { ...process.env, DATABASE_URL: db.url, NATS_URL: nats.url, MANDANT_OPERATOR_TOKEN: OPERATOR, MANDANT_MASTER_KEY: 'bWFuZGFudC1wcm9jZXNzLXRlc3QtbWFzdGVyLWtleSE=', MANDANT_DATA_DIR: dir, LOG_LEVEL: 'warn', HEALTH_PORT: '0' };
+    for (const service of ['tenant', 'project', 'membership', 'documents', 'ingestion', 'projectors', 'gateway']) {
       const env = service === 'gateway' ? { ...base, PORT: String(port), HOST: '127.0.0.1' } : base;
       const child = spawn(process.execPath, ['--import', 'tsx', `services/${service}/src/main.ts`], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
       children.push(child);
@@ -57,7 +57,7 @@ describe.skipIf(!pg || natsMissing)('services as separate processes', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('serves a tenant, a project and its listing through gateway, services and projectors in four processes', async () => {
+  it('serves a tenant, a project and its listing through gateway, services and projectors in separate processes', async () => {
     const post = (path: string, token: string, body: unknown) =>
       fetch(`${api}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
     const tenant = await post('/tenants', OPERATOR, { name: 'Split', slug: `split-${Date.now().toString(36)}` });
@@ -67,5 +67,22 @@ describe.skipIf(!pg || natsMissing)('services as separate processes', () => {
     expect(project.status).toBe(201);
     const listed = (await (await fetch(`${api}/projects`, { headers: { authorization: `Bearer ${key}` } })).json()) as { projects: { name: string }[] };
     expect(listed.projects.map((p) => p.name)).toEqual(['Across processes']);
-  }, 60_000);
+
+    // a document crosses gateway → documents → ingestion → projectors, each in its own process
+    const projectId = ((await project.json()) as { id: string }).id;
+    const upload = await post(`/projects/${projectId}/documents`, key, { title: 'Split memo', content: 'Acme Holdings paid Maria Gonzalez in Panama.' });
+    expect(upload.status).toBe(202);
+    const { id } = (await upload.json()) as { id: string };
+    const get = async (path: string) => (await fetch(`${api}${path}`, { headers: { authorization: `Bearer ${key}` } })).json() as Promise<any>;
+    const deadline = Date.now() + 60_000;
+    let lagging = true;
+    while (lagging && Date.now() < deadline) {
+      const doc = await get(`/documents/${id}`);
+      const status = await get('/projections/status');
+      const stores = status.projectors.filter((p: { name: string }) => /^(vectors|text|graph|blobs)@/.test(p.name));
+      lagging = doc.status !== 'processed' || doc.embeddings.length === 0 || stores.length < 4 || stores.some((p: { lag: number }) => p.lag > 0);
+      if (lagging) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(lagging).toBe(false);
+  }, 90_000);
 });

@@ -1,0 +1,8 @@
+import { runServiceProcess } from '@mandant/shared/service/main.ts';
+import { documentProjections } from './index.ts';
+
+// The document read side as its own process: the vector, text, graph and blob projectors.
+await runServiceProcess('projectors', ({ stores }) => {
+  if (!stores) throw new Error('read stores are required');
+  return { name: 'projectors', handlers: {}, projections: Object.values(documentProjections(stores)) };
+}, { stores: true });
