@@ -102,6 +102,30 @@ describe.skipIf(!pg)('projector', () => {
     await p.stop();
   });
 
+  it('never dead-letters while the read store is unavailable: retries until it answers, then applies each event once', async () => {
+    const name = `c${randomUUID().slice(0, 8)}`;
+    const tenant = randomUUID();
+    await store.append(tenant, 'a', 0, [ev('test.counted.v1', 4), ev('test.counted.v1', 5)], meta);
+    let outages = 6;
+    const base = counter(name);
+    const flaky: Projection = {
+      ...base,
+      async apply(tx, e) {
+        if (outages-- > 0) {
+          const down = new Error('store refused the connection', { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) });
+          throw Object.assign(down, { name: 'VectorIndexUnavailableError' });
+        }
+        await base.apply(tx, e);
+      },
+    };
+    const p = startProjector({ sql, projection: flaky, log, maxAttempts: 2, sweepMs: 20 });
+    await p.waitFor(tenant, 2, 10_000);
+    expect(await read(tenant, name)).toEqual({ total: 9, n: 2 });
+    const dead = await withTenant(sql, tenant, (tx) => tx`select 1 from projection_dead_letters where tenant_id = ${tenant}`);
+    expect(dead).toHaveLength(0);
+    await p.stop();
+  });
+
   it('rebuilds to the same state as live projection', async () => {
     const name = `c${randomUUID().slice(0, 8)}`;
     const tenant = randomUUID();

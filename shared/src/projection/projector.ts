@@ -30,10 +30,21 @@ export class ProjectionTimeoutError extends Error {
 }
 
 const PAGE = 500;
-/** Connection-level failures are retried without bound: the event is fine, the store is not. */
+/**
+ * Connection-level failures are retried without bound: the event is fine, the store is not.
+ * Postgres and socket codes, Neo4j's unavailability codes, and the store ports' "unavailable"
+ * errors count, wherever they sit in the `cause` chain. Known limit: an engine that refuses one
+ * event for good with such an error holds that tenant's projector until it is fixed.
+ */
+const TRANSIENT_CODE = /^(ECONN|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|CONNECT|CONNECTION_|ServiceUnavailable|SessionExpired)|^57P0|^08|TransientError/;
+const TRANSIENT_NAME = /^(VectorIndexUnavailableError|TextIndexUnavailableError|BlobStoreError)$/;
 const isTransient = (err: unknown): boolean => {
-  const code = (err as { code?: string } | null)?.code ?? '';
-  return /^(ECONN|ETIMEDOUT|EPIPE|CONNECT|CONNECTION_)|^57P0|^08/.test(code);
+  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const { code, name } = e as { code?: unknown; name?: unknown };
+    if (typeof code === 'string' && TRANSIENT_CODE.test(code)) return true;
+    if (typeof name === 'string' && TRANSIENT_NAME.test(name)) return true;
+  }
+  return false;
 };
 
 /**
