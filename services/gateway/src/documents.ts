@@ -165,7 +165,7 @@ export function uploadEndpoint(route: ApiRoute, rpc: RpcClient, uploads: UploadC
       if (!reply.ok) throw new ProblemError(reply.error.code, reply.error.message, reply.error.details);
       const value = reply.value as { id: string };
       res.setHeader('Location', `/api/v1/documents/${value.id}`);
-      res.status(202).json(value);
+      res.status(route.status).json(value);
     },
   };
 }

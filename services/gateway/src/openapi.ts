@@ -48,11 +48,17 @@ function operation(route: ApiRoute): Json {
     const schema = withoutPathKeys(inputSchema(route.input), pathKeys);
     const needsBody = Array.isArray(schema.required) && schema.required.length > 0;
     requestBody = { required: needsBody, content: { 'application/json': { schema } } };
+    if (route.handler === 'upload') {
+      const multipart = { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary' }, title: { type: 'string' }, source_url: { type: 'string', format: 'uri' } } };
+      requestBody = { required: true, content: { 'multipart/form-data': { schema: multipart }, 'application/json': { schema } } };
+    }
   }
   const writes = route.method !== 'GET';
   const success = route.status === 204
     ? { description: 'Done' }
-    : { description: 'OK', content: { 'application/json': { schema: { type: 'object' } } } };
+    : route.handler === 'status-stream'
+      ? { description: 'Server-sent `status` events until the document is processed or failed', content: { 'text/event-stream': { schema: { type: 'string' } } } }
+      : { description: route.status === 202 ? 'Accepted' : 'OK', content: { 'application/json': { schema: { type: 'object' } } } };
   return {
     operationId: route.name,
     summary: route.summary,

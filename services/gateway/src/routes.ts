@@ -31,8 +31,8 @@ export interface ApiRoute {
   params?: Record<string, string>;
   /** a read whose input comes from the query string */
   query?: boolean;
-  /** success status: 201 for creates, 204 for deletes, else 200 */
-  status: 200 | 201 | 204;
+  /** success status: 201 for creates, 202 for uploads (processed afterwards), 204 for deletes, else 200 */
+  status: 200 | 201 | 202 | 204;
   access: Access;
   /** served by a dedicated endpoint instead of the plain JSON forward: file uploads, server-sent events */
   handler?: 'upload' | 'status-stream';
@@ -81,8 +81,8 @@ export const apiRoutes: readonly ApiRoute[] = [
   def('archiveProject', { method: 'POST', path: '/projects/:id/archive', pattern: rpc.projectArchive, input: ProjectIdInput, params: project, tag: 'projects', summary: 'Archive a project (read-only)' }),
   def('unarchiveProject', { method: 'POST', path: '/projects/:id/unarchive', pattern: rpc.projectUnarchive, input: ProjectIdInput, params: project, tag: 'projects', summary: 'Unarchive a project' }),
 
-  def('uploadProjectDocument', { method: 'POST', path: '/projects/:id/documents', pattern: rpc.documentUpload, input: DocumentFormInput, params: project, handler: 'upload', tag: 'documents', summary: 'Upload a document into a project: multipart `file` (+ `title`, `source_url`) or JSON {title, content, source_url}; 202, processed asynchronously' }),
-  def('uploadDocument', { method: 'POST', path: '/documents', pattern: rpc.documentUpload, input: DocumentFormInput, handler: 'upload', tag: 'documents', summary: 'Upload an unassigned document into the tenant (same forms as the project upload)' }),
+  def('uploadProjectDocument', { method: 'POST', path: '/projects/:id/documents', pattern: rpc.documentUpload, input: DocumentFormInput, params: project, handler: 'upload', status: 202, tag: 'documents', summary: 'Upload a document into a project: multipart `file` (+ `title`, `source_url`) or JSON {title, content, source_url}; 202, processed asynchronously' }),
+  def('uploadDocument', { method: 'POST', path: '/documents', pattern: rpc.documentUpload, input: DocumentFormInput, handler: 'upload', status: 202, tag: 'documents', summary: 'Upload an unassigned document into the tenant (same forms as the project upload)' }),
   def('listProjectDocuments', { method: 'GET', path: '/projects/:id/documents', pattern: rpc.documentList, input: ListDocumentsInput, params: project, query: true, tag: 'documents', summary: "A project's documents" }),
   def('listDocuments', { method: 'GET', path: '/documents', pattern: rpc.documentList, input: ListDocumentsInput, query: true, tag: 'documents', summary: 'Every document the caller may read (global view, unassigned ones included)' }),
   def('getDocument', { method: 'GET', path: '/documents/:id', pattern: rpc.documentGet, input: DocumentIdInput, params: doc, tag: 'documents', summary: 'A document with its status and the projects it is in' }),
