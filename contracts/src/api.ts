@@ -45,6 +45,17 @@ export const rpc = {
   documentProjects: 'document.projects',
   documentLink: 'document.link',
   documentUnlink: 'document.unlink',
+  searchRun: 'search.run',
+  entityList: 'entity.list',
+  entityGet: 'entity.get',
+  entityCrossProject: 'entity.cross_project',
+  entityMerge: 'entity.merge',
+  entityNeighbourhood: 'entity.neighbourhood',
+  graphGet: 'graph.get',
+  conversationCreate: 'chat.conversation.create',
+  conversationList: 'chat.conversation.list',
+  conversationGet: 'chat.conversation.get',
+  messagePost: 'chat.message.post',
 } as const;
 
 export const ProvisionTenantInput = z.strictObject({ name: Name, slug: Slug, settings: Settings.default({}) });

@@ -4,3 +4,4 @@ export * from './events/index.ts';
 export * from './streams.ts';
 export * from './rpc.ts';
 export * from './api.ts';
+export * from './api-knowledge.ts';

@@ -5,4 +5,7 @@ export const streams = {
   user: (userId: string) => `user-${userId}`,
   membership: (projectId: string, userId: string) => `membership-${projectId}-${userId}`,
   document: (documentId: string) => `document-${documentId}`,
+  entity: (entityId: string) => `entity-${entityId}`,
+  search: (searchId: string) => `search-${searchId}`,
+  conversation: (conversationId: string) => `conversation-${conversationId}`,
 } as const;

@@ -2,12 +2,15 @@ import { join } from 'node:path';
 import type { Env } from '@mandant/shared/env.ts';
 import type { Logger } from '@mandant/shared/log.ts';
 import { type Projection, type Projector, startProjector } from '@mandant/shared/projection/projector.ts';
-import { createRpcClient, serveRpc } from '@mandant/shared/rpc/rpc.ts';
+import { type RpcClient, createRpcClient, serveRpc } from '@mandant/shared/rpc/rpc.ts';
 import { systemClock } from '@mandant/shared/service/command.ts';
 import { type Runtime, masterKey, persistentSecret, startRuntime } from '@mandant/shared/service/runtime.ts';
 import { type ReadStores, createReadStores } from '@mandant/shared/stores/read-stores.ts';
 import { documentService, linkingService } from '@mandant/documents/service.ts';
-import { createEmbedderRegistry } from '@mandant/ingestion/worker/models.ts';
+import { type EmbedderRegistry, createEmbedderRegistry } from '@mandant/ingestion/worker/models.ts';
+import { chatService } from '@mandant/chat/service.ts';
+import { entityService } from '@mandant/entities/service.ts';
+import { searchService } from '@mandant/search/service.ts';
 import { startIngestionWorker } from '@mandant/ingestion/worker/worker.ts';
 import { documentProjections } from '@mandant/projectors/index.ts';
 import { ensureSingleTenant } from '@mandant/shared/service/single-tenant.ts';
@@ -17,14 +20,35 @@ import { membershipService } from '@mandant/membership/service.ts';
 import { projectService } from '@mandant/project/service.ts';
 import { tenantService } from '@mandant/tenant/service.ts';
 
-export const allServices = (deps: ServiceDeps, stores: ReadStores): Service[] => {
-  const documents = { ...deps, blobs: stores.blobs, keyring: stores.keyring };
-  return [tenantService(deps), projectService(deps), membershipService(deps), documentService(documents), linkingService(documents)];
+/** What the services of the all-in-one process share beyond the runtime. */
+export interface PlatformDeps extends ServiceDeps {
+  stores: ReadStores;
+  embedders: EmbedderRegistry;
+  env: Env;
+  /** how the chat service calls search and entities as the caller; null where only projections are wanted (the CLI) */
+  rpc: RpcClient | null;
+}
+
+const noRpc: RpcClient = {
+  request: () => Promise.reject(new Error('no RPC client in this process')),
+  close: async () => {},
 };
 
+export const allServices = (deps: PlatformDeps): Service[] => {
+  const { stores } = deps;
+  const documents = { ...deps, blobs: stores.blobs, keyring: stores.keyring };
+  return [
+    tenantService(deps), projectService(deps), membershipService(deps), documentService(documents), linkingService(documents),
+    searchService(deps), entityService(deps), chatService({ ...deps, rpc: deps.rpc ?? noRpc }),
+  ];
+};
+
+export const embedderRegistry = (env: Env): EmbedderRegistry =>
+  createEmbedderRegistry({ defaultModel: env.EMBEDDING_MODEL, embeddingsUrl: env.EMBEDDINGS_URL, apiKey: env.EMBEDDINGS_API_KEY, models: env.EMBEDDINGS_MODELS });
+
 /** Every read model the platform keeps, by projection name: the relational views and the document stores. */
-export function allProjections(deps: ServiceDeps, stores: ReadStores): Projection[] {
-  return [...allServices(deps, stores).flatMap((s) => s.projections), ...Object.values(documentProjections(stores))];
+export function allProjections(deps: PlatformDeps): Projection[] {
+  return [...allServices(deps).flatMap((s) => s.projections), ...Object.values(documentProjections(deps.stores))];
 }
 
 export interface RunningServices {
@@ -74,15 +98,16 @@ export async function startPlatform(env: Env, log: Logger): Promise<Platform> {
   let stores: ReadStores | null = null;
   try {
     stores = await createReadStores(env, { appUrl: runtime.appUrl, sql: runtime.sql, masterKey: masterKey(env, true) });
-    const deps: ServiceDeps = { sql: runtime.sql, store: runtime.store, clock: systemClock, log };
-    const services = await runServices(runtime, allServices(deps, stores), log);
+    const client = await createRpcClient(runtime.rpc);
+    const embedders = embedderRegistry(env);
+    const deps: PlatformDeps = { sql: runtime.sql, store: runtime.store, clock: systemClock, log, stores, embedders, env, rpc: client };
+    const services = await runServices(runtime, allServices(deps), log);
     const storeProjectors = Object.values(documentProjections(stores)).map((projection) =>
       startProjector({ sql: runtime.sql, projection, log, transport: runtime.events }));
     const worker = await startIngestionWorker({
       sql: runtime.sql, store: runtime.store, transport: runtime.events, stores, clock: systemClock, log,
-      embedders: createEmbedderRegistry({ defaultModel: env.EMBEDDING_MODEL, embeddingsUrl: env.EMBEDDINGS_URL, apiKey: env.EMBEDDINGS_API_KEY, models: env.EMBEDDINGS_MODELS }),
+      embedders,
     });
-    const client = await createRpcClient(runtime.rpc);
     const token = operatorToken(env);
     const single = env.SINGLE_TENANT_MODE ? await ensureSingleTenant(client, log) : null;
     const defaults = single ? { tenant_id: single.tenant_id, project_id: single.project_id } : null;

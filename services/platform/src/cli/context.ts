@@ -10,7 +10,7 @@ import { attachEmbeddedPostgres, startEmbeddedPostgres } from '@mandant/shared/r
 import { systemClock } from '@mandant/shared/service/command.ts';
 import { masterKey, persistentSecret } from '@mandant/shared/service/runtime.ts';
 import { type ReadStores, createReadStores } from '@mandant/shared/stores/read-stores.ts';
-import { allProjections } from '../platform.ts';
+import { allProjections, embedderRegistry } from '../platform.ts';
 
 /** What the operator commands work on: the database as the runtime role, the read stores, every projection. */
 export interface CliContext {
@@ -59,7 +59,7 @@ export async function openContext(env: Env, log: Logger): Promise<CliContext> {
     }
     const stores = await createReadStores(env, { appUrl, sql, masterKey: masterKey(env, true) });
     closers.push(() => stores.close());
-    const projections = allProjections({ sql, store: createEventStore(sql), clock: systemClock, log }, stores);
+    const projections = allProjections({ sql, store: createEventStore(sql), clock: systemClock, log, stores, embedders: embedderRegistry(env), env, rpc: null });
     return {
       sql, stores, projections,
       async close() {
