@@ -210,6 +210,89 @@ export function describeGraphStore(name: string, factory: () => Promise<GraphSto
       expect(await store.neighbourhood(t, randomUUID())).toEqual({ nodes: [], edges: [] });
     });
 
+    it('searches entities by any name, ignoring case and accents, by type, within projects or tenant-wide, paginated', async () => {
+      const t = tenant();
+      const [p, q, d1, d2, d3, maria, acme, panama, other] = ids(9) as [string, string, string, string, string, string, string, string, string];
+      await store.upsertMentions(t, d1, [mention(maria, 'María González', 3), mention(acme, 'Acme Holdings', 2, 'organisation'), mention(panama, 'Panama', 1, 'place')]);
+      await store.upsertMentions(t, d2, [mention(acme, 'Acme Holdings', 5, 'organisation'), mention(other, 'ACME Shell Co', 1, 'organisation')]);
+      await store.upsertMentions(t, d3, [mention(panama, 'Panama', 7, 'place')]); // unassigned
+      await store.linkDocuments(t, p, [d1, d2]);
+      await store.linkDocuments(t, q, [d2]);
+      const found = async (o: Parameters<GraphStore['searchEntities']>[1]) => (await store.searchEntities(t, o)).map((e) => e.id);
+      expect(await store.searchEntities(t, { projectIds: [p], query: 'gonzalez' })).toEqual([
+        { id: maria, name: 'María González', type: 'person', mentions: 3, documents: 1, project_ids: [p] },
+      ]);
+      expect(await found({ projectIds: [p], query: 'GONZÁLEZ' })).toEqual([maria]);
+      // a document in two projects of the scope counts once
+      expect((await store.searchEntities(t, { projectIds: [p, q], query: 'acme h' }))[0]).toMatchObject({ id: acme, mentions: 7, documents: 2, project_ids: [p, q].sort() });
+      expect(await found({ projectIds: [q] })).toEqual([acme, other]);
+      expect(await found({ projectIds: [p], type: 'ORGANISATION' })).toEqual([acme, other]);
+      expect(await found({ projectIds: [p], query: 'acme', type: 'place' })).toEqual([]);
+      expect(await found({ projectIds: [] })).toEqual([]);
+      // tenant-wide: every document, unassigned ones included
+      expect(await found({})).toEqual([panama, acme, maria, other]);
+      expect((await store.searchEntities(t, { query: 'panama' }))[0]).toMatchObject({ mentions: 8, documents: 2, project_ids: [p] });
+      expect(await found({ limit: 2, offset: 1 })).toEqual([acme, maria]);
+      // a merged-away name still finds the survivor
+      await store.mergeEntities(t, other, acme);
+      expect(await found({ projectIds: [q], query: 'shell' })).toEqual([acme]);
+    });
+
+    it('gets one entity with its aliases and ids, resolving a merged-away id to its survivor', async () => {
+      const [t, u] = [tenant(), tenant()];
+      const [d, from, into] = ids(3) as [string, string, string];
+      await store.upsertMentions(t, d, [mention(from, 'Acme Corp', 1, 'org'), mention(into, 'Acme Holdings', 1, 'org')]);
+      expect(await store.entity(t, from)).toEqual({ id: from, name: 'Acme Corp', type: 'org', aliases: ['Acme Corp'], ids: [from] });
+      await store.mergeEntities(t, from, into);
+      const survivor = { id: into, name: 'Acme Holdings', type: 'org', aliases: ['Acme Corp', 'Acme Holdings'], ids: [from, into].sort() };
+      expect(await store.entity(t, into)).toEqual(survivor);
+      expect(await store.entity(t, from.toUpperCase())).toEqual(survivor);
+      expect(await store.entity(t, randomUUID())).toBeNull();
+      expect(await store.entity(u, into)).toBeNull();
+    });
+
+    it('draws the graph of a scope: its most mentioned entities and the relations among them evidenced there, bounded', async () => {
+      const t = tenant();
+      const [p, q, d1, d2, a, b, c] = ids(7) as [string, string, string, string, string, string, string];
+      await store.upsertMentions(t, d1, [mention(a, 'A', 5), mention(b, 'B', 3), mention(c, 'C', 1)]);
+      await store.upsertMentions(t, d2, [mention(b, 'B', 1), mention(c, 'C', 9)]);
+      await store.linkDocuments(t, p, [d1]);
+      await store.linkDocuments(t, q, [d2]);
+      await store.upsertRelations(t, [
+        { from_entity_id: a, to_entity_id: b, document_id: d1, confidence: 0.8 },
+        { from_entity_id: b, to_entity_id: c, document_id: d2, confidence: 0.6 },
+      ]);
+      const pair = (x: string, y: string) => (x < y ? { a: x, b: y } : { a: y, b: x });
+      expect(await store.graph(t, { projectIds: [p] })).toEqual({
+        entities: [{ id: a, name: 'A', type: 'person', mentions: 5 }, { id: b, name: 'B', type: 'person', mentions: 3 }, { id: c, name: 'C', type: 'person', mentions: 1 }],
+        edges: [{ ...pair(a, b), confidence: 0.8, documents: 1 }],
+        truncated: false,
+      });
+      const all = await store.graph(t);
+      expect(all.entities.map((e) => e.id)).toEqual([c, a, b]);
+      expect(all.edges).toHaveLength(2);
+      const cut = await store.graph(t, { limit: 2 });
+      expect(cut).toMatchObject({ entities: [{ id: c }, { id: a }], edges: [], truncated: true });
+      expect(await store.graph(t, { projectIds: [] })).toEqual({ entities: [], edges: [], truncated: false });
+    });
+
+    it('counts cross-project entities and walks neighbourhoods over a given set of projects only', async () => {
+      const t = tenant();
+      const [p1, p2, p3, d1, d2, d3, x, y] = ids(8) as [string, string, string, string, string, string, string, string];
+      for (const [p, d] of [[p1, d1], [p2, d2], [p3, d3]] as const) {
+        await store.upsertMentions(t, d, [mention(x, 'X'), mention(y, 'Y')]);
+        await store.linkDocuments(t, p, [d]);
+      }
+      await store.upsertRelations(t, [{ from_entity_id: x, to_entity_id: y, document_id: d3, confidence: 0.9 }]);
+      expect((await store.crossProjectEntities(t, { projectIds: [p1, p2] })).map((e) => [e.id, e.project_ids, e.mentions]))
+        .toEqual([x, y].sort().map((id) => [id, [p1, p2].sort(), 2]));
+      expect(await store.crossProjectEntities(t, { projectIds: [p1] })).toEqual([]);
+      expect(await store.crossProjectEntities(t, { projectIds: [] })).toEqual([]);
+      expect((await store.neighbourhood(t, x, { projectIds: [p1, p2] })).nodes.map((n) => n.id)).toEqual([x]);
+      expect((await store.neighbourhood(t, x, { projectIds: [p1, p3] })).nodes.map((n) => n.id)).toEqual([x, y]);
+      expect((await store.neighbourhood(t, x, { projectIds: [p1, p3], projectId: p1 })).nodes.map((n) => n.id)).toEqual([x]);
+    });
+
     it('deletes a project by removing its links and appearances only', async () => {
       const t = tenant();
       const [p, q, d, e] = ids(4) as [string, string, string, string];
@@ -233,6 +316,10 @@ export function describeGraphStore(name: string, factory: () => Promise<GraphSto
       expect(await store.entitiesInProject(b, p)).toEqual([]);
       expect(await store.projectsOfEntity(b, e1)).toEqual([]);
       expect(await store.crossProjectEntities(b, { minProjects: 1 })).toEqual([]);
+      expect(await store.searchEntities(b, { query: 'secret' })).toEqual([]);
+      expect(await store.searchEntities(b, { projectIds: [p] })).toEqual([]);
+      expect(await store.entity(b, e1)).toBeNull();
+      expect(await store.graph(b, { projectIds: [p] })).toEqual({ entities: [], edges: [], truncated: false });
       expect(await store.neighbourhood(b, e1, { depth: 3 })).toEqual({ nodes: [], edges: [] });
       expect(await store.mergeEntities(b, e1, e2)).toBe(false);
       await store.upsertRelations(b, [{ from_entity_id: e1, to_entity_id: e2, document_id: d, confidence: 0 }]);

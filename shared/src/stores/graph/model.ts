@@ -167,3 +167,23 @@ export function clampInt(value: number | undefined, fallback: number, min: numbe
   if (value === undefined || !Number.isFinite(value)) return fallback;
   return Math.min(max, Math.max(min, Math.trunc(value)));
 }
+
+/** The combining marks accents decompose into (NFKD); adapters strip them with this same class. */
+export const COMBINING_MARKS = '[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]';
+const marks = new RegExp(COMBINING_MARKS, 'gu');
+
+/** Case- and accent-folded text for "name contains": "GONZÁLEZ" and "gonzalez" fold alike. */
+export function foldForSearch(text: string): string {
+  return text.normalize('NFKD').replace(marks, '').toLowerCase().replace(/\s+/gu, ' ').trim();
+}
+
+/**
+ * The projects whose documents may serve as evidence: `projectId` and `projectIds` intersect;
+ * null when neither is given (any document of the tenant).
+ */
+export function evidenceScope(options: { projectId?: string; projectIds?: readonly string[] }): string[] | null {
+  const single = options.projectId === undefined ? null : checkId(options.projectId, 'project_id');
+  if (options.projectIds === undefined) return single === null ? null : [single];
+  const many = checkIds(options.projectIds, 'project_id');
+  return single === null ? many : many.filter((p) => p === single);
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '../../errors.ts';
-import { aliasKey, checkMentions, relationRows, resolveMentions } from './model.ts';
+import { aliasKey, checkMentions, evidenceScope, foldForSearch, relationRows, resolveMentions } from './model.ts';
 
 const [A, B, C, D] = [
   '00000000-0000-4000-8000-00000000000a',
@@ -52,5 +52,17 @@ describe('graph model', () => {
     expect(() => checkMentions([{ entity_id: A, name: '  ', type: 'person', count: 1 }])).toThrow(DomainError);
     expect(() => checkMentions([{ entity_id: A, name: 'x', type: 'person', count: 1.5 }])).toThrow(DomainError);
     expect(() => checkMentions([{ entity_id: 'nope', name: 'x', type: 'person', count: 1 }])).toThrow(DomainError);
+  });
+
+  it('folds names for search without case, accents or extra spaces', () => {
+    expect(foldForSearch('  MARÍA   González ')).toBe('maria gonzalez');
+    expect(foldForSearch('Zürich')).toBe(foldForSearch('zurich'));
+  });
+
+  it('scopes relation evidence to the intersection of one project and a project list', () => {
+    expect(evidenceScope({})).toBeNull();
+    expect(evidenceScope({ projectId: A })).toEqual([A]);
+    expect(evidenceScope({ projectIds: [A, B] })).toEqual([A, B]);
+    expect(evidenceScope({ projectId: C, projectIds: [A, B] })).toEqual([]);
   });
 });

@@ -58,8 +58,29 @@ export interface GraphStore {
   entitiesInProject(tenantId: string, projectId: string, options?: { limit?: number }): Promise<EntityInProject[]>;
   /** Projects an entity appears in, most mentioned first (then by project id); [] when unknown. */
   projectsOfEntity(tenantId: string, entityId: string): Promise<EntityProject[]>;
-  /** Entities in at least `minProjects` (default 2) projects, most shared first, then most mentioned, then id. */
-  crossProjectEntities(tenantId: string, options?: { minProjects?: number; limit?: number }): Promise<CrossProjectEntity[]>;
+  /**
+   * Entities in at least `minProjects` (default 2) projects, most shared first, then most mentioned,
+   * then id. With `projectIds`, only appearances in those projects count (for `minProjects`, the
+   * listed projects and the mentions); an empty list finds nothing.
+   */
+  crossProjectEntities(tenantId: string, options?: { minProjects?: number; limit?: number; projectIds?: readonly string[] }): Promise<CrossProjectEntity[]>;
+  /**
+   * Entities mentioned in the scope, most mentioned first, then by id: with `projectIds`, by
+   * documents linked to any of those projects (an empty list finds nothing); without, by any
+   * document of the tenant. `query` matches when any name of the entity (its aliases) contains
+   * it, ignoring case and accents; `type` compares case-insensitively. Paginated by `offset` and
+   * `limit` (default 50, at most 1000).
+   */
+  searchEntities(tenantId: string, options?: EntitySearchOptions): Promise<EntityMatch[]>;
+  /** One entity with its aliases and ids; an id merged away resolves to its survivor; null when unknown. */
+  entity(tenantId: string, entityId: string): Promise<EntityDetail | null>;
+  /**
+   * The graph of the scope for drawing: the most mentioned entities (as `searchEntities` ranks
+   * them, at most `limit`, default 200, at most 2000) and the RELATED_TO edges among them whose
+   * evidence documents are in the scope (at most MAX_GRAPH_EDGES, strongest first). `truncated`
+   * when entities or edges were left out.
+   */
+  graph(tenantId: string, options?: { projectIds?: readonly string[]; limit?: number }): Promise<GraphDrawing>;
   /**
    * The entity and its RELATED_TO neighbours up to `depth` hops (1..3, default 1), at most `limit`
    * nodes (default 50, start included): nearer hops first, within a hop the strongest link first,
@@ -126,8 +147,46 @@ export interface CrossProjectEntity extends EntitySummary {
 export interface NeighbourhoodOptions {
   depth?: number;
   limit?: number;
+  /** only relations with an evidence document linked to this project */
   projectId?: string;
+  /** only relations with an evidence document linked to any of these (with `projectId`: both must hold); empty: none */
+  projectIds?: readonly string[];
 }
+
+export interface EntitySearchOptions {
+  /** any-of project scope; absent = the whole tenant, empty = nothing */
+  projectIds?: readonly string[];
+  query?: string;
+  type?: string;
+  limit?: number;
+  offset?: number;
+}
+
+export interface EntityMatch extends EntitySummary {
+  /** mentions in the scope's documents (each document once, however many of the projects it is in) */
+  mentions: number;
+  documents: number;
+  /** the projects of the scope it appears in, sorted */
+  project_ids: string[];
+}
+
+export interface EntityDetail extends EntitySummary {
+  /** every name folded into it (its own included), sorted */
+  aliases: string[];
+  /** every id that resolves to it (its own included), sorted */
+  ids: string[];
+}
+
+export interface GraphDrawing {
+  /** ranked like `searchEntities` */
+  entities: Array<EntitySummary & { mentions: number }>;
+  /** sorted by a, then b; documents counts evidence in the scope only */
+  edges: RelationEdge[];
+  truncated: boolean;
+}
+
+/** The most edges `graph` returns. */
+export const MAX_GRAPH_EDGES = 5_000;
 
 export interface RelationEdge {
   /** the smaller id of the pair: edges are undirected */
