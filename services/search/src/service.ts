@@ -1,5 +1,7 @@
+import { rpc } from '@mandant/contracts';
 import type { Service, ServiceDeps } from '@mandant/shared/service/service.ts';
 import type { ReadStores } from '@mandant/shared/stores/read-stores.ts';
+import { runSearch } from './run/handler.ts';
 
 export interface SearchDeps extends ServiceDeps {
   stores: ReadStores;
@@ -7,7 +9,15 @@ export interface SearchDeps extends ServiceDeps {
   embedders: { defaultModel: string; get(model: string): { model: string; dimension: number; embed(texts: string[]): Promise<number[][]> } | null };
 }
 
-/** Search: project-scoped by default, global on request. (Handlers land with the search service.) */
-export function searchService(_deps: SearchDeps): Service {
-  return { name: 'search', handlers: {}, projections: [] };
+/**
+ * Search: project-scoped by default, global (tenant-wide, over what the caller may read) when no
+ * project is given. Keyword, vector or hybrid (reciprocal-rank fusion); every search is recorded
+ * as `search.performed.v1`. It keeps no read model of its own.
+ */
+export function searchService(deps: SearchDeps): Service {
+  return {
+    name: 'search',
+    handlers: { [rpc.searchRun]: (input, ctx) => runSearch(deps, input, ctx) },
+    projections: [],
+  };
 }

@@ -1,0 +1,48 @@
+import { DocumentProcessed, type DocumentAnalysis, streams } from '@mandant/contracts';
+import type { EventStore } from '@mandant/shared/eventstore/event-store.ts';
+import type { Logger } from '@mandant/shared/log.ts';
+import type { ReadStores } from '@mandant/shared/stores/read-stores.ts';
+import { readAnalysis } from '@mandant/projectors/content.ts';
+
+/**
+ * Chunk texts for snippets, read the way the projectors read them: the analysis artefact the
+ * document's latest `document.processed.v1` names, from the sealed blob store. One instance per
+ * request: each document is read at most once however many of its chunks were found.
+ */
+export interface ChunkTexts {
+  /** the chunk's text, or null when the document has none readable (erased, never processed) */
+  get(documentId: string, chunkIndex: number): Promise<string | null>;
+}
+
+export function chunkTexts(deps: { store: EventStore; stores: ReadStores; log: Logger }, tenantId: string): ChunkTexts {
+  const cache = new Map<string, Promise<DocumentAnalysis | null>>();
+
+  async function load(documentId: string): Promise<DocumentAnalysis | null> {
+    const { events } = await deps.store.readStream(tenantId, streams.document(documentId));
+    let key: string | null = null;
+    for (const e of events) {
+      const parsed = DocumentProcessed.safeParse({ type: e.type, data: e.data });
+      if (parsed.success) key = parsed.data.data.analysis_key;
+    }
+    if (key === null) return null;
+    try {
+      return await readAnalysis(deps.stores, tenantId, key);
+    } catch (err) {
+      // erased content (shredded key, deleted artefact) or a damaged artefact: the hit stays, without text
+      deps.log.warn({ err, document_id: documentId }, 'chunk text unreadable: snippet left empty');
+      return null;
+    }
+  }
+
+  return {
+    async get(documentId, chunkIndex) {
+      const id = documentId.toLowerCase();
+      let analysis = cache.get(id);
+      if (!analysis) {
+        analysis = load(id);
+        cache.set(id, analysis);
+      }
+      return (await analysis)?.chunks.find((c) => c.index === chunkIndex)?.text ?? null;
+    },
+  };
+}

@@ -1,0 +1,84 @@
+import { type SearchHit, SearchInput, type SearchResult } from '@mandant/contracts';
+import { withTenant } from '@mandant/shared/db/connect.ts';
+import { uuidv7 } from '@mandant/shared/ids.ts';
+import type { RpcContext } from '@mandant/shared/rpc/rpc.ts';
+import { requirePrincipal } from '@mandant/shared/service/access.ts';
+import { requestEventMeta } from '@mandant/shared/service/command.ts';
+import type { SearchDeps } from '../service.ts';
+import { recordSearch } from './audit.ts';
+import { chunkTexts } from './chunk-text.ts';
+import { type DocumentFacts, documentFacts } from './documents.ts';
+import { type Candidate, type Fused, fuseByRank, single } from './fuse.ts';
+import { type StoreQuery, keywordCandidates, vectorCandidates } from './retrieve.ts';
+import { type SearchScope, resolveScope } from './scope.ts';
+import { highlight, queryTerms } from './snippet.ts';
+
+/** Candidates fetched from each engine per hit asked for (offset + limit), so fusing has enough to rank. */
+export const CANDIDATES_PER_HIT = 3;
+
+/** Whether the relational views (ahead of the search stores) still put the document in the caller's scope. */
+function inScope(scope: SearchScope, facts: DocumentFacts): boolean {
+  if (scope.projectIds === undefined) return true;
+  return facts.projectIds.some((id) => scope.projectIds?.includes(id));
+}
+
+/**
+ * `search.run`: parse, resolve the caller's scope, query the engines the mode asks for, fuse,
+ * drop what the relational views no longer show in scope (deleted, unlinked), paginate, fill in
+ * titles, snippets and readable projects, record the search, answer.
+ */
+export async function runSearch(deps: SearchDeps, input: unknown, ctx: RpcContext): Promise<SearchResult> {
+  const q = SearchInput.parse(input);
+  const p = requirePrincipal(ctx.principal);
+  const tenantId = p.tenant_id;
+  const scope = await withTenant(deps.sql, tenantId, (tx) => resolveScope(tx, p, q.project_id, deps.embedders.defaultModel));
+  const log = deps.log.child({ tenant_id: tenantId, project_id: scope.projectId, correlation_id: ctx.meta.correlation_id });
+  const position = await deps.store.head(tenantId);
+
+  const storeQuery: StoreQuery = {
+    tenantId, query: q.query, projectIds: scope.projectIds, filters: q.filters, candidates: (q.offset + q.limit) * CANDIDATES_PER_HIT,
+  };
+  const [keyword, vector] = await Promise.all([
+    q.mode === 'vector' ? null : keywordCandidates(deps.stores, storeQuery),
+    q.mode === 'keyword' ? null : vectorCandidates(deps, scope.model, storeQuery, log),
+  ]);
+  const lists: { keyword?: Candidate[]; vector?: Candidate[] } = {
+    ...(keyword && { keyword }),
+    ...(vector && { vector }),
+  };
+  const fused: Fused[] = q.mode === 'hybrid' ? fuseByRank(lists) : q.mode === 'keyword' ? single('keyword', keyword ?? []) : single('vector', vector ?? []);
+
+  const facts = await withTenant(deps.sql, tenantId, (tx) => documentFacts(tx, tenantId, fused.map((f) => f.documentId)));
+  const kept = fused.flatMap((f) => {
+    const doc = facts.get(f.documentId);
+    if (!doc || !inScope(scope, doc)) return [];
+    const chunkIndex = f.chunkIndex ?? doc.chunkIndexes.get(f.chunkId);
+    // a chunk the document no longer has (re-processed, stores behind): leave it out
+    if (chunkIndex === undefined) return [];
+    return [{ f, doc, chunkIndex }];
+  });
+  const page = kept.slice(q.offset, q.offset + q.limit);
+
+  const texts = chunkTexts({ store: deps.store, stores: deps.stores, log }, tenantId);
+  const terms = queryTerms(q.query);
+  const hits: SearchHit[] = await Promise.all(page.map(async ({ f, doc, chunkIndex }) => ({
+    chunk_id: f.chunkId,
+    document_id: doc.documentId,
+    title: doc.title,
+    chunk_index: chunkIndex,
+    document_type: doc.kind,
+    created_at: doc.createdAt,
+    snippet: f.snippet ?? highlight((await texts.get(doc.documentId, chunkIndex)) ?? '', terms),
+    project_ids: scope.readable === null ? doc.projectIds : doc.projectIds.filter((id) => scope.readable?.has(id)),
+    score: f.score,
+    found_by: f.foundBy,
+  })));
+
+  const searchId = uuidv7();
+  await recordSearch({ store: deps.store, clock: deps.clock, keyring: deps.stores.keyring }, {
+    tenantId, searchId, scope, mode: q.mode, position, chunkIds: hits.map((h) => h.chunk_id),
+    secret: { query: q.query, filters: q.filters }, meta: requestEventMeta(ctx, p.actor),
+  });
+  log.info({ search_id: searchId, scope: scope.scope, mode: q.mode, hits: hits.length, vector_skipped: q.mode !== 'keyword' && vector === null }, 'search performed');
+  return { search_id: searchId, scope: scope.scope, mode: q.mode, hits };
+}

@@ -1,0 +1,62 @@
+import type { SearchInput } from '@mandant/contracts';
+import type { Logger } from '@mandant/shared/log.ts';
+import type { ReadStores } from '@mandant/shared/stores/read-stores.ts';
+import type { TextSearchOptions } from '@mandant/shared/stores/text/port.ts';
+import type { Candidate } from './fuse.ts';
+import type { SearchDeps } from '../service.ts';
+
+/**
+ * The two retrievers. Every store call carries the tenant id (its own argument) and the scope's
+ * project filter, so the stores never answer outside the caller's reach; the filters of the
+ * request pass through unchanged.
+ */
+export interface StoreQuery {
+  tenantId: string;
+  query: string;
+  /** undefined only for a tenant admin's global view */
+  projectIds: string[] | undefined;
+  filters: SearchInput['filters'];
+  /** how many candidates to fetch from each engine (from the top: pagination happens after fusing) */
+  candidates: number;
+}
+
+/** The options both ports take; keys left out when absent (an `undefined` filter means "none"). */
+export function storeOptions(q: StoreQuery): TextSearchOptions {
+  const { filters } = q;
+  return {
+    ...(q.projectIds !== undefined && { projectIds: q.projectIds }),
+    ...(filters.document_type !== undefined && { documentType: filters.document_type }),
+    ...(filters.from !== undefined && { from: filters.from }),
+    ...(filters.to !== undefined && { to: filters.to }),
+    ...(filters.entity !== undefined && { entity: filters.entity }),
+    limit: q.candidates,
+    offset: 0,
+  };
+}
+
+export async function keywordCandidates(stores: Pick<ReadStores, 'text'>, q: StoreQuery): Promise<Candidate[]> {
+  const hits = await stores.text.search(q.tenantId, q.query, storeOptions(q));
+  return hits.map((h) => ({ chunkId: h.id, documentId: h.document_id, chunkIndex: null, score: h.score, snippet: h.snippet }));
+}
+
+/**
+ * Nearest chunks in the scope's model. A model this deployment cannot embed with (a setting that
+ * names an unserved model) skips the vector part: the caller still gets the keyword answers, and
+ * the log says why the vectors were left out. Returns null when skipped.
+ */
+export async function vectorCandidates(
+  deps: Pick<SearchDeps, 'stores' | 'embedders'>,
+  model: string,
+  q: StoreQuery,
+  log: Logger,
+): Promise<Candidate[] | null> {
+  const embedder = deps.embedders.get(model);
+  if (!embedder) {
+    log.warn({ model }, 'embedding model not served here: vector search skipped, keyword results only');
+    return null;
+  }
+  const [vector] = await embedder.embed([q.query]);
+  if (!vector) return [];
+  const hits = await deps.stores.vectors.search(q.tenantId, { id: embedder.model, dimension: embedder.dimension }, vector, storeOptions(q));
+  return hits.map((h) => ({ chunkId: h.id, documentId: h.payload.document_id, chunkIndex: h.payload.chunk_index, score: h.score, snippet: null }));
+}

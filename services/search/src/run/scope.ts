@@ -1,0 +1,67 @@
+import type { Grant, Principal, ProjectRole } from '@mandant/contracts';
+import type { Tx } from '@mandant/shared/db/connect.ts';
+import { forbidden } from '@mandant/shared/errors.ts';
+import { requirePrincipal, requireProjectRole } from '@mandant/shared/service/access.ts';
+import { modelFor } from '@mandant/ingestion/worker/models.ts';
+
+/**
+ * Who may search what. Project scope needs the viewer role in the project (a project the caller
+ * cannot see is a 404, auditors get 403). The global view is the whole tenant for tenant admins
+ * (no project filter, so unassigned documents show too) and the caller's member projects for
+ * everyone else (none: finds nothing).
+ */
+export interface SearchScope {
+  scope: 'project' | 'global';
+  /** the project searched (project scope), else null */
+  projectId: string | null;
+  /** the project filter passed to every store call; undefined only for a tenant admin's global view */
+  projectIds: string[] | undefined;
+  /** the projects a hit may name; null: every project of the tenant (tenant admin) */
+  readable: ReadonlySet<string> | null;
+  grant: Grant;
+  /** the embedding model of the scope: the project's in project scope, else the tenant's */
+  model: string;
+}
+
+async function memberRoles(tx: Tx, p: Principal): Promise<Map<string, ProjectRole>> {
+  if (!p.user_id) return new Map();
+  const rows = await tx<{ project_id: string; role: ProjectRole }[]>`
+    select project_id, role from members_view where tenant_id = ${p.tenant_id} and user_id = ${p.user_id} order by project_id`;
+  return new Map(rows.map((r) => [r.project_id, r.role]));
+}
+
+/** Resolves the caller's scope inside the tenant's transaction; throws 404/403 as the access rules say. */
+export async function resolveScope(tx: Tx, principal: Principal | null, projectId: string | undefined, defaultModel: string): Promise<SearchScope> {
+  const p = requirePrincipal(principal);
+  if (p.tenant_role === 'auditor') throw forbidden('auditors read the event log only');
+  const admin = p.tenant_role === 'tenant_admin';
+
+  if (projectId !== undefined) {
+    const id = projectId.toLowerCase();
+    const access = await requireProjectRole(tx, p, id, 'viewer');
+    const members = admin ? null : await memberRoles(tx, p);
+    return {
+      scope: 'project',
+      projectId: id,
+      projectIds: [id],
+      readable: members ? new Set(members.keys()) : null,
+      grant: { tenant_role: p.tenant_role, project_roles: { [id]: access.role } },
+      model: await modelFor(tx, p.tenant_id, id, defaultModel),
+    };
+  }
+
+  const model = await modelFor(tx, p.tenant_id, null, defaultModel);
+  if (admin) {
+    // the tenant role is the grant: a tenant admin acts as admin in every project, listing them adds nothing
+    return { scope: 'global', projectId: null, projectIds: undefined, readable: null, grant: { tenant_role: p.tenant_role, project_roles: {} }, model };
+  }
+  const members = await memberRoles(tx, p);
+  return {
+    scope: 'global',
+    projectId: null,
+    projectIds: [...members.keys()],
+    readable: new Set(members.keys()),
+    grant: { tenant_role: p.tenant_role, project_roles: Object.fromEntries(members) },
+    model,
+  };
+}
