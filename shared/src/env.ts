@@ -31,6 +31,11 @@ export const Env = z.object({
   EMBEDDINGS_API_KEY: z.string().optional(),
   /** comma-separated `model` or `model:dimension` served by EMBEDDINGS_URL */
   EMBEDDINGS_MODELS: z.string().optional(),
+  /** an OpenAI-compatible API root (e.g. https://api.openai.com/v1) whose `/chat/completions` writes chat answers; without it answers are extractive */
+  CHAT_URL: z.url().optional(),
+  CHAT_API_KEY: z.string().optional(),
+  /** the chat model's id at CHAT_URL (required with it) */
+  CHAT_MODEL: z.string().min(1).optional(),
   /** read stores: each engine when its URL is set, else the embedded default (Postgres tables, a local directory) */
   QDRANT_URL: z.url().optional(),
   QDRANT_API_KEY: z.string().optional(),

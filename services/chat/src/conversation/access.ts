@@ -1,0 +1,97 @@
+import type { ConversationView, Grant, MessageView, Principal, ProjectRole } from '@mandant/contracts';
+import type { Tx } from '@mandant/shared/db/connect.ts';
+import { DomainError, forbidden, notFound } from '@mandant/shared/errors.ts';
+import { requirePrincipal, requireProjectRole } from '@mandant/shared/service/access.ts';
+
+/** Chat reads documents: auditors read the event log only; tenant-level keys other than admins hold no user. */
+export function requireChatter(p: Principal | null): Principal {
+  const principal = requirePrincipal(p);
+  if (principal.tenant_role === 'auditor') throw forbidden('auditors read the event log only');
+  if (!principal.user_id && principal.tenant_role !== 'tenant_admin') throw forbidden('chat needs a user or a tenant admin');
+  return principal;
+}
+
+export const isCreator = (p: Principal, createdBy: string): boolean =>
+  createdBy === p.actor || (p.user_id !== null && createdBy === `user:${p.user_id}`);
+
+/**
+ * Who may see a conversation: a project one, every viewer of its project; a global one, its
+ * creator and tenant admins. Anything else answers exactly like a missing conversation (404),
+ * inside the tenant as across it. Returns the caller's role in the project (null for global).
+ */
+export async function conversationAccess(tx: Tx, p: Principal, c: { project_id: string | null; created_by: string }): Promise<ProjectRole | null> {
+  if (c.project_id) {
+    try {
+      return (await requireProjectRole(tx, p, c.project_id, 'viewer')).role;
+    } catch (err) {
+      if (err instanceof DomainError && err.code === 'not_found') throw notFound('conversation');
+      throw err;
+    }
+  }
+  if (p.tenant_role === 'tenant_admin' || isCreator(p, c.created_by)) return null;
+  throw notFound('conversation');
+}
+
+/** Every project the caller may read with their role there; a tenant admin reads all (as admin). */
+export async function readableProjects(tx: Tx, p: Principal): Promise<Record<string, ProjectRole>> {
+  const rows = p.tenant_role === 'tenant_admin'
+    ? await tx<{ project_id: string; role: ProjectRole }[]>`select project_id, 'admin' as role from projects_view where tenant_id = ${p.tenant_id} order by project_id`
+    : await tx<{ project_id: string; role: ProjectRole }[]>`select project_id, role from members_view where tenant_id = ${p.tenant_id} and user_id = ${p.user_id} order by project_id`;
+  return Object.fromEntries(rows.map((r) => [r.project_id, r.role]));
+}
+
+/**
+ * The grant an answer relied on and the project filter it used: the conversation's project
+ * alone, or (global) every readable project — null for a tenant admin, whose global view is
+ * unfiltered, as the search service records it.
+ */
+export function grantFor(p: Principal, scope: 'project' | 'global', project: { id: string; role: ProjectRole } | null, readable: Record<string, ProjectRole>): { grant: Grant; project_ids: string[] | null } {
+  if (scope === 'project') {
+    if (!project) throw new Error('a project-scoped answer needs its project');
+    return { grant: { tenant_role: p.tenant_role, project_roles: { [project.id]: project.role } }, project_ids: [project.id] };
+  }
+  return { grant: { tenant_role: p.tenant_role, project_roles: readable }, project_ids: p.tenant_role === 'tenant_admin' ? null : Object.keys(readable).sort() };
+}
+
+export type ConversationRow = Record<string, any>;
+export type MessageRow = Record<string, any>;
+
+export function toConversationView(r: ConversationRow, messages?: MessageView[]): ConversationView {
+  return {
+    id: r.conversation_id, project_id: r.project_id, title: r.title ?? '', created_by: r.created_by,
+    created_at: r.created_at.toISOString(), updated_at: r.updated_at.toISOString(), ...(messages ? { messages } : {}),
+  };
+}
+
+type StoredCitation = { document_id: string; chunk_id: string; project_ids: string[] };
+
+/**
+ * A message as `reader` may see it. An answer widened to global scope may rest on projects some
+ * other reader of the same project conversation cannot open: for them its text is withheld and
+ * only the citations they could open themselves are listed.
+ */
+export function toMessageView(r: MessageRow, reader: Principal, readable: Record<string, ProjectRole>, titles: Map<string, string | null>): MessageView {
+  const base = { id: r.message_id as string, role: r.role as 'user' | 'assistant', content: (r.content as string | null) ?? '', created_at: (r.created_at as Date).toISOString() };
+  if (r.role !== 'assistant') return base;
+  const cited = (r.citations ?? []) as StoredCitation[];
+  const canOpen = (c: StoredCitation) => reader.tenant_role === 'tenant_admin'
+    || c.project_ids.some((id) => id in readable)
+    || (c.project_ids.length === 0 && isCreator(reader, r.actor));
+  const open = cited.filter(canOpen);
+  const withheld = open.length < cited.length;
+  return {
+    ...base,
+    content: withheld ? '[withheld: this answer draws on projects you cannot read]' : base.content,
+    citations: open.map((c) => ({ ...c, title: titles.get(c.document_id) ?? null })),
+    scope: r.scope,
+  };
+}
+
+/** Titles of the cited documents that still exist (deleted ones read as null). */
+export async function citedTitles(tx: Tx, tenantId: string, rows: MessageRow[]): Promise<Map<string, string | null>> {
+  const ids = [...new Set(rows.flatMap((r) => ((r.citations ?? []) as StoredCitation[]).map((c) => c.document_id)))];
+  if (ids.length === 0) return new Map();
+  const found = await tx<{ document_id: string; title: string | null }[]>`
+    select document_id, title from documents_view where tenant_id = ${tenantId} and document_id = any(${ids}::uuid[])`;
+  return new Map(found.map((d) => [d.document_id, d.title]));
+}

@@ -1,0 +1,148 @@
+import {
+  ConversationIdInput, ConversationStarted, type ConversationView, CreateConversationInput, ListConversationsInput, type MessageView, PostMessageInput,
+  type Principal, rpc, streams,
+} from '@mandant/contracts';
+import { withTenant } from '@mandant/shared/db/connect.ts';
+import { notFound } from '@mandant/shared/errors.ts';
+import { uuidv7 } from '@mandant/shared/ids.ts';
+import type { RpcClient, RpcContext, RpcHandler } from '@mandant/shared/rpc/rpc.ts';
+import { requireProjectRole } from '@mandant/shared/service/access.ts';
+import { requestEventMeta, runCommand } from '@mandant/shared/service/command.ts';
+import type { ServiceDeps } from '@mandant/shared/service/service.ts';
+import type { Keyring } from '@mandant/shared/stores/crypto/data-keys.ts';
+import { sealJson } from '@mandant/shared/stores/crypto/sealed-json.ts';
+import { type Generator, extractiveGenerator } from '../answer/generate.ts';
+import { passagesFrom } from '../answer/passages.ts';
+import { connections, planRetrieval, search } from '../answer/retrieve.ts';
+import { waitForConversationViews } from '../views/projection.ts';
+import {
+  citedTitles, conversationAccess, grantFor, readableProjects, requireChatter, toConversationView, toMessageView,
+} from './access.ts';
+import { type ConversationCommand, conversationDecider } from './decide.ts';
+
+export interface ChatHandlerDeps extends ServiceDeps {
+  keyring: Keyring;
+  /** calls search and entities as the caller */
+  rpc: RpcClient;
+  generator: Generator;
+}
+
+const DEFAULT_TITLE = 'Untitled conversation';
+
+export function chatHandlers(deps: ChatHandlerDeps): Record<string, RpcHandler> {
+  const { sql, store, clock, log, keyring } = deps;
+
+  async function execute(p: Principal, ctx: RpcContext, conversationId: string, projectId: string | null, command: ConversationCommand) {
+    const res = await runCommand({
+      store, clock, decider: conversationDecider, tenantId: p.tenant_id, stream: streams.conversation(conversationId), projectId,
+      command, meta: requestEventMeta(ctx, p.actor),
+    });
+    await waitForConversationViews(sql, log, p.tenant_id, res.position);
+    return res;
+  }
+
+  /** The conversation as its stream tells it (authoritative, no view lag): its project and creator. */
+  async function loadConversation(p: Principal, conversationId: string) {
+    const { events } = await store.readStream(p.tenant_id, streams.conversation(conversationId));
+    const started = events[0];
+    if (!started || started.type !== 'conversation.started.v1') throw notFound('conversation');
+    return { project_id: ConversationStarted.shape.data.parse(started.data).project_id, created_by: started.actor };
+  }
+
+  async function view(p: Principal, conversationId: string): Promise<ConversationView> {
+    return withTenant(sql, p.tenant_id, async (tx) => {
+      const [row] = await tx`select * from conversations_view where tenant_id = ${p.tenant_id} and conversation_id = ${conversationId}`;
+      if (!row) throw notFound('conversation');
+      await conversationAccess(tx, p, row as { project_id: string | null; created_by: string });
+      const rows = await tx`select * from conversation_messages_view where tenant_id = ${p.tenant_id} and conversation_id = ${conversationId} order by position, role desc`;
+      const readable = await readableProjects(tx, p);
+      const titles = await citedTitles(tx, p.tenant_id, rows);
+      return toConversationView(row, rows.map((r) => toMessageView(r, p, readable, titles)));
+    });
+  }
+
+  async function answer(p: Principal, ctx: RpcContext, input: ReturnType<typeof PostMessageInput.parse>): Promise<MessageView> {
+    const conversationId = input.conversation_id.toLowerCase();
+    const conversation = await loadConversation(p, conversationId);
+    const plan = planRetrieval(conversation, input);
+    const { project, grant } = await withTenant(sql, p.tenant_id, async (tx) => {
+      const role = await conversationAccess(tx, p, conversation);
+      const [proj] = conversation.project_id
+        ? await tx<{ name: string; description: string }[]>`select name, description from projects_view where tenant_id = ${p.tenant_id} and project_id = ${conversation.project_id}`
+        : [];
+      const readable = plan.scope === 'global' ? await readableProjects(tx, p) : {};
+      const inScope = conversation.project_id && role ? { id: conversation.project_id, role } : null;
+      return { project: proj ?? null, grant: grantFor(p, plan.scope, inScope, readable) };
+    });
+
+    const caller = { rpc: deps.rpc, principal: p, meta: ctx.meta, log };
+    const position = await store.head(p.tenant_id);
+    const hits = await search(caller, plan);
+    const facts = await connections(caller, plan, input.content);
+    const passages = passagesFrom(hits);
+    const context = { project, scope: plan.scope, question: input.content, passages, connections: facts };
+    const written = await deps.generator.answer(context).catch(async (err: unknown) => {
+      // a chat model that fails still leaves the user an answer, from the same passages
+      log.warn({ err, tenant_id: p.tenant_id, project_id: conversation.project_id, correlation_id: ctx.meta.correlation_id }, 'chat model failed; answering extractively');
+      return extractiveGenerator.answer(context);
+    });
+
+    const messageId = uuidv7();
+    const answerId = uuidv7();
+    await execute(p, ctx, conversationId, conversation.project_id, {
+      type: 'AskQuestion',
+      message_id: messageId,
+      sealed: await sealJson(keyring, p.tenant_id, conversationId, { content: input.content }),
+      answer: {
+        message_id: answerId, scope: plan.scope, project_ids: grant.project_ids, grant: grant.grant, position,
+        chunk_ids: passages.map((x) => x.chunk_id), citations: written.citations, generator: written.generator,
+        sealed: await sealJson(keyring, p.tenant_id, conversationId, { content: written.content }),
+      },
+    });
+    const titles = new Map(passages.map((x) => [x.document_id, x.title]));
+    return {
+      id: answerId, role: 'assistant', content: written.content, created_at: clock.now().toISOString(),
+      citations: written.citations.map((c) => ({ ...c, title: titles.get(c.document_id) ?? null })), scope: plan.scope,
+    };
+  }
+
+  return {
+    async [rpc.conversationCreate](input, ctx) {
+      const p = requireChatter(ctx.principal);
+      const q = CreateConversationInput.parse(input ?? {});
+      const projectId = q.project_id?.toLowerCase() ?? null;
+      if (projectId) await withTenant(sql, p.tenant_id, (tx) => requireProjectRole(tx, p, projectId, 'viewer'));
+      const id = uuidv7();
+      const sealed = await sealJson(keyring, p.tenant_id, id, { title: q.title ?? DEFAULT_TITLE });
+      await execute(p, ctx, id, projectId, { type: 'StartConversation', project_id: projectId, sealed });
+      return view(p, id);
+    },
+
+    async [rpc.conversationList](input, ctx) {
+      const p = requireChatter(ctx.principal);
+      const q = ListConversationsInput.parse(input ?? {});
+      return withTenant(sql, p.tenant_id, async (tx) => {
+        if (q.project_id) await requireProjectRole(tx, p, q.project_id, 'viewer');
+        const creators = [p.actor, p.user_id ? `user:${p.user_id}` : p.actor];
+        // without a project: the global conversations, the caller's own (a tenant admin's: all)
+        const scope = q.project_id
+          ? tx`project_id = ${q.project_id}`
+          : p.tenant_role === 'tenant_admin' ? tx`project_id is null` : tx`project_id is null and created_by = any(${creators})`;
+        const rows = await tx`select * from conversations_view where tenant_id = ${p.tenant_id} and ${scope}
+                              order by updated_at desc, conversation_id desc limit ${q.limit}`;
+        return { conversations: rows.map((r) => toConversationView(r)) };
+      });
+    },
+
+    async [rpc.conversationGet](input, ctx) {
+      const p = requireChatter(ctx.principal);
+      const { conversation_id } = ConversationIdInput.parse(input);
+      return view(p, conversation_id.toLowerCase());
+    },
+
+    async [rpc.messagePost](input, ctx) {
+      const p = requireChatter(ctx.principal);
+      return answer(p, ctx, PostMessageInput.parse(input));
+    },
+  };
+}
