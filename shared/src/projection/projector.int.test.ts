@@ -29,6 +29,25 @@ const counter = (name: string): Projection => ({
   },
 });
 
+/** The counter with `applyBatch`: one statement per page; the whole batch fails if it holds a poison event. */
+const batchCounter = (name: string, tenantId: string, batches: number[][]): Projection => {
+  const base = counter(name);
+  return {
+    ...base,
+    async applyBatch(tx, events) {
+      // the start-up sweep also walks other tests' tenants: record only the test's own
+      if (events[0]?.tenant_id === tenantId) batches.push(events.map((e) => e.tenant_seq));
+      const [first] = events;
+      if (!first) return;
+      await tx`insert into test_counter (tenant_id, projector, total, n) values (${first.tenant_id}, ${name}, 0, 0) on conflict do nothing`;
+      // writes before failing: the runner's savepoint must undo them
+      await tx`update test_counter set total = total + ${events.reduce((s, e) => s + Number(e.data.i), 0)}, n = n + ${events.length}
+               where tenant_id = ${first.tenant_id} and projector = ${name}`;
+      if (events.some((e) => e.type === 'test.poison.v1')) throw new Error('cannot project this batch');
+    },
+  };
+};
+
 describe.skipIf(!pg)('projector', () => {
   let sql: Sql;
   let store: EventStore;
@@ -111,15 +130,22 @@ describe.skipIf(!pg)('projector', () => {
     const flaky: Projection = {
       ...base,
       async apply(tx, e) {
-        if (outages-- > 0) {
+        if (e.tenant_id === tenant && outages-- > 0) {
           const down = new Error('store refused the connection', { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) });
           throw Object.assign(down, { name: 'VectorIndexUnavailableError' });
         }
         await base.apply(tx, e);
       },
     };
-    const p = startProjector({ sql, projection: flaky, log, maxAttempts: 2, sweepMs: 20 });
-    await p.waitFor(tenant, 2, 10_000);
+    const p = startProjector({ sql, projection: flaky, log, maxAttempts: 2, sweepMs: 60_000 });
+    // each failed catch-up is what a redelivery or the next sweep would retry
+    let failures = 0;
+    for (;;) {
+      const done = await p.catchUp(tenant).then(() => true, () => false);
+      if (done) break;
+      failures++;
+    }
+    expect(failures).toBe(6);
     expect(await read(tenant, name)).toEqual({ total: 9, n: 2 });
     const dead = await withTenant(sql, tenant, (tx) => tx`select 1 from projection_dead_letters where tenant_id = ${tenant}`);
     expect(dead).toHaveLength(0);
@@ -135,6 +161,40 @@ describe.skipIf(!pg)('projector', () => {
     const live = await read(tenant, name);
     await p.rebuild(tenant);
     expect(await read(tenant, name)).toEqual(live);
+    await p.stop();
+  });
+
+  it('hands a batch projection each page of handled events at once, in order, and moves the checkpoint with it', async () => {
+    const name = `c${randomUUID().slice(0, 8)}`;
+    const tenant = randomUUID();
+    const events = Array.from({ length: 1_200 }, (_, k) => (k % 4 === 3 ? ev('other.skipped.v1', 1_000) : ev('test.counted.v1', k + 1)));
+    await store.append(tenant, 's', 0, events, meta);
+    const batches: number[][] = [];
+    const projection = batchCounter(name, tenant, batches);
+    const p = startProjector({ sql, projection: { ...projection, apply: () => Promise.reject(new Error('apply must not run')) }, log, sweepMs: 60_000 });
+    expect(await p.catchUp(tenant)).toBe(1_200);
+    const handled = Array.from({ length: 1_200 }, (_, k) => k + 1).filter((seq) => seq % 4 !== 0);
+    // pages of 500 log events: 375 handled, 375 handled, 150 handled
+    expect(batches.map((b) => b.length)).toEqual([375, 375, 150]);
+    expect(batches.flat()).toEqual(handled);
+    expect(await read(tenant, name)).toEqual({ total: handled.reduce((s, seq) => s + seq, 0), n: 900 });
+    const [cp] = await withTenant(sql, tenant, (tx) => tx<{ position: number }[]>`select position from projection_checkpoints where tenant_id = ${tenant} and projector = ${`${name}@v1`}`);
+    expect(cp?.position).toBe(1_200);
+    await p.stop();
+  });
+
+  it('isolates a poison event of a batch: the rest of the page applies, the poison alone is dead-lettered after bounded retries', async () => {
+    const name = `c${randomUUID().slice(0, 8)}`;
+    const tenant = randomUUID();
+    await store.append(tenant, 'a', 0, [ev('test.counted.v1', 1), ev('test.counted.v1', 2), ev('test.poison.v1', 0), ev('test.counted.v1', 4), ev('test.counted.v1', 5)], meta);
+    const batches: number[][] = [];
+    const p = startProjector({ sql, projection: batchCounter(name, tenant, batches), log, maxAttempts: 3, sweepMs: 60_000 });
+    expect(await p.catchUp(tenant)).toBe(5);
+    expect(await read(tenant, name)).toEqual({ total: 12, n: 4 });
+    const dead = await withTenant(sql, tenant, (tx) => tx`select tenant_seq, attempts from projection_dead_letters where tenant_id = ${tenant} and projector = ${`${name}@v1`}`);
+    expect(dead.map((d) => [d.tenant_seq, d.attempts])).toEqual([[3, 3]]);
+    // the first batch failed and fell back to one by one; the retries start at the poison; after it, a batch again
+    expect(batches).toEqual([[1, 2, 3, 4, 5], [3, 4, 5], [3, 4, 5], [4, 5]]);
     await p.stop();
   });
 });

@@ -12,6 +12,13 @@ export interface Projection {
   handles: (type: string) => boolean;
   /** runs in the tenant's transaction that also moves the checkpoint: exactly once in effect */
   apply: (tx: Tx, event: EventEnvelope) => Promise<void>;
+  /**
+   * Optional: applies a page's handled events (in log order, one tenant) at once, in one savepoint
+   * of the page's transaction. Its effect must equal `apply` on each event in turn. If it throws a
+   * non-transient error the runner rolls it back and applies the page event by event through
+   * `apply`, so a poison event is isolated, retried and dead-lettered on its own.
+   */
+  applyBatch?: (tx: Tx, events: EventEnvelope[]) => Promise<void>;
   reset: (tx: Tx, tenantId: string) => Promise<void>;
 }
 
@@ -54,6 +61,9 @@ const isTransient = (err: unknown): boolean => {
  * in one transaction under a row lock on the checkpoint, so concurrent instances and redeliveries
  * apply every event exactly once in effect. A failing event is retried with backoff; after
  * `maxAttempts` it is dead-lettered and the tenant moves on (other tenants never wait on it).
+ * A projection with `applyBatch` gets each page's handled events in one call; when that call
+ * fails for a reason other than an unavailable store, the page is applied again event by event,
+ * so only the failing event is retried and dead-lettered.
  */
 export function startProjector(deps: {
   sql: Sql;
@@ -91,19 +101,37 @@ export function startProjector(deps: {
       const start = cp?.position ?? 0;
       if (start >= upTo) return { position: start, more: false };
       const rows = await tx`select * from events where tenant_id = ${tenantId} and tenant_seq > ${start} and tenant_seq <= ${upTo} order by tenant_seq limit ${PAGE}`;
+      const page = rows.map((row) => EventEnvelope.parse(rowToEnvelope(row as never)));
+      const handled = page.filter((e) => projection.handles(e.type));
+      const last = page.at(-1);
       let position = start;
       let failed: Page['failed'];
-      for (const row of rows) {
-        const event = EventEnvelope.parse(rowToEnvelope(row as never));
-        if (projection.handles(event.type)) {
-          try {
-            await tx.savepoint((sp) => projection.apply(sp, event));
-          } catch (err) {
-            failed = { event, err };
-            break;
-          }
+      let batched = false;
+      if (projection.applyBatch && handled.length > 0 && last) {
+        const applyBatch = projection.applyBatch;
+        try {
+          await tx.savepoint((sp) => applyBatch(sp, handled));
+          position = last.tenant_seq;
+          batched = true;
+        } catch (err) {
+          // a store that is down fails every event alike: no point in going one by one
+          const first = handled[0];
+          if ((isTransient(err) || stopped) && first) failed = { event: first, err };
+          // otherwise (poison somewhere in the page): fall through, one event at a time
         }
-        position = event.tenant_seq;
+      }
+      if (!batched && !failed) {
+        for (const event of page) {
+          if (projection.handles(event.type)) {
+            try {
+              await tx.savepoint((sp) => projection.apply(sp, event));
+            } catch (err) {
+              failed = { event, err };
+              break;
+            }
+          }
+          position = event.tenant_seq;
+        }
       }
       if (position > start) await tx`update projection_checkpoints set position = ${position}, updated_at = now() where tenant_id = ${tenantId} and projector = ${key}`;
       return { position, more: !failed && rows.length === PAGE && position < upTo, failed };
