@@ -84,3 +84,44 @@ export async function documentAt(tx: Tx, event: EventEnvelope): Promise<Document
   for (const row of rows) state = evolve(state, EventEnvelope.parse(rowToEnvelope(row as never)));
   return state;
 }
+
+/** A page's events of one document, each with the document as its stream stands right after it. */
+export interface DocumentSteps {
+  documentId: string;
+  steps: Array<{ event: EventEnvelope; doc: DocumentAt }>;
+}
+
+/**
+ * `documentAt` for a whole page at once: every document the events name is folded once, from
+ * one read of all their streams (each up to its last event in the page, never beyond), instead of
+ * one read per event. Documents come in the order of their first event in the page; events that
+ * are not on a document stream are left out.
+ */
+export async function documentsAt(tx: Tx, events: readonly EventEnvelope[]): Promise<DocumentSteps[]> {
+  const byStream = new Map<string, DocumentSteps & { upTo: number; ids: Set<string> }>();
+  for (const e of events) {
+    const documentId = documentIdOf(e.stream);
+    if (documentId === null) continue;
+    const entry = byStream.get(e.stream) ?? { documentId, steps: [], upTo: 0, ids: new Set<string>() };
+    entry.upTo = Math.max(entry.upTo, e.version);
+    entry.ids.add(e.id);
+    byStream.set(e.stream, entry);
+  }
+  const [first] = events;
+  if (!first || byStream.size === 0) return [];
+  const streamNames = [...byStream.keys()];
+  const rows = await tx`select e.* from events e
+    join unnest(${streamNames}::text[], ${streamNames.map((s) => byStream.get(s)?.upTo ?? 0)}::int[]) as p(stream, up_to)
+      on e.stream = p.stream and e.version <= p.up_to
+    where e.tenant_id = ${first.tenant_id} order by e.stream, e.version`;
+  const states = new Map<string, DocumentAt>();
+  for (const row of rows) {
+    const event = EventEnvelope.parse(rowToEnvelope(row as never));
+    const entry = byStream.get(event.stream);
+    if (!entry) continue;
+    const doc = evolve(states.get(event.stream) ?? initialDocument(entry.documentId), event);
+    states.set(event.stream, doc);
+    if (entry.ids.has(event.id)) entry.steps.push({ event, doc });
+  }
+  return [...byStream.values()].map(({ documentId, steps }) => ({ documentId, steps }));
+}

@@ -13,7 +13,7 @@ import { checkConsistency, hasDrift, repairConsistency } from './consistency.ts'
 import { documentProjections } from './index.ts';
 import { isolate } from './testing/isolate.ts';
 import { fakeDocuments, fakeVector } from './testing/fake-documents.ts';
-import { MODEL_A, MODEL_B, applyEachEvent, readLog, writeScenario } from './testing/scenario.ts';
+import { MODEL_A, MODEL_B, applyEachEvent, applyInPages, readLog, writeScenario } from './testing/scenario.ts';
 import { catchUpAll, startAll, stopAll, storesSnapshot } from './testing/snapshot.ts';
 import { createTestStores, newMasterKey } from './testing/stores.ts';
 
@@ -102,6 +102,37 @@ describe.skipIf(!pg)('document projectors on the embedded stores (Postgres, loca
       await applyEachEvent(sql, projection, history, 2);
     }
     expect(await storesSnapshot(stores, tenant, models)).toEqual(once);
+  });
+
+  it('ends in the same stores whether the log is applied in batches (whole log, pages of 7, of 1) or event by event', async () => {
+    const tenant = randomUUID();
+    const { documents } = await writeScenario(fake, tenant);
+    // more link churn in one page: linked, unlinked and linked again; linked then unlinked (the project node stays)
+    const [q1, q2] = [randomUUID(), randomUUID()];
+    await fake.link(tenant, documents.b, q1);
+    await fake.unlink(tenant, documents.b, q1);
+    await fake.link(tenant, documents.b, q1);
+    await fake.link(tenant, documents.a, q2);
+    await fake.unlink(tenant, documents.a, q2);
+    // re-processed with other entities and fewer chunks, then re-embedded
+    await fake.process(tenant, documents.b, { title: 'Berlin memo v2', chunks: ['Carol Diaz in Berlin'], entities: [{ name: 'Carol Diaz', type: 'person', chunks: [0] }, { name: 'Berlin', type: 'place', chunks: [0] }] });
+    await fake.embed(tenant, documents.b, ['Carol Diaz in Berlin'], MODEL_A);
+    const projections = documentProjections(stores);
+    const history = await readLog(sql, tenant);
+    const resetAll = async () => {
+      for (const projection of Object.values(projections)) await withTenant(sql, tenant, (tx) => projection.reset(tx, tenant));
+    };
+    await resetAll();
+    for (const projection of Object.values(projections)) await applyEachEvent(sql, projection, history, 1);
+    const eachEvent = await storesSnapshot(stores, tenant, models);
+    expect(eachEvent.graph.projects).toContain(q2);
+    expect(eachEvent.text.filter((t) => t.document_id === documents.b).map((t) => t.title)).toEqual(['Berlin memo v2']);
+    for (const pageSize of [history.length, 7, 1]) {
+      await resetAll();
+      for (const projection of [projections.vectors, projections.text, projections.graph]) await applyInPages(sql, projection, history, pageSize);
+      await applyEachEvent(sql, projections.blobs, history, 1);
+      expect(await storesSnapshot(stores, tenant, models), `pages of ${pageSize}`).toEqual(eachEvent);
+    }
   });
 
   it('removes an entity from a project in every store once the last document mentioning it there is unlinked', async () => {

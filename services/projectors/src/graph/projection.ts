@@ -1,7 +1,8 @@
-import type { EventEnvelope } from '@mandant/contracts';
+import type { DocumentAnalysis, EventEnvelope } from '@mandant/contracts';
 import type { Projection } from '@mandant/shared/projection/projector.ts';
-import { type DocumentStores, documentTitle, projectOrPurge, readAnalysis } from '../content.ts';
-import { type DocumentAt, documentAt } from '../document-state.ts';
+import type { MentionInput, RelationInput } from '@mandant/shared/stores/graph/port.ts';
+import { type DocumentStores, documentTitle, isErased, projectOrPurge, readAnalysis } from '../content.ts';
+import { type DocumentAt, documentAt, documentIdOf, documentsAt } from '../document-state.ts';
 
 const DOCUMENT_EVENTS = new Set(['document.uploaded.v1', 'document.processed.v1', 'document.linked.v1', 'document.unlinked.v1', 'document.deleted.v1']);
 
@@ -13,28 +14,46 @@ const DOCUMENT_EVENTS = new Set(['document.uploaded.v1', 'document.processed.v1'
  *
  * A document whose content is erased (key destroyed, artefact gone) is removed from the graph,
  * and link events do not bring it back (they check the content can still be opened).
+ *
+ * `applyBatch` keeps the page's order where it matters and defers what commutes. Mentions are
+ * written event by event (which entity a name resolves to depends on which document named it
+ * first). Titles, relations and links are collected and written at the end of the page, or before
+ * the next deletion (of a document or project, which must see them): one `upsertDocuments`, one
+ * `upsertRelations`, and per project one `linkDocuments` and one `unlinkDocuments`. A relation is
+ * deferred only when both its entities are among its own document's mentions, so it resolves to
+ * the same entities later as right after them; appearances are derived from links and mentions
+ * inside the store, so their order does not matter.
  */
 export function graphProjection(stores: DocumentStores): Projection {
   const { graph } = stores;
 
   const purge = (tenantId: string, doc: DocumentAt) => () => graph.deleteDocuments(tenantId, [doc.documentId]);
 
+  /** What an upload or processing event sets: the title, and for a processing the mentions. */
+  async function readUpserted(e: EventEnvelope, doc: DocumentAt) {
+    const tenantId = e.tenant_id;
+    const title = await documentTitle(stores, tenantId, doc);
+    if (e.type === 'document.uploaded.v1' || !doc.processed) return { title, analysis: null };
+    const analysis = await readAnalysis(stores, tenantId, doc.processed.analysisKey);
+    return { title: title ?? analysis.title, analysis };
+  }
+
+  const mentionsOf = (analysis: DocumentAnalysis): MentionInput[] =>
+    analysis.entities.map((en) => ({ entity_id: en.id, name: en.name, type: en.type, count: en.count }));
+  const relationsOf = (documentId: string, analysis: DocumentAnalysis): RelationInput[] =>
+    analysis.relations.map((r) => ({ from_entity_id: r.a, to_entity_id: r.b, document_id: documentId, confidence: r.confidence }));
+
+  async function writeMentions(tenantId: string, documentId: string, analysis: DocumentAnalysis) {
+    await graph.upsertMentions(tenantId, documentId, mentionsOf(analysis), { replace: true });
+    await graph.upsertRelations(tenantId, relationsOf(documentId, analysis));
+  }
+
   async function upserted(e: EventEnvelope, doc: DocumentAt): Promise<void> {
     const tenantId = e.tenant_id;
     await projectOrPurge(async () => {
-      const title = await documentTitle(stores, tenantId, doc);
-      if (e.type === 'document.uploaded.v1' || !doc.processed) {
-        await graph.upsertDocuments(tenantId, [{ id: doc.documentId, title }]);
-        return;
-      }
-      const analysis = await readAnalysis(stores, tenantId, doc.processed.analysisKey);
-      await graph.upsertDocuments(tenantId, [{ id: doc.documentId, title: title ?? analysis.title }]);
-      await graph.upsertMentions(tenantId, doc.documentId, analysis.entities.map((en) => ({
-        entity_id: en.id, name: en.name, type: en.type, count: en.count,
-      })), { replace: true });
-      await graph.upsertRelations(tenantId, analysis.relations.map((r) => ({
-        from_entity_id: r.a, to_entity_id: r.b, document_id: doc.documentId, confidence: r.confidence,
-      })));
+      const { title, analysis } = await readUpserted(e, doc);
+      await graph.upsertDocuments(tenantId, [{ id: doc.documentId, title }]);
+      if (analysis) await writeMentions(tenantId, doc.documentId, analysis);
     }, purge(tenantId, doc));
   }
 
@@ -49,6 +68,43 @@ export function graphProjection(stores: DocumentStores): Projection {
       await documentTitle(stores, tenantId, doc); // throws when the content is erased
       await graph.linkDocuments(tenantId, projectId, [doc.documentId]);
     }, purge(tenantId, doc));
+  }
+
+  /** The page's deferred writes: titles by document, and per project the documents linked and then unlinked. */
+  function pending(tenantId: string) {
+    const titles = new Map<string, string | null>();
+    const relations = new Map<string, RelationInput[]>();
+    const links = new Map<string, { linked: Set<string>; unlinked: Set<string> }>();
+    const linksOf = (projectId: string) => {
+      const entry = links.get(projectId) ?? { linked: new Set<string>(), unlinked: new Set<string>() };
+      links.set(projectId, entry);
+      return entry;
+    };
+    return {
+      titles,
+      relations,
+      link(projectId: string, documentId: string) {
+        const entry = linksOf(projectId);
+        entry.linked.add(documentId);
+        entry.unlinked.delete(documentId);
+      },
+      unlink(projectId: string, documentId: string) {
+        // stays in `linked` if it was: the link also created the project node, which outlives the unlink
+        linksOf(projectId).unlinked.add(documentId);
+      },
+      async flush() {
+        if (titles.size > 0) await graph.upsertDocuments(tenantId, [...titles].map(([id, title]) => ({ id, title })));
+        titles.clear();
+        // after the titles: a relation naming an unknown document is dropped
+        if (relations.size > 0) await graph.upsertRelations(tenantId, [...relations.values()].flat());
+        relations.clear();
+        for (const [projectId, { linked, unlinked }] of links) {
+          if (linked.size > 0) await graph.linkDocuments(tenantId, projectId, [...linked]);
+          if (unlinked.size > 0) await graph.unlinkDocuments(tenantId, projectId, [...unlinked]);
+        }
+        links.clear();
+      },
+    };
   }
 
   return {
@@ -73,6 +129,93 @@ export function graphProjection(stores: DocumentStores): Projection {
         case 'document.deleted.v1':
           return graph.deleteDocuments(e.tenant_id, [doc.documentId]);
       }
+    },
+    async applyBatch(tx, events) {
+      const tenantId = events[0]?.tenant_id;
+      if (tenantId === undefined) return;
+      const states = new Map<string, DocumentAt>();
+      for (const { steps } of await documentsAt(tx, events)) for (const { event, doc } of steps) states.set(event.id, doc);
+      const later = pending(tenantId);
+      /** whether the document's content opens, per sealed field it is read from (the keyring does not change within a page) */
+      const readable = new Map<string, boolean>();
+      const isReadable = async (doc: DocumentAt): Promise<boolean> => {
+        const key = `${doc.documentId}\u0000${doc.processed?.sealed ?? doc.uploadedSealed ?? ''}`;
+        let ok = readable.get(key);
+        if (ok === undefined) {
+          try {
+            await documentTitle(stores, tenantId, doc);
+            ok = true;
+          } catch (err) {
+            if (!isErased(err)) throw err;
+            ok = false;
+          }
+          readable.set(key, ok);
+        }
+        return ok;
+      };
+      const remove = async (documentId: string) => {
+        await later.flush();
+        await graph.deleteDocuments(tenantId, [documentId]);
+      };
+
+      for (const e of events) {
+        if (e.type === 'project.deleted.v1') {
+          if (!e.project_id) continue;
+          await later.flush();
+          await graph.deleteProject(tenantId, e.project_id);
+          continue;
+        }
+        const doc = states.get(e.id);
+        if (!doc || documentIdOf(e.stream) === null) continue;
+        if (e.type === 'document.deleted.v1') {
+          await remove(doc.documentId);
+          continue;
+        }
+        if (doc.deleted) continue;
+        switch (e.type) {
+          case 'document.uploaded.v1':
+          case 'document.processed.v1': {
+            let read: Awaited<ReturnType<typeof readUpserted>>;
+            try {
+              read = await readUpserted(e, doc);
+            } catch (err) {
+              if (!isErased(err)) throw err;
+              await remove(doc.documentId);
+              break;
+            }
+            const { title, analysis } = read;
+            if (!analysis) {
+              later.titles.set(doc.documentId, title);
+              break;
+            }
+            // re-processed within the page: its earlier relations first, as they were written then
+            // (one call keeps the highest confidence per pair, successive calls the last)
+            if (later.relations.has(doc.documentId)) await later.flush();
+            // the document must exist before its mentions: its title now rather than with the flush
+            later.titles.delete(doc.documentId);
+            await graph.upsertDocuments(tenantId, [{ id: doc.documentId, title }]);
+            await graph.upsertMentions(tenantId, doc.documentId, mentionsOf(analysis), { replace: true });
+            const own = new Set(analysis.entities.map((en) => en.id.toLowerCase()));
+            const relations = relationsOf(doc.documentId, analysis);
+            // a relation naming an entity the document does not mention resolves against the graph as it is now
+            if (relations.length === 0) break;
+            if (relations.every((r) => own.has(r.from_entity_id.toLowerCase()) && own.has(r.to_entity_id.toLowerCase()))) {
+              later.relations.set(doc.documentId, relations);
+            } else {
+              await graph.upsertRelations(tenantId, relations);
+            }
+            break;
+          }
+          case 'document.linked.v1':
+            if (await isReadable(doc)) later.link(String(e.data.project_id), doc.documentId);
+            else await remove(doc.documentId);
+            break;
+          case 'document.unlinked.v1':
+            later.unlink(String(e.data.project_id), doc.documentId);
+            break;
+        }
+      }
+      await later.flush();
     },
     async reset(_tx, tenantId) {
       await graph.dropTenant(tenantId);

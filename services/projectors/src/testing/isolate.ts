@@ -12,6 +12,8 @@ export function isolate(projections: Record<DocumentProjectionName, Projection>,
     ...p,
     name: `${p.name}-${suffix}`,
     apply: (tx, e) => (mine.has(e.tenant_id) ? p.apply(tx, e) : Promise.resolve()),
+    // a page is one tenant's
+    ...(p.applyBatch && { applyBatch: (tx, events) => (events.every((e) => mine.has(e.tenant_id)) && p.applyBatch ? p.applyBatch(tx, events) : Promise.resolve()) }),
     reset: (tx, t) => (mine.has(t) ? p.reset(tx, t) : Promise.resolve()),
   });
   return { vectors: wrap(projections.vectors), text: wrap(projections.text), graph: wrap(projections.graph), blobs: wrap(projections.blobs) };

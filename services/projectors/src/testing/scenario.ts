@@ -66,3 +66,13 @@ export async function applyEachEvent(sql: Sql, projection: Projection, log: Even
     for (let i = 0; i < times; i++) await withTenant(sql, e.tenant_id, (tx) => projection.apply(tx, e));
   }
 }
+
+/** Applies the log through `applyBatch` as the runner does: pages of `pageSize` log events, each page's handled events at once. */
+export async function applyInPages(sql: Sql, projection: Projection, log: EventEnvelope[], pageSize: number): Promise<void> {
+  for (let i = 0; i < log.length; i += pageSize) {
+    const handled = log.slice(i, i + pageSize).filter((e) => projection.handles(e.type));
+    const [first] = handled;
+    if (!first) continue;
+    await withTenant(sql, first.tenant_id, (tx) => (projection.applyBatch ? projection.applyBatch(tx, handled) : Promise.reject(new Error(`${projection.name} has no applyBatch`))));
+  }
+}

@@ -2,42 +2,59 @@ import type { EventEnvelope } from '@mandant/contracts';
 import { chunkId } from '@mandant/shared/ids.ts';
 import type { Projection } from '@mandant/shared/projection/projector.ts';
 import type { TextDocument } from '@mandant/shared/stores/text/port.ts';
-import { type DocumentStores, documentTitle, entityNamesByChunk, projectOrPurge, readAnalysis } from '../content.ts';
-import { type DocumentAt, documentAt } from '../document-state.ts';
+import { type DocumentStores, documentTitle, entityNamesByChunk, isErased, readAnalysis } from '../content.ts';
+import { type DocumentAt, documentAt, documentsAt } from '../document-state.ts';
 
 const HANDLED = new Set(['document.processed.v1', 'document.linked.v1', 'document.unlinked.v1', 'document.deleted.v1']);
+const LINKS = new Set(['document.linked.v1', 'document.unlinked.v1']);
 const BATCH = 1_000;
 
 /**
  * Full text: one entry per chunk (id = chunk id) with the document's title, the chunk's entity
- * names and the document's whole link set. State-setting writes, as in the vector projection.
+ * names and the document's whole link set. State-setting writes, as in the vector projection;
+ * `applyBatch` likewise writes each document's state at the end of the page only, with the
+ * entries of every document (re)indexed in the page in one upsert.
  */
 export function textProjection(stores: DocumentStores): Projection {
   const { text } = stores;
 
-  async function index(e: EventEnvelope, doc: DocumentAt): Promise<void> {
+  /** The entries the processing `doc` stands at imply (null: nothing to index); throws when erased. */
+  async function entriesOf(e: EventEnvelope, doc: DocumentAt, projectIds: string[]): Promise<TextDocument[] | null> {
     const processed = doc.processed;
-    if (!processed || doc.deleted) return;
+    if (!processed || doc.deleted) return null;
     const tenantId = e.tenant_id;
-    await projectOrPurge(async () => {
-      const analysis = await readAnalysis(stores, tenantId, processed.analysisKey);
-      const title = (await documentTitle(stores, tenantId, doc)) ?? analysis.title;
-      const names = entityNamesByChunk(analysis);
-      const entries = analysis.chunks.map((c): TextDocument => ({
-        id: chunkId(doc.documentId, c.index),
-        document_id: doc.documentId,
-        title,
-        content: c.text,
-        project_ids: doc.projectIds,
-        document_type: doc.kind ?? analysis.kind,
-        entity_names: names.get(c.index) ?? [],
-        created_at: doc.createdAt ?? e.occurred_at,
-      }));
-      await text.ensureIndex(tenantId);
-      // a re-processing may have fewer chunks: clear the old ones first (first processing: nothing to clear)
-      if (doc.processedCount > 1) await text.deleteDocument(tenantId, doc.documentId);
-      for (let i = 0; i < entries.length; i += BATCH) await text.upsert(tenantId, entries.slice(i, i + BATCH));
-    }, () => text.deleteDocument(tenantId, doc.documentId));
+    const analysis = await readAnalysis(stores, tenantId, processed.analysisKey);
+    const title = (await documentTitle(stores, tenantId, doc)) ?? analysis.title;
+    const names = entityNamesByChunk(analysis);
+    return analysis.chunks.map((c): TextDocument => ({
+      id: chunkId(doc.documentId, c.index),
+      document_id: doc.documentId,
+      title,
+      content: c.text,
+      project_ids: projectIds,
+      document_type: doc.kind ?? analysis.kind,
+      entity_names: names.get(c.index) ?? [],
+      created_at: doc.createdAt ?? e.occurred_at,
+    }));
+  }
+
+  /** Clears the documents first (a re-processing may have fewer chunks), then upserts in slices. */
+  async function write(tenantId: string, clear: string[], entries: TextDocument[]): Promise<void> {
+    if (clear.length + entries.length === 0) return;
+    await text.ensureIndex(tenantId);
+    for (const documentId of clear) await text.deleteDocument(tenantId, documentId);
+    for (let i = 0; i < entries.length; i += BATCH) await text.upsert(tenantId, entries.slice(i, i + BATCH));
+  }
+
+  async function index(e: EventEnvelope, doc: DocumentAt): Promise<void> {
+    try {
+      const entries = await entriesOf(e, doc, doc.projectIds);
+      // first processing: nothing to clear
+      if (entries) await write(e.tenant_id, doc.processedCount > 1 ? [doc.documentId] : [], entries);
+    } catch (err) {
+      if (!isErased(err)) throw err;
+      await text.deleteDocument(e.tenant_id, doc.documentId);
+    }
   }
 
   return {
@@ -56,6 +73,40 @@ export function textProjection(stores: DocumentStores): Projection {
         case 'document.deleted.v1':
           return text.deleteDocument(e.tenant_id, doc.documentId);
       }
+    },
+    async applyBatch(tx, events) {
+      const tenantId = events[0]?.tenant_id;
+      if (tenantId === undefined) return;
+      const deletes: string[] = [];
+      const clear: string[] = [];
+      const entries: TextDocument[] = [];
+      const relinks: DocumentAt[] = [];
+      for (const { documentId, steps } of await documentsAt(tx, events)) {
+        const final = steps.at(-1)?.doc;
+        if (!final) continue;
+        if (final.deleted) {
+          deletes.push(documentId);
+          continue;
+        }
+        const processing = steps.findLast((s) => s.event.type === 'document.processed.v1');
+        if (processing) {
+          try {
+            const mine = await entriesOf(processing.event, processing.doc, final.projectIds);
+            if (mine) {
+              if (processing.doc.processedCount > 1) clear.push(documentId);
+              entries.push(...mine);
+            }
+          } catch (err) {
+            if (!isErased(err)) throw err;
+            deletes.push(documentId);
+          }
+        } else if (final.processed && steps.some((s) => LINKS.has(s.event.type))) {
+          relinks.push(final);
+        }
+      }
+      for (const documentId of deletes) await text.deleteDocument(tenantId, documentId);
+      await write(tenantId, clear, entries);
+      for (const doc of relinks) await text.setDocumentProjects(tenantId, doc.documentId, doc.projectIds);
     },
     async reset(_tx, tenantId) {
       await text.dropTenant(tenantId);
