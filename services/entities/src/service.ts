@@ -1,11 +1,19 @@
 import type { Service, ServiceDeps } from '@mandant/shared/service/service.ts';
 import type { ReadStores } from '@mandant/shared/stores/read-stores.ts';
+import { browseHandlers } from './browse/handlers.ts';
+import { graphHandlers } from './graph/handlers.ts';
+import { mergeHandlers } from './merge/handlers.ts';
 
 export interface EntityDeps extends ServiceDeps {
   stores: ReadStores;
 }
 
-/** Entities and the graph: listing, cross-project, merge, neighbourhoods. (Handlers land with the entity service.) */
-export function entityService(_deps: EntityDeps): Service {
-  return { name: 'entities', handlers: {}, projections: [] };
+/**
+ * Entities and the graph: listing and search, one entity, cross-project, neighbourhoods and
+ * graphs for drawing (reads of the graph store, filtered to what the caller may read), and the
+ * merge (the one write: `entity.merged.v1` on the merged entity's stream; the store projectors
+ * follow it).
+ */
+export function entityService(deps: EntityDeps): Service {
+  return { name: 'entities', handlers: { ...browseHandlers(deps), ...graphHandlers(deps), ...mergeHandlers(deps) }, projections: [] };
 }

@@ -1,0 +1,79 @@
+import { EntityEvent, MergeEntityInput, type NewEvent, rpc, streams } from '@mandant/contracts';
+import { type Sql, withTenant } from '@mandant/shared/db/connect.ts';
+import { fold } from '@mandant/shared/decider.ts';
+import { DomainError, forbidden } from '@mandant/shared/errors.ts';
+import { uuidv7 } from '@mandant/shared/ids.ts';
+import type { Logger } from '@mandant/shared/log.ts';
+import type { RpcHandler } from '@mandant/shared/rpc/rpc.ts';
+import { requestEventMeta } from '@mandant/shared/service/command.ts';
+import type { EventStore } from '@mandant/shared/eventstore/event-store.ts';
+import type { EntityDeps } from '../service.ts';
+import { type ReadScope, readScope, visibleEntity } from '../access.ts';
+import { entityDecider } from './decide.ts';
+
+/** The entity state its own stream holds (events of other types, should any appear, are skipped). */
+async function loadEntity(store: EventStore, tenantId: string, entityId: string) {
+  const { version, events } = await store.readStream(tenantId, streams.entity(entityId));
+  const parsed = events.flatMap((e) => {
+    const r = EntityEvent.safeParse({ type: e.type, data: e.data });
+    return r.success ? [r.data] : [];
+  });
+  return { version, state: fold(entityDecider, parsed) };
+}
+
+/** Tenant admins, or a user who is editor (or admin) in every project either entity appears in. */
+function requireMergeRight(scope: ReadScope, projects: readonly string[]): void {
+  if (scope.admin) return;
+  if (scope.principal.user_id === null) throw forbidden('merging entities needs a user or a tenant admin');
+  const ok = projects.every((p) => { const r = scope.roles.get(p); return r === 'editor' || r === 'admin'; });
+  if (!ok) throw forbidden('merging needs the editor role in every project where either entity appears');
+}
+
+/**
+ * Waits (bounded) until the graph projector has applied the merge, so the caller's next read of
+ * the graph shows it. Search indexes follow on their own; on timeout the merge still stands.
+ */
+async function waitForGraph(sql: Sql, log: Logger, tenantId: string, position: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 2; ; delay = Math.min(delay * 2, 50)) {
+    const [row] = await withTenant(sql, tenantId, (tx) => tx<{ n: number }[]>`select count(*)::int as n from projection_checkpoints
+      where tenant_id = ${tenantId} and projector like 'graph@v%' and position >= ${position}`);
+    if ((row?.n ?? 0) > 0) return;
+    if (Date.now() > deadline) {
+      log.warn({ tenant_id: tenantId, position }, 'graph projection lags behind an entity merge');
+      return;
+    }
+    await new Promise((r) => setTimeout(r, delay));
+  }
+}
+
+export function mergeHandlers(deps: EntityDeps): Record<string, RpcHandler> {
+  const { sql, store, clock, log, stores } = deps;
+  return {
+    async [rpc.entityMerge](input, ctx) {
+      const { entity_id, into } = MergeEntityInput.parse(input);
+      const scope = await readScope(sql, ctx);
+      const t = scope.principal.tenant_id;
+      const [from, target] = [await visibleEntity(stores.graph, scope, entity_id), await visibleEntity(stores.graph, scope, into)];
+      requireMergeRight(scope, [...new Set([...from.projects, ...target.projects].map((p) => p.project_id))]);
+      // the graph resolves a merged-away id to its survivor: asking with one is a conflict, not a merge of the survivor
+      const [fromId, intoId] = [entity_id.toLowerCase(), into.toLowerCase()];
+      if (from.entity.id !== fromId || target.entity.id !== intoId) {
+        throw new DomainError('conflict', 'an entity of the request was merged away already', { entity_id: fromId, into: intoId });
+      }
+      const [source, survivor] = [await loadEntity(store, t, fromId), await loadEntity(store, t, intoId)];
+      const decided = entityDecider.decide({ type: 'MergeEntity', entity_id: fromId, into: intoId, into_merged_into: survivor.state.mergedInto }, source.state);
+      const now = clock.now().toISOString();
+      const events: NewEvent[] = decided.map((e) => ({ id: uuidv7(), type: e.type, project_id: null, occurred_at: now, data: e.data }));
+      const res = await store.append(t, streams.entity(fromId), source.version, events, requestEventMeta(ctx, scope.principal.actor), {
+        // appends of a tenant queue on its head: checked here, no concurrent merge of the target can slip in between
+        afterAppend: async (tx) => {
+          const taken = await tx`select 1 from events where tenant_id = ${t} and stream = ${streams.entity(intoId)} and type = 'entity.merged.v1' limit 1`;
+          if (taken.length > 0) throw new DomainError('conflict', 'the target entity was merged away already', { into: intoId });
+        },
+      });
+      await waitForGraph(sql, log, t, res.position);
+      return { from_entity_id: fromId, into_entity_id: intoId, position: res.position };
+    },
+  };
+}
