@@ -32,7 +32,7 @@ const shape: LogShape = {
 const GOAL = 5000;
 
 interface Entry { label: string; kind: 'view' | 'store'; projection: Projection }
-interface Result { entry: Entry; seconds: number; handled: number; calls: number; callMs: number; storeSql: number; projectorSql: number; rowsReread: number; dead: number }
+interface Result { entry: Entry; seconds: number; handled: number; calls: number; callMs: number; storeSql: number; projectorSql: number; dead: number }
 
 async function main(): Promise<void> {
   await withFreshDatabase(async ({ appUrl, pgVersion }, onCleanup) => {
@@ -76,8 +76,8 @@ async function main(): Promise<void> {
     const events = createEventStore(sql);
     await writeTenantLog({ events, blobs: stores.blobs, keyring: stores.keyring }, tenantId, shape);
     const head = await events.head(tenantId);
-    const log_ = await withTenant(sql, tenantId, (tx) => tx<{ type: string; doc: boolean; version: number }[]>`
-      select type, stream like 'document-%' as doc, version from events where tenant_id = ${tenantId}`);
+    const log_ = await withTenant(sql, tenantId, (tx) => tx<{ type: string }[]>`
+      select type from events where tenant_id = ${tenantId}`);
     const mix = new Map<string, number>();
     for (const r of log_) mix.set(r.type.split('.')[0] ?? r.type, (mix.get(r.type.split('.')[0] ?? r.type) ?? 0) + 1);
     console.log(
@@ -104,14 +104,12 @@ async function main(): Promise<void> {
         entry, seconds, handled: handledRows.length, calls: calls.total(), callMs: calls.ms, storeSql: stores.statements.count - s0,
         projectorSql: projectorStatements.count - q0, dead,
         // document store projections fold the document's stream up to each event they handle
-        rowsReread: entry.kind === 'store' && entry.label !== 'blobs (deletions)' ? handledRows.reduce((s, r) => s + (r.doc ? r.version : 0), 0) : 0,
       };
       results.push(result);
       console.log(
         `  ${entry.label}: ${fmtInt(head / seconds)} ev/s (${fmtInt(head)} events, ${fmtInt(result.handled)} handled, ${seconds.toFixed(2)} s); ` +
           `projector-pool SQL ${fmtInt(result.projectorSql)}` +
           (entry.kind === 'store' ? `; store calls ${fmtInt(result.calls)} (${(100 * result.callMs / 1000 / seconds).toFixed(0)}% of the time), store-pool SQL ${fmtInt(result.storeSql)}` : '') +
-          (result.rowsReread > 0 ? `; stream rows re-read to fold documents ${fmtInt(result.rowsReread)}` : '') +
           (dead > 0 ? `; ${dead} DEAD-LETTERED` : ''),
       );
     }
@@ -142,7 +140,6 @@ async function main(): Promise<void> {
               `${perEvent.toFixed(1)} store-pool statements per event, each call its own transaction), ${(100 * r.callMs / 1000 / r.seconds).toFixed(0)}% of its time inside store calls`
             : `${fmtInt(r.handled)} handled events cost ${fmtInt(r.projectorSql)} statements on the projector pool (${viewSql.toFixed(1)} per handled event: ` +
               `a savepoint round trip and the view's own statements, one after another, one row at a time)`) +
-          (r.rowsReread > 0 ? `; folding each document up to the event re-reads ${fmtInt(r.rowsReread)} stream rows (${(r.rowsReread / Math.max(1, r.handled)).toFixed(0)} per event, growing with the stream's length)` : '') +
           '.',
       );
     }
