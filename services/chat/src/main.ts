@@ -1,0 +1,15 @@
+import { readEnv } from '@mandant/shared/env.ts';
+import { createRpcClient } from '@mandant/shared/rpc/rpc.ts';
+import { runServiceProcess } from '@mandant/shared/service/main.ts';
+import { chatService } from './service.ts';
+
+// The chat service as its own process: it calls search and entities over NATS as the caller.
+// It needs the read stores only for the keyring that seals messages (MANDANT_MASTER_KEY).
+// The RPC client lives as long as the process (stopping exits it).
+const env = readEnv();
+if (!env.NATS_URL) throw new Error('NATS_URL is required');
+const rpc = await createRpcClient({ kind: 'nats', servers: [env.NATS_URL] });
+await runServiceProcess('chat', (deps) => {
+  if (!deps.stores) throw new Error('read stores are required');
+  return chatService({ ...deps, stores: deps.stores, rpc, env });
+}, { stores: true });
