@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { type Server, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findNatsServer } from '@mandant/shared/runtime/nats-server.ts';
 import { backendMissing, postgresUrls } from '@mandant/shared/testing/backends.ts';
@@ -202,5 +204,58 @@ describe.skipIf(!pg || natsMissing)('chat over HTTP', () => {
     for (const c of res.body.citations as Citation[]) expect(answered.data.chunk_ids).toContain(c.chunk_id);
     const raw = JSON.stringify(events);
     for (const plain of [secret, 'Confidential title', res.body.content.slice(0, 30), '40000']) expect(raw).not.toContain(plain);
+  }, 60_000);
+});
+
+describe.skipIf(!pg || natsMissing)('chat over HTTP with a chat model (CHAT_URL)', () => {
+  let h: Harness;
+  let llm: Server;
+  const requests: { authorization: string | undefined; body: any }[] = [];
+
+  beforeAll(async () => {
+    if (!pg) return;
+    // an OpenAI-compatible endpoint that cites passage 1 and invents passage 9
+    llm = createServer((req, res) => {
+      let raw = '';
+      req.on('data', (c: Buffer) => { raw += c.toString(); });
+      req.on('end', () => {
+        requests.push({ authorization: req.headers.authorization, body: JSON.parse(raw) });
+        res.writeHead(req.url === '/v1/chat/completions' ? 200 : 404, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ choices: [{ message: { role: 'assistant', content: 'Acme Holdings paid the mayor [1] [9].' } }] }));
+      });
+    });
+    await new Promise<void>((r) => llm.listen(0, '127.0.0.1', () => r()));
+    const port = (llm.address() as AddressInfo).port;
+    h = await startHarness({ ownerUrl: pg.ownerUrl, env: { CHAT_URL: `http://127.0.0.1:${port}/v1`, CHAT_MODEL: 'fake-model', CHAT_API_KEY: 'sk-fake' } });
+  }, 120_000);
+  afterAll(async () => {
+    await h?.stop();
+    llm?.close();
+  });
+
+  it('asks the model with the project and numbered passages, and maps its citations back to chunks', async () => {
+    const call = async (method: string, path: string, token: string, body?: unknown) => (await h.call(method, path, { token, body })).body;
+    const t = await call('POST', '/tenants', OPERATOR, { name: 'Model', slug: `chat-llm-${randomUUID().slice(0, 6)}` });
+    const project = await call('POST', '/projects', t.admin_api_key, { name: 'Harbour bribes', description: 'Payments around the harbour contract' });
+    const doc = (await call('POST', `/projects/${project.id}/documents`, t.admin_api_key, { title: 'Ledger', content: 'Acme Holdings paid Mayor Quill 40000 euros in 2019.' })).id;
+    for (const deadline = Date.now() + 30_000; (await call('GET', `/documents/${doc}`, t.admin_api_key)).status !== 'processed';) {
+      if (Date.now() > deadline) throw new Error('not processed');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const position = (await call('GET', '/events?after=0&limit=1', t.admin_api_key)).head as number;
+    await Promise.all(h.platform.storeProjectors.map((p) => p.waitFor(t.tenant.id, position)));
+
+    const conv = await call('POST', `/projects/${project.id}/chat/conversations`, t.admin_api_key, {});
+    const res = await h.call('POST', `/chat/conversations/${conv.id}/messages`, { token: t.admin_api_key, body: { content: 'Who paid Mayor Quill?' } });
+    expect(res.status).toBe(201);
+    expect(res.body.content).toBe('Acme Holdings paid the mayor [1].');
+    expect(res.body.citations).toEqual([expect.objectContaining({ document_id: doc, project_ids: [project.id], title: 'Ledger' })]);
+    const sent = requests.at(-1);
+    expect(sent?.authorization).toBe('Bearer sk-fake');
+    expect(sent?.body.model).toBe('fake-model');
+    expect(sent?.body.messages[0].content).toContain('"Harbour bribes" (Payments around the harbour contract)');
+    expect(sent?.body.messages[0].content).toMatch(/\[1\] \(Ledger\) Acme Holdings paid Mayor Quill 40000 euros/);
+    const events = (await call('GET', '/events?after=0&limit=1000', t.admin_api_key)).events;
+    expect(events.find((e: { type: string }) => e.type === 'conversation.answered.v1').data.generator).toBe('fake-model');
   }, 60_000);
 });
