@@ -13,8 +13,17 @@ export interface DocumentFacts {
   createdAt: string;
   /** every project it is linked to now, sorted */
   projectIds: string[];
-  /** chunk id → chunk index, for hits of the text index (which does not carry the index) */
-  chunkIndexes: Map<string, number>;
+  /** the index of one of its chunks (by id), for hits of the text index, which does not carry it; undefined: not a current chunk */
+  chunkIndex(chunkId: string): number | undefined;
+}
+
+/** Chunk ids are derived from (document, index): the map is built only for documents that need it. */
+function chunkIndexer(documentId: string, chunkCount: number): (id: string) => number | undefined {
+  let byId: Map<string, number> | null = null;
+  return (id) => {
+    byId ??= new Map(Array.from({ length: chunkCount }, (_, i) => [chunkId(documentId, i), i] as const));
+    return byId.get(id.toLowerCase());
+  };
 }
 
 export async function documentFacts(tx: Tx, tenantId: string, documentIds: string[]): Promise<Map<string, DocumentFacts>> {
@@ -28,11 +37,10 @@ export async function documentFacts(tx: Tx, tenantId: string, documentIds: strin
     where tenant_id = ${tenantId} and document_id = any(${ids}::uuid[]) order by document_id, project_id`;
   const out = new Map<string, DocumentFacts>();
   for (const r of rows) {
-    const chunkIndexes = new Map<string, number>();
-    for (let i = 0; i < r.chunk_count; i++) chunkIndexes.set(chunkId(r.document_id, i), i);
     out.set(r.document_id, {
       documentId: r.document_id, title: r.title, kind: r.kind, createdAt: r.created_at.toISOString(),
-      projectIds: links.filter((l) => l.document_id === r.document_id).map((l) => l.project_id), chunkIndexes,
+      projectIds: links.filter((l) => l.document_id === r.document_id).map((l) => l.project_id),
+      chunkIndex: chunkIndexer(r.document_id, r.chunk_count),
     });
   }
   return out;

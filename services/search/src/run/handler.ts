@@ -52,7 +52,7 @@ export async function runSearch(deps: SearchDeps, input: unknown, ctx: RpcContex
   const kept = fused.flatMap((f) => {
     const doc = facts.get(f.documentId);
     if (!doc || !inScope(scope, doc)) return [];
-    const chunkIndex = f.chunkIndex ?? doc.chunkIndexes.get(f.chunkId);
+    const chunkIndex = f.chunkIndex ?? doc.chunkIndex(f.chunkId);
     // a chunk the document no longer has (re-processed, stores behind): leave it out
     if (chunkIndex === undefined) return [];
     return [{ f, doc, chunkIndex }];
