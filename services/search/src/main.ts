@@ -1,0 +1,15 @@
+import { readEnv } from '@mandant/shared/env.ts';
+import { runServiceProcess } from '@mandant/shared/service/main.ts';
+import { createEmbedderRegistry } from '@mandant/ingestion/worker/models.ts';
+import { searchService } from './service.ts';
+
+// The search service as its own process: it reads the vector and text stores, opens analysis
+// artefacts for snippets (MANDANT_MASTER_KEY) and embeds queries with the same models as ingestion.
+const env = readEnv();
+const embedders = createEmbedderRegistry({
+  defaultModel: env.EMBEDDING_MODEL, embeddingsUrl: env.EMBEDDINGS_URL, apiKey: env.EMBEDDINGS_API_KEY, models: env.EMBEDDINGS_MODELS,
+});
+await runServiceProcess('search', (deps) => {
+  if (!deps.stores) throw new Error('read stores are required');
+  return searchService({ ...deps, stores: deps.stores, embedders });
+}, { stores: true });
