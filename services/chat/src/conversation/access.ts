@@ -50,7 +50,9 @@ export function grantFor(p: Principal, scope: 'project' | 'global', project: { i
     if (!project) throw new Error('a project-scoped answer needs its project');
     return { grant: { tenant_role: p.tenant_role, project_roles: { [project.id]: project.role } }, project_ids: [project.id] };
   }
-  return { grant: { tenant_role: p.tenant_role, project_roles: readable }, project_ids: p.tenant_role === 'tenant_admin' ? null : Object.keys(readable).sort() };
+  // as the search service records it: a tenant admin's tenant role is the grant (no project list)
+  if (p.tenant_role === 'tenant_admin') return { grant: { tenant_role: p.tenant_role, project_roles: {} }, project_ids: null };
+  return { grant: { tenant_role: p.tenant_role, project_roles: readable }, project_ids: Object.keys(readable).sort() };
 }
 
 export type ConversationRow = Record<string, any>;
