@@ -125,6 +125,9 @@ describe.skipIf(!pg || natsMissing)('chat over HTTP', () => {
     const answer = seen.messages.find((m: { role: string }) => m.role === 'assistant');
     expect(answer.content).toMatch(/withheld/);
     expect(cited(answer)).not.toContain(docs.b);
+    // bob, who asked, reads it whole
+    const own = await ok('GET', `/chat/conversations/${conv.id}`, users.bob.key);
+    expect(own.messages.find((m: { role: string }) => m.role === 'assistant')).toMatchObject({ content: bob.body.content, citations: bob.body.citations });
   }, 60_000);
 
   it('a global conversation of a member of A only never cites B, and only its creator (and admins) see it', async () => {

@@ -68,9 +68,10 @@ export function toConversationView(r: ConversationRow, messages?: MessageView[])
 type StoredCitation = { document_id: string; chunk_id: string; project_ids: string[] };
 
 /**
- * A message as `reader` may see it. An answer widened to global scope may rest on projects some
- * other reader of the same project conversation cannot open: for them its text is withheld and
- * only the citations they could open themselves are listed.
+ * A message as `reader` may see it. An answer widened to global scope rests on the asker's
+ * readable projects (passages, cited or not, and graph facts), which other readers of the same
+ * project conversation may not share: for anyone but its asker and tenant admins its text is
+ * withheld, and only the citations the reader could open themselves are listed.
  */
 export function toMessageView(r: MessageRow, reader: Principal, readable: Record<string, ProjectRole>, titles: Map<string, string | null>): MessageView {
   const base = { id: r.message_id as string, role: r.role as 'user' | 'assistant', content: (r.content as string | null) ?? '', created_at: (r.created_at as Date).toISOString() };
@@ -80,7 +81,7 @@ export function toMessageView(r: MessageRow, reader: Principal, readable: Record
     || c.project_ids.some((id) => id in readable)
     || (c.project_ids.length === 0 && isCreator(reader, r.actor));
   const open = cited.filter(canOpen);
-  const withheld = open.length < cited.length;
+  const withheld = r.scope === 'global' && reader.tenant_role !== 'tenant_admin' && !isCreator(reader, r.actor);
   return {
     ...base,
     content: withheld ? '[withheld: this answer draws on projects you cannot read]' : base.content,
