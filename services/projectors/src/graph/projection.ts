@@ -1,10 +1,11 @@
-import type { DocumentAnalysis, EventEnvelope } from '@mandant/contracts';
+import { type DocumentAnalysis, EntityMerged, type EventEnvelope } from '@mandant/contracts';
 import type { Projection } from '@mandant/shared/projection/projector.ts';
 import type { MentionInput, RelationInput } from '@mandant/shared/stores/graph/port.ts';
 import { type DocumentStores, documentTitle, isErased, projectOrPurge, readAnalysis } from '../content.ts';
 import { type DocumentAt, documentAt, documentIdOf, documentsAt } from '../document-state.ts';
 
 const DOCUMENT_EVENTS = new Set(['document.uploaded.v1', 'document.processed.v1', 'document.linked.v1', 'document.unlinked.v1', 'document.deleted.v1']);
+const MERGED = 'entity.merged.v1';
 
 /**
  * The entity graph: documents with their titles, project links, mentions (FOUND_IN, with counts)
@@ -23,11 +24,19 @@ const DOCUMENT_EVENTS = new Set(['document.uploaded.v1', 'document.processed.v1'
  * deferred only when both its entities are among its own document's mentions, so it resolves to
  * the same entities later as right after them; appearances are derived from links and mentions
  * inside the store, so their order does not matter.
+ *
+ * `entity.merged.v1` folds one entity into another (`mergeEntities`, a no-op once done, so a
+ * replay converges); it sees every write before it in the page (the deferred ones are flushed).
  */
 export function graphProjection(stores: DocumentStores): Projection {
   const { graph } = stores;
 
   const purge = (tenantId: string, doc: DocumentAt) => () => graph.deleteDocuments(tenantId, [doc.documentId]);
+
+  async function merge(e: EventEnvelope): Promise<void> {
+    const parsed = EntityMerged.shape.data.safeParse(e.data);
+    if (parsed.success) await graph.mergeEntities(e.tenant_id, parsed.data.from_entity_id, parsed.data.into_entity_id);
+  }
 
   /** What an upload or processing event sets: the title, and for a processing the mentions. */
   async function readUpserted(e: EventEnvelope, doc: DocumentAt) {
@@ -110,8 +119,9 @@ export function graphProjection(stores: DocumentStores): Projection {
   return {
     name: 'graph',
     version: 1,
-    handles: (type) => DOCUMENT_EVENTS.has(type) || type === 'project.deleted.v1',
+    handles: (type) => DOCUMENT_EVENTS.has(type) || type === 'project.deleted.v1' || type === MERGED,
     async apply(tx, e) {
+      if (e.type === MERGED) return merge(e);
       if (e.type === 'project.deleted.v1') {
         if (e.project_id) await graph.deleteProject(e.tenant_id, e.project_id);
         return;
@@ -159,6 +169,11 @@ export function graphProjection(stores: DocumentStores): Projection {
       };
 
       for (const e of events) {
+        if (e.type === MERGED) {
+          await later.flush();
+          await merge(e);
+          continue;
+        }
         if (e.type === 'project.deleted.v1') {
           if (!e.project_id) continue;
           await later.flush();

@@ -2,10 +2,12 @@ import type { EventEnvelope } from '@mandant/contracts';
 import { chunkId } from '@mandant/shared/ids.ts';
 import type { Projection } from '@mandant/shared/projection/projector.ts';
 import type { TextDocument } from '@mandant/shared/stores/text/port.ts';
-import { type DocumentStores, documentTitle, entityNamesByChunk, isErased, readAnalysis } from '../content.ts';
+import { type DocumentStores, documentTitle, isErased, readAnalysis } from '../content.ts';
 import { type DocumentAt, documentAt, documentsAt } from '../document-state.ts';
+import { type EntityNaming, documentStatesAt, documentsTouchedByMerges, entityNamingAt } from '../entities.ts';
 
-const HANDLED = new Set(['document.processed.v1', 'document.linked.v1', 'document.unlinked.v1', 'document.deleted.v1']);
+const MERGED = 'entity.merged.v1';
+const HANDLED = new Set(['document.processed.v1', 'document.linked.v1', 'document.unlinked.v1', 'document.deleted.v1', MERGED]);
 const LINKS = new Set(['document.linked.v1', 'document.unlinked.v1']);
 const BATCH = 1_000;
 
@@ -14,18 +16,22 @@ const BATCH = 1_000;
  * names and the document's whole link set. State-setting writes, as in the vector projection;
  * `applyBatch` likewise writes each document's state at the end of the page only, with the
  * entries of every document (re)indexed in the page in one upsert.
+ *
+ * Entity names follow merges (see `entities.ts`): a chunk also carries the survivor's name of a
+ * merged-away entity it mentions, and an `entity.merged.v1` indexes again the documents that
+ * mention the merged entity, with their state (and the merges) at that position.
  */
 export function textProjection(stores: DocumentStores): Projection {
   const { text } = stores;
 
   /** The entries the processing `doc` stands at imply (null: nothing to index); throws when erased. */
-  async function entriesOf(e: EventEnvelope, doc: DocumentAt, projectIds: string[]): Promise<TextDocument[] | null> {
+  async function entriesOf(e: EventEnvelope, doc: DocumentAt, projectIds: string[], naming: EntityNaming): Promise<TextDocument[] | null> {
     const processed = doc.processed;
     if (!processed || doc.deleted) return null;
     const tenantId = e.tenant_id;
     const analysis = await readAnalysis(stores, tenantId, processed.analysisKey);
     const title = (await documentTitle(stores, tenantId, doc)) ?? analysis.title;
-    const names = entityNamesByChunk(analysis);
+    const names = await naming.namesByChunk(analysis);
     return analysis.chunks.map((c): TextDocument => ({
       id: chunkId(doc.documentId, c.index),
       document_id: doc.documentId,
@@ -46,11 +52,11 @@ export function textProjection(stores: DocumentStores): Projection {
     for (let i = 0; i < entries.length; i += BATCH) await text.upsert(tenantId, entries.slice(i, i + BATCH));
   }
 
-  async function index(e: EventEnvelope, doc: DocumentAt): Promise<void> {
+  async function index(e: EventEnvelope, doc: DocumentAt, naming: EntityNaming, clear = doc.processedCount > 1): Promise<void> {
     try {
-      const entries = await entriesOf(e, doc, doc.projectIds);
+      const entries = await entriesOf(e, doc, doc.projectIds, naming);
       // first processing: nothing to clear
-      if (entries) await write(e.tenant_id, doc.processedCount > 1 ? [doc.documentId] : [], entries);
+      if (entries) await write(e.tenant_id, clear ? [doc.documentId] : [], entries);
     } catch (err) {
       if (!isErased(err)) throw err;
       await text.deleteDocument(e.tenant_id, doc.documentId);
@@ -62,10 +68,17 @@ export function textProjection(stores: DocumentStores): Projection {
     version: 1,
     handles: (type) => HANDLED.has(type),
     async apply(tx, e) {
+      if (e.type === MERGED) {
+        const naming = await entityNamingAt(tx, stores, e.tenant_id, e.tenant_seq);
+        const touched = await documentsTouchedByMerges(tx, stores, [e]);
+        // the same chunks as before, with other names: replaced in place, nothing to clear
+        for (const doc of await documentStatesAt(tx, e.tenant_id, [...touched], e.tenant_seq)) await index(e, doc, naming, false);
+        return;
+      }
       const doc = await documentAt(tx, e);
       switch (e.type) {
         case 'document.processed.v1':
-          return index(e, doc);
+          return index(e, doc, await entityNamingAt(tx, stores, e.tenant_id, e.tenant_seq));
         case 'document.linked.v1':
         case 'document.unlinked.v1':
           if (doc.processed && !doc.deleted) await text.setDocumentProjects(e.tenant_id, doc.documentId, doc.projectIds);
@@ -75,8 +88,10 @@ export function textProjection(stores: DocumentStores): Projection {
       }
     },
     async applyBatch(tx, events) {
-      const tenantId = events[0]?.tenant_id;
-      if (tenantId === undefined) return;
+      const [first, last] = [events[0], events.at(-1)];
+      if (first === undefined || last === undefined) return;
+      const tenantId = first.tenant_id;
+      const naming = await entityNamingAt(tx, stores, tenantId, last.tenant_seq);
       const deletes: string[] = [];
       const clear: string[] = [];
       const entries: TextDocument[] = [];
@@ -91,7 +106,7 @@ export function textProjection(stores: DocumentStores): Projection {
         const processing = steps.findLast((s) => s.event.type === 'document.processed.v1');
         if (processing) {
           try {
-            const mine = await entriesOf(processing.event, processing.doc, final.projectIds);
+            const mine = await entriesOf(processing.event, processing.doc, final.projectIds, naming);
             if (mine) {
               if (processing.doc.processedCount > 1) clear.push(documentId);
               entries.push(...mine);
@@ -104,9 +119,25 @@ export function textProjection(stores: DocumentStores): Projection {
           relinks.push(final);
         }
       }
+      // documents the page's merges rename and nothing else in the page re-indexes: their state at the page's end
+      const merges = events.filter((e) => e.type === MERGED);
+      const written = new Set([...deletes, ...clear, ...entries.map((x) => x.document_id)]);
+      const renamed = [...(await documentsTouchedByMerges(tx, stores, merges))].filter((d) => !written.has(d));
+      for (const doc of await documentStatesAt(tx, tenantId, renamed, last.tenant_seq)) {
+        try {
+          const mine = await entriesOf(last, doc, doc.projectIds, naming);
+          if (mine) entries.push(...mine);
+        } catch (err) {
+          if (!isErased(err)) throw err;
+          deletes.push(doc.documentId);
+        }
+      }
+      // a merge in the page may rename a document only re-linked here: its entries carry the new link set too
+      const reindexed = new Set(entries.map((x) => x.document_id));
+      const relinked = relinks.filter((d) => !reindexed.has(d.documentId));
       for (const documentId of deletes) await text.deleteDocument(tenantId, documentId);
       await write(tenantId, clear, entries);
-      for (const doc of relinks) await text.setDocumentProjects(tenantId, doc.documentId, doc.projectIds);
+      for (const doc of relinked) await text.setDocumentProjects(tenantId, doc.documentId, doc.projectIds);
     },
     async reset(_tx, tenantId) {
       await text.dropTenant(tenantId);

@@ -1,11 +1,14 @@
 import type { EventEnvelope } from '@mandant/contracts';
+import type { Tx } from '@mandant/shared/db/connect.ts';
 import { chunkId } from '@mandant/shared/ids.ts';
 import type { Projection } from '@mandant/shared/projection/projector.ts';
 import type { EmbeddingModel, VectorPoint } from '@mandant/shared/stores/vectors/port.ts';
-import { type DocumentStores, entityNamesByChunk, isErased, readAnalysis, readVectors } from '../content.ts';
+import { type DocumentStores, isErased, readAnalysis, readVectors } from '../content.ts';
 import { type DocumentAt, documentAt, documentsAt } from '../document-state.ts';
+import { type EntityNaming, documentStatesAt, documentsTouchedByMerges, entityNamingAt } from '../entities.ts';
 
-const HANDLED = new Set(['document.embedded.v1', 'document.linked.v1', 'document.unlinked.v1', 'document.deleted.v1']);
+const MERGED = 'entity.merged.v1';
+const HANDLED = new Set(['document.embedded.v1', 'document.linked.v1', 'document.unlinked.v1', 'document.deleted.v1', MERGED]);
 const LINKS = new Set(['document.linked.v1', 'document.unlinked.v1']);
 /** points per upsert call: bounds one statement's size for very long documents */
 const BATCH = 1_000;
@@ -30,6 +33,9 @@ interface Embedding {
  * re-embedded in the page (with the page's final link set), the link set of its other models, or
  * its purge; the points of the whole page go in one upsert per model. Intermediate states are
  * skipped, which is safe because every write sets state the log implies.
+ *
+ * Entity names in the payload follow merges (see `entities.ts`): an `entity.merged.v1` writes the
+ * points of every model again for the documents that mention the merged entity.
  */
 export function vectorProjection(stores: DocumentStores): Projection {
   const { vectors } = stores;
@@ -39,13 +45,13 @@ export function vectorProjection(stores: DocumentStores): Projection {
   }
 
   /** Reads the artefacts of the embedding event `e` (null: the event embeds nothing); throws when erased. */
-  async function pointsOf(e: EventEnvelope, doc: DocumentAt, projectIds: string[]): Promise<Embedding | null> {
-    const embedding = doc.embeddings.get(String(e.data.model));
+  async function pointsOf(e: EventEnvelope, doc: DocumentAt, projectIds: string[], naming: EntityNaming, model = String(e.data.model)): Promise<Embedding | null> {
+    const embedding = doc.embeddings.get(model);
     if (!embedding || doc.deleted) return null;
     const tenantId = e.tenant_id;
     const artefact = await readVectors(stores, tenantId, embedding.vectorsKey);
     const analysis = doc.processed ? await readAnalysis(stores, tenantId, doc.processed.analysisKey) : null;
-    const names = analysis ? entityNamesByChunk(analysis) : new Map<number, string[]>();
+    const names = analysis ? await naming.namesByChunk(analysis) : new Map<number, string[]>();
     const points = artefact.vectors.map((vector, i): VectorPoint => {
       const index = analysis?.chunks[i]?.index ?? i;
       return {
@@ -85,9 +91,29 @@ export function vectorProjection(stores: DocumentStores): Projection {
     }
   }
 
-  async function embed(e: EventEnvelope, doc: DocumentAt): Promise<void> {
+  /** The points of every model of the documents `merges` rename, as they stand at `position`; purges the erased. */
+  async function renamed(tx: Tx, tenantId: string, merges: EventEnvelope[], position: EventEnvelope, naming: EntityNaming, skip: (documentId: string, model: string) => boolean) {
+    const touched = [...(await documentsTouchedByMerges(tx, stores, merges))];
+    const embeddings: Embedding[] = [];
+    const purges: DocumentAt[] = [];
+    for (const doc of await documentStatesAt(tx, tenantId, touched, position.tenant_seq)) {
+      try {
+        for (const model of doc.embeddings.keys()) {
+          if (skip(doc.documentId, model)) continue;
+          const x = await pointsOf(position, doc, doc.projectIds, naming, model);
+          if (x) embeddings.push(x);
+        }
+      } catch (err) {
+        if (!isErased(err)) throw err;
+        purges.push(doc);
+      }
+    }
+    return { embeddings, purges };
+  }
+
+  async function embed(e: EventEnvelope, doc: DocumentAt, naming: EntityNaming): Promise<void> {
     try {
-      const x = await pointsOf(e, doc, doc.projectIds);
+      const x = await pointsOf(e, doc, doc.projectIds, naming);
       if (x) await write(e.tenant_id, [x]);
     } catch (err) {
       if (!isErased(err)) throw err;
@@ -100,10 +126,16 @@ export function vectorProjection(stores: DocumentStores): Projection {
     version: 1,
     handles: (type) => HANDLED.has(type),
     async apply(tx, e) {
+      if (e.type === MERGED) {
+        const { embeddings, purges } = await renamed(tx, e.tenant_id, [e], e, await entityNamingAt(tx, stores, e.tenant_id, e.tenant_seq), () => false);
+        for (const doc of purges) await purge(e.tenant_id, doc);
+        await write(e.tenant_id, embeddings.filter((x) => !purges.includes(x.doc)));
+        return;
+      }
       const doc = await documentAt(tx, e);
       switch (e.type) {
         case 'document.embedded.v1':
-          return embed(e, doc);
+          return embed(e, doc, await entityNamingAt(tx, stores, e.tenant_id, e.tenant_seq));
         case 'document.linked.v1':
         case 'document.unlinked.v1':
           // one call per model collection, never one per point
@@ -114,8 +146,10 @@ export function vectorProjection(stores: DocumentStores): Projection {
       }
     },
     async applyBatch(tx, events) {
-      const tenantId = events[0]?.tenant_id;
-      if (tenantId === undefined) return;
+      const [first, last] = [events[0], events.at(-1)];
+      if (first === undefined || last === undefined) return;
+      const tenantId = first.tenant_id;
+      const naming = await entityNamingAt(tx, stores, tenantId, last.tenant_seq);
       const purges: DocumentAt[] = [];
       const embeddings: Embedding[] = [];
       const relinks: Array<{ doc: DocumentAt; models: EmbeddingModel[] }> = [];
@@ -137,7 +171,7 @@ export function vectorProjection(stores: DocumentStores): Projection {
         let mine: Embedding[] = [];
         for (const { event, doc } of [...lastEmbed.values()].sort((a, b) => a.event.tenant_seq - b.event.tenant_seq)) {
           try {
-            const x = await pointsOf(event, doc, final.projectIds);
+            const x = await pointsOf(event, doc, final.projectIds, naming);
             if (x) mine.push(x);
           } catch (err) {
             if (!isErased(err)) throw err;
@@ -151,6 +185,18 @@ export function vectorProjection(stores: DocumentStores): Projection {
           const models = modelsOf(final).filter((m) => !lastEmbed.has(m.id));
           if (models.length > 0) relinks.push({ doc: final, models });
         }
+      }
+      // documents the page's merges rename: every model they have that the page did not re-embed, at the page's end
+      const merges = events.filter((e) => e.type === MERGED);
+      if (merges.length > 0) {
+        const purged = new Set(purges.map((d) => d.documentId));
+        const done = new Set(embeddings.map((x) => `${x.doc.documentId}\u0000${x.model.id}`));
+        const more = await renamed(tx, tenantId, merges, last, naming, (d, m) => purged.has(d) || done.has(`${d}\u0000${m}`));
+        purges.push(...more.purges);
+        embeddings.push(...more.embeddings.filter((x) => !more.purges.includes(x.doc)));
+        // their points now carry the final link set: no relink needed for the models written
+        const written = new Set(more.embeddings.map((x) => `${x.doc.documentId}\u0000${x.model.id}`));
+        for (const r of relinks) r.models = r.models.filter((m) => !written.has(`${r.doc.documentId}\u0000${m.id}`));
       }
       for (const doc of purges) await purge(tenantId, doc);
       await write(tenantId, embeddings);
