@@ -13,6 +13,7 @@ import { createHttpMetrics } from './metrics.ts';
 import { AuthGuard, ProblemFilter, buildController } from './nest.ts';
 import { buildOpenApi } from './openapi.ts';
 import { isJsonMediaType, observeRequests, requestContext, requireJsonBodies } from './request.ts';
+import { chatMessageEndpoint } from './chat.ts';
 import { type UploadConfig, statusStreamEndpoint, uploadEndpoint } from './documents.ts';
 import { apiRoutes, isUploadRequest } from './routes.ts';
 
@@ -49,6 +50,7 @@ export async function createGateway(deps: { config: GatewayConfig; rpc: RpcClien
     ...apiRoutes.map((route) => {
       if (route.handler === 'status-stream') return statusStreamEndpoint(route, rpc);
       if (route.handler === 'upload') return uploadEndpoint(route, rpc, config.uploads ?? null);
+      if (route.handler === 'chat-message') return chatMessageEndpoint(route, rpc);
       return apiEndpoint(route, rpc);
     }),
     ...opsEndpoints({ ready: deps.ready, metrics, openapi: buildOpenApi(apiRoutes) }),

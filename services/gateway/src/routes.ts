@@ -1,5 +1,6 @@
 import {
-  ApiKeyIdInput, CreateApiKeyInput, DocumentFormInput, DocumentIdInput, LinkDocumentsInput, ListDocumentsInput, UnlinkDocumentInput, CreateProjectInput, CreateUserInput, EventsListInput, MemberInput, PatchSettingsInput,
+  ApiKeyIdInput, ConversationIdInput, CreateApiKeyInput, CreateConversationInput, CrossProjectInput, EntityIdInput, GraphInput,
+  ListConversationsInput, ListEntitiesInput, MergeEntityInput, NeighbourhoodInput, PostMessageInput, SearchInput, DocumentFormInput, DocumentIdInput, LinkDocumentsInput, ListDocumentsInput, UnlinkDocumentInput, CreateProjectInput, CreateUserInput, EventsListInput, MemberInput, PatchSettingsInput,
   ProjectIdInput, ProvisionTenantInput, PutMemberInput, PutProfileInput, SwitchProjectInput, UpdateProjectInput, rpc,
 } from '@mandant/contracts';
 import type { z } from 'zod';
@@ -35,7 +36,7 @@ export interface ApiRoute {
   status: 200 | 201 | 202 | 204;
   access: Access;
   /** served by a dedicated endpoint instead of the plain JSON forward: file uploads, server-sent events */
-  handler?: 'upload' | 'status-stream';
+  handler?: 'upload' | 'status-stream' | 'chat-message';
   tag: string;
   summary: string;
 }
@@ -43,6 +44,8 @@ export interface ApiRoute {
 const project = { id: 'project_id' };
 const member = { id: 'project_id', user_id: 'user_id' };
 const doc = { id: 'document_id' };
+const entity = { id: 'entity_id' };
+const conversation = { id: 'conversation_id' };
 
 type Def = Omit<ApiRoute, 'name' | 'status' | 'access'> & { status?: ApiRoute['status']; access?: Access };
 const def = (name: string, d: Def): ApiRoute => ({
@@ -91,6 +94,22 @@ export const apiRoutes: readonly ApiRoute[] = [
   def('deleteDocument', { method: 'DELETE', path: '/documents/:id', pattern: rpc.documentDelete, input: DocumentIdInput, params: doc, tag: 'documents', summary: 'Delete a document from every store and project' }),
   def('linkDocuments', { method: 'POST', path: '/projects/:id/documents/link', pattern: rpc.documentLink, input: LinkDocumentsInput, params: project, tag: 'documents', summary: 'Link documents of the tenant to a project (no copies)' }),
   def('unlinkDocument', { method: 'DELETE', path: '/projects/:id/documents/:doc_id/unlink', pattern: rpc.documentUnlink, input: UnlinkDocumentInput, params: { id: 'project_id', doc_id: 'document_id' }, tag: 'documents', summary: 'Unlink a document from a project' }),
+  def('searchProject', { method: 'POST', path: '/projects/:id/search', pattern: rpc.searchRun, input: SearchInput, params: project, tag: 'search', summary: "Search a project's documents: hybrid (default), keyword or vector, with filters and highlights" }),
+  def('searchGlobal', { method: 'POST', path: '/search', pattern: rpc.searchRun, input: SearchInput.omit({ project_id: true }), tag: 'search', summary: 'Search every project the caller may read (global view); each hit lists its projects' }),
+  def('listProjectEntities', { method: 'GET', path: '/projects/:id/entities', pattern: rpc.entityList, input: ListEntitiesInput, params: project, query: true, tag: 'entities', summary: 'Entities appearing in a project, most mentioned first; search by name and type' }),
+  def('listEntities', { method: 'GET', path: '/entities', pattern: rpc.entityList, input: ListEntitiesInput.omit({ project_id: true }), query: true, tag: 'entities', summary: 'Entities across the projects the caller may read; search by name and type' }),
+  def('crossProjectEntities', { method: 'GET', path: '/entities/cross-project', pattern: rpc.entityCrossProject, input: CrossProjectInput, query: true, tag: 'entities', summary: 'Entities that appear in more than one readable project, most shared first' }),
+  def('getEntity', { method: 'GET', path: '/entities/:id', pattern: rpc.entityGet, input: EntityIdInput, params: entity, tag: 'entities', summary: 'An entity with its aliases, projects and mention counts' }),
+  def('entityNeighbourhood', { method: 'GET', path: '/entities/:id/neighbourhood', pattern: rpc.entityNeighbourhood, input: NeighbourhoodInput, params: entity, query: true, tag: 'entities', summary: "An entity's related entities to a given depth, bounded, as nodes and edges" }),
+  def('mergeEntity', { method: 'POST', path: '/entities/:id/merge', pattern: rpc.entityMerge, input: MergeEntityInput, params: entity, tag: 'entities', summary: 'Merge a duplicate entity into another (aliases kept)' }),
+  def('projectGraph', { method: 'GET', path: '/projects/:id/graph', pattern: rpc.graphGet, input: GraphInput, params: project, query: true, tag: 'graph', summary: "A project's entity graph as nodes and edges" }),
+  def('tenantGraph', { method: 'GET', path: '/graph', pattern: rpc.graphGet, input: GraphInput.omit({ project_id: true }), query: true, tag: 'graph', summary: 'The entity graph over every readable project' }),
+  def('createProjectConversation', { method: 'POST', path: '/projects/:id/chat/conversations', pattern: rpc.conversationCreate, input: CreateConversationInput, params: project, status: 201, tag: 'chat', summary: 'Start a conversation in a project' }),
+  def('listProjectConversations', { method: 'GET', path: '/projects/:id/chat/conversations', pattern: rpc.conversationList, input: ListConversationsInput, params: project, query: true, tag: 'chat', summary: "A project's conversations" }),
+  def('createConversation', { method: 'POST', path: '/chat/conversations', pattern: rpc.conversationCreate, input: CreateConversationInput.omit({ project_id: true }), status: 201, tag: 'chat', summary: 'Start a global conversation (tenant-wide context)' }),
+  def('listConversations', { method: 'GET', path: '/chat/conversations', pattern: rpc.conversationList, input: ListConversationsInput.omit({ project_id: true }), query: true, tag: 'chat', summary: "The caller's global conversations" }),
+  def('getConversation', { method: 'GET', path: '/chat/conversations/:id', pattern: rpc.conversationGet, input: ConversationIdInput, params: conversation, tag: 'chat', summary: 'A conversation with its messages and citations' }),
+  def('postMessage', { method: 'POST', path: '/chat/conversations/:id/messages', pattern: rpc.messagePost, input: PostMessageInput, params: conversation, handler: 'chat-message', status: 201, tag: 'chat', summary: 'Ask a question: the answer comes whole, or as server-sent events with `stream: true`' }),
   def('listEvents', { method: 'GET', path: '/events', pattern: rpc.eventsList, input: EventsListInput, query: true, access: 'audit', tag: 'audit', summary: "Read the caller's tenant event log from a position" }),
   def('verifyEvents', { method: 'GET', path: '/events/verify', pattern: rpc.eventsVerify, access: 'audit', tag: 'audit', summary: "Verify the tenant's hash chain" }),
   def('projectionsStatus', { method: 'GET', path: '/projections/status', pattern: rpc.projectionsStatus, access: 'audit', tag: 'audit', summary: 'Projector positions, lag and dead letters for the tenant' }),
