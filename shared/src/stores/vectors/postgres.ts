@@ -13,23 +13,44 @@ import {
 } from './port.ts';
 import type { ChunkPayload, EmbeddingModel, VectorHit, VectorIndex, VectorPoint, VectorSearchOptions } from './port.ts';
 import { createTopK } from './top-k.ts';
+import type { CachedRow } from './cached-collection.ts';
+import { createVectorCache } from './vector-cache.ts';
+import type { CollectionSource, CollectionState } from './vector-cache.ts';
 
 /**
  * The embedded vector index on plain PostgreSQL tables (migration `1700000000030_vectors.sql`),
  * under forced row-level security: every call runs in `withTenant`, and every statement also
  * filters by tenant, model and dimension itself.
  *
- * Known limit: without pgvector there is no approximate index, so search is exact. It streams
- * the candidates that pass the tenant/model/scope/payload filters (ids and vectors only, in
- * batches, through a cursor) and scores them here; cost grows linearly with the candidates, which
- * the project scope usually keeps small. Tenant-wide searches over very large tenants want Qdrant.
+ * Search is exact (no pgvector, so no approximate index). By default it scores an in-process copy
+ * of the collection (`vector-cache.ts`: one Float32Array of unit vectors, the filter fields and a
+ * per-project index), checked against the collection's revision in the search's own tenant
+ * transaction and caught up from the rows and tombstones written since. Every write bumps that
+ * revision under the collection row's lock (so writers of one collection commit in revision
+ * order; writes of one collection serialise on that row) and stamps what it writes. A
+ * collection larger than the cache budget, or any search with `cacheBytes: 0`, streams the
+ * filtered candidates' vectors from Postgres through a cursor and scores them as they arrive.
+ *
+ * Known limits: cost is still linear in the candidates (about 10k points of dimension 384 per
+ * few milliseconds cached; the streaming path ~100 ms per 10k). The first search of a collection
+ * in a process loads all of it (seconds at 100k points). Tenant-wide searches over very large
+ * tenants want Qdrant.
  */
 export interface PostgresVectorIndexDeps {
   /** a pool connected as the runtime role (RLS applies) */
   sql: Sql;
-  /** candidate rows fetched per round trip while scoring; default 2 000 */
+  /** candidate rows fetched per round trip while streaming or loading the cache; default 2 000 */
   batchSize?: number;
+  /**
+   * Byte budget of this index's in-process collection cache (an LRU over collections); default
+   * 256 MiB, enough for ~130,000 points of dimension 384. 0 turns the cache off (always stream).
+   */
+  cacheBytes?: number;
 }
+
+/** Tombstones kept per collection, in revisions: a cache further behind reloads the collection. */
+const TOMBSTONE_REVISIONS = 1_000;
+const DEFAULT_CACHE_BYTES = 256 * 1024 * 1024;
 
 interface PointRow {
   id: string;
@@ -44,7 +65,10 @@ interface PointRow {
 
 type Filters = VectorSearchOptions & { documentId?: string };
 
-export function createPostgresVectorIndex({ sql, batchSize = 2_000 }: PostgresVectorIndexDeps): VectorIndex {
+export function createPostgresVectorIndex({ sql, batchSize = 2_000, cacheBytes = DEFAULT_CACHE_BYTES }: PostgresVectorIndexDeps): VectorIndex {
+  const cache = cacheBytes > 0 ? createVectorCache({ maxBytes: cacheBytes }) : undefined;
+  const cacheKey = (tenantId: string, model: EmbeddingModel): string => `${tenantId.toLowerCase()}\u0000${model.dimension}\u0000${model.id}`;
+
   /** The one place every statement gets its tenant, model and scope conditions. */
   function where(tx: Tx, tenantId: string, model: EmbeddingModel, f: Partial<Filters> = {}): postgres.PendingQuery<postgres.Row[]> {
     return tx`tenant_id = ${tenantId} and model = ${model.id} and dimension = ${model.dimension}
@@ -54,6 +78,57 @@ export function createPostgresVectorIndex({ sql, batchSize = 2_000 }: PostgresVe
       ${f.from !== undefined ? tx`and created_at >= ${f.from}::timestamptz` : tx``}
       ${f.to !== undefined ? tx`and created_at <= ${f.to}::timestamptz` : tx``}
       ${f.entity !== undefined ? tx`and entity_names @> ${[f.entity]}::text[]` : tx``}`;
+  }
+
+  /**
+   * Takes the collection row's lock until commit and moves its revision on; the caller stamps
+   * what it writes with the new value. Undefined when the collection was never ensured.
+   */
+  async function bump(tx: Tx, tenantId: string, model: EmbeddingModel): Promise<number | undefined> {
+    const [row] = await tx<{ revision: number | string }[]>`
+      update vector_collections set revision = revision + 1
+      where tenant_id = ${tenantId} and model = ${model.id} and dimension = ${model.dimension}
+      returning revision`;
+    return row ? Number(row.revision) : undefined;
+  }
+
+  /** What the cache reads, all inside the searching transaction (so under its RLS context). */
+  function source(tx: Tx, tenantId: string, model: EmbeddingModel): CollectionSource {
+    const columns = tx`id, document_id, project_ids, chunk_index, document_type, created_at, entity_names, vector`;
+    return {
+      async count() {
+        const [row] = await tx<{ n: number }[]>`select count(*)::int as n from vector_points where ${where(tx, tenantId, model)}`;
+        return row?.n ?? 0;
+      },
+      async all(onRows) {
+        await tx<CachedRow[]>`select ${columns} from vector_points where ${where(tx, tenantId, model)}`.cursor(batchSize, onRows);
+      },
+      async changedSince(revision) {
+        const deleted = await tx<{ id: string }[]>`
+          select id from vector_tombstones where ${where(tx, tenantId, model)} and rev > ${revision}`;
+        const rows = await tx<CachedRow[]>`
+          select ${columns} from vector_points where ${where(tx, tenantId, model)} and rev > ${revision}`;
+        return { deleted: deleted.map((r) => r.id), rows: [...rows] };
+      },
+    };
+  }
+
+  /** The cached path; undefined when the collection does not fit the cache (then: stream). */
+  async function searchCached(tx: Tx, tenantId: string, model: EmbeddingModel, query: Float64Array, options: VectorSearchOptions, k: number): Promise<VectorHit[] | undefined> {
+    if (!cache) return undefined;
+    const key = cacheKey(tenantId, model);
+    const [state] = await tx<{ revision: number | string; tombstones_from: number | string; born: string }[]>`
+      select revision, tombstones_from, (extract(epoch from created_at) * 1000000)::bigint::text as born
+      from vector_collections where tenant_id = ${tenantId} and model = ${model.id} and dimension = ${model.dimension}`;
+    if (!state) {
+      cache.forget(key);
+      return [];
+    }
+    const current: CollectionState = { born: state.born, revision: Number(state.revision), tombstonesFrom: Number(state.tombstones_from) };
+    const collection = await cache.fresh(key, model.dimension, current, source(tx, tenantId, model));
+    if (!collection) return undefined;
+    return collection.search(query, options, k).slice(options.offset ?? 0, k)
+      .map((h): VectorHit => ({ id: h.id, score: h.score, payload: collection.payload(tenantId, h.slot) }));
   }
 
   return {
@@ -83,22 +158,27 @@ export function createPostgresVectorIndex({ sql, batchSize = 2_000 }: PostgresVe
           vector: encode(normalize(p.vector)).toString('base64'),
         };
       });
+      const missing = (): VectorIndexInputError =>
+        new VectorIndexInputError(`no collection for model ${model.id} (${model.dimension}) in tenant ${tenantId}: ensure it first`);
       try {
-        await withTenant(sql, tenantId, (tx) => tx`
+        await withTenant(sql, tenantId, async (tx) => {
+          const rev = await bump(tx, tenantId, model);
+          if (rev === undefined) throw missing();
+          await tx`
           insert into vector_points (tenant_id, model, dimension, id, document_id, project_ids, chunk_index,
-                                     document_type, created_at, entity_names, vector)
+                                     document_type, created_at, entity_names, vector, rev)
           select ${tenantId}, ${model.id}, ${model.dimension}, r.id, r.document_id, r.project_ids, r.chunk_index,
-                 r.document_type, r.created_at, r.entity_names, decode(r.vector, 'base64')
+                 r.document_type, r.created_at, r.entity_names, decode(r.vector, 'base64'), ${rev}
           from jsonb_to_recordset(${tx.json(rows)}) as r(id uuid, document_id uuid, project_ids uuid[], chunk_index integer,
                  document_type text, created_at timestamptz, entity_names text[], vector text)
           on conflict (tenant_id, model, dimension, id) do update set
             document_id = excluded.document_id, project_ids = excluded.project_ids, chunk_index = excluded.chunk_index,
             document_type = excluded.document_type, created_at = excluded.created_at,
-            entity_names = excluded.entity_names, vector = excluded.vector`);
+            entity_names = excluded.entity_names, vector = excluded.vector, rev = excluded.rev`;
+        });
       } catch (err) {
-        if ((err as { code?: string }).code === '23503') {
-          throw new VectorIndexInputError(`no collection for model ${model.id} (${model.dimension}) in tenant ${tenantId}: ensure it first`);
-        }
+        if (err instanceof VectorIndexInputError) throw err;
+        if ((err as { code?: string }).code === '23503') throw missing();
         throw new VectorIndexUnavailableError('vector upsert failed', { cause: err });
       }
     },
@@ -107,14 +187,33 @@ export function createPostgresVectorIndex({ sql, batchSize = 2_000 }: PostgresVe
       assertUuid('tenant id', tenantId);
       assertUuid('document id', documentId);
       projectIds.forEach((id) => assertUuid('project id', id));
-      await withTenant(sql, tenantId, (tx) => tx`
-        update vector_points set project_ids = ${projectIds}::uuid[] where ${where(tx, tenantId, model, { documentId })}`);
+      await withTenant(sql, tenantId, async (tx) => {
+        const rev = await bump(tx, tenantId, model);
+        if (rev === undefined) return;
+        await tx`
+          update vector_points set project_ids = ${projectIds}::uuid[], rev = ${rev} where ${where(tx, tenantId, model, { documentId })}`;
+      });
     },
 
     async deleteDocument(tenantId, model, documentId) {
       assertUuid('tenant id', tenantId);
       assertUuid('document id', documentId);
-      await withTenant(sql, tenantId, (tx) => tx`delete from vector_points where ${where(tx, tenantId, model, { documentId })}`);
+      await withTenant(sql, tenantId, async (tx) => {
+        const rev = await bump(tx, tenantId, model);
+        if (rev === undefined) return;
+        // a tombstone per deleted point tells caches to drop it
+        await tx`
+          with gone as (delete from vector_points where ${where(tx, tenantId, model, { documentId })} returning id)
+          insert into vector_tombstones (tenant_id, model, dimension, id, rev)
+          select ${tenantId}, ${model.id}, ${model.dimension}, id, ${rev} from gone
+          on conflict (tenant_id, model, dimension, id) do update set rev = excluded.rev`;
+        const horizon = rev - TOMBSTONE_REVISIONS;
+        const pruned = await tx`delete from vector_tombstones where ${where(tx, tenantId, model)} and rev <= ${horizon}`;
+        if (pruned.count > 0) {
+          await tx`update vector_collections set tombstones_from = greatest(tombstones_from, ${horizon})
+            where tenant_id = ${tenantId} and model = ${model.id} and dimension = ${model.dimension}`;
+        }
+      });
     },
 
     async search(tenantId, model, vector, options) {
@@ -127,6 +226,8 @@ export function createPostgresVectorIndex({ sql, batchSize = 2_000 }: PostgresVe
       if (options.limit <= 0 || options.projectIds?.length === 0) return [];
       const query = Float64Array.from(normalize(vector));
       return withTenant(sql, tenantId, async (tx) => {
+        const cached = await searchCached(tx, tenantId, model, query, options, k);
+        if (cached) return cached;
         const top = createTopK(k);
         await tx<{ id: string; vector: Buffer }[]>`
           select id, vector from vector_points where ${where(tx, tenantId, model, options)}`
@@ -157,8 +258,10 @@ export function createPostgresVectorIndex({ sql, batchSize = 2_000 }: PostgresVe
       assertUuid('tenant id', tenantId);
       await withTenant(sql, tenantId, async (tx) => {
         await tx`delete from vector_points where tenant_id = ${tenantId}`;
+        await tx`delete from vector_tombstones where tenant_id = ${tenantId}`;
         await tx`delete from vector_collections where tenant_id = ${tenantId}`;
       });
+      cache?.forgetTenant(`${tenantId.toLowerCase()}\u0000`);
     },
 
     async snapshot(tenantId, model) {
