@@ -89,17 +89,17 @@ export function createPostgresTextIndex({ sql }: PostgresTextIndexDeps): TextInd
       options.projectIds?.forEach((id) => assertUuid('project id', id));
       const text = withoutSentinels(query).trim();
       if (text === '' || options.limit <= 0 || options.projectIds?.length === 0) return [];
+      // ids and ranks come from mandant_text_match (indexes usable; bound to this transaction's
+      // tenant); the rows themselves are read under RLS, and filtered by tenant once more here
       const rows = await withTenant(sql, tenantId, (tx) => tx<Array<Row & { score: number; snippet: string }>>`
-        select id, document_id, title, project_ids, document_type, entity_names, created_at, score,
-               ts_headline('simple', content, q, ${HEADLINE}) as snippet
-        from (
-          select t.*, ts_rank_cd(t.search, q, 32) as score, q
-          from text_documents t, websearch_to_tsquery('simple', ${text}) q
-          where ${where(tx, tenantId, options)} and t.search @@ q
-          order by score desc, t.id
-          limit ${options.limit} offset ${options.offset ?? 0}
-        ) hits
-        order by score desc, id`);
+        select t.id, t.document_id, t.title, t.project_ids, t.document_type, t.entity_names, t.created_at, m.score,
+               ts_headline('simple', t.content, q, ${HEADLINE}) as snippet
+        from websearch_to_tsquery('simple', ${text}) q,
+             mandant_text_match(q, ${options.projectIds ?? null}::uuid[], ${options.documentType ?? null}::text,
+                                ${options.from ?? null}::timestamptz, ${options.to ?? null}::timestamptz, ${options.entity ?? null}::text,
+                                ${options.limit}::integer, ${options.offset ?? 0}::integer) m
+        join text_documents t on t.tenant_id = ${tenantId} and t.id = m.id
+        order by m.score desc, t.id`);
       return rows.map((r): TextHit => ({
         id: r.id,
         document_id: r.document_id,
