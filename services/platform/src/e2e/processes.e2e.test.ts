@@ -32,7 +32,7 @@ describe.skipIf(!pg || natsMissing)('services as separate processes', () => {
     const port = await findFreePort();
     api = `http://127.0.0.1:${port}/api/v1`;
     const base = { ...process.env, DATABASE_URL: db.url, NATS_URL: nats.url, MANDANT_OPERATOR_TOKEN: OPERATOR, MANDANT_MASTER_KEY: 'bWFuZGFudC1wcm9jZXNzLXRlc3QtbWFzdGVyLWtleSE=', MANDANT_DATA_DIR: dir, LOG_LEVEL: 'warn', HEALTH_PORT: '0' };
-    for (const service of ['tenant', 'project', 'membership', 'documents', 'ingestion', 'projectors', 'gateway']) {
+    for (const service of ['tenant', 'project', 'membership', 'documents', 'ingestion', 'projectors', 'search', 'entities', 'chat', 'gateway']) {
       const env = service === 'gateway' ? { ...base, PORT: String(port), HOST: '127.0.0.1' } : base;
       const child = spawn(process.execPath, ['--import', 'tsx', `services/${service}/src/main.ts`], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
       children.push(child);
@@ -84,5 +84,19 @@ describe.skipIf(!pg || natsMissing)('services as separate processes', () => {
       if (lagging) await new Promise((r) => setTimeout(r, 200));
     }
     expect(lagging).toBe(false);
-  }, 90_000);
+
+    // search, entities and chat answer from their own processes too
+    const found = await post(`/projects/${projectId}/search`, key, { query: 'Acme Holdings' });
+    expect(found.status).toBe(200);
+    expect(((await found.json()) as { hits: { document_id: string }[] }).hits.map((h) => h.document_id)).toContain(id);
+    const entities = await get(`/projects/${projectId}/entities`);
+    expect(entities.entities.length).toBeGreaterThan(0);
+    const conversation = await post(`/projects/${projectId}/chat/conversations`, key, { title: 'Who paid?' });
+    expect(conversation.status).toBe(201);
+    const conversationId = ((await conversation.json()) as { id: string }).id;
+    const answer = await post(`/chat/conversations/${conversationId}/messages`, key, { content: 'Who did Acme Holdings pay?' });
+    expect(answer.status).toBe(201);
+    const body = (await answer.json()) as { citations?: { document_id: string }[] };
+    expect(body.citations?.map((c) => c.document_id)).toContain(id);
+  }, 120_000);
 });

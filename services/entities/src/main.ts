@@ -1,0 +1,8 @@
+import { runServiceProcess } from '@mandant/shared/service/main.ts';
+import { entityService } from './service.ts';
+
+// The entity and graph service as its own process: it reads the graph store and appends merges.
+await runServiceProcess('entities', (deps) => {
+  if (!deps.stores) throw new Error('read stores are required');
+  return entityService({ ...deps, stores: deps.stores });
+}, { stores: true });
