@@ -58,17 +58,3 @@ export async function documentTitle(stores: DocumentStores, tenantId: string, do
   }
   return null;
 }
-
-/** Entity names each chunk mentions, sorted and distinct, by chunk index. */
-export function entityNamesByChunk(analysis: DocumentAnalysis): Map<number, string[]> {
-  const names = new Map(analysis.entities.map((e) => [e.id.toLowerCase(), e.name]));
-  const byChunk = new Map<number, Set<string>>();
-  for (const m of analysis.mentions) {
-    const name = names.get(m.entity_id.toLowerCase());
-    if (name === undefined) continue;
-    const set = byChunk.get(m.chunk_index) ?? new Set<string>();
-    set.add(name);
-    byChunk.set(m.chunk_index, set);
-  }
-  return new Map([...byChunk].map(([i, s]) => [i, [...s].sort()]));
-}

@@ -20,23 +20,25 @@ import { type DocumentAt, evolve, initialDocument } from './document-state.ts';
  * The survivor's name is the name the earliest processed, still readable document at that
  * position gives it in its analysis (the graph keeps the first name it saw, too). Finding it, and
  * the documents a merge touches, reads the analysis of the tenant's live documents in log order
- * (stopping early for a name): one pass per merge event, and per indexed document that mentions a
- * merged-away entity. Known limit: costly for tenants with very many documents and merges, and
- * when every document naming the survivor is deleted after the merge, a rebuild no longer finds
- * its name (live projection had it): those chunks then carry only their own names.
+ * (stopping early for a name): one pass per merge event, and one per survivor whose name is not
+ * known yet. Known limits: a merge costs a pass over the tenant's documents; and the name comes
+ * from artefacts, so when the documents naming the survivor are deleted (their artefacts gone)
+ * a rebuild may find another spelling of it (same normalised name, other case) or none at all,
+ * where live projection had one: those chunks then differ in that name only.
  */
 
 export type Survivors = Map<string, string>;
 
-/** Merged-away id → its survivor, from the tenant's merges up to `position` (inclusive). */
-export async function survivorsAt(tx: Tx, tenantId: string, position: number): Promise<Survivors> {
-  const rows = await tx<{ data: unknown }[]>`select data from events where tenant_id = ${tenantId}
-    and type = 'entity.merged.v1' and tenant_seq <= ${position} order by tenant_seq`;
+interface Merge {
+  seq: number;
+  from: string;
+  into: string;
+}
+
+/** Merged-away id → its survivor, from merges in log order (a merge counts when neither id was merged away before it). */
+export function survivorsOf(merges: readonly Merge[]): Survivors {
   const parent = new Map<string, string>();
-  for (const row of rows) {
-    const parsed = EntityMerged.shape.data.safeParse(row.data);
-    if (!parsed.success) continue;
-    const [from, into] = [parsed.data.from_entity_id.toLowerCase(), parsed.data.into_entity_id.toLowerCase()];
+  for (const { from, into } of merges) {
     if (from === into || parent.has(from) || parent.has(into)) continue;
     parent.set(from, into);
   }
@@ -75,7 +77,7 @@ async function liveAnalyses(tx: Tx, tenantId: string, position: number): Promise
  * `names`, and the documents that mention any id in `mentioning`. Unreadable (erased) content is
  * skipped. Stops early when only names were asked and all were found.
  */
-export async function scanEntities(tx: Tx, stores: DocumentStores, tenantId: string, position: number,
+async function scanEntities(tx: Tx, stores: DocumentStores, tenantId: string, position: number,
   want: { names?: ReadonlySet<string>; mentioning?: ReadonlySet<string> }): Promise<{ names: Map<string, string>; documents: string[] }> {
   const names = new Map<string, string>();
   const documents: string[] = [];
@@ -104,54 +106,96 @@ export async function scanEntities(tx: Tx, stores: DocumentStores, tenantId: str
 
 /**
  * How a projection names entities at a position: each chunk's own names plus the survivors' names
- * of the merged-away entities it mentions. Without merges in the tenant it costs one query.
+ * of the merged-away entities it mentions.
  */
 export interface EntityNaming {
   namesByChunk(analysis: DocumentAnalysis): Promise<Map<number, string[]>>;
 }
 
-export async function entityNamingAt(tx: Tx, stores: DocumentStores, tenantId: string, position: number): Promise<EntityNaming> {
-  const survivors = await survivorsAt(tx, tenantId, position);
-  const known = new Map<string, string>();
-  return {
-    async namesByChunk(analysis) {
-      const own = new Map(analysis.entities.map((e) => [e.id.toLowerCase(), e.name] as const));
-      const needed = new Set([...own.keys()].flatMap((id) => { const s = survivors.get(id); return s !== undefined && !known.has(s) ? [s] : []; }));
-      if (needed.size > 0) for (const [id, name] of (await scanEntities(tx, stores, tenantId, position, { names: needed })).names) known.set(id, name);
-      const byChunk = new Map<number, Set<string>>();
-      for (const m of analysis.mentions) {
-        const id = m.entity_id.toLowerCase();
-        const name = own.get(id);
-        if (name === undefined) continue;
-        const set = byChunk.get(m.chunk_index) ?? new Set<string>();
-        set.add(name);
-        const s = survivors.get(id);
-        const survivorName = s === undefined ? undefined : known.get(s);
-        if (survivorName !== undefined) set.add(survivorName);
-        byChunk.set(m.chunk_index, set);
-      }
-      return new Map([...byChunk].map(([i, s]) => [i, [...s].sort()]));
-    },
-  };
+export interface EntityMerges {
+  /** The naming at `position`: one cheap read of the log's new range, none while no merge happened. */
+  namingAt(tx: Tx, tenantId: string, position: number): Promise<EntityNaming>;
+  /**
+   * The documents a page's merges touch: for each merge that counts, those mentioning its `from`
+   * class at its position. The caller indexes them again with their state at the end of the page.
+   */
+  touchedBy(tx: Tx, merges: readonly EventEnvelope[]): Promise<Set<string>>;
 }
 
 /**
- * The documents a page's merges touch: for each merge, those mentioning its `from` class at its
- * position. The caller indexes them again with their state at the end of the page.
+ * The merges of each tenant's log, read incrementally: a projection asks at positions that only
+ * grow (but for a rebuild, which starts over), so each range of the log is read for merges once
+ * instead of the whole log per page. Survivors' names are kept with the position they were found
+ * at, and used again at that position or later. One per projection instance; per tenant.
  */
-export async function documentsTouchedByMerges(tx: Tx, stores: DocumentStores, merges: readonly EventEnvelope[]): Promise<Set<string>> {
-  const touched = new Set<string>();
-  for (const e of merges) {
-    const parsed = EntityMerged.shape.data.safeParse(e.data);
-    if (!parsed.success) continue;
-    const before = await survivorsAt(tx, e.tenant_id, e.tenant_seq - 1);
-    const from = parsed.data.from_entity_id.toLowerCase();
-    // a merge that did not count (from or into merged away already) changes no name
-    if (before.has(from) || before.has(parsed.data.into_entity_id.toLowerCase())) continue;
-    const { documents } = await scanEntities(tx, stores, e.tenant_id, e.tenant_seq, { mentioning: mergedClass(before, from) });
-    for (const d of documents) touched.add(d);
+export function entityMerges(stores: DocumentStores): EntityMerges {
+  const logs = new Map<string, { upTo: number; merges: Merge[] }>();
+  const names = new Map<string, Map<string, { name: string; at: number }>>();
+
+  async function mergesUpTo(tx: Tx, tenantId: string, position: number): Promise<Merge[]> {
+    // complete up to `upTo`: a lower position (a rebuild starting over) is served by filtering
+    let entry = logs.get(tenantId) ?? { upTo: 0, merges: [] };
+    if (entry.upTo < position) {
+      const rows = await tx<{ tenant_seq: number; data: unknown }[]>`select tenant_seq, data from events where tenant_id = ${tenantId}
+        and tenant_seq > ${entry.upTo} and tenant_seq <= ${position} and type = 'entity.merged.v1' order by tenant_seq`;
+      const more = rows.flatMap((r) => {
+        const parsed = EntityMerged.shape.data.safeParse(r.data);
+        return parsed.success ? [{ seq: Number(r.tenant_seq), from: parsed.data.from_entity_id.toLowerCase(), into: parsed.data.into_entity_id.toLowerCase() }] : [];
+      });
+      entry = { upTo: position, merges: [...entry.merges, ...more] };
+      logs.set(tenantId, entry);
+    }
+    return entry.merges.filter((m) => m.seq <= position);
   }
-  return touched;
+
+  return {
+    async namingAt(tx, tenantId, position) {
+      const survivors = survivorsOf(await mergesUpTo(tx, tenantId, position));
+      const known = names.get(tenantId) ?? new Map<string, { name: string; at: number }>();
+      names.set(tenantId, known);
+      const nameOf = (id: string): string | undefined => {
+        const k = known.get(id);
+        return k !== undefined && k.at <= position ? k.name : undefined;
+      };
+      return {
+        async namesByChunk(analysis) {
+          const own = new Map(analysis.entities.map((e) => [e.id.toLowerCase(), e.name] as const));
+          const needed = new Set([...own.keys()].flatMap((id) => { const s = survivors.get(id); return s !== undefined && nameOf(s) === undefined ? [s] : []; }));
+          if (needed.size > 0) {
+            for (const [id, name] of (await scanEntities(tx, stores, tenantId, position, { names: needed })).names) known.set(id, { name, at: position });
+          }
+          const byChunk = new Map<number, Set<string>>();
+          for (const m of analysis.mentions) {
+            const id = m.entity_id.toLowerCase();
+            const name = own.get(id);
+            if (name === undefined) continue;
+            const set = byChunk.get(m.chunk_index) ?? new Set<string>();
+            set.add(name);
+            const s = survivors.get(id);
+            const survivorName = s === undefined ? undefined : nameOf(s);
+            if (survivorName !== undefined) set.add(survivorName);
+            byChunk.set(m.chunk_index, set);
+          }
+          return new Map([...byChunk].map(([i, set]) => [i, [...set].sort()]));
+        },
+      };
+    },
+
+    async touchedBy(tx, merges) {
+      const touched = new Set<string>();
+      for (const e of merges) {
+        const parsed = EntityMerged.shape.data.safeParse(e.data);
+        if (!parsed.success) continue;
+        const before = survivorsOf(await mergesUpTo(tx, e.tenant_id, e.tenant_seq - 1));
+        const from = parsed.data.from_entity_id.toLowerCase();
+        // a merge that does not count (from or into merged away already) changes no name
+        if (before.has(from) || before.has(parsed.data.into_entity_id.toLowerCase())) continue;
+        const { documents } = await scanEntities(tx, stores, e.tenant_id, e.tenant_seq, { mentioning: mergedClass(before, from) });
+        for (const d of documents) touched.add(d);
+      }
+      return touched;
+    },
+  };
 }
 
 /** The documents' states at `position`, folded from their streams (missing ones left out). */

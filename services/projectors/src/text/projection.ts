@@ -4,7 +4,7 @@ import type { Projection } from '@mandant/shared/projection/projector.ts';
 import type { TextDocument } from '@mandant/shared/stores/text/port.ts';
 import { type DocumentStores, documentTitle, isErased, readAnalysis } from '../content.ts';
 import { type DocumentAt, documentAt, documentsAt } from '../document-state.ts';
-import { type EntityNaming, documentStatesAt, documentsTouchedByMerges, entityNamingAt } from '../entities.ts';
+import { type EntityNaming, documentStatesAt, entityMerges } from '../entities.ts';
 
 const MERGED = 'entity.merged.v1';
 const HANDLED = new Set(['document.processed.v1', 'document.linked.v1', 'document.unlinked.v1', 'document.deleted.v1', MERGED]);
@@ -23,6 +23,7 @@ const BATCH = 1_000;
  */
 export function textProjection(stores: DocumentStores): Projection {
   const { text } = stores;
+  const entityLog = entityMerges(stores);
 
   /** The entries the processing `doc` stands at imply (null: nothing to index); throws when erased. */
   async function entriesOf(e: EventEnvelope, doc: DocumentAt, projectIds: string[], naming: EntityNaming): Promise<TextDocument[] | null> {
@@ -69,8 +70,8 @@ export function textProjection(stores: DocumentStores): Projection {
     handles: (type) => HANDLED.has(type),
     async apply(tx, e) {
       if (e.type === MERGED) {
-        const naming = await entityNamingAt(tx, stores, e.tenant_id, e.tenant_seq);
-        const touched = await documentsTouchedByMerges(tx, stores, [e]);
+        const naming = await entityLog.namingAt(tx, e.tenant_id, e.tenant_seq);
+        const touched = await entityLog.touchedBy(tx, [e]);
         // the same chunks as before, with other names: replaced in place, nothing to clear
         for (const doc of await documentStatesAt(tx, e.tenant_id, [...touched], e.tenant_seq)) await index(e, doc, naming, false);
         return;
@@ -78,7 +79,7 @@ export function textProjection(stores: DocumentStores): Projection {
       const doc = await documentAt(tx, e);
       switch (e.type) {
         case 'document.processed.v1':
-          return index(e, doc, await entityNamingAt(tx, stores, e.tenant_id, e.tenant_seq));
+          return index(e, doc, await entityLog.namingAt(tx, e.tenant_id, e.tenant_seq));
         case 'document.linked.v1':
         case 'document.unlinked.v1':
           if (doc.processed && !doc.deleted) await text.setDocumentProjects(e.tenant_id, doc.documentId, doc.projectIds);
@@ -91,7 +92,7 @@ export function textProjection(stores: DocumentStores): Projection {
       const [first, last] = [events[0], events.at(-1)];
       if (first === undefined || last === undefined) return;
       const tenantId = first.tenant_id;
-      const naming = await entityNamingAt(tx, stores, tenantId, last.tenant_seq);
+      const naming = await entityLog.namingAt(tx, tenantId, last.tenant_seq);
       const deletes: string[] = [];
       const clear: string[] = [];
       const entries: TextDocument[] = [];
@@ -122,7 +123,7 @@ export function textProjection(stores: DocumentStores): Projection {
       // documents the page's merges rename and nothing else in the page re-indexes: their state at the page's end
       const merges = events.filter((e) => e.type === MERGED);
       const written = new Set([...deletes, ...clear, ...entries.map((x) => x.document_id)]);
-      const renamed = [...(await documentsTouchedByMerges(tx, stores, merges))].filter((d) => !written.has(d));
+      const renamed = [...(await entityLog.touchedBy(tx, merges))].filter((d) => !written.has(d));
       for (const doc of await documentStatesAt(tx, tenantId, renamed, last.tenant_seq)) {
         try {
           const mine = await entriesOf(last, doc, doc.projectIds, naming);

@@ -5,7 +5,7 @@ import type { Projection } from '@mandant/shared/projection/projector.ts';
 import type { EmbeddingModel, VectorPoint } from '@mandant/shared/stores/vectors/port.ts';
 import { type DocumentStores, isErased, readAnalysis, readVectors } from '../content.ts';
 import { type DocumentAt, documentAt, documentsAt } from '../document-state.ts';
-import { type EntityNaming, documentStatesAt, documentsTouchedByMerges, entityNamingAt } from '../entities.ts';
+import { type EntityNaming, documentStatesAt, entityMerges } from '../entities.ts';
 
 const MERGED = 'entity.merged.v1';
 const HANDLED = new Set(['document.embedded.v1', 'document.linked.v1', 'document.unlinked.v1', 'document.deleted.v1', MERGED]);
@@ -39,6 +39,7 @@ interface Embedding {
  */
 export function vectorProjection(stores: DocumentStores): Projection {
   const { vectors } = stores;
+  const entityLog = entityMerges(stores);
 
   async function purge(tenantId: string, doc: DocumentAt): Promise<void> {
     for (const model of modelsOf(doc)) await vectors.deleteDocument(tenantId, model, doc.documentId);
@@ -93,7 +94,7 @@ export function vectorProjection(stores: DocumentStores): Projection {
 
   /** The points of every model of the documents `merges` rename, as they stand at `position`; purges the erased. */
   async function renamed(tx: Tx, tenantId: string, merges: EventEnvelope[], position: EventEnvelope, naming: EntityNaming, skip: (documentId: string, model: string) => boolean) {
-    const touched = [...(await documentsTouchedByMerges(tx, stores, merges))];
+    const touched = [...(await entityLog.touchedBy(tx, merges))];
     const embeddings: Embedding[] = [];
     const purges: DocumentAt[] = [];
     for (const doc of await documentStatesAt(tx, tenantId, touched, position.tenant_seq)) {
@@ -127,7 +128,7 @@ export function vectorProjection(stores: DocumentStores): Projection {
     handles: (type) => HANDLED.has(type),
     async apply(tx, e) {
       if (e.type === MERGED) {
-        const { embeddings, purges } = await renamed(tx, e.tenant_id, [e], e, await entityNamingAt(tx, stores, e.tenant_id, e.tenant_seq), () => false);
+        const { embeddings, purges } = await renamed(tx, e.tenant_id, [e], e, await entityLog.namingAt(tx, e.tenant_id, e.tenant_seq), () => false);
         for (const doc of purges) await purge(e.tenant_id, doc);
         await write(e.tenant_id, embeddings.filter((x) => !purges.includes(x.doc)));
         return;
@@ -135,7 +136,7 @@ export function vectorProjection(stores: DocumentStores): Projection {
       const doc = await documentAt(tx, e);
       switch (e.type) {
         case 'document.embedded.v1':
-          return embed(e, doc, await entityNamingAt(tx, stores, e.tenant_id, e.tenant_seq));
+          return embed(e, doc, await entityLog.namingAt(tx, e.tenant_id, e.tenant_seq));
         case 'document.linked.v1':
         case 'document.unlinked.v1':
           // one call per model collection, never one per point
@@ -149,7 +150,7 @@ export function vectorProjection(stores: DocumentStores): Projection {
       const [first, last] = [events[0], events.at(-1)];
       if (first === undefined || last === undefined) return;
       const tenantId = first.tenant_id;
-      const naming = await entityNamingAt(tx, stores, tenantId, last.tenant_seq);
+      const naming = await entityLog.namingAt(tx, tenantId, last.tenant_seq);
       const purges: DocumentAt[] = [];
       const embeddings: Embedding[] = [];
       const relinks: Array<{ doc: DocumentAt; models: EmbeddingModel[] }> = [];
