@@ -25,11 +25,11 @@ async function matchEntities(run: Run, options: EntitySearchOptions): Promise<En
   const offset = neo4j.int(clampInt(options.offset, 0, 0, 1_000_000));
   const rows = await run(`MATCH (e:Entity {tenant_id: $t})-[f:FOUND_IN]->(d:Document)
     WHERE ($type IS NULL OR toLower(e.type) = $type)
-      AND ($projects IS NULL OR EXISTS { MATCH (d)-[:BELONGS_TO]->(p:Project) WHERE p.id IN $projects })
+      AND ($projects IS NULL OR EXISTS { MATCH (d)-[:BELONGS_TO]->(p:Project {tenant_id: $t}) WHERE p.id IN $projects })
     WITH e, sum(f.count) AS mentions, count(d) AS documents
     WHERE $query = '' OR EXISTS { MATCH (x:EntityAlias {tenant_id: $t, entity_id: e.id}) WHERE ${FOLD('x.name')} CONTAINS $query }
     WITH e, mentions, documents ORDER BY mentions DESC, e.id SKIP $offset LIMIT $limit
-    OPTIONAL MATCH (e)-[:APPEARS_IN_PROJECT]->(p:Project) WHERE $projects IS NULL OR p.id IN $projects
+    OPTIONAL MATCH (e)-[:APPEARS_IN_PROJECT]->(p:Project {tenant_id: $t}) WHERE $projects IS NULL OR p.id IN $projects
     RETURN e.id AS id, e.name AS name, e.type AS type, mentions, documents, collect(p.id) AS project_ids
     ORDER BY mentions DESC, id`, { projects, query, type, limit, offset, marks: COMBINING_MARKS });
   return rows.map((r) => ({
@@ -127,9 +127,9 @@ export function createNeo4jGraphReads(driver: Driver, sessionConfig: { database?
         const entities = ranked.slice(0, limit).map(({ id, name, type, mentions }) => ({ id, name, type, mentions }));
         const ids = entities.map((e) => e.id);
         const edges: RelationEdge[] = ids.length < 2 ? [] : (await run(`UNWIND $ids AS id
-          MATCH (a:Entity {tenant_id: $t, id: id})-[r:RELATED_TO]->(b:Entity)
+          MATCH (a:Entity {tenant_id: $t, id: id})-[r:RELATED_TO]->(b:Entity {tenant_id: $t})
           WHERE b.id IN $ids AND ($projects IS NULL OR EXISTS {
-            MATCH (:Document {tenant_id: $t, id: r.document_id})-[:BELONGS_TO]->(p:Project) WHERE p.id IN $projects })
+            MATCH (:Document {tenant_id: $t, id: r.document_id})-[:BELONGS_TO]->(p:Project {tenant_id: $t}) WHERE p.id IN $projects })
           WITH a.id AS a, b.id AS b, max(r.confidence) AS confidence, count(r) AS documents
           RETURN a, b, confidence, documents ORDER BY confidence DESC, a, b LIMIT $max`,
         { ids, projects, max: neo4j.int(MAX_GRAPH_EDGES + 1) })).map((r) => ({
@@ -152,7 +152,7 @@ export function createNeo4jGraphReads(driver: Driver, sessionConfig: { database?
               (await run(`UNWIND $ids AS id
                 MATCH (:Entity {tenant_id: $t, id: id})-[r:RELATED_TO]-(:Entity)
                 WHERE $projects IS NULL OR EXISTS {
-                  MATCH (:Document {tenant_id: $t, id: r.document_id})-[:BELONGS_TO]->(p:Project) WHERE p.id IN $projects }
+                  MATCH (:Document {tenant_id: $t, id: r.document_id})-[:BELONGS_TO]->(p:Project {tenant_id: $t}) WHERE p.id IN $projects }
                 WITH DISTINCT r
                 WITH startNode(r).id AS a, endNode(r).id AS b, r
                 RETURN a, b, max(r.confidence) AS confidence, count(r) AS documents`, { ids: [...ids], projects })).map((r) => ({
