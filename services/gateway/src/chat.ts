@@ -1,6 +1,6 @@
 import type { MessageView } from '@mandant/contracts';
 import type { RpcClient } from '@mandant/shared/rpc/rpc.ts';
-import { type HttpRequest, type HttpResponse, header } from './http.ts';
+import { type HttpRequest, type HttpResponse, header, openEventStream } from './http.ts';
 import { buildInput } from './input.ts';
 import type { Endpoint } from './nest.ts';
 import { ProblemError } from './problem.ts';
@@ -49,22 +49,13 @@ export function chatMessageEndpoint(route: ApiRoute, rpc: RpcClient): Endpoint {
         res.status(route.status).json(message);
         return;
       }
-      res.status(200);
-      res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
-      res.setHeader('Cache-Control', 'no-cache');
-      res.setHeader('X-Accel-Buffering', 'no');
-      res.flushHeaders();
-      let closed = false;
-      req.on('close', () => {
-        closed = true;
-      });
-      const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      const events = openEventStream(req, res);
       for (const text of answerPieces(message.content)) {
-        if (closed) break;
-        send('token', { text });
+        if (events.closed) break;
+        events.send('token', { text });
       }
-      if (!closed) send('done', message);
-      res.end();
+      if (!events.closed) events.send('done', message);
+      events.end();
     },
   };
 }

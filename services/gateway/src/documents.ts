@@ -5,7 +5,7 @@ import { uuidv7 } from '@mandant/shared/ids.ts';
 import type { RpcClient } from '@mandant/shared/rpc/rpc.ts';
 import type { BlobStore } from '@mandant/shared/stores/blobs/port.ts';
 import { sniff } from '@mandant/ingestion/extract/sniff.ts';
-import { type HttpRequest, type HttpResponse, header } from './http.ts';
+import { type HttpRequest, type HttpResponse, header, openEventStream } from './http.ts';
 import { describeIssue } from './input.ts';
 import type { Endpoint } from './nest.ts';
 import { ProblemError } from './problem.ts';
@@ -192,37 +192,28 @@ export function statusStreamEndpoint(route: ApiRoute, rpc: RpcClient, pollMs = 2
       }));
       const first = await fetchView();
       if (!first.ok) throw new ProblemError(first.error.code, first.error.message, first.error.details);
-      res.status(200);
-      res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
-      res.setHeader('Cache-Control', 'no-cache');
-      res.setHeader('X-Accel-Buffering', 'no');
-      res.flushHeaders();
-      let closed = false;
-      req.on('close', () => {
-        closed = true;
-      });
-      const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      const events = openEventStream(req, res);
       const summary = (v: DocumentView) => ({ id: v.id, status: v.status, failure: v.failure, chunk_count: v.chunk_count, entity_count: v.entity_count, updated_at: v.updated_at });
       let last = first.value as DocumentView;
-      send('status', summary(last));
+      events.send('status', summary(last));
       let beat = Date.now();
-      while (!closed && !TERMINAL.has(last.status)) {
+      while (!events.closed && !TERMINAL.has(last.status)) {
         await new Promise((r) => setTimeout(r, pollMs));
         const next = await fetchView().catch(() => null);
         if (!next) continue;
         if (!next.ok) {
-          send('status', { id, status: 'deleted' });
+          events.send('status', { id, status: 'deleted' });
           break;
         }
         const v = next.value as DocumentView;
-        if (v.status !== last.status || v.updated_at !== last.updated_at) send('status', summary(v));
+        if (v.status !== last.status || v.updated_at !== last.updated_at) events.send('status', summary(v));
         else if (Date.now() - beat > 15_000) {
-          res.write(': keep-alive\n\n');
+          events.keepAlive();
           beat = Date.now();
         }
         last = v;
       }
-      res.end();
+      events.end();
     },
   };
 }

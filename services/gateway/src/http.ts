@@ -26,3 +26,32 @@ export function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name.toLowerCase()];
   return Array.isArray(value) ? value[0] : value;
 }
+
+/** A server-sent event stream on `res`: headers sent at once, `closed` once the client left. */
+export interface EventStream {
+  send(event: string, data: unknown): void;
+  /** a comment line, to keep idle connections open through proxies */
+  keepAlive(): void;
+  readonly closed: boolean;
+  end(): void;
+}
+
+export function openEventStream(req: IncomingMessage, res: HttpResponse): EventStream {
+  res.status(200);
+  res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
+  res.setHeader('Cache-Control', 'no-cache');
+  res.setHeader('X-Accel-Buffering', 'no');
+  res.flushHeaders();
+  let closed = false;
+  req.on('close', () => {
+    closed = true;
+  });
+  return {
+    send: (event, data) => void res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`),
+    keepAlive: () => void res.write(': keep-alive\n\n'),
+    get closed() {
+      return closed;
+    },
+    end: () => void res.end(),
+  };
+}
