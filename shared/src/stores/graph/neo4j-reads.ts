@@ -2,7 +2,7 @@ import neo4j from 'neo4j-driver';
 import type { Driver, ManagedTransaction } from 'neo4j-driver';
 import { COMBINING_MARKS, byString, canonicalSnapshot, checkId, checkIds, clampInt, foldForSearch } from './model.ts';
 import { walkNeighbourhood } from './neighbourhood.ts';
-import { MAX_GRAPH_EDGES } from './port.ts';
+import { MAX_GRAPH_EDGES, MAX_GRAPH_NODES } from './port.ts';
 import type { EntityMatch, EntitySearchOptions, GraphStore, RelationEdge } from './port.ts';
 
 type Reads = Pick<GraphStore, 'entitiesInProject' | 'projectsOfEntity' | 'crossProjectEntities' | 'searchEntities' | 'entity' | 'graph' | 'neighbourhood' | 'snapshot'>;
@@ -16,12 +16,12 @@ const FOLD = (v: string) => `toLower(reduce(s = '', c IN split(normalize(${v}, N
  * Entities mentioned in the scope's documents, filtered and ranked (see `searchEntities`); a
  * document linked to several projects of the scope counts once.
  */
-async function matchEntities(run: Run, options: EntitySearchOptions): Promise<EntityMatch[]> {
+async function matchEntities(run: Run, options: EntitySearchOptions, maxLimit = 1000): Promise<EntityMatch[]> {
   const projects = options.projectIds === undefined ? null : checkIds(options.projectIds, 'project_id');
   if (projects !== null && projects.length === 0) return [];
   const query = options.query === undefined ? '' : foldForSearch(options.query);
   const type = options.type === undefined ? null : options.type.trim().toLowerCase();
-  const limit = neo4j.int(clampInt(options.limit, 50, 1, 1000));
+  const limit = neo4j.int(clampInt(options.limit, 50, 1, maxLimit));
   const offset = neo4j.int(clampInt(options.offset, 0, 0, 1_000_000));
   const rows = await run(`MATCH (e:Entity {tenant_id: $t})-[f:FOUND_IN]->(d:Document)
     WHERE ($type IS NULL OR toLower(e.type) = $type)
@@ -120,10 +120,10 @@ export function createNeo4jGraphReads(driver: Driver, sessionConfig: { database?
     },
 
     graph: (tenantId, options = {}) => {
-      const limit = clampInt(options.limit, 200, 1, 2000);
+      const limit = clampInt(options.limit, 200, 1, MAX_GRAPH_NODES);
       const projects = options.projectIds === undefined ? null : checkIds(options.projectIds, 'project_id');
       return read(tenantId, async (run) => {
-        const ranked = await matchEntities(run, { projectIds: projects ?? undefined, limit: limit + 1 });
+        const ranked = await matchEntities(run, { projectIds: projects ?? undefined, limit: limit + 1 }, MAX_GRAPH_NODES + 1);
         const entities = ranked.slice(0, limit).map(({ id, name, type, mentions }) => ({ id, name, type, mentions }));
         const ids = entities.map((e) => e.id);
         const edges: RelationEdge[] = ids.length < 2 ? [] : (await run(`UNWIND $ids AS id

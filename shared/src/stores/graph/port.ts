@@ -76,7 +76,7 @@ export interface GraphStore {
   entity(tenantId: string, entityId: string): Promise<EntityDetail | null>;
   /**
    * The graph of the scope for drawing: the most mentioned entities (as `searchEntities` ranks
-   * them, at most `limit`, default 200, at most 2000) and the RELATED_TO edges among them whose
+   * them, at most `limit`, default 200, at most MAX_GRAPH_NODES) and the RELATED_TO edges among them whose
    * evidence documents are in the scope (at most MAX_GRAPH_EDGES, strongest first). `truncated`
    * when entities or edges were left out.
    */
@@ -185,7 +185,8 @@ export interface GraphDrawing {
   truncated: boolean;
 }
 
-/** The most edges `graph` returns. */
+/** The most entities and edges `graph` returns. */
+export const MAX_GRAPH_NODES = 2_000;
 export const MAX_GRAPH_EDGES = 5_000;
 
 export interface RelationEdge {

@@ -2,7 +2,7 @@ import { withTenant } from '../../db/connect.ts';
 import type { Sql, Tx } from '../../db/connect.ts';
 import { COMBINING_MARKS, byString, canonicalSnapshot, checkId, checkIds, clampInt, foldForSearch } from './model.ts';
 import { walkNeighbourhood } from './neighbourhood.ts';
-import { MAX_GRAPH_EDGES } from './port.ts';
+import { MAX_GRAPH_EDGES, MAX_GRAPH_NODES } from './port.ts';
 import type { EntityDetail, EntityMatch, EntitySearchOptions, EntitySummary, GraphSnapshot, GraphStore, RelationEdge } from './port.ts';
 
 type Reads = Pick<GraphStore, 'entitiesInProject' | 'projectsOfEntity' | 'crossProjectEntities' | 'searchEntities' | 'entity' | 'graph' | 'neighbourhood' | 'snapshot'>;
@@ -11,12 +11,12 @@ type Reads = Pick<GraphStore, 'entitiesInProject' | 'projectsOfEntity' | 'crossP
  * Entities mentioned in the scope's documents, filtered and ranked (see `searchEntities`). The
  * name match folds like `foldForSearch`: NFKD, combining marks stripped, lower case.
  */
-async function matchEntities(tx: Tx, t: string, options: EntitySearchOptions): Promise<EntityMatch[]> {
+async function matchEntities(tx: Tx, t: string, options: EntitySearchOptions, maxLimit = 1000): Promise<EntityMatch[]> {
   const projects = options.projectIds === undefined ? null : checkIds(options.projectIds, 'project_id');
   if (projects !== null && projects.length === 0) return [];
   const query = options.query === undefined ? '' : foldForSearch(options.query);
   const type = options.type === undefined ? null : options.type.trim().toLowerCase();
-  const limit = clampInt(options.limit, 50, 1, 1000);
+  const limit = clampInt(options.limit, 50, 1, maxLimit);
   const offset = clampInt(options.offset, 0, 0, 1_000_000);
   const inScope = (alias: string) => projects === null ? tx`` : tx`and exists (select 1 from graph_links l
     where l.tenant_id = ${tx(alias)}.tenant_id and l.document_id = ${tx(alias)}.document_id and l.project_id = any(${projects}::uuid[]))`;
@@ -96,10 +96,10 @@ export function createPostgresGraphReads(sql: Sql): Reads {
     },
 
     graph: (tenantId, options = {}) => {
-      const limit = clampInt(options.limit, 200, 1, 2000);
+      const limit = clampInt(options.limit, 200, 1, MAX_GRAPH_NODES);
       const projects = options.projectIds === undefined ? null : checkIds(options.projectIds, 'project_id');
       return read(tenantId, async (tx, t) => {
-        const ranked = await matchEntities(tx, t, { projectIds: projects ?? undefined, limit: limit + 1 });
+        const ranked = await matchEntities(tx, t, { projectIds: projects ?? undefined, limit: limit + 1 }, MAX_GRAPH_NODES + 1);
         const entities = ranked.slice(0, limit).map(({ id, name, type, mentions }) => ({ id, name, type, mentions }));
         const ids = entities.map((e) => e.id);
         const edges = ids.length < 2 ? [] : [...(await tx<RelationEdge[]>`
