@@ -64,7 +64,7 @@ export function candidateNames(text: string, max = 2): string[] {
   return [...new Set(runs.filter((r) => r.length >= 3))].sort((a, b) => b.split(/\s+/).length - a.split(/\s+/).length).slice(0, max);
 }
 
-type EntityLike = { id: string; name: string; projects?: { project_id: string }[] };
+type EntityLike = { id: string; name: string; project_ids?: string[] };
 type GraphLike = { nodes?: { id: string; label: string; kind: string }[] };
 
 /**
@@ -91,7 +91,7 @@ export async function connections(c: Caller, plan: RetrievalPlan, question: stri
     const graph = await call<GraphLike>(patterns.entityNeighbourhood, { ...scoped, entity_id: entity.id, depth: 1, limit: 10 });
     const related = (graph?.nodes ?? []).filter((n) => n.kind === 'entity' && n.id !== entity.id).map((n) => n.label).slice(0, 8);
     if (related.length > 0) facts.push(`${entity.name} is connected to ${related.join(', ')}`);
-    const projects = entity.projects?.length ?? 0;
+    const projects = entity.project_ids?.length ?? 0;
     if (plan.scope === 'global' && projects > 1) facts.push(`${entity.name} appears in ${projects} projects you can read`);
   }
   return facts;
