@@ -10,6 +10,8 @@ import { Preferences, ProjectState } from './events/membership.ts';
  */
 export const rpc = {
   tenantProvision: 'tenant.provision',
+  tenantOffboard: 'tenant.offboard',
+  opsMetrics: 'ops.metrics',
   tenantList: 'tenant.list',
   tenantResolveSlug: 'tenant.resolve_slug',
   tenantGet: 'tenant.get',
@@ -59,6 +61,7 @@ export const rpc = {
 } as const;
 
 export const ProvisionTenantInput = z.strictObject({ name: Name, slug: Slug, settings: Settings.default({}) });
+export const TenantIdInput = z.strictObject({ tenant_id: Id });
 export const ResolveSlugInput = z.strictObject({ slug: Slug });
 export const PatchSettingsInput = z.strictObject({ settings: Settings });
 export const CreateApiKeyInput = z.strictObject({
