@@ -70,7 +70,7 @@ describe('retrieval scope', () => {
   });
 
   it('asks the entity service within the project only, and names project counts only in global scope', async () => {
-    const entity = { id: id(7), name: 'Maria Gonzalez', projects: [{ project_id: A }, { project_id: B }] };
+    const entity = { id: id(7), name: 'Maria Gonzalez', project_ids: [A, B] };
     const graph = { nodes: [{ id: id(7), label: 'Maria Gonzalez', kind: 'entity' }, { id: id(8), label: 'Acme Holdings', kind: 'entity' }, { id: id(9), label: 'doc', kind: 'document' }], edges: [], truncated: false };
     const rpc = fakeRpc({ 'entity.list': { entities: [entity] }, 'entity.neighbourhood': graph });
     const caller = { rpc: rpc.client, principal, meta, log };
