@@ -7,7 +7,8 @@ import { createEventStore } from '@mandant/shared/eventstore/event-store.ts';
 import { createLogger } from '@mandant/shared/log.ts';
 import { type Projector, startProjector } from '@mandant/shared/projection/projector.ts';
 import { createNeo4jGraphStore } from '@mandant/shared/stores/graph/neo4j.ts';
-import { type RunningNeo4j, embeddedNeo4jUnavailable, startEmbeddedNeo4j } from '@mandant/shared/stores/graph/neo4j-server.ts';
+import { type RunningNeo4j, startEmbeddedNeo4j } from '@mandant/shared/stores/graph/neo4j-server.ts';
+import { externalNeo4jUrl, neo4jTestAuth, neo4jUnavailable } from '@mandant/shared/testing/neo4j.ts';
 import type { GraphStore } from '@mandant/shared/stores/graph/port.ts';
 import { createPostgresGraphStore } from '@mandant/shared/stores/graph/postgres.ts';
 import { backendMissing, postgresUrls } from '@mandant/shared/testing/backends.ts';
@@ -22,23 +23,10 @@ import { createTestStores, newMasterKey } from '../testing/stores.ts';
 
 const pg = postgresUrls();
 const log = createLogger({ level: process.env.TEST_LOG ?? 'silent' });
-const externalUrl = process.env.NEO4J_URL;
-const auth = process.env.NEO4J_USER ? neo4j.auth.basic(process.env.NEO4J_USER, process.env.NEO4J_PASSWORD ?? '') : undefined;
+const externalUrl = externalNeo4jUrl;
+const auth = neo4jTestAuth;
 
-/** Why no Neo4j can be had: a configured server that does not answer, or no java/mvn to start one. */
-async function unavailableReason(): Promise<string | null> {
-  if (externalUrl === undefined) return embeddedNeo4jUnavailable();
-  const driver = neo4j.driver(externalUrl, auth, { connectionTimeout: 3_000 });
-  try {
-    await driver.verifyConnectivity();
-    return null;
-  } catch (err) {
-    return `cannot connect to ${externalUrl}: ${(err as Error).message}`;
-  } finally {
-    await driver.close();
-  }
-}
-const reason = await unavailableReason();
+const reason = await neo4jUnavailable();
 
 // NEO4J_URL when set; else a real Neo4j 5 started here from tools/neo4j-embedded (java + mvn).
 describe.skipIf(!pg || backendMissing('neo4j', reason))(`graph projector on Neo4j (${externalUrl ?? 'embedded Neo4j 5'})`, () => {

@@ -3,31 +3,17 @@ import type { Driver } from 'neo4j-driver';
 import { pino } from 'pino';
 import { afterAll, describe } from 'vitest';
 import { backendMissing } from '../../testing/backends.ts';
+import { externalNeo4jUrl, neo4jTestAuth, neo4jUnavailable } from '../../testing/neo4j.ts';
 import { describeGraphStore } from './graph-store.contract.ts';
 import { createNeo4jGraphStore } from './neo4j.ts';
-import { embeddedNeo4jUnavailable, startEmbeddedNeo4j } from './neo4j-server.ts';
+import { startEmbeddedNeo4j } from './neo4j-server.ts';
 import type { RunningNeo4j } from './neo4j-server.ts';
 
 const log = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
-const externalUrl = process.env.NEO4J_URL;
-// no token at all for a server with authentication disabled (the embedded one)
-const auth = process.env.NEO4J_USER ? neo4j.auth.basic(process.env.NEO4J_USER, process.env.NEO4J_PASSWORD ?? '') : undefined;
+const externalUrl = externalNeo4jUrl;
+const auth = neo4jTestAuth;
 
-/** Why no Neo4j can be had: a configured server that does not answer, or no java/mvn to start one. */
-async function unavailableReason(): Promise<string | null> {
-  if (externalUrl === undefined) return embeddedNeo4jUnavailable();
-  const driver = neo4j.driver(externalUrl, auth, { connectionTimeout: 3_000 });
-  try {
-    await driver.verifyConnectivity();
-    return null;
-  } catch (err) {
-    return `cannot connect to ${externalUrl}: ${(err as Error).message}`;
-  } finally {
-    await driver.close();
-  }
-}
-
-const reason = await unavailableReason();
+const reason = await neo4jUnavailable();
 let server: RunningNeo4j | undefined;
 let driver: Driver | undefined;
 afterAll(async () => {
