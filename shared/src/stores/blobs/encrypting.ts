@@ -1,22 +1,35 @@
-import { SEALED_OVERHEAD } from '../crypto/data-keys.ts';
+import { SEALED_OVERHEAD, TENANT_SCOPE, documentScope } from '../crypto/data-keys.ts';
 import type { Keyring } from '../crypto/data-keys.ts';
 import { checkKey } from './port.ts';
 import type { BlobStore } from './port.ts';
 
 const encoder = new TextEncoder();
+const DOCUMENT_KEY = /^(?:raw|processed)\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\//;
 
 /**
- * Wraps any BlobStore so that only ciphertext under the tenant's data key reaches it; document
- * content and extracted text are stored this way from the start, so erasing a tenant by
- * destroying its key needs no rewrite.
+ * Whose data key seals an object: a document's own (`raw/{id}/…`, `processed/{id}/…`, see
+ * `documentKeys`), so deleting the document's key erases its upload and every artefact;
+ * anything else (exports) the tenant's.
+ */
+export function blobScope(key: string): string {
+  const m = DOCUMENT_KEY.exec(key);
+  return m?.[1] ? documentScope(m[1]) : TENANT_SCOPE;
+}
+
+/**
+ * Wraps any BlobStore so that only ciphertext reaches it, sealed under the document's data key
+ * for a document's objects and under the tenant's otherwise (`blobScope`); erasing a document or
+ * a tenant by destroying keys needs no rewrite. Reading finds the key by the id in the sealed
+ * header, so objects sealed under the tenant's key before per-document keys still open.
  *
  * - Each object is sealed with its key as associated data: bytes copied or moved to another key
  *   (or tenant) do not open. Renaming an object therefore means re-encrypting it.
+ * - `put` throws `DataKeyDestroyedError` for a document whose key was destroyed (deleted).
  * - `get` throws the keyring's errors: `DataKeyDestroyedError` after crypto-shredding,
  *   `DecryptionFailedError` for altered or foreign bytes.
  * - `list` reports plaintext sizes (stored size minus the fixed overhead of the sealed format).
- * - `dropTenant` removes the objects only; destroying the key is the keyring's `destroy`, since
- *   the same key also seals the tenant's event payloads.
+ * - `dropTenant` removes the objects only; destroying keys is the keyring's `destroy`, since the
+ *   same keys also seal the event payloads.
  * - The content type is stored in clear, as object metadata.
  */
 export function createEncryptingBlobStore(inner: BlobStore, keyring: Keyring): BlobStore {
@@ -24,7 +37,7 @@ export function createEncryptingBlobStore(inner: BlobStore, keyring: Keyring): B
   return {
     async put(tenantId, key, bytes, opts) {
       checkKey(key);
-      await inner.put(tenantId, key, await keyring.encrypt(tenantId, bytes, aad(key)), opts);
+      await inner.put(tenantId, key, await keyring.encrypt(tenantId, bytes, aad(key), { scope: blobScope(key) }), opts);
     },
     async get(tenantId, key) {
       const sealed = await inner.get(tenantId, key);

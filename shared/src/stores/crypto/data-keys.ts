@@ -2,45 +2,90 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { checkTenantId } from '../blobs/port.ts';
 
 /**
- * Envelope encryption with one data key per tenant, so that erasing a tenant is deleting one
- * key (crypto-shredding): every blob and event payload sealed with it becomes unreadable, and
+ * Envelope encryption with data keys per scope: a tenant's own key, and one key per document,
+ * so that erasing a document is deleting its key and erasing a tenant is deleting all of its
+ * keys (crypto-shredding): every blob and event payload sealed with them becomes unreadable, and
  * no history needs rewriting.
  *
- * - Data: AES-256-GCM under the tenant's data key (32 random bytes), a random 96-bit nonce per
- *   message. Sealed form, 64 bytes longer than the plaintext:
+ * - Data: AES-256-GCM under a data key (32 random bytes), a random 96-bit nonce per message.
+ *   Sealed form, 64 bytes longer than the plaintext:
  *   `"MND" | version 0x01 | tenant uuid (16) | key id (16) | nonce (12) | ciphertext | tag (16)`.
  *   The first 36 bytes (the header) and the caller's `aad` are authenticated, so a payload moved
- *   to another tenant, or (with `aad`) to another key or stream, does not open.
- * - Data keys are stored only wrapped (AES-256-GCM under the master key, bound to tenant and
- *   key id): `0x01 | key id (16) | nonce (12) | wrapped key (32) | tag (16)`.
+ *   to another tenant, or (with `aad`) to another key or stream, does not open. The key id
+ *   names the key whatever its scope, so payloads sealed before per-document keys (under the
+ *   tenant's key) still open.
+ * - Data keys are stored only wrapped (AES-256-GCM under the master key): version 0x02 binds
+ *   tenant, scope and key id, `0x02 | key id (16) | nonce (12) | wrapped key (32) | tag (16)`;
+ *   version 0x01 (tenant keys made before scopes) binds tenant and key id and is accepted only
+ *   as the tenant scope's key, so no stored key can be relabelled into another scope.
  * - Known limits: random nonces keep one key safe for about 2^32 messages; there is no key or
- *   master-key rotation yet (the version bytes leave room for it).
+ *   master-key rotation yet (the version bytes leave room for it); a process caching keys
+ *   (`cacheMs`) may use a key destroyed elsewhere for that long.
  */
-/** Where wrapped data keys live (a Postgres table in production). Tenant ids arrive lowercase. */
+/** The scope of a tenant's own key: what was sealed before per-document keys, and what is not a document's. */
+export const TENANT_SCOPE = 'tenant';
+/** The scope whose key seals one document's content: its blobs and the sealed fields of its events. */
+export const documentScope = (documentId: string): string => `document:${documentId.toLowerCase()}`;
+const SCOPE = /^(tenant|[a-z]+:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+
+/** A scope name as the keyring accepts it (`tenant`, or `{kind}:{uuid}` in lowercase). */
+export function checkScope(scope: string): string {
+  if (!SCOPE.test(scope)) throw new InvalidScopeError(scope);
+  return scope;
+}
+
+/** What `current` and `put` answer for a scope that was destroyed: it never gets a key again. */
+export const DESTROYED = 'destroyed' as const;
+
+/**
+ * Where wrapped data keys live (a Postgres table in production). Tenant ids arrive lowercase,
+ * key ids as 16 bytes. A tenant has keys in scopes (its own, one per document, …); a destroyed
+ * scope, or every scope of a destroyed tenant, is remembered so it never gets a key again.
+ */
 export interface KeyStore {
-  /** the tenant's wrapped data key, or null when it has none (never created or destroyed) */
-  get(tenantId: string): Promise<Uint8Array | null>;
+  /** the scope's wrapped key; null when it has none yet, `DESTROYED` once destroyed */
+  current(tenantId: string, scope: string): Promise<Uint8Array | typeof DESTROYED | null>;
+  /** the wrapped key with this id and its scope, or null when it is gone (or never existed) */
+  byId(tenantId: string, keyId: Uint8Array): Promise<{ scope: string; wrapped: Uint8Array } | null>;
   /**
-   * Stores `wrapped` unless the tenant already has a key, and answers the key that is stored:
-   * the first writer wins, so two processes creating a tenant's key at once agree on one.
+   * Stores `wrapped` as the scope's key unless the scope already has one, and answers the key
+   * that is stored: the first writer wins, so two processes creating a key at once agree on
+   * one. A destroyed scope stores nothing and answers `DESTROYED`.
    */
-  put(tenantId: string, wrapped: Uint8Array): Promise<Uint8Array>;
-  /** forgets the tenant's key for good; deleting a missing key is not an error */
-  delete(tenantId: string): Promise<void>;
+  put(tenantId: string, scope: string, keyId: Uint8Array, wrapped: Uint8Array): Promise<Uint8Array | typeof DESTROYED>;
+  /**
+   * Forgets the scope's keys for good (every scope's, without `scope`) and remembers the scope
+   * (or the whole tenant) as destroyed. Destroying what is gone is not an error.
+   */
+  destroy(tenantId: string, scope?: string): Promise<void>;
+}
+
+export interface SealOptions {
+  /** whose key seals the payload (default `tenant`); `documentScope(id)` for a document's content */
+  scope?: string;
 }
 
 export interface Keyring {
-  /** Seals `plaintext` under the tenant's data key, creating the key on first use. */
-  encrypt(tenantId: string, plaintext: Uint8Array, aad?: Uint8Array): Promise<Uint8Array>;
   /**
-   * Opens what `encrypt` sealed for this tenant with the same `aad`. Throws
-   * `DataKeyDestroyedError` when the key that sealed it is gone, `DecryptionFailedError` when
-   * the bytes were altered, belong to another tenant or the `aad` differs, `KeyUnwrapError`
-   * when the stored key does not unwrap with this master key.
+   * Seals `plaintext` under the scope's data key (the tenant's own key by default), creating the
+   * key on first use. Throws `DataKeyDestroyedError` when the scope (or the tenant) was destroyed:
+   * nothing is ever sealed again under an erased scope.
+   */
+  encrypt(tenantId: string, plaintext: Uint8Array, aad?: Uint8Array, options?: SealOptions): Promise<Uint8Array>;
+  /**
+   * Opens what `encrypt` sealed for this tenant with the same `aad`, whatever its scope: the key
+   * is found by the key id in the sealed header. Throws `DataKeyDestroyedError` when the key that
+   * sealed it is gone, `DecryptionFailedError` when the bytes were altered, belong to another
+   * tenant or the `aad` differs, `KeyUnwrapError` when the stored key does not unwrap with this
+   * master key.
    */
   decrypt(tenantId: string, sealed: Uint8Array, aad?: Uint8Array): Promise<Uint8Array>;
-  /** Crypto-shredding: deletes the tenant's data key; what it sealed can never be opened again. */
-  destroy(tenantId: string): Promise<void>;
+  /**
+   * Crypto-shredding: deletes the scope's data key (`documentScope(id)` erases one document), or
+   * without `scope` every key of the tenant (offboarding). What they sealed can never be opened
+   * again, and the scope never gets a new key.
+   */
+  destroy(tenantId: string, scope?: string): Promise<void>;
 }
 
 export interface KeyringOptions {
@@ -56,11 +101,14 @@ export interface KeyringOptions {
   now?: () => number;
 }
 
-/** The tenant's data key is gone (crypto-shredded), or never existed: the data is unreadable. */
+/** The data key is gone (crypto-shredded), or never existed: the data is unreadable. */
 export class DataKeyDestroyedError extends Error {
   override readonly name = 'DataKeyDestroyedError';
-  constructor(readonly tenantId: string) {
-    super(`the data key that sealed this payload no longer exists for tenant ${tenantId}`);
+  constructor(
+    readonly tenantId: string,
+    readonly scope: string | null = null,
+  ) {
+    super(`the data key that sealed this payload no longer exists for tenant ${tenantId}${scope ? ` (scope ${scope})` : ''}`);
   }
 }
 
@@ -87,6 +135,13 @@ export class KeyUnwrapError extends Error {
   }
 }
 
+export class InvalidScopeError extends Error {
+  override readonly name = 'InvalidScopeError';
+  constructor(readonly scope: string) {
+    super(`not a data key scope: ${JSON.stringify(scope)} (expected "tenant" or "{kind}:{uuid}")`);
+  }
+}
+
 export class InvalidMasterKeyError extends Error {
   override readonly name = 'InvalidMasterKeyError';
 }
@@ -100,11 +155,14 @@ const HEADER = 4 + 16 + KEY_ID;
 /** Bytes a sealed payload adds to its plaintext. */
 export const SEALED_OVERHEAD = HEADER + NONCE + TAG;
 const WRAPPED = 1 + KEY_ID + NONCE + 32 + TAG;
+const WRAP_V1 = 0x01;
+const WRAP_V2 = 0x02;
 const encoder = new TextEncoder();
 
 interface DataKey {
   id: Buffer;
   key: Buffer;
+  scope: string;
 }
 
 export function parseMasterKey(masterKey: string | Uint8Array): Buffer {
@@ -132,64 +190,83 @@ function open(key: Buffer, nonce: Uint8Array, ct: Uint8Array, tag: Uint8Array, a
 }
 
 const uuidBytes = (tenantId: string): Buffer => Buffer.from(tenantId.replaceAll('-', ''), 'hex');
-const wrapAad = (tenantId: string, keyId: Uint8Array): Buffer =>
-  Buffer.concat([encoder.encode(`mandant/data-key/v1/${tenantId}/`), keyId]);
+const wrapAad = (version: number, tenantId: string, scope: string, keyId: Uint8Array): Buffer =>
+  Buffer.concat([encoder.encode(version === WRAP_V1 ? `mandant/data-key/v1/${tenantId}/` : `mandant/data-key/v2/${tenantId}/${scope}/`), keyId]);
 
 export function createKeyring(options: KeyringOptions): Keyring {
   const master = parseMasterKey(options.masterKey);
   const { store } = options;
   const cacheMs = options.cacheMs ?? 0;
   const now = options.now ?? Date.now;
+  /** by `{tenant}/{scope}` (for sealing) and by `{tenant}#{key id}` (for opening) */
   const cache = new Map<string, { dataKey: DataKey; at: number }>();
+  const byScope = (tenantId: string, scope: string) => `${tenantId}/${scope}`;
+  const byId = (tenantId: string, id: Uint8Array) => `${tenantId}#${Buffer.from(id).toString('hex')}`;
 
   function wrap(tenantId: string, dataKey: DataKey): Uint8Array {
     const nonce = randomBytes(NONCE);
-    const { ct, tag } = seal(master, nonce, dataKey.key, wrapAad(tenantId, dataKey.id));
-    return Buffer.concat([Buffer.from([VERSION]), dataKey.id, nonce, ct, tag]);
+    const { ct, tag } = seal(master, nonce, dataKey.key, wrapAad(WRAP_V2, tenantId, dataKey.scope, dataKey.id));
+    return Buffer.concat([Buffer.from([WRAP_V2]), dataKey.id, nonce, ct, tag]);
   }
 
-  function unwrap(tenantId: string, wrapped: Uint8Array): DataKey {
-    if (wrapped.byteLength !== WRAPPED || wrapped[0] !== VERSION) throw new KeyUnwrapError(tenantId, { cause: new Error('unknown wrapped-key format') });
+  function unwrap(tenantId: string, scope: string, wrapped: Uint8Array): DataKey {
+    const version = wrapped[0];
+    const known = version === WRAP_V2 || (version === WRAP_V1 && scope === TENANT_SCOPE);
+    if (wrapped.byteLength !== WRAPPED || !known) throw new KeyUnwrapError(tenantId, { cause: new Error('unknown wrapped-key format') });
     const b = Buffer.from(wrapped.buffer, wrapped.byteOffset, wrapped.byteLength);
     const id = Buffer.from(b.subarray(1, 1 + KEY_ID));
     const nonce = b.subarray(1 + KEY_ID, 1 + KEY_ID + NONCE);
     try {
-      const key = open(master, nonce, b.subarray(1 + KEY_ID + NONCE, WRAPPED - TAG), b.subarray(WRAPPED - TAG), wrapAad(tenantId, id));
-      return { id, key };
+      const key = open(master, nonce, b.subarray(1 + KEY_ID + NONCE, WRAPPED - TAG), b.subarray(WRAPPED - TAG), wrapAad(version, tenantId, scope, id));
+      return { id, key, scope };
     } catch (err) {
       throw new KeyUnwrapError(tenantId, { cause: err });
     }
   }
 
-  async function load(tenantId: string): Promise<DataKey | null> {
-    const hit = cache.get(tenantId);
+  function cached(key: string): DataKey | null {
+    const hit = cache.get(key);
     if (hit && now() - hit.at < cacheMs) return hit.dataKey;
-    const wrapped = await store.get(tenantId);
-    if (!wrapped) {
-      cache.delete(tenantId);
-      return null;
-    }
-    return remember(tenantId, unwrap(tenantId, wrapped));
+    cache.delete(key);
+    return null;
   }
 
   function remember(tenantId: string, dataKey: DataKey): DataKey {
-    if (cacheMs > 0) cache.set(tenantId, { dataKey, at: now() });
+    if (cacheMs > 0) {
+      const at = now();
+      cache.set(byScope(tenantId, dataKey.scope), { dataKey, at });
+      cache.set(byId(tenantId, dataKey.id), { dataKey, at });
+    }
     return dataKey;
   }
 
-  async function loadOrCreate(tenantId: string): Promise<DataKey> {
-    const found = await load(tenantId);
-    if (found) return found;
-    const fresh: DataKey = { id: randomBytes(KEY_ID), key: randomBytes(32) };
-    const stored = await store.put(tenantId, wrap(tenantId, fresh));
+  async function loadById(tenantId: string, id: Uint8Array): Promise<DataKey | null> {
+    const hit = cached(byId(tenantId, id));
+    if (hit) return hit;
+    const found = await store.byId(tenantId, id);
+    if (!found) return null;
+    const dataKey = unwrap(tenantId, found.scope, found.wrapped);
+    // the row's key id and the wrapped key's (authenticated) id must agree
+    return dataKey.id.equals(Buffer.from(id)) ? remember(tenantId, dataKey) : null;
+  }
+
+  async function loadOrCreate(tenantId: string, scope: string): Promise<DataKey> {
+    const hit = cached(byScope(tenantId, scope));
+    if (hit) return hit;
+    const found = await store.current(tenantId, scope);
+    if (found === DESTROYED) throw new DataKeyDestroyedError(tenantId, scope);
+    if (found) return remember(tenantId, unwrap(tenantId, scope, found));
+    const fresh: DataKey = { id: randomBytes(KEY_ID), key: randomBytes(32), scope };
+    const stored = await store.put(tenantId, scope, fresh.id, wrap(tenantId, fresh));
+    if (stored === DESTROYED) throw new DataKeyDestroyedError(tenantId, scope);
     // Another writer may have won the race: use whatever the store kept.
-    return remember(tenantId, unwrap(tenantId, stored));
+    return remember(tenantId, unwrap(tenantId, scope, stored));
   }
 
   return {
-    async encrypt(tenantId, plaintext, aad = new Uint8Array()) {
+    async encrypt(tenantId, plaintext, aad = new Uint8Array(), options = {}) {
       const t = checkTenantId(tenantId);
-      const dataKey = await loadOrCreate(t);
+      const dataKey = await loadOrCreate(t, checkScope(options.scope ?? TENANT_SCOPE));
       const header = Buffer.concat([Buffer.from([...MAGIC, VERSION]), uuidBytes(t), dataKey.id]);
       const nonce = randomBytes(NONCE);
       const { ct, tag } = seal(dataKey.key, nonce, plaintext, Buffer.concat([header, aad]));
@@ -205,8 +282,8 @@ export function createKeyring(options: KeyringOptions): Keyring {
       // Header fields are checked before authentication only to name the failure; an altered
       // header still never yields plaintext, because the tag covers it.
       if (!b.subarray(4, 20).equals(uuidBytes(t))) throw new DecryptionFailedError(t, 'sealed for another tenant');
-      const dataKey = await load(t);
-      if (!dataKey || !b.subarray(20, HEADER).equals(dataKey.id)) throw new DataKeyDestroyedError(t);
+      const dataKey = await loadById(t, b.subarray(20, HEADER));
+      if (!dataKey) throw new DataKeyDestroyedError(t);
       try {
         const nonce = b.subarray(HEADER, HEADER + NONCE);
         const plain = open(dataKey.key, nonce, b.subarray(HEADER + NONCE, b.byteLength - TAG), b.subarray(b.byteLength - TAG), Buffer.concat([b.subarray(0, HEADER), aad]));
@@ -216,10 +293,13 @@ export function createKeyring(options: KeyringOptions): Keyring {
       }
     },
 
-    async destroy(tenantId) {
+    async destroy(tenantId, scope) {
       const t = checkTenantId(tenantId);
-      cache.delete(t);
-      await store.delete(t);
+      if (scope !== undefined) checkScope(scope);
+      for (const [k, v] of cache) {
+        if (k.startsWith(t) && (scope === undefined || v.dataKey.scope === scope)) cache.delete(k);
+      }
+      await store.destroy(t, scope);
     },
   };
 }
