@@ -1,13 +1,15 @@
 import type { Service, ServiceDeps } from '@mandant/shared/service/service.ts';
 import { auditHandlers } from './audit/handlers.ts';
+import { opsHandlers } from './ops/handlers.ts';
 import { tenantHandlers } from './tenant/handlers.ts';
 import { tenantViews } from './views/projection.ts';
 
-/** The tenant service: tenants, their settings and API keys, and the audit read of the log. */
+/** The tenant service: tenants, their settings and API keys, the audit read of the log, and the
+ * operational figures behind the gateway's /metrics. */
 export function tenantService(deps: ServiceDeps): Service {
   return {
     name: 'tenant',
-    handlers: { ...tenantHandlers(deps), ...auditHandlers(deps) },
+    handlers: { ...tenantHandlers(deps), ...auditHandlers(deps), ...opsHandlers(deps) },
     projections: [tenantViews],
   };
 }

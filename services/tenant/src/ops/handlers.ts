@@ -1,0 +1,46 @@
+import { rpc } from '@mandant/contracts';
+import type { Sql } from '@mandant/shared/db/connect.ts';
+import { forbidden } from '@mandant/shared/errors.ts';
+import type { RpcHandler } from '@mandant/shared/rpc/rpc.ts';
+
+/** Above this many tenants the per-tenant event series is left out: label cardinality stays bounded. */
+export const PER_TENANT_SERIES_LIMIT = 50;
+
+/** What `ops.metrics` answers: platform-wide aggregates, no tenant's data (ids only for a small platform). */
+export interface OpsMetrics {
+  tenants: number;
+  projects: { active: number; archived: number };
+  /** sum of every tenant's head: events appended since the platform began (drops when a tenant is offboarded) */
+  events_total: number;
+  /** head per tenant, or null when there are more than PER_TENANT_SERIES_LIMIT tenants */
+  events_by_tenant: { tenant_id: string; events: number }[] | null;
+  projectors: { name: string; tenants: number; max_lag: number; total_lag: number; dead_letters: number }[];
+}
+
+/**
+ * Operator-level figures for the gateway's /metrics scrape. There is no principal: the request
+ * comes from the gateway itself, flagged as operator. Every cross-tenant read goes through a
+ * SECURITY DEFINER function that returns aggregates or ids and positions only (migration 110).
+ */
+export function opsHandlers(deps: { sql: Sql }): Record<string, RpcHandler> {
+  const { sql } = deps;
+  return {
+    async [rpc.opsMetrics](_input, ctx): Promise<OpsMetrics> {
+      if (!ctx.operator || ctx.principal) throw forbidden('platform operator only');
+      const [heads, [counts], lag] = await Promise.all([
+        sql<{ tenant_id: string; last_seq: number }[]>`select tenant_id, last_seq from mandant_tenant_positions()`,
+        sql<{ tenants: number; projects_active: number; projects_archived: number }[]>`select * from mandant_platform_counts()`,
+        sql<{ projector: string; tenants: number; max_lag: number; total_lag: number; dead_letters: number }[]>`select * from mandant_projection_lag()`,
+      ]);
+      return {
+        tenants: counts?.tenants ?? 0,
+        projects: { active: counts?.projects_active ?? 0, archived: counts?.projects_archived ?? 0 },
+        events_total: heads.reduce((n, h) => n + h.last_seq, 0),
+        events_by_tenant: heads.length <= PER_TENANT_SERIES_LIMIT
+          ? heads.map((h) => ({ tenant_id: h.tenant_id, events: h.last_seq })).sort((a, b) => a.tenant_id.localeCompare(b.tenant_id))
+          : null,
+        projectors: lag.map((r) => ({ name: r.projector, tenants: r.tenants, max_lag: r.max_lag, total_lag: r.total_lag, dead_letters: r.dead_letters })),
+      };
+    },
+  };
+}
