@@ -8,7 +8,7 @@ import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-ex
 import type { Logger } from '@mandant/shared/log.ts';
 import type { RpcClient } from '@mandant/shared/rpc/rpc.ts';
 import { type JwtConfig, createAuthenticator } from './auth.ts';
-import { type Readiness, apiEndpoint, opsEndpoints } from './endpoints.ts';
+import { type Readiness, apiEndpoint, opsEndpoints, opsMetricsSource } from './endpoints.ts';
 import { createHttpMetrics } from './metrics.ts';
 import { AuthGuard, ProblemFilter, buildController } from './nest.ts';
 import { buildOpenApi } from './openapi.ts';
@@ -53,7 +53,7 @@ export async function createGateway(deps: { config: GatewayConfig; rpc: RpcClien
       if (route.handler === 'chat-message') return chatMessageEndpoint(route, rpc);
       return apiEndpoint(route, rpc);
     }),
-    ...opsEndpoints({ ready: deps.ready, metrics, openapi: buildOpenApi(apiRoutes) }),
+    ...opsEndpoints({ ready: deps.ready, metrics, openapi: buildOpenApi(apiRoutes), ops: opsMetricsSource(rpc, log) }),
   ];
   class GatewayModule {}
   Module({ controllers: [buildController(endpoints)] })(GatewayModule);

@@ -65,6 +65,7 @@ export function observeRequests(metrics: HttpMetrics, log: Logger): Middleware {
       const status = res.statusCode;
       metrics.requests.inc({ method: req.method, route, status: String(status), tenant });
       metrics.duration.observe({ method: req.method, route }, seconds);
+      metrics.tenantSeconds.inc({ tenant }, seconds);
       if (status === 401) metrics.unauthorized.inc();
       log.info({
         tenant_id: state.caller?.kind === 'tenant' ? state.caller.principal.tenant_id : null,
