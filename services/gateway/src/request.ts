@@ -69,13 +69,19 @@ export function observeRequests(metrics: HttpMetrics, log: Logger): Middleware {
       if (status === 401) metrics.unauthorized.inc();
       log.info({
         tenant_id: state.caller?.kind === 'tenant' ? state.caller.principal.tenant_id : null,
-        project_id: state.projectId,
+        project_id: state.projectId ?? projectInPath(state.route, req.originalUrl),
         correlation_id: state.meta.correlation_id,
         method: req.method, route, status, ms: Math.round(seconds * 1000),
       }, 'request');
     });
     next();
   };
+}
+
+/** The project a `/projects/:id/…` route addresses, for routes served by their own endpoint (uploads, chat). */
+function projectInPath(route: string | null, url: string | undefined): string | null {
+  if (!route?.startsWith('/api/v1/projects/:id')) return null;
+  return /^\/api\/v1\/projects\/([0-9a-f-]{36})(?:[/?]|$)/i.exec(url ?? '')?.[1] ?? null;
 }
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json$/;

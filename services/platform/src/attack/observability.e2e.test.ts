@@ -1,0 +1,152 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readEnv } from '@mandant/shared/env.ts';
+import { createLogger } from '@mandant/shared/log.ts';
+import { findNatsServer, startNatsServer } from '@mandant/shared/runtime/nats-server.ts';
+import { backendMissing, postgresUrls } from '@mandant/shared/testing/backends.ts';
+import { ownDatabase } from '@mandant/shared/testing/own-database.ts';
+import { OPERATOR } from '../e2e/harness.ts';
+import { type Platform, startPlatform } from '../platform.ts';
+
+const pg = postgresUrls();
+const natsMissing = backendMissing('nats', findNatsServer() ? null : 'no nats-server binary for the platform under test');
+
+// Words that exist only in the document, its title and the questions asked about it.
+const TITLE = 'Glimmerquartz dossier';
+const CONTENT = 'Ottoline Wrenfield of Snarkwell Holdings paid the harbour master 40000 euros through a Plumbago account.';
+const QUERY = 'plumbago glimmerquartz payments';
+const QUESTION = 'Who received the Plumbago payments from Snarkwell?';
+const FORBIDDEN = ['Glimmerquartz', 'glimmerquartz', 'Ottoline', 'Wrenfield', 'Snarkwell', 'Plumbago', 'plumbago', 'harbour master', QUERY, QUESTION];
+
+/**
+ * The platform's own pino output, captured at debug level during an upload, a search and a chat:
+ * no line carries the document's text, title or the queries, and each request line names its
+ * tenant and correlation id. Then /metrics after that traffic.
+ */
+describe.skipIf(!pg || natsMissing)('logs and metrics of a working platform', () => {
+  const lines: Record<string, unknown>[] = [];
+  const raw: string[] = [];
+  let platform: Platform;
+  let stopNats: (() => Promise<void>) | null = null;
+  let dropDb: (() => Promise<void>) | null = null;
+  let dir = '';
+  let api = '';
+  let admin = '';
+  let tenantId = '';
+  let projectId = '';
+
+  const call = async (method: string, path: string, token: string | null, body?: unknown, headers: Record<string, string> = {}) => {
+    const res = await fetch(`${api}${path}`, {
+      method,
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (res.status >= 300) throw new Error(`${method} ${path} -> ${res.status} ${text}`);
+    return res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text;
+  };
+
+  beforeAll(async () => {
+    if (!pg) return;
+    dir = await mkdtemp(join(tmpdir(), 'mandant-obs-'));
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) {
+          raw.push(line);
+          try { lines.push(JSON.parse(line)); } catch { lines.push({ unparsed: line }); }
+        }
+        done();
+      },
+    });
+    const log = createLogger({ level: 'debug', destination: sink });
+    const binary = findNatsServer();
+    if (!binary) throw new Error('no nats-server on PATH');
+    const nats = await startNatsServer({ binary, storeDir: join(dir, 'nats'), log: createLogger({ level: 'silent' }) });
+    stopNats = () => nats.stop();
+    const db = await ownDatabase(pg.ownerUrl, 'obs');
+    dropDb = () => db.drop();
+    const env = readEnv({
+      DATABASE_URL: db.url, NATS_URL: nats.url, PORT: '0', HOST: '127.0.0.1', MANDANT_DATA_DIR: dir, MANDANT_OPERATOR_TOKEN: OPERATOR, LOG_LEVEL: 'debug',
+    });
+    platform = await startPlatform(env, log);
+    api = `${platform.url}/api/v1`;
+    const created = await call('POST', '/tenants', OPERATOR, { name: 'Observed', slug: `obs-${Date.now().toString(36)}` });
+    admin = created.admin_api_key;
+    tenantId = created.tenant.id;
+    projectId = (await call('POST', '/projects', admin, { name: 'Watched' })).id;
+  }, 120_000);
+  afterAll(async () => {
+    await platform?.stop();
+    await stopNats?.();
+    await dropDb?.();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('logs no document text, title, query or question through an upload, a search and a chat; request lines carry tenant and correlation ids', async () => {
+    const from = raw.length;
+    const doc = await call('POST', `/projects/${projectId}/documents`, admin, { title: TITLE, content: CONTENT }, { 'x-correlation-id': 'obs-upload-1' });
+    const deadline = Date.now() + 30_000;
+    while ((await call('GET', `/documents/${doc.id}`, admin)).status !== 'processed') {
+      if (Date.now() > deadline) throw new Error('document not processed');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const head = (await call('GET', '/events?after=0&limit=1', admin)).head as number;
+    await Promise.all(platform.storeProjectors.map((p) => p.waitFor(tenantId, head)));
+    const search = await call('POST', `/projects/${projectId}/search`, admin, { query: QUERY }, { 'x-correlation-id': 'obs-search-1' });
+    expect(search.hits.length).toBeGreaterThan(0);
+    await call('POST', '/search', admin, { query: QUERY, mode: 'keyword' });
+    await call('GET', `/entities?query=${encodeURIComponent('Wrenfield')}`, admin);
+    const conv = await call('POST', `/projects/${projectId}/chat/conversations`, admin, { title: 'Plumbago questions' });
+    const answer = await call('POST', `/chat/conversations/${conv.id}/messages`, admin, { content: QUESTION }, { 'x-correlation-id': 'obs-chat-1' });
+    expect(JSON.stringify(answer)).toContain('Snarkwell');
+    // a failing request too: problem lines must not echo the body either
+    await call('POST', `/projects/${projectId}/search`, admin, { query: QUERY, mode: 'nonsense' }).catch(() => {});
+    await new Promise((r) => setTimeout(r, 200));
+
+    const logged = raw.slice(from);
+    expect(logged.length).toBeGreaterThan(10);
+    const offending = logged.filter((l) => FORBIDDEN.some((w) => l.includes(w)) || l.includes('Plumbago questions'));
+    expect(offending).toEqual([]);
+
+    const requests = lines.slice(from).filter((l) => l.msg === 'request');
+    expect(requests.length).toBeGreaterThanOrEqual(8);
+    for (const r of requests.filter((l) => typeof l.route === 'string' && (l.route as string).startsWith('/api/v1/projects/:id'))) {
+      expect(r).toMatchObject({ tenant_id: tenantId, project_id: projectId });
+    }
+    for (const r of requests) {
+      expect(typeof r.correlation_id).toBe('string');
+      expect(r).toHaveProperty('tenant_id');
+    }
+    const tagged = requests.filter((r) => ['obs-upload-1', 'obs-search-1', 'obs-chat-1'].includes(r.correlation_id as string));
+    expect(tagged.map((r) => r.correlation_id).sort()).toEqual(['obs-chat-1', 'obs-search-1', 'obs-upload-1']);
+    for (const r of tagged) expect(r.tenant_id).toBe(tenantId);
+  }, 90_000);
+
+  it('scrapes /metrics after that traffic: requests per tenant, events appended, projector lag, tenant and project counts', async () => {
+    const head = (await call('GET', '/events?after=0&limit=1', admin)).head as number;
+    await Promise.all(platform.storeProjectors.map((p) => p.waitFor(tenantId, head)));
+    const text = (await call('GET', '/metrics', null)) as string;
+    const value = (series: string): number | null => {
+      const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+      return line ? Number(line.slice(series.length + 1)) : null;
+    };
+    expect(value('mandant_ops_up')).toBe(1);
+    expect(value('mandant_tenants')).toBe(1);
+    expect(value('mandant_projects{status="active"}')).toBe(1);
+    expect(value('mandant_projects{status="archived"}')).toBe(0);
+    expect(value('mandant_events_appended_total')).toBeGreaterThanOrEqual(head);
+    expect(value(`mandant_tenant_events_appended_total{tenant="${tenantId}"}`)).toBeGreaterThanOrEqual(head);
+    expect(text).toMatch(new RegExp(`mandant_http_requests_total\\{method="POST",route="/api/v1/projects/:id/search",status="200",tenant="${tenantId}"\\} 1`));
+    expect(value(`mandant_http_request_seconds_total{tenant="${tenantId}"}`)).toBeGreaterThan(0);
+    expect(value('mandant_ops_scrape_duration_seconds')).toBeLessThan(1.5);
+    // the document stores' projectors caught up with the head just waited for: they lag by nothing
+    const lags = text.split('\n').filter((l) => l.startsWith('mandant_projector_lag_max_events{'));
+    expect(lags.length).toBeGreaterThanOrEqual(4);
+    for (const p of platform.storeProjectors) expect([p.key, value(`mandant_projector_lag_max_events{projector="${p.key}"}`)]).toEqual([p.key, 0]);
+    for (const l of lags) expect(Number(l.split(' ').at(-1))).toBeGreaterThanOrEqual(0);
+    expect(text).not.toMatch(/Glimmerquartz|Snarkwell|Plumbago/);
+  }, 60_000);
+});
