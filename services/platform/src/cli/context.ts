@@ -17,8 +17,13 @@ export interface CliContext {
   sql: Sql;
   stores: ReadStores;
   projections: Projection[];
+  /** the runtime role's URL of the live database */
+  appUrl: string;
   close(): Promise<void>;
 }
+
+/** What the log-only commands need: the live database as the runtime role, no read stores. */
+export type LogContext = Pick<CliContext, 'sql' | 'appUrl' | 'close'>;
 
 export class CliError extends Error {
   override readonly name = 'CliError';
@@ -32,7 +37,9 @@ export class CliError extends Error {
  * `MANDANT_DATA_DIR`: joined when `npm start` is running it, started for the command otherwise.
  * Never migrates: the platform (or `npm run migrate`) owns the schema.
  */
-export async function openContext(env: Env, log: Logger): Promise<CliContext> {
+export function openContext(env: Env, log: Logger): Promise<CliContext>;
+export function openContext(env: Env, log: Logger, opts: { readStores: false }): Promise<LogContext>;
+export async function openContext(env: Env, log: Logger, opts: { readStores: boolean } = { readStores: true }): Promise<CliContext | LogContext> {
   const closers: (() => Promise<unknown>)[] = [];
   try {
     let appUrl = env.DATABASE_APP_URL;
@@ -45,14 +52,20 @@ export async function openContext(env: Env, log: Logger): Promise<CliContext> {
         closers.push(() => pg.stop());
         ownerUrl = pg.url;
       }
-      const password = env.MANDANT_APP_DB_PASSWORD ?? (env.DATABASE_URL ? undefined : persistentSecret(join(env.MANDANT_DATA_DIR, 'app-db-password')));
-      appUrl = await prepareAppRole(ownerUrl, password);
+      const owner = ownerUrl;
+      appUrl = await prepareAppRole(owner, appPassword(env)).catch((err: unknown) => {
+        throw new CliError(`cannot reach the database ${redacted(owner)}: ${(err as Error).message}`);
+      });
     }
     const sql = createSql(appUrl, { max: 6, appName: 'mandant-cli' });
     closers.push(() => sql.end({ timeout: 5 }));
     await sql`select 1 from events limit 0`.catch((err: unknown) => {
       throw new CliError(`the database does not answer or is not migrated: ${(err as Error).message}`);
     });
+    const close = async () => {
+      for (const c of closers.reverse()) await c().catch(() => {});
+    };
+    if (!opts.readStores) return { sql, appUrl, close };
     // the key the platform generated beside its data, never a new one: that would open nothing
     if (!env.MANDANT_MASTER_KEY && !existsSync(join(env.MANDANT_DATA_DIR, 'master-key'))) {
       throw new CliError(`no MANDANT_MASTER_KEY and no ${join(env.MANDANT_DATA_DIR, 'master-key')}: the sealed documents cannot be read`);
@@ -60,16 +73,33 @@ export async function openContext(env: Env, log: Logger): Promise<CliContext> {
     const stores = await createReadStores(env, { appUrl, sql, masterKey: masterKey(env, true) });
     closers.push(() => stores.close());
     const projections = allProjections({ sql, store: createEventStore(sql), clock: systemClock, log, stores, embedders: embedderRegistry(env), env, rpc: null });
-    return {
-      sql, stores, projections,
-      async close() {
-        for (const c of closers.reverse()) await c().catch(() => {});
-      },
-    };
+    return { sql, stores, projections, appUrl, close };
   } catch (err) {
     for (const c of closers.reverse()) await c().catch(() => {});
     throw err;
   }
+}
+
+/** The runtime role's password: configured, else the embedded database's generated one, else none. */
+export const appPassword = (env: Env): string | undefined =>
+  env.MANDANT_APP_DB_PASSWORD ?? (env.DATABASE_URL ? undefined : persistentSecret(join(env.MANDANT_DATA_DIR, 'app-db-password')));
+
+/** A database URL fit for a message: no password. */
+export function redacted(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparsable URL)';
+  }
+}
+
+/** One tenant by slug, through the definer function; a missing slug is an error naming it. */
+export async function tenantBySlug(sql: Sql, slug: string): Promise<string> {
+  const [row] = await sql<{ id: string | null }[]>`select mandant_tenant_by_slug(${slug}) as id`;
+  if (!row?.id) throw new CliError(`no tenant with slug "${slug}"`);
+  return row.id;
 }
 
 /** Every tenant, or the one named by slug (a missing slug is an error naming it). */

@@ -2,7 +2,9 @@ import { parseArgs } from 'node:util';
 import { readEnv } from '@mandant/shared/env.ts';
 import { createLogger } from '@mandant/shared/log.ts';
 import { CliError, openContext, tenantsOf } from './context.ts';
+import { auditExport, auditReplay, auditVerifyFile, auditVerifyTenant } from './audit.ts';
 import { projectionStatus, rebuildProjections, verifyProjections } from './projections.ts';
+import { provisionTenant } from './tenants.ts';
 
 const USAGE = `usage: mandant <command>
 
@@ -12,13 +14,23 @@ const USAGE = `usage: mandant <command>
   projections verify  [--tenant <slug>] [--repair] [--json]
                                                      compare every document store with the log (exit 1 on drift)
   tenants list        [--json]
+  tenants provision   --name <name> --slug <slug> [--json]
+                                                     provision a tenant (as POST /tenants); prints its id and admin API key once
+  audit export        --tenant <slug> [--out <file>]
+                                                     the tenant's whole log as NDJSON (stdout unless --out), progress on stderr
+  audit verify        <file> | --tenant <slug> [--json]
+                                                     order, envelope shape and hash chain; names the first broken position
+                                                     (exit 0 ok, 1 broken)
+  audit replay        --tenant <slug> --into <database url> [--json]
+                                                     rebuild the tenant from its log alone in a fresh database and compare
+                                                     every store with the live one by content hash (exit 1 on a difference)
 
 The database is DATABASE_URL, else the embedded one in MANDANT_DATA_DIR (default .mandant).`;
 
 async function main(argv: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { tenant: { type: 'string' }, repair: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } } });
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { tenant: { type: 'string' }, out: { type: 'string' }, into: { type: 'string' }, name: { type: 'string' }, slug: { type: 'string' }, repair: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } } });
   } catch (err) {
     throw new CliError(`${(err as Error).message}\n\n${USAGE}`, 2);
   }
@@ -28,10 +40,35 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return values.help ? 0 : 2;
   }
-  const known = { projections: ['status', 'rebuild', 'verify'], tenants: ['list'] } as Record<string, string[]>;
+  const known = { projections: ['status', 'rebuild', 'verify'], tenants: ['list', 'provision'], audit: ['export', 'verify', 'replay'] } as Record<string, string[]>;
   if (!known[group]?.includes(command ?? '')) throw new CliError(`unknown command "${[group, command].filter(Boolean).join(' ')}"\n\n${USAGE}`, 2);
-  const env = readEnv();
+  const usage = (message: string) => new CliError(`${group} ${command}: ${message}\n\n${USAGE}`, 2);
+  const required = (name: 'tenant' | 'into' | 'name' | 'slug'): string => {
+    const v = values[name];
+    if (v === undefined || v === '') throw usage(`--${name} is required`);
+    return v;
+  };
+  if (group === 'audit' && command === 'verify') {
+    if (rest.length > 1 || (rest.length === 1) === (values.tenant !== undefined)) throw usage('give either one <file> or --tenant <slug>');
+    const [file] = rest;
+    if (file !== undefined) return auditVerifyFile(file, { json: values.json });
+  } else if (group === 'audit' || (group === 'tenants' && command === 'provision')) {
+    if (rest.length > 0) throw usage(`unexpected argument "${rest[0]}"`);
+  }
+  let env;
+  try {
+    env = readEnv();
+  } catch (err) {
+    throw new CliError(`invalid environment: ${(err as Error).message}`, 2);
+  }
   const log = createLogger({ level: process.env.LOG_LEVEL ?? 'warn', name: 'mandant-cli' });
+  if (group === 'audit') {
+    const tenant = required('tenant');
+    if (command === 'export') return auditExport(env, log, { tenant, out: values.out });
+    if (command === 'verify') return auditVerifyTenant(env, log, { tenant, json: values.json });
+    return auditReplay(env, log, { tenant, into: required('into'), json: values.json });
+  }
+  if (group === 'tenants' && command === 'provision') return provisionTenant(env, log, { name: required('name'), slug: required('slug'), json: values.json });
   const ctx = await openContext(env, log);
   try {
     const tenant = values.tenant;
