@@ -28,5 +28,16 @@ export const ApiKeyRevoked = z.object({
   data: z.object({ key_id: Id }),
 });
 
-export const TenantEvent = z.discriminatedUnion('type', [TenantProvisioned, TenantSettingsChanged, ApiKeyIssued, ApiKeyRevoked]);
+/**
+ * The tenant was offboarded by the platform operator: the tombstone is the tenant's last event
+ * (the log refuses any later one). Every projector purges the tenant's read models on it, and
+ * every data key of the tenant is destroyed after it commits, so its sealed content is erased.
+ * The log itself stays, and its chain still verifies; the slug is never given out again.
+ */
+export const TenantOffboarded = z.object({
+  type: z.literal('tenant.offboarded.v1'),
+  data: z.object({}),
+});
+
+export const TenantEvent = z.discriminatedUnion('type', [TenantProvisioned, TenantSettingsChanged, ApiKeyIssued, ApiKeyRevoked, TenantOffboarded]);
 export type TenantEvent = z.infer<typeof TenantEvent>;

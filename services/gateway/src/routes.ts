@@ -1,7 +1,7 @@
 import {
   ApiKeyIdInput, ConversationIdInput, CreateApiKeyInput, CreateConversationInput, CrossProjectInput, EntityIdInput, GraphInput,
   ListConversationsInput, ListEntitiesInput, MergeEntityInput, NeighbourhoodInput, PostMessageInput, SearchInput, DocumentFormInput, DocumentIdInput, LinkDocumentsInput, ListDocumentsInput, UnlinkDocumentInput, CreateProjectInput, CreateUserInput, EventsListInput, MemberInput, PatchSettingsInput,
-  ProjectIdInput, ProvisionTenantInput, PutMemberInput, PutProfileInput, SwitchProjectInput, UpdateProjectInput, rpc,
+  ProjectIdInput, ProvisionTenantInput, PutMemberInput, TenantIdInput, PutProfileInput, SwitchProjectInput, UpdateProjectInput, rpc,
 } from '@mandant/contracts';
 import type { z } from 'zod';
 
@@ -58,6 +58,7 @@ const def = (name: string, d: Def): ApiRoute => ({
 export const apiRoutes: readonly ApiRoute[] = [
   def('provisionTenant', { method: 'POST', path: '/tenants', pattern: rpc.tenantProvision, input: ProvisionTenantInput, status: 201, access: 'operator', tag: 'tenants', summary: 'Provision a tenant and its first admin API key' }),
   def('listTenants', { method: 'GET', path: '/tenants', pattern: rpc.tenantList, access: 'operator', tag: 'tenants', summary: 'List all tenants' }),
+  def('offboardTenant', { method: 'DELETE', path: '/tenants/:id', pattern: rpc.tenantOffboard, input: TenantIdInput, params: { id: 'tenant_id' }, access: 'operator', tag: 'tenants', summary: "Offboard a tenant: erase its read models, blobs and data keys (the log stays, unreadable)" }),
   def('getTenant', { method: 'GET', path: '/tenant', pattern: rpc.tenantGet, tag: 'tenants', summary: "The caller's tenant" }),
   def('patchTenantSettings', { method: 'PATCH', path: '/tenant/settings', pattern: rpc.tenantSettingsPatch, input: PatchSettingsInput, tag: 'tenants', summary: 'Patch tenant settings (null removes a key)' }),
 

@@ -18,8 +18,10 @@ export type IssueApiKey = {
   secret_hash: string;
 };
 export type RevokeApiKey = { type: 'RevokeApiKey'; key_id: string };
+/** Erases the tenant for good (platform operator). */
+export type OffboardTenant = { type: 'OffboardTenant' };
 
-export type TenantCommand = ProvisionTenant | ChangeTenantSettings | IssueApiKey | RevokeApiKey;
+export type TenantCommand = ProvisionTenant | ChangeTenantSettings | IssueApiKey | RevokeApiKey | OffboardTenant;
 
 function requireActive(state: TenantState): void {
   if (state.status !== 'active') throw notFound('tenant');
@@ -28,7 +30,7 @@ function requireActive(state: TenantState): void {
 export function decideTenant(command: TenantCommand, state: TenantState): TenantEvent[] {
   switch (command.type) {
     case 'ProvisionTenant': {
-      if (state.status === 'active') throw new DomainError('tenant.exists', 'tenant is already provisioned');
+      if (state.status !== 'none') throw new DomainError('tenant.exists', 'tenant is already provisioned');
       return [{ type: 'tenant.provisioned.v1', data: { name: command.name, slug: command.slug, settings: command.settings } }];
     }
     case 'ChangeTenantSettings': {
@@ -52,6 +54,11 @@ export function decideTenant(command: TenantCommand, state: TenantState): Tenant
       // a revoked key answers like an unknown one: for its callers it no longer exists
       if (!key || key.revoked) throw notFound('api key');
       return [{ type: 'api_key.revoked.v1', data: { key_id: command.key_id } }];
+    }
+    case 'OffboardTenant': {
+      // offboarding twice, or a tenant that never was, answers 404 like any command on it
+      requireActive(state);
+      return [{ type: 'tenant.offboarded.v1', data: {} }];
     }
     default: {
       const unhandled: never = command;

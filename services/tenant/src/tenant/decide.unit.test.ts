@@ -130,3 +130,24 @@ describe('RevokeApiKey', () => {
     expect(rejection([], { type: 'RevokeApiKey', key_id: KEY })).toBe('not_found');
   });
 });
+
+describe('OffboardTenant', () => {
+  const offboarded: TenantEvent = { type: 'tenant.offboarded.v1', data: {} };
+
+  it('offboards an active tenant with a tombstone', () => {
+    expect(decide([provisioned, keyIssued], { type: 'OffboardTenant' })).toEqual([{ type: 'tenant.offboarded.v1', data: {} }]);
+  });
+
+  it('answers not_found for a tenant that never was or is offboarded already', () => {
+    expect(rejection([], { type: 'OffboardTenant' })).toBe('not_found');
+    expect(rejection([provisioned, offboarded], { type: 'OffboardTenant' })).toBe('not_found');
+  });
+
+  it('refuses every later command on an offboarded tenant, provisioning it again included', () => {
+    const given = [provisioned, keyIssued, offboarded];
+    expect(rejection(given, { type: 'ChangeTenantSettings', patch: { lang: 'de' } })).toBe('not_found');
+    expect(rejection(given, issue())).toBe('not_found');
+    expect(rejection(given, { type: 'RevokeApiKey', key_id: KEY })).toBe('not_found');
+    expect(rejection(given, { type: 'ProvisionTenant', name: 'Acme', slug: 'acme', settings: {} })).toBe('tenant.exists');
+  });
+});

@@ -1,6 +1,6 @@
 import {
   AuthApiKeyInput, ApiKeyIdInput, type ApiKeyView, CreateApiKeyInput, type EventMeta, PatchSettingsInput, type Principal,
-  ProvisionTenantInput, ResolveSlugInput, type TenantView, rpc, streams,
+  ProvisionTenantInput, ResolveSlugInput, TenantIdInput, type TenantView, rpc, streams,
 } from '@mandant/contracts';
 import { type Sql, type Tx, withTenant } from '@mandant/shared/db/connect.ts';
 import { DomainError, forbidden, notFound } from '@mandant/shared/errors.ts';
@@ -11,10 +11,24 @@ import type { RpcContext, RpcHandler } from '@mandant/shared/rpc/rpc.ts';
 import { requirePrincipal, requireTenantAdmin } from '@mandant/shared/service/access.ts';
 import { type Clock, runCommand } from '@mandant/shared/service/command.ts';
 import { waitForViews } from '@mandant/shared/service/views.ts';
+import type { Keyring } from '@mandant/shared/stores/crypto/data-keys.ts';
+import { createPostgresKeyStore } from '@mandant/shared/stores/crypto/postgres-key-store.ts';
 import { hashSecret, newApiKeySecret, tenantOfSecret } from './api-keys.ts';
 import { type TenantCommand, tenantDecider } from './decide.ts';
 
-export interface TenantDeps { sql: Sql; store: EventStore; clock: Clock; log: Logger }
+export interface TenantDeps {
+  sql: Sql;
+  store: EventStore;
+  clock: Clock;
+  log: Logger;
+  /**
+   * The process's read stores when it has them (the all-in-one platform): offboarding destroys
+   * the tenant's keys through their keyring, which also drops its cache at once. Without them
+   * (the tenant service on its own, no master key) the key table is emptied directly; other
+   * processes then stop opening the tenant's data within their key cache time (5 s).
+   */
+  stores?: { keyring: Keyring } | null;
+}
 
 const metaOf = (ctx: RpcContext, actor: string): EventMeta => ({
   actor, correlation_id: ctx.meta.correlation_id, causation_id: null, traceparent: ctx.meta.traceparent,
@@ -26,6 +40,8 @@ function requireOperator(ctx: RpcContext): void {
 
 export function tenantHandlers(deps: TenantDeps): Record<string, RpcHandler> {
   const { sql, store, clock, log } = deps;
+  const destroyKeys = (tenantId: string): Promise<void> =>
+    deps.stores ? deps.stores.keyring.destroy(tenantId) : createPostgresKeyStore(sql).destroy(tenantId);
 
   const execute = async (tenantId: string, command: TenantCommand, meta: EventMeta, beforeCommit?: (tx: Tx) => Promise<void>) => {
     const res = await runCommand({ store, clock, decider: tenantDecider, tenantId, stream: streams.tenant(tenantId), projectId: null, command, meta, beforeCommit: beforeCommit ? () => beforeCommit : undefined });
@@ -63,6 +79,39 @@ export function tenantHandlers(deps: TenantDeps): Record<string, RpcHandler> {
       });
       const key = await issueKey({ tenantId, name: 'initial admin key', user_id: null, role: 'tenant_admin', meta });
       return { tenant: await tenantView(tenantId), admin_api_key: key.secret };
+    },
+
+    /**
+     * Offboarding: the tombstone `tenant.offboarded.v1` (its transaction also marks the tenant
+     * offboarded, after which the log refuses any other event of it), then every data key of the
+     * tenant is destroyed, then the answer waits for the relational views to have purged it. The
+     * projectors purge the document stores and the bucket on the tombstone (the blob projector
+     * destroys the keys too, should this process die between the append and `destroyKeys`).
+     * Offboarding again answers 404, after destroying the keys once more.
+     */
+    async [rpc.tenantOffboard](input, ctx) {
+      requireOperator(ctx);
+      const { tenant_id } = TenantIdInput.parse(input);
+      const tenantId = tenant_id.toLowerCase();
+      try {
+        const res = await runCommand({
+          store, clock, decider: tenantDecider, tenantId, stream: streams.tenant(tenantId), projectId: null,
+          command: { type: 'OffboardTenant' }, meta: metaOf(ctx, 'operator'),
+          beforeCommit: () => async (tx) => {
+            await tx`insert into offboarded_tenants (tenant_id) values (${tenantId}) on conflict do nothing`;
+          },
+        });
+        await destroyKeys(tenantId);
+        log.info({ tenant_id: tenantId, correlation_id: ctx.meta.correlation_id, tenant_seq: res.position }, 'tenant offboarded; data keys destroyed');
+        await waitForViews(sql, log, tenantId, res.position);
+        return null;
+      } catch (err) {
+        if (err instanceof DomainError && err.code === 'not_found') {
+          const [gone] = await withTenant(sql, tenantId, (tx) => tx`select 1 from offboarded_tenants where tenant_id = ${tenantId}`);
+          if (gone) await destroyKeys(tenantId);
+        }
+        throw err;
+      }
     },
 
     async [rpc.tenantList](_input, ctx) {

@@ -10,7 +10,8 @@ export interface ApiKeyState {
 }
 
 export interface TenantState {
-  status: 'none' | 'active';
+  /** `offboarded`: erased for good; the tenant answers like one that does not exist */
+  status: 'none' | 'active' | 'offboarded';
   name: string;
   slug: string;
   settings: Settings;
@@ -35,6 +36,8 @@ export function evolveTenant(state: TenantState, event: TenantEvent): TenantStat
       if (!key) return state;
       return { ...state, apiKeys: { ...state.apiKeys, [event.data.key_id]: { ...key, revoked: true } } };
     }
+    case 'tenant.offboarded.v1':
+      return { ...state, status: 'offboarded' };
     default: {
       // Reached only by a stream written by newer code: deciding on a partial state would be unsafe.
       const unknown: never = event;

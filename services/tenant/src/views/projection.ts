@@ -2,9 +2,24 @@ import { ApiKeyIssued, ApiKeyRevoked, type EventEnvelope, TenantProvisioned, Ten
 import type { Tx } from '@mandant/shared/db/connect.ts';
 import type { Projection } from '@mandant/shared/projection/projector.ts';
 
-const TYPES = new Set(['tenant.provisioned.v1', 'tenant.settings_changed.v1', 'api_key.issued.v1', 'api_key.revoked.v1']);
+const TYPES = new Set(['tenant.provisioned.v1', 'tenant.settings_changed.v1', 'api_key.issued.v1', 'api_key.revoked.v1', 'tenant.offboarded.v1']);
 
-/** tenants_view and api_keys_view: the tenant's directory entry, settings and keys (hashes only). */
+/**
+ * Every relational view row of an offboarded tenant, whichever projection keeps it. The
+ * projections of other services do not handle the tombstone themselves; the database drops any
+ * row they write later for an offboarded tenant (migration 1700000000100), so purging once here
+ * is enough, and a rebuild of any of them stays empty. Tenant slugs stay claimed: never reused.
+ */
+const OFFBOARDED_PURGE = [
+  'conversation_messages_view', 'conversations_view', 'document_links_view', 'document_embeddings_view', 'document_hashes', 'documents_view',
+  'members_view', 'user_emails', 'users_view', 'project_slugs', 'projects_view', 'api_keys_view', 'tenants_view',
+] as const;
+
+/**
+ * tenants_view and api_keys_view: the tenant's directory entry, settings and keys (hashes only).
+ * On `tenant.offboarded.v1` it purges every relational view of the tenant: its API keys stop
+ * authenticating at once, and it leaves the operator's tenant list.
+ */
 export const tenantViews: Projection = {
   name: 'tenant-views',
   version: 1,
@@ -34,6 +49,10 @@ export const tenantViews: Projection = {
       case 'api_key.revoked.v1': {
         const d = ApiKeyRevoked.shape.data.parse(e.data);
         await tx`update api_keys_view set revoked_at = ${e.occurred_at} where tenant_id = ${t} and key_id = ${d.key_id}`;
+        return;
+      }
+      case 'tenant.offboarded.v1': {
+        for (const table of OFFBOARDED_PURGE) await tx`delete from ${tx(table)} where tenant_id = ${t}`;
         return;
       }
     }
