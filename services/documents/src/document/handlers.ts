@@ -9,7 +9,7 @@ import { requestEventMeta, runCommand } from '@mandant/shared/service/command.ts
 import type { ServiceDeps } from '@mandant/shared/service/service.ts';
 import { waitForViews } from '@mandant/shared/service/views.ts';
 import type { BlobStore } from '@mandant/shared/stores/blobs/port.ts';
-import type { Keyring } from '@mandant/shared/stores/crypto/data-keys.ts';
+import { type Keyring, documentScope } from '@mandant/shared/stores/crypto/data-keys.ts';
 import { sealJson } from '@mandant/shared/stores/crypto/sealed-json.ts';
 import { documentAccess, embeddingsOf, toDocumentView } from './access.ts';
 import { type DocumentCommand, documentDecider } from './decide.ts';
@@ -49,6 +49,12 @@ export function documentHandlers(deps: DocumentDeps): Record<string, RpcHandler>
     return res;
   }
 
+  /** An upload that does not become a document: its bytes, and the key the gateway made for them, go. */
+  async function discard(tenantId: string, documentId: string, blobKey: string): Promise<void> {
+    await blobs.delete(tenantId, blobKey);
+    await keyring.destroy(tenantId, documentScope(documentId));
+  }
+
   const readableProjects = async (tx: Tx, p: Principal, documentId: string) => [...(await documentAccess(tx, p, documentId)).readable.keys()];
 
   async function view(p: Principal, documentId: string): Promise<DocumentView> {
@@ -70,13 +76,13 @@ export function documentHandlers(deps: DocumentDeps): Record<string, RpcHandler>
         select document_id from document_hashes where tenant_id = ${p.tenant_id} and content_sha256 = ${u.content_sha256}`);
       if (existing) {
         // the same bytes are already a document of this tenant: link it, never extract again
-        await blobs.delete(p.tenant_id, u.blob_key);
+        await discard(p.tenant_id, u.document_id, u.blob_key);
         if (u.project_id) await execute(p, ctx, existing.document_id, u.project_id, { type: 'LinkDocument', project_id: u.project_id });
         const [row] = await withTenant(sql, p.tenant_id, (tx) => tx`select status from documents_view where tenant_id = ${p.tenant_id} and document_id = ${existing.document_id}`);
         const project_ids = await withTenant(sql, p.tenant_id, (tx) => readableProjects(tx, p, existing.document_id)).catch(() => (u.project_id ? [u.project_id] : []));
         return { id: existing.document_id, status: row?.status ?? 'pending', duplicate: true, project_ids };
       }
-      const sealed = await sealJson(keyring, p.tenant_id, u.document_id, { title: u.title, filename: u.filename, source_url: u.source_url });
+      const sealed = await sealJson(keyring, p.tenant_id, u.document_id, { title: u.title, filename: u.filename, source_url: u.source_url }, { scope: documentScope(u.document_id) });
       const upload = { kind: u.kind, content_type: u.content_type, ext: u.ext, size: u.size, content_sha256: u.content_sha256, blob_key: u.blob_key, sealed };
       try {
         await execute(p, ctx, u.document_id, u.project_id, { type: 'UploadDocument', upload, project_id: u.project_id }, async (tx) => {
@@ -101,7 +107,7 @@ export function documentHandlers(deps: DocumentDeps): Record<string, RpcHandler>
         return await upload(p, ctx, u);
       } catch (err) {
         // the gateway stored the bytes before asking: a refused upload leaves nothing behind
-        await blobs.delete(p.tenant_id, u.blob_key).catch((e: unknown) => log.warn({ err: e, tenant_id: p.tenant_id, document_id: u.document_id }, 'orphan upload not removed'));
+        await discard(p.tenant_id, u.document_id, u.blob_key).catch((e: unknown) => log.warn({ err: e, tenant_id: p.tenant_id, document_id: u.document_id }, 'orphan upload not removed'));
         throw err;
       }
     },
@@ -163,6 +169,12 @@ export function documentHandlers(deps: DocumentDeps): Record<string, RpcHandler>
       await execute(p, ctx, document_id, null, { type: 'DeleteDocument' }, async (tx) => {
         await tx`delete from document_hashes where tenant_id = ${p.tenant_id} and document_id = ${document_id}`;
       });
+      // Erasure: with `document.deleted.v1` committed (the tombstone every projector purges on,
+      // the blob projector deleting the objects), the document's key goes, so its blobs, the
+      // sealed fields of its events and any replay of them never open again. Documents uploaded
+      // before per-document keys are sealed under the tenant's key: for them this removes the
+      // read models and blobs, not the sealed fields in the log (see README, Erasure).
+      await keyring.destroy(p.tenant_id, documentScope(document_id));
       return null;
     },
 

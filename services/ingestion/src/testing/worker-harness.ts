@@ -15,7 +15,7 @@ import { runCommand, systemClock } from '@mandant/shared/service/command.ts';
 import { createEncryptingBlobStore } from '@mandant/shared/stores/blobs/encrypting.ts';
 import { createLocalBlobStore } from '@mandant/shared/stores/blobs/local.ts';
 import type { BlobStore } from '@mandant/shared/stores/blobs/port.ts';
-import { type Keyring, createKeyring } from '@mandant/shared/stores/crypto/data-keys.ts';
+import { type Keyring, createKeyring, documentScope } from '@mandant/shared/stores/crypto/data-keys.ts';
 import { createMemoryKeyStore } from '@mandant/shared/stores/crypto/memory-key-store.ts';
 import { sealJson } from '@mandant/shared/stores/crypto/sealed-json.ts';
 import type { EventTransport } from '@mandant/shared/transport/event-transport.ts';
@@ -148,7 +148,7 @@ export async function startHarness(appUrl: string, name: string): Promise<Harnes
       const kind = DocumentKind.safeParse(s.kind).data ?? DocumentKind.parse('unknown');
       const blob_key = documentKeys.raw(documentId, s.ext);
       await blobs.put(tenantId, blob_key, bytes, { contentType: s.contentType });
-      const sealed = await sealJson(keyring, tenantId, documentId, { title: opts.title ?? null, filename: `upload.${s.ext}`, source_url: null });
+      const sealed = await sealJson(keyring, tenantId, documentId, { title: opts.title ?? null, filename: `upload.${s.ext}`, source_url: null }, { scope: documentScope(documentId) });
       const m = meta();
       const { position } = await documentCommand(tenantId, documentId, {
         type: 'UploadDocument',

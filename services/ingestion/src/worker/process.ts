@@ -10,7 +10,7 @@ import type { EventStore } from '@mandant/shared/eventstore/event-store.ts';
 import type { Logger } from '@mandant/shared/log.ts';
 import { type Clock, runCommand } from '@mandant/shared/service/command.ts';
 import type { BlobStore } from '@mandant/shared/stores/blobs/port.ts';
-import { DataKeyDestroyedError, type Keyring } from '@mandant/shared/stores/crypto/data-keys.ts';
+import { DataKeyDestroyedError, type Keyring, documentScope } from '@mandant/shared/stores/crypto/data-keys.ts';
 import { openJson, sealJson } from '@mandant/shared/stores/crypto/sealed-json.ts';
 import { processDocument, type ProcessResult } from '../pipeline.ts';
 import { analysisArtefact, buildAnalysis, textArtefact, vectorsArtefact } from './artefacts.ts';
@@ -196,7 +196,8 @@ export function createDocumentProcessor(deps: DocumentProcessorDeps) {
         text_key: text.key,
         analysis_key: analysed.key,
         analysis_sha256: analysed.sha256,
-        sealed: await sealJson(keyring, tenantId, documentId, { title: result.title }),
+        // under the document's own key, like its artefacts (the blob store picks it from their keys)
+        sealed: await sealJson(keyring, tenantId, documentId, { title: result.title }, { scope: documentScope(documentId) }),
       },
     });
     const vectors = vectorsArtefact(documentId, result.embedding, result.chunks.map((c) => c.vector));
@@ -209,10 +210,13 @@ export function createDocumentProcessor(deps: DocumentProcessorDeps) {
     await ensureEmbeddings(tenantId, documentId, { chunkTexts: result.chunks.map((c) => c.text) });
   }
 
-  /** The tenant was crypto-shredded: nothing of it can be read any more, so there is nothing to do. */
+  /**
+   * The document (deleted) or its tenant (offboarded) was crypto-shredded: nothing of it can be
+   * read or sealed any more, so there is nothing to do.
+   */
   function shredded(err: unknown, tenantId: string, documentId: string): boolean {
     if (!(err instanceof DataKeyDestroyedError)) return false;
-    log.info({ tenant_id: tenantId, document_id: documentId }, 'tenant data key destroyed; stopped');
+    log.info({ tenant_id: tenantId, document_id: documentId, scope: err.scope }, 'data key destroyed; stopped');
     return true;
   }
 

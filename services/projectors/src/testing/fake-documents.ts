@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { type DocumentAnalysis, type DocumentVectors, type EventMeta, documentKeys, streams } from '@mandant/contracts';
 import type { EventStore } from '@mandant/shared/eventstore/event-store.ts';
 import { entityId, uuidv7 } from '@mandant/shared/ids.ts';
+import { documentScope } from '@mandant/shared/stores/crypto/data-keys.ts';
 import { sealJson } from '@mandant/shared/stores/crypto/sealed-json.ts';
 import type { DocumentStores } from '../content.ts';
 
@@ -51,7 +52,7 @@ export function fakeDocuments(deps: { events: EventStore; stores: Pick<DocumentS
     const raw = encoder.encode(`raw bytes of ${title}`);
     const blobKey = documentKeys.raw(documentId, 'txt');
     await stores.blobs.put(tenantId, blobKey, raw);
-    const sealed = await sealJson(stores.keyring, tenantId, documentId, { title, filename: `${title}.txt`, source_url: null });
+    const sealed = await sealJson(stores.keyring, tenantId, documentId, { title, filename: `${title}.txt`, source_url: null }, { scope: documentScope(documentId) });
     return append(tenantId, documentId, 'document.uploaded.v1', {
       kind: 'text', content_type: 'text/plain', ext: 'txt', size: raw.byteLength, content_sha256: sha256(raw), blob_key: blobKey, sealed,
     });
@@ -76,7 +77,7 @@ export function fakeDocuments(deps: { events: EventStore; stores: Pick<DocumentS
     const analysisKey = documentKeys.analysis(documentId, analysisSha);
     await stores.blobs.put(tenantId, analysisKey, bytes);
     await stores.blobs.put(tenantId, documentKeys.text(documentId), encoder.encode(doc.chunks.join('\n')));
-    const sealed = await sealJson(stores.keyring, tenantId, documentId, { title: doc.title });
+    const sealed = await sealJson(stores.keyring, tenantId, documentId, { title: doc.title }, { scope: documentScope(documentId) });
     return append(tenantId, documentId, 'document.processed.v1', {
       pages: null, chunk_count: doc.chunks.length, entity_count: entities.length, text_key: documentKeys.text(documentId),
       analysis_key: analysisKey, analysis_sha256: analysisSha, sealed,
