@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Sql, createSql } from '@mandant/shared/db/connect.ts';
 import { findNatsServer } from '@mandant/shared/runtime/nats-server.ts';
 import { DataKeyDestroyedError } from '@mandant/shared/stores/crypto/data-keys.ts';
+import { checkConsistency, hasDrift } from '@mandant/projectors/consistency.ts';
 import { openJson } from '@mandant/shared/stores/crypto/sealed-json.ts';
 import { backendMissing, postgresUrls } from '@mandant/shared/testing/backends.ts';
 import { type Harness, OPERATOR, startHarness } from './harness.ts';
@@ -110,6 +111,7 @@ describe.skipIf(!pg || natsMissing)('erasure by key deletion', () => {
     for (const p of h.platform.storeProjectors) expect((await p.catchUp(t))).toBe(await h.platform.runtime.store.head(t));
     const [dead] = await owner`select count(*)::int as n from projection_dead_letters where tenant_id = ${t}`;
     expect(dead?.n).toBe(0);
+    expect((await checkConsistency({ sql: h.platform.runtime.sql, stores, tenantId: t })).filter(hasDrift)).toEqual([]);
 
     // the other document and the tenant stay readable
     expect(await searchIds(keep.key, keep.project, 'Marisol Ferreira')).toContain(kept.id);
@@ -172,6 +174,7 @@ describe.skipIf(!pg || natsMissing)('erasure by key deletion', () => {
     // a rebuild of every store from the log yields nothing
     await rebuildAll(t);
     await nothingLeft();
+    expect((await checkConsistency({ sql: h.platform.runtime.sql, stores, tenantId: t })).filter(hasDrift)).toEqual([]);
 
     // the other tenant is untouched
     expect(await h.platform.runtime.store.head(keep.id)).toBe(keepHead);
