@@ -41,7 +41,8 @@ export function startOutboxRelay(deps: {
   let timer: NodeJS.Timeout | null = null;
 
   async function drainTenant(tenantId: string): Promise<number> {
-    return withTenant(sql, tenantId, async (tx) => {
+    let failure: { err: unknown } | undefined;
+    const n = await withTenant(sql, tenantId, async (tx) => {
       const [lock] = await tx<{ ok: boolean }[]>`select pg_try_advisory_xact_lock(hashtext(${`outbox:${tenantId}`})) as ok`;
       if (!lock?.ok) return 0;
       const rows = await tx`
@@ -54,12 +55,17 @@ export function startOutboxRelay(deps: {
           await transport.publish({ subject: `events.${e.tenant_id}.${e.project_id ?? '_'}.${e.type}`, msgId: e.id, payload: encodeEvent(e) });
           published = e.tenant_seq;
         }
-      } finally {
-        // keep what was acknowledged even when a later publish failed
-        if (published > 0) await tx`delete from outbox where tenant_id = ${tenantId} and tenant_seq <= ${published}`;
+      } catch (err) {
+        // raised only after the commit below: thrown here it would roll back the delete too
+        failure = { err };
       }
+      // keep what was acknowledged even when a later publish failed, so it is not published
+      // again after an outage longer than the transport's dedupe window (it would be stored twice)
+      if (published > 0) await tx`delete from outbox where tenant_id = ${tenantId} and tenant_seq <= ${published}`;
       return rows.length;
     });
+    if (failure) throw failure.err;
+    return n;
   }
 
   async function drainAll(): Promise<number> {
