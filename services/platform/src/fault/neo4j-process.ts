@@ -1,0 +1,66 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import { delimiter, join } from 'node:path';
+import type { Logger } from '@mandant/shared/log.ts';
+import { NEO4J_TOOL_DIR, buildEmbeddedNeo4j } from '@mandant/shared/stores/graph/neo4j-server.ts';
+
+/**
+ * The embedded Neo4j 5 of `tools/neo4j-embedded` on a port and data directory the caller
+ * chooses, so a fault test can SIGKILL it and start it again on the same port and the same
+ * store (the shared launcher picks a fresh port and a fresh directory on every start, which
+ * would lose the graph the projector's checkpoint stands for).
+ */
+export interface Neo4jProcess {
+  url: string;
+  /** SIGKILL: no shutdown, no checkpoint; Neo4j recovers from its transaction log on restart */
+  kill(): Promise<void>;
+  /** closes stdin: the JVM halts at once (see Main.java) */
+  stop(): Promise<void>;
+}
+
+const exited = (c: ChildProcess): boolean => c.exitCode !== null || c.signalCode !== null;
+const waitForExit = (c: ChildProcess): Promise<void> =>
+  exited(c) ? Promise.resolve() : new Promise((resolve) => c.once('exit', () => resolve()));
+
+export async function startNeo4jProcess(o: { port: number; dataDir: string; log: Logger; startTimeoutMs?: number }): Promise<Neo4jProcess> {
+  await buildEmbeddedNeo4j(o.log);
+  const deps = (await readFile(join(NEO4J_TOOL_DIR, 'target/cp.txt'), 'utf8')).trim();
+  const classpath = `${join(NEO4J_TOOL_DIR, 'target/classes')}${delimiter}${deps}`;
+  const child = spawn('java', ['-Xms128m', '-Xmx512m', '-XX:+UseSerialGC', '-cp', classpath, 'Main', String(o.port), o.dataDir], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const tail: string[] = [];
+  const keep = (line: string): void => {
+    tail.push(line);
+    if (tail.length > 30) tail.shift();
+  };
+  createInterface({ input: child.stderr }).on('line', keep);
+  const lines = createInterface({ input: child.stdout });
+  lines.on('line', keep);
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => fail('no READY line in time'), o.startTimeoutMs ?? 120_000);
+    function fail(why: string): void {
+      clearTimeout(timer);
+      if (!exited(child)) child.kill('SIGKILL');
+      reject(new Error(`neo4j on port ${o.port} did not start: ${why}: ${tail.join(' | ').slice(-2000)}`));
+    }
+    lines.on('line', (line) => {
+      const ready = /^READY (\S+)$/.exec(line.trim());
+      if (!ready?.[1]) return;
+      clearTimeout(timer);
+      resolve(ready[1]);
+    });
+    child.once('exit', (code, signal) => fail(`exited (${code ?? signal})`));
+    child.once('error', (err) => fail(err.message));
+  });
+  return {
+    url,
+    async kill() {
+      if (!exited(child)) child.kill('SIGKILL');
+      await waitForExit(child);
+    },
+    async stop() {
+      if (!exited(child)) child.stdin?.end();
+      await waitForExit(child);
+    },
+  };
+}
