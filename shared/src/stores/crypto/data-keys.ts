@@ -156,6 +156,8 @@ const HEADER = 4 + 16 + KEY_ID;
 export const SEALED_OVERHEAD = HEADER + NONCE + TAG;
 const WRAPPED = 1 + KEY_ID + NONCE + 32 + TAG;
 const WRAP_V1 = 0x01;
+/** cache entries (two per key: by scope and by id) a keyring keeps at most */
+const MAX_CACHED = 4096;
 const WRAP_V2 = 0x02;
 const encoder = new TextEncoder();
 
@@ -234,6 +236,11 @@ export function createKeyring(options: KeyringOptions): Keyring {
   function remember(tenantId: string, dataKey: DataKey): DataKey {
     if (cacheMs > 0) {
       const at = now();
+      // one key per document: keep the cache bounded (oldest first; Maps keep insertion order),
+      // so neither memory nor unwrapped keys pile up in a long-running process
+      if (cache.size + 2 > MAX_CACHED) {
+        for (const [k, v] of cache) if (at - v.at >= cacheMs || cache.size + 2 > MAX_CACHED) cache.delete(k);
+      }
       cache.set(byScope(tenantId, dataKey.scope), { dataKey, at });
       cache.set(byId(tenantId, dataKey.id), { dataKey, at });
     }
