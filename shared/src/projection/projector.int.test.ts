@@ -152,6 +152,22 @@ describe.skipIf(!pg)('projector', () => {
     await p.stop();
   });
 
+  it("empties a projection's read model of a tenant on the tenant's tombstone, whatever it handles", async () => {
+    const name = `c${randomUUID().slice(0, 8)}`;
+    const gone = randomUUID();
+    const staying = randomUUID();
+    for (const t of [gone, staying]) await store.append(t, 'a', 0, [ev('test.counted.v1', 3), ev('test.counted.v1', 4)], meta);
+    await store.append(gone, `tenant-${gone}`, 0, [ev('tenant.offboarded.v1', 0)], meta);
+    const p = startProjector({ sql, projection: counter(name), log, sweepMs: 60_000 });
+    await p.catchUp(gone);
+    await p.catchUp(staying);
+    expect(await read(gone, name)).toEqual({ total: 0, n: 0 });
+    expect(await read(staying, name)).toEqual({ total: 7, n: 2 });
+    await p.rebuild(gone);
+    expect(await read(gone, name)).toEqual({ total: 0, n: 0 });
+    await p.stop();
+  });
+
   it('rebuilds to the same state as live projection', async () => {
     const name = `c${randomUUID().slice(0, 8)}`;
     const tenant = randomUUID();

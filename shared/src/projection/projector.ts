@@ -37,6 +37,8 @@ export class ProjectionTimeoutError extends Error {
 }
 
 const PAGE = 500;
+/** The tombstone of an offboarded tenant (see services/tenant): every projection purges the tenant on it. */
+const TENANT_TOMBSTONE = 'tenant.offboarded.v1';
 /**
  * Connection-level failures are retried without bound: the event is fine, the store is not.
  * Postgres and socket codes, Neo4j's unavailability codes, and the store ports' "unavailable"
@@ -131,6 +133,17 @@ export function startProjector(deps: {
             }
           }
           position = event.tenant_seq;
+        }
+      }
+      // A tenant's tombstone empties every read model of it, whatever the projection handles;
+      // nothing follows a tombstone in the log, so emptying at the end of its page is the same.
+      const tombstone = page.find((e) => e.type === TENANT_TOMBSTONE && e.tenant_seq <= position);
+      if (tombstone) {
+        try {
+          await tx.savepoint((sp) => projection.reset(sp, tenantId));
+        } catch (err) {
+          failed ??= { event: tombstone, err };
+          position = Math.min(position, tombstone.tenant_seq - 1);
         }
       }
       if (position > start) await tx`update projection_checkpoints set position = ${position}, updated_at = now() where tenant_id = ${tenantId} and projector = ${key}`;
