@@ -104,8 +104,16 @@ describe.skipIf(!pg)('fault: document projectors killed with SIGKILL again and a
       const exited = new Promise<NodeJS.Signals | number | null>((resolve) => c.once('exit', (code, signal) => resolve(signal ?? code)));
       await until(() => stdout.includes('started') || c.exitCode !== null, 60_000, 'the projector child to start');
       if (c.exitCode !== null) throw new Error(`child exited early (${c.exitCode}): ${stderr.slice(-2000)}`);
-      // a random point: before, during or between pages of the four projectors
-      await sleep(random.int(200, 2_500));
+      // a random point: a third of the kills early in the child's first pages; the others once
+      // some projector committed a page in this run (so the kills spread over the whole log),
+      // plus a random delay into the next pages
+      const committedBefore = (await checkpoints()).reduce((a, b) => a + b, 0);
+      if (random.chance(1 / 3)) {
+        await sleep(random.int(50, 1_500));
+      } else {
+        await until(async () => c.exitCode !== null || (await checkpoints()).reduce((a, b) => a + b, 0) > committedBefore, 60_000, 'the child to commit a page');
+        await sleep(random.int(0, 500));
+      }
       c.kill('SIGKILL');
       await exited;
       const rows = await committed();
