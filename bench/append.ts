@@ -1,7 +1,8 @@
 /**
- * Append throughput: Mandant's event log against @event-driven-io/emmett-postgresql, both on the
- * same Postgres server, in the same fresh database, in the same run. Prints figures and ratios;
- * never fails on a timing. See bench/README.md.
+ * Append throughput: Mandant's event log against @event-driven-io/emmett-postgresql and against a
+ * raw INSERT into a plain table (the floor: what one append costs with no event-store logic), all
+ * on the same Postgres server, in the same fresh database, in the same run. Prints figures and
+ * ratios; never fails on a timing. See bench/README.md.
  */
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
@@ -67,7 +68,7 @@ function payload(writer: number, seq: number): Payload {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The two contestants behind one interface
+// The three contestants behind one interface
 
 interface Appender {
   readonly name: string;
@@ -94,6 +95,32 @@ function emmettAppender(store: PostgresEventStore): Appender {
     async append(_tenant, stream, expected, batch) {
       const events: BenchEvent[] = batch.map((data) => ({ type: EVENT_TYPE, data }));
       await store.appendToStream<BenchEvent>(stream, events, { expectedStreamVersion: BigInt(expected) });
+    },
+  };
+}
+
+/**
+ * The floor: the minimal honest equivalent of an append. One statement per append (its own
+ * transaction, one fsync) inserting the batch's rows into a plain table whose primary key is
+ * (stream, version), so a second writer on the same version would fail as an optimistic
+ * concurrency check does. Same event ids, type and JSON payload as the others; no tenant order,
+ * hash chain, outbox, idempotency check or RLS.
+ */
+const RAW_TABLE = `create table if not exists bench_raw_events (
+  stream text not null, version int not null, tenant_id uuid not null, id uuid not null, type text not null,
+  data jsonb not null, created_at timestamptz not null default now(), primary key (stream, version))`;
+
+function rawInsertAppender(sql: Sql): Appender {
+  return {
+    name: 'raw INSERT',
+    async append(tenant, stream, expected, batch) {
+      const versions = batch.map((_, i) => expected + i + 1);
+      const ids = batch.map(() => uuidv7());
+      const data = batch.map((d) => JSON.stringify(d));
+      await sql`
+        insert into bench_raw_events (stream, version, tenant_id, id, type, data)
+        select ${stream}, v, ${tenant}::uuid, i::uuid, ${EVENT_TYPE}, d::jsonb
+        from unnest(${versions}::int[], ${ids}::text[], ${data}::text[]) as u(v, i, d)`;
     },
   };
 }
@@ -244,6 +271,7 @@ async function main(): Promise<void> {
   const dbName = `mandant_bench_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
   let created = false;
   let mandantSql: Sql | undefined;
+  let rawSql: Sql | undefined;
   let emmett: PostgresEventStore | undefined;
   let emmettPool: pg.Pool | undefined;
 
@@ -255,6 +283,7 @@ async function main(): Promise<void> {
       await emmett?.close().catch(() => {});
       await emmettPool?.end().catch(() => {});
       await mandantSql?.end({ timeout: 5 }).catch(() => {});
+      await rawSql?.end({ timeout: 5 }).catch(() => {});
       if (created) {
         await admin.unsafe(`drop database if exists ${dbName} with (force)`).catch((err: unknown) => {
           console.error(`could not drop ${dbName}: ${(err as Error).message}`);
@@ -296,6 +325,11 @@ async function main(): Promise<void> {
     await emmett.schema.migrate();
     const emmettAppenderInstance = emmettAppender(emmett);
 
+    rawSql = createSql(ownerUrl, { max: cfg.pool, appName: 'raw-insert-bench' });
+    await rawSql.unsafe(RAW_TABLE);
+    const raw = rawInsertAppender(rawSql);
+    const names = { mandant: mandant.name, emmett: emmettAppenderInstance.name, raw: raw.name };
+
     const tenants = Array.from({ length: cfg.writers }, () => uuidv7());
     const oneTenant = uuidv7();
     const pick = (i: number): string => tenants[i % tenants.length] ?? oneTenant;
@@ -307,30 +341,36 @@ async function main(): Promise<void> {
     ];
 
     const sample = JSON.stringify(payload(cfg.writers - 1, 99_999)).length;
-    console.log('Append throughput: Mandant event log vs @event-driven-io/emmett-postgresql');
+    console.log('Append throughput: Mandant event log vs @event-driven-io/emmett-postgresql vs a raw INSERT');
     console.log(machineLine(pgVersion));
     console.log(`Postgres settings: ${settings.map((s) => `${s.name}=${s.setting}`).join(', ')}; other client sessions on the server at start: ${others}`);
     console.log(
       `Setup: fresh database per run (dropped at the end); ${cfg.pool} connections per library; payload ~${sample} bytes of JSON; ` +
-        `Mandant as its runtime role (RLS on), Emmett as the database owner.`,
+        `Mandant as its runtime role (RLS on), Emmett and raw INSERT as the database owner.`,
     );
     console.log(
       `Fairness: every writer appends successive versions with an exact expected version to its own stream (no conflicts), ` +
-        `starting a new stream every ${cfg.streamEvents} events, identically for both. Emmett has no tenants; ` +
-        `its runs use the same writer/stream layout. Warm-up: ${cfg.warmupAppends} appends per writer per library and workload; ` +
-        `${cfg.rounds} measured round(s), median reported, library order alternating.`,
+        `starting a new stream every ${cfg.streamEvents} events, identically for all three. Emmett and raw INSERT have no tenants; ` +
+        `their runs use the same writer/stream layout. Warm-up: ${cfg.warmupAppends} appends per writer per contestant and workload; ` +
+        `${cfg.rounds} measured round(s), median reported, contestant order rotating.`,
+    );
+    console.log(
+      'raw INSERT: one statement per append (its own transaction) inserting the batch into a plain table with primary key ' +
+        '(stream, version) — same ids, type and payload; no tenant order, hash chain, outbox, idempotency check or RLS.',
     );
     console.log('');
 
-    const results = new Map<string, { mandant: Measured; emmett: Measured }>();
-    let flip = false;
+    const results = new Map<string, { mandant: Measured; emmett: Measured; raw: Measured }>();
+    const all = [mandant, emmettAppenderInstance, raw];
+    // each contestant starts each position equally often, over workloads and rounds
+    const rotate = <T>(xs: T[], k: number): T[] => xs.map((_, i) => xs[(i + k) % xs.length] as T);
+    let turn = 0;
     for (const workload of workloads) {
       const perWriter = appendsPerWriter(workload);
-      const contestants = flip ? [emmettAppenderInstance, mandant] : [mandant, emmettAppenderInstance];
-      if (cfg.warmupAppends > 0) for (const c of contestants) await runWriters(c, workload, cfg.warmupAppends);
-      const runs = new Map<string, RunResult[]>([[mandant.name, []], [emmettAppenderInstance.name, []]]);
+      if (cfg.warmupAppends > 0) for (const c of rotate(all, turn)) await runWriters(c, workload, cfg.warmupAppends);
+      const runs = new Map<string, RunResult[]>(all.map((c) => [c.name, []]));
       for (let round = 0; round < cfg.rounds; round++) {
-        const order = round % 2 === 0 ? contestants : [...contestants].reverse();
+        const order = rotate(all, turn++);
         for (const c of order) {
           const r = await runWriters(c, workload, perWriter);
           runs.get(c.name)?.push(r);
@@ -341,33 +381,42 @@ async function main(): Promise<void> {
           );
         }
       }
-      results.set(workload.key, { mandant: summarise(runs.get(mandant.name) ?? []), emmett: summarise(runs.get(emmettAppenderInstance.name) ?? []) });
-      flip = !flip;
+      results.set(workload.key, {
+        mandant: summarise(runs.get(names.mandant) ?? []),
+        emmett: summarise(runs.get(names.emmett) ?? []),
+        raw: summarise(runs.get(names.raw) ?? []),
+      });
     }
 
     console.log('');
     const rows = workloads.map((w) => {
       const r = results.get(w.key);
-      if (!r) return [w.label, 'n/a', 'n/a', 'n/a', 'n/a', 'n/a', 'n/a'];
+      if (!r) return [w.label, 'n/a', 'n/a', 'n/a', 'n/a', 'n/a', 'n/a', 'n/a', 'n/a', 'n/a'];
       const met = r.mandant.evPerSec >= w.goal;
       return [
         w.label,
         fmtInt(r.mandant.evPerSec),
         fmtInt(r.emmett.evPerSec),
+        fmtInt(r.raw.evPerSec),
         fmtRatio(r.mandant.evPerSec / r.emmett.evPerSec),
+        fmtRatio(r.mandant.evPerSec / r.raw.evPerSec),
         `${fmtMs(r.mandant.p50)} / ${fmtMs(r.mandant.p99)}`,
         `${fmtMs(r.emmett.p50)} / ${fmtMs(r.emmett.p99)}`,
+        `${fmtMs(r.raw.p50)} / ${fmtMs(r.raw.p99)}`,
         `≥ ${fmtInt(w.goal)} ev/s: ${met ? 'met' : 'NOT met'}`,
       ];
     });
     console.log(
       table(
-        ['workload', 'Mandant ev/s', 'Emmett ev/s', 'ratio M/E', 'Mandant ms p50/p99', 'Emmett ms p50/p99', 'Mandant goal'],
+        ['workload', 'Mandant ev/s', 'Emmett ev/s', 'raw ev/s', 'M/E', 'M/raw', 'Mandant ms p50/p99', 'Emmett ms p50/p99', 'raw ms p50/p99', 'Mandant goal'],
         rows,
-        new Set([1, 2, 3, 4, 5]),
+        new Set([1, 2, 3, 4, 5, 6, 7, 8]),
       ),
     );
-    console.log('ratio M/E = Mandant events/s ÷ Emmett events/s on the same workload: above 1× Mandant is faster. Latencies are per append call.');
+    console.log(
+      'M/E = Mandant events/s ÷ Emmett events/s, M/raw = Mandant events/s ÷ raw INSERT events/s, on the same workload: above 1× ' +
+        'Mandant is faster. Latencies are per append call.',
+    );
 
     // Where an append's time goes: one writer, no contention.
     console.log('');
@@ -375,8 +424,10 @@ async function main(): Promise<void> {
     const probeTenant = uuidv7();
     const mandantMs = await probeSequential(mandant, probeTenant);
     const emmettMs = await probeSequential(emmettAppenderInstance, probeTenant);
+    const rawMs = await probeSequential(raw, probeTenant);
     console.log(`  Mandant: ${fmtMs(mandantMs)} ms per append (one statement: select * from mandant_append(…), its own transaction).`);
     console.log(`  Emmett: ${fmtMs(emmettMs)} ms per append (one transaction: begin, select emt_append_to_stream(…), commit).`);
+    console.log(`  raw INSERT: ${fmtMs(rawMs)} ms per append (one statement: insert into a plain table, its own transaction).`);
   } catch (err) {
     if (stopping) return; // interrupted: the signal handler reports and exits
     throw err;

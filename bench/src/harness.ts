@@ -126,6 +126,8 @@ export async function createBenchStores(appUrl: string): Promise<BenchStores> {
 export interface BenchDatabase {
   /** the runtime role's URL (RLS on) */
   appUrl: string;
+  /** the database owner's URL (RLS bypassed): for observers that read across tenants */
+  ownerUrl: string;
   pgVersion: string;
 }
 
@@ -167,7 +169,7 @@ export async function withFreshDatabase(body: (db: BenchDatabase, onCleanup: (fn
     const ownerUrl = withDatabase(serverUrl(), dbName);
     await migrate(ownerUrl, createLogger({ level: 'warn', name: 'mandant-bench' }));
     const appUrl = await prepareAppRole(ownerUrl, process.env.MANDANT_APP_DB_PASSWORD);
-    await body({ appUrl, pgVersion }, (fn) => closers.push(fn));
+    await body({ appUrl, ownerUrl, pgVersion }, (fn) => closers.push(fn));
   } catch (err) {
     if (!stopping) throw err;
   } finally {

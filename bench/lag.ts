@@ -1,0 +1,289 @@
+/**
+ * Commit-to-visible lag in every read store at a sustained event rate (default 200 events/s),
+ * through the real pipeline: event store → outbox relay → JetStream (a private nats-server) →
+ * projectors (relational views and document store projections on the embedded stores). For each
+ * event: the time its append resolved, and the time each projector's checkpoint first showed it
+ * (the checkpoint commits in the same transaction as the read model, so that is when a reader can
+ * see it). Prints p50/p95/p99/max per store and overall against a 1 s p99 goal; never fails on a
+ * timing. See bench/README.md.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { EventMeta } from '@mandant/contracts';
+import { documentViews } from '@mandant/documents/views/projection.ts';
+import { membershipViews } from '@mandant/membership/views/projection.ts';
+import { projectViews } from '@mandant/project/views/projection.ts';
+import { documentProjections } from '@mandant/projectors/index.ts';
+import { createSql } from '@mandant/shared/db/connect.ts';
+import { createEventStore } from '@mandant/shared/eventstore/event-store.ts';
+import { uuidv7 } from '@mandant/shared/ids.ts';
+import { createLogger } from '@mandant/shared/log.ts';
+import { startOutboxRelay } from '@mandant/shared/outbox/relay.ts';
+import { type Projection, startProjector } from '@mandant/shared/projection/projector.ts';
+import { findNatsServer, startNatsServer } from '@mandant/shared/runtime/nats-server.ts';
+import type { EventTransport } from '@mandant/shared/transport/event-transport.ts';
+import { createJetStreamTransport } from '@mandant/shared/transport/jetstream.ts';
+import { tenantViews } from '@mandant/tenant/views/projection.ts';
+import { conversationViews } from '../services/chat/src/views/projection.ts';
+import { type StatementCounter, createBenchStores, createCountingSql, fmtInt, intEnv, machineLine, runMain, table, withFreshDatabase } from './src/harness.ts';
+import { percentiles } from './src/latency.ts';
+import { MIX, type PreparedDocument, type Step, prepareDocument, rng, tenantWorkload } from './src/lag-workload.ts';
+import { CheckpointWatch } from './src/checkpoint-watch.ts';
+
+const cfg = {
+  rate: intEnv('BENCH_LAG_RATE', 200),
+  seconds: intEnv('BENCH_LAG_SECONDS', 60),
+  warmupSeconds: intEnv('BENCH_LAG_WARMUP_SECONDS', 5, 0),
+  tenants: intEnv('BENCH_LAG_TENANTS', 8),
+  pollMs: intEnv('BENCH_LAG_POLL_MS', 10),
+  chunks: intEnv('BENCH_LAG_CHUNKS', 5),
+  dimension: intEnv('BENCH_DIMENSION', 384),
+};
+const GOAL_MS = 1000;
+const META: EventMeta = { actor: 'user:bench', correlation_id: 'bench-lag', causation_id: null, traceparent: null };
+
+interface Committed { id: string; tenantId: string; seq: number; type: string; committedAt: number; measured: boolean }
+
+async function main(): Promise<void> {
+  await withFreshDatabase(async ({ appUrl, ownerUrl, pgVersion }, onCleanup) => {
+    const log = createLogger({ level: process.env.BENCH_LOG_LEVEL ?? 'silent', name: 'bench-lag' });
+    const binary = findNatsServer();
+    if (!binary) throw new Error('nats-server not found on PATH');
+    const natsDir = await mkdtemp(path.join(os.tmpdir(), 'mandant-bench-nats-'));
+    onCleanup(() => rm(natsDir, { recursive: true, force: true }));
+    const nats = await startNatsServer({ binary, storeDir: natsDir, log });
+    onCleanup(() => nats.stop());
+
+    // pools as the platform splits them: the runtime's (event store and relay), the projectors', the stores'
+    const eventSql = createSql(appUrl, { max: 10, appName: 'mandant-bench-events' });
+    onCleanup(() => eventSql.end({ timeout: 5 }));
+    const projectorStatements: StatementCounter = { count: 0 };
+    const projectorSql = createCountingSql(appUrl, projectorStatements, { max: 10, appName: 'mandant-bench-projectors' });
+    onCleanup(() => projectorSql.end({ timeout: 5 }));
+    const stores = await createBenchStores(appUrl);
+    onCleanup(() => stores.close());
+    const transport = await createJetStreamTransport({ servers: [nats.url], log, name: 'mandant-bench-lag' });
+    onCleanup(() => transport.close());
+
+    const events = createEventStore(eventSql);
+    const committed = new Map<string, Committed>(); // by event id
+    const published = new Map<string, number>(); // event id → first acknowledged publish
+    // the relay publishes through this wrapper so the report can split commit → published → visible
+    const timedTransport: EventTransport = {
+      ...transport,
+      async publish(e) {
+        await transport.publish(e);
+        if (!published.has(e.msgId)) published.set(e.msgId, performance.now());
+      },
+    };
+    const relay = startOutboxRelay({ sql: eventSql, transport: timedTransport, log, store: events });
+    onCleanup(() => relay.stop());
+
+    const docs = documentProjections(stores);
+    const readModels: Array<{ label: string; kind: 'view' | 'store'; projection: Projection }> = [
+      { label: 'tenant views', kind: 'view', projection: tenantViews },
+      { label: 'membership views', kind: 'view', projection: membershipViews },
+      { label: 'project views', kind: 'view', projection: projectViews },
+      { label: 'document views', kind: 'view', projection: documentViews(stores.keyring) },
+      { label: 'conversation views', kind: 'view', projection: conversationViews(stores.keyring) },
+      { label: 'vectors', kind: 'store', projection: docs.vectors },
+      { label: 'text', kind: 'store', projection: docs.text },
+      { label: 'graph', kind: 'store', projection: docs.graph },
+      { label: 'blobs', kind: 'store', projection: docs.blobs },
+    ];
+    // each projector consumes through this wrapper: deliveries and the time its handler takes per delivery
+    const consumers = new Map<string, { deliveries: number; redeliveries: number; handlerMs: number }>();
+    const countingTransport: EventTransport = {
+      ...transport,
+      consume(opts, handler) {
+        const c = { deliveries: 0, redeliveries: 0, handlerMs: 0 };
+        consumers.set(opts.durable, c);
+        return transport.consume(opts, async (msg) => {
+          const t = performance.now();
+          try {
+            await handler(msg);
+          } finally {
+            c.deliveries += 1;
+            if (msg.redelivered) c.redeliveries += 1;
+            c.handlerMs += performance.now() - t;
+          }
+        });
+      },
+    };
+    const projectors = readModels.map((m) => startProjector({ sql: projectorSql, projection: m.projection, log, transport: countingTransport }));
+    onCleanup(async () => void (await Promise.allSettled(projectors.map((p) => p.stop()))));
+    const watchSql = createSql(ownerUrl, { max: 1, appName: 'mandant-bench-lag-watch' });
+    onCleanup(() => watchSql.end({ timeout: 5 }));
+    const watch = new CheckpointWatch(watchSql, cfg.pollMs);
+
+    console.log(`Commit-to-visible lag at ${fmtInt(cfg.rate)} events/s sustained: event store → outbox relay → JetStream → projectors`);
+    console.log(machineLine(pgVersion));
+    console.log(`Load average at start (1/5/15 min): ${os.loadavg().map((x) => x.toFixed(2)).join(' / ')}`);
+
+    // before the clock: tenants, users, projects, memberships, and every document's sealed artefacts
+    const s0 = performance.now();
+    const totalEvents = cfg.rate * (cfg.seconds + cfg.warmupSeconds);
+    const docsPerTenant = Math.ceil((totalEvents * MIX.document / 4 / cfg.tenants) * 1.3) + 5;
+    const tenants = Array.from({ length: cfg.tenants }, () => uuidv7());
+    const workloads = await Promise.all(tenants.map(async (tenantId, t) => {
+      const rand = rng(7919 * (t + 1));
+      const prepared: PreparedDocument[] = [];
+      for (let i = 0; i < docsPerTenant; i++) prepared.push(await prepareDocument(stores, tenantId, rand, { chunks: cfg.chunks, dimension: cfg.dimension }));
+      const w = tenantWorkload(tenantId, rand, prepared, { users: 20, projects: 6 });
+      for (const step of w.setup()) await events.append(tenantId, step.stream, 'any', [step.event], META);
+      return { tenantId, w };
+    }));
+    await Promise.all(tenants.map(async (t) => {
+      const head = await events.head(t);
+      await Promise.all(projectors.map((p) => p.waitFor(t, head, 120_000)));
+    }));
+    console.log(
+      `Setup: ${cfg.tenants} tenants (20 users, 6 projects, memberships each), ${fmtInt(docsPerTenant * cfg.tenants)} documents of ${cfg.chunks} chunks ` +
+        `(dimension ${cfg.dimension}) with artefacts sealed in the blob store, ${((performance.now() - s0) / 1000).toFixed(1)} s; all projectors caught up.`,
+    );
+    console.log(
+      `Pipeline: one process (as the all-in-one platform): event store + relay on a pool of 10, ${projectors.length} projectors (${readModels.map((m) => m.label).join(', ')}) ` +
+        `on a pool of 10, each a JetStream durable consumer of events.> on a private nats-server; embedded Postgres vector/text/graph stores on a pool of 6; ` +
+        `sealed local blobs. Checkpoints polled every ${cfg.pollMs} ms as the owner.`,
+    );
+    console.log(
+      `Drive: open loop at ${fmtInt(cfg.rate)} events/s over ${cfg.tenants} tenants (round robin), one event per append (as command handlers append), ` +
+        `appends of one stream in order; ${cfg.warmupSeconds} s warm-up not counted, then ${cfg.seconds} s measured. ` +
+        `Mix: ${MIX.document * 100}% document lifecycle (uploaded/processing/processed/embedded), ${MIX.link * 100}% link/unlink, ` +
+        `${Math.round((1 - MIX.document - MIX.link) * 100)}% project and member activity.`,
+    );
+    console.log('');
+
+    watch.start();
+    const chains = new Map<string, Promise<void>>();
+    const appendMs: number[] = [];
+    let inFlight = 0;
+    let maxInFlight = 0;
+    let failures = 0;
+    const issue = (tenantId: string, step: Step, measured: boolean): void => {
+      const key = `${tenantId}/${step.stream}`;
+      inFlight += 1;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      const run = async (): Promise<void> => {
+        const t0 = performance.now();
+        try {
+          const res = await events.append(tenantId, step.stream, 'any', [step.event], META);
+          const now = performance.now();
+          appendMs.push(now - t0);
+          committed.set(step.event.id, { id: step.event.id, tenantId, seq: res.position, type: step.event.type, committedAt: now, measured });
+        } catch (err) {
+          failures += 1;
+          if (failures <= 3) console.error(`append failed: ${(err as Error).message}`);
+        } finally {
+          inFlight -= 1;
+        }
+      };
+      const next = (chains.get(key) ?? Promise.resolve()).then(run);
+      chains.set(key, next);
+      void next.finally(() => { if (chains.get(key) === next) chains.delete(key); });
+    };
+
+    const cpu0 = process.cpuUsage();
+    const q0 = projectorStatements.count;
+    const c0 = new Map([...consumers].map(([k, v]) => [k, { ...v }]));
+    const t0 = performance.now();
+    const total = cfg.rate * (cfg.warmupSeconds + cfg.seconds);
+    const warmupEvents = cfg.rate * cfg.warmupSeconds;
+    let issued = 0;
+    while (issued < total) {
+      const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * cfg.rate));
+      for (; issued < due; issued++) {
+        const w = workloads[issued % workloads.length];
+        if (w) issue(w.tenantId, w.w.next(), issued >= warmupEvents);
+      }
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    await Promise.all([...chains.values()]);
+    const driveS = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const projectorSqlPerS = (projectorStatements.count - q0) / driveS;
+    const delivered = [...consumers].map(([k, v]) => {
+      const b = c0.get(k) ?? { deliveries: 0, redeliveries: 0, handlerMs: 0 };
+      const n = v.deliveries - b.deliveries;
+      return { name: k.replace(/^projector-/, ''), perS: n / driveS, msEach: n > 0 ? (v.handlerMs - b.handlerMs) / n : Number.NaN, redeliveries: v.redeliveries - b.redeliveries };
+    });
+    const loadAfterDrive = os.loadavg();
+
+    // wait until every projector has reached every tenant's head
+    const heads = new Map(await Promise.all(tenants.map(async (t) => [t, await events.head(t)] as const)));
+    const caughtUp = await watch.until(projectors.map((p) => p.key), heads, 120_000);
+    watch.stop();
+    await watch.stopped();
+    const dead = await watchSql<{ projector: string; n: number }[]>`select projector, count(*)::int as n from projection_dead_letters group by projector`;
+
+    const measured = [...committed.values()].filter((c) => c.measured);
+    const rows: string[][] = [];
+    const overall: number[] = [];
+    const perEventMax = new Map<Committed, number>();
+    for (const [i, m] of readModels.entries()) {
+      const key = projectors[i]?.key ?? '';
+      const lags: number[] = [];
+      for (const c of measured) {
+        const at = watch.reachedAt(key, c.tenantId, c.seq);
+        if (at === undefined) continue;
+        const lag = Math.max(0, at - c.committedAt);
+        perEventMax.set(c, Math.max(perEventMax.get(c) ?? 0, lag));
+        if (m.projection.handles(c.type)) lags.push(lag);
+      }
+      const p = percentiles(lags);
+      rows.push([m.label, fmtInt(p.n), fmtInt(p.p50), fmtInt(p.p95), fmtInt(p.p99), fmtInt(p.max), p.n === 0 ? '-' : `${(p.p99 / GOAL_MS).toFixed(2)}× ${p.p99 < GOAL_MS ? 'met' : 'NOT met'}`]);
+    }
+    for (const v of perEventMax.values()) overall.push(v);
+    const all = percentiles(overall);
+    rows.push(['every read model (per event: the slowest)', fmtInt(all.n), fmtInt(all.p50), fmtInt(all.p95), fmtInt(all.p99), fmtInt(all.max), `${(all.p99 / GOAL_MS).toFixed(2)}× ${all.p99 < GOAL_MS ? 'met' : 'NOT met'}`]);
+    const pub = percentiles(measured.flatMap((c) => {
+      const at = published.get(c.id);
+      return at === undefined ? [] : [Math.max(0, at - c.committedAt)];
+    }));
+    const app = percentiles(appendMs);
+    // a lag that grows from the start of the run to its end is a backlog (throughput), not a latency
+    const byCommit = [...perEventMax].sort((a, b) => a[0].committedAt - b[0].committedAt).map(([, v]) => v);
+    const fifth = Math.max(1, Math.floor(byCommit.length / 5));
+    const early = percentiles(byCommit.slice(0, fifth));
+    const late = percentiles(byCommit.slice(-fifth));
+
+    const mix = new Map<string, number>();
+    for (const c of measured) mix.set(c.type, (mix.get(c.type) ?? 0) + 1);
+    console.log(
+      `Drove ${fmtInt(committed.size)} events in ${driveS.toFixed(1)} s (${fmtInt(committed.size / driveS)} ev/s achieved; ${failures} failed appends), ` +
+        `${fmtInt(measured.length)} measured: ${[...mix].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k.replace(/\.v1$/, '')} ${fmtInt(v)}`).join(', ')}.`,
+    );
+    console.log(
+      `Append call p50 ${app.p50.toFixed(1)} / p99 ${app.p99.toFixed(1)} ms, at most ${maxInFlight} appends in flight; bench process CPU ${(100 * (cpu.user + cpu.system) / 1e6 / driveS).toFixed(0)}% of one core; ` +
+        `load average after the drive ${loadAfterDrive.map((x) => x.toFixed(2)).join(' / ')}.`,
+    );
+    console.log(
+      `Commit → published to JetStream (relay): p50 ${fmtInt(pub.p50)}, p95 ${fmtInt(pub.p95)}, p99 ${fmtInt(pub.p99)}, max ${fmtInt(pub.max)} ms. ` +
+        `Checkpoint polls: ${fmtInt(watch.polls)}, median interval ${watch.medianIntervalMs().toFixed(1)} ms (a figure is late by up to one interval).` +
+        (caughtUp ? '' : ' NOT every projector reached the head within 120 s after the drive!') +
+        ` Projector pool: ${fmtInt(projectorSqlPerS)} SQL statements/s during the drive (all ${projectors.length} projectors).` +
+        (dead.length > 0 ? ` DEAD-LETTERED: ${dead.map((d) => `${d.projector} ${d.n}`).join(', ')}.` : ''),
+    );
+    console.log(
+      `JetStream deliveries during the drive, per projector (one message per event; each handled alone: catch up to its tenant_seq, then ack): ` +
+        delivered.map((d) => `${d.name} ${fmtInt(d.perS)}/s at ${d.msEach.toFixed(1)} ms each${d.redeliveries > 0 ? ` (${d.redeliveries} redelivered)` : ''}`).join(', ') +
+        `; ${fmtInt(cfg.rate)}/s each are needed to keep up.`,
+    );
+    console.log(
+      `Trend (slowest read model per event): p50 ${fmtInt(early.p50)} ms over the first fifth of the measured events, ${fmtInt(late.p50)} ms over the last fifth` +
+        `${late.p50 > 1.25 * early.p50 + 100 ? ': growing, the projectors fall further behind as the run goes on (a backlog: throughput, not latency)' : ': flat'}.`,
+    );
+    console.log('');
+    console.log(table(['read model', 'events', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'p99 vs 1 s'], rows));
+    console.log(
+      'Lag = from the append call resolving to the first checkpoint poll showing the projector at or past the event (the checkpoint commits with the ' +
+        'read model, so a reader sees the event from then on); 0 when it was visible before the append call returned. Per read model: the events ' +
+        'it handles (conversation views handle none in this mix). Last line: every measured event, until the slowest of all read models had it.',
+    );
+    console.log(`Goal "p99 commit-to-visible < ${fmtInt(GOAL_MS)} ms in every read store at ${fmtInt(cfg.rate)} ev/s": ${all.p99 < GOAL_MS && caughtUp ? 'met' : 'NOT met'} (p99 ${fmtInt(all.p99)} ms).`);
+  });
+}
+
+runMain(main);
