@@ -40,6 +40,8 @@ const cfg = {
   pollMs: intEnv('BENCH_LAG_POLL_MS', 10),
   chunks: intEnv('BENCH_LAG_CHUNKS', 5),
   dimension: intEnv('BENCH_DIMENSION', 384),
+  /** the projectors' sweep (catch-up to every tenant's head); 30 s is startProjector's default, as the platform runs it */
+  sweepMs: intEnv('BENCH_LAG_SWEEP_MS', 30_000),
 };
 const GOAL_MS = 1000;
 const META: EventMeta = { actor: 'user:bench', correlation_id: 'bench-lag', causation_id: null, traceparent: null };
@@ -112,7 +114,7 @@ async function main(): Promise<void> {
         });
       },
     };
-    const projectors = readModels.map((m) => startProjector({ sql: projectorSql, projection: m.projection, log, transport: countingTransport }));
+    const projectors = readModels.map((m) => startProjector({ sql: projectorSql, projection: m.projection, log, transport: countingTransport, sweepMs: cfg.sweepMs }));
     onCleanup(async () => void (await Promise.allSettled(projectors.map((p) => p.stop()))));
     const watchSql = createSql(ownerUrl, { max: 1, appName: 'mandant-bench-lag-watch' });
     onCleanup(() => watchSql.end({ timeout: 5 }));
@@ -145,7 +147,7 @@ async function main(): Promise<void> {
     );
     console.log(
       `Pipeline: one process (as the all-in-one platform): event store + relay on a pool of 10, ${projectors.length} projectors (${readModels.map((m) => m.label).join(', ')}) ` +
-        `on a pool of 10, each a JetStream durable consumer of events.> on a private nats-server; embedded Postgres vector/text/graph stores on a pool of 6; ` +
+        `on a pool of 10, each a JetStream durable consumer of events.> on a private nats-server (sweep every ${cfg.sweepMs / 1000} s); embedded Postgres vector/text/graph stores on a pool of 6; ` +
         `sealed local blobs. Checkpoints polled every ${cfg.pollMs} ms as the owner.`,
     );
     console.log(
