@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresUrls } from '../testing/backends.ts';
 import { type Sql, createSql, withTenant } from './connect.ts';
-import { APP_ROLE } from './migrate.ts';
+import { APP_ROLE, migrate, prepareAppRole } from './migrate.ts';
+import { createLogger } from '../log.ts';
+import { ownDatabase } from '../testing/own-database.ts';
 
 const pg = postgresUrls();
 
@@ -24,14 +26,19 @@ const NOT_TENANT_TABLES = ['mandant_migrations'];
 describe.skipIf(!pg)('the database catalog keeps every tenant apart', () => {
   let owner: Sql;
   let app: Sql;
-  beforeAll(() => {
+  let db: { url: string; drop(): Promise<void> } | undefined;
+  // a database of its own, exactly as the migrations leave it: other suites add test tables to the run's
+  beforeAll(async () => {
     if (!pg) return;
-    owner = createSql(pg.ownerUrl, { max: 2 });
-    app = createSql(pg.appUrl, { max: 2 });
+    db = await ownDatabase(pg.ownerUrl, 'catalog');
+    await migrate(db.url, createLogger({ level: 'warn' }));
+    owner = createSql(db.url, { max: 2 });
+    app = createSql(await prepareAppRole(db.url, undefined), { max: 2 });
   });
   afterAll(async () => {
     await owner?.end();
     await app?.end();
+    await db?.drop();
   });
 
   it('runs services as a role that is no superuser, has no BYPASSRLS and owns no table, view, sequence, function or schema', async () => {
