@@ -1,8 +1,11 @@
-import type { Service, ServiceDeps } from '@mandant/shared/service/service.ts';
-import { membershipHandlers } from './membership/handlers.ts';
+import type { Service } from '@mandant/shared/service/service.ts';
+import { type MembershipDeps, membershipHandlers } from './membership/handlers.ts';
 import { membershipViews } from './views/projection.ts';
 
-/** The membership service: users, their roles per project, per-project profiles and saved state. */
-export function membershipService(deps: ServiceDeps): Service {
-  return { name: 'membership', handlers: membershipHandlers(deps), projections: [membershipViews] };
+/**
+ * The membership service: users, their roles per project, per-project profiles and saved state.
+ * `keyring` seals and opens the personal data in its events (the tenant's data key).
+ */
+export function membershipService(deps: MembershipDeps): Service {
+  return { name: 'membership', handlers: membershipHandlers(deps), projections: [membershipViews(deps.keyring)] };
 }

@@ -7,8 +7,12 @@ import { evolveMembership, initialMembershipState, type MembershipState } from '
 /** Adds the user (again) with `role`, or changes the role of a current member. */
 export type SetMemberRole = { type: 'SetMemberRole'; user_id: string; role: ProjectRole };
 export type RemoveMember = { type: 'RemoveMember'; user_id: string };
-/** Replaces the whole profile: the caller fills in unchanged fields from the current one. */
-export type UpdateProfile = { type: 'UpdateProfile'; user_id: string; display_name: string | null; preferences: Record<string, unknown> };
+/**
+ * Replaces the whole profile with `sealed` (`sealProfile` of display name and preferences): the
+ * caller fills in unchanged fields from the current profile, and skips the command when nothing
+ * changes, since only it can open the current one (deciding has no keyring).
+ */
+export type UpdateProfile = { type: 'UpdateProfile'; user_id: string; sealed: string };
 export type SaveProjectState = { type: 'SaveProjectState'; user_id: string; state: Record<string, unknown> };
 
 export type MembershipCommand = SetMemberRole | RemoveMember | UpdateProfile | SaveProjectState;
@@ -35,9 +39,7 @@ export function decideMembership(command: MembershipCommand, state: MembershipSt
     }
     case 'UpdateProfile': {
       requireMember(state);
-      const { display_name, preferences } = command;
-      if (display_name === state.displayName && sameJson(preferences, state.preferences)) return [];
-      return [{ type: 'member.profile_updated.v1', data: { user_id, display_name, preferences } }];
+      return [{ type: 'member.profile_updated.v2', data: { user_id, sealed: command.sealed } }];
     }
     case 'SaveProjectState': {
       requireMember(state);

@@ -8,7 +8,11 @@ const U = '0190c6e0-0000-7000-8000-000000000001';
 const OTHER = '0190c6e0-0000-7000-8000-000000000002';
 const added: MembershipEvent = { type: 'member.added.v1', data: { user_id: U, role: 'editor' } };
 const removed: MembershipEvent = { type: 'member.removed.v1', data: { user_id: U } };
-const profiled: MembershipEvent = { type: 'member.profile_updated.v1', data: { user_id: U, display_name: 'Ana', preferences: { theme: 'dark' } } };
+/** as logs written before sealing hold it */
+const profiledV1: MembershipEvent = { type: 'member.profile_updated.v1', data: { user_id: U, display_name: 'Ana', preferences: { theme: 'dark' } } };
+/** stands for `sealProfile(…)`: deciding never opens it */
+const SEALED = 'c2VhbGVkLXByb2ZpbGU=';
+const profiled: MembershipEvent = { type: 'member.profile_updated.v2', data: { user_id: U, sealed: SEALED } };
 const saved: MembershipEvent = { type: 'member.state_saved.v1', data: { user_id: U, state: { view: 'graph', filters: ['person'] } } };
 
 const { decide, rejection } = deciderSpec(membershipDecider, MembershipEvent);
@@ -56,29 +60,27 @@ describe('RemoveMember', () => {
   });
 });
 
+// Whether the profile changed is the handler's question (only it opens the sealed profile):
+// see handlers.int.test.ts, 'records nothing when the profile is unchanged'.
 describe('UpdateProfile', () => {
-  it('updates the profile of a member', () => {
-    expect(decide([added], { type: 'UpdateProfile', user_id: U, display_name: 'Ana', preferences: { theme: 'dark' } })).toEqual([
-      { type: 'member.profile_updated.v1', data: { user_id: U, display_name: 'Ana', preferences: { theme: 'dark' } } },
+  it('records the sealed profile of a member as member.profile_updated.v2', () => {
+    expect(decide([added], { type: 'UpdateProfile', user_id: U, sealed: SEALED })).toEqual([
+      { type: 'member.profile_updated.v2', data: { user_id: U, sealed: SEALED } },
     ]);
   });
 
-  it('clears the display name when set to null', () => {
-    expect(decide([added, profiled], { type: 'UpdateProfile', user_id: U, display_name: null, preferences: { theme: 'dark' } })).toEqual([
-      { type: 'member.profile_updated.v1', data: { user_id: U, display_name: null, preferences: { theme: 'dark' } } },
+  it('replaces a profile recorded in clear by v1 with a sealed one', () => {
+    expect(decide([added, profiledV1], { type: 'UpdateProfile', user_id: U, sealed: SEALED })).toEqual([
+      { type: 'member.profile_updated.v2', data: { user_id: U, sealed: SEALED } },
     ]);
-  });
-
-  it('emits nothing when the profile is unchanged', () => {
-    expect(decide([added, profiled], { type: 'UpdateProfile', user_id: U, display_name: 'Ana', preferences: { theme: 'dark' } })).toEqual([]);
   });
 
   it('rejects a user who is not a member with not_found', () => {
-    expect(rejection([], { type: 'UpdateProfile', user_id: U, display_name: 'Ana', preferences: {} })).toBe('not_found');
+    expect(rejection([], { type: 'UpdateProfile', user_id: U, sealed: SEALED })).toBe('not_found');
   });
 
   it('rejects a removed member with not_found', () => {
-    expect(rejection([added, removed], { type: 'UpdateProfile', user_id: U, display_name: 'Ana', preferences: {} })).toBe('not_found');
+    expect(rejection([added, removed], { type: 'UpdateProfile', user_id: U, sealed: SEALED })).toBe('not_found');
   });
 });
 
@@ -106,7 +108,14 @@ describe('a returning member', () => {
   it('gets their profile and saved state back when added again', () => {
     const state = fold(membershipDecider, [added, profiled, saved, removed, { type: 'member.added.v1', data: { user_id: U, role: 'viewer' } }]);
     expect(state).toMatchObject({
-      status: 'member', role: 'viewer', displayName: 'Ana', preferences: { theme: 'dark' }, state: { view: 'graph', filters: ['person'] },
+      status: 'member', role: 'viewer', profile: { kind: 'sealed', sealed: SEALED }, state: { view: 'graph', filters: ['person'] },
+    });
+  });
+
+  it('gets a profile recorded in clear (v1, old logs) back when added again', () => {
+    const state = fold(membershipDecider, [added, profiledV1, saved, removed, { type: 'member.added.v1', data: { user_id: U, role: 'viewer' } }]);
+    expect(state).toMatchObject({
+      status: 'member', role: 'viewer', profile: { kind: 'clear', display_name: 'Ana', preferences: { theme: 'dark' } }, state: { view: 'graph', filters: ['person'] },
     });
   });
 

@@ -6,25 +6,35 @@ import { type Sql, withTenant } from '@mandant/shared/db/connect.ts';
 import { fold } from '@mandant/shared/decider.ts';
 import { DomainError, forbidden, notFound } from '@mandant/shared/errors.ts';
 import { uuidv7 } from '@mandant/shared/ids.ts';
+import { sameJson } from '@mandant/shared/json.ts';
 import type { RpcContext, RpcHandler } from '@mandant/shared/rpc/rpc.ts';
 import { requirePrincipal, requireProjectRole, requireTenantAdmin, requireUser } from '@mandant/shared/service/access.ts';
 import { runCommand } from '@mandant/shared/service/command.ts';
 import type { ServiceDeps } from '@mandant/shared/service/service.ts';
+import type { Keyring } from '@mandant/shared/stores/crypto/data-keys.ts';
 import { waitForViews } from '@mandant/shared/service/views.ts';
 import { loadProjectView } from '@mandant/shared/service/project-view.ts';
+import { openProfile, sealProfile, sealUser } from '../sealed.ts';
 import { userDecider } from '../user/decide.ts';
+import { emailHash, normaliseEmail } from '../user/email.ts';
 import { type MembershipCommand, membershipDecider } from './decide.ts';
+import type { MembershipState } from './membership.ts';
+
+/** The membership service seals personal data in its events with the tenant's data key. */
+export interface MembershipDeps extends ServiceDeps { keyring: Keyring }
 
 const metaOf = (ctx: RpcContext, p: Principal): EventMeta => ({
   actor: p.actor, correlation_id: ctx.meta.correlation_id, causation_id: null, traceparent: ctx.meta.traceparent,
 });
+// email and name are null once the tenant's key is destroyed (erased); UserView in contracts/api.ts
+// still says string: only an offboarded tenant, whose views are purged, can get there
 const userView = (r: Record<string, any>): UserView => ({
   id: r.user_id, email: r.email, name: r.name, current_project_id: r.current_project_id, created_at: r.created_at.toISOString(),
 });
 const memberView = (r: Record<string, any>): MemberView => ({ project_id: r.project_id, user_id: r.user_id, role: r.role, added_at: r.added_at.toISOString() });
 
-export function membershipHandlers(deps: ServiceDeps): Record<string, RpcHandler> {
-  const { sql, store, clock, log } = deps;
+export function membershipHandlers(deps: MembershipDeps): Record<string, RpcHandler> {
+  const { sql, store, clock, log, keyring } = deps;
   const tx = <T>(p: Principal, fn: Parameters<typeof withTenant<T>>[2]) => withTenant(sql, p.tenant_id, fn);
   const access = (p: Principal, projectId: string, needed: 'viewer' | 'editor' | 'admin') => tx(p, (t) => requireProjectRole(t, p, projectId, needed));
 
@@ -47,10 +57,16 @@ export function membershipHandlers(deps: ServiceDeps): Record<string, RpcHandler
     if (p.user_id !== userId && a.role !== 'admin') throw forbidden('only the member or a project admin');
   }
 
+  /** The member's profile opened; an erased one (the tenant's key destroyed) reads as empty. */
+  async function openedProfile(p: Principal, projectId: string, userId: string, s: MembershipState): Promise<ProfileView> {
+    const profile = await openProfile(keyring, p.tenant_id, projectId, userId, s.profile);
+    return { project_id: projectId, user_id: userId, display_name: profile?.display_name ?? null, preferences: profile?.preferences ?? {} };
+  }
+
   async function profileOf(p: Principal, projectId: string, userId: string): Promise<ProfileView> {
     const s = await membershipState(p, projectId, userId);
     if (s.status !== 'member') throw notFound('member');
-    return { project_id: projectId, user_id: userId, display_name: s.displayName, preferences: s.preferences };
+    return openedProfile(p, projectId, userId, s);
   }
 
   async function requireUserExists(p: Principal, userId: string) {
@@ -63,12 +79,14 @@ export function membershipHandlers(deps: ServiceDeps): Record<string, RpcHandler
       const p = requireTenantAdmin(ctx.principal);
       const body = CreateUserInput.parse(input);
       const userId = uuidv7();
-      const email = body.email.trim().toLowerCase();
+      const email = normaliseEmail(body.email);
+      const hash = emailHash(p.tenant_id, email);
+      const sealed = await sealUser(keyring, p.tenant_id, userId, { email, name: body.name });
       const res = await runCommand({
         store, clock, decider: userDecider, tenantId: p.tenant_id, stream: streams.user(userId), projectId: null,
-        command: { type: 'RegisterUser', email, name: body.name }, meta: metaOf(ctx, p),
+        command: { type: 'RegisterUser', sealed, email_hash: hash }, meta: metaOf(ctx, p),
         beforeCommit: () => async (t) => {
-          const claimed = await t`insert into user_emails (tenant_id, email, user_id) values (${p.tenant_id}, ${email}, ${userId}) on conflict do nothing returning email`;
+          const claimed = await t`insert into user_emails (tenant_id, email_hash, user_id) values (${p.tenant_id}, ${hash}, ${userId}) on conflict do nothing returning user_id`;
           if (claimed.length === 0) throw new DomainError('email.taken', `a user with email ${email} exists in this tenant`, { field: 'email' });
         },
       });
@@ -132,12 +150,16 @@ export function membershipHandlers(deps: ServiceDeps): Record<string, RpcHandler
       const body = PutProfileInput.parse(input);
       await requireSelfOrAdmin(p, body.project_id, body.user_id);
       const current = await profileOf(p, body.project_id, body.user_id);
-      await changeMembership(p, body.project_id, {
-        type: 'UpdateProfile', user_id: body.user_id,
+      const next = {
         display_name: body.display_name === undefined ? current.display_name : body.display_name,
         preferences: body.preferences ?? current.preferences,
-      }, ctx);
-      return profileOf(p, body.project_id, body.user_id);
+      };
+      // Unchanged: no event. Checked here, not in decide, because only here the current profile
+      // opens; two identical updates at once may both be recorded, which changes nothing.
+      if (next.display_name === current.display_name && sameJson(next.preferences, current.preferences)) return current;
+      const sealed = await sealProfile(keyring, p.tenant_id, body.project_id, body.user_id, next);
+      const s = await changeMembership(p, body.project_id, { type: 'UpdateProfile', user_id: body.user_id, sealed }, ctx);
+      return openedProfile(p, body.project_id, body.user_id, s);
     },
 
     async [rpc.meProjects](_input, ctx) {
@@ -172,7 +194,7 @@ export function membershipHandlers(deps: ServiceDeps): Record<string, RpcHandler
         project: await tx(p, (t) => loadProjectView(t, p.tenant_id, body.project_id)),
         role: target.role,
         previous_project_id: from,
-        profile: member ? { project_id: body.project_id, user_id: p.user_id, display_name: s.displayName, preferences: s.preferences } : null,
+        profile: member ? await openedProfile(p, body.project_id, p.user_id, s) : null,
         state: member ? s.state : {},
       };
     },

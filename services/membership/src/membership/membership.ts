@@ -1,6 +1,14 @@
 import type { MembershipEvent, ProjectRole } from '@mandant/contracts';
 
 /**
+ * The profile as the stream holds it: in clear from `member.profile_updated.v1` (old logs), or
+ * sealed from v2. Only the edge, which has the keyring, opens it (`openProfile`).
+ */
+export type StoredProfile =
+  | { kind: 'clear'; display_name: string | null; preferences: Record<string, unknown> }
+  | { kind: 'sealed'; sealed: string };
+
+/**
  * One (project, user) pair. Removing a member drops their role only: display name, preferences
  * and saved state stay in the stream, so a member who is added back finds their profile and
  * working state as they left them. (Chosen over a clean slate because re-adding is mostly an undo
@@ -12,13 +20,12 @@ export interface MembershipState {
   userId: string | null;
   /** null unless a member */
   role: ProjectRole | null;
-  displayName: string | null;
-  preferences: Record<string, unknown>;
+  profile: StoredProfile;
   state: Record<string, unknown>;
 }
 
 export const initialMembershipState = (): MembershipState => ({
-  status: 'none', userId: null, role: null, displayName: null, preferences: {}, state: {},
+  status: 'none', userId: null, role: null, profile: { kind: 'clear', display_name: null, preferences: {} }, state: {},
 });
 
 export function evolveMembership(s: MembershipState, event: MembershipEvent): MembershipState {
@@ -29,7 +36,9 @@ export function evolveMembership(s: MembershipState, event: MembershipEvent): Me
     case 'member.removed.v1':
       return { ...s, status: 'removed', userId: event.data.user_id, role: null };
     case 'member.profile_updated.v1':
-      return { ...s, userId: event.data.user_id, displayName: event.data.display_name, preferences: event.data.preferences };
+      return { ...s, userId: event.data.user_id, profile: { kind: 'clear', display_name: event.data.display_name, preferences: event.data.preferences } };
+    case 'member.profile_updated.v2':
+      return { ...s, userId: event.data.user_id, profile: { kind: 'sealed', sealed: event.data.sealed } };
     case 'member.state_saved.v1':
       return { ...s, userId: event.data.user_id, state: event.data.state };
     default: {

@@ -3,8 +3,11 @@ import type { Decider } from '@mandant/shared/decider.ts';
 import { DomainError, notFound } from '@mandant/shared/errors.ts';
 import { evolveUser, initialUserState, type UserState } from './user.ts';
 
-/** `email` is stored lowercased and trimmed, the form the tenant's uniqueness check uses. */
-export type RegisterUser = { type: 'RegisterUser'; email: string; name: string };
+/**
+ * The caller seals e-mail and name (`sealUser`) and hashes the e-mail (`emailHash`) first:
+ * deciding does no I/O and sealing needs the keyring.
+ */
+export type RegisterUser = { type: 'RegisterUser'; sealed: string; email_hash: string };
 /**
  * Records a switch even to the current project: each one is a visit. Whether the user may see
  * `to_project_id` is checked by the caller, which knows the memberships.
@@ -17,7 +20,7 @@ export function decideUser(command: UserCommand, state: UserState): UserEvent[] 
   switch (command.type) {
     case 'RegisterUser': {
       if (state.status !== 'none') throw new DomainError('conflict', 'user exists');
-      return [{ type: 'user.registered.v1', data: { email: command.email.trim().toLowerCase(), name: command.name } }];
+      return [{ type: 'user.registered.v2', data: { sealed: command.sealed, email_hash: command.email_hash } }];
     }
     case 'SwitchProject': {
       if (state.status !== 'active') throw notFound('user');

@@ -1,9 +1,20 @@
-import { type EventEnvelope, MemberAdded, MemberProfileUpdated, MemberRoleChanged, MemberStateSaved, UserProjectSwitched, UserRegistered } from '@mandant/contracts';
+import {
+  type EventEnvelope, MemberAdded, MemberProfileUpdated, MemberProfileUpdatedV2, MemberRoleChanged, MemberStateSaved, UserProjectSwitched,
+  UserRegistered, UserRegisteredV2,
+} from '@mandant/contracts';
 import type { Tx } from '@mandant/shared/db/connect.ts';
 import type { Projection } from '@mandant/shared/projection/projector.ts';
+import type { Keyring } from '@mandant/shared/stores/crypto/data-keys.ts';
+import { openProfile, openUser } from '../sealed.ts';
 
-/** users_view and members_view: who exists in the tenant, who is in which project with which role. */
-export const membershipViews: Projection = {
+/**
+ * users_view and members_view: who exists in the tenant, who is in which project with which role.
+ * E-mails, names and profiles are opened from the sealed v2 payloads here (v1 ones are in clear);
+ * once the tenant's key is destroyed they read as erased: null e-mail and name, null display name
+ * and empty preferences. Offboarding purges the views anyway; this keeps replays and rebuilds
+ * from failing on such a log.
+ */
+export const membershipViews = (keyring: Keyring): Projection => ({
   name: 'membership-views',
   version: 1,
   handles: (type) => type.startsWith('user.') || type.startsWith('member.') || type === 'project.deleted.v1',
@@ -11,11 +22,14 @@ export const membershipViews: Projection = {
     const t = e.tenant_id;
     const p = e.project_id;
     switch (e.type) {
-      case 'user.registered.v1': {
-        const d = UserRegistered.shape.data.parse(e.data);
+      case 'user.registered.v1':
+      case 'user.registered.v2': {
         const userId = e.stream.slice('user-'.length);
+        const u = e.type === 'user.registered.v1'
+          ? UserRegistered.shape.data.parse(e.data)
+          : await openUser(keyring, t, userId, UserRegisteredV2.shape.data.parse(e.data).sealed);
         await tx`insert into users_view (tenant_id, user_id, email, name, created_at)
-                 values (${t}, ${userId}, ${d.email}, ${d.name}, ${e.occurred_at}) on conflict do nothing`;
+                 values (${t}, ${userId}, ${u?.email ?? null}, ${u?.name ?? null}, ${e.occurred_at}) on conflict do nothing`;
         return;
       }
       case 'user.project_switched.v1': {
@@ -45,6 +59,14 @@ export const membershipViews: Projection = {
                  where tenant_id = ${t} and project_id = ${p} and user_id = ${d.user_id}`;
         return;
       }
+      case 'member.profile_updated.v2': {
+        const d = MemberProfileUpdatedV2.shape.data.parse(e.data);
+        if (!p) throw new Error(`member.profile_updated.v2 ${e.id} has no project`);
+        const profile = await openProfile(keyring, t, p, d.user_id, { kind: 'sealed', sealed: d.sealed });
+        await tx`update members_view set display_name = ${profile?.display_name ?? null}, preferences = ${tx.json((profile?.preferences ?? {}) as never)}
+                 where tenant_id = ${t} and project_id = ${p} and user_id = ${d.user_id}`;
+        return;
+      }
       case 'member.state_saved.v1': {
         const d = MemberStateSaved.shape.data.parse(e.data);
         await tx`update members_view set state = ${tx.json(d.state as never)} where tenant_id = ${t} and project_id = ${p} and user_id = ${d.user_id}`;
@@ -59,4 +81,4 @@ export const membershipViews: Projection = {
     await tx`delete from members_view where tenant_id = ${tenantId}`;
     await tx`delete from users_view where tenant_id = ${tenantId}`;
   },
-};
+});
