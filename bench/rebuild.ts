@@ -57,7 +57,7 @@ async function main(): Promise<void> {
     const entries: Entry[] = [
       { label: 'blobs (deletions)', kind: 'store', projection: docs.blobs },
       { label: 'tenant views', kind: 'view', projection: tenantViews },
-      { label: 'membership views', kind: 'view', projection: membershipViews },
+      { label: 'membership views', kind: 'view', projection: membershipViews(stores.keyring) },
       { label: 'project views', kind: 'view', projection: projectViews },
       { label: 'document views', kind: 'view', projection: documentViews(stores.keyring) },
       { label: 'vectors', kind: 'store', projection: docs.vectors },

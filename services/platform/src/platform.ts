@@ -38,7 +38,7 @@ export const allServices = (deps: PlatformDeps): Service[] => {
   const { stores } = deps;
   const documents = { ...deps, blobs: stores.blobs, keyring: stores.keyring };
   return [
-    tenantService(deps), projectService(deps), membershipService(deps), documentService(documents), linkingService(documents),
+    tenantService(deps), projectService(deps), membershipService({ ...deps, keyring: stores.keyring }), documentService(documents), linkingService(documents),
     searchService(deps), entityService(deps), chatService({ ...deps, rpc: deps.rpc ?? noRpc }),
   ];
 };

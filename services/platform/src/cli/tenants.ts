@@ -31,7 +31,7 @@ export async function provisionTenant(env: Env, log: Logger, opts: { name: strin
   // A new tenant has no document events: the document views only move their checkpoint, so a
   // throw-away keyring stands in for the real one (which would need the master key here).
   const keyring = createKeyring({ masterKey: randomBytes(32).toString('base64'), store: createMemoryKeyStore() });
-  const views = [...service.projections, projectViews, membershipViews, documentViews(keyring)];
+  const views = [...service.projections, projectViews, membershipViews(keyring), documentViews(keyring)];
   const projectors = views.filter((p) => (VIEW_PROJECTORS as readonly string[]).includes(`${p.name}@v${p.version}`))
     .map((projection) => startProjector({ sql: ctx.sql, projection, log, sweepMs: 2 ** 30 }));
   const unsubscribe = store.onAppended((tenantId, position) => {
