@@ -146,7 +146,7 @@ export const UnlinkDocumentInput = z.strictObject({ project_id: Id, document_id:
 // Views returned by the services (and so by the HTTP API).
 export interface TenantView { id: string; name: string; slug: string; settings: Record<string, unknown>; created_at: string; updated_at: string }
 export interface ApiKeyView { id: string; name: string; user_id: string | null; role: string | null; prefix: string; created_at: string; revoked_at: string | null }
-export interface UserView { id: string; email: string; name: string; current_project_id: string | null; created_at: string }
+export interface UserView { id: string; /** null once erased (the tenant key destroyed) */ email: string | null; name: string | null; current_project_id: string | null; created_at: string }
 export interface ProjectView {
   id: string; name: string; slug: string; description: string; settings: Record<string, unknown>;
   status: 'active' | 'archived'; created_at: string;
