@@ -86,7 +86,7 @@ async function main(): Promise<void> {
     const docs = documentProjections(stores);
     const readModels: Array<{ label: string; kind: 'view' | 'store'; projection: Projection }> = [
       { label: 'tenant views', kind: 'view', projection: tenantViews },
-      { label: 'membership views', kind: 'view', projection: membershipViews },
+      { label: 'membership views', kind: 'view', projection: membershipViews(stores.keyring) },
       { label: 'project views', kind: 'view', projection: projectViews },
       { label: 'document views', kind: 'view', projection: documentViews(stores.keyring) },
       { label: 'conversation views', kind: 'view', projection: conversationViews(stores.keyring) },
