@@ -215,7 +215,9 @@ export function startProjector(deps: {
     // pages, so a backlog of N messages costs a few page transactions, not N; the messages it
     // covered are then acknowledged without touching the database.
     if ((positions.get(e.tenant_id) ?? 0) < e.tenant_seq) await catchUp(e.tenant_id);
-    await msg.ack();
+    // Not waiting for the server to confirm the ack: a lost ack only means a redelivery, which
+    // the check above absorbs, and waiting would cap a consumer at one round trip per event.
+    void msg.ack().catch(() => {});
   });
   // the sweep covers events whose messages never arrive (transport down, in-process restart)
   const sweepTimer = setInterval(() => void sweep().catch(() => {}), deps.sweepMs ?? 30_000);
