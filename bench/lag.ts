@@ -269,7 +269,7 @@ async function main(): Promise<void> {
         (dead.length > 0 ? ` DEAD-LETTERED: ${dead.map((d) => `${d.projector} ${d.n}`).join(', ')}.` : ''),
     );
     console.log(
-      `JetStream deliveries during the drive, per projector (one message per event; each handled alone: catch up to its tenant_seq, then ack): ` +
+      `JetStream deliveries during the drive, per projector (one message per event, handled one at a time): ` +
         delivered.map((d) => `${d.name} ${fmtInt(d.perS)}/s at ${d.msEach.toFixed(1)} ms each${d.redeliveries > 0 ? ` (${d.redeliveries} redelivered)` : ''}`).join(', ') +
         `; ${fmtInt(cfg.rate)}/s each are needed to keep up.`,
     );
