@@ -202,6 +202,31 @@ export function startProjector(deps: {
     return next;
   }
 
+  /**
+   * Asks for a catch-up of the tenant to its head without waiting for it. Requests that arrive
+   * while one is queued and not yet started are folded into it, so a burst of messages costs one
+   * run; a request during a run queues exactly one more (for what was appended meanwhile). A run
+   * that fails is asked for again after a pause: the log, not the message, is what must be applied.
+   */
+  const requested = new Set<string>();
+  function requestCatchUp(tenantId: string): void {
+    if (requested.has(tenantId) || stopped) return;
+    requested.add(tenantId);
+    const prev = chains.get(tenantId) ?? Promise.resolve(0);
+    const next = prev.catch(() => 0).then(() => {
+      requested.delete(tenantId);
+      return run(tenantId, undefined);
+    });
+    chains.set(tenantId, next);
+    void next.finally(() => {
+      if (chains.get(tenantId) === next) chains.delete(tenantId);
+    }).catch((err: unknown) => {
+      log.warn({ err, tenant_id: tenantId, projector: key }, 'catch-up failed; asking again');
+      const retry = setTimeout(() => requestCatchUp(tenantId), 1_000);
+      retry.unref();
+    });
+  }
+
   async function sweep(): Promise<void> {
     const heads = await sql<{ tenant_id: string; last_seq: number }[]>`select * from mandant_tenant_positions()`;
     for (const h of heads) {
@@ -211,12 +236,13 @@ export function startProjector(deps: {
 
   const consumer = deps.transport?.consume({ durable: `projector-${projection.name}-v${projection.version}`, filterSubject: 'events.>' }, async (msg) => {
     const e = EventEnvelope.parse(JSON.parse(new TextDecoder().decode(msg.payload)));
-    // A message says "the tenant has news up to at least here": catch up to the tenant's head in
-    // pages, so a backlog of N messages costs a few page transactions, not N; the messages it
-    // covered are then acknowledged without touching the database.
-    if ((positions.get(e.tenant_id) ?? 0) < e.tenant_seq) await catchUp(e.tenant_id);
-    // Not waiting for the server to confirm the ack: a lost ack only means a redelivery, which
-    // the check above absorbs, and waiting would cap a consumer at one round trip per event.
+    // A message only says "the tenant has news up to at least here". The projector then reads the
+    // log in pages on its own (requestCatchUp), so the consumer keeps pace with the stream however
+    // long a page takes, and a burst of N messages costs a few page transactions, not N. Acking
+    // before the page is applied loses nothing: the log and the checkpoint decide what is applied,
+    // a failed run is asked for again, and the sweep covers a process that died meanwhile. Acks are
+    // not awaited either: a lost ack is a redelivery, which the position check absorbs.
+    if ((positions.get(e.tenant_id) ?? 0) < e.tenant_seq) requestCatchUp(e.tenant_id);
     void msg.ack().catch(() => {});
   });
   // the sweep covers events whose messages never arrive (transport down, in-process restart)
