@@ -23,7 +23,8 @@ import { createInProcessTransport } from '@mandant/shared/transport/in-process.t
 import { tenantDecider } from '@mandant/tenant/tenant/decide.ts';
 import { tenantViews } from '@mandant/tenant/views/projection.ts';
 import { sniff } from '../extract/sniff.ts';
-import { documentViewsForTests } from './document-views.ts';
+import { documentViews } from '@mandant/documents/views/projection.ts';
+import { onlyTenants } from '@mandant/shared/testing/only-tenants.ts';
 
 /**
  * Test-only: the platform around the ingestion worker on a real Postgres: event store, an
@@ -108,7 +109,7 @@ export async function startHarness(appUrl: string, name: string): Promise<Harnes
   const dir = await mkdtemp(join(tmpdir(), 'mandant-ingestion-'));
   const blobs = createEncryptingBlobStore(createLocalBlobStore({ root: dir }), keyring);
   const tenants = new Set<string>();
-  const projectors = [projectViews, tenantViews, documentViewsForTests(`ingestion-test-${name}`, tenants)].map((projection) =>
+  const projectors = [projectViews, tenantViews, onlyTenants(documentViews(keyring), `ingestion-test-${name}`, tenants)].map((projection) =>
     startProjector({ sql, projection, log, transport, sweepMs: 60_000 }));
   const clock = systemClock;
 

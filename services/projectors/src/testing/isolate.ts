@@ -1,3 +1,4 @@
+import { onlyTenants } from '@mandant/shared/testing/only-tenants.ts';
 import type { Projection } from '@mandant/shared/projection/projector.ts';
 import type { DocumentProjectionName } from '../index.ts';
 
@@ -8,13 +9,6 @@ import type { DocumentProjectionName } from '../index.ts';
  */
 export function isolate(projections: Record<DocumentProjectionName, Projection>, suffix: string, ...tenantIds: string[]): Record<DocumentProjectionName, Projection> {
   const mine = new Set(tenantIds);
-  const wrap = (p: Projection): Projection => ({
-    ...p,
-    name: `${p.name}-${suffix}`,
-    apply: (tx, e) => (mine.has(e.tenant_id) ? p.apply(tx, e) : Promise.resolve()),
-    // a page is one tenant's
-    ...(p.applyBatch && { applyBatch: (tx, events) => (events.every((e) => mine.has(e.tenant_id)) && p.applyBatch ? p.applyBatch(tx, events) : Promise.resolve()) }),
-    reset: (tx, t) => (mine.has(t) ? p.reset(tx, t) : Promise.resolve()),
-  });
+  const wrap = (p: Projection): Projection => onlyTenants(p, suffix, mine);
   return { vectors: wrap(projections.vectors), text: wrap(projections.text), graph: wrap(projections.graph), blobs: wrap(projections.blobs) };
 }
