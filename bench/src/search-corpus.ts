@@ -5,6 +5,7 @@
  * the queries mix both. Same seed, same corpus, so runs compare.
  */
 import { createHash } from 'node:crypto';
+import { seededRandom } from '@mandant/shared/testing/seeded-random.ts';
 
 const FIRST = ['Anna', 'Ben', 'Clara', 'David', 'Elif', 'Farid', 'Greta', 'Hugo', 'Ines', 'Jonas', 'Karin', 'Luca', 'Mira', 'Nils',
   'Olga', 'Paul', 'Rosa', 'Sven', 'Tara', 'Umut', 'Vera', 'Willem', 'Xenia', 'Yusuf', 'Zofia', 'Amir', 'Birgit', 'Chen', 'Dora', 'Emil'];
@@ -42,16 +43,7 @@ interface Words {
 }
 
 /** mulberry32: small, fast, seedable. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = seededRandom;
 
 /** Zipf-like pick: index i has weight 1/(i+1), so the first entries are common, the last rare. */
 function zipf<T>(rand: () => number, xs: readonly T[]): T {

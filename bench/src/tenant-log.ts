@@ -13,6 +13,7 @@ import { entityId, uuidv7 } from '@mandant/shared/ids.ts';
 import type { BlobStore } from '@mandant/shared/stores/blobs/port.ts';
 import type { Keyring } from '@mandant/shared/stores/crypto/data-keys.ts';
 import { sealJson } from '@mandant/shared/stores/crypto/sealed-json.ts';
+import { seededRandom } from '@mandant/shared/testing/seeded-random.ts';
 
 export interface LogShape {
   documents: number;
@@ -32,16 +33,7 @@ const sha256 = (b: Uint8Array | string): string => createHash('sha256').update(b
 const ENTITIES = Array.from({ length: 40 }, (_, i) => ({ name: `Entity ${i}`, type: (['person', 'organisation', 'place'] as const)[i % 3] ?? 'person' }));
 
 /** mulberry32: a small seeded generator, so two runs write the same mix. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 type Step = { stream: string; events: NewEvent[] };
 

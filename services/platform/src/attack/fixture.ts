@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { type Harness, JWT_SECRET, OPERATOR } from '../e2e/harness.ts';
+import { seededRandom } from '@mandant/shared/testing/seeded-random.ts';
 
 export type Role = 'admin' | 'auditor' | 'padmin' | 'editor' | 'viewer' | 'outsider' | 'forged';
 export type Kind = 'tenant' | 'project' | 'user' | 'document' | 'entity' | 'conversation' | 'api_key';
@@ -19,16 +20,7 @@ export interface TenantWorld {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A deterministic PRNG (mulberry32): the attack replays from its printed seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const prng = seededRandom;
 
 export const jwtFor = (tenantId: string, sub: string) =>
   new SignJWT({ tenant_id: tenantId, roles: [] }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuedAt().setExpirationTime('30m')

@@ -2,6 +2,7 @@ import { createSql } from '@mandant/shared/db/connect.ts';
 import { migrate, prepareAppRole } from '@mandant/shared/db/migrate.ts';
 import type { Logger } from '@mandant/shared/log.ts';
 import { ownDatabase } from '@mandant/shared/testing/own-database.ts';
+import { seededRandom as mulberry32 } from '@mandant/shared/testing/seeded-random.ts';
 
 /**
  * Polls `condition` until it holds; fails after `timeoutMs`. Fault tests wait on conditions
@@ -24,14 +25,7 @@ export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
 export function seededRandom(label: string): { seed: number; next(): number; int(min: number, max: number): number; chance(p: number): boolean } {
   const seed = Number(process.env.FAULT_SEED ?? Math.floor(Math.random() * 2 ** 31));
   process.stderr.write(`fault seed for ${label}: ${seed}\n`);
-  let a = seed >>> 0;
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   return { seed, next, int: (min, max) => min + Math.floor(next() * (max - min + 1)), chance: (p) => next() < p };
 }
 
