@@ -13,7 +13,9 @@ export type ErrorCode =
   | 'email.taken'
   | 'project.archived'
   | 'project.deleted'
-  | 'tenant.exists';
+  | 'tenant.exists'
+  /** a service the use case depends on did not answer: the request may be retried */
+  | 'unavailable';
 
 export class DomainError extends Error {
   override readonly name = 'DomainError';

@@ -36,7 +36,7 @@ export interface Retrieved {
 interface Caller { rpc: RpcClient; principal: Principal; meta: RequestMeta; log: Logger }
 
 /** `unavailable` is what the gateway answers 503 for; shared's ErrorCode does not list it yet. */
-const unavailable = (what: string) => new DomainError('unavailable' as ErrorCode, `${what} is unavailable: try again`);
+const unavailable = (what: string) => new DomainError('unavailable', `${what} is unavailable: try again`);
 
 /** Runs the plan's search as the caller. Search is required: without passages there is nothing to answer from. */
 export async function search(c: Caller, plan: RetrievalPlan): Promise<SearchHit[]> {
