@@ -74,4 +74,20 @@ describe.skipIf(!pg)('row-level security and the runtime role', () => {
       await one.end();
     }
   });
+
+  it('sets the tenant before the first statement of the transaction, however it is issued, and a failure rolls the whole of it back', async () => {
+    const t = randomUUID();
+    const current = (tx: Parameters<Parameters<typeof withTenant>[2]>[0]) => tx<{ t: string }[]>`select mandant_current_tenant()::text as t`;
+    expect((await withTenant(app, t, (tx) => current(tx)))[0]?.t).toBe(t);
+    expect(await withTenant(app, t, async (tx) => (await current(tx))[0]?.t)).toBe(t);
+    expect(await withTenant(app, t, async (tx) => tx.savepoint(async (sp) => (await current(sp))[0]?.t))).toBe(t);
+    const slug = `rolled-back-${t.slice(0, 8)}`;
+    await expect(withTenant(app, t, async (tx) => {
+      await tx`insert into projects_view (tenant_id, project_id, name, slug, status, created_at, last_activity_at)
+        values (${t}, ${randomUUID()}, 'p', ${slug}, 'active', now(), now())`;
+      throw new Error('boom');
+    })).rejects.toThrow('boom');
+    await expect(withTenant(app, t, () => Promise.reject(new Error('before any statement')))).rejects.toThrow('before any statement');
+    expect(await withTenant(app, t, (tx) => tx`select 1 from projects_view where slug = ${slug}`)).toHaveLength(0);
+  });
 });
