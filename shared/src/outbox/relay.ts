@@ -11,6 +11,7 @@ export interface OutboxRelay {
 }
 
 const BATCH = 500;
+const TENANTS_AT_ONCE = 4;
 
 export function encodeEvent(e: EventEnvelope): Uint8Array {
   return new TextEncoder().encode(JSON.stringify(e));
@@ -48,16 +49,21 @@ export function startOutboxRelay(deps: {
       const rows = await tx`
         select e.* from outbox o join events e on e.tenant_id = o.tenant_id and e.tenant_seq = o.tenant_seq
         where o.tenant_id = ${tenantId} order by o.tenant_seq limit ${BATCH}`;
+      // All of the page is published at once (in order down one connection) and then awaited:
+      // one round trip per page, not per event. `published` is the last position of the
+      // acknowledged prefix; anything after the first failure stays in the outbox.
+      const results = await Promise.allSettled(rows.map((row) => {
+        const e = rowToEnvelope(row as never);
+        return transport.publish({ subject: `events.${e.tenant_id}.${e.project_id ?? '_'}.${e.type}`, msgId: e.id, payload: encodeEvent(e) });
+      }));
       let published = 0;
-      try {
-        for (const row of rows) {
-          const e = rowToEnvelope(row as never);
-          await transport.publish({ subject: `events.${e.tenant_id}.${e.project_id ?? '_'}.${e.type}`, msgId: e.id, payload: encodeEvent(e) });
-          published = e.tenant_seq;
+      for (const [i, r] of results.entries()) {
+        if (r.status === 'rejected') {
+          // raised only after the commit below: thrown here it would roll back the delete too
+          failure = { err: r.reason };
+          break;
         }
-      } catch (err) {
-        // raised only after the commit below: thrown here it would roll back the delete too
-        failure = { err };
+        published = Number(rows[i]?.tenant_seq);
       }
       // keep what was acknowledged even when a later publish failed, so it is not published
       // again after an outage longer than the transport's dedupe window (it would be stored twice)
@@ -73,8 +79,20 @@ export function startOutboxRelay(deps: {
     for (;;) {
       const tenants = await sql<{ t: string }[]>`select mandant_outbox_tenants() as t`;
       if (tenants.length === 0) return total;
+      // tenants side by side, a few at a time (each holds a connection while its page is out)
       let progressed = 0;
-      for (const { t } of tenants) progressed += await drainTenant(t);
+      const queue = tenants.map(({ t }) => t);
+      const failures: unknown[] = [];
+      await Promise.all(Array.from({ length: Math.min(TENANTS_AT_ONCE, queue.length) }, async () => {
+        for (let t = queue.shift(); t !== undefined; t = queue.shift()) {
+          try {
+            progressed += await drainTenant(t);
+          } catch (err) {
+            failures.push(err);
+          }
+        }
+      }));
+      if (failures.length > 0) throw failures[0];
       total += progressed;
       if (progressed === 0) return total;
     }

@@ -34,7 +34,8 @@ export interface DeliveredEvent {
   /**
    * Marks the message processed; it is never delivered to this durable again. Resolves once
    * the transport confirmed the ack; rejects with {@link TransportUnavailableError} otherwise
-   * (the message will then be redelivered, which an idempotent consumer tolerates).
+   * (the message will then be redelivered, which an idempotent consumer tolerates). With
+   * `confirmAcks: false` it resolves once the ack is sent, and a lost ack is a redelivery.
    */
   ack(): Promise<void>;
   /** Asks for redelivery after `delayMs` (default: at once), counting toward `maxDeliver`. */
@@ -52,6 +53,11 @@ export interface ConsumeOptions {
   ackWaitMs?: number;
   /** deliveries per message before the transport gives up on it; default unlimited (-1) */
   maxDeliver?: number;
+  /**
+   * Default true: `ack()` waits for the transport to confirm it. False sends acks without a
+   * round trip, for consumers to which a redelivery costs nothing (a projector's wake-up).
+   */
+  confirmAcks?: boolean;
 }
 
 export interface EventTransport {

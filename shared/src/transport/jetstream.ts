@@ -135,6 +135,10 @@ export async function createJetStreamTransport(opts: JetStreamTransportOptions):
     if (ack.duplicate) log.debug({ msg_id: e.msgId }, 'duplicate publish dropped by stream');
   }
 
+  // Re-publishes after a lost stream go through one chain, in the order their first attempts
+  // failed, so publishes sent together (the relay sends a page at once) keep their order.
+  let recovery: Promise<unknown> = Promise.resolve();
+
   async function publish(e: PublishedEvent): Promise<void> {
     try {
       await publishOnce(e);
@@ -142,16 +146,18 @@ export async function createJetStreamTransport(opts: JetStreamTransportOptions):
       // No stream answered: it may have been lost with a server's store; recreate and retry once.
       // The client does not export JetStreamNotEnabled (raised on no responders); match its name.
       if (!(err instanceof Error && err.name === 'JetStreamNotEnabled')) throw toTransportError(err, 'publish');
-      try {
+      const retry = recovery.then(async () => {
         await ensureStream(jsm, streamName, subjects, windowMs);
         await publishOnce(e);
-      } catch (retryErr) {
+      });
+      recovery = retry.catch(() => undefined);
+      await retry.catch((retryErr: unknown) => {
         throw toTransportError(retryErr, 'publish');
-      }
+      });
     }
   }
 
-  async function handle(m: JsMsg, handler: (e: DeliveredEvent) => Promise<void>): Promise<void> {
+  async function handle(m: JsMsg, o: ConsumeOptions, handler: (e: DeliveredEvent) => Promise<void>): Promise<void> {
     let settled = false;
     const once = (f: () => Promise<void>) => async (): Promise<void> => {
       if (settled) return;
@@ -162,10 +168,12 @@ export async function createJetStreamTransport(opts: JetStreamTransportOptions):
       subject: m.subject,
       payload: m.data,
       redelivered: m.redelivered,
-      ack: once(() => m.ackAck({ timeout: timeoutMs }).then(
-        () => undefined,
-        (err: unknown) => { throw new TransportUnavailableError('ack not confirmed', { cause: err }); },
-      )),
+      ack: once(async () => {
+        if (o.confirmAcks === false) return m.ack();
+        await m.ackAck({ timeout: timeoutMs }).catch((err: unknown) => {
+          throw new TransportUnavailableError('ack not confirmed', { cause: err });
+        });
+      }),
       nak: async (delayMs?: number) => once(async () => m.nak(delayMs))(),
       term: once(async () => m.term()),
     };
@@ -216,7 +224,7 @@ export async function createJetStreamTransport(opts: JetStreamTransportOptions):
           if (stopped) messages.stop();
           for await (const m of messages) {
             if (stopped) break;
-            await handle(m, handler);
+            await handle(m, o, handler);
             failures = 0;
           }
           // The iterator only ends by itself when something broke; back off before resuming.
