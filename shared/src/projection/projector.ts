@@ -56,6 +56,39 @@ const isTransient = (err: unknown): boolean => {
   return false;
 };
 
+let savepoints = 0;
+
+/**
+ * Runs `fn` after a savepoint that is sent ahead without waiting for it (pipelined: no round
+ * trip); when `fn` fails, rolls back to the savepoint and rethrows, so the transaction goes on.
+ */
+async function inSavepoint<T>(tx: Tx, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  savepoints = (savepoints + 1) % 1_000_000;
+  const name = `projection_${savepoints}`;
+  const mark = tx.unsafe(`savepoint ${name}`).execute();
+  try {
+    const [, result] = await Promise.all([mark, fn(tx)]);
+    return result;
+  } catch (err) {
+    await mark.catch(() => undefined);
+    await tx.unsafe(`rollback to savepoint ${name}`);
+    throw err;
+  }
+}
+
+const WakeUp = EventEnvelope.pick({ tenant_id: true, tenant_seq: true });
+const decoder = new TextDecoder();
+
+/** The tenant and position a delivered event announces; null for a message that is no event. */
+function wakeUp(payload: Uint8Array): { tenantId: string; position: number } | null {
+  try {
+    const e = WakeUp.parse(JSON.parse(decoder.decode(payload)));
+    return { tenantId: e.tenant_id, position: e.tenant_seq };
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Keeps a read model in step with the log. JetStream deliveries only say "tenant T has news up
  * to N": the projector then reads the missing range from the Postgres log itself, so a lost or
@@ -94,15 +127,34 @@ export function startProjector(deps: {
 
   type Page = { position: number; more: boolean; failed?: { event: EventEnvelope; err: unknown } };
 
+  /**
+   * Locks the tenant's checkpoint and reads the page after it, in one statement: one row per
+   * event, or one row with no event when the projection is already at `upTo`. No row at all means
+   * there is no checkpoint yet.
+   */
+  async function lockAndRead(tx: Tx, tenantId: string, upTo: number) {
+    return tx<(Record<string, unknown> & { checkpoint: number; id: string | null })[]>`
+      with cp as (select position from projection_checkpoints where tenant_id = ${tenantId} and projector = ${key} for update)
+      select cp.position as checkpoint, e.* from cp left join lateral (
+        select * from events where tenant_id = ${tenantId} and tenant_seq > cp.position and tenant_seq <= ${upTo}
+        order by tenant_seq limit ${PAGE}) e on true`;
+  }
+
   /** Applies up to a page; a failing event ends the page with everything before it committed. */
   async function applyPage(tenantId: string, upTo: number): Promise<Page> {
     return withTenant(sql, tenantId, async (tx) => {
-      await tx`insert into projection_checkpoints (tenant_id, projector) values (${tenantId}, ${key}) on conflict do nothing`;
-      const [cp] = await tx<{ position: number }[]>`
-        select position from projection_checkpoints where tenant_id = ${tenantId} and projector = ${key} for update`;
-      const start = cp?.position ?? 0;
-      if (start >= upTo) return { position: start, more: false };
-      const rows = await tx`select * from events where tenant_id = ${tenantId} and tenant_seq > ${start} and tenant_seq <= ${upTo} order by tenant_seq limit ${PAGE}`;
+      // A read model and its checkpoint commit together, and both follow from the log: losing the
+      // last moments of them in a crash only means applying those events again. So the commit
+      // does not wait for the disk (sent ahead, no round trip); the log's own commits still do.
+      void tx`select set_config('synchronous_commit', 'off', true)`.execute().catch(() => {});
+      let read = await lockAndRead(tx, tenantId, upTo);
+      if (read.length === 0) {
+        await tx`insert into projection_checkpoints (tenant_id, projector) values (${tenantId}, ${key}) on conflict do nothing`;
+        read = await lockAndRead(tx, tenantId, upTo);
+      }
+      const start = read[0]?.checkpoint ?? 0;
+      const rows = read.filter((r) => r.id !== null);
+      if (rows.length === 0) return { position: start, more: false };
       const page = rows.map((row) => EventEnvelope.parse(rowToEnvelope(row as never)));
       const handled = page.filter((e) => projection.handles(e.type));
       const last = page.at(-1);
@@ -112,7 +164,7 @@ export function startProjector(deps: {
       if (projection.applyBatch && handled.length > 0 && last) {
         const applyBatch = projection.applyBatch;
         try {
-          await tx.savepoint((sp) => applyBatch(sp, handled));
+          await inSavepoint(tx, (sp) => applyBatch(sp, handled));
           position = last.tenant_seq;
           batched = true;
         } catch (err) {
@@ -126,7 +178,7 @@ export function startProjector(deps: {
         for (const event of page) {
           if (projection.handles(event.type)) {
             try {
-              await tx.savepoint((sp) => projection.apply(sp, event));
+              await inSavepoint(tx, (sp) => projection.apply(sp, event));
             } catch (err) {
               failed = { event, err };
               break;
@@ -140,7 +192,7 @@ export function startProjector(deps: {
       const tombstone = page.find((e) => e.type === TENANT_TOMBSTONE && e.tenant_seq <= position);
       if (tombstone) {
         try {
-          await tx.savepoint((sp) => projection.reset(sp, tenantId));
+          await inSavepoint(tx, (sp) => projection.reset(sp, tenantId));
         } catch (err) {
           failed ??= { event: tombstone, err };
           position = Math.min(position, tombstone.tenant_seq - 1);
@@ -162,8 +214,9 @@ export function startProjector(deps: {
     log.error({ tenant_id: tenantId, projector: key, tenant_seq: event.tenant_seq, type: event.type }, 'event dead-lettered');
   }
 
+  /** Applies pages until `upTo`, or with none given until the end of the log. */
   async function run(tenantId: string, upTo: number | undefined): Promise<number> {
-    const target = upTo ?? (await headOf(tenantId));
+    const target = upTo ?? Number.MAX_SAFE_INTEGER;
     for (;;) {
       const { position, more, failed } = await applyPage(tenantId, target);
       advanced(tenantId, position);
@@ -185,11 +238,6 @@ export function startProjector(deps: {
       attempts.delete(id);
       await deadLetter(tenantId, event, err, tries);
     }
-  }
-
-  async function headOf(tenantId: string): Promise<number> {
-    const [row] = await withTenant(sql, tenantId, (tx) => tx<{ last_seq: number }[]>`select last_seq from tenant_heads where tenant_id = ${tenantId}`);
-    return row?.last_seq ?? 0;
   }
 
   function catchUp(tenantId: string, upTo?: number): Promise<number> {
@@ -234,15 +282,16 @@ export function startProjector(deps: {
     }
   }
 
-  const consumer = deps.transport?.consume({ durable: `projector-${projection.name}-v${projection.version}`, filterSubject: 'events.>' }, async (msg) => {
-    const e = EventEnvelope.parse(JSON.parse(new TextDecoder().decode(msg.payload)));
-    // A message only says "the tenant has news up to at least here". The projector then reads the
-    // log in pages on its own (requestCatchUp), so the consumer keeps pace with the stream however
-    // long a page takes, and a burst of N messages costs a few page transactions, not N. Acking
-    // before the page is applied loses nothing: the log and the checkpoint decide what is applied,
-    // a failed run is asked for again, and the sweep covers a process that died meanwhile. Acks are
-    // not awaited either: a lost ack is a redelivery, which the position check absorbs.
-    if ((positions.get(e.tenant_id) ?? 0) < e.tenant_seq) requestCatchUp(e.tenant_id);
+  const consumer = deps.transport?.consume({ durable: `projector-${projection.name}-v${projection.version}`, filterSubject: 'events.>', confirmAcks: false }, async (msg) => {
+    // A message only says "the tenant has news up to at least here": only its tenant and position
+    // are read (the event itself comes from the log). The projector then reads the log in pages on
+    // its own (requestCatchUp), so the consumer keeps pace with the stream however long a page
+    // takes, and a burst of N messages costs a few page transactions, not N. Acking before the
+    // page is applied loses nothing: the log and the checkpoint decide what is applied, a failed
+    // run is asked for again, and the sweep covers a process that died meanwhile. Acks are not
+    // confirmed either: a lost ack is a redelivery, which the position check absorbs.
+    const news = wakeUp(msg.payload);
+    if (news && (positions.get(news.tenantId) ?? 0) < news.position) requestCatchUp(news.tenantId);
     void msg.ack().catch(() => {});
   });
   // the sweep covers events whose messages never arrive (transport down, in-process restart)
