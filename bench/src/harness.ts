@@ -104,9 +104,15 @@ export interface BenchStores extends DocumentStores {
  * text and graph on a pool of their own (never the projector's), a local blob directory sealed
  * with a keyring whose wrapped keys stay in memory.
  */
-export async function createBenchStores(appUrl: string): Promise<BenchStores> {
+/**
+ * The embedded stores on a pool of 6. `countStatements` (default true) counts the pool's SQL
+ * statements; counting goes through postgres.js's debug hook, which captures a stack per query,
+ * so a benchmark that measures time under load turns it off.
+ */
+export async function createBenchStores(appUrl: string, opts: { countStatements?: boolean } = {}): Promise<BenchStores> {
   const statements: StatementCounter = { count: 0 };
-  const storeSql = createCountingSql(appUrl, statements, { max: 6, appName: 'mandant-bench-stores' });
+  const poolOpts = { max: 6, appName: 'mandant-bench-stores' };
+  const storeSql = opts.countStatements === false ? createSql(appUrl, poolOpts) : createCountingSql(appUrl, statements, poolOpts);
   const blobRoot = await mkdtemp(path.join(os.tmpdir(), 'mandant-bench-blobs-'));
   const keyring = createKeyring({ masterKey: randomBytes(32).toString('base64'), store: createMemoryKeyStore() });
   return {

@@ -20,10 +20,33 @@ export function createSql(url: string, opts: { max?: number; appName?: string } 
  */
 export async function withTenant<T>(sql: Sql, tenantId: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
   return (await sql.begin(async (tx) => {
-    // Sent at once (execute) but not waited for: fn's first statement follows it down the same
-    // connection (pipelined), so the tenant costs no extra round trip and is set before it runs.
-    const config = tx`select set_config('mandant.tenant_id', ${tenantId}, true)`.execute();
-    const [, result] = await Promise.all([config, fn(tx)]);
-    return result;
+    // fn's first statement follows it down the same connection: the tenant is set before it
+    // runs and costs no round trip of its own
+    return ahead(tx`select set_config('mandant.tenant_id', ${tenantId}, true)`, () => fn(tx));
   })) as T;
+}
+
+/**
+ * Runs `fn` right behind `first` on the same transaction: `first` is sent at once, not waited
+ * for, so fn's first statement travels with it (pipelined; no round trip of its own). Resolves
+ * with fn's result; rejects with first's error when it failed (fn's statements then fail too).
+ * Careful: a postgres.js query is sent only when first awaited (or `execute`d), not when
+ * written; to pipeline several, use `pipeline`.
+ */
+export async function ahead<T>(first: postgres.PendingQuery<postgres.Row[]>, fn: () => Promise<T>): Promise<T> {
+  const sent = first.execute();
+  const [, result] = await Promise.all([sent, fn()]);
+  return result;
+}
+
+/** A statement that can be sent without being awaited (a postgres.js query). */
+type Sendable = { execute(): PromiseLike<unknown> };
+
+/**
+ * Sends the statements of one transaction at once, in this order (skipping nulls), and waits for
+ * all of them: one round trip instead of one each. Rejects with the first error (the statements
+ * after a failed one fail as well: the transaction is aborted).
+ */
+export function pipeline<const Q extends readonly (Sendable | null)[]>(...queries: Q): Promise<{ [K in keyof Q]: Awaited<Q[K]> }> {
+  return Promise.all(queries.map((q) => q?.execute() ?? null)) as Promise<{ [K in keyof Q]: Awaited<Q[K]> }>;
 }

@@ -1,5 +1,5 @@
 import { EventEnvelope } from '@mandant/contracts';
-import { type Sql, type Tx, withTenant } from '../db/connect.ts';
+import { type Sql, type Tx, ahead, withTenant } from '../db/connect.ts';
 import { rowToEnvelope } from '../eventstore/event-store.ts';
 import type { Logger } from '../log.ts';
 import type { EventTransport } from '../transport/event-transport.ts';
@@ -65,12 +65,9 @@ let savepoints = 0;
 async function inSavepoint<T>(tx: Tx, fn: (tx: Tx) => Promise<T>): Promise<T> {
   savepoints = (savepoints + 1) % 1_000_000;
   const name = `projection_${savepoints}`;
-  const mark = tx.unsafe(`savepoint ${name}`).execute();
   try {
-    const [, result] = await Promise.all([mark, fn(tx)]);
-    return result;
+    return await ahead(tx.unsafe(`savepoint ${name}`), () => fn(tx));
   } catch (err) {
-    await mark.catch(() => undefined);
     await tx.unsafe(`rollback to savepoint ${name}`);
     throw err;
   }

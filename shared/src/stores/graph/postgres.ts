@@ -1,5 +1,5 @@
-import type { JSONValue } from 'postgres';
-import { withTenant } from '../../db/connect.ts';
+import type { JSONValue, PendingQuery, Row } from 'postgres';
+import { ahead, pipeline, withTenant } from '../../db/connect.ts';
 import type { Sql, Tx } from '../../db/connect.ts';
 import { aliasKey, checkDocuments, checkId, checkIds, checkMentions, checkRelations, relationRows, resolveMentions } from './model.ts';
 import type { KnownEntities } from './model.ts';
@@ -12,41 +12,52 @@ export interface PostgresGraphStoreDeps {
 }
 
 const json = (tx: Tx, value: unknown) => tx.json(value as JSONValue);
+type Fragment = PendingQuery<Row[]>;
 
 /**
  * The embedded GraphStore: tables of migration 1700000000020_graph. Every call is one
  * transaction acting for its tenant (`withTenant`), and every write takes a per-tenant advisory
  * lock first, so two writers of one tenant cannot both create the same entity. The schema
  * belongs to the migrations: `init` has nothing to do, and `close` leaves the caller's pool open.
+ *
+ * Writes are pipelined: statements that do not need an answer before the next one are sent
+ * together (`Promise.all` keeps their order), so a call costs two or three round trips whatever
+ * it writes. A projector calls these once or more per page, so round trips are its latency.
  */
 export function createPostgresGraphStore({ sql }: PostgresGraphStoreDeps): GraphStore {
   const write = <T>(tenantId: string, fn: (tx: Tx, t: string) => Promise<T>): Promise<T> => {
     const t = checkId(tenantId, 'tenant_id');
-    return withTenant(sql, t, async (tx) => {
-      await tx`select pg_advisory_xact_lock(hashtextextended(${`mandant.graph:${t}`}, 0))`;
-      return fn(tx, t);
-    });
+    return withTenant(sql, t, (tx) => ahead(tx`select pg_advisory_xact_lock(hashtextextended(${`mandant.graph:${t}`}, 0))`, () => fn(tx, t)));
   };
 
-  /** Recomputes APPEARS_IN_PROJECT from mentions and links for every pair in entities × projects. */
+  /** Recomputes APPEARS_IN_PROJECT from mentions and links for every pair in entities × projects (two statements, pipelined). */
   async function recompute(tx: Tx, t: string, entityIds: readonly string[], projectIds: readonly string[]): Promise<void> {
     if (entityIds.length === 0 || projectIds.length === 0) return;
-    const [e, p] = [[...entityIds], [...projectIds]];
-    await tx`delete from graph_appearances
-      where tenant_id = ${t} and entity_id = any(${e}::uuid[]) and project_id = any(${p}::uuid[])`;
-    await tx`insert into graph_appearances (tenant_id, entity_id, project_id, mentions, documents)
-      select m.tenant_id, m.entity_id, l.project_id, sum(m.count)::int, count(*)::int
-      from graph_mentions m join graph_links l on l.tenant_id = m.tenant_id and l.document_id = m.document_id
-      where m.tenant_id = ${t} and m.entity_id = any(${e}::uuid[]) and l.project_id = any(${p}::uuid[])
-      group by m.tenant_id, m.entity_id, l.project_id`;
+    await pipeline(...recomputing(tx, t, tx`${[...entityIds]}::uuid[]`, [...projectIds]));
   }
 
-  const entitiesOf = async (tx: Tx, t: string, docs: string[]): Promise<string[]> =>
-    (await tx<{ id: string }[]>`select distinct entity_id as id from graph_mentions
-      where tenant_id = ${t} and document_id = any(${docs}::uuid[])`).map((r) => r.id);
-  const projectsOf = async (tx: Tx, t: string, docs: string[]): Promise<string[]> =>
-    (await tx<{ id: string }[]>`select distinct project_id as id from graph_links
-      where tenant_id = ${t} and document_id = any(${docs}::uuid[])`).map((r) => r.id);
+  /**
+   * The statements of `recompute` for the entities an array expression gives (a list, or a
+   * subquery over mentions read inside the statement), to be sent behind other statements.
+   */
+  const recomputing = (tx: Tx, t: string, entities: Fragment, projectIds: string[]) => [
+    tx`delete from graph_appearances
+      where tenant_id = ${t} and entity_id = any(${entities}) and project_id = any(${projectIds}::uuid[])`,
+    tx`insert into graph_appearances (tenant_id, entity_id, project_id, mentions, documents)
+      select m.tenant_id, m.entity_id, l.project_id, sum(m.count)::int, count(*)::int
+      from graph_mentions m join graph_links l on l.tenant_id = m.tenant_id and l.document_id = m.document_id
+      where m.tenant_id = ${t} and m.entity_id = any(${entities}) and l.project_id = any(${projectIds}::uuid[])
+      group by m.tenant_id, m.entity_id, l.project_id`,
+  ];
+  /** The entities the documents mention, as an array expression evaluated inside the statement. */
+  const mentionedBy = (tx: Tx, t: string, docs: string[]) =>
+    tx`array(select entity_id from graph_mentions where tenant_id = ${t} and document_id = any(${docs}::uuid[]))`;
+
+  const entitiesOf = (tx: Tx, t: string, docs: string[]) => tx<{ id: string }[]>`select distinct entity_id as id from graph_mentions
+      where tenant_id = ${t} and document_id = any(${docs}::uuid[])`;
+  const projectsOf = (tx: Tx, t: string, docs: string[]) => tx<{ id: string }[]>`select distinct project_id as id from graph_links
+      where tenant_id = ${t} and document_id = any(${docs}::uuid[])`;
+  const ids = (rows: readonly { id: string }[]): string[] => rows.map((r) => r.id);
   const ensureDocuments = (tx: Tx, t: string, docs: string[]) =>
     tx`insert into graph_documents (tenant_id, document_id) select ${t}, unnest(${docs}::uuid[]) on conflict do nothing`;
 
@@ -68,11 +79,13 @@ export function createPostgresGraphStore({ sql }: PostgresGraphStoreDeps): Graph
       const [p, docs] = [checkId(projectId, 'project_id'), checkIds(documentIds, 'document_id')];
       if (docs.length === 0) return;
       await write(tenantId, async (tx, t) => {
-        await tx`insert into graph_projects (tenant_id, project_id) values (${t}, ${p}) on conflict do nothing`;
-        await ensureDocuments(tx, t, docs);
-        await tx`insert into graph_links (tenant_id, document_id, project_id)
-          select ${t}, unnest(${docs}::uuid[]), ${p} on conflict do nothing`;
-        await recompute(tx, t, await entitiesOf(tx, t, docs), [p]);
+        await pipeline(
+          tx`insert into graph_projects (tenant_id, project_id) values (${t}, ${p}) on conflict do nothing`,
+          ensureDocuments(tx, t, docs),
+          tx`insert into graph_links (tenant_id, document_id, project_id)
+            select ${t}, unnest(${docs}::uuid[]), ${p} on conflict do nothing`,
+          ...recomputing(tx, t, mentionedBy(tx, t, docs), [p]),
+        );
       });
     },
 
@@ -80,8 +93,10 @@ export function createPostgresGraphStore({ sql }: PostgresGraphStoreDeps): Graph
       const [p, docs] = [checkId(projectId, 'project_id'), checkIds(documentIds, 'document_id')];
       if (docs.length === 0) return;
       await write(tenantId, async (tx, t) => {
-        await tx`delete from graph_links where tenant_id = ${t} and project_id = ${p} and document_id = any(${docs}::uuid[])`;
-        await recompute(tx, t, await entitiesOf(tx, t, docs), [p]);
+        await pipeline(
+          tx`delete from graph_links where tenant_id = ${t} and project_id = ${p} and document_id = any(${docs}::uuid[])`,
+          ...recomputing(tx, t, mentionedBy(tx, t, docs), [p]),
+        );
       });
     },
 
@@ -89,10 +104,10 @@ export function createPostgresGraphStore({ sql }: PostgresGraphStoreDeps): Graph
       const docs = checkIds(documentIds, 'document_id');
       if (docs.length === 0) return;
       await write(tenantId, async (tx, t) => {
-        const [entities, projects] = [await entitiesOf(tx, t, docs), await projectsOf(tx, t, docs)];
+        const [entities, projects] = await pipeline(entitiesOf(tx, t, docs), projectsOf(tx, t, docs));
         // links, mentions and relation evidence go with the document (foreign keys cascade)
-        await tx`delete from graph_documents where tenant_id = ${t} and document_id = any(${docs}::uuid[])`;
-        await recompute(tx, t, entities, projects);
+        const recomputed = entities.length > 0 && projects.length > 0 ? recomputing(tx, t, tx`${ids(entities)}::uuid[]`, ids(projects)) : [];
+        await pipeline(tx`delete from graph_documents where tenant_id = ${t} and document_id = any(${docs}::uuid[])`, ...recomputed);
       });
     },
 
@@ -101,28 +116,36 @@ export function createPostgresGraphStore({ sql }: PostgresGraphStoreDeps): Graph
       const input = checkMentions(mentions);
       if (input.length === 0 && options.replace !== true) return;
       await write(tenantId, async (tx, t) => {
-        await ensureDocuments(tx, t, [doc]);
-        const r = resolveMentions(input, await knownEntities(tx, t, input));
-        await tx`insert into graph_entities (tenant_id, entity_id, name, type)
-          select ${t}, e.id, e.name, e.type from jsonb_to_recordset(${json(tx, r.entities)}) as e(id uuid, name text, type text)
-          on conflict do nothing`;
-        await tx`insert into graph_entity_aliases (tenant_id, alias_key, name, entity_id)
-          select ${t}, a.key, a.name, a.entity_id from jsonb_to_recordset(${json(tx, r.aliases)}) as a(key text, name text, entity_id uuid)
-          on conflict do nothing`;
-        await tx`insert into graph_entity_ids (tenant_id, id, entity_id)
-          select ${t}, i.id, i.entity_id from jsonb_to_recordset(${json(tx, r.ids)}) as i(id uuid, entity_id uuid)
-          on conflict do nothing`;
-        const before = await tx<{ id: string }[]>`select entity_id as id from graph_mentions where tenant_id = ${t} and document_id = ${doc}`;
+        // first trip: everything read (the document's mentions before and its projects, the
+        // entities the names and ids resolve to); second: every write, appearances last
+        const [, byKey, byId, before, projects] = await pipeline(
+          ensureDocuments(tx, t, [doc]),
+          ...knownEntities(tx, t, input),
+          entitiesOf(tx, t, [doc]),
+          projectsOf(tx, t, [doc]),
+        );
+        const r = resolveMentions(input, known(byKey, byId));
         const counts = [...r.counts].map(([entity_id, count]) => ({ entity_id, count }));
-        if (options.replace === true) {
-          await tx`delete from graph_mentions where tenant_id = ${t} and document_id = ${doc}
-            and entity_id <> all(${counts.map((c) => c.entity_id)}::uuid[])`;
-        }
-        await tx`insert into graph_mentions (tenant_id, entity_id, document_id, count)
-          select ${t}, c.entity_id, ${doc}, c.count from jsonb_to_recordset(${json(tx, counts)}) as c(entity_id uuid, count int)
-          on conflict (tenant_id, entity_id, document_id) do update set count = excluded.count`;
-        const touched = [...new Set([...before.map((b) => b.id), ...r.counts.keys()])];
-        await recompute(tx, t, touched, await projectsOf(tx, t, [doc]));
+        const touched = [...new Set([...ids(before), ...r.counts.keys()])];
+        await pipeline(
+          tx`insert into graph_entities (tenant_id, entity_id, name, type)
+            select ${t}, e.id, e.name, e.type from jsonb_to_recordset(${json(tx, r.entities)}) as e(id uuid, name text, type text)
+            on conflict do nothing`,
+          tx`insert into graph_entity_aliases (tenant_id, alias_key, name, entity_id)
+            select ${t}, a.key, a.name, a.entity_id from jsonb_to_recordset(${json(tx, r.aliases)}) as a(key text, name text, entity_id uuid)
+            on conflict do nothing`,
+          tx`insert into graph_entity_ids (tenant_id, id, entity_id)
+            select ${t}, i.id, i.entity_id from jsonb_to_recordset(${json(tx, r.ids)}) as i(id uuid, entity_id uuid)
+            on conflict do nothing`,
+          options.replace === true
+            ? tx`delete from graph_mentions where tenant_id = ${t} and document_id = ${doc}
+                and entity_id <> all(${counts.map((c) => c.entity_id)}::uuid[])`
+            : null,
+          tx`insert into graph_mentions (tenant_id, entity_id, document_id, count)
+            select ${t}, c.entity_id, ${doc}, c.count from jsonb_to_recordset(${json(tx, counts)}) as c(entity_id uuid, count int)
+            on conflict (tenant_id, entity_id, document_id) do update set count = excluded.count`,
+          ...(touched.length > 0 && projects.length > 0 ? recomputing(tx, t, tx`${touched}::uuid[]`, ids(projects)) : []),
+        );
       });
     },
 
@@ -130,11 +153,14 @@ export function createPostgresGraphStore({ sql }: PostgresGraphStoreDeps): Graph
       const input = checkRelations(relations);
       if (input.length === 0) return;
       await write(tenantId, async (tx, t) => {
-        const ids = [...new Set(input.flatMap((r) => [r.from_entity_id, r.to_entity_id]))];
-        const owners = new Map((await tx<{ id: string; entity_id: string }[]>`select id, entity_id from graph_entity_ids
-          where tenant_id = ${t} and id = any(${ids}::uuid[])`).map((r) => [r.id, r.entity_id] as const));
-        const docs = new Set((await tx<{ id: string }[]>`select document_id as id from graph_documents
-          where tenant_id = ${t} and document_id = any(${[...new Set(input.map((r) => r.document_id))]}::uuid[])`).map((r) => r.id));
+        const entityIds = [...new Set(input.flatMap((r) => [r.from_entity_id, r.to_entity_id]))];
+        const [ownerRows, docRows] = await pipeline(
+          tx<{ id: string; entity_id: string }[]>`select id, entity_id from graph_entity_ids where tenant_id = ${t} and id = any(${entityIds}::uuid[])`,
+          tx<{ id: string }[]>`select document_id as id from graph_documents
+            where tenant_id = ${t} and document_id = any(${[...new Set(input.map((r) => r.document_id))]}::uuid[])`,
+        );
+        const owners = new Map(ownerRows.map((r) => [r.id, r.entity_id] as const));
+        const docs = new Set(docRows.map((r) => r.id));
         const rows = relationRows(input, owners, docs);
         await tx`insert into graph_relations (tenant_id, a, b, document_id, confidence)
           select ${t}, r.a, r.b, r.document_id, r.confidence
@@ -187,13 +213,17 @@ export function createPostgresGraphStore({ sql }: PostgresGraphStoreDeps): Graph
   };
 }
 
-/** The keys and ids of a batch that the tenant already knows. */
-async function knownEntities(tx: Tx, t: string, input: readonly MentionInput[]): Promise<KnownEntities> {
+/** The statements that read which of a batch's alias keys and ids the tenant already knows (see `known`). */
+function knownEntities(tx: Tx, t: string, input: readonly MentionInput[]) {
   const keys = [...new Set(input.map((m) => aliasKey(m.name, m.type)))];
   const ids = [...new Set(input.map((m) => m.entity_id))];
-  const byKey = await tx<{ k: string; e: string }[]>`select alias_key as k, entity_id as e from graph_entity_aliases
-    where tenant_id = ${t} and alias_key = any(${keys}::text[])`;
-  const byId = await tx<{ k: string; e: string }[]>`select id as k, entity_id as e from graph_entity_ids
-    where tenant_id = ${t} and id = any(${ids}::uuid[])`;
-  return { byKey: new Map(byKey.map((r) => [r.k, r.e])), byId: new Map(byId.map((r) => [r.k, r.e])) };
+  return [
+    tx<{ k: string; e: string }[]>`select alias_key as k, entity_id as e from graph_entity_aliases
+      where tenant_id = ${t} and alias_key = any(${keys}::text[])`,
+    tx<{ k: string; e: string }[]>`select id as k, entity_id as e from graph_entity_ids
+      where tenant_id = ${t} and id = any(${ids}::uuid[])`,
+  ] as const;
 }
+
+const known = (byKey: readonly { k: string; e: string }[], byId: readonly { k: string; e: string }[]): KnownEntities =>
+  ({ byKey: new Map(byKey.map((r) => [r.k, r.e])), byId: new Map(byId.map((r) => [r.k, r.e])) });

@@ -85,12 +85,14 @@ export function createPostgresVectorIndex({ sql, batchSize = 2_000, cacheBytes =
    * what it writes with the new value. Undefined when the collection was never ensured.
    */
   async function bump(tx: Tx, tenantId: string, model: EmbeddingModel): Promise<number | undefined> {
-    const [row] = await tx<{ revision: number | string }[]>`
-      update vector_collections set revision = revision + 1
-      where tenant_id = ${tenantId} and model = ${model.id} and dimension = ${model.dimension}
-      returning revision`;
+    const [row] = await tx<{ revision: number | string }[]>`${bumping(tx, tenantId, model)}`;
     return row ? Number(row.revision) : undefined;
   }
+  /** `bump` as a statement to embed (a `with` clause): returns the new `revision`, or no row. */
+  const bumping = (tx: Tx, tenantId: string, model: EmbeddingModel) => tx`
+    update vector_collections set revision = revision + 1
+    where tenant_id = ${tenantId} and model = ${model.id} and dimension = ${model.dimension}
+    returning revision`;
 
   /** What the cache reads, all inside the searching transaction (so under its RLS context). */
   function source(tx: Tx, tenantId: string, model: EmbeddingModel): CollectionSource {
@@ -161,21 +163,23 @@ export function createPostgresVectorIndex({ sql, batchSize = 2_000, cacheBytes =
       const missing = (): VectorIndexInputError =>
         new VectorIndexInputError(`no collection for model ${model.id} (${model.dimension}) in tenant ${tenantId}: ensure it first`);
       try {
-        await withTenant(sql, tenantId, async (tx) => {
-          const rev = await bump(tx, tenantId, model);
-          if (rev === undefined) throw missing();
-          await tx`
-          insert into vector_points (tenant_id, model, dimension, id, document_id, project_ids, chunk_index,
-                                     document_type, created_at, entity_names, vector, rev)
-          select ${tenantId}, ${model.id}, ${model.dimension}, r.id, r.document_id, r.project_ids, r.chunk_index,
-                 r.document_type, r.created_at, r.entity_names, decode(r.vector, 'base64'), ${rev}
-          from jsonb_to_recordset(${tx.json(rows)}) as r(id uuid, document_id uuid, project_ids uuid[], chunk_index integer,
-                 document_type text, created_at timestamptz, entity_names text[], vector text)
-          on conflict (tenant_id, model, dimension, id) do update set
-            document_id = excluded.document_id, project_ids = excluded.project_ids, chunk_index = excluded.chunk_index,
-            document_type = excluded.document_type, created_at = excluded.created_at,
-            entity_names = excluded.entity_names, vector = excluded.vector, rev = excluded.rev`;
-        });
+        // one statement: the collection's revision moves on (its row locked until commit) and
+        // the points carry the new value; no collection row, nothing written
+        const [row] = await withTenant(sql, tenantId, (tx) => tx<{ collections: number }[]>`
+          with b as (${bumping(tx, tenantId, model)}),
+          written as (
+            insert into vector_points (tenant_id, model, dimension, id, document_id, project_ids, chunk_index,
+                                       document_type, created_at, entity_names, vector, rev)
+            select ${tenantId}, ${model.id}, ${model.dimension}, r.id, r.document_id, r.project_ids, r.chunk_index,
+                   r.document_type, r.created_at, r.entity_names, decode(r.vector, 'base64'), b.revision
+            from b cross join jsonb_to_recordset(${tx.json(rows)}) as r(id uuid, document_id uuid, project_ids uuid[], chunk_index integer,
+                   document_type text, created_at timestamptz, entity_names text[], vector text)
+            on conflict (tenant_id, model, dimension, id) do update set
+              document_id = excluded.document_id, project_ids = excluded.project_ids, chunk_index = excluded.chunk_index,
+              document_type = excluded.document_type, created_at = excluded.created_at,
+              entity_names = excluded.entity_names, vector = excluded.vector, rev = excluded.rev)
+          select count(*)::int as collections from b`);
+        if (!row?.collections) throw missing();
       } catch (err) {
         if (err instanceof VectorIndexInputError) throw err;
         if ((err as { code?: string }).code === '23503') throw missing();
@@ -187,12 +191,11 @@ export function createPostgresVectorIndex({ sql, batchSize = 2_000, cacheBytes =
       assertUuid('tenant id', tenantId);
       assertUuid('document id', documentId);
       projectIds.forEach((id) => assertUuid('project id', id));
-      await withTenant(sql, tenantId, async (tx) => {
-        const rev = await bump(tx, tenantId, model);
-        if (rev === undefined) return;
-        await tx`
-          update vector_points set project_ids = ${projectIds}::uuid[], rev = ${rev} where ${where(tx, tenantId, model, { documentId })}`;
-      });
+      // one statement, as in upsert: no collection row, nothing to update
+      await withTenant(sql, tenantId, (tx) => tx`
+        with b as (${bumping(tx, tenantId, model)})
+        update vector_points set project_ids = ${projectIds}::uuid[], rev = b.revision
+        from b where ${where(tx, tenantId, model, { documentId })}`);
     },
 
     async deleteDocument(tenantId, model, documentId) {
