@@ -14,9 +14,10 @@ export interface Projection {
   apply: (tx: Tx, event: EventEnvelope) => Promise<void>;
   /**
    * Optional: applies a page's handled events (in log order, one tenant) at once, in one savepoint
-   * of the page's transaction. Its effect must equal `apply` on each event in turn. If it throws a
-   * non-transient error the runner rolls it back and applies the page event by event through
-   * `apply`, so a poison event is isolated, retried and dead-lettered on its own.
+   * of the page's transaction. Its effect must equal `apply` on each event in turn (which is what
+   * the runner does without it, under the one savepoint too). If it throws a non-transient error
+   * the runner rolls it back and applies the page event by event through `apply`, each in its own
+   * savepoint, so a poison event is isolated, retried and dead-lettered on its own.
    */
   applyBatch?: (tx: Tx, events: EventEnvelope[]) => Promise<void>;
   reset: (tx: Tx, tenantId: string) => Promise<void>;
@@ -56,6 +57,24 @@ const isTransient = (err: unknown): boolean => {
   return false;
 };
 
+/** Which event of a page applied in turn failed, and why. */
+class InTurnFailure extends Error {
+  constructor(readonly index: number, override readonly cause: unknown) {
+    super('an event of the page failed', { cause });
+  }
+}
+
+/** `apply` on each event in turn; a failure names the event's index. */
+async function applyInTurn(projection: Projection, tx: Tx, events: readonly EventEnvelope[]): Promise<void> {
+  for (const [index, event] of events.entries()) {
+    try {
+      await projection.apply(tx, event);
+    } catch (err) {
+      throw new InTurnFailure(index, err);
+    }
+  }
+}
+
 let savepoints = 0;
 
 /**
@@ -93,9 +112,9 @@ function wakeUp(payload: Uint8Array): { tenantId: string; position: number } | n
  * in one transaction under a row lock on the checkpoint, so concurrent instances and redeliveries
  * apply every event exactly once in effect. A failing event is retried with backoff; after
  * `maxAttempts` it is dead-lettered and the tenant moves on (other tenants never wait on it).
- * A projection with `applyBatch` gets each page's handled events in one call; when that call
- * fails for a reason other than an unavailable store, the page is applied again event by event,
- * so only the failing event is retried and dead-lettered.
+ * Each page's handled events are applied in one savepoint (through `applyBatch` when the
+ * projection has one); when that fails for a reason other than an unavailable store, the page is
+ * applied again event by event, so only the failing event is retried and dead-lettered.
  */
 export function startProjector(deps: {
   sql: Sql;
@@ -158,17 +177,33 @@ export function startProjector(deps: {
       let position = start;
       let failed: Page['failed'];
       let batched = false;
-      if (projection.applyBatch && handled.length > 0 && last) {
-        const applyBatch = projection.applyBatch;
+      if (handled.length > 0 && last) {
+        // A projection without its own batch applies the page's events in turn under one
+        // savepoint (not one each). When one of them fails, the ones before it are applied again
+        // and the page ends at it: the failing event is tried once per attempt, as event by event.
+        const applyAll = projection.applyBatch ?? ((sp: Tx, events: EventEnvelope[]) => applyInTurn(projection, sp, events));
         try {
-          await inSavepoint(tx, (sp) => applyBatch(sp, handled));
+          await inSavepoint(tx, (sp) => applyAll(sp, handled));
           position = last.tenant_seq;
           batched = true;
-        } catch (err) {
-          // a store that is down fails every event alike: no point in going one by one
+        } catch (caught) {
+          const inTurn = caught instanceof InTurnFailure ? caught : null;
+          const err = inTurn ? inTurn.cause : caught;
           const first = handled[0];
-          if ((isTransient(err) || stopped) && first) failed = { event: first, err };
-          // otherwise (poison somewhere in the page): fall through, one event at a time
+          const culprit = handled[inTurn?.index ?? 0];
+          if ((isTransient(err) || stopped) && first) {
+            // a store that is down fails every event alike: no point in going one by one
+            failed = { event: first, err };
+          } else if (inTurn && culprit) {
+            try {
+              await inSavepoint(tx, (sp) => applyInTurn(projection, sp, handled.slice(0, inTurn.index)));
+              position = culprit.tenant_seq - 1;
+              failed = { event: culprit, err };
+            } catch {
+              // not deterministic after all: event by event below
+            }
+          }
+          // otherwise (poison somewhere in a batch): fall through, one event at a time
         }
       }
       if (!batched && !failed) {

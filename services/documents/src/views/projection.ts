@@ -2,7 +2,7 @@ import {
   DocumentEmbedded, DocumentFailed, DocumentLinked, DocumentProcessed, DocumentUnlinked, DocumentUploaded, type EventEnvelope,
   ProcessedSecret, UploadedSecret,
 } from '@mandant/contracts';
-import type { Tx } from '@mandant/shared/db/connect.ts';
+import { type Tx, pipeline } from '@mandant/shared/db/connect.ts';
 import type { Projection } from '@mandant/shared/projection/projector.ts';
 import type { Keyring } from '@mandant/shared/stores/crypto/data-keys.ts';
 import { openJson } from '@mandant/shared/stores/crypto/sealed-json.ts';
@@ -44,15 +44,15 @@ export function documentViews(keyring: Keyring): Projection {
           return;
         }
         case 'document.processing.v1':
-          await tx`update documents_view set status = 'processing', failure = null where tenant_id = ${t} and document_id = ${d}`;
-          return void (await touch());
+          await pipeline(tx`update documents_view set status = 'processing', failure = null where tenant_id = ${t} and document_id = ${d}`, touch());
+          return;
         case 'document.processed.v1': {
           const data = DocumentProcessed.shape.data.parse(e.data);
           const secret = await opened(keyring, e, d, data.sealed, (v) => ProcessedSecret.parse(v));
-          await tx`update documents_view set status = 'processed', failure = null, title = coalesce(${secret?.title ?? null}, title),
+          await pipeline(tx`update documents_view set status = 'processed', failure = null, title = coalesce(${secret?.title ?? null}, title),
                    chunk_count = ${data.chunk_count}, entity_count = ${data.entity_count}, pages = ${data.pages}
-                   where tenant_id = ${t} and document_id = ${d}`;
-          return void (await touch());
+                   where tenant_id = ${t} and document_id = ${d}`, touch());
+          return;
         }
         case 'document.embedded.v1': {
           const data = DocumentEmbedded.shape.data.parse(e.data);
@@ -63,25 +63,30 @@ export function documentViews(keyring: Keyring): Projection {
         }
         case 'document.failed.v1': {
           const data = DocumentFailed.shape.data.parse(e.data);
-          await tx`update documents_view set status = 'failed', failure = ${tx.json({ code: data.code, message: data.message })}
-                   where tenant_id = ${t} and document_id = ${d}`;
-          return void (await touch());
+          await pipeline(tx`update documents_view set status = 'failed', failure = ${tx.json({ code: data.code, message: data.message })}
+                   where tenant_id = ${t} and document_id = ${d}`, touch());
+          return;
         }
         case 'document.linked.v1':
         case 'document.unlinked.v1': {
           const data = (e.type === 'document.linked.v1' ? DocumentLinked : DocumentUnlinked).shape.data.parse(e.data);
           // the whole set after the event: set, never add, so a replay converges
-          await tx`delete from document_links_view where tenant_id = ${t} and document_id = ${d} and project_id <> all(${data.project_ids}::uuid[])`;
-          if (e.type === 'document.linked.v1') {
-            await tx`insert into document_links_view (tenant_id, document_id, project_id, linked_at)
-                     values (${t}, ${d}, ${data.project_id}, ${e.occurred_at}) on conflict do nothing`;
-          }
-          return void (await touch());
+          await pipeline(
+            tx`delete from document_links_view where tenant_id = ${t} and document_id = ${d} and project_id <> all(${data.project_ids}::uuid[])`,
+            e.type === 'document.linked.v1'
+              ? tx`insert into document_links_view (tenant_id, document_id, project_id, linked_at)
+                   values (${t}, ${d}, ${data.project_id}, ${e.occurred_at}) on conflict do nothing`
+              : null,
+            touch(),
+          );
+          return;
         }
         case 'document.deleted.v1':
-          await tx`delete from document_links_view where tenant_id = ${t} and document_id = ${d}`;
-          await tx`delete from document_embeddings_view where tenant_id = ${t} and document_id = ${d}`;
-          await tx`delete from documents_view where tenant_id = ${t} and document_id = ${d}`;
+          await pipeline(
+            tx`delete from document_links_view where tenant_id = ${t} and document_id = ${d}`,
+            tx`delete from document_embeddings_view where tenant_id = ${t} and document_id = ${d}`,
+            tx`delete from documents_view where tenant_id = ${t} and document_id = ${d}`,
+          );
           return;
       }
     },
