@@ -74,36 +74,50 @@ export function startOutboxRelay(deps: {
     return n;
   }
 
-  async function drainAll(): Promise<number> {
+  /**
+   * Tenants known to have something in the outbox. An append in this process marks its tenant;
+   * a full sweep (the poll, `drain()`) marks every tenant the outbox holds. A tenant stays marked
+   * while its pages come back full.
+   */
+  const dirty = new Set<string>();
+  let sweep = false;
+
+  async function drainMarked(): Promise<number> {
     let total = 0;
     for (;;) {
-      const tenants = await sql<{ t: string }[]>`select mandant_outbox_tenants() as t`;
-      if (tenants.length === 0) return total;
+      if (sweep) {
+        sweep = false;
+        for (const { t } of await sql<{ t: string }[]>`select mandant_outbox_tenants() as t`) dirty.add(t);
+      }
+      if (dirty.size === 0) return total;
       // tenants side by side, a few at a time (each holds a connection while its page is out)
-      let progressed = 0;
-      const queue = tenants.map(({ t }) => t);
-      const failures: unknown[] = [];
+      const queue = [...dirty];
+      dirty.clear();
+      const failed: unknown[] = [];
       await Promise.all(Array.from({ length: Math.min(TENANTS_AT_ONCE, queue.length) }, async () => {
         for (let t = queue.shift(); t !== undefined; t = queue.shift()) {
           try {
-            progressed += await drainTenant(t);
+            const n = await drainTenant(t);
+            total += n;
+            if (n === BATCH) dirty.add(t);
           } catch (err) {
-            failures.push(err);
+            dirty.add(t);
+            failed.push(err);
           }
         }
       }));
-      if (failures.length > 0) throw failures[0];
-      total += progressed;
-      if (progressed === 0) return total;
+      if (failed.length > 0) throw failed[0];
     }
   }
 
-  function drain(): Promise<number> {
+  /** Drains the marked tenants, or with `all` every tenant with outbox rows; runs are serialised and coalesced. */
+  function run(all: boolean): Promise<number> {
+    if (all) sweep = true;
     if (running) {
       again = true;
       return running;
     }
-    running = drainAll()
+    running = drainMarked()
       .then((n) => {
         failures = 0;
         return n;
@@ -117,11 +131,13 @@ export function startOutboxRelay(deps: {
         running = null;
         if (again && !stopped) {
           again = false;
-          void drain();
+          void run(false);
         }
       });
     return running;
   }
+
+  const drain = (): Promise<number> => run(true);
 
   function schedule(): void {
     if (stopped) return;
@@ -131,7 +147,10 @@ export function startOutboxRelay(deps: {
     }, backoff);
   }
 
-  const unsubscribe = deps.store?.onAppended(() => void drain());
+  const unsubscribe = deps.store?.onAppended((tenantId) => {
+    dirty.add(tenantId);
+    void run(false);
+  });
   void drain();
   schedule();
 
