@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresUrls } from '../testing/backends.ts';
-import { type Sql, createSql, withTenant } from './connect.ts';
+import { type Sql, createSql, pipeline, withTenant } from './connect.ts';
 import { APP_ROLE } from './migrate.ts';
 
 const pg = postgresUrls();
@@ -89,5 +89,24 @@ describe.skipIf(!pg)('row-level security and the runtime role', () => {
     })).rejects.toThrow('boom');
     await expect(withTenant(app, t, () => Promise.reject(new Error('before any statement')))).rejects.toThrow('before any statement');
     expect(await withTenant(app, t, (tx) => tx`select 1 from projects_view where slug = ${slug}`)).toHaveLength(0);
+  });
+
+  it('pipelines statements in the order written, answers each, and rejects with the first error', async () => {
+    const t = randomUUID();
+    const slug = `piped-${t.slice(0, 8)}`;
+    const [, seen, nothing] = await withTenant(app, t, (tx) => pipeline(
+      tx`insert into projects_view (tenant_id, project_id, name, slug, status, created_at, last_activity_at)
+        values (${t}, ${randomUUID()}, 'p', ${slug}, 'active', now(), now())`,
+      tx<{ slug: string }[]>`select slug from projects_view where slug = ${slug}`,
+      null,
+    ));
+    expect(seen.map((r) => r.slug)).toEqual([slug]);
+    expect(nothing).toBeNull();
+    await expect(withTenant(app, t, (tx) => pipeline(
+      tx`update projects_view set name = 'changed' where slug = ${slug}`,
+      tx`select 1 / 0`,
+      tx`select 1`,
+    ))).rejects.toThrow(/division by zero/);
+    expect(await withTenant(app, t, (tx) => tx<{ name: string }[]>`select name from projects_view where slug = ${slug}`)).toEqual([{ name: 'p' }]);
   });
 });
