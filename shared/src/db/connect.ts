@@ -35,7 +35,9 @@ export async function withTenant<T>(sql: Sql, tenantId: string, fn: (tx: Tx) => 
  */
 export async function ahead<T>(first: postgres.PendingQuery<postgres.Row[]>, fn: () => Promise<T>): Promise<T> {
   const sent = first.execute();
-  const [, result] = await Promise.all([sent, fn()]);
+  // fn is called at once (its first statement must follow `first`); a synchronous throw becomes a
+  // rejection here, so `sent` is always awaited alongside
+  const [, result] = await Promise.all([sent, (async () => fn())()]);
   return result;
 }
 
