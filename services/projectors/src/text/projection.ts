@@ -5,6 +5,7 @@ import type { TextDocument } from '@mandant/shared/stores/text/port.ts';
 import { type DocumentStores, documentTitle, isErased, readAnalysis } from '../content.ts';
 import { type DocumentAt, documentAt, documentsAt } from '../document-state.ts';
 import { type EntityNaming, documentStatesAt, entityMerges } from '../entities.ts';
+import { inParallel } from '../in-parallel.ts';
 
 const MERGED = 'entity.merged.v1';
 const HANDLED = new Set(['document.processed.v1', 'document.linked.v1', 'document.unlinked.v1', 'document.deleted.v1', MERGED]);
@@ -136,9 +137,10 @@ export function textProjection(stores: DocumentStores): Projection {
       // a merge in the page may rename a document only re-linked here: its entries carry the new link set too
       const reindexed = new Set(entries.map((x) => x.document_id));
       const relinked = relinks.filter((d) => !reindexed.has(d.documentId));
-      for (const documentId of deletes) await text.deleteDocument(tenantId, documentId);
+      await inParallel([...deletes], (documentId) => text.deleteDocument(tenantId, documentId));
       await write(tenantId, clear, entries);
-      for (const doc of relinked) await text.setDocumentProjects(tenantId, doc.documentId, doc.projectIds);
+      // one call per document, independent of each other: side by side
+      await inParallel([...relinked], (doc) => text.setDocumentProjects(tenantId, doc.documentId, doc.projectIds));
     },
     async reset(_tx, tenantId) {
       await text.dropTenant(tenantId);

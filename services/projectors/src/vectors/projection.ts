@@ -6,6 +6,7 @@ import type { EmbeddingModel, VectorPoint } from '@mandant/shared/stores/vectors
 import { type DocumentStores, isErased, readAnalysis, readVectors } from '../content.ts';
 import { type DocumentAt, documentAt, documentsAt } from '../document-state.ts';
 import { type EntityNaming, documentStatesAt, entityMerges } from '../entities.ts';
+import { inParallel } from '../in-parallel.ts';
 
 const MERGED = 'entity.merged.v1';
 const HANDLED = new Set(['document.embedded.v1', 'document.linked.v1', 'document.unlinked.v1', 'document.deleted.v1', MERGED]);
@@ -82,11 +83,11 @@ export function vectorProjection(stores: DocumentStores): Projection {
       await vectors.ensureCollection(tenantId, first.model);
       // A re-embedding with fewer chunks would leave old points behind: clear the document first
       // then (the common case, same or more chunks, replaces in place with no gap for searches).
-      for (const { doc, model, points } of group) {
+      await inParallel(group, async ({ doc, model, points }) => {
         if ((await vectors.count(tenantId, model, { documentId: doc.documentId })) > points.length) {
           await vectors.deleteDocument(tenantId, model, doc.documentId);
         }
-      }
+      });
       const points = group.flatMap((x) => x.points);
       for (let i = 0; i < points.length; i += BATCH) await vectors.upsert(tenantId, first.model, points.slice(i, i + BATCH));
     }
@@ -201,9 +202,9 @@ export function vectorProjection(stores: DocumentStores): Projection {
       }
       for (const doc of purges) await purge(tenantId, doc);
       await write(tenantId, embeddings);
-      for (const { doc, models } of relinks) {
-        for (const model of models) await vectors.setDocumentProjects(tenantId, model, doc.documentId, doc.projectIds);
-      }
+      // one call per document and model, independent of each other: side by side
+      await inParallel(relinks.flatMap(({ doc, models }) => models.map((model) => ({ doc, model }))),
+        ({ doc, model }) => vectors.setDocumentProjects(tenantId, model, doc.documentId, doc.projectIds));
     },
     async reset(_tx, tenantId) {
       await vectors.dropTenant(tenantId);
