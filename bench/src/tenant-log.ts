@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { type DocumentAnalysis, type DocumentVectors, type EventMeta, type NewEvent, documentKeys, streams } from '@mandant/contracts';
 import type { EventStore } from '@mandant/shared/eventstore/event-store.ts';
 import { entityId, uuidv7 } from '@mandant/shared/ids.ts';
+import { inParallel } from '@mandant/shared/in-parallel.ts';
 import type { BlobStore } from '@mandant/shared/stores/blobs/port.ts';
 import type { Keyring } from '@mandant/shared/stores/crypto/data-keys.ts';
 import { sealJson } from '@mandant/shared/stores/crypto/sealed-json.ts';
@@ -39,13 +40,9 @@ type Step = { stream: string; events: NewEvent[] };
 
 /** Runs appends `limit` at a time; each step's stream appears at most once per call, so order within a stream holds. */
 async function appendAll(store: EventStore, tenantId: string, steps: Step[], limit = 8): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: limit }, async () => {
-    while (next < steps.length) {
-      const step = steps[next++];
-      if (step) await store.append(tenantId, step.stream, 'any', step.events, META);
-    }
-  }));
+  await inParallel(steps, async (step) => {
+    await store.append(tenantId, step.stream, 'any', step.events, META);
+  }, limit);
 }
 
 export async function writeTenantLog(deps: { events: EventStore; blobs: BlobStore; keyring: Keyring }, tenantId: string, shape: LogShape): Promise<void> {

@@ -1,6 +1,7 @@
 import type { EventEnvelope } from '@mandant/contracts';
 import { type Sql, withTenant } from '../db/connect.ts';
 import { type EventStore, rowToEnvelope } from '../eventstore/event-store.ts';
+import { inParallel } from '../in-parallel.ts';
 import type { Logger } from '../log.ts';
 import type { EventTransport } from '../transport/event-transport.ts';
 
@@ -90,22 +91,21 @@ export function startOutboxRelay(deps: {
         for (const { t } of await sql<{ t: string }[]>`select mandant_outbox_tenants() as t`) dirty.add(t);
       }
       if (dirty.size === 0) return total;
-      // tenants side by side, a few at a time (each holds a connection while its page is out)
-      const queue = [...dirty];
+      // tenants side by side, a few at a time (each holds a connection while its page is out);
+      // one tenant's failure does not keep the others from being drained
+      const tenants = [...dirty];
       dirty.clear();
       const failed: unknown[] = [];
-      await Promise.all(Array.from({ length: Math.min(TENANTS_AT_ONCE, queue.length) }, async () => {
-        for (let t = queue.shift(); t !== undefined; t = queue.shift()) {
-          try {
-            const n = await drainTenant(t);
-            total += n;
-            if (n === BATCH) dirty.add(t);
-          } catch (err) {
-            dirty.add(t);
-            failed.push(err);
-          }
+      await inParallel(tenants, async (t) => {
+        try {
+          const n = await drainTenant(t);
+          total += n;
+          if (n === BATCH) dirty.add(t);
+        } catch (err) {
+          dirty.add(t);
+          failed.push(err);
         }
-      }));
+      }, TENANTS_AT_ONCE);
       if (failed.length > 0) throw failed[0];
     }
   }

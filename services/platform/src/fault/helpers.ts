@@ -57,10 +57,3 @@ export async function createTenantTable(ownerUrl: string, name: string, columns:
   }
 }
 
-/** Runs `task(i)` for i in 0..n-1 with at most `concurrency` at once. */
-export async function pool(n: number, concurrency: number, task: (i: number) => Promise<void>): Promise<void> {
-  let nextIndex = 0;
-  await Promise.all(Array.from({ length: Math.min(concurrency, n) }, async () => {
-    for (let i = nextIndex++; i < n; i = nextIndex++) await task(i);
-  }));
-}

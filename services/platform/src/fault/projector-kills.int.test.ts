@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { type Sql, createSql, withTenant } from '@mandant/shared/db/connect.ts';
 import { createEventStore } from '@mandant/shared/eventstore/event-store.ts';
 import { createLogger } from '@mandant/shared/log.ts';
+import { inParallel } from '@mandant/shared/in-parallel.ts';
 import { postgresUrls } from '@mandant/shared/testing/backends.ts';
 import { checkConsistency, hasDrift } from '@mandant/projectors/consistency.ts';
 import { documentProjections } from '@mandant/projectors/index.ts';
@@ -16,7 +17,7 @@ import { MODEL_A } from '@mandant/projectors/testing/scenario.ts';
 import { catchUpAll, startAll, stopAll, storesSnapshot } from '@mandant/projectors/testing/snapshot.ts';
 import { createTestStores, newMasterKey } from '@mandant/projectors/testing/stores.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FaultDatabase, faultDatabase, pool, seededRandom, sleep, until } from './helpers.ts';
+import { type FaultDatabase, faultDatabase, seededRandom, sleep, until } from './helpers.ts';
 
 const pg = postgresUrls();
 const log = createLogger({ level: process.env.TEST_LOG ?? 'silent' });
@@ -59,7 +60,7 @@ describe.skipIf(!pg)('fault: document projectors killed with SIGKILL again and a
     const projects = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
     const chunkCounts = new Map<string, number>();
     const ids: string[] = [];
-    await pool(DOCUMENTS, 8, async (i) => {
+    await inParallel(Array.from({ length: DOCUMENTS }, (_, i) => i), async (i) => {
       const chunks = Array.from({ length: 2 + (i % 3) }, (_, c) => `Person ${i % 11} met Firm ${i % 7} (doc ${i}, chunk ${c})`);
       const { documentId } = await fake.add(tenant, {
         title: `doc ${i}`, chunks,
@@ -68,9 +69,9 @@ describe.skipIf(!pg)('fault: document projectors killed with SIGKILL again and a
       });
       ids[i] = documentId;
       chunkCounts.set(documentId, chunks.length);
-    });
+    }, 8);
     const deleted = new Set<string>();
-    await pool(DOCUMENTS, 8, async (i) => {
+    await inParallel(Array.from({ length: DOCUMENTS }, (_, i) => i), async (i) => {
       const id = ids[i] ?? '';
       if (i % 10 === 0) await fake.link(tenant, id, projects[(i + 1) % projects.length] ?? '');
       if (i % 15 === 3) await fake.unlink(tenant, id, projects[i % projects.length] ?? '');
@@ -78,7 +79,7 @@ describe.skipIf(!pg)('fault: document projectors killed with SIGKILL again and a
         await fake.remove(tenant, id);
         deleted.add(id);
       }
-    });
+    }, 8);
     const head = await store.head(tenant);
     expect(head).toBeGreaterThan(2_000); // four pages of the runner and more
 

@@ -1,12 +1,12 @@
 import type { EventEnvelope } from '@mandant/contracts';
 import type { Tx } from '@mandant/shared/db/connect.ts';
 import { chunkId } from '@mandant/shared/ids.ts';
+import { inParallel } from '@mandant/shared/in-parallel.ts';
 import type { Projection } from '@mandant/shared/projection/projector.ts';
 import type { EmbeddingModel, VectorPoint } from '@mandant/shared/stores/vectors/port.ts';
 import { type DocumentStores, isErased, readAnalysis, readVectors } from '../content.ts';
 import { type DocumentAt, documentAt, documentsAt } from '../document-state.ts';
 import { type EntityNaming, documentStatesAt, entityMerges } from '../entities.ts';
-import { inParallel } from '../in-parallel.ts';
 
 const MERGED = 'entity.merged.v1';
 const HANDLED = new Set(['document.embedded.v1', 'document.linked.v1', 'document.unlinked.v1', 'document.deleted.v1', MERGED]);

@@ -1,0 +1,21 @@
+/**
+ * Runs `fn` on every item, at most `limit` at a time: for calls that do not depend on each other
+ * (a page's store calls per document, the relay's tenants), so their round trips overlap instead
+ * of adding up. Once one fails no further item starts; rejects with the first error after the
+ * started ones settled.
+ */
+export async function inParallel<T>(items: readonly T[], fn: (item: T) => Promise<void>, limit = 4): Promise<void> {
+  let next = 0;
+  let failure: { err: unknown } | undefined;
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (!failure && next < items.length) {
+      const item = items[next++] as T;
+      try {
+        await fn(item);
+      } catch (err) {
+        failure ??= { err };
+      }
+    }
+  }));
+  if (failure) throw failure.err;
+}
