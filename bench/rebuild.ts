@@ -139,7 +139,7 @@ async function main(): Promise<void> {
             ? `${fmtInt(r.handled)} handled events cost ${fmtInt(r.calls)} store calls (${(r.calls / Math.max(1, r.handled)).toFixed(1)} per event, ` +
               `${perEvent.toFixed(1)} store-pool statements per event, each call its own transaction), ${(100 * r.callMs / 1000 / r.seconds).toFixed(0)}% of its time inside store calls`
             : `${fmtInt(r.handled)} handled events cost ${fmtInt(r.projectorSql)} statements on the projector pool (${viewSql.toFixed(1)} per handled event: ` +
-              `a savepoint round trip and the view's own statements, one after another, one row at a time)`) +
+              `the view's own statements, a round trip per event, one row at a time)`) +
           '.',
       );
     }

@@ -162,8 +162,7 @@ export function startProjector(deps: {
       // A read model and its checkpoint commit together, and both follow from the log: losing the
       // last moments of them in a crash only means applying those events again. So the commit
       // does not wait for the disk (sent ahead, no round trip); the log's own commits still do.
-      void tx`select set_config('synchronous_commit', 'off', true)`.execute().catch(() => {});
-      let read = await lockAndRead(tx, tenantId, upTo);
+      let read = await ahead(tx`select set_config('synchronous_commit', 'off', true)`, () => lockAndRead(tx, tenantId, upTo));
       if (read.length === 0) {
         await tx`insert into projection_checkpoints (tenant_id, projector) values (${tenantId}, ${key}) on conflict do nothing`;
         read = await lockAndRead(tx, tenantId, upTo);
@@ -190,7 +189,7 @@ export function startProjector(deps: {
           const inTurn = caught instanceof InTurnFailure ? caught : null;
           const err = inTurn ? inTurn.cause : caught;
           const first = handled[0];
-          const culprit = handled[inTurn?.index ?? 0];
+          const culprit = inTurn ? handled[inTurn.index] : undefined;
           if ((isTransient(err) || stopped) && first) {
             // a store that is down fails every event alike: no point in going one by one
             failed = { event: first, err };

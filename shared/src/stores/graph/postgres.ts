@@ -21,7 +21,7 @@ type Fragment = PendingQuery<Row[]>;
  * belongs to the migrations: `init` has nothing to do, and `close` leaves the caller's pool open.
  *
  * Writes are pipelined: statements that do not need an answer before the next one are sent
- * together (`Promise.all` keeps their order), so a call costs two or three round trips whatever
+ * together (`pipeline`, in the order written), so a call costs two or three round trips whatever
  * it writes. A projector calls these once or more per page, so round trips are its latency.
  */
 export function createPostgresGraphStore({ sql }: PostgresGraphStoreDeps): GraphStore {
