@@ -41,6 +41,16 @@ describe.skipIf(!pg)('the database catalog keeps every tenant apart', () => {
     await db?.drop();
   });
 
+  it('prepares the runtime role from many starting processes at once', async () => {
+    // every service process does this at start; with a password each of them alters the role
+    try {
+      const urls = await Promise.all(Array.from({ length: 12 }, () => prepareAppRole(db?.url ?? '', 'started-together')));
+      for (const url of urls) expect(new URL(url).username).toBe(APP_ROLE);
+    } finally {
+      await owner.unsafe(`ALTER ROLE ${APP_ROLE} PASSWORD NULL`);
+    }
+  });
+
   it('runs services as a role that is no superuser, has no BYPASSRLS and owns no table, view, sequence, function or schema', async () => {
     const [role] = await owner`select rolsuper, rolbypassrls, rolcreaterole, rolcreatedb, rolinherit from pg_roles where rolname = ${APP_ROLE}`;
     expect(role).toEqual({ rolsuper: false, rolbypassrls: false, rolcreaterole: false, rolcreatedb: false, rolinherit: false });

@@ -21,15 +21,35 @@ export async function migrate(ownerUrl: string, log: Logger): Promise<void> {
   if (applied.length > 0) log.info({ applied: applied.map((m) => m.name) }, 'migrations applied');
 }
 
+/** Postgres's answer when two sessions change the same catalog row at once (e.g. one role). */
+const CONCURRENTLY_UPDATED = 'tuple concurrently updated';
+
 /**
  * Lets the runtime role log in (with a password when one is configured) and returns the URL the
  * services connect with. The role is created NOLOGIN by the first migration.
+ *
+ * Every service process calls this at start, so several do at once: a role that may log in
+ * already and has no password to set is left alone, and an ALTER ROLE that met another one on
+ * the role's catalog row (the role is cluster-wide, so no advisory lock of one database orders
+ * them) is tried again.
  */
 export async function prepareAppRole(ownerUrl: string, password: string | undefined): Promise<string> {
   const sql = createSql(ownerUrl, { max: 1, appName: 'mandant-bootstrap' });
   try {
-    if (password) await sql.unsafe(`ALTER ROLE ${APP_ROLE} LOGIN PASSWORD '${password.replaceAll("'", "''")}'`);
-    else await sql.unsafe(`ALTER ROLE ${APP_ROLE} LOGIN`);
+    const [role] = await sql<{ login: boolean }[]>`select rolcanlogin as login from pg_roles where rolname = ${APP_ROLE}`;
+    if (password || !role?.login) {
+      const statement = password ? `ALTER ROLE ${APP_ROLE} LOGIN PASSWORD '${password.replaceAll("'", "''")}'` : `ALTER ROLE ${APP_ROLE} LOGIN`;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await sql.unsafe(statement);
+          break;
+        } catch (err) {
+          if (attempt >= 10 || !(err instanceof Error && err.message.includes(CONCURRENTLY_UPDATED))) throw err;
+          // apart at random, so the ones that met do not meet again
+          await new Promise((r) => setTimeout(r, Math.random() * 25 * attempt));
+        }
+      }
+    }
   } finally {
     await sql.end();
   }
