@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Description, Id, Name, ProjectRole, Settings, Slug, TenantRole } from './common.ts';
+import { Description, HttpUrl, Id, Name, ProjectRole, Settings, Slug, TenantRole } from './common.ts';
 import { DocumentKind, DocumentStatus } from './events/document.ts';
 import { Preferences, ProjectState } from './events/membership.ts';
 
@@ -124,13 +124,13 @@ export const UploadDocumentInput = z.strictObject({
   blob_key: z.string().min(1).max(512),
   title: z.string().trim().min(1).max(500).nullable().default(null),
   filename: z.string().max(500).nullable().default(null),
-  source_url: z.url().max(2000).nullable().default(null),
+  source_url: HttpUrl.nullable().default(null),
 });
 /** The JSON form of an upload: text given inline instead of a file. */
 export const DocumentFormInput = z.strictObject({
   title: z.string().trim().min(1).max(500).optional(),
   content: z.string().min(1),
-  source_url: z.url().max(2000).optional(),
+  source_url: HttpUrl.optional(),
 });
 export const ListDocumentsInput = z.strictObject({
   /** absent: the global view (every document the caller may read, unassigned ones included) */
