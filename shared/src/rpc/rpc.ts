@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Controller, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ClientNats, type ClientProxy, type CustomTransportStrategy, MessagePattern, ServerNats } from '@nestjs/microservices';
-import { type Principal, type RequestMeta, RpcRequest, type RpcReply } from '@mandant/contracts';
+import { type Principal, type RequestMeta, RpcRequest, type RpcReply, findUnstorable } from '@mandant/contracts';
 import { firstValueFrom, timeout } from 'rxjs';
 import { ZodError } from 'zod';
 import { DomainError } from '../errors.ts';
@@ -36,6 +36,16 @@ function toReply(err: unknown, log: Logger, pattern: string): RpcReply<never> {
 }
 
 /**
+ * Every request is held to the contracts' storable-input rule before any handler runs (no
+ * U+0000 or lone surrogate in any string or key, bounded depth): the gateway checks it too,
+ * but it is not the services' only caller.
+ */
+function refuseUnstorable(req: RpcRequest): void {
+  const issue = findUnstorable(req.input) ?? findUnstorable({ principal: req.principal, meta: req.meta });
+  if (issue) throw new DomainError('validation.failed', `${issue.path}: ${issue.message}`, { issues: [issue] });
+}
+
+/**
  * Serves `handlers` as NestJS message patterns on the chosen transport. The controller is
  * built from the map so each service keeps its use cases as plain functions; NestJS only routes.
  * On NATS the service joins a queue group, so replicas share the load.
@@ -47,6 +57,7 @@ export async function serveRpc(opts: { service: string; handlers: Record<string,
     const method = async (data: unknown): Promise<RpcReply> => {
       try {
         const req = RpcRequest.parse(data);
+        refuseUnstorable(req);
         const value = await handler(req.input, { principal: req.principal, operator: req.operator, meta: req.meta });
         return { ok: true, value: value ?? null };
       } catch (err) {
