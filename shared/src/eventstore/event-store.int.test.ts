@@ -3,6 +3,7 @@ import type { EventMeta, NewEvent } from '@mandant/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Sql, createSql, withTenant } from '../db/connect.ts';
 import { VersionConflictError } from '../errors.ts';
+import { AppendRejectedError } from './append-errors.ts';
 import { uuidv7 } from '../ids.ts';
 import { postgresUrls } from '../testing/backends.ts';
 import { type EventStore, createEventStore } from './event-store.ts';
@@ -149,6 +150,38 @@ describe.skipIf(!pg)('event store on Postgres', () => {
     expect(positions.sort((a, b) => a - b)).toEqual(Array.from({ length: 60 }, (_, i) => i + 2));
     expect(await store.head(tenant)).toBe(61);
     expect(await store.verify(tenant)).toMatchObject({ ok: true, checked: 61 });
+  });
+
+  it('fails a rejected append alone: its group neighbours commit, it gets a typed error', async () => {
+    const tenant = randomUUID();
+    const bad: Record<string, NewEvent[]> = {
+      nul: [ev('test.happened.v1', { text: 'a\u0000b' })],
+      surrogate: [ev('test.happened.v1', { text: '\ud800' })],
+      repeated: ((e) => [e, e])(ev()),
+    };
+    const results = await Promise.allSettled(
+      Array.from({ length: 30 }, (_, i) => {
+        const kind = ['nul', 'surrogate', 'repeated'][i % 5];
+        return store.append(tenant, `s-${i}`, 0, (kind && bad[kind]) || [ev()], meta);
+      }),
+    );
+    results.forEach((r, i) => {
+      const kind = ['nul', 'surrogate', 'repeated'][i % 5];
+      if (!kind) expect(r.status, `append ${i}`).toBe('fulfilled');
+      else expect(r.status === 'rejected' && r.reason, `append ${i} (${kind})`).toBeInstanceOf(AppendRejectedError);
+    });
+    expect(await store.head(tenant)).toBe(12);
+    expect(await store.verify(tenant)).toMatchObject({ ok: true, checked: 12 });
+  });
+
+  it('types a rejection inside an append transaction too, and keeps infrastructure failures as they are', async () => {
+    const tenant = randomUUID();
+    const withHook = { beforeCommit: async () => {} };
+    await expect(store.append(tenant, 's', 0, [ev('test.happened.v1', { text: '\u0000' })], meta, withHook)).rejects.toMatchObject({ code: 'validation.failed', sqlstate: '22P05' });
+    const closed = createSql(pg?.appUrl ?? '', { max: 1 });
+    await closed.end();
+    await expect(createEventStore(closed).append(tenant, 's', 0, [ev()], meta)).rejects.not.toBeInstanceOf(AppendRejectedError);
+    expect(await store.head(tenant)).toBe(0);
   });
 
   it('keeps tenants apart by row-level security even when a query forgets its tenant filter', async () => {

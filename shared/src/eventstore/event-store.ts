@@ -1,6 +1,7 @@
 import type { EventEnvelope, EventMeta, NewEvent } from '@mandant/contracts';
 import { type Sql, type Tx, withTenant } from '../db/connect.ts';
 import { DomainError, VersionConflictError } from '../errors.ts';
+import { appendRejection } from './append-errors.ts';
 import { type ChainReport, contentHash, createChainVerifier } from './hash-chain.ts';
 
 /** A number is the exact version the stream must be at (0: must not exist yet). */
@@ -26,7 +27,10 @@ export interface EventStore {
    * Appends `events` to `stream` if it is at `expected`, giving them the tenant's next gapless
    * positions and extending its hash chain; writes the outbox in the same transaction.
    * Idempotent on event ids: re-appending already stored events returns them unchanged.
+   * An append the database refuses fails alone, whatever it was committed together with.
    * @throws VersionConflictError when the stream has moved on.
+   * @throws AppendRejectedError when the database refuses what this append carries (a string it
+   *   cannot store, a value too large, an event id repeated, an offboarded tenant, …).
    */
   append(tenantId: string, stream: string, expected: ExpectedVersion, events: NewEvent[], meta: EventMeta, opts?: AppendOptions): Promise<AppendResult>;
   readStream(tenantId: string, stream: string): Promise<{ version: number; events: EventEnvelope[] }>;
@@ -64,6 +68,15 @@ interface AppendItem extends EventMeta {
   events: ReturnType<typeof toPayload>[];
 }
 
+/** The item as sent; data that cannot even be hashed (a cycle, a BigInt, NaN) is refused here, typed. */
+function toItem(tenantId: string, stream: string, expected: ExpectedVersion, events: NewEvent[], meta: EventMeta): AppendItem {
+  try {
+    return { stream, expected: expected === 'any' ? -1 : expected, events: events.map((e) => toPayload(tenantId, stream, e, meta)), ...meta };
+  } catch (err) {
+    throw new DomainError('validation.failed', `the events cannot be written as JSON: ${(err as Error).message}`);
+  }
+}
+
 function toPayload(tenantId: string, stream: string, e: NewEvent, meta: EventMeta) {
   const occurred_at = new Date(e.occurred_at).toISOString();
   const content = {
@@ -99,6 +112,29 @@ async function callAppend(q: Sql | Tx, tenantId: string, items: AppendItem[]): P
   return out;
 }
 
+/**
+ * callAppend for a group that isolates what the database refuses: a refused statement fails
+ * every item of it, so when the refusal is one an item's data can cause (see appendRejection),
+ * the group is halved and each half sent again, down to the item that causes it. A group without
+ * such an item costs one statement as before; one with k of them, about 2k·log2(n) more.
+ * Retrying is safe: the refused statement committed nothing. Any other failure (connection lost,
+ * server gone) is every item's outcome, unchanged, since the items are not to blame; as before, an
+ * append whose commit was not confirmed may be stored, and appending it again returns it.
+ */
+async function callAppendIsolating(sql: Sql, tenantId: string, items: AppendItem[]): Promise<(EventRow[] | Error)[]> {
+  try {
+    return await callAppend(sql, tenantId, items);
+  } catch (err) {
+    const rejected = appendRejection(err);
+    if (!rejected) return items.map(() => (err instanceof Error ? err : new Error(String(err))));
+    if (items.length === 1) return [rejected];
+    const half = Math.ceil(items.length / 2);
+    // in turn, first half first: the tenant's positions keep the order in which the appends arrived
+    const first = await callAppendIsolating(sql, tenantId, items.slice(0, half));
+    return [...first, ...(await callAppendIsolating(sql, tenantId, items.slice(half)))];
+  }
+}
+
 const unwrap = (result: EventRow[] | Error | undefined): EventRow[] => {
   if (result instanceof Error) throw result;
   return result ?? [];
@@ -131,7 +167,7 @@ export function createEventStore(sql: Sql): EventStore {
     if (group.length === 0) return;
     busy.add(tenantId);
     try {
-      const results = await callAppend(sql, tenantId, group.map((g) => g.item));
+      const results = await callAppendIsolating(sql, tenantId, group.map((g) => g.item));
       group.forEach((g, i) => {
         const r = results[i];
         if (r instanceof Error) g.reject(r);
@@ -167,12 +203,16 @@ export function createEventStore(sql: Sql): EventStore {
     head,
     async append(tenantId, stream, expected, events, meta, opts = {}) {
       if (events.length === 0) throw new DomainError('validation.failed', 'append needs at least one event');
-      const item: AppendItem = { stream, expected: expected === 'any' ? -1 : expected, events: events.map((e) => toPayload(tenantId, stream, e, meta)), ...meta };
+      const item = toItem(tenantId, stream, expected, events, meta);
       let rows: EventRow[];
       if (opts.beforeCommit || opts.afterAppend) {
         rows = await withTenant(sql, tenantId, async (tx) => {
           await opts.beforeCommit?.(tx);
-          const written = unwrap((await callAppend(tx, tenantId, [item]))[0]);
+          const written = unwrap(
+            (await callAppend(tx, tenantId, [item]).catch((err: unknown) => {
+              throw appendRejection(err) ?? err;
+            }))[0],
+          );
           await opts.afterAppend?.(tx, written.map(rowToEnvelope));
           return written;
         });
