@@ -3,6 +3,7 @@ import { type Sql, type Tx, ahead, withTenant } from '../db/connect.ts';
 import { rowToEnvelope } from '../eventstore/event-store.ts';
 import type { Logger } from '../log.ts';
 import type { EventTransport } from '../transport/event-transport.ts';
+import { type EventRef, recordDeadLetter, safeErrorText } from './dead-letters.ts';
 
 /** One read model: how an event changes it, and how to empty it for a rebuild. */
 export interface Projection {
@@ -10,7 +11,11 @@ export interface Projection {
   /** bump to rebuild from scratch under a new checkpoint */
   version: number;
   handles: (type: string) => boolean;
-  /** runs in the tenant's transaction that also moves the checkpoint: exactly once in effect */
+  /**
+   * Runs in the tenant's transaction that also moves the checkpoint: exactly once in effect. It
+   * must issue its statements on the `tx` it is given (a savepoint's scope), and apply the same
+   * event again without changing anything (a dead letter's retry does).
+   */
   apply: (tx: Tx, event: EventEnvelope) => Promise<void>;
   /**
    * Optional: applies a page's handled events (in log order, one tenant) at once, in one savepoint
@@ -75,21 +80,20 @@ async function applyInTurn(projection: Projection, tx: Tx, events: readonly Even
   }
 }
 
-let savepoints = 0;
-
 /**
- * Runs `fn` after a savepoint that is sent ahead without waiting for it (pipelined: no round
- * trip); when `fn` fails, rolls back to the savepoint and rethrows, so the transaction goes on.
+ * Runs `fn` in a savepoint of postgres.js's own (`tx.savepoint`): when `fn` or any statement it
+ * sent fails, rolls back to it and rethrows, and the page's transaction goes on.
+ *
+ * Why not a plain `savepoint` statement (sent ahead, no round trip), as this runner once did:
+ * postgres.js remembers the first failed statement of a transaction scope even when the caller
+ * caught it, and fails that scope with it at the end. A projection statement the database refused
+ * (a NUL in a text column: 22021) was rolled back to the savepoint, then failed the whole page
+ * transaction again at its commit, before the event was counted: never dead-lettered, retried for
+ * ever, the tenant's views stalled. Only a nested scope keeps the error to itself. It costs one
+ * round trip per savepoint, that is per page while events apply.
  */
-async function inSavepoint<T>(tx: Tx, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  savepoints = (savepoints + 1) % 1_000_000;
-  const name = `projection_${savepoints}`;
-  try {
-    return await ahead(tx.unsafe(`savepoint ${name}`), () => fn(tx));
-  } catch (err) {
-    await tx.unsafe(`rollback to savepoint ${name}`);
-    throw err;
-  }
+function inSavepoint<T>(tx: Tx, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return tx.savepoint((sp) => fn(sp)) as Promise<T>;
 }
 
 const WakeUp = EventEnvelope.pick({ tenant_id: true, tenant_seq: true });
@@ -141,36 +145,60 @@ export function startProjector(deps: {
     }
   }
 
-  type Page = { position: number; more: boolean; failed?: { event: EventEnvelope; err: unknown } };
+  type Failure = { event: EventRef; err: unknown };
+  type Page = { position: number; more: boolean; failed?: Failure };
+  /** What a page read before it failed: lets `run` blame an event when the page itself threw. */
+  type Seen = { start: number; first?: EventRef; last: number };
 
   /**
    * Locks the tenant's checkpoint and reads the page after it, in one statement: one row per
    * event, or one row with no event when the projection is already at `upTo`. No row at all means
    * there is no checkpoint yet.
    */
-  async function lockAndRead(tx: Tx, tenantId: string, upTo: number) {
-    return tx<(Record<string, unknown> & { checkpoint: number; id: string | null })[]>`
+  async function lockAndRead(tx: Tx, tenantId: string, upTo: number, limit: number) {
+    return tx<(Record<string, unknown> & { checkpoint: number; id: string | null; tenant_seq: number; type: string })[]>`
       with cp as (select position from projection_checkpoints where tenant_id = ${tenantId} and projector = ${key} for update)
       select cp.position as checkpoint, e.* from cp left join lateral (
         select * from events where tenant_id = ${tenantId} and tenant_seq > cp.position and tenant_seq <= ${upTo}
-        order by tenant_seq limit ${PAGE}) e on true`;
+        order by tenant_seq limit ${limit}) e on true`;
+  }
+
+  /**
+   * The page's events up to the first one this projection must read but whose envelope does not
+   * parse (a row written around the contracts): that one is the page's failure. Events the
+   * projection ignores are not parsed, so their shape never holds it up.
+   */
+  function parsePage(rows: { id: string | null; tenant_seq: number; type: string }[]): { page: EventEnvelope[]; failed?: Failure } {
+    const page: EventEnvelope[] = [];
+    for (const row of rows) {
+      const ref = { tenant_seq: Number(row.tenant_seq), id: String(row.id), type: String(row.type) };
+      const parsed = EventEnvelope.safeParse(rowToEnvelope(row as never));
+      if (parsed.success) page.push(parsed.data);
+      else if (projection.handles(ref.type) || ref.type === TENANT_TOMBSTONE) return { page, failed: { event: ref, err: parsed.error } };
+      else page.push(rowToEnvelope(row as never)); // unchecked, but only its type and position are read
+    }
+    return { page };
   }
 
   /** Applies up to a page; a failing event ends the page with everything before it committed. */
-  async function applyPage(tenantId: string, upTo: number): Promise<Page> {
+  async function applyPage(tenantId: string, upTo: number, limit: number, seen: Seen): Promise<Page> {
     return withTenant(sql, tenantId, async (tx) => {
       // A read model and its checkpoint commit together, and both follow from the log: losing the
       // last moments of them in a crash only means applying those events again. So the commit
       // does not wait for the disk (sent ahead, no round trip); the log's own commits still do.
-      let read = await ahead(tx`select set_config('synchronous_commit', 'off', true)`, () => lockAndRead(tx, tenantId, upTo));
+      let read = await ahead(tx`select set_config('synchronous_commit', 'off', true)`, () => lockAndRead(tx, tenantId, upTo, limit));
       if (read.length === 0) {
         await tx`insert into projection_checkpoints (tenant_id, projector) values (${tenantId}, ${key}) on conflict do nothing`;
-        read = await lockAndRead(tx, tenantId, upTo);
+        read = await lockAndRead(tx, tenantId, upTo, limit);
       }
       const start = read[0]?.checkpoint ?? 0;
       const rows = read.filter((r) => r.id !== null);
+      const firstRow = rows[0];
+      seen.start = start;
+      seen.first = firstRow && { tenant_seq: Number(firstRow.tenant_seq), id: String(firstRow.id), type: String(firstRow.type) };
+      seen.last = Number(rows.at(-1)?.tenant_seq ?? start);
       if (rows.length === 0) return { position: start, more: false };
-      const page = rows.map((row) => EventEnvelope.parse(rowToEnvelope(row as never)));
+      const { page, failed: unparsed } = parsePage(rows);
       const handled = page.filter((e) => projection.handles(e.type));
       const last = page.at(-1);
       let position = start;
@@ -204,8 +232,11 @@ export function startProjector(deps: {
           }
           // otherwise (poison somewhere in a batch): fall through, one event at a time
         }
+      } else if (last) {
+        position = last.tenant_seq;
       }
-      if (!batched && !failed) {
+      if (!batched && !failed && handled.length > 0) {
+        position = start;
         for (const event of page) {
           if (projection.handles(event.type)) {
             try {
@@ -218,6 +249,8 @@ export function startProjector(deps: {
           position = event.tenant_seq;
         }
       }
+      // an event that does not parse comes after the whole prefix: it fails only once that applied
+      if (!failed && unparsed) failed = unparsed;
       // A tenant's tombstone empties every read model of it, whatever the projection handles;
       // nothing follows a tombstone in the log, so emptying at the end of its page is the same.
       const tombstone = page.find((e) => e.type === TENANT_TOMBSTONE && e.tenant_seq <= position);
@@ -230,44 +263,61 @@ export function startProjector(deps: {
         }
       }
       if (position > start) await tx`update projection_checkpoints set position = ${position}, updated_at = now() where tenant_id = ${tenantId} and projector = ${key}`;
-      return { position, more: !failed && rows.length === PAGE && position < upTo, failed };
+      return { position, more: !failed && rows.length === limit && position < upTo, failed };
     });
   }
 
-  async function deadLetter(tenantId: string, event: EventEnvelope, err: unknown, tries: number): Promise<void> {
-    await withTenant(sql, tenantId, async (tx) => {
-      await tx`insert into projection_dead_letters (tenant_id, projector, tenant_seq, event_id, error, attempts)
-               values (${tenantId}, ${key}, ${event.tenant_seq}, ${event.id}, ${String((err as Error)?.message ?? err)}, ${tries})
-               on conflict do nothing`;
-      await tx`insert into projection_checkpoints (tenant_id, projector, position) values (${tenantId}, ${key}, ${event.tenant_seq})
-               on conflict (tenant_id, projector) do update set position = greatest(projection_checkpoints.position, excluded.position), updated_at = now()`;
-    });
-    log.error({ tenant_id: tenantId, projector: key, tenant_seq: event.tenant_seq, type: event.type }, 'event dead-lettered');
+  async function deadLetter(tenantId: string, event: EventRef, err: unknown, tries: number): Promise<void> {
+    await withTenant(sql, tenantId, (tx) => recordDeadLetter(tx, tenantId, key, event, err, tries));
+    log.error({ tenant_id: tenantId, projector: key, tenant_seq: event.tenant_seq, event_id: event.id, type: event.type, error: safeErrorText(err) }, 'event dead-lettered');
   }
 
-  /** Applies pages until `upTo`, or with none given until the end of the log. */
+  /**
+   * Applies pages until `upTo`, or with none given until the end of the log. Every failure that
+   * is not a store being unavailable is charged to one event: the one that failed, or, when the
+   * page's transaction itself failed (at its commit, in a statement outside the savepoints, …),
+   * the page is read again one event per transaction until past it, so the next failure names its
+   * event. That event is retried `maxAttempts` times, then dead-lettered, and the tenant moves on.
+   */
   async function run(tenantId: string, upTo: number | undefined): Promise<number> {
     const target = upTo ?? Number.MAX_SAFE_INTEGER;
+    let at = 0;
+    let narrowUntil = 0;
     for (;;) {
-      const { position, more, failed } = await applyPage(tenantId, target);
+      const seen: Seen = { start: 0, last: 0 };
+      let page: Page;
+      try {
+        page = await applyPage(tenantId, target, at < narrowUntil ? 1 : PAGE, seen);
+      } catch (err) {
+        // a store that is down is not the event's fault: retry without bound, never dead-letter
+        if (isTransient(err) || stopped || !seen.first) throw err;
+        if (seen.last > seen.first.tenant_seq) {
+          log.warn({ tenant_id: tenantId, projector: key, from: seen.first.tenant_seq, to: seen.last, error: safeErrorText(err) }, 'page failed as a whole; applying it one event at a time');
+          at = seen.start;
+          narrowUntil = seen.last;
+          continue;
+        }
+        page = { position: seen.start, more: true, failed: { event: seen.first, err } };
+      }
+      const { position, more, failed } = page;
+      at = position;
       advanced(tenantId, position);
       if (!failed) {
         if (!more) return position;
         continue;
       }
       const { event, err } = failed;
-      // a store that is down is not the event's fault: retry without bound, never dead-letter
       if (isTransient(err) || stopped) throw err;
       const id = `${tenantId}:${event.tenant_seq}`;
       const tries = (attempts.get(id) ?? 0) + 1;
       attempts.set(id, tries);
       if (tries < maxAttempts) {
-        log.warn({ tenant_id: tenantId, projector: key, tenant_seq: event.tenant_seq, tries, err }, 'projection failed; retrying');
+        log.warn({ tenant_id: tenantId, projector: key, tenant_seq: event.tenant_seq, tries, error: safeErrorText(err) }, 'projection failed; retrying');
         await new Promise((r) => setTimeout(r, Math.min(2000, 50 * 2 ** tries)));
         continue;
       }
-      attempts.delete(id);
       await deadLetter(tenantId, event, err, tries);
+      attempts.delete(id);
     }
   }
 
