@@ -8,6 +8,7 @@ import { uuidv7 } from '@mandant/shared/ids.ts';
 import type { RpcClient, RpcContext, RpcHandler } from '@mandant/shared/rpc/rpc.ts';
 import { requireProjectRole } from '@mandant/shared/service/access.ts';
 import { requestEventMeta, runCommand } from '@mandant/shared/service/command.ts';
+import { guardContentWrite, requireWritable } from '@mandant/shared/service/project-writes.ts';
 import type { ServiceDeps } from '@mandant/shared/service/service.ts';
 import type { Keyring } from '@mandant/shared/stores/crypto/data-keys.ts';
 import { sealJson } from '@mandant/shared/stores/crypto/sealed-json.ts';
@@ -32,10 +33,13 @@ const DEFAULT_TITLE = 'Untitled conversation';
 export function chatHandlers(deps: ChatHandlerDeps): Record<string, RpcHandler> {
   const { sql, store, clock, log, keyring } = deps;
 
+  /** A project's conversation is its content: an archived project takes none (checked again inside the append). */
   async function execute(p: Principal, ctx: RpcContext, conversationId: string, projectId: string | null, command: ConversationCommand) {
+    const write = command.type === 'StartConversation' ? 'conversation.create' : 'conversation.message';
     const res = await runCommand({
       store, clock, decider: conversationDecider, tenantId: p.tenant_id, stream: streams.conversation(conversationId), projectId,
       command, meta: requestEventMeta(ctx, p.actor),
+      beforeCommit: projectId ? () => (tx) => guardContentWrite(tx, p.tenant_id, write, [projectId]) : undefined,
     });
     await waitForConversationViews(sql, log, p.tenant_id, res.position);
     return res;
@@ -68,11 +72,13 @@ export function chatHandlers(deps: ChatHandlerDeps): Record<string, RpcHandler> 
     const { project, grant } = await withTenant(sql, p.tenant_id, async (tx) => {
       const role = await conversationAccess(tx, p, conversation);
       const [proj] = conversation.project_id
-        ? await tx<{ name: string; description: string }[]>`select name, description from projects_view where tenant_id = ${p.tenant_id} and project_id = ${conversation.project_id}`
+        ? await tx<{ name: string; description: string; status: 'active' | 'archived' }[]>`select name, description, status from projects_view where tenant_id = ${p.tenant_id} and project_id = ${conversation.project_id}`
         : [];
+      // refused before retrieving and generating: an archived project's conversations take no messages
+      if (conversation.project_id && proj) requireWritable('conversation.message', conversation.project_id, proj.status);
       const readable = plan.scope === 'global' ? await readableProjects(tx, p) : {};
       const inScope = conversation.project_id && role ? { id: conversation.project_id, role } : null;
-      return { project: proj ?? null, grant: grantFor(p, plan.scope, inScope, readable) };
+      return { project: proj ? { name: proj.name, description: proj.description } : null, grant: grantFor(p, plan.scope, inScope, readable) };
     });
 
     const caller = { rpc: deps.rpc, principal: p, meta: ctx.meta, log };
@@ -111,7 +117,7 @@ export function chatHandlers(deps: ChatHandlerDeps): Record<string, RpcHandler> 
       const p = requireChatter(ctx.principal);
       const q = CreateConversationInput.parse(input ?? {});
       const projectId = q.project_id?.toLowerCase() ?? null;
-      if (projectId) await withTenant(sql, p.tenant_id, (tx) => requireProjectRole(tx, p, projectId, 'viewer'));
+      if (projectId) requireWritable('conversation.create', projectId, (await withTenant(sql, p.tenant_id, (tx) => requireProjectRole(tx, p, projectId, 'viewer'))).status);
       const id = uuidv7();
       const sealed = await sealJson(keyring, p.tenant_id, id, { title: q.title ?? DEFAULT_TITLE });
       await execute(p, ctx, id, projectId, { type: 'StartConversation', project_id: projectId, sealed });

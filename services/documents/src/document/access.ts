@@ -33,6 +33,42 @@ export async function documentAccess(tx: Tx, p: Principal, documentId: string): 
   return { row, linked: links.map((l) => l.project_id), readable };
 }
 
+/**
+ * The visibility rule above as a condition on `documents_view d`, for lists. Tenant admins see
+ * every document of the tenant.
+ */
+export function readableCondition(tx: Tx, p: Principal) {
+  return p.tenant_role === 'tenant_admin' ? tx`true` : adoptableCondition(tx, p);
+}
+
+/**
+ * Documents the caller may take as theirs when uploading the same bytes again: one linked to a
+ * project the caller reads, or an unassigned one the caller uploaded. An unassigned document of
+ * someone else is never one, even for a tenant admin who can read it: linking it into a project
+ * would take it away from its uploader.
+ */
+function adoptableCondition(tx: Tx, p: Principal) {
+  const anyLink = tx`exists (select 1 from document_links_view l where l.tenant_id = d.tenant_id and l.document_id = d.document_id)`;
+  const readableLink = p.tenant_role === 'tenant_admin'
+    ? anyLink
+    : tx`exists (select 1 from document_links_view l join members_view m on m.tenant_id = l.tenant_id and m.project_id = l.project_id
+                 where l.tenant_id = d.tenant_id and l.document_id = d.document_id and m.user_id = ${p.user_id})`;
+  return tx`(${readableLink} or (not ${anyLink} and d.uploaded_by in (${p.actor}, ${p.user_id ? `user:${p.user_id}` : p.actor})))`;
+}
+
+/**
+ * Of the documents claiming the same content hash, the oldest the caller may adopt, or null.
+ * A document the caller cannot read is never named: the upload then becomes a document of its own.
+ */
+export async function adoptableDuplicate(tx: Tx, p: Principal, documentIds: string[]): Promise<string | null> {
+  if (documentIds.length === 0) return null;
+  const [row] = await tx<{ document_id: string }[]>`
+    select d.document_id from documents_view d
+    where d.tenant_id = ${p.tenant_id} and d.document_id = any(${documentIds}::uuid[]) and ${adoptableCondition(tx, p)}
+    order by d.created_at, d.document_id limit 1`;
+  return row?.document_id ?? null;
+}
+
 export async function embeddingsOf(tx: Tx, tenantId: string, documentIds: string[]): Promise<Map<string, { model: string; dimension: number }[]>> {
   const rows = await tx<{ document_id: string; model: string; dimension: number }[]>`
     select document_id, model, dimension from document_embeddings_view where tenant_id = ${tenantId} and document_id = any(${documentIds}::uuid[]) order by model`;

@@ -1,26 +1,22 @@
-import {
-  DocumentIdInput, type DocumentView, ListDocumentsInput, type Principal, UploadDocumentInput, type UploadView, documentKeys, rpc, streams,
-} from '@mandant/contracts';
+import { DocumentIdInput, type DocumentView, ListDocumentsInput, type Principal, rpc, streams } from '@mandant/contracts';
 import { type Tx, withTenant } from '@mandant/shared/db/connect.ts';
 import { DomainError, forbidden } from '@mandant/shared/errors.ts';
 import type { RpcContext, RpcHandler } from '@mandant/shared/rpc/rpc.ts';
 import { requirePrincipal, requireProjectRole } from '@mandant/shared/service/access.ts';
 import { requestEventMeta, runCommand } from '@mandant/shared/service/command.ts';
+import { guardContentWrite, requireWritable } from '@mandant/shared/service/project-writes.ts';
 import type { ServiceDeps } from '@mandant/shared/service/service.ts';
 import { waitForViews } from '@mandant/shared/service/views.ts';
 import type { BlobStore } from '@mandant/shared/stores/blobs/port.ts';
 import { type Keyring, documentScope } from '@mandant/shared/stores/crypto/data-keys.ts';
-import { sealJson } from '@mandant/shared/stores/crypto/sealed-json.ts';
-import { documentAccess, embeddingsOf, toDocumentView } from './access.ts';
+import { documentAccess, embeddingsOf, readableCondition, toDocumentView } from './access.ts';
 import { type DocumentCommand, documentDecider } from './decide.ts';
+import { uploadUseCase } from './upload.ts';
 
 export interface DocumentDeps extends ServiceDeps {
   blobs: BlobStore;
   keyring: Keyring;
 }
-
-/** Someone else claimed the same bytes between our check and our append: decide again. */
-class HashTaken extends Error {}
 
 export function requireWriter(ctx: RpcContext): Principal {
   const p = requirePrincipal(ctx.principal);
@@ -37,7 +33,8 @@ function decodeCursor(cursor: string): { at: string; id: string } {
 }
 
 export function documentHandlers(deps: DocumentDeps): Record<string, RpcHandler> {
-  const { sql, store, clock, log, blobs, keyring } = deps;
+  const { sql, store, clock, log, keyring } = deps;
+  const recordUpload = uploadUseCase(deps);
 
   /** Runs one command on a document's stream and waits until the views show it. */
   async function execute(p: Principal, ctx: RpcContext, documentId: string, projectId: string | null, command: DocumentCommand, beforeCommit?: (tx: Tx) => Promise<void>) {
@@ -49,14 +46,6 @@ export function documentHandlers(deps: DocumentDeps): Record<string, RpcHandler>
     return res;
   }
 
-  /** An upload that does not become a document: its bytes, and the key the gateway made for them, go. */
-  async function discard(tenantId: string, documentId: string, blobKey: string): Promise<void> {
-    await blobs.delete(tenantId, blobKey);
-    await keyring.destroy(tenantId, documentScope(documentId));
-  }
-
-  const readableProjects = async (tx: Tx, p: Principal, documentId: string) => [...(await documentAccess(tx, p, documentId)).readable.keys()];
-
   async function view(p: Principal, documentId: string): Promise<DocumentView> {
     return withTenant(sql, p.tenant_id, async (tx) => {
       const a = await documentAccess(tx, p, documentId);
@@ -65,51 +54,9 @@ export function documentHandlers(deps: DocumentDeps): Record<string, RpcHandler>
     });
   }
 
-  async function upload(p: Principal, ctx: RpcContext, u: ReturnType<typeof UploadDocumentInput.parse>): Promise<UploadView> {
-    if (u.blob_key !== documentKeys.raw(u.document_id, u.ext)) throw new DomainError('validation.failed', 'blob_key: not the document\'s raw key');
-    if (u.project_id) {
-      const a = await withTenant(sql, p.tenant_id, (tx) => requireProjectRole(tx, p, u.project_id as string, 'editor'));
-      if (a.status === 'archived') throw new DomainError('project.archived', 'the project is archived: unarchive it to add documents');
-    }
-    for (let attempt = 1; attempt <= 3; attempt++) {
-      const [existing] = await withTenant(sql, p.tenant_id, (tx) => tx<{ document_id: string }[]>`
-        select document_id from document_hashes where tenant_id = ${p.tenant_id} and content_sha256 = ${u.content_sha256}`);
-      if (existing) {
-        // the same bytes are already a document of this tenant: link it, never extract again
-        await discard(p.tenant_id, u.document_id, u.blob_key);
-        if (u.project_id) await execute(p, ctx, existing.document_id, u.project_id, { type: 'LinkDocument', project_id: u.project_id });
-        const [row] = await withTenant(sql, p.tenant_id, (tx) => tx`select status from documents_view where tenant_id = ${p.tenant_id} and document_id = ${existing.document_id}`);
-        const project_ids = await withTenant(sql, p.tenant_id, (tx) => readableProjects(tx, p, existing.document_id)).catch(() => (u.project_id ? [u.project_id] : []));
-        return { id: existing.document_id, status: row?.status ?? 'pending', duplicate: true, project_ids };
-      }
-      const sealed = await sealJson(keyring, p.tenant_id, u.document_id, { title: u.title, filename: u.filename, source_url: u.source_url }, { scope: documentScope(u.document_id) });
-      const upload = { kind: u.kind, content_type: u.content_type, ext: u.ext, size: u.size, content_sha256: u.content_sha256, blob_key: u.blob_key, sealed };
-      try {
-        await execute(p, ctx, u.document_id, u.project_id, { type: 'UploadDocument', upload, project_id: u.project_id }, async (tx) => {
-          const claimed = await tx`insert into document_hashes (tenant_id, content_sha256, document_id) values (${p.tenant_id}, ${u.content_sha256}, ${u.document_id})
-                                   on conflict do nothing returning document_id`;
-          if (claimed.length === 0) throw new HashTaken();
-        });
-      } catch (err) {
-        if (err instanceof HashTaken) continue;
-        throw err;
-      }
-      return { id: u.document_id, status: 'pending', duplicate: false, project_ids: u.project_id ? [u.project_id.toLowerCase()] : [] };
-    }
-    throw new DomainError('conflict', 'the same file is being uploaded concurrently: try again');
-  }
-
   return {
     async [rpc.documentUpload](input, ctx) {
-      const p = requireWriter(ctx);
-      const u = UploadDocumentInput.parse(input);
-      try {
-        return await upload(p, ctx, u);
-      } catch (err) {
-        // the gateway stored the bytes before asking: a refused upload leaves nothing behind
-        await discard(p.tenant_id, u.document_id, u.blob_key).catch((e: unknown) => log.warn({ err: e, tenant_id: p.tenant_id, document_id: u.document_id }, 'orphan upload not removed'));
-        throw err;
-      }
+      return recordUpload(requireWriter(ctx), ctx, input);
     },
 
     async [rpc.documentGet](input, ctx) {
@@ -129,12 +76,7 @@ export function documentHandlers(deps: DocumentDeps): Record<string, RpcHandler>
         if (q.project_id) await requireProjectRole(tx, p, q.project_id, 'viewer');
         const scope = q.project_id
           ? tx`exists (select 1 from document_links_view l where l.tenant_id = d.tenant_id and l.document_id = d.document_id and l.project_id = ${q.project_id})`
-          : admin
-            ? tx`true`
-            : tx`(exists (select 1 from document_links_view l join members_view m on m.tenant_id = l.tenant_id and m.project_id = l.project_id
-                          where l.tenant_id = d.tenant_id and l.document_id = d.document_id and m.user_id = ${p.user_id})
-                  or (not exists (select 1 from document_links_view l where l.tenant_id = d.tenant_id and l.document_id = d.document_id)
-                      and d.uploaded_by in (${p.actor}, ${p.user_id ? `user:${p.user_id}` : p.actor})))`;
+          : readableCondition(tx, p);
         const rows = await tx`
           select d.* from documents_view d where d.tenant_id = ${p.tenant_id} and ${scope}
             ${q.status ? tx`and d.status = ${q.status}` : tx``}
@@ -159,14 +101,20 @@ export function documentHandlers(deps: DocumentDeps): Record<string, RpcHandler>
     async [rpc.documentDelete](input, ctx) {
       const { document_id } = DocumentIdInput.parse(input);
       const p = requireWriter(ctx);
-      await withTenant(sql, p.tenant_id, async (tx) => {
+      const linked = await withTenant(sql, p.tenant_id, async (tx) => {
         const a = await documentAccess(tx, p, document_id);
         // deleting takes the document out of every project it is in: it needs editing rights in all of them
         if (p.tenant_role !== 'tenant_admin' && a.linked.some((id) => { const r = a.readable.get(id); return r !== 'editor' && r !== 'admin'; })) {
           throw forbidden('deleting a document needs the editor role in every project it is linked to');
         }
+        // and it changes the content of each of them: none may be archived
+        const statuses = await tx<{ project_id: string; status: 'active' | 'archived' }[]>`
+          select project_id, status from projects_view where tenant_id = ${p.tenant_id} and project_id = any(${a.linked}::uuid[]) order by project_id`;
+        for (const s of statuses) requireWritable('document.delete', s.project_id, s.status);
+        return a.linked;
       });
       await execute(p, ctx, document_id, null, { type: 'DeleteDocument' }, async (tx) => {
+        await guardContentWrite(tx, p.tenant_id, 'document.delete', linked);
         await tx`delete from document_hashes where tenant_id = ${p.tenant_id} and document_id = ${document_id}`;
       });
       // Erasure: with `document.deleted.v1` committed (the tombstone every projector purges on,

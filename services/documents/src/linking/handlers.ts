@@ -1,9 +1,10 @@
 import { LinkDocumentsInput, type Principal, UnlinkDocumentInput, rpc, streams } from '@mandant/contracts';
 import { withTenant } from '@mandant/shared/db/connect.ts';
-import { DomainError, notFound } from '@mandant/shared/errors.ts';
+import { notFound } from '@mandant/shared/errors.ts';
 import type { RpcContext, RpcHandler } from '@mandant/shared/rpc/rpc.ts';
 import { requireProjectRole } from '@mandant/shared/service/access.ts';
 import { requestEventMeta, runCommand } from '@mandant/shared/service/command.ts';
+import { guardContentWrite, requireWritable } from '@mandant/shared/service/project-writes.ts';
 import type { ServiceDeps } from '@mandant/shared/service/service.ts';
 import { waitForViews } from '@mandant/shared/service/views.ts';
 import { documentAccess } from '../document/access.ts';
@@ -17,19 +18,23 @@ import { requireWriter } from '../document/handlers.ts';
 export function linkingHandlers(deps: ServiceDeps): Record<string, RpcHandler> {
   const { sql, store, clock, log } = deps;
 
-  async function activeProject(p: Principal, projectId: string) {
+  async function activeProject(p: Principal, projectId: string, write: 'document.link' | 'document.unlink') {
     const a = await withTenant(sql, p.tenant_id, (tx) => requireProjectRole(tx, p, projectId, 'editor'));
-    if (a.status === 'archived') throw new DomainError('project.archived', 'the project is archived: unarchive it to change its documents');
+    requireWritable(write, projectId, a.status);
   }
 
-  const run = (p: Principal, ctx: RpcContext, documentId: string, projectId: string, command: DocumentCommand) =>
-    runCommand({ store, clock, decider: documentDecider, tenantId: p.tenant_id, stream: streams.document(documentId), projectId, command, meta: requestEventMeta(ctx, p.actor) });
+  /** The archive rule is checked again inside the append, so a concurrent archive cannot slip in between. */
+  const run = (p: Principal, ctx: RpcContext, documentId: string, projectId: string, command: DocumentCommand & { type: 'LinkDocument' | 'UnlinkDocument' }) =>
+    runCommand({
+      store, clock, decider: documentDecider, tenantId: p.tenant_id, stream: streams.document(documentId), projectId, command, meta: requestEventMeta(ctx, p.actor),
+      beforeCommit: () => (tx) => guardContentWrite(tx, p.tenant_id, command.type === 'LinkDocument' ? 'document.link' : 'document.unlink', [projectId]),
+    });
 
   return {
     async [rpc.documentLink](input, ctx) {
       const { project_id, document_ids } = LinkDocumentsInput.parse(input);
       const p = requireWriter(ctx);
-      await activeProject(p, project_id);
+      await activeProject(p, project_id, 'document.link');
       const ids = [...new Set(document_ids.map((d) => d.toLowerCase()))];
       // every document must be one the caller can read: checked for all before any is linked
       await withTenant(sql, p.tenant_id, async (tx) => {
@@ -49,7 +54,7 @@ export function linkingHandlers(deps: ServiceDeps): Record<string, RpcHandler> {
     async [rpc.documentUnlink](input, ctx) {
       const { project_id, document_id } = UnlinkDocumentInput.parse(input);
       const p = requireWriter(ctx);
-      await activeProject(p, project_id);
+      await activeProject(p, project_id, 'document.unlink');
       await withTenant(sql, p.tenant_id, async (tx) => {
         const a = await documentAccess(tx, p, document_id);
         if (!a.linked.includes(project_id.toLowerCase())) throw notFound('document in this project');

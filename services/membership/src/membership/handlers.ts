@@ -10,6 +10,7 @@ import { sameJson } from '@mandant/shared/json.ts';
 import type { RpcContext, RpcHandler } from '@mandant/shared/rpc/rpc.ts';
 import { requirePrincipal, requireProjectRole, requireTenantAdmin, requireUser } from '@mandant/shared/service/access.ts';
 import { runCommand } from '@mandant/shared/service/command.ts';
+import { guardContentWrite, requireWritable } from '@mandant/shared/service/project-writes.ts';
 import type { ServiceDeps } from '@mandant/shared/service/service.ts';
 import type { Keyring } from '@mandant/shared/stores/crypto/data-keys.ts';
 import { waitForViews } from '@mandant/shared/service/views.ts';
@@ -38,9 +39,11 @@ export function membershipHandlers(deps: MembershipDeps): Record<string, RpcHand
   const tx = <T>(p: Principal, fn: Parameters<typeof withTenant<T>>[2]) => withTenant(sql, p.tenant_id, fn);
   const access = (p: Principal, projectId: string, needed: 'viewer' | 'editor' | 'admin') => tx(p, (t) => requireProjectRole(t, p, projectId, needed));
 
+  /** A profile is the project's content (read-only while archived, checked again inside the append); roles and saved state are not. */
   async function changeMembership(p: Principal, projectId: string, command: MembershipCommand, ctx: RpcContext) {
     const res = await runCommand({
       store, clock, decider: membershipDecider, tenantId: p.tenant_id, stream: streams.membership(projectId, command.user_id), projectId, command, meta: metaOf(ctx, p),
+      beforeCommit: command.type === 'UpdateProfile' ? () => (t) => guardContentWrite(t, p.tenant_id, 'member.profile', [projectId]) : undefined,
     });
     await waitForViews(sql, log, p.tenant_id, res.position);
     return res.state;
@@ -55,6 +58,7 @@ export function membershipHandlers(deps: MembershipDeps): Record<string, RpcHand
   async function requireSelfOrAdmin(p: Principal, projectId: string, userId: string) {
     const a = await access(p, projectId, 'viewer');
     if (p.user_id !== userId && a.role !== 'admin') throw forbidden('only the member or a project admin');
+    return a;
   }
 
   /** The member's profile opened; an erased one (the tenant's key destroyed) reads as empty. */
@@ -148,7 +152,7 @@ export function membershipHandlers(deps: MembershipDeps): Record<string, RpcHand
     async [rpc.profilePut](input, ctx) {
       const p = requirePrincipal(ctx.principal);
       const body = PutProfileInput.parse(input);
-      await requireSelfOrAdmin(p, body.project_id, body.user_id);
+      requireWritable('member.profile', body.project_id, (await requireSelfOrAdmin(p, body.project_id, body.user_id)).status);
       const current = await profileOf(p, body.project_id, body.user_id);
       const next = {
         display_name: body.display_name === undefined ? current.display_name : body.display_name,

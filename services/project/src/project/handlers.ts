@@ -5,6 +5,7 @@ import { uuidv7 } from '@mandant/shared/ids.ts';
 import type { RpcContext, RpcHandler } from '@mandant/shared/rpc/rpc.ts';
 import { requirePrincipal, requireProjectRole } from '@mandant/shared/service/access.ts';
 import { runCommand } from '@mandant/shared/service/command.ts';
+import { lockProjectLifecycle } from '@mandant/shared/service/project-writes.ts';
 import type { ServiceDeps } from '@mandant/shared/service/service.ts';
 import { waitForViews } from '@mandant/shared/service/views.ts';
 import { membershipDecider } from '@mandant/membership/membership/decide.ts';
@@ -50,7 +51,8 @@ export function projectHandlers(deps: ServiceDeps): Record<string, RpcHandler> {
     const { project_id } = ProjectIdInput.parse(input);
     const p = requirePrincipal(ctx.principal);
     await access(p, project_id, 'admin');
-    await execute(p, project_id, { type }, ctx);
+    // archiving waits for content writes under way in the project; later ones see the archive
+    await execute(p, project_id, { type }, ctx, type === 'ArchiveProject' ? (tx) => lockProjectLifecycle(tx, p.tenant_id, project_id) : undefined);
     return view(p, project_id);
   };
 

@@ -1,0 +1,114 @@
+import { type Principal, UploadDocumentInput, type UploadView, documentKeys, streams } from '@mandant/contracts';
+import { type Tx, withTenant } from '@mandant/shared/db/connect.ts';
+import { DomainError } from '@mandant/shared/errors.ts';
+import type { RpcContext } from '@mandant/shared/rpc/rpc.ts';
+import { requireProjectRole } from '@mandant/shared/service/access.ts';
+import { requestEventMeta, runCommand } from '@mandant/shared/service/command.ts';
+import { guardContentWrite, requireWritable } from '@mandant/shared/service/project-writes.ts';
+import { waitForViews } from '@mandant/shared/service/views.ts';
+import { documentScope } from '@mandant/shared/stores/crypto/data-keys.ts';
+import { sealJson } from '@mandant/shared/stores/crypto/sealed-json.ts';
+import { adoptableDuplicate, documentAccess } from './access.ts';
+import { type DocumentCommand, documentDecider } from './decide.ts';
+import type { DocumentDeps } from './handlers.ts';
+import { quotaCheck } from './quota.ts';
+
+type Upload = ReturnType<typeof UploadDocumentInput.parse>;
+
+/** Another upload claimed the same bytes between our look and our append: look again. */
+class HashClaimed extends Error {}
+
+/**
+ * Recording an upload whose bytes the gateway already stored, sealed under the new document's
+ * own key, at `raw/{document_id}/…`. Deduplication never crosses visibility: when the caller
+ * can read a document with the same bytes (see `adoptableDuplicate`), that one is the answer
+ * (`duplicate: true`, linked into the project, the new bytes and key discarded); otherwise the
+ * upload becomes a document of its own (own id, key and blob; extracted again), answered
+ * exactly like bytes never seen before, so nothing of a hidden document shows. A content hash
+ * may therefore be claimed by several documents of a tenant (migration 1700000000160).
+ */
+export function uploadUseCase(deps: DocumentDeps) {
+  const { sql, store, clock, log, blobs, keyring } = deps;
+  const checkQuota = quotaCheck(deps);
+
+  async function execute(p: Principal, ctx: RpcContext, documentId: string, projectId: string | null, command: DocumentCommand, beforeCommit: (tx: Tx) => Promise<void>) {
+    const res = await runCommand({
+      store, clock, decider: documentDecider, tenantId: p.tenant_id, stream: streams.document(documentId), projectId,
+      command, meta: requestEventMeta(ctx, p.actor), beforeCommit: () => beforeCommit,
+    });
+    await waitForViews(sql, log, p.tenant_id, res.position);
+  }
+
+  /** An upload that does not become a document: its bytes, and the key the gateway made for them, go. */
+  async function discard(tenantId: string, documentId: string, blobKey: string): Promise<void> {
+    await blobs.delete(tenantId, blobKey);
+    await keyring.destroy(tenantId, documentScope(documentId));
+  }
+
+  const claimsOf = (p: Principal, tx: Tx, sha: string) => tx<{ document_id: string }[]>`
+    select document_id from document_hashes where tenant_id = ${p.tenant_id} and content_sha256 = ${sha} order by document_id`;
+
+  /** The caller already reads a document with these bytes: link it, never extract again. */
+  async function adopt(p: Principal, ctx: RpcContext, u: Upload, existingId: string): Promise<UploadView> {
+    await discard(p.tenant_id, u.document_id, u.blob_key);
+    const projectId = u.project_id;
+    if (projectId) {
+      await execute(p, ctx, existingId, projectId, { type: 'LinkDocument', project_id: projectId }, (tx) => guardContentWrite(tx, p.tenant_id, 'document.link', [projectId]));
+    }
+    return withTenant(sql, p.tenant_id, async (tx) => {
+      const a = await documentAccess(tx, p, existingId);
+      return { id: existingId, status: a.row.status, duplicate: true, project_ids: [...a.readable.keys()] };
+    });
+  }
+
+  /** A document of its own. `seen`: the claims on these bytes the caller may not adopt. */
+  async function record(p: Principal, ctx: RpcContext, u: Upload, seen: string[]): Promise<UploadView> {
+    const sealed = await sealJson(keyring, p.tenant_id, u.document_id, { title: u.title, filename: u.filename, source_url: u.source_url }, { scope: documentScope(u.document_id) });
+    const upload = { kind: u.kind, content_type: u.content_type, ext: u.ext, size: u.size, content_sha256: u.content_sha256, blob_key: u.blob_key, sealed };
+    await execute(p, ctx, u.document_id, u.project_id, { type: 'UploadDocument', upload, project_id: u.project_id }, async (tx) => {
+      // uploads of the same bytes in the tenant take turns here, so none misses another's claim
+      await tx`select pg_advisory_xact_lock(hashtextextended(${`document-hash:${p.tenant_id}:${u.content_sha256}`}, 0))`;
+      if ((await claimsOf(p, tx, u.content_sha256)).some((c) => !seen.includes(c.document_id))) throw new HashClaimed();
+      if (u.project_id) await guardContentWrite(tx, p.tenant_id, 'document.upload', [u.project_id]);
+      await tx`insert into document_hashes (tenant_id, content_sha256, document_id) values (${p.tenant_id}, ${u.content_sha256}, ${u.document_id})`;
+    });
+    return { id: u.document_id, status: 'pending', duplicate: false, project_ids: u.project_id ? [u.project_id.toLowerCase()] : [] };
+  }
+
+  async function upload(p: Principal, ctx: RpcContext, u: Upload): Promise<UploadView> {
+    if (u.blob_key !== documentKeys.raw(u.document_id, u.ext)) throw new DomainError('validation.failed', 'blob_key: not the document\'s raw key');
+    if (u.project_id) {
+      const a = await withTenant(sql, p.tenant_id, (tx) => requireProjectRole(tx, p, u.project_id as string, 'editor'));
+      requireWritable('document.upload', u.project_id, a.status);
+    }
+    // quotas (stored bytes, documents): refused before anything is appended
+    await checkQuota(p.tenant_id, u.size);
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const { claims, adoptable } = await withTenant(sql, p.tenant_id, async (tx) => {
+        const found = (await claimsOf(p, tx, u.content_sha256)).map((c) => c.document_id);
+        return { claims: found, adoptable: await adoptableDuplicate(tx, p, found) };
+      });
+      if (adoptable) return adopt(p, ctx, u, adoptable);
+      try {
+        return await record(p, ctx, u, claims);
+      } catch (err) {
+        if (!(err instanceof HashClaimed)) throw err;
+        // the other upload's document may not be in the views yet: let them catch up, then look again
+        await waitForViews(sql, log, p.tenant_id, await store.head(p.tenant_id));
+      }
+    }
+    throw new DomainError('conflict', 'the same file is being uploaded concurrently: try again');
+  }
+
+  /** The use case behind `documentUpload`: a refused upload leaves nothing behind. */
+  return async function recordUpload(p: Principal, ctx: RpcContext, input: unknown): Promise<UploadView> {
+    const u = UploadDocumentInput.parse(input);
+    try {
+      return await upload(p, ctx, u);
+    } catch (err) {
+      // the gateway stored the bytes before asking
+      await discard(p.tenant_id, u.document_id, u.blob_key).catch((e: unknown) => log.warn({ err: e, tenant_id: p.tenant_id, document_id: u.document_id }, 'orphan upload not removed'));
+      throw err;
+    }
+  };
+}
