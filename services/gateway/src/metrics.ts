@@ -150,6 +150,8 @@ export const OpsMetricsReply = z.object({
   events_total: z.number(),
   events_by_tenant: z.array(z.object({ tenant_id: z.string(), events: z.number() })).nullable(),
   projectors: z.array(z.object({ name: z.string(), tenants: z.number(), max_lag: z.number(), total_lag: z.number(), dead_letters: z.number() })),
+  /** absent from a tenant service that predates it; null above the per-tenant series limit */
+  dead_letters_by_tenant: z.array(z.object({ tenant_id: z.string(), dead_letters: z.number() })).nullable().optional(),
 });
 export type OpsMetricsReply = z.infer<typeof OpsMetricsReply>;
 
@@ -179,6 +181,10 @@ export function renderOpsMetrics(ops: OpsMetricsReply | null, fetchSeconds: numb
     registry.register(new Gauge('mandant_projector_lag_max_events', 'Largest lag of a projector behind any tenant head, in events', ['projector'])).set(byProjector((p) => p.max_lag));
     registry.register(new Gauge('mandant_projector_lag_events', 'Total lag of a projector behind all tenant heads, in events', ['projector'])).set(byProjector((p) => p.total_lag));
     registry.register(new Gauge('mandant_projector_dead_letters', 'Events a projector gave up on', ['projector'])).set(byProjector((p) => p.dead_letters));
+    if (ops.dead_letters_by_tenant) {
+      registry.register(new Gauge('mandant_tenant_dead_letters', 'Events any projector gave up on, per tenant (only while the tenant count is small)', ['tenant']))
+        .set(ops.dead_letters_by_tenant.map((t) => ({ labels: { tenant: t.tenant_id }, value: t.dead_letters })));
+    }
   }
   return registry.render();
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Counter, Gauge, Histogram, type OpsMetricsReply, Registry, renderOpsMetrics } from './metrics.ts';
+import { Counter, Gauge, Histogram, OpsMetricsReply, Registry, renderOpsMetrics } from './metrics.ts';
 
 describe('metrics registry', () => {
   it('renders labelled counters with escaped values and zero-valued unlabelled ones', () => {
@@ -59,6 +59,14 @@ describe('operational metrics text', () => {
     const text = renderOpsMetrics({ ...ops, events_by_tenant: null }, 0);
     expect(text).toContain('mandant_events_appended_total 57');
     expect(text).not.toContain('mandant_tenant_events_appended_total');
+  });
+
+  it('renders dead letters per tenant while the service sends them, and none when it withholds them or predates them', () => {
+    const dead = [{ tenant_id: 't-1', dead_letters: 2 }, { tenant_id: 't-2', dead_letters: 0 }];
+    const text = renderOpsMetrics({ ...ops, dead_letters_by_tenant: dead }, 0);
+    expect(text).toContain('# TYPE mandant_tenant_dead_letters gauge\nmandant_tenant_dead_letters{tenant="t-1"} 2\nmandant_tenant_dead_letters{tenant="t-2"} 0');
+    expect(renderOpsMetrics({ ...ops, dead_letters_by_tenant: null }, 0)).not.toContain('mandant_tenant_dead_letters');
+    expect(renderOpsMetrics(OpsMetricsReply.parse(ops), 0)).not.toContain('mandant_tenant_dead_letters');
   });
 
   it('reports up 0 and no platform figures when they could not be fetched, rather than zeros', () => {

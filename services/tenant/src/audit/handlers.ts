@@ -2,6 +2,7 @@ import { EventsListInput, rpc } from '@mandant/contracts';
 import { type Sql, withTenant } from '@mandant/shared/db/connect.ts';
 import { forbidden } from '@mandant/shared/errors.ts';
 import type { EventStore } from '@mandant/shared/eventstore/event-store.ts';
+import { listDeadLetters } from '@mandant/shared/projection/dead-letters.ts';
 import type { RpcContext, RpcHandler } from '@mandant/shared/rpc/rpc.ts';
 import { requirePrincipal } from '@mandant/shared/service/access.ts';
 
@@ -41,6 +42,8 @@ export function auditHandlers(deps: { sql: Sql; store: EventStore }): Record<str
           tenant_id: tenantId,
           head: position,
           projectors: rows.map((r) => ({ name: r.projector, position: r.position, lag: Math.max(0, position - r.position), dead_letters: r.dead_letters, updated_at: r.updated_at.toISOString() })),
+          // each event a projector gave up on: which, where, why (safe text, never content), how often, when
+          dead_letters: await listDeadLetters(tx, tenantId),
         };
       });
     },

@@ -15,6 +15,8 @@ export interface OpsMetrics {
   /** head per tenant, or null when there are more than PER_TENANT_SERIES_LIMIT tenants */
   events_by_tenant: { tenant_id: string; events: number }[] | null;
   projectors: { name: string; tenants: number; max_lag: number; total_lag: number; dead_letters: number }[];
+  /** dead letters per tenant (every tenant, 0 included), or null when there are more than PER_TENANT_SERIES_LIMIT tenants */
+  dead_letters_by_tenant: { tenant_id: string; dead_letters: number }[] | null;
 }
 
 /**
@@ -27,19 +29,25 @@ export function opsHandlers(deps: { sql: Sql }): Record<string, RpcHandler> {
   return {
     async [rpc.opsMetrics](_input, ctx): Promise<OpsMetrics> {
       if (!ctx.operator || ctx.principal) throw forbidden('platform operator only');
-      const [heads, [counts], lag] = await Promise.all([
+      const [heads, [counts], lag, dead] = await Promise.all([
         sql<{ tenant_id: string; last_seq: number }[]>`select tenant_id, last_seq from mandant_tenant_positions()`,
         sql<{ tenants: number; projects_active: number; projects_archived: number }[]>`select * from mandant_platform_counts()`,
         sql<{ projector: string; tenants: number; max_lag: number; total_lag: number; dead_letters: number }[]>`select * from mandant_projection_lag()`,
+        sql<{ tenant_id: string; dead_letters: number }[]>`select tenant_id, dead_letters from mandant_dead_letters_by_tenant()`,
       ]);
+      const small = heads.length <= PER_TENANT_SERIES_LIMIT;
+      const deadOf = new Map(dead.map((d) => [d.tenant_id, d.dead_letters]));
       return {
         tenants: counts?.tenants ?? 0,
         projects: { active: counts?.projects_active ?? 0, archived: counts?.projects_archived ?? 0 },
         events_total: heads.reduce((n, h) => n + h.last_seq, 0),
-        events_by_tenant: heads.length <= PER_TENANT_SERIES_LIMIT
+        events_by_tenant: small
           ? heads.map((h) => ({ tenant_id: h.tenant_id, events: h.last_seq })).sort((a, b) => a.tenant_id.localeCompare(b.tenant_id))
           : null,
         projectors: lag.map((r) => ({ name: r.projector, tenants: r.tenants, max_lag: r.max_lag, total_lag: r.total_lag, dead_letters: r.dead_letters })),
+        dead_letters_by_tenant: small
+          ? heads.map((h) => ({ tenant_id: h.tenant_id, dead_letters: deadOf.get(h.tenant_id) ?? 0 })).sort((a, b) => a.tenant_id.localeCompare(b.tenant_id))
+          : null,
       };
     },
   };
