@@ -7,30 +7,15 @@
  * see it). Prints p50/p95/p99/max per store and overall against a 1 s p99 goal; never fails on a
  * timing. See bench/README.md.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { EventMeta } from '@mandant/contracts';
-import { documentViews } from '@mandant/documents/views/projection.ts';
-import { membershipViews } from '@mandant/membership/views/projection.ts';
-import { projectViews } from '@mandant/project/views/projection.ts';
-import { documentProjections } from '@mandant/projectors/index.ts';
-import { createSql } from '@mandant/shared/db/connect.ts';
-import { createEventStore } from '@mandant/shared/eventstore/event-store.ts';
 import { uuidv7 } from '@mandant/shared/ids.ts';
-import { createLogger } from '@mandant/shared/log.ts';
-import { startOutboxRelay } from '@mandant/shared/outbox/relay.ts';
-import { type Projection, startProjector } from '@mandant/shared/projection/projector.ts';
-import { findNatsServer, startNatsServer } from '@mandant/shared/runtime/nats-server.ts';
-import type { EventTransport } from '@mandant/shared/transport/event-transport.ts';
-import { createJetStreamTransport } from '@mandant/shared/transport/jetstream.ts';
-import { tenantViews } from '@mandant/tenant/views/projection.ts';
-import { conversationViews } from '../services/chat/src/views/projection.ts';
-import { createBenchStores, fmtInt, intEnv, machineLine, runMain, table, withFreshDatabase } from './src/harness.ts';
+import { fmtInt, intEnv, machineLine, runMain, table, withFreshDatabase } from './src/harness.ts';
 import { percentiles } from './src/latency.ts';
-import { MIX, type PreparedDocument, type Step, prepareDocument, rng, tenantWorkload } from './src/lag-workload.ts';
-import { CheckpointWatch } from './src/checkpoint-watch.ts';
+import { MIX } from './src/lag-workload.ts';
+import { type Committed, startPipeline, streamOrderedAppender } from './src/pipeline.ts';
+import { readModelLags, versusGoal } from './src/read-model-lag.ts';
 
 const cfg = {
   rate: intEnv('BENCH_LAG_RATE', 200),
@@ -46,83 +31,15 @@ const cfg = {
 const GOAL_MS = 1000;
 const META: EventMeta = { actor: 'user:bench', correlation_id: 'bench-lag', causation_id: null, traceparent: null };
 
-interface Committed { id: string; tenantId: string; seq: number; type: string; committedAt: number; measured: boolean }
-
 async function main(): Promise<void> {
-  await withFreshDatabase(async ({ appUrl, ownerUrl, pgVersion }, onCleanup) => {
-    const log = createLogger({ level: process.env.BENCH_LOG_LEVEL ?? 'silent', name: 'bench-lag' });
-    const binary = findNatsServer();
-    if (!binary) throw new Error('nats-server not found on PATH');
-    const natsDir = await mkdtemp(path.join(os.tmpdir(), 'mandant-bench-nats-'));
-    onCleanup(() => rm(natsDir, { recursive: true, force: true }));
-    const nats = await startNatsServer({ binary, storeDir: natsDir, log });
-    onCleanup(() => nats.stop());
-
-    // pools as the platform splits them: the runtime's (event store and relay), the projectors', the stores'
-    const eventSql = createSql(appUrl, { max: 10, appName: 'mandant-bench-events' });
-    onCleanup(() => eventSql.end({ timeout: 5 }));
-    // no statement counting here: it costs a stack capture per query (see createBenchStores);
-    // the report gives the database's transactions per second instead
-    const projectorSql = createSql(appUrl, { max: 10, appName: 'mandant-bench-projectors' });
-    onCleanup(() => projectorSql.end({ timeout: 5 }));
-    const stores = await createBenchStores(appUrl, { countStatements: false });
-    onCleanup(() => stores.close());
-    const transport = await createJetStreamTransport({ servers: [nats.url], log, name: 'mandant-bench-lag' });
-    onCleanup(() => transport.close());
-
-    const events = createEventStore(eventSql);
+  await withFreshDatabase(async (db, onCleanup) => {
+    const { events, readModels, projectors, watch, watchSql, published, consumers, setUp } = await startPipeline(db, onCleanup, {
+      name: 'bench-lag', sweepMs: cfg.sweepMs, pollMs: cfg.pollMs, meta: META,
+    });
     const committed = new Map<string, Committed>(); // by event id
-    const published = new Map<string, number>(); // event id → first acknowledged publish
-    // the relay publishes through this wrapper so the report can split commit → published → visible
-    const timedTransport: EventTransport = {
-      ...transport,
-      async publish(e) {
-        await transport.publish(e);
-        if (!published.has(e.msgId)) published.set(e.msgId, performance.now());
-      },
-    };
-    const relay = startOutboxRelay({ sql: eventSql, transport: timedTransport, log, store: events });
-    onCleanup(() => relay.stop());
-
-    const docs = documentProjections(stores);
-    const readModels: Array<{ label: string; kind: 'view' | 'store'; projection: Projection }> = [
-      { label: 'tenant views', kind: 'view', projection: tenantViews },
-      { label: 'membership views', kind: 'view', projection: membershipViews(stores.keyring) },
-      { label: 'project views', kind: 'view', projection: projectViews },
-      { label: 'document views', kind: 'view', projection: documentViews(stores.keyring) },
-      { label: 'conversation views', kind: 'view', projection: conversationViews(stores.keyring) },
-      { label: 'vectors', kind: 'store', projection: docs.vectors },
-      { label: 'text', kind: 'store', projection: docs.text },
-      { label: 'graph', kind: 'store', projection: docs.graph },
-      { label: 'blobs', kind: 'store', projection: docs.blobs },
-    ];
-    // each projector consumes through this wrapper: deliveries and the time its handler takes per delivery
-    const consumers = new Map<string, { deliveries: number; redeliveries: number; handlerMs: number }>();
-    const countingTransport: EventTransport = {
-      ...transport,
-      consume(opts, handler) {
-        const c = { deliveries: 0, redeliveries: 0, handlerMs: 0 };
-        consumers.set(opts.durable, c);
-        return transport.consume(opts, async (msg) => {
-          const t = performance.now();
-          try {
-            await handler(msg);
-          } finally {
-            c.deliveries += 1;
-            if (msg.redelivered) c.redeliveries += 1;
-            c.handlerMs += performance.now() - t;
-          }
-        });
-      },
-    };
-    const projectors = readModels.map((m) => startProjector({ sql: projectorSql, projection: m.projection, log, transport: countingTransport, sweepMs: cfg.sweepMs }));
-    onCleanup(async () => void (await Promise.allSettled(projectors.map((p) => p.stop()))));
-    const watchSql = createSql(ownerUrl, { max: 1, appName: 'mandant-bench-lag-watch' });
-    onCleanup(() => watchSql.end({ timeout: 5 }));
-    const watch = new CheckpointWatch(watchSql, cfg.pollMs);
 
     console.log(`Commit-to-visible lag at ${fmtInt(cfg.rate)} events/s sustained: event store → outbox relay → JetStream → projectors`);
-    console.log(machineLine(pgVersion));
+    console.log(machineLine(db.pgVersion));
     console.log(`Load average at start (1/5/15 min): ${os.loadavg().map((x) => x.toFixed(2)).join(' / ')}`);
 
     // before the clock: tenants, users, projects, memberships, and every document's sealed artefacts
@@ -130,18 +47,7 @@ async function main(): Promise<void> {
     const totalEvents = cfg.rate * (cfg.seconds + cfg.warmupSeconds);
     const docsPerTenant = Math.ceil((totalEvents * MIX.document / 4 / cfg.tenants) * 1.3) + 5;
     const tenants = Array.from({ length: cfg.tenants }, () => uuidv7());
-    const workloads = await Promise.all(tenants.map(async (tenantId, t) => {
-      const rand = rng(7919 * (t + 1));
-      const prepared: PreparedDocument[] = [];
-      for (let i = 0; i < docsPerTenant; i++) prepared.push(await prepareDocument(stores, tenantId, rand, { chunks: cfg.chunks, dimension: cfg.dimension }));
-      const w = tenantWorkload(tenantId, rand, prepared, { users: 20, projects: 6 });
-      for (const step of w.setup()) await events.append(tenantId, step.stream, 'any', [step.event], META);
-      return { tenantId, w };
-    }));
-    await Promise.all(tenants.map(async (t) => {
-      const head = await events.head(t);
-      await Promise.all(projectors.map((p) => p.waitFor(t, head, 120_000)));
-    }));
+    const workloads = await setUp(tenants, { documentsPerTenant: docsPerTenant, chunks: cfg.chunks, dimension: cfg.dimension, seed: (t) => 7919 * (t + 1) });
     console.log(
       `Setup: ${cfg.tenants} tenants (20 users, 6 projects, memberships each), ${fmtInt(docsPerTenant * cfg.tenants)} documents of ${cfg.chunks} chunks ` +
         `(dimension ${cfg.dimension}) with artefacts sealed in the blob store, ${((performance.now() - s0) / 1000).toFixed(1)} s; all projectors caught up.`,
@@ -160,33 +66,9 @@ async function main(): Promise<void> {
     console.log('');
 
     watch.start();
-    const chains = new Map<string, Promise<void>>();
-    const appendMs: number[] = [];
-    let inFlight = 0;
-    let maxInFlight = 0;
-    let failures = 0;
-    const issue = (tenantId: string, step: Step, measured: boolean): void => {
-      const key = `${tenantId}/${step.stream}`;
-      inFlight += 1;
-      maxInFlight = Math.max(maxInFlight, inFlight);
-      const run = async (): Promise<void> => {
-        const t0 = performance.now();
-        try {
-          const res = await events.append(tenantId, step.stream, 'any', [step.event], META);
-          const now = performance.now();
-          appendMs.push(now - t0);
-          committed.set(step.event.id, { id: step.event.id, tenantId, seq: res.position, type: step.event.type, committedAt: now, measured });
-        } catch (err) {
-          failures += 1;
-          if (failures <= 3) console.error(`append failed: ${(err as Error).message}`);
-        } finally {
-          inFlight -= 1;
-        }
-      };
-      const next = (chains.get(key) ?? Promise.resolve()).then(run);
-      chains.set(key, next);
-      void next.finally(() => { if (chains.get(key) === next) chains.delete(key); });
-    };
+    const appender = streamOrderedAppender(events, META, (c) => committed.set(c.id, c));
+    const { appendMs, stats } = appender;
+    const issue = (tenantId: string, step: Parameters<typeof appender.issue>[1], measured: boolean): void => void appender.issue(tenantId, step, measured);
 
     const cpu0 = process.cpuUsage();
     const xacts = async (): Promise<number> => {
@@ -207,7 +89,7 @@ async function main(): Promise<void> {
       }
       await new Promise((r) => setTimeout(r, 2));
     }
-    await Promise.all([...chains.values()]);
+    await appender.settled();
     const driveS = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     // the statistics collector reports with a delay of up to half a second
@@ -229,24 +111,14 @@ async function main(): Promise<void> {
 
     const measured = [...committed.values()].filter((c) => c.measured);
     const rows: string[][] = [];
-    const overall: number[] = [];
-    const perEventMax = new Map<Committed, number>();
+    const lags = readModelLags(readModels.map((m, i) => ({ key: projectors[i]?.key ?? '', handles: m.projection.handles })), measured, (k, t, seq) => watch.reachedAt(k, t, seq));
+    const perEventMax = lags.slowest;
     for (const [i, m] of readModels.entries()) {
-      const key = projectors[i]?.key ?? '';
-      const lags: number[] = [];
-      for (const c of measured) {
-        const at = watch.reachedAt(key, c.tenantId, c.seq);
-        if (at === undefined) continue;
-        const lag = Math.max(0, at - c.committedAt);
-        perEventMax.set(c, Math.max(perEventMax.get(c) ?? 0, lag));
-        if (m.projection.handles(c.type)) lags.push(lag);
-      }
-      const p = percentiles(lags);
-      rows.push([m.label, fmtInt(p.n), fmtInt(p.p50), fmtInt(p.p95), fmtInt(p.p99), fmtInt(p.max), p.n === 0 ? '-' : `${(p.p99 / GOAL_MS).toFixed(2)}× ${p.p99 < GOAL_MS ? 'met' : 'NOT met'}`]);
+      const p = percentiles(lags.perModel[i] ?? []);
+      rows.push([m.label, fmtInt(p.n), fmtInt(p.p50), fmtInt(p.p95), fmtInt(p.p99), fmtInt(p.max), versusGoal(p.p99, p.n, GOAL_MS)]);
     }
-    for (const v of perEventMax.values()) overall.push(v);
-    const all = percentiles(overall);
-    rows.push(['every read model (per event: the slowest)', fmtInt(all.n), fmtInt(all.p50), fmtInt(all.p95), fmtInt(all.p99), fmtInt(all.max), `${(all.p99 / GOAL_MS).toFixed(2)}× ${all.p99 < GOAL_MS ? 'met' : 'NOT met'}`]);
+    const all = percentiles([...perEventMax.values()]);
+    rows.push(['every read model (per event: the slowest)', fmtInt(all.n), fmtInt(all.p50), fmtInt(all.p95), fmtInt(all.p99), fmtInt(all.max), versusGoal(all.p99, all.n, GOAL_MS)]);
     const pub = percentiles(measured.flatMap((c) => {
       const at = published.get(c.id);
       return at === undefined ? [] : [Math.max(0, at - c.committedAt)];
@@ -261,11 +133,11 @@ async function main(): Promise<void> {
     const mix = new Map<string, number>();
     for (const c of measured) mix.set(c.type, (mix.get(c.type) ?? 0) + 1);
     console.log(
-      `Drove ${fmtInt(committed.size)} events in ${driveS.toFixed(1)} s (${fmtInt(committed.size / driveS)} ev/s achieved; ${failures} failed appends), ` +
+      `Drove ${fmtInt(committed.size)} events in ${driveS.toFixed(1)} s (${fmtInt(committed.size / driveS)} ev/s achieved; ${stats.failures} failed appends), ` +
         `${fmtInt(measured.length)} measured: ${[...mix].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k.replace(/\.v1$/, '')} ${fmtInt(v)}`).join(', ')}.`,
     );
     console.log(
-      `Append call p50 ${app.p50.toFixed(1)} / p99 ${app.p99.toFixed(1)} ms, at most ${maxInFlight} appends in flight; bench process CPU ${(100 * (cpu.user + cpu.system) / 1e6 / driveS).toFixed(0)}% of one core; ` +
+      `Append call p50 ${app.p50.toFixed(1)} / p99 ${app.p99.toFixed(1)} ms, at most ${stats.maxInFlight} appends in flight; bench process CPU ${(100 * (cpu.user + cpu.system) / 1e6 / driveS).toFixed(0)}% of one core; ` +
         `load average after the drive ${loadAfterDrive.map((x) => x.toFixed(2)).join(' / ')}.`,
     );
     console.log(
