@@ -13,7 +13,7 @@ const natsMissing = backendMissing('nats', findNatsServer() ? null : 'no nats-se
 
 /** Replay a run with HOSTILE_SEED; HOSTILE_RUNS sets the requests per route. */
 const SEED = Number(process.env.HOSTILE_SEED ?? Math.floor(Math.random() * 2 ** 31));
-const RUNS = Number(process.env.HOSTILE_RUNS ?? 14);
+const RUNS = Number(process.env.HOSTILE_RUNS ?? 30);
 
 const tagOf = () => Array.from({ length: 8 }, () => 'ghijkmnpqrstuvwxyz'[Math.floor(Math.random() * 18)]).join('');
 
