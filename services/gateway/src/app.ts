@@ -9,6 +9,7 @@ import type { Logger } from '@mandant/shared/log.ts';
 import type { RpcClient } from '@mandant/shared/rpc/rpc.ts';
 import { type JwtConfig, createAuthenticator } from './auth.ts';
 import { type Readiness, apiEndpoint, opsEndpoints, opsMetricsSource } from './endpoints.ts';
+import { DEFAULT_EDGE_TIMEOUTS, type EdgeTimeouts, applyServerTimeouts, listenForStreamErrors, refuseMalformedQuery, verifyUtf8Json } from './edge-guards.ts';
 import { createHttpMetrics } from './metrics.ts';
 import { AuthGuard, ProblemFilter, buildController } from './nest.ts';
 import { buildOpenApi } from './openapi.ts';
@@ -25,6 +26,8 @@ export interface GatewayConfig {
   singleTenantPrincipal: Principal | null;
   /** larger bodies are refused with 413 */
   bodyLimitBytes: number;
+  /** how long a client may take: headers, the whole request, an idle upload (defaults in edge-guards.ts) */
+  timeouts?: Partial<EdgeTimeouts>;
   /** document uploads: the sealing blob store and the file size limit; without it upload routes answer 503 */
   uploads?: UploadConfig;
 }
@@ -46,10 +49,11 @@ export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
 export async function createGateway(deps: { config: GatewayConfig; rpc: RpcClient; log: Logger; ready: Readiness }): Promise<Gateway> {
   const { config, rpc, log } = deps;
   const metrics = createHttpMetrics();
+  const timeouts: EdgeTimeouts = { ...DEFAULT_EDGE_TIMEOUTS, ...config.timeouts };
   const endpoints = [
     ...apiRoutes.map((route) => {
       if (route.handler === 'status-stream') return statusStreamEndpoint(route, rpc);
-      if (route.handler === 'upload') return uploadEndpoint(route, rpc, config.uploads ?? null);
+      if (route.handler === 'upload') return uploadEndpoint(route, rpc, config.uploads ?? null, timeouts.uploadIdleMs);
       if (route.handler === 'chat-message') return chatMessageEndpoint(route, rpc);
       return apiEndpoint(route, rpc);
     }),
@@ -70,12 +74,15 @@ export async function createGateway(deps: { config: GatewayConfig; rpc: RpcClien
   // Order matters: tracing first (every answer carries the correlation id), then the log and
   // metrics hook, then the media-type check before any body is read.
   app.use(requestContext());
+  app.use(listenForStreamErrors(log));
+  app.use(refuseMalformedQuery());
   app.use(observeRequests(metrics, log));
   app.use(requireJsonBodies());
-  app.useBodyParser('json', { limit: config.bodyLimitBytes || DEFAULT_BODY_LIMIT_BYTES, type: (req: IncomingMessage) => isJsonMediaType(req.headers['content-type']) && !isUploadRequest(req.method, req.url) });
+  app.useBodyParser('json', { limit: config.bodyLimitBytes || DEFAULT_BODY_LIMIT_BYTES, verify: verifyUtf8Json, type: (req: IncomingMessage) => isJsonMediaType(req.headers['content-type']) && !isUploadRequest(req.method, req.url) });
   app.useGlobalGuards(new AuthGuard(createAuthenticator(config, rpc)));
   app.useGlobalFilters(new ProblemFilter(log));
   await app.init();
+  applyServerTimeouts(app.getHttpServer(), timeouts);
 
   return {
     app,

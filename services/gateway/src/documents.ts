@@ -1,124 +1,22 @@
 import { createHash } from 'node:crypto';
-import { DocumentFormInput, type DocumentView, documentKeys, rpc as patterns } from '@mandant/contracts';
-import Busboy from 'busboy';
+import { type DocumentView, documentKeys, rpc as patterns } from '@mandant/contracts';
 import { uuidv7 } from '@mandant/shared/ids.ts';
 import type { RpcClient } from '@mandant/shared/rpc/rpc.ts';
 import type { BlobStore } from '@mandant/shared/stores/blobs/port.ts';
 import { sniff } from '@mandant/ingestion/extract/sniff.ts';
 import { type HttpRequest, type HttpResponse, header, openEventStream } from './http.ts';
-import { describeIssue } from './input.ts';
 import type { Endpoint } from './nest.ts';
 import { ProblemError } from './problem.ts';
 import { checkedReply } from './reply.ts';
 import { mediaType, stateOf } from './request.ts';
 import type { ApiRoute } from './routes.ts';
+import { DEFAULT_EDGE_TIMEOUTS } from './edge-guards.ts';
+import { invalid, readJsonForm, readMultipart, tooLarge } from './upload-body.ts';
 
 /** Where uploads go: the sealing blob store, and the largest file accepted. */
 export interface UploadConfig {
   blobs: BlobStore;
   maxBytes: number;
-}
-
-interface Upload {
-  bytes: Buffer;
-  title: string | null;
-  filename: string | null;
-  source_url: string | null;
-}
-
-const tooLarge = (max: number) => new ProblemError('payload.too_large', `the document exceeds the upload limit of ${max} bytes`, { limit: max });
-const invalid = (path: string, message: string) => new ProblemError('validation.failed', `${path}: ${message}`, { issues: [{ path, message }] });
-
-/** Reads the whole body, refusing (413) as soon as it passes `max` bytes. */
-function readBody(req: HttpRequest, max: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > max) {
-        req.removeAllListeners('data');
-        req.resume();
-        reject(tooLarge(max));
-        return;
-      }
-      parts.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(parts)));
-    req.on('error', reject);
-  });
-}
-
-const FORM_FIELDS = new Set(['title', 'source_url']);
-
-/** multipart/form-data: one `file` part, optional `title` and `source_url` fields. */
-function readMultipart(req: HttpRequest, max: number): Promise<Upload> {
-  return new Promise((resolve, reject) => {
-    let bb: Busboy.Busboy;
-    try {
-      bb = Busboy({ headers: req.headers, limits: { files: 1, fileSize: max, fields: 10, fieldSize: 4096 } });
-    } catch {
-      reject(invalid('body', 'malformed multipart body'));
-      return;
-    }
-    const fields: Record<string, string> = {};
-    let file: { bytes: Buffer; filename: string | null } | null = null;
-    let failure: unknown = null;
-    const fail = (err: unknown) => {
-      failure ??= err;
-    };
-    bb.on('file', (name, stream, info) => {
-      if (name !== 'file') {
-        fail(invalid(name, 'unknown part: send the document as the `file` part'));
-        stream.resume();
-        return;
-      }
-      const parts: Buffer[] = [];
-      stream.on('data', (c: Buffer) => parts.push(c));
-      stream.on('limit', () => fail(tooLarge(max)));
-      stream.on('end', () => {
-        file = { bytes: Buffer.concat(parts), filename: info.filename ? info.filename.slice(0, 500) : null };
-      });
-    });
-    bb.on('field', (name, value) => {
-      if (!FORM_FIELDS.has(name)) fail(invalid(name, 'unknown field'));
-      else fields[name] = value;
-    });
-    bb.on('filesLimit', () => fail(invalid('file', 'send one file per upload')));
-    bb.on('error', () => fail(invalid('body', 'malformed multipart body')));
-    bb.on('close', () => {
-      if (failure) return reject(failure);
-      if (!file) return reject(invalid('file', 'required: the document as a `file` part'));
-      const parsed = DocumentFormInput.omit({ content: true }).safeParse({ title: fields.title, source_url: fields.source_url });
-      if (!parsed.success) {
-        const issue = parsed.error.issues.flatMap(describeIssue)[0];
-        return reject(invalid(issue?.path ?? 'body', issue?.message ?? 'invalid'));
-      }
-      const f: { bytes: Buffer; filename: string | null } = file;
-      resolve({ bytes: f.bytes, filename: f.filename, title: parsed.data.title ?? null, source_url: parsed.data.source_url ?? null });
-    });
-    req.pipe(bb);
-  });
-}
-
-/** The JSON form: `{title, content, source_url}`, text given inline. */
-async function readJsonForm(req: HttpRequest, max: number): Promise<Upload> {
-  // JSON escapes can double the size of text: allow the envelope that much, then check the content itself
-  const raw = await readBody(req, max * 2 + 64 * 1024);
-  let body: unknown;
-  try {
-    body = JSON.parse(raw.toString('utf8'));
-  } catch {
-    throw invalid('body', 'not valid JSON');
-  }
-  const parsed = DocumentFormInput.safeParse(body);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.flatMap(describeIssue);
-    throw new ProblemError('validation.failed', `${issues[0]?.path}: ${issues[0]?.message}`, { issues });
-  }
-  const bytes = Buffer.from(parsed.data.content, 'utf8');
-  if (bytes.length > max) throw tooLarge(max);
-  return { bytes, title: parsed.data.title ?? null, filename: null, source_url: parsed.data.source_url ?? null };
 }
 
 /**
@@ -129,7 +27,7 @@ async function readJsonForm(req: HttpRequest, max: number): Promise<Upload> {
  * runs afterwards; follow it on `GET /documents/{id}/status`.
  */
 /** Without `uploads` (a gateway given no blob store) the routes answer 503 rather than lose a file. */
-export function uploadEndpoint(route: ApiRoute, rpc: RpcClient, uploads: UploadConfig | null): Endpoint {
+export function uploadEndpoint(route: ApiRoute, rpc: RpcClient, uploads: UploadConfig | null, idleMs = DEFAULT_EDGE_TIMEOUTS.uploadIdleMs): Endpoint {
   return {
     name: route.name, method: route.method, path: route.path, access: route.access,
     async handle(req: HttpRequest, res: HttpResponse) {
@@ -141,12 +39,17 @@ export function uploadEndpoint(route: ApiRoute, rpc: RpcClient, uploads: UploadC
       if (projectId !== null && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(projectId)) throw new ProblemError('not_found', 'no such resource');
       state.projectId = projectId;
       const declared = Number(header(req, 'content-length') ?? '0');
-      if (declared > uploads.maxBytes * 2 + 64 * 1024) throw tooLarge(uploads.maxBytes);
+      const limits = { maxBytes: uploads.maxBytes, idleMs };
+      if (declared > uploads.maxBytes * 2 + 64 * 1024) {
+        // refused before reading: close the connection rather than receive the rest
+        res.setHeader('Connection', 'close');
+        throw tooLarge(uploads.maxBytes);
+      }
       const type = mediaType(header(req, 'content-type'));
       const upload = type === 'multipart/form-data'
-        ? await readMultipart(req, uploads.maxBytes)
+        ? await readMultipart(req, res, limits)
         : type === 'application/json'
-          ? await readJsonForm(req, uploads.maxBytes)
+          ? await readJsonForm(req, res, limits)
           : (() => { throw new ProblemError('media_type.unsupported', 'send the document as multipart/form-data (a `file` part) or as JSON {title, content, source_url}'); })();
       if (upload.bytes.length === 0) throw invalid('file', 'the document is empty');
       const sniffed = sniff(upload.bytes);

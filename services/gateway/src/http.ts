@@ -27,7 +27,11 @@ export function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** A server-sent event stream on `res`: headers sent at once, `closed` once the client left. */
+/**
+ * A server-sent event stream on `res`: headers sent at once, `closed` once the client left or
+ * the connection failed. Writes after that are dropped, never thrown: a client may leave at any
+ * moment, and the loop feeding the stream checks `closed` to stop its work.
+ */
 export interface EventStream {
   send(event: string, data: unknown): void;
   /** a comment line, to keep idle connections open through proxies */
@@ -36,22 +40,32 @@ export interface EventStream {
   end(): void;
 }
 
-export function openEventStream(req: IncomingMessage, res: HttpResponse): EventStream {
+export function openEventStream(_req: IncomingMessage, res: HttpResponse): EventStream {
   res.status(200);
   res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
   res.setHeader('Cache-Control', 'no-cache');
   res.setHeader('X-Accel-Buffering', 'no');
   res.flushHeaders();
   let closed = false;
-  req.on('close', () => {
+  // the response's 'close', not the request's: a request whose body was read closes at once
+  res.on('close', () => {
     closed = true;
   });
+  res.on('error', () => {
+    closed = true;
+  });
+  const write = (text: string) => {
+    if (closed || res.writableEnded || res.destroyed) return;
+    res.write(text);
+  };
   return {
-    send: (event, data) => void res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`),
-    keepAlive: () => void res.write(': keep-alive\n\n'),
+    send: (event, data) => write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`),
+    keepAlive: () => write(': keep-alive\n\n'),
     get closed() {
-      return closed;
+      return closed || res.destroyed;
     },
-    end: () => void res.end(),
+    end: () => {
+      if (!res.writableEnded) res.end();
+    },
   };
 }

@@ -1,4 +1,4 @@
-import { Id } from '@mandant/contracts';
+import { Id, findUnstorable } from '@mandant/contracts';
 import type { z } from 'zod';
 import { ProblemError } from './problem.ts';
 import type { ApiRoute } from './routes.ts';
@@ -15,6 +15,10 @@ export interface RawRequest {
  * merged with the body (writes) or the query (reads that declare one), then parsed with the
  * contracts' schema so a bad request is refused here, naming the field, before any message
  * is sent. Services parse again: the gateway is not their only caller.
+ *
+ * Before any schema runs, the whole body or query is held to the contracts' storable-input rule
+ * (no U+0000 or lone surrogate in any string or key, bounded depth, finite numbers): one check
+ * for every field, free-form JSON included, and the walk cannot overflow where zod could.
  */
 export function buildInput(route: ApiRoute, req: RawRequest): unknown {
   const fromPath: Record<string, string> = {};
@@ -28,6 +32,8 @@ export function buildInput(route: ApiRoute, req: RawRequest): unknown {
   if (!schema) return fromPath;
 
   const source = sourceOf(route, req);
+  const unstorable = findUnstorable(source);
+  if (unstorable) throw validation(`${unstorable.path}: ${unstorable.message}`, [unstorable]);
   for (const key of Object.keys(fromPath)) {
     if (key in source) throw validation(`${key}: given by the path, not the ${route.method === 'GET' ? 'query' : 'body'}`, [{ path: key, message: 'given by the path' }]);
   }

@@ -25,6 +25,7 @@ const kinds: Record<string, ProblemKind> = {
   'email.taken': { status: 409, slug: 'email-taken', title: 'Email already taken' },
   'tenant.exists': { status: 409, slug: 'tenant-exists', title: 'Tenant already exists' },
   'project.archived': { status: 409, slug: 'project-archived', title: 'Project archived' },
+  'request.timeout': { status: 408, slug: 'request-timeout', title: 'Request timeout' },
   'payload.too_large': { status: 413, slug: 'payload-too-large', title: 'Request body too large' },
   'media_type.unsupported': { status: 415, slug: 'unsupported-media-type', title: 'Unsupported media type' },
   internal: { status: 500, slug: 'internal-error', title: 'Internal server error' },
@@ -108,6 +109,8 @@ function classify(err: unknown): Classified {
 function classifyHttp(err: HttpException): Classified {
   const status = err.getStatus();
   const cause = err.cause as { type?: unknown } | undefined;
+  // the body parser's verify hook throws a ProblemError (edge-guards.ts): keep its code
+  if (cause instanceof ProblemError) return { code: cause.code, detail: cause.message, details: cause.details };
   if (status === 404) return { code: 'not_found', detail: 'no such route', details: {} };
   if (status === 413) return { code: 'payload.too_large', detail: 'the request body exceeds the size limit', details: {} };
   if (status === 415) return { code: 'media_type.unsupported', detail: 'send the body as application/json (utf-8)', details: {} };
