@@ -3,12 +3,14 @@ import { readEnv } from '@mandant/shared/env.ts';
 import { createLogger } from '@mandant/shared/log.ts';
 import { CliError, openContext, tenantsOf } from './context.ts';
 import { auditExport, auditReplay, auditVerifyFile, auditVerifyTenant } from './audit.ts';
-import { projectionStatus, rebuildProjections, verifyProjections } from './projections.ts';
+import { projectionStatus, rebuildProjections, retryProjections, verifyProjections } from './projections.ts';
 import { provisionTenant } from './tenants.ts';
 
 const USAGE = `usage: mandant <command>
 
   projections status  [--tenant <slug>] [--json]     position, lag and dead letters of every projector
+  projections retry   [<projector>… | all] --tenant <slug|id> [--seq <tenant_seq>] [--json]
+                                                     apply dead-lettered events again after a fix (exit 1 if some fail again)
   projections rebuild [<projector>… | all] [--tenant <slug>]
                                                      empty a read model and replay the log into it
   projections verify  [--tenant <slug>] [--repair] [--json]
@@ -30,7 +32,7 @@ The database is DATABASE_URL, else the embedded one in MANDANT_DATA_DIR (default
 async function main(argv: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { tenant: { type: 'string' }, out: { type: 'string' }, into: { type: 'string' }, name: { type: 'string' }, slug: { type: 'string' }, repair: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } } });
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { tenant: { type: 'string' }, seq: { type: 'string' }, out: { type: 'string' }, into: { type: 'string' }, name: { type: 'string' }, slug: { type: 'string' }, repair: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } } });
   } catch (err) {
     throw new CliError(`${(err as Error).message}\n\n${USAGE}`, 2);
   }
@@ -40,7 +42,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return values.help ? 0 : 2;
   }
-  const known = { projections: ['status', 'rebuild', 'verify'], tenants: ['list', 'provision'], audit: ['export', 'verify', 'replay'] } as Record<string, string[]>;
+  const known = { projections: ['status', 'rebuild', 'verify', 'retry'], tenants: ['list', 'provision'], audit: ['export', 'verify', 'replay'] } as Record<string, string[]>;
   if (!known[group]?.includes(command ?? '')) throw new CliError(`unknown command "${[group, command].filter(Boolean).join(' ')}"\n\n${USAGE}`, 2);
   const usage = (message: string) => new CliError(`${group} ${command}: ${message}\n\n${USAGE}`, 2);
   const required = (name: 'tenant' | 'into' | 'name' | 'slug'): string => {
@@ -69,6 +71,9 @@ async function main(argv: string[]): Promise<number> {
     return auditReplay(env, log, { tenant, into: required('into'), json: values.json });
   }
   if (group === 'tenants' && command === 'provision') return provisionTenant(env, log, { name: required('name'), slug: required('slug'), json: values.json });
+  const seq = values.seq === undefined ? undefined : Number(values.seq);
+  if (seq !== undefined && !(Number.isSafeInteger(seq) && seq > 0)) throw usage('--seq must be a positive tenant_seq');
+  if (command === 'retry') required('tenant');
   const ctx = await openContext(env, log);
   try {
     const tenant = values.tenant;
@@ -79,6 +84,7 @@ async function main(argv: string[]): Promise<number> {
     }
     if (command === 'status') return await projectionStatus(ctx, { tenant, json: values.json });
     if (command === 'rebuild') return await rebuildProjections(ctx, log, { names: rest, tenant });
+    if (command === 'retry') return await retryProjections(ctx, { names: rest, tenant: required('tenant'), seq, json: values.json });
     return await verifyProjections(ctx, log, { tenant, repair: values.repair, json: values.json });
   } finally {
     await ctx.close();
