@@ -1,6 +1,6 @@
 import { DocumentIdInput, type DocumentView, ListDocumentsInput, type Principal, rpc, streams } from '@mandant/contracts';
 import { type Tx, withTenant } from '@mandant/shared/db/connect.ts';
-import { DomainError, forbidden } from '@mandant/shared/errors.ts';
+import { forbidden } from '@mandant/shared/errors.ts';
 import type { RpcContext, RpcHandler } from '@mandant/shared/rpc/rpc.ts';
 import { requirePrincipal, requireProjectRole } from '@mandant/shared/service/access.ts';
 import { requestEventMeta, runCommand } from '@mandant/shared/service/command.ts';
@@ -10,6 +10,7 @@ import { waitForViews } from '@mandant/shared/service/views.ts';
 import type { BlobStore } from '@mandant/shared/stores/blobs/port.ts';
 import { type Keyring, documentScope } from '@mandant/shared/stores/crypto/data-keys.ts';
 import { documentAccess, embeddingsOf, readableCondition, toDocumentView } from './access.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
 import { type DocumentCommand, documentDecider } from './decide.ts';
 import { uploadUseCase } from './upload.ts';
 
@@ -23,13 +24,6 @@ export function requireWriter(ctx: RpcContext): Principal {
   if (p.tenant_role === 'auditor') throw forbidden('auditors read the event log only');
   if (!p.user_id && p.tenant_role !== 'tenant_admin') throw forbidden('this action needs a user or a tenant admin');
   return p;
-}
-
-const encodeCursor = (createdAt: Date, id: string) => Buffer.from(`${createdAt.toISOString()}|${id}`).toString('base64url');
-function decodeCursor(cursor: string): { at: string; id: string } {
-  const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
-  if (!at || !id || Number.isNaN(Date.parse(at)) || !/^[0-9a-f-]{36}$/.test(id)) throw new DomainError('validation.failed', 'cursor: not a cursor this API issued', { issues: [{ path: 'cursor', message: 'invalid' }] });
-  return { at, id };
 }
 
 export function documentHandlers(deps: DocumentDeps): Record<string, RpcHandler> {
