@@ -48,6 +48,17 @@ export function uploadUseCase(deps: DocumentDeps) {
   const claimsOf = (p: Principal, tx: Tx, sha: string) => tx<{ document_id: string }[]>`
     select document_id from document_hashes where tenant_id = ${p.tenant_id} and content_sha256 = ${sha} order by document_id`;
 
+  /**
+   * The claims on these bytes and the one the caller may adopt. `settled`: every claimed document
+   * is in the views already (a claim without one is an upload whose views lag, not yet judged).
+   */
+  const look = (p: Principal, sha: string) => withTenant(sql, p.tenant_id, async (tx) => {
+    const claims = (await claimsOf(p, tx, sha)).map((c) => c.document_id);
+    const [shown] = await tx<{ n: number }[]>`
+      select count(*)::int as n from documents_view where tenant_id = ${p.tenant_id} and document_id = any(${claims}::uuid[])`;
+    return { claims, adoptable: await adoptableDuplicate(tx, p, claims), settled: (shown?.n ?? 0) === claims.length };
+  });
+
   /** The caller already reads a document with these bytes: link it, never extract again. */
   async function adopt(p: Principal, ctx: RpcContext, u: Upload, existingId: string): Promise<UploadView> {
     await discard(p.tenant_id, u.document_id, u.blob_key);
@@ -83,18 +94,19 @@ export function uploadUseCase(deps: DocumentDeps) {
     }
     // quotas (stored bytes, documents): refused before anything is appended
     await checkQuota(p.tenant_id, u.size);
-    for (let attempt = 1; attempt <= 3; attempt++) {
-      const { claims, adoptable } = await withTenant(sql, p.tenant_id, async (tx) => {
-        const found = (await claimsOf(p, tx, u.content_sha256)).map((c) => c.document_id);
-        return { claims: found, adoptable: await adoptableDuplicate(tx, p, found) };
-      });
-      if (adoptable) return adopt(p, ctx, u, adoptable);
+    // each lost turn means another upload of these bytes was recorded: a few turns are enough
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      let found = await look(p, u.content_sha256);
+      if (!found.settled) {
+        // a claim is committed with its upload, the document's views follow: let them catch up
+        await waitForViews(sql, log, p.tenant_id, await store.head(p.tenant_id));
+        found = await look(p, u.content_sha256);
+      }
+      if (found.adoptable) return adopt(p, ctx, u, found.adoptable);
       try {
-        return await record(p, ctx, u, claims);
+        return await record(p, ctx, u, found.claims);
       } catch (err) {
         if (!(err instanceof HashClaimed)) throw err;
-        // the other upload's document may not be in the views yet: let them catch up, then look again
-        await waitForViews(sql, log, p.tenant_id, await store.head(p.tenant_id));
       }
     }
     throw new DomainError('conflict', 'the same file is being uploaded concurrently: try again');
