@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Id } from './common.ts';
+import { Id, Instant } from './common.ts';
 import { EntityType } from './events/document.ts';
 import { SearchMode } from './events/knowledge.ts';
 
@@ -8,8 +8,8 @@ import { SearchMode } from './events/knowledge.ts';
 export const SearchFilters = z.strictObject({
   document_type: z.string().min(1).max(50).optional(),
   /** inclusive, ISO-8601 */
-  from: z.iso.datetime({ offset: true }).optional(),
-  to: z.iso.datetime({ offset: true }).optional(),
+  from: Instant.optional(),
+  to: Instant.optional(),
   /** exact entity name the chunk must mention */
   entity: z.string().min(1).max(200).optional(),
 });

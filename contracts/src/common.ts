@@ -6,6 +6,16 @@ export const Name = z.string().trim().min(1).max(200);
 export const Description = z.string().max(5000);
 /** A link a client may follow: http(s) only, so no `javascript:` or `data:` URL is stored and shown back. */
 export const HttpUrl = z.url({ protocol: /^https?$/, error: 'an http(s) URL' }).max(2000);
+const YEAR_1 = -62_135_596_800_000; // 0001-01-01T00:00:00Z
+const YEAR_9999_END = 253_402_300_799_999; // 9999-12-31T23:59:59.999Z
+/**
+ * A point in time given by a client (ISO-8601 with an offset), between the years 1 and 9999 in
+ * UTC: the forms every store casts (Postgres has no year 0, and ISO strings end at 9999).
+ */
+export const Instant = z.iso.datetime({ offset: true }).refine((v) => {
+  const ms = Date.parse(v);
+  return ms >= YEAR_1 && ms <= YEAR_9999_END;
+}, 'a time between the years 1 and 9999');
 /** Free-form settings: a JSON object, bounded in size at the HTTP edge. */
 export const Settings = z.record(z.string(), z.unknown());
 export type Settings = z.infer<typeof Settings>;

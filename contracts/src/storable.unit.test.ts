@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DocumentFormInput, UploadDocumentInput } from './api.ts';
+import { SearchFilters } from './api-knowledge.ts';
 import { MAX_INPUT_DEPTH, findUnstorable, unstorableReason } from './storable.ts';
 
 // Seeded so a failure replays: FC_SEED=<seed printed by fast-check> reruns the same cases.
@@ -108,6 +109,18 @@ describe('source_url', () => {
     for (const url of ['javascript:alert(1)', 'JavaScript:alert(1)', 'data:text/html,<script>', 'file:///etc/passwd', 'ftp://example.org', 'vbscript:x', 'mailto:a@b.c']) {
       expect(DocumentFormInput.safeParse({ content: 'x', source_url: url }).success).toBe(false);
       expect(UploadDocumentInput.shape.source_url.safeParse(url).success).toBe(false);
+    }
+  });
+});
+
+describe('search time filters', () => {
+  it('accept times between the years 1 and 9999 in UTC only, the range every store can cast', () => {
+    const instants = fc.date({ min: new Date(-62_135_596_800_000), max: new Date(253_402_300_799_999), noInvalidDate: true });
+    fc.assert(fc.property(instants, (d) => {
+      expect(SearchFilters.safeParse({ from: d.toISOString(), to: d.toISOString() }).success).toBe(true);
+    }), runs);
+    for (const bad of ['0000-01-01T00:00:00Z', '0001-01-01T00:30:00+01:00', '9999-12-31T23:59:59-14:00', '2020-02-30T00:00:00Z']) {
+      expect(SearchFilters.safeParse({ from: bad }).success).toBe(false);
     }
   });
 });

@@ -18,6 +18,12 @@ export const Env = z.object({
   JWT_JWKS_URL: z.url().optional(),
   JWT_ISSUER: z.string().optional(),
   JWT_AUDIENCE: z.string().optional(),
+  /** longest JWT lifetime accepted (exp − iat, and exp − now); tokens without exp are refused */
+  JWT_MAX_LIFETIME_SECONDS: z.coerce.number().int().positive().default(24 * 60 * 60),
+  /** a valid JWT whose sub is not a user of its tenant registers it (from the email/name claims) instead of 401 */
+  JWT_REGISTER_ON_FIRST_USE: bool.default(false),
+  /** Bearer token for GET /metrics on the public port; HEALTH_PORT serves /metrics without one */
+  MANDANT_METRICS_TOKEN: z.string().min(24, 'use at least 24 characters').optional(),
   SINGLE_TENANT_MODE: bool.default(false),
   MAX_BODY_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
   /** 32 bytes, base64: wraps every tenant's data key; generated into MANDANT_DATA_DIR when absent (all-in-one only) */

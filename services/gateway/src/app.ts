@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import type { IncomingMessage } from 'node:http';
+import { type IncomingMessage, type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Principal } from '@mandant/contracts';
 import { type INestApplication, Module } from '@nestjs/common';
@@ -7,8 +7,8 @@ import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
 import type { Logger } from '@mandant/shared/log.ts';
 import type { RpcClient } from '@mandant/shared/rpc/rpc.ts';
-import { type JwtConfig, createAuthenticator } from './auth.ts';
-import { type Readiness, apiEndpoint, opsEndpoints, opsMetricsSource } from './endpoints.ts';
+import { type JwtConfig, bearerMatches, createAuthenticator } from './auth.ts';
+import { type Readiness, apiEndpoint, healthListener, opsEndpoints, opsMetricsSource } from './endpoints.ts';
 import { DEFAULT_EDGE_TIMEOUTS, type EdgeTimeouts, applyServerTimeouts, listenForStreamErrors, refuseMalformedQuery, verifyUtf8Json } from './edge-guards.ts';
 import { createHttpMetrics } from './metrics.ts';
 import { AuthGuard, ProblemFilter, buildController } from './nest.ts';
@@ -30,16 +30,22 @@ export interface GatewayConfig {
   timeouts?: Partial<EdgeTimeouts>;
   /** document uploads: the sealing blob store and the file size limit; without it upload routes answer 503 */
   uploads?: UploadConfig;
+  /** MANDANT_METRICS_TOKEN: with it (or the operator token) /metrics answers on the public port too */
+  metricsToken?: string;
 }
 
 export interface Gateway {
   app: INestApplication;
   /** starts listening; resolves to the base URL (without the /api/v1 prefix) */
   listen(port: number, host?: string): Promise<string>;
+  /** starts the health port (/healthz, /readyz, /metrics without credentials); resolves to its base URL */
+  listenHealth(port: number, host?: string): Promise<string>;
   close(): Promise<void>;
 }
 
 export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
+
+const shownHost = (host: string) => (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host);
 
 /**
  * The HTTP edge: authenticates, validates with the contracts' schemas, forwards each request
@@ -49,6 +55,11 @@ export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
 export async function createGateway(deps: { config: GatewayConfig; rpc: RpcClient; log: Logger; ready: Readiness }): Promise<Gateway> {
   const { config, rpc, log } = deps;
   const metrics = createHttpMetrics();
+  const opsDeps = {
+    ready: deps.ready, metrics, openapi: buildOpenApi(apiRoutes), ops: opsMetricsSource(rpc, log),
+    scrapeAllowed: (authorization: string | undefined) => bearerMatches(authorization, [config.metricsToken, config.operatorToken]),
+  };
+  let health: Server | null = null;
   const timeouts: EdgeTimeouts = { ...DEFAULT_EDGE_TIMEOUTS, ...config.timeouts };
   const endpoints = [
     ...apiRoutes.map((route) => {
@@ -57,7 +68,7 @@ export async function createGateway(deps: { config: GatewayConfig; rpc: RpcClien
       if (route.handler === 'chat-message') return chatMessageEndpoint(route, rpc);
       return apiEndpoint(route, rpc);
     }),
-    ...opsEndpoints({ ready: deps.ready, metrics, openapi: buildOpenApi(apiRoutes), ops: opsMetricsSource(rpc, log) }),
+    ...opsEndpoints(opsDeps),
   ];
   class GatewayModule {}
   Module({ controllers: [buildController(endpoints)] })(GatewayModule);
@@ -89,9 +100,19 @@ export async function createGateway(deps: { config: GatewayConfig; rpc: RpcClien
     async listen(port, host = '0.0.0.0') {
       await app.listen(port, host);
       const { port: bound } = app.getHttpServer().address() as AddressInfo;
-      const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
-      return `http://${shown}:${bound}`;
+      return `http://${shownHost(host)}:${bound}`;
     },
-    close: () => app.close(),
+    async listenHealth(port, host = '0.0.0.0') {
+      const server = createServer(healthListener(opsDeps));
+      health = server;
+      await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, host, () => resolve()));
+      const { port: bound } = server.address() as AddressInfo;
+      return `http://${shownHost(host)}:${bound}`;
+    },
+    async close() {
+      const server = health;
+      if (server) await new Promise<void>((resolve) => server.close(() => resolve()).closeAllConnections());
+      await app.close();
+    },
   };
 }

@@ -1,16 +1,15 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { Id, Principal, type RequestMeta, rpc as patterns } from '@mandant/contracts';
-import { type JWTPayload, createRemoteJWKSet, decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
-import { z } from 'zod';
+import { AuthJwtReply, Principal, type RequestMeta, authRpc, rpc as patterns } from '@mandant/contracts';
 import type { RpcClient } from '@mandant/shared/rpc/rpc.ts';
+import { type JwtConfig, jwtVerifier, principalFromClaims, registrationClaims } from './jwt.ts';
 import { ProblemError } from './problem.ts';
 import { checkedReply } from './reply.ts';
 import type { Access } from './routes.ts';
 
+export { type JwtConfig, jwtVerifier, principalFromClaims } from './jwt.ts';
+
 /** Who a request acts as, once authenticated: the platform operator, or a principal inside one tenant. */
 export type Caller = { kind: 'operator' } | { kind: 'tenant'; principal: Principal };
-
-export interface JwtConfig { hs256Secret?: string; jwksUrl?: string; issuer?: string; audience?: string }
 
 export interface AuthConfig {
   operatorToken: string;
@@ -36,15 +35,12 @@ export function sameSecret(given: string, expected: string): boolean {
   return timingSafeEqual(a, b) && expected.length > 0;
 }
 
-const Claims = z.object({ tenant_id: Id, sub: Id, roles: z.array(z.string()).default([]) });
-
-/** A verified JWT's claims as a principal; tenant admin outranks auditor, anything else is a member. */
-export function principalFromClaims(payload: JWTPayload): Principal {
-  const claims = Claims.safeParse(payload);
-  if (!claims.success) throw unauthenticated('token claims tenant_id, sub (uuids) and roles (array) are required');
-  const { tenant_id, sub, roles } = claims.data;
-  const tenant_role = roles.includes('tenant_admin') ? 'tenant_admin' : roles.includes('auditor') ? 'auditor' : 'member';
-  return { tenant_id, user_id: sub, tenant_role, actor: `user:${sub}` };
+/** Whether an `Authorization` header carries one of the given secrets (unset ones never match). */
+export function bearerMatches(authorization: string | undefined, secrets: readonly (string | undefined)[]): boolean {
+  const token = parseBearer(authorization);
+  if (!token) return false;
+  // every secret is compared, so the time taken does not tell which one matched
+  return secrets.map((s) => (s ? sameSecret(token, s) : false)).some(Boolean);
 }
 
 /**
@@ -57,61 +53,50 @@ export function assertEdgeAccess(access: Access, principal: Principal): void {
   }
 }
 
-const ASYMMETRIC = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
-
-type JwtVerify = (token: string) => Promise<JWTPayload>;
-
-/** Verifies HS256 with the shared secret, anything else against the JWKS; null when neither is configured. */
-export function jwtVerifier(cfg: JwtConfig): JwtVerify | null {
-  const secret = cfg.hs256Secret ? new TextEncoder().encode(cfg.hs256Secret) : null;
-  const jwks = cfg.jwksUrl ? createRemoteJWKSet(new URL(cfg.jwksUrl)) : null;
-  if (!secret && !jwks) return null;
-  const opts = { issuer: cfg.issuer, audience: cfg.audience };
-  return async (token) => {
-    let alg: string | undefined;
-    try {
-      alg = decodeProtectedHeader(token).alg;
-    } catch {
-      throw unauthenticated('malformed bearer token');
-    }
-    try {
-      if (alg === 'HS256' && secret) return (await jwtVerify(token, secret, { ...opts, algorithms: ['HS256'] })).payload;
-      if (alg !== 'HS256' && jwks) return (await jwtVerify(token, jwks, { ...opts, algorithms: ASYMMETRIC })).payload;
-    } catch (err) {
-      // The key set could not be fetched: our outage, not the caller's fault.
-      if (err instanceof joseErrors.JWKSTimeout) throw new ProblemError('unavailable', 'key set unreachable');
-      throw unauthenticated(err instanceof joseErrors.JWTExpired ? 'token expired' : 'invalid token');
-    }
-    throw unauthenticated(`tokens signed with ${alg ?? 'no algorithm'} are not accepted`);
-  };
-}
-
 export interface Authenticator {
   /** Who the request acts as on a route of the given access; throws a 401/403 problem otherwise. */
   authenticate(access: Access, authorization: string | undefined, meta: RequestMeta): Promise<Caller>;
 }
 
 /**
- * Authentication, in one place. API keys are resolved by the tenant service on every request,
- * uncached, so a revoked key stops working at once on every gateway replica.
+ * Authentication, in one place. API keys, and a JWT's tenant and subject, are resolved by the
+ * services on every request, uncached: a revoked key or an offboarded tenant stops working at
+ * once on every gateway replica. A JWT's signature is not enough: its tenant must be live (never
+ * provisioned or offboarded: 401, nothing written) and its subject a registered user of it (else
+ * 401, or registration from the token's claims when `registerOnFirstUse` is set).
  */
 export function createAuthenticator(cfg: AuthConfig, rpc: RpcClient): Authenticator {
   const verifyJwt = jwtVerifier(cfg.jwt);
 
-  const tenantPrincipal = async (token: string, meta: RequestMeta): Promise<Principal> => {
-    if (token.startsWith(API_KEY_PREFIX)) {
-      const reply = checkedReply(patterns.authApiKey, await rpc.request<unknown>(patterns.authApiKey, { principal: null, operator: false, meta, input: { secret: token } }));
-      if (!reply.ok) {
-        if (reply.error.code === 'unauthenticated' || reply.error.code === 'validation.failed') throw unauthenticated('invalid or revoked API key');
-        throw new ProblemError(reply.error.code, reply.error.message, reply.error.details);
-      }
-      const principal = Principal.safeParse(reply.value);
-      if (!principal.success) throw new Error('auth.api_key replied with a malformed principal');
-      return principal.data;
-    }
-    if (!verifyJwt) throw unauthenticated('invalid API key or token');
-    return principalFromClaims(await verifyJwt(token));
+  const ask = async (pattern: string, principal: Principal | null, meta: RequestMeta, input: unknown): Promise<unknown> => {
+    const reply = checkedReply(pattern, await rpc.request<unknown>(pattern, { principal, operator: false, meta, input }));
+    if (reply.ok) return reply.value;
+    throw reply.error.code === 'validation.failed' ? unauthenticated('invalid credentials') : new ProblemError(reply.error.code, reply.error.message, reply.error.details);
   };
+
+  const apiKeyPrincipal = async (token: string, meta: RequestMeta): Promise<Principal> => {
+    const value = await ask(patterns.authApiKey, null, meta, { secret: token }).catch((err: unknown) => {
+      throw err instanceof ProblemError && err.code === 'unauthenticated' ? unauthenticated('invalid or revoked API key') : err;
+    });
+    const principal = Principal.safeParse(value);
+    if (!principal.success) throw new Error('auth.api_key replied with a malformed principal');
+    return principal.data;
+  };
+
+  const jwtPrincipal = async (token: string, meta: RequestMeta, mayRegister: boolean): Promise<Principal> => {
+    if (!verifyJwt) throw unauthenticated('invalid API key or token');
+    const payload = await verifyJwt(token);
+    const principal = principalFromClaims(payload);
+    const known = AuthJwtReply.safeParse(await ask(authRpc.authJwt, null, meta, { tenant_id: principal.tenant_id, user_id: principal.user_id }));
+    if (!known.success) throw new Error('auth.jwt replied with a malformed answer');
+    if (known.data.user_registered) return principal;
+    if (!cfg.jwt.registerOnFirstUse || !mayRegister) throw unauthenticated('the token subject is not a user of its tenant');
+    await ask(authRpc.userRegisterFromToken, principal, meta, registrationClaims(payload));
+    return principal;
+  };
+
+  const tenantPrincipal = (token: string, meta: RequestMeta, mayRegister: boolean): Promise<Principal> =>
+    token.startsWith(API_KEY_PREFIX) ? apiKeyPrincipal(token, meta) : jwtPrincipal(token, meta, mayRegister);
 
   return {
     async authenticate(access, authorization, meta) {
@@ -122,11 +107,11 @@ export function createAuthenticator(cfg: AuthConfig, rpc: RpcClient): Authentica
       if (access === 'operator') {
         if (isOperator) return { kind: 'operator' };
         // A valid tenant credential is refused (403); anything else is no credential at all (401).
-        await tenantPrincipal(token, meta);
+        await tenantPrincipal(token, meta, false);
         throw new ProblemError('forbidden', 'only the platform operator may manage tenants');
       }
       if (isOperator) throw new ProblemError('forbidden', 'operator token cannot act inside a tenant');
-      const principal = await tenantPrincipal(token, meta);
+      const principal = await tenantPrincipal(token, meta, true);
       assertEdgeAccess(access, principal);
       return { kind: 'tenant', principal };
     },

@@ -64,7 +64,8 @@ describe('assertEdgeAccess', () => {
 describe('jwtVerifier', () => {
   const secret = 'a-secret-long-enough-for-hs256-0123456789';
   const sign = (key: string, issuer = 'idp') =>
-    new SignJWT({ tenant_id: tenant }).setProtectedHeader({ alg: 'HS256' }).setSubject(randomUUID()).setIssuer(issuer).setAudience('mandant').sign(new TextEncoder().encode(key));
+    new SignJWT({ tenant_id: tenant }).setProtectedHeader({ alg: 'HS256' }).setSubject(randomUUID()).setIssuer(issuer).setAudience('mandant')
+      .setIssuedAt().setExpirationTime('10m').sign(new TextEncoder().encode(key));
 
   it('is absent when neither a secret nor a JWKS is configured', () => {
     expect(jwtVerifier({})).toBeNull();

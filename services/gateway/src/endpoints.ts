@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import type { RequestListener } from 'node:http';
 import { rpc as patterns } from '@mandant/contracts';
 import type { Logger } from '@mandant/shared/log.ts';
 import type { RpcClient } from '@mandant/shared/rpc/rpc.ts';
-import type { HttpRequest, HttpResponse } from './http.ts';
+import { type HttpRequest, type HttpResponse, header } from './http.ts';
 import { buildInput } from './input.ts';
 import { type HttpMetrics, OpsMetricsReply, PROMETHEUS_CONTENT_TYPE, renderOpsMetrics } from './metrics.ts';
 import type { Endpoint } from './nest.ts';
@@ -75,25 +76,75 @@ export function opsMetricsSource(rpc: RpcClient, log: Logger, timeoutMs = OPS_ME
   };
 }
 
-/** Liveness, readiness, metrics and the API description: public, answered by the gateway itself. */
-export function opsEndpoints(deps: { ready: Readiness; metrics: HttpMetrics; openapi: unknown; ops?: OpsSource }): Endpoint[] {
+export interface OpsDeps {
+  ready: Readiness;
+  metrics: HttpMetrics;
+  openapi: unknown;
+  ops?: OpsSource;
+  /** whether a scrape of /metrics on the public port carries an accepted token (see app.ts) */
+  scrapeAllowed: (authorization: string | undefined) => boolean;
+}
+
+const readiness = async (ready: Readiness) => {
+  const { ok, checks } = await ready().catch(() => ({ ok: false, checks: {} as Record<string, boolean> }));
+  return { status: ok ? 200 : 503, body: { status: ok ? 'ready' : 'not_ready', checks } };
+};
+
+/** The Prometheus text: the gateway's own series, then the platform figures (within their timeout). */
+async function metricsText(deps: OpsDeps): Promise<string> {
+  let text = deps.metrics.registry.render();
+  if (deps.ops) {
+    const started = process.hrtime.bigint();
+    const ops = await deps.ops().catch(() => null);
+    text += renderOpsMetrics(ops, Number(process.hrtime.bigint() - started) / 1e9);
+  }
+  return text;
+}
+
+/**
+ * Liveness, readiness, metrics and the API description, answered by the gateway itself on the
+ * public port. /metrics names every tenant (per-tenant series), so there it needs
+ * `Authorization: Bearer` with the metrics token (or the operator token): 401 otherwise. The
+ * usual scrape goes to the health port instead (`healthListener`), which is not exposed publicly.
+ */
+export function opsEndpoints(deps: OpsDeps): Endpoint[] {
   const op = (name: string, path: string, handle: Endpoint['handle']): Endpoint => ({ name, method: 'GET', path, access: null, handle });
   return [
     op('healthz', '/healthz', (_req, res) => void res.status(200).json({ status: 'ok' })),
     op('readyz', '/readyz', async (_req, res) => {
-      const { ok, checks } = await deps.ready().catch(() => ({ ok: false, checks: {} as Record<string, boolean> }));
-      res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'not_ready', checks });
+      const r = await readiness(deps.ready);
+      res.status(r.status).json(r.body);
     }),
-    op('metrics', '/metrics', async (_req, res) => {
-      let text = deps.metrics.registry.render();
-      if (deps.ops) {
-        const started = process.hrtime.bigint();
-        const ops = await deps.ops().catch(() => null);
-        text += renderOpsMetrics(ops, Number(process.hrtime.bigint() - started) / 1e9);
+    op('metrics', '/metrics', async (req, res) => {
+      if (!deps.scrapeAllowed(header(req, 'authorization'))) {
+        throw new ProblemError('unauthenticated', 'metrics need Authorization: Bearer <metrics token>, or a scrape of the health port');
       }
+      const text = await metricsText(deps);
       res.setHeader('Content-Type', PROMETHEUS_CONTENT_TYPE);
       res.status(200).end(text);
     }),
     op('openapi', '/openapi.json', (_req, res) => void res.status(200).json(deps.openapi)),
   ];
+}
+
+/**
+ * The health port's listener (HEALTH_PORT, like every service process): /healthz, /readyz and
+ * /metrics without credentials, for the orchestrator's probes and a Prometheus scrape inside
+ * the cluster. Anything else is 404. Not to be exposed beyond the cluster network.
+ */
+export function healthListener(deps: OpsDeps): RequestListener {
+  return (req, res) => {
+    const path = (req.url ?? '').split('?')[0];
+    const json = (status: number, body: unknown) => void res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405, { allow: 'GET, HEAD' }).end();
+    if (path === '/healthz') return json(200, { status: 'ok' });
+    if (path === '/readyz') return void readiness(deps.ready).then((r) => json(r.status, r.body));
+    if (path === '/metrics') {
+      return void metricsText(deps).then(
+        (text) => res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE }).end(text),
+        () => res.writeHead(500).end(),
+      );
+    }
+    res.writeHead(404).end();
+  };
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type Principal, type RequestMeta, type RpcReply, rpc as patterns } from '@mandant/contracts';
+import { type Principal, type RequestMeta, type RpcReply, authRpc, rpc as patterns } from '@mandant/contracts';
 import { createLogger } from '@mandant/shared/log.ts';
 import type { RpcClient } from '@mandant/shared/rpc/rpc.ts';
 import { createGateway } from './app.ts';
@@ -19,7 +19,10 @@ export type Responder = (pattern: string, input: unknown) => RpcReply | Promise<
 
 export function fakeRpc() {
   const sent: Sent[] = [];
-  const state: { respond: Responder } = { respond: () => ({ ok: true, value: { done: true } }) };
+  const state: { respond: Responder; authJwt: (input: unknown) => RpcReply | Promise<RpcReply> } = {
+    respond: () => ({ ok: true, value: { done: true } }),
+    authJwt: () => ({ ok: true, value: { user_registered: true } }),
+  };
   const client: RpcClient = {
     async request<T>(pattern: string, req: { principal: Principal | null; operator?: boolean; meta: RequestMeta; input: unknown }) {
       if (pattern === patterns.authApiKey) {
@@ -27,6 +30,8 @@ export function fakeRpc() {
         const principal = keys[secret];
         return (principal ? { ok: true, value: principal } : { ok: false, error: { code: 'unauthenticated', message: 'invalid', details: {} } }) as RpcReply<T>;
       }
+      // every JWT's tenant is live and its subject registered, unless a suite says otherwise
+      if (pattern === authRpc.authJwt) return (await state.authJwt(req.input)) as RpcReply<T>;
       sent.push({ pattern, principal: req.principal, operator: req.operator ?? false, meta: req.meta, input: req.input });
       return (await state.respond(pattern, req.input)) as RpcReply<T>;
     },
@@ -35,10 +40,12 @@ export function fakeRpc() {
   return { client, sent, state };
 }
 
-export async function start(overrides: { singleTenantPrincipal?: Principal | null } = {}) {
+export const METRICS_TOKEN = 'metrics-token-0123456789abcdefghij';
+
+export async function start(overrides: { singleTenantPrincipal?: Principal | null; metricsToken?: string } = {}) {
   const rpc = fakeRpc();
   const gateway = await createGateway({
-    config: { operatorToken: OPERATOR, jwt: { hs256Secret: JWT_SECRET, issuer: 'test-idp' }, singleTenantPrincipal: overrides.singleTenantPrincipal ?? null, bodyLimitBytes: 2048 },
+    config: { operatorToken: OPERATOR, jwt: { hs256Secret: JWT_SECRET, issuer: 'test-idp' }, singleTenantPrincipal: overrides.singleTenantPrincipal ?? null, bodyLimitBytes: 2048, metricsToken: overrides.metricsToken },
     rpc: rpc.client,
     log: createLogger({ level: 'silent' }),
     ready: async () => ({ ok: true, checks: { database: true } }),
@@ -54,5 +61,7 @@ export async function start(overrides: { singleTenantPrincipal?: Principal | nul
     const json = res.headers.get('content-type')?.includes('json') && text ? JSON.parse(text) : text;
     return { status: res.status, headers: res.headers, body: json };
   };
-  return { gateway, rpc, call };
+  /** the health port (/healthz, /readyz, /metrics without credentials) */
+  const health = await gateway.listenHealth(0, '127.0.0.1');
+  return { gateway, rpc, call, health };
 }

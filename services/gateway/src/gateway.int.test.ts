@@ -167,11 +167,11 @@ describe('gateway over HTTP with a stubbed service boundary', () => {
     expect(res.body.components.securitySchemes.bearer.scheme).toBe('bearer');
   });
 
-  it('serves health, readiness and Prometheus metrics without credentials', async () => {
+  it('serves health and readiness without credentials, and Prometheus metrics to the operator token', async () => {
     expect((await g.call('GET', '/healthz')).body).toEqual({ status: 'ok' });
     expect((await g.call('GET', '/readyz')).body).toEqual({ status: 'ready', checks: { database: true } });
     await g.call('GET', '/projects');
-    const res = await g.call('GET', '/metrics');
+    const res = await g.call('GET', '/metrics', { token: OPERATOR });
     expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
     expect(res.body).toMatch(/mandant_http_requests_total\{method="GET",route="\/api\/v1\/projects",status="401",tenant="none"\} \d+/);
     expect(res.body).toMatch(/mandant_http_request_duration_seconds_bucket\{method="GET",route="\/api\/v1\/projects",le="\+Inf"\} \d+/);

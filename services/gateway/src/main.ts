@@ -31,7 +31,11 @@ const rpc = await createRpcClient({ kind: 'nats', servers: env.NATS_URL.split(',
 const gateway = await createGateway({
   config: {
     operatorToken,
-    jwt: { hs256Secret: env.JWT_HS256_SECRET, jwksUrl: env.JWT_JWKS_URL, issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE },
+    jwt: {
+      hs256Secret: env.JWT_HS256_SECRET, jwksUrl: env.JWT_JWKS_URL, issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE,
+      maxLifetimeSeconds: env.JWT_MAX_LIFETIME_SECONDS, registerOnFirstUse: env.JWT_REGISTER_ON_FIRST_USE,
+    },
+    metricsToken: env.MANDANT_METRICS_TOKEN,
     singleTenantPrincipal: env.SINGLE_TENANT_MODE ? (await ensureSingleTenant(rpc, log)).principal : null,
     bodyLimitBytes: env.MAX_BODY_BYTES,
     uploads,
@@ -48,7 +52,9 @@ const gateway = await createGateway({
   },
 });
 const url = await gateway.listen(env.PORT, env.HOST);
-log.info({ url: `${url}/api/v1`, single_tenant: env.SINGLE_TENANT_MODE }, 'gateway listening');
+// Probes and the Prometheus scrape go to the health port, which is not exposed publicly.
+const healthUrl = await gateway.listenHealth(env.HEALTH_PORT, env.HOST);
+log.info({ url: `${url}/api/v1`, health: healthUrl, single_tenant: env.SINGLE_TENANT_MODE }, 'gateway listening');
 
 // The HTTP side first, so in-flight requests still reach the services.
 stopOnSignals(log, async () => {

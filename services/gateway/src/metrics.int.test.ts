@@ -1,7 +1,7 @@
 import { rpc as patterns } from '@mandant/contracts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { OPS_METRICS_TIMEOUT_MS } from './endpoints.ts';
-import { admin, start } from './gateway.fixture.ts';
+import { OPERATOR, admin, start } from './gateway.fixture.ts';
 import type { OpsMetricsReply } from './metrics.ts';
 
 const ops: OpsMetricsReply = {
@@ -27,7 +27,7 @@ describe('GET /metrics with the platform figures behind it', () => {
 
   it('asks the tenant service as the operator, with no principal, and renders its figures after the request series', async () => {
     await g.call('GET', '/projects');
-    const res = await g.call('GET', '/metrics');
+    const res = await g.call('GET', '/metrics', { token: OPERATOR });
     expect(res.status).toBe(200);
     const asked = g.rpc.sent.filter((s) => s.pattern === patterns.opsMetrics);
     expect(asked).toHaveLength(1);
@@ -44,7 +44,7 @@ describe('GET /metrics with the platform figures behind it', () => {
   it('answers within the ops timeout with its own series when the tenant service hangs', async () => {
     g.rpc.state.respond = (pattern) => (pattern === patterns.opsMetrics ? new Promise(() => {}) : { ok: true, value: { done: true } });
     const started = Date.now();
-    const res = await g.call('GET', '/metrics');
+    const res = await g.call('GET', '/metrics', { token: OPERATOR });
     expect(Date.now() - started).toBeLessThan(OPS_METRICS_TIMEOUT_MS + 1_000);
     expect(res.status).toBe(200);
     expect(res.body).toContain('mandant_ops_up 0');
@@ -55,7 +55,7 @@ describe('GET /metrics with the platform figures behind it', () => {
   it('keeps the scrape whole when the service refuses or answers an unexpected shape', async () => {
     for (const reply of [{ ok: false as const, error: { code: 'forbidden', message: 'no', details: {} } }, { ok: true as const, value: { tenants: 'many' } }]) {
       g.rpc.state.respond = (pattern) => (pattern === patterns.opsMetrics ? reply : { ok: true, value: { done: true } });
-      const res = await g.call('GET', '/metrics');
+      const res = await g.call('GET', '/metrics', { token: OPERATOR });
       expect(res.status).toBe(200);
       expect(res.body).toContain('mandant_ops_up 0');
     }

@@ -1,5 +1,6 @@
 import type { Service } from '@mandant/shared/service/service.ts';
 import { type MembershipDeps, membershipHandlers } from './membership/handlers.ts';
+import { registerFromTokenHandlers } from './user/register.ts';
 import { membershipViews } from './views/projection.ts';
 
 /**
@@ -7,5 +8,5 @@ import { membershipViews } from './views/projection.ts';
  * `keyring` seals and opens the personal data in its events (the tenant's data key).
  */
 export function membershipService(deps: MembershipDeps): Service {
-  return { name: 'membership', handlers: membershipHandlers(deps), projections: [membershipViews(deps.keyring)] };
+  return { name: 'membership', handlers: { ...membershipHandlers(deps), ...registerFromTokenHandlers(deps) }, projections: [membershipViews(deps.keyring)] };
 }

@@ -75,6 +75,8 @@ export async function runServices(runtime: Runtime, services: Service[], log: Lo
 
 export interface Platform {
   url: string;
+  /** the health port's base URL: /healthz, /readyz, /metrics without credentials */
+  healthUrl: string;
   operatorToken: string;
   runtime: Runtime;
   stores: ReadStores;
@@ -114,7 +116,11 @@ export async function startPlatform(env: Env, log: Logger): Promise<Platform> {
     const gateway = await createGateway({
       config: {
         operatorToken: token,
-        jwt: { hs256Secret: env.JWT_HS256_SECRET, jwksUrl: env.JWT_JWKS_URL, issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE },
+        jwt: {
+          hs256Secret: env.JWT_HS256_SECRET, jwksUrl: env.JWT_JWKS_URL, issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE,
+          maxLifetimeSeconds: env.JWT_MAX_LIFETIME_SECONDS, registerOnFirstUse: env.JWT_REGISTER_ON_FIRST_USE,
+        },
+        metricsToken: env.MANDANT_METRICS_TOKEN,
         singleTenantPrincipal: single?.principal ?? null,
         bodyLimitBytes: env.MAX_BODY_BYTES,
         uploads: { blobs: stores.blobs, maxBytes: env.MAX_UPLOAD_BYTES },
@@ -124,9 +130,11 @@ export async function startPlatform(env: Env, log: Logger): Promise<Platform> {
       ready: () => runtime.ready(),
     });
     const url = await gateway.listen(env.PORT, env.HOST);
+    // /healthz, /readyz and /metrics for probes and the Prometheus scrape: not the public port
+    const healthUrl = await gateway.listenHealth(env.HEALTH_PORT, env.HOST);
     const readStores = stores;
     return {
-      url, operatorToken: token, runtime, stores, storeProjectors, defaults,
+      url, healthUrl, operatorToken: token, runtime, stores, storeProjectors, defaults,
       async stop() {
         await gateway.close();
         await client.close();

@@ -1,6 +1,7 @@
 import type { Service, ServiceDeps } from '@mandant/shared/service/service.ts';
 import { auditHandlers } from './audit/handlers.ts';
 import { opsHandlers } from './ops/handlers.ts';
+import { authHandlers } from './tenant/auth.ts';
 import { tenantHandlers } from './tenant/handlers.ts';
 import { tenantViews } from './views/projection.ts';
 
@@ -9,7 +10,7 @@ import { tenantViews } from './views/projection.ts';
 export function tenantService(deps: ServiceDeps): Service {
   return {
     name: 'tenant',
-    handlers: { ...tenantHandlers(deps), ...auditHandlers(deps), ...opsHandlers(deps) },
+    handlers: { ...tenantHandlers(deps), ...authHandlers(deps), ...auditHandlers(deps), ...opsHandlers(deps) },
     projections: [tenantViews],
   };
 }

@@ -13,6 +13,7 @@ import { startEmbeddedPostgres } from '../runtime/embedded-postgres.ts';
 import { findNatsServer, startNatsServer } from '../runtime/nats-server.ts';
 import type { EventTransport } from '../transport/event-transport.ts';
 import { createInProcessTransport } from '../transport/in-process.ts';
+import { refuseUnprovisionedTenants } from './provisioned-tenants.ts';
 import { createJetStreamTransport } from '../transport/jetstream.ts';
 
 /** A random secret generated on first use and kept (0600) in `file`. */
@@ -116,7 +117,8 @@ export async function startRuntime(env: Env, log: Logger, opts: { embedded: bool
     }
     stops.push(() => events.close());
 
-    const store = createEventStore(sql);
+    // services write only into provisioned tenants' logs (see provisioned-tenants.ts)
+    const store = refuseUnprovisionedTenants(createEventStore(sql));
     const relay = startOutboxRelay({ sql, transport: events, log, store });
     stops.push(() => relay.stop());
 

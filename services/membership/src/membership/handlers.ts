@@ -15,9 +15,9 @@ import type { ServiceDeps } from '@mandant/shared/service/service.ts';
 import type { Keyring } from '@mandant/shared/stores/crypto/data-keys.ts';
 import { waitForViews } from '@mandant/shared/service/views.ts';
 import { loadProjectView } from '@mandant/shared/service/project-view.ts';
-import { openProfile, sealProfile, sealUser } from '../sealed.ts';
+import { openProfile, sealProfile } from '../sealed.ts';
 import { userDecider } from '../user/decide.ts';
-import { emailHash, normaliseEmail } from '../user/email.ts';
+import { registerUser } from '../user/register.ts';
 import { type MembershipCommand, membershipDecider } from './decide.ts';
 import type { MembershipState } from './membership.ts';
 
@@ -83,18 +83,7 @@ export function membershipHandlers(deps: MembershipDeps): Record<string, RpcHand
       const p = requireTenantAdmin(ctx.principal);
       const body = CreateUserInput.parse(input);
       const userId = uuidv7();
-      const email = normaliseEmail(body.email);
-      const hash = emailHash(p.tenant_id, email);
-      const sealed = await sealUser(keyring, p.tenant_id, userId, { email, name: body.name });
-      const res = await runCommand({
-        store, clock, decider: userDecider, tenantId: p.tenant_id, stream: streams.user(userId), projectId: null,
-        command: { type: 'RegisterUser', sealed, email_hash: hash }, meta: metaOf(ctx, p),
-        beforeCommit: () => async (t) => {
-          const claimed = await t`insert into user_emails (tenant_id, email_hash, user_id) values (${p.tenant_id}, ${hash}, ${userId}) on conflict do nothing returning user_id`;
-          if (claimed.length === 0) throw new DomainError('email.taken', `a user with email ${email} exists in this tenant`, { field: 'email' });
-        },
-      });
-      await waitForViews(sql, log, p.tenant_id, res.position);
+      await registerUser(deps, { tenantId: p.tenant_id, userId, email: body.email, name: body.name, meta: metaOf(ctx, p) });
       const [row] = await tx(p, (t) => t`select * from users_view where tenant_id = ${p.tenant_id} and user_id = ${userId}`);
       if (!row) throw notFound('user');
       return userView(row);

@@ -36,7 +36,8 @@ describe.skipIf(!pg || natsMissing)('isolation under randomised cross-tenant req
 
   beforeAll(async () => {
     if (!pg) return;
-    h = await startHarness({ ownerUrl: pg.ownerUrl });
+    // the forged tokens' subjects register on first use in the attacker's tenant (see jwtFor)
+    h = await startHarness({ ownerUrl: pg.ownerUrl, env: { JWT_REGISTER_ON_FIRST_USE: 'true' } });
     const [ta, tb] = [tagOf(), tagOf()];
     [w.a, w.b] = await Promise.all([
       buildTenant(h, ta, 'Xavier Quillfeather', 'Brightwater Holdings'),

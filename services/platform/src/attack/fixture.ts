@@ -22,8 +22,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** A deterministic PRNG (mulberry32): the attack replays from its printed seed. */
 export const prng = seededRandom;
 
+/**
+ * A JWT for `sub` in `tenantId`. A subject must be a user of the token's tenant: the suites that
+ * forge one run with JWT_REGISTER_ON_FIRST_USE, and the `email` claim registers it on first use.
+ */
 export const jwtFor = (tenantId: string, sub: string) =>
-  new SignJWT({ tenant_id: tenantId, roles: [] }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuedAt().setExpirationTime('30m')
+  new SignJWT({ tenant_id: tenantId, roles: [], email: `${sub}@jwt.example` }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuedAt().setExpirationTime('30m')
     .sign(new TextEncoder().encode(JWT_SECRET));
 
 /**

@@ -69,7 +69,7 @@ describe.skipIf(!pg || natsMissing)('logs and metrics of a working platform', ()
     const db = await ownDatabase(pg.ownerUrl, 'obs');
     dropDb = () => db.drop();
     const env = readEnv({
-      DATABASE_URL: db.url, NATS_URL: nats.url, PORT: '0', HOST: '127.0.0.1', MANDANT_DATA_DIR: dir, MANDANT_OPERATOR_TOKEN: OPERATOR, LOG_LEVEL: 'debug',
+      DATABASE_URL: db.url, NATS_URL: nats.url, PORT: '0', HEALTH_PORT: '0', HOST: '127.0.0.1', MANDANT_DATA_DIR: dir, MANDANT_OPERATOR_TOKEN: OPERATOR, LOG_LEVEL: 'debug',
     });
     platform = await startPlatform(env, log);
     api = `${platform.url}/api/v1`;
@@ -128,7 +128,8 @@ describe.skipIf(!pg || natsMissing)('logs and metrics of a working platform', ()
   it('scrapes /metrics after that traffic: requests per tenant, events appended, projector lag, tenant and project counts', async () => {
     const head = (await call('GET', '/events?after=0&limit=1', admin)).head as number;
     await Promise.all(platform.storeProjectors.map((p) => p.waitFor(tenantId, head)));
-    const text = (await call('GET', '/metrics', null)) as string;
+    // scraped as Prometheus does, on the health port (the public port wants a token)
+    const text = await (await fetch(`${platform.healthUrl}/metrics`)).text();
     const value = (series: string): number | null => {
       const line = text.split('\n').find((l) => l.startsWith(`${series} `));
       return line ? Number(line.slice(series.length + 1)) : null;

@@ -33,7 +33,7 @@ export async function startHarness(opts: { ownerUrl: string; env?: Record<string
   if (!nats && !opts.env?.NATS_URL) throw new Error('no nats-server on PATH');
   const db = await ownDatabase(opts.ownerUrl, 'e2e');
   const env = readEnv({
-    DATABASE_URL: db.url, NATS_URL: nats?.url ?? '', PORT: '0', HOST: '127.0.0.1', MANDANT_DATA_DIR: dir,
+    DATABASE_URL: db.url, NATS_URL: nats?.url ?? '', PORT: '0', HEALTH_PORT: '0', HOST: '127.0.0.1', MANDANT_DATA_DIR: dir,
     MANDANT_OPERATOR_TOKEN: OPERATOR, JWT_HS256_SECRET: JWT_SECRET, LOG_LEVEL: 'silent', ...opts.env,
   });
   const platform = await startPlatform(env, log).catch(async (err: unknown) => {

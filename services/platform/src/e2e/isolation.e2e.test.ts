@@ -50,7 +50,8 @@ describe.skipIf(!pg || natsMissing)('tenant isolation and roles over HTTP', () =
 
   beforeAll(async () => {
     if (!pg) return;
-    h = await startHarness({ ownerUrl: pg.ownerUrl });
+    // a JWT's subject must be a user of its tenant: the forged one below registers on first use
+    h = await startHarness({ ownerUrl: pg.ownerUrl, env: { JWT_REGISTER_ON_FIRST_USE: 'true' } });
     const suffix = randomUUID().slice(0, 6);
     t.a = await tenant(`alpha-${suffix}`);
     t.b = await tenant(`beta-${suffix}`);
@@ -181,12 +182,12 @@ describe.skipIf(!pg || natsMissing)('tenant isolation and roles over HTTP', () =
 
   it('accepts a signed JWT as the user it names, within its own tenant only', async () => {
     const jwt = (tenantId: string, sub: string) =>
-      new SignJWT({ tenant_id: tenantId, roles: [] }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuedAt().setExpirationTime('5m')
+      new SignJWT({ tenant_id: tenantId, roles: [], email: `${sub}@jwt.example` }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuedAt().setExpirationTime('5m')
         .sign(new TextEncoder().encode(JWT_SECRET));
     const viewer = await jwt(t.a.id, t.a.users.viewer.id);
     expect((await ok('GET', `/projects/${t.a.projects[0]}`, viewer)).id).toBe(t.a.projects[0]);
     expect((await h.call('PATCH', `/projects/${t.a.projects[0]}`, { token: viewer, body: { name: 'x' } })).status).toBe(403);
-    // the same user id claimed in the other tenant is nobody there
+    // the same user id claimed in the other tenant is nobody there (registered there on first use, with no role)
     const forged = await jwt(t.b.id, t.a.users.viewer.id);
     expect((await h.call('GET', `/projects/${t.a.projects[0]}`, { token: forged })).status).toBe(404);
     expect((await ok('GET', '/projects', forged)).projects).toEqual([]);

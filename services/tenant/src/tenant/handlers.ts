@@ -1,5 +1,5 @@
 import {
-  AuthApiKeyInput, ApiKeyIdInput, type ApiKeyView, CreateApiKeyInput, type EventMeta, PatchSettingsInput, type Principal,
+  ApiKeyIdInput, type ApiKeyView, CreateApiKeyInput, type EventMeta, PatchSettingsInput,
   ProvisionTenantInput, ResolveSlugInput, TenantIdInput, type TenantView, rpc, streams,
 } from '@mandant/contracts';
 import { type Sql, type Tx, withTenant } from '@mandant/shared/db/connect.ts';
@@ -13,7 +13,7 @@ import { type Clock, runCommand } from '@mandant/shared/service/command.ts';
 import { waitForViews } from '@mandant/shared/service/views.ts';
 import type { Keyring } from '@mandant/shared/stores/crypto/data-keys.ts';
 import { createPostgresKeyStore } from '@mandant/shared/stores/crypto/postgres-key-store.ts';
-import { hashSecret, newApiKeySecret, tenantOfSecret } from './api-keys.ts';
+import { newApiKeySecret } from './api-keys.ts';
 import { type TenantCommand, tenantDecider } from './decide.ts';
 
 export interface TenantDeps {
@@ -166,19 +166,6 @@ export function tenantHandlers(deps: TenantDeps): Record<string, RpcHandler> {
       const { key_id } = ApiKeyIdInput.parse(input);
       await execute(p.tenant_id, { type: 'RevokeApiKey', key_id }, metaOf(ctx, p.actor));
       return null;
-    },
-
-    async [rpc.authApiKey](input): Promise<Principal> {
-      const { secret } = AuthApiKeyInput.parse(input);
-      const unauthenticated = new DomainError('unauthenticated', 'invalid or revoked API key');
-      const tenantId = tenantOfSecret(secret);
-      if (!tenantId) throw unauthenticated;
-      const hash = hashSecret(secret);
-      const [key] = await withTenant(sql, tenantId, (tx) => tx`
-        select key_id, user_id, role from api_keys_view where tenant_id = ${tenantId} and secret_hash = ${hash} and revoked_at is null`);
-      if (!key) throw unauthenticated;
-      if (key.user_id) return { tenant_id: tenantId, user_id: key.user_id, tenant_role: 'member', actor: `user:${key.user_id}` };
-      return { tenant_id: tenantId, user_id: null, tenant_role: key.role, actor: `api_key:${key.key_id}` };
     },
   };
 }
