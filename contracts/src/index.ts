@@ -8,3 +8,4 @@ export * from './api.ts';
 export * from './auth.ts';
 export * from './auth.ts';
 export * from './api-knowledge.ts';
+export * from './limits.ts';

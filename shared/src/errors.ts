@@ -14,6 +14,9 @@ export type ErrorCode =
   | 'project.archived'
   | 'project.deleted'
   | 'tenant.exists'
+  /** an upload would pass the tenant's quota (403) */
+  | 'quota.stored_bytes'
+  | 'quota.documents'
   /** a service the use case depends on did not answer: the request may be retried */
   | 'unavailable';
 

@@ -39,5 +39,24 @@ export const TenantOffboarded = z.object({
   data: z.object({}),
 });
 
-export const TenantEvent = z.discriminatedUnion('type', [TenantProvisioned, TenantSettingsChanged, ApiKeyIssued, ApiKeyRevoked, TenantOffboarded]);
+/**
+ * A tenant's limits as the platform operator set them; null keeps the platform default
+ * (environment). Rates are tokens per second of a token bucket, bursts its capacity.
+ */
+export const TenantLimitOverrides = z.object({
+  requests_per_second: z.number().positive().max(1_000_000).nullable(),
+  burst: z.number().int().min(1).max(10_000_000).nullable(),
+  expensive_requests_per_second: z.number().positive().max(1_000_000).nullable(),
+  expensive_burst: z.number().int().min(1).max(10_000_000).nullable(),
+  max_stored_bytes: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).nullable(),
+  max_documents: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).nullable(),
+});
+export type TenantLimitOverrides = z.infer<typeof TenantLimitOverrides>;
+/** The operator set the tenant's limits: the whole set after the change, recorded with the operator as actor. */
+export const TenantLimitsSet = z.object({
+  type: z.literal('tenant.limits_set.v1'),
+  data: z.object({ limits: TenantLimitOverrides }),
+});
+
+export const TenantEvent = z.discriminatedUnion('type', [TenantProvisioned, TenantSettingsChanged, ApiKeyIssued, ApiKeyRevoked, TenantOffboarded, TenantLimitsSet]);
 export type TenantEvent = z.infer<typeof TenantEvent>;

@@ -1,9 +1,11 @@
+import { readEnv } from '@mandant/shared/env.ts';
 import { runServiceProcess } from '@mandant/shared/service/main.ts';
 import { documentService, linkingService } from './service.ts';
 
 // The document and linking services in one process; they share the read stores' keyring and blobs.
 await runServiceProcess('documents', (deps) => {
   if (!deps.stores) throw new Error('read stores are required');
-  const d = { ...deps, blobs: deps.stores.blobs, keyring: deps.stores.keyring };
+  // env: the upload quotas' defaults (QUOTA_*), see document/quota.ts
+  const d = { ...deps, env: readEnv(), blobs: deps.stores.blobs, keyring: deps.stores.keyring };
   return [documentService(d), linkingService(d)];
 }, { stores: true });

@@ -17,6 +17,7 @@ import { isJsonMediaType, observeRequests, requestContext, requireJsonBodies } f
 import { chatMessageEndpoint } from './chat.ts';
 import { type UploadConfig, statusStreamEndpoint, uploadEndpoint } from './documents.ts';
 import { apiRoutes, isUploadRequest } from './routes.ts';
+import { type TenantLimitsConfig, createTenantLimits } from './tenant-limits.ts';
 
 
 export interface GatewayConfig {
@@ -30,6 +31,8 @@ export interface GatewayConfig {
   timeouts?: Partial<EdgeTimeouts>;
   /** document uploads: the sealing blob store and the file size limit; without it upload routes answer 503 */
   uploads?: UploadConfig;
+  /** per-tenant rate limits and usage counting (tenant-limits.ts); without it neither runs */
+  limits?: TenantLimitsConfig;
   /** MANDANT_METRICS_TOKEN: with it (or the operator token) /metrics answers on the public port too */
   metricsToken?: string;
 }
@@ -70,8 +73,9 @@ export async function createGateway(deps: { config: GatewayConfig; rpc: RpcClien
     }),
     ...opsEndpoints(opsDeps),
   ];
+  const limits = config.limits ? createTenantLimits({ rpc, log, config: config.limits }) : null;
   class GatewayModule {}
-  Module({ controllers: [buildController(endpoints)] })(GatewayModule);
+  Module({ controllers: [buildController(limits ? endpoints.map(limits.wrap) : endpoints)] })(GatewayModule);
 
   const app = await NestFactory.create<NestExpressApplication>(GatewayModule, new ExpressAdapter(), {
     bodyParser: false,
@@ -95,7 +99,7 @@ export async function createGateway(deps: { config: GatewayConfig; rpc: RpcClien
   await app.init();
   applyServerTimeouts(app.getHttpServer(), timeouts);
 
-  return {
+  const gateway: Gateway = {
     app,
     async listen(port, host = '0.0.0.0') {
       await app.listen(port, host);
@@ -115,4 +119,6 @@ export async function createGateway(deps: { config: GatewayConfig; rpc: RpcClien
       await app.close();
     },
   };
+  // the usage counted since the last flush is sent once no request comes in any more
+  return limits ? { ...gateway, close: async () => { await gateway.close(); await limits.stop(); } } : gateway;
 }

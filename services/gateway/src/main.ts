@@ -38,6 +38,7 @@ const gateway = await createGateway({
     metricsToken: env.MANDANT_METRICS_TOKEN,
     singleTenantPrincipal: env.SINGLE_TENANT_MODE ? (await ensureSingleTenant(rpc, log)).principal : null,
     bodyLimitBytes: env.MAX_BODY_BYTES,
+    limits: { leaseMs: env.RATE_LIMIT_LEASE_MS, usageFlushMs: env.USAGE_FLUSH_MS },
     uploads,
   },
   rpc,

@@ -17,6 +17,8 @@ const kinds: Record<string, ProblemKind> = {
   'bad_request': { status: 400, slug: 'bad-request', title: 'Bad request' },
   unauthenticated: { status: 401, slug: 'unauthenticated', title: 'Authentication required' },
   forbidden: { status: 403, slug: 'forbidden', title: 'Forbidden' },
+  'quota.stored_bytes': { status: 403, slug: 'quota-stored-bytes', title: 'Stored bytes quota reached' },
+  'quota.documents': { status: 403, slug: 'quota-documents', title: 'Documents quota reached' },
   not_found: { status: 404, slug: 'not-found', title: 'Not found' },
   'project.deleted': { status: 404, slug: 'project-deleted', title: 'Project deleted' },
   conflict: { status: 409, slug: 'conflict', title: 'Conflict' },
@@ -28,6 +30,7 @@ const kinds: Record<string, ProblemKind> = {
   'request.timeout': { status: 408, slug: 'request-timeout', title: 'Request timeout' },
   'payload.too_large': { status: 413, slug: 'payload-too-large', title: 'Request body too large' },
   'media_type.unsupported': { status: 415, slug: 'unsupported-media-type', title: 'Unsupported media type' },
+  rate_limited: { status: 429, slug: 'rate-limited', title: 'Too many requests' },
   internal: { status: 500, slug: 'internal-error', title: 'Internal server error' },
   unavailable: { status: 503, slug: 'service-unavailable', title: 'Service unavailable' },
 };

@@ -3,6 +3,7 @@ import {
   ListConversationsInput, ListEntitiesInput, MergeEntityInput, NeighbourhoodInput, PostMessageInput, SearchInput, DocumentFormInput, DocumentIdInput, LinkDocumentsInput, ListDocumentsInput, UnlinkDocumentInput, CreateProjectInput, CreateUserInput, EventsListInput, MemberInput, PatchSettingsInput,
   ProjectIdInput, ProvisionTenantInput, PutMemberInput, TenantIdInput, PutProfileInput, SwitchProjectInput, UpdateProjectInput, rpc,
 } from '@mandant/contracts';
+import { SetLimitsInput, TenantUsageQueryInput, UsageQueryInput, limitsRpc } from '@mandant/contracts';
 import type { z } from 'zod';
 
 export const API_PREFIX = '/api/v1';
@@ -61,6 +62,10 @@ export const apiRoutes: readonly ApiRoute[] = [
   def('offboardTenant', { method: 'DELETE', path: '/tenants/:id', pattern: rpc.tenantOffboard, input: TenantIdInput, params: { id: 'tenant_id' }, access: 'operator', tag: 'tenants', summary: "Offboard a tenant: erase its read models, blobs and data keys (the log stays, unreadable)" }),
   def('getTenant', { method: 'GET', path: '/tenant', pattern: rpc.tenantGet, tag: 'tenants', summary: "The caller's tenant" }),
   def('patchTenantSettings', { method: 'PATCH', path: '/tenant/settings', pattern: rpc.tenantSettingsPatch, input: PatchSettingsInput, tag: 'tenants', summary: 'Patch tenant settings (null removes a key)' }),
+  def('setTenantLimits', { method: 'PUT', path: '/tenants/:id/limits', pattern: limitsRpc.limitsSet, input: SetLimitsInput, params: { id: 'tenant_id' }, access: 'operator', tag: 'limits', summary: "Set a tenant's rate limits and quotas (null or left out: the platform default); recorded as an event of the tenant" }),
+  def('listTenantsUsage', { method: 'GET', path: '/tenants/usage', pattern: limitsRpc.usageAll, input: UsageQueryInput, query: true, access: 'operator', tag: 'limits', summary: "Every tenant's usage and limits over a period of days (default: the last 30)" }),
+  def('getTenantUsageOf', { method: 'GET', path: '/tenants/:id/usage', pattern: limitsRpc.usageOfTenant, input: TenantUsageQueryInput, params: { id: 'tenant_id' }, query: true, access: 'operator', tag: 'limits', summary: "One tenant's usage and limits over a period of days" }),
+  def('getTenantUsage', { method: 'GET', path: '/tenant/usage', pattern: limitsRpc.usageGet, input: UsageQueryInput, query: true, access: 'audit', tag: 'limits', summary: "The caller's tenant usage (API, search, chat and upload calls, refusals, stored bytes, documents, events) and limits; tenant admins and auditors" }),
 
   def('createApiKey', { method: 'POST', path: '/api-keys', pattern: rpc.apiKeyCreate, input: CreateApiKeyInput, status: 201, tag: 'api-keys', summary: 'Issue an API key for a user or a tenant role' }),
   def('listApiKeys', { method: 'GET', path: '/api-keys', pattern: rpc.apiKeyList, tag: 'api-keys', summary: "List the tenant's API keys" }),

@@ -123,6 +123,7 @@ export async function startPlatform(env: Env, log: Logger): Promise<Platform> {
         metricsToken: env.MANDANT_METRICS_TOKEN,
         singleTenantPrincipal: single?.principal ?? null,
         bodyLimitBytes: env.MAX_BODY_BYTES,
+        limits: { leaseMs: env.RATE_LIMIT_LEASE_MS, usageFlushMs: env.USAGE_FLUSH_MS },
         uploads: { blobs: stores.blobs, maxBytes: env.MAX_UPLOAD_BYTES },
       },
       rpc: client,

@@ -1,4 +1,6 @@
+import { readEnv } from '@mandant/shared/env.ts';
 import { runServiceProcess } from '@mandant/shared/service/main.ts';
 import { tenantService } from './service.ts';
 
-await runServiceProcess('tenant', tenantService);
+// the limits' platform defaults (RATE_LIMIT_*, QUOTA_*) come from this process's environment
+await runServiceProcess('tenant', (deps) => tenantService({ ...deps, env: readEnv() }));

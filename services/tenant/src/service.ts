@@ -1,5 +1,6 @@
 import type { Service, ServiceDeps } from '@mandant/shared/service/service.ts';
 import { auditHandlers } from './audit/handlers.ts';
+import { type LimitsDeps, limitsHandlers } from './limits/handlers.ts';
 import { opsHandlers } from './ops/handlers.ts';
 import { authHandlers } from './tenant/auth.ts';
 import { tenantHandlers } from './tenant/handlers.ts';
@@ -7,10 +8,10 @@ import { tenantViews } from './views/projection.ts';
 
 /** The tenant service: tenants, their settings and API keys, the audit read of the log, and the
  * operational figures behind the gateway's /metrics. */
-export function tenantService(deps: ServiceDeps): Service {
+export function tenantService(deps: ServiceDeps & Pick<LimitsDeps, 'env'>): Service {
   return {
     name: 'tenant',
-    handlers: { ...tenantHandlers(deps), ...authHandlers(deps), ...auditHandlers(deps), ...opsHandlers(deps) },
+    handlers: { ...tenantHandlers(deps), ...authHandlers(deps), ...auditHandlers(deps), ...opsHandlers(deps), ...limitsHandlers(deps) },
     projections: [tenantViews],
   };
 }

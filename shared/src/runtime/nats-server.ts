@@ -79,7 +79,11 @@ async function startOnce(o: StartNatsServerOptions, port: number): Promise<Runni
   child.stdout?.on('data', onOutput);
   child.stderr?.on('data', onOutput);
   let spawnError: Error | undefined;
-  child.once('error', (err) => { spawnError = err; });
+  // 'on', not 'once': a failed kill later is an 'error' event too, and an unheard one ends the process
+  child.on('error', (err) => {
+    spawnError ??= err;
+    log.warn({ err }, 'nats-server process error');
+  });
 
   // 'exit' covers process.exit() and a natural end; on signals the composition root must
   // call stop() (Node runs no 'exit' handlers when killed by an unhandled signal).

@@ -35,7 +35,8 @@ export async function runServiceProcess(name: string, build: (deps: ServiceDeps 
   const health = createServer((req, res) => {
     if (req.url === '/healthz') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
     if (req.url === '/readyz') {
-      void runtime.ready().then((r) => res.writeHead(r.ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(r)));
+      // a readiness check that throws is "not ready", never an unhandled rejection
+      void runtime.ready().catch(() => ({ ok: false })).then((r) => res.writeHead(r.ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(r)));
       return;
     }
     res.writeHead(404).end();

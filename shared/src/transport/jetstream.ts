@@ -45,7 +45,7 @@ export async function connectNats(opts: ConnectNatsOptions): Promise<NatsConnect
       if (s.type === 'disconnect' || s.type === 'error') opts.log.warn({ nats_status: s.type, server }, 'nats connection problem');
       else if (s.type === 'reconnect') opts.log.info({ nats_status: s.type, server }, 'nats reconnected');
     }
-  })();
+  })().catch((err: unknown) => opts.log.warn({ err }, 'nats status stream failed'));
   return nc;
 }
 
@@ -220,7 +220,7 @@ export async function createJetStreamTransport(opts: JetStreamTransportOptions):
                 messages.stop();
               }
             }
-          })();
+          })().catch((err: unknown) => clog.warn({ err }, 'consumer status stream failed'));
           if (stopped) messages.stop();
           for await (const m of messages) {
             if (stopped) break;

@@ -34,7 +34,10 @@ export async function startHarness(opts: { ownerUrl: string; env?: Record<string
   const db = await ownDatabase(opts.ownerUrl, 'e2e');
   const env = readEnv({
     DATABASE_URL: db.url, NATS_URL: nats?.url ?? '', PORT: '0', HEALTH_PORT: '0', HOST: '127.0.0.1', MANDANT_DATA_DIR: dir,
-    MANDANT_OPERATOR_TOKEN: OPERATOR, JWT_HS256_SECRET: JWT_SECRET, LOG_LEVEL: 'silent', ...opts.env,
+    MANDANT_OPERATOR_TOKEN: OPERATOR, JWT_HS256_SECRET: JWT_SECRET, LOG_LEVEL: 'silent',
+    // suites not about rate limits must not meet them: generous defaults, which a suite's env overrides
+    RATE_LIMIT_RPS: '100000', RATE_LIMIT_BURST: '100000', RATE_LIMIT_EXPENSIVE_RPS: '100000', RATE_LIMIT_EXPENSIVE_BURST: '100000',
+    ...opts.env,
   });
   const platform = await startPlatform(env, log).catch(async (err: unknown) => {
     await nats?.stop();

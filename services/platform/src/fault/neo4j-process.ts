@@ -28,6 +28,9 @@ export async function startNeo4jProcess(o: { port: number; dataDir: string; log:
   const deps = (await readFile(join(NEO4J_TOOL_DIR, 'target/cp.txt'), 'utf8')).trim();
   const classpath = `${join(NEO4J_TOOL_DIR, 'target/classes')}${delimiter}${deps}`;
   const child = spawn('java', ['-Xms128m', '-Xmx512m', '-XX:+UseSerialGC', '-cp', classpath, 'Main', String(o.port), o.dataDir], { stdio: ['pipe', 'pipe', 'pipe'] });
+  // every later 'error' (a failed kill, EPIPE on the stdin of a JVM already gone) is heard too
+  child.on('error', (err) => o.log.warn({ err }, 'neo4j process error'));
+  child.stdin.on('error', () => undefined);
   const tail: string[] = [];
   const keep = (line: string): void => {
     tail.push(line);

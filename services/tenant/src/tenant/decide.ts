@@ -1,4 +1,4 @@
-import type { Settings, TenantEvent, TenantRole } from '@mandant/contracts';
+import type { Settings, TenantEvent, TenantLimitOverrides, TenantRole } from '@mandant/contracts';
 import type { Decider } from '@mandant/shared/decider.ts';
 import { DomainError, notFound } from '@mandant/shared/errors.ts';
 import { mergeSettings, sameJson } from '@mandant/shared/json.ts';
@@ -20,8 +20,10 @@ export type IssueApiKey = {
 export type RevokeApiKey = { type: 'RevokeApiKey'; key_id: string };
 /** Erases the tenant for good (platform operator). */
 export type OffboardTenant = { type: 'OffboardTenant' };
+/** The platform operator sets the tenant's limits as a whole (null: the platform default). */
+export type SetTenantLimits = { type: 'SetTenantLimits'; limits: TenantLimitOverrides };
 
-export type TenantCommand = ProvisionTenant | ChangeTenantSettings | IssueApiKey | RevokeApiKey | OffboardTenant;
+export type TenantCommand = ProvisionTenant | ChangeTenantSettings | IssueApiKey | RevokeApiKey | OffboardTenant | SetTenantLimits;
 
 function requireActive(state: TenantState): void {
   if (state.status !== 'active') throw notFound('tenant');
@@ -59,6 +61,12 @@ export function decideTenant(command: TenantCommand, state: TenantState): Tenant
       // offboarding twice, or a tenant that never was, answers 404 like any command on it
       requireActive(state);
       return [{ type: 'tenant.offboarded.v1', data: {} }];
+    }
+    case 'SetTenantLimits': {
+      requireActive(state);
+      // restating the current limits records nothing: the audit trail shows changes only
+      if (sameJson(command.limits, state.limits)) return [];
+      return [{ type: 'tenant.limits_set.v1', data: { limits: command.limits } }];
     }
     default: {
       const unhandled: never = command;

@@ -1,4 +1,5 @@
-import type { Settings, TenantEvent, TenantRole } from '@mandant/contracts';
+import type { Settings, TenantEvent, TenantLimitOverrides, TenantRole } from '@mandant/contracts';
+import { NO_OVERRIDES } from '@mandant/shared/service/limits.ts';
 
 export interface ApiKeyState {
   name: string;
@@ -17,9 +18,11 @@ export interface TenantState {
   settings: Settings;
   /** every key ever issued, by key_id; revoked keys stay so their ids are never reused */
   apiKeys: Record<string, ApiKeyState>;
+  /** the operator's overrides of the platform's default limits (null: the default) */
+  limits: TenantLimitOverrides;
 }
 
-export const initialTenantState = (): TenantState => ({ status: 'none', name: '', slug: '', settings: {}, apiKeys: {} });
+export const initialTenantState = (): TenantState => ({ status: 'none', name: '', slug: '', settings: {}, apiKeys: {}, limits: NO_OVERRIDES });
 
 export function evolveTenant(state: TenantState, event: TenantEvent): TenantState {
   switch (event.type) {
@@ -38,6 +41,8 @@ export function evolveTenant(state: TenantState, event: TenantEvent): TenantStat
     }
     case 'tenant.offboarded.v1':
       return { ...state, status: 'offboarded' };
+    case 'tenant.limits_set.v1':
+      return { ...state, limits: event.data.limits };
     default: {
       // Reached only by a stream written by newer code: deciding on a partial state would be unsafe.
       const unknown: never = event;

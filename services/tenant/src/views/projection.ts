@@ -1,8 +1,8 @@
-import { ApiKeyIssued, ApiKeyRevoked, type EventEnvelope, TenantProvisioned, TenantSettingsChanged } from '@mandant/contracts';
+import { ApiKeyIssued, ApiKeyRevoked, type EventEnvelope, TenantLimitsSet, TenantProvisioned, TenantSettingsChanged } from '@mandant/contracts';
 import type { Tx } from '@mandant/shared/db/connect.ts';
 import type { Projection } from '@mandant/shared/projection/projector.ts';
 
-const TYPES = new Set(['tenant.provisioned.v1', 'tenant.settings_changed.v1', 'api_key.issued.v1', 'api_key.revoked.v1', 'tenant.offboarded.v1']);
+const TYPES = new Set(['tenant.provisioned.v1', 'tenant.settings_changed.v1', 'api_key.issued.v1', 'api_key.revoked.v1', 'tenant.offboarded.v1', 'tenant.limits_set.v1']);
 
 /**
  * Every relational view row of an offboarded tenant, whichever projection keeps it. The
@@ -13,6 +13,7 @@ const TYPES = new Set(['tenant.provisioned.v1', 'tenant.settings_changed.v1', 'a
 const OFFBOARDED_PURGE = [
   'conversation_messages_view', 'conversations_view', 'document_links_view', 'document_embeddings_view', 'document_hashes', 'documents_view',
   'members_view', 'user_emails', 'users_view', 'project_slugs', 'projects_view', 'api_keys_view', 'tenants_view',
+  'tenant_limits_view', 'rate_buckets', 'tenant_usage',
 ] as const;
 
 /**
@@ -51,6 +52,15 @@ export const tenantViews: Projection = {
         await tx`update api_keys_view set revoked_at = ${e.occurred_at} where tenant_id = ${t} and key_id = ${d.key_id}`;
         return;
       }
+      case 'tenant.limits_set.v1': {
+        const { limits: l } = TenantLimitsSet.shape.data.parse(e.data);
+        await tx`insert into tenant_limits_view (tenant_id, requests_per_second, burst, expensive_requests_per_second, expensive_burst, max_stored_bytes, max_documents, updated_at)
+                 values (${t}, ${l.requests_per_second}, ${l.burst}, ${l.expensive_requests_per_second}, ${l.expensive_burst}, ${l.max_stored_bytes}, ${l.max_documents}, ${e.occurred_at})
+                 on conflict (tenant_id) do update set requests_per_second = excluded.requests_per_second, burst = excluded.burst,
+                   expensive_requests_per_second = excluded.expensive_requests_per_second, expensive_burst = excluded.expensive_burst,
+                   max_stored_bytes = excluded.max_stored_bytes, max_documents = excluded.max_documents, updated_at = excluded.updated_at`;
+        return;
+      }
       case 'tenant.offboarded.v1': {
         for (const table of OFFBOARDED_PURGE) await tx`delete from ${tx(table)} where tenant_id = ${t}`;
         return;
@@ -58,6 +68,7 @@ export const tenantViews: Projection = {
     }
   },
   async reset(tx, tenantId) {
+    await tx`delete from tenant_limits_view where tenant_id = ${tenantId}`;
     await tx`delete from api_keys_view where tenant_id = ${tenantId}`;
     await tx`delete from tenants_view where tenant_id = ${tenantId}`;
   },

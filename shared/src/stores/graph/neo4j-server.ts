@@ -53,6 +53,7 @@ async function upToDate(): Promise<boolean> {
 
 async function run(cmd: string, args: string[], cwd: string, timeoutMs: number): Promise<void> {
   const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.on('error', () => undefined); // reported through the promise below; a later one (a failed kill) must not end the process
   const out: string[] = [];
   child.stdout.on('data', (b: Buffer) => out.push(b.toString('utf8')));
   child.stderr.on('data', (b: Buffer) => out.push(b.toString('utf8')));
@@ -150,6 +151,10 @@ async function startOnce(o: StartEmbeddedNeo4jOptions, classpath: string, port: 
   // A small heap and the serial collector: a test server on a shared two-core machine.
   const args = ['-Xms128m', '-Xmx768m', '-XX:+UseSerialGC', '-cp', classpath, 'Main', String(port), dataDir];
   const child = spawn('java', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  // A failed spawn or kill, or closing the stdin of a JVM already gone (EPIPE), is an 'error'
+  // event: heard here for the child's whole life, so none of them can end this process.
+  child.on('error', (err) => log.warn({ err }, 'neo4j process error'));
+  child.stdin.on('error', (err) => log.debug({ err }, 'neo4j stdin closed'));
   const tail: string[] = [];
   const stdout = createInterface({ input: child.stdout });
   for (const lines of [stdout, createInterface({ input: child.stderr })]) {

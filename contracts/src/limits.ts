@@ -1,0 +1,95 @@
+import { z } from 'zod';
+import { Id } from './common.ts';
+import { TenantLimitOverrides } from './events/tenant.ts';
+
+/**
+ * Per-tenant limits, quotas and usage: the tenant service owns them. The gateway leases rate
+ * tokens and flushes the usage it counted in memory through the first two patterns; the others
+ * are use cases of the HTTP API.
+ */
+export const limitsRpc = {
+  /** a gateway replica takes a slice of a tenant's token bucket (one per lease, never per request) */
+  rateLease: 'tenant.rate.lease',
+  /** a gateway replica adds the usage it counted since its last flush */
+  usageRecord: 'tenant.usage.record',
+  limitsSet: 'tenant.limits.set',
+  usageGet: 'tenant.usage.get',
+  usageOfTenant: 'tenant.usage.of',
+  usageAll: 'tenant.usage.all',
+} as const;
+
+/** The two buckets a tenant has: every API call takes from `api`; search, chat messages and uploads also from `expensive`. */
+export const RateBucket = z.enum(['api', 'expensive']);
+export type RateBucket = z.infer<typeof RateBucket>;
+
+export const RateLeaseInput = z.strictObject({
+  tenant_id: Id,
+  bucket: RateBucket,
+  /** how many tokens the replica would like; it gets at most what the bucket holds */
+  want: z.number().int().min(1).max(10_000),
+});
+export const RateLeaseReply = z.object({
+  granted: z.number().int().nonnegative(),
+  /** whole tokens left in the shared bucket after this lease */
+  tokens_left: z.number().nonnegative(),
+  rate: z.number().positive(),
+  burst: z.number().int().positive(),
+  /** when nothing was granted: how long until the bucket holds a whole token again */
+  retry_after_ms: z.number().int().nonnegative(),
+});
+export type RateLeaseReply = z.infer<typeof RateLeaseReply>;
+
+const Day = z.iso.date();
+const Count = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+
+/** What a gateway counted for one tenant on one (UTC) day since its last flush. */
+export const UsageIncrement = z.strictObject({
+  tenant_id: Id,
+  day: Day,
+  api_calls: Count,
+  search_calls: Count,
+  chat_calls: Count,
+  upload_calls: Count,
+  rate_limited: Count,
+});
+export type UsageIncrement = z.infer<typeof UsageIncrement>;
+export const UsageRecordInput = z.strictObject({ increments: z.array(UsageIncrement).max(100_000) });
+
+/** PUT semantics: the whole set; a field left out or null goes back to the platform default. */
+export const SetLimitsInput = z.strictObject({
+  tenant_id: Id,
+  requests_per_second: TenantLimitOverrides.shape.requests_per_second.default(null),
+  burst: TenantLimitOverrides.shape.burst.default(null),
+  expensive_requests_per_second: TenantLimitOverrides.shape.expensive_requests_per_second.default(null),
+  expensive_burst: TenantLimitOverrides.shape.expensive_burst.default(null),
+  max_stored_bytes: TenantLimitOverrides.shape.max_stored_bytes.default(null),
+  max_documents: TenantLimitOverrides.shape.max_documents.default(null),
+});
+
+/** A period of whole UTC days, both ends included; the last 30 days up to today when left out. */
+export const UsageQueryInput = z.strictObject({ from: Day.optional(), to: Day.optional() });
+export const TenantUsageQueryInput = UsageQueryInput.extend({ tenant_id: Id });
+
+export interface LimitsView {
+  requests_per_second: number;
+  burst: number;
+  expensive_requests_per_second: number;
+  expensive_burst: number;
+  max_stored_bytes: number;
+  max_documents: number;
+  /** what the operator set for this tenant; null fields follow the platform default */
+  overrides: TenantLimitOverrides;
+}
+export interface UsageCounters { api_calls: number; search_calls: number; chat_calls: number; upload_calls: number; rate_limited: number }
+export interface UsageView extends UsageCounters {
+  tenant_id: string;
+  from: string;
+  to: string;
+  /** current totals from the document views (not per period) */
+  stored_bytes: number;
+  documents: number;
+  /** events in the tenant's log (its head) */
+  events: number;
+  days: (UsageCounters & { day: string })[];
+  limits: LimitsView;
+}

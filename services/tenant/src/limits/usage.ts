@@ -1,0 +1,46 @@
+import type { UsageCounters, UsageView } from '@mandant/contracts';
+import { type Sql, withTenant } from '@mandant/shared/db/connect.ts';
+import { DomainError } from '@mandant/shared/errors.ts';
+import type { EventStore } from '@mandant/shared/eventstore/event-store.ts';
+import { type LimitDefaults, documentTotals, readLimits } from '@mandant/shared/service/limits.ts';
+
+export interface Period { from: string; to: string }
+
+const DAY_MS = 86_400_000;
+export const DEFAULT_PERIOD_DAYS = 30;
+export const MAX_PERIOD_DAYS = 366;
+
+const isoDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+
+/** The asked period of whole UTC days (both ends included); by default the last 30 days up to today. */
+export function usagePeriod(q: { from?: string; to?: string }, now: Date): Period {
+  const to = q.to ?? isoDay(now.getTime());
+  const from = q.from ?? isoDay(Date.parse(to) - (DEFAULT_PERIOD_DAYS - 1) * DAY_MS);
+  const days = (Date.parse(to) - Date.parse(from)) / DAY_MS + 1;
+  if (days < 1) throw new DomainError('validation.failed', 'from: must not be after to', { field: 'from' });
+  if (days > MAX_PERIOD_DAYS) throw new DomainError('validation.failed', `from: at most ${MAX_PERIOD_DAYS} days at once`, { field: 'from' });
+  return { from, to };
+}
+
+const COUNTERS = ['api_calls', 'search_calls', 'chat_calls', 'upload_calls', 'rate_limited'] as const;
+
+/**
+ * A tenant's usage: the gateways' flushed counters per day of the period, the current document
+ * totals, the log's head and the effective limits. Counters trail the requests by at most one
+ * flush interval of each gateway (USAGE_FLUSH_MS).
+ */
+export async function usageOf(deps: { sql: Sql; store: EventStore; defaults: LimitDefaults }, tenantId: string, period: Period): Promise<UsageView> {
+  const [{ rows, totals, limits }, events] = await Promise.all([
+    withTenant(deps.sql, tenantId, async (tx) => ({
+      rows: await tx<(UsageCounters & { day: string })[]>`
+        select to_char(day, 'YYYY-MM-DD') as day, api_calls, search_calls, chat_calls, upload_calls, rate_limited from tenant_usage
+        where tenant_id = ${tenantId} and day between ${period.from}::date and ${period.to}::date order by day`,
+      totals: await documentTotals(tx, tenantId),
+      limits: await readLimits(tx, tenantId, deps.defaults),
+    })),
+    deps.store.head(tenantId),
+  ]);
+  const days = rows.map((r) => ({ day: r.day, ...Object.fromEntries(COUNTERS.map((c) => [c, Number(r[c])])) }) as UsageCounters & { day: string });
+  const sum = Object.fromEntries(COUNTERS.map((c) => [c, days.reduce((n, d) => n + d[c], 0)])) as unknown as UsageCounters;
+  return { tenant_id: tenantId, from: period.from, to: period.to, ...sum, stored_bytes: totals.stored_bytes, documents: totals.documents, events, days, limits };
+}
