@@ -88,4 +88,37 @@ describe.skipIf(!pg || natsMissing)('outbox relay to JetStream', () => {
       await server.stop();
     }
   }, 120_000);
+
+  it('publishes a tenant\'s events while another tenant\'s page is still out: a backlog makes no one else wait for it', async () => {
+    const store = createEventStore(sql);
+    const [busy, quiet] = [randomUUID(), randomUUID()];
+    // the busy tenant's publishes are held until the test lets them go: its page stays out
+    let release = () => {};
+    const held = new Promise<void>((r) => { release = r; });
+    const published: string[] = [];
+    const transport: EventTransport = {
+      async publish(e) {
+        if (e.subject.startsWith(`events.${busy}.`)) await held;
+        published.push(e.subject.split('.')[1] ?? '');
+      },
+      consume: async () => ({ stop: async () => {} }),
+      close: async () => {},
+    };
+    const relay = startOutboxRelay({ sql, transport, log, store, pollMs: 3_600_000 });
+    try {
+      for (let i = 1; i <= 5; i++) await store.append(busy, `s${i}`, 0, [ev(i)], meta);
+      await store.append(quiet, 's', 0, [ev(1)], meta);
+      const deadline = Date.now() + 20_000;
+      while (!published.includes(quiet)) {
+        if (Date.now() > deadline) throw new Error('the quiet tenant waited for the busy tenant\'s page');
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      expect(published.filter((t) => t === busy)).toEqual([]);
+    } finally {
+      release();
+      await relay.stop();
+    }
+    // stopping waited for the run that held the busy tenant's page: it went out once let go
+    expect(published.filter((t) => t === busy)).toHaveLength(5);
+  });
 });

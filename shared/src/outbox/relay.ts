@@ -1,7 +1,6 @@
 import type { EventEnvelope } from '@mandant/contracts';
 import { type Sql, withTenant } from '../db/connect.ts';
 import { type EventStore, rowToEnvelope } from '../eventstore/event-store.ts';
-import { inParallel } from '../in-parallel.ts';
 import type { Logger } from '../log.ts';
 import type { EventTransport } from '../transport/event-transport.ts';
 
@@ -76,45 +75,76 @@ export function startOutboxRelay(deps: {
   }
 
   /**
-   * Tenants known to have something in the outbox. An append in this process marks its tenant;
-   * a full sweep (the poll, `drain()`) marks every tenant the outbox holds. A tenant stays marked
-   * while its pages come back full.
+   * Tenants known to have something in the outbox, in the order they are to be drained. An append
+   * in this process marks its tenant; a full sweep (the poll, `drain()`) marks every tenant the
+   * outbox holds. A tenant whose page came back full is marked again, at the back.
+   *
+   * Fairness: each marked tenant is drained on its own as soon as one of `TENANTS_AT_ONCE` slots
+   * is free, with no rounds. A tenant with a backlog takes one slot a page at a time and goes to
+   * the back after each page, so another tenant's events never wait for that page to end (they
+   * did when tenants were drained in rounds: a quiet tenant's event waited up to a whole page of
+   * a busy one, bench/fairness.ts).
    */
   const dirty = new Set<string>();
+  const active = new Set<string>();
   let sweep = false;
+  /** starts what the free slots allow; a no-op while no run is going */
+  let pump: () => void = () => {};
 
-  async function drainMarked(): Promise<number> {
+  function drainMarked(): Promise<number> {
     let total = 0;
-    for (;;) {
-      if (sweep) {
-        sweep = false;
-        for (const { t } of await sql<{ t: string }[]>`select mandant_outbox_tenants() as t`) dirty.add(t);
-      }
-      if (dirty.size === 0) return total;
-      // tenants side by side, a few at a time (each holds a connection while its page is out);
-      // one tenant's failure does not keep the others from being drained
-      const tenants = [...dirty];
-      dirty.clear();
-      const failed: unknown[] = [];
-      await inParallel(tenants, async (t) => {
-        try {
-          const n = await drainTenant(t);
-          total += n;
-          if (n === BATCH) dirty.add(t);
-        } catch (err) {
-          dirty.add(t);
-          failed.push(err);
+    let sweeping = false;
+    let failure: { err: unknown } | undefined;
+    // a tenant that failed is not tried again in this run: the run ends, backs off, and retries it
+    const failed = new Set<string>();
+    return new Promise<number>((resolve, reject) => {
+      pump = () => {
+        if (sweep && !sweeping) {
+          sweep = false;
+          sweeping = true;
+          sql<{ t: string }[]>`select mandant_outbox_tenants() as t`
+            .then((rows) => { for (const { t } of rows) dirty.add(t); }, (err: unknown) => { failure ??= { err }; })
+            .finally(() => { sweeping = false; pump(); });
         }
-      }, TENANTS_AT_ONCE);
-      if (failed.length > 0) throw failed[0];
-    }
+        for (const t of dirty) {
+          if (active.size >= TENANTS_AT_ONCE) break;
+          if (active.has(t) || failed.has(t)) continue;
+          dirty.delete(t);
+          active.add(t);
+          drainTenant(t)
+            .then((n) => {
+              total += n;
+              // more to come: to the back, behind the tenants marked meanwhile
+              if (n === BATCH) {
+                dirty.delete(t);
+                dirty.add(t);
+              }
+            }, (err: unknown) => {
+              failed.add(t);
+              dirty.add(t);
+              failure ??= { err };
+            })
+            .finally(() => {
+              active.delete(t);
+              pump();
+            });
+        }
+        if (active.size > 0 || sweeping) return;
+        pump = () => {};
+        if (failure) reject(failure.err);
+        else resolve(total);
+      };
+      pump();
+    });
   }
 
   /** Drains the marked tenants, or with `all` every tenant with outbox rows; runs are serialised and coalesced. */
   function run(all: boolean): Promise<number> {
     if (all) sweep = true;
     if (running) {
+      // a free slot takes a newly marked tenant at once; `again` covers what this run misses
       again = true;
+      pump();
       return running;
     }
     running = drainMarked()
