@@ -20,9 +20,10 @@ export interface RawRequest {
   /** waits this long between pieces (a trickling client) */
   gapMs?: number;
   /**
-   * after the pieces: `end` half-closes and waits for the answer (default), `wait` waits without
-   * half-closing, `reset` resets the connection at once, `reset-on-answer` once the first bytes
-   * of the answer arrived (a client leaving a stream)
+   * after the pieces: `wait` waits for the answer (default; send `connection: close` so the
+   * server closes after it), `end` half-closes first (Node's server then drops a request it has
+   * not answered yet), `reset` resets the connection at once, `reset-on-answer` once the first
+   * bytes of the answer arrived (a client leaving a stream)
    */
   after?: 'end' | 'reset' | 'wait' | 'reset-on-answer';
 }
@@ -56,7 +57,7 @@ export function rawHttp(base: string, r: RawRequest): Promise<RawAnswer> {
       if (r.after === 'reset') {
         // let the bytes leave before the reset, as a client dying mid-upload would
         socket.write(Buffer.alloc(0), () => socket.resetAndDestroy());
-      } else if ((r.after ?? 'end') === 'end') {
+      } else if (r.after === 'end') {
         socket.end();
       }
     });

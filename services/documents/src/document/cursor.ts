@@ -1,3 +1,4 @@
+import { Instant } from '@mandant/contracts';
 import { DomainError } from '@mandant/shared/errors.ts';
 
 /**
@@ -5,7 +6,7 @@ import { DomainError } from '@mandant/shared/errors.ts';
  * opaque to clients but comes back from them, so decoding accepts only what `encodeCursor`
  * writes (the exact ISO timestamp form and a uuid), and anything else, tampered or cut, is a
  * validation failure: the values reach SQL casts, where a timestamp JavaScript parses but
- * Postgres does not ("2020", "Tue 1") or a uuid-shaped string of dashes would fail as a 500.
+ * Postgres does not ("2020", "Tue 1", the year 0) or a uuid-shaped string of dashes would fail as a 500.
  */
 export const encodeCursor = (createdAt: Date, id: string): string => Buffer.from(`${createdAt.toISOString()}|${id}`).toString('base64url');
 
@@ -17,7 +18,7 @@ export function decodeCursor(cursor: string): { at: string; id: string } {
   const text = BASE64URL.test(cursor) ? Buffer.from(cursor, 'base64url').toString('latin1') : '';
   const [at = '', id = '', ...rest] = text.split('|');
   const date = new Date(at);
-  const valid = rest.length === 0 && ISO.test(at) && !Number.isNaN(date.getTime()) && date.toISOString() === at && UUID.test(id);
+  const valid = rest.length === 0 && ISO.test(at) && Instant.safeParse(at).success && date.toISOString() === at && UUID.test(id);
   if (!valid) throw new DomainError('validation.failed', 'cursor: not a cursor this API issued', { issues: [{ path: 'cursor', message: 'not a cursor this API issued' }] });
   return { at, id };
 }
