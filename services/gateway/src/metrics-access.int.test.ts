@@ -46,6 +46,13 @@ describe('who may scrape /metrics', () => {
     }
   });
 
+  it('describes /metrics in the OpenAPI document as needing the bearer token, unlike the probes', async () => {
+    const doc = (await g.call('GET', '/openapi.json')).body;
+    expect(doc.paths['/metrics'].get.security).toEqual([{ bearer: [] }]);
+    expect(doc.paths['/metrics'].get.responses['401']).toBeDefined();
+    expect(doc.paths['/healthz'].get.security).toEqual([]);
+  });
+
   it('serves /metrics, /healthz and /readyz on the health port without credentials, and nothing else there', async () => {
     const metrics = await fetch(`${g.health}/metrics`);
     expect(metrics.status).toBe(200);

@@ -87,7 +87,17 @@ export function buildOpenApi(routes: readonly ApiRoute[]): Json {
     paths[path] = { ...paths[path], [route.method.toLowerCase()]: operation(route) };
   }
   for (const op of opsRoutes) {
-    paths[op.path] = { get: { operationId: op.name, summary: op.summary, tags: ['operations'], security: [], responses: { 200: { description: 'OK' }, ...(op.name === 'readyz' ? { 503: { description: 'Not ready' } } : {}) } } };
+    // /metrics names every tenant: on this port it needs a token (see endpoints.ts)
+    const metrics = op.name === 'metrics';
+    paths[op.path] = {
+      get: {
+        operationId: op.name,
+        summary: metrics ? `${op.summary}: Bearer MANDANT_METRICS_TOKEN or the operator token here; without credentials on HEALTH_PORT` : op.summary,
+        tags: ['operations'],
+        security: metrics ? [{ bearer: [] }] : [],
+        responses: { 200: { description: 'OK' }, ...(op.name === 'readyz' ? { 503: { description: 'Not ready' } } : {}), ...(metrics ? { 401: { description: 'No or another token' } } : {}) },
+      },
+    };
   }
   return {
     openapi: '3.1.0',
