@@ -87,11 +87,11 @@ export async function createGateway(deps: { config: GatewayConfig; rpc: RpcClien
   });
   app.disable('x-powered-by');
   // Order matters: tracing first (every answer carries the correlation id), then the log and
-  // metrics hook, then the media-type check before any body is read.
+  // metrics hook, then the query and media-type checks before any body is read.
   app.use(requestContext());
   app.use(listenForStreamErrors(log));
-  app.use(refuseMalformedQuery());
   app.use(observeRequests(metrics, log));
+  app.use(refuseMalformedQuery());
   app.use(requireJsonBodies());
   app.useBodyParser('json', { limit: config.bodyLimitBytes || DEFAULT_BODY_LIMIT_BYTES, verify: verifyUtf8Json, type: (req: IncomingMessage) => isJsonMediaType(req.headers['content-type']) && !isUploadRequest(req.method, req.url) });
   app.useGlobalGuards(new AuthGuard(createAuthenticator(config, rpc)));
