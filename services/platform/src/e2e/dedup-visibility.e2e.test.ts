@@ -103,6 +103,10 @@ describe.skipIf(!pg || natsMissing)('deduplication never crosses visibility', ()
     await settle();
     expect(await searchIds(u.alice.key, projects.a, word)).toContain(aliceDoc);
     expect(await searchIds(u.bob.key, projects.b, word)).toEqual([bobDoc]);
+    const aliceView = await waitFor(aliceDoc, u.alice.key, (d) => d.embeddings.length > 0);
+    const model = { id: aliceView.embeddings[0].model, dimension: aliceView.embeddings[0].dimension };
+    const { vectors } = h.platform.stores;
+    expect(await vectors.count(tenantId, model, { documentId: aliceDoc })).toBe(aliceView.chunk_count);
 
     // deleting bob's document destroys his key only: alice's blobs open, her read models stay
     expect((await h.call('DELETE', `/documents/${bobDoc}`, { token: u.bob.key })).status).toBe(204);
@@ -116,6 +120,8 @@ describe.skipIf(!pg || natsMissing)('deduplication never crosses visibility', ()
     for (const entry of await blobs.list(tenantId, `processed/${aliceDoc}/`)) expect(await blobs.get(tenantId, entry.key)).not.toBeNull();
     expect(await ok('GET', `/documents/${aliceDoc}`, u.alice.key)).toMatchObject({ status: 'processed', title: 'Alice secret title' });
     expect(await searchIds(u.alice.key, projects.a, word)).toContain(aliceDoc);
+    expect(await vectors.count(tenantId, model, { documentId: aliceDoc })).toBe(aliceView.chunk_count);
+    expect(await vectors.count(tenantId, model, { documentId: bobDoc })).toBe(0);
 
     // with bob's gone, alice's claim still makes her own re-upload a duplicate
     const again = await uploadText(u.alice.key, projects.a, 'ignored', content);
