@@ -23,6 +23,7 @@ export const rpc = {
   eventsList: 'audit.events.list',
   eventsVerify: 'audit.events.verify',
   projectionsStatus: 'projections.status',
+  projectionsRetry: 'projections.retry',
   projectCreate: 'project.create',
   projectList: 'project.list',
   projectGet: 'project.get',

@@ -119,6 +119,7 @@ export const apiRoutes: readonly ApiRoute[] = [
   def('listEvents', { method: 'GET', path: '/events', pattern: rpc.eventsList, input: EventsListInput, query: true, access: 'audit', tag: 'audit', summary: "Read the caller's tenant event log from a position" }),
   def('verifyEvents', { method: 'GET', path: '/events/verify', pattern: rpc.eventsVerify, access: 'audit', tag: 'audit', summary: "Verify the tenant's hash chain" }),
   def('projectionsStatus', { method: 'GET', path: '/projections/status', pattern: rpc.projectionsStatus, access: 'audit', tag: 'audit', summary: 'Projector positions, lag and dead letters for the tenant' }),
+  def('retryDeadLetters', { method: 'POST', path: '/projections/retry', pattern: rpc.projectionsRetry, status: 202, tag: 'audit', summary: "Apply the tenant's dead-lettered events again after a fix (tenant admins; carried out by each projector within seconds)" }),
 ];
 
 /** The upload routes read their own bodies (multipart or JSON up to the upload limit). */

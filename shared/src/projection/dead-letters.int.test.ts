@@ -9,7 +9,7 @@ import { uuidv7 } from '../ids.ts';
 import { createLogger } from '../log.ts';
 import { postgresUrls } from '../testing/backends.ts';
 import { ownDatabase } from '../testing/own-database.ts';
-import { listDeadLetters, retryDeadLetters } from './dead-letters.ts';
+import { listDeadLetters, requestRetry, retryDeadLetters } from './dead-letters.ts';
 import { type Projection, startProjector } from './projector.ts';
 
 const pg = postgresUrls();
@@ -131,6 +131,29 @@ describe.skipIf(!pg)('dead letters: whatever an event does to a projection, it i
       expect(await withTenant(sql, tenant, (tx) => tx`select name from test_named where tenant_id = ${tenant}`)).toEqual([{ name: 'renamed later' }]);
       // the rename ran twice in all (live, then after the created event), every other event once
       expect(await appliedSeqs(tenant, name)).toEqual([{ tenant_seq: created, n: 1 }, { tenant_seq: created + 1, n: 2 }, { tenant_seq: stuck, n: 1 }]);
+    } finally {
+      await projector.stop();
+    }
+  });
+
+  it('carries out a retry asked for over the API in the projector that owns the read model', async () => {
+    const name = `rq-${randomUUID().slice(0, 8)}`;
+    const tenant = randomUUID();
+    const fixed = { now: false };
+    const bad = await append(tenant, 'throw');
+    const projector = startProjector({ sql, projection: recorder(name, fixed), log, sweepMs: 2 ** 30, maxAttempts: 2, retryPollMs: 50 });
+    try {
+      await projector.catchUp(tenant);
+      const dead = () => withTenant(sql, tenant, (tx) => listDeadLetters(tx, tenant));
+      expect((await dead()).map((d) => [d.tenant_seq, d.retry_requested_at])).toEqual([[bad, null]]);
+      fixed.now = true;
+      // another projector's name marks nothing of this one
+      expect(await withTenant(sql, tenant, (tx) => requestRetry(tx, tenant, 'elsewhere@v1'))).toBe(0);
+      expect(await withTenant(sql, tenant, (tx) => requestRetry(tx, tenant, `${name}@v1`))).toBe(1);
+      const deadline = Date.now() + 10_000;
+      while ((await dead()).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      expect(await dead()).toEqual([]);
+      expect(await appliedSeqs(tenant, name)).toEqual([{ tenant_seq: bad, n: 1 }]);
     } finally {
       await projector.stop();
     }

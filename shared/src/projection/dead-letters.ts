@@ -17,6 +17,8 @@ export interface DeadLetter {
   /** when it was first dead-lettered, and when it last failed (a retry that failed again) */
   created_at: string;
   last_failed_at: string;
+  /** a retry asked for over the API and not carried out yet, or null */
+  retry_requested_at: string | null;
 }
 
 const MAX_ERROR_CHARS = 300;
@@ -68,12 +70,23 @@ export async function recordDeadLetter(tx: Tx, tenantId: string, projector: stri
 
 /** The tenant's dead letters (of one projector, or all), in log order. */
 export async function listDeadLetters(tx: Tx, tenantId: string, projector?: string): Promise<DeadLetter[]> {
-  const rows = await tx<(Omit<DeadLetter, 'created_at' | 'last_failed_at'> & { created_at: Date; last_failed_at: Date })[]>`
-    select d.projector, d.tenant_seq, d.event_id, coalesce(e.type, '') as type, d.error, d.attempts, d.created_at, d.last_failed_at
+  const rows = await tx<(Omit<DeadLetter, 'created_at' | 'last_failed_at' | 'retry_requested_at'> & { created_at: Date; last_failed_at: Date; retry_requested_at: Date | null })[]>`
+    select d.projector, d.tenant_seq, d.event_id, coalesce(e.type, '') as type, d.error, d.attempts, d.created_at, d.last_failed_at, d.retry_requested_at
     from projection_dead_letters d left join events e on e.tenant_id = d.tenant_id and e.tenant_seq = d.tenant_seq
     where d.tenant_id = ${tenantId} ${projector === undefined ? tx`` : tx`and d.projector = ${projector}`}
     order by d.projector, d.tenant_seq`;
-  return rows.map((r) => ({ ...r, created_at: r.created_at.toISOString(), last_failed_at: r.last_failed_at.toISOString() }));
+  return rows.map((r) => ({ ...r, created_at: r.created_at.toISOString(), last_failed_at: r.last_failed_at.toISOString(), retry_requested_at: r.retry_requested_at?.toISOString() ?? null }));
+}
+
+/**
+ * Marks the tenant's dead letters for a retry (all, or one projector's): the projector that owns
+ * each read model carries it out on its next retry poll, in whichever process it runs. Returns
+ * how many were marked.
+ */
+export async function requestRetry(tx: Tx, tenantId: string, projector?: string): Promise<number> {
+  const rows = await tx`update projection_dead_letters set retry_requested_at = now()
+    where tenant_id = ${tenantId} ${projector === undefined ? tx`` : tx`and projector = ${projector}`} returning tenant_seq`;
+  return rows.length;
 }
 
 export interface RetryOutcome {
@@ -97,7 +110,7 @@ export interface RetryOutcome {
  * would. Rows that other streams' events derived from the missing one (a rare cross-stream
  * read) are only right again after `projections rebuild`, the complete remedy.
  */
-export async function retryDeadLetters(deps: { sql: Sql; projection: Projection; tenantId: string; seq?: number }): Promise<RetryOutcome> {
+export async function retryDeadLetters(deps: { sql: Sql; projection: Projection; tenantId: string; seq?: number; requestedOnly?: boolean }): Promise<RetryOutcome> {
   const { sql, projection, tenantId } = deps;
   const key = `${projection.name}@v${projection.version}`;
   return withTenant(sql, tenantId, async (tx) => {
@@ -105,7 +118,8 @@ export async function retryDeadLetters(deps: { sql: Sql; projection: Projection;
     const [cp] = await tx<{ position: number }[]>`select position from projection_checkpoints where tenant_id = ${tenantId} and projector = ${key} for update`;
     const dead = await tx<{ tenant_seq: number; attempts: number }[]>`
       select tenant_seq, attempts from projection_dead_letters where tenant_id = ${tenantId} and projector = ${key}
-      ${deps.seq === undefined ? tx`` : tx`and tenant_seq = ${deps.seq}`} order by tenant_seq for update`;
+      ${deps.seq === undefined ? tx`` : tx`and tenant_seq = ${deps.seq}`} ${deps.requestedOnly ? tx`and retry_requested_at is not null` : tx``}
+      order by tenant_seq for update`;
     if (!cp || dead.length === 0) return outcome;
     const pending = new Set(dead.map((d) => d.tenant_seq));
     for (const d of dead) {
@@ -126,7 +140,7 @@ export async function retryDeadLetters(deps: { sql: Sql; projection: Projection;
         outcome.applied.push(d.tenant_seq);
       } catch (err) {
         const error = safeErrorText(err);
-        await tx`update projection_dead_letters set attempts = attempts + 1, error = ${error}, last_failed_at = now()
+        await tx`update projection_dead_letters set attempts = attempts + 1, error = ${error}, last_failed_at = now(), retry_requested_at = null
                  where tenant_id = ${tenantId} and projector = ${key} and tenant_seq = ${d.tenant_seq}`;
         outcome.failed.push({ tenant_seq: d.tenant_seq, error });
       }

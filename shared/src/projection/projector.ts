@@ -3,7 +3,7 @@ import { type Sql, type Tx, ahead, withTenant } from '../db/connect.ts';
 import { rowToEnvelope } from '../eventstore/event-store.ts';
 import type { Logger } from '../log.ts';
 import type { EventTransport } from '../transport/event-transport.ts';
-import { type EventRef, recordDeadLetter, safeErrorText } from './dead-letters.ts';
+import { type EventRef, recordDeadLetter, retryDeadLetters, safeErrorText } from './dead-letters.ts';
 
 /** One read model: how an event changes it, and how to empty it for a rebuild. */
 export interface Projection {
@@ -127,6 +127,8 @@ export function startProjector(deps: {
   transport?: EventTransport;
   maxAttempts?: number;
   sweepMs?: number;
+  /** how often to look for dead letters whose retry was asked for over the API (default 5 s) */
+  retryPollMs?: number;
 }): Projector {
   const { sql, projection, log } = deps;
   const key = `${projection.name}@v${projection.version}`;
@@ -363,6 +365,38 @@ export function startProjector(deps: {
     }
   }
 
+  /**
+   * Carries out the retries asked for over the API (see requestRetry) of this projector's dead
+   * letters, queued behind the tenant's catch-ups like any run: the projector that owns the read
+   * model applies them, whichever process took the request.
+   */
+  let polling = false;
+  async function retryRequested(): Promise<void> {
+    if (polling) return;
+    polling = true;
+    try {
+      await retryRequestedNow();
+    } finally {
+      polling = false;
+    }
+  }
+  async function retryRequestedNow(): Promise<void> {
+    const tenants = await sql<{ tenant_id: string }[]>`select r as tenant_id from mandant_dead_letter_retries(${key}) r`;
+    for (const { tenant_id: tenantId } of tenants) {
+      if (stopped) return;
+      const prev = chains.get(tenantId) ?? Promise.resolve(0);
+      const next = prev.catch(() => 0).then(async () => {
+        const { applied, failed } = await retryDeadLetters({ sql, projection, tenantId, requestedOnly: true });
+        log.info({ tenant_id: tenantId, projector: key, applied, failed: failed.map((f) => f.tenant_seq) }, 'dead letters retried on request');
+        return positions.get(tenantId) ?? 0;
+      });
+      chains.set(tenantId, next);
+      await next.finally(() => {
+        if (chains.get(tenantId) === next) chains.delete(tenantId);
+      }).catch((err: unknown) => log.warn({ tenant_id: tenantId, projector: key, error: safeErrorText(err) }, 'retry of dead letters failed'));
+    }
+  }
+
   const consumer = deps.transport?.consume({ durable: `projector-${projection.name}-v${projection.version}`, filterSubject: 'events.>', confirmAcks: false }, async (msg) => {
     // A message only says "the tenant has news up to at least here": only its tenant and position
     // are read (the event itself comes from the log). The projector then reads the log in pages on
@@ -377,6 +411,7 @@ export function startProjector(deps: {
   });
   // the sweep covers events whose messages never arrive (transport down, in-process restart)
   const sweepTimer = setInterval(() => void sweep().catch(() => {}), deps.sweepMs ?? 30_000);
+  const retryTimer = setInterval(() => void retryRequested().catch(() => {}), deps.retryPollMs ?? 5_000);
   void sweep().catch((err: unknown) => log.warn({ err, projector: key }, 'initial sweep failed'));
 
   return {
@@ -409,6 +444,7 @@ export function startProjector(deps: {
     async stop() {
       stopped = true;
       clearInterval(sweepTimer);
+      clearInterval(retryTimer);
       await (await consumer)?.stop();
       await Promise.allSettled([...chains.values()]);
     },

@@ -17,7 +17,7 @@ const MASTER_KEY = 'cG9pc29uLXRlc3QtbWFzdGVyLWtleS0wMTIzNDU2Nzg=';
 /** Found in no error text, status or metric: the dead letter keeps no content. */
 const SECRET = 'Ms Nightingale';
 
-interface DeadLetter { projector: string; tenant_seq: number; event_id: string; type: string; error: string; attempts: number; created_at: string; last_failed_at: string }
+interface DeadLetter { projector: string; tenant_seq: number; event_id: string; type: string; error: string; attempts: number; created_at: string; last_failed_at: string; retry_requested_at: string | null }
 interface Status { head: number; projectors: { name: string; position: number; lag: number; dead_letters: number }[]; dead_letters: DeadLetter[] }
 
 // Issue 10, item 2: one value Postgres cannot store (U+0000) in a sealed title or name used to
@@ -135,6 +135,20 @@ describe.skipIf(!pg || natsMissing)('fault: a poisoned event on the running plat
     expect(conversations?.dead_lettered.map((d) => d.attempts)).toEqual([6, 6]);
     expect(rows.find((r) => r.projector === 'membership-views@v1')?.dead_lettered.map((d) => d.attempts)).toEqual([5]);
     expect(listed.stdout).not.toContain(SECRET);
+  });
+
+  it('retries over the API for a tenant admin: each projector carries the request out, and what fails again stays', { timeout: 60_000 }, async () => {
+    const asked = await h.call('POST', '/projections/retry', { token: poisoned.key });
+    expect(asked.status).toBe(202);
+    expect(asked.body).toEqual({ requested: 3 });
+    await until(async () => {
+      const s = (await h.call('GET', '/projections/status', { token: poisoned.key })).body as Status;
+      return s.dead_letters.length === 3 && s.dead_letters.every((d) => d.retry_requested_at === null);
+    }, 30_000, 'the requested retries to be carried out');
+    const s = (await h.call('GET', '/projections/status', { token: poisoned.key })).body as Status;
+    expect(s.dead_letters.map((d) => [d.projector, d.attempts])).toEqual([['conversation-views@v1', 7], ['conversation-views@v1', 7], ['membership-views@v1', 6]]);
+    const other = await h.call('POST', '/projections/retry', { token: healthy.key });
+    expect(other.body).toEqual({ requested: 0 });
   });
 
   const cli = (...args: string[]) => new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {

@@ -2,7 +2,7 @@ import { EventsListInput, rpc } from '@mandant/contracts';
 import { type Sql, withTenant } from '@mandant/shared/db/connect.ts';
 import { forbidden } from '@mandant/shared/errors.ts';
 import type { EventStore } from '@mandant/shared/eventstore/event-store.ts';
-import { listDeadLetters } from '@mandant/shared/projection/dead-letters.ts';
+import { listDeadLetters, requestRetry } from '@mandant/shared/projection/dead-letters.ts';
 import type { RpcContext, RpcHandler } from '@mandant/shared/rpc/rpc.ts';
 import { requirePrincipal } from '@mandant/shared/service/access.ts';
 
@@ -46,6 +46,14 @@ export function auditHandlers(deps: { sql: Sql; store: EventStore }): Record<str
           dead_letters: await listDeadLetters(tx, tenantId),
         };
       });
+    },
+
+    /** Marks every dead letter of the caller's tenant for a retry; each projector carries it out (see requestRetry). */
+    async [rpc.projectionsRetry](_input, ctx) {
+      const p = requirePrincipal(ctx.principal);
+      if (p.tenant_role !== 'tenant_admin') throw forbidden('tenant admin role required');
+      const requested = await withTenant(sql, p.tenant_id, (tx) => requestRetry(tx, p.tenant_id));
+      return { requested };
     },
   };
 }
