@@ -55,13 +55,24 @@ export function principalFromClaims(payload: JWTPayload): Principal {
   return { tenant_id, user_id: sub, tenant_role, actor: `user:${sub}` };
 }
 
+const NAME_MAX = 200;
+/** A display name longer than users may have is cut (whole code points), not a reason to refuse the subject. */
+const cut = (s: string, max: number): string => {
+  let out = '';
+  for (const ch of s) {
+    if (out.length + ch.length > max) break;
+    out += ch;
+  }
+  return out;
+};
+
 /**
  * What a subject registering on first use is recorded with: the standard `email` claim
  * (required: it is the user's unique handle in the tenant) and `name`, else the e-mail.
  */
 export function registrationClaims(payload: JWTPayload): { email: string; name: string } {
   const email = typeof payload.email === 'string' ? payload.email : undefined;
-  const name = typeof payload.name === 'string' && payload.name.trim() ? payload.name : email;
+  const name = typeof payload.name === 'string' && payload.name.trim() ? cut(payload.name.trim(), NAME_MAX) : email;
   const parsed = RegisterFromTokenInput.safeParse({ email, name });
   if (!parsed.success) throw unauthenticated('the token subject is not a user of its tenant, and it has no valid email claim to register with');
   return parsed.data;

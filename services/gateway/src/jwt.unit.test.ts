@@ -135,6 +135,8 @@ describe('claims', () => {
   it('registers from the email claim (name defaulting to it), and refuses a token without a valid one', () => {
     expect(registrationClaims({ email: 'ana@example.org', name: 'Ana' })).toEqual({ email: 'ana@example.org', name: 'Ana' });
     expect(registrationClaims({ email: 'ana@example.org' })).toEqual({ email: 'ana@example.org', name: 'ana@example.org' });
+    expect(registrationClaims({ email: 'ana@example.org', name: ` ${'n'.repeat(500)} ` }).name).toBe('n'.repeat(200));
+    expect(registrationClaims({ email: 'ana@example.org', name: `n${'\u{1f600}'.repeat(150)}` }).name).toBe(`n${'\u{1f600}'.repeat(99)}`);
     fc.assert(fc.property(fc.option(claimValue), fc.option(claimValue), (email, name) => {
       fc.pre(typeof email !== 'string' || !email.includes('@'));
       expect(() => registrationClaims({ email, name } as JWTPayload)).toThrow(ProblemError);
