@@ -11,6 +11,8 @@ export interface OutboxRelay {
 }
 
 const BATCH = 500;
+/** publishes of one tenant in flight at once */
+const WINDOW = 100;
 const TENANTS_AT_ONCE = 4;
 
 export function encodeEvent(e: EventEnvelope): Uint8Array {
@@ -49,21 +51,27 @@ export function startOutboxRelay(deps: {
       const rows = await tx`
         select e.* from outbox o join events e on e.tenant_id = o.tenant_id and e.tenant_seq = o.tenant_seq
         where o.tenant_id = ${tenantId} order by o.tenant_seq limit ${BATCH}`;
-      // All of the page is published at once (in order down one connection) and then awaited:
-      // one round trip per page, not per event. `published` is the last position of the
-      // acknowledged prefix; anything after the first failure stays in the outbox.
-      const results = await Promise.allSettled(rows.map((row) => {
-        const e = rowToEnvelope(row as never);
-        return transport.publish({ subject: `events.${e.tenant_id}.${e.project_id ?? '_'}.${e.type}`, msgId: e.id, payload: encodeEvent(e) });
-      }));
+      // The page is published a window at a time (in order down one connection), each window's
+      // acks awaited together: a few round trips per page, not one per event. A window, not the
+      // whole page: the server handles publishes in arrival order, so another tenant's event
+      // published meanwhile waits behind at most one window of this tenant's, never a page.
+      // `published` is the last position of the acknowledged prefix; anything after the first
+      // failure stays in the outbox.
       let published = 0;
-      for (const [i, r] of results.entries()) {
-        if (r.status === 'rejected') {
-          // raised only after the commit below: thrown here it would roll back the delete too
-          failure = { err: r.reason };
-          break;
+      for (let from = 0; from < rows.length && !failure; from += WINDOW) {
+        const window = rows.slice(from, from + WINDOW);
+        const results = await Promise.allSettled(window.map((row) => {
+          const e = rowToEnvelope(row as never);
+          return transport.publish({ subject: `events.${e.tenant_id}.${e.project_id ?? '_'}.${e.type}`, msgId: e.id, payload: encodeEvent(e) });
+        }));
+        for (const [i, r] of results.entries()) {
+          if (r.status === 'rejected') {
+            // raised only after the commit below: thrown here it would roll back the delete too
+            failure = { err: r.reason };
+            break;
+          }
+          published = Number(window[i]?.tenant_seq);
         }
-        published = Number(rows[i]?.tenant_seq);
       }
       // keep what was acknowledged even when a later publish failed, so it is not published
       // again after an outage longer than the transport's dedupe window (it would be stored twice)
