@@ -22,6 +22,9 @@ export async function exportTenantLog(
     if (page.length === 0) break;
     let chunk = '';
     for (const e of page) chunk += `${JSON.stringify(e)}\n`;
+    // a destination that failed (disk full, a closed pipe) ends the export; waiting for its
+    // 'drain' would wait for ever
+    if (out.errored || out.destroyed) throw new Error('the export destination failed', { cause: out.errored ?? undefined });
     if (!out.write(chunk)) await once(out, 'drain');
     written += page.length;
     after = page.at(-1)?.tenant_seq ?? head;

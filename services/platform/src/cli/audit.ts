@@ -27,6 +27,9 @@ export async function auditExport(env: Env, log: Logger, opts: { tenant: string;
       });
       out = file;
     }
+    // heard for the whole export, so a write that fails later (EPIPE when piped into `head`,
+    // a full disk) ends the export through exportTenantLog instead of the process
+    out.on('error', () => undefined);
     let bar: ProgressBar | null = null;
     const { written } = await exportTenantLog(store, tenantId, out, (done, head) => {
       bar ??= progressBar(`export ${opts.tenant}`, head);
