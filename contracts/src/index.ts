@@ -6,6 +6,5 @@ export * from './streams.ts';
 export * from './rpc.ts';
 export * from './api.ts';
 export * from './auth.ts';
-export * from './auth.ts';
 export * from './api-knowledge.ts';
 export * from './limits.ts';
