@@ -39,7 +39,8 @@ export const RateLeaseReply = z.object({
 });
 export type RateLeaseReply = z.infer<typeof RateLeaseReply>;
 
-const Day = z.iso.date();
+/** a UTC day of the years 1 to 9999 (Postgres has no year 0) */
+const Day = z.iso.date().refine((d) => !d.startsWith('0000'), 'a day of the years 1 to 9999');
 const Count = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 
 /** What a gateway counted for one tenant on one (UTC) day since its last flush. */

@@ -55,11 +55,11 @@ export const Env = z.object({
   S3_SECRET_KEY: z.string().optional(),
   S3_REGION: z.string().default('us-east-1'),
   /** per-tenant rate limit of every API call (token bucket: sustained requests per second, burst); the operator overrides them per tenant */
-  RATE_LIMIT_RPS: z.coerce.number().positive().default(20),
-  RATE_LIMIT_BURST: z.coerce.number().int().positive().default(100),
+  RATE_LIMIT_RPS: z.coerce.number().min(0.001).max(1_000_000).default(20),
+  RATE_LIMIT_BURST: z.coerce.number().int().min(1).max(10_000_000).default(100),
   /** the stricter bucket that search, chat messages and uploads also take a token from */
-  RATE_LIMIT_EXPENSIVE_RPS: z.coerce.number().positive().default(2),
-  RATE_LIMIT_EXPENSIVE_BURST: z.coerce.number().int().positive().default(20),
+  RATE_LIMIT_EXPENSIVE_RPS: z.coerce.number().min(0.001).max(1_000_000).default(2),
+  RATE_LIMIT_EXPENSIVE_BURST: z.coerce.number().int().min(1).max(10_000_000).default(20),
   /** how long a gateway replica may serve from a lease of tokens before unused ones expire */
   RATE_LIMIT_LEASE_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
   /** per-tenant quotas checked when an upload is recorded (403 past them) */

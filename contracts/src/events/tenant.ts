@@ -44,9 +44,10 @@ export const TenantOffboarded = z.object({
  * (environment). Rates are tokens per second of a token bucket, bursts its capacity.
  */
 export const TenantLimitOverrides = z.object({
-  requests_per_second: z.number().positive().max(1_000_000).nullable(),
+  // at least a token per 1,000 s: a refusal's Retry-After stays a finite, readable number
+  requests_per_second: z.number().min(0.001).max(1_000_000).nullable(),
   burst: z.number().int().min(1).max(10_000_000).nullable(),
-  expensive_requests_per_second: z.number().positive().max(1_000_000).nullable(),
+  expensive_requests_per_second: z.number().min(0.001).max(1_000_000).nullable(),
   expensive_burst: z.number().int().min(1).max(10_000_000).nullable(),
   max_stored_bytes: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).nullable(),
   max_documents: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).nullable(),

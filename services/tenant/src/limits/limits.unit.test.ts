@@ -1,4 +1,4 @@
-import { TenantEvent } from '@mandant/contracts';
+import { TenantEvent, UsageQueryInput } from '@mandant/contracts';
 import { describe, expect, it } from 'vitest';
 import { NO_OVERRIDES, resolveLimits } from '@mandant/shared/service/limits.ts';
 import { deciderSpec } from '@mandant/shared/testing/decider.ts';
@@ -41,5 +41,10 @@ describe('usage periods', () => {
     expect(() => usagePeriod({ from: '2026-12-03', to: '2026-12-02' }, now)).toThrow('from');
     expect(() => usagePeriod({ from: '2025-01-01', to: '2026-12-02' }, now)).toThrow('366');
     expect(usagePeriod({ from: '2026-12-02', to: '2026-12-02' }, now)).toEqual({ from: '2026-12-02', to: '2026-12-02' });
+  });
+  it('never start before the year 1, which Postgres cannot store before', () => {
+    expect(usagePeriod({ to: '0001-01-05' }, now)).toEqual({ from: '0001-01-01', to: '0001-01-05' });
+    expect(UsageQueryInput.safeParse({ from: '0000-12-31' }).success).toBe(false);
+    expect(UsageQueryInput.safeParse({ from: '2026-02-30' }).success).toBe(false);
   });
 });

@@ -11,11 +11,14 @@ export const DEFAULT_PERIOD_DAYS = 30;
 export const MAX_PERIOD_DAYS = 366;
 
 const isoDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+/** the first day Postgres can store (it has no year 0) */
+const FIRST_DAY = '0001-01-01';
+const maxDay = (a: string, b: string): string => (Date.parse(b) > Date.parse(a) ? b : a);
 
 /** The asked period of whole UTC days (both ends included); by default the last 30 days up to today. */
 export function usagePeriod(q: { from?: string; to?: string }, now: Date): Period {
   const to = q.to ?? isoDay(now.getTime());
-  const from = q.from ?? isoDay(Date.parse(to) - (DEFAULT_PERIOD_DAYS - 1) * DAY_MS);
+  const from = q.from ?? maxDay(FIRST_DAY, isoDay(Date.parse(to) - (DEFAULT_PERIOD_DAYS - 1) * DAY_MS));
   const days = (Date.parse(to) - Date.parse(from)) / DAY_MS + 1;
   if (days < 1) throw new DomainError('validation.failed', 'from: must not be after to', { field: 'from' });
   if (days > MAX_PERIOD_DAYS) throw new DomainError('validation.failed', `from: at most ${MAX_PERIOD_DAYS} days at once`, { field: 'from' });
