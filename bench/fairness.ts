@@ -8,7 +8,7 @@
  * `bench/lag.ts` (bench/src/pipeline.ts). Never fails on a timing. See bench/README.md.
  */
 import os from 'node:os';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { EventMeta } from '@mandant/contracts';
 import { uuidv7 } from '@mandant/shared/ids.ts';
 import { fmtInt, fmtRatio, intEnv, machineLine, runMain, table, withFreshDatabase } from './src/harness.ts';
@@ -66,6 +66,9 @@ async function main(): Promise<void> {
     const appendB = streamOrderedAppender(events, META, (c) => committedB.push({ ...c, phase }));
     const appendA = streamOrderedAppender(events, META, () => {});
     watch.start();
+    // every stage shares this process's event loop: how late its callbacks run, alone and during the burst
+    const loop = monitorEventLoopDelay({ resolution: 10 });
+    loop.enable();
 
     // B: open loop at its rate, from the baseline until A's burst is visible everywhere
     let driving = true;
@@ -83,6 +86,8 @@ async function main(): Promise<void> {
     while (performance.now() < baselineEnd) await new Promise((r) => setTimeout(r, 50));
 
     // A: `writers` appends in flight at all times until the burst is appended
+    const loopAlone = { p50: loop.percentile(50) / 1e6, p99: loop.percentile(99) / 1e6 };
+    loop.reset();
     phase = 'burst';
     const burstStart = performance.now();
     let issuedA = 0;
@@ -101,6 +106,8 @@ async function main(): Promise<void> {
       return watch.reachedAt(p.key, a, headA) ?? performance.now();
     }));
     const burstEnd = Math.max(...visibleA);
+    loop.disable();
+    const loopBurst = { p50: loop.percentile(50) / 1e6, p99: loop.percentile(99) / 1e6 };
     phase = 'after';
     driving = false;
     await driveB;
@@ -149,7 +156,8 @@ async function main(): Promise<void> {
       `B: ${committedB.length} events (${committedB.filter((c) => c.phase === 'baseline').length} alone over ${cfg.baselineSeconds} s, ${committedB.filter((c) => c.phase === 'burst').length} during A's burst), ` +
         `${appendB.stats.failures} failed; append call p50 ${appB.p50.toFixed(1)} / p99 ${appB.p99.toFixed(1)} ms. Commit → published (relay): alone p50 ${fmtInt(r0.p50)} / p99 ${fmtInt(r0.p99)} ms, ` +
         `during the burst p50 ${fmtInt(r1.p50)} / p99 ${fmtInt(r1.p99)} ms; published → visible in the slowest read model: alone p50 ${fmtInt(v0.p50)} / p99 ${fmtInt(v0.p99)} ms, ` +
-        `during the burst p50 ${fmtInt(v1.p50)} / p99 ${fmtInt(v1.p99)} ms. Load average after: ${os.loadavg().map((x) => x.toFixed(2)).join(' / ')}.` +
+        `during the burst p50 ${fmtInt(v1.p50)} / p99 ${fmtInt(v1.p99)} ms. ` +
+        `Event loop delay of this process: alone p50 ${fmtInt(loopAlone.p50)} / p99 ${fmtInt(loopAlone.p99)} ms, during the burst p50 ${fmtInt(loopBurst.p50)} / p99 ${fmtInt(loopBurst.p99)} ms. Load average after: ${os.loadavg().map((x) => x.toFixed(2)).join(' / ')}.` +
         (caughtUp ? '' : ' NOT every projector reached both heads within 120 s after the burst!'),
     );
     console.log('');
