@@ -33,7 +33,7 @@ type Phase = 'baseline' | 'burst' | 'after';
 
 async function main(): Promise<void> {
   await withFreshDatabase(async (db, onCleanup) => {
-    const { events, readModels, projectors, watch, published, setUp } = await startPipeline(db, onCleanup, {
+    const { events, readModels, projectors, watch, published, traced, deliveredAt, setUp } = await startPipeline(db, onCleanup, {
       name: 'bench-fairness', sweepMs: cfg.sweepMs, pollMs: cfg.pollMs, meta: META,
     });
     console.log(`Noisy neighbours: tenant B at ${cfg.rateB} events/s while tenant A appends ${fmtInt(cfg.burst)} events as fast as it can`);
@@ -61,6 +61,7 @@ async function main(): Promise<void> {
     );
     console.log('');
 
+    traced.add(b);
     const committedB: Array<Committed & { phase: Phase }> = [];
     let phase: Phase = 'baseline';
     const appendB = streamOrderedAppender(events, META, (c) => committedB.push({ ...c, phase }));
@@ -142,6 +143,12 @@ async function main(): Promise<void> {
       return at === undefined ? [] : [Math.max(0, c.committedAt + lag - at)];
     }));
     const [v0, v1] = [projectorLag(base.slowest), projectorLag(during.slowest)];
+    // of which JetStream delivery: from the publish until the last projector's consumer had the message
+    const deliveryLag = (ph: Phase) => percentiles(committedB.filter((c) => c.phase === ph).flatMap((c) => {
+      const [p, d] = [published.get(c.id), deliveredAt.get(c.id)];
+      return p === undefined || d === undefined ? [] : [Math.max(0, d - p)];
+    }));
+    const [d0, d1] = [deliveryLag('baseline'), deliveryLag('burst')];
     const appA = percentiles(appendA.appendMs);
     const appB = percentiles(appendB.appendMs);
 
@@ -156,7 +163,8 @@ async function main(): Promise<void> {
       `B: ${committedB.length} events (${committedB.filter((c) => c.phase === 'baseline').length} alone over ${cfg.baselineSeconds} s, ${committedB.filter((c) => c.phase === 'burst').length} during A's burst), ` +
         `${appendB.stats.failures} failed; append call p50 ${appB.p50.toFixed(1)} / p99 ${appB.p99.toFixed(1)} ms. Commit → published (relay): alone p50 ${fmtInt(r0.p50)} / p99 ${fmtInt(r0.p99)} ms, ` +
         `during the burst p50 ${fmtInt(r1.p50)} / p99 ${fmtInt(r1.p99)} ms; published → visible in the slowest read model: alone p50 ${fmtInt(v0.p50)} / p99 ${fmtInt(v0.p99)} ms, ` +
-        `during the burst p50 ${fmtInt(v1.p50)} / p99 ${fmtInt(v1.p99)} ms. ` +
+        `during the burst p50 ${fmtInt(v1.p50)} / p99 ${fmtInt(v1.p99)} ms, ` +
+        `of which JetStream delivery to the last of the consumers: alone p50 ${fmtInt(d0.p50)} / p99 ${fmtInt(d0.p99)} ms, during the burst p50 ${fmtInt(d1.p50)} / p99 ${fmtInt(d1.p99)} ms. ` +
         `Event loop delay of this process: alone p50 ${fmtInt(loopAlone.p50)} / p99 ${fmtInt(loopAlone.p99)} ms, during the burst p50 ${fmtInt(loopBurst.p50)} / p99 ${fmtInt(loopBurst.p99)} ms. Load average after: ${os.loadavg().map((x) => x.toFixed(2)).join(' / ')}.` +
         (caughtUp ? '' : ' NOT every projector reached both heads within 120 s after the burst!'),
     );

@@ -44,6 +44,10 @@ export interface Pipeline {
   published: Map<string, number>;
   /** per projector's durable: JetStream deliveries and the time its handler took */
   consumers: Map<string, ConsumerStats>;
+  /** tenants whose deliveries are traced into `deliveredAt` */
+  traced: Set<string>;
+  /** event id of a traced tenant → when the last of the projectors' consumers first received it */
+  deliveredAt: Map<string, number>;
   /** appends each tenant's setup steps (tenant, users, projects, memberships) and waits for every projector to have them */
   setUp(tenants: string[], shape: { documentsPerTenant: number; chunks: number; dimension: number; seed: (t: number) => number }): Promise<Array<{ tenantId: string; w: TenantWorkload }>>;
 }
@@ -99,6 +103,10 @@ export async function startPipeline(
   ];
   // each projector consumes through this wrapper: deliveries and the time its handler takes per delivery
   const consumers = new Map<string, ConsumerStats>();
+  const traced = new Set<string>();
+  const deliveredAt = new Map<string, number>();
+  const seenBy = new Map<string, number>();
+  const decoder = new TextDecoder();
   const countingTransport: EventTransport = {
     ...transport,
     consume(consumeOpts, handler) {
@@ -106,6 +114,12 @@ export async function startPipeline(
       consumers.set(consumeOpts.durable, c);
       return transport.consume(consumeOpts, async (msg) => {
         const t = performance.now();
+        if (traced.size > 0 && !msg.redelivered && traced.has(msg.subject.split('.')[1] ?? '')) {
+          const id = (JSON.parse(decoder.decode(msg.payload)) as { id: string }).id;
+          const n = (seenBy.get(id) ?? 0) + 1;
+          seenBy.set(id, n);
+          if (n === readModels.length) deliveredAt.set(id, t);
+        }
         try {
           await handler(msg);
         } finally {
@@ -123,7 +137,7 @@ export async function startPipeline(
   const watch = new CheckpointWatch(watchSql, opts.pollMs);
 
   return {
-    events, stores, readModels, projectors, watch, watchSql, published, consumers,
+    events, stores, readModels, projectors, watch, watchSql, published, consumers, traced, deliveredAt,
     async setUp(tenants, shape) {
       const workloads = await Promise.all(tenants.map(async (tenantId, t) => {
         const rand = rng(shape.seed(t));
