@@ -138,6 +138,9 @@ describe.skipIf(!pg || natsMissing)('fault: a poisoned event on the running plat
   });
 
   it('retries over the API for a tenant admin: each projector carries the request out, and what fails again stays', { timeout: 60_000 }, async () => {
+    const auditor = await h.call('POST', '/api-keys', { token: poisoned.key, body: { name: 'Auditor', role: 'auditor' } });
+    expect(auditor.status).toBe(201);
+    expect((await h.call('POST', '/projections/retry', { token: auditor.body.secret as string })).status).toBe(403);
     const asked = await h.call('POST', '/projections/retry', { token: poisoned.key });
     expect(asked.status).toBe(202);
     expect(asked.body).toEqual({ requested: 3 });
