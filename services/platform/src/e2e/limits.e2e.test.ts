@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { limitsRpc } from '@mandant/contracts';
+import { createSql } from '@mandant/shared/db/connect.ts';
+import { createRpcClient } from '@mandant/shared/rpc/rpc.ts';
 import { findNatsServer } from '@mandant/shared/runtime/nats-server.ts';
 import { backendMissing, postgresUrls } from '@mandant/shared/testing/backends.ts';
 import { type Harness, OPERATOR, startHarness } from './harness.ts';
@@ -157,6 +160,34 @@ describe.skipIf(!pg || natsMissing)('per-tenant rate limits, quotas and usage ov
     expect((await h.call('GET', `/tenants/${randomUUID()}/usage`, { token: OPERATOR })).status).toBe(404);
     expect((await h.call('PUT', `/tenants/${randomUUID()}/limits`, { token: OPERATOR, body: { burst: 5 } })).status).toBe(404);
     expect((await h.call('PUT', `/tenants/${tenants.counted.id}/limits`, { token: OPERATOR, body: { burst: 0 } })).status).toBe(400);
+  });
+
+  it('drops an offboarded tenant\'s limits, bucket and usage with it; a later flush or lease writes none back', async () => {
+    const { id, admin } = tenants.limited;
+    await waitUntil('limited tenant usage flushed', () => usageOf(id), (u) => u.api_calls > 0);
+    expect((await h.call('DELETE', `/tenants/${id}`, { token: OPERATOR })).status).toBe(204);
+    expect((await h.call('GET', '/tenant', { token: admin })).status).toBe(401);
+    expect((await h.call('GET', `/tenants/${id}/usage`, { token: OPERATOR })).status).toBe(404);
+    expect((await ok('GET', '/tenants/usage', OPERATOR)).tenants.map((t: { tenant_id: string }) => t.tenant_id)).not.toContain(id);
+    const owner = createSql(h.databaseUrl, { max: 1 });
+    const rpc = await createRpcClient(h.platform.runtime.rpc);
+    try {
+      // a gateway flushing counts from before the offboarding, and leasing: both are dropped
+      const meta = { correlation_id: randomUUID(), traceparent: null };
+      const day = new Date().toISOString().slice(0, 10);
+      const flushed = await rpc.request<unknown>(limitsRpc.usageRecord, { principal: null, operator: true, meta, input: {
+        increments: [{ tenant_id: id, day, api_calls: 3, search_calls: 0, chat_calls: 0, upload_calls: 0, rate_limited: 0 }],
+      } });
+      expect(flushed.ok).toBe(true);
+      const leased = await rpc.request<{ granted: number }>(limitsRpc.rateLease, { principal: null, operator: true, meta, input: { tenant_id: id, bucket: 'api', want: 5 } });
+      expect(leased).toMatchObject({ ok: true, value: { granted: 0 } });
+      const rows = await owner`select (select count(*) from tenant_limits_view where tenant_id = ${id})::int as limits,
+        (select count(*) from rate_buckets where tenant_id = ${id})::int as buckets, (select count(*) from tenant_usage where tenant_id = ${id})::int as usage`;
+      expect(rows[0]).toEqual({ limits: 0, buckets: 0, usage: 0 });
+    } finally {
+      await owner.end();
+      await rpc.close();
+    }
   });
 
   it('describes the new routes in the OpenAPI document', async () => {
