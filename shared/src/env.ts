@@ -30,6 +30,11 @@ export const Env = z.object({
   MANDANT_MASTER_KEY: z.string().min(1).optional(),
   /** largest upload accepted (413 past it) */
   MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(50 * 1024 * 1024),
+  /** an upload that sends nothing for this long is answered 408 and its connection closed */
+  UPLOAD_IDLE_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30_000),
+  /** the request line and headers must arrive within this, the whole request within HTTP_REQUEST_TIMEOUT_MS (408 and closed) */
+  HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1000).default(20_000),
+  HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).default(300_000),
   /** the embedding model of tenants and projects that set none */
   EMBEDDING_MODEL: z.string().min(1).default('local-hashing-v1-384'),
   /** an OpenAI-compatible API root (e.g. https://api.openai.com/v1) serving the models in EMBEDDINGS_MODELS */

@@ -38,6 +38,7 @@ const gateway = await createGateway({
     metricsToken: env.MANDANT_METRICS_TOKEN,
     singleTenantPrincipal: env.SINGLE_TENANT_MODE ? (await ensureSingleTenant(rpc, log)).principal : null,
     bodyLimitBytes: env.MAX_BODY_BYTES,
+    timeouts: { headersMs: env.HTTP_HEADERS_TIMEOUT_MS, requestMs: env.HTTP_REQUEST_TIMEOUT_MS, uploadIdleMs: env.UPLOAD_IDLE_TIMEOUT_MS },
     limits: { leaseMs: env.RATE_LIMIT_LEASE_MS, usageFlushMs: env.USAGE_FLUSH_MS },
     uploads,
   },

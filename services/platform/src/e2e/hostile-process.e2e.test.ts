@@ -37,7 +37,7 @@ describe.skipIf(!pg || natsMissing)('the platform process under hostile uploads'
     nats = await startNatsServer({ binary: natsBinary, storeDir: join(dir, 'nats'), log: createLogger({ level: 'silent' }) });
     const env = {
       ...process.env, DATABASE_URL: db.url, NATS_URL: nats.url, PORT: '0', HOST: '127.0.0.1', MANDANT_DATA_DIR: dir,
-      MANDANT_OPERATOR_TOKEN: OPERATOR, MAX_UPLOAD_BYTES: String(64 * 1024), LOG_LEVEL: 'warn', HEALTH_PORT: '0',
+      MANDANT_OPERATOR_TOKEN: OPERATOR, MAX_UPLOAD_BYTES: String(64 * 1024), UPLOAD_IDLE_TIMEOUT_MS: '1000', LOG_LEVEL: 'warn', HEALTH_PORT: '0',
       // this suite is about surviving hostile bodies, not about rate limits
       RATE_LIMIT_RPS: '100000', RATE_LIMIT_BURST: '100000', RATE_LIMIT_EXPENSIVE_RPS: '100000', RATE_LIMIT_EXPENSIVE_BURST: '100000',
     };
@@ -113,7 +113,10 @@ describe.skipIf(!pg || natsMissing)('the platform process under hostile uploads'
     await alive();
   }, 60_000);
 
-  it('keeps running and serving after oversized uploads, deep JSON and invalid UTF-8', async () => {
+  it('keeps running and serving after oversized and silent uploads, deep JSON and invalid UTF-8', async () => {
+    const silent = multipartBody([{ name: 'file', filename: 'slow.txt', value: 'slow' }]);
+    const idle = await upload(silent.subarray(0, 30), { length: silent.length, after: 'wait' });
+    expect([idle.status, idle.headers.connection]).toEqual([408, 'close']);
     expect((await upload(multipartBody([{ name: 'file', filename: 'big.bin', value: Buffer.alloc(64 * 1024 + 1, 2) }]))).status).toBe(413);
     const deep = await fetch(`${base}/api/v1/projects`, {
       method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: `{"name":"D","settings":{"x":${'['.repeat(100_000)}${']'.repeat(100_000)}}}`,
