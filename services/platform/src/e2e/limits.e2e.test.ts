@@ -77,6 +77,23 @@ describe.skipIf(!pg || natsMissing)('per-tenant rate limits, quotas and usage ov
     expect((await h.call('GET', '/tenants', { token: OPERATOR })).status).toBe(200);
   });
 
+  it('limits search, chat messages and uploads by a stricter bucket of their own, leaving other calls alone', async () => {
+    const { id, admin } = tenants.neighbour;
+    await ok('PUT', `/tenants/${id}/limits`, OPERATOR, { expensive_requests_per_second: 0.05, expensive_burst: 2 });
+    const searches = [];
+    for (let i = 0; i < 4; i++) searches.push(await h.call('POST', '/search', { token: admin, body: { query: `acme ${i}` } }));
+    expect(searches.map((r) => r.status)).toEqual([200, 200, 429, 429]);
+    expect(searches[1]?.headers.get('ratelimit-limit')).toBe('2');
+    expect(searches[2]?.body).toMatchObject({ type: `${PROBLEMS}rate-limited`, bucket: 'expensive' });
+    expect(Number(searches[2]?.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    const upload = await h.call('POST', '/documents', { token: admin, body: { title: 'Memo', content: 'Acme' } });
+    expect(upload.status).toBe(429);
+    // the tenant's other calls take from its api bucket only
+    const plain = await h.call('GET', '/projects', { token: admin });
+    expect(plain.status).toBe(200);
+    expect(plain.headers.get('ratelimit-limit')).toBe('100000');
+  });
+
   it('takes an operator override into effect, recorded as an event of the tenant with the operator as actor', async () => {
     const { id, admin } = tenants.limited;
     await ok('PUT', `/tenants/${id}/limits`, OPERATOR, { requests_per_second: 1000, burst: 1000 });
