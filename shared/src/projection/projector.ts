@@ -69,6 +69,17 @@ class InTurnFailure extends Error {
   }
 }
 
+/**
+ * The fast path's failure to apply a page: which event failed when the events were applied in
+ * turn (null when a batch failed as a whole), so the careful try of the same page does not try
+ * again what is known to fail (a poison event is tried once per attempt).
+ */
+class FastPathFailure extends Error {
+  constructor(readonly index: number | null, override readonly cause: unknown) {
+    super('the page failed on the fast path', { cause });
+  }
+}
+
 /** `apply` on each event in turn; a failure names the event's index. */
 async function applyInTurn(projection: Projection, tx: Tx, events: readonly EventEnvelope[]): Promise<void> {
   for (const [index, event] of events.entries()) {
@@ -89,8 +100,8 @@ async function applyInTurn(projection: Projection, tx: Tx, events: readonly Even
  * caught it, and fails that scope with it at the end. A projection statement the database refused
  * (a NUL in a text column: 22021) was rolled back to the savepoint, then failed the whole page
  * transaction again at its commit, before the event was counted: never dead-lettered, retried for
- * ever, the tenant's views stalled. Only a nested scope keeps the error to itself. It costs one
- * round trip per savepoint, that is per page while events apply.
+ * ever, the tenant's views stalled. Only a nested scope keeps the error to itself. It costs a
+ * round trip, so only a page applied carefully (see `run`) uses savepoints at all.
  */
 function inSavepoint<T>(tx: Tx, fn: (tx: Tx) => Promise<T>): Promise<T> {
   return tx.savepoint((sp) => fn(sp)) as Promise<T>;
@@ -116,9 +127,11 @@ function wakeUp(payload: Uint8Array): { tenantId: string; position: number } | n
  * in one transaction under a row lock on the checkpoint, so concurrent instances and redeliveries
  * apply every event exactly once in effect. A failing event is retried with backoff; after
  * `maxAttempts` it is dead-lettered and the tenant moves on (other tenants never wait on it).
- * Each page's handled events are applied in one savepoint (through `applyBatch` when the
- * projection has one); when that fails for a reason other than an unavailable store, the page is
- * applied again event by event, so only the failing event is retried and dead-lettered.
+ * Each page's handled events are applied at once (through `applyBatch` when the projection has
+ * one), without a savepoint; when that fails for a reason other than an unavailable store, the
+ * page is applied again carefully, in savepoints, event by event where needed, so only the
+ * failing event is retried and dead-lettered. Whatever fails and wherever (a statement, the
+ * envelope, the commit), only an unavailable store is retried without bound.
  */
 export function startProjector(deps: {
   sql: Sql;
@@ -151,6 +164,8 @@ export function startProjector(deps: {
   type Page = { position: number; more: boolean; failed?: Failure };
   /** What a page read before it failed: lets `run` blame an event when the page itself threw. */
   type Seen = { start: number; first?: EventRef; last: number };
+  /** How the fast path failed on the page that starts after `start`. */
+  type Known = { start: number; index: number | null; err: unknown };
 
   /**
    * Locks the tenant's checkpoint and reads the page after it, in one statement: one row per
@@ -183,7 +198,7 @@ export function startProjector(deps: {
   }
 
   /** Applies up to a page; a failing event ends the page with everything before it committed. */
-  async function applyPage(tenantId: string, upTo: number, limit: number, seen: Seen): Promise<Page> {
+  async function applyPage(tenantId: string, upTo: number, limit: number, seen: Seen, careful: boolean, known?: Known): Promise<Page> {
     return withTenant(sql, tenantId, async (tx) => {
       // A read model and its checkpoint commit together, and both follow from the log: losing the
       // last moments of them in a crash only means applying those events again. So the commit
@@ -206,12 +221,26 @@ export function startProjector(deps: {
       let position = start;
       let failed: Page['failed'];
       let batched = false;
-      if (handled.length > 0 && last) {
-        // A projection without its own batch applies the page's events in turn under one
-        // savepoint (not one each). When one of them fails, the ones before it are applied again
-        // and the page ends at it: the failing event is tried once per attempt, as event by event.
-        const applyAll = projection.applyBatch ?? ((sp: Tx, events: EventEnvelope[]) => applyInTurn(projection, sp, events));
+      // A projection without its own batch applies the page's events in turn.
+      const applyAll = projection.applyBatch ?? ((sp: Tx, events: EventEnvelope[]) => applyInTurn(projection, sp, events));
+      if (handled.length > 0 && last && !careful) {
+        // The fast path, no savepoint: any failure fails the page's transaction, and `run` applies
+        // the same page again carefully.
         try {
+          await applyAll(tx, handled);
+        } catch (err) {
+          throw err instanceof InTurnFailure ? new FastPathFailure(err.index, err.cause) : new FastPathFailure(null, err);
+        }
+        position = last.tenant_seq;
+        batched = true;
+      } else if (handled.length > 0 && last) {
+        // Carefully: the page's events in one savepoint (not one each). When one of them fails,
+        // the ones before it are applied again and the page ends at it: the failing event is
+        // tried once per attempt, as event by event.
+        const hint = known?.start === start ? known : undefined;
+        try {
+          // what failed on the fast path a moment ago, on this same page, is not tried again
+          if (hint) throw hint.index === null ? hint.err : new InTurnFailure(hint.index, hint.err);
           await inSavepoint(tx, (sp) => applyAll(sp, handled));
           position = last.tenant_seq;
           batched = true;
@@ -256,7 +285,9 @@ export function startProjector(deps: {
       // A tenant's tombstone empties every read model of it, whatever the projection handles;
       // nothing follows a tombstone in the log, so emptying at the end of its page is the same.
       const tombstone = page.find((e) => e.type === TENANT_TOMBSTONE && e.tenant_seq <= position);
-      if (tombstone) {
+      if (tombstone && !careful) {
+        await projection.reset(tx, tenantId);
+      } else if (tombstone) {
         try {
           await inSavepoint(tx, (sp) => projection.reset(sp, tenantId));
         } catch (err) {
@@ -275,24 +306,37 @@ export function startProjector(deps: {
   }
 
   /**
-   * Applies pages until `upTo`, or with none given until the end of the log. Every failure that
-   * is not a store being unavailable is charged to one event: the one that failed, or, when the
-   * page's transaction itself failed (at its commit, in a statement outside the savepoints, …),
-   * the page is read again one event per transaction until past it, so the next failure names its
-   * event. That event is retried `maxAttempts` times, then dead-lettered, and the tenant moves on.
+   * Applies pages until `upTo`, or with none given until the end of the log. A page goes the
+   * fast way first (no savepoints); when that fails, the same page is applied again carefully
+   * (savepoints keep each failure to its event), and so are the pages after it until one applies
+   * without a failure. Every failure that is not a store being unavailable is charged to one
+   * event: the one that failed, or, when even the careful page's transaction failed (at its
+   * commit, …), the page is read again one event per transaction until past it, so the next
+   * failure names its event. That event is retried `maxAttempts` times, then dead-lettered, and
+   * the tenant moves on.
    */
   async function run(tenantId: string, upTo: number | undefined): Promise<number> {
     const target = upTo ?? Number.MAX_SAFE_INTEGER;
+    let careful = false;
+    let known: Known | undefined;
     let at = 0;
     let narrowUntil = 0;
     for (;;) {
       const seen: Seen = { start: 0, last: 0 };
       let page: Page;
       try {
-        page = await applyPage(tenantId, target, at < narrowUntil ? 1 : PAGE, seen);
-      } catch (err) {
+        page = await applyPage(tenantId, target, at < narrowUntil ? 1 : PAGE, seen, careful, known);
+        known = undefined;
+      } catch (caught) {
+        known = undefined;
+        const err = caught instanceof FastPathFailure ? caught.cause : caught;
         // a store that is down is not the event's fault: retry without bound, never dead-letter
         if (isTransient(err) || stopped || !seen.first) throw err;
+        if (!careful) {
+          careful = true;
+          if (caught instanceof FastPathFailure) known = { start: seen.start, index: caught.index, err };
+          continue;
+        }
         if (seen.last > seen.first.tenant_seq) {
           log.warn({ tenant_id: tenantId, projector: key, from: seen.first.tenant_seq, to: seen.last, error: safeErrorText(err) }, 'page failed as a whole; applying it one event at a time');
           at = seen.start;
@@ -305,6 +349,7 @@ export function startProjector(deps: {
       at = position;
       advanced(tenantId, position);
       if (!failed) {
+        if (at >= narrowUntil) careful = false;
         if (!more) return position;
         continue;
       }
