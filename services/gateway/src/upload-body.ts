@@ -120,9 +120,10 @@ export function readMultipart(req: HttpRequest, res: HttpResponse, limits: Uploa
     const settle = (err: unknown, upload?: Upload) => {
       if (done) return;
       done = true;
+      // unpiped first: unpiping the last destination pauses the request, and stop() resumes it to drain
+      if (err !== null) req.unpipe(bb);
       watch.stop(err !== null);
       if (err === null && upload) return resolve(upload);
-      req.unpipe(bb);
       reject(err);
     };
     const watch = followBody(req, res, limits.idleMs, (err) => settle(err));
