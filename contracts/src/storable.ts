@@ -35,6 +35,17 @@ export function unstorableReason(s: string): string | null {
 }
 
 // null is the root, so an empty key still counts as a segment
+const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, 'g');
+
+/**
+ * Text derived from content rather than given as input (what an extractor read out of a file),
+ * made storable: NULs dropped and lone surrogates replaced by U+FFFD. Input a client sends is
+ * refused instead (`findUnstorable`); a document's bytes are what they are.
+ */
+export function toStorableText(s: string): string {
+  return s.replace(/\u0000/g, '').replace(LONE_SURROGATES, '\uFFFD');
+}
+
 const join = (base: string | null, segment: string): string => (base === null ? segment : `${base}.${segment}`);
 
 interface Frame { value: unknown; path: string | null; depth: number }

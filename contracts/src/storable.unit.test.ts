@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DocumentFormInput, UploadDocumentInput } from './api.ts';
 import { SearchFilters } from './api-knowledge.ts';
-import { MAX_INPUT_DEPTH, findUnstorable, unstorableReason } from './storable.ts';
+import { MAX_INPUT_DEPTH, findUnstorable, toStorableText, unstorableReason } from './storable.ts';
 
 // Seeded so a failure replays: FC_SEED=<seed printed by fast-check> reruns the same cases.
 const runs = { seed: Number(process.env.FC_SEED ?? 20261202), numRuns: 300 };
@@ -98,6 +98,18 @@ describe('the storable-input rule', () => {
     for (const key of ['__proto__', 'constructor', 'prototype']) {
       expect(findUnstorable(JSON.parse(`{"settings":{"${key}":{"x":1}}}`))).toEqual({ path: `settings.${key}`, message: 'reserved key name' });
     }
+  });
+});
+
+describe('toStorableText', () => {
+  it('makes any string storable and leaves storable strings as they are', () => {
+    const anyUnits = fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)), maxLength: 60 });
+    fc.assert(fc.property(anyUnits, (s) => {
+      const out = toStorableText(s);
+      expect(unstorableReason(out)).toBeNull();
+      if (unstorableReason(s) === null) expect(out).toBe(s);
+    }), runs);
+    expect(toStorableText('a\u0000b\ud800c\udc00')).toBe('ab\ufffdc\ufffd');
   });
 });
 

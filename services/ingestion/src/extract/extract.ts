@@ -1,3 +1,4 @@
+import { toStorableText } from '@mandant/contracts';
 import { extractCsv } from './csv.ts';
 import { DEFAULT_MAX_UNCOMPRESSED_BYTES, extractDocx } from './docx.ts';
 import { corrupt, empty, unsupportedType } from './errors.ts';
@@ -38,8 +39,19 @@ function markdownTitle(text: string): string | undefined {
  * Extracts the text of a document whose kind `sniff` detected. Rejects with an
  * `ExtractionError` (stable `code`, user-facing `message`) when the file is corrupt,
  * password-protected, empty, too large once inflated, or of an unsupported kind.
+ *
+ * Text and title come out storable: a NUL or a lone surrogate (a DOCX `&#0;` or `&#xD800;`, a
+ * PDF's broken string) would otherwise fail every Postgres column and event they reach. This
+ * runs before chunking, so spans index into the text as returned.
  */
 export async function extractText(bytes: Uint8Array, kind: DocumentKind, options: ExtractOptions = {}): Promise<Extracted> {
+  const extracted = await extractByKind(bytes, kind, options);
+  const text = toStorableText(extracted.text);
+  const title = extracted.title === undefined ? undefined : toStorableText(extracted.title).trim() || undefined;
+  return { ...extracted, text, ...(title === undefined ? {} : { title }) };
+}
+
+async function extractByKind(bytes: Uint8Array, kind: DocumentKind, options: ExtractOptions): Promise<Extracted> {
   switch (kind) {
     case 'pdf':
       return extractPdf(bytes);
