@@ -123,10 +123,12 @@ describe('hostile uploads and streams at the gateway', () => {
     await stillServing();
   });
 
-  it('still accepts a well-formed upload', async () => {
-    const res = await upload(multipartBody([{ name: 'title', value: 'Memo' }, { name: 'source_url', value: 'https://example.org/a' }, { name: 'file', filename: 'memo.txt', value: 'Acme paid.' }]));
+  it('still accepts a well-formed upload, its UTF-8 title and file name intact', async () => {
+    const res = await upload(multipartBody([{ name: 'title', value: 'Straße 日本 👩‍👩‍👧' }, { name: 'source_url', value: 'https://example.org/a' }, { name: 'file', filename: 'Bericht über 日本.txt', value: 'Acme paid.' }]));
     expect(res.status).toBe(202);
-    expect(rpc.sent.filter((s) => s.pattern === patterns.documentUpload)).toHaveLength(1);
+    const sent = rpc.sent.filter((s) => s.pattern === patterns.documentUpload);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.input).toMatchObject({ title: 'Straße 日本 👩‍👩‍👧', filename: 'Bericht über 日本.txt', source_url: 'https://example.org/a' });
     expect(puts).toHaveLength(1);
   });
 
