@@ -66,6 +66,7 @@ describe('per-tenant limits at the gateway, over HTTP', () => {
     expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(res.body).toMatchObject({ type: 'https://mandant.dev/problems/rate-limited', status: 429, bucket: 'api', retry_after: 2 });
     expect(res.headers.get('retry-after')).toBe('2');
+    expect(res.headers.get('ratelimit-reset')).toBe('2');
     expect(res.headers.get('ratelimit-remaining')).toBe('0');
     const forwarded = rpc.sent.filter((s) => s.pattern === patterns.projectList).length;
     // refused again at once: locally, no new lease, nothing forwarded

@@ -26,15 +26,17 @@ const EXPENSIVE: Record<string, Exclude<UsageKind, null>> = {
 const RPC_TIMEOUT_MS = 2_000;
 
 /**
- * Rate limit headers after draft-ietf-httpapi-ratelimit-headers-07: `RateLimit-Limit` (the
- * burst), `RateLimit-Remaining`, `RateLimit-Reset` (seconds until the bucket is full again) and
- * `RateLimit-Policy` (`{burst};w={seconds to refill it}`); `Retry-After` on a 429.
+ * Rate limit headers after draft-ietf-httpapi-ratelimit-headers-06, the last draft with separate
+ * fields (-07 on merges them into `RateLimit`): `RateLimit-Limit` (the burst),
+ * `RateLimit-Remaining`, `RateLimit-Reset` (seconds until the bucket is full again; on a 429 the
+ * same instant as `Retry-After`, as the draft asks) and `RateLimit-Policy`
+ * (`{burst};w={seconds to refill it}`).
  */
 export function setRateHeaders(res: HttpResponse, d: RateDecision): void {
   if (!d.known) return;
   res.setHeader('RateLimit-Limit', String(d.limit));
   res.setHeader('RateLimit-Remaining', String(d.remaining));
-  res.setHeader('RateLimit-Reset', String(d.resetSeconds));
+  res.setHeader('RateLimit-Reset', String(d.allowed ? d.resetSeconds : d.retryAfterSeconds));
   res.setHeader('RateLimit-Policy', `${d.limit};w=${Math.max(1, Math.ceil(d.limit / d.rate))}`);
   if (!d.allowed) res.setHeader('Retry-After', String(d.retryAfterSeconds));
 }
