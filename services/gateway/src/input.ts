@@ -29,9 +29,16 @@ export function buildInput(route: ApiRoute, req: RawRequest): unknown {
     fromPath[key] = value;
   }
   const schema = route.input;
-  if (!schema) return fromPath;
-
   const source = sourceOf(route, req);
+  if (!schema) {
+    // a route that takes no input takes no body either: whatever is sent is refused, not ignored
+    const sent = Object.keys(source);
+    if (route.method !== 'GET' && route.method !== 'DELETE' && sent.length > 0) {
+      throw validation(`${sent[0]}: unknown field (this route takes no body)`, sent.map((path) => ({ path, message: 'unknown field' })));
+    }
+    return fromPath;
+  }
+
   const unstorable = findUnstorable(source);
   if (unstorable) throw validation(`${unstorable.path}: ${unstorable.message}`, [unstorable]);
   for (const key of Object.keys(fromPath)) {

@@ -45,6 +45,14 @@ describe('buildInput', () => {
     expect(failure(() => buildInput(route('createApiKey'), { params: {}, query: {}, body: { name: 'k' } })).message).toBe('role: give exactly one of user_id or role');
   });
 
+  it('refuses any body sent to a write that takes no input, instead of ignoring it', () => {
+    const noInput = { ...route('createProject'), input: undefined };
+    expect(buildInput(noInput, { params: {}, query: {}, body: undefined })).toEqual({});
+    expect(buildInput(noInput, { params: {}, query: {}, body: {} })).toEqual({});
+    expect(failure(() => buildInput(noInput, { params: {}, query: {}, body: { a: { a: 1 } } })).message).toBe('a: unknown field (this route takes no body)');
+    expect(failure(() => buildInput(noInput, { params: {}, query: {}, body: [[[]]] })).message).toBe('body: expected a JSON object');
+  });
+
   it('refuses a body that is not an object, or that repeats a path parameter', () => {
     expect(failure(() => buildInput(route('createProject'), { params: {}, query: {}, body: [1] })).message).toBe('body: expected a JSON object');
     expect(failure(() => buildInput(route('updateProject'), { params: { id: p }, query: {}, body: { project_id: u } })).message).toMatch(/^project_id: given by the path/);
