@@ -115,7 +115,8 @@ function rawBodies(valid: fc.Arbitrary<unknown>, oversize: boolean): fc.Arbitrar
       raw(Uint8Array.from([...enc.encode('{"name":"'), ...bad, ...enc.encode('"}')]), `invalid UTF-8 ${bad.map((b) => b.toString(16)).join(' ')}`)),
     fc.constantFrom('[]', '"x"', '1', 'null', 'true', '{"a":1}{"b":2}', '{"name":"a","name":"\\u0000"}', '{"__proto__":{"admin":true}}').map((s) => raw(s, `odd JSON ${s}`)),
     valid.map((v) => raw(JSON.stringify(v ?? {}), 'JSON sent as text/plain', 'text/plain')),
-    ...(oversize ? [fc.constant(raw(JSON.stringify({ name: 'x'.repeat(1_100_000) }), 'over the body limit'))] : []),
+    // the server may answer 413 and close before it has read the rest
+    ...(oversize ? [fc.constant({ ...raw(JSON.stringify({ name: 'x'.repeat(1_100_000) }), 'over the body limit'), mayClose: true })] : []),
   );
 }
 
@@ -143,7 +144,8 @@ function multipartArb(): fc.Arbitrary<BodyPick> {
     s += `--${boundary}--${CRLF}`;
     const bytes = enc.encode(s);
     const sent = cut === undefined ? bytes : bytes.slice(0, Math.floor(bytes.length * cut));
-    const unstorable = [title, filename].some((v) => v !== undefined && /[\u0000\ud800-\udfff]/.test(v));
+    // sent as UTF-8, a lone surrogate arrives as U+FFFD: only a NUL reaches the server unstorable
+    const unstorable = [title, filename].some((v) => v?.includes('\u0000'));
     const wrong = cut !== undefined ? `cut at ${Math.round((cut ?? 0) * 100)} %` : extra !== '' ? extra : unstorable ? 'unstorable field' : null;
     return {
       body: { kind: 'raw' as const, bytes: sent, contentType: `multipart/form-data; boundary=${boundary}` },
