@@ -136,6 +136,23 @@ describe.skipIf(!pg)('dead letters: whatever an event does to a projection, it i
     }
   });
 
+  it('applies nothing again for an offboarded tenant: its read models stay empty', async () => {
+    const name = `off-${randomUUID().slice(0, 8)}`;
+    const tenant = randomUUID();
+    const fixed = { now: false };
+    await append(tenant, 'throw');
+    const tombstone = await store.append(tenant, `tenant-${tenant}`, 'any', [{ id: uuidv7(), type: 'tenant.offboarded.v1', project_id: null, occurred_at: new Date().toISOString(), data: {} }], meta);
+    const projector = startProjector({ sql, projection: recorder(name, fixed), log, sweepMs: 2 ** 30, maxAttempts: 2 });
+    try {
+      expect(await projector.catchUp(tenant)).toBe(tombstone.position);
+      fixed.now = true;
+      expect(await retryDeadLetters({ sql, projection: recorder(name, fixed), tenantId: tenant })).toEqual({ projector: `${name}@v1`, applied: [], failed: [] });
+      expect(await appliedSeqs(tenant, name)).toEqual([]);
+    } finally {
+      await projector.stop();
+    }
+  });
+
   it('carries out a retry asked for over the API in the projector that owns the read model', async () => {
     const name = `rq-${randomUUID().slice(0, 8)}`;
     const tenant = randomUUID();

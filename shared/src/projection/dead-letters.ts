@@ -22,6 +22,7 @@ export interface DeadLetter {
 }
 
 const MAX_ERROR_CHARS = 300;
+const TENANT_TOMBSTONE = 'tenant.offboarded.v1';
 /** A quoted part of a message that looks like a name (relation, column, constraint, encoding) is kept. */
 const NAME_LIKE = /^[A-Za-z_][A-Za-z0-9_.$-]{0,62}$/;
 const QUOTED = /"([^"\n]*)"|'([^'\n]*)'/g;
@@ -101,7 +102,8 @@ export interface RetryOutcome {
  * Applies a projection's dead-lettered events of one tenant again (all, or the one at `seq`), in
  * log order, on top of the current read model, under the checkpoint's row lock (so never beside
  * a page of the live projector). Each one runs in a savepoint: when it applies, its dead letter is
- * deleted; when it fails, it stays, with its attempts incremented and its error updated.
+ * deleted; when it fails, it stays, with its attempts incremented and its error updated. Nothing
+ * is applied for an offboarded tenant (its read models stay empty).
  *
  * Why applying it late is sound: projections are idempotent, keyed upserts (applying an event
  * again changes nothing). Events of the same stream that followed it were applied without it
@@ -121,6 +123,12 @@ export async function retryDeadLetters(deps: { sql: Sql; projection: Projection;
       ${deps.seq === undefined ? tx`` : tx`and tenant_seq = ${deps.seq}`} ${deps.requestedOnly ? tx`and retry_requested_at is not null` : tx``}
       order by tenant_seq for update`;
     if (!cp || dead.length === 0) return outcome;
+    // an offboarded tenant's read models were emptied for good: nothing of it is applied again
+    const [gone] = await tx`select 1 from events where tenant_id = ${tenantId} and type = ${TENANT_TOMBSTONE} limit 1`;
+    if (gone) {
+      await tx`update projection_dead_letters set retry_requested_at = null where tenant_id = ${tenantId} and projector = ${key}`;
+      return outcome;
+    }
     const pending = new Set(dead.map((d) => d.tenant_seq));
     for (const d of dead) {
       try {
