@@ -23,7 +23,7 @@ export interface UploadConfig {
  * `POST /projects/{id}/documents` and `POST /documents`: reads the file (multipart) or the JSON
  * form, sniffs its type from the bytes (never from the name), stores the bytes sealed under
  * `raw/{document_id}/original.{ext}` and asks the document service to record the upload, which
- * answers a duplicate (same bytes in this tenant) with the existing document. 202: extraction
+ * answers a duplicate (the same bytes in a document the caller can already read) with that document. 202: extraction
  * runs afterwards; follow it on `GET /documents/{id}/status`.
  */
 /** Without `uploads` (a gateway given no blob store) the routes answer 503 rather than lose a file. */
