@@ -6,6 +6,7 @@ import { uuidv7 } from '@mandant/shared/ids.ts';
 import { findNatsServer } from '@mandant/shared/runtime/nats-server.ts';
 import { sealJson } from '@mandant/shared/stores/crypto/sealed-json.ts';
 import { backendMissing, postgresUrls } from '@mandant/shared/testing/backends.ts';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, OPERATOR, startHarness } from '../e2e/harness.ts';
 import { until } from './helpers.ts';
@@ -16,6 +17,7 @@ const root = fileURLToPath(new URL('../../../../', import.meta.url));
 const MASTER_KEY = 'cG9pc29uLXRlc3QtbWFzdGVyLWtleS0wMTIzNDU2Nzg=';
 /** Found in no error text, status or metric: the dead letter keeps no content. */
 const SECRET = 'Ms Nightingale';
+const runs = { seed: Number(process.env.FC_SEED ?? 20261202), numRuns: 4 };
 
 interface DeadLetter { projector: string; tenant_seq: number; event_id: string; type: string; error: string; attempts: number; created_at: string; last_failed_at: string; retry_requested_at: string | null }
 interface Status { head: number; projectors: { name: string; position: number; lag: number; dead_letters: number }[]; dead_letters: DeadLetter[] }
@@ -152,6 +154,44 @@ describe.skipIf(!pg || natsMissing)('fault: a poisoned event on the running plat
     expect(s.dead_letters.map((d) => [d.projector, d.attempts])).toEqual([['conversation-views@v1', 7], ['conversation-views@v1', 7], ['membership-views@v1', 6]]);
     const other = await h.call('POST', '/projections/retry', { token: healthy.key });
     expect(other.body).toEqual({ requested: 0 });
+  });
+
+  it('property: poison at random positions among good conversations of several tenants: each good one readable, each poison dead-lettered once, nothing else', { timeout: 180_000 }, async () => {
+    type Kind = 'good' | 'nul' | 'unparsable';
+    const kind = fc.oneof({ arbitrary: fc.constant<Kind>('good'), weight: 3 }, { arbitrary: fc.constantFrom<Kind>('nul', 'unparsable'), weight: 1 });
+    const logs = fc.array(fc.array(kind, { minLength: 1, maxLength: 6 }), { minLength: 2, maxLength: 3 });
+    const { store } = h.platform.runtime;
+    const { keyring } = h.platform.stores;
+    const meta: EventMeta = { actor: 'user:fault', correlation_id: 'fault-poison-property', causation_id: null, traceparent: null };
+    await fc.assert(fc.asyncProperty(logs, async (tenantLogs) => {
+      const tenants = await Promise.all(tenantLogs.map(async (kinds, i) => {
+        const t = await tenant(`prop-${i}`);
+        const project = (await h.call('POST', '/projects', { token: t.key, body: { name: 'Property' } })).body.id as string;
+        const written: { kind: Kind; seq: number; conversation: string }[] = [];
+        for (const k of kinds) {
+          const conversation = uuidv7();
+          const data = k === 'unparsable' ? ([] as unknown as Record<string, unknown>)
+            : { project_id: project, sealed: await sealJson(keyring, t.id, conversation, { title: k === 'nul' ? `t\u0000${i}` : `title ${i}` }) };
+          const res = await store.append(t.id, streams.conversation(conversation), 0, [{ id: uuidv7(), type: 'conversation.started.v1', project_id: project, occurred_at: new Date().toISOString(), data }], meta);
+          written.push({ kind: k, seq: res.position, conversation });
+        }
+        return { ...t, written };
+      }));
+      for (const t of tenants) {
+        let status: Status | undefined;
+        await until(async () => {
+          status = (await h.call('GET', '/projections/status', { token: t.key })).body as Status;
+          return status.projectors.every((p) => p.lag === 0);
+        }, 60_000, 'every projector of the tenant to reach its head');
+        const poisoned = t.written.filter((w) => w.kind !== 'good').map((w) => w.seq);
+        expect(status?.dead_letters.map((d) => [d.projector, d.tenant_seq])).toEqual(poisoned.map((seq) => ['conversation-views@v1', seq]));
+        for (const w of t.written.filter((x) => x.kind === 'good')) {
+          const read = await h.call('GET', `/chat/conversations/${w.conversation}`, { token: t.key });
+          expect(read.status).toBe(200);
+          expect(read.body.title).toBe(`title ${tenants.indexOf(t)}`);
+        }
+      }
+    }), runs);
   });
 
   const cli = (...args: string[]) => new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
