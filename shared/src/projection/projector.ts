@@ -1,9 +1,9 @@
 import { EventEnvelope } from '@mandant/contracts';
-import { type Sql, type Tx, ahead, withTenant } from '../db/connect.ts';
-import { rowToEnvelope } from '../eventstore/event-store.ts';
+import { type Sql, type Tx, withTenant } from '../db/connect.ts';
 import type { Logger } from '../log.ts';
 import type { EventTransport } from '../transport/event-transport.ts';
 import { type EventRef, recordDeadLetter, retryDeadLetters, safeErrorText } from './dead-letters.ts';
+import { FastPathFailure, type Known, PAGE, type Page, type Seen, createPageApplier, isTransient } from './page.ts';
 
 /** One read model: how an event changes it, and how to empty it for a rebuild. */
 export interface Projection {
@@ -40,71 +40,6 @@ export interface Projector {
 
 export class ProjectionTimeoutError extends Error {
   override readonly name = 'ProjectionTimeoutError';
-}
-
-const PAGE = 500;
-/** The tombstone of an offboarded tenant (see services/tenant): every projection purges the tenant on it. */
-const TENANT_TOMBSTONE = 'tenant.offboarded.v1';
-/**
- * Connection-level failures are retried without bound: the event is fine, the store is not.
- * Postgres and socket codes, Neo4j's unavailability codes, and the store ports' "unavailable"
- * errors count, wherever they sit in the `cause` chain. Known limit: an engine that refuses one
- * event for good with such an error holds that tenant's projector until it is fixed.
- */
-const TRANSIENT_CODE = /^(ECONN|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|CONNECT|CONNECTION_|ServiceUnavailable|SessionExpired)|^57P0|^08|TransientError/;
-const TRANSIENT_NAME = /^(VectorIndexUnavailableError|TextIndexUnavailableError|BlobStoreError)$/;
-const isTransient = (err: unknown): boolean => {
-  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    const { code, name } = e as { code?: unknown; name?: unknown };
-    if (typeof code === 'string' && TRANSIENT_CODE.test(code)) return true;
-    if (typeof name === 'string' && TRANSIENT_NAME.test(name)) return true;
-  }
-  return false;
-};
-
-/** Which event of a page applied in turn failed, and why. */
-class InTurnFailure extends Error {
-  constructor(readonly index: number, override readonly cause: unknown) {
-    super('an event of the page failed', { cause });
-  }
-}
-
-/**
- * The fast path's failure to apply a page: which event failed when the events were applied in
- * turn (null when a batch failed as a whole), so the careful try of the same page does not try
- * again what is known to fail (a poison event is tried once per attempt).
- */
-class FastPathFailure extends Error {
-  constructor(readonly index: number | null, override readonly cause: unknown) {
-    super('the page failed on the fast path', { cause });
-  }
-}
-
-/** `apply` on each event in turn; a failure names the event's index. */
-async function applyInTurn(projection: Projection, tx: Tx, events: readonly EventEnvelope[]): Promise<void> {
-  for (const [index, event] of events.entries()) {
-    try {
-      await projection.apply(tx, event);
-    } catch (err) {
-      throw new InTurnFailure(index, err);
-    }
-  }
-}
-
-/**
- * Runs `fn` in a savepoint of postgres.js's own (`tx.savepoint`): when `fn` or any statement it
- * sent fails, rolls back to it and rethrows, and the page's transaction goes on.
- *
- * Why not a plain `savepoint` statement (sent ahead, no round trip), as this runner once did:
- * postgres.js remembers the first failed statement of a transaction scope even when the caller
- * caught it, and fails that scope with it at the end. A projection statement the database refused
- * (a NUL in a text column: 22021) was rolled back to the savepoint, then failed the whole page
- * transaction again at its commit, before the event was counted: never dead-lettered, retried for
- * ever, the tenant's views stalled. Only a nested scope keeps the error to itself. It costs a
- * round trip, so only a page applied carefully (see `run`) uses savepoints at all.
- */
-function inSavepoint<T>(tx: Tx, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  return tx.savepoint((sp) => fn(sp)) as Promise<T>;
 }
 
 const WakeUp = EventEnvelope.pick({ tenant_id: true, tenant_seq: true });
@@ -160,145 +95,7 @@ export function startProjector(deps: {
     }
   }
 
-  type Failure = { event: EventRef; err: unknown };
-  type Page = { position: number; more: boolean; failed?: Failure };
-  /** What a page read before it failed: lets `run` blame an event when the page itself threw. */
-  type Seen = { start: number; first?: EventRef; last: number };
-  /** How the fast path failed on the page that starts after `start`. */
-  type Known = { start: number; index: number | null; err: unknown };
-
-  /**
-   * Locks the tenant's checkpoint and reads the page after it, in one statement: one row per
-   * event, or one row with no event when the projection is already at `upTo`. No row at all means
-   * there is no checkpoint yet.
-   */
-  async function lockAndRead(tx: Tx, tenantId: string, upTo: number, limit: number) {
-    return tx<(Record<string, unknown> & { checkpoint: number; id: string | null; tenant_seq: number; type: string })[]>`
-      with cp as (select position from projection_checkpoints where tenant_id = ${tenantId} and projector = ${key} for update)
-      select cp.position as checkpoint, e.* from cp left join lateral (
-        select * from events where tenant_id = ${tenantId} and tenant_seq > cp.position and tenant_seq <= ${upTo}
-        order by tenant_seq limit ${limit}) e on true`;
-  }
-
-  /**
-   * The page's events up to the first one this projection must read but whose envelope does not
-   * parse (a row written around the contracts): that one is the page's failure. Events the
-   * projection ignores are not parsed, so their shape never holds it up.
-   */
-  function parsePage(rows: { id: string | null; tenant_seq: number; type: string }[]): { page: EventEnvelope[]; failed?: Failure } {
-    const page: EventEnvelope[] = [];
-    for (const row of rows) {
-      const ref = { tenant_seq: Number(row.tenant_seq), id: String(row.id), type: String(row.type) };
-      const parsed = EventEnvelope.safeParse(rowToEnvelope(row as never));
-      if (parsed.success) page.push(parsed.data);
-      else if (projection.handles(ref.type) || ref.type === TENANT_TOMBSTONE) return { page, failed: { event: ref, err: parsed.error } };
-      else page.push(rowToEnvelope(row as never)); // unchecked, but only its type and position are read
-    }
-    return { page };
-  }
-
-  /** Applies up to a page; a failing event ends the page with everything before it committed. */
-  async function applyPage(tenantId: string, upTo: number, limit: number, seen: Seen, careful: boolean, known?: Known): Promise<Page> {
-    return withTenant(sql, tenantId, async (tx) => {
-      // A read model and its checkpoint commit together, and both follow from the log: losing the
-      // last moments of them in a crash only means applying those events again. So the commit
-      // does not wait for the disk (sent ahead, no round trip); the log's own commits still do.
-      let read = await ahead(tx`select set_config('synchronous_commit', 'off', true)`, () => lockAndRead(tx, tenantId, upTo, limit));
-      if (read.length === 0) {
-        await tx`insert into projection_checkpoints (tenant_id, projector) values (${tenantId}, ${key}) on conflict do nothing`;
-        read = await lockAndRead(tx, tenantId, upTo, limit);
-      }
-      const start = read[0]?.checkpoint ?? 0;
-      const rows = read.filter((r) => r.id !== null);
-      const firstRow = rows[0];
-      seen.start = start;
-      seen.first = firstRow && { tenant_seq: Number(firstRow.tenant_seq), id: String(firstRow.id), type: String(firstRow.type) };
-      seen.last = Number(rows.at(-1)?.tenant_seq ?? start);
-      if (rows.length === 0) return { position: start, more: false };
-      const { page, failed: unparsed } = parsePage(rows);
-      const handled = page.filter((e) => projection.handles(e.type));
-      const last = page.at(-1);
-      let position = start;
-      let failed: Page['failed'];
-      let batched = false;
-      // A projection without its own batch applies the page's events in turn.
-      const applyAll = projection.applyBatch ?? ((sp: Tx, events: EventEnvelope[]) => applyInTurn(projection, sp, events));
-      if (handled.length > 0 && last && !careful) {
-        // The fast path, no savepoint: any failure fails the page's transaction, and `run` applies
-        // the same page again carefully.
-        try {
-          await applyAll(tx, handled);
-        } catch (err) {
-          throw err instanceof InTurnFailure ? new FastPathFailure(err.index, err.cause) : new FastPathFailure(null, err);
-        }
-        position = last.tenant_seq;
-        batched = true;
-      } else if (handled.length > 0 && last) {
-        // Carefully: the page's events in one savepoint (not one each). When one of them fails,
-        // the ones before it are applied again and the page ends at it: the failing event is
-        // tried once per attempt, as event by event.
-        const hint = known?.start === start ? known : undefined;
-        try {
-          // what failed on the fast path a moment ago, on this same page, is not tried again
-          if (hint) throw hint.index === null ? hint.err : new InTurnFailure(hint.index, hint.err);
-          await inSavepoint(tx, (sp) => applyAll(sp, handled));
-          position = last.tenant_seq;
-          batched = true;
-        } catch (caught) {
-          const inTurn = caught instanceof InTurnFailure ? caught : null;
-          const err = inTurn ? inTurn.cause : caught;
-          const first = handled[0];
-          const culprit = inTurn ? handled[inTurn.index] : undefined;
-          if ((isTransient(err) || stopped) && first) {
-            // a store that is down fails every event alike: no point in going one by one
-            failed = { event: first, err };
-          } else if (inTurn && culprit) {
-            try {
-              await inSavepoint(tx, (sp) => applyInTurn(projection, sp, handled.slice(0, inTurn.index)));
-              position = culprit.tenant_seq - 1;
-              failed = { event: culprit, err };
-            } catch {
-              // not deterministic after all: event by event below
-            }
-          }
-          // otherwise (poison somewhere in a batch): fall through, one event at a time
-        }
-      } else if (last) {
-        position = last.tenant_seq;
-      }
-      if (!batched && !failed && handled.length > 0) {
-        position = start;
-        for (const event of page) {
-          if (projection.handles(event.type)) {
-            try {
-              await inSavepoint(tx, (sp) => projection.apply(sp, event));
-            } catch (err) {
-              failed = { event, err };
-              break;
-            }
-          }
-          position = event.tenant_seq;
-        }
-      }
-      // an event that does not parse comes after the whole prefix: it fails only once that applied
-      if (!failed && unparsed) failed = unparsed;
-      // A tenant's tombstone empties every read model of it, whatever the projection handles;
-      // nothing follows a tombstone in the log, so emptying at the end of its page is the same.
-      const tombstone = page.find((e) => e.type === TENANT_TOMBSTONE && e.tenant_seq <= position);
-      if (tombstone && !careful) {
-        await projection.reset(tx, tenantId);
-      } else if (tombstone) {
-        try {
-          await inSavepoint(tx, (sp) => projection.reset(sp, tenantId));
-        } catch (err) {
-          failed ??= { event: tombstone, err };
-          position = Math.min(position, tombstone.tenant_seq - 1);
-        }
-      }
-      if (position > start) await tx`update projection_checkpoints set position = ${position}, updated_at = now() where tenant_id = ${tenantId} and projector = ${key}`;
-      return { position, more: !failed && rows.length === limit && position < upTo, failed };
-    });
-  }
+  const applyPage = createPageApplier({ sql, projection, key, stopped: () => stopped });
 
   async function deadLetter(tenantId: string, event: EventRef, err: unknown, tries: number): Promise<void> {
     await withTenant(sql, tenantId, (tx) => recordDeadLetter(tx, tenantId, key, event, err, tries));
