@@ -69,7 +69,7 @@ async function applyInTurn(projection: Projection, tx: Tx, events: readonly Even
  * (a NUL in a text column: 22021) was rolled back to the savepoint, then failed the whole page
  * transaction again at its commit, before the event was counted: never dead-lettered, retried for
  * ever, the tenant's views stalled. Only a nested scope keeps the error to itself. It costs a
- * round trip, so only a page applied carefully (see `run`) uses savepoints at all.
+ * round trip, so only a page applied carefully (see `run` in projector.ts) uses savepoints at all.
  */
 function inSavepoint<T>(tx: Tx, fn: (tx: Tx) => Promise<T>): Promise<T> {
   return tx.savepoint((sp) => fn(sp)) as Promise<T>;
@@ -101,8 +101,8 @@ export function createPageApplier(deps: { sql: Sql; projection: Projection; key:
 
   /**
    * The page's events up to the first one this projection must read but whose envelope does not
-   * parse (a row written around the contracts): that one is the page's failure. Events the
-   * projection ignores are not parsed, so their shape never holds it up.
+   * parse (a row written around the contracts): that one is the page's failure. An event the
+   * projection ignores holds nothing up, whatever its shape (only its type and position are read).
    */
   function parsePage(rows: { id: string | null; tenant_seq: number; type: string }[]): { page: EventEnvelope[]; failed?: Failure } {
     const page: EventEnvelope[] = [];
