@@ -69,13 +69,14 @@ export async function recordDeadLetter(tx: Tx, tenantId: string, projector: stri
            on conflict (tenant_id, projector) do update set position = greatest(projection_checkpoints.position, excluded.position), updated_at = now()`;
 }
 
-/** The tenant's dead letters (of one projector, or all), in log order. */
-export async function listDeadLetters(tx: Tx, tenantId: string, projector?: string): Promise<DeadLetter[]> {
+/** The tenant's dead letters (of one projector, or all), by projector and in log order; at most `limit`. */
+export async function listDeadLetters(tx: Tx, tenantId: string, opts: { projector?: string; limit?: number } = {}): Promise<DeadLetter[]> {
+  const { projector, limit } = opts;
   const rows = await tx<(Omit<DeadLetter, 'created_at' | 'last_failed_at' | 'retry_requested_at'> & { created_at: Date; last_failed_at: Date; retry_requested_at: Date | null })[]>`
     select d.projector, d.tenant_seq, d.event_id, coalesce(e.type, '') as type, d.error, d.attempts, d.created_at, d.last_failed_at, d.retry_requested_at
     from projection_dead_letters d left join events e on e.tenant_id = d.tenant_id and e.tenant_seq = d.tenant_seq
     where d.tenant_id = ${tenantId} ${projector === undefined ? tx`` : tx`and d.projector = ${projector}`}
-    order by d.projector, d.tenant_seq`;
+    order by d.projector, d.tenant_seq ${limit === undefined ? tx`` : tx`limit ${limit}`}`;
   return rows.map((r) => ({ ...r, created_at: r.created_at.toISOString(), last_failed_at: r.last_failed_at.toISOString(), retry_requested_at: r.retry_requested_at?.toISOString() ?? null }));
 }
 

@@ -6,6 +6,9 @@ import { listDeadLetters, requestRetry } from '@mandant/shared/projection/dead-l
 import type { RpcContext, RpcHandler } from '@mandant/shared/rpc/rpc.ts';
 import { requirePrincipal } from '@mandant/shared/service/access.ts';
 
+/** At most this many dead letters are listed in projection status (the CLI lists them all). */
+export const DEAD_LETTERS_SHOWN = 100;
+
 /** The event log as auditors and tenant admins read it: only ever the caller's own tenant. */
 function requireAuditReader(ctx: RpcContext): string {
   const p = requirePrincipal(ctx.principal);
@@ -42,8 +45,9 @@ export function auditHandlers(deps: { sql: Sql; store: EventStore }): Record<str
           tenant_id: tenantId,
           head: position,
           projectors: rows.map((r) => ({ name: r.projector, position: r.position, lag: Math.max(0, position - r.position), dead_letters: r.dead_letters, updated_at: r.updated_at.toISOString() })),
-          // each event a projector gave up on: which, where, why (safe text, never content), how often, when
-          dead_letters: await listDeadLetters(tx, tenantId),
+          // each event a projector gave up on: which, where, why (safe text, never content), how often,
+          // when; the first DEAD_LETTERS_SHOWN of them (each projector's count above is whole)
+          dead_letters: await listDeadLetters(tx, tenantId, { limit: DEAD_LETTERS_SHOWN }),
         };
       });
     },
