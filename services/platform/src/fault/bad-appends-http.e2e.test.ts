@@ -7,8 +7,8 @@ import { type Harness, OPERATOR, startHarness } from '../e2e/harness.ts';
 
 const pg = postgresUrls();
 const natsMissing = backendMissing('nats', findNatsServer() ? null : 'no nats-server binary for the platform under test');
-// seeded so a failure replays: FC_SEED=<seed> (printed) reruns the same cases; bounded in time
-const seed = Number(process.env.FC_SEED ?? Math.floor(Math.random() * 2 ** 31));
+// seeded so a failure replays: FAULT_SEED=<seed> (printed; FC_SEED too) reruns the same cases; bounded in time
+const seed = Number(process.env.FAULT_SEED ?? process.env.FC_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const PROJECTS = 12;
 
 /** Strings Postgres cannot store, placed in a settings key or value. */
@@ -43,7 +43,7 @@ describe.skipIf(!pg || natsMissing)('fault: concurrent good and bad writes of on
     admin = created.body.admin_api_key as string;
     auditor = (await h.call('POST', '/api-keys', { token: admin, body: { name: 'audit', role: 'auditor' } })).body.secret as string;
     for (let i = 0; i < PROJECTS; i++) projects.push((await h.call('POST', '/projects', { token: admin, body: { name: `Project ${i}` } })).body.id as string);
-    process.stderr.write(`bad writes over HTTP: FC_SEED=${seed}\n`);
+    process.stderr.write(`bad writes over HTTP: FAULT_SEED=${seed}\n`);
   }, 180_000);
   afterAll(async () => {
     await h?.stop();

@@ -14,8 +14,8 @@ import { type FaultDatabase, faultDatabase } from './helpers.ts';
 const pg = postgresUrls();
 const log = createLogger({ level: process.env.TEST_LOG ?? 'silent' });
 const meta: EventMeta = { actor: 'user:fault', correlation_id: 'fault-bad-appends', causation_id: null, traceparent: null };
-// seeded so a failure replays: FC_SEED=<seed> (printed) reruns the same cases; bounded in time
-const seed = Number(process.env.FC_SEED ?? Math.floor(Math.random() * 2 ** 31));
+// seeded so a failure replays: FAULT_SEED=<seed> (printed; FC_SEED too) reruns the same cases; bounded in time
+const seed = Number(process.env.FAULT_SEED ?? process.env.FC_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const runs = { seed, numRuns: Number(process.env.FC_RUNS ?? 30), interruptAfterTimeLimit: 90_000 };
 
 /**
@@ -103,7 +103,7 @@ describe.skipIf(!pg)('fault: concurrent good and bad appends of one tenant', () 
     if (!pg) return;
     db = await faultDatabase(pg.ownerUrl, 'fault_bad_appends', log);
     sql = createSql(db.appUrl, { max: 8, appName: 'mandant-fault-bad-appends' });
-    process.stderr.write(`bad appends: FC_SEED=${seed}\n`);
+    process.stderr.write(`bad appends: FAULT_SEED=${seed}\n`);
   });
   afterAll(async () => {
     await sql?.end({ timeout: 5 });
