@@ -39,7 +39,8 @@ function describeEntities(graph: string, env: () => Promise<Record<string, strin
     const status = async (method: string, path: string, token: string, body?: unknown) => (await h.call(method, path, { token, body })).status;
     const settle = async () => {
       const position = (await ok('GET', '/events?after=0&limit=1', admin)).head as number;
-      await Promise.all(h.platform.storeProjectors.map((p) => p.waitFor(tenantId, position)));
+      // a condition, not a pace: on a loaded machine the embedded Neo4j may take well over the default 10 s
+      await Promise.all(h.platform.storeProjectors.map((p) => p.waitFor(tenantId, position, 60_000)));
     };
     const processed = async (id: string) => {
       const deadline = Date.now() + 30_000;
