@@ -1,6 +1,6 @@
 /**
  * Runs `fn` on every item, at most `limit` at a time: for calls that do not depend on each other
- * (a page's store calls per document, the relay's tenants), so their round trips overlap instead
+ * (a page's store calls per document, a usage flush's tenants), so their round trips overlap instead
  * of adding up. Once one fails no further item starts; rejects with the first error after the
  * started ones settled.
  */

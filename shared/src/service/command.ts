@@ -1,6 +1,6 @@
 import type { EventMeta, NewEvent } from '@mandant/contracts';
 import { type Decider, fold } from '../decider.ts';
-import { VersionConflictError, notFound } from '../errors.ts';
+import { VersionConflictError } from '../errors.ts';
 import type { AppendOptions, EventStore } from '../eventstore/event-store.ts';
 import { uuidv7 } from '../ids.ts';
 
@@ -10,9 +10,6 @@ export interface Clock {
 export const systemClock: Clock = { now: () => new Date() };
 
 type Shaped = { type: string; data: object };
-
-/** SQLSTATE of an append refused because the tenant was offboarded. */
-const TENANT_OFFBOARDED = 'MD003';
 
 export interface CommandResult<State> {
   state: State;
@@ -53,8 +50,7 @@ export async function runCommand<State, Command, Event extends Shaped>(deps: {
       const res = await store.append(deps.tenantId, deps.stream, version, stamped, deps.meta, { beforeCommit: deps.beforeCommit?.(decided) });
       return { state: decided.reduce(decider.evolve, state), position: res.position, appended: res.events.length };
     } catch (err) {
-      // the log refuses events of an offboarded tenant (migration 1700000000100): it is gone
-      if ((err as { code?: unknown })?.code === TENANT_OFFBOARDED) throw notFound('tenant');
+      // an offboarded tenant's append is refused by the event store itself, as not_found
       if (!(err instanceof VersionConflictError) || attempt >= 3) throw err;
     }
   }
