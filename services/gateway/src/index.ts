@@ -1,3 +1,3 @@
 export { type Gateway, type GatewayConfig, createGateway, DEFAULT_BODY_LIMIT_BYTES } from './app.ts';
 export { PROBLEM_BASE, ProblemError, problemStatus, problemType } from './problem.ts';
-export { apiRoutes, API_PREFIX } from './routes.ts';
+export { type ApiRoute, apiRoutes, API_PREFIX } from './routes.ts';

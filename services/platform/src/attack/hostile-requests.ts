@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import type { z } from 'zod';
-import type { ApiRoute } from '@mandant/gateway/routes.ts';
+import type { ApiRoute } from '@mandant/gateway';
 import { type Invalid, invalidValue, unstorableChar, validValue } from '@mandant/shared/testing/hostile-values.ts';
 import type { Kind, TenantWorld } from './fixture.ts';
 

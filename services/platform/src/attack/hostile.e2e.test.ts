@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ApiRoute, apiRoutes } from '@mandant/gateway/routes.ts';
+import { type ApiRoute, apiRoutes } from '@mandant/gateway';
 import { findNatsServer } from '@mandant/shared/runtime/nats-server.ts';
 import { backendMissing, postgresUrls } from '@mandant/shared/testing/backends.ts';
 import { type Harness, OPERATOR, startHarness } from '../e2e/harness.ts';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Gateway, createGateway } from '@mandant/gateway/app.ts';
+import { type Gateway, createGateway } from '@mandant/gateway';
 import { createLogger } from '@mandant/shared/log.ts';
 import { type RpcClient, createRpcClient } from '@mandant/shared/rpc/rpc.ts';
 import { findNatsServer } from '@mandant/shared/runtime/nats-server.ts';
