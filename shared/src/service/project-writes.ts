@@ -4,7 +4,8 @@ import { DomainError } from '../errors.ts';
 
 /**
  * Every write that names a project, and whether an archived project still takes it. An archived
- * project is read-only for content (its documents, conversations and members' profiles); what
+ * project is read-only for content (its documents, conversations, members' profiles and the
+ * entities its documents mention); what
  * stays allowed is reading, leaving it (the state saved on switching away), administration
  * (members and roles) and its own lifecycle (unarchive, delete).
  */
@@ -17,6 +18,8 @@ export const PROJECT_WRITES = {
   'conversation.create': false,
   'conversation.message': false,
   'member.profile': false,
+  /** merging two entities changes what every project they appear in shows */
+  'entity.merge': false,
   'project.update': false,
   'project.settings': false,
   'member.put': true,

@@ -6,6 +6,7 @@ import { uuidv7 } from '@mandant/shared/ids.ts';
 import type { Logger } from '@mandant/shared/log.ts';
 import type { RpcHandler } from '@mandant/shared/rpc/rpc.ts';
 import { requestEventMeta } from '@mandant/shared/service/command.ts';
+import { guardContentWrite } from '@mandant/shared/service/project-writes.ts';
 import type { EventStore } from '@mandant/shared/eventstore/event-store.ts';
 import type { EntityDeps } from '../service.ts';
 import { type ReadScope, readScope, visibleEntity } from '../access.ts';
@@ -55,7 +56,8 @@ export function mergeHandlers(deps: EntityDeps): Record<string, RpcHandler> {
       const scope = await readScope(sql, ctx);
       const t = scope.principal.tenant_id;
       const [from, target] = [await visibleEntity(stores.graph, scope, entity_id), await visibleEntity(stores.graph, scope, into)];
-      requireMergeRight(scope, [...new Set([...from.projects, ...target.projects].map((p) => p.project_id))]);
+      const involved = [...new Set([...from.projects, ...target.projects].map((p) => p.project_id))];
+      requireMergeRight(scope, involved);
       // the graph resolves a merged-away id to its survivor: asking with one is a conflict, not a merge of the survivor
       const [fromId, intoId] = [entity_id.toLowerCase(), into.toLowerCase()];
       if (from.entity.id !== fromId || target.entity.id !== intoId) {
@@ -66,6 +68,8 @@ export function mergeHandlers(deps: EntityDeps): Record<string, RpcHandler> {
       const now = clock.now().toISOString();
       const events: NewEvent[] = decided.map((e) => ({ id: uuidv7(), type: e.type, project_id: null, occurred_at: now, data: e.data }));
       const res = await store.append(t, streams.entity(fromId), source.version, events, requestEventMeta(ctx, scope.principal.actor), {
+        // a merge changes the entities an archived project shows: refused there, as any content write
+        beforeCommit: (tx) => guardContentWrite(tx, t, 'entity.merge', involved),
         // appends of a tenant queue on its head: checked here, no concurrent merge of the target can slip in between
         afterAppend: async (tx) => {
           const taken = await tx`select 1 from events where tenant_id = ${t} and stream = ${streams.entity(intoId)} and type = 'entity.merged.v1' limit 1`;

@@ -118,6 +118,10 @@ describe.skipIf(!pg || natsMissing)('an archived project over HTTP', () => {
       { label: 'rename', token: u.padmin.key, method: 'PATCH', path: `/projects/${p}`, body: { name: 'Renamed' } },
       { label: 'settings', token: admin, method: 'PATCH', path: `/projects/${p}`, body: { settings: { embedding_model: 'local-hashing-v1-384' } } },
     ];
+    // two entities its documents mention: merging them would change what the archived project shows
+    const [e1, e2] = ((await ok('GET', `/projects/${p}/entities?limit=50`, admin)).entities as { id: string }[]).map((e) => e.id);
+    expect(e1 && e2, 'two entities in the archived project').toBeTruthy();
+    writes.push({ label: 'merge two of its entities, as tenant admin', token: admin, method: 'POST', path: `/entities/${e1}/merge`, body: { into: e2 } });
     const before = await head();
     for (const w of writes) await refused(w);
     // quiet tenant (every upload processed): the head itself did not move
