@@ -15,7 +15,7 @@ import { AuthGuard, ProblemFilter, buildController } from './nest.ts';
 import { buildOpenApi } from './openapi.ts';
 import { isJsonMediaType, observeRequests, requestContext, requireJsonBodies } from './request.ts';
 import { chatMessageEndpoint } from './chat.ts';
-import { type UploadConfig, statusStreamEndpoint, uploadEndpoint } from './documents.ts';
+import { DEFAULT_STATUS_STREAM_LIMITS, type StatusStreamLimits, type UploadConfig, statusStreamEndpoint, uploadEndpoint } from './documents.ts';
 import { apiRoutes, isUploadRequest } from './routes.ts';
 import { type TenantLimitsConfig, createTenantLimits } from './tenant-limits.ts';
 
@@ -35,6 +35,8 @@ export interface GatewayConfig {
   limits?: TenantLimitsConfig;
   /** MANDANT_METRICS_TOKEN: with it (or the operator token) /metrics answers on the public port too */
   metricsToken?: string;
+  /** bounds on document status streams (defaults in documents.ts) */
+  statusStreams?: Partial<StatusStreamLimits>;
 }
 
 export interface Gateway {
@@ -66,7 +68,7 @@ export async function createGateway(deps: { config: GatewayConfig; rpc: RpcClien
   const timeouts: EdgeTimeouts = { ...DEFAULT_EDGE_TIMEOUTS, ...config.timeouts };
   const endpoints = [
     ...apiRoutes.map((route) => {
-      if (route.handler === 'status-stream') return statusStreamEndpoint(route, rpc);
+      if (route.handler === 'status-stream') return statusStreamEndpoint(route, rpc, { ...DEFAULT_STATUS_STREAM_LIMITS, ...config.statusStreams });
       if (route.handler === 'upload') return uploadEndpoint(route, rpc, config.uploads ?? null, timeouts.uploadIdleMs);
       if (route.handler === 'chat-message') return chatMessageEndpoint(route, rpc);
       return apiEndpoint(route, rpc);

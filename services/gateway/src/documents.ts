@@ -75,13 +75,26 @@ export function uploadEndpoint(route: ApiRoute, rpc: RpcClient, uploads: UploadC
 
 const TERMINAL = new Set(['processed', 'failed']);
 
+/** Bounds on status streams: each open one polls the document service, so one tenant must not hold thousands. */
+export interface StatusStreamLimits {
+  /** open streams per tenant on one gateway process; the next one answers 429 */
+  maxPerTenant: number;
+  /** a stream still open after this long ends (`event: timeout`); the client may open another */
+  maxMs: number;
+  pollMs: number;
+}
+
+export const DEFAULT_STATUS_STREAM_LIMITS: StatusStreamLimits = { maxPerTenant: 32, maxMs: 10 * 60_000, pollMs: 250 };
+
 /**
  * `GET /documents/{id}/status`: server-sent events. One `status` event at once, another on
  * every change, and the stream ends after `processed` or `failed` (or `deleted` when the
- * document goes away meanwhile). A document the caller cannot read answers 404 before any
- * event is sent. Status is polled from the document service, so any gateway replica serves it.
+ * document goes away meanwhile, `timeout` after `maxMs`). A document the caller cannot read
+ * answers 404 before any event is sent. Status is polled from the document service, so any
+ * gateway replica serves it; a tenant holding `maxPerTenant` streams open on this replica gets 429.
  */
-export function statusStreamEndpoint(route: ApiRoute, rpc: RpcClient, pollMs = 250): Endpoint {
+export function statusStreamEndpoint(route: ApiRoute, rpc: RpcClient, limits: StatusStreamLimits = DEFAULT_STATUS_STREAM_LIMITS): Endpoint {
+  const open = new Map<string, number>();
   return {
     name: route.name, method: route.method, path: route.path, access: route.access,
     async handle(req: HttpRequest, res: HttpResponse) {
@@ -90,33 +103,58 @@ export function statusStreamEndpoint(route: ApiRoute, rpc: RpcClient, pollMs = 2
       if (!caller || caller.kind !== 'tenant') throw new ProblemError('forbidden', 'needs a tenant credential');
       const id = req.params.id ?? '';
       if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) throw new ProblemError('not_found', 'no such resource');
+      const tenantId = caller.principal.tenant_id;
+      const holding = open.get(tenantId) ?? 0;
+      if (holding >= limits.maxPerTenant) {
+        res.setHeader('Retry-After', '5');
+        throw new ProblemError('rate_limited', `${limits.maxPerTenant} status streams of this tenant are open already: close one, or poll GET /documents/{id}`, { limit: limits.maxPerTenant });
+      }
       const fetchView = async () => checkedReply(route.pattern, await rpc.request<unknown>(patterns.documentGet, {
         principal: caller.principal, operator: false, meta: state.meta, input: { document_id: id },
       }));
-      const first = await fetchView();
-      if (!first.ok) throw new ProblemError(first.error.code, first.error.message, first.error.details);
-      const events = openEventStream(req, res);
-      const summary = (v: DocumentView) => ({ id: v.id, status: v.status, failure: v.failure, chunk_count: v.chunk_count, entity_count: v.entity_count, updated_at: v.updated_at });
-      let last = first.value as DocumentView;
-      events.send('status', summary(last));
-      let beat = Date.now();
-      while (!events.closed && !TERMINAL.has(last.status)) {
-        await new Promise((r) => setTimeout(r, pollMs));
-        const next = await fetchView().catch(() => null);
-        if (!next) continue;
-        if (!next.ok) {
-          events.send('status', { id, status: 'deleted' });
-          break;
-        }
-        const v = next.value as DocumentView;
-        if (v.status !== last.status || v.updated_at !== last.updated_at) events.send('status', summary(v));
-        else if (Date.now() - beat > 15_000) {
-          events.keepAlive();
-          beat = Date.now();
-        }
-        last = v;
+      open.set(tenantId, holding + 1);
+      try {
+        await followStatus(req, res, id, fetchView, limits);
+      } finally {
+        const left = (open.get(tenantId) ?? 1) - 1;
+        if (left > 0) open.set(tenantId, left);
+        else open.delete(tenantId);
       }
-      events.end();
     },
   };
+}
+
+type ViewReply = ReturnType<typeof checkedReply>;
+
+/** The stream itself: a status event at once, another on every change, until a final status or `maxMs`. */
+async function followStatus(req: HttpRequest, res: HttpResponse, id: string, fetchView: () => Promise<ViewReply>, limits: StatusStreamLimits): Promise<void> {
+  const first = await fetchView();
+  if (!first.ok) throw new ProblemError(first.error.code, first.error.message, first.error.details);
+  const events = openEventStream(req, res);
+  const summary = (v: DocumentView) => ({ id: v.id, status: v.status, failure: v.failure, chunk_count: v.chunk_count, entity_count: v.entity_count, updated_at: v.updated_at });
+  let last = first.value as DocumentView;
+  events.send('status', summary(last));
+  let beat = Date.now();
+  const until = Date.now() + limits.maxMs;
+  while (!events.closed && !TERMINAL.has(last.status)) {
+    if (Date.now() >= until) {
+      events.send('timeout', { id, status: last.status });
+      break;
+    }
+    await new Promise((r) => setTimeout(r, limits.pollMs));
+    const next = await fetchView().catch(() => null);
+    if (!next) continue;
+    if (!next.ok) {
+      events.send('status', { id, status: 'deleted' });
+      break;
+    }
+    const v = next.value as DocumentView;
+    if (v.status !== last.status || v.updated_at !== last.updated_at) events.send('status', summary(v));
+    else if (Date.now() - beat > 15_000) {
+      events.keepAlive();
+      beat = Date.now();
+    }
+    last = v;
+  }
+  events.end();
 }

@@ -3,6 +3,7 @@ import { type Principal, type RequestMeta, type RpcReply, authRpc, rpc as patter
 import { createLogger } from '@mandant/shared/log.ts';
 import type { RpcClient } from '@mandant/shared/rpc/rpc.ts';
 import { createGateway } from './app.ts';
+import type { StatusStreamLimits } from './documents.ts';
 
 // The services sit behind the RPC client: the gateway suites replace that boundary with a
 // recording stub and check the gateway's own behaviour over real HTTP.
@@ -42,10 +43,10 @@ export function fakeRpc() {
 
 export const METRICS_TOKEN = 'metrics-token-0123456789abcdefghij';
 
-export async function start(overrides: { singleTenantPrincipal?: Principal | null; metricsToken?: string } = {}) {
+export async function start(overrides: { singleTenantPrincipal?: Principal | null; metricsToken?: string; statusStreams?: Partial<StatusStreamLimits> } = {}) {
   const rpc = fakeRpc();
   const gateway = await createGateway({
-    config: { operatorToken: OPERATOR, jwt: { hs256Secret: JWT_SECRET, issuer: 'test-idp' }, singleTenantPrincipal: overrides.singleTenantPrincipal ?? null, bodyLimitBytes: 2048, metricsToken: overrides.metricsToken },
+    config: { operatorToken: OPERATOR, jwt: { hs256Secret: JWT_SECRET, issuer: 'test-idp' }, singleTenantPrincipal: overrides.singleTenantPrincipal ?? null, bodyLimitBytes: 2048, metricsToken: overrides.metricsToken, statusStreams: overrides.statusStreams },
     rpc: rpc.client,
     log: createLogger({ level: 'silent' }),
     ready: async () => ({ ok: true, checks: { database: true } }),
@@ -63,5 +64,5 @@ export async function start(overrides: { singleTenantPrincipal?: Principal | nul
   };
   /** the health port (/healthz, /readyz, /metrics without credentials) */
   const health = await gateway.listenHealth(0, '127.0.0.1');
-  return { gateway, rpc, call, health };
+  return { gateway, rpc, call, health, base };
 }
