@@ -107,7 +107,7 @@ export function statusStreamEndpoint(route: ApiRoute, rpc: RpcClient, limits: St
       const holding = open.get(tenantId) ?? 0;
       if (holding >= limits.maxPerTenant) {
         res.setHeader('Retry-After', '5');
-        throw new ProblemError('rate_limited', `${limits.maxPerTenant} status streams of this tenant are open already: close one, or poll GET /documents/{id}`, { limit: limits.maxPerTenant });
+        throw new ProblemError('streams.too_many', `${limits.maxPerTenant} status streams of this tenant are open already: close one, or poll GET /documents/{id}`, { limit: limits.maxPerTenant });
       }
       const fetchView = async () => checkedReply(route.pattern, await rpc.request<unknown>(patterns.documentGet, {
         principal: caller.principal, operator: false, meta: state.meta, input: { document_id: id },

@@ -37,7 +37,7 @@ describe('document status streams', () => {
     expect(refused.status).toBe(429);
     expect(refused.res.headers.get('content-type')).toMatch(/application\/problem\+json/);
     expect(refused.res.headers.get('retry-after')).toBe('5');
-    expect(refused.body?.type).toMatch(/rate-limited$/);
+    expect(refused.body?.type).toMatch(/too-many-streams$/);
     // another tenant is not held to this one's streams
     const other = await open(g.base, await jwtOf(randomUUID()));
     expect(other.status).toBe(200);
