@@ -30,6 +30,9 @@ export const Env = z.object({
   MANDANT_MASTER_KEY: z.string().min(1).optional(),
   /** largest upload accepted (413 past it) */
   MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(50 * 1024 * 1024),
+  /** uploads read at once on one gateway process, per tenant and in all (each is held in memory while read) */
+  UPLOADS_IN_FLIGHT_PER_TENANT: z.coerce.number().int().positive().default(4),
+  UPLOADS_IN_FLIGHT: z.coerce.number().int().positive().default(16),
   /** an upload that sends nothing for this long is answered 408 and its connection closed */
   UPLOAD_IDLE_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30_000),
   /** the request line and headers must arrive within this, the whole request within HTTP_REQUEST_TIMEOUT_MS (408 and closed) */

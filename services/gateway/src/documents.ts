@@ -11,12 +11,17 @@ import { checkedReply } from './reply.ts';
 import { mediaType, stateOf } from './request.ts';
 import type { ApiRoute } from './routes.ts';
 import { DEFAULT_EDGE_TIMEOUTS } from './edge-guards.ts';
-import { invalid, readJsonForm, readMultipart, tooLarge } from './upload-body.ts';
+import { inFlightLimiter } from './in-flight.ts';
+import { type UploadLimits, invalid, readJsonForm, readMultipart, tooLarge } from './upload-body.ts';
 
-/** Where uploads go: the sealing blob store, and the largest file accepted. */
+/** Where uploads go: the sealing blob store, the largest file accepted, and how many are read at once. */
 export interface UploadConfig {
   blobs: BlobStore;
   maxBytes: number;
+  /** uploads one tenant may have in flight on this process (each is held in memory while read); default 4 */
+  inFlightPerTenant?: number;
+  /** uploads all tenants together may have in flight on this process; default 16 */
+  inFlight?: number;
 }
 
 /**
@@ -28,6 +33,7 @@ export interface UploadConfig {
  */
 /** Without `uploads` (a gateway given no blob store) the routes answer 503 rather than lose a file. */
 export function uploadEndpoint(route: ApiRoute, rpc: RpcClient, uploads: UploadConfig | null, idleMs = DEFAULT_EDGE_TIMEOUTS.uploadIdleMs): Endpoint {
+  const inFlight = inFlightLimiter(uploads?.inFlightPerTenant ?? 4, uploads?.inFlight ?? 16);
   return {
     name: route.name, method: route.method, path: route.path, access: route.access,
     async handle(req: HttpRequest, res: HttpResponse) {
@@ -39,38 +45,57 @@ export function uploadEndpoint(route: ApiRoute, rpc: RpcClient, uploads: UploadC
       if (projectId !== null && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(projectId)) throw new ProblemError('not_found', 'no such resource');
       state.projectId = projectId;
       const declared = Number(header(req, 'content-length') ?? '0');
-      const limits = { maxBytes: uploads.maxBytes, idleMs };
       if (declared > uploads.maxBytes * 2 + 64 * 1024) {
         // refused before reading: close the connection rather than receive the rest
         res.setHeader('Connection', 'close');
         throw tooLarge(uploads.maxBytes);
       }
-      const type = mediaType(header(req, 'content-type'));
-      const upload = type === 'multipart/form-data'
-        ? await readMultipart(req, res, limits)
-        : type === 'application/json'
-          ? await readJsonForm(req, res, limits)
-          : (() => { throw new ProblemError('media_type.unsupported', 'send the document as multipart/form-data (a `file` part) or as JSON {title, content, source_url}'); })();
-      if (upload.bytes.length === 0) throw invalid('file', 'the document is empty');
-      const sniffed = sniff(upload.bytes);
-      const documentId = uuidv7();
-      const blobKey = documentKeys.raw(documentId, sniffed.ext);
-      const tenantId = caller.principal.tenant_id;
-      await uploads.blobs.put(tenantId, blobKey, upload.bytes, { contentType: sniffed.contentType });
-      const reply = checkedReply(route.pattern, await rpc.request<unknown>(patterns.documentUpload, {
-        principal: caller.principal, operator: false, meta: state.meta,
-        input: {
-          document_id: documentId, project_id: projectId, kind: sniffed.kind, content_type: sniffed.contentType, ext: sniffed.ext,
-          size: upload.bytes.length, content_sha256: createHash('sha256').update(upload.bytes).digest('hex'), blob_key: blobKey,
-          title: upload.title, filename: upload.filename, source_url: upload.source_url,
-        },
-      }));
-      if (!reply.ok) throw new ProblemError(reply.error.code, reply.error.message, reply.error.details);
-      const value = reply.value as { id: string };
-      res.setHeader('Location', `/api/v1/documents/${value.id}`);
-      res.status(route.status).json(value);
+      const place = inFlight.acquire(caller.principal.tenant_id);
+      if (typeof place !== 'function') {
+        // refused before reading too; an upload is held in memory while it is read, so their number is bounded
+        res.setHeader('Connection', 'close');
+        res.setHeader('Retry-After', '5');
+        if (place === 'tenant') throw new ProblemError('uploads.too_many', 'this tenant has as many uploads in flight as it may: retry when one is done', { limit: uploads.inFlightPerTenant ?? 4 });
+        throw new ProblemError('unavailable', 'this gateway is reading as many uploads as it may: retry shortly');
+      }
+      try {
+        await receive(req, res, route, rpc, uploads, { maxBytes: uploads.maxBytes, idleMs }, projectId);
+      } finally {
+        place();
+      }
     },
   };
+}
+
+/** Reads, checks, seals and records one upload, and answers 202. */
+async function receive(req: HttpRequest, res: HttpResponse, route: ApiRoute, rpc: RpcClient, uploads: UploadConfig, limits: UploadLimits, projectId: string | null): Promise<void> {
+  const state = stateOf(res);
+  const caller = state.caller;
+  if (caller?.kind !== 'tenant') throw new ProblemError('forbidden', 'uploads need a tenant credential');
+  const type = mediaType(header(req, 'content-type'));
+  const upload = type === 'multipart/form-data'
+    ? await readMultipart(req, res, limits)
+    : type === 'application/json'
+      ? await readJsonForm(req, res, limits)
+      : (() => { throw new ProblemError('media_type.unsupported', 'send the document as multipart/form-data (a `file` part) or as JSON {title, content, source_url}'); })();
+  if (upload.bytes.length === 0) throw invalid('file', 'the document is empty');
+  const sniffed = sniff(upload.bytes);
+  const documentId = uuidv7();
+  const blobKey = documentKeys.raw(documentId, sniffed.ext);
+  const tenantId = caller.principal.tenant_id;
+  await uploads.blobs.put(tenantId, blobKey, upload.bytes, { contentType: sniffed.contentType });
+  const reply = checkedReply(route.pattern, await rpc.request<unknown>(patterns.documentUpload, {
+    principal: caller.principal, operator: false, meta: state.meta,
+    input: {
+      document_id: documentId, project_id: projectId, kind: sniffed.kind, content_type: sniffed.contentType, ext: sniffed.ext,
+      size: upload.bytes.length, content_sha256: createHash('sha256').update(upload.bytes).digest('hex'), blob_key: blobKey,
+      title: upload.title, filename: upload.filename, source_url: upload.source_url,
+    },
+  }));
+  if (!reply.ok) throw new ProblemError(reply.error.code, reply.error.message, reply.error.details);
+  const value = reply.value as { id: string };
+  res.setHeader('Location', `/api/v1/documents/${value.id}`);
+  res.status(route.status).json(value);
 }
 
 const TERMINAL = new Set(['processed', 'failed']);
@@ -94,7 +119,7 @@ export const DEFAULT_STATUS_STREAM_LIMITS: StatusStreamLimits = { maxPerTenant: 
  * gateway replica serves it; a tenant holding `maxPerTenant` streams open on this replica gets 429.
  */
 export function statusStreamEndpoint(route: ApiRoute, rpc: RpcClient, limits: StatusStreamLimits = DEFAULT_STATUS_STREAM_LIMITS): Endpoint {
-  const open = new Map<string, number>();
+  const open = inFlightLimiter(limits.maxPerTenant);
   return {
     name: route.name, method: route.method, path: route.path, access: route.access,
     async handle(req: HttpRequest, res: HttpResponse) {
@@ -103,22 +128,18 @@ export function statusStreamEndpoint(route: ApiRoute, rpc: RpcClient, limits: St
       if (!caller || caller.kind !== 'tenant') throw new ProblemError('forbidden', 'needs a tenant credential');
       const id = req.params.id ?? '';
       if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) throw new ProblemError('not_found', 'no such resource');
-      const tenantId = caller.principal.tenant_id;
-      const holding = open.get(tenantId) ?? 0;
-      if (holding >= limits.maxPerTenant) {
+      const place = open.acquire(caller.principal.tenant_id);
+      if (typeof place !== 'function') {
         res.setHeader('Retry-After', '5');
         throw new ProblemError('streams.too_many', `${limits.maxPerTenant} status streams of this tenant are open already: close one, or poll GET /documents/{id}`, { limit: limits.maxPerTenant });
       }
       const fetchView = async () => checkedReply(route.pattern, await rpc.request<unknown>(patterns.documentGet, {
         principal: caller.principal, operator: false, meta: state.meta, input: { document_id: id },
       }));
-      open.set(tenantId, holding + 1);
       try {
         await followStatus(req, res, id, fetchView, limits);
       } finally {
-        const left = (open.get(tenantId) ?? 1) - 1;
-        if (left > 0) open.set(tenantId, left);
-        else open.delete(tenantId);
+        place();
       }
     },
   };

@@ -24,8 +24,10 @@ export function fakeRpc() {
     respond: () => ({ ok: true, value: { done: true } }),
     authJwt: () => ({ ok: true, value: { user_registered: true } }),
   };
+  let auths = 0;
   const client: RpcClient = {
     async request<T>(pattern: string, req: { principal: Principal | null; operator?: boolean; meta: RequestMeta; input: unknown }) {
+      if (pattern === patterns.authApiKey || pattern === authRpc.authJwt) auths++;
       if (pattern === patterns.authApiKey) {
         const secret = (req.input as { secret: string }).secret;
         const principal = keys[secret];
@@ -38,7 +40,9 @@ export function fakeRpc() {
     },
     async close() {},
   };
-  return { client, sent, state };
+  /** credentials resolved so far: a request past authentication is in its handler once its turn of the event loop ends */
+  const authCalls = () => auths;
+  return { client, sent, state, authCalls };
 }
 
 export const METRICS_TOKEN = 'metrics-token-0123456789abcdefghij';

@@ -22,7 +22,7 @@ const operatorToken = env.MANDANT_OPERATOR_TOKEN;
 const dbUrl = env.DATABASE_APP_URL ?? env.DATABASE_URL;
 const uploadSql = dbUrl && env.MANDANT_MASTER_KEY ? createSql(dbUrl, { max: 4, appName: 'mandant-gateway' }) : null;
 const uploads = uploadSql && env.MANDANT_MASTER_KEY
-  ? { blobs: sealedBlobStore(env, { sql: uploadSql, masterKey: env.MANDANT_MASTER_KEY }).blobs, maxBytes: env.MAX_UPLOAD_BYTES }
+  ? { blobs: sealedBlobStore(env, { sql: uploadSql, masterKey: env.MANDANT_MASTER_KEY }).blobs, maxBytes: env.MAX_UPLOAD_BYTES, inFlightPerTenant: env.UPLOADS_IN_FLIGHT_PER_TENANT, inFlight: env.UPLOADS_IN_FLIGHT }
   : undefined;
 if (!uploads) log.warn('no DATABASE_APP_URL and MANDANT_MASTER_KEY: document uploads answer 503');
 

@@ -32,6 +32,7 @@ const kinds: Record<string, ProblemKind> = {
   'media_type.unsupported': { status: 415, slug: 'unsupported-media-type', title: 'Unsupported media type' },
   rate_limited: { status: 429, slug: 'rate-limited', title: 'Too many requests' },
   'streams.too_many': { status: 429, slug: 'too-many-streams', title: 'Too many open streams' },
+  'uploads.too_many': { status: 429, slug: 'too-many-uploads', title: 'Too many uploads in flight' },
   internal: { status: 500, slug: 'internal-error', title: 'Internal server error' },
   unavailable: { status: 503, slug: 'service-unavailable', title: 'Service unavailable' },
 };

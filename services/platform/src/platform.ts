@@ -124,7 +124,7 @@ export async function startPlatform(env: Env, log: Logger): Promise<Platform> {
         singleTenantPrincipal: single?.principal ?? null,
         bodyLimitBytes: env.MAX_BODY_BYTES,
         limits: { leaseMs: env.RATE_LIMIT_LEASE_MS, usageFlushMs: env.USAGE_FLUSH_MS },
-        uploads: { blobs: stores.blobs, maxBytes: env.MAX_UPLOAD_BYTES },
+        uploads: { blobs: stores.blobs, maxBytes: env.MAX_UPLOAD_BYTES, inFlightPerTenant: env.UPLOADS_IN_FLIGHT_PER_TENANT, inFlight: env.UPLOADS_IN_FLIGHT },
         timeouts: { headersMs: env.HTTP_HEADERS_TIMEOUT_MS, requestMs: env.HTTP_REQUEST_TIMEOUT_MS, uploadIdleMs: env.UPLOAD_IDLE_TIMEOUT_MS },
       },
       rpc: client,

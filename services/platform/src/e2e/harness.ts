@@ -37,6 +37,7 @@ export async function startHarness(opts: { ownerUrl: string; env?: Record<string
     MANDANT_OPERATOR_TOKEN: OPERATOR, JWT_HS256_SECRET: JWT_SECRET, LOG_LEVEL: 'silent',
     // suites not about rate limits must not meet them: generous defaults, which a suite's env overrides
     RATE_LIMIT_RPS: '100000', RATE_LIMIT_BURST: '100000', RATE_LIMIT_EXPENSIVE_RPS: '100000', RATE_LIMIT_EXPENSIVE_BURST: '100000',
+    UPLOADS_IN_FLIGHT_PER_TENANT: '1000', UPLOADS_IN_FLIGHT: '1000',
     ...opts.env,
   });
   const platform = await startPlatform(env, log).catch(async (err: unknown) => {
