@@ -1,16 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { Meilisearch } from 'meilisearch';
 import { describe, expect, it } from 'vitest';
+import { meilisearchServer } from '../../testing/backends.ts';
 import { createMeilisearchTextIndex, meiliIndexUid } from './meilisearch.ts';
 import { describeTextIndex } from './text-index.contract.ts';
 
-// Meilisearch is optional here (not a required CI backend): the suite runs only against a server
-// named by MEILI_URL, so it skips with a note instead of the SKIPPED-BACKEND marker.
-const url = process.env.MEILI_URL;
-if (!url) process.stderr.write('meilisearch text index suite skipped: set MEILI_URL (and MEILI_MASTER_KEY) to run it\n');
-const client = (): Meilisearch => new Meilisearch({ host: url ?? '', apiKey: process.env.MEILI_MASTER_KEY });
+// The run's Meilisearch: MEILI_URL, or the server the global setup started from the packaged binary.
+const server = meilisearchServer();
+const client = (): Meilisearch => new Meilisearch({ host: server?.url ?? '', apiKey: server?.masterKey });
 
-describe.skipIf(!url)(`Meilisearch text index at ${url ?? '(MEILI_URL unset)'}`, () => {
+describe.skipIf(server === null)(`Meilisearch text index at ${server?.url ?? '(none)'}`, () => {
   describeTextIndex('meilisearch', () => createMeilisearchTextIndex({ client: client(), batchSize: 2 }));
 
   it('creates one index per tenant with the filterable and ranked searchable attributes', async () => {
