@@ -13,10 +13,17 @@ import {
 import type { ChunkPayload, EmbeddingModel, VectorCountFilter, VectorIndex, VectorPoint, VectorSearchOptions } from './port.ts';
 
 /**
- * The vector index on Qdrant: one collection per tenant and embedding model (and dimension),
- * cosine distance. Every request also carries a `tenant_id` filter, so a wrong collection name
- * could still not return another tenant's points; the project scope is a `project_ids` any-of
- * filter. Writes wait for Qdrant to apply them (`wait: true`), so a read after a write sees it.
+ * The vector index on Qdrant, laid out as Qdrant recommends for many tenants: one cosine
+ * collection per embedding model (and dimension) shared by all tenants, `tenant_id` a keyword
+ * payload index marked `is_tenant` (Qdrant keeps each tenant's points together on disk) and the
+ * HNSW graph built per tenant (`payload_m`) rather than across tenants (`m: 0`), since no search
+ * ever crosses tenants. Every request therefore carries the `tenant_id` filter first; the project
+ * scope is a `project_ids` any-of filter. Writes wait for Qdrant to apply them (`wait: true`), so
+ * a read after a write sees it. Offboarding deletes the tenant's points by filter.
+ *
+ * Earlier releases kept one collection per tenant and model (`{prefix}_{tenant hex}_…`, see
+ * `legacyTenantPrefix`); `dropTenant` removes those too, so rebuilding a tenant's vectors from the
+ * log (reset, then replay into this layout) migrates it and drops its old collections.
  */
 /** The part of the official client the adapter uses (a `QdrantClient` is one; tests can record calls). */
 export type QdrantCalls = Pick<QdrantClient, 'collectionExists' | 'createCollection' | 'createPayloadIndex' | 'upsert' | 'setPayload'
@@ -41,16 +48,19 @@ const PAYLOAD_INDEXES: Array<[string, Schemas['PayloadFieldSchema']]> = [
 ];
 
 /**
- * `{prefix}_{tenant}_{model slug}_{model hash}_{dimension}`: readable, within Qdrant's allowed
+ * `{prefix}_vectors_{model slug}_{model hash}_{dimension}`: readable, within Qdrant's allowed
  * characters, and collision-free (the hash covers the exact model id the slug may have mangled).
  */
-export function qdrantCollectionName(prefix: string, tenantId: string, model: EmbeddingModel): string {
+export function qdrantCollectionName(prefix: string, model: EmbeddingModel): string {
   const slug = model.id.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40);
   const hash = createHash('sha256').update(model.id).digest('hex').slice(0, 10);
-  return `${tenantPrefix(prefix, tenantId)}${slug}_${hash}_${model.dimension}`;
+  return `${collectionsPrefix(prefix)}${slug}_${hash}_${model.dimension}`;
 }
 
-const tenantPrefix = (prefix: string, tenantId: string): string => `${prefix}_${tenantId.toLowerCase().replaceAll('-', '')}_`;
+const collectionsPrefix = (prefix: string): string => `${prefix}_vectors_`;
+
+/** The first part of the name of the tenant's collections in the per-tenant layout of earlier releases. */
+export const legacyTenantPrefix = (prefix: string, tenantId: string): string => `${prefix}_${tenantId.toLowerCase().replaceAll('-', '')}_`;
 
 const storedPayload = z.object({
   tenant_id: z.string(),
@@ -69,7 +79,7 @@ export function createQdrantVectorIndex({ client, prefix = 'mandant', upsertBatc
   const name = (tenantId: string, model: EmbeddingModel): string => {
     assertUuid('tenant id', tenantId);
     assertModel(model);
-    return qdrantCollectionName(prefix, tenantId, model);
+    return qdrantCollectionName(prefix, model);
   };
 
   /** Reads of a collection that does not exist (never ensured, or dropped) find nothing. */
@@ -88,7 +98,10 @@ export function createQdrantVectorIndex({ client, prefix = 'mandant', upsertBatc
       if (ensured.has(collection)) return;
       try {
         if (!(await client.collectionExists(collection)).exists) {
-          await client.createCollection(collection, { vectors: { size: model.dimension, distance: 'Cosine' } }).catch(async (err: unknown) => {
+          await client.createCollection(collection, {
+            vectors: { size: model.dimension, distance: 'Cosine' },
+            hnsw_config: { m: 0, payload_m: 16 },
+          }).catch(async (err: unknown) => {
             // a concurrent ensure may have created it first
             if (!(await client.collectionExists(collection)).exists) throw err;
           });
@@ -162,11 +175,15 @@ export function createQdrantVectorIndex({ client, prefix = 'mandant', upsertBatc
 
     async dropTenant(tenantId) {
       assertUuid('tenant id', tenantId);
-      const own = tenantPrefix(prefix, tenantId);
+      const shared = collectionsPrefix(prefix);
+      const legacy = legacyTenantPrefix(prefix, tenantId);
       const { collections } = await orIfMissing('list collections', () => client.getCollections(), { collections: [] });
-      for (const { name: collection } of collections.filter((c) => c.name.startsWith(own))) {
-        await orIfMissing('delete collection', () => client.deleteCollection(collection), true);
-        ensured.delete(collection);
+      for (const { name: collection } of collections) {
+        if (collection.startsWith(shared)) {
+          await orIfMissing('delete', () => client.delete(collection, { filter: scopeFilter(tenantId, {}), wait: true }), undefined);
+        } else if (collection.startsWith(legacy)) {
+          await orIfMissing('delete collection', () => client.deleteCollection(collection), true);
+        }
       }
     },
 

@@ -1,21 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createQdrantVectorIndex, qdrantCollectionName } from './qdrant.ts';
+import { createQdrantVectorIndex, legacyTenantPrefix, qdrantCollectionName } from './qdrant.ts';
 import type { QdrantCalls } from './qdrant.ts';
 
 describe('qdrantCollectionName', () => {
-  const tenant = '0190a3c4-5b6d-7e8f-9a0b-1c2d3e4f5a6b';
-
-  it('names tenant, model and dimension in Qdrant-safe characters', () => {
-    const name = qdrantCollectionName('mandant', tenant, { id: 'BAAI/bge-m3', dimension: 1024 });
-    expect(name).toMatch(/^mandant_0190a3c45b6d7e8f9a0b1c2d3e4f5a6b_baai-bge-m3_[0-9a-f]{10}_1024$/);
+  it('names the model and dimension in Qdrant-safe characters, one collection for all tenants', () => {
+    const name = qdrantCollectionName('mandant', { id: 'BAAI/bge-m3', dimension: 1024 });
+    expect(name).toMatch(/^mandant_vectors_baai-bge-m3_[0-9a-f]{10}_1024$/);
   });
 
   it('never gives two models, or two dimensions of one model, the same collection', () => {
     const names = [
       { id: 'a/b', dimension: 8 }, { id: 'a_b', dimension: 8 }, { id: 'A/B', dimension: 8 }, { id: 'a/b', dimension: 16 },
-    ].map((m) => qdrantCollectionName('mandant', tenant, m));
+    ].map((m) => qdrantCollectionName('mandant', m));
     expect(new Set(names).size).toBe(names.length);
+  });
+
+  it('cannot be mistaken for a collection of the earlier per-tenant layout', () => {
+    const tenant = '0190a3c4-5b6d-7e8f-9a0b-1c2d3e4f5a6b';
+    expect(qdrantCollectionName('mandant', { id: 'm', dimension: 2 }).startsWith(legacyTenantPrefix('mandant', tenant))).toBe(false);
   });
 });
 
@@ -54,7 +57,7 @@ describe('Qdrant adapter requests', () => {
     await index.snapshot(tenant, model);
     expect(calls.map((c) => c.method)).toEqual(['query', 'query', 'count', 'delete', 'setPayload', 'scroll']);
     for (const c of calls) {
-      expect(c.collection).toBe(qdrantCollectionName('mandant', tenant, model));
+      expect(c.collection).toBe(qdrantCollectionName('mandant', model));
       expect((c.args.filter as { must: unknown[] }).must[0]).toEqual(tenantCondition);
     }
     expect((calls[1]?.args.filter as { must: unknown[] }).must).toEqual([
@@ -71,18 +74,27 @@ describe('Qdrant adapter requests', () => {
     await createQdrantVectorIndex({ client }).setDocumentProjects(tenant, model, documentId, [project]);
     expect(calls).toEqual([{
       method: 'setPayload',
-      collection: qdrantCollectionName('mandant', tenant, model),
+      collection: qdrantCollectionName('mandant', model),
       args: { payload: { project_ids: [project] }, filter: { must: [tenantCondition, { key: 'document_id', match: { value: documentId } }] }, wait: true },
     }]);
   });
 
-  it('sends nothing for an empty project scope, and drops only the tenant’s own collections', async () => {
-    const mine = qdrantCollectionName('mandant', tenant, model);
-    const theirs = qdrantCollectionName('mandant', randomUUID(), model);
-    const { client, calls } = recordingClient([mine, theirs]);
-    const index = createQdrantVectorIndex({ client });
-    expect(await index.search(tenant, model, [1, 0], { limit: 5, projectIds: [] })).toEqual([]);
-    await index.dropTenant(tenant);
-    expect(calls.map((c) => [c.method, c.collection])).toEqual([['getCollections', undefined], ['deleteCollection', mine]]);
+  it('sends nothing for an empty project scope', async () => {
+    const { client, calls } = recordingClient();
+    expect(await createQdrantVectorIndex({ client }).search(tenant, model, [1, 0], { limit: 5, projectIds: [] })).toEqual([]);
+    expect(calls).toEqual([]);
+  });
+
+  it('offboards a tenant by deleting its points from every model collection, and its own collections of the earlier layout', async () => {
+    const shared = [qdrantCollectionName('mandant', model), qdrantCollectionName('mandant', { id: 'other', dimension: 3 })];
+    const mineLegacy = `${legacyTenantPrefix('mandant', tenant)}m_0123456789_2`;
+    const theirsLegacy = `${legacyTenantPrefix('mandant', randomUUID())}m_0123456789_2`;
+    const { client, calls } = recordingClient([...shared, mineLegacy, theirsLegacy, 'unrelated']);
+    await createQdrantVectorIndex({ client }).dropTenant(tenant);
+    expect(calls).toEqual([
+      { method: 'getCollections', collection: undefined, args: {} },
+      ...shared.map((collection) => ({ method: 'delete', collection, args: { filter: { must: [tenantCondition] }, wait: true } })),
+      { method: 'deleteCollection', collection: mineLegacy, args: {} },
+    ]);
   });
 });

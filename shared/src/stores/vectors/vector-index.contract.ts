@@ -155,6 +155,9 @@ export function describeVectorIndex(name: string, factory: () => VectorIndex | P
       await index.upsert(t1, model, [mine]);
       await index.upsert(t2, model, [point(t2, [0, 1, 0])]);
       expect(ids(await index.search(t2, model, [1, 0, 0], { limit: 10 }))).not.toContain(mine.id);
+      // same model (one shared collection on some engines): each tenant sees exactly its own points
+      expect(ids(await index.search(t1, model, [0, 1, 0], { limit: 10 }))).toEqual([mine.id]);
+      expect([await index.count(t1, model), await index.count(t2, model)]).toEqual([1, 1]);
       expect(await index.search(t2, model, [1, 0, 0], { projectIds: [project], limit: 10 })).toEqual([]);
       await expect(index.upsert(t2, model, [point(t1, [1, 0, 0])])).rejects.toBeInstanceOf(VectorIndexInputError);
       await index.setDocumentProjects(t2, model, doc, []);
