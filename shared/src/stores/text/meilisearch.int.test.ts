@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Meilisearch } from 'meilisearch';
 import { describe, expect, it } from 'vitest';
 import { meilisearchServer } from '../../testing/backends.ts';
-import { createMeilisearchTextIndex, meiliIndexUid } from './meilisearch.ts';
+import { createMeilisearchTextIndex } from './meilisearch.ts';
 import { describeTextIndex } from './text-index.contract.ts';
 
 // The run's Meilisearch: MEILI_URL, or the server the global setup started from the packaged binary.
@@ -12,20 +12,29 @@ const client = (): Meilisearch => new Meilisearch({ host: server?.url ?? '', api
 describe.skipIf(server === null)(`Meilisearch text index at ${server?.url ?? '(none)'}`, () => {
   describeTextIndex('meilisearch', () => createMeilisearchTextIndex({ client: client(), batchSize: 2 }));
 
-  it('creates one index per tenant with the filterable and ranked searchable attributes', async () => {
+  it('keeps all tenants in one index with the filterable and ranked searchable attributes, and offboards by filter', async () => {
     const meili = client();
-    const index = createMeilisearchTextIndex({ client: meili });
-    const tenant = randomUUID();
+    const indexUid = `text-test-${randomUUID()}`;
+    const index = createMeilisearchTextIndex({ client: meili, indexUid });
+    const [gone, stays] = [randomUUID(), randomUUID()];
     try {
-      await index.ensureIndex(tenant);
-      await index.ensureIndex(tenant);
-      const settings = await meili.index(meiliIndexUid(tenant)).getSettings();
+      await index.ensureIndex(gone);
+      await index.ensureIndex(stays);
+      const settings = await meili.index(indexUid).getSettings();
       expect(settings.searchableAttributes).toEqual(['title', 'entity_names', 'content']);
       expect([...(settings.filterableAttributes ?? [])].map(String).sort())
         .toEqual(['created_at', 'document_id', 'document_type', 'entity_names', 'project_ids', 'tenant_id']);
-      expect((await meili.index(meiliIndexUid(tenant)).getRawInfo()).primaryKey).toBe('id');
+      expect((await meili.index(indexUid).getRawInfo()).primaryKey).toBe('key');
+      const entry = { id: randomUUID(), document_id: randomUUID(), title: 't', content: 'ledger', project_ids: [], document_type: 'pdf', entity_names: [], created_at: '2024-01-01T00:00:00.000Z' };
+      await index.upsert(gone, [entry]);
+      await index.upsert(stays, [entry]);
+      expect((await meili.getIndexes({ limit: 1_000 })).results.filter((i) => i.uid.includes(gone) || i.uid.includes(stays))).toEqual([]);
+      await index.dropTenant(gone);
+      expect(await index.snapshot(gone)).toEqual([]);
+      expect(await index.snapshot(stays)).toEqual([entry]);
+      expect((await meili.index(indexUid).getStats()).numberOfDocuments).toBe(1);
     } finally {
-      await index.dropTenant(tenant);
+      await meili.deleteIndex(indexUid).waitTask();
     }
   });
 });

@@ -5,17 +5,23 @@ import type { TextDocument, TextHit, TextIndex, TextSearchOptions } from './port
 import { MATCH_END, MATCH_START, snippetHtml, withoutSentinels } from './snippet.ts';
 
 /**
- * The full-text index on Meilisearch: one index per tenant (`tenant-{id}`), and every request
- * also filters on a stored `tenant_id`, so a wrong index name could still not return another
- * tenant's documents. Every write waits for its task and fails if the task failed, so a search
- * after a write sees it. `created_at` is stored as unix seconds (milliseconds as the fraction)
- * so date ranges are numeric filters.
+ * The full-text index on Meilisearch: one index for all tenants (`mandant-text` by default), as
+ * the text port is not split by model. Isolation is the adapter's job: every entry stores a
+ * filterable `tenant_id`, every read, update and delete carries the tenant condition, and the
+ * primary key is `{tenant}_{id}`, so two tenants' entries can never replace each other even with
+ * equal ids. Dropping a tenant is a delete by filter. Every write waits for its task and fails if
+ * the task failed, so a search after a write sees it (Meilisearch indexes asynchronously).
+ * `created_at` is stored as unix seconds (milliseconds as the fraction) so date ranges are
+ * numeric filters. Clients never query Meilisearch directly; if one ever does, it needs a
+ * tenant token whose search rules carry the same `tenant_id` filter.
  */
 /** The part of the official client the adapter uses (a `Meilisearch` is one; tests can record calls). */
-export type MeilisearchCalls = Pick<Meilisearch, 'index' | 'createIndex' | 'deleteIndex'>;
+export type MeilisearchCalls = Pick<Meilisearch, 'index' | 'createIndex'>;
 
 export interface MeilisearchTextIndexDeps {
   client: MeilisearchCalls;
+  /** the shared index; default `mandant-text` */
+  indexUid?: string;
   /** how long to wait for one task; default 30 s */
   taskTimeoutMs?: number;
   /** documents per write request; default 1 000 */
@@ -29,11 +35,15 @@ export interface MeilisearchTextIndexDeps {
 }
 
 interface StoredDoc extends Omit<TextDocument, 'created_at'> {
+  /** the primary key: tenant and entry id, so equal ids of two tenants stay two entries */
+  key: string;
   tenant_id: string;
   created_at: number;
 }
 
-export const meiliIndexUid = (tenantId: string): string => `tenant-${tenantId.toLowerCase()}`;
+export const DEFAULT_TEXT_INDEX_UID = 'mandant-text';
+const PRIMARY_KEY = 'key';
+export const meiliKey = (tenantId: string, id: string): string => `${tenantId.toLowerCase()}_${id.toLowerCase()}`;
 
 const SETTINGS: Settings = {
   // order matters: Meilisearch's `attribute` ranking rule ranks title matches first
@@ -63,14 +73,16 @@ export function meiliFilter(tenantId: string, f: Partial<TextSearchOptions> & { 
   return all.map((c) => `(${c})`).join(' AND ');
 }
 
-export function createMeilisearchTextIndex({ client, taskTimeoutMs = 30_000, batchSize = 1_000, editByFunction = false }: MeilisearchTextIndexDeps): TextIndex {
-  // When this instance last created and configured each index, so every upsert can ensure its
-  // index nearly for free. Meilisearch creates a missing index on the first write, without our
+export function createMeilisearchTextIndex(deps: MeilisearchTextIndexDeps): TextIndex {
+  const { client, indexUid: uid = DEFAULT_TEXT_INDEX_UID, taskTimeoutMs = 30_000, batchSize = 1_000, editByFunction = false } = deps;
+  // When this instance last created and configured the index, so every upsert can ensure it
+  // nearly for free. Meilisearch creates a missing index on the first write, without our
   // settings; re-applying them every minute heals an index dropped behind this instance's back.
-  const ensuredAt = new Map<string, number>();
+  let ensuredAt = -Infinity;
+  /** the shared index, reached only with a checked tenant id: every caller filters by it */
   const index = (tenantId: string) => {
     assertUuid('tenant id', tenantId);
-    return client.index<StoredDoc>(meiliIndexUid(tenantId));
+    return client.index<StoredDoc>(uid);
   };
 
   /**
@@ -102,20 +114,20 @@ export function createMeilisearchTextIndex({ client, taskTimeoutMs = 30_000, bat
   }
 
   async function ensure(tenantId: string): Promise<void> {
-    const uid = meiliIndexUid(tenantId);
-    if (Date.now() - (ensuredAt.get(uid) ?? -Infinity) < ENSURE_EVERY_MS) return;
-    await settle(`create index ${uid}`, client.createIndex(uid, { primaryKey: 'id' }), ['index_already_exists']);
+    assertUuid('tenant id', tenantId);
+    if (Date.now() - ensuredAt < ENSURE_EVERY_MS) return;
+    await settle(`create index ${uid}`, client.createIndex(uid, { primaryKey: PRIMARY_KEY }), ['index_already_exists']);
     await settle(`settings of ${uid}`, client.index(uid).updateSettings(SETTINGS));
-    ensuredAt.set(uid, Date.now());
+    ensuredAt = Date.now();
   }
 
-  /** Every entry id of the tenant matching the filter, read in pages of `batchSize`. */
-  async function idsWhere(tenantId: string, filter: string): Promise<string[]> {
-    const ids: string[] = [];
+  /** Every primary key of the tenant's entries matching the filter, read in pages of `batchSize`. */
+  async function keysWhere(tenantId: string, filter: string): Promise<string[]> {
+    const keys: string[] = [];
     for (let offset = 0; ; offset += batchSize) {
-      const page = await orIfMissing('get documents', () => index(tenantId).getDocuments({ filter, fields: ['id'], limit: batchSize, offset }), { results: [], total: 0 });
-      ids.push(...page.results.map((d) => d.id));
-      if (page.results.length < batchSize) return ids;
+      const page = await orIfMissing('get documents', () => index(tenantId).getDocuments({ filter, fields: [PRIMARY_KEY], limit: batchSize, offset }), { results: [], total: 0 });
+      keys.push(...page.results.map((d) => d.key));
+      if (page.results.length < batchSize) return keys;
     }
   }
 
@@ -127,10 +139,11 @@ export function createMeilisearchTextIndex({ client, taskTimeoutMs = 30_000, bat
       if (docs.length === 0) return;
       // writing to a missing index would create it without the filterable attributes
       await ensure(tenantId);
-      const stored = lastById(docs).map(canonicalDoc).map((d): StoredDoc => ({ ...d, tenant_id: tenantId.toLowerCase(), created_at: seconds(d.created_at) }));
+      const stored = lastById(docs).map(canonicalDoc)
+        .map((d): StoredDoc => ({ key: meiliKey(tenantId, d.id), ...d, tenant_id: tenantId.toLowerCase(), created_at: seconds(d.created_at) }));
       for (let i = 0; i < stored.length; i += batchSize) {
         // addDocuments replaces whole documents: a field dropped from an entry does not linger
-        await settle('add documents', index(tenantId).addDocuments(stored.slice(i, i + batchSize), { primaryKey: 'id' }));
+        await settle('add documents', index(tenantId).addDocuments(stored.slice(i, i + batchSize), { primaryKey: PRIMARY_KEY }));
       }
     },
 
@@ -145,11 +158,12 @@ export function createMeilisearchTextIndex({ client, taskTimeoutMs = 30_000, bat
         }), ['index_not_found']);
         return;
       }
-      // Read, then one partial update of exactly those ids. An entry deleted in between would
-      // come back as a stub, so callers serialise writes per tenant (projectors do).
-      const ids = await idsWhere(tenantId, filter);
-      for (let i = 0; i < ids.length; i += batchSize) {
-        await settle('update documents', index(tenantId).updateDocuments(ids.slice(i, i + batchSize).map((id) => ({ id, project_ids })), { primaryKey: 'id' }));
+      // Read, then one partial update of exactly those keys. An entry deleted in between would
+      // come back as a stub without a tenant (found by no one), so callers serialise writes per
+      // tenant (projectors do).
+      const keys = await keysWhere(tenantId, filter);
+      for (let i = 0; i < keys.length; i += batchSize) {
+        await settle('update documents', index(tenantId).updateDocuments(keys.slice(i, i + batchSize).map((key) => ({ key, project_ids })), { primaryKey: PRIMARY_KEY }));
       }
     },
 
@@ -189,11 +203,9 @@ export function createMeilisearchTextIndex({ client, taskTimeoutMs = 30_000, bat
       }));
     },
 
+    // offboarding: the tenant's entries go, the shared index and its settings stay
     async dropTenant(tenantId) {
-      assertUuid('tenant id', tenantId);
-      const uid = meiliIndexUid(tenantId);
-      ensuredAt.delete(uid);
-      await settle(`delete index ${uid}`, client.deleteIndex(uid), ['index_not_found']);
+      await settle('delete tenant documents', index(tenantId).deleteDocuments({ filter: meiliFilter(tenantId) }), ['index_not_found']);
     },
 
     async snapshot(tenantId) {

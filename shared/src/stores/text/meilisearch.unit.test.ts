@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createMeilisearchTextIndex, meiliFilter, meiliIndexUid, meiliLiteral } from './meilisearch.ts';
+import { DEFAULT_TEXT_INDEX_UID, createMeilisearchTextIndex, meiliFilter, meiliKey, meiliLiteral } from './meilisearch.ts';
 import type { MeilisearchCalls } from './meilisearch.ts';
 
 describe('Meilisearch filters', () => {
@@ -8,7 +8,7 @@ describe('Meilisearch filters', () => {
 
   it('always starts with the tenant condition', () => {
     expect(meiliFilter(tenant)).toBe('(tenant_id = "0190a3c4-5b6d-7e8f-9a0b-1c2d3e4f5a6b")');
-    expect(meiliIndexUid(tenant)).toBe('tenant-0190a3c4-5b6d-7e8f-9a0b-1c2d3e4f5a6b');
+    expect(meiliKey(tenant, 'AB')).toBe('0190a3c4-5b6d-7e8f-9a0b-1c2d3e4f5a6b_ab');
   });
 
   it('adds the any-of project scope, payload filters and an inclusive range in unix seconds', () => {
@@ -32,12 +32,12 @@ describe('Meilisearch filters', () => {
 interface Call { uid: string; method: string; args: unknown[] }
 
 /** Records every request the adapter sends, answering like a Meilisearch whose tasks all succeed. */
-function recordingClient(documentIds: string[] = []): { client: MeilisearchCalls; calls: Call[] } {
+function recordingClient(keys: string[] = []): { client: MeilisearchCalls; calls: Call[] } {
   const calls: Call[] = [];
   const task = () => Object.assign(Promise.resolve({ taskUid: 1 }), { waitTask: async () => ({ uid: 1, status: 'succeeded', error: null }) });
   const answers: Record<string, () => unknown> = {
     search: async () => ({ hits: [] }),
-    getDocuments: async () => ({ results: documentIds.map((id) => ({ id })), total: documentIds.length }),
+    getDocuments: async () => ({ results: keys.map((key) => ({ key })), total: keys.length }),
   };
   const index = (uid: string) => new Proxy({}, {
     get: (_t, method: string) => (...args: unknown[]) => {
@@ -48,36 +48,37 @@ function recordingClient(documentIds: string[] = []): { client: MeilisearchCalls
   const client = {
     index,
     createIndex: (uid: string, ...args: unknown[]) => (calls.push({ uid, method: 'createIndex', args }), task()),
-    deleteIndex: (uid: string) => (calls.push({ uid, method: 'deleteIndex', args: [] }), task()),
   } as unknown as MeilisearchCalls;
   return { client, calls };
 }
 
 describe('Meilisearch adapter requests', () => {
   const tenant = randomUUID();
-  const uid = meiliIndexUid(tenant);
+  const uid = DEFAULT_TEXT_INDEX_UID;
   const [project, documentId] = [randomUUID(), randomUUID()];
   const documentFilter = meiliFilter(tenant, { documentId });
 
-  it('filters every read and delete by tenant, and searches with the project scope when asked', async () => {
+  it('filters every read and delete in the shared index by tenant, and searches with the project scope when asked', async () => {
     const { client, calls } = recordingClient();
     const index = createMeilisearchTextIndex({ client });
     await index.search(tenant, 'leak', { limit: 5, projectIds: [project] });
     await index.deleteDocument(tenant, documentId);
     await index.snapshot(tenant);
-    expect(calls.map((c) => [c.uid, c.method])).toEqual([[uid, 'search'], [uid, 'deleteDocuments'], [uid, 'getDocuments']]);
+    await index.dropTenant(tenant);
+    expect(calls.map((c) => [c.uid, c.method])).toEqual([[uid, 'search'], [uid, 'deleteDocuments'], [uid, 'getDocuments'], [uid, 'deleteDocuments']]);
     expect(calls[0]?.args[1]).toMatchObject({ filter: meiliFilter(tenant, { projectIds: [project] }), limit: 5, offset: 0 });
     expect(calls[1]?.args[0]).toEqual({ filter: documentFilter });
     expect(calls[2]?.args[0]).toMatchObject({ filter: meiliFilter(tenant) });
+    expect(calls[3]?.args[0]).toEqual({ filter: meiliFilter(tenant) });
   });
 
-  it('relinks a document with one read of its entry ids and one batched partial update', async () => {
-    const ids = [randomUUID(), randomUUID(), randomUUID()];
-    const { client, calls } = recordingClient(ids);
+  it('relinks a document with one read of its entry keys and one batched partial update', async () => {
+    const keys = [randomUUID(), randomUUID(), randomUUID()].map((id) => meiliKey(tenant, id));
+    const { client, calls } = recordingClient(keys);
     await createMeilisearchTextIndex({ client }).setDocumentProjects(tenant, documentId, [project]);
     expect(calls.map((c) => c.method)).toEqual(['getDocuments', 'updateDocuments']);
-    expect(calls[0]?.args[0]).toMatchObject({ filter: documentFilter, fields: ['id'] });
-    expect(calls[1]?.args[0]).toEqual(ids.map((id) => ({ id, project_ids: [project] })));
+    expect(calls[0]?.args[0]).toMatchObject({ filter: documentFilter, fields: ['key'] });
+    expect(calls[1]?.args[0]).toEqual(keys.map((key) => ({ key, project_ids: [project] })));
   });
 
   it('relinks with a single filtered edit when the function feature is on', async () => {
@@ -103,6 +104,7 @@ describe('Meilisearch adapter requests', () => {
     await index.upsert(tenant, [doc]);
     await index.upsert(tenant, [doc]);
     expect(calls.map((c) => c.method)).toEqual(['createIndex', 'updateSettings', 'addDocuments', 'addDocuments']);
-    expect(calls[2]?.args[0]).toEqual([{ ...doc, tenant_id: tenant, created_at: 1704067200 }]);
+    expect(calls[0]?.args).toEqual([{ primaryKey: 'key' }]);
+    expect(calls[2]?.args[0]).toEqual([{ key: meiliKey(tenant, doc.id), ...doc, tenant_id: tenant, created_at: 1704067200 }]);
   });
 });

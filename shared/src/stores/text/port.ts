@@ -8,7 +8,8 @@ import { isUuid } from '../../ids.ts';
  * `text-index.contract.ts`.
  *
  * Guarantees shared by every adapter:
- * - One index per tenant, and every call also filters by the tenant inside the adapter.
+ * - Tenants share one index (table), and every call filters by the tenant inside the adapter:
+ *   no call shows, changes or deletes another tenant's entries, even ones with equal ids.
  * - Project scope: `projectIds` is an any-of filter on `project_ids`. Absent means the
  *   tenant-wide (global) view; an empty array means "no readable project" and finds nothing.
  * - Ranking: a match in the title outranks one in the entity names, which outranks one in the
@@ -60,7 +61,7 @@ export interface TextHit {
 }
 
 export interface TextIndex {
-  /** Creates the tenant's index with its settings if missing (idempotent). */
+  /** Creates the index the tenant's entries live in, with its settings, if missing (idempotent). */
   ensureIndex(tenantId: string): Promise<void>;
   /** Inserts or replaces documents; rejects, writing nothing, if any is invalid. */
   upsert(tenantId: string, docs: TextDocument[]): Promise<void>;
@@ -68,7 +69,7 @@ export interface TextIndex {
   setDocumentProjects(tenantId: string, documentId: string, projectIds: string[]): Promise<void>;
   deleteDocument(tenantId: string, documentId: string): Promise<void>;
   search(tenantId: string, query: string, options: TextSearchOptions): Promise<TextHit[]>;
-  /** Removes the tenant's index and everything in it. */
+  /** Removes every entry of the tenant (offboarding); other tenants' entries stay. */
   dropTenant(tenantId: string): Promise<void>;
   /** Every entry sorted by id, for comparing a rebuilt store with a live one. */
   snapshot(tenantId: string): Promise<TextDocument[]>;

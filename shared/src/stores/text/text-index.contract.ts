@@ -157,6 +157,20 @@ export function describeTextIndex(name: string, factory: () => TextIndex | Promi
       expect(await index.snapshot(t2)).toEqual([]);
     });
 
+    it('keeps two tenants apart even with equal entry ids and the same words', async () => {
+      const [t1, t2] = [await newTenant(), await newTenant()];
+      const [id, documentId] = [randomUUID(), randomUUID()];
+      const first = doc({ id, document_id: documentId, title: 'Shared words', content: 'embezzlement inquiry' });
+      const second = doc({ id, document_id: documentId, title: 'Shared words', content: 'embezzlement inquiry', document_type: 'docx' });
+      await index.upsert(t1, [first]);
+      await index.upsert(t2, [second]);
+      expect((await index.search(t1, 'embezzlement', { limit: 10 })).map((h) => h.document_type)).toEqual(['pdf']);
+      expect((await index.search(t2, 'embezzlement', { limit: 10 })).map((h) => h.document_type)).toEqual(['docx']);
+      await index.deleteDocument(t2, documentId);
+      expect(await index.snapshot(t1)).toEqual([first]);
+      expect(await index.search(t2, 'embezzlement', { limit: 10 })).toEqual([]);
+    });
+
     it('never throws on query text: quotes, operators, symbols and blanks', async () => {
       const t = await newTenant();
       await index.upsert(t, [doc({ content: 'offshore "leaks" and more' })]);
