@@ -86,6 +86,7 @@ export interface StartMeilisearchOptions {
 export interface RunningMeilisearch {
   url: string;
   masterKey: string;
+  dbPath: string;
   /** SIGTERM, SIGKILL after 10 s; removes a temporary database; safe to call twice */
   stop(): Promise<void>;
 }
@@ -185,5 +186,5 @@ export async function startMeilisearch(o: StartMeilisearchOptions): Promise<Runn
     })();
     return stopping;
   };
-  return { url, masterKey, stop };
+  return { url, masterKey, dbPath, stop };
 }
