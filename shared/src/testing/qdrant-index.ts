@@ -1,0 +1,25 @@
+import { randomUUID } from 'node:crypto';
+import { QdrantClient } from '@qdrant/js-client-rest';
+import { createQdrantVectorIndex } from '../stores/vectors/qdrant.ts';
+import type { VectorIndex } from '../stores/vectors/port.ts';
+
+/**
+ * Qdrant for suites (and their child processes; nothing here needs the test runner): a run
+ * names its collections with a prefix of its own, so runs sharing a server never meet.
+ */
+export interface QdrantTestTarget { url: string; prefix: string }
+
+export const newQdrantTestTarget = (url: string): QdrantTestTarget => ({ url, prefix: `mandanttest${randomUUID().replaceAll('-', '').slice(0, 8)}` });
+
+// the server is pinned to 1.16; the client's minor-version check would only warn about that
+const client = (url: string): QdrantClient => new QdrantClient({ url, apiKey: process.env.QDRANT_API_KEY, checkCompatibility: false });
+
+export const qdrantTestIndex = (t: QdrantTestTarget): VectorIndex => createQdrantVectorIndex({ client: client(t.url), prefix: t.prefix });
+
+/** Deletes the run's collections: model collections outlive the tenants in them by design. */
+export async function dropQdrantTestCollections(t: QdrantTestTarget): Promise<void> {
+  const qdrant = client(t.url);
+  for (const { name } of (await qdrant.getCollections()).collections) {
+    if (name.startsWith(`${t.prefix}_`)) await qdrant.deleteCollection(name);
+  }
+}
