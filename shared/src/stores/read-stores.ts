@@ -63,6 +63,8 @@ export async function createReadStores(env: Env, deps: { appUrl: string; sql: Sq
   const closers: (() => Promise<unknown>)[] = [() => storeSql.end({ timeout: 5 })];
   const { blobs, keyring } = sealedBlobStore(env, { sql: storeSql, masterKey: deps.masterKey });
 
+  // the client (1.18) is newer than the server release we run and test (1.16): its version check
+  // would warn at every start, and the REST calls the adapter makes are the same in both
   const vectors = env.QDRANT_URL
     ? createQdrantVectorIndex({ client: new QdrantClient({ url: env.QDRANT_URL, apiKey: env.QDRANT_API_KEY, checkCompatibility: false }) })
     : createPostgresVectorIndex({ sql: storeSql });
