@@ -21,3 +21,7 @@ export const meilisearchTestIndex = (t: MeilisearchTestTarget): TextIndex => cre
 export async function dropMeilisearchTestIndex(t: MeilisearchTestTarget): Promise<void> {
   await client(t).deleteIndex(t.indexUid).waitTask();
 }
+
+/** The environment that puts a platform under test's text index on `server`. */
+export const meilisearchPlatformEnv = (server: { url: string; masterKey: string | undefined }): Record<string, string> =>
+  ({ MEILI_URL: server.url, ...(server.masterKey === undefined ? {} : { MEILI_MASTER_KEY: server.masterKey }) });
