@@ -23,3 +23,7 @@ export async function dropQdrantTestCollections(t: QdrantTestTarget): Promise<vo
     if (name.startsWith(`${t.prefix}_`)) await qdrant.deleteCollection(name);
   }
 }
+
+/** The environment that puts a platform under test on this Qdrant for its vectors. */
+export const qdrantPlatformEnv = (url: string): Record<string, string> =>
+  ({ QDRANT_URL: url, ...(process.env.QDRANT_API_KEY ? { QDRANT_API_KEY: process.env.QDRANT_API_KEY } : {}) });
