@@ -6,10 +6,10 @@ import { isUuid } from '../../ids.ts';
  * both run `vector-index.contract.ts`.
  *
  * Guarantees shared by every adapter:
- * - Tenant isolation: every call takes the tenant id and applies it inside the adapter (its own
- *   collection or rows and a `tenant_id` filter), so no caller can forget it.
- * - Model isolation: a collection holds one tenant's vectors of one embedding model at one
- *   dimension. Vectors of different models are never compared with each other.
+ * - Tenant isolation: every call takes the tenant id and applies it inside the adapter (a
+ *   `tenant_id` filter on every read and write, whatever the layout), so no caller can forget it.
+ * - Model isolation: a collection holds the vectors of one embedding model at one dimension (on
+ *   Qdrant shared by all tenants). Vectors of different models are never compared with each other.
  * - Project scope: `projectIds` is an any-of filter on the point's `project_ids`. Absent means
  *   the tenant-wide (global) view; an empty array means "no readable project" and finds nothing.
  * - Similarity is cosine, reported as `score` in [-1, 1], higher is nearer. Vectors are stored
