@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@mandant/shared/log.ts';
 import { findNatsServer } from '@mandant/shared/runtime/nats-server.ts';
 import { type RunningNeo4j, embeddedNeo4jUnavailable, startEmbeddedNeo4j } from '@mandant/shared/stores/graph/neo4j-server.ts';
-import { backendMissing, postgresUrls } from '@mandant/shared/testing/backends.ts';
+import { backendMissing, meilisearchServer, postgresUrls } from '@mandant/shared/testing/backends.ts';
+import { meilisearchPlatformEnv } from '@mandant/shared/testing/meilisearch-index.ts';
 // not a declared dependency: @mandant/platform depends on this package, and turbo refuses cycles
 import { type Harness, OPERATOR, startHarness } from '@mandant/platform/e2e/harness.ts';
 
@@ -18,7 +19,7 @@ type Key = { id: string; key: string };
  * Gonzalez, B a misspelt Maria Gonzales; Acme Holdings is in both; Berlin only in B.
  */
 function describeEntities(graph: string, env: () => Promise<Record<string, string>>, skip: boolean) {
-  describe.skipIf(skip)(`entities and graph over HTTP (${graph} graph)`, () => {
+  describe.skipIf(skip)(`entities and graph over HTTP (${graph})`, () => {
     let h: Harness;
     let admin = '';
     let other = '';
@@ -185,7 +186,10 @@ function describeEntities(graph: string, env: () => Promise<Record<string, strin
   });
 }
 
-describeEntities('Postgres', async () => ({}), !pg || natsMissing);
+describeEntities('Postgres graph', async () => ({}), !pg || natsMissing);
+// the search filter by entity on the run's Meilisearch (MEILI_URL when set; else the one the global setup started)
+const meili = meilisearchServer();
+describeEntities('Postgres graph, Meilisearch text', async () => (meili ? meilisearchPlatformEnv(meili) : {}), !pg || natsMissing || meili === null);
 
 const neo4jReason = process.env.NEO4J_URL ? null : await embeddedNeo4jUnavailable();
 let server: RunningNeo4j | undefined;
@@ -193,7 +197,7 @@ afterAll(async () => {
   await server?.stop();
 });
 // NEO4J_URL when set (with NEO4J_USER / NEO4J_PASSWORD); else a real Neo4j 5 started here (auth disabled).
-describeEntities('Neo4j', async () => {
+describeEntities('Neo4j graph', async () => {
   const { NEO4J_URL, NEO4J_USER, NEO4J_PASSWORD } = process.env;
   if (NEO4J_URL) return { NEO4J_URL, ...(NEO4J_USER && { NEO4J_USER, NEO4J_PASSWORD: NEO4J_PASSWORD ?? '' }) };
   server = await startEmbeddedNeo4j({ log: createLogger({ level: process.env.TEST_LOG ?? 'silent' }) });
