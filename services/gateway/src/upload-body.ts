@@ -46,6 +46,9 @@ function followBody(req: HttpRequest, res: HttpResponse, idleMs: number, fail: (
   req.on('error', onError);
   req.on('close', onClose);
   arm();
+  // a client gone before the body was watched has fired its 'close' already: without this the upload
+  // would wait for the idle timeout, holding its place among the uploads in flight
+  if (req.destroyed && !req.complete) queueMicrotask(onClose);
   return {
     /** stops watching; `abandon` also drops the rest of the body and closes the connection after the answer */
     stop(abandon: boolean) {

@@ -7,7 +7,7 @@ import { createLogger } from '@mandant/shared/log.ts';
 import { createMemoryBlobStore } from '@mandant/shared/stores/blobs/memory.ts';
 import { type Gateway, createGateway } from './app.ts';
 import { JWT_SECRET, OPERATOR, fakeRpc } from './gateway.fixture.ts';
-import { multipartBody, multipartHeaders } from './hostile.fixture.ts';
+import { multipartBody, multipartHeaders, rawHttp } from './hostile.fixture.ts';
 
 // Each upload is held in memory while it is read: a tenant may have only so many in flight on a
 // gateway process, and all tenants together only so many more, before any byte of the next is read.
@@ -84,5 +84,38 @@ describe('uploads in flight on one gateway process', () => {
     for (const h of [...a, b]) h.finish();
     expect(await Promise.all([...a, b].map((h) => h.answer))).toEqual([202, 202, 202]);
     expect((await whole(mine)).status).toBe(202);
+  });
+
+  it('gives a place back at once when its client reset even before authentication ended (not after the idle timeout)', async () => {
+    const theirs = await otherTenant();
+    let release = () => {};
+    const authenticated = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const answerJwt = rpc.state.authJwt;
+    rpc.state.authJwt = async (input) => {
+      await authenticated;
+      return answerJwt(input);
+    };
+    try {
+      const start = rpc.authCalls();
+      const resets = Array.from({ length: 4 }, (_, i) => {
+        const bytes = body();
+        return rawHttp(base, { method: 'POST', path: '/api/v1/documents', headers: { ...multipartHeaders('x', bytes.length), authorization: theirs }, chunks: [bytes.subarray(0, i * 10)], after: 'reset' });
+      });
+      // every client has gone while the gateway still waited on its credentials
+      await Promise.all(resets);
+      await reading(start, 4);
+      release();
+    } finally {
+      rpc.state.authJwt = answerJwt;
+    }
+    // the idle timeout is a minute here: within seconds, the tenant's places must be free again
+    const deadline = Date.now() + 5_000;
+    let statuses: number[] = [];
+    do {
+      statuses = (await Promise.all([whole(theirs), whole(theirs)])).map((r) => r.status);
+    } while (statuses.some((s) => s === 429) && Date.now() < deadline);
+    expect(statuses).toEqual([202, 202]);
   });
 });
