@@ -14,12 +14,12 @@ const natsMissing = backendMissing('nats', findNatsServer() ? null : 'no nats-se
 type Key = { id: string; key: string };
 
 /**
- * The entity and graph routes over HTTP, with the graph store `graph` names: one tenant with
+ * The entity and graph routes over HTTP, on the stores `stores` names: one tenant with
  * projects A and B, a viewer of A only, an editor of A only and an editor of both. A names Maria
  * Gonzalez, B a misspelt Maria Gonzales; Acme Holdings is in both; Berlin only in B.
  */
-function describeEntities(graph: string, env: () => Promise<Record<string, string>>, skip: boolean) {
-  describe.skipIf(skip)(`entities and graph over HTTP (${graph})`, () => {
+function describeEntities(stores: string, env: () => Promise<Record<string, string>>, skip: boolean) {
+  describe.skipIf(skip)(`entities and graph over HTTP (${stores})`, () => {
     let h: Harness;
     let admin = '';
     let other = '';
@@ -92,7 +92,8 @@ function describeEntities(graph: string, env: () => Promise<Record<string, strin
     });
 
     it("lists a project's entities to its viewers, searchable by name (any case, accents) and type; 404 to others", async () => {
-      expect(h.platform.stores.describe.graph).toMatch(graph === 'Neo4j' ? /^neo4j/ : /^postgres/);
+      expect(h.platform.stores.describe.graph).toMatch(stores.startsWith('Neo4j') ? /^neo4j/ : /^postgres/);
+      expect(h.platform.stores.describe.text).toMatch(stores.includes('Meilisearch') ? /^meilisearch/ : /^postgres/);
       const a = await ok('GET', `/projects/${projects.a}/entities`, viewerA.key);
       expect(a.scope).toBe('project');
       expect(names(a.entities)).toEqual(expect.arrayContaining(['Acme Holdings', 'Maria Gonzalez', 'Panama', 'Zurich']));
