@@ -33,7 +33,7 @@ export interface MeilisearchTextIndexDeps {
   batchSize?: number;
   /**
    * Update a document's `project_ids` with one `updateDocumentsByFunction` call (needs the
-   * server's experimental `editDocumentsByFunction` feature). Off by default: then the entry ids
+   * server's experimental `editDocumentsByFunction` feature). Off by default: then the entry keys
    * are read by filter and all of them updated in one batched partial update.
    */
   editByFunction?: boolean;
