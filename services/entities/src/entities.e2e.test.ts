@@ -5,6 +5,8 @@ import { findNatsServer } from '@mandant/shared/runtime/nats-server.ts';
 import { type RunningNeo4j, embeddedNeo4jUnavailable, startEmbeddedNeo4j } from '@mandant/shared/stores/graph/neo4j-server.ts';
 import { backendMissing, meilisearchServer, postgresUrls } from '@mandant/shared/testing/backends.ts';
 import { meilisearchPlatformEnv } from '@mandant/shared/testing/meilisearch-index.ts';
+import { qdrantPlatformEnv } from '@mandant/shared/testing/qdrant-index.ts';
+import { qdrantTestUrl } from '@mandant/shared/testing/qdrant.ts';
 // not a declared dependency: @mandant/platform depends on this package, and turbo refuses cycles
 import { type Harness, OPERATOR, startHarness } from '@mandant/platform/e2e/harness.ts';
 
@@ -94,6 +96,7 @@ function describeEntities(stores: string, env: () => Promise<Record<string, stri
     it("lists a project's entities to its viewers, searchable by name (any case, accents) and type; 404 to others", async () => {
       expect(h.platform.stores.describe.graph).toMatch(stores.startsWith('Neo4j') ? /^neo4j/ : /^postgres/);
       expect(h.platform.stores.describe.text).toMatch(stores.includes('Meilisearch') ? /^meilisearch/ : /^postgres/);
+      expect(h.platform.stores.describe.vectors).toMatch(stores.includes('Qdrant') ? /^qdrant/ : /^postgres/);
       const a = await ok('GET', `/projects/${projects.a}/entities`, viewerA.key);
       expect(a.scope).toBe('project');
       expect(names(a.entities)).toEqual(expect.arrayContaining(['Acme Holdings', 'Maria Gonzalez', 'Panama', 'Zurich']));
@@ -191,6 +194,9 @@ describeEntities('Postgres graph', async () => ({}), !pg || natsMissing);
 // the search filter by entity on the run's Meilisearch (MEILI_URL when set; else the one the global setup started)
 const meili = meilisearchServer();
 describeEntities('Postgres graph, Meilisearch text', async () => (meili ? meilisearchPlatformEnv(meili) : {}), !pg || natsMissing || meili === null);
+// entity names on the chunks' vectors, renamed by merges, on the run's Qdrant (QDRANT_URL when set; else the one the global setup started)
+const qdrant = qdrantTestUrl();
+describeEntities('Postgres graph, Qdrant vectors', async () => (qdrant ? qdrantPlatformEnv(qdrant) : {}), !pg || natsMissing || qdrant === null);
 
 const neo4jReason = process.env.NEO4J_URL ? null : await embeddedNeo4jUnavailable();
 let server: RunningNeo4j | undefined;
