@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Meilisearch } from 'meilisearch';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { meilisearchServer } from '../../testing/backends.ts';
 import { createMeilisearchTextIndex } from './meilisearch.ts';
 import { describeTextIndex } from './text-index.contract.ts';
@@ -10,7 +10,12 @@ const server = meilisearchServer();
 const client = (): Meilisearch => new Meilisearch({ host: server?.url ?? '', apiKey: server?.masterKey });
 
 describe.skipIf(server === null)(`Meilisearch text index at ${server?.url ?? '(none)'}`, () => {
-  describeTextIndex('meilisearch', () => createMeilisearchTextIndex({ client: client(), batchSize: 2 }));
+  // an index of this suite's own (a server named by MEILI_URL may serve a platform too), deleted at the end
+  const contractIndex = `text-test-${randomUUID()}`;
+  afterAll(async () => {
+    await client().deleteIndex(contractIndex).waitTask();
+  });
+  describeTextIndex('meilisearch', () => createMeilisearchTextIndex({ client: client(), indexUid: contractIndex, batchSize: 2 }));
 
   it('keeps all tenants in one index with the filterable and ranked searchable attributes, and offboards by filter', async () => {
     const meili = client();
