@@ -62,6 +62,16 @@ const collectionsPrefix = (prefix: string): string => `${prefix}_vectors_`;
 /** The first part of the name of the tenant's collections in the per-tenant layout of earlier releases. */
 export const legacyTenantPrefix = (prefix: string, tenantId: string): string => `${prefix}_${tenantId.toLowerCase().replaceAll('-', '')}_`;
 
+/**
+ * Point ids are unique within a tenant only, and a collection holds every tenant: the Qdrant id is
+ * a UUID derived from tenant and point id, so equal ids of two tenants never overwrite each other.
+ * The caller's id travels in the payload (`point_id`).
+ */
+export function qdrantPointId(tenantId: string, id: string): string {
+  const h = createHash('sha256').update(`${tenantId.toLowerCase()}/${id.toLowerCase()}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
 const storedPayload = z.object({
   tenant_id: z.string(),
   document_id: z.string(),
@@ -120,7 +130,9 @@ export function createQdrantVectorIndex({ client, prefix = 'mandant', upsertBatc
       assertPoints(tenantId, model, points);
       const collection = name(tenantId, model);
       for (let i = 0; i < points.length; i += upsertBatchSize) {
-        const batch = points.slice(i, i + upsertBatchSize).map((p) => ({ id: p.id, vector: p.vector, payload: { ...canonicalPayload(p.payload) } }));
+        const batch = points.slice(i, i + upsertBatchSize).map((p) => ({
+          id: qdrantPointId(tenantId, p.id), vector: p.vector, payload: { ...canonicalPayload(p.payload), point_id: p.id.toLowerCase() },
+        }));
         try {
           await client.upsert(collection, { wait: true, points: batch });
         } catch (err) {
@@ -163,7 +175,7 @@ export function createQdrantVectorIndex({ client, prefix = 'mandant', upsertBatc
         offset: options.offset ?? 0,
         with_payload: true,
       }), { points: [] });
-      return res.points.map((p) => ({ id: String(p.id), score: p.score, payload: parsePayload(p.payload) }));
+      return res.points.map((p) => ({ id: pointIdOf(p.payload), score: p.score, payload: parsePayload(p.payload) }));
     },
 
     async count(tenantId, model, filter = {}) {
@@ -195,7 +207,7 @@ export function createQdrantVectorIndex({ client, prefix = 'mandant', upsertBatc
         const page = await orIfMissing('scroll', () => client.scroll(collection, {
           filter: scopeFilter(tenantId, {}), limit: 512, offset, with_payload: true, with_vector: true,
         }), { points: [], next_page_offset: null });
-        for (const p of page.points) points.push({ id: String(p.id), vector: parseVector(p.vector), payload: parsePayload(p.payload) });
+        for (const p of page.points) points.push({ id: pointIdOf(p.payload), vector: parseVector(p.vector), payload: parsePayload(p.payload) });
         const next = page.next_page_offset;
         offset = typeof next === 'string' || typeof next === 'number' ? next : undefined;
       } while (offset !== undefined);
@@ -218,6 +230,12 @@ function scopeFilter(tenantId: string, f: Partial<VectorSearchOptions> & VectorC
   }
   if (f.entity !== undefined) must.push({ key: 'entity_names', match: { value: f.entity } });
   return { must };
+}
+
+function pointIdOf(payload: unknown): string {
+  const id = (payload as { point_id?: unknown } | null | undefined)?.point_id;
+  if (typeof id === 'string') return id;
+  throw new VectorIndexUnavailableError('qdrant returned a point without its point_id');
 }
 
 function parsePayload(payload: unknown): ChunkPayload {

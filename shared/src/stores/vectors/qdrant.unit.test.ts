@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createQdrantVectorIndex, legacyTenantPrefix, qdrantCollectionName } from './qdrant.ts';
+import { createQdrantVectorIndex, legacyTenantPrefix, qdrantCollectionName, qdrantPointId } from './qdrant.ts';
 import type { QdrantCalls } from './qdrant.ts';
 
 describe('qdrantCollectionName', () => {
@@ -19,6 +19,15 @@ describe('qdrantCollectionName', () => {
   it('cannot be mistaken for a collection of the earlier per-tenant layout', () => {
     const tenant = '0190a3c4-5b6d-7e8f-9a0b-1c2d3e4f5a6b';
     expect(qdrantCollectionName('mandant', { id: 'm', dimension: 2 }).startsWith(legacyTenantPrefix('mandant', tenant))).toBe(false);
+  });
+});
+
+describe('qdrantPointId', () => {
+  it('gives an id of two tenants two points, the same one every time, as a UUID Qdrant accepts', () => {
+    const [t1, t2, id] = [randomUUID(), randomUUID(), randomUUID()];
+    expect(qdrantPointId(t1, id)).toBe(qdrantPointId(t1.toUpperCase(), id.toUpperCase()));
+    expect(qdrantPointId(t1, id)).not.toBe(qdrantPointId(t2, id));
+    expect(qdrantPointId(t1, id)).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
   });
 });
 

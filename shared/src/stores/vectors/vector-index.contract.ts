@@ -168,6 +168,20 @@ export function describeVectorIndex(name: string, factory: () => VectorIndex | P
       expect(await index.count(t2, model)).toBe(0);
     });
 
+    it('keeps two tenants apart even with equal point ids and documents', async () => {
+      const [t1, t2] = [await newTenant(), await newTenant()];
+      const [id, doc] = [randomUUID(), randomUUID()];
+      const first = { ...point(t1, [1, 0, 0], { document_id: doc }), id };
+      const second = { ...point(t2, [0, 1, 0], { document_id: doc, document_type: 'docx' }), id };
+      await index.upsert(t1, model, [first]);
+      await index.upsert(t2, model, [second]);
+      expect((await index.search(t1, model, [1, 0, 0], { limit: 10 })).map((h) => [h.id, h.payload.document_type])).toEqual([[id, 'pdf']]);
+      expect((await index.search(t2, model, [1, 0, 0], { limit: 10 })).map((h) => [h.id, h.payload.document_type])).toEqual([[id, 'docx']]);
+      await index.deleteDocument(t2, model, doc);
+      expect(await index.snapshot(t1, model)).toEqual([first]);
+      expect(await index.count(t2, model)).toBe(0);
+    });
+
     it('treats a repeated upsert as one write and a changed one as a replacement', async () => {
       const t = await newTenant();
       const pts = [point(t, [3, 4, 0]), point(t, [0, 0, 2], { entity_names: ['X'] })];
