@@ -43,10 +43,17 @@ describe.skipIf(backendMissing('meilisearch', binary === null ? '@gaubee/meilise
     expect(existsSync(server.dbPath)).toBe(false);
   });
 
-  it('keeps data in a database path it is given', async () => {
-    const dbPath = join(dir, 'data.ms');
-    const server = await startMeilisearch({ binary: binary ?? '', log, dbPath });
-    await server.stop();
+  it('keeps data in a database path it is given, and ignores the MEILI_* settings of the environment', async () => {
+    const dbPath = join(dir, 'nested', 'data.ms');
+    const before = process.env.MEILI_IMPORT_DUMP;
+    process.env.MEILI_IMPORT_DUMP = join(dir, 'no-such.dump'); // would stop the server if it were read
+    try {
+      const server = await startMeilisearch({ binary: binary ?? '', log, dbPath });
+      await server.stop();
+    } finally {
+      if (before === undefined) delete process.env.MEILI_IMPORT_DUMP;
+      else process.env.MEILI_IMPORT_DUMP = before;
+    }
     expect(existsSync(dbPath)).toBe(true);
   });
 });

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { accessSync, chmodSync, constants, copyFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Logger } from '../log.ts';
 
@@ -127,8 +127,12 @@ export async function startMeilisearch(o: StartMeilisearchOptions): Promise<Runn
   const dbPath = o.dbPath ?? join(tempRoot ?? '', 'data.ms');
   const masterKey = randomBytes(24).toString('hex');
   const args = ['--db-path', dbPath, '--http-addr', '127.0.0.1:0', '--master-key', masterKey, '--no-analytics', '--env', 'development'];
-  // the key travels as an argument only to this child; it is random per start and never logged
-  const child = spawn(o.binary, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, MEILI_NO_ANALYTICS: 'true' } });
+  // Meilisearch reads any MEILI_* variable and a ./config.toml as settings: a developer's own
+  // (say MEILI_IMPORT_DUMP) must not reach this server, so they are dropped and the working
+  // directory is the database's. The key is random per start and never logged.
+  mkdirSync(dirname(dbPath), { recursive: true });
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('MEILI_')));
+  const child = spawn(o.binary, args, { cwd: dirname(dbPath), stdio: ['ignore', 'pipe', 'pipe'], env: { ...env, MEILI_NO_ANALYTICS: 'true' } });
   const log = o.log.child({ component: 'meilisearch' });
   const tail: string[] = [];
   let port: number | undefined;
