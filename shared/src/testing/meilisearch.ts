@@ -9,6 +9,11 @@ import { findMeilisearchBinary, startMeilisearch } from '../runtime/meilisearch-
  * treats as a failure. Returns the teardown.
  */
 export async function provideMeilisearch(project: TestProject): Promise<() => Promise<void>> {
+  // pure tests reach no server: the unit project starts none
+  if (project.name === 'unit') {
+    project.provide('meili', { url: null, masterKey: undefined, reason: 'unit tests get no Meilisearch' });
+    return async () => {};
+  }
   const external = process.env.MEILI_URL;
   if (external) {
     project.provide('meili', { url: external, masterKey: process.env.MEILI_MASTER_KEY, reason: null });
