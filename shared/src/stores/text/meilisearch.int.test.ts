@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Meilisearch } from 'meilisearch';
 import { afterAll, describe, expect, it } from 'vitest';
 import { meilisearchServer } from '../../testing/backends.ts';
-import { createMeilisearchTextIndex } from './meilisearch.ts';
+import { createMeilisearchTextIndex, legacyTenantIndexUid } from './meilisearch.ts';
 import { describeTextIndex } from './text-index.contract.ts';
 
 // The run's Meilisearch: MEILI_URL, or the server the global setup started from the packaged binary.
@@ -41,5 +41,17 @@ describe.skipIf(server === null)(`Meilisearch text index at ${server?.url ?? '(n
     } finally {
       await meili.deleteIndex(indexUid).waitTask();
     }
+  });
+
+  it('drops a tenant\'s index of the earlier one-per-tenant layout with the tenant', async () => {
+    const meili = client();
+    const index = createMeilisearchTextIndex({ client: meili, indexUid: `text-test-${randomUUID()}` });
+    const tenant = randomUUID();
+    const legacy = legacyTenantIndexUid(tenant);
+    await meili.createIndex(legacy, { primaryKey: 'id' }).waitTask();
+    await meili.index(legacy).addDocuments([{ id: randomUUID(), tenant_id: tenant, content: 'old layout' }]).waitTask();
+    await index.dropTenant(tenant);
+    await expect(meili.index(legacy).getRawInfo()).rejects.toMatchObject({ cause: { code: 'index_not_found' } });
+    await index.dropTenant(tenant);
   });
 });

@@ -16,7 +16,7 @@ import { MATCH_END, MATCH_START, snippetHtml, withoutSentinels } from './snippet
  * tenant token whose search rules carry the same `tenant_id` filter.
  */
 /** The part of the official client the adapter uses (a `Meilisearch` is one; tests can record calls). */
-export type MeilisearchCalls = Pick<Meilisearch, 'index' | 'createIndex'>;
+export type MeilisearchCalls = Pick<Meilisearch, 'index' | 'createIndex' | 'deleteIndex'>;
 
 export interface MeilisearchTextIndexDeps {
   client: MeilisearchCalls;
@@ -49,6 +49,8 @@ interface StoredDoc extends Omit<TextDocument, 'created_at'> {
 export const DEFAULT_TEXT_INDEX_UID = 'mandant-text';
 const PRIMARY_KEY = 'key';
 export const meiliKey = (tenantId: string, id: string): string => `${tenantId.toLowerCase()}_${id.toLowerCase()}`;
+/** The tenant's own index of the earlier layout, deleted with the tenant so a rebuild migrates it. */
+export const legacyTenantIndexUid = (tenantId: string): string => `tenant-${tenantId.toLowerCase()}`;
 
 const SETTINGS: Settings = {
   // order matters: Meilisearch's `attribute` ranking rule ranks title matches first
@@ -208,9 +210,13 @@ export function createMeilisearchTextIndex(deps: MeilisearchTextIndexDeps): Text
       }));
     },
 
-    // offboarding: the tenant's entries go, the shared index and its settings stay
+    // offboarding and the reset before a rebuild: the tenant's entries go, the shared index and
+    // its settings stay; an index of the earlier one-per-tenant layout goes too, so rebuilding
+    // the text store from the log moves every tenant to the shared index
     async dropTenant(tenantId) {
       await settle('delete tenant documents', index(tenantId).deleteDocuments({ filter: meiliFilter(tenantId) }), ['index_not_found']);
+      const legacy = legacyTenantIndexUid(tenantId);
+      await settle(`delete index ${legacy}`, client.deleteIndex(legacy), ['index_not_found']);
     },
 
     async snapshot(tenantId) {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_TEXT_INDEX_UID, createMeilisearchTextIndex, meiliFilter, meiliKey, meiliLiteral } from './meilisearch.ts';
+import { DEFAULT_TEXT_INDEX_UID, createMeilisearchTextIndex, legacyTenantIndexUid, meiliFilter, meiliKey, meiliLiteral } from './meilisearch.ts';
 import type { MeilisearchCalls } from './meilisearch.ts';
 
 describe('Meilisearch filters', () => {
@@ -48,6 +48,7 @@ function recordingClient(keys: string[] = []): { client: MeilisearchCalls; calls
   const client = {
     index,
     createIndex: (uid: string, ...args: unknown[]) => (calls.push({ uid, method: 'createIndex', args }), task()),
+    deleteIndex: (uid: string) => (calls.push({ uid, method: 'deleteIndex', args: [] }), task()),
   } as unknown as MeilisearchCalls;
   return { client, calls };
 }
@@ -65,7 +66,9 @@ describe('Meilisearch adapter requests', () => {
     await index.deleteDocument(tenant, documentId);
     await index.snapshot(tenant);
     await index.dropTenant(tenant);
-    expect(calls.map((c) => [c.uid, c.method])).toEqual([[uid, 'search'], [uid, 'deleteDocuments'], [uid, 'getDocuments'], [uid, 'deleteDocuments']]);
+    expect(calls.map((c) => [c.uid, c.method])).toEqual([
+      [uid, 'search'], [uid, 'deleteDocuments'], [uid, 'getDocuments'], [uid, 'deleteDocuments'], [legacyTenantIndexUid(tenant), 'deleteIndex'],
+    ]);
     expect(calls[0]?.args[1]).toMatchObject({ filter: meiliFilter(tenant, { projectIds: [project] }), limit: 5, offset: 0 });
     expect(calls[1]?.args[0]).toEqual({ filter: documentFilter });
     expect(calls[2]?.args[0]).toMatchObject({ filter: meiliFilter(tenant) });
