@@ -11,6 +11,8 @@ import { createNeo4jGraphStore } from '@mandant/shared/stores/graph/neo4j.ts';
 import { type RunningNeo4j, embeddedNeo4jUnavailable, startEmbeddedNeo4j } from '@mandant/shared/stores/graph/neo4j-server.ts';
 import type { GraphStore } from '@mandant/shared/stores/graph/port.ts';
 import { backendMissing, postgresUrls } from '@mandant/shared/testing/backends.ts';
+import { dropQdrantTestCollections, newQdrantTestTarget } from '@mandant/shared/testing/qdrant-index.ts';
+import { qdrantTestUrl } from '@mandant/shared/testing/qdrant.ts';
 import neo4j, { type Driver } from 'neo4j-driver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkConsistency, hasDrift } from './consistency.ts';
@@ -19,7 +21,7 @@ import { fakeDocuments, fakeVector } from './testing/fake-documents.ts';
 import { isolate } from './testing/isolate.ts';
 import { MODEL_A, MODEL_B, applyEachEvent, applyInPages, readLog } from './testing/scenario.ts';
 import { catchUpAll, startAll, stopAll, storesSnapshot } from './testing/snapshot.ts';
-import { createTestStores, newMasterKey } from './testing/stores.ts';
+import { type TestEngines, createTestStores, newMasterKey } from './testing/stores.ts';
 
 const pg = postgresUrls();
 const log = createLogger({ level: process.env.TEST_LOG ?? 'silent' });
@@ -59,7 +61,7 @@ async function writeMergeScenario(fake: ReturnType<typeof fakeDocuments>, events
   return { projects: { p1, p2 }, documents: { a: a.documentId, b: b.documentId, c: c.documentId, d: d.documentId, e: e.documentId } };
 }
 
-function describeMerges(name: string, graphFactory: () => Promise<GraphStore | undefined>, skip: boolean) {
+function describeMerges(name: string, graphFactory: () => Promise<GraphStore | undefined>, skip: boolean, engines: TestEngines = {}) {
   describe.skipIf(skip)(`entity merges in every document store (${name})`, () => {
     let sql: Sql;
     let events: EventStore;
@@ -71,13 +73,14 @@ function describeMerges(name: string, graphFactory: () => Promise<GraphStore | u
       root = await mkdtemp(join(tmpdir(), 'mandant-merges-'));
       sql = createSql(pg?.appUrl ?? '', { max: 8, appName: 'mandant-merges-test' });
       events = createEventStore(sql);
-      stores = await createTestStores({ appUrl: pg?.appUrl ?? '', blobRoot: root, masterKey: newMasterKey(), graph: await graphFactory() });
+      stores = await createTestStores({ appUrl: pg?.appUrl ?? '', blobRoot: root, masterKey: newMasterKey(), graph: await graphFactory(), engines });
       fake = fakeDocuments({ events, stores });
     }, 600_000);
     afterAll(async () => {
       await stores?.close();
       await sql?.end();
       if (root) await rm(root, { recursive: true, force: true });
+      if (engines.qdrant) await dropQdrantTestCollections(engines.qdrant);
     });
 
     it('gives the survivor every name and mention: graph merged, chunks of merged entities carry the survivor\'s name', async () => {
@@ -146,6 +149,9 @@ function describeMerges(name: string, graphFactory: () => Promise<GraphStore | u
 }
 
 describeMerges('Postgres graph', async () => undefined, !pg);
+// QDRANT_URL when set; else the Qdrant 1.16 the test global setup started
+const qdrant = qdrantTestUrl();
+describeMerges('Postgres graph, Qdrant vectors', async () => undefined, !pg || qdrant === null, qdrant === null ? {} : { qdrant: newQdrantTestTarget(qdrant) });
 
 const externalUrl = process.env.NEO4J_URL;
 const auth = process.env.NEO4J_USER ? neo4j.auth.basic(process.env.NEO4J_USER, process.env.NEO4J_PASSWORD ?? '') : undefined;

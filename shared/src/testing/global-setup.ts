@@ -3,12 +3,25 @@ import './backends.ts';
 import { createSql } from '../db/connect.ts';
 import { migrate, prepareAppRole } from '../db/migrate.ts';
 import { createLogger } from '../log.ts';
+import { provideQdrant } from './qdrant.ts';
+import { provideMeilisearch } from './meilisearch.ts';
 
 /**
  * Creates one fresh database for the whole run, migrated, so test files share nothing with
  * other runs; inside it every test uses its own tenant ids. Dropped at the end.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const stopQdrant = await provideQdrant(project);
+  const stopMeilisearch = await provideMeilisearch(project);
+  const stopPostgres = await setupPostgres(project);
+  return async () => {
+    await stopPostgres();
+    await stopMeilisearch();
+    await stopQdrant();
+  };
+}
+
+async function setupPostgres(project: TestProject): Promise<() => Promise<void>> {
   const server = process.env.MANDANT_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const admin = createSql(server, { max: 1, appName: 'mandant-test-setup' });
   const name = `mandant_test_${process.pid}_${Date.now().toString(36)}`;

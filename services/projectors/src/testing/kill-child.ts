@@ -7,7 +7,7 @@ import { createLogger } from '@mandant/shared/log.ts';
 import { documentProjections } from '../index.ts';
 import { isolate } from './isolate.ts';
 import { catchUpAll, startAll, stopAll } from './snapshot.ts';
-import { createTestStores } from './stores.ts';
+import { type TestEngines, createTestStores } from './stores.ts';
 
 const need = (name: string): string => {
   const v = process.env[name];
@@ -17,7 +17,9 @@ const need = (name: string): string => {
 const appUrl = need('KILL_APP_URL');
 const tenantId = need('KILL_TENANT_ID');
 const sql = createSql(appUrl, { max: 6, appName: 'mandant-projectors-kill-child' });
-const stores = await createTestStores({ appUrl, blobRoot: need('KILL_BLOB_ROOT'), masterKey: need('KILL_MASTER_KEY') });
+// the engines the parent's stores use (e.g. Qdrant vectors), so both see the same stores
+const engines = JSON.parse(process.env.KILL_ENGINES ?? '{}') as TestEngines;
+const stores = await createTestStores({ appUrl, blobRoot: need('KILL_BLOB_ROOT'), masterKey: need('KILL_MASTER_KEY'), engines });
 const projectors = startAll(sql, isolate(documentProjections(stores), need('KILL_SUFFIX'), tenantId), createLogger({ level: 'silent' }));
 process.stdout.write('started\n');
 await catchUpAll(sql, projectors, tenantId);

@@ -8,7 +8,16 @@ import type { GraphStore } from '@mandant/shared/stores/graph/port.ts';
 import { createPostgresGraphStore } from '@mandant/shared/stores/graph/postgres.ts';
 import { createPostgresTextIndex } from '@mandant/shared/stores/text/postgres.ts';
 import { createPostgresVectorIndex } from '@mandant/shared/stores/vectors/postgres.ts';
+import { type QdrantTestTarget, qdrantTestIndex } from '@mandant/shared/testing/qdrant-index.ts';
+import { type MeilisearchTestTarget, meilisearchTestIndex } from '@mandant/shared/testing/meilisearch-index.ts';
 import type { DocumentStores } from '../content.ts';
+
+/** Servers replacing embedded stores: `qdrant` the vectors. Plain data, so it passes through the environment. */
+export interface TestEngines {
+  qdrant?: QdrantTestTarget;
+  /** the text index */
+  meili?: MeilisearchTestTarget;
+}
 
 export const newMasterKey = (): string => randomBytes(32).toString('base64');
 
@@ -16,9 +25,10 @@ export const newMasterKey = (): string => randomBytes(32).toString('base64');
  * The embedded document stores as a test (or the kill-test child) uses them: Postgres vectors,
  * text and graph on a pool of their own (never the projector's), a local blob directory sealed
  * under a keyring whose wrapped keys live in Postgres, so another process with the same master
- * key opens the same artefacts. `graph` replaces the Postgres graph (e.g. with Neo4j).
+ * key opens the same artefacts. `graph` replaces the Postgres graph (e.g. with Neo4j); `engines`
+ * names servers that replace other embedded stores, in a form a child process can be handed.
  */
-export async function createTestStores(opts: { appUrl: string; blobRoot: string; masterKey: string; graph?: GraphStore }): Promise<DocumentStores & { sql: Sql; close(): Promise<void> }> {
+export async function createTestStores(opts: { appUrl: string; blobRoot: string; masterKey: string; graph?: GraphStore; engines?: TestEngines }): Promise<DocumentStores & { sql: Sql; close(): Promise<void> }> {
   const sql = createSql(opts.appUrl, { max: 6, appName: 'mandant-projectors-stores' });
   const keyring = createKeyring({ masterKey: opts.masterKey, store: createPostgresKeyStore(sql) });
   const graph = opts.graph ?? createPostgresGraphStore({ sql });
@@ -26,8 +36,8 @@ export async function createTestStores(opts: { appUrl: string; blobRoot: string;
   return {
     sql,
     keyring,
-    vectors: createPostgresVectorIndex({ sql }),
-    text: createPostgresTextIndex({ sql }),
+    vectors: opts.engines?.qdrant ? qdrantTestIndex(opts.engines.qdrant) : createPostgresVectorIndex({ sql }),
+    text: opts.engines?.meili ? meilisearchTestIndex(opts.engines.meili) : createPostgresTextIndex({ sql }),
     graph,
     blobs: createEncryptingBlobStore(createLocalBlobStore({ root: opts.blobRoot }), keyring),
     async close() {
