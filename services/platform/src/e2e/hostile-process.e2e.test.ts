@@ -38,8 +38,10 @@ describe.skipIf(!pg || natsMissing)('the platform process under hostile uploads'
     const env = {
       ...process.env, DATABASE_URL: db.url, NATS_URL: nats.url, PORT: '0', HOST: '127.0.0.1', MANDANT_DATA_DIR: dir,
       MANDANT_OPERATOR_TOKEN: OPERATOR, MAX_UPLOAD_BYTES: String(64 * 1024), UPLOAD_IDLE_TIMEOUT_MS: '1000', LOG_LEVEL: 'warn', HEALTH_PORT: '0',
-      // this suite is about surviving hostile bodies, not about rate limits
+      // this suite is about surviving hostile bodies, not about rate limits or uploads in flight (a
+      // client's reset returns its upload's place only once the busy server has seen it)
       RATE_LIMIT_RPS: '100000', RATE_LIMIT_BURST: '100000', RATE_LIMIT_EXPENSIVE_RPS: '100000', RATE_LIMIT_EXPENSIVE_BURST: '100000',
+      UPLOADS_IN_FLIGHT_PER_TENANT: '1000', UPLOADS_IN_FLIGHT: '1000',
     };
     const started = spawn(process.execPath, ['--import', 'tsx', 'services/platform/src/main.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
     child = started;
