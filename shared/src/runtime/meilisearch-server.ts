@@ -1,5 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { accessSync, chmodSync, constants, copyFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -7,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Logger } from '../log.ts';
+import { spawnServer, waitUntilReady } from './server-process.ts';
 
 /**
  * A local Meilisearch for tests and local launchers only (production uses the official image).
@@ -91,19 +91,6 @@ export interface RunningMeilisearch {
   stop(): Promise<void>;
 }
 
-const exited = (child: ChildProcess): boolean => child.exitCode !== null || child.signalCode !== null;
-
-async function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
-  if (exited(child)) return true;
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
-}
-
 async function healthy(url: string): Promise<boolean> {
   try {
     const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1_000) });
@@ -132,63 +119,25 @@ export async function startMeilisearch(o: StartMeilisearchOptions): Promise<Runn
   // directory is the database's. The key is random per start and never logged.
   mkdirSync(dirname(dbPath), { recursive: true });
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('MEILI_')));
-  const child = spawn(o.binary, args, { cwd: dirname(dbPath), stdio: ['ignore', 'pipe', 'pipe'], env: { ...env, MEILI_NO_ANALYTICS: 'true' } });
   const log = o.log.child({ component: 'meilisearch' });
-  const tail: string[] = [];
-  let port: number | undefined;
-  const onOutput = (chunk: Buffer): void => {
-    for (const line of chunk.toString('utf8').split('\n')) {
-      if (line.trim() === '') continue;
-      port ??= Number(LISTENING.exec(line)?.[1] ?? '') || undefined;
-      tail.push(line);
-      if (tail.length > 20) tail.shift();
-      log.debug({ line }, 'meilisearch output');
-    }
-  };
-  child.stdout?.on('data', onOutput);
-  child.stderr?.on('data', onOutput);
-  let spawnError: Error | undefined;
-  // 'on', not 'once': a failed kill later is an 'error' event too, and an unheard one ends the process
-  child.on('error', (err) => {
-    spawnError ??= err;
-    log.warn({ err }, 'meilisearch process error');
+  const server = spawnServer({
+    name: 'meilisearch', binary: o.binary, args, log, boundPort: LISTENING,
+    options: { cwd: dirname(dbPath), env: { ...env, MEILI_NO_ANALYTICS: 'true' } },
   });
-  const killOnExit = (): void => { child.kill('SIGKILL'); };
-  process.once('exit', killOnExit);
   const removeTemp = (): void => {
     if (tempRoot !== undefined) rmSync(tempRoot, { recursive: true, force: true });
   };
-
-  const deadline = Date.now() + (o.startTimeoutMs ?? 30_000);
-  while (port === undefined || !(await healthy(`http://127.0.0.1:${port}`))) {
-    if (spawnError !== undefined || exited(child) || Date.now() > deadline) {
-      process.removeListener('exit', killOnExit);
-      child.kill('SIGKILL');
-      await waitForExit(child, 5_000);
-      removeTemp();
-      throw new MeilisearchServerError(`meilisearch did not start: ${tail.join(' | ') || 'no output'}`, { cause: spawnError });
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
+  const url = () => `http://127.0.0.1:${server.port}`;
+  if (!(await waitUntilReady(server, async () => server.port !== undefined && healthy(url()), o.startTimeoutMs ?? 30_000))) {
+    await server.kill();
+    removeTemp();
+    throw new MeilisearchServerError(`meilisearch did not start: ${server.tail()}`, { cause: server.spawnError });
   }
-  const url = `http://127.0.0.1:${port}`;
-  log.info({ url, db_path: dbPath }, 'meilisearch started');
-
+  log.info({ url: url(), db_path: dbPath }, 'meilisearch started');
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
-    stopping ??= (async () => {
-      process.removeListener('exit', killOnExit);
-      if (!exited(child)) {
-        child.kill('SIGTERM');
-        if (!(await waitForExit(child, 10_000))) {
-          log.warn('meilisearch ignored SIGTERM; killing');
-          child.kill('SIGKILL');
-          await waitForExit(child, 5_000);
-        }
-      }
-      removeTemp();
-      log.info('meilisearch stopped');
-    })();
+    stopping ??= server.stop().then(removeTemp);
     return stopping;
   };
-  return { url, masterKey, dbPath, stop };
+  return { url: url(), masterKey, dbPath, stop };
 }

@@ -1,10 +1,10 @@
-import { execFileSync, spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Logger } from '../log.ts';
 import { findExecutable } from './local.ts';
+import { spawnServer, waitUntilReady } from './server-process.ts';
 
 /**
  * A local Qdrant server for tests and local launchers only; deployments run the official image.
@@ -63,19 +63,6 @@ export interface RunningQdrantServer {
   stop(): Promise<void>;
 }
 
-const exited = (child: ChildProcess): boolean => child.exitCode !== null || child.signalCode !== null;
-
-async function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
-  if (exited(child)) return true;
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
-}
-
 async function ready(url: string): Promise<boolean> {
   try {
     const res = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(1_000) });
@@ -106,57 +93,14 @@ export async function startQdrantServer(o: StartQdrantServerOptions): Promise<Ru
     QDRANT__STORAGE__SNAPSHOTS_PATH: join(o.dataDir, 'snapshots'),
     QDRANT__LOG_LEVEL: 'INFO',
   };
-  const child = spawn(o.binary, ['--disable-telemetry'], { cwd: o.dataDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const log = o.log.child({ component: 'qdrant' });
-  const tail: string[] = [];
-  let port: number | undefined;
-  const onOutput = (chunk: Buffer): void => {
-    for (const line of chunk.toString('utf8').split('\n')) {
-      if (line.trim() === '') continue;
-      tail.push(line);
-      if (tail.length > 20) tail.shift();
-      const bound = BOUND.exec(line);
-      if (bound?.[1] !== undefined) port ??= Number(bound[1]);
-      log.debug({ line }, 'qdrant output');
-    }
-  };
-  child.stdout?.on('data', onOutput);
-  child.stderr?.on('data', onOutput);
-  let spawnError: Error | undefined;
-  // 'on', not 'once': a failed kill later is an 'error' event too, and an unheard one ends the process
-  child.on('error', (err) => {
-    spawnError ??= err;
-    log.warn({ err }, 'qdrant process error');
-  });
-  const killOnExit = (): void => { child.kill('SIGKILL'); };
-  process.once('exit', killOnExit);
-
-  const deadline = Date.now() + (o.startTimeoutMs ?? 30_000);
-  while (port === undefined || !(await ready(`http://127.0.0.1:${port}`))) {
-    if (spawnError !== undefined || exited(child) || Date.now() > deadline) {
-      process.removeListener('exit', killOnExit);
-      child.kill('SIGKILL');
-      throw new QdrantServerStartError(`qdrant did not become ready: ${tail.join(' | ') || 'no output'}`, { cause: spawnError });
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
+  const server = spawnServer({ name: 'qdrant', binary: o.binary, args: ['--disable-telemetry'], options: { cwd: o.dataDir, env }, log, boundPort: BOUND });
+  const url = () => `http://127.0.0.1:${server.port}`;
+  if (!(await waitUntilReady(server, async () => server.port !== undefined && ready(url()), o.startTimeoutMs ?? 30_000))) {
+    await server.kill();
+    throw new QdrantServerStartError(`qdrant did not become ready: ${server.tail()}`, { cause: server.spawnError });
   }
-  const url = `http://127.0.0.1:${port}`;
-  log.info({ url, version, data_dir: o.dataDir }, 'qdrant started');
-
-  let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> => {
-    stopping ??= (async () => {
-      process.removeListener('exit', killOnExit);
-      if (exited(child)) return;
-      child.kill('SIGTERM');
-      if (!(await waitForExit(child, 10_000))) {
-        log.warn('qdrant ignored SIGTERM; killing');
-        child.kill('SIGKILL');
-        await waitForExit(child, 5_000);
-      }
-      log.info('qdrant stopped');
-    })();
-    return stopping;
-  };
-  return { url, port, version, stop };
+  const port = server.port ?? 0;
+  log.info({ url: url(), version, data_dir: o.dataDir }, 'qdrant started');
+  return { url: url(), port, version, stop: () => server.stop() };
 }
