@@ -3,10 +3,8 @@ import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findNatsServer } from '@mandant/shared/runtime/nats-server.ts';
-import { backendMissing, meilisearchServer, postgresUrls } from '@mandant/shared/testing/backends.ts';
-import { qdrantPlatformEnv } from '@mandant/shared/testing/qdrant-index.ts';
-import { qdrantTestUrl } from '@mandant/shared/testing/qdrant.ts';
-import { meilisearchPlatformEnv } from '@mandant/shared/testing/meilisearch-index.ts';
+import { backendMissing, postgresUrls } from '@mandant/shared/testing/backends.ts';
+import { storePlatforms } from '@mandant/shared/testing/store-engines.ts';
 // the platform package depends on this one: the harness is imported, not declared, to keep the workspace graph acyclic
 import { type Harness, OPERATOR, startHarness } from '@mandant/platform/e2e/harness.ts';
 
@@ -15,16 +13,7 @@ const natsMissing = backendMissing('nats', findNatsServer() ? null : 'no nats-se
 
 type Citation = { document_id: string; chunk_id: string; project_ids: string[]; title: string | null };
 
-// the platform on its embedded stores, and with its text index (the keyword half of retrieval) on
-// the run's Meilisearch (MEILI_URL when set; else the Meilisearch 1.21 the test global setup started)
-const meili = meilisearchServer();
-const qdrant = qdrantTestUrl();
-const platforms: Array<{ stores: string; env: Record<string, string> }> = [
-  { stores: 'embedded stores', env: {} },
-  ...(meili ? [{ stores: 'Meilisearch text', env: meilisearchPlatformEnv(meili) }] : []),
-  // and its vectors (the semantic half) on the run's Qdrant (QDRANT_URL when set; else the Qdrant 1.16 the global setup started)
-  ...(qdrant ? [{ stores: 'Qdrant vectors', env: qdrantPlatformEnv(qdrant) }] : []),
-];
+const platforms = storePlatforms();
 
 describe.skipIf(!pg || natsMissing).each(platforms)('chat over HTTP ($stores)', ({ env }) => {
   let h: Harness;

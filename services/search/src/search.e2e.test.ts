@@ -1,26 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findNatsServer } from '@mandant/shared/runtime/nats-server.ts';
-import { backendMissing, meilisearchServer, postgresUrls } from '@mandant/shared/testing/backends.ts';
-import { meilisearchPlatformEnv } from '@mandant/shared/testing/meilisearch-index.ts';
-import { qdrantPlatformEnv } from '@mandant/shared/testing/qdrant-index.ts';
-import { qdrantTestUrl } from '@mandant/shared/testing/qdrant.ts';
+import { backendMissing, postgresUrls } from '@mandant/shared/testing/backends.ts';
+import { storePlatforms } from '@mandant/shared/testing/store-engines.ts';
 // not a declared dependency: @mandant/platform depends on this package, and turbo refuses cycles
 import { type Harness, OPERATOR, startHarness } from '@mandant/platform/e2e/harness.ts';
 
 const pg = postgresUrls();
 const natsMissing = backendMissing('nats', findNatsServer() ? null : 'no nats-server binary for the platform under test');
 
-// the platform on its embedded stores, and with its text index on the run's Meilisearch (MEILI_URL
-// when set; else the Meilisearch 1.21 the test global setup started)
-const meili = meilisearchServer();
-const qdrant = qdrantTestUrl();
-const platforms: Array<{ stores: string; env: Record<string, string> }> = [
-  { stores: 'embedded stores', env: {} },
-  ...(meili ? [{ stores: 'Meilisearch text', env: meilisearchPlatformEnv(meili) }] : []),
-  // and its vectors on the run's Qdrant (QDRANT_URL when set; else the Qdrant 1.16 the global setup started)
-  ...(qdrant ? [{ stores: 'Qdrant vectors', env: qdrantPlatformEnv(qdrant) }] : []),
-];
+const platforms = storePlatforms();
 
 describe.skipIf(!pg || natsMissing).each(platforms)('search over HTTP ($stores)', ({ env }) => {
   let h: Harness;

@@ -5,10 +5,8 @@ import { findNatsServer } from '@mandant/shared/runtime/nats-server.ts';
 import { DataKeyDestroyedError } from '@mandant/shared/stores/crypto/data-keys.ts';
 import { checkConsistency, hasDrift } from '@mandant/projectors/consistency.ts';
 import { openJson } from '@mandant/shared/stores/crypto/sealed-json.ts';
-import { backendMissing, meilisearchServer, postgresUrls } from '@mandant/shared/testing/backends.ts';
-import { meilisearchPlatformEnv } from '@mandant/shared/testing/meilisearch-index.ts';
-import { qdrantPlatformEnv } from '@mandant/shared/testing/qdrant-index.ts';
-import { qdrantTestUrl } from '@mandant/shared/testing/qdrant.ts';
+import { backendMissing, postgresUrls } from '@mandant/shared/testing/backends.ts';
+import { storePlatforms } from '@mandant/shared/testing/store-engines.ts';
 import { type Harness, OPERATOR, startHarness } from './harness.ts';
 
 const pg = postgresUrls();
@@ -17,16 +15,7 @@ const natsMissing = backendMissing('nats', findNatsServer() ? null : 'no nats-se
 /** Tables that keep a tenant's rows by design after offboarding: the log and its bookkeeping, the claimed slug, the erasure records. */
 const KEPT = new Set(['events', 'tenant_heads', 'outbox', 'projection_checkpoints', 'projection_dead_letters', 'tenant_slugs', 'offboarded_tenants', 'data_key_tombstones']);
 
-// the platform on its embedded stores, and with its text index on the run's Meilisearch (MEILI_URL
-// when set; else the Meilisearch 1.21 the test global setup started)
-const meili = meilisearchServer();
-const qdrant = qdrantTestUrl();
-const platforms: Array<{ stores: string; env: Record<string, string> }> = [
-  { stores: 'embedded stores', env: {} },
-  ...(meili ? [{ stores: 'Meilisearch text', env: meilisearchPlatformEnv(meili) }] : []),
-  // and its vectors on the run's Qdrant (QDRANT_URL when set; else the Qdrant 1.16 the global setup started)
-  ...(qdrant ? [{ stores: 'Qdrant vectors', env: qdrantPlatformEnv(qdrant) }] : []),
-];
+const platforms = storePlatforms();
 
 describe.skipIf(!pg || natsMissing).each(platforms)('erasure by key deletion ($stores)', ({ env }) => {
   let h: Harness;
