@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findNatsServer } from '@mandant/shared/runtime/nats-server.ts';
 import { backendMissing, postgresUrls } from '@mandant/shared/testing/backends.ts';
-import { type Harness, OPERATOR, startHarness } from './harness.ts';
+import { type Harness, OPERATOR, startHarness, waitForDocument } from './harness.ts';
 
 const pg = postgresUrls();
 const natsMissing = backendMissing('nats', findNatsServer() ? null : 'no nats-server binary for the platform under test');
@@ -41,13 +41,7 @@ describe.skipIf(!pg || natsMissing)('an archived project over HTTP', () => {
     return res.body;
   };
   const head = async () => (await ok('GET', '/events?after=0&limit=1', admin)).head as number;
-  const processed = async (id: string) => {
-    const deadline = Date.now() + 30_000;
-    while ((await ok('GET', `/documents/${id}`, admin)).status !== 'processed') {
-      if (Date.now() > deadline) throw new Error(`document ${id} not processed`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  };
+  const processed = (id: string) => waitForDocument(h, id, admin);
   const settle = async () => {
     const position = await head();
     await Promise.all(h.platform.storeProjectors.map((p) => p.waitFor(tenantId, position)));

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findNatsServer } from '@mandant/shared/runtime/nats-server.ts';
 import { backendMissing, postgresUrls } from '@mandant/shared/testing/backends.ts';
-import { type Harness, OPERATOR, startHarness } from './harness.ts';
+import { type Harness, OPERATOR, startHarness, waitForDocument } from './harness.ts';
 
 const pg = postgresUrls();
 const natsMissing = backendMissing('nats', findNatsServer() ? null : 'no nats-server binary for the platform under test');
@@ -30,15 +30,7 @@ describe.skipIf(!pg || natsMissing)('deduplication never crosses visibility', ()
   };
   const uploadText = (token: string, projectId: string | null, title: string, content: string) =>
     h.call('POST', projectId ? `/projects/${projectId}/documents` : '/documents', { token, body: { title, content } });
-  const waitFor = async (id: string, token: string, done: (d: any) => boolean) => {
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const d = await ok('GET', `/documents/${id}`, token);
-      if (done(d)) return d;
-      if (Date.now() > deadline) throw new Error(`document ${id} stuck at ${d.status}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  };
+  const waitFor = (id: string, token: string, done: (d: any) => boolean) => waitForDocument(h, id, token, done);
   const settle = async () => {
     const position = (await ok('GET', '/events?after=0&limit=1', admin)).head as number;
     await Promise.all(h.platform.storeProjectors.map((p) => p.waitFor(tenantId, position)));

@@ -4,7 +4,7 @@ import { buildPdf } from '@mandant/ingestion/testing/pdf-builder.ts';
 import { buildDocx } from '@mandant/ingestion/testing/zip-builder.ts';
 import { findNatsServer } from '@mandant/shared/runtime/nats-server.ts';
 import { backendMissing, postgresUrls } from '@mandant/shared/testing/backends.ts';
-import { type Harness, OPERATOR, startHarness } from './harness.ts';
+import { type Harness, OPERATOR, startHarness, waitForDocument } from './harness.ts';
 
 const pg = postgresUrls();
 const natsMissing = backendMissing('nats', findNatsServer() ? null : 'no nats-server binary for the platform under test');
@@ -41,15 +41,7 @@ describe.skipIf(!pg || natsMissing)('documents over HTTP', () => {
     const res = await fetch(`${h.api}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
     return { status: res.status, body: (await res.json()) as any, headers: res.headers };
   };
-  const waitFor = async (id: string, token: string, done: (d: any) => boolean) => {
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const d = await ok('GET', `/documents/${id}`, token);
-      if (done(d)) return d;
-      if (Date.now() > deadline) throw new Error(`document ${id} stuck at ${d.status}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  };
+  const waitFor = (id: string, token: string, done: (d: any) => boolean) => waitForDocument(h, id, token, done);
   const head = async (token: string) => (await ok('GET', '/events?after=0&limit=1', token)).head as number;
 
   beforeAll(async () => {

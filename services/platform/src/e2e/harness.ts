@@ -73,3 +73,18 @@ export async function startHarness(opts: { ownerUrl: string; env?: Record<string
     },
   };
 }
+
+/**
+ * Polls `GET /documents/{id}` as `token` until `done` holds for it (default: processed), and
+ * answers the document; fails naming its last status after `timeoutMs`.
+ */
+export async function waitForDocument(h: Harness, id: string, token: string, done: (d: any) => boolean = (d) => d.status === 'processed', timeoutMs = 30_000): Promise<any> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await h.call('GET', `/documents/${id}`, { token });
+    if (res.status >= 300) throw new Error(`GET /documents/${id} -> ${res.status} ${JSON.stringify(res.body)}`);
+    if (done(res.body)) return res.body;
+    if (Date.now() > deadline) throw new Error(`document ${id} stuck at ${res.body.status}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BOUNDARY, invalidUtf8, multipartBody, multipartHeaders, rawHttp, splitRandomly, unstorableString } from '@mandant/gateway/hostile.fixture.ts';
 import { findNatsServer } from '@mandant/shared/runtime/nats-server.ts';
 import { backendMissing, postgresUrls } from '@mandant/shared/testing/backends.ts';
-import { type Harness, OPERATOR, startHarness } from './harness.ts';
+import { type Harness, OPERATOR, startHarness, waitForDocument } from './harness.ts';
 
 const pg = postgresUrls();
 const natsMissing = backendMissing('nats', findNatsServer() ? null : 'no nats-server binary for the platform under test');
@@ -51,13 +51,7 @@ describe.skipIf(!pg || natsMissing)('hostile input against the platform', () => 
       ids.push(up.body.id);
     }
     // ingestion appends its results later: wait for them, so the head only moves if a hostile request moved it
-    const deadline = Date.now() + 60_000;
-    for (const id of ids) {
-      while ((await h.call('GET', `/documents/${id}`, { token: key })).body.status !== 'processed') {
-        if (Date.now() > deadline) throw new Error('documents were not processed');
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
+    for (const id of ids) await waitForDocument(h, id, key, undefined, 60_000);
     cursor = (await h.call('GET', `/projects/${project}/documents?limit=1`, { token: key })).body.next_cursor;
     expect(cursor).toEqual(expect.any(String));
     head = await currentHead();
