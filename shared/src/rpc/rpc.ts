@@ -5,6 +5,7 @@ import { ClientNats, type ClientProxy, type CustomTransportStrategy, MessagePatt
 import { type Principal, type RequestMeta, RpcRequest, type RpcReply, findUnstorable } from '@mandant/contracts';
 import { firstValueFrom, timeout } from 'rxjs';
 import { ZodError } from 'zod';
+import type { Sql } from '../db/connect.ts';
 import { DomainError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { type InProcessHub, InProcessClient, InProcessServer } from './in-process.ts';
@@ -50,7 +51,7 @@ function refuseUnstorable(req: RpcRequest): void {
  * built from the map so each service keeps its use cases as plain functions; NestJS only routes.
  * On NATS the service joins a queue group, so replicas share the load.
  */
-export async function serveRpc(opts: { service: string; handlers: Record<string, RpcHandler>; transport: RpcTransport; log: Logger }): Promise<{ close(): Promise<void> }> {
+export async function serveRpc(opts: { service: string; handlers: Record<string, RpcHandler>; transport: RpcTransport; log: Logger; sql?: Sql }): Promise<{ close(): Promise<void> }> {
   const { handlers, log } = opts;
   class RpcController {}
   for (const [pattern, handler] of Object.entries(handlers)) {
