@@ -28,7 +28,7 @@ export async function runServiceProcess(name: string, build: (deps: ServiceDeps 
   const stores = opts.stores ? await createReadStores(env, { appUrl: runtime.appUrl, sql: runtime.sql, masterKey: masterKey(env, false) }) : null;
   const built = build({ sql: runtime.sql, store: runtime.store, clock: systemClock, log, stores });
   const services = Array.isArray(built) ? built : [built];
-  const servers = await Promise.all(services.filter((s) => Object.keys(s.handlers).length > 0).map((s) => serveRpc({ service: s.name, handlers: s.handlers, transport: runtime.rpc, log })));
+  const servers = await Promise.all(services.filter((s) => Object.keys(s.handlers).length > 0).map((s) => serveRpc({ service: s.name, handlers: s.handlers, transport: runtime.rpc, log, sql: runtime.sql })));
   const background = await opts.start?.({ sql: runtime.sql, store: runtime.store, clock: systemClock, log, stores, env, runtime });
   const projectors: Projector[] = services.flatMap((s) => s.projections).map((projection) => startProjector({ sql: runtime.sql, projection, log, transport: runtime.events }));
 
