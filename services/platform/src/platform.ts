@@ -61,7 +61,7 @@ export async function runServices(runtime: Runtime, services: Service[], log: Lo
   const servers: { close(): Promise<void> }[] = [];
   const projectors: Projector[] = [];
   for (const s of services) {
-    servers.push(await serveRpc({ service: s.name, handlers: s.handlers, transport: runtime.rpc, log }));
+    servers.push(await serveRpc({ service: s.name, handlers: s.handlers, transport: runtime.rpc, log, sql: runtime.sql }));
     for (const projection of s.projections) projectors.push(startProjector({ sql: runtime.sql, projection, log, transport: runtime.events }));
   }
   return {
