@@ -9,6 +9,8 @@ export const Env = z.object({
   MANDANT_APP_DB_PASSWORD: z.string().min(1).optional(),
   MANDANT_MIGRATE: bool.default(true),
   NATS_URL: z.string().optional(),
+  /** copies of the event stream a NATS cluster keeps: 3 on a 3-node cluster (the stream is created or updated with it) */
+  NATS_STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
   MANDANT_DATA_DIR: z.string().default('.mandant'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().default('0.0.0.0'),

@@ -80,6 +80,9 @@ export interface StartMeilisearchOptions {
   log: Logger;
   /** default: a fresh temporary directory, removed on stop */
   dbPath?: string;
+  /** default 0 (the OS picks); a restart passes the port and master key it had, so clients find it again */
+  port?: number;
+  masterKey?: string;
   startTimeoutMs?: number;
 }
 
@@ -89,6 +92,8 @@ export interface RunningMeilisearch {
   dbPath: string;
   /** SIGTERM, SIGKILL after 10 s; removes a temporary database; safe to call twice */
   stop(): Promise<void>;
+  /** SIGKILL at once (fault tests: a crash); keeps the database */
+  kill(): Promise<void>;
 }
 
 async function healthy(url: string): Promise<boolean> {
@@ -112,8 +117,8 @@ export async function startMeilisearch(o: StartMeilisearchOptions): Promise<Runn
   await checkMeilisearchVersion(o.binary);
   const tempRoot = o.dbPath === undefined ? mkdtempSync(join(tmpdir(), 'mandant-meili-')) : undefined;
   const dbPath = o.dbPath ?? join(tempRoot ?? '', 'data.ms');
-  const masterKey = randomBytes(24).toString('hex');
-  const args = ['--db-path', dbPath, '--http-addr', '127.0.0.1:0', '--master-key', masterKey, '--no-analytics', '--env', 'development'];
+  const masterKey = o.masterKey ?? randomBytes(24).toString('hex');
+  const args = ['--db-path', dbPath, '--http-addr', `127.0.0.1:${o.port ?? 0}`, '--master-key', masterKey, '--no-analytics', '--env', 'development'];
   // Meilisearch reads any MEILI_* variable and a ./config.toml as settings: a developer's own
   // (say MEILI_IMPORT_DUMP) must not reach this server, so they are dropped and the working
   // directory is the database's. The key is random per start and never logged.
@@ -139,5 +144,5 @@ export async function startMeilisearch(o: StartMeilisearchOptions): Promise<Runn
     stopping ??= server.stop().then(removeTemp);
     return stopping;
   };
-  return { url: url(), masterKey, dbPath, stop };
+  return { url: url(), masterKey, dbPath, stop, kill: () => server.kill() };
 }

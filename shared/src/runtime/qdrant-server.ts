@@ -51,6 +51,8 @@ export interface StartQdrantServerOptions {
   binary: string;
   /** collections live under `storage/`, snapshots under `snapshots/`; reuse it to keep data across starts */
   dataDir: string;
+  /** the HTTP port; default 0 (the OS picks). A restart passes the port it had, so clients find it again */
+  port?: number;
   log: Logger;
   startTimeoutMs?: number;
 }
@@ -61,6 +63,8 @@ export interface RunningQdrantServer {
   version: string;
   /** SIGTERM, SIGKILL after 10 s; safe to call twice */
   stop(): Promise<void>;
+  /** SIGKILL at once (fault tests: a crash, with no flush) */
+  kill(): Promise<void>;
 }
 
 async function ready(url: string): Promise<boolean> {
@@ -87,7 +91,7 @@ export async function startQdrantServer(o: StartQdrantServerOptions): Promise<Ru
   const env = {
     ...process.env,
     QDRANT__SERVICE__HOST: '127.0.0.1',
-    QDRANT__SERVICE__HTTP_PORT: '0',
+    QDRANT__SERVICE__HTTP_PORT: String(o.port ?? 0),
     QDRANT__SERVICE__GRPC_PORT: '0',
     QDRANT__STORAGE__STORAGE_PATH: join(o.dataDir, 'storage'),
     QDRANT__STORAGE__SNAPSHOTS_PATH: join(o.dataDir, 'snapshots'),
@@ -102,5 +106,5 @@ export async function startQdrantServer(o: StartQdrantServerOptions): Promise<Ru
   }
   const port = server.port ?? 0;
   log.info({ url: url(), version, data_dir: o.dataDir }, 'qdrant started');
-  return { url: url(), port, version, stop: () => server.stop() };
+  return { url: url(), port, version, stop: () => server.stop(), kill: () => server.kill() };
 }

@@ -14,6 +14,8 @@ export interface ServerProcess {
   readonly spawnError: Error | undefined;
   /** the last lines of its output, for error messages */
   tail(): string;
+  /** sends a signal (e.g. SIGHUP: reload the configuration) */
+  signal(name: NodeJS.Signals): void;
   /** SIGKILL at once: for a start that failed */
   kill(): Promise<void>;
   /** SIGTERM, SIGKILL after 10 s; safe to call twice */
@@ -41,6 +43,8 @@ export function spawnServer(o: {
   log: Logger;
   /** a line of the server's output naming the port it bound; its first group is the port */
   boundPort?: RegExp;
+  /** hears every line of the server's output (e.g. to read more than one bound port) */
+  onLine?: (line: string) => void;
   /** the signal sent when this process exits: SIGKILL where a graceful stop could outlive it */
   onExitSignal?: NodeJS.Signals;
 }): ServerProcess {
@@ -55,6 +59,7 @@ export function spawnServer(o: {
       if (lines.length > 20) lines.shift();
       const bound = o.boundPort?.exec(line)?.[1];
       if (bound !== undefined) port ??= Number(bound);
+      o.onLine?.(line);
       o.log.debug({ line }, `${o.name} output`);
     }
   };
@@ -84,6 +89,9 @@ export function spawnServer(o: {
       return spawnError;
     },
     tail: () => lines.join(' | ') || 'no output',
+    signal(name) {
+      if (!exited(child)) child.kill(name);
+    },
     async kill() {
       process.removeListener('exit', killOnExit);
       child.kill('SIGKILL');

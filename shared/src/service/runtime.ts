@@ -108,8 +108,10 @@ export async function startRuntime(env: Env, log: Logger, opts: { embedded: bool
     let events: EventTransport;
     let rpc: RpcTransport;
     if (natsUrl) {
-      events = await createJetStreamTransport({ servers: [natsUrl], log, name: opts.appName });
-      rpc = { kind: 'nats', servers: [natsUrl] };
+      // a cluster is several URLs, comma-separated: the clients fail over between them
+      const servers = natsUrl.split(',').map((s) => s.trim()).filter((s) => s !== '');
+      events = await createJetStreamTransport({ servers, log, name: opts.appName, replicas: env.NATS_STREAM_REPLICAS });
+      rpc = { kind: 'nats', servers };
     } else {
       events = createInProcessTransport({ log });
       rpc = { kind: 'in-process', hub: createInProcessHub() };

@@ -54,6 +54,8 @@ export interface JetStreamTransportOptions {
   streamName?: string;
   subjects?: string[];
   duplicateWindowMs?: number;
+  /** copies of the stream a NATS cluster keeps (1 on a single server, 3 on a 3-node cluster); default 1 */
+  replicas?: number;
   /** how long publish and ack wait for the server's confirmation; default 5 000 ms */
   requestTimeoutMs?: number;
   /** messages a consumer pulls ahead; unhandled ones wait ack_wait after a stop */
@@ -61,6 +63,9 @@ export interface JetStreamTransportOptions {
   name?: string;
   log: Logger;
 }
+
+/** JetStream's error code for adding a stream whose name exists with another configuration */
+const STREAM_NAME_IN_USE = 10058;
 
 const nanos = (ms: number): number => Math.round(ms * 1_000_000);
 
@@ -87,17 +92,32 @@ async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<
   }
 }
 
-/** Creates the stream, or brings subjects and dedupe window of an existing one up to date. */
-async function ensureStream(jsm: JetStreamManager, name: string, subjects: string[], windowMs: number): Promise<void> {
+/**
+ * Creates the stream, or brings subjects, dedupe window and replicas of an existing one up to
+ * date. Replicas only ever grow here: a process configured with fewer (an old replica during a
+ * rollout) must not shrink the cluster's copies. A stream created meanwhile by another process
+ * (every replica of every service starts here) is taken as found.
+ */
+async function ensureStream(jsm: JetStreamManager, name: string, subjects: string[], windowMs: number, replicas: number): Promise<void> {
   const duplicate_window = nanos(windowMs);
-  try {
-    const info = await jsm.streams.info(name);
-    const same = info.config.duplicate_window === duplicate_window
-      && [...info.config.subjects].sort().join(' ') === [...subjects].sort().join(' ');
-    if (!same) await jsm.streams.update(name, { subjects, duplicate_window });
-  } catch (err) {
-    if (!isApiError(err, JetStreamApiCodes.StreamNotFound)) throw err;
-    await jsm.streams.add({ name, subjects, duplicate_window, storage: StorageType.File, retention: RetentionPolicy.Limits });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const info = await jsm.streams.info(name);
+      const same = info.config.duplicate_window === duplicate_window
+        && info.config.num_replicas >= replicas
+        && [...info.config.subjects].sort().join(' ') === [...subjects].sort().join(' ');
+      if (!same) await jsm.streams.update(name, { subjects, duplicate_window, num_replicas: Math.max(replicas, info.config.num_replicas) });
+      return;
+    } catch (err) {
+      if (!isApiError(err, JetStreamApiCodes.StreamNotFound)) throw err;
+    }
+    try {
+      await jsm.streams.add({ name, subjects, duplicate_window, num_replicas: replicas, storage: StorageType.File, retention: RetentionPolicy.Limits });
+      return;
+    } catch (err) {
+      // another process created it between our look and our add: look again
+      if (!isApiError(err, STREAM_NAME_IN_USE) || attempt >= 3) throw err;
+    }
   }
 }
 
@@ -126,7 +146,7 @@ export async function createJetStreamTransport(opts: JetStreamTransportOptions):
   const nc = await connectNats({ servers: opts.servers, log, name: opts.name });
   const js = jetstream(nc, { timeout: timeoutMs });
   const jsm = await jetstreamManager(nc, { timeout: timeoutMs });
-  await ensureStream(jsm, streamName, subjects, windowMs);
+  await ensureStream(jsm, streamName, subjects, windowMs, opts.replicas ?? 1);
   const stops = new Set<() => Promise<void>>();
 
   async function publishOnce(e: PublishedEvent): Promise<void> {
@@ -147,7 +167,7 @@ export async function createJetStreamTransport(opts: JetStreamTransportOptions):
       // The client does not export JetStreamNotEnabled (raised on no responders); match its name.
       if (!(err instanceof Error && err.name === 'JetStreamNotEnabled')) throw toTransportError(err, 'publish');
       const retry = recovery.then(async () => {
-        await ensureStream(jsm, streamName, subjects, windowMs);
+        await ensureStream(jsm, streamName, subjects, windowMs, opts.replicas ?? 1);
         await publishOnce(e);
       });
       recovery = retry.catch(() => undefined);
@@ -205,7 +225,7 @@ export async function createJetStreamTransport(opts: JetStreamTransportOptions):
       while (!stopped) {
         try {
           if (failures > 0) {
-            await ensureStream(jsm, streamName, subjects, windowMs);
+            await ensureStream(jsm, streamName, subjects, windowMs, opts.replicas ?? 1);
             await ensureConsumer(jsm, streamName, o);
           }
           const consumer = await js.consumers.get(streamName, o.durable);

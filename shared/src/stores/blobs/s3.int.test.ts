@@ -1,54 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Client } from 'minio';
-import S3rver from 's3rver';
 import { afterAll, describe, expect, it } from 'vitest';
+import { S3RVER_CREDENTIALS, startS3Server } from '../../runtime/s3-server.ts';
 import { backendMissing } from '../../testing/backends.ts';
 import { describeBlobStore } from './blob-store.contract.ts';
 import { tenantBucket } from './port.ts';
 import { createS3BlobStore } from './s3.ts';
 
-// s3rver accepts exactly this key pair.
-const credentials = { accessKey: 'S3RVER', secretKey: 'S3RVER' };
+const credentials = S3RVER_CREDENTIALS;
 
-interface Started { port: number; stop(): Promise<void> }
-
-/**
- * A real S3-compatible HTTP server on a free port of 127.0.0.1, storing in a temp directory.
- * Served through our own http.Server rather than s3rver's `run()`, whose promise never settles
- * when listening fails (the error escapes as an uncaught exception instead).
- */
-async function startS3rver(): Promise<Started> {
-  const directory = await mkdtemp(join(tmpdir(), 'mandant-s3rver-'));
-  const http = createServer(new S3rver({ silent: true, directory, vhostBuckets: false }).callback());
-  const stop = async (): Promise<void> => {
-    http.closeAllConnections();
-    await new Promise<void>((resolve) => http.close(() => resolve()));
-    await rm(directory, { recursive: true, force: true });
-  };
-  try {
-    await new Promise<void>((resolve, reject) => {
-      http.once('error', reject);
-      http.listen(0, '127.0.0.1', () => {
-        http.off('error', reject);
-        resolve();
-      });
-    });
-    const port = (http.address() as AddressInfo).port;
-    // Prove the client and server understand each other before the suite relies on it.
-    await new Client({ endPoint: '127.0.0.1', port, useSSL: false, region: 'us-east-1', pathStyle: true, ...credentials }).listBuckets();
-    return { port, stop };
-  } catch (err) {
-    await stop();
-    throw err;
-  }
-}
-
-const started = await startS3rver().then(
+const started = await startS3Server().then(
   (s) => ({ server: s, reason: null }),
   (err: unknown) => ({ server: null, reason: `s3rver did not start on 127.0.0.1: ${(err as Error).message}` }),
 );
