@@ -1,6 +1,7 @@
 import { EventEnvelope } from '@mandant/contracts';
 import { type Sql, type Tx, withTenant } from '../db/connect.ts';
 import type { Logger } from '../log.ts';
+import type { WorkMetrics } from '../telemetry/work-metrics.ts';
 import type { EventTransport } from '../transport/event-transport.ts';
 import { type EventRef, recordDeadLetter, retryDeadLetters, safeErrorText } from './dead-letters.ts';
 import { FastPathFailure, type Known, PAGE, type Page, type Seen, createPageApplier, isTransient } from './page.ts';
@@ -56,6 +57,29 @@ function wakeUp(payload: Uint8Array): { tenantId: string; position: number } | n
 }
 
 /**
+ * The projection as one page's applier sees it, noting in `handed` the positions the page gave
+ * to `apply` or `applyBatch`. Once the page committed, those up to its new checkpoint are the
+ * events this process applied: one handed over and rolled back (a savepoint, a failed fast path)
+ * is either handed over again or lies past the checkpoint.
+ */
+function noting(projection: Projection, handed: Set<number>): Projection {
+  const batch = projection.applyBatch;
+  return {
+    ...projection,
+    apply: (tx, event) => {
+      handed.add(event.tenant_seq);
+      return projection.apply(tx, event);
+    },
+    ...(batch ? {
+      applyBatch: (tx: Tx, events: EventEnvelope[]) => {
+        for (const e of events) handed.add(e.tenant_seq);
+        return batch(tx, events);
+      },
+    } : {}),
+  };
+}
+
+/**
  * Keeps a read model in step with the log. JetStream deliveries only say "tenant T has news up
  * to N": the projector then reads the missing range from the Postgres log itself, so a lost or
  * reordered message can delay it but never make it skip. Each page is applied and checkpointed
@@ -77,6 +101,8 @@ export function startProjector(deps: {
   sweepMs?: number;
   /** how often to look for dead letters whose retry was asked for over the API (default 5 s) */
   retryPollMs?: number;
+  /** this process's work counters: events applied and pages committed, per projector */
+  metrics?: Pick<WorkMetrics, 'projectorEventsApplied' | 'projectorPages'>;
 }): Projector {
   const { sql, projection, log } = deps;
   const key = `${projection.name}@v${projection.version}`;
@@ -96,6 +122,29 @@ export function startProjector(deps: {
   }
 
   const applyPage = createPageApplier({ sql, projection, key, stopped: () => stopped });
+  const labels = { projector: key };
+  deps.metrics?.projectorEventsApplied.inc(labels, 0);
+  deps.metrics?.projectorPages.inc(labels, 0);
+
+  /**
+   * A page, counted once it committed (pages that moved the checkpoint, and the events they
+   * applied). Counting builds the page's applier around a projection of its own, so pages of
+   * different tenants running at once never mix their counts.
+   */
+  async function applyCountedPage(tenantId: string, upTo: number, limit: number, seen: Seen, careful: boolean, known?: Known): Promise<Page> {
+    const metrics = deps.metrics;
+    if (!metrics) return applyPage(tenantId, upTo, limit, seen, careful, known);
+    const handed = new Set<number>();
+    const applier = createPageApplier({ sql, projection: noting(projection, handed), key, stopped: () => stopped });
+    const page = await applier(tenantId, upTo, limit, seen, careful, known);
+    if (page.position > seen.start) {
+      let applied = 0;
+      for (const seq of handed) if (seq > seen.start && seq <= page.position) applied += 1;
+      metrics.projectorPages.inc(labels);
+      metrics.projectorEventsApplied.inc(labels, applied);
+    }
+    return page;
+  }
 
   async function deadLetter(tenantId: string, event: EventRef, err: unknown, tries: number): Promise<void> {
     await withTenant(sql, tenantId, (tx) => recordDeadLetter(tx, tenantId, key, event, err, tries));
@@ -122,7 +171,7 @@ export function startProjector(deps: {
       const seen: Seen = { start: 0, last: 0 };
       let page: Page;
       try {
-        page = await applyPage(tenantId, target, at < narrowUntil ? 1 : PAGE, seen, careful, known);
+        page = await applyCountedPage(tenantId, target, at < narrowUntil ? 1 : PAGE, seen, careful, known);
         known = undefined;
       } catch (caught) {
         known = undefined;
@@ -229,6 +278,7 @@ export function startProjector(deps: {
       const prev = chains.get(tenantId) ?? Promise.resolve(0);
       const next = prev.catch(() => 0).then(async () => {
         const { applied, failed } = await retryDeadLetters({ sql, projection, tenantId, requestedOnly: true });
+        deps.metrics?.projectorEventsApplied.inc(labels, applied.length);
         log.info({ tenant_id: tenantId, projector: key, applied, failed: failed.map((f) => f.tenant_seq) }, 'dead letters retried on request');
         return positions.get(tenantId) ?? 0;
       });

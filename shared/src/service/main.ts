@@ -1,6 +1,7 @@
-import { createServer } from 'node:http';
+import { type Server, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { readEnv } from '../env.ts';
-import { createLogger } from '../log.ts';
+import { type Logger, createLogger } from '../log.ts';
 import { type Projector, startProjector } from '../projection/projector.ts';
 import { serveRpc } from '../rpc/rpc.ts';
 import { systemClock } from './command.ts';
@@ -8,17 +9,21 @@ import { stopOnSignals } from './shutdown.ts';
 import type { Env } from '../env.ts';
 import { type Runtime, masterKey, startRuntime } from './runtime.ts';
 import { type ReadStores, createReadStores } from '../stores/read-stores.ts';
+import { PROMETHEUS_CONTENT_TYPE } from '../telemetry/metrics.ts';
+import { type WorkMetrics, createWorkMetrics } from '../telemetry/work-metrics.ts';
 import type { Service, ServiceDeps } from './service.ts';
 
 /**
  * Runs one service as its own process: needs DATABASE_URL (or DATABASE_APP_URL) and NATS_URL.
- * Liveness and readiness answer on HEALTH_PORT for the orchestrator's probes.
+ * Liveness and readiness answer on HEALTH_PORT for the orchestrator's probes, and `/metrics`
+ * there gives this process's work counters (see telemetry/work-metrics.ts) to a Prometheus
+ * scrape. The port is not public, so `/metrics` needs no token on it.
  */
 export interface ServiceProcessOptions {
   /** build the read stores (vectors, text, graph, sealed blobs) from the environment */
   stores?: boolean;
   /** background work beside the message patterns and projectors (e.g. the ingestion worker) */
-  start?: (deps: ServiceDeps & { stores: ReadStores | null; env: Env; runtime: Runtime }) => Promise<{ stop(): Promise<void> }>;
+  start?: (deps: ServiceDeps & { stores: ReadStores | null; env: Env; runtime: Runtime; metrics: WorkMetrics }) => Promise<{ stop(): Promise<void> }>;
 }
 
 export async function runServiceProcess(name: string, build: (deps: ServiceDeps & { stores: ReadStores | null }) => Service | Service[], opts: ServiceProcessOptions = {}): Promise<void> {
@@ -29,19 +34,26 @@ export async function runServiceProcess(name: string, build: (deps: ServiceDeps 
   const built = build({ sql: runtime.sql, store: runtime.store, clock: systemClock, log, stores });
   const services = Array.isArray(built) ? built : [built];
   const servers = await Promise.all(services.filter((s) => Object.keys(s.handlers).length > 0).map((s) => serveRpc({ service: s.name, handlers: s.handlers, transport: runtime.rpc, log, sql: runtime.sql })));
-  const background = await opts.start?.({ sql: runtime.sql, store: runtime.store, clock: systemClock, log, stores, env, runtime });
-  const projectors: Projector[] = services.flatMap((s) => s.projections).map((projection) => startProjector({ sql: runtime.sql, projection, log, transport: runtime.events }));
+  const metrics = createWorkMetrics();
+  const background = await opts.start?.({ sql: runtime.sql, store: runtime.store, clock: systemClock, log, stores, env, runtime, metrics });
+  const projectors: Projector[] = services.flatMap((s) => s.projections).map((projection) => startProjector({ sql: runtime.sql, projection, log, transport: runtime.events, metrics }));
 
   const health = createServer((req, res) => {
-    if (req.url === '/healthz') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
-    if (req.url === '/readyz') {
+    const path = (req.url ?? '').split('?')[0];
+    if (path === '/healthz') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+    if (path === '/readyz') {
       // a readiness check that throws is "not ready", never an unhandled rejection
       void runtime.ready().catch(() => ({ ok: false })).then((r) => res.writeHead(r.ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(r)));
       return;
     }
+    if (path === '/metrics') return void res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE }).end(metrics.registry.render());
     res.writeHead(404).end();
-  }).listen(env.HEALTH_PORT);
-  log.info({ service: name, health_port: env.HEALTH_PORT, ...runtime.describe }, 'service started');
+  });
+  const healthPort = await listen(health, env.HEALTH_PORT, log);
+  // A launcher of replicas (HEALTH_PORT=0) reads the bound port from this line, so it is written
+  // whatever LOG_LEVEL says, unless logs are off altogether.
+  const banner = log.isLevelEnabled('info') || env.LOG_LEVEL === 'silent' ? log : log.child({}, { level: 'info' });
+  banner.info({ service: name, health_port: healthPort, ...runtime.describe }, 'service started');
 
   stopOnSignals(log, async () => {
     health.close();
@@ -50,5 +62,18 @@ export async function runServiceProcess(name: string, build: (deps: ServiceDeps 
     for (const server of servers) await server.close();
     await stores?.close();
     await runtime.stop();
+  });
+}
+
+/** Binds the health port (0: any free one) and resolves with the port bound. */
+function listen(server: Server, port: number, log: Logger): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, () => {
+      server.off('error', reject);
+      // once bound, a failing accept (too many open files, …) is logged, never the end of the process
+      server.on('error', (err) => log.warn({ err }, 'health port error'));
+      resolve((server.address() as AddressInfo).port);
+    });
   });
 }
