@@ -12,6 +12,7 @@ import { type Clock, runCommand } from '@mandant/shared/service/command.ts';
 import type { BlobStore } from '@mandant/shared/stores/blobs/port.ts';
 import { DataKeyDestroyedError, type Keyring, documentScope } from '@mandant/shared/stores/crypto/data-keys.ts';
 import { openJson, sealJson } from '@mandant/shared/stores/crypto/sealed-json.ts';
+import type { IngestionOutcome } from '@mandant/shared/telemetry/work-metrics.ts';
 import { processDocument, type ProcessResult } from '../pipeline.ts';
 import { analysisArtefact, buildAnalysis, textArtefact, vectorsArtefact } from './artefacts.ts';
 import { type EmbedderRegistry, requiredModels, type SettingsOverrides } from './models.ts';
@@ -136,22 +137,25 @@ export function createDocumentProcessor(deps: DocumentProcessorDeps) {
   /**
    * Takes an uploaded document to `processed` (with its tenant-model embedding, then every other
    * required model) or to `failed` with the reason. A processed document only gets missing
-   * embeddings; a failed or deleted one is left alone.
+   * embeddings; a failed or deleted one is left alone. Answers what this run did: `processed` or
+   * `failed` only when it recorded that outcome itself (a second worker that raced it to the same
+   * result appends nothing and answers `skipped`), so counts summed over workers are documents.
    */
-  async function processOne(tenantId: string, documentId: string): Promise<void> {
+  async function processOne(tenantId: string, documentId: string): Promise<IngestionOutcome> {
     const { state, upload } = await load(tenantId, documentId);
     if (state.status === 'processed') {
       await ensureEmbeddings(tenantId, documentId);
-      return;
+      return 'skipped';
     }
-    if ((state.status !== 'pending' && state.status !== 'processing') || !upload) return;
+    if ((state.status !== 'pending' && state.status !== 'processing') || !upload) return 'skipped';
     const uploaded = DocumentEvent.parse({ type: upload.type, data: upload.data });
-    if (uploaded.type !== 'document.uploaded.v1') return;
+    if (uploaded.type !== 'document.uploaded.v1') return 'skipped';
     const meta = metaOf(upload);
     const dlog = log.child({ tenant_id: tenantId, document_id: documentId, correlation_id: upload.correlation_id });
-    const fail = async (code: string, message: string): Promise<void> => {
-      await command(tenantId, documentId, meta, { type: 'RecordFailure', code, message });
+    const fail = async (code: string, message: string): Promise<IngestionOutcome> => {
+      const { appended } = await command(tenantId, documentId, meta, { type: 'RecordFailure', code, message });
       dlog.info({ code }, 'document failed');
+      return appended > 0 ? 'failed' : 'skipped';
     };
 
     // read everything first: a worker that cannot read this tenant's data appends nothing
@@ -187,7 +191,7 @@ export function createDocumentProcessor(deps: DocumentProcessorDeps) {
     const analysed = analysisArtefact(documentId, analysis);
     await blobs.put(tenantId, text.key, text.bytes, { contentType: 'text/plain; charset=utf-8' });
     await blobs.put(tenantId, analysed.key, analysed.bytes, { contentType: 'application/json' });
-    await command(tenantId, documentId, meta, {
+    const recorded = await command(tenantId, documentId, meta, {
       type: 'RecordProcessed',
       result: {
         pages: result.pages ?? null,
@@ -208,6 +212,7 @@ export function createDocumentProcessor(deps: DocumentProcessorDeps) {
     });
     dlog.info({ chunks: result.chunks.length, entities: analysis.entities.length, model: result.embedding.model }, 'document processed');
     await ensureEmbeddings(tenantId, documentId, { chunkTexts: result.chunks.map((c) => c.text) });
+    return recorded.appended > 0 ? 'processed' : 'skipped';
   }
 
   /**
@@ -229,15 +234,16 @@ export function createDocumentProcessor(deps: DocumentProcessorDeps) {
     }
   }
 
-  async function process(tenantId: string, documentId: string): Promise<void> {
+  async function process(tenantId: string, documentId: string): Promise<IngestionOutcome> {
     try {
-      await processOne(tenantId, documentId);
+      return await processOne(tenantId, documentId);
     } catch (err) {
-      if (shredded(err, tenantId, documentId)) return;
+      if (shredded(err, tenantId, documentId)) return 'skipped';
       if (!isGone(err)) throw err;
       // deleted meanwhile: drop what this run may have written after the delete cleaned up
       await blobs.deletePrefix(tenantId, documentKeys.prefix(documentId).processed).catch(() => {});
       log.info({ tenant_id: tenantId, document_id: documentId }, 'document deleted meanwhile; stopped');
+      return 'skipped';
     }
   }
 

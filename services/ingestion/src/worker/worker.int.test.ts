@@ -4,6 +4,7 @@ import {
 } from '@mandant/contracts';
 import { postgresUrls } from '@mandant/shared/testing/backends.ts';
 import { systemClock } from '@mandant/shared/service/command.ts';
+import { type IngestionOutcome, createWorkMetrics } from '@mandant/shared/telemetry/work-metrics.ts';
 import { openJson } from '@mandant/shared/stores/crypto/sealed-json.ts';
 import { encodeEvent } from '@mandant/shared/outbox/relay.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -45,6 +46,8 @@ describe.skipIf(!pg)('ingestion worker', () => {
   let h: Harness;
   let worker: IngestionWorker;
   let brokenCalls: () => number;
+  const metrics = createWorkMetrics();
+  const finished = (outcome: IngestionOutcome) => metrics.ingestionDocuments.get({ outcome });
   beforeAll(async () => {
     if (!pg) return;
     h = await startHarness(pg.appUrl, 'worker');
@@ -52,7 +55,7 @@ describe.skipIf(!pg)('ingestion worker', () => {
     brokenCalls = r.brokenCalls;
     worker = await startIngestionWorker({
       sql: h.sql, store: h.store, transport: h.transport, stores: { blobs: h.blobs, keyring: h.keyring }, embedders: r.registry,
-      clock: systemClock, log: h.log, maxAttempts: 3, retryBaseMs: 5, accept: (t) => h.tenants.has(t),
+      clock: systemClock, log: h.log, maxAttempts: 3, retryBaseMs: 5, accept: (t) => h.tenants.has(t), metrics,
     });
   });
   afterAll(async () => {
@@ -108,6 +111,7 @@ describe.skipIf(!pg)('ingestion worker', () => {
 
   it('fails a corrupt PDF and an unsupported binary with a reason', async () => {
     const tenant = h.tenant();
+    const failedBefore = finished('failed');
     const good = buildPdf({ pages: [['Some text that will be cut off.']] });
     const corrupt = await h.upload(tenant, good.slice(0, Math.floor(good.length / 2)));
     const binary = await h.upload(tenant, new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0, 1, 2, 3, 0, 0, 0, 0xff]));
@@ -118,14 +122,19 @@ describe.skipIf(!pg)('ingestion worker', () => {
       expect(failed).toMatchObject({ code, attempt: 1 });
       expect(failed.message.length).toBeGreaterThan(10);
     }
+    expect(finished('failed') - failedBefore).toBe(2);
   });
 
   it('appends nothing when the same upload is delivered again or processed twice', async () => {
     const tenant = h.tenant();
     const doc = await h.upload(tenant, utf8('Protokoll der Sitzung.\n\nMarkus Braun war anwesend.'));
     const before = await settled(h, tenant, doc.documentId, isDone);
+    const [processedBefore, skippedBefore] = [finished('processed'), finished('skipped')];
     await worker.process(tenant, doc.documentId);
     await worker.process(tenant, doc.documentId);
+    // counted as finished with nothing to do, never as processed again
+    expect(finished('processed')).toBe(processedBefore);
+    expect(finished('skipped') - skippedBefore).toBeGreaterThanOrEqual(2);
     // a redelivery of the upload message, then a marker upload behind it on the same consumer
     const upload = before[0];
     if (!upload) throw new Error('no upload event');

@@ -4,6 +4,7 @@ import type { EventStore } from '@mandant/shared/eventstore/event-store.ts';
 import type { Logger } from '@mandant/shared/log.ts';
 import type { Clock } from '@mandant/shared/service/command.ts';
 import type { ReadStores } from '@mandant/shared/stores/read-stores.ts';
+import { INGESTION_OUTCOMES, type WorkMetrics } from '@mandant/shared/telemetry/work-metrics.ts';
 import type { DeliveredEvent, EventTransport } from '@mandant/shared/transport/event-transport.ts';
 import type { EmbedderRegistry } from './models.ts';
 import { createDocumentProcessor, type EnsureOptions } from './process.ts';
@@ -45,6 +46,8 @@ export interface IngestionWorkerDeps {
    * a test stay inside its own tenants. Messages of other tenants are acked and ignored.
    */
   accept?: (tenantId: string) => boolean;
+  /** this process's work counters: documents finished, by outcome */
+  metrics?: Pick<WorkMetrics, 'ingestionDocuments'>;
 }
 
 export interface IngestionWorker {
@@ -90,7 +93,13 @@ export async function startIngestionWorker(deps: IngestionWorkerDeps): Promise<I
     }).catch(() => {});
     return next;
   }
-  const process = (t: string, d: string) => serial(t, d, () => processor.process(t, d));
+  const documents = deps.metrics?.ingestionDocuments;
+  for (const outcome of INGESTION_OUTCOMES) documents?.inc({ outcome }, 0);
+  // counted when a run ends (one that throws is redelivered, and counted when it ends then)
+  const process = (t: string, d: string): Promise<void> => serial(t, d, async () => {
+    const outcome = await processor.process(t, d);
+    documents?.inc({ outcome });
+  });
   const ensure = (t: string, d: string, opts: EnsureOptions) => serial(t, d, () => processor.ensureEmbeddings(t, d, opts));
 
   /** Parses the envelope; a message that is not one is dropped for good (it can never succeed). */
