@@ -12,9 +12,24 @@ export const Principal = z.object({
 });
 export type Principal = z.infer<typeof Principal>;
 
+/**
+ * What the gateway derives from an `Idempotency-Key` header (never the key itself): `key` finds
+ * the claim, `fingerprint` tells the same request from another one sent with the same key, and
+ * `seal` is the AES-256 key the stored reply is sealed with. `seal` is derived from the caller's
+ * key and never stored, so a replayed reply opens only for a request that carries the key again.
+ */
+export const IdempotencyMeta = z.object({
+  key: z.string().regex(/^[0-9a-f]{64}$/),
+  fingerprint: z.string().regex(/^[0-9a-f]{64}$/),
+  seal: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
+});
+export type IdempotencyMeta = z.infer<typeof IdempotencyMeta>;
+
 export const RequestMeta = z.object({
   correlation_id: z.string().min(1).max(200),
   traceparent: z.string().max(200).nullable(),
+  /** present when the caller sent an `Idempotency-Key`: the serving side replays instead of running twice */
+  idempotency: IdempotencyMeta.optional(),
 });
 export type RequestMeta = z.infer<typeof RequestMeta>;
 
@@ -29,4 +44,5 @@ export type RpcRequest = z.infer<typeof RpcRequest>;
 
 export const RpcError = z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).default({}) });
 export type RpcError = z.infer<typeof RpcError>;
-export type RpcReply<T = unknown> = { ok: true; value: T } | { ok: false; error: RpcError };
+/** `replayed`: the answer stored for an earlier request with the same idempotency key, not a new run. */
+export type RpcReply<T = unknown> = ({ ok: true; value: T } | { ok: false; error: RpcError }) & { replayed?: boolean };

@@ -18,7 +18,13 @@ export type ErrorCode =
   | 'quota.stored_bytes'
   | 'quota.documents'
   /** a service the use case depends on did not answer: the request may be retried */
-  | 'unavailable';
+  | 'unavailable'
+  /** an `Idempotency-Key` sent again with a different request (422) */
+  | 'idempotency.key_reused'
+  /** the first request with this key is still being served: retry shortly (409) */
+  | 'idempotency.in_progress'
+  /** the first request with this key was applied but its answer was lost: look the result up (409) */
+  | 'idempotency.reply_lost';
 
 export class DomainError extends Error {
   override readonly name = 'DomainError';

@@ -15,7 +15,7 @@ const pg = postgresUrls();
 
 /** Cross-tenant reads the platform needs; each returns ids, positions or aggregates only. */
 const SECURITY_DEFINER = [
-  'mandant_dead_letter_retries', 'mandant_dead_letters_by_tenant', 'mandant_list_tenants', 'mandant_outbox_tenants', 'mandant_platform_counts', 'mandant_projection_lag',
+  'mandant_dead_letter_retries', 'mandant_dead_letters_by_tenant', 'mandant_idempotent_request_applied', 'mandant_list_tenants', 'mandant_outbox_tenants', 'mandant_platform_counts', 'mandant_projection_lag',
   'mandant_tenant_by_slug', 'mandant_tenant_positions', 'mandant_text_match',
 ];
 /** Unique keys without tenant_id: tenant slugs name tenants to the operator, platform-wide by nature. */

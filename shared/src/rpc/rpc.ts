@@ -8,6 +8,7 @@ import { ZodError } from 'zod';
 import type { Sql } from '../db/connect.ts';
 import { DomainError } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import { type Idempotency, type IdempotencyOptions, createIdempotency, idempotentCorrelationId } from './idempotency.ts';
 import { type InProcessHub, InProcessClient, InProcessServer } from './in-process.ts';
 
 /** Where requests travel: a NATS server (production) or the in-process hub (one process, no NATS). */
@@ -47,22 +48,46 @@ function refuseUnstorable(req: RpcRequest): void {
 }
 
 /**
+ * Runs one request's handler and turns its outcome into a reply. A request carrying an
+ * idempotency key runs through the claim (idempotency.ts) when the process has a database; its
+ * correlation id is the one derived from the key, so every event it appends can be found again,
+ * and the handler never sees the seal.
+ */
+async function answer(pattern: string, handler: RpcHandler, req: RpcRequest, idempotency: Idempotency | null, log: Logger): Promise<RpcReply> {
+  const exec = async (meta: RequestMeta): Promise<RpcReply> => {
+    try {
+      const value = await handler(req.input, { principal: req.principal, operator: req.operator, meta });
+      return { ok: true, value: value ?? null };
+    } catch (err) {
+      return toReply(err, log, pattern);
+    }
+  };
+  const { idempotency: id, ...meta } = req.meta;
+  if (!id || !idempotency) return exec(meta);
+  const keyed = { ...meta, correlation_id: idempotentCorrelationId(id.key) };
+  return idempotency.serve(pattern, { ...req, meta: { ...keyed, idempotency: id } }, () => exec(keyed));
+}
+
+/**
  * Serves `handlers` as NestJS message patterns on the chosen transport. The controller is
  * built from the map so each service keeps its use cases as plain functions; NestJS only routes.
- * On NATS the service joins a queue group, so replicas share the load.
+ * On NATS the service joins a queue group, so replicas share the load. With `sql`, requests
+ * carrying an idempotency key run at most once per key (see idempotency.ts); without it they run
+ * as any other.
  */
-export async function serveRpc(opts: { service: string; handlers: Record<string, RpcHandler>; transport: RpcTransport; log: Logger; sql?: Sql }): Promise<{ close(): Promise<void> }> {
-  const { handlers, log } = opts;
+export async function serveRpc(opts: { service: string; handlers: Record<string, RpcHandler>; transport: RpcTransport; log: Logger; sql?: Sql; idempotency?: IdempotencyOptions }): Promise<{ close(): Promise<void> }> {
+  const { handlers } = opts;
+  const log = opts.log.child({ service: opts.service });
+  const idempotency = opts.sql ? createIdempotency(opts.sql, log, opts.idempotency) : null;
   class RpcController {}
   for (const [pattern, handler] of Object.entries(handlers)) {
     const method = async (data: unknown): Promise<RpcReply> => {
       try {
         const req = RpcRequest.parse(data);
         refuseUnstorable(req);
-        const value = await handler(req.input, { principal: req.principal, operator: req.operator, meta: req.meta });
-        return { ok: true, value: value ?? null };
+        return await answer(pattern, handler, req, idempotency, log);
       } catch (err) {
-        return toReply(err, log.child({ service: opts.service }), pattern);
+        return toReply(err, log, pattern);
       }
     };
     Object.defineProperty(RpcController.prototype, pattern, { value: method, writable: true, configurable: true });
