@@ -1,4 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+/// <reference path="./s3rver.d.ts" />
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -28,6 +29,7 @@ export interface RunningS3Server {
 export async function startS3Server(o: { directory?: string } = {}): Promise<RunningS3Server> {
   const temporary = o.directory === undefined;
   const directory = o.directory ?? (await mkdtemp(join(tmpdir(), 'mandant-s3rver-')));
+  await mkdir(directory, { recursive: true });
   const http = createServer(new S3rver({ silent: true, directory, vhostBuckets: false }).callback());
   const stop = async (): Promise<void> => {
     http.closeAllConnections();
