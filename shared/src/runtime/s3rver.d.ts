@@ -1,4 +1,4 @@
-// The s3rver package ships no types; this covers the part the S3 integration test uses.
+// The s3rver package ships no types; this covers the part the S3 launcher uses.
 declare module 's3rver' {
   import type { IncomingMessage, ServerResponse } from 'node:http';
 
