@@ -11,6 +11,7 @@ import { checkedReply } from './reply.ts';
 import { mediaType, stateOf } from './request.ts';
 import type { ApiRoute } from './routes.ts';
 import { DEFAULT_EDGE_TIMEOUTS } from './edge-guards.ts';
+import { adoptCorrelation, idempotencyFor, idempotencyKeyOf, idempotencyLookup, idempotencyScope, idempotentDocumentId, markReplayed } from './idempotency.ts';
 import { inFlightLimiter } from './in-flight.ts';
 import { type UploadLimits, invalid, readJsonForm, readMultipart, tooLarge } from './upload-body.ts';
 
@@ -29,7 +30,8 @@ export interface UploadConfig {
  * form, sniffs its type from the bytes (never from the name), stores the bytes sealed under
  * `raw/{document_id}/original.{ext}` and asks the document service to record the upload, which
  * answers a duplicate (the same bytes in a document the caller can already read) with that document. 202: extraction
- * runs afterwards; follow it on `GET /documents/{id}/status`.
+ * runs afterwards; follow it on `GET /documents/{id}/status`. With an `Idempotency-Key` the
+ * document id derives from the key and the bytes, so a retry writes the same blob and is applied once.
  */
 /** Without `uploads` (a gateway given no blob store) the routes answer 503 rather than lose a file. */
 export function uploadEndpoint(route: ApiRoute, rpc: RpcClient, uploads: UploadConfig | null, idleMs = DEFAULT_EDGE_TIMEOUTS.uploadIdleMs): Endpoint {
@@ -41,6 +43,8 @@ export function uploadEndpoint(route: ApiRoute, rpc: RpcClient, uploads: UploadC
       const caller = state.caller;
       if (!caller || caller.kind !== 'tenant') throw new ProblemError('forbidden', 'uploads need a tenant credential');
       if (!uploads) throw new ProblemError('unavailable', 'this gateway is not configured for uploads');
+      // checked before the body is read: a bad key is refused without receiving the file
+      const key = idempotencyKeyOf(req);
       const projectId = route.params?.id ? (req.params.id ?? '') : null;
       if (projectId !== null && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(projectId)) throw new ProblemError('not_found', 'no such resource');
       state.projectId = projectId;
@@ -59,7 +63,7 @@ export function uploadEndpoint(route: ApiRoute, rpc: RpcClient, uploads: UploadC
         throw new ProblemError('unavailable', 'this gateway is reading as many uploads as it may: retry shortly');
       }
       try {
-        await receive(req, res, route, rpc, uploads, { maxBytes: uploads.maxBytes, idleMs }, projectId);
+        await receive(req, res, route, rpc, uploads, { maxBytes: uploads.maxBytes, idleMs }, projectId, key);
       } finally {
         place();
       }
@@ -68,7 +72,7 @@ export function uploadEndpoint(route: ApiRoute, rpc: RpcClient, uploads: UploadC
 }
 
 /** Reads, checks, seals and records one upload, and answers 202. */
-async function receive(req: HttpRequest, res: HttpResponse, route: ApiRoute, rpc: RpcClient, uploads: UploadConfig, limits: UploadLimits, projectId: string | null): Promise<void> {
+async function receive(req: HttpRequest, res: HttpResponse, route: ApiRoute, rpc: RpcClient, uploads: UploadConfig, limits: UploadLimits, projectId: string | null, key: string | null): Promise<void> {
   const state = stateOf(res);
   const caller = state.caller;
   if (caller?.kind !== 'tenant') throw new ProblemError('forbidden', 'uploads need a tenant credential');
@@ -80,18 +84,24 @@ async function receive(req: HttpRequest, res: HttpResponse, route: ApiRoute, rpc
       : (() => { throw new ProblemError('media_type.unsupported', 'send the document as multipart/form-data (a `file` part) or as JSON {title, content, source_url}'); })();
   if (upload.bytes.length === 0) throw invalid('file', 'the document is empty');
   const sniffed = sniff(upload.bytes);
-  const documentId = uuidv7();
+  const contentSha256 = createHash('sha256').update(upload.bytes).digest('hex');
+  // with a key, a retried upload gets the same id, so it writes the same blob path
+  const lookup = key === null ? null : idempotencyLookup(idempotencyScope(caller), key);
+  const documentId = lookup === null ? uuidv7() : idempotentDocumentId(lookup, contentSha256);
   const blobKey = documentKeys.raw(documentId, sniffed.ext);
   const tenantId = caller.principal.tenant_id;
+  const input = {
+    document_id: documentId, project_id: projectId, kind: sniffed.kind, content_type: sniffed.contentType, ext: sniffed.ext,
+    size: upload.bytes.length, content_sha256: contentSha256, blob_key: blobKey,
+    title: upload.title, filename: upload.filename, source_url: upload.source_url,
+  };
+  const idem = key === null ? null : idempotencyFor(caller, key, route.name, req.params, input);
+  if (idem) adoptCorrelation(state, res, idem);
   await uploads.blobs.put(tenantId, blobKey, upload.bytes, { contentType: sniffed.contentType });
   const reply = checkedReply(route.pattern, await rpc.request<unknown>(patterns.documentUpload, {
-    principal: caller.principal, operator: false, meta: state.meta,
-    input: {
-      document_id: documentId, project_id: projectId, kind: sniffed.kind, content_type: sniffed.contentType, ext: sniffed.ext,
-      size: upload.bytes.length, content_sha256: createHash('sha256').update(upload.bytes).digest('hex'), blob_key: blobKey,
-      title: upload.title, filename: upload.filename, source_url: upload.source_url,
-    },
+    principal: caller.principal, operator: false, meta: idem ? { ...state.meta, idempotency: idem.meta } : state.meta, input,
   }));
+  markReplayed(res, reply);
   if (!reply.ok) throw new ProblemError(reply.error.code, reply.error.message, reply.error.details);
   const value = reply.value as { id: string };
   res.setHeader('Location', `/api/v1/documents/${value.id}`);

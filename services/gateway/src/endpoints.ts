@@ -4,6 +4,7 @@ import { rpc as patterns } from '@mandant/contracts';
 import type { Logger } from '@mandant/shared/log.ts';
 import type { RpcClient } from '@mandant/shared/rpc/rpc.ts';
 import { type HttpRequest, type HttpResponse, header } from './http.ts';
+import { adoptCorrelation, idempotencyFor, idempotencyKeyOf, markReplayed } from './idempotency.ts';
 import { buildInput } from './input.ts';
 import { type HttpMetrics, OpsMetricsReply, PROMETHEUS_CONTENT_TYPE, renderOpsMetrics } from './metrics.ts';
 import type { Endpoint } from './nest.ts';
@@ -18,6 +19,8 @@ export type Readiness = () => Promise<{ ok: boolean; checks: Record<string, bool
  * The single helper behind every API route: build and validate the use case's input, send it
  * to the owning service with the caller and tracing metadata, and answer with the reply.
  * A refused reply is thrown as-is; the exception filter maps its code (see problem.ts).
+ * A POST with an `Idempotency-Key` is applied once per key (idempotency.ts); a replayed answer
+ * is sent exactly as the first, with `Idempotent-Replayed: true`.
  */
 export function apiEndpoint(route: ApiRoute, rpc: RpcClient): Endpoint {
   return {
@@ -30,14 +33,19 @@ export function apiEndpoint(route: ApiRoute, rpc: RpcClient): Endpoint {
       const caller = state.caller;
       // The guard sets the caller on every non-public route; its absence is a wiring bug.
       if (!caller) throw new Error(`route ${route.name} reached without a caller`);
+      const key = route.method === 'POST' ? idempotencyKeyOf(req) : null;
       const input = buildInput(route, req);
       if (route.params?.id === 'project_id') state.projectId = req.params.id ?? null;
+      const idem = key === null ? null : idempotencyFor(caller, key, route.name, req.params, input);
+      if (idem) adoptCorrelation(state, res, idem);
       const reply = checkedReply(route.pattern, await rpc.request<unknown>(route.pattern, {
         principal: caller.kind === 'tenant' ? caller.principal : null,
         operator: caller.kind === 'operator',
-        meta: state.meta,
+        // the idempotency meta goes with this one request only, never with other calls made for it
+        meta: idem ? { ...state.meta, idempotency: idem.meta } : state.meta,
         input,
       }));
+      markReplayed(res, reply);
       if (!reply.ok) throw new ProblemError(reply.error.code, reply.error.message, reply.error.details);
       if (route.status === 204) {
         res.status(204).end();

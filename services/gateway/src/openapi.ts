@@ -26,7 +26,8 @@ const problemResponses = {
   Unauthorized: problem('Missing or invalid credentials'),
   Forbidden: problem('The credential may not do this'),
   NotFound: problem("No such resource (or another tenant's)"),
-  Conflict: problem('Conflicts with the current state (slug taken, archived, concurrent change…)'),
+  Conflict: problem('Conflicts with the current state (slug taken, archived, concurrent change…, or the Idempotency-Key\'s first request still in progress / applied with its answer lost)'),
+  KeyReused: problem('The Idempotency-Key was already used for a different request'),
   RequestTimeout: problem('The upload sent nothing for too long; the connection is closed'),
   PayloadTooLarge: problem('Body larger than the configured limit'),
   UnsupportedMediaType: problem('Body not application/json'),
@@ -35,9 +36,25 @@ const problemResponses = {
 };
 const ref = (name: keyof typeof problemResponses) => ({ $ref: `#/components/responses/${name}` });
 
+/** The POSTs that honour `Idempotency-Key`: all but the chat message, whose answer may be a stream. */
+export const takesIdempotencyKey = (route: ApiRoute): boolean => route.method === 'POST' && route.handler !== 'chat-message';
+
+const idempotencyKeyParameter = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  description: 'Any 1 to 255 visible ASCII characters (a UUID is a good choice), new for each new request. A retry with the same key '
+    + 'and the same request, on any gateway, within 24 h, is applied at most once: it gets the first answer again (same status and body) '
+    + 'with `Idempotent-Replayed: true`, 409 `idempotency-in-progress` (Retry-After) while the first still runs, or 409 `idempotency-reply-lost` '
+    + 'when the first was applied but its answer is lost. The same key with another request answers 422. Keys are per credential.',
+  schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7E]+$' },
+};
+
 function operation(route: ApiRoute): Json {
   const pathKeys = Object.values(route.params ?? {});
   const parameters: Json[] = Object.keys(route.params ?? {}).map((name) => ({ name, in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }));
+  const idempotent = takesIdempotencyKey(route);
+  if (idempotent) parameters.push({ $ref: '#/components/parameters/IdempotencyKey' });
   let requestBody: Json | undefined;
   if (route.input && route.query) {
     const json = inputSchema(route.input);
@@ -60,6 +77,7 @@ function operation(route: ApiRoute): Json {
     : route.handler === 'status-stream'
       ? { description: 'Server-sent `status` events until the document is processed or failed', content: { 'text/event-stream': { schema: { type: 'string' } } } }
       : { description: route.status === 202 ? 'Accepted' : 'OK', content: { 'application/json': { schema: { type: 'object' } } } };
+  const replayed = { 'Idempotent-Replayed': { description: '`true` when this is the stored answer of an earlier request with the same Idempotency-Key', schema: { type: 'string', enum: ['true'] } } };
   return {
     operationId: route.name,
     summary: route.summary,
@@ -68,9 +86,10 @@ function operation(route: ApiRoute): Json {
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(requestBody ? { requestBody } : {}),
     responses: {
-      [String(route.status)]: success,
+      [String(route.status)]: idempotent ? { ...success, headers: replayed } : success,
       400: ref('BadRequest'), 401: ref('Unauthorized'), 403: ref('Forbidden'), 404: ref('NotFound'),
       ...(writes ? { 409: ref('Conflict') } : {}),
+      ...(idempotent ? { 422: ref('KeyReused') } : {}),
       ...(route.handler === 'upload' ? { 408: ref('RequestTimeout') } : {}),
       ...(requestBody ? { 413: ref('PayloadTooLarge'), 415: ref('UnsupportedMediaType') } : {}),
       500: ref('Internal'), 503: ref('Unavailable'),
@@ -128,6 +147,7 @@ export function buildOpenApi(routes: readonly ApiRoute[]): Json {
         },
       },
       responses: problemResponses,
+      parameters: { IdempotencyKey: idempotencyKeyParameter },
     },
   };
 }

@@ -9,12 +9,13 @@ import { RpcUnavailableError } from '@mandant/shared/rpc/rpc.ts';
  */
 export const PROBLEM_BASE = 'https://mandant.dev/problems/';
 
-interface ProblemKind { status: number; slug: string; title: string }
+interface ProblemKind { status: number; slug: string; title: string; retryAfter?: string }
 
 const kinds: Record<string, ProblemKind> = {
   'validation.failed': { status: 400, slug: 'validation-failed', title: 'Invalid request' },
   'json.malformed': { status: 400, slug: 'malformed-json', title: 'Malformed JSON body' },
   'bad_request': { status: 400, slug: 'bad-request', title: 'Bad request' },
+  'idempotency.key_invalid': { status: 400, slug: 'idempotency-key-invalid', title: 'Invalid Idempotency-Key header' },
   unauthenticated: { status: 401, slug: 'unauthenticated', title: 'Authentication required' },
   forbidden: { status: 403, slug: 'forbidden', title: 'Forbidden' },
   'quota.stored_bytes': { status: 403, slug: 'quota-stored-bytes', title: 'Stored bytes quota reached' },
@@ -27,6 +28,9 @@ const kinds: Record<string, ProblemKind> = {
   'email.taken': { status: 409, slug: 'email-taken', title: 'Email already taken' },
   'tenant.exists': { status: 409, slug: 'tenant-exists', title: 'Tenant already exists' },
   'project.archived': { status: 409, slug: 'project-archived', title: 'Project archived' },
+  'idempotency.in_progress': { status: 409, slug: 'idempotency-in-progress', title: 'A request with this Idempotency-Key is in progress', retryAfter: '1' },
+  'idempotency.reply_lost': { status: 409, slug: 'idempotency-reply-lost', title: 'Request applied, answer lost' },
+  'idempotency.key_reused': { status: 422, slug: 'idempotency-key-reused', title: 'Idempotency-Key reused for another request' },
   'request.timeout': { status: 408, slug: 'request-timeout', title: 'Request timeout' },
   'payload.too_large': { status: 413, slug: 'payload-too-large', title: 'Request body too large' },
   'media_type.unsupported': { status: 415, slug: 'unsupported-media-type', title: 'Unsupported media type' },
@@ -81,6 +85,7 @@ export function toProblem(err: unknown, ctx: ProblemContext): Problem {
   const headers: Record<string, string> = {};
   if (kind.status === 401) headers['WWW-Authenticate'] = 'Bearer realm="mandant"';
   if (kind.status === 503) headers['Retry-After'] = '5';
+  if (kind.retryAfter) headers['Retry-After'] = kind.retryAfter;
   return {
     status: kind.status,
     headers,

@@ -19,10 +19,19 @@ describe('toProblem', () => {
     ['email.taken', 409, 'email-taken'],
     ['tenant.exists', 409, 'tenant-exists'],
     ['project.archived', 409, 'project-archived'],
+    ['idempotency.key_invalid', 400, 'idempotency-key-invalid'],
+    ['idempotency.in_progress', 409, 'idempotency-in-progress'],
+    ['idempotency.reply_lost', 409, 'idempotency-reply-lost'],
+    ['idempotency.key_reused', 422, 'idempotency-key-reused'],
   ])('maps the code %s to %i with a stable type', (code, status, slug) => {
     const p = problemOf(new ProblemError(code, 'why'));
     expect(p.status).toBe(status);
     expect(p.body).toMatchObject({ type: `https://mandant.dev/problems/${slug}`, status, detail: 'why', instance: ctx.instance, correlation_id: 'c-1' });
+  });
+
+  it('asks a retry of an idempotent request still in progress to come back in a second', () => {
+    expect(problemOf(new ProblemError('idempotency.in_progress', 'x')).headers['Retry-After']).toBe('1');
+    expect(problemOf(new ProblemError('idempotency.reply_lost', 'x')).headers['Retry-After']).toBeUndefined();
   });
 
   it('adds WWW-Authenticate to a 401', () => {

@@ -1,7 +1,8 @@
 import { RpcError, type RpcReply } from '@mandant/contracts';
 import { z } from 'zod';
 
-const Reply = z.union([z.object({ ok: z.literal(true), value: z.unknown() }), z.object({ ok: z.literal(false), error: RpcError })]);
+const replayed = { replayed: z.boolean().optional() };
+const Reply = z.union([z.object({ ok: z.literal(true), value: z.unknown(), ...replayed }), z.object({ ok: z.literal(false), error: RpcError, ...replayed })]);
 
 export class MalformedReplyError extends Error {
   override readonly name = 'MalformedReplyError';

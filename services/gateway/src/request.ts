@@ -40,7 +40,8 @@ export function requestContext(): Middleware {
     const traceparent = header(req, 'traceparent');
     const state: RequestState = {
       meta: {
-        correlation_id: given && CORRELATION_ID.test(given) ? given : randomUUID(),
+        // `idem-…` is reserved for the ids derived from an Idempotency-Key (idempotency.ts)
+        correlation_id: given && CORRELATION_ID.test(given) && !given.startsWith('idem-') ? given : randomUUID(),
         traceparent: traceparent && TRACEPARENT.test(traceparent) ? traceparent : null,
       },
       startedAt: process.hrtime.bigint(),
