@@ -81,7 +81,13 @@ export function createNeo4jGraphStore({ driver, database }: Neo4jGraphStoreDeps)
     ...createNeo4jGraphReads(driver, sessionConfig),
 
     async init() {
-      for (const statement of SCHEMA) await driver.executeQuery(statement, {}, sessionConfig);
+      for (const statement of SCHEMA) {
+        await driver.executeQuery(statement, {}, sessionConfig).catch((err: unknown) => {
+          // `IF NOT EXISTS` does not cover a twin process creating the same rule at the same
+          // moment (every replica starts here): the rule it made is the one we wanted
+          if ((err as { code?: unknown }).code !== 'Neo.ClientError.Schema.EquivalentSchemaRuleAlreadyExists') throw err;
+        });
+      }
     },
     async close() {},
 
