@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { QdrantClient, Schemas } from '@qdrant/js-client-rest';
+import { QdrantClient } from '@qdrant/js-client-rest';
+import type { Schemas } from '@qdrant/js-client-rest';
 import { z } from 'zod';
 import {
   VectorIndexInputError,
@@ -35,6 +36,41 @@ export interface QdrantVectorIndexDeps {
   prefix?: string;
   /** points per upsert request, below Qdrant's request size limit for large embeddings; default 256 */
   upsertBatchSize?: number;
+}
+
+/**
+ * The client this adapter is meant to run on. It asks for uncompressed responses: Qdrant serves
+ * HTTP with actix-web, which leaves Nagle's algorithm on (no TCP_NODELAY), and sends a gzip
+ * response in chunks; on a kept-alive connection the last chunk then waits for the client's
+ * delayed ACK, 40 ms on Linux, on top of a search of 1–5 ms (bench/search.ts: p50 44 ms with
+ * gzip). A response with a content-length leaves in one write. The client (1.18) is newer than
+ * the server release we run and test (1.16): its version check would only warn.
+ */
+export function createQdrantClient(o: { url: string; apiKey?: string | undefined }): QdrantClient {
+  return new QdrantClient({ url: o.url, apiKey: o.apiKey, checkCompatibility: false, headers: { 'accept-encoding': 'identity' } });
+}
+
+/**
+ * The connection closed under a request before any answer: the client reused a kept-alive
+ * connection the server was just closing (actix drops idle ones after 5 s, the client keeps them
+ * 10 s). Every request of this adapter is idempotent (upserts by derived id, payload set to a
+ * value, deletes and reads by filter), so it is sent once more.
+ */
+export function closedUnderRequest(err: unknown): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET') return true;
+  }
+  return false;
+}
+
+async function onceMoreIfClosed<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (!closedUnderRequest(err)) throw err;
+    return call();
+  }
 }
 
 /** Payload indexes every collection gets; `tenant_id` is marked as the tenant key for Qdrant's storage layout. */
@@ -95,7 +131,7 @@ export function createQdrantVectorIndex({ client, prefix = 'mandant', upsertBatc
   /** Reads of a collection that does not exist (never ensured, or dropped) find nothing. */
   async function orIfMissing<T>(what: string, call: () => Promise<T>, fallback: T): Promise<T> {
     try {
-      return await call();
+      return await onceMoreIfClosed(call);
     } catch (err) {
       if (statusOf(err) === 404) return fallback;
       throw new VectorIndexUnavailableError(`qdrant ${what} failed`, { cause: err });
@@ -134,7 +170,7 @@ export function createQdrantVectorIndex({ client, prefix = 'mandant', upsertBatc
           id: qdrantPointId(tenantId, p.id), vector: p.vector, payload: { ...canonicalPayload(p.payload), point_id: p.id.toLowerCase() },
         }));
         try {
-          await client.upsert(collection, { wait: true, points: batch });
+          await onceMoreIfClosed(() => client.upsert(collection, { wait: true, points: batch }));
         } catch (err) {
           if (statusOf(err) === 404) {
             ensured.delete(collection);

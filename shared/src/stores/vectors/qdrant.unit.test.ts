@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createQdrantVectorIndex, legacyTenantPrefix, qdrantCollectionName, qdrantPointId } from './qdrant.ts';
+import { VectorIndexUnavailableError } from './port.ts';
+import { closedUnderRequest, createQdrantVectorIndex, legacyTenantPrefix, qdrantCollectionName, qdrantPointId } from './qdrant.ts';
 import type { QdrantCalls } from './qdrant.ts';
 
 describe('qdrantCollectionName', () => {
@@ -105,5 +106,45 @@ describe('Qdrant adapter requests', () => {
       ...shared.map((collection) => ({ method: 'delete', collection, args: { filter: { must: [tenantCondition] }, wait: true } })),
       { method: 'deleteCollection', collection: mineLegacy, args: {} },
     ]);
+  });
+
+  /** What undici's fetch throws when the server closed a kept-alive connection under the request. */
+  const closedConnection = (): Error => new TypeError('fetch failed', { cause: Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }) });
+
+  /** A recording client whose first call of `method` fails with `err`. */
+  function failingOnce(method: string, err: Error): { client: QdrantCalls; calls: Call[] } {
+    const { client: inner, calls } = recordingClient();
+    let failed = false;
+    const client = new Proxy(inner, {
+      get: (target, name: string) => async (...args: unknown[]) => {
+        if (name === method && !failed) {
+          failed = true;
+          calls.push({ method, collection: args[0] as string, args: {} });
+          throw err;
+        }
+        return (Reflect.get(target, name) as (...a: unknown[]) => Promise<unknown>)(...args);
+      },
+    });
+    return { client, calls };
+  }
+
+  it('sends a request once more when the server closed the kept-alive connection under it', async () => {
+    for (const method of ['upsert', 'query', 'setPayload'] as const) {
+      const { client, calls } = failingOnce(method, closedConnection());
+      const index = createQdrantVectorIndex({ client });
+      await index.upsert(tenant, model, [{ id: randomUUID(), vector: [1, 0], payload: {
+        tenant_id: tenant, document_id: documentId, project_ids: [], chunk_index: 0, document_type: 'pdf', created_at: '2024-01-01T00:00:00.000Z', entity_names: [],
+      } }]);
+      await index.search(tenant, model, [1, 0], { limit: 5 });
+      await index.setDocumentProjects(tenant, model, documentId, [project]);
+      expect(calls.map((c) => c.method)).toEqual(['upsert', 'query', 'setPayload'].flatMap((m) => (m === method ? [m, m] : [m])));
+    }
+  });
+
+  it('does not send again a request the server answered with an error', async () => {
+    const { client, calls } = failingOnce('query', Object.assign(new Error('Internal Server Error'), { status: 500 }));
+    await expect(createQdrantVectorIndex({ client }).search(tenant, model, [1, 0], { limit: 5 })).rejects.toBeInstanceOf(VectorIndexUnavailableError);
+    expect(calls.map((c) => c.method)).toEqual(['query']);
+    expect(closedUnderRequest(new Error('fetch failed'))).toBe(false);
   });
 });
