@@ -1,5 +1,5 @@
-import { MeilisearchApiError } from 'meilisearch';
-import type { EnqueuedTaskPromise, Meilisearch, Settings, Task } from 'meilisearch';
+import { Meilisearch, MeilisearchApiError } from 'meilisearch';
+import type { EnqueuedTaskPromise, Settings, Task } from 'meilisearch';
 import { TextIndexUnavailableError, assertDocs, assertUuid, canonicalDoc, lastById } from './port.ts';
 import type { TextDocument, TextHit, TextIndex, TextSearchOptions } from './port.ts';
 import { MATCH_END, MATCH_START, snippetHtml, withoutSentinels } from './snippet.ts';
@@ -15,6 +15,17 @@ import { MATCH_END, MATCH_START, snippetHtml, withoutSentinels } from './snippet
  * numeric filters. Clients never query Meilisearch directly; if one ever does, it needs a
  * tenant token whose search rules carry the same `tenant_id` filter.
  */
+/**
+ * The client this adapter is meant to run on. It asks for uncompressed responses: Meilisearch
+ * serves HTTP with actix-web, which leaves Nagle's algorithm on (no TCP_NODELAY), and sends a gzip
+ * response in chunks; on a kept-alive connection the last chunk then waits for the client's
+ * delayed ACK, 40 ms on Linux, on top of a search of a few ms (bench/search.ts: p50 44 ms with
+ * gzip). A response with a content-length leaves in one write.
+ */
+export function createMeilisearchClient(o: { host: string; apiKey?: string | undefined }): Meilisearch {
+  return new Meilisearch({ host: o.host, apiKey: o.apiKey, requestInit: { headers: { 'accept-encoding': 'identity' } } });
+}
+
 /** The part of the official client the adapter uses (a `Meilisearch` is one; tests can record calls). */
 export type MeilisearchCalls = Pick<Meilisearch, 'index' | 'createIndex' | 'deleteIndex'>;
 
@@ -31,6 +42,12 @@ export interface MeilisearchTextIndexDeps {
   taskPollMs?: number;
   /** documents per write request; default 1 000 */
   batchSize?: number;
+  /**
+   * keys per read and per partial update when a document's `project_ids` change; default 10 000.
+   * Both are small (a key, or a key and the project ids), so a link of a document of up to this
+   * many chunks costs one read and one update whatever its size.
+   */
+  keyBatchSize?: number;
   /**
    * Update a document's `project_ids` with one `updateDocumentsByFunction` call (needs the
    * server's experimental `editDocumentsByFunction` feature). Off by default: then the entry keys
@@ -81,7 +98,7 @@ export function meiliFilter(tenantId: string, f: Partial<TextSearchOptions> & { 
 }
 
 export function createMeilisearchTextIndex(deps: MeilisearchTextIndexDeps): TextIndex {
-  const { client, indexUid: uid = DEFAULT_TEXT_INDEX_UID, taskTimeoutMs = 30_000, taskPollMs = 10, batchSize = 1_000, editByFunction = false } = deps;
+  const { client, indexUid: uid = DEFAULT_TEXT_INDEX_UID, taskTimeoutMs = 30_000, taskPollMs = 10, batchSize = 1_000, keyBatchSize = 10_000, editByFunction = false } = deps;
   // When this instance last created and configured the index, so every upsert can ensure it
   // nearly for free. Meilisearch creates a missing index on the first write, without our
   // settings; re-applying them every minute heals an index dropped behind this instance's back.
@@ -128,13 +145,14 @@ export function createMeilisearchTextIndex(deps: MeilisearchTextIndexDeps): Text
     ensuredAt = Date.now();
   }
 
-  /** Every primary key of the tenant's entries matching the filter, read in pages of `batchSize`. */
+  /** Every primary key of the tenant's entries matching the filter, read in pages of `keyBatchSize`. */
   async function keysWhere(tenantId: string, filter: string): Promise<string[]> {
     const keys: string[] = [];
-    for (let offset = 0; ; offset += batchSize) {
-      const page = await orIfMissing('get documents', () => index(tenantId).getDocuments({ filter, fields: [PRIMARY_KEY], limit: batchSize, offset }), { results: [], total: 0 });
+    for (let offset = 0; ; offset += keyBatchSize) {
+      const page = await orIfMissing('get documents', () => index(tenantId).getDocuments({ filter, fields: [PRIMARY_KEY], limit: keyBatchSize, offset }), { results: [], total: 0 });
       keys.push(...page.results.map((d) => d.key));
-      if (page.results.length < batchSize) return keys;
+      // `total` says whether another page exists, so a full last page costs no empty read
+      if (page.results.length < keyBatchSize || offset + page.results.length >= page.total) return keys;
     }
   }
 
@@ -169,8 +187,8 @@ export function createMeilisearchTextIndex(deps: MeilisearchTextIndexDeps): Text
       // come back as a stub without a tenant (found by no one), so callers serialise writes per
       // tenant (projectors do).
       const keys = await keysWhere(tenantId, filter);
-      for (let i = 0; i < keys.length; i += batchSize) {
-        await settle('update documents', index(tenantId).updateDocuments(keys.slice(i, i + batchSize).map((key) => ({ key, project_ids })), { primaryKey: PRIMARY_KEY }));
+      for (let i = 0; i < keys.length; i += keyBatchSize) {
+        await settle('update documents', index(tenantId).updateDocuments(keys.slice(i, i + keyBatchSize).map((key) => ({ key, project_ids })), { primaryKey: PRIMARY_KEY }));
       }
     },
 

@@ -35,14 +35,17 @@ interface Call { uid: string; method: string; args: unknown[] }
 function recordingClient(keys: string[] = []): { client: MeilisearchCalls; calls: Call[] } {
   const calls: Call[] = [];
   const task = () => Object.assign(Promise.resolve({ taskUid: 1 }), { waitTask: async () => ({ uid: 1, status: 'succeeded', error: null }) });
-  const answers: Record<string, () => unknown> = {
+  const answers: Record<string, (...args: unknown[]) => unknown> = {
     search: async () => ({ hits: [] }),
-    getDocuments: async () => ({ results: keys.map((key) => ({ key })), total: keys.length }),
+    getDocuments: async (q: unknown) => {
+      const { limit = 20, offset = 0 } = (q ?? {}) as { limit?: number; offset?: number };
+      return { results: keys.slice(offset, offset + limit).map((key) => ({ key })), total: keys.length };
+    },
   };
   const index = (uid: string) => new Proxy({}, {
     get: (_t, method: string) => (...args: unknown[]) => {
       calls.push({ uid, method, args });
-      return (answers[method] ?? task)();
+      return (answers[method] ?? task)(...args);
     },
   });
   const client = {
@@ -82,6 +85,16 @@ describe('Meilisearch adapter requests', () => {
     expect(calls.map((c) => c.method)).toEqual(['getDocuments', 'updateDocuments']);
     expect(calls[0]?.args[0]).toMatchObject({ filter: documentFilter, fields: ['key'] });
     expect(calls[1]?.args[0]).toEqual(keys.map((key) => ({ key, project_ids: [project] })));
+  });
+
+  it('relinks a document of 10,000 entries with one read and one update, larger ones per 10,000, never reading an empty page', async () => {
+    const keysOf = (n: number): string[] => Array.from({ length: n }, (_, i) => meiliKey(tenant, `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`));
+    for (const [n, keyBatchSize, reads] of [[10_000, undefined, 1], [8, 4, 2], [10, 4, 3]] as const) {
+      const { client, calls } = recordingClient(keysOf(n));
+      await createMeilisearchTextIndex({ client, ...(keyBatchSize ? { keyBatchSize } : {}) }).setDocumentProjects(tenant, documentId, [project]);
+      expect(calls.map((c) => c.method)).toEqual([...Array<string>(reads).fill('getDocuments'), ...Array<string>(reads).fill('updateDocuments')]);
+      expect(calls.filter((c) => c.method === 'updateDocuments').flatMap((c) => c.args[0] as unknown[])).toHaveLength(n);
+    }
   });
 
   it('relinks with a single filtered edit when the function feature is on', async () => {
