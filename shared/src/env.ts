@@ -8,6 +8,8 @@ export const Env = z.object({
   DATABASE_APP_URL: z.url().optional(),
   MANDANT_APP_DB_PASSWORD: z.string().min(1).optional(),
   MANDANT_MIGRATE: bool.default(true),
+  /** connections a process's main pool opens at most (its store pool and the gateway's upload pool take at most this too) */
+  DATABASE_POOL_MAX: z.coerce.number().int().min(2).max(100).default(10),
   NATS_URL: z.string().optional(),
   /** copies of the event stream a NATS cluster keeps: 3 on a 3-node cluster (the stream is created or updated with it) */
   NATS_STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),

@@ -20,7 +20,7 @@ const operatorToken = env.MANDANT_OPERATOR_TOKEN;
 // Uploads are stored (sealed) by the gateway before the document service records them, so it
 // needs the blob store, the master key and the database holding the tenants' data keys.
 const dbUrl = env.DATABASE_APP_URL ?? env.DATABASE_URL;
-const uploadSql = dbUrl && env.MANDANT_MASTER_KEY ? createSql(dbUrl, { max: 4, appName: 'mandant-gateway' }) : null;
+const uploadSql = dbUrl && env.MANDANT_MASTER_KEY ? createSql(dbUrl, { max: Math.min(4, env.DATABASE_POOL_MAX), appName: 'mandant-gateway' }) : null;
 const uploads = uploadSql && env.MANDANT_MASTER_KEY
   ? { blobs: sealedBlobStore(env, { sql: uploadSql, masterKey: env.MANDANT_MASTER_KEY }).blobs, maxBytes: env.MAX_UPLOAD_BYTES, inFlightPerTenant: env.UPLOADS_IN_FLIGHT_PER_TENANT, inFlight: env.UPLOADS_IN_FLIGHT }
   : undefined;
@@ -56,7 +56,10 @@ const gateway = await createGateway({
 const url = await gateway.listen(env.PORT, env.HOST);
 // Probes and the Prometheus scrape go to the health port, which is not exposed publicly.
 const healthUrl = await gateway.listenHealth(env.HEALTH_PORT, env.HOST);
-log.info({ url: `${url}/api/v1`, health: healthUrl, single_tenant: env.SINGLE_TENANT_MODE }, 'gateway listening');
+// A launcher of replicas (PORT=0, HEALTH_PORT=0) reads the bound ports from this line, so it is
+// written whatever LOG_LEVEL says, unless logs are off altogether.
+const banner = log.isLevelEnabled('info') || env.LOG_LEVEL === 'silent' ? log : log.child({}, { level: 'info' });
+banner.info({ url: `${url}/api/v1`, health: healthUrl, single_tenant: env.SINGLE_TENANT_MODE }, 'gateway listening');
 
 // The HTTP side first, so in-flight requests still reach the services.
 stopOnSignals(log, async () => {

@@ -3,10 +3,15 @@ import postgres from 'postgres';
 export type Sql = postgres.Sql;
 export type Tx = postgres.TransactionSql;
 
-/** One pool per process and role. bigint columns (tenant_seq) come back as JS numbers: they stay far below 2^53. */
+/**
+ * One pool per process and role. bigint columns (tenant_seq) come back as JS numbers: they stay
+ * far below 2^53. A connection idle for 60 s is closed, so twenty replicas that were busy once
+ * do not keep the server's connection slots forever.
+ */
 export function createSql(url: string, opts: { max?: number; appName?: string } = {}): Sql {
   return postgres(url, {
     max: opts.max ?? 10,
+    idle_timeout: 60,
     onnotice: () => {},
     connection: { application_name: opts.appName ?? 'mandant' },
     types: { bigint: { to: 20, from: [20], serialize: (v: number) => String(v), parse: (v: string) => Number(v) } },

@@ -87,7 +87,7 @@ export async function startRuntime(env: Env, log: Logger, opts: { embedded: bool
       appUrl = await prepareAppRole(ownerUrl, password);
     }
     if (!appUrl) throw new Error('no database URL');
-    const sql = createSql(appUrl, { max: 10, appName: opts.appName });
+    const sql = createSql(appUrl, { max: env.DATABASE_POOL_MAX, appName: opts.appName });
     stops.push(() => sql.end({ timeout: 5 }));
 
     // `NATS_URL=in-process` asks for the in-process transport even when a nats-server is at hand

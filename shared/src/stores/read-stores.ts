@@ -59,7 +59,7 @@ export function sealedBlobStore(env: Env, deps: { sql: Sql; masterKey: string })
  * URL, so a projector holding a checkpoint transaction never waits on its own pool for a store call.
  */
 export async function createReadStores(env: Env, deps: { appUrl: string; sql: Sql; masterKey: string }): Promise<ReadStores> {
-  const storeSql = createSql(deps.appUrl, { max: 8, appName: 'mandant-stores' });
+  const storeSql = createSql(deps.appUrl, { max: Math.min(8, env.DATABASE_POOL_MAX), appName: 'mandant-stores' });
   const closers: (() => Promise<unknown>)[] = [() => storeSql.end({ timeout: 5 })];
   const { blobs, keyring } = sealedBlobStore(env, { sql: storeSql, masterKey: deps.masterKey });
 
