@@ -57,3 +57,23 @@ export class DatabaseUnavailableError extends Error {
     super(message, options);
   }
 }
+
+/**
+ * Whether a failure is the store's, not the request's or the event's: retried without bound by
+ * projectors (the event is fine, the store is not), answered `unavailable` by services.
+ * Postgres codes of lost connections (08…), of a server shutting down (57P0…) and of exhausted
+ * resources (53…: too many connections, out of memory or disk), socket codes, Neo4j's
+ * unavailability codes, and the store ports' "unavailable" errors count, wherever they sit in
+ * the `cause` chain. Known limit: an engine that refuses one
+ * event for good with such an error holds that tenant's projector until it is fixed.
+ */
+const TRANSIENT_CODE = /^(ECONN|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|CONNECT|CONNECTION_|ServiceUnavailable|SessionExpired)|^57P0|^08|^53|TransientError/;
+const TRANSIENT_NAME = /^(VectorIndexUnavailableError|TextIndexUnavailableError|BlobStoreError)$/;
+export const isTransient = (err: unknown): boolean => {
+  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const { code, name } = e as { code?: unknown; name?: unknown };
+    if (typeof code === 'string' && TRANSIENT_CODE.test(code)) return true;
+    if (typeof name === 'string' && TRANSIENT_NAME.test(name)) return true;
+  }
+  return false;
+};

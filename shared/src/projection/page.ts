@@ -1,5 +1,6 @@
 import { EventEnvelope } from '@mandant/contracts';
 import { type Sql, type Tx, ahead, withTenant } from '../db/connect.ts';
+import { isTransient } from '../errors.ts';
 import { rowToEnvelope } from '../eventstore/event-store.ts';
 import type { EventRef } from './dead-letters.ts';
 import type { Projection } from './projector.ts';
@@ -13,23 +14,6 @@ import type { Projection } from './projector.ts';
 export const PAGE = 500;
 /** The tombstone of an offboarded tenant (see services/tenant): every projection purges the tenant on it. */
 const TENANT_TOMBSTONE = 'tenant.offboarded.v1';
-/**
- * Connection-level failures are retried without bound: the event is fine, the store is not.
- * Postgres and socket codes, Neo4j's unavailability codes, and the store ports' "unavailable"
- * errors count, wherever they sit in the `cause` chain. Known limit: an engine that refuses one
- * event for good with such an error holds that tenant's projector until it is fixed.
- */
-const TRANSIENT_CODE = /^(ECONN|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|CONNECT|CONNECTION_|ServiceUnavailable|SessionExpired)|^57P0|^08|TransientError/;
-const TRANSIENT_NAME = /^(VectorIndexUnavailableError|TextIndexUnavailableError|BlobStoreError)$/;
-export const isTransient = (err: unknown): boolean => {
-  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    const { code, name } = e as { code?: unknown; name?: unknown };
-    if (typeof code === 'string' && TRANSIENT_CODE.test(code)) return true;
-    if (typeof name === 'string' && TRANSIENT_NAME.test(name)) return true;
-  }
-  return false;
-};
-
 /** Which event of a page applied in turn failed, and why. */
 class InTurnFailure extends Error {
   constructor(readonly index: number, override readonly cause: unknown) {

@@ -4,7 +4,8 @@ import type { Logger } from '../log.ts';
 import type { WorkMetrics } from '../telemetry/work-metrics.ts';
 import type { EventTransport } from '../transport/event-transport.ts';
 import { type EventRef, recordDeadLetter, retryDeadLetters, safeErrorText } from './dead-letters.ts';
-import { FastPathFailure, type Known, PAGE, type Page, type Seen, createPageApplier, isTransient } from './page.ts';
+import { isTransient } from '../errors.ts';
+import { FastPathFailure, type Known, PAGE, type Page, type Seen, createPageApplier } from './page.ts';
 
 /** One read model: how an event changes it, and how to empty it for a rebuild. */
 export interface Projection {
@@ -98,6 +99,7 @@ export function startProjector(deps: {
   log: Logger;
   transport?: EventTransport;
   maxAttempts?: number;
+  /** how often every tenant's position is compared with the log's head (default 5 s) */
   sweepMs?: number;
   /** how often to look for dead letters whose retry was asked for over the API (default 5 s) */
   retryPollMs?: number;
@@ -301,8 +303,10 @@ export function startProjector(deps: {
     if (news && (positions.get(news.tenantId) ?? 0) < news.position) requestCatchUp(news.tenantId);
     void msg.ack().catch(() => {});
   });
-  // the sweep covers events whose messages never arrive (transport down, in-process restart)
-  const sweepTimer = setInterval(() => void sweep().catch(() => {}), deps.sweepMs ?? 30_000);
+  // The sweep covers events whose messages never arrive (transport down, in-process restart) or
+  // arrive late: messages a NATS node had handed to a connection that died with it come back only
+  // after the consumer's ack wait (30 s), and writers wait for the views (read your writes) for 10 s.
+  const sweepTimer = setInterval(() => void sweep().catch(() => {}), deps.sweepMs ?? 5_000);
   const retryTimer = setInterval(() => void retryRequested().catch(() => {}), deps.retryPollMs ?? 5_000);
   void sweep().catch((err: unknown) => log.warn({ err, projector: key }, 'initial sweep failed'));
 
