@@ -1,6 +1,8 @@
 import { type SearchHit, SearchInput, type SearchResult } from '@mandant/contracts';
 import { withTenant } from '@mandant/shared/db/connect.ts';
+import { DomainError, isTransient } from '@mandant/shared/errors.ts';
 import { uuidv7 } from '@mandant/shared/ids.ts';
+import type { Logger } from '@mandant/shared/log.ts';
 import type { RpcContext } from '@mandant/shared/rpc/rpc.ts';
 import { requirePrincipal } from '@mandant/shared/service/access.ts';
 import { requestEventMeta } from '@mandant/shared/service/command.ts';
@@ -23,6 +25,29 @@ function inScope(scope: SearchScope, facts: DocumentFacts): boolean {
 }
 
 /**
+ * What the engines answered. A hybrid search whose one engine is down (restarting, unreachable)
+ * answers from the other, as when the vector model is not served here; a search left with no
+ * engine is refused as `unavailable` (503, the client retries), never an internal error.
+ */
+function engineAnswers(
+  mode: SearchInput['mode'],
+  keyword: PromiseSettledResult<Candidate[] | null>,
+  vector: PromiseSettledResult<Candidate[] | null>,
+  log: Logger,
+): { keyword: Candidate[] | null; vector: Candidate[] | null } {
+  const down = (r: PromiseSettledResult<unknown>): boolean => r.status === 'rejected' && isTransient(r.reason);
+  for (const r of [keyword, vector]) if (r.status === 'rejected' && !down(r)) throw r.reason;
+  const value = (r: PromiseSettledResult<Candidate[] | null>) => (r.status === 'fulfilled' ? r.value : null);
+  const keywordDown = down(keyword);
+  const vectorDown = down(vector);
+  if (keywordDown || vectorDown) {
+    log.warn({ err: keywordDown ? (keyword as PromiseRejectedResult).reason : (vector as PromiseRejectedResult).reason, keyword_down: keywordDown, vector_down: vectorDown }, 'a search engine is unavailable');
+    if (mode !== 'hybrid' || (keywordDown && vectorDown)) throw new DomainError('unavailable', 'the search engines are unavailable right now: try again shortly');
+  }
+  return { keyword: value(keyword), vector: value(vector) };
+}
+
+/**
  * `search.run`: parse, resolve the caller's scope, query the engines the mode asks for, fuse,
  * drop what the relational views no longer show in scope (deleted, unlinked), paginate, fill in
  * titles, snippets and readable projects, record the search, answer.
@@ -38,10 +63,11 @@ export async function runSearch(deps: SearchDeps, input: unknown, ctx: RpcContex
   const storeQuery: StoreQuery = {
     tenantId, query: q.query, projectIds: scope.projectIds, filters: q.filters, candidates: (q.offset + q.limit) * CANDIDATES_PER_HIT,
   };
-  const [keyword, vector] = await Promise.all([
+  const [keywordAnswer, vectorAnswer] = await Promise.allSettled([
     q.mode === 'vector' ? null : keywordCandidates(deps.stores, storeQuery),
     q.mode === 'keyword' ? null : vectorCandidates(deps, scope.model, storeQuery, log),
   ]);
+  const { keyword, vector } = engineAnswers(q.mode, keywordAnswer, vectorAnswer, log);
   const lists: { keyword?: Candidate[]; vector?: Candidate[] } = {
     ...(keyword && { keyword }),
     ...(vector && { vector }),
