@@ -38,6 +38,9 @@ export const OPERATOR_TENANT = '00000000-0000-0000-0000-000000000000';
 /** The correlation id of every event an idempotent request appends: derived from its key, so a retry carries it too. */
 export const idempotentCorrelationId = (key: string): string => `idem-${key.slice(0, 32)}`;
 
+/** Whether a request was sent with an Idempotency-Key (the gateway reserves the `idem-` correlation ids for them). */
+export const isIdempotentRequest = (ctx: { meta: { correlation_id: string } }): boolean => ctx.meta.correlation_id.startsWith('idem-');
+
 /**
  * Refusals stored for a retry to get again. Not these: a conflict with a concurrent change, a
  * dependency that did not answer and an internal failure say nothing about the retry's outcome.

@@ -1,6 +1,7 @@
 import { type Principal, UploadDocumentInput, type UploadView, documentKeys, streams } from '@mandant/contracts';
 import { type Tx, withTenant } from '@mandant/shared/db/connect.ts';
 import { DomainError } from '@mandant/shared/errors.ts';
+import { isIdempotentRequest } from '@mandant/shared/rpc/idempotency.ts';
 import type { RpcContext } from '@mandant/shared/rpc/rpc.ts';
 import { requireProjectRole } from '@mandant/shared/service/access.ts';
 import { requestEventMeta, runCommand } from '@mandant/shared/service/command.ts';
@@ -39,10 +40,14 @@ export function uploadUseCase(deps: DocumentDeps) {
     await waitForViews(sql, log, p.tenant_id, res.position);
   }
 
-  /** An upload that does not become a document: its bytes, and the key the gateway made for them, go. */
-  async function discard(tenantId: string, documentId: string, blobKey: string): Promise<void> {
+  /**
+   * An upload that does not become a document: its bytes, and the key the gateway made for them,
+   * go. An upload sent with an Idempotency-Key keeps its key: its document id is derived from
+   * the key, so the client's retry seals under that same id again, which a destroyed key forbids.
+   */
+  async function discard(ctx: RpcContext, tenantId: string, documentId: string, blobKey: string): Promise<void> {
     await blobs.delete(tenantId, blobKey);
-    await keyring.destroy(tenantId, documentScope(documentId));
+    if (!isIdempotentRequest(ctx)) await keyring.destroy(tenantId, documentScope(documentId));
   }
 
   const claimsOf = (p: Principal, tx: Tx, sha: string) => tx<{ document_id: string }[]>`
@@ -61,7 +66,8 @@ export function uploadUseCase(deps: DocumentDeps) {
 
   /** The caller already reads a document with these bytes: link it, never extract again. */
   async function adopt(p: Principal, ctx: RpcContext, u: Upload, existingId: string): Promise<UploadView> {
-    await discard(p.tenant_id, u.document_id, u.blob_key);
+    // the same id: a retried upload (its id derives from its Idempotency-Key) that was recorded, its bytes are the document's
+    if (existingId.toLowerCase() !== u.document_id.toLowerCase()) await discard(ctx, p.tenant_id, u.document_id, u.blob_key);
     const projectId = u.project_id;
     if (projectId) {
       await execute(p, ctx, existingId, projectId, { type: 'LinkDocument', project_id: projectId }, (tx) => guardContentWrite(tx, p.tenant_id, 'document.link', [projectId]));
@@ -118,8 +124,11 @@ export function uploadUseCase(deps: DocumentDeps) {
     try {
       return await upload(p, ctx, u);
     } catch (err) {
+      // recorded, then failed (say, waiting for the views): the document is there, keep its bytes and key
+      const recorded = await store.readStream(p.tenant_id, streams.document(u.document_id)).then((s) => s.events.length > 0, () => true);
+      if (recorded) throw err;
       // the gateway stored the bytes before asking
-      await discard(p.tenant_id, u.document_id, u.blob_key).catch((e: unknown) => log.warn({ err: e, tenant_id: p.tenant_id, document_id: u.document_id }, 'orphan upload not removed'));
+      await discard(ctx, p.tenant_id, u.document_id, u.blob_key).catch((e: unknown) => log.warn({ err: e, tenant_id: p.tenant_id, document_id: u.document_id }, 'orphan upload not removed'));
       throw err;
     }
   };
