@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { Id, Instant } from './common.ts';
+import { Id, Instant, Timestamp } from './common.ts';
 import { EntityType } from './events/document.ts';
-import { SearchMode } from './events/knowledge.ts';
+import { Citation, SearchMode, SearchScope } from './events/knowledge.ts';
 
 /** Inputs and views of search, entities, graph and chat (see `rpc` in api.ts for the patterns). */
 
@@ -24,23 +24,21 @@ export const SearchInput = z.strictObject({
 });
 export type SearchInput = z.infer<typeof SearchInput>;
 
-export interface SearchHit {
-  chunk_id: string;
-  document_id: string;
-  title: string | null;
-  chunk_index: number;
-  document_type: string;
-  created_at: string;
-  /** HTML: escaped text with matches in <mark>…</mark> */
-  snippet: string;
-  /** the projects it is in that the caller may read */
-  project_ids: string[];
-  /** reciprocal-rank-fusion score (hybrid) or the engine's score */
-  score: number;
-  /** which retrievers found it */
-  found_by: ('keyword' | 'vector')[];
-}
-export interface SearchResult { search_id: string; scope: 'project' | 'global'; mode: string; hits: SearchHit[] }
+export const SearchHit = z.object({
+  chunk_id: z.string(),
+  document_id: Id,
+  title: z.string().nullable(),
+  chunk_index: z.number().int().nonnegative(),
+  document_type: z.string(),
+  created_at: Timestamp,
+  snippet: z.string().describe('HTML: escaped text with matches in <mark>…</mark>'),
+  project_ids: z.array(Id).describe('the projects it is in that the caller may read'),
+  score: z.number().describe("reciprocal-rank-fusion score (hybrid) or the engine's score"),
+  found_by: z.array(z.enum(['keyword', 'vector'])).describe('which retrievers found it'),
+});
+export type SearchHit = z.infer<typeof SearchHit>;
+export const SearchResult = z.object({ search_id: Id, scope: SearchScope, mode: SearchMode, hits: z.array(SearchHit) });
+export type SearchResult = z.infer<typeof SearchResult>;
 
 export const EntityIdInput = z.strictObject({ entity_id: Id });
 export const ListEntitiesInput = z.strictObject({
@@ -67,19 +65,41 @@ export const NeighbourhoodInput = z.strictObject({
   project_id: Id.optional(),
 });
 
-export interface EntityView {
-  id: string; name: string; type: string; aliases: string[];
-  /** only projects the caller may read */
-  projects: { project_id: string; mentions: number; documents: number }[];
-  mentions: number;
-  /** projects the caller cannot open that also hold it; present only when the tenant setting `reveal_hidden_project_counts` is true */
-  hidden_projects?: number;
-}
-export interface GraphView {
-  nodes: { id: string; label: string; kind: 'entity' | 'document' | 'project'; type?: string; weight?: number }[];
-  edges: { source: string; target: string; kind: 'RELATED_TO' | 'FOUND_IN' | 'APPEARS_IN_PROJECT' | 'BELONGS_TO'; weight?: number }[];
-  truncated: boolean;
-}
+export const EntityView = z.object({
+  id: Id, name: z.string(), type: z.string(), aliases: z.array(z.string()),
+  projects: z.array(z.object({ project_id: Id, mentions: z.number().int().nonnegative(), documents: z.number().int().nonnegative() }))
+    .describe('only projects the caller may read'),
+  mentions: z.number().int().nonnegative(),
+  hidden_projects: z.number().int().nonnegative().optional()
+    .describe('projects the caller cannot open that also hold it; present only when the tenant setting `reveal_hidden_project_counts` is true'),
+});
+export type EntityView = z.infer<typeof EntityView>;
+/** An entity found by a list: counts over the scope's readable projects. */
+export const EntityMatch = z.object({
+  id: Id, name: z.string(), type: z.string(),
+  mentions: z.number().int().nonnegative(), documents: z.number().int().nonnegative(), project_ids: z.array(Id),
+});
+export const EntityPage = z.object({
+  scope: SearchScope, entities: z.array(EntityMatch),
+  next_offset: z.number().int().nonnegative().nullable().describe('pass as `offset` for the next page; null on the last'),
+});
+export const CrossProjectEntities = z.object({
+  entities: z.array(z.object({ id: Id, name: z.string(), type: z.string(), project_ids: z.array(Id), mentions: z.number().int().nonnegative() })),
+});
+export const MergeResult = z.object({
+  from_entity_id: Id, into_entity_id: Id,
+  position: z.number().int().positive().describe("the merge's position in the tenant's log"),
+});
+export const GraphView = z.object({
+  nodes: z.array(z.object({
+    id: z.string(), label: z.string(), kind: z.enum(['entity', 'document', 'project']), type: z.string().optional(), weight: z.number().optional(),
+  })),
+  edges: z.array(z.object({
+    source: z.string(), target: z.string(), kind: z.enum(['RELATED_TO', 'FOUND_IN', 'APPEARS_IN_PROJECT', 'BELONGS_TO']), weight: z.number().optional(),
+  })),
+  truncated: z.boolean().describe('the bound was reached: more lies beyond'),
+});
+export type GraphView = z.infer<typeof GraphView>;
 
 export const CreateConversationInput = z.strictObject({
   /** absent: a global conversation (tenant-wide context) */
@@ -99,12 +119,17 @@ export const PostMessageInput = z.strictObject({
   stream: z.boolean().default(false),
 });
 
-export interface ConversationView {
-  id: string; project_id: string | null; title: string; created_by: string; created_at: string; updated_at: string;
-  messages?: MessageView[];
-}
-export interface MessageView {
-  id: string; role: 'user' | 'assistant'; content: string; created_at: string;
-  citations?: { document_id: string; chunk_id: string; project_ids: string[]; title: string | null }[];
-  scope?: 'project' | 'global';
-}
+export const CitationView = Citation.extend({ title: z.string().nullable() });
+export const MessageView = z.object({
+  id: Id, role: z.enum(['user', 'assistant']), content: z.string(), created_at: Timestamp,
+  citations: z.array(CitationView).optional().describe('answers only: the passages it rests on that the reader may open'),
+  scope: SearchScope.optional().describe('answers only: where the answer searched'),
+});
+export type MessageView = z.infer<typeof MessageView>;
+export const ConversationView = z.object({
+  id: Id, project_id: Id.nullable().describe('null: a global conversation'), title: z.string(), created_by: z.string(),
+  created_at: Timestamp, updated_at: Timestamp,
+  messages: z.array(MessageView).optional().describe('present when one conversation is read, absent in lists'),
+});
+export type ConversationView = z.infer<typeof ConversationView>;
+export const ConversationList = z.object({ conversations: z.array(ConversationView) });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Description, HttpUrl, Id, Name, ProjectRole, Settings, Slug, TenantRole } from './common.ts';
+import { Description, HttpUrl, Id, Name, ProjectRole, Settings, Slug, TenantRole, Timestamp } from './common.ts';
 import { DocumentKind, DocumentStatus } from './events/document.ts';
 import { Preferences, ProjectState } from './events/membership.ts';
 
@@ -70,6 +70,15 @@ export const CreateApiKeyInput = z.strictObject({
   user_id: Id.optional(),
   role: TenantRole.exclude(['member']).optional(),
 }).refine((v) => (v.user_id === undefined) !== (v.role === undefined), { message: 'give exactly one of user_id or role', path: ['role'] });
+/**
+ * `CreateApiKeyInput` as JSON Schema can state it (the refinement above cannot be): exactly one
+ * of a key acting as a user, or a tenant-level key with a role. The API documents this shape;
+ * the refined schema stays the one that parses, for its error naming the field.
+ */
+export const CreateApiKeyBody = z.xor([
+  z.strictObject({ name: Name, user_id: Id.describe('a user of the tenant: the key acts as that user') }),
+  z.strictObject({ name: Name, role: TenantRole.exclude(['member']).describe('a tenant-level key with this role') }),
+]);
 export const ApiKeyIdInput = z.strictObject({ key_id: Id });
 export const AuthApiKeyInput = z.strictObject({ secret: z.string().min(1).max(500) });
 export const EventsListInput = z.strictObject({
@@ -133,6 +142,15 @@ export const DocumentFormInput = z.strictObject({
   content: z.string().min(1),
   source_url: HttpUrl.optional(),
 });
+/**
+ * The multipart form of an upload, as the API documents it (the gateway reads it as a stream,
+ * never through this schema): the file, sniffed from its bytes, and optional fields.
+ */
+export const DocumentUploadForm = z.strictObject({
+  file: z.file().describe('the document; its type is sniffed from the bytes, never taken from the name'),
+  title: z.string().trim().min(1).max(500).optional(),
+  source_url: HttpUrl.optional(),
+});
 export const ListDocumentsInput = z.strictObject({
   /** absent: the global view (every document the caller may read, unassigned ones included) */
   project_id: Id.optional(),
@@ -144,26 +162,102 @@ export const ListDocumentsInput = z.strictObject({
 export const LinkDocumentsInput = z.strictObject({ project_id: Id, document_ids: z.array(Id).min(1).max(1000) });
 export const UnlinkDocumentInput = z.strictObject({ project_id: Id, document_id: Id });
 
-// Views returned by the services (and so by the HTTP API).
-export interface TenantView { id: string; name: string; slug: string; settings: Record<string, unknown>; created_at: string; updated_at: string }
-export interface ApiKeyView { id: string; name: string; user_id: string | null; role: string | null; prefix: string; created_at: string; revoked_at: string | null }
-export interface UserView { id: string; /** null once erased (the tenant key destroyed) */ email: string | null; name: string | null; current_project_id: string | null; created_at: string }
-export interface ProjectView {
-  id: string; name: string; slug: string; description: string; settings: Record<string, unknown>;
-  status: 'active' | 'archived'; created_at: string;
-  stats: { documents: number; entities: number; members: number; last_activity_at: string };
-}
-export interface MemberView { project_id: string; user_id: string; role: ProjectRole; added_at: string }
-export interface ProfileView { project_id: string; user_id: string; display_name: string | null; preferences: Record<string, unknown> }
-export interface SwitchView { project: ProjectView; role: ProjectRole | null; profile: ProfileView | null; state: Record<string, unknown> }
-export interface DocumentView {
-  id: string; title: string | null; status: DocumentStatus; kind: string; content_type: string; size: number;
-  content_sha256: string;
-  /** the projects it is linked to that the caller may read */
-  project_ids: string[];
-  chunk_count: number; entity_count: number; pages: number | null;
-  embeddings: { model: string; dimension: number }[];
-  failure: { code: string; message: string } | null;
-  uploaded_by: string; created_at: string; updated_at: string;
-}
-export interface UploadView { id: string; status: DocumentStatus; duplicate: boolean; project_ids: string[] }
+// Views returned by the services (and so by the HTTP API): one zod schema each, its type inferred,
+// so the OpenAPI document and the services' answers have one source. A view may gain fields
+// (the document does not close them); a field never changes meaning.
+
+export const TenantView = z.object({
+  id: Id, name: z.string(), slug: z.string(), settings: Settings, created_at: Timestamp, updated_at: Timestamp,
+}).describe('A tenant: the hard isolation boundary');
+export type TenantView = z.infer<typeof TenantView>;
+export const ProvisionedTenant = z.object({
+  tenant: TenantView,
+  admin_api_key: z.string().describe('the secret of the first tenant admin API key: shown once, never again'),
+});
+export const TenantSummary = z.object({ id: Id, name: z.string(), slug: z.string(), created_at: Timestamp });
+export const TenantList = z.object({ tenants: z.array(TenantSummary) });
+
+export const ApiKeyView = z.object({
+  id: Id, name: z.string(),
+  user_id: Id.nullable().describe('the user the key acts as; null for a tenant-level key'),
+  role: TenantRole.exclude(['member']).nullable().describe('the tenant role of a tenant-level key; null for a user key'),
+  prefix: z.string().describe('the first characters of the secret, to recognise the key'),
+  created_at: Timestamp, revoked_at: Timestamp.nullable(),
+});
+export type ApiKeyView = z.infer<typeof ApiKeyView>;
+export const IssuedApiKey = z.object({ api_key: ApiKeyView, secret: z.string().describe('the key itself (`mnd_…`): shown once, never again') });
+export const ApiKeyList = z.object({ api_keys: z.array(ApiKeyView) });
+
+export const UserView = z.object({
+  id: Id,
+  email: z.string().nullable().describe('null once erased (the tenant key destroyed)'),
+  name: z.string().nullable(),
+  current_project_id: Id.nullable(),
+  created_at: Timestamp,
+});
+export type UserView = z.infer<typeof UserView>;
+export const UserList = z.object({ users: z.array(UserView) });
+
+export const ProjectStats = z.object({
+  documents: z.number().int().nonnegative(), entities: z.number().int().nonnegative(), members: z.number().int().nonnegative(),
+  last_activity_at: Timestamp,
+});
+export const ProjectStatus = z.enum(['active', 'archived']);
+export const ProjectView = z.object({
+  id: Id, name: z.string(), slug: z.string(), description: z.string(), settings: Settings,
+  status: ProjectStatus.describe('archived: read-only for content'), created_at: Timestamp,
+  stats: ProjectStats,
+});
+export type ProjectView = z.infer<typeof ProjectView>;
+/** A project as one caller sees it: with the caller's role there (tenant admins: admin). */
+export const ProjectWithRole = ProjectView.extend({ role: ProjectRole.describe("the caller's role in the project") });
+export const ProjectList = z.object({ projects: z.array(ProjectWithRole) });
+export const MyProject = z.object({
+  id: Id, name: z.string(), slug: z.string(), status: ProjectStatus, role: ProjectRole,
+  current: z.boolean().describe('the project the caller last switched to'),
+});
+export const MyProjects = z.object({ projects: z.array(MyProject) });
+
+export const MemberView = z.object({ project_id: Id, user_id: Id, role: ProjectRole, added_at: Timestamp });
+export type MemberView = z.infer<typeof MemberView>;
+export const MemberList = z.object({ members: z.array(MemberView) });
+export const ProfileView = z.object({ project_id: Id, user_id: Id, display_name: z.string().nullable(), preferences: Preferences });
+export type ProfileView = z.infer<typeof ProfileView>;
+export const SwitchView = z.object({
+  project: ProjectView,
+  role: ProjectRole.nullable(),
+  previous_project_id: Id.nullable().describe('the project switched away from, if any'),
+  profile: ProfileView.nullable().describe("the caller's profile in the project; null when not a member (a tenant admin)"),
+  state: ProjectState.describe('the working state saved when the caller last left this project'),
+});
+export type SwitchView = z.infer<typeof SwitchView>;
+
+export const DocumentView = z.object({
+  id: Id, title: z.string().nullable(), status: DocumentStatus, kind: DocumentKind.describe('sniffed from the bytes, never from the name'),
+  content_type: z.string(), size: z.number().int().nonnegative(), content_sha256: z.string(),
+  project_ids: z.array(Id).describe('the projects it is linked to that the caller may read'),
+  chunk_count: z.number().int().nonnegative(), entity_count: z.number().int().nonnegative(), pages: z.number().int().nonnegative().nullable(),
+  embeddings: z.array(z.object({ model: z.string(), dimension: z.number().int().positive() })),
+  failure: z.object({ code: z.string(), message: z.string() }).nullable().describe('why processing failed; null unless `status` is failed'),
+  uploaded_by: z.string().describe('the actor: `user:{id}` or `api_key:{id}`'), created_at: Timestamp, updated_at: Timestamp,
+});
+export type DocumentView = z.infer<typeof DocumentView>;
+export const DocumentPage = z.object({
+  documents: z.array(DocumentView),
+  next_cursor: z.string().nullable().describe('pass as `cursor` for the next page; null on the last'),
+});
+export const UploadView = z.object({
+  id: Id, status: DocumentStatus,
+  duplicate: z.boolean().describe('the same bytes were already a document the caller can read: this is that document, now linked here too'),
+  project_ids: z.array(Id),
+});
+export type UploadView = z.infer<typeof UploadView>;
+export const DocumentProjects = z.object({
+  document_id: Id,
+  projects: z.array(z.object({ id: Id, name: z.string(), slug: z.string(), status: ProjectStatus, linked_at: Timestamp, role: ProjectRole })),
+});
+export const LinkResult = z.object({
+  project_id: Id,
+  linked: z.array(Id).describe('newly linked by this request'),
+  already_linked: z.array(Id),
+});

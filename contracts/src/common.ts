@@ -16,6 +16,8 @@ export const Instant = z.iso.datetime({ offset: true }).refine((v) => {
   const ms = Date.parse(v);
   return ms >= YEAR_1 && ms <= YEAR_9999_END;
 }, 'a time between the years 1 and 9999');
+/** A point in time the API answers with: ISO-8601 in UTC, as `Date.prototype.toISOString` writes it. */
+export const Timestamp = z.iso.datetime();
 /** Free-form settings: a JSON object, bounded in size at the HTTP edge. */
 export const Settings = z.record(z.string(), z.unknown());
 export type Settings = z.infer<typeof Settings>;

@@ -8,3 +8,5 @@ export * from './api.ts';
 export * from './auth.ts';
 export * from './api-knowledge.ts';
 export * from './limits.ts';
+export * from './api-audit.ts';
+export * from './api-problem.ts';

@@ -71,26 +71,25 @@ export const SetLimitsInput = z.strictObject({
 export const UsageQueryInput = z.strictObject({ from: Day.optional(), to: Day.optional() });
 export const TenantUsageQueryInput = UsageQueryInput.extend({ tenant_id: Id });
 
-export interface LimitsView {
-  requests_per_second: number;
-  burst: number;
-  expensive_requests_per_second: number;
-  expensive_burst: number;
-  max_stored_bytes: number;
-  max_documents: number;
-  /** what the operator set for this tenant; null fields follow the platform default */
-  overrides: TenantLimitOverrides;
-}
-export interface UsageCounters { api_calls: number; search_calls: number; chat_calls: number; upload_calls: number; rate_limited: number }
-export interface UsageView extends UsageCounters {
-  tenant_id: string;
-  from: string;
-  to: string;
-  /** current totals from the document views (not per period) */
-  stored_bytes: number;
-  documents: number;
-  /** events in the tenant's log (its head) */
-  events: number;
-  days: (UsageCounters & { day: string })[];
-  limits: LimitsView;
-}
+const Rate = z.number().positive();
+export const LimitsView = z.object({
+  requests_per_second: Rate, burst: z.number().int().positive(),
+  expensive_requests_per_second: Rate, expensive_burst: z.number().int().positive(),
+  max_stored_bytes: Count, max_documents: Count,
+  overrides: TenantLimitOverrides.describe('what the operator set for this tenant; null fields follow the platform default'),
+}).describe('The limits in force for a tenant: each one its override, else the platform default');
+export type LimitsView = z.infer<typeof LimitsView>;
+export const UsageCounters = z.object({ api_calls: Count, search_calls: Count, chat_calls: Count, upload_calls: Count, rate_limited: Count });
+export type UsageCounters = z.infer<typeof UsageCounters>;
+export const UsageView = UsageCounters.extend({
+  tenant_id: Id,
+  from: z.iso.date(),
+  to: z.iso.date(),
+  stored_bytes: Count.describe('current total from the document views (not per period)'),
+  documents: Count.describe('current total from the document views (not per period)'),
+  events: Count.describe("events in the tenant's log (its head)"),
+  days: z.array(UsageCounters.extend({ day: z.iso.date() })),
+  limits: LimitsView,
+}).describe("A tenant's usage over whole UTC days, counters trailing the requests by at most one gateway flush interval");
+export type UsageView = z.infer<typeof UsageView>;
+export const TenantsUsage = z.object({ tenants: z.array(UsageView.extend({ slug: z.string(), name: z.string() })) });
