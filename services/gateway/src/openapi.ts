@@ -1,14 +1,11 @@
-import { z } from 'zod';
-import { PROBLEM_BASE } from './problem.ts';
+import { DocumentUploadForm, LivenessView, ReadinessView } from '@mandant/contracts';
+import type { z } from 'zod';
+import {
+  type Json, type ProblemResponse, componentSchemas, correlationHeader, headers, jsonSchema, locationHeader, problemResponses, rateHeaders, replayedHeader,
+  responseRef, schemaRef,
+} from './openapi-components.ts';
+import { requestExamples } from './openapi-examples.ts';
 import { API_PREFIX, type ApiRoute, opsRoutes } from './routes.ts';
-
-type Json = Record<string, unknown>;
-
-/** The input schema as JSON Schema, as a client must send it (defaults optional, coercions as written). */
-function inputSchema(schema: z.ZodType): Json {
-  const { $schema: _ignored, ...json } = z.toJSONSchema(schema, { io: 'input' }) as Json;
-  return json;
-}
 
 /** The schema's properties minus those the path supplies: what goes in the body or query. */
 function withoutPathKeys(json: Json, pathKeys: string[]): Json {
@@ -18,23 +15,6 @@ function withoutPathKeys(json: Json, pathKeys: string[]): Json {
   const stillRequired = Array.isArray(required) ? required.filter((k) => !pathKeys.includes(String(k))) : [];
   return { ...rest, properties: kept, ...(stillRequired.length > 0 ? { required: stillRequired } : {}) };
 }
-
-const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } });
-
-const problemResponses = {
-  BadRequest: problem('Invalid input; `detail` names the field'),
-  Unauthorized: problem('Missing or invalid credentials'),
-  Forbidden: problem('The credential may not do this'),
-  NotFound: problem("No such resource (or another tenant's)"),
-  Conflict: problem('Conflicts with the current state (slug taken, archived, concurrent change…, or the Idempotency-Key\'s first request still in progress / applied with its answer lost)'),
-  KeyReused: problem('The Idempotency-Key was already used for a different request'),
-  RequestTimeout: problem('The upload sent nothing for too long; the connection is closed'),
-  PayloadTooLarge: problem('Body larger than the configured limit'),
-  UnsupportedMediaType: problem('Body not application/json'),
-  Internal: problem('Internal error'),
-  Unavailable: problem('A backing service did not answer'),
-};
-const ref = (name: keyof typeof problemResponses) => ({ $ref: `#/components/responses/${name}` });
 
 /** The POSTs that honour `Idempotency-Key`: all but the chat message, whose answer may be a stream. */
 export const takesIdempotencyKey = (route: ApiRoute): boolean => route.method === 'POST' && route.handler !== 'chat-message';
@@ -50,55 +30,165 @@ const idempotencyKeyParameter = {
   schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7E]+$' },
 };
 
-function operation(route: ApiRoute): Json {
+const pathParameterText: Record<string, string> = {
+  tenant_id: 'The tenant', key_id: 'The API key', project_id: 'The project', user_id: 'The user', document_id: 'The document',
+  entity_id: 'The entity', conversation_id: 'The conversation',
+};
+
+/** Path and query parameters. Path keys are never repeated in the query: the server refuses them there. */
+function parametersOf(route: ApiRoute): Json[] {
   const pathKeys = Object.values(route.params ?? {});
-  const parameters: Json[] = Object.keys(route.params ?? {}).map((name) => ({ name, in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }));
-  const idempotent = takesIdempotencyKey(route);
-  if (idempotent) parameters.push({ $ref: '#/components/parameters/IdempotencyKey' });
-  let requestBody: Json | undefined;
+  const parameters: Json[] = Object.entries(route.params ?? {}).map(([name, key]) => ({
+    name, in: 'path', required: true, description: `${pathParameterText[key] ?? key} (a UUID)`, schema: { type: 'string', format: 'uuid' },
+  }));
   if (route.input && route.query) {
-    const json = inputSchema(route.input);
+    const json = withoutPathKeys(jsonSchema(route.input, 'input'), pathKeys);
     const required = Array.isArray(json.required) ? json.required.map(String) : [];
-    for (const [name, schema] of Object.entries((json.properties as Json | undefined) ?? {})) {
-      parameters.push({ name, in: 'query', required: required.includes(name), schema });
-    }
-  } else if (route.input && route.method !== 'GET' && route.method !== 'DELETE') {
-    const schema = withoutPathKeys(inputSchema(route.input), pathKeys);
-    const needsBody = Array.isArray(schema.required) && schema.required.length > 0;
-    requestBody = { required: needsBody, content: { 'application/json': { schema } } };
-    if (route.handler === 'upload') {
-      const multipart = { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary' }, title: { type: 'string' }, source_url: { type: 'string', format: 'uri' } } };
-      requestBody = { required: true, content: { 'multipart/form-data': { schema: multipart }, 'application/json': { schema } } };
+    for (const [name, schema] of Object.entries((json.properties as Record<string, Json> | undefined) ?? {})) {
+      const { description, ...rest } = schema;
+      parameters.push({ name, in: 'query', required: required.includes(name), ...(typeof description === 'string' ? { description } : {}), schema: rest });
     }
   }
-  const writes = route.method !== 'GET';
-  const success = route.status === 204
-    ? { description: 'Done' }
-    : route.handler === 'status-stream'
-      ? { description: 'Server-sent `status` events until the document is processed or failed', content: { 'text/event-stream': { schema: { type: 'string' } } } }
-      : { description: route.status === 202 ? 'Accepted' : 'OK', content: { 'application/json': { schema: { type: 'object' } } } };
-  const replayed = { 'Idempotent-Replayed': { description: '`true` when this is the stored answer of an earlier request with the same Idempotency-Key', schema: { type: 'string', enum: ['true'] } } };
+  if (takesIdempotencyKey(route)) parameters.push({ $ref: '#/components/parameters/IdempotencyKey' });
+  return parameters;
+}
+
+function requestBodyOf(route: ApiRoute): Json | undefined {
+  if (!route.input || route.query || route.method === 'GET' || route.method === 'DELETE') return undefined;
+  const schema = route.body ? jsonSchema(route.body, 'input') : withoutPathKeys(jsonSchema(route.input, 'input'), Object.values(route.params ?? {}));
+  const examples = requestExamples[route.name];
+  const json = { schema, ...(examples ? { examples } : {}) };
+  if (route.handler === 'upload') {
+    return {
+      required: true,
+      description: 'The document: a file (multipart), or text given inline (JSON). Either is sniffed from its bytes.',
+      content: { 'multipart/form-data': { schema: jsonSchema(DocumentUploadForm, 'input') }, 'application/json': json },
+    };
+  }
+  const properties = (schema.properties as Json | undefined) ?? {};
+  const needed = route.body !== undefined || (Array.isArray(schema.required) && schema.required.length > 0);
+  // a route whose every field is optional still takes no body at all
+  if (!needed && Object.keys(properties).length === 0) return undefined;
+  return { required: needed, content: { 'application/json': json } };
+}
+
+const eventStream = (description: string, example: string) => ({ description, content: { 'text/event-stream': { schema: { type: 'string' }, example } } });
+
+const statusEvents = 'event: status\ndata: {"id":"0193a1f2-5b7c-7d3e-8f00-1a2b3c4d5e6f","status":"processing","failure":null,"chunk_count":0,"entity_count":0,"updated_at":"2026-12-02T09:00:00.000Z"}\n\n'
+  + 'event: status\ndata: {"id":"0193a1f2-5b7c-7d3e-8f00-1a2b3c4d5e6f","status":"processed","failure":null,"chunk_count":4,"entity_count":7,"updated_at":"2026-12-02T09:00:02.000Z"}\n\n';
+const answerEvents = 'event: token\ndata: {"text":"Acme Holdings paid "}\n\nevent: token\ndata: {"text":"Maria Gonzalez."}\n\n'
+  + 'event: done\ndata: {"id":"0193a1f2-5b7c-7d3e-8f00-1a2b3c4d5e70","role":"assistant","content":"Acme Holdings paid Maria Gonzalez.","created_at":"2026-12-02T09:00:03.000Z","citations":[],"scope":"project"}\n\n';
+
+/** The success answers of a route: status, body and headers. */
+function successesOf(route: ApiRoute): Record<string, Json> {
+  const limited = route.access !== 'operator';
+  const common = { ...correlationHeader, ...(limited ? rateHeaders : {}), ...(takesIdempotencyKey(route) ? replayedHeader : {}) };
+  if (route.status === 204) return { 204: { description: 'Done; no body', headers: common } };
+  if (route.handler === 'status-stream') {
+    return {
+      200: {
+        ...eventStream('Server-sent `status` events ({id, status, failure, chunk_count, entity_count, updated_at}): one at once, another on every change, '
+          + 'until `processed` or `failed` (`status: deleted` if the document goes away, `event: timeout` after ten minutes)', statusEvents),
+        headers: common,
+      },
+    };
+  }
+  if (!route.output) throw new Error(`route ${route.name} declares no answer schema`);
+  const json = { content: { 'application/json': { schema: schemaRef(route.output) } } };
+  const description = route.status === 202 ? 'Accepted: carried out afterwards' : route.status === 201 ? 'Created' : 'OK';
+  const answers: Record<string, Json> = {
+    [route.status]: { description, headers: route.handler === 'upload' ? { ...common, ...locationHeader } : common, ...json },
+  };
+  if (route.handler === 'chat-message') {
+    answers[200] = {
+      ...eventStream('With `stream: true` (or `Accept: text/event-stream`): the answer as server-sent events, `event: token` with `{text}` pieces, '
+        + 'then `event: done` with the whole MessageView', answerEvents),
+      headers: common,
+    };
+  }
+  return answers;
+}
+
+/** The refusals a route can give, from what it takes and who may call it. */
+function refusalsOf(route: ApiRoute, hasBody: boolean): [number, ProblemResponse][] {
+  const inputKeys = route.input ? Object.keys((jsonSchema(route.input, 'input').properties as Json | undefined) ?? {}) : [];
+  const namesResource = route.params !== undefined || inputKeys.some((k) => k.endsWith('_id'));
+  const when = (cond: boolean, ...entries: [number, ProblemResponse][]) => (cond ? entries : []);
+  return [
+    [400, 'BadRequest'], [401, 'Unauthorized'], [403, 'Forbidden'],
+    ...when(namesResource, [404, 'NotFound']),
+    ...when(route.handler === 'upload', [408, 'RequestTimeout']),
+    ...when(route.method !== 'GET', [409, 'Conflict']),
+    ...when(hasBody, [413, 'PayloadTooLarge'], [415, 'UnsupportedMediaType']),
+    ...when(takesIdempotencyKey(route), [422, 'KeyReused']),
+    // tenant calls take rate tokens; a status stream and an upload are also bounded per tenant
+    ...when(route.access !== 'operator', [429, 'TooManyRequests']),
+    [500, 'Internal'], [503, 'Unavailable'],
+  ];
+}
+
+const accessText: Record<ApiRoute['access'], string> = {
+  operator: 'Platform operator token only.',
+  tenant: 'A tenant credential (not an auditor); the owning service checks roles and membership.',
+  audit: 'A tenant credential, auditors included.',
+};
+
+function operation(route: ApiRoute): Json {
+  const parameters = parametersOf(route);
+  const requestBody = requestBodyOf(route);
+  const refusals = Object.fromEntries(refusalsOf(route, requestBody !== undefined).map(([status, name]) => [status, responseRef(name)]));
   return {
     operationId: route.name,
     summary: route.summary,
+    description: accessText[route.access],
     tags: [route.tag],
     security: route.access === 'operator' ? [{ operator: [] }] : [{ bearer: [] }],
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(requestBody ? { requestBody } : {}),
-    responses: {
-      [String(route.status)]: idempotent ? { ...success, headers: replayed } : success,
-      400: ref('BadRequest'), 401: ref('Unauthorized'), 403: ref('Forbidden'), 404: ref('NotFound'),
-      ...(writes ? { 409: ref('Conflict') } : {}),
-      ...(idempotent ? { 422: ref('KeyReused') } : {}),
-      ...(route.handler === 'upload' ? { 408: ref('RequestTimeout') } : {}),
-      ...(requestBody ? { 413: ref('PayloadTooLarge'), 415: ref('UnsupportedMediaType') } : {}),
-      500: ref('Internal'), 503: ref('Unavailable'),
-    },
+    responses: { ...successesOf(route), ...refusals },
   };
 }
 
 /** `/projects/:id` in Express becomes `/projects/{id}` in OpenAPI. */
 export const openApiPath = (path: string): string => path.replace(/:(\w+)/g, '{$1}');
+
+const text = (description: string) => ({ description, content: { 'text/plain': { schema: { type: 'string' } } } });
+const json = (description: string, schema: z.ZodType) => ({ description, content: { 'application/json': { schema: schemaRef(schema) } } });
+
+/** The operational routes: answered by the gateway itself, no tenant, no rate limit. */
+function opsOperation(op: (typeof opsRoutes)[number]): Json {
+  const metrics = op.name === 'metrics';
+  const responses: Record<string, Json> = {
+    healthz: { 200: json('The process answers', LivenessView) },
+    readyz: { 200: json('Ready', ReadinessView), 503: json('Not ready: `checks` names what did not answer', ReadinessView) },
+    metrics: { 200: text('Prometheus text exposition format 0.0.4 (`text/plain; version=0.0.4`): the gateway\'s series, then the platform\'s'), 401: responseRef('Unauthorized') },
+    openapi: { 200: { description: 'This document (OpenAPI 3.1)', content: { 'application/json': { schema: { type: 'object' } } } } },
+  }[op.name];
+  return {
+    operationId: op.name,
+    summary: metrics ? `${op.summary}: Bearer MANDANT_METRICS_TOKEN or the operator token here; without credentials on HEALTH_PORT` : op.summary,
+    tags: ['operations'],
+    security: metrics ? [{ bearer: [] }] : [],
+    responses: { ...responses, 400: responseRef('BadRequest') },
+  };
+}
+
+const tags = [
+  ['tenants', 'Tenants: provisioning and offboarding (operator), the caller\'s own tenant and settings'],
+  ['limits', 'Rate limits, quotas and usage per tenant'],
+  ['api-keys', 'API keys of the tenant (tenant admins)'],
+  ['users', 'Users of the tenant'],
+  ['members', 'Project members, their roles and per-project profiles'],
+  ['me', "The caller's projects and project switching"],
+  ['projects', 'Projects: the default working scope'],
+  ['documents', 'Documents: uploads, processing status, links to projects'],
+  ['search', 'Hybrid, keyword and vector search over documents'],
+  ['entities', 'Entities found in documents, across projects'],
+  ['graph', 'Entity graphs for drawing'],
+  ['chat', 'Conversations and questions answered from the documents'],
+  ['audit', "The tenant's event log, its hash chain, and projections"],
+  ['operations', 'Liveness, readiness, metrics and this document'],
+].map(([name, description]) => ({ name, description }));
 
 /** The OpenAPI 3.1 document of the whole HTTP API, generated from the route table and the contracts' schemas. */
 export function buildOpenApi(routes: readonly ApiRoute[]): Json {
@@ -107,47 +197,31 @@ export function buildOpenApi(routes: readonly ApiRoute[]): Json {
     const path = openApiPath(route.path);
     paths[path] = { ...paths[path], [route.method.toLowerCase()]: operation(route) };
   }
-  for (const op of opsRoutes) {
-    // /metrics names every tenant: on this port it needs a token (see endpoints.ts)
-    const metrics = op.name === 'metrics';
-    paths[op.path] = {
-      get: {
-        operationId: op.name,
-        summary: metrics ? `${op.summary}: Bearer MANDANT_METRICS_TOKEN or the operator token here; without credentials on HEALTH_PORT` : op.summary,
-        tags: ['operations'],
-        security: metrics ? [{ bearer: [] }] : [],
-        responses: { 200: { description: 'OK' }, ...(op.name === 'readyz' ? { 503: { description: 'Not ready' } } : {}), ...(metrics ? { 401: { description: 'No or another token' } } : {}) },
-      },
-    };
-  }
-  return {
+  for (const op of opsRoutes) paths[op.path] = { get: opsOperation(op) };
+  const document: Json = {
     openapi: '3.1.0',
-    info: { title: 'Mandant API', version: '1', description: 'Multi-tenant document-research backbone. Errors are RFC 9457 problem+json.' },
+    info: {
+      title: 'Mandant API',
+      version: '1',
+      description: 'Multi-tenant document-research backbone. JSON in and out; every refusal is RFC 9457 `application/problem+json` '
+        + 'with a stable `type`. A resource of another tenant answers 404, exactly as one that does not exist. In single-tenant mode '
+        + '(`SINGLE_TENANT_MODE=true`) tenant routes need no credentials.',
+    },
     servers: [{ url: API_PREFIX }],
     security: [{ bearer: [] }],
+    tags,
     paths,
-    components: {
-      securitySchemes: {
-        bearer: { type: 'http', scheme: 'bearer', description: 'A tenant API key (mnd_…) or a JWT with tenant_id, sub and roles claims' },
-        operator: { type: 'http', scheme: 'bearer', description: 'The platform operator token (tenant provisioning only)' },
-      },
-      schemas: {
-        Problem: {
-          type: 'object',
-          required: ['type', 'title', 'status', 'detail', 'instance', 'correlation_id'],
-          properties: {
-            type: { type: 'string', format: 'uri', description: `a stable URI under ${PROBLEM_BASE}` },
-            title: { type: 'string' },
-            status: { type: 'integer' },
-            detail: { type: 'string' },
-            instance: { type: 'string' },
-            correlation_id: { type: 'string' },
-          },
-          additionalProperties: true,
-        },
-      },
-      responses: problemResponses,
-      parameters: { IdempotencyKey: idempotencyKeyParameter },
-    },
   };
+  const answers = routes.flatMap((r) => (r.output ? [r.output] : []));
+  document.components = {
+    securitySchemes: {
+      bearer: { type: 'http', scheme: 'bearer', description: 'A tenant API key (mnd_…) or a JWT with tenant_id, sub and roles claims' },
+      operator: { type: 'http', scheme: 'bearer', description: 'The platform operator token (tenant provisioning, limits and usage)' },
+    },
+    responses: problemResponses,
+    parameters: { IdempotencyKey: idempotencyKeyParameter },
+    headers,
+    schemas: componentSchemas([...answers, LivenessView, ReadinessView], { paths, responses: problemResponses }),
+  };
+  return document;
 }
