@@ -1,6 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
-// Tiers by suffix: *.unit.test.ts (pure), *.int.test.ts (real Postgres, NATS, …), *.e2e.test.ts (HTTP).
+// Tiers by suffix: *.unit.test.ts (pure), *.int.test.ts (real Postgres, NATS, …), *.e2e.test.ts (HTTP),
+// *.proof.test.ts (the whole replicated topology under faults; `npm test` runs it on its own
+// after the others, so its twenty-odd processes do not compete with them for the machine).
 export default defineConfig({
   test: {
     globalSetup: ['./shared/src/testing/global-setup.ts'],
@@ -11,6 +13,7 @@ export default defineConfig({
       { extends: true, test: { name: 'unit', include: ['**/src/**/*.unit.test.ts', 'bench/**/*.unit.test.ts'], exclude: ['**/node_modules/**'] } },
       { extends: true, test: { name: 'int', include: ['**/src/**/*.int.test.ts'], exclude: ['**/node_modules/**'] } },
       { extends: true, test: { name: 'e2e', include: ['**/src/**/*.e2e.test.ts', 'test/**/*.e2e.test.ts'], exclude: ['**/node_modules/**'] } },
+      { extends: true, test: { name: 'proof', include: ['**/src/**/*.proof.test.ts'], exclude: ['**/node_modules/**'], testTimeout: 900_000, hookTimeout: 600_000 } },
     ],
   },
 });

@@ -15,7 +15,7 @@ declare module 'vitest' {
  * A suite that needs a backend calls this at collection time; when the backend is missing it
  * skips and leaves a marker line that CI turns into a failure, so nothing goes silently untested.
  */
-export function backendMissing(backend: 'postgres' | 'nats' | 'neo4j' | 's3' | 'meilisearch', reason: string | null): boolean {
+export function backendMissing(backend: 'postgres' | 'nats' | 'neo4j' | 's3' | 'meilisearch' | 'qdrant', reason: string | null): boolean {
   if (reason) process.stderr.write(`SKIPPED-BACKEND: ${backend} (${reason})\n`);
   return reason !== null;
 }

@@ -57,7 +57,7 @@ export async function openContext(env: Env, log: Logger, opts: { readStores: boo
         throw new CliError(`cannot reach the database ${redacted(owner)}: ${(err as Error).message}`);
       });
     }
-    const sql = createSql(appUrl, { max: 6, appName: 'mandant-cli' });
+    const sql = createSql(appUrl, { max: Math.min(6, env.DATABASE_POOL_MAX), appName: 'mandant-cli' });
     closers.push(() => sql.end({ timeout: 5 }));
     await sql`select 1 from events limit 0`.catch((err: unknown) => {
       throw new CliError(`the database does not answer or is not migrated: ${(err as Error).message}`);

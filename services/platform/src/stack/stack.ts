@@ -137,7 +137,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       S3_SECRET_KEY: s3.secretKey,
       S3_REGION: 'us-east-1',
       // twenty processes share one Postgres: small pools (each process opens what it needs, up to this)
-      DATABASE_POOL_MAX: '4',
+      DATABASE_POOL_MAX: '3',
       HEALTH_PORT: '0',
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
