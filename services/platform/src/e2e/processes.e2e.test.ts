@@ -1,14 +1,14 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@mandant/shared/log.ts';
-import { findFreePort } from '@mandant/shared/runtime/local.ts';
 import { type RunningNatsServer, findNatsServer, startNatsServer } from '@mandant/shared/runtime/nats-server.ts';
 import { backendMissing, postgresUrls } from '@mandant/shared/testing/backends.ts';
 import { ownDatabase } from '@mandant/shared/testing/own-database.ts';
+import { type ServiceReplica, startServiceReplica } from '../stack/service-process.ts';
+import { SERVICES } from '../stack/stack.ts';
 
 const pg = postgresUrls();
 const natsBinary = findNatsServer();
@@ -18,7 +18,7 @@ const OPERATOR = 'process-test-operator-token-0123456789';
 
 // Each service as its own process, as in a cluster: they meet only through Postgres and NATS.
 describe.skipIf(!pg || natsMissing)('services as separate processes', () => {
-  const children: ChildProcess[] = [];
+  const children: ServiceReplica[] = [];
   let nats: RunningNatsServer | undefined;
   let dir = '';
   let db: { url: string; drop(): Promise<void> } | undefined;
@@ -29,29 +29,18 @@ describe.skipIf(!pg || natsMissing)('services as separate processes', () => {
     dir = await mkdtemp(join(tmpdir(), 'mandant-procs-'));
     db = await ownDatabase(pg.ownerUrl, 'procs');
     nats = await startNatsServer({ binary: natsBinary, storeDir: dir, log: createLogger({ level: 'silent' }) });
-    const port = await findFreePort();
-    api = `http://127.0.0.1:${port}/api/v1`;
-    const base = { ...process.env, DATABASE_URL: db.url, NATS_URL: nats.url, MANDANT_OPERATOR_TOKEN: OPERATOR, MANDANT_MASTER_KEY: 'bWFuZGFudC1wcm9jZXNzLXRlc3QtbWFzdGVyLWtleSE=', MANDANT_DATA_DIR: dir, LOG_LEVEL: 'warn', HEALTH_PORT: '0' };
-    for (const service of ['tenant', 'project', 'membership', 'documents', 'ingestion', 'projectors', 'search', 'entities', 'chat', 'gateway']) {
-      const env = service === 'gateway' ? { ...base, PORT: String(port), HOST: '127.0.0.1' } : base;
-      const child = spawn(process.execPath, ['--import', 'tsx', `services/${service}/src/main.ts`], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
-      children.push(child);
-    }
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const ready = await fetch(`${api}/readyz`).then((r) => r.ok, () => false);
-      if (ready) break;
-      if (Date.now() > deadline) throw new Error('gateway did not become ready');
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }, 90_000);
+    // every process binds its ports itself (0) and says where in its log: nothing is guessed free
+    const env = { ...process.env, DATABASE_URL: db.url, NATS_URL: nats.url, MANDANT_OPERATOR_TOKEN: OPERATOR, MANDANT_MASTER_KEY: 'bWFuZGFudC1wcm9jZXNzLXRlc3QtbWFzdGVyLWtleSE=', MANDANT_DATA_DIR: dir, LOG_LEVEL: 'warn', HEALTH_PORT: '0', PORT: '0', HOST: '127.0.0.1' };
+    // the first process migrates the database; the others start once it is ready
+    const [first, ...rest] = SERVICES;
+    const start = (service: string) => startServiceReplica({ root, service, replica: 0, env, logFile: join(dir, `${service}.log`), startTimeoutMs: 240_000 });
+    if (first) children.push(await start(first));
+    children.push(...(await Promise.all(rest.map(start))));
+    api = children.find((c) => c.service === 'gateway')?.apiUrl ?? '';
+  }, 300_000);
 
   afterAll(async () => {
-    await Promise.all(children.map((c) => new Promise((resolve) => {
-      if (c.exitCode !== null) return resolve(null);
-      c.once('exit', resolve);
-      c.kill('SIGTERM');
-    })));
+    await Promise.all(children.map((c) => c.stop()));
     await nats?.stop();
     await db?.drop();
     if (dir) await rm(dir, { recursive: true, force: true });
