@@ -96,7 +96,9 @@ describe.skipIf(!pg || natsMissing)('deduplication never crosses visibility', ()
     expect(await searchIds(u.alice.key, projects.a, word)).toContain(aliceDoc);
     expect(await searchIds(u.bob.key, projects.b, word)).toEqual([bobDoc]);
     const aliceView = await waitFor(aliceDoc, u.alice.key, (d) => d.embeddings.length > 0);
-    const model = { id: aliceView.embeddings[0].model, dimension: aliceView.embeddings[0].dimension };
+    const [embedding] = aliceView.embeddings;
+    if (!embedding) throw new Error('processed without an embedding');
+    const model = { id: embedding.model, dimension: embedding.dimension };
     const { vectors } = h.platform.stores;
     expect(await vectors.count(tenantId, model, { documentId: aliceDoc })).toBe(aliceView.chunk_count);
 

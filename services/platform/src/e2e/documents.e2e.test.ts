@@ -4,21 +4,21 @@ import { buildPdf } from '@mandant/ingestion/testing/pdf-builder.ts';
 import { buildDocx } from '@mandant/ingestion/testing/zip-builder.ts';
 import { findNatsServer } from '@mandant/shared/runtime/nats-server.ts';
 import { backendMissing, postgresUrls } from '@mandant/shared/testing/backends.ts';
-import { type Harness, OPERATOR, startHarness, waitForDocument } from './harness.ts';
+import { type MandantClient, type Schema, toFormData } from '@mandant/client';
+import { type Harness, OPERATOR, ok, startHarness, statusOf, waitForDocument } from './harness.ts';
 
 const pg = postgresUrls();
 const natsMissing = backendMissing('nats', findNatsServer() ? null : 'no nats-server binary for the platform under test');
 
 const LIMIT = 200_000;
 
-/** Reads server-sent `status` events until the stream ends. */
-async function statusStream(url: string, token: string): Promise<{ status: number; events: { status: string }[] }> {
-  const res = await fetch(url, { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' } });
-  if (res.status !== 200 || !res.body) return { status: res.status, events: [] };
-  expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
-  const text = await new Response(res.body).text();
-  const events = text.split('\n\n').filter((b) => b.startsWith('event: status')).map((b) => JSON.parse(b.split('\ndata: ')[1] ?? '{}'));
-  return { status: res.status, events };
+/** Reads server-sent `status` events through the typed client until the stream ends. */
+async function statusStream(client: MandantClient, id: string): Promise<{ status: number; events: { status: string }[] }> {
+  const res = await client.GET('/documents/{id}/status', { params: { path: { id } }, headers: { accept: 'text/event-stream' }, parseAs: 'text' });
+  if (res.response.status !== 200 || res.data === undefined) return { status: res.response.status, events: [] };
+  expect(res.response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+  const events: { status: string }[] = res.data.split('\n\n').filter((b) => b.startsWith('event: status')).map((b) => JSON.parse(b.split('\ndata: ')[1] ?? '{}'));
+  return { status: res.response.status, events };
 }
 
 describe.skipIf(!pg || natsMissing)('documents over HTTP', () => {
@@ -28,41 +28,43 @@ describe.skipIf(!pg || natsMissing)('documents over HTTP', () => {
   let editor = { id: '', key: '' };
   let outsider = { id: '', key: '' };
   const projects = { a: '', b: '', archived: '' };
+  const api = (token: string) => h.client(token);
 
-  const ok = async (method: string, path: string, token: string, body?: unknown) => {
-    const res = await h.call(method, path, { token, body });
-    if (res.status >= 300) throw new Error(`${method} ${path} -> ${res.status} ${JSON.stringify(res.body)}`);
-    return res.body;
+  /** A multipart upload through the typed client; the file's name is sent, its type never taken from it. */
+  const upload = (id: string | null, token: string, bytes: Uint8Array, name: string, fields: { title?: string } = {}) => {
+    const body = { file: new File([bytes], name), ...fields };
+    return id === null
+      ? api(token).POST('/documents', { body, bodySerializer: toFormData })
+      : api(token).POST('/projects/{id}/documents', { params: { path: { id } }, body, bodySerializer: toFormData });
   };
-  const upload = async (path: string, token: string, file: Uint8Array, name: string, fields: Record<string, string> = {}) => {
-    const form = new FormData();
-    form.set('file', new Blob([file]), name);
-    for (const [k, v] of Object.entries(fields)) form.set(k, v);
-    const res = await fetch(`${h.api}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
-    return { status: res.status, body: (await res.json()) as any, headers: res.headers };
-  };
-  const waitFor = (id: string, token: string, done: (d: any) => boolean) => waitForDocument(h, id, token, done);
-  const head = async (token: string) => (await ok('GET', '/events?after=0&limit=1', token)).head as number;
+  const inline = (id: string, token: string, body: { title?: string; content: string }) => api(token).POST('/projects/{id}/documents', { params: { path: { id } }, body });
+  const link = (id: string, token: string, documentIds: string[]) => api(token).POST('/projects/{id}/documents/link', { params: { path: { id } }, body: { document_ids: documentIds } });
+  const projectDocuments = async (id: string, token: string) => (await ok(api(token).GET('/projects/{id}/documents', { params: { path: { id } } }))).documents.map((x) => x.id);
+  const document = (id: string, token: string) => ok(api(token).GET('/documents/{id}', { params: { path: { id } } }));
+  const waitFor = (id: string, token: string, done: (d: Schema<'DocumentView'>) => boolean) => waitForDocument(h, id, token, done);
+  const head = async (token: string) => (await ok(api(token).GET('/events', { params: { query: { after: 0, limit: 1 } } }))).head;
 
   beforeAll(async () => {
     if (!pg) return;
     h = await startHarness({ ownerUrl: pg.ownerUrl, env: { MAX_UPLOAD_BYTES: String(LIMIT) } });
     const suffix = randomUUID().slice(0, 6);
-    const t = await h.call('POST', '/tenants', { token: OPERATOR, body: { name: 'Newsroom', slug: `news-${suffix}` } });
-    admin = t.body.admin_api_key;
-    other = (await h.call('POST', '/tenants', { token: OPERATOR, body: { name: 'Other', slug: `other-${suffix}` } })).body.admin_api_key;
+    const operator = api(OPERATOR);
+    admin = (await ok(operator.POST('/tenants', { body: { name: 'Newsroom', slug: `news-${suffix}` } }))).admin_api_key;
+    other = (await ok(operator.POST('/tenants', { body: { name: 'Other', slug: `other-${suffix}` } }))).admin_api_key;
     const user = async (name: string) => {
-      const u = await ok('POST', '/users', admin, { email: `${name}@news.example`, name });
-      return { id: u.id as string, key: (await ok('POST', '/api-keys', admin, { name, user_id: u.id })).secret as string };
+      const u = await ok(api(admin).POST('/users', { body: { email: `${name}@news.example`, name } }));
+      return { id: u.id, key: (await ok(api(admin).POST('/api-keys', { body: { name, user_id: u.id } }))).secret };
     };
     editor = await user('editor');
     outsider = await user('outsider');
-    projects.a = (await ok('POST', '/projects', admin, { name: 'Offshore leaks' })).id;
-    projects.b = (await ok('POST', '/projects', admin, { name: 'Procurement' })).id;
-    projects.archived = (await ok('POST', '/projects', admin, { name: 'Closed case' })).id;
-    await ok('PUT', `/projects/${projects.a}/members/${editor.id}`, admin, { role: 'editor' });
-    await ok('PUT', `/projects/${projects.b}/members/${editor.id}`, admin, { role: 'editor' });
-    await ok('POST', `/projects/${projects.archived}/archive`, admin);
+    const project = async (name: string) => (await ok(api(admin).POST('/projects', { body: { name } }))).id;
+    projects.a = await project('Offshore leaks');
+    projects.b = await project('Procurement');
+    projects.archived = await project('Closed case');
+    for (const id of [projects.a, projects.b]) {
+      await ok(api(admin).PUT('/projects/{id}/members/{user_id}', { params: { path: { id, user_id: editor.id } }, body: { role: 'editor' } }));
+    }
+    await ok(api(admin).POST('/projects/{id}/archive', { params: { path: { id: projects.archived } } }));
   }, 120_000);
   afterAll(async () => {
     await h?.stop();
@@ -71,65 +73,68 @@ describe.skipIf(!pg || natsMissing)('documents over HTTP', () => {
   it('uploads a PDF and a DOCX into project A, links one to B, streams the status to processed, unlinks and deletes', async () => {
     const pdf = buildPdf({ pages: [['Offshore accounts of Maria Gonzalez at Acme Holdings in Panama.'], ['Second page mentions Acme Holdings again.']] });
     const docx = buildDocx(['Procurement notes: John Smith met Maria Gonzalez in Berlin.', 'Contact john.smith@example.org for the tender.']);
-    const p = await upload(`/projects/${projects.a}/documents`, editor.key, pdf, 'leak.bin', { title: 'The leak' });
-    expect(p.status).toBe(202);
-    expect(p.body).toMatchObject({ status: 'pending', duplicate: false, project_ids: [projects.a] });
-    expect(p.headers.get('location')).toBe(`/api/v1/documents/${p.body.id}`);
-    const d = await upload(`/projects/${projects.a}/documents`, editor.key, docx, 'notes.pdf');
-    expect(d.status).toBe(202);
+    const sent = await upload(projects.a, editor.key, pdf, 'leak.bin', { title: 'The leak' });
+    expect(sent.response.status).toBe(202);
+    const p = await ok(sent);
+    expect(p).toMatchObject({ status: 'pending', duplicate: false, project_ids: [projects.a] });
+    expect(sent.response.headers.get('location')).toBe(`/api/v1/documents/${p.id}`);
+    const d = await ok(upload(projects.a, editor.key, docx, 'notes.pdf'));
 
-    const stream = await statusStream(`${h.api}/documents/${p.body.id}/status`, editor.key);
+    const stream = await statusStream(api(editor.key), p.id);
     expect(stream.status).toBe(200);
     expect(stream.events.at(-1)?.status).toBe('processed');
-    const pdfDoc = await waitFor(p.body.id, editor.key, (x) => x.status === 'processed');
+    const pdfDoc = await waitFor(p.id, editor.key, (x) => x.status === 'processed');
     expect(pdfDoc).toMatchObject({ kind: 'pdf', title: 'The leak', project_ids: [projects.a], pages: 2 });
     expect(pdfDoc.chunk_count).toBeGreaterThan(0);
     expect(pdfDoc.entity_count).toBeGreaterThan(0);
     // the type comes from the bytes, not from the name
-    const docxDoc = await waitFor(d.body.id, editor.key, (x) => x.status === 'processed');
+    const docxDoc = await waitFor(d.id, editor.key, (x) => x.status === 'processed');
     expect(docxDoc.kind).toBe('docx');
 
-    await ok('POST', `/projects/${projects.b}/documents/link`, editor.key, { document_ids: [d.body.id] });
-    expect((await ok('GET', `/documents/${d.body.id}/projects`, editor.key)).projects.map((x: any) => x.id).sort()).toEqual([projects.a, projects.b].sort());
-    expect((await ok('GET', `/projects/${projects.b}/documents`, editor.key)).documents.map((x: any) => x.id)).toEqual([d.body.id]);
-    expect((await ok('GET', `/projects/${projects.a}`, editor.key)).stats.documents).toBe(2);
+    await ok(link(projects.b, editor.key, [d.id]));
+    const linked = await ok(api(editor.key).GET('/documents/{id}/projects', { params: { path: { id: d.id } } }));
+    expect(linked.projects.map((x) => x.id).sort()).toEqual([projects.a, projects.b].sort());
+    expect(await projectDocuments(projects.b, editor.key)).toEqual([d.id]);
+    expect((await ok(api(editor.key).GET('/projects/{id}', { params: { path: { id: projects.a } } }))).stats.documents).toBe(2);
 
-    const unlinked = await h.call('DELETE', `/projects/${projects.a}/documents/${d.body.id}/unlink`, { token: editor.key });
-    expect(unlinked.status).toBe(204);
-    expect((await ok('GET', `/documents/${d.body.id}`, editor.key)).project_ids).toEqual([projects.b]);
-    expect((await ok('GET', `/projects/${projects.a}/documents`, editor.key)).documents.map((x: any) => x.id)).toEqual([p.body.id]);
+    const unlinked = await api(editor.key).DELETE('/projects/{id}/documents/{doc_id}/unlink', { params: { path: { id: projects.a, doc_id: d.id } } });
+    expect(unlinked.response.status).toBe(204);
+    expect((await document(d.id, editor.key)).project_ids).toEqual([projects.b]);
+    expect(await projectDocuments(projects.a, editor.key)).toEqual([p.id]);
 
-    expect((await h.call('DELETE', `/documents/${d.body.id}`, { token: editor.key })).status).toBe(204);
-    expect((await h.call('GET', `/documents/${d.body.id}`, { token: editor.key })).status).toBe(404);
-    expect((await ok('GET', `/projects/${projects.b}/documents`, editor.key)).documents).toEqual([]);
+    expect(await statusOf(api(editor.key).DELETE('/documents/{id}', { params: { path: { id: d.id } } }))).toBe(204);
+    const gone = await api(editor.key).GET('/documents/{id}', { params: { path: { id: d.id } } });
+    expect([gone.response.status, gone.error?.type]).toEqual([404, 'https://mandant.dev/problems/not-found']);
+    expect(await projectDocuments(projects.b, editor.key)).toEqual([]);
   }, 60_000);
 
   it('keeps every store in step: a link shows in vectors, text and graph; delete leaves nothing in any store or bucket', async () => {
-    const tenantId = (await ok('GET', '/tenant', admin)).id as string;
+    const tenantId = (await ok(api(admin).GET('/tenant'))).id;
     const { stores, storeProjectors } = h.platform;
     const settle = async () => {
       const position = await head(admin);
       await Promise.all(storeProjectors.map((p) => p.waitFor(tenantId, position)));
     };
     const text = `Store check ${randomUUID()}: Acme Holdings wired funds to Maria Gonzalez in Panama.`;
-    const up = await h.call('POST', `/projects/${projects.a}/documents`, { token: editor.key, body: { title: 'Wire memo', content: text } });
-    const id = up.body.id as string;
+    const { id } = await ok(inline(projects.a, editor.key, { title: 'Wire memo', content: text }));
     const doc = await waitFor(id, editor.key, (x) => x.status === 'processed' && x.embeddings.length > 0);
-    await ok('POST', `/projects/${projects.b}/documents/link`, editor.key, { document_ids: [id] });
+    await ok(link(projects.b, editor.key, [id]));
     await settle();
-    const model = { id: doc.embeddings[0].model, dimension: doc.embeddings[0].dimension };
+    const [embedding] = doc.embeddings;
+    if (!embedding) throw new Error('processed without an embedding');
+    const model = { id: embedding.model, dimension: embedding.dimension };
     expect(await stores.vectors.count(tenantId, model, { documentId: id, projectIds: [projects.b] })).toBe(doc.chunk_count);
     const hits = await stores.text.search(tenantId, 'Acme wired funds', { projectIds: [projects.b], limit: 10 });
     expect(hits.map((x) => x.document_id)).toContain(id);
     expect((await stores.graph.snapshot(tenantId)).links).toContainEqual({ document_id: id, project_id: projects.b });
     expect((await stores.blobs.list(tenantId, `raw/${id}/`)).length).toBe(1);
 
-    await h.call('DELETE', `/projects/${projects.b}/documents/${id}/unlink`, { token: editor.key });
+    expect(await statusOf(api(editor.key).DELETE('/projects/{id}/documents/{doc_id}/unlink', { params: { path: { id: projects.b, doc_id: id } } }))).toBe(204);
     await settle();
     expect(await stores.vectors.count(tenantId, model, { documentId: id, projectIds: [projects.b] })).toBe(0);
     expect((await stores.text.search(tenantId, 'Acme wired funds', { projectIds: [projects.b], limit: 10 })).map((x) => x.document_id)).not.toContain(id);
 
-    expect((await h.call('DELETE', `/documents/${id}`, { token: editor.key })).status).toBe(204);
+    expect(await statusOf(api(editor.key).DELETE('/documents/{id}', { params: { path: { id } } }))).toBe(204);
     await settle();
     expect(await stores.vectors.count(tenantId, model, { documentId: id })).toBe(0);
     expect((await stores.text.search(tenantId, 'Acme wired funds', { limit: 10 })).map((x) => x.document_id)).not.toContain(id);
@@ -140,40 +145,44 @@ describe.skipIf(!pg || natsMissing)('documents over HTTP', () => {
 
   it('treats the same bytes uploaded again in the tenant as the same document, linked and not extracted again', async () => {
     const text = `Dedupe check ${randomUUID()}: Acme Holdings paid Maria Gonzalez.`;
-    const first = await h.call('POST', `/projects/${projects.a}/documents`, { token: editor.key, body: { title: 'Memo', content: text } });
-    expect(first.status).toBe(202);
-    await waitFor(first.body.id, editor.key, (x) => x.status === 'processed');
-    const again = await upload(`/projects/${projects.b}/documents`, editor.key, new TextEncoder().encode(text), 'memo.txt');
-    expect(again.status).toBe(202);
-    expect(again.body).toMatchObject({ id: first.body.id, duplicate: true });
-    expect((await ok('GET', `/documents/${first.body.id}`, editor.key)).project_ids.sort()).toEqual([projects.a, projects.b].sort());
-    const events = (await ok('GET', `/events?after=0&limit=1000`, admin)).events.filter((e: any) => e.stream === `document-${first.body.id}`);
-    expect(events.filter((e: any) => e.type === 'document.processed.v1')).toHaveLength(1);
+    const first = await inline(projects.a, editor.key, { title: 'Memo', content: text });
+    expect(first.response.status).toBe(202);
+    const { id } = await ok(first);
+    await waitFor(id, editor.key, (x) => x.status === 'processed');
+    const again = await upload(projects.b, editor.key, new TextEncoder().encode(text), 'memo.txt');
+    expect(again.response.status).toBe(202);
+    expect(again.data).toMatchObject({ id, duplicate: true });
+    expect((await document(id, editor.key)).project_ids.sort()).toEqual([projects.a, projects.b].sort());
+    const { events } = await ok(api(admin).GET('/events', { params: { query: { after: 0, limit: 1000 } } }));
+    const processed = events.filter((e) => e.stream === `document-${id}` && e.type === 'document.processed.v1');
+    expect(processed).toHaveLength(1);
     // another tenant uploading the same bytes gets a document of its own
-    const foreign = await h.call('POST', '/documents', { token: other, body: { content: text } });
-    expect(foreign.status).toBe(202);
-    expect(foreign.body.id).not.toBe(first.body.id);
-    expect(foreign.body.duplicate).toBe(false);
+    const foreign = await api(other).POST('/documents', { body: { content: text } });
+    expect(foreign.response.status).toBe(202);
+    const theirs = await ok(foreign);
+    expect(theirs.id).not.toBe(id);
+    expect(theirs.duplicate).toBe(false);
   }, 60_000);
 
   it('marks an unsupported or corrupt file failed with a reason', async () => {
     const binary = new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2, 3, 0, 0, 0xff, 0xfe, 0, 0, 0, 0]);
-    const bad = await upload(`/projects/${projects.a}/documents`, editor.key, binary, 'report.pdf');
-    expect(bad.status).toBe(202);
-    const failed = await waitFor(bad.body.id, editor.key, (x) => x.status === 'failed');
-    expect(failed.failure.code).toMatch(/unsupported/);
-    const corrupt = await upload(`/projects/${projects.a}/documents`, editor.key, new TextEncoder().encode('%PDF-1.7\nthis is not really a pdf'), 'x.pdf');
-    const broken = await waitFor(corrupt.body.id, editor.key, (x) => x.status === 'failed');
-    expect(broken.failure.message.length).toBeGreaterThan(0);
-    const stream = await statusStream(`${h.api}/documents/${corrupt.body.id}/status`, editor.key);
+    const bad = await ok(upload(projects.a, editor.key, binary, 'report.pdf'));
+    const failed = await waitFor(bad.id, editor.key, (x) => x.status === 'failed');
+    expect(failed.failure?.code).toMatch(/unsupported/);
+    const corrupt = await ok(upload(projects.a, editor.key, new TextEncoder().encode('%PDF-1.7\nthis is not really a pdf'), 'x.pdf'));
+    const broken = await waitFor(corrupt.id, editor.key, (x) => x.status === 'failed');
+    expect(broken.failure?.message.length).toBeGreaterThan(0);
+    const stream = await statusStream(api(editor.key), corrupt.id);
     expect(stream.events.at(-1)?.status).toBe('failed');
   }, 60_000);
 
   it('refuses bad uploads with problem+json and changes nothing', async () => {
     const before = await head(admin);
-    const big = await upload(`/projects/${projects.a}/documents`, editor.key, new Uint8Array(LIMIT + 1).fill(65), 'big.txt');
-    expect(big.status).toBe(413);
-    expect(big.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    const big = await upload(projects.a, editor.key, new Uint8Array(LIMIT + 1).fill(65), 'big.txt');
+    expect(big.response.status).toBe(413);
+    expect(big.response.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    expect(big.error?.type).toBe('https://mandant.dev/problems/payload-too-large');
+    // what the contract forbids, the typed client cannot send: these go raw
     const noFile = await h.call('POST', '/documents', { token: editor.key, body: { title: 'no content' } });
     expect(noFile.status).toBe(400);
     expect(noFile.body.detail).toMatch(/content/);
@@ -181,39 +190,39 @@ describe.skipIf(!pg || natsMissing)('documents over HTTP', () => {
     expect(plain.status).toBe(415);
     const unknownField = await h.call('POST', '/documents', { token: editor.key, body: { content: 'x', author: 'me' } });
     expect(unknownField.status).toBe(400);
-    const archived = await h.call('POST', `/projects/${projects.archived}/documents`, { token: admin, body: { content: 'archived?' } });
-    expect(archived.status).toBe(409);
-    const hidden = await h.call('POST', `/projects/${projects.a}/documents`, { token: outsider.key, body: { content: 'not a member' } });
-    expect(hidden.status).toBe(404);
+    const archived = await inline(projects.archived, admin, { content: 'archived?' });
+    expect([archived.response.status, archived.error?.type]).toEqual([409, 'https://mandant.dev/problems/project-archived']);
+    expect(await statusOf(inline(projects.a, outsider.key, { content: 'not a member' }))).toBe(404);
     expect(await head(admin)).toBe(before);
   });
 
   it('keeps documents inside their tenant and project: others get 404, linking across tenants finds nothing', async () => {
-    const mine = await h.call('POST', `/projects/${projects.a}/documents`, { token: editor.key, body: { content: `private ${randomUUID()}` } });
-    const id = mine.body.id as string;
-    expect((await h.call('GET', `/documents/${id}`, { token: other })).status).toBe(404);
-    expect((await h.call('GET', `/documents/${id}`, { token: outsider.key })).status).toBe(404);
-    expect((await h.call('GET', `/documents/${id}/status`, { token: other })).status).toBe(404);
-    expect((await ok('GET', '/documents', other)).documents.map((x: any) => x.id)).not.toContain(id);
-    expect((await ok('GET', '/documents', outsider.key)).documents).toEqual([]);
-    const otherProject = (await ok('POST', '/projects', other, { name: 'Theirs' })).id;
-    expect((await h.call('POST', `/projects/${otherProject}/documents/link`, { token: other, body: { document_ids: [id] } })).status).toBe(404);
-    expect((await h.call('POST', `/projects/${projects.archived}/documents/link`, { token: admin, body: { document_ids: [id] } })).status).toBe(409);
+    const { id } = await ok(inline(projects.a, editor.key, { content: `private ${randomUUID()}` }));
+    const read = (token: string) => statusOf(api(token).GET('/documents/{id}', { params: { path: { id } } }));
+    const listed = async (token: string) => (await ok(api(token).GET('/documents'))).documents.map((x) => x.id);
+    expect(await read(other)).toBe(404);
+    expect(await read(outsider.key)).toBe(404);
+    expect((await statusStream(api(other), id)).status).toBe(404);
+    expect(await listed(other)).not.toContain(id);
+    expect(await listed(outsider.key)).toEqual([]);
+    const otherProject = (await ok(api(other).POST('/projects', { body: { name: 'Theirs' } }))).id;
+    expect(await statusOf(link(otherProject, other, [id]))).toBe(404);
+    expect(await statusOf(link(projects.archived, admin, [id]))).toBe(409);
     // unassigned: visible to its uploader and tenant admins, and in the global view
-    const loose = await h.call('POST', '/documents', { token: editor.key, body: { content: `unassigned ${randomUUID()}` } });
-    expect(loose.body.project_ids).toEqual([]);
-    expect((await ok('GET', '/documents', editor.key)).documents.map((x: any) => x.id)).toContain(loose.body.id);
-    expect((await ok('GET', '/documents', admin)).documents.map((x: any) => x.id)).toContain(loose.body.id);
-    expect((await h.call('GET', `/documents/${loose.body.id}`, { token: outsider.key })).status).toBe(404);
+    const loose = await ok(api(editor.key).POST('/documents', { body: { content: `unassigned ${randomUUID()}` } }));
+    expect(loose.project_ids).toEqual([]);
+    expect(await listed(editor.key)).toContain(loose.id);
+    expect(await listed(admin)).toContain(loose.id);
+    expect(await statusOf(api(outsider.key).GET('/documents/{id}', { params: { path: { id: loose.id } } }))).toBe(404);
   });
 
   it('unlinks every document of a deleted project and keeps the documents', async () => {
-    const doomed = (await ok('POST', '/projects', admin, { name: 'Short-lived' })).id;
-    const doc = await h.call('POST', `/projects/${doomed}/documents`, { token: admin, body: { content: `kept ${randomUUID()}` } });
-    await ok('POST', `/projects/${projects.b}/documents/link`, admin, { document_ids: [doc.body.id] });
-    expect((await h.call('DELETE', `/projects/${doomed}`, { token: admin })).status).toBe(204);
+    const doomed = (await ok(api(admin).POST('/projects', { body: { name: 'Short-lived' } }))).id;
+    const doc = await ok(inline(doomed, admin, { content: `kept ${randomUUID()}` }));
+    await ok(link(projects.b, admin, [doc.id]));
+    expect(await statusOf(api(admin).DELETE('/projects/{id}', { params: { path: { id: doomed } } }))).toBe(204);
     const deadline = Date.now() + 15_000;
-    while ((await ok('GET', `/documents/${doc.body.id}`, admin)).project_ids.includes(doomed) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    expect((await ok('GET', `/documents/${doc.body.id}`, admin)).project_ids).toEqual([projects.b]);
+    while ((await document(doc.id, admin)).project_ids.includes(doomed) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect((await document(doc.id, admin)).project_ids).toEqual([projects.b]);
   });
 });

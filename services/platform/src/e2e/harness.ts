@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type MandantClient, type Schema, createMandantClient } from '@mandant/client';
 import { readEnv } from '@mandant/shared/env.ts';
 import { createLogger } from '@mandant/shared/log.ts';
 import { findNatsServer, startNatsServer } from '@mandant/shared/runtime/nats-server.ts';
@@ -17,6 +18,9 @@ export interface Harness {
   dataDir: string;
   /** the platform's own database (owner URL): each harness gets a fresh one */
   databaseUrl: string;
+  /** the typed API client (@mandant/client) acting with `token`; null: no credentials */
+  client(token: string | null): MandantClient;
+  /** a raw request, for what the typed client cannot send: malformed bodies, wrong types, unknown fields */
   call(method: string, path: string, opts?: { token?: string | null; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
   stop(): Promise<void>;
 }
@@ -51,6 +55,7 @@ export async function startHarness(opts: { ownerUrl: string; env?: Record<string
     api,
     dataDir: dir,
     databaseUrl: db.url,
+    client: (token) => createMandantClient({ baseUrl: api, token }),
     async call(method, path, o = {}) {
       const headers: Record<string, string> = { ...o.headers };
       if (o.token) headers.authorization = `Bearer ${o.token}`;
@@ -75,16 +80,35 @@ export async function startHarness(opts: { ownerUrl: string; env?: Record<string
 }
 
 /**
+ * The answer of a typed call that must succeed: its data, or a thrown error naming the status
+ * and the problem. Typed from the OpenAPI document, so the caller reads fields without casts.
+ */
+export async function ok<R extends { data?: unknown; error?: unknown; response: Response }>(call: Promise<R> | R): Promise<NonNullable<R['data']>> {
+  const res = await call;
+  if (!res.response.ok || res.data === undefined || res.data === null) {
+    throw new Error(`${res.response.url} -> ${res.response.status} ${JSON.stringify(res.error ?? null)}`);
+  }
+  return res.data;
+}
+
+/** The status of a typed call that must be refused (or answer without a body), with its problem when it has one. */
+export async function statusOf(call: Promise<{ error?: unknown; response: Response }>): Promise<number> {
+  return (await call).response.status;
+}
+
+type DocumentView = Schema<'DocumentView'>;
+
+/**
  * Polls `GET /documents/{id}` as `token` until `done` holds for it (default: processed), and
  * answers the document; fails naming its last status after `timeoutMs`.
  */
-export async function waitForDocument(h: Harness, id: string, token: string, done: (d: any) => boolean = (d) => d.status === 'processed', timeoutMs = 30_000): Promise<any> {
+export async function waitForDocument(h: Harness, id: string, token: string, done: (d: DocumentView) => boolean = (d) => d.status === 'processed', timeoutMs = 30_000): Promise<DocumentView> {
+  const client = h.client(token);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const res = await h.call('GET', `/documents/${id}`, { token });
-    if (res.status >= 300) throw new Error(`GET /documents/${id} -> ${res.status} ${JSON.stringify(res.body)}`);
-    if (done(res.body)) return res.body;
-    if (Date.now() > deadline) throw new Error(`document ${id} stuck at ${res.body.status}`);
+    const doc = await ok(client.GET('/documents/{id}', { params: { path: { id } } }));
+    if (done(doc)) return doc;
+    if (Date.now() > deadline) throw new Error(`document ${id} stuck at ${doc.status}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
