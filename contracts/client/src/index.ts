@@ -2,6 +2,8 @@ import createClient, { type Client, type ClientOptions } from 'openapi-fetch';
 import type { components, operations, paths } from './schema.ts';
 
 export type { components, operations, paths };
+/** A hook on every request and answer of a client (`client.use(middleware)`). */
+export type { Middleware } from 'openapi-fetch';
 /** A named schema of the API, e.g. `Schema<'DocumentView'>`. */
 export type Schema<Name extends keyof components['schemas']> = components['schemas'][Name];
 /** Every refusal: RFC 9457 problem details with a stable `type`. */

@@ -1,7 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type MandantClient, type Schema, createMandantClient } from '@mandant/client';
+import { type MandantClient, type Middleware, type Schema, createMandantClient } from '@mandant/client';
+import { openApiPath } from '@mandant/gateway/openapi.ts';
+import { type ApiRoute, apiRoutes } from '@mandant/gateway/routes.ts';
 import { readEnv } from '@mandant/shared/env.ts';
 import { createLogger } from '@mandant/shared/log.ts';
 import { findNatsServer, startNatsServer } from '@mandant/shared/runtime/nats-server.ts';
@@ -24,6 +26,23 @@ export interface Harness {
   call(method: string, path: string, opts?: { token?: string | null; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
   stop(): Promise<void>;
 }
+
+/** Each route's documented answer schema, by `METHOD /openapi/path`. */
+const documented = new Map<string, NonNullable<ApiRoute['output']>>(apiRoutes.flatMap((r) => (r.output ? [[`${r.method} ${openApiPath(r.path)}`, r.output] as const] : [])));
+
+/**
+ * Every JSON success the typed client receives is parsed with the schema the OpenAPI document
+ * gives for it, so each e2e run also proves the services answer as documented (a missing field
+ * or a wrong type fails the call naming the route; an added field does not, as the document allows).
+ */
+const answersAsDocumented: Middleware = {
+  async onResponse({ request, response, schemaPath }) {
+    const schema = documented.get(`${request.method} ${schemaPath}`);
+    if (!schema || !response.ok || !(response.headers.get('content-type') ?? '').startsWith('application/json')) return;
+    const parsed = schema.safeParse(await response.clone().json());
+    if (!parsed.success) throw new Error(`${request.method} ${schemaPath} answered other than documented: ${JSON.stringify(parsed.error.issues.slice(0, 5))}`);
+  },
+};
 
 /**
  * The whole platform in this process, over HTTP, on the run's own database and a private
@@ -55,7 +74,11 @@ export async function startHarness(opts: { ownerUrl: string; env?: Record<string
     api,
     dataDir: dir,
     databaseUrl: db.url,
-    client: (token) => createMandantClient({ baseUrl: api, token }),
+    client: (token) => {
+      const client = createMandantClient({ baseUrl: api, token });
+      client.use(answersAsDocumented);
+      return client;
+    },
     async call(method, path, o = {}) {
       const headers: Record<string, string> = { ...o.headers };
       if (o.token) headers.authorization = `Bearer ${o.token}`;
