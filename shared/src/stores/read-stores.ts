@@ -1,6 +1,4 @@
 import { join } from 'node:path';
-import { QdrantClient } from '@qdrant/js-client-rest';
-import { Meilisearch } from 'meilisearch';
 import neo4j from 'neo4j-driver';
 import { type Sql, createSql } from '../db/connect.ts';
 import type { Env } from '../env.ts';
@@ -13,12 +11,12 @@ import { createPostgresKeyStore } from './crypto/postgres-key-store.ts';
 import { createNeo4jGraphStore } from './graph/neo4j.ts';
 import type { GraphStore } from './graph/port.ts';
 import { createPostgresGraphStore } from './graph/postgres.ts';
-import { createMeilisearchTextIndex } from './text/meilisearch.ts';
+import { createMeilisearchClient, createMeilisearchTextIndex } from './text/meilisearch.ts';
 import type { TextIndex } from './text/port.ts';
 import { createPostgresTextIndex } from './text/postgres.ts';
 import type { VectorIndex } from './vectors/port.ts';
 import { createPostgresVectorIndex } from './vectors/postgres.ts';
-import { createQdrantVectorIndex } from './vectors/qdrant.ts';
+import { createQdrantClient, createQdrantVectorIndex } from './vectors/qdrant.ts';
 
 /**
  * The document read side's stores and the keyring that seals content, chosen from the
@@ -66,10 +64,10 @@ export async function createReadStores(env: Env, deps: { appUrl: string; sql: Sq
   // the client (1.18) is newer than the server release we run and test (1.16): its version check
   // would warn at every start, and the REST calls the adapter makes are the same in both
   const vectors = env.QDRANT_URL
-    ? createQdrantVectorIndex({ client: new QdrantClient({ url: env.QDRANT_URL, apiKey: env.QDRANT_API_KEY, checkCompatibility: false }) })
+    ? createQdrantVectorIndex({ client: createQdrantClient({ url: env.QDRANT_URL, apiKey: env.QDRANT_API_KEY }) })
     : createPostgresVectorIndex({ sql: storeSql });
   const text = env.MEILI_URL
-    ? createMeilisearchTextIndex({ client: new Meilisearch({ host: env.MEILI_URL, apiKey: env.MEILI_MASTER_KEY }) })
+    ? createMeilisearchTextIndex({ client: createMeilisearchClient({ host: env.MEILI_URL, apiKey: env.MEILI_MASTER_KEY }) })
     : createPostgresTextIndex({ sql: storeSql });
   let graph: GraphStore;
   if (env.NEO4J_URL) {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Meilisearch } from 'meilisearch';
-import { createMeilisearchTextIndex } from '../stores/text/meilisearch.ts';
+import type { Meilisearch } from 'meilisearch';
+import { createMeilisearchClient, createMeilisearchTextIndex } from '../stores/text/meilisearch.ts';
 import type { TextIndex } from '../stores/text/port.ts';
 
 /**
@@ -13,7 +13,7 @@ export interface MeilisearchTestTarget { url: string; masterKey: string | undefi
 export const newMeilisearchTestTarget = (server: { url: string; masterKey: string | undefined }): MeilisearchTestTarget =>
   ({ ...server, indexUid: `mandant-text-test-${randomUUID().slice(0, 8)}` });
 
-const client = (t: MeilisearchTestTarget): Meilisearch => new Meilisearch({ host: t.url, apiKey: t.masterKey });
+const client = (t: MeilisearchTestTarget): Meilisearch => createMeilisearchClient({ host: t.url, apiKey: t.masterKey });
 
 export const meilisearchTestIndex = (t: MeilisearchTestTarget): TextIndex => createMeilisearchTextIndex({ client: client(t), indexUid: t.indexUid });
 

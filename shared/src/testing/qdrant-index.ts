@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { QdrantClient } from '@qdrant/js-client-rest';
-import { createQdrantVectorIndex } from '../stores/vectors/qdrant.ts';
+import type { QdrantClient } from '@qdrant/js-client-rest';
+import { createQdrantClient, createQdrantVectorIndex } from '../stores/vectors/qdrant.ts';
 import type { VectorIndex } from '../stores/vectors/port.ts';
 
 /**
@@ -11,8 +11,8 @@ export interface QdrantTestTarget { url: string; prefix: string }
 
 export const newQdrantTestTarget = (url: string): QdrantTestTarget => ({ url, prefix: `mandanttest${randomUUID().replaceAll('-', '').slice(0, 8)}` });
 
-// the server is pinned to 1.16; the client's minor-version check would only warn about that
-const client = (url: string): QdrantClient => new QdrantClient({ url, apiKey: process.env.QDRANT_API_KEY, checkCompatibility: false });
+// the platform's own client settings (uncompressed answers, no minor-version check against 1.16)
+const client = (url: string): QdrantClient => createQdrantClient({ url, apiKey: process.env.QDRANT_API_KEY });
 
 export const qdrantTestIndex = (t: QdrantTestTarget): VectorIndex => createQdrantVectorIndex({ client: client(t.url), prefix: t.prefix });
 
