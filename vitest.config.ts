@@ -6,6 +6,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     globalSetup: ['./shared/src/testing/global-setup.ts'],
+    // the run ends with FAILED: <file> (<reason>) per failed file, even when a failed beforeAll left its tests "skipped"
+    reporters: ['default', './shared/src/testing/failure-summary.ts'],
     testTimeout: 30_000,
     hookTimeout: 120_000,
     pool: 'forks',
