@@ -27,8 +27,26 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
+type AnswerSchema = NonNullable<ApiRoute['output']>;
+
 /** Each route's documented answer schema, by `METHOD /openapi/path`. */
-const documented = new Map<string, NonNullable<ApiRoute['output']>>(apiRoutes.flatMap((r) => (r.output ? [[`${r.method} ${openApiPath(r.path)}`, r.output] as const] : [])));
+const documented = new Map<string, AnswerSchema>(apiRoutes.flatMap((r) => (r.output ? [[`${r.method} ${openApiPath(r.path)}`, r.output] as const] : [])));
+
+/** The same for a concrete path (`/projects/0193…/documents`): literal routes before those with parameters. */
+const routeMatchers = apiRoutes
+  .flatMap((r) => (r.output ? [{ method: r.method, re: new RegExp(`^${r.path.replace(/:\w+/g, '[^/]+')}/?$`), params: r.path.split(':').length, output: r.output }] : []))
+  .sort((a, b) => a.params - b.params);
+const documentedFor = (method: string, path: string): AnswerSchema | undefined =>
+  routeMatchers.find((m) => m.method === method && m.re.test(path.split('?')[0] ?? ''))?.output;
+
+/** Throws naming the route when a JSON success is not what the OpenAPI document says it answers. */
+function checkDocumented(label: string, schema: AnswerSchema | undefined, body: unknown): void {
+  if (!schema) return;
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) throw new Error(`${label} answered other than documented: ${JSON.stringify(parsed.error.issues.slice(0, 5))}`);
+}
+
+const isJson = (res: Response) => res.ok && (res.headers.get('content-type') ?? '').startsWith('application/json');
 
 /**
  * Every JSON success the typed client receives is parsed with the schema the OpenAPI document
@@ -37,10 +55,7 @@ const documented = new Map<string, NonNullable<ApiRoute['output']>>(apiRoutes.fl
  */
 const answersAsDocumented: Middleware = {
   async onResponse({ request, response, schemaPath }) {
-    const schema = documented.get(`${request.method} ${schemaPath}`);
-    if (!schema || !response.ok || !(response.headers.get('content-type') ?? '').startsWith('application/json')) return;
-    const parsed = schema.safeParse(await response.clone().json());
-    if (!parsed.success) throw new Error(`${request.method} ${schemaPath} answered other than documented: ${JSON.stringify(parsed.error.issues.slice(0, 5))}`);
+    if (isJson(response)) checkDocumented(`${request.method} ${schemaPath}`, documented.get(`${request.method} ${schemaPath}`), await response.clone().json());
   },
 };
 
@@ -91,6 +106,8 @@ export async function startHarness(opts: { ownerUrl: string; env?: Record<string
       } catch {
         // not JSON (metrics): keep the text
       }
+      // raw calls are held to the document too, whatever suite makes them
+      if (isJson(res)) checkDocumented(`${method} ${path}`, documentedFor(method, path), body);
       return { status: res.status, body, headers: res.headers };
     },
     async stop() {
