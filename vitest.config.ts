@@ -8,8 +8,10 @@ export default defineConfig({
     globalSetup: ['./shared/src/testing/global-setup.ts'],
     // the run ends with FAILED: <file> (<reason>) per failed file, even when a failed beforeAll left its tests "skipped"
     reporters: ['default', './shared/src/testing/failure-summary.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 120_000,
+    // Deadlines that bound a broken test, generous for a busy two-core machine; a passing test
+    // ends when its conditions hold (tests poll for conditions, never sleep a fixed time).
+    testTimeout: 180_000,
+    hookTimeout: 300_000,
     pool: 'forks',
     projects: [
       { extends: true, test: { name: 'unit', include: ['**/src/**/*.unit.test.ts', 'bench/**/*.unit.test.ts'], exclude: ['**/node_modules/**'] } },

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findNatsServer } from '@mandant/shared/runtime/nats-server.ts';
 import { backendMissing, postgresUrls } from '@mandant/shared/testing/backends.ts';
+import { SETTLE_MS, eventually } from '@mandant/shared/testing/eventually.ts';
 import { storePlatforms } from '@mandant/shared/testing/store-engines.ts';
 // the platform package depends on this one: the harness is imported, not declared, to keep the workspace graph acyclic
 import { type Harness, OPERATOR, startHarness } from '@mandant/platform/e2e/harness.ts';
@@ -34,11 +35,7 @@ describe.skipIf(!pg || natsMissing).each(platforms)('chat over HTTP ($stores)', 
   const head = async () => (await ok('GET', '/events?after=0&limit=1', admin)).head as number;
   const upload = async (projectId: string, title: string, content: string) => {
     const id = (await ok('POST', `/projects/${projectId}/documents`, admin, { title, content })).id as string;
-    const deadline = Date.now() + 30_000;
-    while ((await ok('GET', `/documents/${id}`, admin)).status !== 'processed') {
-      if (Date.now() > deadline) throw new Error(`document ${id} not processed`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await eventually(async () => (await ok('GET', `/documents/${id}`, admin)).status === 'processed', `document ${id} to be processed`);
     return id;
   };
   const ask = async (conversationId: string, token: string, content: string, extra: Record<string, unknown> = {}) =>
@@ -70,8 +67,8 @@ describe.skipIf(!pg || natsMissing).each(platforms)('chat over HTTP ($stores)', 
     docs.b = await upload(projects.b, 'Zephyr memo', 'Acme Holdings paid Mayor Quill 5 million for the Zephyr tender. Only the Zephyr team knows about these payments.');
     docs.c = await upload(projects.c, 'Sealed memo', 'Acme Holdings paid Mayor Quill a bonus for the Zephyr tender payments, says the sealed memo.');
     const position = await head();
-    await Promise.all(h.platform.storeProjectors.map((p) => p.waitFor(tenantId, position)));
-  }, 180_000);
+    await Promise.all(h.platform.storeProjectors.map((p) => p.waitFor(tenantId, position, SETTLE_MS)));
+  }, 600_000);
   afterAll(async () => {
     await h?.stop();
   });
@@ -244,12 +241,9 @@ describe.skipIf(!pg || natsMissing)('chat over HTTP with a chat model (CHAT_URL)
     const t = await call('POST', '/tenants', OPERATOR, { name: 'Model', slug: `chat-llm-${randomUUID().slice(0, 6)}` });
     const project = await call('POST', '/projects', t.admin_api_key, { name: 'Harbour bribes', description: 'Payments around the harbour contract' });
     const doc = (await call('POST', `/projects/${project.id}/documents`, t.admin_api_key, { title: 'Ledger', content: 'Acme Holdings paid Mayor Quill 40000 euros in 2019.' })).id;
-    for (const deadline = Date.now() + 30_000; (await call('GET', `/documents/${doc}`, t.admin_api_key)).status !== 'processed';) {
-      if (Date.now() > deadline) throw new Error('not processed');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await eventually(async () => (await call('GET', `/documents/${doc}`, t.admin_api_key)).status === 'processed', `document ${doc} to be processed`);
     const position = (await call('GET', '/events?after=0&limit=1', t.admin_api_key)).head as number;
-    await Promise.all(h.platform.storeProjectors.map((p) => p.waitFor(t.tenant.id, position)));
+    await Promise.all(h.platform.storeProjectors.map((p) => p.waitFor(t.tenant.id, position, SETTLE_MS)));
 
     const conv = await call('POST', `/projects/${project.id}/chat/conversations`, t.admin_api_key, {});
     const res = await h.call('POST', `/chat/conversations/${conv.id}/messages`, { token: t.admin_api_key, body: { content: 'Who paid Mayor Quill?' } });
@@ -263,5 +257,5 @@ describe.skipIf(!pg || natsMissing)('chat over HTTP with a chat model (CHAT_URL)
     expect(sent?.body.messages[0].content).toMatch(/\[1\] \(Ledger\) Acme Holdings paid Mayor Quill 40000 euros/);
     const events = (await call('GET', '/events?after=0&limit=1000', t.admin_api_key)).events;
     expect(events.find((e: { type: string }) => e.type === 'conversation.answered.v1').data.generator).toBe('fake-model');
-  }, 60_000);
+  }, 300_000);
 });

@@ -3,15 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type EventStream, type HttpResponse, openEventStream } from './http.ts';
 import { rawHttp } from './hostile.fixture.ts';
+import { SETTLE_MS, eventually } from '@mandant/shared/testing/eventually.ts';
 
-/** Resolves once `check` holds, polling; fails after `ms`. */
-async function until(check: () => boolean, ms = 5_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+/** Resolves once `check` holds, polling. */
+const until = (check: () => boolean, what: string): Promise<true> => eventually(() => check(), what, SETTLE_MS, 10);
 
 // A server-sent event stream whose client left: `closed` turns true, and sending, keeping
 // alive and ending afterwards neither throw nor leave an unheard 'error' event.
@@ -45,7 +40,7 @@ describe('server-sent event stream', () => {
     });
     const answer = await rawHttp(base, { method: 'GET', path: '/status', headers: { connection: 'close' }, after: 'reset-on-answer' });
     expect(answer.status).toBe(200);
-    await until(() => stream?.closed === true);
+    await until(() => stream?.closed === true, 'the stream to notice its client left');
     const events = stream as EventStream;
     for (let i = 0; i < 100; i++) events.send('status', { status: 'processing', i });
     events.keepAlive();
@@ -61,7 +56,7 @@ describe('server-sent event stream', () => {
       events.send('token', { text: 'a' });
     });
     const reading = rawHttp(base, { method: 'POST', path: '/chat', headers: { 'content-length': '2', 'content-type': 'application/json', connection: 'close' }, chunks: [Buffer.from('{}')], after: 'wait' });
-    await until(() => stream !== undefined && requestClosed);
+    await until(() => stream !== undefined && requestClosed, 'the stream to open and its request to close');
     const events = stream as EventStream;
     expect(events.closed).toBe(false);
     events.send('done', { ok: true });

@@ -4,6 +4,7 @@ import { SignJWT } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Gateway } from './app.ts';
 import { JWT_SECRET, start } from './gateway.fixture.ts';
+import { SETTLE_MS } from '@mandant/shared/testing/eventually.ts';
 
 const DOC = randomUUID();
 const processing = { id: DOC, status: 'processing', failure: null, chunk_count: 0, entity_count: 0, updated_at: new Date().toISOString() };
@@ -44,7 +45,7 @@ describe('document status streams', () => {
     other.close();
     // a closed stream frees its place: the server notices the client left on its next poll
     held[0]?.close();
-    const deadline = Date.now() + 10_000;
+    const deadline = Date.now() + SETTLE_MS;
     let again = await open(g.base, mine);
     while (again.status === 429 && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 20));

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { UsageIncrement } from '@mandant/contracts';
 import { createUsageRecorder } from './usage.ts';
+import { SETTLE_MS } from '@mandant/shared/testing/eventually.ts';
 
 const A = '0190c6e0-0000-7000-8000-00000000000a';
 const B = '0190c6e0-0000-7000-8000-00000000000b';
@@ -51,7 +52,7 @@ describe('usage counted in memory', () => {
     const sent: UsageIncrement[][] = [];
     const usage = createUsageRecorder({ sink: async (i) => void sent.push(i), intervalMs: 20 });
     usage.call(A, null);
-    const deadline = Date.now() + 5_000;
+    const deadline = Date.now() + SETTLE_MS;
     while (sent.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     expect(sent.flat().map((i) => i.api_calls)).toEqual([1]);
     await usage.stop();

@@ -13,6 +13,7 @@ import { backendMissing, postgresUrls } from '../testing/backends.ts';
 import type { EventTransport } from '../transport/event-transport.ts';
 import { createJetStreamTransport } from '../transport/jetstream.ts';
 import { startOutboxRelay } from './relay.ts';
+import { SETTLE_MS, eventually } from '../testing/eventually.ts';
 
 const pg = postgresUrls();
 const natsBinary = findNatsServer();
@@ -32,7 +33,7 @@ function collect(transport: EventTransport, filter: string) {
   return {
     got,
     consumer,
-    async until(n: number, timeoutMs = 20_000) {
+    async until(n: number, timeoutMs = SETTLE_MS) {
       const deadline = Date.now() + timeoutMs;
       while (new Set(got.map((e) => e.id)).size < n) {
         if (Date.now() > deadline) throw new Error(`received ${got.length} of ${n}`);
@@ -77,7 +78,7 @@ describe.skipIf(!pg || natsMissing)('outbox relay to JetStream', () => {
       expect(await store.head(tenant)).toBe(30);
 
       server = await startNatsServer({ binary: natsBinary, storeDir: dir, port, log });
-      await sink.until(30, 60_000);
+      await sink.until(30);
       const distinct = [...new Map(sink.got.map((e) => [e.id, e])).values()].map((e) => e.tenant_seq);
       expect(distinct).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
       expect(sink.got.every((e) => e.tenant_id === tenant)).toBe(true);
@@ -108,11 +109,8 @@ describe.skipIf(!pg || natsMissing)('outbox relay to JetStream', () => {
     try {
       for (let i = 1; i <= 5; i++) await store.append(busy, `s${i}`, 0, [ev(i)], meta);
       await store.append(quiet, 's', 0, [ev(1)], meta);
-      const deadline = Date.now() + 20_000;
-      while (!published.includes(quiet)) {
-        if (Date.now() > deadline) throw new Error('the quiet tenant waited for the busy tenant\'s page');
-        await new Promise((r) => setTimeout(r, 10));
-      }
+      // the busy tenant's page is held until `release()`: the quiet one cannot be waiting behind it
+      await eventually(() => published.includes(quiet), 'the quiet tenant published while the busy tenant\'s page is held', SETTLE_MS, 10);
       expect(published.filter((t) => t === busy)).toEqual([]);
     } finally {
       release();

@@ -11,6 +11,7 @@ import { postgresUrls } from '../testing/backends.ts';
 import { ownDatabase } from '../testing/own-database.ts';
 import { listDeadLetters, requestRetry, retryDeadLetters } from './dead-letters.ts';
 import { type Projection, startProjector } from './projector.ts';
+import { SETTLE_MS } from '../testing/eventually.ts';
 
 const pg = postgresUrls();
 const log = createLogger({ level: process.env.TEST_LOG ?? 'silent' });
@@ -94,7 +95,7 @@ describe.skipIf(!pg)('dead letters: whatever an event does to a projection, it i
     const head = await append(tenant, 'good');
     const projector = startProjector({ sql, projection: recorder(name), log, sweepMs: 2 ** 30, maxAttempts: 3 });
     try {
-      await projector.waitFor(tenant, head, 20_000);
+      await projector.waitFor(tenant, head, SETTLE_MS);
       expect(await appliedSeqs(tenant, name)).toEqual([1, 3, 4].map((tenant_seq) => ({ tenant_seq, n: 1 })));
       const dead = await withTenant(sql, tenant, (tx) => listDeadLetters(tx, tenant));
       expect(dead).toEqual([expect.objectContaining({ projector: `${name}@v1`, tenant_seq: bad, type: typeOf(kind), attempts: 3 })]);
@@ -167,7 +168,7 @@ describe.skipIf(!pg)('dead letters: whatever an event does to a projection, it i
       // another projector's name marks nothing of this one
       expect(await withTenant(sql, tenant, (tx) => requestRetry(tx, tenant, 'elsewhere@v1'))).toBe(0);
       expect(await withTenant(sql, tenant, (tx) => requestRetry(tx, tenant, `${name}@v1`))).toBe(1);
-      const deadline = Date.now() + 10_000;
+      const deadline = Date.now() + SETTLE_MS;
       while ((await dead()).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
       expect(await dead()).toEqual([]);
       expect(await appliedSeqs(tenant, name)).toEqual([{ tenant_seq: bad, n: 1 }]);
@@ -186,7 +187,7 @@ describe.skipIf(!pg)('dead letters: whatever an event does to a projection, it i
       for (const [i, kinds] of logs.entries()) for (const k of kinds) await append(ids[i] ?? '', k);
       const projector = startProjector({ sql, projection: recorder(name), log, sweepMs: 2 ** 30, maxAttempts: 2 });
       try {
-        await Promise.all(ids.map((t, i) => projector.waitFor(t, logs[i]?.length ?? 0, 60_000)));
+        await Promise.all(ids.map((t, i) => projector.waitFor(t, logs[i]?.length ?? 0, SETTLE_MS)));
         for (const [i, kinds] of logs.entries()) {
           const t = ids[i] ?? '';
           const seqs = (want: (k: Kind) => boolean) => kinds.flatMap((k, j) => (want(k) ? [j + 1] : []));

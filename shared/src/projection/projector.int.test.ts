@@ -8,6 +8,7 @@ import { createLogger } from '../log.ts';
 import { postgresUrls } from '../testing/backends.ts';
 import { createInProcessTransport } from '../transport/in-process.ts';
 import { type Projection, startProjector } from './projector.ts';
+import { SETTLE_MS } from '../testing/eventually.ts';
 
 const pg = postgresUrls();
 const log = createLogger({ level: process.env.TEST_LOG ?? 'silent' });
@@ -98,7 +99,7 @@ describe.skipIf(!pg)('projector', () => {
         await transport.publish({ subject: `events.${tenant}._.${e.type}`, msgId: `${e.id}-again`, payload });
       }
     }
-    await p.waitFor(tenant, 5);
+    await p.waitFor(tenant, 5, SETTLE_MS);
     expect(await read(tenant, name)).toEqual({ total: 15, n: 5 });
     await p.stop();
     await transport.close();

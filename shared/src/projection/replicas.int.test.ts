@@ -14,6 +14,7 @@ import { backendMissing, postgresUrls } from '../testing/backends.ts';
 import type { EventTransport } from '../transport/event-transport.ts';
 import { createJetStreamTransport } from '../transport/jetstream.ts';
 import { type Projection, startProjector } from './projector.ts';
+import { SETTLE_MS } from '../testing/eventually.ts';
 
 const pg = postgresUrls();
 const natsBinary = findNatsServer();
@@ -43,7 +44,7 @@ const counter = (name: string): Projection => ({
 });
 
 /** Polls `check` until it holds; fails with `what` after `timeoutMs`. */
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+async function until(what: string, check: () => Promise<boolean>, timeoutMs = SETTLE_MS): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -74,7 +75,7 @@ describe.skipIf(!pg || natsMissing)('two replicas of a projector', () => {
     dir = await mkdtemp(join(tmpdir(), 'mandant-replicas-'));
     nats = await startNatsServer({ binary: natsBinary, storeDir: dir, log });
     for (let i = 0; i < 3; i++) transports.push(await createJetStreamTransport({ servers: [nats.url], log, requestTimeoutMs: 2_000 }));
-  }, 30_000);
+  }, SETTLE_MS);
 
   afterAll(async () => {
     for (const t of transports) await t.close().catch(() => {});

@@ -8,6 +8,7 @@ import { postgresUrls } from '../testing/backends.ts';
 import { OPERATOR_TENANT, idempotentCorrelationId } from './idempotency.ts';
 import { createInProcessHub } from './in-process.ts';
 import { type RpcClient, createRpcClient, serveRpc } from './rpc.ts';
+import { SETTLE_MS, eventually } from '../testing/eventually.ts';
 
 const pg = postgresUrls();
 
@@ -114,11 +115,7 @@ describe.skipIf(!pg)('idempotent requests in serveRpc', () => {
     gates.set('concurrent', new Promise<void>((resolve) => { open = resolve; }));
     const sent = Array.from({ length: 5 }, () => send('test.count', 'concurrent', id, who));
     // the first holds the claim until the gate opens
-    const deadline = Date.now() + 10_000;
-    while (!started.has('concurrent')) {
-      if (Date.now() > deadline) throw new Error('no request started');
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    await eventually(() => started.has('concurrent'), 'the first request to start', SETTLE_MS, 10);
     open();
     const replies = await Promise.all(sent);
     expect(runs.get('concurrent')).toBe(1);

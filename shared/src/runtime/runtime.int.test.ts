@@ -7,6 +7,7 @@ import postgres from 'postgres';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { backendMissing } from '../testing/backends.ts';
+import { SETTLE_MS } from '../testing/eventually.ts';
 import { TransportUnavailableError } from '../transport/event-transport.ts';
 import type { EventTransport } from '../transport/event-transport.ts';
 import { createJetStreamTransport } from '../transport/jetstream.ts';
@@ -86,7 +87,7 @@ describe.skipIf(natsBinary === null)('startNatsServer', () => {
       await server.stop();
     }
     expect(await accepts(server.port)).toBe(false);
-  }, 20_000);
+  }, SETTLE_MS);
 
   it('fails publish with TransportUnavailableError during an outage; publish and consume recover after a restart', async () => {
     const storeDir = await tempDir();
@@ -102,7 +103,7 @@ describe.skipIf(natsBinary === null)('startNatsServer', () => {
       await expect(publish(transport, 'during')).rejects.toBeInstanceOf(TransportUnavailableError);
 
       second = await startNatsServer({ binary, storeDir, port: first.port, log });
-      await eventually(() => publish(transport, 'after'), 15_000);
+      await eventually(() => publish(transport, 'after'), SETTLE_MS);
       // The consumer started before the outage resumes on its own; 'during' may or may not be
       // stored (the client buffers it and may send it on reconnect), but nothing is repeated.
       const texts = await inbox.until((xs) => xs.includes('after'));
@@ -112,7 +113,7 @@ describe.skipIf(natsBinary === null)('startNatsServer', () => {
       await second?.stop();
       await first.stop();
     }
-  }, 40_000);
+  }, 2 * SETTLE_MS);
 });
 
 describe('startEmbeddedPostgres', () => {

@@ -1,6 +1,7 @@
 import type { TestProject } from 'vitest/node';
 import { createLogger } from '../log.ts';
 import { findMeilisearchBinary, startMeilisearch } from '../runtime/meilisearch-server.ts';
+import { SETTLE_MS } from './eventually.ts';
 
 /**
  * Gives the run a Meilisearch: the one MEILI_URL (and MEILI_MASTER_KEY) names, else a local
@@ -31,7 +32,8 @@ export async function provideMeilisearch(project: TestProject): Promise<() => Pr
     return async () => {};
   }
   try {
-    const server = await startMeilisearch({ binary, log: createLogger({ level: 'warn' }) });
+    // a generous start deadline: the run's first minute is its busiest
+    const server = await startMeilisearch({ binary, log: createLogger({ level: 'warn' }), startTimeoutMs: SETTLE_MS });
     project.provide('meili', { url: server.url, masterKey: server.masterKey, reason: null });
     return () => server.stop();
   } catch (err) {

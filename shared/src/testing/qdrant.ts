@@ -5,6 +5,7 @@ import { inject } from 'vitest';
 import type { TestProject } from 'vitest/node';
 import { createLogger } from '../log.ts';
 import { NO_QDRANT_BINARY, findQdrantServer, startQdrantServer } from '../runtime/qdrant-server.ts';
+import { SETTLE_MS } from './eventually.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -56,7 +57,8 @@ export async function provideQdrant(project: TestProject): Promise<() => Promise
   }
   const dataDir = mkdtempSync(join(tmpdir(), 'mandant-test-qdrant-'));
   try {
-    const server = await startQdrantServer({ binary, dataDir, log: createLogger({ level: 'warn' }) });
+    // a generous start deadline: the run's first minute is its busiest
+    const server = await startQdrantServer({ binary, dataDir, log: createLogger({ level: 'warn' }), startTimeoutMs: SETTLE_MS });
     project.provide('qdrant', { url: server.url, reason: null });
     return async () => {
       await server.stop();

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TransportUnavailableError } from './event-transport.ts';
 import type { DeliveredEvent, EventTransport } from './event-transport.ts';
+import { SETTLE_MS } from '../testing/eventually.ts';
 
 /**
  * The behaviour every EventTransport adapter must show. Each test uses its own random tenant
@@ -26,7 +27,7 @@ function createInbox() {
       items.push({ subject: e.subject, text: new TextDecoder().decode(e.payload), redelivered: e.redelivered });
       for (const w of waiters) w();
     },
-    async until(pred: (xs: Received[]) => boolean, timeoutMs = 10_000): Promise<Received[]> {
+    async until(pred: (xs: Received[]) => boolean, timeoutMs = SETTLE_MS): Promise<Received[]> {
       const deadline = Date.now() + timeoutMs;
       while (!pred(items)) {
         const left = deadline - Date.now();
@@ -51,7 +52,7 @@ export function describeEventTransport(
   options: EventTransportContractOptions = {},
 ): void {
   const root = options.subjectRoot ?? 'events';
-  const timeout = options.timeoutMs ?? 20_000;
+  const timeout = options.timeoutMs ?? 2 * SETTLE_MS;
 
   describe(`EventTransport contract: ${name}`, () => {
     const cleanups: Array<() => Promise<void>> = [];

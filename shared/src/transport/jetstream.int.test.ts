@@ -7,6 +7,7 @@ import { backendMissing } from '../testing/backends.ts';
 import { describeEventTransport } from './event-transport.contract.ts';
 import { TransportUnavailableError } from './event-transport.ts';
 import { createJetStreamTransport } from './jetstream.ts';
+import { SETTLE_MS } from '../testing/eventually.ts';
 
 const url = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const run = randomUUID().replaceAll('-', '').slice(0, 10);
@@ -17,9 +18,9 @@ const log = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
 /** Returns why the suite cannot run, or null when a JetStream-enabled server answers. */
 async function unavailableReason(): Promise<string | null> {
   try {
-    const nc = await connect({ servers: url, timeout: 2_000, reconnect: false });
+    const nc = await connect({ servers: url, timeout: 10_000, reconnect: false });
     try {
-      await jetstreamManager(nc, { timeout: 2_000 });
+      await jetstreamManager(nc, { timeout: 10_000 });
       return null;
     } catch (err) {
       return `JetStream not enabled at ${url}: ${(err as Error).message}`;
@@ -27,7 +28,7 @@ async function unavailableReason(): Promise<string | null> {
       await nc.close();
     }
   } catch (err) {
-    return `cannot connect to ${url} within 2 s: ${(err as Error).message}`;
+    return `cannot connect to ${url} within 10 s: ${(err as Error).message}`;
   }
 }
 
@@ -36,10 +37,10 @@ const reason = await unavailableReason();
 // Without a JetStream server the suite skips, and the marker makes CI fail on it.
 describe.skipIf(backendMissing('nats', reason))(`JetStream transport at ${url}`, () => {
   const factory = () =>
-    createJetStreamTransport({ servers: url, streamName, subjects: [`${subjectRoot}.>`], log, requestTimeoutMs: 2_000 });
+    createJetStreamTransport({ servers: url, streamName, subjects: [`${subjectRoot}.>`], log, requestTimeoutMs: 10_000 });
 
   afterAll(async () => {
-    const nc = await connect({ servers: url, timeout: 2_000, reconnect: false });
+    const nc = await connect({ servers: url, timeout: 10_000, reconnect: false });
     try {
       const jsm = await jetstreamManager(nc);
       await jsm.streams.delete(streamName);
@@ -63,7 +64,7 @@ describe.skipIf(backendMissing('nats', reason))(`JetStream transport at ${url}`,
       } finally {
         await t.close();
       }
-    }, 20_000);
+    }, SETTLE_MS);
 
     it('names the failure TransportUnavailableError after close', async () => {
       const t = await factory();
@@ -73,6 +74,6 @@ describe.skipIf(backendMissing('nats', reason))(`JetStream transport at ${url}`,
         .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(TransportUnavailableError);
       expect((err as Error).cause).toBeDefined();
-    }, 20_000);
+    }, SETTLE_MS);
   });
 });

@@ -25,6 +25,7 @@ import { tenantViews } from '@mandant/tenant/views/projection.ts';
 import { sniff } from '../extract/sniff.ts';
 import { documentViews } from '@mandant/documents/views/projection.ts';
 import { onlyTenants } from '@mandant/shared/testing/only-tenants.ts';
+import { SETTLE_MS } from '@mandant/shared/testing/eventually.ts';
 
 /**
  * Test-only: the platform around the ingestion worker on a real Postgres: event store, an
@@ -69,7 +70,7 @@ export interface Harness {
 const meta = (): EventMeta => ({ actor: 'user:test', correlation_id: randomUUID(), causation_id: null, traceparent: null });
 
 /** Polls `check` until it returns a value other than undefined/false; never a fixed sleep. */
-export async function until<T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
+export async function until<T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = SETTLE_MS): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -168,7 +169,7 @@ export async function startHarness(appUrl: string, name: string): Promise<Harnes
       return (await documentCommand(tenantId, documentId, command)).position;
     },
     async views(tenantId, position) {
-      for (const p of projectors) await p.waitFor(tenantId, position);
+      for (const p of projectors) await p.waitFor(tenantId, position, SETTLE_MS);
     },
     async events(tenantId, documentId) {
       return (await store.readStream(tenantId, streams.document(documentId))).events;

@@ -5,6 +5,7 @@ import { findNatsServer } from '@mandant/shared/runtime/nats-server.ts';
 import { backendMissing, postgresUrls } from '@mandant/shared/testing/backends.ts';
 import { type Harness, startHarness } from '../e2e/harness.ts';
 import { type Kind, type Role, type TenantWorld, buildTenant, jwtFor, missingId, prng } from './fixture.ts';
+import { SETTLE_MS } from '@mandant/shared/testing/eventually.ts';
 
 const pg = postgresUrls();
 const natsMissing = backendMissing('nats', findNatsServer() ? null : 'no nats-server binary for the platform under test');
@@ -49,9 +50,9 @@ describe.skipIf(!pg || natsMissing)('isolation under randomised cross-tenant req
     // let every projector settle, so the victim's head moves only if a request moves it
     for (const t of [w.a, w.b]) {
       const head = (await h.call('GET', '/events?after=0&limit=1', { token: t.tokens.auditor })).body.head as number;
-      await Promise.all(h.platform.storeProjectors.map((p) => p.waitFor(t.id, head)));
+      await Promise.all(h.platform.storeProjectors.map((p) => p.waitFor(t.id, head, SETTLE_MS)));
     }
-  }, 180_000);
+  }, 600_000);
   afterAll(async () => {
     await h?.stop();
   });

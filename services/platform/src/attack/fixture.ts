@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { type Harness, JWT_SECRET, OPERATOR } from '../e2e/harness.ts';
 import { seededRandom } from '@mandant/shared/testing/seeded-random.ts';
+import { SETTLE_MS } from '@mandant/shared/testing/eventually.ts';
 
 export type Role = 'admin' | 'auditor' | 'padmin' | 'editor' | 'viewer' | 'outsider' | 'forged';
 export type Kind = 'tenant' | 'project' | 'user' | 'document' | 'entity' | 'conversation' | 'api_key';
@@ -71,7 +72,7 @@ export async function buildTenant(h: Harness, tag: string, person: string, org: 
   for (const t of texts) documents.push((await ok('POST', t.path, tokens.editor, { title: t.title, content: t.content })).id);
   await ok('POST', `/projects/${p2}/documents/link`, tokens.editor, { document_ids: [documents[1]] });
   for (const d of documents) {
-    const deadline = Date.now() + 30_000;
+    const deadline = Date.now() + SETTLE_MS;
     while ((await ok('GET', `/documents/${d}`, tokens.editor)).status !== 'processed') {
       if (Date.now() > deadline) throw new Error(`document ${d} not processed`);
       await sleep(100);

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiRoute, apiRoutes } from '@mandant/gateway';
 import { findNatsServer } from '@mandant/shared/runtime/nats-server.ts';
 import { backendMissing, postgresUrls } from '@mandant/shared/testing/backends.ts';
+import { SETTLE_MS } from '@mandant/shared/testing/eventually.ts';
 import { type Harness, OPERATOR, startHarness } from '../e2e/harness.ts';
 import { type TenantWorld, buildTenant } from './fixture.ts';
 import { type Hostile, type Role, hostileRequest } from './hostile-requests.ts';
@@ -156,7 +157,7 @@ describe.skipIf(!pg || natsMissing)('hostile input to every route with every rol
     }
     expect(written).toEqual([]);
     // every accepted value, however odd, is projected: nothing is dead-lettered
-    await Promise.all(h.platform.storeProjectors.map((p) => p.waitFor(w.id, head, 60_000)));
+    await Promise.all(h.platform.storeProjectors.map((p) => p.waitFor(w.id, head, SETTLE_MS)));
     const status = await h.call('GET', '/projections/status', { token: w.tokens.auditor });
     expect(status.status).toBe(200);
     const dead = (status.body.projectors as { name: string; dead_letters: number }[]).filter((p) => p.dead_letters > 0);

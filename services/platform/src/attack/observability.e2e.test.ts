@@ -10,6 +10,7 @@ import { backendMissing, postgresUrls } from '@mandant/shared/testing/backends.t
 import { ownDatabase } from '@mandant/shared/testing/own-database.ts';
 import { OPERATOR } from '../e2e/harness.ts';
 import { type Platform, startPlatform } from '../platform.ts';
+import { SETTLE_MS, eventually } from '@mandant/shared/testing/eventually.ts';
 
 const pg = postgresUrls();
 const natsMissing = backendMissing('nats', findNatsServer() ? null : 'no nats-server binary for the platform under test');
@@ -77,7 +78,7 @@ describe.skipIf(!pg || natsMissing)('logs and metrics of a working platform', ()
     admin = created.admin_api_key;
     tenantId = created.tenant.id;
     projectId = (await call('POST', '/projects', admin, { name: 'Watched' })).id;
-  }, 120_000);
+  }, 300_000);
   afterAll(async () => {
     await platform?.stop();
     await stopNats?.();
@@ -88,13 +89,9 @@ describe.skipIf(!pg || natsMissing)('logs and metrics of a working platform', ()
   it('logs no document text, title, query or question through an upload, a search and a chat; request lines carry tenant and correlation ids', async () => {
     const from = raw.length;
     const doc = await call('POST', `/projects/${projectId}/documents`, admin, { title: TITLE, content: CONTENT }, { 'x-correlation-id': 'obs-upload-1' });
-    const deadline = Date.now() + 30_000;
-    while ((await call('GET', `/documents/${doc.id}`, admin)).status !== 'processed') {
-      if (Date.now() > deadline) throw new Error('document not processed');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await eventually(async () => (await call('GET', `/documents/${doc.id}`, admin)).status === 'processed', `document ${doc.id} to be processed`);
     const head = (await call('GET', '/events?after=0&limit=1', admin)).head as number;
-    await Promise.all(platform.storeProjectors.map((p) => p.waitFor(tenantId, head)));
+    await Promise.all(platform.storeProjectors.map((p) => p.waitFor(tenantId, head, SETTLE_MS)));
     const search = await call('POST', `/projects/${projectId}/search`, admin, { query: QUERY }, { 'x-correlation-id': 'obs-search-1' });
     expect(search.hits.length).toBeGreaterThan(0);
     await call('POST', '/search', admin, { query: QUERY, mode: 'keyword' });
@@ -103,8 +100,9 @@ describe.skipIf(!pg || natsMissing)('logs and metrics of a working platform', ()
     const answer = await call('POST', `/chat/conversations/${conv.id}/messages`, admin, { content: QUESTION }, { 'x-correlation-id': 'obs-chat-1' });
     expect(JSON.stringify(answer)).toContain('Snarkwell');
     // a failing request too: problem lines must not echo the body either
-    await call('POST', `/projects/${projectId}/search`, admin, { query: QUERY, mode: 'nonsense' }).catch(() => {});
-    await new Promise((r) => setTimeout(r, 200));
+    await call('POST', `/projects/${projectId}/search`, admin, { query: QUERY, mode: 'nonsense' }, { 'x-correlation-id': 'obs-refused-1' }).catch(() => {});
+    // its request line is written once the answer is sent: wait for it, not for a pace
+    await eventually(() => lines.some((l) => l.msg === 'request' && l.correlation_id === 'obs-refused-1'), 'the refused search\'s request line');
 
     const logged = raw.slice(from);
     expect(logged.length).toBeGreaterThan(10);
@@ -123,11 +121,11 @@ describe.skipIf(!pg || natsMissing)('logs and metrics of a working platform', ()
     const tagged = requests.filter((r) => ['obs-upload-1', 'obs-search-1', 'obs-chat-1'].includes(r.correlation_id as string));
     expect(tagged.map((r) => r.correlation_id).sort()).toEqual(['obs-chat-1', 'obs-search-1', 'obs-upload-1']);
     for (const r of tagged) expect(r.tenant_id).toBe(tenantId);
-  }, 90_000);
+  }, 300_000);
 
   it('scrapes /metrics after that traffic: requests per tenant, events appended, projector lag, tenant and project counts', async () => {
     const head = (await call('GET', '/events?after=0&limit=1', admin)).head as number;
-    await Promise.all(platform.storeProjectors.map((p) => p.waitFor(tenantId, head)));
+    await Promise.all(platform.storeProjectors.map((p) => p.waitFor(tenantId, head, SETTLE_MS)));
     // scraped as Prometheus does, on the health port (the public port wants a token)
     const text = await (await fetch(`${platform.healthUrl}/metrics`)).text();
     const value = (series: string): number | null => {
@@ -149,5 +147,5 @@ describe.skipIf(!pg || natsMissing)('logs and metrics of a working platform', ()
     for (const p of platform.storeProjectors) expect([p.key, value(`mandant_projector_lag_max_events{projector="${p.key}"}`)]).toEqual([p.key, 0]);
     for (const l of lags) expect(Number(l.split(' ').at(-1))).toBeGreaterThanOrEqual(0);
     expect(text).not.toMatch(/Glimmerquartz|Snarkwell|Plumbago/);
-  }, 60_000);
+  }, 300_000);
 });

@@ -10,6 +10,7 @@ import { findNatsServer } from '@mandant/shared/runtime/nats-server.ts';
 import { backendMissing, postgresUrls } from '@mandant/shared/testing/backends.ts';
 import { ownDatabase } from '@mandant/shared/testing/own-database.ts';
 import { type Harness, startHarness } from '../e2e/harness.ts';
+import { SETTLE_MS, eventually } from '@mandant/shared/testing/eventually.ts';
 
 const pg = postgresUrls();
 const natsMissing = backendMissing('nats', findNatsServer() ? null : 'no nats-server binary for the platform under test');
@@ -56,19 +57,18 @@ describe.skipIf(!pg || natsMissing)('mandant audit and tenants provision on a ru
     for (let i = 0; i < 3; i++) {
       const doc = await h.call('POST', `/projects/${project}/documents`, { token: key, body: { title: `Memo ${i}`, content: `Memo ${i}: Acme Holdings paid Maria Gonzalez in Lisbon ${randomUUID()}.` } });
       expect(doc.status).toBe(202);
-      for (let n = 0; n < 300; n++) {
+      await eventually(async () => {
         const d = await h.call('GET', `/documents/${doc.body.id}`, { token: key });
-        if (d.body.status === 'processed' && d.body.embeddings.length > 0) break;
-        await new Promise((r) => setTimeout(r, 100));
-      }
+        return d.body.status === 'processed' && d.body.embeddings.length > 0;
+      }, `document ${doc.body.id} to be processed with its embeddings`);
     }
     head = (await h.call('GET', '/events?after=0&limit=1', { token: key })).body.head as number;
-    await Promise.all(h.platform.storeProjectors.map((p) => p.waitFor(tenantId, head)));
+    await Promise.all(h.platform.storeProjectors.map((p) => p.waitFor(tenantId, head, SETTLE_MS)));
     exported = join(dir, 'log.ndjson');
     const res = await cli(['audit', 'export', '--tenant', slug, '--out', exported]);
     expect(res.code, res.stderr).toBe(0);
     expect(res.stderr).toMatch(/export audit-\S+ \[#+\] 100%/);
-  }, 120_000);
+  }, 600_000);
   afterAll(async () => {
     await h?.stop();
     if (dir) await rm(dir, { recursive: true, force: true });

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findNatsServer } from '@mandant/shared/runtime/nats-server.ts';
 import { backendMissing, postgresUrls } from '@mandant/shared/testing/backends.ts';
 import { type Harness, OPERATOR, startHarness } from '../e2e/harness.ts';
+import { SETTLE_MS, eventually } from '@mandant/shared/testing/eventually.ts';
 
 const pg = postgresUrls();
 const natsMissing = backendMissing('nats', findNatsServer() ? null : 'no nats-server binary for the platform under test');
@@ -37,15 +38,14 @@ describe.skipIf(!pg || natsMissing)('the mandant CLI on a running platform', () 
     const project = (await h.call('POST', '/projects', { token: key, body: { name: 'Inquiry' } })).body.id;
     for (let i = 0; i < 3; i++) {
       const doc = await h.call('POST', `/projects/${project}/documents`, { token: key, body: { content: `Memo ${i}: Acme Holdings paid Maria Gonzalez ${randomUUID()}.` } });
-      for (let n = 0; n < 300; n++) {
+      await eventually(async () => {
         const d = await h.call('GET', `/documents/${doc.body.id}`, { token: key });
-        if (d.body.status === 'processed' && d.body.embeddings.length > 0) break;
-        await new Promise((r) => setTimeout(r, 100));
-      }
+        return d.body.status === 'processed' && d.body.embeddings.length > 0;
+      }, `document ${doc.body.id} to be processed with its embeddings`);
     }
     const head = (await h.call('GET', '/events?after=0&limit=1', { token: key })).body.head as number;
-    await Promise.all(h.platform.storeProjectors.map((p) => p.waitFor(tenantId, head)));
-  }, 120_000);
+    await Promise.all(h.platform.storeProjectors.map((p) => p.waitFor(tenantId, head, SETTLE_MS)));
+  }, 600_000);
   afterAll(async () => {
     await h?.stop();
   });

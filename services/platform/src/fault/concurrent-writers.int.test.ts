@@ -8,7 +8,7 @@ import { createLogger } from '@mandant/shared/log.ts';
 import { startProjector } from '@mandant/shared/projection/projector.ts';
 import { postgresUrls } from '@mandant/shared/testing/backends.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FaultDatabase, faultDatabase, seededRandom, sleep, until } from './helpers.ts';
+import { type FaultDatabase, SETTLE_MS, faultDatabase, seededRandom, sleep, until } from './helpers.ts';
 
 const pg = postgresUrls();
 const log = createLogger({ level: process.env.TEST_LOG ?? 'silent' });
@@ -60,7 +60,7 @@ describe.skipIf(!pg)('fault: concurrent writers with random rollbacks and delays
     await db?.drop();
   });
 
-  it('never lets a reader or a projector see a position before an earlier one commits: the log is gapless, chained, and holds exactly the committed appends', { timeout: 120_000 }, async () => {
+  it('never lets a reader or a projector see a position before an earlier one commits: the log is gapless, chained, and holds exactly the committed appends', { timeout: 300_000 }, async () => {
     const random = seededRandom('concurrent-writers');
     const store = createEventStore(sql);
     const tenants = Array.from({ length: TENANTS }, () => randomUUID());
@@ -156,7 +156,7 @@ describe.skipIf(!pg)('fault: concurrent writers with random rollbacks and delays
     // the projector applied every tenant's log once, in order, never skipping
     for (const t of tenants) {
       const head = logs.get(t)?.length ?? 0;
-      await until(async () => (await projector.catchUp(t)) >= head, 30_000, `the projector to reach ${head}`);
+      await until(async () => (await projector.catchUp(t)) >= head, SETTLE_MS, `the projector to reach ${head}`);
       expect(applied.get(t)).toEqual(Array.from({ length: head }, (_, i) => i + 1));
     }
     unsubscribe();

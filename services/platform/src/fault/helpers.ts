@@ -4,6 +4,8 @@ import type { Logger } from '@mandant/shared/log.ts';
 import { ownDatabase } from '@mandant/shared/testing/own-database.ts';
 import { seededRandom as mulberry32 } from '@mandant/shared/testing/seeded-random.ts';
 
+export { SETTLE_MS } from '@mandant/shared/testing/eventually.ts';
+
 /**
  * Polls `condition` until it holds; fails after `timeoutMs`. Fault tests wait on conditions
  * with generous deadlines (a loaded two-core CI machine), never on fixed sleeps.

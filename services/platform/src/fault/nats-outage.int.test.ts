@@ -16,7 +16,7 @@ import { createJetStreamTransport } from '@mandant/shared/transport/jetstream.ts
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FaultDatabase, createTenantTable, faultDatabase, sleep, until } from './helpers.ts';
+import { type FaultDatabase, SETTLE_MS, createTenantTable, faultDatabase, sleep, until } from './helpers.ts';
 
 const pg = postgresUrls();
 const natsBinary = findNatsServer();
@@ -56,7 +56,7 @@ describe.skipIf(!pg || natsMissing)('fault: NATS stopped for 30 s while commands
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('loses nothing accepted: every event reaches JetStream once (message id = event id) and the projection in tenant order', { timeout: 180_000 }, async () => {
+  it('loses nothing accepted: every event reaches JetStream once (message id = event id) and the projection in tenant order', { timeout: 600_000 }, async () => {
     if (!natsBinary) return;
     const store = createEventStore(sql);
     const tenants = Array.from({ length: TENANTS }, () => randomUUID());
@@ -116,7 +116,7 @@ describe.skipIf(!pg || natsMissing)('fault: NATS stopped for 30 s while commands
 
     try {
       // flowing before the outage
-      await until(async () => (await Promise.all(tenants.map(appliedCount))).every((n) => n >= 20), 60_000, 'events to flow through JetStream');
+      await until(async () => (await Promise.all(tenants.map(appliedCount))).every((n) => n >= 20), SETTLE_MS, 'events to flow through JetStream');
 
       await server.stop();
       outage = { from: Date.now(), to: Date.now() + OUTAGE_MS };
@@ -125,7 +125,7 @@ describe.skipIf(!pg || natsMissing)('fault: NATS stopped for 30 s while commands
       backlog = await Promise.all(tenants.map(outboxCount));
       server = await startNatsServer({ binary: natsBinary, storeDir: dir, port, log });
       const restartedAt = deliveries.length;
-      await until(() => deliveries.length > restartedAt, 60_000, 'deliveries after the restart');
+      await until(() => deliveries.length > restartedAt, SETTLE_MS, 'deliveries after the restart');
     } finally {
       writing = false;
       await Promise.all(writers);
@@ -138,7 +138,7 @@ describe.skipIf(!pg || natsMissing)('fault: NATS stopped for 30 s while commands
     await until(async () => {
       const applied = await Promise.all(tenants.map(appliedCount));
       return new Set(deliveries.map((d) => d.id)).size === total && applied.every((n, i) => n === accepted.get(tenants[i] ?? '')?.length);
-    }, 90_000, `all ${total} events to arrive as messages and in the projection`);
+    }, SETTLE_MS, `all ${total} events to arrive as messages and in the projection`);
     await relay.stop();
     await projector.stop();
     await witness.stop();

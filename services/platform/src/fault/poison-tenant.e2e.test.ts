@@ -9,7 +9,7 @@ import { backendMissing, postgresUrls } from '@mandant/shared/testing/backends.t
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, OPERATOR, startHarness } from '../e2e/harness.ts';
-import { until } from './helpers.ts';
+import { SETTLE_MS, until } from './helpers.ts';
 
 const pg = postgresUrls();
 const natsMissing = backendMissing('nats', findNatsServer() ? null : 'no nats-server binary for the platform under test');
@@ -67,12 +67,12 @@ describe.skipIf(!pg || natsMissing)('fault: a poisoned event on the running plat
     await h?.stop();
   });
 
-  it('dead-letters each poisoned event within bounded time and shows it in /projections/status, with a safe error', { timeout: 90_000 }, async () => {
+  it('dead-letters each poisoned event within bounded time and shows it in /projections/status, with a safe error', { timeout: 3 * SETTLE_MS }, async () => {
     let status: Status | undefined;
     await until(async () => {
       status = (await h.call('GET', '/projections/status', { token: poisoned.key })).body as Status;
       return poison.every((p) => status?.dead_letters.some((d) => d.projector === p.projector && d.tenant_seq === p.seq));
-    }, 60_000, 'the poisoned events to be dead-lettered');
+    }, SETTLE_MS, 'the poisoned events to be dead-lettered');
     if (!status) throw new Error('no status');
     for (const p of poison) {
       const dead = status.dead_letters.find((d) => d.projector === p.projector && d.tenant_seq === p.seq);
@@ -84,7 +84,7 @@ describe.skipIf(!pg || natsMissing)('fault: a poisoned event on the running plat
     await until(async () => {
       const s = (await h.call('GET', '/projections/status', { token: poisoned.key })).body as Status;
       return s.projectors.every((p) => p.lag === 0);
-    }, 30_000, 'every projector of the poisoned tenant to reach its head');
+    }, SETTLE_MS, 'every projector of the poisoned tenant to reach its head');
     expect(JSON.stringify(status)).not.toContain(SECRET);
   });
 
@@ -139,7 +139,7 @@ describe.skipIf(!pg || natsMissing)('fault: a poisoned event on the running plat
     expect(listed.stdout).not.toContain(SECRET);
   });
 
-  it('retries over the API for a tenant admin: each projector carries the request out, and what fails again stays', { timeout: 60_000 }, async () => {
+  it('retries over the API for a tenant admin: each projector carries the request out, and what fails again stays', { timeout: 2 * SETTLE_MS }, async () => {
     const auditor = await h.call('POST', '/api-keys', { token: poisoned.key, body: { name: 'Auditor', role: 'auditor' } });
     expect(auditor.status).toBe(201);
     expect((await h.call('POST', '/projections/retry', { token: auditor.body.secret as string })).status).toBe(403);
@@ -149,14 +149,14 @@ describe.skipIf(!pg || natsMissing)('fault: a poisoned event on the running plat
     await until(async () => {
       const s = (await h.call('GET', '/projections/status', { token: poisoned.key })).body as Status;
       return s.dead_letters.length === 3 && s.dead_letters.every((d) => d.retry_requested_at === null);
-    }, 30_000, 'the requested retries to be carried out');
+    }, SETTLE_MS, 'the requested retries to be carried out');
     const s = (await h.call('GET', '/projections/status', { token: poisoned.key })).body as Status;
     expect(s.dead_letters.map((d) => [d.projector, d.attempts])).toEqual([['conversation-views@v1', 7], ['conversation-views@v1', 7], ['membership-views@v1', 6]]);
     const other = await h.call('POST', '/projections/retry', { token: healthy.key });
     expect(other.body).toEqual({ requested: 0 });
   });
 
-  it('property: poison at random positions among good conversations of several tenants: each good one readable, each poison dead-lettered once, nothing else', { timeout: 180_000 }, async () => {
+  it('property: poison at random positions among good conversations of several tenants: each good one readable, each poison dead-lettered once, nothing else', { timeout: 600_000 }, async () => {
     type Kind = 'good' | 'nul' | 'unparsable';
     const kind = fc.oneof({ arbitrary: fc.constant<Kind>('good'), weight: 3 }, { arbitrary: fc.constantFrom<Kind>('nul', 'unparsable'), weight: 1 });
     const logs = fc.array(fc.array(kind, { minLength: 1, maxLength: 6 }), { minLength: 2, maxLength: 3 });
@@ -182,7 +182,7 @@ describe.skipIf(!pg || natsMissing)('fault: a poisoned event on the running plat
         await until(async () => {
           status = (await h.call('GET', '/projections/status', { token: t.key })).body as Status;
           return status.projectors.every((p) => p.lag === 0);
-        }, 60_000, 'every projector of the tenant to reach its head');
+        }, SETTLE_MS, 'every projector of the tenant to reach its head');
         const poisoned = t.written.filter((w) => w.kind !== 'good').map((w) => w.seq);
         expect(status?.dead_letters.map((d) => [d.projector, d.tenant_seq])).toEqual(poisoned.map((seq) => ['conversation-views@v1', seq]));
         for (const w of t.written.filter((x) => x.kind === 'good')) {

@@ -17,7 +17,7 @@ import { MODEL_A } from '@mandant/projectors/testing/scenario.ts';
 import { catchUpAll, startAll, stopAll, storesSnapshot } from '@mandant/projectors/testing/snapshot.ts';
 import { createTestStores, newMasterKey } from '@mandant/projectors/testing/stores.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FaultDatabase, faultDatabase, seededRandom, sleep, until } from './helpers.ts';
+import { type FaultDatabase, SETTLE_MS, faultDatabase, seededRandom, sleep, until } from './helpers.ts';
 
 const pg = postgresUrls();
 const log = createLogger({ level: process.env.TEST_LOG ?? 'silent' });
@@ -51,7 +51,7 @@ describe.skipIf(!pg)('fault: document projectors killed with SIGKILL again and a
     if (root) await rm(root, { recursive: true, force: true });
   });
 
-  it('ends, after a final restart, with every store equal to a rebuild from the log and no chunk held twice', { timeout: 200_000 }, async () => {
+  it('ends, after a final restart, with every store equal to a rebuild from the log and no chunk held twice', { timeout: 600_000 }, async () => {
     const random = seededRandom('projector-kills');
     const store = createEventStore(sql);
     const tenant = randomUUID();
@@ -103,7 +103,7 @@ describe.skipIf(!pg)('fault: document projectors killed with SIGKILL again and a
       c.stdout?.on('data', (b: Buffer) => { stdout += b.toString('utf8'); });
       c.stderr?.on('data', (b: Buffer) => { stderr += b.toString('utf8'); });
       const exited = new Promise<NodeJS.Signals | number | null>((resolve) => c.once('exit', (code, signal) => resolve(signal ?? code)));
-      await until(() => stdout.includes('started') || c.exitCode !== null, 60_000, 'the projector child to start');
+      await until(() => stdout.includes('started') || c.exitCode !== null, SETTLE_MS, 'the projector child to start');
       if (c.exitCode !== null) throw new Error(`child exited early (${c.exitCode}): ${stderr.slice(-2000)}`);
       // a random point: a third of the kills early in the child's first pages; the others once
       // some projector committed a page in this run (so the kills spread over the whole log),
@@ -112,7 +112,7 @@ describe.skipIf(!pg)('fault: document projectors killed with SIGKILL again and a
       if (random.chance(1 / 3)) {
         await sleep(random.int(50, 1_500));
       } else {
-        await until(async () => c.exitCode !== null || (await checkpoints()).reduce((a, b) => a + b, 0) > committedBefore, 60_000, 'the child to commit a page');
+        await until(async () => c.exitCode !== null || (await checkpoints()).reduce((a, b) => a + b, 0) > committedBefore, SETTLE_MS, 'the child to commit a page');
         await sleep(random.int(0, 500));
       }
       c.kill('SIGKILL');

@@ -9,7 +9,7 @@ import { postgresUrls } from '@mandant/shared/testing/backends.ts';
 import { type EventTransport, TransportUnavailableError } from '@mandant/shared/transport/event-transport.ts';
 import { createInProcessTransport } from '@mandant/shared/transport/in-process.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FaultDatabase, faultDatabase, until } from './helpers.ts';
+import { type FaultDatabase, SETTLE_MS, faultDatabase, until } from './helpers.ts';
 
 const pg = postgresUrls();
 const log = createLogger({ level: process.env.TEST_LOG ?? 'silent' });
@@ -57,7 +57,7 @@ describe.skipIf(!pg)('fault: the transport fails in the middle of a relay batch'
     const relay = startOutboxRelay({ sql, transport, log, pollMs: 3_600_000 });
     try {
       await relay.drain();
-      await until(() => got.length >= 3, 10_000, 'the three events published before the failure');
+      await until(() => got.length >= 3, SETTLE_MS, 'the three events published before the failure');
       const pending = await withTenant(sql, tenant, (tx) => tx<{ tenant_seq: number }[]>`select tenant_seq from outbox where tenant_id = ${tenant} order by tenant_seq`);
       expect(pending.map((r) => r.tenant_seq)).toEqual([4, 5, 6]);
 
@@ -65,7 +65,7 @@ describe.skipIf(!pg)('fault: the transport fails in the middle of a relay batch'
       clock += DEDUPE_WINDOW_MS * 5;
       down = false;
       await relay.drain();
-      await until(() => got.length >= 6, 10_000, 'the remaining events');
+      await until(() => got.length >= 6, SETTLE_MS, 'the remaining events');
       await relay.drain();
       expect(got.map((e) => e.tenant_seq)).toEqual([1, 2, 3, 4, 5, 6]);
     } finally {

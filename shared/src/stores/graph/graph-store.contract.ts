@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { GraphSnapshot, GraphStore } from './port.ts';
+import { SETTLE_MS } from '../../testing/eventually.ts';
 
 /**
  * The behaviour every GraphStore adapter must show. Each test works in its own random tenant
@@ -15,7 +16,7 @@ export interface GraphStoreContractOptions {
 }
 
 export function describeGraphStore(name: string, factory: () => Promise<GraphStore>, options: GraphStoreContractOptions = {}): void {
-  describe(`GraphStore contract: ${name}`, { timeout: options.timeoutMs ?? 30_000 }, () => {
+  describe(`GraphStore contract: ${name}`, { timeout: options.timeoutMs ?? 2 * SETTLE_MS }, () => {
     let store: GraphStore;
     const tenants: string[] = [];
     beforeAll(async () => {
