@@ -1,8 +1,8 @@
 import type { Principal } from '@mandant/contracts';
 import { type Sql, type Tx, withTenant } from '@mandant/shared/db/connect.ts';
-import { forbidden, notFound } from '@mandant/shared/errors.ts';
+import { notFound } from '@mandant/shared/errors.ts';
 import type { RpcContext } from '@mandant/shared/rpc/rpc.ts';
-import { requirePrincipal, requireProjectRole } from '@mandant/shared/service/access.ts';
+import { isTenantAdmin, memberRoles, requireProjectRole, requireReader as requireContentReader } from '@mandant/membership';
 import type { EntityDetail, EntityProject, GraphStore } from '@mandant/shared/stores/graph/port.ts';
 
 /**
@@ -19,20 +19,13 @@ export interface ReadScope {
   projects: string[] | null;
 }
 
-export function requireReader(ctx: RpcContext): Principal {
-  const p = requirePrincipal(ctx.principal);
-  if (p.tenant_role === 'auditor') throw forbidden('auditors read the event log only');
-  return p;
-}
+export const requireReader = (ctx: RpcContext): Principal => requireContentReader(ctx.principal);
 
 export async function readScope(sql: Sql, ctx: RpcContext): Promise<ReadScope> {
   const principal = requireReader(ctx);
-  const admin = principal.tenant_role === 'tenant_admin';
+  const admin = isTenantAdmin(principal);
   if (admin) return { principal, admin, roles: new Map(), projects: null };
-  if (principal.user_id === null) return { principal, admin, roles: new Map(), projects: [] };
-  const rows = await withTenant(sql, principal.tenant_id, (tx) => tx<{ project_id: string; role: string }[]>`
-    select project_id, role from members_view where tenant_id = ${principal.tenant_id} and user_id = ${principal.user_id}`);
-  const roles = new Map(rows.map((r) => [r.project_id.toLowerCase(), r.role] as const));
+  const roles: Map<string, string> = await withTenant(sql, principal.tenant_id, (tx) => memberRoles(tx, principal));
   return { principal, admin, roles, projects: [...roles.keys()].sort() };
 }
 

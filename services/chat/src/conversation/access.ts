@@ -1,15 +1,10 @@
 import type { ConversationView, Grant, MessageView, Principal, ProjectRole } from '@mandant/contracts';
 import type { Tx } from '@mandant/shared/db/connect.ts';
-import { DomainError, forbidden, notFound } from '@mandant/shared/errors.ts';
-import { requirePrincipal, requireProjectRole } from '@mandant/shared/service/access.ts';
+import { DomainError, notFound } from '@mandant/shared/errors.ts';
+import { memberRoles, requireActor, requireProjectRole } from '@mandant/membership';
 
 /** Chat reads documents: auditors read the event log only; tenant-level keys other than admins hold no user. */
-export function requireChatter(p: Principal | null): Principal {
-  const principal = requirePrincipal(p);
-  if (principal.tenant_role === 'auditor') throw forbidden('auditors read the event log only');
-  if (!principal.user_id && principal.tenant_role !== 'tenant_admin') throw forbidden('chat needs a user or a tenant admin');
-  return principal;
-}
+export const requireChatter = (p: Principal | null): Principal => requireActor(p, 'chat');
 
 export const isCreator = (p: Principal, createdBy: string): boolean =>
   createdBy === p.actor || (p.user_id !== null && createdBy === `user:${p.user_id}`);
@@ -32,12 +27,12 @@ export async function conversationAccess(tx: Tx, p: Principal, c: { project_id: 
   throw notFound('conversation');
 }
 
-/** Every project the caller may read with their role there; a tenant admin reads all (as admin). */
+/**
+ * The caller's member projects with their role there. A tenant admin reads every project, which
+ * `toMessageView` and `grantFor` check first: for them this list is never consulted.
+ */
 export async function readableProjects(tx: Tx, p: Principal): Promise<Record<string, ProjectRole>> {
-  const rows = p.tenant_role === 'tenant_admin'
-    ? await tx<{ project_id: string; role: ProjectRole }[]>`select project_id, 'admin' as role from projects_view where tenant_id = ${p.tenant_id} order by project_id`
-    : await tx<{ project_id: string; role: ProjectRole }[]>`select project_id, role from members_view where tenant_id = ${p.tenant_id} and user_id = ${p.user_id} order by project_id`;
-  return Object.fromEntries(rows.map((r) => [r.project_id, r.role]));
+  return Object.fromEntries(await memberRoles(tx, p));
 }
 
 /**

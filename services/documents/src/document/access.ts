@@ -1,6 +1,7 @@
 import type { DocumentView, Principal } from '@mandant/contracts';
 import type { Tx } from '@mandant/shared/db/connect.ts';
 import { notFound } from '@mandant/shared/errors.ts';
+import { isTenantAdmin, readableProjects } from '@mandant/membership';
 
 export type DocumentRow = Record<string, any>;
 
@@ -22,23 +23,24 @@ const isUploader = (p: Principal, uploadedBy: string): boolean => uploadedBy ===
 export async function documentAccess(tx: Tx, p: Principal, documentId: string): Promise<DocumentAccess> {
   const [row] = await tx`select * from documents_view where tenant_id = ${p.tenant_id} and document_id = ${documentId}`;
   if (!row) throw notFound('document');
-  const links = await tx<{ project_id: string; role: string | null }[]>`
-    select l.project_id, m.role from document_links_view l
-    left join members_view m on m.tenant_id = l.tenant_id and m.project_id = l.project_id and m.user_id = ${p.user_id}
-    where l.tenant_id = ${p.tenant_id} and l.document_id = ${documentId} order by l.project_id`;
-  const admin = p.tenant_role === 'tenant_admin';
-  const readable = new Map(links.flatMap((l) => (admin ? [[l.project_id, 'admin'] as const] : l.role ? [[l.project_id, l.role] as const] : [])));
-  const visible = admin || readable.size > 0 || (links.length === 0 && isUploader(p, row.uploaded_by));
+  const links = await tx<{ project_id: string }[]>`
+    select l.project_id from document_links_view l where l.tenant_id = ${p.tenant_id} and l.document_id = ${documentId} order by l.project_id`;
+  const roles = await readableProjects(tx, p);
+  const readable = new Map(links.flatMap((l) => {
+    const role = roles ? roles.get(l.project_id) : 'admin';
+    return role ? [[l.project_id, role] as const] : [];
+  }));
+  const visible = !roles || readable.size > 0 || (links.length === 0 && isUploader(p, row.uploaded_by));
   if (!visible) throw notFound('document');
   return { row, linked: links.map((l) => l.project_id), readable };
 }
 
 /**
  * The visibility rule above as a condition on `documents_view d`, for lists. Tenant admins see
- * every document of the tenant.
+ * every document of the tenant; `memberProjects` are the caller's (`memberRoles`).
  */
-export function readableCondition(tx: Tx, p: Principal) {
-  return p.tenant_role === 'tenant_admin' ? tx`true` : adoptableCondition(tx, p);
+export function readableCondition(tx: Tx, p: Principal, memberProjects: string[]) {
+  return isTenantAdmin(p) ? tx`true` : adoptableCondition(tx, p, memberProjects);
 }
 
 /**
@@ -47,12 +49,12 @@ export function readableCondition(tx: Tx, p: Principal) {
  * someone else is never one, even for a tenant admin who can read it: linking it into a project
  * would take it away from its uploader.
  */
-function adoptableCondition(tx: Tx, p: Principal) {
+function adoptableCondition(tx: Tx, p: Principal, memberProjects: string[]) {
   const anyLink = tx`exists (select 1 from document_links_view l where l.tenant_id = d.tenant_id and l.document_id = d.document_id)`;
-  const readableLink = p.tenant_role === 'tenant_admin'
+  const readableLink = isTenantAdmin(p)
     ? anyLink
-    : tx`exists (select 1 from document_links_view l join members_view m on m.tenant_id = l.tenant_id and m.project_id = l.project_id
-                 where l.tenant_id = d.tenant_id and l.document_id = d.document_id and m.user_id = ${p.user_id})`;
+    : tx`exists (select 1 from document_links_view l
+                 where l.tenant_id = d.tenant_id and l.document_id = d.document_id and l.project_id = any(${memberProjects}::uuid[]))`;
   return tx`(${readableLink} or (not ${anyLink} and d.uploaded_by in (${p.actor}, ${p.user_id ? `user:${p.user_id}` : p.actor})))`;
 }
 
@@ -62,9 +64,10 @@ function adoptableCondition(tx: Tx, p: Principal) {
  */
 export async function adoptableDuplicate(tx: Tx, p: Principal, documentIds: string[]): Promise<string | null> {
   if (documentIds.length === 0) return null;
+  const memberProjects = [...((await readableProjects(tx, p))?.keys() ?? [])];
   const [row] = await tx<{ document_id: string }[]>`
     select d.document_id from documents_view d
-    where d.tenant_id = ${p.tenant_id} and d.document_id = any(${documentIds}::uuid[]) and ${adoptableCondition(tx, p)}
+    where d.tenant_id = ${p.tenant_id} and d.document_id = any(${documentIds}::uuid[]) and ${adoptableCondition(tx, p, memberProjects)}
     order by d.created_at, d.document_id limit 1`;
   return row?.document_id ?? null;
 }

@@ -2,7 +2,7 @@ import { DocumentIdInput, type DocumentView, ListDocumentsInput, type Principal,
 import { type Tx, withTenant } from '@mandant/shared/db/connect.ts';
 import { forbidden } from '@mandant/shared/errors.ts';
 import type { RpcContext, RpcHandler } from '@mandant/shared/rpc/rpc.ts';
-import { requirePrincipal, requireProjectRole } from '@mandant/shared/service/access.ts';
+import { readableProjects, requireActor, requireProjectRole, requireReader } from '@mandant/membership';
 import { requestEventMeta, runCommand } from '@mandant/shared/service/command.ts';
 import { guardContentWrite, requireWritable } from '@mandant/shared/service/project-writes.ts';
 import type { ServiceDeps } from '@mandant/shared/service/service.ts';
@@ -19,12 +19,7 @@ export interface DocumentDeps extends ServiceDeps {
   keyring: Keyring;
 }
 
-export function requireWriter(ctx: RpcContext): Principal {
-  const p = requirePrincipal(ctx.principal);
-  if (p.tenant_role === 'auditor') throw forbidden('auditors read the event log only');
-  if (!p.user_id && p.tenant_role !== 'tenant_admin') throw forbidden('this action needs a user or a tenant admin');
-  return p;
-}
+export const requireWriter = (ctx: RpcContext): Principal => requireActor(ctx.principal);
 
 export function documentHandlers(deps: DocumentDeps): Record<string, RpcHandler> {
   const { sql, store, clock, log, keyring } = deps;
@@ -55,22 +50,20 @@ export function documentHandlers(deps: DocumentDeps): Record<string, RpcHandler>
 
     async [rpc.documentGet](input, ctx) {
       const { document_id } = DocumentIdInput.parse(input);
-      const p = requirePrincipal(ctx.principal);
-      if (p.tenant_role === 'auditor') throw forbidden('auditors read the event log only');
-      return view(p, document_id);
+      return view(requireReader(ctx.principal), document_id);
     },
 
     async [rpc.documentList](input, ctx) {
       const q = ListDocumentsInput.parse(input ?? {});
-      const p = requirePrincipal(ctx.principal);
-      if (p.tenant_role === 'auditor') throw forbidden('auditors read the event log only');
+      const p = requireReader(ctx.principal);
       const after = q.cursor ? decodeCursor(q.cursor) : null;
       return withTenant(sql, p.tenant_id, async (tx) => {
-        const admin = p.tenant_role === 'tenant_admin';
         if (q.project_id) await requireProjectRole(tx, p, q.project_id, 'viewer');
+        const roles = await readableProjects(tx, p);
+        const memberProjects = [...(roles?.keys() ?? [])];
         const scope = q.project_id
           ? tx`exists (select 1 from document_links_view l where l.tenant_id = d.tenant_id and l.document_id = d.document_id and l.project_id = ${q.project_id})`
-          : readableCondition(tx, p);
+          : readableCondition(tx, p, memberProjects);
         const rows = await tx`
           select d.* from documents_view d where d.tenant_id = ${p.tenant_id} and ${scope}
             ${q.status ? tx`and d.status = ${q.status}` : tx``}
@@ -81,7 +74,7 @@ export function documentHandlers(deps: DocumentDeps): Record<string, RpcHandler>
         const links = await tx<{ document_id: string; project_id: string }[]>`
           select l.document_id, l.project_id from document_links_view l
           where l.tenant_id = ${p.tenant_id} and l.document_id = any(${ids}::uuid[])
-            ${admin ? tx`` : tx`and exists (select 1 from members_view m where m.tenant_id = l.tenant_id and m.project_id = l.project_id and m.user_id = ${p.user_id})`}
+            ${roles ? tx`and l.project_id = any(${memberProjects}::uuid[])` : tx``}
           order by l.project_id`;
         const emb = await embeddingsOf(tx, p.tenant_id, ids);
         const last = page.at(-1);
@@ -122,8 +115,7 @@ export function documentHandlers(deps: DocumentDeps): Record<string, RpcHandler>
 
     async [rpc.documentProjects](input, ctx) {
       const { document_id } = DocumentIdInput.parse(input);
-      const p = requirePrincipal(ctx.principal);
-      if (p.tenant_role === 'auditor') throw forbidden('auditors read the event log only');
+      const p = requireReader(ctx.principal);
       return withTenant(sql, p.tenant_id, async (tx) => {
         const a = await documentAccess(tx, p, document_id);
         const ids = [...a.readable.keys()];

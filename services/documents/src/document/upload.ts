@@ -3,7 +3,7 @@ import { type Tx, withTenant } from '@mandant/shared/db/connect.ts';
 import { DomainError } from '@mandant/shared/errors.ts';
 import { isIdempotentRequest } from '@mandant/shared/rpc/idempotency.ts';
 import type { RpcContext } from '@mandant/shared/rpc/rpc.ts';
-import { requireProjectRole } from '@mandant/shared/service/access.ts';
+import { requireProjectRole } from '@mandant/membership';
 import { requestEventMeta, runCommand } from '@mandant/shared/service/command.ts';
 import { guardContentWrite, requireWritable } from '@mandant/shared/service/project-writes.ts';
 import { waitForViews } from '@mandant/shared/service/views.ts';

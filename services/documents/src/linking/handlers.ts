@@ -2,7 +2,7 @@ import { LinkDocumentsInput, type Principal, UnlinkDocumentInput, rpc, streams }
 import { withTenant } from '@mandant/shared/db/connect.ts';
 import { notFound } from '@mandant/shared/errors.ts';
 import type { RpcContext, RpcHandler } from '@mandant/shared/rpc/rpc.ts';
-import { requireProjectRole } from '@mandant/shared/service/access.ts';
+import { requireProjectRole } from '@mandant/membership';
 import { requestEventMeta, runCommand } from '@mandant/shared/service/command.ts';
 import { guardContentWrite, requireWritable } from '@mandant/shared/service/project-writes.ts';
 import type { ServiceDeps } from '@mandant/shared/service/service.ts';

@@ -8,7 +8,7 @@ import { DomainError, forbidden, notFound } from '@mandant/shared/errors.ts';
 import { uuidv7 } from '@mandant/shared/ids.ts';
 import { sameJson } from '@mandant/shared/json.ts';
 import type { RpcContext, RpcHandler } from '@mandant/shared/rpc/rpc.ts';
-import { requirePrincipal, requireProjectRole, requireTenantAdmin, requireUser } from '@mandant/shared/service/access.ts';
+import { requirePrincipal, requireProjectRole, requireTenantAdmin, requireUser } from '../access/access.ts';
 import { runCommand } from '@mandant/shared/service/command.ts';
 import { guardContentWrite, requireWritable } from '@mandant/shared/service/project-writes.ts';
 import type { ServiceDeps } from '@mandant/shared/service/service.ts';

@@ -2,7 +2,7 @@ import { type EventMeta, RegisterFromTokenInput, authRpc, streams } from '@manda
 import { withTenant } from '@mandant/shared/db/connect.ts';
 import { DomainError } from '@mandant/shared/errors.ts';
 import type { RpcContext, RpcHandler } from '@mandant/shared/rpc/rpc.ts';
-import { requireUser } from '@mandant/shared/service/access.ts';
+import { requireUser } from '../access/access.ts';
 import { runCommand } from '@mandant/shared/service/command.ts';
 import type { ServiceDeps } from '@mandant/shared/service/service.ts';
 import { waitForViews } from '@mandant/shared/service/views.ts';

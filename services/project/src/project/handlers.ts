@@ -1,14 +1,13 @@
 import { CreateProjectInput, type EventMeta, type Principal, ProjectIdInput, UpdateProjectInput, rpc, streams } from '@mandant/contracts';
 import { type Sql, type Tx, withTenant } from '@mandant/shared/db/connect.ts';
-import { DomainError, forbidden } from '@mandant/shared/errors.ts';
+import { DomainError } from '@mandant/shared/errors.ts';
 import { uuidv7 } from '@mandant/shared/ids.ts';
 import type { RpcContext, RpcHandler } from '@mandant/shared/rpc/rpc.ts';
-import { requirePrincipal, requireProjectRole } from '@mandant/shared/service/access.ts';
+import { grantProjectRole, readableProjects, requireActor, requirePrincipal, requireProjectRole, requireReader } from '@mandant/membership';
 import { runCommand } from '@mandant/shared/service/command.ts';
 import { lockProjectLifecycle } from '@mandant/shared/service/project-writes.ts';
 import type { ServiceDeps } from '@mandant/shared/service/service.ts';
 import { waitForViews } from '@mandant/shared/service/views.ts';
-import { membershipDecider } from '@mandant/membership/membership/decide.ts';
 import { type ProjectCommand, projectDecider } from './decide.ts';
 import { loadProjectView, slugify, toProjectView } from '@mandant/shared/service/project-view.ts';
 
@@ -58,9 +57,7 @@ export function projectHandlers(deps: ServiceDeps): Record<string, RpcHandler> {
 
   return {
     async [rpc.projectCreate](input, ctx) {
-      const p = requirePrincipal(ctx.principal);
-      if (p.tenant_role === 'auditor') throw forbidden('auditors read the event log only');
-      if (!p.user_id && p.tenant_role !== 'tenant_admin') throw forbidden('creating projects needs a user or a tenant admin');
+      const p = requireActor(ctx.principal, 'creating projects');
       const body = CreateProjectInput.parse(input);
       const projectId = uuidv7();
       // a slug derived from the name gets a numeric suffix when taken; an explicit one must be free
@@ -71,23 +68,22 @@ export function projectHandlers(deps: ServiceDeps): Record<string, RpcHandler> {
       if (p.user_id) {
         // The creator starts as the project's admin. A second stream, so not atomic with the
         // creation: should it fail, a tenant admin can still grant the role.
-        const res = await runCommand({
-          store, clock, decider: membershipDecider, tenantId: p.tenant_id, stream: streams.membership(projectId, p.user_id), projectId,
-          command: { type: 'SetMemberRole', user_id: p.user_id, role: 'admin' }, meta: metaOf(ctx, p),
-        });
+        const res = await grantProjectRole({ store, clock }, { tenantId: p.tenant_id, projectId, userId: p.user_id, role: 'admin', meta: metaOf(ctx, p) });
         await waitForViews(sql, log, p.tenant_id, res.position);
       }
       return view(p, projectId);
     },
 
     async [rpc.projectList](_input, ctx) {
-      const p = requirePrincipal(ctx.principal);
-      if (p.tenant_role === 'auditor') throw forbidden('auditors read the event log only');
-      const rows = await withTenant(sql, p.tenant_id, (tx) =>
-        p.tenant_role === 'tenant_admin'
-          ? tx`select pv.*, 'admin' as role, (select count(*)::int from document_links_view l where l.tenant_id = pv.tenant_id and l.project_id = pv.project_id) as document_count from projects_view pv where pv.tenant_id = ${p.tenant_id} order by pv.created_at, pv.project_id`
-          : tx`select pv.*, m.role, (select count(*)::int from document_links_view l where l.tenant_id = pv.tenant_id and l.project_id = pv.project_id) as document_count from projects_view pv join members_view m on m.tenant_id = pv.tenant_id and m.project_id = pv.project_id
-               where pv.tenant_id = ${p.tenant_id} and m.user_id = ${p.user_id} order by pv.created_at, pv.project_id`);
+      const p = requireReader(ctx.principal);
+      const rows = await withTenant(sql, p.tenant_id, async (tx) => {
+        // a tenant admin sees every project (as admin); anyone else their member projects
+        const roles = await readableProjects(tx, p);
+        const projects = await tx`select pv.*, (select count(*)::int from document_links_view l where l.tenant_id = pv.tenant_id and l.project_id = pv.project_id) as document_count
+          from projects_view pv where pv.tenant_id = ${p.tenant_id} ${roles ? tx`and pv.project_id = any(${[...roles.keys()]}::uuid[])` : tx``}
+          order by pv.created_at, pv.project_id`;
+        return projects.map((r) => ({ ...r, role: roles?.get(r.project_id) ?? 'admin' }));
+      });
       return { projects: rows.map((r) => ({ ...toProjectView(r), role: r.role })) };
     },
 

@@ -4,7 +4,7 @@ import { DomainError, isTransient } from '@mandant/shared/errors.ts';
 import { uuidv7 } from '@mandant/shared/ids.ts';
 import type { Logger } from '@mandant/shared/log.ts';
 import type { RpcContext } from '@mandant/shared/rpc/rpc.ts';
-import { requirePrincipal } from '@mandant/shared/service/access.ts';
+import { requirePrincipal } from '@mandant/membership';
 import { requestEventMeta } from '@mandant/shared/service/command.ts';
 import type { SearchDeps } from '../service.ts';
 import { recordSearch } from './audit.ts';

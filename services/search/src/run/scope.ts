@@ -1,7 +1,6 @@
-import type { Grant, Principal, ProjectRole } from '@mandant/contracts';
+import type { Grant, Principal } from '@mandant/contracts';
 import type { Tx } from '@mandant/shared/db/connect.ts';
-import { forbidden } from '@mandant/shared/errors.ts';
-import { requirePrincipal, requireProjectRole } from '@mandant/shared/service/access.ts';
+import { isTenantAdmin, memberRoles, requireProjectRole, requireReader } from '@mandant/membership';
 import { modelFor } from '@mandant/ingestion/worker/models.ts';
 
 /**
@@ -23,18 +22,10 @@ export interface SearchScope {
   model: string;
 }
 
-async function memberRoles(tx: Tx, p: Principal): Promise<Map<string, ProjectRole>> {
-  if (!p.user_id) return new Map();
-  const rows = await tx<{ project_id: string; role: ProjectRole }[]>`
-    select project_id, role from members_view where tenant_id = ${p.tenant_id} and user_id = ${p.user_id} order by project_id`;
-  return new Map(rows.map((r) => [r.project_id, r.role]));
-}
-
 /** Resolves the caller's scope inside the tenant's transaction; throws 404/403 as the access rules say. */
 export async function resolveScope(tx: Tx, principal: Principal | null, projectId: string | undefined, defaultModel: string): Promise<SearchScope> {
-  const p = requirePrincipal(principal);
-  if (p.tenant_role === 'auditor') throw forbidden('auditors read the event log only');
-  const admin = p.tenant_role === 'tenant_admin';
+  const p = requireReader(principal);
+  const admin = isTenantAdmin(p);
 
   if (projectId !== undefined) {
     const id = projectId.toLowerCase();

@@ -1,19 +1,16 @@
 import { EventsListInput, rpc } from '@mandant/contracts';
 import { type Sql, withTenant } from '@mandant/shared/db/connect.ts';
-import { forbidden } from '@mandant/shared/errors.ts';
 import type { EventStore } from '@mandant/shared/eventstore/event-store.ts';
 import { listDeadLetters, requestRetry } from '@mandant/shared/projection/dead-letters.ts';
 import type { RpcContext, RpcHandler } from '@mandant/shared/rpc/rpc.ts';
-import { requirePrincipal } from '@mandant/shared/service/access.ts';
+import { requireOversight, requireTenantAdmin } from '@mandant/membership';
 
 /** At most this many dead letters are listed in projection status (the CLI lists them all). */
 export const DEAD_LETTERS_SHOWN = 100;
 
 /** The event log as auditors and tenant admins read it: only ever the caller's own tenant. */
 function requireAuditReader(ctx: RpcContext): string {
-  const p = requirePrincipal(ctx.principal);
-  if (p.tenant_role !== 'tenant_admin' && p.tenant_role !== 'auditor') throw forbidden('tenant admin or auditor role required');
-  return p.tenant_id;
+  return requireOversight(ctx.principal).tenant_id;
 }
 
 export function auditHandlers(deps: { sql: Sql; store: EventStore }): Record<string, RpcHandler> {
@@ -54,8 +51,7 @@ export function auditHandlers(deps: { sql: Sql; store: EventStore }): Record<str
 
     /** Marks every dead letter of the caller's tenant for a retry; each projector carries it out (see requestRetry). */
     async [rpc.projectionsRetry](_input, ctx) {
-      const p = requirePrincipal(ctx.principal);
-      if (p.tenant_role !== 'tenant_admin') throw forbidden('tenant admin role required');
+      const p = requireTenantAdmin(ctx.principal);
       const requested = await withTenant(sql, p.tenant_id, (tx) => requestRetry(tx, p.tenant_id));
       return { requested };
     },

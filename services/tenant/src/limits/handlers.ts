@@ -8,7 +8,7 @@ import { readEnv } from '@mandant/shared/env.ts';
 import { forbidden, notFound } from '@mandant/shared/errors.ts';
 import { inParallel } from '@mandant/shared/in-parallel.ts';
 import type { RpcContext, RpcHandler } from '@mandant/shared/rpc/rpc.ts';
-import { requirePrincipal } from '@mandant/shared/service/access.ts';
+import { requireOversight } from '@mandant/membership';
 import { runCommand } from '@mandant/shared/service/command.ts';
 import { type LimitDefaults, limitDefaults, readLimits } from '@mandant/shared/service/limits.ts';
 import type { ServiceDeps } from '@mandant/shared/service/service.ts';
@@ -112,8 +112,7 @@ export function limitsHandlers(deps: LimitsDeps): Record<string, RpcHandler> {
 
     /** The caller's tenant: tenant admins and auditors (usage is oversight, like the log). */
     async [limitsRpc.usageGet](input, ctx): Promise<UsageView> {
-      const p = requirePrincipal(ctx.principal);
-      if (p.tenant_role !== 'tenant_admin' && p.tenant_role !== 'auditor') throw forbidden('tenant admins and auditors read usage');
+      const p = requireOversight(ctx.principal, 'tenant admins and auditors read usage');
       const period = usagePeriod(UsageQueryInput.parse(input ?? {}), clock.now());
       return usageOf({ sql, store, defaults }, p.tenant_id, period);
     },

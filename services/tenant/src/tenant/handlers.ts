@@ -8,7 +8,7 @@ import type { EventStore } from '@mandant/shared/eventstore/event-store.ts';
 import { uuidv7 } from '@mandant/shared/ids.ts';
 import type { Logger } from '@mandant/shared/log.ts';
 import type { RpcContext, RpcHandler } from '@mandant/shared/rpc/rpc.ts';
-import { requirePrincipal, requireTenantAdmin } from '@mandant/shared/service/access.ts';
+import { requireReader, requireTenantAdmin } from '@mandant/membership';
 import { type Clock, runCommand } from '@mandant/shared/service/command.ts';
 import { waitForViews } from '@mandant/shared/service/views.ts';
 import type { Keyring } from '@mandant/shared/stores/crypto/data-keys.ts';
@@ -129,9 +129,7 @@ export function tenantHandlers(deps: TenantDeps): Record<string, RpcHandler> {
     },
 
     async [rpc.tenantGet](_input, ctx) {
-      const p = requirePrincipal(ctx.principal);
-      if (p.tenant_role === 'auditor') throw forbidden('auditors read the event log only');
-      return tenantView(p.tenant_id);
+      return tenantView(requireReader(ctx.principal).tenant_id);
     },
 
     async [rpc.tenantSettingsPatch](input, ctx) {

@@ -1,0 +1,12 @@
+/**
+ * @mandant/membership: users, project members and their roles, per-project profiles and state;
+ * and the one access module every context asks who may do what.
+ */
+export {
+  type ProjectAccess, isTenantAdmin, memberRoles, readableProjects, requireActor, requireOversight, requireProjectRole, requirePrincipal, requireReader,
+  requireTenantAdmin, requireUser,
+} from './access/access.ts';
+export { membershipService } from './service.ts';
+export type { MembershipDeps } from './membership/handlers.ts';
+export { membershipViews } from './views/projection.ts';
+export { grantProjectRole } from './membership/grant.ts';
