@@ -10,10 +10,11 @@ export type Schema<Name extends keyof components['schemas']> = components['schem
 export type Problem = components['schemas']['Problem'];
 
 /**
- * The media types the client reads answers in: JSON, and problem+json for refusals. An event
- * stream (a document's status, a streamed chat answer) is read with `parseAs: 'stream'` or `'text'`.
+ * The media types the client types answers in: JSON, problem+json for refusals, and event
+ * streams (a document's status; a chat answer asked with `stream: true`, which makes that call's
+ * `data` a JSON message or a string), read with `parseAs: 'text'` or `'stream'`.
  */
-type Media = 'application/json' | 'application/problem+json';
+type Media = 'application/json' | 'application/problem+json' | 'text/event-stream';
 export type MandantClient = Client<paths, Media>;
 
 export interface MandantClientOptions extends Omit<ClientOptions, 'baseUrl' | 'headers'> {
