@@ -3,16 +3,20 @@ import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { delimiter, join } from 'node:path';
 import type { Logger } from '@mandant/shared/log.ts';
+import { findFreePort } from '@mandant/shared/runtime/local.ts';
 import { NEO4J_TOOL_DIR, buildEmbeddedNeo4j } from '@mandant/shared/stores/graph/neo4j-server.ts';
 
 /**
- * The embedded Neo4j 5 of `tools/neo4j-embedded` on a port and data directory the caller
- * chooses, so a fault test can SIGKILL it and start it again on the same port and the same
- * store (the shared launcher picks a fresh port and a fresh directory on every start, which
- * would lose the graph the projector's checkpoint stands for).
+ * The embedded Neo4j 5 of `tools/neo4j-embedded` on a data directory the caller chooses (and a
+ * port it may choose), so a fault test can SIGKILL it and start it again on the same store (the
+ * shared launcher picks a fresh directory on every start, which would lose the graph the
+ * projector's checkpoint stands for). The read-store outage test keeps its clients on a relay
+ * (tcp-relay.ts) rather than on the server's port, so the restart needs no port to stay free.
  */
 export interface Neo4jProcess {
   url: string;
+  /** the Bolt port of `url` */
+  port: number;
   /** SIGKILL: no shutdown, no checkpoint; Neo4j recovers from its transaction log on restart */
   kill(): Promise<void>;
   /** closes stdin: the JVM halts at once (see Main.java) */
@@ -23,11 +27,34 @@ const exited = (c: ChildProcess): boolean => c.exitCode !== null || c.signalCode
 const waitForExit = (c: ChildProcess): Promise<void> =>
   exited(c) ? Promise.resolve() : new Promise((resolve) => c.once('exit', () => resolve()));
 
-export async function startNeo4jProcess(o: { port: number; dataDir: string; log: Logger; startTimeoutMs?: number }): Promise<Neo4jProcess> {
+export interface StartNeo4jProcessOptions {
+  /** the Bolt port; without one, a free port (tried again on another if taken before the JVM binds it) */
+  port?: number;
+  dataDir: string;
+  log: Logger;
+  startTimeoutMs?: number;
+}
+
+export async function startNeo4jProcess(o: StartNeo4jProcessOptions): Promise<Neo4jProcess> {
   await buildEmbeddedNeo4j(o.log);
   const deps = (await readFile(join(NEO4J_TOOL_DIR, 'target/cp.txt'), 'utf8')).trim();
   const classpath = `${join(NEO4J_TOOL_DIR, 'target/classes')}${delimiter}${deps}`;
-  const child = spawn('java', ['-Xms128m', '-Xmx512m', '-XX:+UseSerialGC', '-cp', classpath, 'Main', String(o.port), o.dataDir], { stdio: ['pipe', 'pipe', 'pipe'] });
+  if (o.port !== undefined) return startOnce(o, classpath, o.port);
+  // Main.java binds the port it is given; one found free can be taken before the JVM binds it
+  // (the JVM then exits), so a failed start is tried again on another.
+  let last: unknown;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      return await startOnce(o, classpath, await findFreePort());
+    } catch (err) {
+      last = err;
+    }
+  }
+  throw last;
+}
+
+async function startOnce(o: StartNeo4jProcessOptions, classpath: string, port: number): Promise<Neo4jProcess> {
+  const child = spawn('java', ['-Xms128m', '-Xmx512m', '-XX:+UseSerialGC', '-cp', classpath, 'Main', String(port), o.dataDir], { stdio: ['pipe', 'pipe', 'pipe'] });
   // every later 'error' (a failed kill, EPIPE on the stdin of a JVM already gone) is heard too
   child.on('error', (err) => o.log.warn({ err }, 'neo4j process error'));
   child.stdin.on('error', () => undefined);
@@ -44,7 +71,7 @@ export async function startNeo4jProcess(o: { port: number; dataDir: string; log:
     function fail(why: string): void {
       clearTimeout(timer);
       if (!exited(child)) child.kill('SIGKILL');
-      reject(new Error(`neo4j on port ${o.port} did not start: ${why}: ${tail.join(' | ').slice(-2000)}`));
+      reject(new Error(`neo4j on port ${port} did not start: ${why}: ${tail.join(' | ').slice(-2000)}`));
     }
     lines.on('line', (line) => {
       const ready = /^READY (\S+)$/.exec(line.trim());
@@ -57,6 +84,7 @@ export async function startNeo4jProcess(o: { port: number; dataDir: string; log:
   });
   return {
     url,
+    port,
     async kill() {
       if (!exited(child)) child.kill('SIGKILL');
       await waitForExit(child);

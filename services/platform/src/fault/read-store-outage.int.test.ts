@@ -6,7 +6,6 @@ import { type Sql, createSql, withTenant } from '@mandant/shared/db/connect.ts';
 import { createEventStore } from '@mandant/shared/eventstore/event-store.ts';
 import { createLogger } from '@mandant/shared/log.ts';
 import { type Projector, startProjector } from '@mandant/shared/projection/projector.ts';
-import { findFreePort } from '@mandant/shared/runtime/local.ts';
 import { createNeo4jGraphStore } from '@mandant/shared/stores/graph/neo4j.ts';
 import { embeddedNeo4jUnavailable } from '@mandant/shared/stores/graph/neo4j-server.ts';
 import type { GraphStore } from '@mandant/shared/stores/graph/port.ts';
@@ -19,8 +18,9 @@ import { MODEL_A } from '@mandant/projectors/testing/scenario.ts';
 import { createTestStores, newMasterKey } from '@mandant/projectors/testing/stores.ts';
 import neo4j, { type Driver } from 'neo4j-driver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FaultDatabase, faultDatabase, sleep, until } from './helpers.ts';
+import { type FaultDatabase, SETTLE_MS, faultDatabase, sleep, until } from './helpers.ts';
 import { type Neo4jProcess, startNeo4jProcess } from './neo4j-process.ts';
+import { type TcpRelay, startTcpRelay } from './tcp-relay.ts';
 
 const pg = postgresUrls();
 const log = createLogger({ level: process.env.TEST_LOG ?? 'silent' });
@@ -55,7 +55,7 @@ describe.skipIf(!pg || backendMissing('neo4j', reason))('fault: the Neo4j read s
   let server: Neo4jProcess | undefined;
   let driver: Driver;
   let stores: Awaited<ReturnType<typeof createTestStores>>;
-  let port: number;
+  let relay: TcpRelay | undefined;
   const failures: string[] = [];
   const failedAt: number[] = [];
 
@@ -64,10 +64,12 @@ describe.skipIf(!pg || backendMissing('neo4j', reason))('fault: the Neo4j read s
     db = await faultDatabase(pg.ownerUrl, 'fault_neo4j', log);
     root = await mkdtemp(join(tmpdir(), 'mandant-fault-neo4j-blobs-'));
     dataDir = await mkdtemp(join(tmpdir(), 'mandant-fault-neo4j-data-'));
-    port = await findFreePort();
-    server = await startNeo4jProcess({ port, dataDir, log });
+    server = await startNeo4jProcess({ dataDir, log });
+    // the driver talks to a relay on a port bound for the whole suite; it forwards to whichever
+    // server runs (none while killed), so the restart may get any port
+    relay = await startTcpRelay(() => server?.port ?? null);
     // short driver-side retries: the projector runner's own retry (its sweep) is what is under test
-    driver = neo4j.driver(server.url, undefined, { maxTransactionRetryTime: 2_000, connectionTimeout: 3_000, connectionAcquisitionTimeout: 5_000 });
+    driver = neo4j.driver(`bolt://127.0.0.1:${relay.port}`, undefined, { maxTransactionRetryTime: 2_000, connectionTimeout: 3_000, connectionAcquisitionTimeout: 5_000 });
     sql = createSql(db.appUrl, { max: 10, appName: 'mandant-fault-neo4j' });
     const graph = recordingFailures(createNeo4jGraphStore({ driver }), failures, failedAt);
     stores = await createTestStores({ appUrl: db.appUrl, blobRoot: root, masterKey: newMasterKey(), graph });
@@ -76,12 +78,13 @@ describe.skipIf(!pg || backendMissing('neo4j', reason))('fault: the Neo4j read s
     await stores?.close();
     await driver?.close();
     await server?.stop();
+    await relay?.close();
     await sql?.end({ timeout: 5 });
     await db?.drop();
     for (const d of [root, dataDir]) if (d) await rm(d, { recursive: true, force: true });
   });
 
-  it('retries without dead-lettering while Neo4j is down, catches up to lag 0 after the restart, and equals a rebuild', { timeout: 240_000 }, async () => {
+  it('retries without dead-lettering while Neo4j is down, catches up to lag 0 after the restart, and equals a rebuild', { timeout: 600_000 }, async () => {
     const store = createEventStore(sql);
     const tenant = randomUUID();
     const fake = fakeDocuments({ events: store, stores });
@@ -110,8 +113,9 @@ describe.skipIf(!pg || backendMissing('neo4j', reason))('fault: the Neo4j read s
     const lags: number[] = [];
     const t0 = Date.now();
     try {
-      await until(async () => (await position()) >= 40, 60_000, 'the graph projector to be under way');
+      await until(async () => (await position()) >= 40, SETTLE_MS, 'the graph projector to be under way');
       await server?.kill();
+      server = undefined;
       const killedAt = Date.now();
       const atKill = await position();
       const headAtKill = await store.head(tenant);
@@ -122,7 +126,7 @@ describe.skipIf(!pg || backendMissing('neo4j', reason))('fault: the Neo4j read s
       expect(await position()).toBeLessThanOrEqual(atKill + 500);
 
       const restartAt = Date.now();
-      server = await startNeo4jProcess({ port, dataDir, log });
+      server = await startNeo4jProcess({ dataDir, log });
       const writtenAtRestart = written;
       await until(async () => written >= writtenAtRestart + 5 && (await position()) > atKill, 120_000, 'the projector to resume while events keep coming');
       process.stderr.write(`neo4j outage: checkpoint ${atKill} at the kill, lag ${lags[0]} before the restart, ${failures.length} store failures until resumed, at ${JSON.stringify(failedAt.map((t) => t - killedAt))} ms after the kill, restart took ${Date.now() - restartAt} ms\n`);
@@ -133,7 +137,7 @@ describe.skipIf(!pg || backendMissing('neo4j', reason))('fault: the Neo4j read s
       await writer;
     }
 
-    await until(async () => (await lag()) === 0, 120_000, 'lag to recover to 0');
+    await until(async () => (await lag()) === 0, 2 * SETTLE_MS, 'lag to recover to 0');
     process.stderr.write(`neo4j outage: lag 0 at ${Date.now() - t0} ms, failures ${JSON.stringify([...new Set(failures)])}\n`);
     expect(await position()).toBe(await store.head(tenant));
     // connection failures only, never the event's fault: nothing was dead-lettered
