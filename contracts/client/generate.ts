@@ -1,7 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { buildOpenApi } from '@mandant/gateway/openapi.ts';
-import { apiRoutes } from '@mandant/gateway/routes.ts';
+import { apiRoutes, buildOpenApi } from '@mandant/gateway';
 import openapiTS, { astToString } from 'openapi-typescript';
 import ts from 'typescript';
 
