@@ -11,11 +11,11 @@ import type { Event } from '@event-driven-io/emmett';
 import { type PostgresEventStore, getPostgreSQLEventStore } from '@event-driven-io/emmett-postgresql';
 import type { EventMeta, NewEvent } from '@mandant/contracts';
 import pg from 'pg';
-import { type Sql, createSql } from '@mandant/shared/db/connect.ts';
-import { migrate, prepareAppRole } from '@mandant/shared/db/migrate.ts';
-import { type EventStore, createEventStore } from '@mandant/shared/eventstore/event-store.ts';
-import { uuidv7 } from '@mandant/shared/ids.ts';
-import { createLogger } from '@mandant/shared/log.ts';
+import { type Sql, createSql } from '@mandant/shared/db';
+import { migrate, prepareAppRole } from '@mandant/shared/db';
+import { type EventStore, createEventStore } from '@mandant/shared/eventstore';
+import { uuidv7 } from '@mandant/shared/ids';
+import { createLogger } from '@mandant/shared/log';
 
 // ---------------------------------------------------------------------------------------------
 // Configuration

@@ -10,7 +10,7 @@
 import os from 'node:os';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { EventMeta } from '@mandant/contracts';
-import { uuidv7 } from '@mandant/shared/ids.ts';
+import { uuidv7 } from '@mandant/shared/ids';
 import { fmtInt, fmtRatio, intEnv, machineLine, runMain, table, withFreshDatabase } from './src/harness.ts';
 import { percentiles } from './src/latency.ts';
 import { MIX } from './src/lag-workload.ts';

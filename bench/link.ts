@@ -8,16 +8,16 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { type EventMeta, streams } from '@mandant/contracts';
-import { documentDecider } from '@mandant/documents/document/decide.ts';
-import { type DocumentStores, documentProjections } from '@mandant/projectors/index.ts';
-import { type FakeDocument, fakeDocuments } from '@mandant/projectors/testing/fake-documents.ts';
-import { createSql } from '@mandant/shared/db/connect.ts';
-import { type EventStore, createEventStore } from '@mandant/shared/eventstore/event-store.ts';
-import { uuidv7 } from '@mandant/shared/ids.ts';
-import { createLogger } from '@mandant/shared/log.ts';
-import { type Projector, startProjector } from '@mandant/shared/projection/projector.ts';
-import { runCommand, systemClock } from '@mandant/shared/service/command.ts';
-import type { EmbeddingModel } from '@mandant/shared/stores/vectors/port.ts';
+import { documentDecider } from '@mandant/documents';
+import { type DocumentStores, documentProjections } from '@mandant/projectors';
+import { type FakeDocument, fakeDocuments } from '@mandant/projectors/testing';
+import { createSql } from '@mandant/shared/db';
+import { type EventStore, createEventStore } from '@mandant/shared/eventstore';
+import { uuidv7 } from '@mandant/shared/ids';
+import { createLogger } from '@mandant/shared/log';
+import { type Projector, startProjector } from '@mandant/shared/projection';
+import { runCommand, systemClock } from '@mandant/shared/service';
+import type { EmbeddingModel } from '@mandant/shared/stores/vectors';
 import { type RequestCounter, realEngineSet, startRealEngines } from './src/engines.ts';
 import {
   type BenchStores, CallLog, type StatementCounter, counted, createBenchStores, createCountingSql, fmtInt, fmtMs, fmtRatio,

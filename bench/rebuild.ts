@@ -4,16 +4,16 @@
  * a goal of 5,000 ev/s. Prints figures and ratios; never fails on a timing. See bench/README.md.
  */
 import { performance } from 'node:perf_hooks';
-import { documentViews } from '@mandant/documents/views/projection.ts';
-import { membershipViews } from '@mandant/membership/views/projection.ts';
-import { projectViews } from '@mandant/project/views/projection.ts';
-import { type DocumentStores, documentProjections } from '@mandant/projectors/index.ts';
-import { createSql, withTenant } from '@mandant/shared/db/connect.ts';
-import { createEventStore } from '@mandant/shared/eventstore/event-store.ts';
-import { uuidv7 } from '@mandant/shared/ids.ts';
-import { createLogger } from '@mandant/shared/log.ts';
-import { type Projection, startProjector } from '@mandant/shared/projection/projector.ts';
-import { tenantViews } from '@mandant/tenant/views/projection.ts';
+import { documentViews } from '@mandant/documents';
+import { membershipViews } from '@mandant/membership';
+import { projectViews } from '@mandant/project';
+import { type DocumentStores, documentProjections } from '@mandant/projectors';
+import { createSql, withTenant } from '@mandant/shared/db';
+import { createEventStore } from '@mandant/shared/eventstore';
+import { uuidv7 } from '@mandant/shared/ids';
+import { createLogger } from '@mandant/shared/log';
+import { type Projection, startProjector } from '@mandant/shared/projection';
+import { tenantViews } from '@mandant/tenant';
 import {
   CallLog, type StatementCounter, counted, createBenchStores, createCountingSql, fmtInt, fmtRatio, intEnv, machineLine, runMain, table,
   withFreshDatabase,

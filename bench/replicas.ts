@@ -12,10 +12,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { documentProjections } from '@mandant/projectors/index.ts';
-import { createSql } from '@mandant/shared/db/connect.ts';
-import { createLogger } from '@mandant/shared/log.ts';
-import { findNatsServer, startNatsServer } from '@mandant/shared/runtime/nats-server.ts';
+import { documentProjections } from '@mandant/projectors';
+import { createSql } from '@mandant/shared/db';
+import { createLogger } from '@mandant/shared/log';
+import { findNatsServer, startNatsServer } from '@mandant/shared/runtime';
 import { createBenchStores, fmtInt, intEnv, machineLine, runMain, table, withFreshDatabase } from './src/harness.ts';
 import { type ServiceProcess, labelValue, parseSamples, startServiceProcess, stopServiceProcess } from './src/processes.ts';
 

@@ -8,11 +8,11 @@
  * See bench/README.md.
  */
 import { performance } from 'node:perf_hooks';
-import { createHashingEmbedder } from '@mandant/ingestion/embed/hashing.ts';
-import { createSql } from '@mandant/shared/db/connect.ts';
-import { createPostgresTextIndex } from '@mandant/shared/stores/text/postgres.ts';
-import { createPostgresVectorIndex } from '@mandant/shared/stores/vectors/postgres.ts';
-import type { EmbeddingModel, VectorIndex, VectorPoint } from '@mandant/shared/stores/vectors/port.ts';
+import { createHashingEmbedder } from '@mandant/ingestion';
+import { createSql } from '@mandant/shared/db';
+import { createPostgresTextIndex } from '@mandant/shared/stores/text';
+import { createPostgresVectorIndex } from '@mandant/shared/stores/vectors';
+import type { EmbeddingModel, VectorIndex, VectorPoint } from '@mandant/shared/stores/vectors';
 import { type EngineSet, embeddedEngineSet, realEngineSet, startRealEngines } from './src/engines.ts';
 import { fmtInt, fmtMs, fmtRatio, intEnv, machineLine, median, runMain, serverUrl, table, withFreshDatabase } from './src/harness.ts';
 import { type Percentiles, percentiles, rrf, timeEach } from './src/latency.ts';

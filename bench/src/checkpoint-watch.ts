@@ -6,7 +6,7 @@
  * one poll interval plus the query.
  */
 import { performance } from 'node:perf_hooks';
-import type { Sql } from '@mandant/shared/db/connect.ts';
+import type { Sql } from '@mandant/shared/db';
 
 export class CheckpointWatch {
   /** `${projector} ${tenant}` → positions seen (increasing) and the time each was first seen */

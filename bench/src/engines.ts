@@ -11,13 +11,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createLogger } from '@mandant/shared/log.ts';
-import { findMeilisearchBinary, startMeilisearch } from '@mandant/shared/runtime/meilisearch-server.ts';
-import { NO_QDRANT_BINARY, findQdrantServer, startQdrantServer } from '@mandant/shared/runtime/qdrant-server.ts';
-import { createMeilisearchClient, createMeilisearchTextIndex } from '@mandant/shared/stores/text/meilisearch.ts';
-import type { TextIndex } from '@mandant/shared/stores/text/port.ts';
-import type { VectorIndex } from '@mandant/shared/stores/vectors/port.ts';
-import { createQdrantClient, createQdrantVectorIndex } from '@mandant/shared/stores/vectors/qdrant.ts';
+import { createLogger } from '@mandant/shared/log';
+import { findMeilisearchBinary, startMeilisearch } from '@mandant/shared/runtime';
+import { NO_QDRANT_BINARY, findQdrantServer, startQdrantServer } from '@mandant/shared/runtime';
+import { createMeilisearchClient, createMeilisearchTextIndex } from '@mandant/shared/stores/text';
+import type { TextIndex } from '@mandant/shared/stores/text';
+import type { VectorIndex } from '@mandant/shared/stores/vectors';
+import { createQdrantClient, createQdrantVectorIndex } from '@mandant/shared/stores/vectors';
 
 /** One way of serving the vector and text roles. */
 export interface EngineSet {

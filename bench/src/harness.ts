@@ -8,17 +8,17 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
-import { type Sql, createSql } from '@mandant/shared/db/connect.ts';
-import { migrate, prepareAppRole } from '@mandant/shared/db/migrate.ts';
-import { createLogger } from '@mandant/shared/log.ts';
-import { createEncryptingBlobStore } from '@mandant/shared/stores/blobs/encrypting.ts';
-import { createLocalBlobStore } from '@mandant/shared/stores/blobs/local.ts';
-import { createKeyring } from '@mandant/shared/stores/crypto/data-keys.ts';
-import { createMemoryKeyStore } from '@mandant/shared/stores/crypto/memory-key-store.ts';
-import { createPostgresGraphStore } from '@mandant/shared/stores/graph/postgres.ts';
-import { createPostgresTextIndex } from '@mandant/shared/stores/text/postgres.ts';
-import { createPostgresVectorIndex } from '@mandant/shared/stores/vectors/postgres.ts';
-import type { DocumentStores } from '@mandant/projectors/index.ts';
+import { type Sql, createSql } from '@mandant/shared/db';
+import { migrate, prepareAppRole } from '@mandant/shared/db';
+import { createLogger } from '@mandant/shared/log';
+import { createEncryptingBlobStore } from '@mandant/shared/stores/blobs';
+import { createLocalBlobStore } from '@mandant/shared/stores/blobs';
+import { createKeyring } from '@mandant/shared/stores/crypto';
+import { createMemoryKeyStore } from '@mandant/shared/stores/crypto';
+import { createPostgresGraphStore } from '@mandant/shared/stores/graph';
+import { createPostgresTextIndex } from '@mandant/shared/stores/text';
+import { createPostgresVectorIndex } from '@mandant/shared/stores/vectors';
+import type { DocumentStores } from '@mandant/projectors';
 
 export function intEnv(name: string, fallback: number, min = 1): number {
   const raw = process.env[name];

@@ -9,11 +9,11 @@
  */
 import { createHash } from 'node:crypto';
 import { type DocumentAnalysis, type DocumentVectors, type NewEvent, documentKeys, streams } from '@mandant/contracts';
-import { entityId, uuidv7 } from '@mandant/shared/ids.ts';
-import type { BlobStore } from '@mandant/shared/stores/blobs/port.ts';
-import type { Keyring } from '@mandant/shared/stores/crypto/data-keys.ts';
-import { sealJson } from '@mandant/shared/stores/crypto/sealed-json.ts';
-import { seededRandom } from '@mandant/shared/testing/seeded-random.ts';
+import { entityId, uuidv7 } from '@mandant/shared/ids';
+import type { BlobStore } from '@mandant/shared/stores/blobs';
+import type { Keyring } from '@mandant/shared/stores/crypto';
+import { sealJson } from '@mandant/shared/stores/crypto';
+import { seededRandom } from '@mandant/shared/testing';
 
 export interface Step { stream: string; event: NewEvent }
 

@@ -5,7 +5,7 @@
  * the queries mix both. Same seed, same corpus, so runs compare.
  */
 import { createHash } from 'node:crypto';
-import { seededRandom } from '@mandant/shared/testing/seeded-random.ts';
+import { seededRandom } from '@mandant/shared/testing';
 
 const FIRST = ['Anna', 'Ben', 'Clara', 'David', 'Elif', 'Farid', 'Greta', 'Hugo', 'Ines', 'Jonas', 'Karin', 'Luca', 'Mira', 'Nils',
   'Olga', 'Paul', 'Rosa', 'Sven', 'Tara', 'Umut', 'Vera', 'Willem', 'Xenia', 'Yusuf', 'Zofia', 'Amir', 'Birgit', 'Chen', 'Dora', 'Emil'];

@@ -8,13 +8,13 @@
  */
 import { createHash } from 'node:crypto';
 import { type DocumentAnalysis, type DocumentVectors, type EventMeta, type NewEvent, documentKeys, streams } from '@mandant/contracts';
-import type { EventStore } from '@mandant/shared/eventstore/event-store.ts';
-import { entityId, uuidv7 } from '@mandant/shared/ids.ts';
-import { inParallel } from '@mandant/shared/in-parallel.ts';
-import type { BlobStore } from '@mandant/shared/stores/blobs/port.ts';
-import type { Keyring } from '@mandant/shared/stores/crypto/data-keys.ts';
-import { sealJson } from '@mandant/shared/stores/crypto/sealed-json.ts';
-import { seededRandom } from '@mandant/shared/testing/seeded-random.ts';
+import type { EventStore } from '@mandant/shared/eventstore';
+import { entityId, uuidv7 } from '@mandant/shared/ids';
+import { inParallel } from '@mandant/shared/in-parallel';
+import type { BlobStore } from '@mandant/shared/stores/blobs';
+import type { Keyring } from '@mandant/shared/stores/crypto';
+import { sealJson } from '@mandant/shared/stores/crypto';
+import { seededRandom } from '@mandant/shared/testing';
 
 export interface LogShape {
   documents: number;

@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findNatsServer } from '@mandant/shared/runtime/nats-server.ts';
-import { backendMissing, postgresUrls } from '@mandant/shared/testing/backends.ts';
-import { SETTLE_MS, eventually } from '@mandant/shared/testing/eventually.ts';
-import { storePlatforms } from '@mandant/shared/testing/store-engines.ts';
+import { findNatsServer } from '@mandant/shared/runtime';
+import { backendMissing, postgresUrls } from '@mandant/shared/testing';
+import { SETTLE_MS, eventually } from '@mandant/shared/testing';
+import { storePlatforms } from '@mandant/shared/testing';
 // the platform package depends on this one: the harness is imported, not declared, to keep the workspace graph acyclic
-import { type Harness, OPERATOR, ok, startHarness, statusOf } from '@mandant/platform/e2e/harness.ts';
+import { type Harness, OPERATOR, ok, startHarness, statusOf } from '@mandant/platform/testing';
 import { MessageView } from '@mandant/contracts';
 import { z } from 'zod';
 

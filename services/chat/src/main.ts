@@ -1,6 +1,6 @@
-import { readEnv } from '@mandant/shared/env.ts';
-import { createRpcClient } from '@mandant/shared/rpc/rpc.ts';
-import { runServiceProcess } from '@mandant/shared/service/main.ts';
+import { readEnv } from '@mandant/shared/env';
+import { createRpcClient } from '@mandant/shared/rpc';
+import { runServiceProcess } from '@mandant/shared/service';
 import { chatService } from './service.ts';
 
 // The chat service as its own process: it calls search and entities over NATS as the caller.

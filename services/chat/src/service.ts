@@ -1,7 +1,7 @@
-import type { Env } from '@mandant/shared/env.ts';
-import type { RpcClient } from '@mandant/shared/rpc/rpc.ts';
-import type { Service, ServiceDeps } from '@mandant/shared/service/service.ts';
-import type { ReadStores } from '@mandant/shared/stores/read-stores.ts';
+import type { Env } from '@mandant/shared/env';
+import type { RpcClient } from '@mandant/shared/rpc';
+import type { Service, ServiceDeps } from '@mandant/shared/service';
+import type { ReadStores } from '@mandant/shared/stores';
 import { type Generator, chatCompletionsGenerator, extractiveGenerator } from './answer/generate.ts';
 import { chatHandlers } from './conversation/handlers.ts';
 import { conversationViews } from './views/projection.ts';

@@ -1,5 +1,5 @@
-import { readEnv } from '@mandant/shared/env.ts';
-import { runServiceProcess } from '@mandant/shared/service/main.ts';
+import { readEnv } from '@mandant/shared/env';
+import { runServiceProcess } from '@mandant/shared/service';
 import { documentService, linkingService } from './service.ts';
 
 // The document and linking services in one process; they share the read stores' keyring and blobs.

@@ -1,4 +1,4 @@
-import type { Service } from '@mandant/shared/service/service.ts';
+import type { Service } from '@mandant/shared/service';
 import { type DocumentDeps, documentHandlers } from './document/handlers.ts';
 import { linkingHandlers } from './linking/handlers.ts';
 import { projectDeletedUnlinker } from './linking/project-deleted.ts';

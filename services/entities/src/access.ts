@@ -1,9 +1,9 @@
 import type { Principal } from '@mandant/contracts';
-import { type Sql, type Tx, withTenant } from '@mandant/shared/db/connect.ts';
-import { notFound } from '@mandant/shared/errors.ts';
-import type { RpcContext } from '@mandant/shared/rpc/rpc.ts';
+import { type Sql, type Tx, withTenant } from '@mandant/shared/db';
+import { notFound } from '@mandant/shared/errors';
+import type { RpcContext } from '@mandant/shared/rpc';
 import { isTenantAdmin, memberRoles, requireProjectRole, requireReader as requireContentReader } from '@mandant/membership';
-import type { EntityDetail, EntityProject, GraphStore } from '@mandant/shared/stores/graph/port.ts';
+import type { EntityDetail, EntityProject, GraphStore } from '@mandant/shared/stores/graph';
 
 /**
  * What a caller may read of the graph: tenant admins the whole tenant (`projects` null, which

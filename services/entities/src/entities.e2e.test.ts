@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '@mandant/shared/log.ts';
-import { findNatsServer } from '@mandant/shared/runtime/nats-server.ts';
-import { type RunningNeo4j, embeddedNeo4jUnavailable, startEmbeddedNeo4j } from '@mandant/shared/stores/graph/neo4j-server.ts';
-import { backendMissing, meilisearchServer, postgresUrls } from '@mandant/shared/testing/backends.ts';
-import { SETTLE_MS, eventually } from '@mandant/shared/testing/eventually.ts';
-import { meilisearchPlatformEnv } from '@mandant/shared/testing/meilisearch-index.ts';
-import { qdrantPlatformEnv } from '@mandant/shared/testing/qdrant-index.ts';
-import { qdrantTestUrl } from '@mandant/shared/testing/qdrant.ts';
+import { createLogger } from '@mandant/shared/log';
+import { findNatsServer } from '@mandant/shared/runtime';
+import { type RunningNeo4j, embeddedNeo4jUnavailable, startEmbeddedNeo4j } from '@mandant/shared/stores/graph';
+import { backendMissing, meilisearchServer, postgresUrls } from '@mandant/shared/testing';
+import { SETTLE_MS, eventually } from '@mandant/shared/testing';
+import { meilisearchPlatformEnv } from '@mandant/shared/testing';
+import { qdrantPlatformEnv } from '@mandant/shared/testing';
+import { qdrantTestUrl } from '@mandant/shared/testing';
 // not a declared dependency: @mandant/platform depends on this package, and turbo refuses cycles
-import { type Harness, OPERATOR, ok, startHarness, statusOf } from '@mandant/platform/e2e/harness.ts';
+import { type Harness, OPERATOR, ok, startHarness, statusOf } from '@mandant/platform/testing';
 // types only, from the client the harness hands out (not a declared dependency either, for the same reason)
 import type { Schema } from '@mandant/client';
 

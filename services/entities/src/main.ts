@@ -1,4 +1,4 @@
-import { runServiceProcess } from '@mandant/shared/service/main.ts';
+import { runServiceProcess } from '@mandant/shared/service';
 import { entityService } from './service.ts';
 
 // The entity and graph service as its own process: it reads the graph store and appends merges.

@@ -1,5 +1,5 @@
-import type { Service, ServiceDeps } from '@mandant/shared/service/service.ts';
-import type { ReadStores } from '@mandant/shared/stores/read-stores.ts';
+import type { Service, ServiceDeps } from '@mandant/shared/service';
+import type { ReadStores } from '@mandant/shared/stores';
 import { browseHandlers } from './browse/handlers.ts';
 import { graphHandlers } from './graph/handlers.ts';
 import { mergeHandlers } from './merge/handlers.ts';

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { AuthJwtReply, Principal, type RequestMeta, authRpc, rpc as patterns } from '@mandant/contracts';
-import type { RpcClient } from '@mandant/shared/rpc/rpc.ts';
+import type { RpcClient } from '@mandant/shared/rpc';
 import { type JwtConfig, jwtVerifier, principalFromClaims, registrationClaims } from './jwt.ts';
 import { ProblemError } from './problem.ts';
 import { checkedReply } from './reply.ts';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Principal, RpcReply } from '@mandant/contracts';
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import type { RpcClient } from '@mandant/shared/rpc/rpc.ts';
+import type { RpcClient } from '@mandant/shared/rpc';
 import { assertEdgeAccess, createAuthenticator, jwtVerifier, parseBearer, principalFromClaims, sameSecret } from './auth.ts';
 import { ProblemError } from './problem.ts';
 

@@ -1,5 +1,5 @@
 import type { MessageView } from '@mandant/contracts';
-import type { RpcClient } from '@mandant/shared/rpc/rpc.ts';
+import type { RpcClient } from '@mandant/shared/rpc';
 import { type HttpRequest, type HttpResponse, header, openEventStream } from './http.ts';
 import { buildInput } from './input.ts';
 import type { Endpoint } from './nest.ts';

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { type DocumentView, documentKeys, rpc as patterns } from '@mandant/contracts';
-import { uuidv7 } from '@mandant/shared/ids.ts';
-import type { RpcClient } from '@mandant/shared/rpc/rpc.ts';
-import type { BlobStore } from '@mandant/shared/stores/blobs/port.ts';
-import { sniff } from '@mandant/ingestion/extract/sniff.ts';
+import { uuidv7 } from '@mandant/shared/ids';
+import type { RpcClient } from '@mandant/shared/rpc';
+import type { BlobStore } from '@mandant/shared/stores/blobs';
+import { sniff } from '@mandant/ingestion';
 import { type HttpRequest, type HttpResponse, header, openEventStream } from './http.ts';
 import type { Endpoint } from './nest.ts';
 import { ProblemError } from './problem.ts';

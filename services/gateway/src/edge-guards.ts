@@ -1,5 +1,5 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { Logger } from '@mandant/shared/log.ts';
+import type { Logger } from '@mandant/shared/log';
 import type { Middleware } from './http.ts';
 import { ProblemError } from './problem.ts';
 

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestListener } from 'node:http';
 import { rpc as patterns } from '@mandant/contracts';
-import type { Logger } from '@mandant/shared/log.ts';
-import type { RpcClient } from '@mandant/shared/rpc/rpc.ts';
+import type { Logger } from '@mandant/shared/log';
+import type { RpcClient } from '@mandant/shared/rpc';
 import { type HttpRequest, type HttpResponse, header } from './http.ts';
 import { adoptCorrelation, idempotencyFor, idempotencyKeyOf, markReplayed } from './idempotency.ts';
 import { buildInput } from './input.ts';

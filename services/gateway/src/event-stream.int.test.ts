@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type EventStream, type HttpResponse, openEventStream } from './http.ts';
 import { rawHttp } from './hostile.fixture.ts';
-import { SETTLE_MS, eventually } from '@mandant/shared/testing/eventually.ts';
+import { SETTLE_MS, eventually } from '@mandant/shared/testing';
 
 /** Resolves once `check` holds, polling. */
 const until = (check: () => boolean, what: string): Promise<true> => eventually(() => check(), what, SETTLE_MS, 10);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Principal, type RequestMeta, type RpcReply, authRpc, rpc as patterns } from '@mandant/contracts';
-import { createLogger } from '@mandant/shared/log.ts';
-import type { RpcClient } from '@mandant/shared/rpc/rpc.ts';
+import { createLogger } from '@mandant/shared/log';
+import type { RpcClient } from '@mandant/shared/rpc';
 import { createGateway } from './app.ts';
 import type { StatusStreamLimits } from './documents.ts';
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { IdempotencyMeta } from '@mandant/contracts';
-import { nameUuid } from '@mandant/shared/ids.ts';
-import { idempotentCorrelationId } from '@mandant/shared/rpc/idempotency.ts';
+import { nameUuid } from '@mandant/shared/ids';
+import { idempotentCorrelationId } from '@mandant/shared/rpc';
 import type { Caller } from './auth.ts';
 import type { HttpRequest, HttpResponse } from './http.ts';
 import { ProblemError } from './problem.ts';

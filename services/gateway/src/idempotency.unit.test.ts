@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { IdempotencyMeta } from '@mandant/contracts';
-import { isUuid } from '@mandant/shared/ids.ts';
+import { isUuid } from '@mandant/shared/ids';
 import { describe, expect, it } from 'vitest';
 import type { Caller } from './auth.ts';
 import type { HttpRequest } from './http.ts';

@@ -4,7 +4,7 @@ import { authRpc, rpc as patterns } from '@mandant/contracts';
 import fc from 'fast-check';
 import { type JWTPayload, SignJWT, UnsecuredJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import type { RpcClient } from '@mandant/shared/rpc/rpc.ts';
+import type { RpcClient } from '@mandant/shared/rpc';
 import { createAuthenticator } from './auth.ts';
 import { CLOCK_SKEW_SECONDS, DEFAULT_JWT_MAX_LIFETIME_SECONDS, jwtVerifier, lifetimeProblem, principalFromClaims, registrationClaims } from './jwt.ts';
 import { ProblemError } from './problem.ts';

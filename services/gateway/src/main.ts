@@ -1,11 +1,11 @@
 import { rpc as patterns } from '@mandant/contracts';
-import { ConfigError, readEnv } from '@mandant/shared/env.ts';
-import { createLogger } from '@mandant/shared/log.ts';
-import { createSql } from '@mandant/shared/db/connect.ts';
-import { createRpcClient } from '@mandant/shared/rpc/rpc.ts';
-import { sealedBlobStore } from '@mandant/shared/stores/read-stores.ts';
-import { stopOnSignals } from '@mandant/shared/service/shutdown.ts';
-import { ensureSingleTenant } from '@mandant/shared/service/single-tenant.ts';
+import { ConfigError, readEnv } from '@mandant/shared/env';
+import { createLogger } from '@mandant/shared/log';
+import { createSql } from '@mandant/shared/db';
+import { createRpcClient } from '@mandant/shared/rpc';
+import { sealedBlobStore } from '@mandant/shared/stores';
+import { stopOnSignals } from '@mandant/shared/service';
+import { ensureSingleTenant } from '@mandant/shared/service';
 import { createGateway } from './app.ts';
 
 // The gateway as its own process: HTTP in, NATS request/reply out. It keeps no state, so any

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { Counter, Gauge, Histogram, Registry } from '@mandant/shared/telemetry/metrics.ts';
+import { Counter, Gauge, Histogram, Registry } from '@mandant/shared/telemetry';
 
 // The registry is the platform's one (shared/src/telemetry/metrics.ts); the gateway adds its HTTP
 // series and the platform figures it fetches on each scrape.
-export { Counter, Gauge, Histogram, PROMETHEUS_CONTENT_TYPE, Registry } from '@mandant/shared/telemetry/metrics.ts';
+export { Counter, Gauge, Histogram, PROMETHEUS_CONTENT_TYPE, Registry } from '@mandant/shared/telemetry';
 
 export interface HttpMetrics {
   registry: Registry;

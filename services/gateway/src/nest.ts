@@ -2,7 +2,7 @@ import {
   type ArgumentsHost, type CanActivate, Catch, Controller, Delete, type ExceptionFilter, type ExecutionContext, Get, Patch, Post, Put, Req, Res, SetMetadata,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Logger } from '@mandant/shared/log.ts';
+import type { Logger } from '@mandant/shared/log';
 import type { Authenticator } from './auth.ts';
 import { type HttpRequest, type HttpResponse, header } from './http.ts';
 import { toProblem } from './problem.ts';

@@ -1,5 +1,5 @@
 import { HttpException } from '@nestjs/common';
-import { RpcUnavailableError } from '@mandant/shared/rpc/rpc.ts';
+import { RpcUnavailableError } from '@mandant/shared/rpc';
 
 /**
  * Every error the HTTP API can answer, mapped in this one table to an RFC 9457 problem type.

@@ -1,6 +1,6 @@
 import { BadRequestException, HttpException, NotFoundException } from '@nestjs/common';
 import { describe, expect, it } from 'vitest';
-import { RpcUnavailableError } from '@mandant/shared/rpc/rpc.ts';
+import { RpcUnavailableError } from '@mandant/shared/rpc';
 import { ProblemError, toProblem } from './problem.ts';
 
 const ctx = { instance: '/api/v1/projects/1', correlationId: 'c-1' };

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import type { RateBucket } from '@mandant/contracts';
-import { type BucketLimits, type BucketState, fullBucket, takeLease } from '@mandant/tenant/limits/bucket.ts';
+import { type BucketLimits, type BucketState, fullBucket, takeLease } from '@mandant/tenant';
 import { describe, expect, it } from 'vitest';
 import { type LeaseSource, createRateLimiter } from './rate-limit.ts';
 

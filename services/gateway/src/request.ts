@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestMeta } from '@mandant/contracts';
-import type { Logger } from '@mandant/shared/log.ts';
+import type { Logger } from '@mandant/shared/log';
 import type { Caller } from './auth.ts';
 import { type HttpRequest, type HttpResponse, type Middleware, header } from './http.ts';
 import type { HttpMetrics } from './metrics.ts';

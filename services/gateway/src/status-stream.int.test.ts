@@ -4,7 +4,7 @@ import { SignJWT } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Gateway } from './app.ts';
 import { JWT_SECRET, start } from './gateway.fixture.ts';
-import { SETTLE_MS } from '@mandant/shared/testing/eventually.ts';
+import { SETTLE_MS } from '@mandant/shared/testing';
 
 const DOC = randomUUID();
 const processing = { id: DOC, status: 'processing', failure: null, chunk_count: 0, entity_count: 0, updated_at: new Date().toISOString() };

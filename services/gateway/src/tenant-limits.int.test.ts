@@ -1,6 +1,6 @@
 import { type RpcReply, type UsageIncrement, limitsRpc, rpc as patterns } from '@mandant/contracts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createLogger } from '@mandant/shared/log.ts';
+import { createLogger } from '@mandant/shared/log';
 import { type Gateway, createGateway } from './app.ts';
 import { OPERATOR, admin, auditor, fakeRpc } from './gateway.fixture.ts';
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type RateBucket, RateLeaseReply, type UsageIncrement, limitsRpc } from '@mandant/contracts';
-import type { Logger } from '@mandant/shared/log.ts';
-import type { RpcClient } from '@mandant/shared/rpc/rpc.ts';
+import type { Logger } from '@mandant/shared/log';
+import type { RpcClient } from '@mandant/shared/rpc';
 import type { HttpResponse } from './http.ts';
 import type { Endpoint } from './nest.ts';
 import { ProblemError } from './problem.ts';

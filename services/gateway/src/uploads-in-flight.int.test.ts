@@ -3,12 +3,12 @@ import { type ClientRequest, request } from 'node:http';
 import { type RpcReply, rpc as patterns } from '@mandant/contracts';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '@mandant/shared/log.ts';
-import { createMemoryBlobStore } from '@mandant/shared/stores/blobs/memory.ts';
+import { createLogger } from '@mandant/shared/log';
+import { createMemoryBlobStore } from '@mandant/shared/stores/blobs';
 import { type Gateway, createGateway } from './app.ts';
 import { JWT_SECRET, OPERATOR, fakeRpc } from './gateway.fixture.ts';
 import { multipartBody, multipartHeaders, rawHttp } from './hostile.fixture.ts';
-import { SETTLE_MS, eventually } from '@mandant/shared/testing/eventually.ts';
+import { SETTLE_MS, eventually } from '@mandant/shared/testing';
 
 // Each upload is held in memory while it is read: a tenant may have only so many in flight on a
 // gateway process, and all tenants together only so many more, before any byte of the next is read.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { UsageIncrement } from '@mandant/contracts';
 import { createUsageRecorder } from './usage.ts';
-import { SETTLE_MS } from '@mandant/shared/testing/eventually.ts';
+import { SETTLE_MS } from '@mandant/shared/testing';
 
 const A = '0190c6e0-0000-7000-8000-00000000000a';
 const B = '0190c6e0-0000-7000-8000-00000000000b';

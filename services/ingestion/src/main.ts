@@ -1,4 +1,4 @@
-import { runServiceProcess } from '@mandant/shared/service/main.ts';
+import { runServiceProcess } from '@mandant/shared/service';
 import { createEmbedderRegistry } from './worker/models.ts';
 import { startIngestionWorker } from './worker/worker.ts';
 

@@ -1,4 +1,4 @@
-import { runServiceProcess } from '@mandant/shared/service/main.ts';
+import { runServiceProcess } from '@mandant/shared/service';
 import { membershipService } from './service.ts';
 
 // The read stores are built for their keyring: users' and profiles' personal data is sealed.

@@ -1,6 +1,6 @@
 import { ProfileSecret, UserSecret, streams } from '@mandant/contracts';
-import type { Keyring } from '@mandant/shared/stores/crypto/data-keys.ts';
-import { openJson, sealJson } from '@mandant/shared/stores/crypto/sealed-json.ts';
+import type { Keyring } from '@mandant/shared/stores/crypto';
+import { openJson, sealJson } from '@mandant/shared/stores/crypto';
 import type { StoredProfile } from './membership/membership.ts';
 
 /**

@@ -1,4 +1,4 @@
-import type { Service } from '@mandant/shared/service/service.ts';
+import type { Service } from '@mandant/shared/service';
 import { type MembershipDeps, membershipHandlers } from './membership/handlers.ts';
 import { registerFromTokenHandlers } from './user/register.ts';
 import { membershipViews } from './views/projection.ts';

@@ -1,6 +1,6 @@
-import { readEnv } from '@mandant/shared/env.ts';
-import { createLogger } from '@mandant/shared/log.ts';
-import { stopOnSignals } from '@mandant/shared/service/shutdown.ts';
+import { readEnv } from '@mandant/shared/env';
+import { createLogger } from '@mandant/shared/log';
+import { stopOnSignals } from '@mandant/shared/service';
 import { startPlatform } from './platform.ts';
 
 const env = readEnv();

@@ -1,24 +1,24 @@
 import { join } from 'node:path';
-import type { Env } from '@mandant/shared/env.ts';
-import type { Logger } from '@mandant/shared/log.ts';
-import { type Projection, type Projector, startProjector } from '@mandant/shared/projection/projector.ts';
-import { type RpcClient, createRpcClient, serveRpc } from '@mandant/shared/rpc/rpc.ts';
-import { systemClock } from '@mandant/shared/service/command.ts';
-import { type Runtime, masterKey, persistentSecret, startRuntime } from '@mandant/shared/service/runtime.ts';
-import { type ReadStores, createReadStores } from '@mandant/shared/stores/read-stores.ts';
-import { documentService, linkingService } from '@mandant/documents/service.ts';
-import { type EmbedderRegistry, createEmbedderRegistry } from '@mandant/ingestion/worker/models.ts';
-import { chatService } from '@mandant/chat/service.ts';
-import { entityService } from '@mandant/entities/service.ts';
-import { searchService } from '@mandant/search/service.ts';
-import { startIngestionWorker } from '@mandant/ingestion/worker/worker.ts';
-import { documentProjections } from '@mandant/projectors/index.ts';
-import { ensureSingleTenant } from '@mandant/shared/service/single-tenant.ts';
-import type { Service, ServiceDeps } from '@mandant/shared/service/service.ts';
-import { createGateway } from '@mandant/gateway/app.ts';
-import { membershipService } from '@mandant/membership/service.ts';
-import { projectService } from '@mandant/project/service.ts';
-import { tenantService } from '@mandant/tenant/service.ts';
+import type { Env } from '@mandant/shared/env';
+import type { Logger } from '@mandant/shared/log';
+import { type Projection, type Projector, startProjector } from '@mandant/shared/projection';
+import { type RpcClient, createRpcClient, serveRpc } from '@mandant/shared/rpc';
+import { systemClock } from '@mandant/shared/service';
+import { type Runtime, masterKey, persistentSecret, startRuntime } from '@mandant/shared/service';
+import { type ReadStores, createReadStores } from '@mandant/shared/stores';
+import { documentService, linkingService } from '@mandant/documents';
+import { type EmbedderRegistry, createEmbedderRegistry } from '@mandant/ingestion';
+import { chatService } from '@mandant/chat';
+import { entityService } from '@mandant/entities';
+import { searchService } from '@mandant/search';
+import { startIngestionWorker } from '@mandant/ingestion';
+import { documentProjections } from '@mandant/projectors';
+import { ensureSingleTenant } from '@mandant/shared/service';
+import type { Service, ServiceDeps } from '@mandant/shared/service';
+import { createGateway } from '@mandant/gateway';
+import { membershipService } from '@mandant/membership';
+import { projectService } from '@mandant/project';
+import { tenantService } from '@mandant/tenant';
 
 /** What the services of the all-in-one process share beyond the runtime. */
 export interface PlatformDeps extends ServiceDeps {

@@ -1,4 +1,4 @@
-import { runServiceProcess } from '@mandant/shared/service/main.ts';
+import { runServiceProcess } from '@mandant/shared/service';
 import { projectService } from './service.ts';
 
 await runServiceProcess('project', projectService);

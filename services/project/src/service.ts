@@ -1,4 +1,4 @@
-import type { Service, ServiceDeps } from '@mandant/shared/service/service.ts';
+import type { Service, ServiceDeps } from '@mandant/shared/service';
 import { projectHandlers } from './project/handlers.ts';
 import { projectViews } from './views/projection.ts';
 

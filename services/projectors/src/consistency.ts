@@ -1,8 +1,8 @@
 import { EventEnvelope, documentKeys } from '@mandant/contracts';
-import { type Sql, withTenant } from '@mandant/shared/db/connect.ts';
-import { rowToEnvelope } from '@mandant/shared/eventstore/event-store.ts';
-import { chunkId } from '@mandant/shared/ids.ts';
-import type { Projector } from '@mandant/shared/projection/projector.ts';
+import { type Sql, withTenant } from '@mandant/shared/db';
+import { rowToEnvelope } from '@mandant/shared/eventstore';
+import { chunkId } from '@mandant/shared/ids';
+import type { Projector } from '@mandant/shared/projection';
 import { type DocumentStores, documentTitle, isErased } from './content.ts';
 import { type DocumentAt, documentIdOf, evolve, initialDocument } from './document-state.ts';
 import type { DocumentProjectionName } from './index.ts';

@@ -1,7 +1,7 @@
 import { DocumentAnalysis, DocumentVectors, ProcessedSecret, UploadedSecret } from '@mandant/contracts';
-import type { ReadStores } from '@mandant/shared/stores/read-stores.ts';
-import { DataKeyDestroyedError } from '@mandant/shared/stores/crypto/data-keys.ts';
-import { openJson } from '@mandant/shared/stores/crypto/sealed-json.ts';
+import type { ReadStores } from '@mandant/shared/stores';
+import { DataKeyDestroyedError } from '@mandant/shared/stores/crypto';
+import { openJson } from '@mandant/shared/stores/crypto';
 import type { DocumentAt } from './document-state.ts';
 
 /** The stores the document projectors write, and the keyring that opens sealed event fields. */

@@ -1,6 +1,6 @@
 import { DocumentEvent, type DocumentKind, EventEnvelope } from '@mandant/contracts';
-import type { Tx } from '@mandant/shared/db/connect.ts';
-import { rowToEnvelope } from '@mandant/shared/eventstore/event-store.ts';
+import type { Tx } from '@mandant/shared/db';
+import { rowToEnvelope } from '@mandant/shared/eventstore';
 import type { z } from 'zod';
 
 /**

@@ -1,7 +1,7 @@
 import { EntityMerged, EventEnvelope } from '@mandant/contracts';
 import type { DocumentAnalysis } from '@mandant/contracts';
-import type { Tx } from '@mandant/shared/db/connect.ts';
-import { rowToEnvelope } from '@mandant/shared/eventstore/event-store.ts';
+import type { Tx } from '@mandant/shared/db';
+import { rowToEnvelope } from '@mandant/shared/eventstore';
 import { type DocumentStores, isErased, readAnalysis } from './content.ts';
 import { type DocumentAt, evolve, initialDocument } from './document-state.ts';
 

@@ -1,5 +1,5 @@
-import type { Projection } from '@mandant/shared/projection/projector.ts';
-import { purgingOffboarded } from '@mandant/shared/service/offboarding.ts';
+import type { Projection } from '@mandant/shared/projection';
+import { purgingOffboarded } from '@mandant/shared/service';
 import { blobProjection, dropTenantBlobs } from './blobs/projection.ts';
 import type { DocumentStores } from './content.ts';
 import { graphProjection } from './graph/projection.ts';
@@ -25,3 +25,5 @@ export function documentProjections(stores: DocumentStores): Record<DocumentProj
     blobs: purgingOffboarded(blobs, (_tx, tenantId) => dropTenantBlobs(stores, tenantId)),
   };
 }
+export { checkConsistency, hasDrift, repairConsistency } from './consistency.ts';
+export { readAnalysis } from './content.ts';

@@ -1,4 +1,4 @@
-import { runServiceProcess } from '@mandant/shared/service/main.ts';
+import { runServiceProcess } from '@mandant/shared/service';
 import { documentProjections } from './index.ts';
 
 // The document read side as its own process: the vector, text, graph and blob projectors.

@@ -1,6 +1,6 @@
-import { readEnv } from '@mandant/shared/env.ts';
-import { runServiceProcess } from '@mandant/shared/service/main.ts';
-import { createEmbedderRegistry } from '@mandant/ingestion/worker/models.ts';
+import { readEnv } from '@mandant/shared/env';
+import { runServiceProcess } from '@mandant/shared/service';
+import { createEmbedderRegistry } from '@mandant/ingestion';
 import { searchService } from './service.ts';
 
 // The search service as its own process: it reads the vector and text stores, opens analysis

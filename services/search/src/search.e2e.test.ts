@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findNatsServer } from '@mandant/shared/runtime/nats-server.ts';
-import { backendMissing, postgresUrls } from '@mandant/shared/testing/backends.ts';
-import { SETTLE_MS, eventually } from '@mandant/shared/testing/eventually.ts';
-import { storePlatforms } from '@mandant/shared/testing/store-engines.ts';
+import { findNatsServer } from '@mandant/shared/runtime';
+import { backendMissing, postgresUrls } from '@mandant/shared/testing';
+import { SETTLE_MS, eventually } from '@mandant/shared/testing';
+import { storePlatforms } from '@mandant/shared/testing';
 // not a declared dependency: @mandant/platform depends on this package, and turbo refuses cycles
-import { type Harness, OPERATOR, ok, startHarness, statusOf } from '@mandant/platform/e2e/harness.ts';
+import { type Harness, OPERATOR, ok, startHarness, statusOf } from '@mandant/platform/testing';
 // types only, from the client the harness hands out (not a declared dependency either, for the same reason)
 import type { Schema } from '@mandant/client';
 

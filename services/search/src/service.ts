@@ -1,6 +1,6 @@
 import { rpc } from '@mandant/contracts';
-import type { Service, ServiceDeps } from '@mandant/shared/service/service.ts';
-import type { ReadStores } from '@mandant/shared/stores/read-stores.ts';
+import type { Service, ServiceDeps } from '@mandant/shared/service';
+import type { ReadStores } from '@mandant/shared/stores';
 import { runSearch } from './run/handler.ts';
 
 export interface SearchDeps extends ServiceDeps {

@@ -1,5 +1,5 @@
-import { readEnv } from '@mandant/shared/env.ts';
-import { runServiceProcess } from '@mandant/shared/service/main.ts';
+import { readEnv } from '@mandant/shared/env';
+import { runServiceProcess } from '@mandant/shared/service';
 import { tenantService } from './service.ts';
 
 // the limits' platform defaults (RATE_LIMIT_*, QUOTA_*) come from this process's environment

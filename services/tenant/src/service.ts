@@ -1,4 +1,4 @@
-import type { Service, ServiceDeps } from '@mandant/shared/service/service.ts';
+import type { Service, ServiceDeps } from '@mandant/shared/service';
 import { auditHandlers } from './audit/handlers.ts';
 import { type LimitsDeps, limitsHandlers } from './limits/handlers.ts';
 import { opsHandlers } from './ops/handlers.ts';

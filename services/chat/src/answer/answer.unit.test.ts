@@ -1,6 +1,6 @@
 import type { RpcReply, SearchHit } from '@mandant/contracts';
-import { createLogger } from '@mandant/shared/log.ts';
-import type { RpcClient } from '@mandant/shared/rpc/rpc.ts';
+import { createLogger } from '@mandant/shared/log';
+import type { RpcClient } from '@mandant/shared/rpc';
 import { describe, expect, it } from 'vitest';
 import { type AnswerContext, ChatModelError, chatCompletionsGenerator, extractiveGenerator, systemPrompt } from './generate.ts';
 import { mapCitations, passagesFrom, plainText } from './passages.ts';

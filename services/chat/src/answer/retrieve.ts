@@ -1,7 +1,7 @@
 import { type Principal, type RequestMeta, type RpcReply, type SearchHit, type SearchResult, rpc as patterns } from '@mandant/contracts';
-import { DomainError, type ErrorCode } from '@mandant/shared/errors.ts';
-import type { Logger } from '@mandant/shared/log.ts';
-import type { RpcClient } from '@mandant/shared/rpc/rpc.ts';
+import { DomainError, type ErrorCode } from '@mandant/shared/errors';
+import type { Logger } from '@mandant/shared/log';
+import type { RpcClient } from '@mandant/shared/rpc';
 import { STOPWORDS } from './extractive.ts';
 
 /** How many chunks an answer is written from. */

@@ -1,6 +1,6 @@
 import type { ConversationView, Grant, MessageView, Principal, ProjectRole } from '@mandant/contracts';
-import type { Tx } from '@mandant/shared/db/connect.ts';
-import { DomainError, notFound } from '@mandant/shared/errors.ts';
+import type { Tx } from '@mandant/shared/db';
+import { DomainError, notFound } from '@mandant/shared/errors';
 import { memberRoles, requireActor, requireProjectRole } from '@mandant/membership';
 
 /** Chat reads documents: auditors read the event log only; tenant-level keys other than admins hold no user. */

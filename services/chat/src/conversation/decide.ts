@@ -1,6 +1,6 @@
 import type { ConversationEvent } from '@mandant/contracts';
-import type { Decider } from '@mandant/shared/decider.ts';
-import { DomainError, notFound } from '@mandant/shared/errors.ts';
+import type { Decider } from '@mandant/shared/decider';
+import { DomainError, notFound } from '@mandant/shared/errors';
 import { type ConversationState, evolveConversation, initialConversationState } from './conversation.ts';
 
 type Data<T extends ConversationEvent['type']> = Extract<ConversationEvent, { type: T }>['data'];

@@ -1,5 +1,5 @@
 import { type ConversationEvent, ConversationEvent as ConversationEventSchema } from '@mandant/contracts';
-import { deciderSpec } from '@mandant/shared/testing/decider.ts';
+import { deciderSpec } from '@mandant/shared/testing';
 import { describe, expect, it } from 'vitest';
 import { type AskQuestion, conversationDecider } from './decide.ts';
 

@@ -2,16 +2,16 @@ import {
   ConversationIdInput, ConversationStarted, type ConversationView, CreateConversationInput, ListConversationsInput, type MessageView, PostMessageInput,
   type Principal, rpc, streams,
 } from '@mandant/contracts';
-import { withTenant } from '@mandant/shared/db/connect.ts';
-import { notFound } from '@mandant/shared/errors.ts';
-import { uuidv7 } from '@mandant/shared/ids.ts';
-import type { RpcClient, RpcContext, RpcHandler } from '@mandant/shared/rpc/rpc.ts';
+import { withTenant } from '@mandant/shared/db';
+import { notFound } from '@mandant/shared/errors';
+import { uuidv7 } from '@mandant/shared/ids';
+import type { RpcClient, RpcContext, RpcHandler } from '@mandant/shared/rpc';
 import { requireProjectRole } from '@mandant/membership';
-import { requestEventMeta, runCommand } from '@mandant/shared/service/command.ts';
-import { guardContentWrite, requireWritable } from '@mandant/shared/service/project-writes.ts';
-import type { ServiceDeps } from '@mandant/shared/service/service.ts';
-import type { Keyring } from '@mandant/shared/stores/crypto/data-keys.ts';
-import { sealJson } from '@mandant/shared/stores/crypto/sealed-json.ts';
+import { requestEventMeta, runCommand } from '@mandant/shared/service';
+import { guardContentWrite, requireWritable } from '@mandant/shared/service';
+import type { ServiceDeps } from '@mandant/shared/service';
+import type { Keyring } from '@mandant/shared/stores/crypto';
+import { sealJson } from '@mandant/shared/stores/crypto';
 import { type Generator, extractiveGenerator } from '../answer/generate.ts';
 import { passagesFrom } from '../answer/passages.ts';
 import { connections, planRetrieval, search } from '../answer/retrieve.ts';

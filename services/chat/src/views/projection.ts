@@ -1,9 +1,9 @@
 import { AnswerRecorded, ConversationStarted, type EventEnvelope, MessagePosted } from '@mandant/contracts';
-import { type Sql, type Tx, withTenant } from '@mandant/shared/db/connect.ts';
-import type { Logger } from '@mandant/shared/log.ts';
-import type { Projection } from '@mandant/shared/projection/projector.ts';
-import type { Keyring } from '@mandant/shared/stores/crypto/data-keys.ts';
-import { openJson } from '@mandant/shared/stores/crypto/sealed-json.ts';
+import { type Sql, type Tx, withTenant } from '@mandant/shared/db';
+import type { Logger } from '@mandant/shared/log';
+import type { Projection } from '@mandant/shared/projection';
+import type { Keyring } from '@mandant/shared/stores/crypto';
+import { openJson } from '@mandant/shared/stores/crypto';
 import { z } from 'zod';
 
 const Title = z.object({ title: z.string() });

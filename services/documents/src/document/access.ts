@@ -1,6 +1,6 @@
 import type { DocumentView, Principal } from '@mandant/contracts';
-import type { Tx } from '@mandant/shared/db/connect.ts';
-import { notFound } from '@mandant/shared/errors.ts';
+import type { Tx } from '@mandant/shared/db';
+import { notFound } from '@mandant/shared/errors';
 import { isTenantAdmin, readableProjects } from '@mandant/membership';
 
 export type DocumentRow = Record<string, any>;

@@ -1,5 +1,5 @@
 import { Instant } from '@mandant/contracts';
-import { DomainError } from '@mandant/shared/errors.ts';
+import { DomainError } from '@mandant/shared/errors';
 
 /**
  * The document list's page cursor: the last row's `created_at` and id, base64url-encoded. It is

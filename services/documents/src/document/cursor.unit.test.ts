@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DomainError } from '@mandant/shared/errors.ts';
+import { DomainError } from '@mandant/shared/errors';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 
 const runs = { seed: Number(process.env.FC_SEED ?? 20261202), numRuns: 500 };

@@ -1,6 +1,6 @@
 import type { DocumentEvent } from '@mandant/contracts';
-import type { Decider } from '@mandant/shared/decider.ts';
-import { DomainError, notFound } from '@mandant/shared/errors.ts';
+import type { Decider } from '@mandant/shared/decider';
+import { DomainError, notFound } from '@mandant/shared/errors';
 import { type DocumentState, evolveDocument, initialDocumentState } from './document.ts';
 
 type Data<T extends DocumentEvent['type']> = Extract<DocumentEvent, { type: T }>['data'];

@@ -1,7 +1,7 @@
-import { type Sql, withTenant } from '@mandant/shared/db/connect.ts';
-import { type Env, readEnv } from '@mandant/shared/env.ts';
-import { DomainError } from '@mandant/shared/errors.ts';
-import { documentTotals, limitDefaults, readLimits } from '@mandant/shared/service/limits.ts';
+import { type Sql, withTenant } from '@mandant/shared/db';
+import { type Env, readEnv } from '@mandant/shared/env';
+import { DomainError } from '@mandant/shared/errors';
+import { documentTotals, limitDefaults, readLimits } from '@mandant/shared/service';
 
 /**
  * The tenant's quotas on stored bytes and documents, checked before an upload is recorded, from

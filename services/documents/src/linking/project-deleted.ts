@@ -1,8 +1,8 @@
 import { type EventEnvelope, streams } from '@mandant/contracts';
-import type { Tx } from '@mandant/shared/db/connect.ts';
-import type { Projection } from '@mandant/shared/projection/projector.ts';
-import { runCommand } from '@mandant/shared/service/command.ts';
-import type { ServiceDeps } from '@mandant/shared/service/service.ts';
+import type { Tx } from '@mandant/shared/db';
+import type { Projection } from '@mandant/shared/projection';
+import { runCommand } from '@mandant/shared/service';
+import type { ServiceDeps } from '@mandant/shared/service';
 import { documentDecider } from '../document/decide.ts';
 
 /**

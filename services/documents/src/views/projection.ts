@@ -2,10 +2,10 @@ import {
   DocumentEmbedded, DocumentFailed, DocumentLinked, DocumentProcessed, DocumentUnlinked, DocumentUploaded, type EventEnvelope,
   ProcessedSecret, UploadedSecret,
 } from '@mandant/contracts';
-import { type Tx, pipeline } from '@mandant/shared/db/connect.ts';
-import type { Projection } from '@mandant/shared/projection/projector.ts';
-import type { Keyring } from '@mandant/shared/stores/crypto/data-keys.ts';
-import { openJson } from '@mandant/shared/stores/crypto/sealed-json.ts';
+import { type Tx, pipeline } from '@mandant/shared/db';
+import type { Projection } from '@mandant/shared/projection';
+import type { Keyring } from '@mandant/shared/stores/crypto';
+import { openJson } from '@mandant/shared/stores/crypto';
 
 /** A sealed field that no longer opens (the tenant's key was destroyed) reads as erased: null. */
 async function opened<T>(keyring: Keyring, e: EventEnvelope, documentId: string, sealed: string, parse: (v: unknown) => T): Promise<T | null> {

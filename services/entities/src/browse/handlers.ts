@@ -1,5 +1,5 @@
 import { CrossProjectInput, EntityIdInput, type EntityView, ListEntitiesInput, rpc } from '@mandant/contracts';
-import type { RpcHandler } from '@mandant/shared/rpc/rpc.ts';
+import type { RpcHandler } from '@mandant/shared/rpc';
 import type { EntityDeps } from '../service.ts';
 import { readScope, requireProjectViewer, revealsHiddenCounts, visibleEntity } from '../access.ts';
 

@@ -1,7 +1,7 @@
 import { GraphInput, type GraphView, NeighbourhoodInput, rpc } from '@mandant/contracts';
-import { notFound } from '@mandant/shared/errors.ts';
-import type { RpcHandler } from '@mandant/shared/rpc/rpc.ts';
-import type { GraphDrawing, Neighbourhood, RelationEdge } from '@mandant/shared/stores/graph/port.ts';
+import { notFound } from '@mandant/shared/errors';
+import type { RpcHandler } from '@mandant/shared/rpc';
+import type { GraphDrawing, Neighbourhood, RelationEdge } from '@mandant/shared/stores/graph';
 import type { EntityDeps } from '../service.ts';
 import { readScope, requireProjectViewer, visibleEntity } from '../access.ts';
 

@@ -1,6 +1,6 @@
 import type { EntityEvent } from '@mandant/contracts';
-import type { Decider } from '@mandant/shared/decider.ts';
-import { DomainError } from '@mandant/shared/errors.ts';
+import type { Decider } from '@mandant/shared/decider';
+import { DomainError } from '@mandant/shared/errors';
 import { type EntityState, evolveEntity, initialEntityState } from './entity.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fold } from '@mandant/shared/decider.ts';
+import { fold } from '@mandant/shared/decider';
 import { decideEntity, entityDecider } from './decide.ts';
 
 const [A, B, C] = ['0190a5b0-0000-7000-8000-00000000000a', '0190a5b0-0000-7000-8000-00000000000b', '0190a5b0-0000-7000-8000-00000000000c'];

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError } from '@mandant/shared/env.ts';
+import { ConfigError } from '@mandant/shared/env';
 import { createOpenAiEmbedder, EmbeddingProviderError } from './openai.ts';
 
 /**

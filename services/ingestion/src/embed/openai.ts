@@ -1,4 +1,4 @@
-import { ConfigError } from '@mandant/shared/env.ts';
+import { ConfigError } from '@mandant/shared/env';
 import type { Embedder } from './embedder.ts';
 
 /**

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type DocumentAnalysis, DocumentKind, type DocumentVectors, documentKeys } from '@mandant/contracts';
-import { entityId } from '@mandant/shared/ids.ts';
+import { entityId } from '@mandant/shared/ids';
 import type { ProcessedDocument } from '../pipeline.ts';
 
 /**

@@ -1,6 +1,6 @@
 import type { Settings } from '@mandant/contracts';
-import type { Tx } from '@mandant/shared/db/connect.ts';
-import { ConfigError } from '@mandant/shared/env.ts';
+import type { Tx } from '@mandant/shared/db';
+import { ConfigError } from '@mandant/shared/env';
 import { createHashingEmbedder, createOpenAiEmbedder, type Embedder } from '../embed/embedder.ts';
 
 /**

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DocumentAnalysis, DocumentVectors, documentKeys } from '@mandant/contracts';
-import { ConfigError } from '@mandant/shared/env.ts';
-import { entityId } from '@mandant/shared/ids.ts';
+import { ConfigError } from '@mandant/shared/env';
+import { entityId } from '@mandant/shared/ids';
 import { describe, expect, it } from 'vitest';
 import { createHashingEmbedder } from '../embed/embedder.ts';
 import { processDocument, type ProcessedDocument } from '../pipeline.ts';

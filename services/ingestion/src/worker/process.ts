@@ -1,18 +1,18 @@
 import {
   DocumentAnalysis, DocumentEvent, type EventEnvelope, type EventMeta, UploadedSecret, documentKeys, streams,
 } from '@mandant/contracts';
-import { type DocumentCommand, documentDecider } from '@mandant/documents/document/decide.ts';
-import type { DocumentState } from '@mandant/documents/document/document.ts';
-import { type Sql, withTenant } from '@mandant/shared/db/connect.ts';
-import { fold } from '@mandant/shared/decider.ts';
-import { DomainError } from '@mandant/shared/errors.ts';
-import type { EventStore } from '@mandant/shared/eventstore/event-store.ts';
-import type { Logger } from '@mandant/shared/log.ts';
-import { type Clock, runCommand } from '@mandant/shared/service/command.ts';
-import type { BlobStore } from '@mandant/shared/stores/blobs/port.ts';
-import { DataKeyDestroyedError, type Keyring, documentScope } from '@mandant/shared/stores/crypto/data-keys.ts';
-import { openJson, sealJson } from '@mandant/shared/stores/crypto/sealed-json.ts';
-import type { IngestionOutcome } from '@mandant/shared/telemetry/work-metrics.ts';
+import { type DocumentCommand, documentDecider } from '@mandant/documents';
+import type { DocumentState } from '@mandant/documents';
+import { type Sql, withTenant } from '@mandant/shared/db';
+import { fold } from '@mandant/shared/decider';
+import { DomainError } from '@mandant/shared/errors';
+import type { EventStore } from '@mandant/shared/eventstore';
+import type { Logger } from '@mandant/shared/log';
+import { type Clock, runCommand } from '@mandant/shared/service';
+import type { BlobStore } from '@mandant/shared/stores/blobs';
+import { DataKeyDestroyedError, type Keyring, documentScope } from '@mandant/shared/stores/crypto';
+import { openJson, sealJson } from '@mandant/shared/stores/crypto';
+import type { IngestionOutcome } from '@mandant/shared/telemetry';
 import { processDocument, type ProcessResult } from '../pipeline.ts';
 import { analysisArtefact, buildAnalysis, textArtefact, vectorsArtefact } from './artefacts.ts';
 import { type EmbedderRegistry, requiredModels, type SettingsOverrides } from './models.ts';

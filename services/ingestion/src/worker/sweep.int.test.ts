@@ -1,7 +1,7 @@
 import { documentKeys } from '@mandant/contracts';
-import { systemClock } from '@mandant/shared/service/command.ts';
-import { postgresUrls } from '@mandant/shared/testing/backends.ts';
-import { createInProcessTransport } from '@mandant/shared/transport/in-process.ts';
+import { systemClock } from '@mandant/shared/service';
+import { postgresUrls } from '@mandant/shared/testing';
+import { createInProcessTransport } from '@mandant/shared/transport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHashingEmbedder, type Embedder } from '../embed/embedder.ts';
 import { type Harness, startHarness, until } from '../testing/worker-harness.ts';

@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto';
 import {
   DocumentAnalysis, DocumentEmbedded, DocumentFailed, DocumentProcessed, DocumentVectors, type EventEnvelope, ProcessedSecret, documentKeys,
 } from '@mandant/contracts';
-import { postgresUrls } from '@mandant/shared/testing/backends.ts';
-import { systemClock } from '@mandant/shared/service/command.ts';
-import { type IngestionOutcome, createWorkMetrics } from '@mandant/shared/telemetry/work-metrics.ts';
-import { openJson } from '@mandant/shared/stores/crypto/sealed-json.ts';
-import { encodeEvent } from '@mandant/shared/outbox/relay.ts';
+import { postgresUrls } from '@mandant/shared/testing';
+import { systemClock } from '@mandant/shared/service';
+import { type IngestionOutcome, createWorkMetrics } from '@mandant/shared/telemetry';
+import { openJson } from '@mandant/shared/stores/crypto';
+import { encodeEvent } from '@mandant/shared/outbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Embedder } from '../embed/embedder.ts';
 import { buildPdf } from '../testing/pdf-builder.ts';

@@ -1,11 +1,11 @@
 import { EventEnvelope, ProjectSettingsChanged, TenantSettingsChanged } from '@mandant/contracts';
-import { type Sql, withTenant } from '@mandant/shared/db/connect.ts';
-import type { EventStore } from '@mandant/shared/eventstore/event-store.ts';
-import type { Logger } from '@mandant/shared/log.ts';
-import type { Clock } from '@mandant/shared/service/command.ts';
-import type { ReadStores } from '@mandant/shared/stores/read-stores.ts';
-import { INGESTION_OUTCOMES, type WorkMetrics } from '@mandant/shared/telemetry/work-metrics.ts';
-import type { DeliveredEvent, EventTransport } from '@mandant/shared/transport/event-transport.ts';
+import { type Sql, withTenant } from '@mandant/shared/db';
+import type { EventStore } from '@mandant/shared/eventstore';
+import type { Logger } from '@mandant/shared/log';
+import type { Clock } from '@mandant/shared/service';
+import type { ReadStores } from '@mandant/shared/stores';
+import { INGESTION_OUTCOMES, type WorkMetrics } from '@mandant/shared/telemetry';
+import type { DeliveredEvent, EventTransport } from '@mandant/shared/transport';
 import type { EmbedderRegistry } from './models.ts';
 import { createDocumentProcessor, type EnsureOptions } from './process.ts';
 

@@ -1,7 +1,7 @@
 import type { Principal, ProjectRole } from '@mandant/contracts';
 import { roleAtLeast } from '@mandant/contracts';
-import type { Tx } from '@mandant/shared/db/connect.ts';
-import { DomainError, forbidden, notFound } from '@mandant/shared/errors.ts';
+import type { Tx } from '@mandant/shared/db';
+import { DomainError, forbidden, notFound } from '@mandant/shared/errors';
 
 /**
  * Who may do what, in one place: every context asks these functions (in-process, inside its own

@@ -1,7 +1,7 @@
 import type { MembershipEvent, ProjectRole } from '@mandant/contracts';
-import type { Decider } from '@mandant/shared/decider.ts';
-import { DomainError, notFound } from '@mandant/shared/errors.ts';
-import { sameJson } from '@mandant/shared/json.ts';
+import type { Decider } from '@mandant/shared/decider';
+import { DomainError, notFound } from '@mandant/shared/errors';
+import { sameJson } from '@mandant/shared/json';
 import { evolveMembership, initialMembershipState, type MembershipState } from './membership.ts';
 
 /** Adds the user (again) with `role`, or changes the role of a current member. */

@@ -1,6 +1,6 @@
 import { type EventMeta, type ProjectRole, streams } from '@mandant/contracts';
-import type { EventStore } from '@mandant/shared/eventstore/event-store.ts';
-import { type Clock, runCommand } from '@mandant/shared/service/command.ts';
+import type { EventStore } from '@mandant/shared/eventstore';
+import { type Clock, runCommand } from '@mandant/shared/service';
 import { membershipDecider } from './decide.ts';
 
 /**

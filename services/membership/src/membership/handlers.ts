@@ -2,19 +2,19 @@ import {
   CreateUserInput, type EventMeta, MemberInput, type MemberView, type Principal, type ProfileView, ProjectIdInput, PutMemberInput,
   PutProfileInput, SwitchProjectInput, type UserView, rpc, streams,
 } from '@mandant/contracts';
-import { type Sql, withTenant } from '@mandant/shared/db/connect.ts';
-import { fold } from '@mandant/shared/decider.ts';
-import { DomainError, forbidden, notFound } from '@mandant/shared/errors.ts';
-import { uuidv7 } from '@mandant/shared/ids.ts';
-import { sameJson } from '@mandant/shared/json.ts';
-import type { RpcContext, RpcHandler } from '@mandant/shared/rpc/rpc.ts';
+import { type Sql, withTenant } from '@mandant/shared/db';
+import { fold } from '@mandant/shared/decider';
+import { DomainError, forbidden, notFound } from '@mandant/shared/errors';
+import { uuidv7 } from '@mandant/shared/ids';
+import { sameJson } from '@mandant/shared/json';
+import type { RpcContext, RpcHandler } from '@mandant/shared/rpc';
 import { requirePrincipal, requireProjectRole, requireTenantAdmin, requireUser } from '../access/access.ts';
-import { runCommand } from '@mandant/shared/service/command.ts';
-import { guardContentWrite, requireWritable } from '@mandant/shared/service/project-writes.ts';
-import type { ServiceDeps } from '@mandant/shared/service/service.ts';
-import type { Keyring } from '@mandant/shared/stores/crypto/data-keys.ts';
-import { waitForViews } from '@mandant/shared/service/views.ts';
-import { loadProjectView } from '@mandant/shared/service/project-view.ts';
+import { runCommand } from '@mandant/shared/service';
+import { guardContentWrite, requireWritable } from '@mandant/shared/service';
+import type { ServiceDeps } from '@mandant/shared/service';
+import type { Keyring } from '@mandant/shared/stores/crypto';
+import { waitForViews } from '@mandant/shared/service';
+import { loadProjectView } from '@mandant/shared/service';
 import { openProfile, sealProfile } from '../sealed.ts';
 import { userDecider } from '../user/decide.ts';
 import { registerUser } from '../user/register.ts';

@@ -1,6 +1,6 @@
 import type { UserEvent } from '@mandant/contracts';
-import type { Decider } from '@mandant/shared/decider.ts';
-import { DomainError, notFound } from '@mandant/shared/errors.ts';
+import type { Decider } from '@mandant/shared/decider';
+import { DomainError, notFound } from '@mandant/shared/errors';
 import { evolveUser, initialUserState, type UserState } from './user.ts';
 
 /**

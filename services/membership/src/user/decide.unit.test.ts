@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { UserEvent } from '@mandant/contracts';
 import { describe, expect, it } from 'vitest';
-import { deciderSpec } from '@mandant/shared/testing/decider.ts';
+import { deciderSpec } from '@mandant/shared/testing';
 import { type UserCommand, userDecider } from './decide.ts';
 import { emailHash } from './email.ts';
 

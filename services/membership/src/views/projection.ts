@@ -2,9 +2,9 @@ import {
   type EventEnvelope, MemberAdded, MemberProfileUpdated, MemberProfileUpdatedV2, MemberRoleChanged, MemberStateSaved, UserProjectSwitched,
   UserRegistered, UserRegisteredV2,
 } from '@mandant/contracts';
-import type { Tx } from '@mandant/shared/db/connect.ts';
-import type { Projection } from '@mandant/shared/projection/projector.ts';
-import type { Keyring } from '@mandant/shared/stores/crypto/data-keys.ts';
+import type { Tx } from '@mandant/shared/db';
+import type { Projection } from '@mandant/shared/projection';
+import type { Keyring } from '@mandant/shared/stores/crypto';
 import { openProfile, openUser } from '../sealed.ts';
 
 /**

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ApiRoute, apiRoutes } from '@mandant/gateway/routes.ts';
-import { findNatsServer } from '@mandant/shared/runtime/nats-server.ts';
-import { backendMissing, postgresUrls } from '@mandant/shared/testing/backends.ts';
+import { type ApiRoute, apiRoutes } from '@mandant/gateway';
+import { findNatsServer } from '@mandant/shared/runtime';
+import { backendMissing, postgresUrls } from '@mandant/shared/testing';
 import { type Harness, startHarness } from '../e2e/harness.ts';
 import { type Kind, type Role, type TenantWorld, buildTenant, jwtFor, missingId, prng } from './fixture.ts';
-import { SETTLE_MS } from '@mandant/shared/testing/eventually.ts';
+import { SETTLE_MS } from '@mandant/shared/testing';
 
 const pg = postgresUrls();
 const natsMissing = backendMissing('nats', findNatsServer() ? null : 'no nats-server binary for the platform under test');

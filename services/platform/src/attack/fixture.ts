@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { type Harness, JWT_SECRET, OPERATOR } from '../e2e/harness.ts';
-import { seededRandom } from '@mandant/shared/testing/seeded-random.ts';
-import { SETTLE_MS } from '@mandant/shared/testing/eventually.ts';
+import { seededRandom } from '@mandant/shared/testing';
+import { SETTLE_MS } from '@mandant/shared/testing';
 
 export type Role = 'admin' | 'auditor' | 'padmin' | 'editor' | 'viewer' | 'outsider' | 'forged';
 export type Kind = 'tenant' | 'project' | 'user' | 'document' | 'entity' | 'conversation' | 'api_key';

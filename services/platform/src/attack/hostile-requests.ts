@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import type { z } from 'zod';
 import type { ApiRoute } from '@mandant/gateway';
-import { type Invalid, invalidValue, unstorableChar, validValue } from '@mandant/shared/testing/hostile-values.ts';
+import { type Invalid, invalidValue, unstorableChar, validValue } from '@mandant/shared/testing';
 import type { Kind, TenantWorld } from './fixture.ts';
 
 /** Who sends: the tenant's roles, the operator, nobody, and a key that was never issued. */

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { type Sql, withTenant } from '@mandant/shared/db/connect.ts';
-import { canonicalJson } from '@mandant/shared/eventstore/hash-chain.ts';
-import type { BlobEntry } from '@mandant/shared/stores/blobs/port.ts';
-import type { EmbeddingModel } from '@mandant/shared/stores/vectors/port.ts';
-import type { DocumentStores } from '@mandant/projectors/index.ts';
+import { type Sql, withTenant } from '@mandant/shared/db';
+import { canonicalJson } from '@mandant/shared/eventstore';
+import type { BlobEntry } from '@mandant/shared/stores/blobs';
+import type { EmbeddingModel } from '@mandant/shared/stores/vectors';
+import type { DocumentStores } from '@mandant/projectors';
 
 /** One compared store: a content hash of what the live side and the replay hold for the tenant. */
 export interface StoreComparison {

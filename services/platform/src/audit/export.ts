@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import type { EventStore } from '@mandant/shared/eventstore/event-store.ts';
+import type { EventStore } from '@mandant/shared/eventstore';
 
 const PAGE = 2_000;
 

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import type { EventStore } from '@mandant/shared/eventstore/event-store.ts';
+import type { EventStore } from '@mandant/shared/eventstore';
 import { exportTenantLog } from './export.ts';
 
 /** A log of `n` events, read in pages: only what the export calls. */

@@ -1,16 +1,16 @@
 import type { EventEnvelope } from '@mandant/contracts';
-import { type Sql, createSql, withTenant } from '@mandant/shared/db/connect.ts';
-import { migrate, prepareAppRole } from '@mandant/shared/db/migrate.ts';
-import type { Env } from '@mandant/shared/env.ts';
-import { type EventStore, createEventStore } from '@mandant/shared/eventstore/event-store.ts';
-import type { Logger } from '@mandant/shared/log.ts';
-import { startProjector } from '@mandant/shared/projection/projector.ts';
-import { systemClock } from '@mandant/shared/service/command.ts';
-import { masterKey } from '@mandant/shared/service/runtime.ts';
-import type { BlobStore } from '@mandant/shared/stores/blobs/port.ts';
-import type { Keyring } from '@mandant/shared/stores/crypto/data-keys.ts';
-import { type ReadStores, createReadStores } from '@mandant/shared/stores/read-stores.ts';
-import type { EmbeddingModel } from '@mandant/shared/stores/vectors/port.ts';
+import { type Sql, createSql, withTenant } from '@mandant/shared/db';
+import { migrate, prepareAppRole } from '@mandant/shared/db';
+import type { Env } from '@mandant/shared/env';
+import { type EventStore, createEventStore } from '@mandant/shared/eventstore';
+import type { Logger } from '@mandant/shared/log';
+import { startProjector } from '@mandant/shared/projection';
+import { systemClock } from '@mandant/shared/service';
+import { masterKey } from '@mandant/shared/service';
+import type { BlobStore } from '@mandant/shared/stores/blobs';
+import type { Keyring } from '@mandant/shared/stores/crypto';
+import { type ReadStores, createReadStores } from '@mandant/shared/stores';
+import type { EmbeddingModel } from '@mandant/shared/stores/vectors';
 import { allProjections, embedderRegistry } from '../platform.ts';
 import { type StoreComparison, compared, hashBlobs, hashGraph, hashText, hashVectors, hashViewRows, viewTables } from './compare.ts';
 

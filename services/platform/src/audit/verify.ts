@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { EventEnvelope } from '@mandant/contracts';
-import { GENESIS_HASH, contentHash } from '@mandant/shared/eventstore/hash-chain.ts';
+import { GENESIS_HASH, contentHash } from '@mandant/shared/eventstore';
 
 /**
  * The auditor's check of one tenant's log, from an NDJSON export or from the database: order

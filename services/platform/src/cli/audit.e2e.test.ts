@@ -5,12 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSql, withTenant } from '@mandant/shared/db/connect.ts';
-import { findNatsServer } from '@mandant/shared/runtime/nats-server.ts';
-import { backendMissing, postgresUrls } from '@mandant/shared/testing/backends.ts';
-import { ownDatabase } from '@mandant/shared/testing/own-database.ts';
+import { createSql, withTenant } from '@mandant/shared/db';
+import { findNatsServer } from '@mandant/shared/runtime';
+import { backendMissing, postgresUrls } from '@mandant/shared/testing';
+import { ownDatabase } from '@mandant/shared/testing';
 import { type Harness, startHarness } from '../e2e/harness.ts';
-import { SETTLE_MS, eventually } from '@mandant/shared/testing/eventually.ts';
+import { SETTLE_MS, eventually } from '@mandant/shared/testing';
 
 const pg = postgresUrls();
 const natsMissing = backendMissing('nats', findNatsServer() ? null : 'no nats-server binary for the platform under test');

@@ -1,9 +1,9 @@
 import { createWriteStream } from 'node:fs';
 import { access, constants } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
-import type { Env } from '@mandant/shared/env.ts';
-import { createEventStore } from '@mandant/shared/eventstore/event-store.ts';
-import type { Logger } from '@mandant/shared/log.ts';
+import type { Env } from '@mandant/shared/env';
+import { createEventStore } from '@mandant/shared/eventstore';
+import type { Logger } from '@mandant/shared/log';
 import { exportTenantLog } from '../audit/export.ts';
 import { ReplayError, replayTenant } from '../audit/replay.ts';
 import { type LogReport, createLogVerifier, verifyFile } from '../audit/verify.ts';

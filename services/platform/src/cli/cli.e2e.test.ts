@@ -2,10 +2,10 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findNatsServer } from '@mandant/shared/runtime/nats-server.ts';
-import { backendMissing, postgresUrls } from '@mandant/shared/testing/backends.ts';
+import { findNatsServer } from '@mandant/shared/runtime';
+import { backendMissing, postgresUrls } from '@mandant/shared/testing';
 import { type Harness, OPERATOR, startHarness } from '../e2e/harness.ts';
-import { SETTLE_MS, eventually } from '@mandant/shared/testing/eventually.ts';
+import { SETTLE_MS, eventually } from '@mandant/shared/testing';
 
 const pg = postgresUrls();
 const natsMissing = backendMissing('nats', findNatsServer() ? null : 'no nats-server binary for the platform under test');

@@ -1,15 +1,15 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Sql, createSql } from '@mandant/shared/db/connect.ts';
-import { prepareAppRole } from '@mandant/shared/db/migrate.ts';
-import type { Env } from '@mandant/shared/env.ts';
-import { createEventStore } from '@mandant/shared/eventstore/event-store.ts';
-import type { Logger } from '@mandant/shared/log.ts';
-import type { Projection } from '@mandant/shared/projection/projector.ts';
-import { attachEmbeddedPostgres, startEmbeddedPostgres } from '@mandant/shared/runtime/embedded-postgres.ts';
-import { systemClock } from '@mandant/shared/service/command.ts';
-import { masterKey, persistentSecret } from '@mandant/shared/service/runtime.ts';
-import { type ReadStores, createReadStores } from '@mandant/shared/stores/read-stores.ts';
+import { type Sql, createSql } from '@mandant/shared/db';
+import { prepareAppRole } from '@mandant/shared/db';
+import type { Env } from '@mandant/shared/env';
+import { createEventStore } from '@mandant/shared/eventstore';
+import type { Logger } from '@mandant/shared/log';
+import type { Projection } from '@mandant/shared/projection';
+import { attachEmbeddedPostgres, startEmbeddedPostgres } from '@mandant/shared/runtime';
+import { systemClock } from '@mandant/shared/service';
+import { masterKey, persistentSecret } from '@mandant/shared/service';
+import { type ReadStores, createReadStores } from '@mandant/shared/stores';
 import { allProjections, embedderRegistry } from '../platform.ts';
 
 /** What the operator commands work on: the database as the runtime role, the read stores, every projection. */

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import { readEnv } from '@mandant/shared/env.ts';
-import { createLogger } from '@mandant/shared/log.ts';
+import { readEnv } from '@mandant/shared/env';
+import { createLogger } from '@mandant/shared/log';
 import { CliError, openContext, tenantsOf } from './context.ts';
 import { auditExport, auditReplay, auditVerifyFile, auditVerifyTenant } from './audit.ts';
 import { projectionStatus, rebuildProjections, retryProjections, verifyProjections } from './projections.ts';

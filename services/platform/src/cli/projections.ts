@@ -1,9 +1,9 @@
-import { type Sql, withTenant } from '@mandant/shared/db/connect.ts';
-import type { Logger } from '@mandant/shared/log.ts';
-import { type DeadLetter, listDeadLetters, retryDeadLetters } from '@mandant/shared/projection/dead-letters.ts';
-import { type Projection, type Projector, startProjector } from '@mandant/shared/projection/projector.ts';
-import { checkConsistency, hasDrift, repairConsistency } from '@mandant/projectors/consistency.ts';
-import type { DocumentProjectionName } from '@mandant/projectors/index.ts';
+import { type Sql, withTenant } from '@mandant/shared/db';
+import type { Logger } from '@mandant/shared/log';
+import { type DeadLetter, listDeadLetters, retryDeadLetters } from '@mandant/shared/projection';
+import { type Projection, type Projector, startProjector } from '@mandant/shared/projection';
+import { checkConsistency, hasDrift, repairConsistency } from '@mandant/projectors';
+import type { DocumentProjectionName } from '@mandant/projectors';
 import { type CliContext, CliError, tenantsOf } from './context.ts';
 import { progressBar } from './progress.ts';
 

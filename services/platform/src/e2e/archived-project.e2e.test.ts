@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findNatsServer } from '@mandant/shared/runtime/nats-server.ts';
-import { backendMissing, postgresUrls } from '@mandant/shared/testing/backends.ts';
+import { findNatsServer } from '@mandant/shared/runtime';
+import { backendMissing, postgresUrls } from '@mandant/shared/testing';
 import { type Harness, OPERATOR, startHarness, waitForDocument } from './harness.ts';
 
 const pg = postgresUrls();

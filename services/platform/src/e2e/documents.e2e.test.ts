@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildPdf } from '@mandant/ingestion/testing/pdf-builder.ts';
-import { buildDocx } from '@mandant/ingestion/testing/zip-builder.ts';
-import { findNatsServer } from '@mandant/shared/runtime/nats-server.ts';
-import { backendMissing, postgresUrls } from '@mandant/shared/testing/backends.ts';
+import { buildPdf } from '@mandant/ingestion/testing';
+import { buildDocx } from '@mandant/ingestion/testing';
+import { findNatsServer } from '@mandant/shared/runtime';
+import { backendMissing, postgresUrls } from '@mandant/shared/testing';
 import { type MandantClient, type Schema, toFormData } from '@mandant/client';
 import { type Harness, OPERATOR, ok, startHarness, statusOf, waitForDocument } from './harness.ts';
 

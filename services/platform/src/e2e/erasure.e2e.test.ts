@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Sql, createSql } from '@mandant/shared/db/connect.ts';
-import { findNatsServer } from '@mandant/shared/runtime/nats-server.ts';
-import { DataKeyDestroyedError } from '@mandant/shared/stores/crypto/data-keys.ts';
-import { checkConsistency, hasDrift } from '@mandant/projectors/consistency.ts';
-import { openJson } from '@mandant/shared/stores/crypto/sealed-json.ts';
-import { backendMissing, postgresUrls } from '@mandant/shared/testing/backends.ts';
-import { storePlatforms } from '@mandant/shared/testing/store-engines.ts';
+import { type Sql, createSql } from '@mandant/shared/db';
+import { findNatsServer } from '@mandant/shared/runtime';
+import { DataKeyDestroyedError } from '@mandant/shared/stores/crypto';
+import { checkConsistency, hasDrift } from '@mandant/projectors';
+import { openJson } from '@mandant/shared/stores/crypto';
+import { backendMissing, postgresUrls } from '@mandant/shared/testing';
+import { storePlatforms } from '@mandant/shared/testing';
 import { type Harness, OPERATOR, startHarness } from './harness.ts';
 
 const pg = postgresUrls();

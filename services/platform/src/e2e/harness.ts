@@ -2,12 +2,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type MandantClient, type Middleware, type Schema, createMandantClient } from '@mandant/client';
-import { openApiPath } from '@mandant/gateway/openapi.ts';
-import { type ApiRoute, apiRoutes } from '@mandant/gateway/routes.ts';
-import { readEnv } from '@mandant/shared/env.ts';
-import { createLogger } from '@mandant/shared/log.ts';
-import { findNatsServer, startNatsServer } from '@mandant/shared/runtime/nats-server.ts';
-import { ownDatabase } from '@mandant/shared/testing/own-database.ts';
+import { openApiPath } from '@mandant/gateway';
+import { type ApiRoute, apiRoutes } from '@mandant/gateway';
+import { readEnv } from '@mandant/shared/env';
+import { createLogger } from '@mandant/shared/log';
+import { findNatsServer, startNatsServer } from '@mandant/shared/runtime';
+import { ownDatabase } from '@mandant/shared/testing';
 import { type Platform, startPlatform } from '../platform.ts';
 
 export const OPERATOR = 'test-operator-token-0123456789abcdef';

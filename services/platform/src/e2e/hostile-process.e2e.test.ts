@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BOUNDARY, multipartBody, multipartHeaders, rawHttp, splitRandomly } from '@mandant/gateway/hostile.fixture.ts';
-import { createLogger } from '@mandant/shared/log.ts';
-import { type RunningNatsServer, findNatsServer, startNatsServer } from '@mandant/shared/runtime/nats-server.ts';
-import { backendMissing, postgresUrls } from '@mandant/shared/testing/backends.ts';
-import { ownDatabase } from '@mandant/shared/testing/own-database.ts';
+import { BOUNDARY, multipartBody, multipartHeaders, rawHttp, splitRandomly } from '@mandant/gateway/testing';
+import { createLogger } from '@mandant/shared/log';
+import { type RunningNatsServer, findNatsServer, startNatsServer } from '@mandant/shared/runtime';
+import { backendMissing, postgresUrls } from '@mandant/shared/testing';
+import { ownDatabase } from '@mandant/shared/testing';
 
 const pg = postgresUrls();
 const natsBinary = findNatsServer();

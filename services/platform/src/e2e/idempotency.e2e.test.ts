@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rawHttp } from '@mandant/gateway/hostile.fixture.ts';
-import { type Sql, createSql } from '@mandant/shared/db/connect.ts';
-import { findNatsServer } from '@mandant/shared/runtime/nats-server.ts';
-import { backendMissing, postgresUrls } from '@mandant/shared/testing/backends.ts';
+import { rawHttp } from '@mandant/gateway/testing';
+import { type Sql, createSql } from '@mandant/shared/db';
+import { findNatsServer } from '@mandant/shared/runtime';
+import { backendMissing, postgresUrls } from '@mandant/shared/testing';
 import { type Harness, OPERATOR, startHarness } from './harness.ts';
 
 const pg = postgresUrls();

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postgresUrls } from '@mandant/shared/testing/backends.ts';
+import { postgresUrls } from '@mandant/shared/testing';
 import { type Harness, OPERATOR, startHarness } from './harness.ts';
 
 const pg = postgresUrls();

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSql } from '@mandant/shared/db/connect.ts';
-import { findNatsServer } from '@mandant/shared/runtime/nats-server.ts';
-import { backendMissing, postgresUrls } from '@mandant/shared/testing/backends.ts';
+import { createSql } from '@mandant/shared/db';
+import { findNatsServer } from '@mandant/shared/runtime';
+import { backendMissing, postgresUrls } from '@mandant/shared/testing';
 import { SignJWT } from 'jose';
 import type { MandantClient, Problem } from '@mandant/client';
 import { type Harness, JWT_SECRET, OPERATOR, ok, startHarness, statusOf } from './harness.ts';

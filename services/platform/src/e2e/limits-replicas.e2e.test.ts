@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Gateway, createGateway } from '@mandant/gateway';
-import { createLogger } from '@mandant/shared/log.ts';
-import { type RpcClient, createRpcClient } from '@mandant/shared/rpc/rpc.ts';
-import { findNatsServer } from '@mandant/shared/runtime/nats-server.ts';
-import { backendMissing, postgresUrls } from '@mandant/shared/testing/backends.ts';
+import { createLogger } from '@mandant/shared/log';
+import { type RpcClient, createRpcClient } from '@mandant/shared/rpc';
+import { findNatsServer } from '@mandant/shared/runtime';
+import { backendMissing, postgresUrls } from '@mandant/shared/testing';
 import { type Harness, OPERATOR, startHarness } from './harness.ts';
 
 const pg = postgresUrls();

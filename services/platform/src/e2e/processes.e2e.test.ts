@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '@mandant/shared/log.ts';
-import { type RunningNatsServer, findNatsServer, startNatsServer } from '@mandant/shared/runtime/nats-server.ts';
-import { backendMissing, postgresUrls } from '@mandant/shared/testing/backends.ts';
-import { ownDatabase } from '@mandant/shared/testing/own-database.ts';
+import { createLogger } from '@mandant/shared/log';
+import { type RunningNatsServer, findNatsServer, startNatsServer } from '@mandant/shared/runtime';
+import { backendMissing, postgresUrls } from '@mandant/shared/testing';
+import { ownDatabase } from '@mandant/shared/testing';
 import { type ServiceReplica, startServiceReplica } from '../stack/service-process.ts';
 import { SERVICES } from '../stack/stack.ts';
 

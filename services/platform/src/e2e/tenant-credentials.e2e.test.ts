@@ -3,10 +3,10 @@ import { rpc as patterns, streams } from '@mandant/contracts';
 import fc from 'fast-check';
 import { type JWTPayload, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Sql, createSql } from '@mandant/shared/db/connect.ts';
-import { type RpcClient, createRpcClient } from '@mandant/shared/rpc/rpc.ts';
-import { findNatsServer } from '@mandant/shared/runtime/nats-server.ts';
-import { backendMissing, postgresUrls } from '@mandant/shared/testing/backends.ts';
+import { type Sql, createSql } from '@mandant/shared/db';
+import { type RpcClient, createRpcClient } from '@mandant/shared/rpc';
+import { findNatsServer } from '@mandant/shared/runtime';
+import { backendMissing, postgresUrls } from '@mandant/shared/testing';
 import { type Harness, JWT_SECRET, OPERATOR, startHarness } from './harness.ts';
 
 // Credentials of tenants that do not exist (never provisioned, or offboarded) answer 401 and

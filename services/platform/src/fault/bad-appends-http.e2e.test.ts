@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { findNatsServer } from '@mandant/shared/runtime/nats-server.ts';
-import { backendMissing, postgresUrls } from '@mandant/shared/testing/backends.ts';
+import { findNatsServer } from '@mandant/shared/runtime';
+import { backendMissing, postgresUrls } from '@mandant/shared/testing';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, OPERATOR, startHarness } from '../e2e/harness.ts';

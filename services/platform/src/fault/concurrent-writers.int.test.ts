@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { EventEnvelope, EventMeta } from '@mandant/contracts';
-import { type Sql, createSql, withTenant } from '@mandant/shared/db/connect.ts';
-import { VersionConflictError } from '@mandant/shared/errors.ts';
-import { type EventStore, createEventStore } from '@mandant/shared/eventstore/event-store.ts';
-import { uuidv7 } from '@mandant/shared/ids.ts';
-import { createLogger } from '@mandant/shared/log.ts';
-import { startProjector } from '@mandant/shared/projection/projector.ts';
-import { postgresUrls } from '@mandant/shared/testing/backends.ts';
+import { type Sql, createSql, withTenant } from '@mandant/shared/db';
+import { VersionConflictError } from '@mandant/shared/errors';
+import { type EventStore, createEventStore } from '@mandant/shared/eventstore';
+import { uuidv7 } from '@mandant/shared/ids';
+import { createLogger } from '@mandant/shared/log';
+import { startProjector } from '@mandant/shared/projection';
+import { postgresUrls } from '@mandant/shared/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FaultDatabase, SETTLE_MS, faultDatabase, seededRandom, sleep, until } from './helpers.ts';
 

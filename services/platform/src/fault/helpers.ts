@@ -1,10 +1,10 @@
-import { createSql } from '@mandant/shared/db/connect.ts';
-import { migrate, prepareAppRole } from '@mandant/shared/db/migrate.ts';
-import type { Logger } from '@mandant/shared/log.ts';
-import { ownDatabase } from '@mandant/shared/testing/own-database.ts';
-import { seededRandom as mulberry32 } from '@mandant/shared/testing/seeded-random.ts';
+import { createSql } from '@mandant/shared/db';
+import { migrate, prepareAppRole } from '@mandant/shared/db';
+import type { Logger } from '@mandant/shared/log';
+import { ownDatabase } from '@mandant/shared/testing';
+import { seededRandom as mulberry32 } from '@mandant/shared/testing';
 
-export { SETTLE_MS } from '@mandant/shared/testing/eventually.ts';
+export { SETTLE_MS } from '@mandant/shared/testing';
 
 /**
  * Polls `condition` until it holds; fails after `timeoutMs`. Fault tests wait on conditions

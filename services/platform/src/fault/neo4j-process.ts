@@ -2,9 +2,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { delimiter, join } from 'node:path';
-import type { Logger } from '@mandant/shared/log.ts';
-import { findFreePort } from '@mandant/shared/runtime/local.ts';
-import { NEO4J_TOOL_DIR, buildEmbeddedNeo4j } from '@mandant/shared/stores/graph/neo4j-server.ts';
+import type { Logger } from '@mandant/shared/log';
+import { findFreePort } from '@mandant/shared/runtime';
+import { NEO4J_TOOL_DIR, buildEmbeddedNeo4j } from '@mandant/shared/stores/graph';
 
 /**
  * The embedded Neo4j 5 of `tools/neo4j-embedded` on a data directory the caller chooses (and a

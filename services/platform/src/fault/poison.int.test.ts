@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { type EventMeta, rpc } from '@mandant/contracts';
-import { type Sql, createSql, withTenant } from '@mandant/shared/db/connect.ts';
-import { createEventStore } from '@mandant/shared/eventstore/event-store.ts';
-import { uuidv7 } from '@mandant/shared/ids.ts';
-import { createLogger } from '@mandant/shared/log.ts';
-import { type Projection, startProjector } from '@mandant/shared/projection/projector.ts';
-import type { RpcContext } from '@mandant/shared/rpc/rpc.ts';
-import { postgresUrls } from '@mandant/shared/testing/backends.ts';
-import { auditHandlers } from '@mandant/tenant/audit/handlers.ts';
+import { type Sql, createSql, withTenant } from '@mandant/shared/db';
+import { createEventStore } from '@mandant/shared/eventstore';
+import { uuidv7 } from '@mandant/shared/ids';
+import { createLogger } from '@mandant/shared/log';
+import { type Projection, startProjector } from '@mandant/shared/projection';
+import type { RpcContext } from '@mandant/shared/rpc';
+import { postgresUrls } from '@mandant/shared/testing';
+import { auditHandlers } from '@mandant/tenant';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FaultDatabase, createTenantTable, faultDatabase } from './helpers.ts';
 

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { EventEnvelope, type EventMeta } from '@mandant/contracts';
-import { type Sql, createSql, withTenant } from '@mandant/shared/db/connect.ts';
-import { createEventStore } from '@mandant/shared/eventstore/event-store.ts';
-import { uuidv7 } from '@mandant/shared/ids.ts';
-import { createLogger } from '@mandant/shared/log.ts';
-import { startOutboxRelay } from '@mandant/shared/outbox/relay.ts';
-import { postgresUrls } from '@mandant/shared/testing/backends.ts';
-import { type EventTransport, TransportUnavailableError } from '@mandant/shared/transport/event-transport.ts';
-import { createInProcessTransport } from '@mandant/shared/transport/in-process.ts';
+import { type Sql, createSql, withTenant } from '@mandant/shared/db';
+import { createEventStore } from '@mandant/shared/eventstore';
+import { uuidv7 } from '@mandant/shared/ids';
+import { createLogger } from '@mandant/shared/log';
+import { startOutboxRelay } from '@mandant/shared/outbox';
+import { postgresUrls } from '@mandant/shared/testing';
+import { type EventTransport, TransportUnavailableError } from '@mandant/shared/transport';
+import { createInProcessTransport } from '@mandant/shared/transport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FaultDatabase, SETTLE_MS, faultDatabase, until } from './helpers.ts';
 

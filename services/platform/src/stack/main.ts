@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import { createLogger } from '@mandant/shared/log.ts';
-import { stopOnSignals } from '@mandant/shared/service/shutdown.ts';
+import { createLogger } from '@mandant/shared/log';
+import { stopOnSignals } from '@mandant/shared/service';
 import { startStack } from './stack.ts';
 
 // `npm run stack`: the production topology on one machine (see stack.ts and README "Deployment").

@@ -1,6 +1,6 @@
 import type { ProjectEvent } from '@mandant/contracts';
-import { DomainError } from '@mandant/shared/errors.ts';
-import { PROJECT_WRITES, type ProjectWrite, projectWriteAllowed, requireWritable } from '@mandant/shared/service/project-writes.ts';
+import { DomainError } from '@mandant/shared/errors';
+import { PROJECT_WRITES, type ProjectWrite, projectWriteAllowed, requireWritable } from '@mandant/shared/service';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type ProjectCommand, decideProject } from './decide.ts';

@@ -1,7 +1,7 @@
 import type { ProjectEvent, Settings } from '@mandant/contracts';
-import type { Decider } from '@mandant/shared/decider.ts';
-import { DomainError, notFound } from '@mandant/shared/errors.ts';
-import { mergeSettings, sameJson } from '@mandant/shared/json.ts';
+import type { Decider } from '@mandant/shared/decider';
+import { DomainError, notFound } from '@mandant/shared/errors';
+import { mergeSettings, sameJson } from '@mandant/shared/json';
 import { evolveProject, initialProjectState, type ProjectState } from './project.ts';
 
 export type CreateProject = { type: 'CreateProject'; name: string; slug: string; description: string; settings: Settings };

@@ -1,6 +1,6 @@
 import { ProjectEvent } from '@mandant/contracts';
 import { describe, expect, it } from 'vitest';
-import { deciderSpec } from '@mandant/shared/testing/decider.ts';
+import { deciderSpec } from '@mandant/shared/testing';
 import { type ProjectCommand, projectDecider } from './decide.ts';
 
 const created: ProjectEvent = {

@@ -1,15 +1,15 @@
 import { CreateProjectInput, type EventMeta, type Principal, ProjectIdInput, UpdateProjectInput, rpc, streams } from '@mandant/contracts';
-import { type Sql, type Tx, withTenant } from '@mandant/shared/db/connect.ts';
-import { DomainError } from '@mandant/shared/errors.ts';
-import { uuidv7 } from '@mandant/shared/ids.ts';
-import type { RpcContext, RpcHandler } from '@mandant/shared/rpc/rpc.ts';
+import { type Sql, type Tx, withTenant } from '@mandant/shared/db';
+import { DomainError } from '@mandant/shared/errors';
+import { uuidv7 } from '@mandant/shared/ids';
+import type { RpcContext, RpcHandler } from '@mandant/shared/rpc';
 import { grantProjectRole, readableProjects, requireActor, requirePrincipal, requireProjectRole, requireReader } from '@mandant/membership';
-import { runCommand } from '@mandant/shared/service/command.ts';
-import { lockProjectLifecycle } from '@mandant/shared/service/project-writes.ts';
-import type { ServiceDeps } from '@mandant/shared/service/service.ts';
-import { waitForViews } from '@mandant/shared/service/views.ts';
+import { runCommand } from '@mandant/shared/service';
+import { lockProjectLifecycle } from '@mandant/shared/service';
+import type { ServiceDeps } from '@mandant/shared/service';
+import { waitForViews } from '@mandant/shared/service';
 import { type ProjectCommand, projectDecider } from './decide.ts';
-import { loadProjectView, slugify, toProjectView } from '@mandant/shared/service/project-view.ts';
+import { loadProjectView, slugify, toProjectView } from '@mandant/shared/service';
 
 const metaOf = (ctx: RpcContext, p: Principal): EventMeta => ({
   actor: p.actor, correlation_id: ctx.meta.correlation_id, causation_id: null, traceparent: ctx.meta.traceparent,

@@ -1,6 +1,6 @@
 import { type EventEnvelope, ProjectCreated, ProjectSettingsChanged, ProjectUpdated } from '@mandant/contracts';
-import type { Tx } from '@mandant/shared/db/connect.ts';
-import type { Projection } from '@mandant/shared/projection/projector.ts';
+import type { Tx } from '@mandant/shared/db';
+import type { Projection } from '@mandant/shared/projection';
 
 /**
  * projects_view: one row per live project with its stats. Any event scoped to a project counts

@@ -1,6 +1,6 @@
 import { documentKeys } from '@mandant/contracts';
-import type { Projection } from '@mandant/shared/projection/projector.ts';
-import { documentScope } from '@mandant/shared/stores/crypto/data-keys.ts';
+import type { Projection } from '@mandant/shared/projection';
+import { documentScope } from '@mandant/shared/stores/crypto';
 import type { DocumentStores } from '../content.ts';
 import { documentIdOf } from '../document-state.ts';
 

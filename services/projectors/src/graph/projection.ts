@@ -1,6 +1,6 @@
 import { type DocumentAnalysis, EntityMerged, type EventEnvelope } from '@mandant/contracts';
-import type { Projection } from '@mandant/shared/projection/projector.ts';
-import type { MentionInput, RelationInput } from '@mandant/shared/stores/graph/port.ts';
+import type { Projection } from '@mandant/shared/projection';
+import type { MentionInput, RelationInput } from '@mandant/shared/stores/graph';
 import { type DocumentStores, documentTitle, isErased, projectOrPurge, readAnalysis } from '../content.ts';
 import { type DocumentAt, documentAt, documentIdOf, documentsAt } from '../document-state.ts';
 

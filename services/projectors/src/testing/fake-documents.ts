@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { type DocumentAnalysis, type DocumentVectors, type EventMeta, documentKeys, streams } from '@mandant/contracts';
-import type { EventStore } from '@mandant/shared/eventstore/event-store.ts';
-import { entityId, uuidv7 } from '@mandant/shared/ids.ts';
-import { documentScope } from '@mandant/shared/stores/crypto/data-keys.ts';
-import { sealJson } from '@mandant/shared/stores/crypto/sealed-json.ts';
+import type { EventStore } from '@mandant/shared/eventstore';
+import { entityId, uuidv7 } from '@mandant/shared/ids';
+import { documentScope } from '@mandant/shared/stores/crypto';
+import { sealJson } from '@mandant/shared/stores/crypto';
 import type { DocumentStores } from '../content.ts';
 
 const meta: EventMeta = { actor: 'user:test', correlation_id: 'projectors-test', causation_id: null, traceparent: null };

@@ -1,5 +1,5 @@
-import { onlyTenants } from '@mandant/shared/testing/only-tenants.ts';
-import type { Projection } from '@mandant/shared/projection/projector.ts';
+import { onlyTenants } from '@mandant/shared/testing';
+import type { Projection } from '@mandant/shared/projection';
 import type { DocumentProjectionName } from '../index.ts';
 
 /**

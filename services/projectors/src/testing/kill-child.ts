@@ -2,8 +2,8 @@
  * Child process of `kill.int.test.ts`: runs the four document projectors on one tenant until
  * its parent kills it with SIGKILL. Configured through the environment only.
  */
-import { createSql } from '@mandant/shared/db/connect.ts';
-import { createLogger } from '@mandant/shared/log.ts';
+import { createSql } from '@mandant/shared/db';
+import { createLogger } from '@mandant/shared/log';
 import { documentProjections } from '../index.ts';
 import { isolate } from './isolate.ts';
 import { catchUpAll, startAll, stopAll } from './snapshot.ts';

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { EventEnvelope } from '@mandant/contracts';
-import { type Sql, withTenant } from '@mandant/shared/db/connect.ts';
-import { rowToEnvelope } from '@mandant/shared/eventstore/event-store.ts';
-import { uuidv7 } from '@mandant/shared/ids.ts';
-import type { Projection } from '@mandant/shared/projection/projector.ts';
+import { type Sql, withTenant } from '@mandant/shared/db';
+import { rowToEnvelope } from '@mandant/shared/eventstore';
+import { uuidv7 } from '@mandant/shared/ids';
+import type { Projection } from '@mandant/shared/projection';
 import type { fakeDocuments } from './fake-documents.ts';
 
 export const MODEL_A = { id: 'local-hash-v1', dimension: 8 };

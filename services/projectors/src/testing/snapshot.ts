@@ -1,10 +1,10 @@
-import { withTenant, type Sql } from '@mandant/shared/db/connect.ts';
-import type { Logger } from '@mandant/shared/log.ts';
-import { type Projection, type Projector, startProjector } from '@mandant/shared/projection/projector.ts';
-import type { BlobEntry } from '@mandant/shared/stores/blobs/port.ts';
-import type { GraphSnapshot } from '@mandant/shared/stores/graph/port.ts';
-import type { TextDocument } from '@mandant/shared/stores/text/port.ts';
-import type { EmbeddingModel, VectorPoint } from '@mandant/shared/stores/vectors/port.ts';
+import { withTenant, type Sql } from '@mandant/shared/db';
+import type { Logger } from '@mandant/shared/log';
+import { type Projection, type Projector, startProjector } from '@mandant/shared/projection';
+import type { BlobEntry } from '@mandant/shared/stores/blobs';
+import type { GraphSnapshot } from '@mandant/shared/stores/graph';
+import type { TextDocument } from '@mandant/shared/stores/text';
+import type { EmbeddingModel, VectorPoint } from '@mandant/shared/stores/vectors';
 import type { DocumentStores } from '../content.ts';
 import type { DocumentProjectionName } from '../index.ts';
 

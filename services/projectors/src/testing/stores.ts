@@ -1,15 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { type Sql, createSql } from '@mandant/shared/db/connect.ts';
-import { createEncryptingBlobStore } from '@mandant/shared/stores/blobs/encrypting.ts';
-import { createLocalBlobStore } from '@mandant/shared/stores/blobs/local.ts';
-import { createKeyring } from '@mandant/shared/stores/crypto/data-keys.ts';
-import { createPostgresKeyStore } from '@mandant/shared/stores/crypto/postgres-key-store.ts';
-import type { GraphStore } from '@mandant/shared/stores/graph/port.ts';
-import { createPostgresGraphStore } from '@mandant/shared/stores/graph/postgres.ts';
-import { createPostgresTextIndex } from '@mandant/shared/stores/text/postgres.ts';
-import { createPostgresVectorIndex } from '@mandant/shared/stores/vectors/postgres.ts';
-import { type QdrantTestTarget, qdrantTestIndex } from '@mandant/shared/testing/qdrant-index.ts';
-import { type MeilisearchTestTarget, meilisearchTestIndex } from '@mandant/shared/testing/meilisearch-index.ts';
+import { type Sql, createSql } from '@mandant/shared/db';
+import { createEncryptingBlobStore } from '@mandant/shared/stores/blobs';
+import { createLocalBlobStore } from '@mandant/shared/stores/blobs';
+import { createKeyring } from '@mandant/shared/stores/crypto';
+import { createPostgresKeyStore } from '@mandant/shared/stores/crypto';
+import type { GraphStore } from '@mandant/shared/stores/graph';
+import { createPostgresGraphStore } from '@mandant/shared/stores/graph';
+import { createPostgresTextIndex } from '@mandant/shared/stores/text';
+import { createPostgresVectorIndex } from '@mandant/shared/stores/vectors';
+import { type QdrantTestTarget, qdrantTestIndex } from '@mandant/shared/testing';
+import { type MeilisearchTestTarget, meilisearchTestIndex } from '@mandant/shared/testing';
 import type { DocumentStores } from '../content.ts';
 
 /** Servers replacing embedded stores: `qdrant` the vectors. Plain data, so it passes through the environment. */

@@ -1,8 +1,8 @@
 import type { EventEnvelope } from '@mandant/contracts';
-import { chunkId } from '@mandant/shared/ids.ts';
-import { inParallel } from '@mandant/shared/in-parallel.ts';
-import type { Projection } from '@mandant/shared/projection/projector.ts';
-import type { TextDocument } from '@mandant/shared/stores/text/port.ts';
+import { chunkId } from '@mandant/shared/ids';
+import { inParallel } from '@mandant/shared/in-parallel';
+import type { Projection } from '@mandant/shared/projection';
+import type { TextDocument } from '@mandant/shared/stores/text';
 import { type DocumentStores, documentTitle, isErased, readAnalysis } from '../content.ts';
 import { type DocumentAt, documentAt, documentsAt } from '../document-state.ts';
 import { type EntityNaming, documentStatesAt, entityMerges } from '../entities.ts';

@@ -1,9 +1,9 @@
 import type { EventEnvelope } from '@mandant/contracts';
-import type { Tx } from '@mandant/shared/db/connect.ts';
-import { chunkId } from '@mandant/shared/ids.ts';
-import { inParallel } from '@mandant/shared/in-parallel.ts';
-import type { Projection } from '@mandant/shared/projection/projector.ts';
-import type { EmbeddingModel, VectorPoint } from '@mandant/shared/stores/vectors/port.ts';
+import type { Tx } from '@mandant/shared/db';
+import { chunkId } from '@mandant/shared/ids';
+import { inParallel } from '@mandant/shared/in-parallel';
+import type { Projection } from '@mandant/shared/projection';
+import type { EmbeddingModel, VectorPoint } from '@mandant/shared/stores/vectors';
 import { type DocumentStores, isErased, readAnalysis, readVectors } from '../content.ts';
 import { type DocumentAt, documentAt, documentsAt } from '../document-state.ts';
 import { type EntityNaming, documentStatesAt, entityMerges } from '../entities.ts';

@@ -1,9 +1,9 @@
 import { type EventMeta, SearchPerformed, streams } from '@mandant/contracts';
-import type { EventStore } from '@mandant/shared/eventstore/event-store.ts';
-import { uuidv7 } from '@mandant/shared/ids.ts';
-import type { Clock } from '@mandant/shared/service/command.ts';
-import type { Keyring } from '@mandant/shared/stores/crypto/data-keys.ts';
-import { sealJson } from '@mandant/shared/stores/crypto/sealed-json.ts';
+import type { EventStore } from '@mandant/shared/eventstore';
+import { uuidv7 } from '@mandant/shared/ids';
+import type { Clock } from '@mandant/shared/service';
+import type { Keyring } from '@mandant/shared/stores/crypto';
+import { sealJson } from '@mandant/shared/stores/crypto';
 import type { SearchScope } from './scope.ts';
 
 /**

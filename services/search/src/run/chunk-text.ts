@@ -1,8 +1,8 @@
 import { DocumentProcessed, type DocumentAnalysis, streams } from '@mandant/contracts';
-import type { EventStore } from '@mandant/shared/eventstore/event-store.ts';
-import type { Logger } from '@mandant/shared/log.ts';
-import type { ReadStores } from '@mandant/shared/stores/read-stores.ts';
-import { readAnalysis } from '@mandant/projectors/content.ts';
+import type { EventStore } from '@mandant/shared/eventstore';
+import type { Logger } from '@mandant/shared/log';
+import type { ReadStores } from '@mandant/shared/stores';
+import { readAnalysis } from '@mandant/projectors';
 
 /**
  * Chunk texts for snippets, read the way the projectors read them: the analysis artefact the

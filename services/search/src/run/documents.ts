@@ -1,5 +1,5 @@
-import type { Tx } from '@mandant/shared/db/connect.ts';
-import { chunkId } from '@mandant/shared/ids.ts';
+import type { Tx } from '@mandant/shared/db';
+import { chunkId } from '@mandant/shared/ids';
 
 /**
  * What hits show about their documents, from the relational views: authoritative and current

@@ -1,11 +1,11 @@
 import { type SearchHit, SearchInput, type SearchResult } from '@mandant/contracts';
-import { withTenant } from '@mandant/shared/db/connect.ts';
-import { DomainError, isTransient } from '@mandant/shared/errors.ts';
-import { uuidv7 } from '@mandant/shared/ids.ts';
-import type { Logger } from '@mandant/shared/log.ts';
-import type { RpcContext } from '@mandant/shared/rpc/rpc.ts';
+import { withTenant } from '@mandant/shared/db';
+import { DomainError, isTransient } from '@mandant/shared/errors';
+import { uuidv7 } from '@mandant/shared/ids';
+import type { Logger } from '@mandant/shared/log';
+import type { RpcContext } from '@mandant/shared/rpc';
 import { requirePrincipal } from '@mandant/membership';
-import { requestEventMeta } from '@mandant/shared/service/command.ts';
+import { requestEventMeta } from '@mandant/shared/service';
 import type { SearchDeps } from '../service.ts';
 import { recordSearch } from './audit.ts';
 import { chunkTexts } from './chunk-text.ts';

@@ -1,7 +1,7 @@
 import type { SearchInput } from '@mandant/contracts';
-import type { Logger } from '@mandant/shared/log.ts';
-import type { ReadStores } from '@mandant/shared/stores/read-stores.ts';
-import type { TextSearchOptions } from '@mandant/shared/stores/text/port.ts';
+import type { Logger } from '@mandant/shared/log';
+import type { ReadStores } from '@mandant/shared/stores';
+import type { TextSearchOptions } from '@mandant/shared/stores/text';
 import type { Candidate } from './fuse.ts';
 import type { SearchDeps } from '../service.ts';
 

@@ -1,4 +1,4 @@
-import { MATCH_END, MATCH_START, snippetHtml, withoutSentinels } from '@mandant/shared/stores/text/snippet.ts';
+import { MATCH_END, MATCH_START, snippetHtml, withoutSentinels } from '@mandant/shared/stores/text';
 
 /**
  * Snippets for chunks only the vector index found (the text index marks its own matches): the

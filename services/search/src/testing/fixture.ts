@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Principal, ProjectRole } from '@mandant/contracts';
-import { type Sql, withTenant } from '@mandant/shared/db/connect.ts';
-import type { RpcContext } from '@mandant/shared/rpc/rpc.ts';
-import type { ReadStores } from '@mandant/shared/stores/read-stores.ts';
-import type { TextIndex } from '@mandant/shared/stores/text/port.ts';
-import type { VectorIndex } from '@mandant/shared/stores/vectors/port.ts';
-import { documentViews } from '@mandant/documents/views/projection.ts';
-import { documentProjections } from '@mandant/projectors/index.ts';
-import type { createTestStores } from '@mandant/projectors/testing/stores.ts';
-import { applyEachEvent, readLog } from '@mandant/projectors/testing/scenario.ts';
+import { type Sql, withTenant } from '@mandant/shared/db';
+import type { RpcContext } from '@mandant/shared/rpc';
+import type { ReadStores } from '@mandant/shared/stores';
+import type { TextIndex } from '@mandant/shared/stores/text';
+import type { VectorIndex } from '@mandant/shared/stores/vectors';
+import { documentViews } from '@mandant/documents';
+import { documentProjections } from '@mandant/projectors';
+import type { createTestStores } from '@mandant/projectors/testing';
+import { applyEachEvent, readLog } from '@mandant/projectors/testing';
 
 /** One store call as it left the search service. */
 export interface StoreCall {

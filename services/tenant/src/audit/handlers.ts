@@ -1,8 +1,8 @@
 import { EventsListInput, rpc } from '@mandant/contracts';
-import { type Sql, withTenant } from '@mandant/shared/db/connect.ts';
-import type { EventStore } from '@mandant/shared/eventstore/event-store.ts';
-import { listDeadLetters, requestRetry } from '@mandant/shared/projection/dead-letters.ts';
-import type { RpcContext, RpcHandler } from '@mandant/shared/rpc/rpc.ts';
+import { type Sql, withTenant } from '@mandant/shared/db';
+import type { EventStore } from '@mandant/shared/eventstore';
+import { listDeadLetters, requestRetry } from '@mandant/shared/projection';
+import type { RpcContext, RpcHandler } from '@mandant/shared/rpc';
 import { requireOversight, requireTenantAdmin } from '@mandant/membership';
 
 /** At most this many dead letters are listed in projection status (the CLI lists them all). */

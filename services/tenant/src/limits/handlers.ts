@@ -2,17 +2,17 @@ import {
   type LimitsView, RateLeaseInput, type RateLeaseReply, SetLimitsInput, TenantUsageQueryInput, type UsageIncrement, UsageQueryInput, UsageRecordInput,
   type UsageView, limitsRpc, streams,
 } from '@mandant/contracts';
-import { withTenant } from '@mandant/shared/db/connect.ts';
-import type { Env } from '@mandant/shared/env.ts';
-import { readEnv } from '@mandant/shared/env.ts';
-import { forbidden, notFound } from '@mandant/shared/errors.ts';
-import { inParallel } from '@mandant/shared/in-parallel.ts';
-import type { RpcContext, RpcHandler } from '@mandant/shared/rpc/rpc.ts';
+import { withTenant } from '@mandant/shared/db';
+import type { Env } from '@mandant/shared/env';
+import { readEnv } from '@mandant/shared/env';
+import { forbidden, notFound } from '@mandant/shared/errors';
+import { inParallel } from '@mandant/shared/in-parallel';
+import type { RpcContext, RpcHandler } from '@mandant/shared/rpc';
 import { requireOversight } from '@mandant/membership';
-import { runCommand } from '@mandant/shared/service/command.ts';
-import { type LimitDefaults, limitDefaults, readLimits } from '@mandant/shared/service/limits.ts';
-import type { ServiceDeps } from '@mandant/shared/service/service.ts';
-import { waitForViews } from '@mandant/shared/service/views.ts';
+import { runCommand } from '@mandant/shared/service';
+import { type LimitDefaults, limitDefaults, readLimits } from '@mandant/shared/service';
+import type { ServiceDeps } from '@mandant/shared/service';
+import { waitForViews } from '@mandant/shared/service';
 import { tenantDecider } from '../tenant/decide.ts';
 import { type BucketState, takeLease } from './bucket.ts';
 import { usageOf, usagePeriod } from './usage.ts';

@@ -1,7 +1,7 @@
 import { TenantEvent, UsageQueryInput } from '@mandant/contracts';
 import { describe, expect, it } from 'vitest';
-import { NO_OVERRIDES, resolveLimits } from '@mandant/shared/service/limits.ts';
-import { deciderSpec } from '@mandant/shared/testing/decider.ts';
+import { NO_OVERRIDES, resolveLimits } from '@mandant/shared/service';
+import { deciderSpec } from '@mandant/shared/testing';
 import { tenantDecider } from '../tenant/decide.ts';
 import { usagePeriod } from './usage.ts';
 

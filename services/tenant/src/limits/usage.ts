@@ -1,8 +1,8 @@
 import type { UsageCounters, UsageView } from '@mandant/contracts';
-import { type Sql, withTenant } from '@mandant/shared/db/connect.ts';
-import { DomainError } from '@mandant/shared/errors.ts';
-import type { EventStore } from '@mandant/shared/eventstore/event-store.ts';
-import { type LimitDefaults, documentTotals, readLimits } from '@mandant/shared/service/limits.ts';
+import { type Sql, withTenant } from '@mandant/shared/db';
+import { DomainError } from '@mandant/shared/errors';
+import type { EventStore } from '@mandant/shared/eventstore';
+import { type LimitDefaults, documentTotals, readLimits } from '@mandant/shared/service';
 
 export interface Period { from: string; to: string }
 

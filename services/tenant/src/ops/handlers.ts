@@ -1,7 +1,7 @@
 import { rpc } from '@mandant/contracts';
-import type { Sql } from '@mandant/shared/db/connect.ts';
-import { forbidden } from '@mandant/shared/errors.ts';
-import type { RpcHandler } from '@mandant/shared/rpc/rpc.ts';
+import type { Sql } from '@mandant/shared/db';
+import { forbidden } from '@mandant/shared/errors';
+import type { RpcHandler } from '@mandant/shared/rpc';
 
 /** Above this many tenants the per-tenant event series is left out: label cardinality stays bounded. */
 export const PER_TENANT_SERIES_LIMIT = 50;

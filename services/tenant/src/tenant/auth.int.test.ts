@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { authRpc, rpc } from '@mandant/contracts';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Sql, createSql } from '@mandant/shared/db/connect.ts';
-import type { RpcContext } from '@mandant/shared/rpc/rpc.ts';
-import { postgresUrls } from '@mandant/shared/testing/backends.ts';
+import { type Sql, createSql } from '@mandant/shared/db';
+import type { RpcContext } from '@mandant/shared/rpc';
+import { postgresUrls } from '@mandant/shared/testing';
 import { newApiKeySecret } from './api-keys.ts';
 import { authHandlers } from './auth.ts';
 

@@ -1,7 +1,7 @@
 import { AuthApiKeyInput, AuthJwtInput, type AuthJwtReply, type Principal, authRpc, rpc } from '@mandant/contracts';
-import { type Sql, withTenant } from '@mandant/shared/db/connect.ts';
-import { DomainError } from '@mandant/shared/errors.ts';
-import type { RpcHandler } from '@mandant/shared/rpc/rpc.ts';
+import { type Sql, withTenant } from '@mandant/shared/db';
+import { DomainError } from '@mandant/shared/errors';
+import type { RpcHandler } from '@mandant/shared/rpc';
 import { hashSecret, tenantOfSecret } from './api-keys.ts';
 
 /**

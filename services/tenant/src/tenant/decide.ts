@@ -1,7 +1,7 @@
 import type { Settings, TenantEvent, TenantLimitOverrides, TenantRole } from '@mandant/contracts';
-import type { Decider } from '@mandant/shared/decider.ts';
-import { DomainError, notFound } from '@mandant/shared/errors.ts';
-import { mergeSettings, sameJson } from '@mandant/shared/json.ts';
+import type { Decider } from '@mandant/shared/decider';
+import { DomainError, notFound } from '@mandant/shared/errors';
+import { mergeSettings, sameJson } from '@mandant/shared/json';
 import { evolveTenant, initialTenantState, type TenantState } from './tenant.ts';
 
 export type ProvisionTenant = { type: 'ProvisionTenant'; name: string; slug: string; settings: Settings };

@@ -1,7 +1,7 @@
 import { TenantEvent } from '@mandant/contracts';
 import { describe, expect, it } from 'vitest';
-import { fold } from '@mandant/shared/decider.ts';
-import { deciderSpec } from '@mandant/shared/testing/decider.ts';
+import { fold } from '@mandant/shared/decider';
+import { deciderSpec } from '@mandant/shared/testing';
 import { type TenantCommand, tenantDecider } from './decide.ts';
 
 const KEY = '0190c6e0-0000-7000-8000-00000000000a';

@@ -2,17 +2,17 @@ import {
   ApiKeyIdInput, type ApiKeyView, CreateApiKeyInput, type EventMeta, PatchSettingsInput,
   ProvisionTenantInput, ResolveSlugInput, TenantIdInput, type TenantView, rpc, streams,
 } from '@mandant/contracts';
-import { type Sql, type Tx, withTenant } from '@mandant/shared/db/connect.ts';
-import { DomainError, forbidden, notFound } from '@mandant/shared/errors.ts';
-import type { EventStore } from '@mandant/shared/eventstore/event-store.ts';
-import { uuidv7 } from '@mandant/shared/ids.ts';
-import type { Logger } from '@mandant/shared/log.ts';
-import type { RpcContext, RpcHandler } from '@mandant/shared/rpc/rpc.ts';
+import { type Sql, type Tx, withTenant } from '@mandant/shared/db';
+import { DomainError, forbidden, notFound } from '@mandant/shared/errors';
+import type { EventStore } from '@mandant/shared/eventstore';
+import { uuidv7 } from '@mandant/shared/ids';
+import type { Logger } from '@mandant/shared/log';
+import type { RpcContext, RpcHandler } from '@mandant/shared/rpc';
 import { requireReader, requireTenantAdmin } from '@mandant/membership';
-import { type Clock, runCommand } from '@mandant/shared/service/command.ts';
-import { waitForViews } from '@mandant/shared/service/views.ts';
-import type { Keyring } from '@mandant/shared/stores/crypto/data-keys.ts';
-import { createPostgresKeyStore } from '@mandant/shared/stores/crypto/postgres-key-store.ts';
+import { type Clock, runCommand } from '@mandant/shared/service';
+import { waitForViews } from '@mandant/shared/service';
+import type { Keyring } from '@mandant/shared/stores/crypto';
+import { createPostgresKeyStore } from '@mandant/shared/stores/crypto';
 import { newApiKeySecret } from './api-keys.ts';
 import { type TenantCommand, tenantDecider } from './decide.ts';
 

@@ -1,5 +1,5 @@
 import type { Settings, TenantEvent, TenantLimitOverrides, TenantRole } from '@mandant/contracts';
-import { NO_OVERRIDES } from '@mandant/shared/service/limits.ts';
+import { NO_OVERRIDES } from '@mandant/shared/service';
 
 export interface ApiKeyState {
   name: string;

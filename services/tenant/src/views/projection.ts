@@ -1,6 +1,6 @@
 import { ApiKeyIssued, ApiKeyRevoked, type EventEnvelope, TenantLimitsSet, TenantProvisioned, TenantSettingsChanged } from '@mandant/contracts';
-import type { Tx } from '@mandant/shared/db/connect.ts';
-import type { Projection } from '@mandant/shared/projection/projector.ts';
+import type { Tx } from '@mandant/shared/db';
+import type { Projection } from '@mandant/shared/projection';
 
 const TYPES = new Set(['tenant.provisioned.v1', 'tenant.settings_changed.v1', 'api_key.issued.v1', 'api_key.revoked.v1', 'tenant.offboarded.v1', 'tenant.limits_set.v1']);
 

@@ -1,0 +1,1 @@
+export { entityService } from './service.ts';

@@ -1,0 +1,2 @@
+export { buildPdf } from './pdf-builder.ts';
+export { buildDocx } from './zip-builder.ts';

@@ -1,0 +1,3 @@
+export { projectDecider } from './project/decide.ts';
+export { projectService } from './service.ts';
+export { projectViews } from './views/projection.ts';

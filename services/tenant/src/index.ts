@@ -1,0 +1,5 @@
+export { auditHandlers } from './audit/handlers.ts';
+export { type BucketLimits, type BucketState, fullBucket, takeLease } from './limits/bucket.ts';
+export { tenantService } from './service.ts';
+export { tenantDecider } from './tenant/decide.ts';
+export { tenantViews } from './views/projection.ts';

@@ -1,0 +1,3 @@
+export * from './dead-letters.ts';
+export * from './page.ts';
+export * from './projector.ts';

@@ -1,0 +1,4 @@
+export * from './meilisearch.ts';
+export * from './port.ts';
+export * from './postgres.ts';
+export * from './snippet.ts';

@@ -1,0 +1,3 @@
+export * from './event-transport.ts';
+export * from './in-process.ts';
+export * from './jetstream.ts';
