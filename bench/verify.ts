@@ -16,8 +16,7 @@ import { createSql } from '@mandant/shared/db';
 import { createEventStore } from '@mandant/shared/eventstore';
 import { createChainVerifier } from '@mandant/shared/eventstore';
 import { uuidv7 } from '@mandant/shared/ids';
-import { exportTenantLog } from '../services/platform/src/audit/export.ts';
-import { verifyFile } from '../services/platform/src/audit/verify.ts';
+import { exportTenantLog, verifyFile } from '@mandant/platform';
 import { fmtInt, fmtRatio, intEnv, machineLine, median, runMain, table, withFreshDatabase } from './src/harness.ts';
 
 const cfg = {

@@ -23,7 +23,7 @@ import { findNatsServer, startNatsServer } from '@mandant/shared/runtime';
 import type { EventTransport } from '@mandant/shared/transport';
 import { createJetStreamTransport } from '@mandant/shared/transport';
 import { tenantViews } from '@mandant/tenant';
-import { conversationViews } from '../../services/chat/src/views/projection.ts';
+import { conversationViews } from '@mandant/chat';
 import { CheckpointWatch } from './checkpoint-watch.ts';
 import { type BenchDatabase, type BenchStores, createBenchStores } from './harness.ts';
 import { type PreparedDocument, type Step, type TenantWorkload, prepareDocument, rng, tenantWorkload } from './lag-workload.ts';

@@ -1,1 +1,2 @@
 export { chatService } from './service.ts';
+export { conversationViews } from './views/projection.ts';
