@@ -2,6 +2,7 @@ import type { Principal } from '@mandant/contracts';
 import { type Sql, type Tx, withTenant } from '@mandant/shared/db';
 import { notFound } from '@mandant/shared/errors';
 import type { RpcContext } from '@mandant/shared/rpc';
+import { tenantSettings } from '@mandant/tenant';
 import { isTenantAdmin, memberRoles, requireProjectRole, requireReader as requireContentReader } from '@mandant/membership';
 import type { EntityDetail, EntityProject, GraphStore } from '@mandant/shared/stores/graph';
 
@@ -61,7 +62,6 @@ export async function visibleEntity(graph: GraphStore, scope: ReadScope, entityI
 
 /** Whether the tenant lets members learn how many projects they cannot open hold an entity. */
 export async function revealsHiddenCounts(sql: Sql, tenantId: string): Promise<boolean> {
-  const [row] = await withTenant(sql, tenantId, (tx) => tx<{ reveal: boolean | null }[]>`
-    select (settings->'reveal_hidden_project_counts') = 'true'::jsonb as reveal from tenants_view where tenant_id = ${tenantId}`);
-  return row?.reveal === true;
+  const settings = await withTenant(sql, tenantId, (tx) => tenantSettings(tx, tenantId));
+  return settings['reveal_hidden_project_counts'] === true;
 }

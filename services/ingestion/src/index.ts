@@ -1,4 +1,4 @@
 export { createHashingEmbedder } from './embed/hashing.ts';
 export { sniff } from './extract/sniff.ts';
-export { type EmbedderRegistry, createEmbedderRegistry, modelFor } from './worker/models.ts';
+export { type EmbedderRegistry, createEmbedderRegistry } from './worker/models.ts';
 export { startIngestionWorker } from './worker/worker.ts';

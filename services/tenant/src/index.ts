@@ -3,3 +3,4 @@ export { type BucketLimits, type BucketState, fullBucket, takeLease } from './li
 export { tenantService } from './service.ts';
 export { tenantDecider } from './tenant/decide.ts';
 export { tenantViews } from './views/projection.ts';
+export { tenantSettings } from './tenant/settings.ts';

@@ -15,7 +15,8 @@ import { openJson, sealJson } from '@mandant/shared/stores/crypto';
 import type { IngestionOutcome } from '@mandant/shared/telemetry';
 import { processDocument, type ProcessResult } from '../pipeline.ts';
 import { analysisArtefact, buildAnalysis, textArtefact, vectorsArtefact } from './artefacts.ts';
-import { type EmbedderRegistry, requiredModels, type SettingsOverrides } from './models.ts';
+import { requiredModels, type SettingsOverrides } from '@mandant/project';
+import type { EmbedderRegistry } from './models.ts';
 import { EmbedderUnavailableError, type RetryPolicy, withEmbedderRetry } from './retry.ts';
 
 export const ACTOR = 'service:ingestion';

@@ -1,7 +1,7 @@
 import type { Grant, Principal } from '@mandant/contracts';
 import type { Tx } from '@mandant/shared/db';
 import { isTenantAdmin, memberRoles, requireProjectRole, requireReader } from '@mandant/membership';
-import { modelFor } from '@mandant/ingestion';
+import { modelFor } from '@mandant/project';
 
 /**
  * Who may search what. Project scope needs the viewer role in the project (a project the caller
