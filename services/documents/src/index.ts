@@ -2,3 +2,7 @@ export { type DocumentCommand, documentDecider } from './document/decide.ts';
 export { type DocumentState } from './document/document.ts';
 export { documentService, linkingService } from './service.ts';
 export { documentViews } from './views/projection.ts';
+export { type Embedding, type Processed, evolveDocument, initialDocumentState } from './document/document.ts';
+export {
+  type DocumentSteps, documentAt, documentIdOf, documentStatesAt, documentsAt, evolveFromLog, foldDocument, readDocument,
+} from './document/from-log.ts';

@@ -4,7 +4,8 @@ import { rowToEnvelope } from '@mandant/shared/eventstore';
 import { chunkId } from '@mandant/shared/ids';
 import type { Projector } from '@mandant/shared/projection';
 import { type DocumentStores, documentTitle, isErased } from './content.ts';
-import { type DocumentAt, documentIdOf, evolve, initialDocument } from './document-state.ts';
+import { type DocumentState, evolveFromLog, initialDocumentState } from '@mandant/documents';
+import { type DocumentAt, documentIdOf, toDocumentAt } from './document-state.ts';
 import type { DocumentProjectionName } from './index.ts';
 
 /**
@@ -35,7 +36,7 @@ interface Expected {
 const PAGE = 2_000;
 
 async function readExpected(sql: Sql, stores: DocumentStores, tenantId: string, upTo: number): Promise<Expected> {
-  const documents = new Map<string, DocumentAt>();
+  const states = new Map<string, DocumentState>();
   const graphLinks = new Map<string, Set<string>>();
   for (let after = 0; after < upTo;) {
     const rows = await withTenant(sql, tenantId, (tx) => tx`select * from events where tenant_id = ${tenantId}
@@ -50,8 +51,7 @@ async function readExpected(sql: Sql, stores: DocumentStores, tenantId: string, 
       }
       const documentId = documentIdOf(e.stream);
       if (documentId === null || !e.type.startsWith('document.')) continue;
-      const doc = evolve(documents.get(documentId) ?? initialDocument(documentId), e);
-      documents.set(documentId, doc);
+      states.set(documentId, evolveFromLog(states.get(documentId) ?? initialDocumentState(), e));
       const links = graphLinks.get(documentId) ?? new Set<string>();
       graphLinks.set(documentId, links);
       if (e.type === 'document.linked.v1') links.add(String(e.data.project_id).toLowerCase());
@@ -59,6 +59,7 @@ async function readExpected(sql: Sql, stores: DocumentStores, tenantId: string, 
       if (e.type === 'document.deleted.v1') links.clear();
     }
   }
+  const documents = new Map<string, DocumentAt>([...states].map(([id, state]) => [id, toDocumentAt(id, state)]));
   const erased = new Set<string>();
   for (const doc of documents.values()) {
     if (doc.deleted) continue;

@@ -1,12 +1,18 @@
-import { DocumentEvent, type DocumentKind, EventEnvelope } from '@mandant/contracts';
+import type { EventEnvelope } from '@mandant/contracts';
+import {
+  type DocumentState, documentAt as documentStateAt, documentIdOf, documentStatesAt as documentStatesAtPosition,
+  documentsAt as documentStatesOfPage,
+} from '@mandant/documents';
 import type { Tx } from '@mandant/shared/db';
-import { rowToEnvelope } from '@mandant/shared/eventstore';
+import type { DocumentKind } from '@mandant/contracts';
 import type { z } from 'zod';
 
+export { documentIdOf };
+
 /**
- * What the read-side projectors need to know about a document at one point of its stream. It is
- * folded from the document's own stream in the log (never from a bookkeeping table), so a
- * projector rebuilds from the log alone and a replayed event sees exactly what it saw live.
+ * What the read-side projectors need to know about a document at one point of its stream: the
+ * documents context's fold (`@mandant/documents`: `documentAt`, `documentsAt`), shaped the way the
+ * projectors read it. Nothing here reads the stream itself.
  */
 export interface DocumentAt {
   documentId: string;
@@ -15,7 +21,7 @@ export interface DocumentAt {
   createdAt: string | null;
   /** `sealed` of the upload (title, filename, source url) */
   uploadedSealed: string | null;
-  /** the whole link set after the last link event, sorted */
+  /** the whole link set after the last link event, lower case, sorted */
   projectIds: string[];
   processed: { analysisKey: string; textKey: string; chunkCount: number; sealed: string } | null;
   /** how many `document.processed.v1` the stream holds up to here (a re-processing replaces chunks) */
@@ -25,64 +31,26 @@ export interface DocumentAt {
   deleted: boolean;
 }
 
-const PREFIX = 'document-';
-
-/** The document id of a `document-{id}` stream, or null for any other stream. */
-export function documentIdOf(stream: string): string | null {
-  return stream.startsWith(PREFIX) ? stream.slice(PREFIX.length) : null;
+/** The documents context's state of a document as the projectors read it. */
+export function toDocumentAt(documentId: string, s: DocumentState): DocumentAt {
+  return {
+    documentId,
+    kind: s.kind,
+    createdAt: s.created_at,
+    uploadedSealed: s.uploaded_sealed,
+    projectIds: s.project_ids.map((p) => p.toLowerCase()).sort(),
+    processed: s.processed
+      ? { analysisKey: s.processed.analysis_key, textKey: s.processed.text_key, chunkCount: s.processed.chunk_count, sealed: s.processed.sealed }
+      : null,
+    processedCount: s.processed_count,
+    embeddings: new Map(s.embeddings.map((e) => [e.model, { model: e.model, dimension: e.dimension, vectorsKey: e.vectors_key, chunkCount: e.chunk_count }])),
+    deleted: s.status === 'deleted',
+  };
 }
 
-export const initialDocument = (documentId: string): DocumentAt => ({
-  documentId, kind: null, createdAt: null, uploadedSealed: null, projectIds: [], processed: null, processedCount: 0,
-  embeddings: new Map(), deleted: false,
-});
-
-/** Folds one event of the document's stream into its state (events of other types are ignored). */
-export function evolve(state: DocumentAt, envelope: EventEnvelope): DocumentAt {
-  const parsed = DocumentEvent.safeParse({ type: envelope.type, data: envelope.data });
-  if (!parsed.success) return state;
-  const e = parsed.data;
-  switch (e.type) {
-    case 'document.uploaded.v1':
-      return { ...state, kind: e.data.kind, createdAt: envelope.occurred_at, uploadedSealed: e.data.sealed };
-    case 'document.processed.v1':
-      return {
-        ...state,
-        processed: { analysisKey: e.data.analysis_key, textKey: e.data.text_key, chunkCount: e.data.chunk_count, sealed: e.data.sealed },
-        processedCount: state.processedCount + 1,
-      };
-    case 'document.embedded.v1': {
-      const embeddings = new Map(state.embeddings);
-      embeddings.set(e.data.model, { model: e.data.model, dimension: e.data.dimension, vectorsKey: e.data.vectors_key, chunkCount: e.data.chunk_count });
-      return { ...state, embeddings };
-    }
-    case 'document.linked.v1':
-    case 'document.unlinked.v1':
-      return { ...state, projectIds: [...e.data.project_ids].map((p) => p.toLowerCase()).sort() };
-    case 'document.deleted.v1':
-      return { ...state, projectIds: [], deleted: true };
-    case 'document.processing.v1':
-    case 'document.failed.v1':
-      return state;
-    default: {
-      const unknown: never = e;
-      return unknown;
-    }
-  }
-}
-
-/**
- * The document as its stream tells it up to and including `event` (read on the projector's own
- * transaction, so it sees the log exactly as the checkpoint does).
- */
+/** The document up to and including `event`, on the projector's own transaction. */
 export async function documentAt(tx: Tx, event: EventEnvelope): Promise<DocumentAt> {
-  const documentId = documentIdOf(event.stream);
-  if (documentId === null) throw new Error(`not a document stream: ${event.stream}`);
-  const rows = await tx`select * from events where tenant_id = ${event.tenant_id} and stream = ${event.stream}
-                        and version <= ${event.version} order by version`;
-  let state = initialDocument(documentId);
-  for (const row of rows) state = evolve(state, EventEnvelope.parse(rowToEnvelope(row as never)));
-  return state;
+  return toDocumentAt(documentIdOf(event.stream) ?? '', await documentStateAt(tx, event));
 }
 
 /** A page's events of one document, each with the document as its stream stands right after it. */
@@ -91,37 +59,14 @@ export interface DocumentSteps {
   steps: Array<{ event: EventEnvelope; doc: DocumentAt }>;
 }
 
-/**
- * `documentAt` for a whole page at once: every document the events name is folded once, from
- * one read of all their streams (each up to its last event in the page, never beyond), instead of
- * one read per event. Documents come in the order of their first event in the page; events that
- * are not on a document stream are left out.
- */
+/** `documentAt` for a whole page at once (one read of all the page's document streams). */
 export async function documentsAt(tx: Tx, events: readonly EventEnvelope[]): Promise<DocumentSteps[]> {
-  const byStream = new Map<string, DocumentSteps & { upTo: number; ids: Set<string> }>();
-  for (const e of events) {
-    const documentId = documentIdOf(e.stream);
-    if (documentId === null) continue;
-    const entry = byStream.get(e.stream) ?? { documentId, steps: [], upTo: 0, ids: new Set<string>() };
-    entry.upTo = Math.max(entry.upTo, e.version);
-    entry.ids.add(e.id);
-    byStream.set(e.stream, entry);
-  }
-  const [first] = events;
-  if (!first || byStream.size === 0) return [];
-  const streamNames = [...byStream.keys()];
-  const rows = await tx`select e.* from events e
-    join unnest(${streamNames}::text[], ${streamNames.map((s) => byStream.get(s)?.upTo ?? 0)}::int[]) as p(stream, up_to)
-      on e.stream = p.stream and e.version <= p.up_to
-    where e.tenant_id = ${first.tenant_id} order by e.stream, e.version`;
-  const states = new Map<string, DocumentAt>();
-  for (const row of rows) {
-    const event = EventEnvelope.parse(rowToEnvelope(row as never));
-    const entry = byStream.get(event.stream);
-    if (!entry) continue;
-    const doc = evolve(states.get(event.stream) ?? initialDocument(entry.documentId), event);
-    states.set(event.stream, doc);
-    if (entry.ids.has(event.id)) entry.steps.push({ event, doc });
-  }
-  return [...byStream.values()].map(({ documentId, steps }) => ({ documentId, steps }));
+  return (await documentStatesOfPage(tx, events)).map(({ documentId, steps }) => ({
+    documentId, steps: steps.map(({ event, state }) => ({ event, doc: toDocumentAt(documentId, state) })),
+  }));
+}
+
+/** The documents' states at `position`, folded from their streams (missing ones left out). */
+export async function documentStatesAt(tx: Tx, tenantId: string, documentIds: readonly string[], position: number): Promise<DocumentAt[]> {
+  return [...(await documentStatesAtPosition(tx, tenantId, documentIds, position))].map(([id, s]) => toDocumentAt(id, s));
 }

@@ -1,9 +1,8 @@
 import { EntityMerged, EventEnvelope } from '@mandant/contracts';
 import type { DocumentAnalysis } from '@mandant/contracts';
 import type { Tx } from '@mandant/shared/db';
-import { rowToEnvelope } from '@mandant/shared/eventstore';
 import { type DocumentStores, isErased, readAnalysis } from './content.ts';
-import { type DocumentAt, evolve, initialDocument } from './document-state.ts';
+import { documentStatesAt } from './document-state.ts';
 
 /*
  * Entity merges as the search projections (text, vectors) see them, from the log alone so a
@@ -198,17 +197,4 @@ export function entityMerges(stores: DocumentStores): EntityMerges {
   };
 }
 
-/** The documents' states at `position`, folded from their streams (missing ones left out). */
-export async function documentStatesAt(tx: Tx, tenantId: string, documentIds: readonly string[], position: number): Promise<DocumentAt[]> {
-  if (documentIds.length === 0) return [];
-  const streams = documentIds.map((d) => `document-${d}`);
-  const rows = await tx`select * from events where tenant_id = ${tenantId} and stream = any(${streams}::text[])
-    and tenant_seq <= ${position} order by stream, version`;
-  const states = new Map<string, DocumentAt>();
-  for (const row of rows) {
-    const e = EventEnvelope.parse(rowToEnvelope(row as never));
-    const id = e.stream.slice('document-'.length);
-    states.set(id, evolve(states.get(id) ?? initialDocument(id), e));
-  }
-  return [...states.values()];
-}
+export { documentStatesAt };

@@ -1,10 +1,9 @@
 import {
   DocumentAnalysis, DocumentEvent, type EventEnvelope, type EventMeta, UploadedSecret, documentKeys, streams,
 } from '@mandant/contracts';
-import { type DocumentCommand, documentDecider } from '@mandant/documents';
+import { type DocumentCommand, documentDecider, foldDocument } from '@mandant/documents';
 import type { DocumentState } from '@mandant/documents';
 import { type Sql, withTenant } from '@mandant/shared/db';
-import { fold } from '@mandant/shared/decider';
 import { DomainError } from '@mandant/shared/errors';
 import type { EventStore } from '@mandant/shared/eventstore';
 import type { Logger } from '@mandant/shared/log';
@@ -66,8 +65,7 @@ export function createDocumentProcessor(deps: DocumentProcessorDeps) {
 
   async function load(tenantId: string, documentId: string): Promise<Loaded> {
     const { events } = await store.readStream(tenantId, streams.document(documentId));
-    const parsed = events.map((e) => DocumentEvent.parse({ type: e.type, data: e.data }));
-    return { state: fold(documentDecider, parsed), upload: events.find((e) => e.type === 'document.uploaded.v1') ?? null };
+    return { state: foldDocument(events as EventEnvelope[]), upload: events.find((e) => e.type === 'document.uploaded.v1') ?? null };
   }
 
   const command = (tenantId: string, documentId: string, meta: EventMeta, cmd: DocumentCommand) =>

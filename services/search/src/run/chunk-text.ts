@@ -1,4 +1,5 @@
-import { DocumentProcessed, type DocumentAnalysis, streams } from '@mandant/contracts';
+import type { DocumentAnalysis } from '@mandant/contracts';
+import { readDocument } from '@mandant/documents';
 import type { EventStore } from '@mandant/shared/eventstore';
 import type { Logger } from '@mandant/shared/log';
 import type { ReadStores } from '@mandant/shared/stores';
@@ -6,7 +7,7 @@ import { readAnalysis } from '@mandant/projectors';
 
 /**
  * Chunk texts for snippets, read the way the projectors read them: the analysis artefact the
- * document's latest `document.processed.v1` names, from the sealed blob store. One instance per
+ * document's latest `document.processed.v1` names (the documents context's fold), from the sealed blob store. One instance per
  * request: each document is read at most once however many of its chunks were found.
  */
 export interface ChunkTexts {
@@ -18,12 +19,7 @@ export function chunkTexts(deps: { store: EventStore; stores: ReadStores; log: L
   const cache = new Map<string, Promise<DocumentAnalysis | null>>();
 
   async function load(documentId: string): Promise<DocumentAnalysis | null> {
-    const { events } = await deps.store.readStream(tenantId, streams.document(documentId));
-    let key: string | null = null;
-    for (const e of events) {
-      const parsed = DocumentProcessed.safeParse({ type: e.type, data: e.data });
-      if (parsed.success) key = parsed.data.data.analysis_key;
-    }
+    const key = (await readDocument(deps.store, tenantId, documentId)).processed?.analysis_key ?? null;
     if (key === null) return null;
     try {
       return await readAnalysis(deps.stores, tenantId, key);
