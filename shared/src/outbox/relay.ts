@@ -1,4 +1,4 @@
-import type { EventEnvelope } from '@mandant/contracts';
+import { type EventEnvelope, eventSubject } from '@mandant/contracts';
 import { type Sql, withTenant } from '../db/connect.ts';
 import { type EventStore, rowToEnvelope } from '../eventstore/event-store.ts';
 import type { Logger } from '../log.ts';
@@ -62,7 +62,7 @@ export function startOutboxRelay(deps: {
         const window = rows.slice(from, from + WINDOW);
         const results = await Promise.allSettled(window.map((row) => {
           const e = rowToEnvelope(row as never);
-          return transport.publish({ subject: `events.${e.tenant_id}.${e.project_id ?? '_'}.${e.type}`, msgId: e.id, payload: encodeEvent(e) });
+          return transport.publish({ subject: eventSubject(e), msgId: e.id, payload: encodeEvent(e) });
         }));
         for (const [i, r] of results.entries()) {
           if (r.status === 'rejected') {

@@ -1,7 +1,7 @@
 import { AnswerRecorded, ConversationStarted, type EventEnvelope, MessagePosted } from '@mandant/contracts';
-import { type Sql, type Tx, withTenant } from '@mandant/shared/db';
+import type { Sql, Tx } from '@mandant/shared/db';
 import type { Logger } from '@mandant/shared/log';
-import type { Projection } from '@mandant/shared/projection';
+import { type Projection, waitForCheckpoints } from '@mandant/shared/projection';
 import type { Keyring } from '@mandant/shared/stores/crypto';
 import { openJson } from '@mandant/shared/stores/crypto';
 import { z } from 'zod';
@@ -77,19 +77,6 @@ export function conversationViews(keyring: Keyring): Projection {
  * projector's checkpoint as `waitForViews` does for the shared views: the projector may run in
  * another process. On timeout the write still stands; the caller just answered early.
  */
-export async function waitForConversationViews(sql: Sql, log: Logger, tenantId: string, position: number, timeoutMs = 10_000): Promise<boolean> {
-  if (position <= 0) return true;
-  const deadline = Date.now() + timeoutMs;
-  let delay = 2;
-  for (;;) {
-    const [row] = await withTenant(sql, tenantId, (tx) => tx<{ position: number }[]>`
-      select position from projection_checkpoints where tenant_id = ${tenantId} and projector = ${CHECKPOINT}`);
-    if ((row?.position ?? 0) >= position) return true;
-    if (Date.now() > deadline) {
-      log.warn({ tenant_id: tenantId, position }, 'conversation views lag behind a write');
-      return false;
-    }
-    await new Promise((r) => setTimeout(r, delay));
-    delay = Math.min(delay * 2, 50);
-  }
+export function waitForConversationViews(sql: Sql, log: Logger, tenantId: string, position: number, timeoutMs = 10_000): Promise<boolean> {
+  return waitForCheckpoints(sql, log, { tenantId, position, projectors: [CHECKPOINT], what: 'conversation views', timeoutMs });
 }

@@ -1,9 +1,10 @@
 import { EntityEvent, MergeEntityInput, type NewEvent, rpc, streams } from '@mandant/contracts';
-import { type Sql, withTenant } from '@mandant/shared/db';
+import type { Sql } from '@mandant/shared/db';
 import { fold } from '@mandant/shared/decider';
 import { DomainError, forbidden } from '@mandant/shared/errors';
 import { uuidv7 } from '@mandant/shared/ids';
 import type { Logger } from '@mandant/shared/log';
+import { waitForCheckpoints } from '@mandant/shared/projection';
 import type { RpcHandler } from '@mandant/shared/rpc';
 import { requestEventMeta } from '@mandant/shared/service';
 import { guardContentWrite } from '@mandant/shared/service';
@@ -35,17 +36,7 @@ function requireMergeRight(scope: ReadScope, projects: readonly string[]): void 
  * the graph shows it. Search indexes follow on their own; on timeout the merge still stands.
  */
 async function waitForGraph(sql: Sql, log: Logger, tenantId: string, position: number, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (let delay = 2; ; delay = Math.min(delay * 2, 50)) {
-    const [row] = await withTenant(sql, tenantId, (tx) => tx<{ n: number }[]>`select count(*)::int as n from projection_checkpoints
-      where tenant_id = ${tenantId} and projector like 'graph@v%' and position >= ${position}`);
-    if ((row?.n ?? 0) > 0) return;
-    if (Date.now() > deadline) {
-      log.warn({ tenant_id: tenantId, position }, 'graph projection lags behind an entity merge');
-      return;
-    }
-    await new Promise((r) => setTimeout(r, delay));
-  }
+  await waitForCheckpoints(sql, log, { tenantId, position, projectors: ['graph'], what: 'the graph after an entity merge', timeoutMs });
 }
 
 export function mergeHandlers(deps: EntityDeps): Record<string, RpcHandler> {
