@@ -7,6 +7,7 @@ import { notFound } from '@mandant/shared/errors';
 import { uuidv7 } from '@mandant/shared/ids';
 import type { RpcClient, RpcContext, RpcHandler } from '@mandant/shared/rpc';
 import { requireProjectRole } from '@mandant/membership';
+import { projectSummaries } from '@mandant/project';
 import { requestEventMeta, runCommand } from '@mandant/shared/service';
 import { guardContentWrite, requireWritable } from '@mandant/shared/service';
 import type { ServiceDeps } from '@mandant/shared/service';
@@ -71,9 +72,7 @@ export function chatHandlers(deps: ChatHandlerDeps): Record<string, RpcHandler> 
     const plan = planRetrieval(conversation, input);
     const { project, grant } = await withTenant(sql, p.tenant_id, async (tx) => {
       const role = await conversationAccess(tx, p, conversation);
-      const [proj] = conversation.project_id
-        ? await tx<{ name: string; description: string; status: 'active' | 'archived' }[]>`select name, description, status from projects_view where tenant_id = ${p.tenant_id} and project_id = ${conversation.project_id}`
-        : [];
+      const proj = conversation.project_id ? (await projectSummaries(tx, p.tenant_id, [conversation.project_id])).get(conversation.project_id.toLowerCase()) : undefined;
       // refused before retrieving and generating: an archived project's conversations take no messages
       if (conversation.project_id && proj) requireWritable('conversation.message', conversation.project_id, proj.status);
       const readable = plan.scope === 'global' ? await readableProjects(tx, p) : {};

@@ -3,6 +3,7 @@ import { type Tx, withTenant } from '@mandant/shared/db';
 import { forbidden } from '@mandant/shared/errors';
 import type { RpcContext, RpcHandler } from '@mandant/shared/rpc';
 import { readableProjects, requireActor, requireProjectRole, requireReader } from '@mandant/membership';
+import { projectSummaries } from '@mandant/project';
 import { requestEventMeta, runCommand } from '@mandant/shared/service';
 import { guardContentWrite, requireWritable } from '@mandant/shared/service';
 import type { ServiceDeps } from '@mandant/shared/service';
@@ -95,9 +96,7 @@ export function documentHandlers(deps: DocumentDeps): Record<string, RpcHandler>
           throw forbidden('deleting a document needs the editor role in every project it is linked to');
         }
         // and it changes the content of each of them: none may be archived
-        const statuses = await tx<{ project_id: string; status: 'active' | 'archived' }[]>`
-          select project_id, status from projects_view where tenant_id = ${p.tenant_id} and project_id = any(${a.linked}::uuid[]) order by project_id`;
-        for (const s of statuses) requireWritable('document.delete', s.project_id, s.status);
+        for (const s of (await projectSummaries(tx, p.tenant_id, a.linked)).values()) requireWritable('document.delete', s.id, s.status);
         return a.linked;
       });
       await execute(p, ctx, document_id, null, { type: 'DeleteDocument' }, async (tx) => {
@@ -119,12 +118,15 @@ export function documentHandlers(deps: DocumentDeps): Record<string, RpcHandler>
       return withTenant(sql, p.tenant_id, async (tx) => {
         const a = await documentAccess(tx, p, document_id);
         const ids = [...a.readable.keys()];
-        const rows = await tx`select pv.project_id, pv.name, pv.slug, pv.status, l.linked_at from document_links_view l
-          join projects_view pv on pv.tenant_id = l.tenant_id and pv.project_id = l.project_id
+        const rows = await tx<{ project_id: string; linked_at: Date }[]>`select l.project_id, l.linked_at from document_links_view l
           where l.tenant_id = ${p.tenant_id} and l.document_id = ${document_id} and l.project_id = any(${ids}::uuid[]) order by l.linked_at, l.project_id`;
+        const projects = await projectSummaries(tx, p.tenant_id, rows.map((r) => r.project_id));
         return {
           document_id,
-          projects: rows.map((r) => ({ id: r.project_id, name: r.name, slug: r.slug, status: r.status, linked_at: r.linked_at.toISOString(), role: a.readable.get(r.project_id) })),
+          projects: rows.flatMap((r) => {
+            const pv = projects.get(r.project_id);
+            return pv ? [{ id: pv.id, name: pv.name, slug: pv.slug, status: pv.status, linked_at: r.linked_at.toISOString(), role: a.readable.get(r.project_id) }] : [];
+          }),
         };
       });
     },
