@@ -6,3 +6,4 @@ export { type Embedding, type Processed, evolveDocument, initialDocumentState } 
 export {
   type DocumentSteps, documentAt, documentIdOf, documentStatesAt, documentsAt, evolveFromLog, foldDocument, readDocument,
 } from './document/from-log.ts';
+export { type DocumentSummary, documentSummaries } from './views/summaries.ts';

@@ -10,3 +10,4 @@ export { membershipService } from './service.ts';
 export type { MembershipDeps } from './membership/handlers.ts';
 export { membershipViews } from './views/projection.ts';
 export { grantProjectRole } from './membership/grant.ts';
+export { userExists } from './user/exists.ts';

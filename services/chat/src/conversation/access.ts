@@ -1,6 +1,7 @@
 import type { ConversationView, Grant, MessageView, Principal, ProjectRole } from '@mandant/contracts';
 import type { Tx } from '@mandant/shared/db';
 import { DomainError, notFound } from '@mandant/shared/errors';
+import { documentSummaries } from '@mandant/documents';
 import { memberRoles, requireActor, requireProjectRole } from '@mandant/membership';
 
 /** Chat reads documents: auditors read the event log only; tenant-level keys other than admins hold no user. */
@@ -89,7 +90,5 @@ export function toMessageView(r: MessageRow, reader: Principal, readable: Record
 export async function citedTitles(tx: Tx, tenantId: string, rows: MessageRow[]): Promise<Map<string, string | null>> {
   const ids = [...new Set(rows.flatMap((r) => ((r.citations ?? []) as StoredCitation[]).map((c) => c.document_id)))];
   if (ids.length === 0) return new Map();
-  const found = await tx<{ document_id: string; title: string | null }[]>`
-    select document_id, title from documents_view where tenant_id = ${tenantId} and document_id = any(${ids}::uuid[])`;
-  return new Map(found.map((d) => [d.document_id, d.title]));
+  return new Map([...(await documentSummaries(tx, tenantId, ids)).values()].map((d) => [d.documentId, d.title]));
 }

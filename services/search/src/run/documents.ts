@@ -1,10 +1,10 @@
+import { documentSummaries } from '@mandant/documents';
 import type { Tx } from '@mandant/shared/db';
 import { chunkId } from '@mandant/shared/ids';
 
 /**
- * What hits show about their documents, from the relational views: authoritative and current
- * (the search stores may lag them). A document missing from `documents_view` is deleted (or not
- * visible) and its chunks are dropped from the answer.
+ * What hits show about their documents, from the documents context's views: authoritative and
+ * current (the search stores may lag them). A document missing there is deleted (or not visible) and its chunks are dropped from the answer.
  */
 export interface DocumentFacts {
   documentId: string;
@@ -29,18 +29,11 @@ function chunkIndexer(documentId: string, chunkCount: number): (id: string) => n
 export async function documentFacts(tx: Tx, tenantId: string, documentIds: string[]): Promise<Map<string, DocumentFacts>> {
   const ids = [...new Set(documentIds.map((d) => d.toLowerCase()))];
   if (ids.length === 0) return new Map();
-  const rows = await tx<{ document_id: string; title: string | null; kind: string; created_at: Date; chunk_count: number }[]>`
-    select document_id, title, kind, created_at, chunk_count from documents_view
-    where tenant_id = ${tenantId} and document_id = any(${ids}::uuid[])`;
-  const links = await tx<{ document_id: string; project_id: string }[]>`
-    select document_id, project_id from document_links_view
-    where tenant_id = ${tenantId} and document_id = any(${ids}::uuid[]) order by document_id, project_id`;
   const out = new Map<string, DocumentFacts>();
-  for (const r of rows) {
-    out.set(r.document_id, {
-      documentId: r.document_id, title: r.title, kind: r.kind, createdAt: r.created_at.toISOString(),
-      projectIds: links.filter((l) => l.document_id === r.document_id).map((l) => l.project_id),
-      chunkIndex: chunkIndexer(r.document_id, r.chunk_count),
+  for (const d of (await documentSummaries(tx, tenantId, ids)).values()) {
+    out.set(d.documentId, {
+      documentId: d.documentId, title: d.title, kind: d.kind, createdAt: d.createdAt.toISOString(), projectIds: d.projectIds,
+      chunkIndex: chunkIndexer(d.documentId, d.chunkCount),
     });
   }
   return out;

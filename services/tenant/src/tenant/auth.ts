@@ -1,5 +1,6 @@
 import { AuthApiKeyInput, AuthJwtInput, type AuthJwtReply, type Principal, authRpc, rpc } from '@mandant/contracts';
 import { type Sql, withTenant } from '@mandant/shared/db';
+import { userExists } from '@mandant/membership';
 import { DomainError } from '@mandant/shared/errors';
 import type { RpcHandler } from '@mandant/shared/rpc';
 import { hashSecret, tenantOfSecret } from './api-keys.ts';
@@ -34,17 +35,19 @@ export function authHandlers(deps: { sql: Sql }): Record<string, RpcHandler> {
      * A verified JWT's tenant must be live, whatever its signature says: a token naming a tenant
      * that was never provisioned, or was offboarded, is refused. Whether its subject is a user is
      * answered, not refused here: the gateway decides (401, or registration when opted in).
-     * The users table is membership's; this read only asks whether a row exists, as issuing a
-     * user's API key does.
+     * Whether the user is registered is membership's to say (`userExists`), as when issuing a
+     * user's API key.
      */
     async [authRpc.authJwt](input): Promise<AuthJwtReply> {
       const { tenant_id, user_id } = AuthJwtInput.parse(input);
       const tenantId = tenant_id.toLowerCase();
-      const [row] = await withTenant(sql, tenantId, (tx) => tx<{ live: boolean; registered: boolean }[]>`
-        select exists (select 1 from tenants_view where tenant_id = ${tenantId})
-                 and not exists (select 1 from offboarded_tenants where tenant_id = ${tenantId}) as live,
-               exists (select 1 from users_view where tenant_id = ${tenantId} and user_id = ${user_id}) as registered`);
-      if (!row?.live) throw new DomainError('unauthenticated', 'the token names no live tenant');
+      const row = await withTenant(sql, tenantId, async (tx) => {
+        const [t] = await tx<{ live: boolean }[]>`
+          select exists (select 1 from tenants_view where tenant_id = ${tenantId})
+                   and not exists (select 1 from offboarded_tenants where tenant_id = ${tenantId}) as live`;
+        return { live: t?.live === true, registered: t?.live === true && (await userExists(tx, tenantId, user_id)) };
+      });
+      if (!row.live) throw new DomainError('unauthenticated', 'the token names no live tenant');
       return { user_registered: row.registered };
     },
   };

@@ -8,7 +8,7 @@ import type { EventStore } from '@mandant/shared/eventstore';
 import { uuidv7 } from '@mandant/shared/ids';
 import type { Logger } from '@mandant/shared/log';
 import type { RpcContext, RpcHandler } from '@mandant/shared/rpc';
-import { requireReader, requireTenantAdmin } from '@mandant/membership';
+import { requireReader, requireTenantAdmin, userExists } from '@mandant/membership';
 import { type Clock, runCommand } from '@mandant/shared/service';
 import { waitForViews } from '@mandant/shared/service';
 import type { Keyring } from '@mandant/shared/stores/crypto';
@@ -144,8 +144,7 @@ export function tenantHandlers(deps: TenantDeps): Record<string, RpcHandler> {
       const body = CreateApiKeyInput.parse(input);
       if (body.user_id) {
         const userId = body.user_id;
-        const [user] = await withTenant(sql, p.tenant_id, (tx) => tx`select 1 from users_view where tenant_id = ${p.tenant_id} and user_id = ${userId}`);
-        if (!user) throw new DomainError('validation.failed', 'user_id: no such user in this tenant', { field: 'user_id' });
+        if (!(await withTenant(sql, p.tenant_id, (tx) => userExists(tx, p.tenant_id, userId)))) throw new DomainError('validation.failed', 'user_id: no such user in this tenant', { field: 'user_id' });
       }
       const key = await issueKey({ tenantId: p.tenant_id, name: body.name, user_id: body.user_id ?? null, role: body.role ?? null, meta: metaOf(ctx, p.actor) });
       const [row] = await withTenant(sql, p.tenant_id, (tx) => tx`select * from api_keys_view where tenant_id = ${p.tenant_id} and key_id = ${key.keyId}`);
