@@ -4,6 +4,8 @@
  * violation). Workspace imports resolve through each package.json's `exports` to real paths, so
  * the rules below speak of files: a service is used through `src/index.ts` (its fixtures for
  * other packages' tests through `src/testing/index.ts`), `shared` through its named entry points.
+ * What no import graph shows, SQL on another context's tables, is checked by
+ * services/platform/src/architecture/table-ownership.int.test.ts.
  */
 
 /** shared's named entry points (package.json `exports`), as the files they resolve to. */

@@ -1,0 +1,91 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * Who owns which table. A context's SQL names only its own tables; another context's data is
+ * read through the functions that context exports (in-process). The infrastructure's tables
+ * (the log, the outbox, checkpoints and dead letters, idempotency seals, data keys, and the
+ * embedded store adapters' tables) belong to `shared` and are read through it by everyone.
+ */
+const TABLE_OWNERS: Record<string, readonly string[]> = {
+  tenant: ['tenants_view', 'api_keys_view', 'tenant_slugs', 'tenant_limits_view', 'rate_buckets', 'tenant_usage', 'offboarded_tenants'],
+  project: ['projects_view', 'project_slugs'],
+  membership: ['users_view', 'members_view', 'user_emails'],
+  documents: ['documents_view', 'document_links_view', 'document_embeddings_view', 'document_hashes'],
+  chat: ['conversations_view', 'conversation_messages_view'],
+  shared: [
+    'events', 'tenant_heads', 'outbox', 'projection_checkpoints', 'projection_dead_letters', 'idempotent_requests',
+    'data_keys', 'tenant_data_keys', 'data_key_tombstones', 'text_documents', 'vector_collections', 'vector_points', 'vector_tombstones',
+    'graph_documents', 'graph_entities', 'graph_entity_aliases', 'graph_entity_ids', 'graph_links', 'graph_mentions', 'graph_projects',
+    'graph_relations', 'graph_appearances',
+  ],
+};
+
+/**
+ * SQL that still names another context's table, each with why it is left: a dependency the
+ * other way round would close a cycle between packages. A new entry needs a reason; an entry
+ * that no longer holds fails the test, so the list only shrinks.
+ */
+const KNOWN: Record<string, string> = {
+  // project depends on membership (access, the creator's role): membership cannot ask project
+  'services/membership/src/access/access.ts → projects_view (project)': 'a project\'s existence and status for the access check',
+  'services/membership/src/membership/handlers.ts → projects_view (project)': '/me/projects lists names and statuses',
+  // documents depends on project: project cannot ask documents for its document count
+  'services/project/src/project/handlers.ts → document_links_view (documents)': 'the project list\'s document counts',
+  // not yet moved: the worker's candidate queries (re-embedding after a settings change, the sweep)
+  'services/ingestion/src/worker/worker.ts → documents_view (documents)': 'documents to re-embed, sweep candidates',
+  'services/ingestion/src/worker/worker.ts → document_links_view (documents)': 'a project\'s documents to re-embed',
+  'services/ingestion/src/worker/worker.ts → document_embeddings_view (documents)': 'sweep candidates without an embedding',
+  // every context depends on tenant: offboarding purges their rows from the tenant's projection
+  'services/tenant/src/views/projection.ts → projects_view (project)': 'offboarding purge',
+  'services/tenant/src/views/projection.ts → project_slugs (project)': 'offboarding purge',
+  'services/tenant/src/views/projection.ts → users_view (membership)': 'offboarding purge',
+  'services/tenant/src/views/projection.ts → members_view (membership)': 'offboarding purge',
+  'services/tenant/src/views/projection.ts → user_emails (membership)': 'offboarding purge',
+  'services/tenant/src/views/projection.ts → documents_view (documents)': 'offboarding purge',
+  'services/tenant/src/views/projection.ts → document_links_view (documents)': 'offboarding purge',
+  'services/tenant/src/views/projection.ts → document_embeddings_view (documents)': 'offboarding purge',
+  'services/tenant/src/views/projection.ts → document_hashes (documents)': 'offboarding purge',
+  'services/tenant/src/views/projection.ts → conversations_view (chat)': 'offboarding purge',
+  'services/tenant/src/views/projection.ts → conversation_messages_view (chat)': 'offboarding purge',
+};
+
+const root = fileURLToPath(new URL('../../../../', import.meta.url));
+const owner = new Map(Object.entries(TABLE_OWNERS).flatMap(([ctx, tables]) => tables.map((t) => [t, ctx] as const)));
+
+function* runningSources(dir: string): Generator<string> {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (entry.name !== 'testing' && entry.name !== 'node_modules') yield* runningSources(path);
+    } else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts') && !entry.name.endsWith('.fixture.ts')) yield path;
+  }
+}
+
+/** Code without its comments (which may name any table), roughly: enough for table names. */
+const withoutComments = (src: string) => src.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`])\/\/.*$/gm, '$1');
+
+function foreignTables(): string[] {
+  const found = new Set<string>();
+  for (const service of readdirSync(join(root, 'services'))) {
+    if (service === 'platform') continue; // the composition and the operator's tools: every context's, by design
+    for (const file of runningSources(join(root, 'services', service, 'src'))) {
+      const code = withoutComments(readFileSync(file, 'utf8'));
+      for (const [table, ctx] of owner) {
+        if (ctx === service || ctx === 'shared') continue;
+        if (new RegExp(`\\b${table}\\b`).test(code)) found.add(`${relative(root, file)} → ${table} (${ctx})`);
+      }
+    }
+  }
+  return [...found].sort();
+}
+
+describe('table ownership', () => {
+  it("has no context name another context's table in its SQL, beyond the listed remainders", () => {
+    const found = foreignTables();
+    expect(found.filter((f) => !(f in KNOWN))).toEqual([]);
+    expect(Object.keys(KNOWN).filter((k) => !found.includes(k)).sort()).toEqual([]);
+  });
+});
