@@ -7,3 +7,4 @@ export {
   type DocumentSteps, documentAt, documentIdOf, documentStatesAt, documentsAt, evolveFromLog, foldDocument, readDocument,
 } from './document/from-log.ts';
 export { type DocumentSummary, documentSummaries } from './views/summaries.ts';
+export { documentsOfProject, processedDocuments, unfinishedDocuments } from './views/work.ts';

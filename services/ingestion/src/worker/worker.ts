@@ -1,4 +1,5 @@
 import { EventEnvelope, ProjectSettingsChanged, TenantSettingsChanged } from '@mandant/contracts';
+import { documentsOfProject, processedDocuments, unfinishedDocuments } from '@mandant/documents';
 import { type Sql, withTenant } from '@mandant/shared/db';
 import type { EventStore } from '@mandant/shared/eventstore';
 import type { Logger } from '@mandant/shared/log';
@@ -17,7 +18,7 @@ import { createDocumentProcessor, type EnsureOptions } from './process.ts';
  *
  * Known limits:
  * - Documents to re-embed after a settings change, and sweep candidates, are found through the
- *   relational views (`document_links_view`, `documents_view`). A link and a settings change
+ *   documents context's views (`documentsOfProject`, `processedDocuments`, `unfinishedDocuments`). A link and a settings change
  *   that race each other while those views lag can leave a document without the new model until
  *   the next event touching it.
  * - One message at a time per consumer, one document at a time: memory stays bounded by the
@@ -147,19 +148,15 @@ export async function startIngestionWorker(deps: IngestionWorkerDeps): Promise<I
     const projectId = e.project_id;
     if (!projectId) return;
     const { settings } = ProjectSettingsChanged.shape.data.parse(e.data);
-    const rows = await withTenant(sql, e.tenant_id, (tx) => tx<{ document_id: string }[]>`
-      select document_id from document_links_view where tenant_id = ${e.tenant_id} and project_id = ${projectId} order by document_id`);
-    for (const { document_id } of rows) {
-      await ensure(e.tenant_id, document_id, { trigger: trigger(e), overrides: { project: { projectId, settings } } });
+    for (const documentId of await withTenant(sql, e.tenant_id, (tx) => documentsOfProject(tx, e.tenant_id, projectId))) {
+      await ensure(e.tenant_id, documentId, { trigger: trigger(e), overrides: { project: { projectId, settings } } });
     }
   }
 
   async function onTenantSettings(e: EventEnvelope): Promise<void> {
     const { settings } = TenantSettingsChanged.shape.data.parse(e.data);
-    const rows = await withTenant(sql, e.tenant_id, (tx) => tx<{ document_id: string }[]>`
-      select document_id from documents_view where tenant_id = ${e.tenant_id} and status = 'processed' order by document_id`);
-    for (const { document_id } of rows) {
-      await ensure(e.tenant_id, document_id, { trigger: trigger(e), overrides: { tenant: settings } });
+    for (const documentId of await withTenant(sql, e.tenant_id, (tx) => processedDocuments(tx, e.tenant_id))) {
+      await ensure(e.tenant_id, documentId, { trigger: trigger(e), overrides: { tenant: settings } });
     }
   }
 
@@ -174,14 +171,8 @@ export async function startIngestionWorker(deps: IngestionWorkerDeps): Promise<I
     for (const { tenant_id } of tenants) {
       if (stopped) break;
       if (!accept(tenant_id)) continue;
-      const rows = await withTenant(sql, tenant_id, (tx) => tx<{ document_id: string }[]>`
-        select d.document_id from documents_view d
-        where d.tenant_id = ${tenant_id}
-          and ((d.status in ('pending', 'processing') and d.updated_at <= ${staleBefore})
-            or (d.status = 'processed' and not exists (
-                  select 1 from document_embeddings_view x where x.tenant_id = d.tenant_id and x.document_id = d.document_id)))
-        order by d.updated_at limit ${SWEEP_BATCH}`);
-      for (const { document_id } of rows) {
+      const ids = await withTenant(sql, tenant_id, (tx) => unfinishedDocuments(tx, tenant_id, staleBefore, SWEEP_BATCH));
+      for (const document_id of ids) {
         if (stopped) break;
         await process(tenant_id, document_id).catch((err: unknown) =>
           log.warn({ tenant_id, document_id, err }, 'sweep could not process document'));

@@ -34,10 +34,6 @@ const KNOWN: Record<string, string> = {
   'services/membership/src/membership/handlers.ts → projects_view (project)': '/me/projects lists names and statuses',
   // documents depends on project: project cannot ask documents for its document count
   'services/project/src/project/handlers.ts → document_links_view (documents)': 'the project list\'s document counts',
-  // not yet moved: the worker's candidate queries (re-embedding after a settings change, the sweep)
-  'services/ingestion/src/worker/worker.ts → documents_view (documents)': 'documents to re-embed, sweep candidates',
-  'services/ingestion/src/worker/worker.ts → document_links_view (documents)': 'a project\'s documents to re-embed',
-  'services/ingestion/src/worker/worker.ts → document_embeddings_view (documents)': 'sweep candidates without an embedding',
   // every context depends on tenant: offboarding purges their rows from the tenant's projection
   'services/tenant/src/views/projection.ts → projects_view (project)': 'offboarding purge',
   'services/tenant/src/views/projection.ts → project_slugs (project)': 'offboarding purge',
