@@ -127,8 +127,11 @@ describe.skipIf(!pg)('ingestion worker', () => {
 
   it('appends nothing when the same upload is delivered again or processed twice', async () => {
     const tenant = h.tenant();
+    const processedAtStart = finished('processed');
     const doc = await h.upload(tenant, utf8('Protokoll der Sitzung.\n\nMarkus Braun war anwesend.'));
     const before = await settled(h, tenant, doc.documentId, isDone);
+    // the worker counts a document after its last append: wait for the count, not just the events
+    await until(async () => finished('processed') > processedAtStart, 'the first processing to be counted');
     const [processedBefore, skippedBefore] = [finished('processed'), finished('skipped')];
     await worker.process(tenant, doc.documentId);
     await worker.process(tenant, doc.documentId);
