@@ -47,6 +47,14 @@ describe.skipIf(!pg || natsMissing)('isolation under randomised cross-tenant req
     // a valid signature for the attacker's tenant, naming a user of the victim tenant
     forged.a = await jwtFor(w.a.id, w.b.users.viewer);
     forged.b = await jwtFor(w.b.id, w.a.users.viewer);
+    // Its first use registers the forged subject in the attacker's tenant. Done here, before the
+    // burst: were it done by a request of the burst, an operator route asked before and after it
+    // would answer 401 (no such user) and then 403 (a user, not the operator), and a request and
+    // its missing-id twin would differ for a reason that says nothing about the victim.
+    for (const token of [forged.a, forged.b]) {
+      const me = await h.call('GET', '/me/projects', { token });
+      if (me.status !== 200) throw new Error(`the forged subject's first use answered ${me.status}`);
+    }
     // let every projector settle, so the victim's head moves only if a request moves it
     for (const t of [w.a, w.b]) {
       const head = (await h.call('GET', '/events?after=0&limit=1', { token: t.tokens.auditor })).body.head as number;
