@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPdf } from '@mandant/ingestion/testing';
 import { buildDocx } from '@mandant/ingestion/testing';
 import { findNatsServer } from '@mandant/shared/runtime';
-import { backendMissing, postgresUrls } from '@mandant/shared/testing';
+import { backendMissing, eventually, postgresUrls } from '@mandant/shared/testing';
 import { type MandantClient, type Schema, toFormData } from '@mandant/client';
 import { type Harness, OPERATOR, ok, startHarness, statusOf, waitForDocument } from './harness.ts';
 
@@ -221,8 +221,8 @@ describe.skipIf(!pg || natsMissing)('documents over HTTP', () => {
     const doc = await ok(inline(doomed, admin, { content: `kept ${randomUUID()}` }));
     await ok(link(projects.b, admin, [doc.id]));
     expect(await statusOf(api(admin).DELETE('/projects/{id}', { params: { path: { id: doomed } } }))).toBe(204);
-    const deadline = Date.now() + 15_000;
-    while ((await document(doc.id, admin)).project_ids.includes(doomed) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    // the project's deletion unlinks its documents asynchronously (the project-unlinker)
+    await eventually(async () => !(await document(doc.id, admin)).project_ids.includes(doomed), `document ${doc.id} unlinked from the deleted project`);
     expect((await document(doc.id, admin)).project_ids).toEqual([projects.b]);
   });
 });
