@@ -14,8 +14,7 @@ import { findMeilisearchBinary } from '@mandant/shared/runtime';
 import { findNatsServer } from '@mandant/shared/runtime';
 import { NO_QDRANT_BINARY, findQdrantServer } from '@mandant/shared/runtime';
 import { embeddedNeo4jUnavailable } from '@mandant/shared/stores/graph';
-import { backendMissing, postgresUrls } from '@mandant/shared/testing';
-import { ownDatabase } from '@mandant/shared/testing';
+import { backendMissing, eventually, ownDatabase, postgresUrls } from '@mandant/shared/testing';
 import { type Answer, type Client, createClient } from './load.ts';
 import { SERVICES, type Stack, startStack } from './stack.ts';
 
@@ -347,10 +346,6 @@ describe.skipIf(!pg || missing)('the production topology (every service ×2, NAT
   }
 });
 
-async function until(check: () => Promise<boolean>, what: string, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
+/** Waits for `check` (a condition, polled every 250 ms) with the shared helper's generous deadline. */
+const until = (check: () => Promise<boolean>, what: string, timeoutMs = 120_000): Promise<true> =>
+  eventually(async () => (await check()) || null, what, timeoutMs, 250);
