@@ -17,7 +17,7 @@ import { ensureSingleTenant } from '@mandant/shared/service';
 import type { Service, ServiceDeps } from '@mandant/shared/service';
 import { createGateway } from '@mandant/gateway';
 import { membershipService } from '@mandant/membership';
-import { projectService } from '@mandant/project';
+import { projectDirectory, projectService } from '@mandant/project';
 import { tenantService } from '@mandant/tenant';
 
 /** What the services of the all-in-one process share beyond the runtime. */
@@ -38,7 +38,7 @@ export const allServices = (deps: PlatformDeps): Service[] => {
   const { stores } = deps;
   const documents = { ...deps, blobs: stores.blobs, keyring: stores.keyring };
   return [
-    tenantService(deps), projectService(deps), membershipService({ ...deps, keyring: stores.keyring }), documentService(documents), linkingService(documents),
+    tenantService(deps), projectService(deps), membershipService({ ...deps, keyring: stores.keyring, projects: projectDirectory }), documentService(documents), linkingService(documents),
     searchService(deps), entityService(deps), chatService({ ...deps, rpc: deps.rpc ?? noRpc }),
   ];
 };

@@ -2,4 +2,4 @@ export { projectDecider } from './project/decide.ts';
 export { projectService } from './service.ts';
 export { projectViews } from './views/projection.ts';
 export { type SettingsOverrides, modelFor, requiredModels } from './settings/models.ts';
-export { type ProjectSummary, projectSummaries } from './views/directory.ts';
+export { type ProjectSummary, projectDirectory, projectSummaries } from './views/directory.ts';

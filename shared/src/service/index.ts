@@ -2,7 +2,6 @@ export * from './command.ts';
 export * from './limits.ts';
 export * from './main.ts';
 export * from './offboarding.ts';
-export * from './project-view.ts';
 export * from './project-writes.ts';
 export * from './provisioned-tenants.ts';
 export * from './runtime.ts';

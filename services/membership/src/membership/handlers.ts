@@ -9,20 +9,23 @@ import { uuidv7 } from '@mandant/shared/ids';
 import { sameJson } from '@mandant/shared/json';
 import type { RpcContext, RpcHandler } from '@mandant/shared/rpc';
 import { requirePrincipal, requireProjectRole, requireTenantAdmin, requireUser } from '../access/access.ts';
+import type { ProjectDirectory } from '../access/projects.ts';
 import { runCommand } from '@mandant/shared/service';
 import { guardContentWrite, requireWritable } from '@mandant/shared/service';
 import type { ServiceDeps } from '@mandant/shared/service';
 import type { Keyring } from '@mandant/shared/stores/crypto';
 import { waitForViews } from '@mandant/shared/service';
-import { loadProjectView } from '@mandant/shared/service';
 import { openProfile, sealProfile } from '../sealed.ts';
 import { userDecider } from '../user/decide.ts';
 import { registerUser } from '../user/register.ts';
 import { type MembershipCommand, membershipDecider } from './decide.ts';
 import type { MembershipState } from './membership.ts';
 
-/** The membership service seals personal data in its events with the tenant's data key. */
-export interface MembershipDeps extends ServiceDeps { keyring: Keyring }
+/**
+ * The membership service seals personal data in its events with the tenant's data key; it reads
+ * projects (which the project context owns) through `projects`.
+ */
+export interface MembershipDeps extends ServiceDeps { keyring: Keyring; projects: ProjectDirectory }
 
 const metaOf = (ctx: RpcContext, p: Principal): EventMeta => ({
   actor: p.actor, correlation_id: ctx.meta.correlation_id, causation_id: null, traceparent: ctx.meta.traceparent,
@@ -35,7 +38,7 @@ const userView = (r: Record<string, any>): UserView => ({
 const memberView = (r: Record<string, any>): MemberView => ({ project_id: r.project_id, user_id: r.user_id, role: r.role, added_at: r.added_at.toISOString() });
 
 export function membershipHandlers(deps: MembershipDeps): Record<string, RpcHandler> {
-  const { sql, store, clock, log, keyring } = deps;
+  const { sql, store, clock, log, keyring, projects } = deps;
   const tx = <T>(p: Principal, fn: Parameters<typeof withTenant<T>>[2]) => withTenant(sql, p.tenant_id, fn);
   const access = (p: Principal, projectId: string, needed: 'viewer' | 'editor' | 'admin') => tx(p, (t) => requireProjectRole(t, p, projectId, needed));
 
@@ -184,7 +187,7 @@ export function membershipHandlers(deps: MembershipDeps): Record<string, RpcHand
       const s = await membershipState(p, body.project_id, p.user_id);
       const member = s.status === 'member';
       return {
-        project: await tx(p, (t) => loadProjectView(t, p.tenant_id, body.project_id)),
+        project: await tx(p, (t) => projects.view(t, p.tenant_id, body.project_id)),
         role: target.role,
         previous_project_id: from,
         profile: member ? await openedProfile(p, body.project_id, p.user_id, s) : null,

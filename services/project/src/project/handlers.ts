@@ -9,7 +9,7 @@ import { lockProjectLifecycle } from '@mandant/shared/service';
 import type { ServiceDeps } from '@mandant/shared/service';
 import { waitForViews } from '@mandant/shared/service';
 import { type ProjectCommand, projectDecider } from './decide.ts';
-import { loadProjectView, slugify, toProjectView } from '@mandant/shared/service';
+import { loadProjectView, slugify, toProjectView } from '../views/project-view.ts';
 
 const metaOf = (ctx: RpcContext, p: Principal): EventMeta => ({
   actor: p.actor, correlation_id: ctx.meta.correlation_id, causation_id: null, traceparent: ctx.meta.traceparent,

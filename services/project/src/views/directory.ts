@@ -1,4 +1,6 @@
+import type { ProjectDirectory } from '@mandant/membership';
 import type { Tx } from '@mandant/shared/db';
+import { loadProjectView } from './project-view.ts';
 
 /** What other contexts show of a project: its names and lifecycle status. */
 export interface ProjectSummary {
@@ -21,3 +23,12 @@ export async function projectSummaries(tx: Tx, tenantId: string, projectIds: rea
     where tenant_id = ${tenantId} and project_id = any(${projectIds.map((id) => id.toLowerCase())}::uuid[]) order by project_id`;
   return new Map(rows.map((r) => [r.project_id, { id: r.project_id, name: r.name, slug: r.slug, description: r.description ?? '', status: r.status }]));
 }
+
+/** The project's lifecycle status, null when the tenant has no such project. Run inside `withTenant` for `tenantId`. */
+export async function projectStatus(tx: Tx, tenantId: string, projectId: string): Promise<'active' | 'archived' | null> {
+  const [row] = await tx<{ status: 'active' | 'archived' }[]>`select status from projects_view where tenant_id = ${tenantId} and project_id = ${projectId}`;
+  return row?.status ?? null;
+}
+
+/** What membership reads of projects (its access checks, `/me/projects`, the project switch): given to it by the composition. */
+export const projectDirectory: ProjectDirectory = { status: projectStatus, summaries: projectSummaries, view: loadProjectView };

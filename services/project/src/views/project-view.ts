@@ -1,6 +1,6 @@
 import type { ProjectView } from '@mandant/contracts';
-import type { Tx } from '../db/connect.ts';
-import { notFound } from '../errors.ts';
+import type { Tx } from '@mandant/shared/db';
+import { notFound } from '@mandant/shared/errors';
 
 export type ProjectRow = Record<string, any>;
 

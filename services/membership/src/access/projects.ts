@@ -1,0 +1,25 @@
+import type { ProjectView } from '@mandant/contracts';
+import type { Tx } from '@mandant/shared/db';
+
+/** A project's names and lifecycle status, as membership shows them (`/me/projects`). */
+export interface ProjectListing {
+  id: string;
+  name: string;
+  slug: string;
+  status: 'active' | 'archived';
+}
+
+/**
+ * What membership reads of projects, which the project context owns (`projects_view`): the
+ * project package depends on this one (access checks, the creator's role), so it cannot be
+ * imported here; the composition passes in the implementation project exports
+ * (`projectDirectory`). Every call runs inside the caller's `withTenant` transaction for `tenantId`.
+ */
+export interface ProjectDirectory {
+  /** the project's lifecycle status; null when the tenant has no such project */
+  status(tx: Tx, tenantId: string, projectId: string): Promise<'active' | 'archived' | null>;
+  /** the projects of `projectIds` that exist, keyed by id (lower case) */
+  summaries(tx: Tx, tenantId: string, projectIds: readonly string[]): Promise<Map<string, ProjectListing>>;
+  /** the project as the API shows it; a missing one is a 404 */
+  view(tx: Tx, tenantId: string, projectId: string): Promise<ProjectView>;
+}
