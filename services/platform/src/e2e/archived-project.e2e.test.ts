@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findNatsServer } from '@mandant/shared/runtime';
-import { backendMissing, postgresUrls } from '@mandant/shared/testing';
+import { SETTLE_MS, backendMissing, eventually, postgresUrls } from '@mandant/shared/testing';
 import { type Harness, OPERATOR, startHarness, waitForDocument } from './harness.ts';
 
 const pg = postgresUrls();
@@ -44,7 +44,7 @@ describe.skipIf(!pg || natsMissing)('an archived project over HTTP', () => {
   const processed = (id: string) => waitForDocument(h, id, admin);
   const settle = async () => {
     const position = await head();
-    await Promise.all(h.platform.storeProjectors.map((p) => p.waitFor(tenantId, position)));
+    await Promise.all(h.platform.storeProjectors.map((p) => p.waitFor(tenantId, position, SETTLE_MS)));
   };
   /**
    * A refused content write: 409 project.archived, and nothing appended for it. The ingestion of
@@ -225,11 +225,7 @@ describe.skipIf(!pg || natsMissing)('an archived project over HTTP', () => {
     await ok('POST', `/projects/${p}/archive`, u.padmin.key);
     expect((await h.call('DELETE', `/projects/${p}`, { token: u.padmin.key })).status).toBe(204);
     expect((await h.call('GET', `/projects/${p}`, { token: admin })).status).toBe(404);
-    const deadline = Date.now() + 30_000;
-    while ((await ok('GET', `/documents/${docs.d1}`, admin)).project_ids.length > 0) {
-      if (Date.now() > deadline) throw new Error('the deleted project was not unlinked');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await eventually(async () => (await ok('GET', `/documents/${docs.d1}`, admin)).project_ids.length === 0, 'the deleted project to be unlinked from its documents');
     // with the project gone, its documents are writable again: the uploader deletes the loose one
     expect((await h.call('DELETE', `/documents/${docs.d1}`, { token: u.editor.key })).status).toBe(204);
   }, 60_000);

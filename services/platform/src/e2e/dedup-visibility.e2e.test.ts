@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findNatsServer } from '@mandant/shared/runtime';
-import { backendMissing, postgresUrls } from '@mandant/shared/testing';
+import { SETTLE_MS, backendMissing, postgresUrls } from '@mandant/shared/testing';
 import { type Harness, OPERATOR, startHarness, waitForDocument } from './harness.ts';
 
 const pg = postgresUrls();
@@ -33,7 +33,7 @@ describe.skipIf(!pg || natsMissing)('deduplication never crosses visibility', ()
   const waitFor = (id: string, token: string, done: (d: any) => boolean) => waitForDocument(h, id, token, done);
   const settle = async () => {
     const position = (await ok('GET', '/events?after=0&limit=1', admin)).head as number;
-    await Promise.all(h.platform.storeProjectors.map((p) => p.waitFor(tenantId, position)));
+    await Promise.all(h.platform.storeProjectors.map((p) => p.waitFor(tenantId, position, SETTLE_MS)));
   };
   const searchIds = async (token: string, project: string, query: string) =>
     ((await ok('POST', `/projects/${project}/search`, token, { query, mode: 'keyword' })).hits as { document_id: string }[]).map((x) => x.document_id);

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPdf } from '@mandant/ingestion/testing';
 import { buildDocx } from '@mandant/ingestion/testing';
 import { findNatsServer } from '@mandant/shared/runtime';
-import { backendMissing, eventually, postgresUrls } from '@mandant/shared/testing';
+import { SETTLE_MS, backendMissing, eventually, postgresUrls } from '@mandant/shared/testing';
 import { type MandantClient, type Schema, toFormData } from '@mandant/client';
 import { type Harness, OPERATOR, ok, startHarness, statusOf, waitForDocument } from './harness.ts';
 
@@ -113,7 +113,7 @@ describe.skipIf(!pg || natsMissing)('documents over HTTP', () => {
     const { stores, storeProjectors } = h.platform;
     const settle = async () => {
       const position = await head(admin);
-      await Promise.all(storeProjectors.map((p) => p.waitFor(tenantId, position)));
+      await Promise.all(storeProjectors.map((p) => p.waitFor(tenantId, position, SETTLE_MS)));
     };
     const text = `Store check ${randomUUID()}: Acme Holdings wired funds to Maria Gonzalez in Panama.`;
     const { id } = await ok(inline(projects.a, editor.key, { title: 'Wire memo', content: text }));

@@ -5,7 +5,7 @@ import { findNatsServer } from '@mandant/shared/runtime';
 import { DataKeyDestroyedError } from '@mandant/shared/stores/crypto';
 import { checkConsistency, hasDrift } from '@mandant/projectors';
 import { openJson } from '@mandant/shared/stores/crypto';
-import { backendMissing, postgresUrls } from '@mandant/shared/testing';
+import { SETTLE_MS, backendMissing, eventually, postgresUrls } from '@mandant/shared/testing';
 import { storePlatforms } from '@mandant/shared/testing';
 import { type Harness, OPERATOR, startHarness } from './harness.ts';
 
@@ -30,17 +30,14 @@ describe.skipIf(!pg || natsMissing).each(platforms)('erasure by key deletion ($s
   };
   const processed = async (token: string, project: string, title: string, content: string) => {
     const id = (await ok('POST', `/projects/${project}/documents`, token, { title, content })).id as string;
-    const deadline = Date.now() + 30_000;
-    for (;;) {
+    return eventually(async () => {
       const d = await ok('GET', `/documents/${id}`, token);
-      if (d.status === 'processed' && d.embeddings.length > 0) return { id, model: { id: d.embeddings[0].model as string, dimension: d.embeddings[0].dimension as number } };
-      if (Date.now() > deadline) throw new Error(`document ${id} stuck at ${d.status}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+      return d.status === 'processed' && d.embeddings.length > 0 && { id, model: { id: d.embeddings[0].model as string, dimension: d.embeddings[0].dimension as number } };
+    }, `document ${id} to be processed and embedded`);
   };
   const settle = async (tenantId: string) => {
     const position = await h.platform.runtime.store.head(tenantId);
-    await Promise.all(h.platform.storeProjectors.map((p) => p.waitFor(tenantId, position, 30_000)));
+    await Promise.all(h.platform.storeProjectors.map((p) => p.waitFor(tenantId, position, SETTLE_MS)));
   };
   const rebuildAll = async (tenantId: string) => {
     for (const p of h.platform.storeProjectors) await p.rebuild(tenantId);

@@ -7,7 +7,7 @@ import { type ApiRoute, apiRoutes } from '@mandant/gateway';
 import { readEnv } from '@mandant/shared/env';
 import { createLogger } from '@mandant/shared/log';
 import { findNatsServer, startNatsServer } from '@mandant/shared/runtime';
-import { ownDatabase } from '@mandant/shared/testing';
+import { SETTLE_MS, eventually, ownDatabase } from '@mandant/shared/testing';
 import { type Platform, startPlatform } from '../platform.ts';
 
 export const OPERATOR = 'test-operator-token-0123456789abcdef';
@@ -140,15 +140,17 @@ type DocumentView = Schema<'DocumentView'>;
 
 /**
  * Polls `GET /documents/{id}` as `token` until `done` holds for it (default: processed), and
- * answers the document; fails naming its last status after `timeoutMs`.
+ * answers the document; fails naming its last status after `timeoutMs` (the shared generous
+ * deadline, `SETTLE_MS`: it only bounds a broken run).
  */
-export async function waitForDocument(h: Harness, id: string, token: string, done: (d: DocumentView) => boolean = (d) => d.status === 'processed', timeoutMs = 30_000): Promise<DocumentView> {
+export async function waitForDocument(h: Harness, id: string, token: string, done: (d: DocumentView) => boolean = (d) => d.status === 'processed', timeoutMs = SETTLE_MS): Promise<DocumentView> {
   const client = h.client(token);
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  let last = 'unread';
+  return eventually(async () => {
     const doc = await ok(client.GET('/documents/{id}', { params: { path: { id } } }));
-    if (done(doc)) return doc;
-    if (Date.now() > deadline) throw new Error(`document ${id} stuck at ${doc.status}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+    last = doc.status;
+    return done(doc) && doc;
+  }, `document ${id}`, timeoutMs, 100).catch((err: unknown) => {
+    throw new Error(`document ${id} stuck at ${last}: ${(err as Error).message}`, { cause: err });
+  });
 }

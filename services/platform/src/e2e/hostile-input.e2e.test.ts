@@ -51,7 +51,7 @@ describe.skipIf(!pg || natsMissing)('hostile input against the platform', () => 
       ids.push(up.body.id);
     }
     // ingestion appends its results later: wait for them, so the head only moves if a hostile request moved it
-    for (const id of ids) await waitForDocument(h, id, key, undefined, 60_000);
+    for (const id of ids) await waitForDocument(h, id, key);
     cursor = (await h.call('GET', `/projects/${project}/documents?limit=1`, { token: key })).body.next_cursor;
     expect(cursor).toEqual(expect.any(String));
     head = await currentHead();

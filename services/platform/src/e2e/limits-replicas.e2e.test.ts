@@ -4,7 +4,7 @@ import { type Gateway, createGateway } from '@mandant/gateway';
 import { createLogger } from '@mandant/shared/log';
 import { type RpcClient, createRpcClient } from '@mandant/shared/rpc';
 import { findNatsServer } from '@mandant/shared/runtime';
-import { backendMissing, postgresUrls } from '@mandant/shared/testing';
+import { backendMissing, eventually, postgresUrls } from '@mandant/shared/testing';
 import { type Harness, OPERATOR, startHarness } from './harness.ts';
 
 const pg = postgresUrls();
@@ -70,12 +70,11 @@ describe.skipIf(!pg || natsMissing)('rate limits across two gateway replicas', (
   it('counts usage from both replicas into the same per-tenant figures', async () => {
     // the neighbour made 6 calls above, 3 on each replica; 6 more now
     for (let i = 0; i < 6; i++) expect(await get(apis[i % 2] ?? h.api, '/tenant', neighbour.admin)).toBe(200);
-    const deadline = Date.now() + 15_000;
     let calls = 0;
-    while (calls < 12 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 50));
+    await eventually(async () => {
       calls = (await h.call('GET', `/tenants/${neighbour.id}/usage`, { token: OPERATOR })).body.api_calls;
-    }
+      return calls >= 12;
+    }, 'both replicas\' calls to be counted');
     expect(calls).toBe(12);
   });
 });

@@ -4,7 +4,7 @@ import { limitsRpc } from '@mandant/contracts';
 import { createSql } from '@mandant/shared/db';
 import { createRpcClient } from '@mandant/shared/rpc';
 import { findNatsServer } from '@mandant/shared/runtime';
-import { backendMissing, postgresUrls } from '@mandant/shared/testing';
+import { SETTLE_MS, backendMissing, eventually, postgresUrls } from '@mandant/shared/testing';
 import { type Harness, OPERATOR, startHarness } from './harness.ts';
 
 const pg = postgresUrls();
@@ -23,14 +23,19 @@ describe.skipIf(!pg || natsMissing)('per-tenant rate limits, quotas and usage ov
     if (res.status >= 300) throw new Error(`${method} ${path} -> ${res.status} ${JSON.stringify(res.body)}`);
     return res.body;
   };
-  const waitUntil = async <T>(what: string, read: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 15_000): Promise<T> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
+  /** Reads until `done` holds, with the shared generous deadline; a failure names the last value read. */
+  const waitUntil = async <T>(what: string, read: () => Promise<T>, done: (v: T) => boolean): Promise<T> => {
+    let last: T | undefined;
+    return eventually(async () => {
       const v = await read();
-      if (done(v)) return v;
-      if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(v)}`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
+      last = v;
+      return done(v) ? { v } : false;
+    }, what, SETTLE_MS, 25).then(
+      ({ v }) => v,
+      (err: unknown) => {
+        throw new Error(`${what}: still ${JSON.stringify(last)}`, { cause: err });
+      },
+    );
   };
   const usageOf = (id: string) => ok('GET', `/tenants/${id}/usage`, OPERATOR);
 
@@ -99,7 +104,7 @@ describe.skipIf(!pg || natsMissing)('per-tenant rate limits, quotas and usage ov
     const { id, admin } = tenants.limited;
     await ok('PUT', `/tenants/${id}/limits`, OPERATOR, { requests_per_second: 1000, burst: 1000 });
     // the replica's refusal stands until its Retry-After; after that the new limit holds
-    await waitUntil('limited tenant served again', () => h.call('GET', '/tenant', { token: admin }).then((r) => r.status), (s) => s === 200, 10_000);
+    await waitUntil('limited tenant served again', () => h.call('GET', '/tenant', { token: admin }).then((r) => r.status), (s) => s === 200);
     const burst = await Promise.all(Array.from({ length: 30 }, () => h.call('GET', '/projects', { token: admin })));
     expect(burst.map((r) => r.status).filter((s) => s !== 200)).toEqual([]);
     const log = await ok('GET', '/events?after=0&limit=100', admin);

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@mandant/shared/log';
 import { type RunningNatsServer, findNatsServer, startNatsServer } from '@mandant/shared/runtime';
-import { backendMissing, postgresUrls } from '@mandant/shared/testing';
+import { SETTLE_MS, backendMissing, eventually, postgresUrls } from '@mandant/shared/testing';
 import { ownDatabase } from '@mandant/shared/testing';
 import { type ServiceReplica, startServiceReplica } from '../stack/service-process.ts';
 import { SERVICES } from '../stack/stack.ts';
@@ -63,16 +63,12 @@ describe.skipIf(!pg || natsMissing)('services as separate processes', () => {
     expect(upload.status).toBe(202);
     const { id } = (await upload.json()) as { id: string };
     const get = async (path: string) => (await fetch(`${api}${path}`, { headers: { authorization: `Bearer ${key}` } })).json() as Promise<any>;
-    const deadline = Date.now() + 60_000;
-    let lagging = true;
-    while (lagging && Date.now() < deadline) {
+    await eventually(async () => {
       const doc = await get(`/documents/${id}`);
       const status = await get('/projections/status');
       const stores = status.projectors.filter((p: { name: string }) => /^(vectors|text|graph|blobs)@/.test(p.name));
-      lagging = doc.status !== 'processed' || doc.embeddings.length === 0 || stores.length < 4 || stores.some((p: { lag: number }) => p.lag > 0);
-      if (lagging) await new Promise((r) => setTimeout(r, 200));
-    }
-    expect(lagging).toBe(false);
+      return doc.status === 'processed' && doc.embeddings.length > 0 && stores.length === 4 && stores.every((p: { lag: number }) => p.lag === 0);
+    }, 'the document processed and every store projector caught up', SETTLE_MS, 200);
 
     // search, entities and chat answer from their own processes too
     const found = await post(`/projects/${projectId}/search`, key, { query: 'Acme Holdings' });
