@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Description, HttpUrl, Id, Name, ProjectRole, Settings, Slug, TenantRole, Timestamp } from './common.ts';
+import { Description, HttpUrl, Id, Name, ProjectRole, ProjectSlug, Settings, Slug, TenantRole, Timestamp } from './common.ts';
 import { DocumentKind, DocumentStatus } from './events/document.ts';
 import { Preferences, ProjectState } from './events/membership.ts';
 
@@ -31,6 +31,7 @@ export const rpc = {
   projectArchive: 'project.archive',
   projectUnarchive: 'project.unarchive',
   projectDelete: 'project.delete',
+  projectResolveSlug: 'project.resolve_slug',
   userCreate: 'user.create',
   userList: 'user.list',
   memberList: 'member.list',
@@ -87,16 +88,22 @@ export const EventsListInput = z.strictObject({
 });
 
 export const ProjectIdInput = z.strictObject({ project_id: Id });
+/**
+ * A slug of the caller's tenant, current or former, to the id of the project holding it: how the
+ * gateway turns `/projects/{slug}/…` into `/projects/{id}/…`. Answers `{ project_id }`, or
+ * not_found when no project of the tenant holds it.
+ */
+export const ResolveProjectSlugInput = z.strictObject({ slug: Slug });
 export const CreateProjectInput = z.strictObject({
   name: Name,
-  slug: Slug.optional(),
+  slug: ProjectSlug.optional(),
   description: Description.default(''),
   settings: Settings.default({}),
 });
 export const UpdateProjectInput = z.strictObject({
   project_id: Id,
   name: Name.optional(),
-  slug: Slug.optional(),
+  slug: ProjectSlug.optional(),
   description: Description.optional(),
   /** a patch: keys set to null are removed */
   settings: Settings.optional(),

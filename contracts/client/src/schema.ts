@@ -2299,7 +2299,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The project (a UUID) */
+                /** @description The project's id (a UUID) or its slug: the current one, or one it had before a rename. A slug of another tenant's project answers 404, like an unknown id */
                 id: string;
             };
             cookie?: never;
@@ -2334,7 +2334,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The project (a UUID) */
+                /** @description The project's id (a UUID) or its slug: the current one, or one it had before a rename. A slug of another tenant's project answers 404, like an unknown id */
                 id: string;
                 /** @description The user (a UUID) */
                 user_id: string;
@@ -2371,7 +2371,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The project (a UUID) */
+                /** @description The project's id (a UUID) or its slug: the current one, or one it had before a rename. A slug of another tenant's project answers 404, like an unknown id */
                 id: string;
                 /** @description The user (a UUID) */
                 user_id: string;
@@ -2418,7 +2418,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The project (a UUID) */
+                /** @description The project's id (a UUID) or its slug: the current one, or one it had before a rename. A slug of another tenant's project answers 404, like an unknown id */
                 id: string;
                 /** @description The user (a UUID) */
                 user_id: string;
@@ -2454,7 +2454,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The project (a UUID) */
+                /** @description The project's id (a UUID) or its slug: the current one, or one it had before a rename. A slug of another tenant's project answers 404, like an unknown id */
                 id: string;
                 /** @description The user (a UUID) */
                 user_id: string;
@@ -2491,7 +2491,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The project (a UUID) */
+                /** @description The project's id (a UUID) or its slug: the current one, or one it had before a rename. A slug of another tenant's project answers 404, like an unknown id */
                 id: string;
                 /** @description The user (a UUID) */
                 user_id: string;
@@ -2579,7 +2579,11 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** Format: uuid */
+                    /**
+                     * @description The project's id (a UUID) or its slug: the current one, or one it had before a rename. A slug of another tenant's project answers 404, like an unknown id
+                     * @example 0193a1f2-5b7c-7d3e-8f00-1a2b3c4d5e6f
+                     * @example offshore-leaks
+                     */
                     project_id: string;
                     save_state?: {
                         [key: string]: unknown;
@@ -2661,7 +2665,7 @@ export interface operations {
             content: {
                 "application/json": {
                     name: string;
-                    slug?: string;
+                    slug?: string & (unknown & unknown);
                     /** @default  */
                     description?: string;
                     /** @default {} */
@@ -2704,7 +2708,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The project (a UUID) */
+                /** @description The project's id (a UUID) or its slug: the current one, or one it had before a rename. A slug of another tenant's project answers 404, like an unknown id */
                 id: string;
             };
             cookie?: never;
@@ -2739,7 +2743,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The project (a UUID) */
+                /** @description The project's id (a UUID) or its slug: the current one, or one it had before a rename. A slug of another tenant's project answers 404, like an unknown id */
                 id: string;
             };
             cookie?: never;
@@ -2773,7 +2777,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The project (a UUID) */
+                /** @description The project's id (a UUID) or its slug: the current one, or one it had before a rename. A slug of another tenant's project answers 404, like an unknown id */
                 id: string;
             };
             cookie?: never;
@@ -2782,7 +2786,7 @@ export interface operations {
             content: {
                 "application/json": {
                     name?: string;
-                    slug?: string;
+                    slug?: string & (unknown & unknown);
                     description?: string;
                     settings?: {
                         [key: string]: unknown;
@@ -2825,7 +2829,7 @@ export interface operations {
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
-                /** @description The project (a UUID) */
+                /** @description The project's id (a UUID) or its slug: the current one, or one it had before a rename. A slug of another tenant's project answers 404, like an unknown id */
                 id: string;
             };
             cookie?: never;
@@ -2866,7 +2870,7 @@ export interface operations {
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
-                /** @description The project (a UUID) */
+                /** @description The project's id (a UUID) or its slug: the current one, or one it had before a rename. A slug of another tenant's project answers 404, like an unknown id */
                 id: string;
             };
             cookie?: never;
@@ -2908,7 +2912,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description The project (a UUID) */
+                /** @description The project's id (a UUID) or its slug: the current one, or one it had before a rename. A slug of another tenant's project answers 404, like an unknown id */
                 id: string;
             };
             cookie?: never;
@@ -2946,7 +2950,7 @@ export interface operations {
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
-                /** @description The project (a UUID) */
+                /** @description The project's id (a UUID) or its slug: the current one, or one it had before a rename. A slug of another tenant's project answers 404, like an unknown id */
                 id: string;
             };
             cookie?: never;
@@ -3006,6 +3010,7 @@ export interface operations {
     listDocuments: {
         parameters: {
             query?: {
+                /** @description The project's id (a UUID) or its slug: the current one, or one it had before a rename. A slug of another tenant's project answers 404, like an unknown id */
                 project_id?: string;
                 status?: "pending" | "processing" | "processed" | "failed";
                 limit?: number;
@@ -3255,7 +3260,7 @@ export interface operations {
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
-                /** @description The project (a UUID) */
+                /** @description The project's id (a UUID) or its slug: the current one, or one it had before a rename. A slug of another tenant's project answers 404, like an unknown id */
                 id: string;
             };
             cookie?: never;
@@ -3301,7 +3306,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The project (a UUID) */
+                /** @description The project's id (a UUID) or its slug: the current one, or one it had before a rename. A slug of another tenant's project answers 404, like an unknown id */
                 id: string;
                 /** @description The document (a UUID) */
                 doc_id: string;
@@ -3340,7 +3345,7 @@ export interface operations {
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
-                /** @description The project (a UUID) */
+                /** @description The project's id (a UUID) or its slug: the current one, or one it had before a rename. A slug of another tenant's project answers 404, like an unknown id */
                 id: string;
             };
             cookie?: never;
@@ -3472,7 +3477,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description The project (a UUID) */
+                /** @description The project's id (a UUID) or its slug: the current one, or one it had before a rename. A slug of another tenant's project answers 404, like an unknown id */
                 id: string;
             };
             cookie?: never;
@@ -3612,6 +3617,7 @@ export interface operations {
             query?: {
                 depth?: number;
                 limit?: number;
+                /** @description The project's id (a UUID) or its slug: the current one, or one it had before a rename. A slug of another tenant's project answers 404, like an unknown id */
                 project_id?: string;
             };
             header?: never;
@@ -3703,7 +3709,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description The project (a UUID) */
+                /** @description The project's id (a UUID) or its slug: the current one, or one it had before a rename. A slug of another tenant's project answers 404, like an unknown id */
                 id: string;
             };
             cookie?: never;
@@ -3773,7 +3779,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description The project (a UUID) */
+                /** @description The project's id (a UUID) or its slug: the current one, or one it had before a rename. A slug of another tenant's project answers 404, like an unknown id */
                 id: string;
             };
             cookie?: never;
@@ -3811,7 +3817,7 @@ export interface operations {
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
-                /** @description The project (a UUID) */
+                /** @description The project's id (a UUID) or its slug: the current one, or one it had before a rename. A slug of another tenant's project answers 404, like an unknown id */
                 id: string;
             };
             cookie?: never;

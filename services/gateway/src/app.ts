@@ -11,6 +11,7 @@ import { type JwtConfig, bearerMatches, createAuthenticator } from './auth.ts';
 import { type Readiness, apiEndpoint, healthListener, opsEndpoints, opsMetricsSource } from './endpoints.ts';
 import { DEFAULT_EDGE_TIMEOUTS, type EdgeTimeouts, applyServerTimeouts, listenForStreamErrors, refuseMalformedQuery, verifyUtf8Json } from './edge-guards.ts';
 import { createHttpMetrics } from './metrics.ts';
+import { resolvingProjectRefs } from './project-refs.ts';
 import { AuthGuard, ProblemFilter, buildController } from './nest.ts';
 import { buildOpenApi } from './openapi.ts';
 import { isJsonMediaType, observeRequests, requestContext, requireJsonBodies } from './request.ts';
@@ -68,10 +69,14 @@ export async function createGateway(deps: { config: GatewayConfig; rpc: RpcClien
   const timeouts: EdgeTimeouts = { ...DEFAULT_EDGE_TIMEOUTS, ...config.timeouts };
   const endpoints = [
     ...apiRoutes.map((route) => {
-      if (route.handler === 'status-stream') return statusStreamEndpoint(route, rpc, { ...DEFAULT_STATUS_STREAM_LIMITS, ...config.statusStreams });
-      if (route.handler === 'upload') return uploadEndpoint(route, rpc, config.uploads ?? null, timeouts.uploadIdleMs);
-      if (route.handler === 'chat-message') return chatMessageEndpoint(route, rpc);
-      return apiEndpoint(route, rpc);
+      const endpoint = () => {
+        if (route.handler === 'status-stream') return statusStreamEndpoint(route, rpc, { ...DEFAULT_STATUS_STREAM_LIMITS, ...config.statusStreams });
+        if (route.handler === 'upload') return uploadEndpoint(route, rpc, config.uploads ?? null, timeouts.uploadIdleMs);
+        if (route.handler === 'chat-message') return chatMessageEndpoint(route, rpc);
+        return apiEndpoint(route, rpc);
+      };
+      // a project's slug becomes its id before any endpoint sees the request (after the rate limit)
+      return resolvingProjectRefs(route, endpoint(), rpc);
     }),
     ...opsEndpoints(opsDeps),
   ];

@@ -5,6 +5,7 @@ import {
   responseRef, schemaRef,
 } from './openapi-components.ts';
 import { requestExamples } from './openapi-examples.ts';
+import { projectRefsOf } from './project-refs.ts';
 import { API_PREFIX, type ApiRoute, opsRoutes } from './routes.ts';
 
 /** The schema's properties minus those the path supplies: what goes in the body or query. */
@@ -35,14 +36,34 @@ const pathParameterText: Record<string, string> = {
   entity_id: 'The entity', conversation_id: 'The conversation',
 };
 
+/**
+ * A project in the path: its id or its slug (current or former; see project-refs.ts). A slug is
+ * never shaped like a UUID, so the two never overlap.
+ */
+const projectRefText = "The project's id (a UUID) or its slug: the current one, or one it had before a rename. A slug of another tenant's project answers 404, like an unknown id";
+/** a UUID, or a slug (lowercase letters, digits and single dashes; one shaped like a UUID is read as an id) */
+const projectRefSchema = (): Json => ({
+  type: 'string', minLength: 2, maxLength: 63,
+  pattern: '^(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[a-z0-9]+(?:-[a-z0-9]+)*)$',
+  examples: ['0193a1f2-5b7c-7d3e-8f00-1a2b3c4d5e6f', 'offshore-leaks'],
+});
+const projectRefParameter = (name: string): Json => ({ name, in: 'path', required: true, description: projectRefText, schema: projectRefSchema() });
+
+/** `project_id` in a body or query schema, where the route takes the slug too. */
+function withProjectRef(route: ApiRoute, json: Json): Json {
+  const properties = json.properties as Record<string, Json> | undefined;
+  if (projectRefsOf(route).field === null || !properties?.project_id) return json;
+  return { ...json, properties: { ...properties, project_id: { ...projectRefSchema(), description: projectRefText } } };
+}
+
 /** Path and query parameters. Path keys are never repeated in the query: the server refuses them there. */
 function parametersOf(route: ApiRoute): Json[] {
   const pathKeys = Object.values(route.params ?? {});
-  const parameters: Json[] = Object.entries(route.params ?? {}).map(([name, key]) => ({
+  const parameters: Json[] = Object.entries(route.params ?? {}).map(([name, key]) => (key === 'project_id' ? projectRefParameter(name) : {
     name, in: 'path', required: true, description: `${pathParameterText[key] ?? key} (a UUID)`, schema: { type: 'string', format: 'uuid' },
   }));
   if (route.input && route.query) {
-    const json = withoutPathKeys(jsonSchema(route.input, 'input'), pathKeys);
+    const json = withProjectRef(route, withoutPathKeys(jsonSchema(route.input, 'input'), pathKeys));
     const required = Array.isArray(json.required) ? json.required.map(String) : [];
     for (const [name, schema] of Object.entries((json.properties as Record<string, Json> | undefined) ?? {})) {
       const { description, ...rest } = schema;
@@ -55,7 +76,7 @@ function parametersOf(route: ApiRoute): Json[] {
 
 function requestBodyOf(route: ApiRoute): Json | undefined {
   if (!route.input || route.query || route.method === 'GET' || route.method === 'DELETE') return undefined;
-  const schema = route.body ? jsonSchema(route.body, 'input') : withoutPathKeys(jsonSchema(route.input, 'input'), Object.values(route.params ?? {}));
+  const schema = route.body ? jsonSchema(route.body, 'input') : withProjectRef(route, withoutPathKeys(jsonSchema(route.input, 'input'), Object.values(route.params ?? {})));
   const examples = requestExamples[route.name];
   const json = { schema, ...(examples ? { examples } : {}) };
   if (route.handler === 'upload') {

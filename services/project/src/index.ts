@@ -3,3 +3,4 @@ export { projectService } from './service.ts';
 export { projectViews } from './views/projection.ts';
 export { type SettingsOverrides, modelFor, requiredModels } from './settings/models.ts';
 export { type ProjectSummary, projectDirectory, projectSummaries } from './views/directory.ts';
+export { resolveProjectSlug } from './project/slugs.ts';

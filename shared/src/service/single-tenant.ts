@@ -34,15 +34,19 @@ export async function ensureSingleTenant(client: RpcClient, log: Logger): Promis
   }
   if (!tenantId) throw new Error('single-tenant bootstrap: tenant `local` neither found nor provisioned');
   const principal: Principal = { tenant_id: tenantId, user_id: null, tenant_role: 'tenant_admin', actor: 'single-tenant' };
-  const { projects } = unwrap(await client.request<{ projects: { id: string; slug: string }[] }>(patterns.projectList, { principal, meta, input: {} }));
-  let projectId = projects.find((p) => p.slug === 'default')?.id;
+  // `default` resolves like any project slug: also after the project was renamed (its former slugs stay its own)
+  const resolve = async () => {
+    const found = await client.request<{ project_id: string }>(patterns.projectResolveSlug, { principal, meta, input: { slug: 'default' } });
+    if (found.ok) return found.value.project_id;
+    if (found.error.code !== 'not_found') unwrap(found);
+    return undefined;
+  };
+  let projectId = await resolve();
   if (!projectId) {
     const made = await client.request<{ id: string }>(patterns.projectCreate, { principal, meta, input: { name: 'Default', slug: 'default' } });
     if (made.ok) projectId = made.value.id;
-    else if (made.error.code === 'slug.taken') {
-      const again = unwrap(await client.request<{ projects: { id: string; slug: string }[] }>(patterns.projectList, { principal, meta, input: {} }));
-      projectId = again.projects.find((p) => p.slug === 'default')?.id;
-    } else unwrap(made);
+    else if (made.error.code === 'slug.taken') projectId = await resolve();
+    else unwrap(made);
   }
   if (!projectId) throw new Error('single-tenant bootstrap: project `default` neither found nor created');
   log.info({ tenant_id: tenantId, project_id: projectId }, 'single-tenant mode: default tenant and project ready');

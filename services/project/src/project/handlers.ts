@@ -1,6 +1,6 @@
-import { CreateProjectInput, type EventMeta, type Principal, ProjectIdInput, UpdateProjectInput, rpc, streams } from '@mandant/contracts';
+import { CreateProjectInput, type EventMeta, type Principal, ProjectIdInput, ResolveProjectSlugInput, UpdateProjectInput, rpc, streams } from '@mandant/contracts';
 import { type Sql, type Tx, withTenant } from '@mandant/shared/db';
-import { DomainError } from '@mandant/shared/errors';
+import { DomainError, notFound } from '@mandant/shared/errors';
 import { uuidv7 } from '@mandant/shared/ids';
 import type { RpcContext, RpcHandler } from '@mandant/shared/rpc';
 import { grantProjectRole, readableProjects, requireActor, requirePrincipal, requireProjectRole, requireReader } from '@mandant/membership';
@@ -9,16 +9,12 @@ import { lockProjectLifecycle } from '@mandant/shared/service';
 import type { ServiceDeps } from '@mandant/shared/service';
 import { waitForViews } from '@mandant/shared/service';
 import { type ProjectCommand, projectDecider } from './decide.ts';
-import { loadProjectView, slugify, toProjectView } from '../views/project-view.ts';
+import { loadProjectView, toProjectView } from '../views/project-view.ts';
+import { claimProjectSlug, releaseProjectSlugs, resolveProjectSlug, slugBaseOf } from './slugs.ts';
 
 const metaOf = (ctx: RpcContext, p: Principal): EventMeta => ({
   actor: p.actor, correlation_id: ctx.meta.correlation_id, causation_id: null, traceparent: ctx.meta.traceparent,
 });
-
-async function claimSlug(tx: Tx, tenantId: string, projectId: string, slug: string): Promise<boolean> {
-  const rows = await tx`insert into project_slugs (tenant_id, slug, project_id) values (${tenantId}, ${slug}, ${projectId}) on conflict do nothing returning slug`;
-  return rows.length > 0;
-}
 
 export function projectHandlers(deps: ServiceDeps): Record<string, RpcHandler> {
   const { sql, store, clock, log } = deps;
@@ -60,10 +56,11 @@ export function projectHandlers(deps: ServiceDeps): Record<string, RpcHandler> {
       const p = requireActor(ctx.principal, 'creating projects');
       const body = CreateProjectInput.parse(input);
       const projectId = uuidv7();
-      // a slug derived from the name gets a numeric suffix when taken; an explicit one must be free
-      const slug = body.slug ?? (await freeSlug(p.tenant_id, slugify(body.name)));
+      // a slug derived from the name gets a numeric suffix when taken (former slugs of other
+      // projects included); an explicit one must be free
+      const slug = body.slug ?? (await freeSlug(p.tenant_id, slugBaseOf(body.name)));
       await execute(p, projectId, { type: 'CreateProject', name: body.name, slug, description: body.description, settings: body.settings }, ctx, async (tx) => {
-        if (!(await claimSlug(tx, p.tenant_id, projectId, slug))) throw new DomainError('slug.taken', `project slug "${slug}" is taken in this tenant`, { field: 'slug' });
+        if (!(await claimProjectSlug(tx, p.tenant_id, projectId, slug))) throw new DomainError('slug.taken', `project slug "${slug}" is taken in this tenant`, { field: 'slug' });
       });
       if (p.user_id) {
         // The creator starts as the project's admin. A second stream, so not atomic with the
@@ -101,13 +98,23 @@ export function projectHandlers(deps: ServiceDeps): Record<string, RpcHandler> {
       if (body.name !== undefined || body.slug !== undefined || body.description !== undefined) {
         const newSlug = body.slug !== undefined && body.slug !== current.slug ? body.slug : undefined;
         await execute(p, body.project_id, { type: 'UpdateProject', name: body.name, slug: body.slug, description: body.description }, ctx, async (tx) => {
-          if (!newSlug) return;
-          if (!(await claimSlug(tx, p.tenant_id, body.project_id, newSlug))) throw new DomainError('slug.taken', `project slug "${newSlug}" is taken in this tenant`, { field: 'slug' });
-          await tx`delete from project_slugs where tenant_id = ${p.tenant_id} and slug = ${current.slug} and project_id = ${body.project_id}`;
+          // the slug left stays the project's (its old URLs keep working): see slugs.ts
+          if (newSlug && !(await claimProjectSlug(tx, p.tenant_id, body.project_id, newSlug))) {
+            throw new DomainError('slug.taken', `project slug "${newSlug}" is taken in this tenant`, { field: 'slug' });
+          }
         });
       }
       if (body.settings !== undefined) await execute(p, body.project_id, { type: 'ChangeProjectSettings', patch: body.settings }, ctx);
       return view(p, body.project_id);
+    },
+
+    /** a slug of the caller's tenant (current or former) to its project's id; whether the caller may read the project is the next call's to decide */
+    async [rpc.projectResolveSlug](input, ctx) {
+      const { slug } = ResolveProjectSlugInput.parse(input);
+      const p = requirePrincipal(ctx.principal);
+      const projectId = await withTenant(sql, p.tenant_id, (tx) => resolveProjectSlug(tx, p.tenant_id, slug));
+      if (!projectId) throw notFound('project');
+      return { project_id: projectId };
     },
 
     [rpc.projectArchive]: lifecycle('ArchiveProject'),
@@ -119,7 +126,7 @@ export function projectHandlers(deps: ServiceDeps): Record<string, RpcHandler> {
       await access(p, project_id, 'admin');
       // Deleting removes the project, its memberships and (once documents exist) its links: never documents.
       await execute(p, project_id, { type: 'DeleteProject' }, ctx, async (tx) => {
-        await tx`delete from project_slugs where tenant_id = ${p.tenant_id} and project_id = ${project_id}`;
+        await releaseProjectSlugs(tx, p.tenant_id, project_id);
       });
       return null;
     },
