@@ -138,8 +138,8 @@ runMain(async () => {
     }));
     const uploadS = (performance.now() - u0) / 1000;
 
-    let allDone = false;
-    let finished = 0;
+    let allDone: boolean;
+    let finished: number;
     const deadLetters = new Map<string, number>();
     for (const deadline = Date.now() + cfg.timeoutS * 1000; ;) {
       const states = await Promise.all(tenants.map((t) => drained(gw, t, cfg.documents)));

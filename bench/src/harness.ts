@@ -225,7 +225,8 @@ export function runMain(main: () => Promise<void>): void {
   main().catch((err: unknown) => {
     console.error('bench failed:', err instanceof Error ? (err.stack ?? err.message) : err);
     // adapters wrap the engine's own error: show the chain
-    for (let cause = (err as { cause?: unknown } | null)?.cause, depth = 0; cause !== undefined && depth < 5; cause = (cause as { cause?: unknown } | null)?.cause, depth++) {
+    const causeOf = (e: unknown): unknown => (typeof e === 'object' && e !== null && 'cause' in e ? e.cause : undefined);
+    for (let cause = causeOf(err), depth = 0; cause !== undefined && depth < 5; cause = causeOf(cause), depth++) {
       console.error('caused by:', cause instanceof Error ? cause.message : JSON.stringify(cause));
     }
     process.exitCode = 1;

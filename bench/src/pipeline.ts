@@ -49,7 +49,7 @@ export interface Pipeline {
   /** event id of a traced tenant → when the last of the projectors' consumers first received it */
   deliveredAt: Map<string, number>;
   /** appends each tenant's setup steps (tenant, users, projects, memberships) and waits for every projector to have them */
-  setUp(tenants: string[], shape: { documentsPerTenant: number; chunks: number; dimension: number; seed: (t: number) => number }): Promise<Array<{ tenantId: string; w: TenantWorkload }>>;
+  setUp: (tenants: string[], shape: { documentsPerTenant: number; chunks: number; dimension: number; seed: (t: number) => number }) => Promise<Array<{ tenantId: string; w: TenantWorkload }>>;
 }
 
 export async function startPipeline(

@@ -37,6 +37,10 @@ export class DomainError extends Error {
   }
 }
 
+/** What was thrown, as an Error (a rejection that was not one keeps its value as the cause). */
+export const asError = (thrown: unknown): Error =>
+  thrown instanceof Error ? thrown : new Error(typeof thrown === 'string' ? thrown : 'non-Error thrown', { cause: thrown });
+
 export const notFound = (what: string): DomainError => new DomainError('not_found', `${what} not found`);
 export const forbidden = (why: string): DomainError => new DomainError('forbidden', why);
 

@@ -205,7 +205,7 @@ describeEntities('Postgres graph, Meilisearch text', async () => (meili ? meilis
 const qdrant = qdrantTestUrl();
 describeEntities('Postgres graph, Qdrant vectors', async () => (qdrant ? qdrantPlatformEnv(qdrant) : {}), !pg || natsMissing || qdrant === null);
 
-const neo4jReason = process.env.NEO4J_URL ? null : await embeddedNeo4jUnavailable();
+const neo4jReason = process.env.NEO4J_URL ? null : embeddedNeo4jUnavailable();
 let server: RunningNeo4j | undefined;
 afterAll(async () => {
   await server?.stop();

@@ -155,7 +155,7 @@ describeMerges('Postgres graph, Qdrant vectors', async () => undefined, !pg || q
 
 const externalUrl = process.env.NEO4J_URL;
 const auth = process.env.NEO4J_USER ? neo4j.auth.basic(process.env.NEO4J_USER, process.env.NEO4J_PASSWORD ?? '') : undefined;
-const neo4jReason = externalUrl === undefined ? await embeddedNeo4jUnavailable() : null;
+const neo4jReason = externalUrl === undefined ? embeddedNeo4jUnavailable() : null;
 let server: RunningNeo4j | undefined;
 let driver: Driver | undefined;
 afterAll(async () => {

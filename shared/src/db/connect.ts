@@ -55,5 +55,5 @@ type Sendable = { execute(): PromiseLike<unknown> };
  * after a failed one fail as well: the transaction is aborted).
  */
 export function pipeline<const Q extends readonly (Sendable | null)[]>(...queries: Q): Promise<{ [K in keyof Q]: Awaited<Q[K]> }> {
-  return Promise.all(queries.map((q) => q?.execute() ?? null)) as Promise<{ [K in keyof Q]: Awaited<Q[K]> }>;
+  return Promise.all(queries.map(async (q) => (q ? q.execute() : null))) as Promise<{ [K in keyof Q]: Awaited<Q[K]> }>;
 }

@@ -1,6 +1,7 @@
 import { type EventEnvelope, eventSubject } from '@mandant/contracts';
 import { type Sql, withTenant } from '../db/connect.ts';
 import { type EventStore, rowToEnvelope } from '../eventstore/event-store.ts';
+import { asError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { EventTransport } from '../transport/event-transport.ts';
 
@@ -139,7 +140,7 @@ export function startOutboxRelay(deps: {
         }
         if (active.size > 0 || sweeping) return;
         pump = () => {};
-        if (failure) reject(failure.err);
+        if (failure) reject(asError(failure.err));
         else resolve(total);
       };
       pump();

@@ -18,7 +18,7 @@ export class InProcessServer extends Server implements CustomTransportStrategy {
   listen(callback: () => void): void {
     for (const [pattern, handler] of this.getHandlers()) {
       this.hub.handlers.set(pattern, async (data) => {
-        const result = await handler(data);
+        const result: unknown = await handler(data);
         return isObservable(result) ? firstValueFrom(result) : result;
       });
     }
@@ -44,7 +44,7 @@ export class InProcessClient extends ClientProxy {
     return this.hub as T;
   }
   protected publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
-    const handler = this.hub.handlers.get(this.normalizePattern(packet.pattern));
+    const handler = this.hub.handlers.get(this.normalizePattern(packet.pattern as string));
     if (!handler) {
       callback({ err: `no handler for ${String(packet.pattern)}`, isDisposed: true });
       return () => {};

@@ -100,7 +100,7 @@ export async function serveRpc(opts: { service: string; handlers: Record<string,
 
   const strategy: CustomTransportStrategy =
     opts.transport.kind === 'nats'
-      ? (new ServerNats({ servers: opts.transport.servers, queue: `mandant-${opts.service}`, maxReconnectAttempts: -1 }) as unknown as CustomTransportStrategy)
+      ? new ServerNats({ servers: opts.transport.servers, queue: `mandant-${opts.service}`, maxReconnectAttempts: -1 })
       : new InProcessServer(opts.transport.hub);
   const app = await NestFactory.createMicroservice(RpcModule, { strategy, logger: false });
   await app.listen();

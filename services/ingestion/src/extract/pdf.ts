@@ -9,6 +9,17 @@ import type { Extracted } from './extract.ts';
  * (no OCR); reading order is PDF.js's content order, which can interleave columns.
  */
 
+/**
+ * The part of PDF.js's document proxy read here. `unpdf`'s declarations point at PDF.js types by
+ * paths Node's module resolution does not follow, so the proxy would otherwise be untyped.
+ */
+interface PdfDocument {
+  numPages: number;
+  getPage(n: number): Promise<{ getTextContent(): Promise<{ items: unknown[] }>; cleanup(): unknown }>;
+  getMetadata(): Promise<{ info?: unknown }>;
+  destroy(): Promise<unknown>;
+}
+
 interface PositionedText {
   str: string;
   hasEOL: boolean;
@@ -56,9 +67,9 @@ function errorName(error: unknown): string {
 export async function extractPdf(bytes: Uint8Array): Promise<Extracted> {
   // PDF.js may detach the buffer it is given and refuses Node Buffers: hand it a private copy.
   const data = new Uint8Array(bytes);
-  let doc: Awaited<ReturnType<typeof getDocumentProxy>>;
+  let doc: PdfDocument;
   try {
-    doc = await getDocumentProxy(data, { verbosity: 0 });
+    doc = (await getDocumentProxy(data, { verbosity: 0 })) as PdfDocument;
   } catch (error) {
     throw errorName(error) === 'PasswordException' ? encrypted('PDF', error) : corrupt('PDF', error);
   }

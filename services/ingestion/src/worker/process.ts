@@ -65,7 +65,7 @@ export function createDocumentProcessor(deps: DocumentProcessorDeps) {
 
   async function load(tenantId: string, documentId: string): Promise<Loaded> {
     const { events } = await store.readStream(tenantId, streams.document(documentId));
-    return { state: foldDocument(events as EventEnvelope[]), upload: events.find((e) => e.type === 'document.uploaded.v1') ?? null };
+    return { state: foldDocument(events), upload: events.find((e) => e.type === 'document.uploaded.v1') ?? null };
   }
 
   const command = (tenantId: string, documentId: string, meta: EventMeta, cmd: DocumentCommand) =>

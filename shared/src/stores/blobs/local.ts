@@ -4,6 +4,7 @@ import { lstat, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs
 import { dirname, join, resolve, sep } from 'node:path';
 import { BlobStoreError, InvalidBlobKeyError, byKey, checkKey, checkPrefix, tenantBucket } from './port.ts';
 import type { BlobEntry, BlobStore } from './port.ts';
+import { asError } from '../../errors.ts';
 
 export interface LocalBlobStoreOptions {
   /** directory holding one `tenant-{id}` directory per tenant; created on first write */
@@ -87,7 +88,7 @@ export function createLocalBlobStore(options: LocalBlobStoreOptions): BlobStore 
       if (e.isDirectory()) await walk(path, `${keyPrefix}${e.name}/`, out);
       else if (e.isFile()) {
         // A file deleted between readdir and stat is simply not listed.
-        const size = await stat(path).then((s) => s.size, (err: unknown) => (code(err) === 'ENOENT' ? null : Promise.reject(err)));
+        const size = await stat(path).then((s) => s.size, (err: unknown) => (code(err) === 'ENOENT' ? null : Promise.reject(asError(err))));
         if (size !== null) out.push({ key: `${keyPrefix}${e.name}`, size });
       }
     }
@@ -153,4 +154,4 @@ export function createLocalBlobStore(options: LocalBlobStoreOptions): BlobStore 
 }
 
 const code = (err: unknown): string | undefined =>
-  typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
+  typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : undefined;

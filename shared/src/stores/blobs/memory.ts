@@ -21,7 +21,7 @@ export function createMemoryBlobStore(): BlobStore {
       const t = checkTenantId(tenantId);
       checkKey(key);
       let objects = tenants.get(t);
-      if (!objects) tenants.set(t, (objects = new Map()));
+      if (!objects) tenants.set(t, (objects = new Map<string, Uint8Array>()));
       objects.set(key, Uint8Array.from(bytes));
     },
     async get(tenantId, key) {

@@ -14,7 +14,7 @@ export function createMemoryKeyStore(): KeyStore {
   const isDestroyed = (tenantId: string, scope: string) => destroyed.has(`${tenantId}/${ALL}`) || destroyed.has(`${tenantId}/${scope}`);
   const scopes = (tenantId: string) => {
     let m = keys.get(tenantId);
-    if (!m) keys.set(tenantId, (m = new Map()));
+    if (!m) keys.set(tenantId, (m = new Map<string, { id: string; wrapped: Uint8Array }>()));
     return m;
   };
   return {

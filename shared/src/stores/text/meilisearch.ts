@@ -149,7 +149,7 @@ export function createMeilisearchTextIndex(deps: MeilisearchTextIndexDeps): Text
   async function keysWhere(tenantId: string, filter: string): Promise<string[]> {
     const keys: string[] = [];
     for (let offset = 0; ; offset += keyBatchSize) {
-      const page = await orIfMissing('get documents', () => index(tenantId).getDocuments({ filter, fields: [PRIMARY_KEY], limit: keyBatchSize, offset }), { results: [], total: 0 });
+      const page = await orIfMissing('get documents', () => index(tenantId).getDocuments<{ [PRIMARY_KEY]: string }>({ filter, fields: [PRIMARY_KEY], limit: keyBatchSize, offset }), { results: [], total: 0 });
       keys.push(...page.results.map((d) => d.key));
       // `total` says whether another page exists, so a full last page costs no empty read
       if (page.results.length < keyBatchSize || offset + page.results.length >= page.total) return keys;

@@ -281,7 +281,7 @@ function parsePayload(payload: unknown): ChunkPayload {
 }
 
 function parseVector(vector: unknown): number[] {
-  if (Array.isArray(vector) && vector.every((x) => typeof x === 'number')) return vector as number[];
+  if (Array.isArray(vector) && vector.every((x) => typeof x === 'number')) return vector;
   throw new VectorIndexUnavailableError('qdrant returned a point without its unnamed dense vector');
 }
 
