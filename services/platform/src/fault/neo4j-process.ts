@@ -3,7 +3,6 @@ import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { delimiter, join } from 'node:path';
 import type { Logger } from '@mandant/shared/log';
-import { findFreePort } from '@mandant/shared/runtime';
 import { NEO4J_TOOL_DIR, buildEmbeddedNeo4j } from '@mandant/shared/stores/graph';
 
 /**
@@ -12,6 +11,7 @@ import { NEO4J_TOOL_DIR, buildEmbeddedNeo4j } from '@mandant/shared/stores/graph
  * shared launcher picks a fresh directory on every start, which would lose the graph the
  * projector's checkpoint stands for). The read-store outage test keeps its clients on a relay
  * (tcp-relay.ts) rather than on the server's port, so the restart needs no port to stay free.
+ * Without a port, Bolt binds one the OS picks (port 0) and the JVM's READY line names it.
  */
 export interface Neo4jProcess {
   url: string;
@@ -28,10 +28,11 @@ const waitForExit = (c: ChildProcess): Promise<void> =>
   exited(c) ? Promise.resolve() : new Promise((resolve) => c.once('exit', () => resolve()));
 
 export interface StartNeo4jProcessOptions {
-  /** the Bolt port; without one, a free port (tried again on another if taken before the JVM binds it) */
+  /** the Bolt port; default 0: the JVM binds a port the OS picks and reports it */
   port?: number;
   dataDir: string;
   log: Logger;
+  /** from spawn to the READY line; default 180 s (a generous bound: a JVM on a loaded machine) */
   startTimeoutMs?: number;
 }
 
@@ -39,18 +40,7 @@ export async function startNeo4jProcess(o: StartNeo4jProcessOptions): Promise<Ne
   await buildEmbeddedNeo4j(o.log);
   const deps = (await readFile(join(NEO4J_TOOL_DIR, 'target/cp.txt'), 'utf8')).trim();
   const classpath = `${join(NEO4J_TOOL_DIR, 'target/classes')}${delimiter}${deps}`;
-  if (o.port !== undefined) return startOnce(o, classpath, o.port);
-  // Main.java binds the port it is given; one found free can be taken before the JVM binds it
-  // (the JVM then exits), so a failed start is tried again on another.
-  let last: unknown;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      return await startOnce(o, classpath, await findFreePort());
-    } catch (err) {
-      last = err;
-    }
-  }
-  throw last;
+  return startOnce(o, classpath, o.port ?? 0);
 }
 
 async function startOnce(o: StartNeo4jProcessOptions, classpath: string, port: number): Promise<Neo4jProcess> {
@@ -67,11 +57,11 @@ async function startOnce(o: StartNeo4jProcessOptions, classpath: string, port: n
   const lines = createInterface({ input: child.stdout });
   lines.on('line', keep);
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => fail('no READY line in time'), o.startTimeoutMs ?? 120_000);
+    const timer = setTimeout(() => fail('no READY line in time'), o.startTimeoutMs ?? 180_000);
     function fail(why: string): void {
       clearTimeout(timer);
       if (!exited(child)) child.kill('SIGKILL');
-      reject(new Error(`neo4j on port ${port} did not start: ${why}: ${tail.join(' | ').slice(-2000)}`));
+      reject(new Error(`neo4j${port === 0 ? '' : ` on port ${port}`} did not start: ${why}: ${tail.join(' | ').slice(-2000)}`));
     }
     lines.on('line', (line) => {
       const ready = /^READY (\S+)$/.exec(line.trim());
@@ -84,7 +74,7 @@ async function startOnce(o: StartNeo4jProcessOptions, classpath: string, port: n
   });
   return {
     url,
-    port,
+    port: Number(new URL(url).port),
     async kill() {
       if (!exited(child)) child.kill('SIGKILL');
       await waitForExit(child);

@@ -5,7 +5,6 @@ import { fileURLToPath } from 'node:url';
 import { migrate, prepareAppRole } from '@mandant/shared/db';
 import type { Logger } from '@mandant/shared/log';
 import { startEmbeddedPostgres } from '@mandant/shared/runtime';
-import { findFreePort } from '@mandant/shared/runtime';
 import { type RunningMeilisearch, findMeilisearchBinary, startMeilisearch } from '@mandant/shared/runtime';
 import { type RunningNatsCluster, startNatsCluster } from '@mandant/shared/runtime';
 import { findNatsServer } from '@mandant/shared/runtime';
@@ -112,8 +111,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     let meili: RunningMeilisearch = await startMeilisearch({ binary: meiliBinary, dbPath: join(o.dir, 'meilisearch', 'data.ms'), masterKey: meiliKey, log });
     stops.push(() => meili.stop());
 
-    const neo4jPort = await findFreePort();
-    const neo4j: Neo4jProcess = await startNeo4jProcess({ port: neo4jPort, dataDir: join(o.dir, 'neo4j'), log });
+    // Bolt binds a port the OS picks (nothing else can take it first) and the JVM reports it
+    const neo4j: Neo4jProcess = await startNeo4jProcess({ dataDir: join(o.dir, 'neo4j'), log });
     stops.push(() => neo4j.stop());
 
     const s3: RunningS3Server = await startS3Server({ directory: join(o.dir, 's3') });

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../../log.ts';
-import { findExecutable, findFreePort } from '../../runtime/local.ts';
+import { findExecutable } from '../../runtime/local.ts';
 
 /** The Maven project that runs Neo4j 5 (LTS) in one JVM with its Bolt connector. */
 export const NEO4J_TOOL_DIR = fileURLToPath(new URL('../../../../tools/neo4j-embedded/', import.meta.url));
@@ -15,7 +15,7 @@ export interface StartEmbeddedNeo4jOptions {
   log: Logger;
   /** building (first Maven download included) and starting; default 10 min */
   buildTimeoutMs?: number;
-  /** from spawn to the READY line; default 90 s */
+  /** from spawn to the READY line; default 180 s (a generous bound: a JVM on a loaded machine) */
   startTimeoutMs?: number;
 }
 
@@ -144,12 +144,13 @@ async function waitForReady(child: ChildProcess, lines: NodeJS.EventEmitter, tai
   });
 }
 
-async function startOnce(o: StartEmbeddedNeo4jOptions, classpath: string, port: number): Promise<RunningNeo4j> {
+async function startOnce(o: StartEmbeddedNeo4jOptions, classpath: string): Promise<RunningNeo4j> {
   const dataDir = await mkdtemp(join(tmpdir(), 'mandant-neo4j-'));
-  const log = o.log.child({ component: 'neo4j-embedded', port });
+  const log = o.log.child({ component: 'neo4j-embedded' });
   const started = Date.now();
-  // A small heap and the serial collector: a test server on a shared two-core machine.
-  const args = ['-Xms128m', '-Xmx768m', '-XX:+UseSerialGC', '-cp', classpath, 'Main', String(port), dataDir];
+  // A small heap and the serial collector: a test server on a shared two-core machine. Port 0:
+  // Bolt binds a port the OS picks, and the READY line names it.
+  const args = ['-Xms128m', '-Xmx768m', '-XX:+UseSerialGC', '-cp', classpath, 'Main', '0', dataDir];
   const child = spawn('java', args, { stdio: ['pipe', 'pipe', 'pipe'] });
   // A failed spawn or kill, or closing the stdin of a JVM already gone (EPIPE), is an 'error'
   // event: heard here for the child's whole life, so none of them can end this process.
@@ -185,7 +186,7 @@ async function startOnce(o: StartEmbeddedNeo4jOptions, classpath: string, port: 
   };
 
   try {
-    const url = await waitForReady(child, stdout, tail, o.startTimeoutMs ?? 90_000);
+    const url = await waitForReady(child, stdout, tail, o.startTimeoutMs ?? 180_000);
     log.info({ ms: Date.now() - started, url }, 'embedded neo4j started');
     return { url, stop };
   } catch (err) {
@@ -195,8 +196,10 @@ async function startOnce(o: StartEmbeddedNeo4jOptions, classpath: string, port: 
 }
 
 /**
- * Builds `tools/neo4j-embedded` once (skipped while up to date), starts it on a free port on
- * 127.0.0.1 with a fresh data directory, and resolves once the default database takes queries.
+ * Builds `tools/neo4j-embedded` once (skipped while up to date), starts it on 127.0.0.1 with a
+ * fresh data directory and Bolt on a port it binds itself (port 0: no free port is guessed, so
+ * none can be taken before the bind), and resolves with the URL the JVM reports once the default
+ * database takes queries.
  * The JVM also exits when its standard input closes, so it dies with this process even when
  * this process is killed without calling stop().
  */
@@ -204,14 +207,5 @@ export async function startEmbeddedNeo4j(o: StartEmbeddedNeo4jOptions): Promise<
   await buildEmbeddedNeo4j(o.log, o.buildTimeoutMs);
   const deps = (await readFile(join(NEO4J_TOOL_DIR, 'target/cp.txt'), 'utf8')).trim();
   const classpath = `${join(NEO4J_TOOL_DIR, 'target/classes')}${delimiter}${deps}`;
-  // A free port can be taken between the check and the bind; try a few.
-  let last: unknown;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      return await startOnce(o, classpath, await findFreePort());
-    } catch (err) {
-      last = err;
-    }
-  }
-  throw last;
+  return startOnce(o, classpath);
 }
