@@ -11,6 +11,7 @@ export interface StartEmbeddedPostgresOptions {
   /** default: a free port, chosen anew on each start (and again if it is taken before Postgres binds it) */
   port?: number;
   log: Logger;
+  /** default 120 s: it only bounds a broken start (on a loaded machine); a working one returns at once */
   startTimeoutMs?: number;
 }
 
@@ -226,7 +227,7 @@ export async function startEmbeddedPostgres(o: StartEmbeddedPostgresOptions): Pr
         });
       }
       // The package's start() never settles if the server neither logs "ready" nor exits.
-      await withTimeout(pg.start(), o.startTimeoutMs ?? 60_000, 'postgres start');
+      await withTimeout(pg.start(), o.startTimeoutMs ?? 120_000, 'postgres start');
     } catch (err) {
       if (err instanceof EmbeddedPostgresError && err.message === 'initdb failed') throw err;
       lastError = err ?? new EmbeddedPostgresError('postgres exited during start'); // start() rejects with undefined

@@ -83,6 +83,7 @@ export interface StartMeilisearchOptions {
   /** default 0 (the OS picks); a restart passes the port and master key it had, so clients find it again */
   port?: number;
   masterKey?: string;
+  /** default 120 s: it only bounds a broken start (on a loaded machine); a working one returns at once */
   startTimeoutMs?: number;
 }
 
@@ -133,7 +134,7 @@ export async function startMeilisearch(o: StartMeilisearchOptions): Promise<Runn
     if (tempRoot !== undefined) rmSync(tempRoot, { recursive: true, force: true });
   };
   const url = () => `http://127.0.0.1:${server.port}`;
-  if (!(await waitUntilReady(server, async () => server.port !== undefined && healthy(url()), o.startTimeoutMs ?? 30_000))) {
+  if (!(await waitUntilReady(server, async () => server.port !== undefined && healthy(url()), o.startTimeoutMs ?? 120_000))) {
     await server.kill();
     removeTemp();
     throw new MeilisearchServerError(`meilisearch did not start: ${server.tail()}`, { cause: server.spawnError });

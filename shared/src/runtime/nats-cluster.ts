@@ -43,6 +43,7 @@ export interface StartNatsClusterOptions {
   size?: number;
   clusterName?: string;
   log: Logger;
+  /** default 120 s: it only bounds a broken start (on a loaded machine); a working one returns at once */
   startTimeoutMs?: number;
 }
 
@@ -74,7 +75,7 @@ function config(n: Node, clusterName: string, routes: string[]): string {
 export async function startNatsCluster(o: StartNatsClusterOptions): Promise<RunningNatsCluster> {
   const size = o.size ?? 3;
   const clusterName = o.clusterName ?? 'mandant';
-  const timeoutMs = o.startTimeoutMs ?? 30_000;
+  const timeoutMs = o.startTimeoutMs ?? 120_000;
   const nodes: Node[] = Array.from({ length: size }, (_, i) => {
     const name = `nats-${i + 1}`;
     const storeDir = join(o.dir, name);

@@ -19,7 +19,7 @@ export interface StartNatsServerOptions {
   /** default: a port the server binds itself (the OS picks a free one), anew on each start */
   port?: number;
   log: Logger;
-  /** default 60 s: a generous bound for a loaded machine; a start that works returns at once */
+  /** default 120 s: it only bounds a broken start (on a loaded machine); a working one returns at once */
   startTimeoutMs?: number;
 }
 
@@ -68,7 +68,7 @@ export async function startNatsServer(o: StartNatsServerOptions): Promise<Runnin
   // on this process's exit, SIGTERM: JetStream flushes its store
   const server = spawnServer({ name: 'nats-server', binary: o.binary, args, log, boundPort: CLIENT, onExitSignal: 'SIGTERM' });
   const bound = async (): Promise<boolean> => server.port !== undefined && canConnect(server.port);
-  if (!(await waitUntilReady(server, bound, o.startTimeoutMs ?? 60_000)) || server.failed || server.port === undefined) {
+  if (!(await waitUntilReady(server, bound, o.startTimeoutMs ?? 120_000)) || server.failed || server.port === undefined) {
     await server.kill();
     const where = o.port === undefined ? '' : ` on port ${o.port}`;
     throw new NatsServerStartError(`nats-server did not start${where}: ${server.tail()}`, { cause: server.spawnError });

@@ -54,6 +54,7 @@ export interface StartQdrantServerOptions {
   /** the HTTP port; default 0 (the OS picks). A restart passes the port it had, so clients find it again */
   port?: number;
   log: Logger;
+  /** default 120 s: it only bounds a broken start (on a loaded machine); a working one returns at once */
   startTimeoutMs?: number;
 }
 
@@ -100,7 +101,7 @@ export async function startQdrantServer(o: StartQdrantServerOptions): Promise<Ru
   const log = o.log.child({ component: 'qdrant' });
   const server = spawnServer({ name: 'qdrant', binary: o.binary, args: ['--disable-telemetry'], options: { cwd: o.dataDir, env }, log, boundPort: BOUND });
   const url = () => `http://127.0.0.1:${server.port}`;
-  if (!(await waitUntilReady(server, async () => server.port !== undefined && ready(url()), o.startTimeoutMs ?? 30_000))) {
+  if (!(await waitUntilReady(server, async () => server.port !== undefined && ready(url()), o.startTimeoutMs ?? 120_000))) {
     await server.kill();
     throw new QdrantServerStartError(`qdrant did not become ready: ${server.tail()}`, { cause: server.spawnError });
   }
