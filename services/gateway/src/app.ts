@@ -82,7 +82,7 @@ export async function createGateway(deps: { config: GatewayConfig; rpc: RpcClien
   ];
   const limits = config.limits ? createTenantLimits({ rpc, log, config: config.limits }) : null;
   class GatewayModule {}
-  Module({ controllers: [buildController(limits ? endpoints.map(limits.wrap) : endpoints)] })(GatewayModule);
+  Module({ controllers: [buildController(limits ? endpoints.map((e) => limits.wrap(e)) : endpoints)] })(GatewayModule);
 
   const app = await NestFactory.create<NestExpressApplication>(GatewayModule, new ExpressAdapter(), {
     bodyParser: false,

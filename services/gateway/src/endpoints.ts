@@ -94,7 +94,7 @@ export interface OpsDeps {
 }
 
 const readiness = async (ready: Readiness) => {
-  const { ok, checks } = await ready().catch(() => ({ ok: false, checks: {} as Record<string, boolean> }));
+  const { ok, checks } = await ready().catch(() => ({ ok: false, checks: {} }));
   return { status: ok ? 200 : 503, body: { status: ok ? 'ready' : 'not_ready', checks } };
 };
 

@@ -7,7 +7,7 @@ import type { BlobStore } from '@mandant/shared/stores/blobs';
 import { createMemoryBlobStore } from '@mandant/shared/stores/blobs';
 import { type Gateway, createGateway } from './app.ts';
 import { OPERATOR, fakeRpc } from './gateway.fixture.ts';
-import { invalidUtf8, multipartBody, multipartHeaders, rawHttp, splitRandomly, unstorableString } from './hostile.fixture.ts';
+import { invalidUtf8, rawHttp, unstorableString } from './hostile.fixture.ts';
 
 // The gateway alone over real HTTP, the services replaced by a recording stub: every hostile
 // request gets a 4xx (or, when the client itself left, nothing), reaches no service, stores no

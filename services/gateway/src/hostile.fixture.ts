@@ -46,7 +46,7 @@ export function rawHttp(base: string, r: RawRequest): Promise<RawAnswer> {
     });
     socket.on('error', finish);
     socket.on('close', finish);
-    socket.on('connect', async () => {
+    const send = async () => {
       const head = [`${r.method} ${r.path} HTTP/1.1`, `Host: ${url.host}`, ...Object.entries(r.headers).map(([k, v]) => `${k}: ${v}`), '', ''].join('\r\n');
       socket.write(head);
       for (const chunk of r.chunks ?? []) {
@@ -60,7 +60,9 @@ export function rawHttp(base: string, r: RawRequest): Promise<RawAnswer> {
       } else if (r.after === 'end') {
         socket.end();
       }
-    });
+    };
+    // a write that throws ends the exchange like a closed connection
+    socket.on('connect', () => void send().catch(finish));
   });
 }
 

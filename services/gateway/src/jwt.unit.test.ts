@@ -126,7 +126,7 @@ describe('claims', () => {
       }
       expect(principal.tenant_id).toBe(tenant_id);
       expect(principal.user_id).toBe(sub);
-      expect(principal.actor).toBe(`user:${sub}`);
+      expect(principal.actor).toBe(`user:${sub as string}`);
       const list = Array.isArray(r) ? r : [];
       expect(principal.tenant_role).toBe(list.includes('tenant_admin') ? 'tenant_admin' : list.includes('auditor') ? 'auditor' : 'member');
     }), runs);
@@ -139,7 +139,7 @@ describe('claims', () => {
     expect(registrationClaims({ email: 'ana@example.org', name: `n${'\u{1f600}'.repeat(150)}` }).name).toBe(`n${'\u{1f600}'.repeat(99)}`);
     fc.assert(fc.property(fc.option(claimValue), fc.option(claimValue), (email, name) => {
       fc.pre(typeof email !== 'string' || !email.includes('@'));
-      expect(() => registrationClaims({ email, name } as JWTPayload)).toThrow(ProblemError);
+      expect(() => registrationClaims({ email, name })).toThrow(ProblemError);
     }), runs);
   });
 });
@@ -175,7 +175,7 @@ describe('createAuthenticator with JWTs', () => {
   const token = async (claims: JWTPayload) => sign({ iat: nowSec(), exp: nowSec() + 600, ...claims });
 
   it('refuses a correctly signed token of a tenant that is not live (never provisioned, offboarded) with 401', async () => {
-    await fc.assert(fc.asyncProperty(fc.uuid(), fc.constantFrom('tenant', 'audit', 'operator') as fc.Arbitrary<'tenant' | 'audit' | 'operator'>, async (phantom, access) => {
+    await fc.assert(fc.asyncProperty(fc.uuid(), fc.constantFrom<'tenant' | 'audit' | 'operator'>('tenant', 'audit', 'operator'), async (phantom, access) => {
       fc.pre(phantom !== tenant);
       const s = services(new Set([tenant]), new Set([`${phantom}/${user}`]));
       const auth = createAuthenticator({ operatorToken, jwt: { hs256Secret: SECRET, registerOnFirstUse: true }, singleTenantPrincipal: null }, s.client);

@@ -3,7 +3,7 @@ import { buildOpenApi } from './openapi.ts';
 import { apiRoutes } from './routes.ts';
 
 type Json = Record<string, any>;
-const doc = buildOpenApi(apiRoutes) as Json;
+const doc: Json = buildOpenApi(apiRoutes);
 const operations = Object.entries(doc.paths as Json).flatMap(([path, item]) => Object.entries(item as Json).map(([method, op]) => ({ path, method, op: op as Json })));
 
 describe('the OpenAPI document', () => {

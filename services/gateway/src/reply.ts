@@ -15,6 +15,6 @@ export class MalformedReplyError extends Error {
  */
 export function checkedReply(pattern: string, reply: unknown): RpcReply<unknown> {
   const parsed = Reply.safeParse(reply);
-  if (parsed.success) return parsed.data as RpcReply<unknown>;
+  if (parsed.success) return parsed.data;
   throw new MalformedReplyError(`malformed reply to ${pattern}: ${JSON.stringify(reply)?.slice(0, 200)}`);
 }

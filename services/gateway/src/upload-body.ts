@@ -1,5 +1,6 @@
 import { DocumentFormInput, findUnstorable } from '@mandant/contracts';
 import Busboy from 'busboy';
+import { asError } from '@mandant/shared/errors';
 import type { HttpRequest, HttpResponse } from './http.ts';
 import { describeIssue } from './input.ts';
 import { ProblemError } from './problem.ts';
@@ -74,7 +75,7 @@ export function readBody(req: HttpRequest, res: HttpResponse, max: number, idleM
       done = true;
       req.off('data', onChunk);
       watch.stop(err !== null);
-      if (err !== null) reject(err);
+      if (err !== null) reject(asError(err));
       else resolve(body ?? Buffer.alloc(0));
     };
     const watch = followBody(req, res, idleMs, (err) => settle(err));
@@ -127,7 +128,7 @@ export function readMultipart(req: HttpRequest, res: HttpResponse, limits: Uploa
       if (err !== null) req.unpipe(bb);
       watch.stop(err !== null);
       if (err === null && upload) return resolve(upload);
-      reject(err);
+      reject(asError(err));
     };
     const watch = followBody(req, res, limits.idleMs, (err) => settle(err));
     bb.on('file', (name, stream, info) => {

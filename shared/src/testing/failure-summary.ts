@@ -44,12 +44,11 @@ function failureReason(m: TestModule): string {
   return test ? `${test.name}: ${firstLine(test.result().errors?.[0])}` : 'failed';
 }
 
-// eslint-disable-next-line no-control-regex
 const ansi = /\u001b\[[0-9;]*m/g;
 
 function firstLine(e: SerializedError | undefined): string {
   if (!e) return 'no error recorded';
-  const text = `${e.name && e.name !== 'Error' ? `${e.name}: ` : ''}${e.message ?? String(e)}`.replace(ansi, '');
+  const text = `${e.name && e.name !== 'Error' ? `${e.name}: ` : ''}${e.message ?? JSON.stringify(e)}`.replace(ansi, '');
   const line = text.split('\n').find((l) => l.trim() !== '') ?? text;
   return line.length > 300 ? `${line.slice(0, 300)}…` : line.trim();
 }
