@@ -5,5 +5,5 @@ import { SCHEMA_FILE, generateSchema } from '../generate.ts';
 describe('the checked-in API types', () => {
   it('equal a fresh generation from the gateway\'s OpenAPI document (run `npm run generate:client` after changing routes or contracts)', async () => {
     expect(await readFile(SCHEMA_FILE, 'utf8')).toBe(await generateSchema());
-  }, 120_000); // generates the types from scratch: seconds when idle, more on a busy machine
+  });
 });

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { type Sql, createSql, withTenant } from '@mandant/shared/db';
 import { createEventStore } from '@mandant/shared/eventstore';
 import { createLogger } from '@mandant/shared/log';
-import { meilisearchServer, postgresUrls } from '@mandant/shared/testing';
+import { SETTLE_MS, meilisearchServer, postgresUrls } from '@mandant/shared/testing';
 import { dropQdrantTestCollections, newQdrantTestTarget } from '@mandant/shared/testing';
 import { qdrantTestUrl } from '@mandant/shared/testing';
 import { dropMeilisearchTestIndex, newMeilisearchTestTarget } from '@mandant/shared/testing';
@@ -64,7 +64,7 @@ function describeKill(name: string, engines: TestEngines, skip: boolean): void {
       if (engines.meili) await dropMeilisearchTestIndex(engines.meili);
     });
 
-    it('restarted after a kill mid-batch, ends with the same stores as a rebuild from the log', { timeout: 120_000 }, async () => {
+    it('restarted after a kill mid-batch, ends with the same stores as a rebuild from the log', async () => {
       const tenant = randomUUID();
       const suffix = `kill${randomUUID().slice(0, 8)}`;
       const fake = fakeDocuments({ events: createEventStore(sql), stores });
@@ -99,7 +99,7 @@ function describeKill(name: string, engines: TestEngines, skip: boolean): void {
       await until(async () => {
         if (child?.exitCode !== null) throw new Error(`child exited early: ${stderr.slice(-2000)}`);
         return (await stores.vectors.count(tenant, MODEL_A)) >= 40;
-      }, 60_000, 'the child to write vectors');
+      }, SETTLE_MS, 'the child to write vectors');
       child.kill('SIGKILL');
       expect(await exited).toBe('SIGKILL');
 

@@ -88,7 +88,7 @@ describe.skipIf(!pg || natsMissing)('outbox relay to JetStream', () => {
       await transport.close();
       await server.stop();
     }
-  }, 120_000);
+  });
 
   it('publishes a tenant\'s events while another tenant\'s page is still out: a backlog makes no one else wait for it', async () => {
     const store = createEventStore(sql);

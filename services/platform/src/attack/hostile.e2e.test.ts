@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiRoute, apiRoutes } from '@mandant/gateway';
 import { findNatsServer } from '@mandant/shared/runtime';
 import { backendMissing, postgresUrls } from '@mandant/shared/testing';
-import { SETTLE_MS } from '@mandant/shared/testing';
+import { SETTLE_MS, eventually } from '@mandant/shared/testing';
 import { type Harness, OPERATOR, startHarness } from '../e2e/harness.ts';
 import { type TenantWorld, buildTenant } from './fixture.ts';
 import { type Hostile, type Role, hostileRequest } from './hostile-requests.ts';
@@ -113,19 +113,16 @@ describe.skipIf(!pg || natsMissing)('hostile input to every route with every rol
       await fc.assert(fc.asyncProperty(hostileRequest(route, world()), async (r) => check(r, await send(r))), {
         seed: SEED + index, numRuns: RUNS, endOnFailure: true,
       });
-    }, 120_000);
+    });
   });
 
   /** The tenant's head once every upload so far is processed: nothing moves it but a request. */
   async function quietHead(): Promise<number> {
-    const deadline = Date.now() + 120_000;
-    for (;;) {
+    return eventually(async () => {
       const busy = await Promise.all(['pending', 'processing'].map(async (status) => (await h.call('GET', `/documents?status=${status}&limit=1`, { token: w.tokens.admin })).body.documents.length as number));
       const head = (await h.call('GET', '/events?after=0&limit=1', { token: w.tokens.auditor })).body.head as number;
-      if (busy.every((n) => n === 0)) return head;
-      if (Date.now() > deadline) throw new Error('uploads still being processed after 120 s');
-      await new Promise((r) => setTimeout(r, 200));
-    }
+      return busy.every((n) => n === 0) && { head };
+    }, 'every upload so far to be processed', SETTLE_MS, 200).then(({ head }) => head);
   }
 
   it('a burst of faulty writes to every route leaves the tenant\'s head where it was', async () => {

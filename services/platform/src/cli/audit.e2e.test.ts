@@ -82,7 +82,7 @@ describe.skipIf(!pg || natsMissing)('mandant audit and tenants provision on a ru
     const again = await cli(['tenants', 'provision', '--name', 'Second', '--slug', `${slug}-b`]);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/slug .* is taken/);
-  }, 60_000);
+  });
 
   it('exports the whole log in order, to stdout exactly as to the file, and verifies it with the head hash', async () => {
     const file = await lines(exported);
@@ -98,7 +98,7 @@ describe.skipIf(!pg || natsMissing)('mandant audit and tenants provision on a ru
     const db = await cli(['audit', 'verify', '--tenant', slug, '--json']);
     expect(db.code).toBe(0);
     expect(JSON.parse(db.stdout)).toMatchObject({ ok: true, checked: head, head_hash: (await live).last_hash });
-  }, 60_000);
+  });
 
   it('names the tenant_seq whose data was altered, a gap, a repeat, a foreign tenant and a malformed line', async () => {
     const target = Math.ceil(head / 2);
@@ -124,7 +124,7 @@ describe.skipIf(!pg || natsMissing)('mandant audit and tenants provision on a ru
     expect(relinked?.stdout).toContain('BROKEN (chain link): tenant_seq 5 (line 5)');
     expect(truncated?.code).toBe(1);
     expect(truncated?.stdout).toContain(`BROKEN (malformed): line ${head}: not JSON`);
-  }, 60_000);
+  });
 
   it('names the altered tenant_seq when an event is changed in the database as its owner', async () => {
     const other = `${slug}-x`;
@@ -139,7 +139,7 @@ describe.skipIf(!pg || natsMissing)('mandant audit and tenants provision on a ru
     const verify = await cli(['audit', 'verify', '--tenant', other]);
     expect(verify.code).toBe(1);
     expect(verify.stdout).toContain('BROKEN (content hash): tenant_seq 2');
-  }, 60_000);
+  });
 
   it('replays the tenant into a fresh database with every store equal, and refuses a used or live target', async () => {
     const target = await ownDatabase(pg?.ownerUrl ?? '', 'replay');
@@ -161,7 +161,7 @@ describe.skipIf(!pg || natsMissing)('mandant audit and tenants provision on a ru
     const live = await cli(['audit', 'replay', '--tenant', slug, '--into', h.databaseUrl]);
     expect(live.code).toBe(1);
     expect(live.stderr).toMatch(/the target is the live database/);
-  }, 120_000);
+  });
 
   it('answers bad arguments with exit 2, a missing tenant, file or database with exit 1 naming it', async () => {
     const bad = [['audit', 'verify'], ['audit', 'export'], ['audit', 'replay', '--tenant', slug], ['tenants', 'provision', '--name', 'x'],
@@ -179,6 +179,6 @@ describe.skipIf(!pg || natsMissing)('mandant audit and tenants provision on a ru
     expect(nofile.stderr).toMatch(/cannot read .*nope\.ndjson/);
     expect(down.code).toBe(1);
     expect(down.stderr).toMatch(/cannot reach the database/);
-  }, 90_000);
+  });
 });
 

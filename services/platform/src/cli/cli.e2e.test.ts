@@ -56,7 +56,7 @@ describe.skipIf(!pg || natsMissing)('the mandant CLI on a running platform', () 
     const rows = JSON.parse(res.stdout) as { projector: string; lag: number }[];
     expect(rows.map((r) => r.projector)).toEqual(expect.arrayContaining(['vectors@v1', 'text@v1', 'graph@v1', 'blobs@v1', 'document-views@v1']));
     expect(rows.every((r) => r.lag === 0)).toBe(true);
-  }, 60_000);
+  });
 
   it('rebuilds every read model from the log with a progress bar and ends consistent', async () => {
     const before = await h.platform.stores.text.snapshot(tenantId);
@@ -65,7 +65,7 @@ describe.skipIf(!pg || natsMissing)('the mandant CLI on a running platform', () 
     expect(res.stderr).toMatch(/vectors cli-\S+ \[#+\] 100%/);
     expect(await h.platform.stores.text.snapshot(tenantId)).toEqual(before);
     expect((await cli('projections', 'verify', '--tenant', slug)).code).toBe(0);
-  }, 90_000);
+  });
 
   it('reports drift per store and repairs it', async () => {
     const [entry] = await h.platform.stores.text.snapshot(tenantId);
@@ -77,7 +77,7 @@ describe.skipIf(!pg || natsMissing)('the mandant CLI on a running platform', () 
     const repaired = await cli('projections', 'verify', '--tenant', slug, '--repair');
     expect(repaired.code).toBe(0);
     expect(repaired.stdout).toMatch(/text\s+ok \(rebuilt\)/);
-  }, 90_000);
+  });
 
   it('refuses bad arguments and unknown tenants with a clear message and a non-zero exit', async () => {
     const usage = await cli('projections', 'explode');
@@ -89,5 +89,5 @@ describe.skipIf(!pg || natsMissing)('the mandant CLI on a running platform', () 
     const unknown = await cli('projections', 'rebuild', 'nonsense', '--tenant', slug);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/unknown projector "nonsense"/);
-  }, 60_000);
+  });
 });

@@ -125,7 +125,7 @@ describe.skipIf(!pg || natsMissing)('an archived project over HTTP', () => {
     expect((await ok('GET', `/documents/${docs.d3}`, admin)).project_ids.sort()).toEqual([p, q].sort());
     expect((await ok('GET', `/documents/${docs.d2}`, admin)).project_ids).toEqual([q]);
     expect((await ok('GET', `/projects/${p}/members/${u.editor.id}/profile`, u.editor.key)).display_name).toBe('Ed');
-  }, 90_000);
+  });
 
   it('still allows reading, searching, global chat over it, leaving it with saved state, and administration', async () => {
     const { p, q } = projects;
@@ -154,7 +154,7 @@ describe.skipIf(!pg || natsMissing)('an archived project over HTTP', () => {
     await ok('POST', `/projects/${q}/documents/link`, u.editor.key, { document_ids: [docs.d3] });
     // and an upload outside any project is no write to it, even of bytes it holds
     expect((await h.call('POST', '/documents', { token: u.editor.key, body: { content: `loose ${randomUUID()}` } })).status).toBe(202);
-  }, 90_000);
+  });
 
   /**
    * A seeded random sequence of archive, unarchive and content writes: each write succeeds iff
@@ -216,7 +216,7 @@ describe.skipIf(!pg || natsMissing)('an archived project over HTTP', () => {
     const content = events.filter((e) => e.project_id === p && ['conversation.started.v1', 'member.profile_updated.v2'].includes(e.type));
     expect(content.filter((e) => e.tenant_seq > archivedAt)).toEqual([]);
     expect(content.length).toBe(answers.filter((a) => a.status < 300).length);
-  }, 60_000);
+  });
 
   it('can be unarchived, written to, archived again and deleted; deleting unlinks and keeps its documents', async () => {
     const { p } = projects;
@@ -228,5 +228,5 @@ describe.skipIf(!pg || natsMissing)('an archived project over HTTP', () => {
     await eventually(async () => (await ok('GET', `/documents/${docs.d1}`, admin)).project_ids.length === 0, 'the deleted project to be unlinked from its documents');
     // with the project gone, its documents are writable again: the uploader deletes the loose one
     expect((await h.call('DELETE', `/documents/${docs.d1}`, { token: u.editor.key })).status).toBe(204);
-  }, 60_000);
+  });
 });

@@ -56,7 +56,7 @@ describe.skipIf(!pg || natsMissing)('deduplication never crosses visibility', ()
     await ok('PUT', `/projects/${projects.b}/members/${u.bob.id}`, admin, { role: 'editor' });
     await ok('PUT', `/projects/${projects.shared}/members/${u.alice.id}`, admin, { role: 'editor' });
     await ok('PUT', `/projects/${projects.shared}/members/${u.bob.id}`, admin, { role: 'editor' });
-  }, 120_000);
+  });
   afterAll(async () => {
     await h?.stop();
   });
@@ -120,7 +120,7 @@ describe.skipIf(!pg || natsMissing)('deduplication never crosses visibility', ()
     // with bob's gone, alice's claim still makes her own re-upload a duplicate
     const again = await uploadText(u.alice.key, projects.a, 'ignored', content);
     expect(again.body).toMatchObject({ id: aliceDoc, duplicate: true });
-  }, 90_000);
+  });
 
   it('still deduplicates for a caller who can read the document: linked into the project, not extracted again', async () => {
     const content = `Shared ${randomUUID()}: the tender papers of Zephyr Ltd.`;
@@ -140,7 +140,7 @@ describe.skipIf(!pg || natsMissing)('deduplication never crosses visibility', ()
     // an unassigned upload of the same bytes by a reader answers the document, linking nothing
     const unassigned = await uploadText(u.alice.key, null, 'loose', content);
     expect(unassigned.body).toMatchObject({ id: first.body.id, duplicate: true });
-  }, 60_000);
+  });
 
   it("never adopts someone else's unassigned document, so its uploader keeps it", async () => {
     const content = `Private ${randomUUID()}: carol's own notes.`;
@@ -161,7 +161,7 @@ describe.skipIf(!pg || natsMissing)('deduplication never crosses visibility', ()
     expect(await ok('GET', `/documents/${mine.body.id}`, u.carol.key)).toMatchObject({ project_ids: [], title: 'Carol notes' });
     // carol herself still gets her own document back
     expect((await uploadText(u.carol.key, null, 'again', content)).body).toMatchObject({ id: mine.body.id, duplicate: true });
-  }, 60_000);
+  });
 
   it('concurrent uploads of the same bytes: one document per reach, never a shared one', async () => {
     const content = `Race ${randomUUID()}: the same file, many times at once.`;
@@ -175,7 +175,7 @@ describe.skipIf(!pg || natsMissing)('deduplication never crosses visibility', ()
       expect(mine.filter((b) => b.duplicate === false)).toHaveLength(1);
     }
     expect(ids(u.alice)[0]?.id).not.toBe(ids(u.bob)[0]?.id);
-  }, 60_000);
+  });
 
   /**
    * Random uploads of a few contents by users with different reach, checked against a model of
@@ -221,5 +221,5 @@ describe.skipIf(!pg || natsMissing)('deduplication never crosses visibility', ()
         expect(got.status, `seed ${SEED}: ${who} reading ${d.id}`).toBe(reads(who, d) ? 200 : 404);
       }
     }
-  }, 120_000);
+  });
 });

@@ -63,7 +63,7 @@ describe.skipIf(!pg || natsMissing).each(platforms)('erasure by key deletion ($s
     Object.assign(keep, await provision('Keeper', `keep-${suffix}`));
     gone.slug = `gone-${suffix}`;
     Object.assign(gone, await provision('Leaver', gone.slug));
-  }, 120_000);
+  });
   afterAll(async () => {
     await owner?.end();
     await h?.stop();
@@ -118,7 +118,7 @@ describe.skipIf(!pg || natsMissing).each(platforms)('erasure by key deletion ($s
     expect(await stores.vectors.count(t, kept.model, { documentId: kept.id })).toBeGreaterThan(0);
     expect((await ok('GET', `/documents/${kept.id}`, keep.key)).title).toBe('Keep me');
     expect(await h.platform.runtime.store.verify(t)).toMatchObject({ ok: true, first_broken: null });
-  }, 120_000);
+  });
 
   it('offboards a tenant: nothing of it is left in any store, view or bucket, its key gets 401, a rebuild yields nothing', async () => {
     const { stores } = h.platform;
@@ -181,5 +181,5 @@ describe.skipIf(!pg || natsMissing).each(platforms)('erasure by key deletion ($s
     expect((await h.call('GET', '/tenant', { token: keep.key })).status).toBe(200);
     expect(await searchIds(keep.key, keep.project, 'Marisol Ferreira')).toHaveLength(1);
     expect(await h.platform.runtime.store.verify(keep.id)).toMatchObject({ ok: true });
-  }, 120_000);
+  });
 });

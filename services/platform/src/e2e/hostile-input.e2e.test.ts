@@ -55,7 +55,7 @@ describe.skipIf(!pg || natsMissing)('hostile input against the platform', () => 
     cursor = (await h.call('GET', `/projects/${project}/documents?limit=1`, { token: key })).body.next_cursor;
     expect(cursor).toEqual(expect.any(String));
     head = await currentHead();
-  }, 120_000);
+  });
   afterAll(async () => {
     await h?.stop();
   });
@@ -167,5 +167,5 @@ describe.skipIf(!pg || natsMissing)('hostile input against the platform', () => 
       expect([res.status, problem(res).issues?.[0]?.path]).toEqual([400, 'source_url']);
     }
     await unchangedAndServing();
-  }, 60_000);
+  });
 });

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BOUNDARY, multipartBody, multipartHeaders, rawHttp, splitRandomly } from '@mandant/gateway/testing';
 import { createLogger } from '@mandant/shared/log';
 import { type RunningNatsServer, findNatsServer, startNatsServer } from '@mandant/shared/runtime';
-import { backendMissing, postgresUrls } from '@mandant/shared/testing';
+import { SETTLE_MS, backendMissing, postgresUrls } from '@mandant/shared/testing';
 import { ownDatabase } from '@mandant/shared/testing';
 
 const pg = postgresUrls();
@@ -51,7 +51,7 @@ describe.skipIf(!pg || natsMissing)('the platform process under hostile uploads'
     // the bound port is read from the banner the platform prints once it serves
     base = await new Promise<string>((resolve, reject) => {
       let out = '';
-      const timer = setTimeout(() => reject(new Error(`platform did not start: ${stderr.slice(-2000)}`)), 90_000);
+      const timer = setTimeout(() => reject(new Error(`platform did not start: ${stderr.slice(-2000)}`)), SETTLE_MS);
       started.stdout?.on('data', (b: Buffer) => {
         out += b.toString('utf8');
         const url = /Mandant is running at (http:\/\/\S+)\/api\/v1/.exec(out)?.[1];
@@ -67,7 +67,7 @@ describe.skipIf(!pg || natsMissing)('the platform process under hostile uploads'
     });
     expect(tenant.status).toBe(201);
     key = ((await tenant.json()) as { admin_api_key: string }).admin_api_key;
-  }, 120_000);
+  });
 
   afterAll(async () => {
     const running = child;
@@ -104,7 +104,7 @@ describe.skipIf(!pg || natsMissing)('the platform process under hostile uploads'
       expect((await upload(body, { chunks })).status).toBe(400);
     }), runs(25));
     await alive();
-  }, 60_000);
+  });
 
   it('keeps running and serving after uploads whose client resets the connection mid-body', async () => {
     const aborted = form.chain((body) => fc.nat({ max: body.length - 1 }).map((at) => ({ body, sent: body.subarray(0, at) })));
@@ -113,7 +113,7 @@ describe.skipIf(!pg || natsMissing)('the platform process under hostile uploads'
       expect(res.status === null || (res.status >= 400 && res.status < 500)).toBe(true);
     }), runs(25));
     await alive();
-  }, 60_000);
+  });
 
   it('keeps running and serving after oversized and silent uploads, deep JSON and invalid UTF-8', async () => {
     const silent = multipartBody([{ name: 'file', filename: 'slow.txt', value: 'slow' }]);
@@ -129,5 +129,5 @@ describe.skipIf(!pg || natsMissing)('the platform process under hostile uploads'
     expect(notUtf8.status).toBe(400);
     await alive();
     expect(stderr).not.toMatch(/Unexpected end of form|uncaught|unhandled/i);
-  }, 60_000);
+  });
 });

@@ -9,7 +9,7 @@ describe.skipIf(!pg)('the platform on its in-process transport', () => {
   let h: Harness;
   beforeAll(async () => {
     if (pg) h = await startHarness({ ownerUrl: pg.ownerUrl, env: { NATS_URL: 'in-process' } });
-  }, 60_000);
+  });
   afterAll(async () => {
     await h?.stop();
   });

@@ -57,7 +57,7 @@ describe.skipIf(!pg || natsMissing)('tenant isolation and roles over HTTP', () =
     const suffix = randomUUID().slice(0, 6);
     t.a = await tenant(`alpha-${suffix}`);
     t.b = await tenant(`beta-${suffix}`);
-  }, 120_000);
+  });
   afterAll(async () => {
     await h?.stop();
   });

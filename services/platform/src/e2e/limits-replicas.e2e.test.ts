@@ -42,7 +42,7 @@ describe.skipIf(!pg || natsMissing)('rate limits across two gateway replicas', (
     // 20 requests a minute, burst 20
     const set = await h.call('PUT', `/tenants/${limited.id}/limits`, { token: OPERATOR, body: { requests_per_second: 20 / 60, burst: 20 } });
     expect(set.status).toBe(200);
-  }, 120_000);
+  });
   afterAll(async () => {
     await second?.close();
     await rpc?.close();

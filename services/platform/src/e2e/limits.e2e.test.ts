@@ -46,7 +46,7 @@ describe.skipIf(!pg || natsMissing)('per-tenant rate limits, quotas and usage ov
       const t = await ok('POST', '/tenants', OPERATOR, { name: `Limits ${name}`, slug: `${name}-${randomUUID().slice(0, 6)}` });
       tenants[name] = { id: t.tenant.id, admin: t.admin_api_key };
     }
-  }, 120_000);
+  });
   afterAll(async () => {
     await h?.stop();
   });

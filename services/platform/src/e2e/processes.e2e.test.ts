@@ -83,5 +83,5 @@ describe.skipIf(!pg || natsMissing)('services as separate processes', () => {
     expect(answer.status).toBe(201);
     const body = (await answer.json()) as { citations?: { document_id: string }[] };
     expect(body.citations?.map((c) => c.document_id)).toContain(id);
-  }, 120_000);
+  });
 });

@@ -65,7 +65,7 @@ describe.skipIf(!pg || natsMissing)('credentials of tenants that do not exist, J
     owner = createSql(h.databaseUrl, { max: 2 });
     rpc = await createRpcClient(h.platform.runtime.rpc);
     t = await world(h, `cred-${randomUUID().slice(0, 8)}`);
-  }, 120_000);
+  });
   afterAll(async () => {
     await rpc?.close();
     await owner?.end();
@@ -174,7 +174,7 @@ describe.skipIf(!pg || natsMissing)('JWT subjects with JWT_REGISTER_ON_FIRST_USE
     h = await startHarness({ ownerUrl: pg.ownerUrl, env: { JWT_REGISTER_ON_FIRST_USE: 'true' } });
     owner = createSql(h.databaseUrl, { max: 2 });
     t = await world(h, `reg-${randomUUID().slice(0, 8)}`);
-  }, 120_000);
+  });
   afterAll(async () => {
     await owner?.end();
     await h?.stop();

@@ -120,7 +120,7 @@ describe.skipIf(!pg || backendMissing('neo4j', reason))('fault: the Neo4j read s
       const atKill = await position();
       const headAtKill = await store.head(tenant);
       // events keep coming while the store is down, and the projector cannot follow
-      await until(async () => (await store.head(tenant)) >= headAtKill + 100 && failures.length > 0, 90_000, 'more events, and the projector meeting the store down');
+      await until(async () => (await store.head(tenant)) >= headAtKill + 100 && failures.length > 0, SETTLE_MS, 'more events, and the projector meeting the store down');
       lags.push(await lag());
       // at most the page it was applying when the store died
       expect(await position()).toBeLessThanOrEqual(atKill + 500);
@@ -128,7 +128,7 @@ describe.skipIf(!pg || backendMissing('neo4j', reason))('fault: the Neo4j read s
       const restartAt = Date.now();
       server = await startNeo4jProcess({ dataDir, log });
       const writtenAtRestart = written;
-      await until(async () => written >= writtenAtRestart + 5 && (await position()) > atKill, 120_000, 'the projector to resume while events keep coming');
+      await until(async () => written >= writtenAtRestart + 5 && (await position()) > atKill, SETTLE_MS, 'the projector to resume while events keep coming');
       process.stderr.write(`neo4j outage: checkpoint ${atKill} at the kill, lag ${lags[0]} before the restart, ${failures.length} store failures until resumed, at ${JSON.stringify(failedAt.map((t) => t - killedAt))} ms after the kill, restart took ${Date.now() - restartAt} ms\n`);
       // it kept retrying while the store was down (the restart alone takes many sweep intervals)
       expect(failures.length).toBeGreaterThan(1);

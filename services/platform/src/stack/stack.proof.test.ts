@@ -83,7 +83,7 @@ describe.skipIf(!pg || missing)('the production topology (every service ×2, NAT
     // a failed run keeps every process's log for the post-mortem
     if (failed) process.stderr.write(`stack proof failed: logs kept in ${join(dir, 'logs')}\n`);
     else if (dir) await rm(dir, { recursive: true, force: true });
-  }, 120_000);
+  });
 
   const as = (t: TenantUnderLoad) => ({
     call: (method: string, path: string, o: { body?: unknown; key?: string } = {}) => client.call(method, path, { ...o, token: t.key }),
