@@ -37,5 +37,5 @@ describe('the OpenAPI document under an outside linter', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-  }, 60_000);
+  });
 });

@@ -34,7 +34,7 @@ describe('package boundaries', () => {
     const { summary } = await cruised;
     const found = summary.violations.map((v) => `${v.rule.name}: ${v.from} → ${v.to}${v.cycle ? ` (cycle ${v.cycle.map((c) => c.name).join(' → ')})` : ''}`);
     expect(found).toEqual([]);
-  }, 120_000);
+  });
 
   it('has every running file of a service import only workspace packages its package.json declares', async () => {
     const { modules } = await cruised;
@@ -49,5 +49,5 @@ describe('package boundaries', () => {
       }
     }
     expect(undeclared).toEqual([]);
-  }, 120_000);
+  });
 });

@@ -35,7 +35,7 @@ describe.skipIf(!pg || natsMissing)('projects addressed by slug over HTTP', () =
     const doc = await ok(api(admin).POST('/projects/{id}/documents', { params: { path: { id: slug } }, body: { title: 'Memo', content: `Memo ${word}: Acme Holdings paid Maria Gonzalez.` } }));
     expect(doc.project_ids).toEqual([projectId]);
     await waitForDocument(h, doc.id, admin);
-  }, 120_000);
+  });
   afterAll(async () => {
     await h?.stop();
   });
@@ -146,7 +146,7 @@ describe.skipIf(!pg || natsMissing)('the default project by slug in single-tenan
   beforeAll(async () => {
     if (!pg) return;
     h = await startHarness({ ownerUrl: pg.ownerUrl, env: { SINGLE_TENANT_MODE: 'true' } });
-  }, 120_000);
+  });
   afterAll(async () => {
     await h?.stop();
   });
