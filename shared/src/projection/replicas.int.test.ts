@@ -75,7 +75,7 @@ describe.skipIf(!pg || natsMissing)('two replicas of a projector', () => {
     dir = await mkdtemp(join(tmpdir(), 'mandant-replicas-'));
     nats = await startNatsServer({ binary: natsBinary, storeDir: dir, log });
     for (let i = 0; i < 3; i++) transports.push(await createJetStreamTransport({ servers: [nats.url], log, requestTimeoutMs: 2_000 }));
-  }, SETTLE_MS);
+  });
 
   afterAll(async () => {
     for (const t of transports) await t.close().catch(() => {});

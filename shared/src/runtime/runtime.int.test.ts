@@ -83,7 +83,7 @@ describe.skipIf(natsBinary === null)('startNatsServer', () => {
       await server.stop();
     }
     expect(await accepts(server.port)).toBe(false);
-  }, SETTLE_MS);
+  });
 
   it('fails publish with TransportUnavailableError during an outage; publish and consume recover after a restart', async () => {
     const storeDir = await tempDir();

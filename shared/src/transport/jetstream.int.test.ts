@@ -7,7 +7,6 @@ import { backendMissing } from '../testing/backends.ts';
 import { describeEventTransport } from './event-transport.contract.ts';
 import { TransportUnavailableError } from './event-transport.ts';
 import { createJetStreamTransport } from './jetstream.ts';
-import { SETTLE_MS } from '../testing/eventually.ts';
 
 const url = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const run = randomUUID().replaceAll('-', '').slice(0, 10);
@@ -64,7 +63,7 @@ describe.skipIf(backendMissing('nats', reason))(`JetStream transport at ${url}`,
       } finally {
         await t.close();
       }
-    }, SETTLE_MS);
+    });
 
     it('names the failure TransportUnavailableError after close', async () => {
       const t = await factory();
@@ -74,6 +73,6 @@ describe.skipIf(backendMissing('nats', reason))(`JetStream transport at ${url}`,
         .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(TransportUnavailableError);
       expect((err as Error).cause).toBeDefined();
-    }, SETTLE_MS);
+    });
   });
 });
