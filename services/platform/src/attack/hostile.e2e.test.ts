@@ -34,7 +34,7 @@ describe.skipIf(!pg || natsMissing)('hostile input to every route with every rol
     h = await startHarness({ ownerUrl: pg.ownerUrl });
     w = await buildTenant(h, tagOf(), 'Ottilie Brandvold', 'Quorvane Shipping');
     process.stdout.write(`hostile seed ${SEED} (replay with HOSTILE_SEED=${SEED}), ${RUNS} requests per route\n`);
-  }, 180_000);
+  });
   afterAll(async () => {
     await h?.stop();
   });

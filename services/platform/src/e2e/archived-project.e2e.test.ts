@@ -87,7 +87,7 @@ describe.skipIf(!pg || natsMissing)('an archived project over HTTP', () => {
     await ok('POST', '/me/switch-project', u.editor.key, { project_id: projects.p });
     await settle();
     await ok('POST', `/projects/${projects.p}/archive`, u.padmin.key);
-  }, 180_000);
+  });
   afterAll(async () => {
     await h?.stop();
   });

@@ -44,7 +44,7 @@ describe.skipIf(!pg || natsMissing)('fault: concurrent good and bad writes of on
     auditor = (await h.call('POST', '/api-keys', { token: admin, body: { name: 'audit', role: 'auditor' } })).body.secret as string;
     for (let i = 0; i < PROJECTS; i++) projects.push((await h.call('POST', '/projects', { token: admin, body: { name: `Project ${i}` } })).body.id as string);
     process.stderr.write(`bad writes over HTTP: FAULT_SEED=${seed}\n`);
-  }, 180_000);
+  });
   afterAll(async () => {
     await h?.stop();
   });
