@@ -58,10 +58,10 @@ module.exports = {
     },
     {
       name: 'process-entry-points',
-      comment: 'A process entry point (main.ts, a CLI) is run by path, never imported.',
+      comment: 'A process entry point (main.ts, a service process under platform/src/processes, a CLI) is run by path, never imported.',
       severity: 'error',
       from: {},
-      to: { path: ['^services/[^/]+/src/main[.]ts$', '^services/platform/src/(cli|stack)/main[.]ts$', '^shared/src/db/migrate-cli[.]ts$'] },
+      to: { path: ['^services/[^/]+/src/main[.]ts$', '^services/platform/src/processes/', '^services/platform/src/(cli|stack)/main[.]ts$', '^shared/src/db/migrate-cli[.]ts$'] },
     },
     {
       name: 'exported-entries-only',

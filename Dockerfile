@@ -5,7 +5,7 @@
 #
 #   docker build -t mandant/app .                          # CMD runs the gateway
 #   docker build --build-arg SERVICE=tenant -t mandant/tenant .
-#   docker run mandant/app node --import tsx --import ./shared/src/telemetry/register.ts services/project/src/main.ts
+#   docker run mandant/app node --import tsx --import ./shared/src/telemetry/register.ts services/platform/src/processes/project.ts
 #   docker run -e SERVICE=membership mandant/app
 #   docker run mandant/app npm run migrate
 #
@@ -77,4 +77,4 @@ USER 1000:1000
 EXPOSE 8080 8081
 ENTRYPOINT ["/usr/bin/tini", "--"]
 # Shell form only to expand $SERVICE at run time; `exec` keeps node as tini's direct child.
-CMD ["sh", "-c", "exec node --import tsx --import ./shared/src/telemetry/register.ts \"services/${SERVICE}/src/main.ts\""]
+CMD ["sh", "-c", "exec node --import tsx --import ./shared/src/telemetry/register.ts \"services/platform/src/processes/${SERVICE}.ts\""]

@@ -1,6 +1,6 @@
 /**
  * Service processes for the benchmarks that run the platform split as in a cluster
- * (`bench/replicas.ts`): each service is `node --import tsx services/<name>/src/main.ts`, several
+ * (`bench/replicas.ts`): each service is `node --import tsx services/platform/src/processes/<name>.ts`, several
  * replicas of one allowed. Ports are never guessed: a process binds HEALTH_PORT=0 (and the
  * gateway PORT=0) and this launcher reads the bound port from its JSON log line on stdout.
  */
@@ -31,7 +31,7 @@ export class ServiceStartError extends Error {
  * the tail of its stderr when it exits first or does not say so within `timeoutMs`.
  */
 export function startServiceProcess(service: string, label: string, env: NodeJS.ProcessEnv, timeoutMs = 120_000): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', `services/${service}/src/main.ts`], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', `services/platform/src/processes/${service}.ts`], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const tail: string[] = [];
   createInterface({ input: child.stderr }).on('line', (line) => {
     tail.push(line);

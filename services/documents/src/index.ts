@@ -6,5 +6,5 @@ export { type Embedding, type Processed, evolveDocument, initialDocumentState } 
 export {
   type DocumentSteps, documentAt, documentIdOf, documentStatesAt, documentsAt, evolveFromLog, foldDocument, readDocument,
 } from './document/from-log.ts';
-export { type DocumentSummary, documentSummaries } from './views/summaries.ts';
+export { type DocumentSummary, documentCounts, documentSummaries } from './views/summaries.ts';
 export { documentsOfProject, processedDocuments, unfinishedDocuments } from './views/work.ts';

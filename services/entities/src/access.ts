@@ -3,7 +3,7 @@ import { type Sql, type Tx, withTenant } from '@mandant/shared/db';
 import { notFound } from '@mandant/shared/errors';
 import type { RpcContext } from '@mandant/shared/rpc';
 import { tenantSettings } from '@mandant/tenant';
-import { isTenantAdmin, memberRoles, requireProjectRole, requireReader as requireContentReader } from '@mandant/membership';
+import { type ProjectLookup, isTenantAdmin, memberRoles, requireProjectRole, requireReader as requireContentReader } from '@mandant/membership';
 import type { EntityDetail, EntityProject, GraphStore } from '@mandant/shared/stores/graph';
 
 /**
@@ -33,9 +33,9 @@ export async function readScope(sql: Sql, ctx: RpcContext): Promise<ReadScope> {
 export const canRead = (scope: ReadScope, projectId: string): boolean => scope.admin || scope.roles.has(projectId.toLowerCase());
 
 /** A project route: viewer at least (404 for non-members, as for a missing project). */
-export async function requireProjectViewer(sql: Sql, ctx: RpcContext, projectId: string): Promise<Principal> {
+export async function requireProjectViewer(sql: Sql, projects: ProjectLookup, ctx: RpcContext, projectId: string): Promise<Principal> {
   const p = requireReader(ctx);
-  await withTenant(sql, p.tenant_id, (tx: Tx) => requireProjectRole(tx, p, projectId, 'viewer'));
+  await withTenant(sql, p.tenant_id, (tx: Tx) => requireProjectRole(tx, projects, p, projectId, 'viewer'));
   return p;
 }
 

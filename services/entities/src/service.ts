@@ -1,3 +1,4 @@
+import type { ProjectLookup } from '@mandant/membership';
 import type { Service, ServiceDeps } from '@mandant/shared/service';
 import type { ReadStores } from '@mandant/shared/stores';
 import { browseHandlers } from './browse/handlers.ts';
@@ -6,6 +7,8 @@ import { mergeHandlers } from './merge/handlers.ts';
 
 export interface EntityDeps extends ServiceDeps {
   stores: ReadStores;
+  /** projects' existence and status for the access checks: the project context's, given by the composition */
+  projects: ProjectLookup;
 }
 
 /**

@@ -6,7 +6,7 @@ export {
   type ProjectAccess, isTenantAdmin, memberRoles, readableProjects, requireActor, requireOversight, requireProjectRole, requirePrincipal, requireReader,
   requireTenantAdmin, requireUser,
 } from './access/access.ts';
-export type { ProjectDirectory, ProjectListing } from './access/projects.ts';
+export type { ProjectDirectory, ProjectListing, ProjectLookup } from './access/projects.ts';
 export { membershipService } from './service.ts';
 export type { MembershipDeps } from './membership/handlers.ts';
 export { membershipViews } from './views/projection.ts';

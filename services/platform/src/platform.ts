@@ -6,19 +6,19 @@ import { type RpcClient, createRpcClient, serveRpc } from '@mandant/shared/rpc';
 import { systemClock } from '@mandant/shared/service';
 import { type Runtime, masterKey, persistentSecret, startRuntime } from '@mandant/shared/service';
 import { type ReadStores, createReadStores } from '@mandant/shared/stores';
-import { documentService, linkingService } from '@mandant/documents';
+import { documentCounts, documentService, linkingService } from '@mandant/documents';
 import { type EmbedderRegistry, createEmbedderRegistry } from '@mandant/ingestion';
 import { chatService } from '@mandant/chat';
 import { entityService } from '@mandant/entities';
 import { searchService } from '@mandant/search';
 import { startIngestionWorker } from '@mandant/ingestion';
 import { documentProjections } from '@mandant/projectors';
-import { ensureSingleTenant } from '@mandant/shared/service';
 import type { Service, ServiceDeps } from '@mandant/shared/service';
 import { createGateway } from '@mandant/gateway';
 import { membershipService } from '@mandant/membership';
-import { projectDirectory, projectService } from '@mandant/project';
+import { projectDirectory, projectLookup, projectService } from '@mandant/project';
 import { tenantService } from '@mandant/tenant';
+import { ensureSingleTenant } from './single-tenant.ts';
 
 /** What the services of the all-in-one process share beyond the runtime. */
 export interface PlatformDeps extends ServiceDeps {
@@ -38,8 +38,9 @@ export const allServices = (deps: PlatformDeps): Service[] => {
   const { stores } = deps;
   const documents = { ...deps, blobs: stores.blobs, keyring: stores.keyring };
   return [
-    tenantService(deps), projectService(deps), membershipService({ ...deps, keyring: stores.keyring, projects: projectDirectory }), documentService(documents), linkingService(documents),
-    searchService(deps), entityService(deps), chatService({ ...deps, rpc: deps.rpc ?? noRpc }),
+    tenantService(deps), projectService({ ...deps, documents: documentCounts }),
+    membershipService({ ...deps, keyring: stores.keyring, projects: projectDirectory(documentCounts) }), documentService(documents), linkingService(documents),
+    searchService(deps), entityService({ ...deps, projects: projectLookup }), chatService({ ...deps, rpc: deps.rpc ?? noRpc }),
   ];
 };
 
@@ -93,7 +94,8 @@ const operatorToken = (env: Env): string =>
 
 /**
  * Every service, the projectors, the relay and the gateway in one process: what `npm start`
- * runs. The same code serves each service in its own process (see each service's main.ts).
+ * runs. The same code serves each service in its own process: src/processes/ holds one entry
+ * point per service, composed the same way.
  */
 export async function startPlatform(env: Env, log: Logger): Promise<Platform> {
   const runtime = await startRuntime(env, log, { embedded: true, appName: 'mandant-platform' });

@@ -2,5 +2,6 @@ export { projectDecider } from './project/decide.ts';
 export { projectService } from './service.ts';
 export { projectViews } from './views/projection.ts';
 export { type SettingsOverrides, modelFor, requiredModels } from './settings/models.ts';
-export { type ProjectSummary, projectDirectory, projectSummaries } from './views/directory.ts';
+export { type ProjectSummary, projectDirectory, projectLookup, projectSummaries } from './views/directory.ts';
+export type { DocumentCounts } from './views/project-view.ts';
 export { resolveProjectSlug } from './project/slugs.ts';

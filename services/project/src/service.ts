@@ -1,8 +1,8 @@
-import type { Service, ServiceDeps } from '@mandant/shared/service';
-import { projectHandlers } from './project/handlers.ts';
+import type { Service } from '@mandant/shared/service';
+import { type ProjectDeps, projectHandlers } from './project/handlers.ts';
 import { projectViews } from './views/projection.ts';
 
 /** The project service: investigations inside a tenant, their settings and lifecycle. */
-export function projectService(deps: ServiceDeps): Service {
+export function projectService(deps: ProjectDeps): Service {
   return { name: 'project', handlers: projectHandlers(deps), projections: [projectViews] };
 }

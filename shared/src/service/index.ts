@@ -7,5 +7,4 @@ export * from './provisioned-tenants.ts';
 export * from './runtime.ts';
 export * from './service.ts';
 export * from './shutdown.ts';
-export * from './single-tenant.ts';
 export * from './views.ts';

@@ -3,6 +3,7 @@ import type { Tx } from '@mandant/shared/db';
 import { DomainError, notFound } from '@mandant/shared/errors';
 import { documentSummaries } from '@mandant/documents';
 import { memberRoles, requireActor, requireProjectRole } from '@mandant/membership';
+import { projectLookup } from '@mandant/project';
 
 /** Chat reads documents: auditors read the event log only; tenant-level keys other than admins hold no user. */
 export const requireChatter = (p: Principal | null): Principal => requireActor(p, 'chat');
@@ -18,7 +19,7 @@ export const isCreator = (p: Principal, createdBy: string): boolean =>
 export async function conversationAccess(tx: Tx, p: Principal, c: { project_id: string | null; created_by: string }): Promise<ProjectRole | null> {
   if (c.project_id) {
     try {
-      return (await requireProjectRole(tx, p, c.project_id, 'viewer')).role;
+      return (await requireProjectRole(tx, projectLookup, p, c.project_id, 'viewer')).role;
     } catch (err) {
       if (err instanceof DomainError && err.code === 'not_found') throw notFound('conversation');
       throw err;

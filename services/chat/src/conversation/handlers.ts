@@ -7,7 +7,7 @@ import { notFound } from '@mandant/shared/errors';
 import { uuidv7 } from '@mandant/shared/ids';
 import type { RpcClient, RpcContext, RpcHandler } from '@mandant/shared/rpc';
 import { requireProjectRole } from '@mandant/membership';
-import { projectSummaries } from '@mandant/project';
+import { projectLookup, projectSummaries } from '@mandant/project';
 import { requestEventMeta, runCommand } from '@mandant/shared/service';
 import { guardContentWrite, requireWritable } from '@mandant/shared/service';
 import type { ServiceDeps } from '@mandant/shared/service';
@@ -116,7 +116,7 @@ export function chatHandlers(deps: ChatHandlerDeps): Record<string, RpcHandler> 
       const p = requireChatter(ctx.principal);
       const q = CreateConversationInput.parse(input ?? {});
       const projectId = q.project_id?.toLowerCase() ?? null;
-      if (projectId) requireWritable('conversation.create', projectId, (await withTenant(sql, p.tenant_id, (tx) => requireProjectRole(tx, p, projectId, 'viewer'))).status);
+      if (projectId) requireWritable('conversation.create', projectId, (await withTenant(sql, p.tenant_id, (tx) => requireProjectRole(tx, projectLookup, p, projectId, 'viewer'))).status);
       const id = uuidv7();
       const sealed = await sealJson(keyring, p.tenant_id, id, { title: q.title ?? DEFAULT_TITLE });
       await execute(p, ctx, id, projectId, { type: 'StartConversation', project_id: projectId, sealed });
@@ -127,7 +127,7 @@ export function chatHandlers(deps: ChatHandlerDeps): Record<string, RpcHandler> 
       const p = requireChatter(ctx.principal);
       const q = ListConversationsInput.parse(input ?? {});
       return withTenant(sql, p.tenant_id, async (tx) => {
-        if (q.project_id) await requireProjectRole(tx, p, q.project_id, 'viewer');
+        if (q.project_id) await requireProjectRole(tx, projectLookup, p, q.project_id, 'viewer');
         const creators = [p.actor, p.user_id ? `user:${p.user_id}` : p.actor];
         // without a project: the global conversations, the caller's own (a tenant admin's: all)
         const scope = q.project_id

@@ -3,7 +3,7 @@ import { type Tx, withTenant } from '@mandant/shared/db';
 import { forbidden } from '@mandant/shared/errors';
 import type { RpcContext, RpcHandler } from '@mandant/shared/rpc';
 import { readableProjects, requireActor, requireProjectRole, requireReader } from '@mandant/membership';
-import { projectSummaries } from '@mandant/project';
+import { projectLookup, projectSummaries } from '@mandant/project';
 import { requestEventMeta, runCommand } from '@mandant/shared/service';
 import { guardContentWrite, requireWritable } from '@mandant/shared/service';
 import type { ServiceDeps } from '@mandant/shared/service';
@@ -59,7 +59,7 @@ export function documentHandlers(deps: DocumentDeps): Record<string, RpcHandler>
       const p = requireReader(ctx.principal);
       const after = q.cursor ? decodeCursor(q.cursor) : null;
       return withTenant(sql, p.tenant_id, async (tx) => {
-        if (q.project_id) await requireProjectRole(tx, p, q.project_id, 'viewer');
+        if (q.project_id) await requireProjectRole(tx, projectLookup, p, q.project_id, 'viewer');
         const roles = await readableProjects(tx, p);
         const memberProjects = [...(roles?.keys() ?? [])];
         const scope = q.project_id

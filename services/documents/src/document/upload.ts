@@ -4,6 +4,7 @@ import { DomainError } from '@mandant/shared/errors';
 import { isIdempotentRequest } from '@mandant/shared/rpc';
 import type { RpcContext } from '@mandant/shared/rpc';
 import { requireProjectRole } from '@mandant/membership';
+import { projectLookup } from '@mandant/project';
 import { requestEventMeta, runCommand } from '@mandant/shared/service';
 import { guardContentWrite, requireWritable } from '@mandant/shared/service';
 import { waitForViews } from '@mandant/shared/service';
@@ -95,7 +96,7 @@ export function uploadUseCase(deps: DocumentDeps) {
   async function upload(p: Principal, ctx: RpcContext, u: Upload): Promise<UploadView> {
     if (u.blob_key !== documentKeys.raw(u.document_id, u.ext)) throw new DomainError('validation.failed', 'blob_key: not the document\'s raw key');
     if (u.project_id) {
-      const a = await withTenant(sql, p.tenant_id, (tx) => requireProjectRole(tx, p, u.project_id as string, 'editor'));
+      const a = await withTenant(sql, p.tenant_id, (tx) => requireProjectRole(tx, projectLookup, p, u.project_id as string, 'editor'));
       requireWritable('document.upload', u.project_id, a.status);
     }
     // quotas (stored bytes, documents): refused before anything is appended

@@ -3,6 +3,7 @@ import { withTenant } from '@mandant/shared/db';
 import { notFound } from '@mandant/shared/errors';
 import type { RpcContext, RpcHandler } from '@mandant/shared/rpc';
 import { requireProjectRole } from '@mandant/membership';
+import { projectLookup } from '@mandant/project';
 import { requestEventMeta, runCommand } from '@mandant/shared/service';
 import { guardContentWrite, requireWritable } from '@mandant/shared/service';
 import type { ServiceDeps } from '@mandant/shared/service';
@@ -19,7 +20,7 @@ export function linkingHandlers(deps: ServiceDeps): Record<string, RpcHandler> {
   const { sql, store, clock, log } = deps;
 
   async function activeProject(p: Principal, projectId: string, write: 'document.link' | 'document.unlink') {
-    const a = await withTenant(sql, p.tenant_id, (tx) => requireProjectRole(tx, p, projectId, 'editor'));
+    const a = await withTenant(sql, p.tenant_id, (tx) => requireProjectRole(tx, projectLookup, p, projectId, 'editor'));
     requireWritable(write, projectId, a.status);
   }
 

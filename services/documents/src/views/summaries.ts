@@ -1,3 +1,4 @@
+import type { DocumentCounts } from '@mandant/project';
 import type { Tx } from '@mandant/shared/db';
 
 /** What other contexts show of a document: its title, kind, size in chunks and the projects it is linked to. */
@@ -30,3 +31,18 @@ export async function documentSummaries(tx: Tx, tenantId: string, documentIds: r
     projectIds: links.filter((l) => l.document_id === r.document_id).map((l) => l.project_id),
   }]));
 }
+
+/**
+ * How many documents each project of `projectIds` links, keyed by project id (lower case;
+ * projects without documents are missing): the project context's `DocumentCounts`, handed to
+ * it by the composition. Run inside `withTenant` for `tenantId`.
+ */
+export const documentCounts: DocumentCounts = {
+  async linked(tx, tenantId, projectIds) {
+    if (projectIds.length === 0) return new Map();
+    const rows = await tx<{ project_id: string; n: number }[]>`
+      select project_id, count(*)::int as n from document_links_view
+      where tenant_id = ${tenantId} and project_id = any(${projectIds.map((id) => id.toLowerCase())}::uuid[]) group by project_id`;
+    return new Map(rows.map((r) => [r.project_id, r.n]));
+  },
+};

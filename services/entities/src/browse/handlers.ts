@@ -19,7 +19,7 @@ export function browseHandlers(deps: EntityDeps): Record<string, RpcHandler> {
       let projectIds: string[] | undefined;
       let tenantId: string;
       if (q.project_id !== undefined) {
-        tenantId = (await requireProjectViewer(sql, ctx, q.project_id)).tenant_id;
+        tenantId = (await requireProjectViewer(sql, deps.projects, ctx, q.project_id)).tenant_id;
         projectIds = [q.project_id];
       } else {
         const scope = await readScope(sql, ctx);

@@ -39,7 +39,7 @@ export function graphHandlers(deps: EntityDeps): Record<string, RpcHandler> {
     async [rpc.graphGet](input, ctx) {
       const q = GraphInput.parse(input ?? {});
       if (q.project_id !== undefined) {
-        const p = await requireProjectViewer(sql, ctx, q.project_id);
+        const p = await requireProjectViewer(sql, deps.projects, ctx, q.project_id);
         return drawingView(await graph.graph(p.tenant_id, { projectIds: [q.project_id], limit: q.limit }));
       }
       const scope = await readScope(sql, ctx);
@@ -48,7 +48,7 @@ export function graphHandlers(deps: EntityDeps): Record<string, RpcHandler> {
 
     async [rpc.entityNeighbourhood](input, ctx) {
       const q = NeighbourhoodInput.parse(input ?? {});
-      if (q.project_id !== undefined) await requireProjectViewer(sql, ctx, q.project_id);
+      if (q.project_id !== undefined) await requireProjectViewer(sql, deps.projects, ctx, q.project_id);
       const scope = await readScope(sql, ctx);
       const { entity, projects } = await visibleEntity(graph, scope, q.entity_id);
       if (q.project_id !== undefined && !projects.some((p) => p.project_id === q.project_id?.toLowerCase())) throw notFound('entity');

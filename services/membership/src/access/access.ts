@@ -2,6 +2,7 @@ import type { Principal, ProjectRole } from '@mandant/contracts';
 import { roleAtLeast } from '@mandant/contracts';
 import type { Tx } from '@mandant/shared/db';
 import { DomainError, forbidden, notFound } from '@mandant/shared/errors';
+import type { ProjectLookup } from './projects.ts';
 
 /**
  * Who may do what, in one place: every context asks these functions (in-process, inside its own
@@ -77,19 +78,22 @@ export async function readableProjects(tx: Tx, p: Principal): Promise<Map<string
 /**
  * The caller's access to a project, read inside the tenant's transaction. A project the caller
  * may not see is reported exactly like one that does not exist (404), inside the tenant as
- * across tenants; a visible project with too low a role is a 403. Known limit: the project's
- * existence and status are still read from the project context's `projects_view` here (project
- * depends on this module, so it cannot be asked through its own exports without a cycle).
+ * across tenants; a visible project with too low a role is a 403. The project's existence and
+ * status are the project context's: read through `projects` (its `projectLookup`).
  */
-export async function requireProjectRole(tx: Tx, p: Principal | null, projectId: string, needed: ProjectRole): Promise<ProjectAccess> {
+export async function requireProjectRole(tx: Tx, projects: ProjectLookup, p: Principal | null, projectId: string, needed: ProjectRole): Promise<ProjectAccess> {
   const principal = requireReader(p);
-  const [row] = await tx<{ status: 'active' | 'archived'; role: ProjectRole | null }[]>`
-    select pv.status, m.role from projects_view pv
-    left join members_view m on m.tenant_id = pv.tenant_id and m.project_id = pv.project_id and m.user_id = ${principal.user_id}
-    where pv.tenant_id = ${principal.tenant_id} and pv.project_id = ${projectId}`;
-  if (!row) throw notFound('project');
-  const role: ProjectRole | null = isTenantAdmin(principal) ? 'admin' : row.role;
+  const status = await projects.status(tx, principal.tenant_id, projectId);
+  if (!status) throw notFound('project');
+  const role: ProjectRole | null = isTenantAdmin(principal) ? 'admin' : await memberRole(tx, principal, projectId);
   if (!role) throw notFound('project');
   if (!roleAtLeast(role, needed)) throw forbidden(`${needed} role required in this project`);
-  return { status: row.status, role };
+  return { status, role };
+}
+
+async function memberRole(tx: Tx, p: Principal, projectId: string): Promise<ProjectRole | null> {
+  if (!p.user_id) return null;
+  const [row] = await tx<{ role: ProjectRole }[]>`
+    select role from members_view where tenant_id = ${p.tenant_id} and project_id = ${projectId} and user_id = ${p.user_id}`;
+  return row?.role ?? null;
 }

@@ -10,14 +10,22 @@ export interface ProjectListing {
 }
 
 /**
- * What membership reads of projects, which the project context owns (`projects_view`): the
- * project package depends on this one (access checks, the creator's role), so it cannot be
- * imported here; the composition passes in the implementation project exports
- * (`projectDirectory`). Every call runs inside the caller's `withTenant` transaction for `tenantId`.
+ * What the access checks read of a project, which the project context owns (`projects_view`):
+ * the project package depends on this one (access checks, the creator's role), so it cannot be
+ * imported here; callers pass in the implementation project exports (`projectLookup`). Runs
+ * inside the caller's `withTenant` transaction for `tenantId`.
  */
-export interface ProjectDirectory {
+export interface ProjectLookup {
   /** the project's lifecycle status; null when the tenant has no such project */
   status(tx: Tx, tenantId: string, projectId: string): Promise<'active' | 'archived' | null>;
+}
+
+/**
+ * What membership's own handlers read of projects (`/me/projects`, the project switch): given to
+ * the membership service by the composition (project's `projectDirectory`). Every call runs
+ * inside the caller's `withTenant` transaction for `tenantId`.
+ */
+export interface ProjectDirectory extends ProjectLookup {
   /** the projects of `projectIds` that exist, keyed by id (lower case) */
   summaries(tx: Tx, tenantId: string, projectIds: readonly string[]): Promise<Map<string, ProjectListing>>;
   /** the project as the API shows it; a missing one is a 404 */

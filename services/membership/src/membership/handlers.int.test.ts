@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { type EventEnvelope, type Principal, type ProfileView, type UserView, rpc, streams } from '@mandant/contracts';
-import { documentViews } from '@mandant/documents';
+import { documentCounts, documentViews } from '@mandant/documents';
 import { projectDirectory, projectViews } from '@mandant/project';
 import { applyEachEvent, readLog } from '@mandant/projectors/testing';
 import { type Sql, createSql, withTenant } from '@mandant/shared/db';
@@ -52,7 +52,7 @@ describe.skipIf(!pg)('membership: personal data sealed with the tenant key (real
     sql = createSql(pg.appUrl, { max: 6, appName: 'mandant-membership-test' });
     store = createEventStore(sql);
     keyring = createKeyring({ masterKey: randomBytes(32).toString('base64'), store: createPostgresKeyStore(sql) });
-    const service = membershipService({ sql, store, clock: systemClock, log, keyring, projects: projectDirectory });
+    const service = membershipService({ sql, store, clock: systemClock, log, keyring, projects: projectDirectory(documentCounts) });
     // every view the handlers wait for, projected right after each append (as `mandant tenants provision` does)
     const views = [tenantViews, projectViews, ...service.projections, documentViews(keyring)];
     projectors = views.map((projection) => startProjector({ sql, projection, log, sweepMs: 2 ** 30 }));

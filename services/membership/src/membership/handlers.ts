@@ -1,5 +1,5 @@
 import {
-  CreateUserInput, type EventMeta, MemberInput, type MemberView, type Principal, type ProfileView, ProjectIdInput, PutMemberInput,
+  CreateUserInput, type EventMeta, MemberInput, type MemberView, type Principal, type ProfileView, ProjectIdInput, type ProjectRole, PutMemberInput,
   PutProfileInput, SwitchProjectInput, type UserView, rpc, streams,
 } from '@mandant/contracts';
 import { type Sql, withTenant } from '@mandant/shared/db';
@@ -40,7 +40,7 @@ const memberView = (r: Record<string, any>): MemberView => ({ project_id: r.proj
 export function membershipHandlers(deps: MembershipDeps): Record<string, RpcHandler> {
   const { sql, store, clock, log, keyring, projects } = deps;
   const tx = <T>(p: Principal, fn: Parameters<typeof withTenant<T>>[2]) => withTenant(sql, p.tenant_id, fn);
-  const access = (p: Principal, projectId: string, needed: 'viewer' | 'editor' | 'admin') => tx(p, (t) => requireProjectRole(t, p, projectId, needed));
+  const access = (p: Principal, projectId: string, needed: 'viewer' | 'editor' | 'admin') => tx(p, (t) => requireProjectRole(t, projects, p, projectId, needed));
 
   /** A profile is the project's content (read-only while archived, checked again inside the append); roles and saved state are not. */
   async function changeMembership(p: Principal, projectId: string, command: MembershipCommand, ctx: RpcContext) {
@@ -160,12 +160,20 @@ export function membershipHandlers(deps: MembershipDeps): Record<string, RpcHand
 
     async [rpc.meProjects](_input, ctx) {
       const p = requireUser(ctx.principal);
-      const rows = await tx(p, (t) => t`
-        select pv.project_id, pv.name, pv.slug, pv.status, m.role, (u.current_project_id = pv.project_id) as current
-        from members_view m join projects_view pv on pv.tenant_id = m.tenant_id and pv.project_id = m.project_id
-        left join users_view u on u.tenant_id = m.tenant_id and u.user_id = m.user_id
-        where m.tenant_id = ${p.tenant_id} and m.user_id = ${p.user_id} order by pv.name, pv.project_id`);
-      return { projects: rows.map((r) => ({ id: r.project_id, name: r.name, slug: r.slug, status: r.status, role: r.role, current: r.current === true })) };
+      const rows = await tx(p, async (t) => {
+        const memberships = await t<{ project_id: string; role: ProjectRole; current: boolean | null }[]>`
+          select m.project_id, m.role, (u.current_project_id = m.project_id) as current
+          from members_view m left join users_view u on u.tenant_id = m.tenant_id and u.user_id = m.user_id
+          where m.tenant_id = ${p.tenant_id} and m.user_id = ${p.user_id}`;
+        const listed = await projects.summaries(t, p.tenant_id, memberships.map((m) => m.project_id));
+        return memberships.flatMap((m) => {
+          const project = listed.get(m.project_id.toLowerCase());
+          return project ? [{ id: project.id, name: project.name, slug: project.slug, status: project.status, role: m.role, current: m.current === true }] : [];
+        });
+      });
+      // by name, then id (as the list always read)
+      rows.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      return { projects: rows };
     },
 
     async [rpc.meSwitch](input, ctx) {

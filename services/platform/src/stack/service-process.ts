@@ -3,7 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 
 /**
- * One replica of one service as its own Node process (`services/<name>/src/main.ts`), the way a
+ * One replica of one service as its own Node process (`services/platform/src/processes/<name>.ts`), the way a
  * pod runs it: its output goes to a log file of its own, and it counts as started once its log
  * says where it listens (a service: the health port it bound; the gateway: its API URL) and its
  * readiness probe answers.
@@ -68,7 +68,7 @@ export async function startServiceReplica(o: {
   startTimeoutMs?: number;
 }): Promise<ServiceReplica> {
   const loaders = ['--import', 'tsx', ...(o.env.OTEL_EXPORTER_OTLP_ENDPOINT ? ['--import', './shared/src/telemetry/register.ts'] : [])];
-  const child = spawn(process.execPath, [...loaders, `services/${o.service}/src/main.ts`], { cwd: o.root, env: o.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...loaders, `services/platform/src/processes/${o.service}.ts`], { cwd: o.root, env: o.env, stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
   child.once('exit', () => live.delete(child));
   child.on('error', () => undefined); // a failed kill later must not end the launcher; a failed spawn shows as an exit below

@@ -9,15 +9,19 @@ import { lockProjectLifecycle } from '@mandant/shared/service';
 import type { ServiceDeps } from '@mandant/shared/service';
 import { waitForViews } from '@mandant/shared/service';
 import { type ProjectCommand, projectDecider } from './decide.ts';
-import { loadProjectView, toProjectView } from '../views/project-view.ts';
+import { type DocumentCounts, loadProjectView, toProjectView, withDocumentCounts } from '../views/project-view.ts';
+import { projectLookup } from '../views/directory.ts';
 import { claimProjectSlug, releaseProjectSlugs, resolveProjectSlug, slugBaseOf } from './slugs.ts';
 
 const metaOf = (ctx: RpcContext, p: Principal): EventMeta => ({
   actor: p.actor, correlation_id: ctx.meta.correlation_id, causation_id: null, traceparent: ctx.meta.traceparent,
 });
 
-export function projectHandlers(deps: ServiceDeps): Record<string, RpcHandler> {
-  const { sql, store, clock, log } = deps;
+/** The project service reads its projects' document counts through `documents` (the documents context's, given by the composition). */
+export interface ProjectDeps extends ServiceDeps { documents: DocumentCounts }
+
+export function projectHandlers(deps: ProjectDeps): Record<string, RpcHandler> {
+  const { sql, store, clock, log, documents } = deps;
 
   async function execute(p: Principal, projectId: string, command: ProjectCommand, ctx: RpcContext, beforeCommit?: (tx: Tx) => Promise<void>) {
     const res = await runCommand({
@@ -37,9 +41,9 @@ export function projectHandlers(deps: ServiceDeps): Record<string, RpcHandler> {
     return slug;
   }
 
-  const view = (p: Principal, projectId: string) => withTenant(sql, p.tenant_id, (tx) => loadProjectView(tx, p.tenant_id, projectId));
+  const view = (p: Principal, projectId: string) => withTenant(sql, p.tenant_id, (tx) => loadProjectView(tx, p.tenant_id, projectId, documents));
   const access = (p: Principal | null, projectId: string, needed: 'viewer' | 'editor' | 'admin') =>
-    withTenant(sql, requirePrincipal(p).tenant_id, (tx) => requireProjectRole(tx, p, projectId, needed));
+    withTenant(sql, requirePrincipal(p).tenant_id, (tx) => requireProjectRole(tx, projectLookup, p, projectId, needed));
 
   /** archive / unarchive: project admins only; answers with the project as it now is */
   const lifecycle = (type: 'ArchiveProject' | 'UnarchiveProject'): RpcHandler => async (input, ctx) => {
@@ -76,9 +80,9 @@ export function projectHandlers(deps: ServiceDeps): Record<string, RpcHandler> {
       const rows = await withTenant(sql, p.tenant_id, async (tx) => {
         // a tenant admin sees every project (as admin); anyone else their member projects
         const roles = await readableProjects(tx, p);
-        const projects = await tx`select pv.*, (select count(*)::int from document_links_view l where l.tenant_id = pv.tenant_id and l.project_id = pv.project_id) as document_count
+        const projects = await withDocumentCounts(tx, documents, p.tenant_id, await tx`select pv.*
           from projects_view pv where pv.tenant_id = ${p.tenant_id} ${roles ? tx`and pv.project_id = any(${[...roles.keys()]}::uuid[])` : tx``}
-          order by pv.created_at, pv.project_id`;
+          order by pv.created_at, pv.project_id`);
         return projects.map((r) => ({ ...r, role: roles?.get(r.project_id) ?? 'admin' }));
       });
       return { projects: rows.map((r) => ({ ...toProjectView(r), role: r.role })) };

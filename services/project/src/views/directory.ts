@@ -1,6 +1,6 @@
-import type { ProjectDirectory } from '@mandant/membership';
+import type { ProjectDirectory, ProjectLookup } from '@mandant/membership';
 import type { Tx } from '@mandant/shared/db';
-import { loadProjectView } from './project-view.ts';
+import { type DocumentCounts, loadProjectView } from './project-view.ts';
 
 /** What other contexts show of a project: its names and lifecycle status. */
 export interface ProjectSummary {
@@ -30,5 +30,10 @@ export async function projectStatus(tx: Tx, tenantId: string, projectId: string)
   return row?.status ?? null;
 }
 
-/** What membership reads of projects (its access checks, `/me/projects`, the project switch): given to it by the composition. */
-export const projectDirectory: ProjectDirectory = { status: projectStatus, summaries: projectSummaries, view: loadProjectView };
+/** What the access checks (membership's `requireProjectRole`) read of a project. */
+export const projectLookup: ProjectLookup = { status: projectStatus };
+
+/** What membership's handlers read of projects (`/me/projects`, the project switch): given to it by the composition. */
+export const projectDirectory = (documents: DocumentCounts): ProjectDirectory => ({
+  status: projectStatus, summaries: projectSummaries, view: (tx, tenantId, projectId) => loadProjectView(tx, tenantId, projectId, documents),
+});

@@ -12,9 +12,25 @@ export function toProjectView(r: ProjectRow): ProjectView {
   };
 }
 
-export async function loadProjectView(tx: Tx, tenantId: string, projectId: string): Promise<ProjectView> {
-  const [row] = await tx`select pv.*, (select count(*)::int from document_links_view l where l.tenant_id = pv.tenant_id and l.project_id = pv.project_id) as document_count
-    from projects_view pv where pv.tenant_id = ${tenantId} and pv.project_id = ${projectId}`;
+/**
+ * How many documents each project links: the documents context's data (`document_links_view`),
+ * which depends on this package, so the composition passes in its `documentCounts`. Keyed by
+ * project id (lower case); a project without documents may be missing. Runs inside the
+ * caller's `withTenant` transaction for `tenantId`.
+ */
+export interface DocumentCounts {
+  linked(tx: Tx, tenantId: string, projectIds: readonly string[]): Promise<Map<string, number>>;
+}
+
+/** Rows of projects_view as the API shows them, with their document counts. */
+export async function withDocumentCounts(tx: Tx, documents: DocumentCounts, tenantId: string, rows: readonly ProjectRow[]): Promise<ProjectRow[]> {
+  const counts = await documents.linked(tx, tenantId, rows.map((r) => r.project_id));
+  return rows.map((r) => ({ ...r, document_count: counts.get(String(r.project_id).toLowerCase()) ?? 0 }));
+}
+
+export async function loadProjectView(tx: Tx, tenantId: string, projectId: string, documents: DocumentCounts): Promise<ProjectView> {
+  const rows = await tx`select * from projects_view where tenant_id = ${tenantId} and project_id = ${projectId}`;
+  const [row] = await withDocumentCounts(tx, documents, tenantId, rows);
   if (!row) throw notFound('project');
   return toProjectView(row);
 }

@@ -1,7 +1,7 @@
 import type { Grant, Principal } from '@mandant/contracts';
 import type { Tx } from '@mandant/shared/db';
 import { isTenantAdmin, memberRoles, requireProjectRole, requireReader } from '@mandant/membership';
-import { modelFor } from '@mandant/project';
+import { modelFor, projectLookup } from '@mandant/project';
 
 /**
  * Who may search what. Project scope needs the viewer role in the project (a project the caller
@@ -29,7 +29,7 @@ export async function resolveScope(tx: Tx, principal: Principal | null, projectI
 
   if (projectId !== undefined) {
     const id = projectId.toLowerCase();
-    const access = await requireProjectRole(tx, p, id, 'viewer');
+    const access = await requireProjectRole(tx, projectLookup, p, id, 'viewer');
     const members = admin ? null : await memberRoles(tx, p);
     return {
       scope: 'project',

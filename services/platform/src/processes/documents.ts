@@ -1,6 +1,6 @@
 import { readEnv } from '@mandant/shared/env';
 import { runServiceProcess } from '@mandant/shared/service';
-import { documentService, linkingService } from './service.ts';
+import { documentService, linkingService } from '@mandant/documents';
 
 // The document and linking services in one process; they share the read stores' keyring and blobs.
 await runServiceProcess('documents', (deps) => {

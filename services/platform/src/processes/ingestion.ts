@@ -1,6 +1,5 @@
 import { runServiceProcess } from '@mandant/shared/service';
-import { createEmbedderRegistry } from './worker/models.ts';
-import { startIngestionWorker } from './worker/worker.ts';
+import { createEmbedderRegistry, startIngestionWorker } from '@mandant/ingestion';
 
 // The ingestion worker as its own process: durable consumers of uploads, links and model changes.
 await runServiceProcess('ingestion', () => [], {

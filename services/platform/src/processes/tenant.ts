@@ -1,6 +1,6 @@
 import { readEnv } from '@mandant/shared/env';
 import { runServiceProcess } from '@mandant/shared/service';
-import { tenantService } from './service.ts';
+import { tenantService } from '@mandant/tenant';
 
 // the limits' platform defaults (RATE_LIMIT_*, QUOTA_*) come from this process's environment
 await runServiceProcess('tenant', (deps) => tenantService({ ...deps, env: readEnv() }));

@@ -1,6 +1,6 @@
 import { type Principal, type RpcReply, rpc as patterns } from '@mandant/contracts';
-import type { Logger } from '../log.ts';
-import type { RpcClient } from '../rpc/rpc.ts';
+import type { Logger } from '@mandant/shared/log';
+import type { RpcClient } from '@mandant/shared/rpc';
 
 export interface SingleTenant {
   tenant_id: string;

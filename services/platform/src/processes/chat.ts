@@ -1,7 +1,7 @@
 import { readEnv } from '@mandant/shared/env';
 import { createRpcClient } from '@mandant/shared/rpc';
 import { runServiceProcess } from '@mandant/shared/service';
-import { chatService } from './service.ts';
+import { chatService } from '@mandant/chat';
 
 // The chat service as its own process: it calls search and entities over NATS as the caller.
 // It needs the read stores only for the keyring that seals messages (MANDANT_MASTER_KEY).

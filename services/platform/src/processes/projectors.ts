@@ -1,5 +1,5 @@
 import { runServiceProcess } from '@mandant/shared/service';
-import { documentProjections } from './index.ts';
+import { documentProjections } from '@mandant/projectors';
 
 // The document read side as its own process: the vector, text, graph and blob projectors.
 await runServiceProcess('projectors', ({ stores }) => {

@@ -1,7 +1,7 @@
 import { readEnv } from '@mandant/shared/env';
 import { runServiceProcess } from '@mandant/shared/service';
 import { createEmbedderRegistry } from '@mandant/ingestion';
-import { searchService } from './service.ts';
+import { searchService } from '@mandant/search';
 
 // The search service as its own process: it reads the vector and text stores, opens analysis
 // artefacts for snippets (MANDANT_MASTER_KEY) and embeds queries with the same models as ingestion.

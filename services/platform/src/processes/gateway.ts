@@ -5,8 +5,8 @@ import { createSql } from '@mandant/shared/db';
 import { createRpcClient } from '@mandant/shared/rpc';
 import { sealedBlobStore } from '@mandant/shared/stores';
 import { stopOnSignals } from '@mandant/shared/service';
-import { ensureSingleTenant } from '@mandant/shared/service';
-import { createGateway } from './app.ts';
+import { createGateway } from '@mandant/gateway';
+import { ensureSingleTenant } from '../single-tenant.ts';
 
 // The gateway as its own process: HTTP in, NATS request/reply out. It keeps no state, so any
 // number of replicas run behind one load balancer (they must share the operator token).

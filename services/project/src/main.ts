@@ -1,4 +1,0 @@
-import { runServiceProcess } from '@mandant/shared/service';
-import { projectService } from './service.ts';
-
-await runServiceProcess('project', projectService);
