@@ -34,8 +34,9 @@ export const ApiKeyRevoked = z.object({
  * every data key of the tenant is destroyed after it commits, so its sealed content is erased.
  * The log itself stays, and its chain still verifies; the slug is never given out again.
  */
+export const TENANT_OFFBOARDED = 'tenant.offboarded.v1';
 export const TenantOffboarded = z.object({
-  type: z.literal('tenant.offboarded.v1'),
+  type: z.literal(TENANT_OFFBOARDED),
   data: z.object({}),
 });
 

@@ -1,4 +1,4 @@
-import { EventEnvelope } from '@mandant/contracts';
+import { EventEnvelope, TENANT_OFFBOARDED } from '@mandant/contracts';
 import type { Sql, Tx } from '../db/connect.ts';
 import { withTenant } from '../db/connect.ts';
 import { rowToEnvelope } from '../eventstore/event-store.ts';
@@ -22,7 +22,6 @@ export interface DeadLetter {
 }
 
 const MAX_ERROR_CHARS = 300;
-const TENANT_TOMBSTONE = 'tenant.offboarded.v1';
 /** A quoted part of a message that looks like a name (relation, column, constraint, encoding) is kept. */
 const NAME_LIKE = /^[A-Za-z_][A-Za-z0-9_.$-]{0,62}$/;
 const QUOTED = /"([^"\n]*)"|'([^'\n]*)'/g;
@@ -125,7 +124,7 @@ export async function retryDeadLetters(deps: { sql: Sql; projection: Projection;
       order by tenant_seq for update`;
     if (!cp || dead.length === 0) return outcome;
     // an offboarded tenant's read models were emptied for good: nothing of it is applied again
-    const [gone] = await tx`select 1 from events where tenant_id = ${tenantId} and type = ${TENANT_TOMBSTONE} limit 1`;
+    const [gone] = await tx`select 1 from events where tenant_id = ${tenantId} and type = ${TENANT_OFFBOARDED} limit 1`;
     if (gone) {
       await tx`update projection_dead_letters set retry_requested_at = null where tenant_id = ${tenantId} and projector = ${key}`;
       return outcome;

@@ -1,4 +1,4 @@
-import { EventEnvelope } from '@mandant/contracts';
+import { EventEnvelope, TENANT_OFFBOARDED } from '@mandant/contracts';
 import { type Sql, type Tx, ahead, withTenant } from '../db/connect.ts';
 import { isTransient } from '../errors.ts';
 import { rowToEnvelope } from '../eventstore/event-store.ts';
@@ -12,8 +12,6 @@ import type { Projection } from './projector.ts';
  */
 
 export const PAGE = 500;
-/** The tombstone of an offboarded tenant (see services/tenant): every projection purges the tenant on it. */
-const TENANT_TOMBSTONE = 'tenant.offboarded.v1';
 /** Which event of a page applied in turn failed, and why. */
 class InTurnFailure extends Error {
   constructor(readonly index: number, override readonly cause: unknown) {
@@ -94,7 +92,7 @@ export function createPageApplier(deps: { sql: Sql; projection: Projection; key:
       const ref = { tenant_seq: Number(row.tenant_seq), id: String(row.id), type: String(row.type) };
       const parsed = EventEnvelope.safeParse(rowToEnvelope(row as never));
       if (parsed.success) page.push(parsed.data);
-      else if (projection.handles(ref.type) || ref.type === TENANT_TOMBSTONE) return { page, failed: { event: ref, err: parsed.error } };
+      else if (projection.handles(ref.type) || ref.type === TENANT_OFFBOARDED) return { page, failed: { event: ref, err: parsed.error } };
       else page.push(rowToEnvelope(row as never)); // unchecked, but only its type and position are read
     }
     return { page };
@@ -187,7 +185,7 @@ export function createPageApplier(deps: { sql: Sql; projection: Projection; key:
       if (!failed && unparsed) failed = unparsed;
       // A tenant's tombstone empties every read model of it, whatever the projection handles;
       // nothing follows a tombstone in the log, so emptying at the end of its page is the same.
-      const tombstone = page.find((e) => e.type === TENANT_TOMBSTONE && e.tenant_seq <= position);
+      const tombstone = page.find((e) => e.type === TENANT_OFFBOARDED && e.tenant_seq <= position);
       if (tombstone && !careful) {
         await projection.reset(tx, tenantId);
       } else if (tombstone) {

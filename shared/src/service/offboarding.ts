@@ -1,13 +1,14 @@
-import type { EventEnvelope } from '@mandant/contracts';
+import { type EventEnvelope, TENANT_OFFBOARDED } from '@mandant/contracts';
 import type { Tx } from '../db/connect.ts';
 import type { Projection } from '../projection/projector.ts';
 
-/** The tenant's tombstone: its last event (the log refuses any later one, migration 1700000000100). */
-export const TENANT_OFFBOARDED = 'tenant.offboarded.v1';
-
 /**
- * A projection that also turns a tenant's tombstone into a purge of that tenant: `purge`
- * (default: the projection's own `reset`, which empties its store for the tenant). Name and
+ * A projection that also turns a tenant's tombstone (`tenant.offboarded.v1`, its last event:
+ * the log refuses any later one, migration 1700000000100) into a purge of that tenant: `purge`
+ * (default: the projection's own `reset`, which empties its store for the tenant). Each context
+ * wraps its own projections, so each purges the rows it owns. The projection runner resets every
+ * projection on the tombstone anyway (projection/page.ts): a wrapper is for a purge that is
+ * more than the reset (rows the handlers write, a store outside the database). Name and
  * version stay, so checkpoints carry on. Events after the tombstone, which the log refuses
  * anyway, are ignored. A rebuild replays the log up to the tombstone and so ends purged.
  */

@@ -4,6 +4,7 @@ import {
 } from '@mandant/contracts';
 import { type Tx, pipeline } from '@mandant/shared/db';
 import type { Projection } from '@mandant/shared/projection';
+import { purgingOffboarded } from '@mandant/shared/service';
 import type { Keyring } from '@mandant/shared/stores/crypto';
 import { openJson } from '@mandant/shared/stores/crypto';
 
@@ -25,6 +26,16 @@ const documentIdOf = (stream: string): string => stream.replace(/^document-/, ''
  * view is a read model, purged with the document.
  */
 export function documentViews(keyring: Keyring): Projection {
+  const views = documentRows(keyring);
+  // an offboarded tenant loses its documents, and its content-hash claims (written by the
+  // handlers, so no rebuild's reset touches them)
+  return purgingOffboarded(views, async (tx, tenantId) => {
+    await views.reset(tx, tenantId);
+    await tx`delete from document_hashes where tenant_id = ${tenantId}`;
+  });
+}
+
+function documentRows(keyring: Keyring): Projection {
   return {
     name: 'document-views',
     version: 1,

@@ -4,6 +4,7 @@ import {
 } from '@mandant/contracts';
 import type { Tx } from '@mandant/shared/db';
 import type { Projection } from '@mandant/shared/projection';
+import { purgingOffboarded } from '@mandant/shared/service';
 import type { Keyring } from '@mandant/shared/stores/crypto';
 import { openProfile, openUser } from '../sealed.ts';
 
@@ -14,7 +15,17 @@ import { openProfile, openUser } from '../sealed.ts';
  * and empty preferences. Offboarding purges the views anyway; this keeps replays and rebuilds
  * from failing on such a log.
  */
-export const membershipViews = (keyring: Keyring): Projection => ({
+export const membershipViews = (keyring: Keyring): Projection => {
+  const views = membershipRows(keyring);
+  // an offboarded tenant loses its users and members, and its e-mail claims (written by the
+  // handlers, so no rebuild's reset touches them)
+  return purgingOffboarded(views, async (tx, tenantId) => {
+    await views.reset(tx, tenantId);
+    await tx`delete from user_emails where tenant_id = ${tenantId}`;
+  });
+};
+
+const membershipRows = (keyring: Keyring): Projection => ({
   name: 'membership-views',
   version: 1,
   handles: (type) => type.startsWith('user.') || type.startsWith('member.') || type === 'project.deleted.v1',

@@ -1,13 +1,14 @@
 import { type EventEnvelope, ProjectCreated, ProjectSettingsChanged, ProjectUpdated } from '@mandant/contracts';
 import type { Tx } from '@mandant/shared/db';
 import type { Projection } from '@mandant/shared/projection';
+import { purgingOffboarded } from '@mandant/shared/service';
 
 /**
  * projects_view: one row per live project with its stats. Any event scoped to a project counts
  * as activity there; membership events keep the member count. Document and entity counts are
  * kept by the document projectors once documents exist.
  */
-export const projectViews: Projection = {
+const views: Projection = {
   name: 'project-views',
   version: 1,
   handles: (type) => type.startsWith('project.') || type.startsWith('member.'),
@@ -56,3 +57,12 @@ export const projectViews: Projection = {
     await tx`delete from projects_view where tenant_id = ${tenantId}`;
   },
 };
+
+/**
+ * The project views, purging an offboarded tenant on its tombstone: its projects and its slug
+ * claims (written by the handlers, so no rebuild's reset touches them).
+ */
+export const projectViews: Projection = purgingOffboarded(views, async (tx, tenantId) => {
+  await views.reset(tx, tenantId);
+  await tx`delete from project_slugs where tenant_id = ${tenantId}`;
+});

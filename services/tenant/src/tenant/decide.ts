@@ -1,4 +1,4 @@
-import type { Settings, TenantEvent, TenantLimitOverrides, TenantRole } from '@mandant/contracts';
+import { type Settings, TENANT_OFFBOARDED, type TenantEvent, type TenantLimitOverrides, type TenantRole } from '@mandant/contracts';
 import type { Decider } from '@mandant/shared/decider';
 import { DomainError, notFound } from '@mandant/shared/errors';
 import { mergeSettings, sameJson } from '@mandant/shared/json';
@@ -60,7 +60,7 @@ export function decideTenant(command: TenantCommand, state: TenantState): Tenant
     case 'OffboardTenant': {
       // offboarding twice, or a tenant that never was, answers 404 like any command on it
       requireActive(state);
-      return [{ type: 'tenant.offboarded.v1', data: {} }];
+      return [{ type: TENANT_OFFBOARDED, data: {} }];
     }
     case 'SetTenantLimits': {
       requireActive(state);

@@ -1,4 +1,4 @@
-import type { Settings, TenantEvent, TenantLimitOverrides, TenantRole } from '@mandant/contracts';
+import { type Settings, TENANT_OFFBOARDED, type TenantEvent, type TenantLimitOverrides, type TenantRole } from '@mandant/contracts';
 import { NO_OVERRIDES } from '@mandant/shared/service';
 
 export interface ApiKeyState {
@@ -39,7 +39,7 @@ export function evolveTenant(state: TenantState, event: TenantEvent): TenantStat
       if (!key) return state;
       return { ...state, apiKeys: { ...state.apiKeys, [event.data.key_id]: { ...key, revoked: true } } };
     }
-    case 'tenant.offboarded.v1':
+    case TENANT_OFFBOARDED:
       return { ...state, status: 'offboarded' };
     case 'tenant.limits_set.v1':
       return { ...state, limits: event.data.limits };

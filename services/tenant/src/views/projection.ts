@@ -1,27 +1,15 @@
 import { ApiKeyIssued, ApiKeyRevoked, type EventEnvelope, TenantLimitsSet, TenantProvisioned, TenantSettingsChanged } from '@mandant/contracts';
 import type { Tx } from '@mandant/shared/db';
 import type { Projection } from '@mandant/shared/projection';
+import { purgingOffboarded } from '@mandant/shared/service';
 
-const TYPES = new Set(['tenant.provisioned.v1', 'tenant.settings_changed.v1', 'api_key.issued.v1', 'api_key.revoked.v1', 'tenant.offboarded.v1', 'tenant.limits_set.v1']);
-
-/**
- * Every relational view row of an offboarded tenant, whichever projection keeps it. The
- * projections of other services do not handle the tombstone themselves; the database drops any
- * row they write later for an offboarded tenant (migration 1700000000100), so purging once here
- * is enough, and a rebuild of any of them stays empty. Tenant slugs stay claimed: never reused.
- */
-const OFFBOARDED_PURGE = [
-  'conversation_messages_view', 'conversations_view', 'document_links_view', 'document_embeddings_view', 'document_hashes', 'documents_view',
-  'members_view', 'user_emails', 'users_view', 'project_slugs', 'projects_view', 'api_keys_view', 'tenants_view',
-  'tenant_limits_view', 'rate_buckets', 'tenant_usage',
-] as const;
+const TYPES = new Set(['tenant.provisioned.v1', 'tenant.settings_changed.v1', 'api_key.issued.v1', 'api_key.revoked.v1', 'tenant.limits_set.v1']);
 
 /**
- * tenants_view and api_keys_view: the tenant's directory entry, settings and keys (hashes only).
- * On `tenant.offboarded.v1` it purges every relational view of the tenant: its API keys stop
- * authenticating at once, and it leaves the operator's tenant list.
+ * tenants_view, api_keys_view and tenant_limits_view: the tenant's directory entry, settings,
+ * keys (hashes only) and limits.
  */
-export const tenantViews: Projection = {
+const views: Projection = {
   name: 'tenant-views',
   version: 1,
   handles: (type) => TYPES.has(type),
@@ -61,10 +49,6 @@ export const tenantViews: Projection = {
                    max_stored_bytes = excluded.max_stored_bytes, max_documents = excluded.max_documents, updated_at = excluded.updated_at`;
         return;
       }
-      case 'tenant.offboarded.v1': {
-        for (const table of OFFBOARDED_PURGE) await tx`delete from ${tx(table)} where tenant_id = ${t}`;
-        return;
-      }
     }
   },
   async reset(tx, tenantId) {
@@ -73,3 +57,17 @@ export const tenantViews: Projection = {
     await tx`delete from tenants_view where tenant_id = ${tenantId}`;
   },
 };
+
+/**
+ * The tenant views, purging the tenant on its tombstone (`tenant.offboarded.v1`): its API keys
+ * stop authenticating at once, it leaves the operator's tenant list, and its rate buckets and
+ * usage counters (written by the limits handlers) go too. Every other context's projection
+ * purges its own rows on the same tombstone; the database drops any row a lagging or rebuilding
+ * projection writes later for an offboarded tenant (migration 1700000000100). Tenant slugs stay
+ * claimed: never reused.
+ */
+export const tenantViews: Projection = purgingOffboarded(views, async (tx, tenantId) => {
+  await views.reset(tx, tenantId);
+  await tx`delete from rate_buckets where tenant_id = ${tenantId}`;
+  await tx`delete from tenant_usage where tenant_id = ${tenantId}`;
+});
