@@ -146,7 +146,7 @@ export async function startNatsCluster(o: StartNatsClusterOptions): Promise<Runn
     }
     await jetStreamAnswers();
   } catch (err) {
-    await Promise.all(nodes.map((n) => n.process?.kill()));
+    await Promise.all(nodes.map(async (n) => n.process?.kill()));
     throw err;
   }
   o.log.info({ nodes: nodes.map((n) => ({ name: n.name, url: urlOf(n) })) }, 'nats cluster started');
@@ -174,7 +174,7 @@ export async function startNatsCluster(o: StartNatsClusterOptions): Promise<Runn
       await jetStreamAnswers();
     },
     stop() {
-      stopping ??= Promise.all(nodes.map((n) => n.process?.stop())).then(() => undefined);
+      stopping ??= Promise.all(nodes.map(async (n) => n.process?.stop())).then(() => undefined);
       return stopping;
     },
   };

@@ -73,7 +73,7 @@ export async function hashGraph(stores: Pick<DocumentStores, 'graph'>, tenantId:
   const snapshot = await stores.graph.snapshot(tenantId) as unknown as Record<string, unknown>;
   const parts: unknown[] = [];
   for (const [key, value] of Object.entries(snapshot)) {
-    if (Array.isArray(value)) for (const v of value) parts.push({ [key]: v });
+    if (Array.isArray(value)) for (const v of value as unknown[]) parts.push({ [key]: v });
     else parts.push({ [key]: value });
   }
   return hashItems(parts);
