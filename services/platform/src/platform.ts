@@ -6,7 +6,7 @@ import { type RpcClient, createRpcClient, serveRpc } from '@mandant/shared/rpc';
 import { systemClock } from '@mandant/shared/service';
 import { type Runtime, masterKey, persistentSecret, startRuntime } from '@mandant/shared/service';
 import { type ReadStores, createReadStores } from '@mandant/shared/stores';
-import { documentCounts, documentService, linkingService } from '@mandant/documents';
+import { documentCounts, documentService, documentTotals, linkingService } from '@mandant/documents';
 import { type EmbedderRegistry, createEmbedderRegistry } from '@mandant/ingestion';
 import { chatService } from '@mandant/chat';
 import { entityService } from '@mandant/entities';
@@ -17,7 +17,7 @@ import type { Service, ServiceDeps } from '@mandant/shared/service';
 import { createGateway } from '@mandant/gateway';
 import { membershipService } from '@mandant/membership';
 import { projectDirectory, projectLookup, projectService } from '@mandant/project';
-import { tenantService } from '@mandant/tenant';
+import { tenantLimits, tenantService } from '@mandant/tenant';
 import { ensureSingleTenant } from './single-tenant.ts';
 
 /** What the services of the all-in-one process share beyond the runtime. */
@@ -36,9 +36,9 @@ const noRpc: RpcClient = {
 
 export const allServices = (deps: PlatformDeps): Service[] => {
   const { stores } = deps;
-  const documents = { ...deps, blobs: stores.blobs, keyring: stores.keyring };
+  const documents = { ...deps, blobs: stores.blobs, keyring: stores.keyring, limits: tenantLimits(deps.env) };
   return [
-    tenantService(deps), projectService({ ...deps, documents: documentCounts }),
+    tenantService({ ...deps, documents: { totals: documentTotals } }), projectService({ ...deps, documents: documentCounts }),
     membershipService({ ...deps, keyring: stores.keyring, projects: projectDirectory(documentCounts) }), documentService(documents), linkingService(documents),
     searchService(deps), entityService({ ...deps, projects: projectLookup }), chatService({ ...deps, rpc: deps.rpc ?? noRpc }),
   ];

@@ -8,7 +8,7 @@ import { tenantViews } from './views/projection.ts';
 
 /** The tenant service: tenants, their settings and API keys, the audit read of the log, and the
  * operational figures behind the gateway's /metrics. */
-export function tenantService(deps: ServiceDeps & Pick<LimitsDeps, 'env'>): Service {
+export function tenantService(deps: ServiceDeps & Pick<LimitsDeps, 'env' | 'documents'>): Service {
   return {
     name: 'tenant',
     handlers: { ...tenantHandlers(deps), ...authHandlers(deps), ...auditHandlers(deps), ...opsHandlers(deps), ...limitsHandlers(deps) },

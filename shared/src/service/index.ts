@@ -1,5 +1,4 @@
 export * from './command.ts';
-export * from './limits.ts';
 export * from './main.ts';
 export * from './offboarding.ts';
 export * from './project-writes.ts';

@@ -13,11 +13,14 @@ import { type Keyring, documentScope } from '@mandant/shared/stores/crypto';
 import { documentAccess, embeddingsOf, readableCondition, toDocumentView } from './access.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { type DocumentCommand, documentDecider } from './decide.ts';
+import type { TenantLimits } from './quota.ts';
 import { uploadUseCase } from './upload.ts';
 
 export interface DocumentDeps extends ServiceDeps {
   blobs: BlobStore;
   keyring: Keyring;
+  /** the tenant's quotas: the tenant context's `tenantLimits(env)`, given by the composition */
+  limits: TenantLimits;
 }
 
 export const requireWriter = (ctx: RpcContext): Principal => requireActor(ctx.principal);

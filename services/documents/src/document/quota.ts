@@ -1,23 +1,31 @@
-import { type Sql, withTenant } from '@mandant/shared/db';
-import { type Env, readEnv } from '@mandant/shared/env';
+import type { LimitsView } from '@mandant/contracts';
+import { type Sql, type Tx, withTenant } from '@mandant/shared/db';
 import { DomainError } from '@mandant/shared/errors';
-import { documentTotals, limitDefaults, readLimits } from '@mandant/shared/service';
+import { documentTotals } from '../views/summaries.ts';
+
+/**
+ * A tenant's effective quotas (the operator's override, else the platform default): the tenant
+ * context's data, which this package cannot import (the tenant's usage reads the document totals
+ * from here), so the composition passes in its `tenantLimits(env)`. Inside the caller's tenant
+ * transaction.
+ */
+export interface TenantLimits {
+  limits(tx: Tx, tenantId: string): Promise<Pick<LimitsView, 'max_documents' | 'max_stored_bytes'>>;
+}
 
 /**
  * The tenant's quotas on stored bytes and documents, checked before an upload is recorded, from
- * the document views (what the tenant stores now) and its effective limits (the operator's
- * override, else QUOTA_* of the environment: `env` when the composition passes it, else the
- * schema's defaults). 403 `quota.documents` / `quota.stored_bytes`, with nothing appended.
+ * the document views (what the tenant stores now) and its effective limits (`limits`, the
+ * tenant context's). 403 `quota.documents` / `quota.stored_bytes`, with nothing appended.
  *
  * Known limits: uploads of one tenant recorded at the same moment are checked side by side, so
  * together they may pass a quota by what is in flight; an upload of bytes the tenant already
  * stores is checked like a new document, though it may end as a link to the existing one.
  */
-export function quotaCheck(deps: { sql: Sql; env?: Env }): (tenantId: string, size: number) => Promise<void> {
-  const defaults = limitDefaults(deps.env ?? readEnv({}));
+export function quotaCheck(deps: { sql: Sql; limits: TenantLimits }): (tenantId: string, size: number) => Promise<void> {
   return async (tenantId, size) => {
     const { limits, totals } = await withTenant(deps.sql, tenantId, async (tx) => ({
-      limits: await readLimits(tx, tenantId, defaults),
+      limits: await deps.limits.limits(tx, tenantId),
       totals: await documentTotals(tx, tenantId),
     }));
     if (totals.documents + 1 > limits.max_documents) {

@@ -46,3 +46,10 @@ export const documentCounts: DocumentCounts = {
     return new Map(rows.map((r) => [r.project_id, r.n]));
   },
 };
+
+/** What the tenant stores now, from the document views: documents not deleted and their bytes. Run inside `withTenant`. */
+export async function documentTotals(tx: Tx, tenantId: string): Promise<{ documents: number; stored_bytes: number }> {
+  const [row] = await tx<{ documents: string; stored_bytes: string }[]>`
+    select count(*) as documents, coalesce(sum(size), 0) as stored_bytes from documents_view where tenant_id = ${tenantId}`;
+  return { documents: Number(row?.documents ?? 0), stored_bytes: Number(row?.stored_bytes ?? 0) };
+}

@@ -46,23 +46,29 @@ function* runningSources(dir: string): Generator<string> {
 /** Code without its comments (which may name any table), roughly: enough for table names. */
 const withoutComments = (src: string) => src.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`])\/\/.*$/gm, '$1');
 
-function foreignTables(): string[] {
-  const found = new Set<string>();
+/** Each context's running sources, and shared's (which may name only the infrastructure's tables). */
+function* contextSources(): Generator<[string, string]> {
   for (const service of readdirSync(join(root, 'services'))) {
     if (service === 'platform') continue; // the composition and the operator's tools: every context's, by design
-    for (const file of runningSources(join(root, 'services', service, 'src'))) {
-      const code = withoutComments(readFileSync(file, 'utf8'));
-      for (const [table, ctx] of owner) {
-        if (ctx === service || ctx === 'shared') continue;
-        if (new RegExp(`\\b${table}\\b`).test(code)) found.add(`${relative(root, file)} → ${table} (${ctx})`);
-      }
+    for (const file of runningSources(join(root, 'services', service, 'src'))) yield [service, file];
+  }
+  for (const file of runningSources(join(root, 'shared', 'src'))) yield ['shared', file];
+}
+
+function foreignTables(): string[] {
+  const found = new Set<string>();
+  for (const [context, file] of contextSources()) {
+    const code = withoutComments(readFileSync(file, 'utf8'));
+    for (const [table, ctx] of owner) {
+      if (ctx === context || ctx === 'shared') continue;
+      if (new RegExp(`\\b${table}\\b`).test(code)) found.add(`${relative(root, file)} → ${table} (${ctx})`);
     }
   }
   return [...found].sort();
 }
 
 describe('table ownership', () => {
-  it("has no context name another context's table in its SQL, beyond the listed remainders", () => {
+  it("has no context (nor shared) name another context's table in its SQL, beyond the listed remainders", () => {
     const found = foreignTables();
     expect(found.filter((f) => !(f in KNOWN))).toEqual([]);
     expect(Object.keys(KNOWN).filter((k) => !found.includes(k)).sort()).toEqual([]);

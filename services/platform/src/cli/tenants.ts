@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { rpc } from '@mandant/contracts';
-import { documentViews } from '@mandant/documents';
+import { documentTotals, documentViews } from '@mandant/documents';
 import { membershipViews } from '@mandant/membership';
 import { projectViews } from '@mandant/project';
 import { createKeyring } from '@mandant/shared/stores/crypto';
@@ -27,7 +27,7 @@ import { CliError, openContext } from './context.ts';
 export async function provisionTenant(env: Env, log: Logger, opts: { name: string; slug: string; json: boolean }): Promise<number> {
   const ctx = await openContext(env, log, { readStores: false });
   const store = createEventStore(ctx.sql);
-  const service = tenantService({ sql: ctx.sql, store, clock: systemClock, log });
+  const service = tenantService({ sql: ctx.sql, store, clock: systemClock, log, documents: { totals: documentTotals } });
   // A new tenant has no document events: the document views only move their checkpoint, so a
   // throw-away keyring stands in for the real one (which would need the master key here).
   const keyring = createKeyring({ masterKey: randomBytes(32).toString('base64'), store: createMemoryKeyStore() });

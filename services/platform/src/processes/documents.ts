@@ -1,11 +1,12 @@
 import { readEnv } from '@mandant/shared/env';
 import { runServiceProcess } from '@mandant/shared/service';
 import { documentService, linkingService } from '@mandant/documents';
+import { tenantLimits } from '@mandant/tenant';
 
 // The document and linking services in one process; they share the read stores' keyring and blobs.
 await runServiceProcess('documents', (deps) => {
   if (!deps.stores) throw new Error('read stores are required');
-  // env: the upload quotas' defaults (QUOTA_*), see document/quota.ts
-  const d = { ...deps, env: readEnv(), blobs: deps.stores.blobs, keyring: deps.stores.keyring };
+  // the upload quotas: the tenant's limits over this environment's defaults (QUOTA_*)
+  const d = { ...deps, blobs: deps.stores.blobs, keyring: deps.stores.keyring, limits: tenantLimits(readEnv()) };
   return [documentService(d), linkingService(d)];
 }, { stores: true });

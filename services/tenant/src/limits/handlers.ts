@@ -10,16 +10,18 @@ import { inParallel } from '@mandant/shared/in-parallel';
 import type { RpcContext, RpcHandler } from '@mandant/shared/rpc';
 import { requireOversight } from '@mandant/membership';
 import { runCommand } from '@mandant/shared/service';
-import { type LimitDefaults, limitDefaults, readLimits } from '@mandant/shared/service';
+import { type LimitDefaults, limitDefaults, readLimits } from './limits.ts';
 import type { ServiceDeps } from '@mandant/shared/service';
 import { waitForViews } from '@mandant/shared/service';
 import { tenantDecider } from '../tenant/decide.ts';
 import { type BucketState, takeLease } from './bucket.ts';
-import { usageOf, usagePeriod } from './usage.ts';
+import { type DocumentTotals, usageOf, usagePeriod } from './usage.ts';
 
 export interface LimitsDeps extends ServiceDeps {
   /** the platform defaults (RATE_LIMIT_*, QUOTA_*); the schema's defaults when absent */
   env?: Env;
+  /** what the tenant stores now, for its usage: the documents context's, given by the composition */
+  documents: DocumentTotals;
 }
 
 /** Patterns only the gateway itself sends (no principal, flagged operator): leases and usage flushes. */
@@ -114,7 +116,7 @@ export function limitsHandlers(deps: LimitsDeps): Record<string, RpcHandler> {
     async [limitsRpc.usageGet](input, ctx): Promise<UsageView> {
       const p = requireOversight(ctx.principal, 'tenant admins and auditors read usage');
       const period = usagePeriod(UsageQueryInput.parse(input ?? {}), clock.now());
-      return usageOf({ sql, store, defaults }, p.tenant_id, period);
+      return usageOf({ sql, store, defaults, documents: deps.documents }, p.tenant_id, period);
     },
 
     async [limitsRpc.usageOfTenant](input, ctx): Promise<UsageView> {
@@ -123,7 +125,7 @@ export function limitsHandlers(deps: LimitsDeps): Record<string, RpcHandler> {
       const tenantId = tenant_id.toLowerCase();
       const period = usagePeriod(query, clock.now());
       await requireTenant(tenantId);
-      return usageOf({ sql, store, defaults }, tenantId, period);
+      return usageOf({ sql, store, defaults, documents: deps.documents }, tenantId, period);
     },
 
     /** Every tenant's usage over the period, for the operator (a few reads per tenant, four tenants at a time). */
@@ -133,7 +135,7 @@ export function limitsHandlers(deps: LimitsDeps): Record<string, RpcHandler> {
       const tenants = await sql<{ tenant_id: string; name: string; slug: string }[]>`select tenant_id, name, slug from mandant_list_tenants()`;
       const out = new Map<string, UsageView & { slug: string; name: string }>();
       await inParallel(tenants, async (t) => {
-        out.set(t.tenant_id, { ...(await usageOf({ sql, store, defaults }, t.tenant_id, period)), slug: t.slug, name: t.name });
+        out.set(t.tenant_id, { ...(await usageOf({ sql, store, defaults, documents: deps.documents }, t.tenant_id, period)), slug: t.slug, name: t.name });
       });
       return { tenants: tenants.flatMap((t) => out.get(t.tenant_id) ?? []) };
     },

@@ -1,6 +1,6 @@
 import { TenantEvent, UsageQueryInput } from '@mandant/contracts';
 import { describe, expect, it } from 'vitest';
-import { NO_OVERRIDES, resolveLimits } from '@mandant/shared/service';
+import { NO_OVERRIDES, resolveLimits } from './limits.ts';
 import { deciderSpec } from '@mandant/shared/testing';
 import { tenantDecider } from '../tenant/decide.ts';
 import { usagePeriod } from './usage.ts';

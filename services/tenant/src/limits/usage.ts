@@ -1,10 +1,19 @@
 import type { UsageCounters, UsageView } from '@mandant/contracts';
-import { type Sql, withTenant } from '@mandant/shared/db';
+import { type Sql, type Tx, withTenant } from '@mandant/shared/db';
 import { DomainError } from '@mandant/shared/errors';
 import type { EventStore } from '@mandant/shared/eventstore';
-import { type LimitDefaults, documentTotals, readLimits } from '@mandant/shared/service';
+import { type LimitDefaults, readLimits } from './limits.ts';
 
 export interface Period { from: string; to: string }
+
+/**
+ * What the tenant stores now (documents not deleted and their bytes): the documents context's
+ * data, which this package cannot import (documents' quotas read the limits from here), so the
+ * composition passes in its `documentTotals`. Inside the caller's tenant transaction.
+ */
+export interface DocumentTotals {
+  totals(tx: Tx, tenantId: string): Promise<{ documents: number; stored_bytes: number }>;
+}
 
 const DAY_MS = 86_400_000;
 export const DEFAULT_PERIOD_DAYS = 30;
@@ -32,13 +41,13 @@ const COUNTERS = ['api_calls', 'search_calls', 'chat_calls', 'upload_calls', 'ra
  * totals, the log's head and the effective limits. Counters trail the requests by at most one
  * flush interval of each gateway (USAGE_FLUSH_MS).
  */
-export async function usageOf(deps: { sql: Sql; store: EventStore; defaults: LimitDefaults }, tenantId: string, period: Period): Promise<UsageView> {
+export async function usageOf(deps: { sql: Sql; store: EventStore; defaults: LimitDefaults; documents: DocumentTotals }, tenantId: string, period: Period): Promise<UsageView> {
   const [{ rows, totals, limits }, events] = await Promise.all([
     withTenant(deps.sql, tenantId, async (tx) => ({
       rows: await tx<(UsageCounters & { day: string })[]>`
         select to_char(day, 'YYYY-MM-DD') as day, api_calls, search_calls, chat_calls, upload_calls, rate_limited from tenant_usage
         where tenant_id = ${tenantId} and day between ${period.from}::date and ${period.to}::date order by day`,
-      totals: await documentTotals(tx, tenantId),
+      totals: await deps.documents.totals(tx, tenantId),
       limits: await readLimits(tx, tenantId, deps.defaults),
     })),
     deps.store.head(tenantId),

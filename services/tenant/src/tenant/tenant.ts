@@ -1,5 +1,5 @@
 import { type Settings, TENANT_OFFBOARDED, type TenantEvent, type TenantLimitOverrides, type TenantRole } from '@mandant/contracts';
-import { NO_OVERRIDES } from '@mandant/shared/service';
+import { NO_OVERRIDES } from '../limits/limits.ts';
 
 export interface ApiKeyState {
   name: string;

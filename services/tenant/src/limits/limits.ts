@@ -1,12 +1,12 @@
 import type { LimitsView, TenantLimitOverrides } from '@mandant/contracts';
-import type { Tx } from '../db/connect.ts';
-import type { Env } from '../env.ts';
+import type { Tx } from '@mandant/shared/db';
+import { type Env, readEnv } from '@mandant/shared/env';
 
 /**
  * A tenant's effective limits: the operator's overrides (tenant_limits_view, written by the
  * tenant service's projection) over the platform defaults from the environment. Read here, in
- * one place, by the tenant service (rate leases, usage) and the document service (quotas), the
- * way project-view.ts serves the contexts that show a project.
+ * one place, by the tenant service (rate leases, usage) and, through `tenantLimits`, by the
+ * document service (quotas).
  */
 export type LimitDefaults = Omit<LimitsView, 'overrides'>;
 
@@ -53,9 +53,12 @@ export async function readLimits(tx: Tx, tenantId: string, defaults: LimitDefaul
   }, defaults);
 }
 
-/** What the tenant stores now, from the document views: documents not deleted and their bytes. */
-export async function documentTotals(tx: Tx, tenantId: string): Promise<{ documents: number; stored_bytes: number }> {
-  const [row] = await tx<{ documents: string; stored_bytes: string }[]>`
-    select count(*) as documents, coalesce(sum(size), 0) as stored_bytes from documents_view where tenant_id = ${tenantId}`;
-  return { documents: Number(row?.documents ?? 0), stored_bytes: Number(row?.stored_bytes ?? 0) };
+/**
+ * The tenant's effective limits as other contexts read them (the document service's quotas),
+ * with the platform defaults of `env` (the schema's defaults when absent). Inside the caller's
+ * tenant transaction.
+ */
+export function tenantLimits(env?: Env): { limits(tx: Tx, tenantId: string): Promise<LimitsView> } {
+  const defaults = limitDefaults(env ?? readEnv({}));
+  return { limits: (tx, tenantId) => readLimits(tx, tenantId, defaults) };
 }
