@@ -1,5 +1,6 @@
 import type { ProjectLookup } from '@mandant/membership';
 import type { Service, ServiceDeps } from '@mandant/shared/service';
+import type { Tx } from '@mandant/shared/db';
 import type { ReadStores } from '@mandant/shared/stores';
 import { browseHandlers } from './browse/handlers.ts';
 import { graphHandlers } from './graph/handlers.ts';
@@ -9,6 +10,8 @@ export interface EntityDeps extends ServiceDeps {
   stores: ReadStores;
   /** projects' existence and status for the access checks: the project context's, given by the composition */
   projects: ProjectLookup;
+  /** the archived-project rule for a merge (project's rule table and guard), given by the composition */
+  writes: { guardContentWrite(tx: Tx, tenantId: string, write: 'entity.merge', projectIds: string[]): Promise<void> };
 }
 
 /**

@@ -16,7 +16,7 @@ import { documentProjections } from '@mandant/projectors';
 import type { Service, ServiceDeps } from '@mandant/shared/service';
 import { createGateway } from '@mandant/gateway';
 import { membershipService } from '@mandant/membership';
-import { projectDirectory, projectLookup, projectService } from '@mandant/project';
+import { projectDirectory, projectLookup, projectService, projectWrites } from '@mandant/project';
 import { tenantLimits, tenantService } from '@mandant/tenant';
 import { ensureSingleTenant } from './single-tenant.ts';
 
@@ -40,7 +40,7 @@ export const allServices = (deps: PlatformDeps): Service[] => {
   return [
     tenantService({ ...deps, documents: { totals: documentTotals } }), projectService({ ...deps, documents: documentCounts }),
     membershipService({ ...deps, keyring: stores.keyring, projects: projectDirectory(documentCounts) }), documentService(documents), linkingService(documents),
-    searchService(deps), entityService({ ...deps, projects: projectLookup }), chatService({ ...deps, rpc: deps.rpc ?? noRpc }),
+    searchService(deps), entityService({ ...deps, projects: projectLookup, writes: projectWrites }), chatService({ ...deps, rpc: deps.rpc ?? noRpc }),
   ];
 };
 

@@ -1,4 +1,5 @@
 export { projectDecider } from './project/decide.ts';
+export { PROJECT_WRITES, type ProjectWrite, guardContentWrite, projectWrites, requireWritable } from './project/writes.ts';
 export { projectService } from './service.ts';
 export { projectViews } from './views/projection.ts';
 export { type SettingsOverrides, modelFor, requiredModels } from './settings/models.ts';

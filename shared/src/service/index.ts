@@ -1,7 +1,6 @@
 export * from './command.ts';
 export * from './main.ts';
 export * from './offboarding.ts';
-export * from './project-writes.ts';
 export * from './provisioned-tenants.ts';
 export * from './runtime.ts';
 export * from './service.ts';

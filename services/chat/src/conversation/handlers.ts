@@ -9,7 +9,7 @@ import type { RpcClient, RpcContext, RpcHandler } from '@mandant/shared/rpc';
 import { requireProjectRole } from '@mandant/membership';
 import { projectLookup, projectSummaries } from '@mandant/project';
 import { requestEventMeta, runCommand } from '@mandant/shared/service';
-import { guardContentWrite, requireWritable } from '@mandant/shared/service';
+import { guardContentWrite, requireWritable } from '@mandant/project';
 import type { ServiceDeps } from '@mandant/shared/service';
 import type { Keyring } from '@mandant/shared/stores/crypto';
 import { sealJson } from '@mandant/shared/stores/crypto';

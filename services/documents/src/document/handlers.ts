@@ -5,7 +5,7 @@ import type { RpcContext, RpcHandler } from '@mandant/shared/rpc';
 import { readableProjects, requireActor, requireProjectRole, requireReader } from '@mandant/membership';
 import { projectLookup, projectSummaries } from '@mandant/project';
 import { requestEventMeta, runCommand } from '@mandant/shared/service';
-import { guardContentWrite, requireWritable } from '@mandant/shared/service';
+import { guardContentWrite, requireWritable } from '@mandant/project';
 import type { ServiceDeps } from '@mandant/shared/service';
 import { waitForViews } from '@mandant/shared/service';
 import type { BlobStore } from '@mandant/shared/stores/blobs';

@@ -6,7 +6,7 @@ import type { RpcContext } from '@mandant/shared/rpc';
 import { requireProjectRole } from '@mandant/membership';
 import { projectLookup } from '@mandant/project';
 import { requestEventMeta, runCommand } from '@mandant/shared/service';
-import { guardContentWrite, requireWritable } from '@mandant/shared/service';
+import { guardContentWrite, requireWritable } from '@mandant/project';
 import { waitForViews } from '@mandant/shared/service';
 import { documentScope } from '@mandant/shared/stores/crypto';
 import { sealJson } from '@mandant/shared/stores/crypto';

@@ -5,7 +5,7 @@ import type { RpcContext, RpcHandler } from '@mandant/shared/rpc';
 import { requireProjectRole } from '@mandant/membership';
 import { projectLookup } from '@mandant/project';
 import { requestEventMeta, runCommand } from '@mandant/shared/service';
-import { guardContentWrite, requireWritable } from '@mandant/shared/service';
+import { guardContentWrite, requireWritable } from '@mandant/project';
 import type { ServiceDeps } from '@mandant/shared/service';
 import { waitForViews } from '@mandant/shared/service';
 import { documentAccess } from '../document/access.ts';

@@ -7,7 +7,6 @@ import type { Logger } from '@mandant/shared/log';
 import { waitForCheckpoints } from '@mandant/shared/projection';
 import type { RpcHandler } from '@mandant/shared/rpc';
 import { requestEventMeta } from '@mandant/shared/service';
-import { guardContentWrite } from '@mandant/shared/service';
 import type { EventStore } from '@mandant/shared/eventstore';
 import type { EntityDeps } from '../service.ts';
 import { type ReadScope, readScope, visibleEntity } from '../access.ts';
@@ -60,7 +59,7 @@ export function mergeHandlers(deps: EntityDeps): Record<string, RpcHandler> {
       const events: NewEvent[] = decided.map((e) => ({ id: uuidv7(), type: e.type, project_id: null, occurred_at: now, data: e.data }));
       const res = await store.append(t, streams.entity(fromId), source.version, events, requestEventMeta(ctx, scope.principal.actor), {
         // a merge changes the entities an archived project shows: refused there, as any content write
-        beforeCommit: (tx) => guardContentWrite(tx, t, 'entity.merge', involved),
+        beforeCommit: (tx) => deps.writes.guardContentWrite(tx, t, 'entity.merge', involved),
         // appends of a tenant queue on its head: checked here, no concurrent merge of the target can slip in between
         afterAppend: async (tx) => {
           const taken = await tx`select 1 from events where tenant_id = ${t} and stream = ${streams.entity(intoId)} and type = 'entity.merged.v1' limit 1`;

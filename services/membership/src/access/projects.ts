@@ -30,4 +30,8 @@ export interface ProjectDirectory extends ProjectLookup {
   summaries(tx: Tx, tenantId: string, projectIds: readonly string[]): Promise<Map<string, ProjectListing>>;
   /** the project as the API shows it; a missing one is a 404 */
   view(tx: Tx, tenantId: string, projectId: string): Promise<ProjectView>;
+  /** project's archived-project rule for a member's profile (content of the project): the early, view-based check */
+  requireWritable(write: 'member.profile', projectId: string, status: 'active' | 'archived'): void;
+  /** the same rule inside the append's transaction, against the log */
+  guardContentWrite(tx: Tx, tenantId: string, write: 'member.profile', projectIds: string[]): Promise<void>;
 }

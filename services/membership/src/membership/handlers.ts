@@ -11,7 +11,6 @@ import type { RpcContext, RpcHandler } from '@mandant/shared/rpc';
 import { requirePrincipal, requireProjectRole, requireTenantAdmin, requireUser } from '../access/access.ts';
 import type { ProjectDirectory } from '../access/projects.ts';
 import { runCommand } from '@mandant/shared/service';
-import { guardContentWrite, requireWritable } from '@mandant/shared/service';
 import type { ServiceDeps } from '@mandant/shared/service';
 import type { Keyring } from '@mandant/shared/stores/crypto';
 import { waitForViews } from '@mandant/shared/service';
@@ -46,7 +45,7 @@ export function membershipHandlers(deps: MembershipDeps): Record<string, RpcHand
   async function changeMembership(p: Principal, projectId: string, command: MembershipCommand, ctx: RpcContext) {
     const res = await runCommand({
       store, clock, decider: membershipDecider, tenantId: p.tenant_id, stream: streams.membership(projectId, command.user_id), projectId, command, meta: metaOf(ctx, p),
-      beforeCommit: command.type === 'UpdateProfile' ? () => (t) => guardContentWrite(t, p.tenant_id, 'member.profile', [projectId]) : undefined,
+      beforeCommit: command.type === 'UpdateProfile' ? () => (t) => projects.guardContentWrite(t, p.tenant_id, 'member.profile', [projectId]) : undefined,
     });
     await waitForViews(sql, log, p.tenant_id, res.position);
     return res.state;
@@ -144,7 +143,7 @@ export function membershipHandlers(deps: MembershipDeps): Record<string, RpcHand
     async [rpc.profilePut](input, ctx) {
       const p = requirePrincipal(ctx.principal);
       const body = PutProfileInput.parse(input);
-      requireWritable('member.profile', body.project_id, (await requireSelfOrAdmin(p, body.project_id, body.user_id)).status);
+      projects.requireWritable('member.profile', body.project_id, (await requireSelfOrAdmin(p, body.project_id, body.user_id)).status);
       const current = await profileOf(p, body.project_id, body.user_id);
       const next = {
         display_name: body.display_name === undefined ? current.display_name : body.display_name,

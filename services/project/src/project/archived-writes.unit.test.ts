@@ -1,6 +1,6 @@
 import type { ProjectEvent } from '@mandant/contracts';
 import { DomainError } from '@mandant/shared/errors';
-import { PROJECT_WRITES, type ProjectWrite, projectWriteAllowed, requireWritable } from '@mandant/shared/service';
+import { PROJECT_WRITES, type ProjectWrite, projectWriteAllowed, requireWritable } from './writes.ts';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type ProjectCommand, decideProject } from './decide.ts';

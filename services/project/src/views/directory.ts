@@ -1,5 +1,6 @@
 import type { ProjectDirectory, ProjectLookup } from '@mandant/membership';
 import type { Tx } from '@mandant/shared/db';
+import { guardContentWrite, requireWritable } from '../project/writes.ts';
 import { type DocumentCounts, loadProjectView } from './project-view.ts';
 
 /** What other contexts show of a project: its names and lifecycle status. */
@@ -36,4 +37,5 @@ export const projectLookup: ProjectLookup = { status: projectStatus };
 /** What membership's handlers read of projects (`/me/projects`, the project switch): given to it by the composition. */
 export const projectDirectory = (documents: DocumentCounts): ProjectDirectory => ({
   status: projectStatus, summaries: projectSummaries, view: (tx, tenantId, projectId) => loadProjectView(tx, tenantId, projectId, documents),
+  requireWritable, guardContentWrite,
 });

@@ -1,6 +1,6 @@
 import { streams } from '@mandant/contracts';
-import type { Tx } from '../db/connect.ts';
-import { DomainError } from '../errors.ts';
+import type { Tx } from '@mandant/shared/db';
+import { DomainError } from '@mandant/shared/errors';
 
 /**
  * Every write that names a project, and whether an archived project still takes it. An archived
@@ -73,3 +73,9 @@ export async function guardContentWrite(tx: Tx, tenantId: string, write: Project
 export async function lockProjectLifecycle(tx: Tx, tenantId: string, projectId: string): Promise<void> {
   await tx`select pg_advisory_xact_lock(hashtextextended(${lockKey(tenantId, projectId)}, 0))`;
 }
+
+/**
+ * The rule as the contexts that project cannot be imported by read it (membership, entities):
+ * handed to them by the composition.
+ */
+export const projectWrites = { requireWritable, guardContentWrite };
