@@ -69,15 +69,32 @@ describe('gateway over HTTP with a stubbed service boundary', () => {
     expect(g.rpc.sent).toEqual([]);
   });
 
-  it('answers 404 problems for an unknown route and for a malformed uuid in the path', async () => {
+  it('answers 404 problems for an unknown route and for a project reference that is neither an id nor a slug', async () => {
     const route = await g.call('GET', '/nowhere', { token: 'mnd_admin' });
     expect(route.status).toBe(404);
     expect(route.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(route.body.type).toBe('https://mandant.dev/problems/not-found');
-    const id = await g.call('GET', '/projects/not-a-uuid', { token: 'mnd_admin' });
-    expect(id.status).toBe(404);
-    expect(id.body.type).toBe('https://mandant.dev/problems/not-found');
+    for (const ref of ['Not_A_Project', 'x', '-leading-dash', 'a'.repeat(64)]) {
+      const id = await g.call('GET', `/projects/${ref}`, { token: 'mnd_admin' });
+      expect(id.status).toBe(404);
+      expect(id.body.type).toBe('https://mandant.dev/problems/not-found');
+    }
     expect(g.rpc.sent).toEqual([]);
+  });
+
+  it('asks the project service for a slug in the path, and answers 404 for a slug it does not know', async () => {
+    const before = g.rpc.state.respond;
+    g.rpc.state.respond = (pattern) =>
+      pattern === patterns.projectResolveSlug ? { ok: false, error: { code: 'not_found', message: 'project not found', details: {} } } : before(pattern, undefined);
+    try {
+      const slug = await g.call('GET', '/projects/not-a-project', { token: 'mnd_admin' });
+      expect(slug.status).toBe(404);
+      expect(slug.body.type).toBe('https://mandant.dev/problems/not-found');
+      expect(g.rpc.sent.map((s) => s.pattern)).toEqual([patterns.projectResolveSlug]);
+      expect(g.rpc.sent[0]?.input).toEqual({ slug: 'not-a-project' });
+    } finally {
+      g.rpc.state.respond = before;
+    }
   });
 
   it('maps path, body and query to the use case input and success to 200, 201 and 204', async () => {

@@ -145,7 +145,7 @@ describe.skipIf(!pg)('event store on Postgres', () => {
     );
     const conflicts = results.filter((r) => r.status === 'rejected');
     expect(conflicts).toHaveLength(10);
-    for (const c of conflicts) expect((c as PromiseRejectedResult).reason).toBeInstanceOf(VersionConflictError);
+    for (const c of conflicts) expect(c.reason).toBeInstanceOf(VersionConflictError);
     const positions = results.flatMap((r) => (r.status === 'fulfilled' ? r.value.events.map((e) => e.tenant_seq) : []));
     expect(positions.sort((a, b) => a - b)).toEqual(Array.from({ length: 60 }, (_, i) => i + 2));
     expect(await store.head(tenant)).toBe(61);

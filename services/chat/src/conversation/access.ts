@@ -52,8 +52,27 @@ export function grantFor(p: Principal, scope: 'project' | 'global', project: { i
   return { grant: { tenant_role: p.tenant_role, project_roles: readable }, project_ids: Object.keys(readable).sort() };
 }
 
-export type ConversationRow = Record<string, any>;
-export type MessageRow = Record<string, any>;
+/** A row of `conversations_view`. */
+export interface ConversationRow {
+  conversation_id: string;
+  project_id: string | null;
+  title: string | null;
+  created_by: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** A row of `conversation_messages_view`. */
+export interface MessageRow {
+  message_id: string;
+  role: 'user' | 'assistant';
+  content: string | null;
+  created_at: Date;
+  /** the asker: a global answer's text is theirs (and tenant admins') to read */
+  actor: string;
+  citations: StoredCitation[] | null;
+  scope: 'project' | 'global' | null;
+}
 
 export function toConversationView(r: ConversationRow, messages?: MessageView[]): ConversationView {
   return {
@@ -71,9 +90,9 @@ type StoredCitation = { document_id: string; chunk_id: string; project_ids: stri
  * withheld, and only the citations the reader could open themselves are listed.
  */
 export function toMessageView(r: MessageRow, reader: Principal, readable: Record<string, ProjectRole>, titles: Map<string, string | null>): MessageView {
-  const base = { id: r.message_id as string, role: r.role as 'user' | 'assistant', content: (r.content as string | null) ?? '', created_at: (r.created_at as Date).toISOString() };
+  const base = { id: r.message_id, role: r.role, content: r.content ?? '', created_at: r.created_at.toISOString() };
   if (r.role !== 'assistant') return base;
-  const cited = (r.citations ?? []) as StoredCitation[];
+  const cited = r.citations ?? [];
   const canOpen = (c: StoredCitation) => reader.tenant_role === 'tenant_admin'
     || c.project_ids.some((id) => id in readable)
     || (c.project_ids.length === 0 && isCreator(reader, r.actor));
@@ -83,13 +102,13 @@ export function toMessageView(r: MessageRow, reader: Principal, readable: Record
     ...base,
     content: withheld ? '[withheld: this answer draws on projects you cannot read]' : base.content,
     citations: open.map((c) => ({ ...c, title: titles.get(c.document_id) ?? null })),
-    scope: r.scope,
+    ...(r.scope ? { scope: r.scope } : {}),
   };
 }
 
 /** Titles of the cited documents that still exist (deleted ones read as null). */
 export async function citedTitles(tx: Tx, tenantId: string, rows: MessageRow[]): Promise<Map<string, string | null>> {
-  const ids = [...new Set(rows.flatMap((r) => ((r.citations ?? []) as StoredCitation[]).map((c) => c.document_id)))];
+  const ids = [...new Set(rows.flatMap((r) => (r.citations ?? []).map((c) => c.document_id)))];
   if (ids.length === 0) return new Map();
   return new Map([...(await documentSummaries(tx, tenantId, ids)).values()].map((d) => [d.documentId, d.title]));
 }

@@ -18,7 +18,7 @@ import { passagesFrom } from '../answer/passages.ts';
 import { connections, planRetrieval, search } from '../answer/retrieve.ts';
 import { waitForConversationViews } from '../views/projection.ts';
 import {
-  citedTitles, conversationAccess, grantFor, readableProjects, requireChatter, toConversationView, toMessageView,
+  type ConversationRow, type MessageRow, citedTitles, conversationAccess, grantFor, readableProjects, requireChatter, toConversationView, toMessageView,
 } from './access.ts';
 import { type ConversationCommand, conversationDecider } from './decide.ts';
 
@@ -56,10 +56,10 @@ export function chatHandlers(deps: ChatHandlerDeps): Record<string, RpcHandler> 
 
   async function view(p: Principal, conversationId: string): Promise<ConversationView> {
     return withTenant(sql, p.tenant_id, async (tx) => {
-      const [row] = await tx`select * from conversations_view where tenant_id = ${p.tenant_id} and conversation_id = ${conversationId}`;
+      const [row] = await tx<ConversationRow[]>`select * from conversations_view where tenant_id = ${p.tenant_id} and conversation_id = ${conversationId}`;
       if (!row) throw notFound('conversation');
-      await conversationAccess(tx, p, row as { project_id: string | null; created_by: string });
-      const rows = await tx`select * from conversation_messages_view where tenant_id = ${p.tenant_id} and conversation_id = ${conversationId} order by position, role desc`;
+      await conversationAccess(tx, p, row);
+      const rows = await tx<MessageRow[]>`select * from conversation_messages_view where tenant_id = ${p.tenant_id} and conversation_id = ${conversationId} order by position, role desc`;
       const readable = await readableProjects(tx, p);
       const titles = await citedTitles(tx, p.tenant_id, rows);
       return toConversationView(row, rows.map((r) => toMessageView(r, p, readable, titles)));
@@ -133,7 +133,7 @@ export function chatHandlers(deps: ChatHandlerDeps): Record<string, RpcHandler> 
         const scope = q.project_id
           ? tx`project_id = ${q.project_id}`
           : p.tenant_role === 'tenant_admin' ? tx`project_id is null` : tx`project_id is null and created_by = any(${creators})`;
-        const rows = await tx`select * from conversations_view where tenant_id = ${p.tenant_id} and ${scope}
+        const rows = await tx<ConversationRow[]>`select * from conversations_view where tenant_id = ${p.tenant_id} and ${scope}
                               order by updated_at desc, conversation_id desc limit ${q.limit}`;
         return { conversations: rows.map((r) => toConversationView(r)) };
       });

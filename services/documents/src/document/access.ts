@@ -3,7 +3,23 @@ import type { Tx } from '@mandant/shared/db';
 import { notFound } from '@mandant/shared/errors';
 import { isTenantAdmin, readableProjects } from '@mandant/membership';
 
-export type DocumentRow = Record<string, any>;
+/** A row of `documents_view` (`size` is a bigint column: postgres.js reads it as a string). */
+export interface DocumentRow {
+  document_id: string;
+  title: DocumentView['title'];
+  status: DocumentView['status'];
+  kind: DocumentView['kind'];
+  content_type: DocumentView['content_type'];
+  size: string | number;
+  content_sha256: DocumentView['content_sha256'];
+  chunk_count: DocumentView['chunk_count'];
+  entity_count: DocumentView['entity_count'];
+  pages: DocumentView['pages'];
+  failure: DocumentView['failure'] | undefined;
+  uploaded_by: string;
+  created_at: Date;
+  updated_at: Date;
+}
 
 /** Who may read a document: tenant admins; members of a project it is linked to; for an unassigned one, its uploader. */
 export interface DocumentAccess {
@@ -21,7 +37,7 @@ const isUploader = (p: Principal, uploadedBy: string): boolean => uploadedBy ===
  * exactly like one that does not exist (404), inside the tenant as across tenants.
  */
 export async function documentAccess(tx: Tx, p: Principal, documentId: string): Promise<DocumentAccess> {
-  const [row] = await tx`select * from documents_view where tenant_id = ${p.tenant_id} and document_id = ${documentId}`;
+  const [row] = await tx<DocumentRow[]>`select * from documents_view where tenant_id = ${p.tenant_id} and document_id = ${documentId}`;
   if (!row) throw notFound('document');
   const links = await tx<{ project_id: string }[]>`
     select l.project_id from document_links_view l where l.tenant_id = ${p.tenant_id} and l.document_id = ${documentId} order by l.project_id`;

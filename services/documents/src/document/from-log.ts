@@ -30,7 +30,7 @@ export const foldDocument = (events: readonly Pick<EventEnvelope, 'type' | 'data
 /** The document as the log holds it now. */
 export async function readDocument(store: EventStore, tenantId: string, documentId: string): Promise<DocumentState> {
   const { events } = await store.readStream(tenantId, streams.document(documentId));
-  return foldDocument(events as EventEnvelope[]);
+  return foldDocument(events);
 }
 
 /** The document up to and including `event`, read on the caller's transaction. */

@@ -10,7 +10,7 @@ import type { ServiceDeps } from '@mandant/shared/service';
 import { waitForViews } from '@mandant/shared/service';
 import type { BlobStore } from '@mandant/shared/stores/blobs';
 import { type Keyring, documentScope } from '@mandant/shared/stores/crypto';
-import { documentAccess, embeddingsOf, readableCondition, toDocumentView } from './access.ts';
+import { type DocumentRow, documentAccess, embeddingsOf, readableCondition, toDocumentView } from './access.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { type DocumentCommand, documentDecider } from './decide.ts';
 import type { TenantLimits } from './quota.ts';
@@ -68,13 +68,13 @@ export function documentHandlers(deps: DocumentDeps): Record<string, RpcHandler>
         const scope = q.project_id
           ? tx`exists (select 1 from document_links_view l where l.tenant_id = d.tenant_id and l.document_id = d.document_id and l.project_id = ${q.project_id})`
           : readableCondition(tx, p, memberProjects);
-        const rows = await tx`
+        const rows = await tx<DocumentRow[]>`
           select d.* from documents_view d where d.tenant_id = ${p.tenant_id} and ${scope}
             ${q.status ? tx`and d.status = ${q.status}` : tx``}
             ${after ? tx`and (d.created_at, d.document_id) > (${after.at}::timestamptz, ${after.id}::uuid)` : tx``}
           order by d.created_at, d.document_id limit ${q.limit + 1}`;
         const page = rows.slice(0, q.limit);
-        const ids = page.map((r) => r.document_id as string);
+        const ids = page.map((r) => r.document_id);
         const links = await tx<{ document_id: string; project_id: string }[]>`
           select l.document_id, l.project_id from document_links_view l
           where l.tenant_id = ${p.tenant_id} and l.document_id = any(${ids}::uuid[])

@@ -2,7 +2,7 @@ import { MembershipEvent } from '@mandant/contracts';
 import { describe, expect, it } from 'vitest';
 import { fold } from '@mandant/shared/decider';
 import { deciderSpec } from '@mandant/shared/testing';
-import { type MembershipCommand, membershipDecider } from './decide.ts';
+import { membershipDecider } from './decide.ts';
 
 const U = '0190c6e0-0000-7000-8000-000000000001';
 const OTHER = '0190c6e0-0000-7000-8000-000000000002';

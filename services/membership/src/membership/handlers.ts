@@ -2,9 +2,9 @@ import {
   CreateUserInput, type EventMeta, MemberInput, type MemberView, type Principal, type ProfileView, ProjectIdInput, type ProjectRole, PutMemberInput,
   PutProfileInput, SwitchProjectInput, type UserView, rpc, streams,
 } from '@mandant/contracts';
-import { type Sql, withTenant } from '@mandant/shared/db';
+import { withTenant } from '@mandant/shared/db';
 import { fold } from '@mandant/shared/decider';
-import { DomainError, forbidden, notFound } from '@mandant/shared/errors';
+import { forbidden, notFound } from '@mandant/shared/errors';
 import { uuidv7 } from '@mandant/shared/ids';
 import { sameJson } from '@mandant/shared/json';
 import type { RpcContext, RpcHandler } from '@mandant/shared/rpc';
@@ -31,10 +31,25 @@ const metaOf = (ctx: RpcContext, p: Principal): EventMeta => ({
 });
 // email and name are null once the tenant's key is destroyed (erased); UserView in contracts/api.ts
 // still says string: only an offboarded tenant, whose views are purged, can get there
-const userView = (r: Record<string, any>): UserView => ({
+/** A row of `users_view`. */
+interface UserRow {
+  user_id: string;
+  email: UserView['email'];
+  name: UserView['name'];
+  current_project_id: UserView['current_project_id'];
+  created_at: Date;
+}
+/** A row of `members_view`. */
+interface MemberRow {
+  project_id: string;
+  user_id: string;
+  role: MemberView['role'];
+  added_at: Date;
+}
+const userView = (r: UserRow): UserView => ({
   id: r.user_id, email: r.email, name: r.name, current_project_id: r.current_project_id, created_at: r.created_at.toISOString(),
 });
-const memberView = (r: Record<string, any>): MemberView => ({ project_id: r.project_id, user_id: r.user_id, role: r.role, added_at: r.added_at.toISOString() });
+const memberView = (r: MemberRow): MemberView => ({ project_id: r.project_id, user_id: r.user_id, role: r.role, added_at: r.added_at.toISOString() });
 
 export function membershipHandlers(deps: MembershipDeps): Record<string, RpcHandler> {
   const { sql, store, clock, log, keyring, projects } = deps;
@@ -86,14 +101,14 @@ export function membershipHandlers(deps: MembershipDeps): Record<string, RpcHand
       const body = CreateUserInput.parse(input);
       const userId = uuidv7();
       await registerUser(deps, { tenantId: p.tenant_id, userId, email: body.email, name: body.name, meta: metaOf(ctx, p) });
-      const [row] = await tx(p, (t) => t`select * from users_view where tenant_id = ${p.tenant_id} and user_id = ${userId}`);
+      const [row] = await tx(p, (t) => t<UserRow[]>`select * from users_view where tenant_id = ${p.tenant_id} and user_id = ${userId}`);
       if (!row) throw notFound('user');
       return userView(row);
     },
 
     async [rpc.userList](_input, ctx) {
       const p = requireTenantAdmin(ctx.principal);
-      const rows = await tx(p, (t) => t`select * from users_view where tenant_id = ${p.tenant_id} order by created_at, user_id`);
+      const rows = await tx(p, (t) => t<UserRow[]>`select * from users_view where tenant_id = ${p.tenant_id} order by created_at, user_id`);
       return { users: rows.map(userView) };
     },
 
@@ -101,7 +116,7 @@ export function membershipHandlers(deps: MembershipDeps): Record<string, RpcHand
       const p = requirePrincipal(ctx.principal);
       const { project_id } = ProjectIdInput.parse(input);
       await access(p, project_id, 'viewer');
-      const rows = await tx(p, (t) => t`select * from members_view where tenant_id = ${p.tenant_id} and project_id = ${project_id} order by added_at, user_id`);
+      const rows = await tx(p, (t) => t<MemberRow[]>`select * from members_view where tenant_id = ${p.tenant_id} and project_id = ${project_id} order by added_at, user_id`);
       return { members: rows.map(memberView) };
     },
 
@@ -109,7 +124,7 @@ export function membershipHandlers(deps: MembershipDeps): Record<string, RpcHand
       const p = requirePrincipal(ctx.principal);
       const { project_id, user_id } = MemberInput.parse(input);
       await access(p, project_id, 'viewer');
-      const [row] = await tx(p, (t) => t`select * from members_view where tenant_id = ${p.tenant_id} and project_id = ${project_id} and user_id = ${user_id}`);
+      const [row] = await tx(p, (t) => t<MemberRow[]>`select * from members_view where tenant_id = ${p.tenant_id} and project_id = ${project_id} and user_id = ${user_id}`);
       if (!row) throw notFound('member');
       return memberView(row);
     },
@@ -120,7 +135,7 @@ export function membershipHandlers(deps: MembershipDeps): Record<string, RpcHand
       await access(p, project_id, 'admin');
       await requireUserExists(p, user_id);
       await changeMembership(p, project_id, { type: 'SetMemberRole', user_id, role }, ctx);
-      const [row] = await tx(p, (t) => t`select * from members_view where tenant_id = ${p.tenant_id} and project_id = ${project_id} and user_id = ${user_id}`);
+      const [row] = await tx(p, (t) => t<MemberRow[]>`select * from members_view where tenant_id = ${p.tenant_id} and project_id = ${project_id} and user_id = ${user_id}`);
       if (!row) throw notFound('member');
       return memberView(row);
     },

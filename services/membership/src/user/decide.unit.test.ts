@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { UserEvent } from '@mandant/contracts';
 import { describe, expect, it } from 'vitest';
 import { deciderSpec } from '@mandant/shared/testing';
-import { type UserCommand, userDecider } from './decide.ts';
+import { userDecider } from './decide.ts';
 import { emailHash } from './email.ts';
 
 const P1 = '0190c6e0-0000-7000-8000-000000000001';

@@ -185,7 +185,7 @@ export function hostileRequest(route: ApiRoute, w: TenantWorld): fc.Arbitrary<Ho
     .map(({ role, at, query, body, traceparent }): Hostile => ({
       route, role,
       path: `${at.path}${query.query}`,
-      headers: traceparent ? { traceparent } : ({} as Record<string, string>),
+      headers: traceparent ? { traceparent } : {},
       body: body.body,
       fault: body.fault ?? query.fault,
       mayClose: body.mayClose ?? false,

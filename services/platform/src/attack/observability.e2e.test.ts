@@ -111,7 +111,7 @@ describe.skipIf(!pg || natsMissing)('logs and metrics of a working platform', ()
 
     const requests = lines.slice(from).filter((l) => l.msg === 'request');
     expect(requests.length).toBeGreaterThanOrEqual(8);
-    for (const r of requests.filter((l) => typeof l.route === 'string' && (l.route as string).startsWith('/api/v1/projects/:id'))) {
+    for (const r of requests.filter((l) => typeof l.route === 'string' && l.route.startsWith('/api/v1/projects/:id'))) {
       expect(r).toMatchObject({ tenant_id: tenantId, project_id: projectId });
     }
     for (const r of requests) {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findNatsServer } from '@mandant/shared/runtime';
-import { backendMissing, postgresUrls } from '@mandant/shared/testing';
+import { backendMissing, eventually, postgresUrls } from '@mandant/shared/testing';
 import { type Harness, OPERATOR, ok, startHarness, statusOf, waitForDocument } from './harness.ts';
 
 const pg = postgresUrls();
@@ -157,6 +157,8 @@ describe.skipIf(!pg || natsMissing)('the default project by slug in single-tenan
     expect(project.slug).toBe('default');
     const doc = await ok(client.POST('/projects/{id}/documents', { params: { path: { id: 'default' } }, body: { title: 'Note', content: 'Single-tenant note about Acme Holdings.' } }));
     expect(doc.project_ids).toEqual([project.id]);
+    // processed first, so that both reads see the document in the same state
+    await eventually(async () => (await ok(client.GET('/documents/{id}', { params: { path: { id: doc.id } } }))).status === 'processed', `document ${doc.id} processed`);
     const byId = await ok(client.GET('/projects/{id}/documents', { params: { path: { id: project.id } } }));
     const bySlug = await ok(client.GET('/projects/{id}/documents', { params: { path: { id: 'default' } } }));
     expect(bySlug).toEqual(byId);

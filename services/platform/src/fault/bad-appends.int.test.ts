@@ -76,7 +76,7 @@ function prepare(p: Planned, n: number, stored: { hot: string; ids: string[] }):
     case 'repeatedId': return { ...own, events: [...events, { ...first, data: { again: true } }] };
     case 'partlyStored': return { ...own, events: [event({}, stored.ids[n % stored.ids.length]), ...events] };
     case 'staleVersion': return { ...own, stream: stored.hot, expected: 0 };
-    case 'notJson': return { ...own, events: [...events, event({ big: BigInt(n) as unknown as number })] };
+    case 'notJson': return { ...own, events: [...events, event({ big: BigInt(n) })] };
   }
 }
 

@@ -45,7 +45,7 @@ export async function faultDatabase(runOwnerUrl: string, label: string, log: Log
   const db = await ownDatabase(runOwnerUrl, label);
   await migrate(db.url, log);
   const appUrl = await prepareAppRole(db.url, undefined);
-  return { ownerUrl: db.url, appUrl, drop: db.drop };
+  return { ownerUrl: db.url, appUrl, drop: () => db.drop() };
 }
 
 /** A test table the runtime role may use, under the same forced row-level security as the real ones. */

@@ -95,7 +95,7 @@ describe.skipIf(!pg || natsMissing)('fault: NATS stopped for 30 s while commands
     let outage: { from: number; to: number } | null = null;
     const duringOutage = new Map<string, number>(tenants.map((t) => [t, 0]));
     let writing = true;
-    let backlog: number[] = [];
+    let backlog: number[];
     const writers = tenants.map(async (tenant) => {
       for (let i = 1; writing; i++) {
         const id = uuidv7();

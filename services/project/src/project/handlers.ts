@@ -1,5 +1,5 @@
 import { CreateProjectInput, type EventMeta, type Principal, ProjectIdInput, ResolveProjectSlugInput, UpdateProjectInput, rpc, streams } from '@mandant/contracts';
-import { type Sql, type Tx, withTenant } from '@mandant/shared/db';
+import { type Tx, withTenant } from '@mandant/shared/db';
 import { DomainError, notFound } from '@mandant/shared/errors';
 import { uuidv7 } from '@mandant/shared/ids';
 import type { RpcContext, RpcHandler } from '@mandant/shared/rpc';
@@ -9,7 +9,7 @@ import type { ServiceDeps } from '@mandant/shared/service';
 import { waitForViews } from '@mandant/shared/service';
 import { type ProjectCommand, projectDecider } from './decide.ts';
 import { lockProjectLifecycle } from './writes.ts';
-import { type DocumentCounts, loadProjectView, toProjectView, withDocumentCounts } from '../views/project-view.ts';
+import { type DocumentCounts, type ProjectRow, loadProjectView, toProjectView, withDocumentCounts } from '../views/project-view.ts';
 import { projectLookup } from '../views/directory.ts';
 import { claimProjectSlug, releaseProjectSlugs, resolveProjectSlug, slugBaseOf } from './slugs.ts';
 
@@ -80,7 +80,7 @@ export function projectHandlers(deps: ProjectDeps): Record<string, RpcHandler> {
       const rows = await withTenant(sql, p.tenant_id, async (tx) => {
         // a tenant admin sees every project (as admin); anyone else their member projects
         const roles = await readableProjects(tx, p);
-        const projects = await withDocumentCounts(tx, documents, p.tenant_id, await tx`select pv.*
+        const projects = await withDocumentCounts(tx, documents, p.tenant_id, await tx<ProjectRow[]>`select pv.*
           from projects_view pv where pv.tenant_id = ${p.tenant_id} ${roles ? tx`and pv.project_id = any(${[...roles.keys()]}::uuid[])` : tx``}
           order by pv.created_at, pv.project_id`);
         return projects.map((r) => ({ ...r, role: roles?.get(r.project_id) ?? 'admin' }));

@@ -2,9 +2,24 @@ import type { ProjectView } from '@mandant/contracts';
 import type { Tx } from '@mandant/shared/db';
 import { notFound } from '@mandant/shared/errors';
 
-export type ProjectRow = Record<string, any>;
+/** A row of `projects_view`. */
+export interface ProjectRow {
+  project_id: string;
+  name: string;
+  slug: string;
+  description: ProjectView['description'];
+  settings: ProjectView['settings'];
+  status: ProjectView['status'];
+  created_at: Date;
+  entity_count: number;
+  member_count: number;
+  last_activity_at: Date;
+}
 
-export function toProjectView(r: ProjectRow): ProjectView {
+/** A row of `projects_view` with the number of documents the project links. */
+export type CountedProjectRow = ProjectRow & { document_count: number };
+
+export function toProjectView(r: CountedProjectRow): ProjectView {
   return {
     id: r.project_id, name: r.name, slug: r.slug, description: r.description, settings: r.settings, status: r.status,
     created_at: r.created_at.toISOString(),
@@ -23,13 +38,13 @@ export interface DocumentCounts {
 }
 
 /** Rows of projects_view as the API shows them, with their document counts. */
-export async function withDocumentCounts(tx: Tx, documents: DocumentCounts, tenantId: string, rows: readonly ProjectRow[]): Promise<ProjectRow[]> {
+export async function withDocumentCounts(tx: Tx, documents: DocumentCounts, tenantId: string, rows: readonly ProjectRow[]): Promise<CountedProjectRow[]> {
   const counts = await documents.linked(tx, tenantId, rows.map((r) => r.project_id));
-  return rows.map((r) => ({ ...r, document_count: counts.get(String(r.project_id).toLowerCase()) ?? 0 }));
+  return rows.map((r) => ({ ...r, document_count: counts.get(r.project_id.toLowerCase()) ?? 0 }));
 }
 
 export async function loadProjectView(tx: Tx, tenantId: string, projectId: string, documents: DocumentCounts): Promise<ProjectView> {
-  const rows = await tx`select * from projects_view where tenant_id = ${tenantId} and project_id = ${projectId}`;
+  const rows = await tx<ProjectRow[]>`select * from projects_view where tenant_id = ${tenantId} and project_id = ${projectId}`;
   const [row] = await withDocumentCounts(tx, documents, tenantId, rows);
   if (!row) throw notFound('project');
   return toProjectView(row);

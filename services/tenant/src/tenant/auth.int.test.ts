@@ -12,7 +12,7 @@ import { authHandlers } from './auth.ts';
 // provisioned or not, offboarded (before or after its view rows are purged), a subject
 // registered or not. Offboarding counts from the tombstone's transaction, not from the purge.
 const pg = postgresUrls();
-const ctx: RpcContext = { principal: null, operator: false, meta: { correlation_id: 'auth-test', traceparent: null } } as RpcContext;
+const ctx: RpcContext = { principal: null, operator: false, meta: { correlation_id: 'auth-test', traceparent: null } };
 const runs = { seed: Number(process.env.FC_SEED ?? 20261202), numRuns: 40 };
 const outcome = (p: Promise<unknown>) => p.then((v) => ({ ok: v }), (e: unknown) => ({ code: (e as { code?: string }).code ?? String(e) }));
 

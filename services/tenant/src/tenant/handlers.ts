@@ -16,6 +16,27 @@ import { createPostgresKeyStore } from '@mandant/shared/stores/crypto';
 import { newApiKeySecret } from './api-keys.ts';
 import { type TenantCommand, tenantDecider } from './decide.ts';
 
+/** A row of `tenants_view` (and of `mandant_list_tenants()`, which has its first columns). */
+interface TenantRow {
+  tenant_id: string;
+  name: string;
+  slug: string;
+  settings: TenantView['settings'];
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** A row of `api_keys_view`. */
+interface ApiKeyRow {
+  key_id: string;
+  name: string;
+  user_id: string | null;
+  role: ApiKeyView['role'];
+  prefix: string;
+  created_at: Date;
+  revoked_at: Date | null;
+}
+
 export interface TenantDeps {
   sql: Sql;
   store: EventStore;
@@ -50,7 +71,7 @@ export function tenantHandlers(deps: TenantDeps): Record<string, RpcHandler> {
   };
 
   const tenantView = async (tenantId: string): Promise<TenantView> => {
-    const [row] = await withTenant(sql, tenantId, (tx) => tx`select * from tenants_view where tenant_id = ${tenantId}`);
+    const [row] = await withTenant(sql, tenantId, (tx) => tx<TenantRow[]>`select * from tenants_view where tenant_id = ${tenantId}`);
     if (!row) throw notFound('tenant');
     return { id: row.tenant_id, name: row.name, slug: row.slug, settings: row.settings, created_at: row.created_at.toISOString(), updated_at: row.updated_at.toISOString() };
   };
@@ -62,7 +83,7 @@ export function tenantHandlers(deps: TenantDeps): Record<string, RpcHandler> {
     return { keyId, secret };
   };
 
-  const keyView = (r: Record<string, any>): ApiKeyView => ({
+  const keyView = (r: ApiKeyRow): ApiKeyView => ({
     id: r.key_id, name: r.name, user_id: r.user_id, role: r.role, prefix: r.prefix,
     created_at: r.created_at.toISOString(), revoked_at: r.revoked_at ? r.revoked_at.toISOString() : null,
   });
@@ -116,7 +137,7 @@ export function tenantHandlers(deps: TenantDeps): Record<string, RpcHandler> {
 
     async [rpc.tenantList](_input, ctx) {
       requireOperator(ctx);
-      const rows = await sql`select * from mandant_list_tenants()`;
+      const rows = await sql<TenantRow[]>`select * from mandant_list_tenants()`;
       return { tenants: rows.map((r) => ({ id: r.tenant_id, name: r.name, slug: r.slug, created_at: r.created_at.toISOString() })) };
     },
 
@@ -147,14 +168,14 @@ export function tenantHandlers(deps: TenantDeps): Record<string, RpcHandler> {
         if (!(await withTenant(sql, p.tenant_id, (tx) => userExists(tx, p.tenant_id, userId)))) throw new DomainError('validation.failed', 'user_id: no such user in this tenant', { field: 'user_id' });
       }
       const key = await issueKey({ tenantId: p.tenant_id, name: body.name, user_id: body.user_id ?? null, role: body.role ?? null, meta: metaOf(ctx, p.actor) });
-      const [row] = await withTenant(sql, p.tenant_id, (tx) => tx`select * from api_keys_view where tenant_id = ${p.tenant_id} and key_id = ${key.keyId}`);
+      const [row] = await withTenant(sql, p.tenant_id, (tx) => tx<ApiKeyRow[]>`select * from api_keys_view where tenant_id = ${p.tenant_id} and key_id = ${key.keyId}`);
       if (!row) throw notFound('api key');
       return { api_key: keyView(row), secret: key.secret };
     },
 
     async [rpc.apiKeyList](_input, ctx) {
       const p = requireTenantAdmin(ctx.principal);
-      const rows = await withTenant(sql, p.tenant_id, (tx) => tx`select * from api_keys_view where tenant_id = ${p.tenant_id} order by created_at, key_id`);
+      const rows = await withTenant(sql, p.tenant_id, (tx) => tx<ApiKeyRow[]>`select * from api_keys_view where tenant_id = ${p.tenant_id} order by created_at, key_id`);
       return { api_keys: rows.map(keyView) };
     },
 

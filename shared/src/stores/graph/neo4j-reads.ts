@@ -41,7 +41,7 @@ async function matchEntities(run: Run, options: EntitySearchOptions, maxLimit = 
 /** Neo4j integers arrive as Integer objects unless the driver was told otherwise; accept both. */
 const num = (v: unknown): number => (neo4j.isInt(v) ? v.toNumber() : typeof v === 'bigint' ? Number(v) : Number(v ?? 0));
 /** Text columns arrive as strings; ids and counts may arrive as Neo4j integers or numbers. */
-const str = (v: unknown): string => (typeof v === 'string' ? v : neo4j.isInt(v) ? v.toString() : String(v as number | boolean | bigint));
+const str = (v: unknown): string => (typeof v === 'string' ? v : neo4j.isInt(v) ? v.toString() : typeof v === 'number' || typeof v === 'bigint' ? String(v) : JSON.stringify(v));
 const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : str(v));
 /** The `v` column of every row. */
 export const strings = (rows: readonly Row[]): string[] => rows.map((r) => str(r.get('v')));
