@@ -16,7 +16,11 @@ const SHARED_ENTRIES = [
 
 /** Files that exist for tests: test files, fixtures, harnesses and the benchmarks. */
 const TEST_SUPPORT = [
-  '[.]test[.]ts$', '[.]contract[.]ts$', '[.]fixture[.]ts$', '/testing/', '^bench/',
+  '[.]test[.]ts$',
+  '[.]contract[.]ts$',
+  '[.]fixture[.]ts$',
+  '/testing/',
+  '^bench/',
   // the platform's end-to-end, fault and attack suites and their helpers
   '^services/platform/src/(e2e|fault|attack)/',
 ];
@@ -26,8 +30,7 @@ module.exports = {
   forbidden: [
     {
       name: 'service-internals',
-      comment:
-        "Another service's internals: import its package ('@mandant/<service>'), whose src/index.ts is its whole public surface.",
+      comment: "Another service's internals: import its package ('@mandant/<service>'), whose src/index.ts is its whole public surface.",
       severity: 'error',
       from: { path: '^(services/[^/]+|shared|bench|contracts)/' },
       to: {
@@ -61,7 +64,14 @@ module.exports = {
       comment: 'A process entry point (main.ts, a service process under platform/src/processes, a CLI) is run by path, never imported.',
       severity: 'error',
       from: {},
-      to: { path: ['^services/[^/]+/src/main[.]ts$', '^services/platform/src/processes/', '^services/platform/src/(cli|stack)/main[.]ts$', '^shared/src/db/migrate-cli[.]ts$'] },
+      to: {
+        path: [
+          '^services/[^/]+/src/main[.]ts$',
+          '^services/platform/src/processes/',
+          '^services/platform/src/(cli|stack)/main[.]ts$',
+          '^shared/src/db/migrate-cli[.]ts$',
+        ],
+      },
     },
     {
       name: 'exported-entries-only',

@@ -32,8 +32,13 @@ export default tseslint.config(
     // Tests, fixtures and benchmarks read HTTP bodies and rows as the untyped JSON they are and
     // assert their shape (the e2e suites also check them against the OpenAPI schemas).
     files: [
-      '**/*.test.ts', '**/*.fixture.ts', '**/fixture.ts', '**/testing/**', 'bench/**',
-      'services/platform/src/{attack,e2e,fault}/**', 'services/platform/src/stack/load.ts',
+      '**/*.test.ts',
+      '**/*.fixture.ts',
+      '**/fixture.ts',
+      '**/testing/**',
+      'bench/**',
+      'services/platform/src/{attack,e2e,fault}/**',
+      'services/platform/src/stack/load.ts',
     ],
     rules: {
       '@typescript-eslint/no-explicit-any': 'off',
@@ -44,6 +49,10 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-return': 'off',
     },
   },
-  { files: ['**/*.js', '**/*.cjs'], extends: [tseslint.configs.disableTypeChecked], languageOptions: { globals: { module: 'writable', require: 'readonly', process: 'readonly' } } },
+  {
+    files: ['**/*.js', '**/*.cjs'],
+    extends: [tseslint.configs.disableTypeChecked],
+    languageOptions: { globals: { module: 'writable', require: 'readonly', process: 'readonly' } },
+  },
   prettier,
 );

@@ -14,10 +14,25 @@ export default defineConfig({
     hookTimeout: 300_000,
     pool: 'forks',
     projects: [
-      { extends: true, test: { name: 'unit', include: ['**/src/**/*.unit.test.ts', 'bench/**/*.unit.test.ts'], exclude: ['**/node_modules/**'] } },
+      {
+        extends: true,
+        test: { name: 'unit', include: ['**/src/**/*.unit.test.ts', 'bench/**/*.unit.test.ts'], exclude: ['**/node_modules/**'] },
+      },
       { extends: true, test: { name: 'int', include: ['**/src/**/*.int.test.ts'], exclude: ['**/node_modules/**'] } },
-      { extends: true, test: { name: 'e2e', include: ['**/src/**/*.e2e.test.ts', 'test/**/*.e2e.test.ts'], exclude: ['**/node_modules/**'] } },
-      { extends: true, test: { name: 'proof', include: ['**/src/**/*.proof.test.ts'], exclude: ['**/node_modules/**'], testTimeout: 900_000, hookTimeout: 600_000 } },
+      {
+        extends: true,
+        test: { name: 'e2e', include: ['**/src/**/*.e2e.test.ts', 'test/**/*.e2e.test.ts'], exclude: ['**/node_modules/**'] },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'proof',
+          include: ['**/src/**/*.proof.test.ts'],
+          exclude: ['**/node_modules/**'],
+          testTimeout: 900_000,
+          hookTimeout: 600_000,
+        },
+      },
     ],
   },
 });

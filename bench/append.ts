@@ -59,7 +59,8 @@ type Payload = { writer: number; seq: number; source: string; text: string };
 type BenchEvent = Event<typeof EVENT_TYPE, Payload>;
 
 const PAYLOAD_BYTES = 200;
-const FILLER = 'Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et dolore magna aliqua. Ut enim ad minim veniam, quis nostrud exercitation ullamco laboris nisi ut aliquip ex ea commodo consequat. ';
+const FILLER =
+  'Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et dolore magna aliqua. Ut enim ad minim veniam, quis nostrud exercitation ullamco laboris nisi ut aliquip ex ea commodo consequat. ';
 
 function payload(writer: number, seq: number): Payload {
   const base = { writer, seq, source: 'bench', text: '' };
@@ -180,14 +181,25 @@ async function runWriters(appender: Appender, workload: Workload, appendsPerWrit
   );
   const seconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpu0);
-  return { events: cfg.writers * appendsPerWriter * workload.batchSize, seconds, latenciesMs: latencies, clientCpuSeconds: (cpu.user + cpu.system) / 1e6 };
+  return {
+    events: cfg.writers * appendsPerWriter * workload.batchSize,
+    seconds,
+    latenciesMs: latencies,
+    clientCpuSeconds: (cpu.user + cpu.system) / 1e6,
+  };
 }
 
 function appendsPerWriter(workload: Workload): number {
   return Math.max(1, Math.round(workload.totalEvents / workload.batchSize / cfg.writers));
 }
 
-interface Measured { evPerSec: number; p50: number; p99: number; events: number; seconds: number }
+interface Measured {
+  evPerSec: number;
+  p50: number;
+  p99: number;
+  events: number;
+  seconds: number;
+}
 
 function summarise(runs: RunResult[]): Measured {
   const rates = runs.map((r) => r.events / r.seconds).sort((a, b) => a - b);
@@ -246,7 +258,10 @@ const fmtRatio = (n: number): string => (Number.isFinite(n) ? `${n.toFixed(2)}×
 function table(header: string[], rows: string[][], rightAligned: Set<number>): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]): string =>
-    cells.map((c, i) => (rightAligned.has(i) ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
+    cells
+      .map((c, i) => (rightAligned.has(i) ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
@@ -335,15 +350,38 @@ async function main(): Promise<void> {
     const pick = (i: number): string => tenants[i % tenants.length] ?? oneTenant;
 
     const workloads: Workload[] = [
-      { key: 'single', label: `single event, ${cfg.writers} writers, ${cfg.writers} tenants`, tenantOf: pick, totalEvents: cfg.singleEvents, batchSize: 1, goal: GOAL_SINGLE },
-      { key: 'single-1t', label: `single event, ${cfg.writers} writers, ONE tenant`, tenantOf: () => oneTenant, totalEvents: cfg.singleEvents, batchSize: 1, goal: GOAL_SINGLE },
-      { key: 'batch', label: `batch of ${cfg.batchSize}, ${cfg.writers} writers, ${cfg.writers} tenants`, tenantOf: pick, totalEvents: cfg.batchEvents, batchSize: cfg.batchSize, goal: GOAL_BATCH },
+      {
+        key: 'single',
+        label: `single event, ${cfg.writers} writers, ${cfg.writers} tenants`,
+        tenantOf: pick,
+        totalEvents: cfg.singleEvents,
+        batchSize: 1,
+        goal: GOAL_SINGLE,
+      },
+      {
+        key: 'single-1t',
+        label: `single event, ${cfg.writers} writers, ONE tenant`,
+        tenantOf: () => oneTenant,
+        totalEvents: cfg.singleEvents,
+        batchSize: 1,
+        goal: GOAL_SINGLE,
+      },
+      {
+        key: 'batch',
+        label: `batch of ${cfg.batchSize}, ${cfg.writers} writers, ${cfg.writers} tenants`,
+        tenantOf: pick,
+        totalEvents: cfg.batchEvents,
+        batchSize: cfg.batchSize,
+        goal: GOAL_BATCH,
+      },
     ];
 
     const sample = JSON.stringify(payload(cfg.writers - 1, 99_999)).length;
     console.log('Append throughput: Mandant event log vs @event-driven-io/emmett-postgresql vs a raw INSERT');
     console.log(machineLine(pgVersion));
-    console.log(`Postgres settings: ${settings.map((s) => `${s.name}=${s.setting}`).join(', ')}; other client sessions on the server at start: ${others}`);
+    console.log(
+      `Postgres settings: ${settings.map((s) => `${s.name}=${s.setting}`).join(', ')}; other client sessions on the server at start: ${others}`,
+    );
     console.log(
       `Setup: fresh database per run (dropped at the end); ${cfg.pool} connections per library; payload ~${sample} bytes of JSON; ` +
         `Mandant as its runtime role (RLS on), Emmett and raw INSERT as the database owner.`,
@@ -408,7 +446,18 @@ async function main(): Promise<void> {
     });
     console.log(
       table(
-        ['workload', 'Mandant ev/s', 'Emmett ev/s', 'raw ev/s', 'M/E', 'M/raw', 'Mandant ms p50/p99', 'Emmett ms p50/p99', 'raw ms p50/p99', 'Mandant goal'],
+        [
+          'workload',
+          'Mandant ev/s',
+          'Emmett ev/s',
+          'raw ev/s',
+          'M/E',
+          'M/raw',
+          'Mandant ms p50/p99',
+          'Emmett ms p50/p99',
+          'raw ms p50/p99',
+          'Mandant goal',
+        ],
         rows,
         new Set([1, 2, 3, 4, 5, 6, 7, 8]),
       ),

@@ -34,15 +34,23 @@ type Phase = 'baseline' | 'burst' | 'after';
 async function main(): Promise<void> {
   await withFreshDatabase(async (db, onCleanup) => {
     const { events, readModels, projectors, watch, published, traced, deliveredAt, setUp } = await startPipeline(db, onCleanup, {
-      name: 'bench-fairness', sweepMs: cfg.sweepMs, pollMs: cfg.pollMs, meta: META,
+      name: 'bench-fairness',
+      sweepMs: cfg.sweepMs,
+      pollMs: cfg.pollMs,
+      meta: META,
     });
     console.log(`Noisy neighbours: tenant B at ${cfg.rateB} events/s while tenant A appends ${fmtInt(cfg.burst)} events as fast as it can`);
     console.log(machineLine(db.pgVersion));
-    console.log(`Load average at start (1/5/15 min): ${os.loadavg().map((x) => x.toFixed(2)).join(' / ')}`);
+    console.log(
+      `Load average at start (1/5/15 min): ${os
+        .loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' / ')}`,
+    );
 
     const s0 = performance.now();
     const [a, b] = [uuidv7(), uuidv7()];
-    const docsA = Math.ceil(cfg.burst * MIX.document / 4 * 1.3) + 5;
+    const docsA = Math.ceil(((cfg.burst * MIX.document) / 4) * 1.3) + 5;
     const docsB = 40;
     const [wa, wb] = await Promise.all([
       setUp([a], { documentsPerTenant: docsA, chunks: cfg.chunks, dimension: cfg.dimension, seed: () => 7919 }),
@@ -92,62 +100,101 @@ async function main(): Promise<void> {
     phase = 'burst';
     const burstStart = performance.now();
     let issuedA = 0;
-    await Promise.all(Array.from({ length: cfg.writers }, async () => {
-      while (issuedA < cfg.burst) {
-        issuedA += 1;
-        await appendA.issue(a, A.next(), true);
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: cfg.writers }, async () => {
+        while (issuedA < cfg.burst) {
+          issuedA += 1;
+          await appendA.issue(a, A.next(), true);
+        }
+      }),
+    );
     const appendedAt = performance.now();
     const headA = await events.head(a);
     // watched, not asked for (waitFor would queue catch-ups of A of its own)
     const deadline = performance.now() + 600_000;
-    const visibleA = await Promise.all(projectors.map(async (p) => {
-      while (watch.reachedAt(p.key, a, headA) === undefined && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      return watch.reachedAt(p.key, a, headA) ?? performance.now();
-    }));
+    const visibleA = await Promise.all(
+      projectors.map(async (p) => {
+        while (watch.reachedAt(p.key, a, headA) === undefined && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+        return watch.reachedAt(p.key, a, headA) ?? performance.now();
+      }),
+    );
     const burstEnd = Math.max(...visibleA);
     loop.disable();
     const loopBurst = { p50: loop.percentile(50) / 1e6, p99: loop.percentile(99) / 1e6 };
     phase = 'after';
     driving = false;
     await driveB;
-    const heads = new Map([[a, headA], [b, await events.head(b)]]);
-    const caughtUp = await watch.until(projectors.map((p) => p.key), heads, 120_000);
+    const heads = new Map([
+      [a, headA],
+      [b, await events.head(b)],
+    ]);
+    const caughtUp = await watch.until(
+      projectors.map((p) => p.key),
+      heads,
+      120_000,
+    );
     watch.stop();
     await watch.stopped();
 
     const models = readModels.map((m, i) => ({ key: projectors[i]?.key ?? '', handles: m.projection.handles }));
     const reachedAt = (k: string, t: string, seq: number) => watch.reachedAt(k, t, seq);
-    const base = readModelLags(models, committedB.filter((c) => c.phase === 'baseline'), reachedAt);
-    const during = readModelLags(models, committedB.filter((c) => c.phase === 'burst'), reachedAt);
+    const base = readModelLags(
+      models,
+      committedB.filter((c) => c.phase === 'baseline'),
+      reachedAt,
+    );
+    const during = readModelLags(
+      models,
+      committedB.filter((c) => c.phase === 'burst'),
+      reachedAt,
+    );
     const rows: string[][] = [];
     let met = caughtUp;
     const row = (label: string, x: number[], y: number[]): string[] => {
       const p0 = percentiles(x);
       const p1 = percentiles(y);
       if (p1.n > 0 && !(p1.p99 < GOAL_MS)) met = false;
-      return [label, `${fmtInt(p0.p50)} / ${fmtInt(p0.p95)} / ${fmtInt(p0.p99)}`, fmtInt(p1.n), `${fmtInt(p1.p50)} / ${fmtInt(p1.p95)} / ${fmtInt(p1.p99)}`, fmtInt(p1.max),
-        p0.n && p1.n ? fmtRatio(p1.p99 / Math.max(1, p0.p99)) : '-', versusGoal(p1.p99, p1.n, GOAL_MS)];
+      return [
+        label,
+        `${fmtInt(p0.p50)} / ${fmtInt(p0.p95)} / ${fmtInt(p0.p99)}`,
+        fmtInt(p1.n),
+        `${fmtInt(p1.p50)} / ${fmtInt(p1.p95)} / ${fmtInt(p1.p99)}`,
+        fmtInt(p1.max),
+        p0.n && p1.n ? fmtRatio(p1.p99 / Math.max(1, p0.p99)) : '-',
+        versusGoal(p1.p99, p1.n, GOAL_MS),
+      ];
     };
     for (const [i, m] of readModels.entries()) rows.push(row(m.label, base.perModel[i] ?? [], during.perModel[i] ?? []));
     rows.push(row('every read model (per event: the slowest)', [...base.slowest.values()], [...during.slowest.values()]));
-    const relayLag = (ph: Phase) => percentiles(committedB.filter((c) => c.phase === ph).flatMap((c) => {
-      const at = published.get(c.id);
-      return at === undefined ? [] : [Math.max(0, at - c.committedAt)];
-    }));
+    const relayLag = (ph: Phase) =>
+      percentiles(
+        committedB
+          .filter((c) => c.phase === ph)
+          .flatMap((c) => {
+            const at = published.get(c.id);
+            return at === undefined ? [] : [Math.max(0, at - c.committedAt)];
+          }),
+      );
     const [r0, r1] = [relayLag('baseline'), relayLag('burst')];
     // the rest of the lag: from the relay's publish until the slowest read model had the event
-    const projectorLag = (lags: Map<Committed, number>) => percentiles([...lags].flatMap(([c, lag]) => {
-      const at = published.get(c.id);
-      return at === undefined ? [] : [Math.max(0, c.committedAt + lag - at)];
-    }));
+    const projectorLag = (lags: Map<Committed, number>) =>
+      percentiles(
+        [...lags].flatMap(([c, lag]) => {
+          const at = published.get(c.id);
+          return at === undefined ? [] : [Math.max(0, c.committedAt + lag - at)];
+        }),
+      );
     const [v0, v1] = [projectorLag(base.slowest), projectorLag(during.slowest)];
     // of which JetStream delivery: from the publish until the last projector's consumer had the message
-    const deliveryLag = (ph: Phase) => percentiles(committedB.filter((c) => c.phase === ph).flatMap((c) => {
-      const [p, d] = [published.get(c.id), deliveredAt.get(c.id)];
-      return p === undefined || d === undefined ? [] : [Math.max(0, d - p)];
-    }));
+    const deliveryLag = (ph: Phase) =>
+      percentiles(
+        committedB
+          .filter((c) => c.phase === ph)
+          .flatMap((c) => {
+            const [p, d] = [published.get(c.id), deliveredAt.get(c.id)];
+            return p === undefined || d === undefined ? [] : [Math.max(0, d - p)];
+          }),
+      );
     const [d0, d1] = [deliveryLag('baseline'), deliveryLag('burst')];
     const appA = percentiles(appendA.appendMs);
     const appB = percentiles(appendB.appendMs);
@@ -165,16 +212,34 @@ async function main(): Promise<void> {
         `during the burst p50 ${fmtInt(r1.p50)} / p99 ${fmtInt(r1.p99)} ms; published → visible in the slowest read model: alone p50 ${fmtInt(v0.p50)} / p99 ${fmtInt(v0.p99)} ms, ` +
         `during the burst p50 ${fmtInt(v1.p50)} / p99 ${fmtInt(v1.p99)} ms, ` +
         `of which JetStream delivery to the last of the consumers: alone p50 ${fmtInt(d0.p50)} / p99 ${fmtInt(d0.p99)} ms, during the burst p50 ${fmtInt(d1.p50)} / p99 ${fmtInt(d1.p99)} ms. ` +
-        `Event loop delay of this process: alone p50 ${fmtInt(loopAlone.p50)} / p99 ${fmtInt(loopAlone.p99)} ms, during the burst p50 ${fmtInt(loopBurst.p50)} / p99 ${fmtInt(loopBurst.p99)} ms. Load average after: ${os.loadavg().map((x) => x.toFixed(2)).join(' / ')}.` +
+        `Event loop delay of this process: alone p50 ${fmtInt(loopAlone.p50)} / p99 ${fmtInt(loopAlone.p99)} ms, during the burst p50 ${fmtInt(loopBurst.p50)} / p99 ${fmtInt(loopBurst.p99)} ms. Load average after: ${os
+          .loadavg()
+          .map((x) => x.toFixed(2))
+          .join(' / ')}.` +
         (caughtUp ? '' : ' NOT every projector reached both heads within 120 s after the burst!'),
     );
     console.log('');
-    console.log(table(['read model (B\'s events)', 'B alone p50/p95/p99 ms', 'B during burst: events', 'p50/p95/p99 ms', 'max ms', 'p99 burst/alone', 'p99 vs 1 s'], rows));
+    console.log(
+      table(
+        [
+          "read model (B's events)",
+          'B alone p50/p95/p99 ms',
+          'B during burst: events',
+          'p50/p95/p99 ms',
+          'max ms',
+          'p99 burst/alone',
+          'p99 vs 1 s',
+        ],
+        rows,
+      ),
+    );
     console.log(
       'Lag = from B\'s append call resolving to the first checkpoint poll showing the projector at or past the event. "During the burst": B\'s events ' +
-        'committed from the start of A\'s burst until A\'s last event was visible in every read model (appending and projecting A\'s backlog).',
+        "committed from the start of A's burst until A's last event was visible in every read model (appending and projecting A's backlog).",
     );
-    console.log(`Goal "B's p99 commit-to-visible < ${fmtInt(GOAL_MS)} ms in every read store during A's burst": ${met ? 'met' : 'NOT met'}.`);
+    console.log(
+      `Goal "B's p99 commit-to-visible < ${fmtInt(GOAL_MS)} ms in every read store during A's burst": ${met ? 'met' : 'NOT met'}.`,
+    );
   });
 }
 

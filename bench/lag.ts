@@ -34,20 +34,33 @@ const META: EventMeta = { actor: 'user:bench', correlation_id: 'bench-lag', caus
 async function main(): Promise<void> {
   await withFreshDatabase(async (db, onCleanup) => {
     const { events, readModels, projectors, watch, watchSql, published, consumers, setUp } = await startPipeline(db, onCleanup, {
-      name: 'bench-lag', sweepMs: cfg.sweepMs, pollMs: cfg.pollMs, meta: META,
+      name: 'bench-lag',
+      sweepMs: cfg.sweepMs,
+      pollMs: cfg.pollMs,
+      meta: META,
     });
     const committed = new Map<string, Committed>(); // by event id
 
     console.log(`Commit-to-visible lag at ${fmtInt(cfg.rate)} events/s sustained: event store → outbox relay → JetStream → projectors`);
     console.log(machineLine(db.pgVersion));
-    console.log(`Load average at start (1/5/15 min): ${os.loadavg().map((x) => x.toFixed(2)).join(' / ')}`);
+    console.log(
+      `Load average at start (1/5/15 min): ${os
+        .loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' / ')}`,
+    );
 
     // before the clock: tenants, users, projects, memberships, and every document's sealed artefacts
     const s0 = performance.now();
     const totalEvents = cfg.rate * (cfg.seconds + cfg.warmupSeconds);
-    const docsPerTenant = Math.ceil((totalEvents * MIX.document / 4 / cfg.tenants) * 1.3) + 5;
+    const docsPerTenant = Math.ceil(((totalEvents * MIX.document) / 4 / cfg.tenants) * 1.3) + 5;
     const tenants = Array.from({ length: cfg.tenants }, () => uuidv7());
-    const workloads = await setUp(tenants, { documentsPerTenant: docsPerTenant, chunks: cfg.chunks, dimension: cfg.dimension, seed: (t) => 7919 * (t + 1) });
+    const workloads = await setUp(tenants, {
+      documentsPerTenant: docsPerTenant,
+      chunks: cfg.chunks,
+      dimension: cfg.dimension,
+      seed: (t) => 7919 * (t + 1),
+    });
     console.log(
       `Setup: ${cfg.tenants} tenants (20 users, 6 projects, memberships each), ${fmtInt(docsPerTenant * cfg.tenants)} documents of ${cfg.chunks} chunks ` +
         `(dimension ${cfg.dimension}) with artefacts sealed in the blob store, ${((performance.now() - s0) / 1000).toFixed(1)} s; all projectors caught up.`,
@@ -68,11 +81,14 @@ async function main(): Promise<void> {
     watch.start();
     const appender = streamOrderedAppender(events, META, (c) => committed.set(c.id, c));
     const { appendMs, stats } = appender;
-    const issue = (tenantId: string, step: Parameters<typeof appender.issue>[1], measured: boolean): void => void appender.issue(tenantId, step, measured);
+    const issue = (tenantId: string, step: Parameters<typeof appender.issue>[1], measured: boolean): void =>
+      void appender.issue(tenantId, step, measured);
 
     const cpu0 = process.cpuUsage();
     const xacts = async (): Promise<number> => {
-      const [row] = await watchSql<{ n: number }[]>`select (xact_commit + xact_rollback)::float8 as n from pg_stat_database where datname = current_database()`;
+      const [row] = await watchSql<
+        { n: number }[]
+      >`select (xact_commit + xact_rollback)::float8 as n from pg_stat_database where datname = current_database()`;
       return row?.n ?? 0;
     };
     const x0 = await xacts();
@@ -98,31 +114,56 @@ async function main(): Promise<void> {
     const delivered = [...consumers].map(([k, v]) => {
       const b = c0.get(k) ?? { deliveries: 0, redeliveries: 0, handlerMs: 0 };
       const n = v.deliveries - b.deliveries;
-      return { name: k.replace(/^projector-/, ''), perS: n / driveS, msEach: n > 0 ? (v.handlerMs - b.handlerMs) / n : Number.NaN, redeliveries: v.redeliveries - b.redeliveries };
+      return {
+        name: k.replace(/^projector-/, ''),
+        perS: n / driveS,
+        msEach: n > 0 ? (v.handlerMs - b.handlerMs) / n : Number.NaN,
+        redeliveries: v.redeliveries - b.redeliveries,
+      };
     });
     const loadAfterDrive = os.loadavg();
 
     // wait until every projector has reached every tenant's head
     const heads = new Map(await Promise.all(tenants.map(async (t) => [t, await events.head(t)] as const)));
-    const caughtUp = await watch.until(projectors.map((p) => p.key), heads, 120_000);
+    const caughtUp = await watch.until(
+      projectors.map((p) => p.key),
+      heads,
+      120_000,
+    );
     watch.stop();
     await watch.stopped();
-    const dead = await watchSql<{ projector: string; n: number }[]>`select projector, count(*)::int as n from projection_dead_letters group by projector`;
+    const dead = await watchSql<
+      { projector: string; n: number }[]
+    >`select projector, count(*)::int as n from projection_dead_letters group by projector`;
 
     const measured = [...committed.values()].filter((c) => c.measured);
     const rows: string[][] = [];
-    const lags = readModelLags(readModels.map((m, i) => ({ key: projectors[i]?.key ?? '', handles: m.projection.handles })), measured, (k, t, seq) => watch.reachedAt(k, t, seq));
+    const lags = readModelLags(
+      readModels.map((m, i) => ({ key: projectors[i]?.key ?? '', handles: m.projection.handles })),
+      measured,
+      (k, t, seq) => watch.reachedAt(k, t, seq),
+    );
     const perEventMax = lags.slowest;
     for (const [i, m] of readModels.entries()) {
       const p = percentiles(lags.perModel[i] ?? []);
       rows.push([m.label, fmtInt(p.n), fmtInt(p.p50), fmtInt(p.p95), fmtInt(p.p99), fmtInt(p.max), versusGoal(p.p99, p.n, GOAL_MS)]);
     }
     const all = percentiles([...perEventMax.values()]);
-    rows.push(['every read model (per event: the slowest)', fmtInt(all.n), fmtInt(all.p50), fmtInt(all.p95), fmtInt(all.p99), fmtInt(all.max), versusGoal(all.p99, all.n, GOAL_MS)]);
-    const pub = percentiles(measured.flatMap((c) => {
-      const at = published.get(c.id);
-      return at === undefined ? [] : [Math.max(0, at - c.committedAt)];
-    }));
+    rows.push([
+      'every read model (per event: the slowest)',
+      fmtInt(all.n),
+      fmtInt(all.p50),
+      fmtInt(all.p95),
+      fmtInt(all.p99),
+      fmtInt(all.max),
+      versusGoal(all.p99, all.n, GOAL_MS),
+    ]);
+    const pub = percentiles(
+      measured.flatMap((c) => {
+        const at = published.get(c.id);
+        return at === undefined ? [] : [Math.max(0, at - c.committedAt)];
+      }),
+    );
     const app = percentiles(appendMs);
     // a lag that grows from the start of the run to its end is a backlog (throughput), not a latency
     const byCommit = [...perEventMax].sort((a, b) => a[0].committedAt - b[0].committedAt).map(([, v]) => v);
@@ -134,10 +175,13 @@ async function main(): Promise<void> {
     for (const c of measured) mix.set(c.type, (mix.get(c.type) ?? 0) + 1);
     console.log(
       `Drove ${fmtInt(committed.size)} events in ${driveS.toFixed(1)} s (${fmtInt(committed.size / driveS)} ev/s achieved; ${stats.failures} failed appends), ` +
-        `${fmtInt(measured.length)} measured: ${[...mix].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k.replace(/\.v1$/, '')} ${fmtInt(v)}`).join(', ')}.`,
+        `${fmtInt(measured.length)} measured: ${[...mix]
+          .sort((a, b) => b[1] - a[1])
+          .map(([k, v]) => `${k.replace(/\.v1$/, '')} ${fmtInt(v)}`)
+          .join(', ')}.`,
     );
     console.log(
-      `Append call p50 ${app.p50.toFixed(1)} / p99 ${app.p99.toFixed(1)} ms, at most ${stats.maxInFlight} appends in flight; bench process CPU ${(100 * (cpu.user + cpu.system) / 1e6 / driveS).toFixed(0)}% of one core; ` +
+      `Append call p50 ${app.p50.toFixed(1)} / p99 ${app.p99.toFixed(1)} ms, at most ${stats.maxInFlight} appends in flight; bench process CPU ${((100 * (cpu.user + cpu.system)) / 1e6 / driveS).toFixed(0)}% of one core; ` +
         `load average after the drive ${loadAfterDrive.map((x) => x.toFixed(2)).join(' / ')}.`,
     );
     console.log(
@@ -149,7 +193,12 @@ async function main(): Promise<void> {
     );
     console.log(
       `JetStream deliveries during the drive, per projector (one message per event, handled one at a time): ` +
-        delivered.map((d) => `${d.name} ${fmtInt(d.perS)}/s at ${d.msEach.toFixed(1)} ms each${d.redeliveries > 0 ? ` (${d.redeliveries} redelivered)` : ''}`).join(', ') +
+        delivered
+          .map(
+            (d) =>
+              `${d.name} ${fmtInt(d.perS)}/s at ${d.msEach.toFixed(1)} ms each${d.redeliveries > 0 ? ` (${d.redeliveries} redelivered)` : ''}`,
+          )
+          .join(', ') +
         `; ${fmtInt(cfg.rate)}/s each are needed to keep up.`,
     );
     console.log(
@@ -167,7 +216,9 @@ async function main(): Promise<void> {
         'read model, so a reader sees the event from then on); 0 when it was visible before the append call returned. Per read model: the events ' +
         'it handles (conversation views handle none in this mix). Last line: every measured event, until the slowest of all read models had it.',
     );
-    console.log(`Goal "p99 commit-to-visible < ${fmtInt(GOAL_MS)} ms in every read store at ${fmtInt(cfg.rate)} ev/s": ${all.p99 < GOAL_MS && caughtUp ? 'met' : 'NOT met'} (p99 ${fmtInt(all.p99)} ms).`);
+    console.log(
+      `Goal "p99 commit-to-visible < ${fmtInt(GOAL_MS)} ms in every read store at ${fmtInt(cfg.rate)} ev/s": ${all.p99 < GOAL_MS && caughtUp ? 'met' : 'NOT met'} (p99 ${fmtInt(all.p99)} ms).`,
+    );
   });
 }
 

@@ -20,8 +20,22 @@ import { runCommand, systemClock } from '@mandant/shared/service';
 import type { EmbeddingModel } from '@mandant/shared/stores/vectors';
 import { type RequestCounter, realEngineSet, startRealEngines } from './src/engines.ts';
 import {
-  type BenchStores, CallLog, type StatementCounter, counted, createBenchStores, createCountingSql, fmtInt, fmtMs, fmtRatio,
-  intEnv, intListEnv, machineLine, median, runMain, table, withFreshDatabase,
+  type BenchStores,
+  CallLog,
+  type StatementCounter,
+  counted,
+  createBenchStores,
+  createCountingSql,
+  fmtInt,
+  fmtMs,
+  fmtRatio,
+  intEnv,
+  intListEnv,
+  machineLine,
+  median,
+  runMain,
+  table,
+  withFreshDatabase,
 } from './src/harness.ts';
 
 const cfg = {
@@ -42,8 +56,15 @@ function benchDocument(n: number): FakeDocument {
   const types = ['person', 'organisation', 'place', 'person', 'organisation'] as const;
   return {
     title: `Bench ledger of ${n} chunks`,
-    chunks: Array.from({ length: n }, (_, i) => `Chunk ${i} of the ${SEARCH_WORD}: ${names[i % names.length]} moved payment ${i} through account ${(i * 7919) % 100_000}.`),
-    entities: names.map((name, k) => ({ name, type: types[k] ?? 'person', chunks: Array.from({ length: n }, (_, i) => i).filter((i) => i % names.length === k) })),
+    chunks: Array.from(
+      { length: n },
+      (_, i) => `Chunk ${i} of the ${SEARCH_WORD}: ${names[i % names.length]} moved payment ${i} through account ${(i * 7919) % 100_000}.`,
+    ),
+    entities: names.map((name, k) => ({
+      name,
+      type: types[k] ?? 'person',
+      chunks: Array.from({ length: n }, (_, i) => i).filter((i) => i % names.length === k),
+    })),
     models: [MODEL],
   };
 }
@@ -67,7 +88,9 @@ async function waitAll(p: Pipeline, tenantId: string, position: number, timeoutM
 
 /** Does every store show the document in project `projectId`? Reads through the uncounted stores; its engine requests are not counted. */
 async function visibleEverywhere(p: Pipeline, tenantId: string, documentId: string, projectId: string, n: number) {
-  return p.requests ? p.requests.uncounted(() => visibleIn(p.stores, tenantId, documentId, projectId, n)) : visibleIn(p.stores, tenantId, documentId, projectId, n);
+  return p.requests
+    ? p.requests.uncounted(() => visibleIn(p.stores, tenantId, documentId, projectId, n))
+    : visibleIn(p.stores, tenantId, documentId, projectId, n);
 }
 
 async function visibleIn(stores: DocumentStores, tenantId: string, documentId: string, projectId: string, n: number) {
@@ -79,9 +102,18 @@ async function visibleIn(stores: DocumentStores, tenantId: string, documentId: s
 }
 
 interface LinkRun {
-  visibleMs: number; appendMs: number; projectMs: number; checkMs: number; storeCalls: number; callDetail: string; storeSql: number; projectorSql: number;
+  visibleMs: number;
+  appendMs: number;
+  projectMs: number;
+  checkMs: number;
+  storeCalls: number;
+  callDetail: string;
+  storeSql: number;
+  projectorSql: number;
   /** engine HTTP requests by the projectors (not task polls), and Meilisearch task polls; 0 on the embedded set */
-  requests: number; polls: number; visible: boolean;
+  requests: number;
+  polls: number;
+  visible: boolean;
 }
 
 /** One link through the document decider, timed until every store shows it. */
@@ -93,8 +125,14 @@ async function measureLink(p: Pipeline, tenantId: string, documentId: string, n:
   const q0 = p.projectorStatements.count;
   const t0 = performance.now();
   const res = await runCommand({
-    store: p.events, clock: systemClock, decider: documentDecider, tenantId, stream: streams.document(documentId), projectId,
-    command: { type: 'LinkDocument', project_id: projectId }, meta: META,
+    store: p.events,
+    clock: systemClock,
+    decider: documentDecider,
+    tenantId,
+    stream: streams.document(documentId),
+    projectId,
+    command: { type: 'LinkDocument', project_id: projectId },
+    meta: META,
   });
   const t1 = performance.now();
   await waitAll(p, tenantId, res.position, 30_000);
@@ -112,10 +150,28 @@ async function measureLink(p: Pipeline, tenantId: string, documentId: string, n:
     seen = await visibleEverywhere(p, tenantId, documentId, projectId, n);
   }
   const t3 = performance.now();
-  return { visibleMs: t3 - t0, appendMs: t1 - t0, projectMs: t2 - t1, checkMs: t3 - t2, storeCalls, callDetail, storeSql, projectorSql, requests, polls, visible: seen.all };
+  return {
+    visibleMs: t3 - t0,
+    appendMs: t1 - t0,
+    projectMs: t2 - t1,
+    checkMs: t3 - t2,
+    storeCalls,
+    callDetail,
+    storeSql,
+    projectorSql,
+    requests,
+    polls,
+    visible: seen.all,
+  };
 }
 
-interface LoopRun { ms: number; calls: number; storeSql: number; requests: number; visible: boolean }
+interface LoopRun {
+  ms: number;
+  calls: number;
+  storeSql: number;
+  requests: number;
+  visible: boolean;
+}
 
 /**
  * The baseline: what a projector without `setDocumentProjects` would do: upsert every chunk's
@@ -135,7 +191,8 @@ async function measureLoop(p: Pipeline, tenantId: string, documentId: string, n:
   p.requests?.reset();
   const s0 = p.statements.count;
   const t0 = performance.now();
-  for (const point of points) await vectors.upsert(tenantId, MODEL, [{ ...point, payload: { ...point.payload, project_ids: with_(point.payload.project_ids) } }]);
+  for (const point of points)
+    await vectors.upsert(tenantId, MODEL, [{ ...point, payload: { ...point.payload, project_ids: with_(point.payload.project_ids) } }]);
   for (const entry of entries) await text.upsert(tenantId, [{ ...entry, project_ids: with_(entry.project_ids) }]);
   await graph.linkDocuments(tenantId, projectId, [documentId]);
   const ms = performance.now() - t0;
@@ -153,12 +210,21 @@ interface LinkEngineSet {
   requests: RequestCounter | null;
 }
 
-interface SizeResult { n: number; link: LinkRun; loop: LoopRun }
+interface SizeResult {
+  n: number;
+  link: LinkRun;
+  loop: LoopRun;
+}
 
 /** The four document projectors on `set`, every size measured, then the projectors stopped (the next set's take their names). */
 async function runSet(
   set: LinkEngineSet,
-  base: { events: EventStore; statements: StatementCounter; projectorSql: ReturnType<typeof createCountingSql>; projectorStatements: StatementCounter },
+  base: {
+    events: EventStore;
+    statements: StatementCounter;
+    projectorSql: ReturnType<typeof createCountingSql>;
+    projectorStatements: StatementCounter;
+  },
 ): Promise<SizeResult[]> {
   const calls = new CallLog();
   const countedStores: DocumentStores = {
@@ -170,9 +236,16 @@ async function runSet(
   };
   const log = createLogger({ level: 'silent' });
   const projectors = Object.values(documentProjections(countedStores)).map((projection) =>
-    startProjector({ sql: base.projectorSql, projection, log, sweepMs: 3_600_000, maxAttempts: 2 }));
+    startProjector({ sql: base.projectorSql, projection, log, sweepMs: 3_600_000, maxAttempts: 2 }),
+  );
   const pipeline: Pipeline = {
-    events: base.events, stores: set.stores, statements: base.statements, requests: set.requests, calls, projectorStatements: base.projectorStatements, projectors,
+    events: base.events,
+    stores: set.stores,
+    statements: base.statements,
+    requests: set.requests,
+    calls,
+    projectorStatements: base.projectorStatements,
+    projectors,
   };
   const fake = fakeDocuments({ events: base.events, stores: set.stores });
   console.log(`${set.name}: ${set.describe}`);
@@ -234,10 +307,14 @@ async function main(): Promise<void> {
         `and sealed local blobs in every engine set. One embedding model, dimension ${cfg.dimension}; ` +
         `${cfg.rounds} link(s) per size, each to a new project, median reported. The engine sets run one after the other.`,
     );
-    const sets: LinkEngineSet[] = [{
-      name: 'embedded', stores, requests: null,
-      describe: 'Postgres vector index, Postgres full-text search and Postgres graph on the stores\' own pool of 6.',
-    }];
+    const sets: LinkEngineSet[] = [
+      {
+        name: 'embedded',
+        stores,
+        requests: null,
+        describe: "Postgres vector index, Postgres full-text search and Postgres graph on the stores' own pool of 6.",
+      },
+    ];
     const engines = await startRealEngines();
     if ('skipped' in engines) {
       console.log(`Real engines: skipped (${engines.skipped}); only the embedded stores are measured.`);
@@ -246,25 +323,45 @@ async function main(): Promise<void> {
       const real = realEngineSet(engines);
       onCleanup(() => real.drop());
       sets.push({
-        name: real.name, requests: real.requests, stores: { ...stores, vectors: real.vectors, text: real.text },
+        name: real.name,
+        requests: real.requests,
+        stores: { ...stores, vectors: real.vectors, text: real.text },
         describe: `${real.describe}; the graph on Postgres (the stores' pool of 6). Engine HTTP requests are counted at the clients' fetch.`,
       });
     }
     console.log('');
 
     const bySet: Array<{ set: LinkEngineSet; results: SizeResult[] }> = [];
-    for (const set of sets) bySet.push({ set, results: await runSet(set, { events, statements: stores.statements, projectorSql, projectorStatements }) });
+    for (const set of sets)
+      bySet.push({ set, results: await runSet(set, { events, statements: stores.statements, projectorSql, projectorStatements }) });
 
     const short = (set: LinkEngineSet): string => (set.requests ? 'Q+M' : 'emb');
-    const header = ['chunks', ...bySet.flatMap(({ set }) => [
-      `${short(set)} link ms`, `${short(set)} store calls`, ...(set.requests ? [`${short(set)} HTTP req`] : []), `${short(set)} loop ms`, `${short(set)} loop calls`, `${short(set)} speed-up`,
-    ])];
-    const rows = cfg.sizes.map((n) => [fmtInt(n), ...bySet.flatMap(({ set, results }) => {
-      const r = results.find((x) => x.n === n);
-      if (!r) return set.requests ? ['', '', '', '', '', ''] : ['', '', '', '', ''];
-      return [fmtMs(r.link.visibleMs), String(r.link.storeCalls), ...(set.requests ? [String(r.link.requests)] : []),
-        fmtMs(r.loop.ms), fmtInt(r.loop.calls), fmtRatio(r.loop.ms / r.link.visibleMs)];
-    })]);
+    const header = [
+      'chunks',
+      ...bySet.flatMap(({ set }) => [
+        `${short(set)} link ms`,
+        `${short(set)} store calls`,
+        ...(set.requests ? [`${short(set)} HTTP req`] : []),
+        `${short(set)} loop ms`,
+        `${short(set)} loop calls`,
+        `${short(set)} speed-up`,
+      ]),
+    ];
+    const rows = cfg.sizes.map((n) => [
+      fmtInt(n),
+      ...bySet.flatMap(({ set, results }) => {
+        const r = results.find((x) => x.n === n);
+        if (!r) return set.requests ? ['', '', '', '', '', ''] : ['', '', '', '', ''];
+        return [
+          fmtMs(r.link.visibleMs),
+          String(r.link.storeCalls),
+          ...(set.requests ? [String(r.link.requests)] : []),
+          fmtMs(r.loop.ms),
+          fmtInt(r.loop.calls),
+          fmtRatio(r.loop.ms / r.link.visibleMs),
+        ];
+      }),
+    ]);
     console.log(table(header, rows));
     console.log(
       'link ms: from the LinkDocument command (read stream, decide, append) until the vector count scoped to the project is N, ' +

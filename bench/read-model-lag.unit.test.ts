@@ -9,7 +9,16 @@ describe('readModelLags', () => {
     { key: 'vectors', handles: (t: string) => t.startsWith('document.') },
   ];
   // the projector's checkpoint: first seen at position 2 at t=150, at 3 at t=400
-  const seen: Record<string, Array<[number, number]>> = { views: [[2, 150], [3, 400]], vectors: [[1, 90], [3, 1000]] };
+  const seen: Record<string, Array<[number, number]>> = {
+    views: [
+      [2, 150],
+      [3, 400],
+    ],
+    vectors: [
+      [1, 90],
+      [3, 1000],
+    ],
+  };
   const reachedAt = (key: string, _t: string, seq: number) => seen[key]?.find(([p]) => p >= seq)?.[1];
 
   it('counts each event for the models that handle it, from its commit to the first sight of its position', () => {

@@ -15,7 +15,17 @@ import { createLogger } from '@mandant/shared/log';
 import { type Projection, startProjector } from '@mandant/shared/projection';
 import { tenantViews } from '@mandant/tenant';
 import {
-  CallLog, type StatementCounter, counted, createBenchStores, createCountingSql, fmtInt, fmtRatio, intEnv, machineLine, runMain, table,
+  CallLog,
+  type StatementCounter,
+  counted,
+  createBenchStores,
+  createCountingSql,
+  fmtInt,
+  fmtRatio,
+  intEnv,
+  machineLine,
+  runMain,
+  table,
   withFreshDatabase,
 } from './src/harness.ts';
 import { type LogShape, writeTenantLog } from './src/tenant-log.ts';
@@ -31,8 +41,21 @@ const shape: LogShape = {
 };
 const GOAL = 5000;
 
-interface Entry { label: string; kind: 'view' | 'store'; projection: Projection }
-interface Result { entry: Entry; seconds: number; handled: number; calls: number; callMs: number; storeSql: number; projectorSql: number; dead: number }
+interface Entry {
+  label: string;
+  kind: 'view' | 'store';
+  projection: Projection;
+}
+interface Result {
+  entry: Entry;
+  seconds: number;
+  handled: number;
+  calls: number;
+  callMs: number;
+  storeSql: number;
+  projectorSql: number;
+  dead: number;
+}
 
 async function main(): Promise<void> {
   await withFreshDatabase(async ({ appUrl, pgVersion }, onCleanup) => {
@@ -66,7 +89,9 @@ async function main(): Promise<void> {
     ];
     const log = createLogger({ level: 'silent' });
     // started before the tenant exists, with a sweep that never comes: nothing runs until rebuild
-    const projectors = entries.map((e) => startProjector({ sql: projectorSql, projection: e.projection, log, sweepMs: 3_600_000, maxAttempts: 1 }));
+    const projectors = entries.map((e) =>
+      startProjector({ sql: projectorSql, projection: e.projection, log, sweepMs: 3_600_000, maxAttempts: 1 }),
+    );
     onCleanup(async () => void (await Promise.allSettled(projectors.map((p) => p.stop()))));
 
     console.log('Rebuilding read models from the log: events per second per projection');
@@ -76,15 +101,21 @@ async function main(): Promise<void> {
     const events = createEventStore(sql);
     await writeTenantLog({ events, blobs: stores.blobs, keyring: stores.keyring }, tenantId, shape);
     const head = await events.head(tenantId);
-    const log_ = await withTenant(sql, tenantId, (tx) => tx<{ type: string }[]>`
-      select type from events where tenant_id = ${tenantId}`);
+    const log_ = await withTenant(
+      sql,
+      tenantId,
+      (tx) => tx<{ type: string }[]>`
+      select type from events where tenant_id = ${tenantId}`,
+    );
     const mix = new Map<string, number>();
     for (const r of log_) mix.set(r.type.split('.')[0] ?? r.type, (mix.get(r.type.split('.')[0] ?? r.type) ?? 0) + 1);
     console.log(
       `Log: one tenant, ${fmtInt(head)} events written in ${((performance.now() - g0) / 1000).toFixed(1)} s (${[...mix].map(([k, v]) => `${k} ${fmtInt(v)}`).join(', ')}); ` +
         `${shape.documents} documents of ${shape.chunks} chunks (dimension ${shape.dimension}), ${shape.projects} projects, ${shape.users} users.`,
     );
-    console.log('Each projection rebuilt on its own (reset, then every event of the log in pages of 500, one transaction per page); stores: embedded Postgres, sealed local blobs.');
+    console.log(
+      'Each projection rebuilt on its own (reset, then every event of the log in pages of 500, one transaction per page); stores: embedded Postgres, sealed local blobs.',
+    );
     console.log('');
 
     const results: Result[] = [];
@@ -98,32 +129,61 @@ async function main(): Promise<void> {
       const t0 = performance.now();
       await projector.rebuild(tenantId);
       const seconds = (performance.now() - t0) / 1000;
-      const [{ dead } = { dead: 0 }] = await withTenant(sql, tenantId, (tx) => tx<{ dead: number }[]>`
-        select count(*)::int as dead from projection_dead_letters where tenant_id = ${tenantId} and projector = ${projector.key}`);
+      const [{ dead } = { dead: 0 }] = await withTenant(
+        sql,
+        tenantId,
+        (tx) => tx<{ dead: number }[]>`
+        select count(*)::int as dead from projection_dead_letters where tenant_id = ${tenantId} and projector = ${projector.key}`,
+      );
       const result: Result = {
-        entry, seconds, handled: handledRows.length, calls: calls.total(), callMs: calls.ms, storeSql: stores.statements.count - s0,
-        projectorSql: projectorStatements.count - q0, dead,
+        entry,
+        seconds,
+        handled: handledRows.length,
+        calls: calls.total(),
+        callMs: calls.ms,
+        storeSql: stores.statements.count - s0,
+        projectorSql: projectorStatements.count - q0,
+        dead,
         // document store projections fold the document's stream up to each event they handle
       };
       results.push(result);
       console.log(
         `  ${entry.label}: ${fmtInt(head / seconds)} ev/s (${fmtInt(head)} events, ${fmtInt(result.handled)} handled, ${seconds.toFixed(2)} s); ` +
           `projector-pool SQL ${fmtInt(result.projectorSql)}` +
-          (entry.kind === 'store' ? `; store calls ${fmtInt(result.calls)} (${(100 * result.callMs / 1000 / seconds).toFixed(0)}% of the time), store-pool SQL ${fmtInt(result.storeSql)}` : '') +
+          (entry.kind === 'store'
+            ? `; store calls ${fmtInt(result.calls)} (${((100 * result.callMs) / 1000 / seconds).toFixed(0)}% of the time), store-pool SQL ${fmtInt(result.storeSql)}`
+            : '') +
           (dead > 0 ? `; ${dead} DEAD-LETTERED` : ''),
       );
     }
 
     const total = results.reduce((s, r) => s + r.seconds, 0);
     console.log('');
-    console.log(table(
-      ['projection', 'handled events', 'seconds', 'log ev/s', 'handled ev/s', 'store calls', 'vs 5,000 ev/s'],
-      [
-        ...results.map((r) => [r.entry.label, fmtInt(r.handled), r.seconds.toFixed(2), fmtInt(head / r.seconds), fmtInt(r.handled / r.seconds),
-          r.entry.kind === 'store' ? fmtInt(r.calls) : '-', `${fmtRatio(head / r.seconds / GOAL)} ${head / r.seconds >= GOAL ? 'met' : 'NOT met'}`]),
-        ['all, one after another', '', total.toFixed(2), fmtInt(head / total), '', '', `${fmtRatio(head / total / GOAL)} ${head / total >= GOAL ? 'met' : 'NOT met'}`],
-      ],
-    ));
+    console.log(
+      table(
+        ['projection', 'handled events', 'seconds', 'log ev/s', 'handled ev/s', 'store calls', 'vs 5,000 ev/s'],
+        [
+          ...results.map((r) => [
+            r.entry.label,
+            fmtInt(r.handled),
+            r.seconds.toFixed(2),
+            fmtInt(head / r.seconds),
+            fmtInt(r.handled / r.seconds),
+            r.entry.kind === 'store' ? fmtInt(r.calls) : '-',
+            `${fmtRatio(head / r.seconds / GOAL)} ${head / r.seconds >= GOAL ? 'met' : 'NOT met'}`,
+          ]),
+          [
+            'all, one after another',
+            '',
+            total.toFixed(2),
+            fmtInt(head / total),
+            '',
+            '',
+            `${fmtRatio(head / total / GOAL)} ${head / total >= GOAL ? 'met' : 'NOT met'}`,
+          ],
+        ],
+      ),
+    );
     console.log(
       'log ev/s = events in the log ÷ seconds of rebuild(tenant): the rate at which the projection replays the log, skipped events included ' +
         '(the goal figure). handled ev/s counts only the events the projection applies. "all, one after another" = every read model ' +
@@ -137,7 +197,7 @@ async function main(): Promise<void> {
         `Below the goal: ${r.entry.label}: ` +
           (r.entry.kind === 'store'
             ? `${fmtInt(r.handled)} handled events cost ${fmtInt(r.calls)} store calls (${(r.calls / Math.max(1, r.handled)).toFixed(1)} per event, ` +
-              `${perEvent.toFixed(1)} store-pool statements per event, each call its own transaction), ${(100 * r.callMs / 1000 / r.seconds).toFixed(0)}% of its time inside store calls`
+              `${perEvent.toFixed(1)} store-pool statements per event, each call its own transaction), ${((100 * r.callMs) / 1000 / r.seconds).toFixed(0)}% of its time inside store calls`
             : `${fmtInt(r.handled)} handled events cost ${fmtInt(r.projectorSql)} statements on the projector pool (${viewSql.toFixed(1)} per handled event: ` +
               `the view's own statements, a round trip per event, one row at a time)`) +
           '.',

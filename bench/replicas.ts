@@ -39,8 +39,10 @@ const pick = <T>(list: readonly T[], i: number): T => list[i % list.length] as T
 function memo(t: number, d: number): { title: string; content: string } {
   const paragraphs = Array.from({ length: 6 }, (_, p) => {
     const k = t * 31 + d * 7 + p;
-    return `${pick(PEOPLE, k)} of ${pick(ORGS, k + 1)} met ${pick(PEOPLE, k + 2)} in ${pick(PLACES, k + 3)} on ${1 + (k % 28)} March. `
-      + `Payment ${t}-${d}-${p} of ${(k * 7919) % 100_000} euros went through ${pick(ORGS, k + 4)}; the ledger entry was signed in ${pick(PLACES, k)}.`;
+    return (
+      `${pick(PEOPLE, k)} of ${pick(ORGS, k + 1)} met ${pick(PEOPLE, k + 2)} in ${pick(PLACES, k + 3)} on ${1 + (k % 28)} March. ` +
+      `Payment ${t}-${d}-${p} of ${(k * 7919) % 100_000} euros went through ${pick(ORGS, k + 4)}; the ledger entry was signed in ${pick(PLACES, k)}.`
+    );
   });
   return { title: `Memo ${t}-${d}`, content: paragraphs.join('\n\n') };
 }
@@ -64,16 +66,33 @@ function api(base: string): Api {
   };
 }
 
-interface TenantRun { slug: string; key: string; projectId: string }
+interface TenantRun {
+  slug: string;
+  key: string;
+  projectId: string;
+}
 
 /** Whether every document of the tenant is finished and no projector lags; also its projectors' dead letters. */
-async function drained(gw: Api, t: TenantRun, documents: number): Promise<{ done: boolean; finished: number; deadLetters: Map<string, number> }> {
-  const list = await gw.call('GET', `/projects/${t.projectId}/documents?limit=500`, t.key) as { documents: { status: string; embeddings: unknown[] }[] };
+async function drained(
+  gw: Api,
+  t: TenantRun,
+  documents: number,
+): Promise<{ done: boolean; finished: number; deadLetters: Map<string, number> }> {
+  const list = (await gw.call('GET', `/projects/${t.projectId}/documents?limit=500`, t.key)) as {
+    documents: { status: string; embeddings: unknown[] }[];
+  };
   const finished = list.documents.filter((d) => (d.status === 'processed' && d.embeddings.length > 0) || d.status === 'failed').length;
-  const status = await gw.call('GET', '/projections/status', t.key) as { projectors: { name: string; lag: number; dead_letters: number }[] };
+  const status = (await gw.call('GET', '/projections/status', t.key)) as {
+    projectors: { name: string; lag: number; dead_letters: number }[];
+  };
   const stores = status.projectors.filter((p) => /^(vectors|text|graph|blobs)@/.test(p.name));
   const deadLetters = new Map(status.projectors.map((p) => [p.name, p.dead_letters]));
-  return { done: finished === documents && list.documents.length === documents && stores.length === 4 && status.projectors.every((p) => p.lag === 0), finished, deadLetters };
+  return {
+    done:
+      finished === documents && list.documents.length === documents && stores.length === 4 && status.projectors.every((p) => p.lag === 0),
+    finished,
+    deadLetters,
+  };
 }
 
 const pct = (part: number, whole: number): string => (whole > 0 ? `${((100 * part) / whole).toFixed(1)} %` : '–');
@@ -96,12 +115,20 @@ runMain(async () => {
 
     const env: NodeJS.ProcessEnv = {
       ...process.env,
-      DATABASE_URL: db.ownerUrl, NATS_URL: nats.url, MANDANT_OPERATOR_TOKEN: OPERATOR,
-      MANDANT_MASTER_KEY: randomBytes(32).toString('base64'), MANDANT_DATA_DIR: path.join(dir, 'data'),
-      HEALTH_PORT: '0', LOG_LEVEL: process.env.BENCH_SERVICE_LOG_LEVEL ?? 'warn',
+      DATABASE_URL: db.ownerUrl,
+      NATS_URL: nats.url,
+      MANDANT_OPERATOR_TOKEN: OPERATOR,
+      MANDANT_MASTER_KEY: randomBytes(32).toString('base64'),
+      MANDANT_DATA_DIR: path.join(dir, 'data'),
+      HEALTH_PORT: '0',
+      LOG_LEVEL: process.env.BENCH_SERVICE_LOG_LEVEL ?? 'warn',
       // the workload is the point, not the gateway's limits
-      RATE_LIMIT_RPS: '100000', RATE_LIMIT_BURST: '100000', RATE_LIMIT_EXPENSIVE_RPS: '100000', RATE_LIMIT_EXPENSIVE_BURST: '100000',
-      UPLOADS_IN_FLIGHT_PER_TENANT: '1000', UPLOADS_IN_FLIGHT: '1000',
+      RATE_LIMIT_RPS: '100000',
+      RATE_LIMIT_BURST: '100000',
+      RATE_LIMIT_EXPENSIVE_RPS: '100000',
+      RATE_LIMIT_EXPENSIVE_BURST: '100000',
+      UPLOADS_IN_FLIGHT_PER_TENANT: '1000',
+      UPLOADS_IN_FLIGHT: '1000',
     };
     const t0 = performance.now();
     const starting = [
@@ -109,16 +136,24 @@ runMain(async () => {
       ...REPLICATED.flatMap((s) => Array.from({ length: cfg.replicas }, (_, i) => ({ service: s, label: `${s}#${i + 1}` }))),
       { service: 'gateway', label: 'gateway' },
     ];
-    await Promise.all(starting.map(async ({ service, label }) => {
-      // the gateway says where it listens at info level; the other services' start line is written at any level
-      const own = service === 'gateway' ? { ...env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' } : env;
-      procs.push(await startServiceProcess(service, label, own));
-    }));
+    await Promise.all(
+      starting.map(async ({ service, label }) => {
+        // the gateway says where it listens at info level; the other services' start line is written at any level
+        const own = service === 'gateway' ? { ...env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' } : env;
+        procs.push(await startServiceProcess(service, label, own));
+      }),
+    );
     const gatewayProc = procs.find((p) => p.apiUrl);
     if (!gatewayProc?.apiUrl) throw new Error('gateway did not start');
     const gw = api(gatewayProc.apiUrl);
     for (const deadline = Date.now() + 60_000; ;) {
-      if (await fetch(`${gatewayProc.apiUrl}/readyz`).then((r) => r.ok, () => false)) break;
+      if (
+        await fetch(`${gatewayProc.apiUrl}/readyz`).then(
+          (r) => r.ok,
+          () => false,
+        )
+      )
+        break;
       if (Date.now() > deadline) throw new Error('gateway did not become ready');
       await new Promise((r) => setTimeout(r, 250));
     }
@@ -126,16 +161,20 @@ runMain(async () => {
 
     // the workload: tenants in parallel, each uploading its documents one after another
     const runTag = Date.now().toString(36);
-    const tenants: TenantRun[] = await Promise.all(Array.from({ length: cfg.tenants }, async (_, t) => {
-      const slug = `spread-${runTag}-${t}`;
-      const created = await gw.call('POST', '/tenants', OPERATOR, { name: `Spread ${t}`, slug }) as { admin_api_key: string };
-      const project = await gw.call('POST', '/projects', created.admin_api_key, { name: `Spread ${t}` }) as { id: string };
-      return { slug, key: created.admin_api_key, projectId: project.id };
-    }));
+    const tenants: TenantRun[] = await Promise.all(
+      Array.from({ length: cfg.tenants }, async (_, t) => {
+        const slug = `spread-${runTag}-${t}`;
+        const created = (await gw.call('POST', '/tenants', OPERATOR, { name: `Spread ${t}`, slug })) as { admin_api_key: string };
+        const project = (await gw.call('POST', '/projects', created.admin_api_key, { name: `Spread ${t}` })) as { id: string };
+        return { slug, key: created.admin_api_key, projectId: project.id };
+      }),
+    );
     const u0 = performance.now();
-    await Promise.all(tenants.map(async (t, ti) => {
-      for (let d = 0; d < cfg.documents; d++) await gw.call('POST', `/projects/${t.projectId}/documents`, t.key, memo(ti, d));
-    }));
+    await Promise.all(
+      tenants.map(async (t, ti) => {
+        for (let d = 0; d < cfg.documents; d++) await gw.call('POST', `/projects/${t.projectId}/documents`, t.key, memo(ti, d));
+      }),
+    );
     const uploadS = (performance.now() - u0) / 1000;
 
     let allDone: boolean;
@@ -154,7 +193,8 @@ runMain(async () => {
 
     // what each replica says it did, and what the log says there was to do
     const scraped = new Map<ServiceProcess, string>();
-    for (const p of procs.filter((x) => REPLICATED.includes(x.service))) scraped.set(p, await (await fetch(`${p.healthUrl}/metrics`)).text());
+    for (const p of procs.filter((x) => REPLICATED.includes(x.service)))
+      scraped.set(p, await (await fetch(`${p.healthUrl}/metrics`)).text());
     const owner = createSql(db.ownerUrl, { max: 1, appName: 'mandant-bench-observer' });
     const byType = await owner<{ type: string; n: number }[]>`select type, count(*)::int as n from events group by type`;
     const logEvents = byType.reduce((s, r) => s + r.n, 0);
@@ -170,12 +210,16 @@ runMain(async () => {
       return 0;
     };
 
-    console.log(`Work spread between replicas: ${cfg.replicas} × projectors, ${cfg.replicas} × ingestion (each its own process), ${cfg.tenants} tenants × ${cfg.documents} documents through the gateway`);
+    console.log(
+      `Work spread between replicas: ${cfg.replicas} × projectors, ${cfg.replicas} × ingestion (each its own process), ${cfg.tenants} tenants × ${cfg.documents} documents through the gateway`,
+    );
     console.log(machineLine(db.pgVersion));
     console.log(`1-minute load average at the end: ${os.loadavg()[0]?.toFixed(2)}`);
-    console.log(`Processes up and ready in ${startedS.toFixed(1)} s; ${fmtInt(cfg.tenants * cfg.documents)} uploads in ${uploadS.toFixed(1)} s; `
-      + `${allDone ? 'every document processed and no projector lagging' : `NOT DRAINED (${finished} of ${cfg.tenants * cfg.documents} documents finished)`} `
-      + `${drainS.toFixed(1)} s after the first upload; ${fmtInt(logEvents)} events in the log\n`);
+    console.log(
+      `Processes up and ready in ${startedS.toFixed(1)} s; ${fmtInt(cfg.tenants * cfg.documents)} uploads in ${uploadS.toFixed(1)} s; ` +
+        `${allDone ? 'every document processed and no projector lagging' : `NOT DRAINED (${finished} of ${cfg.tenants * cfg.documents} documents finished)`} ` +
+        `${drainS.toFixed(1)} s after the first upload; ${fmtInt(logEvents)} events in the log\n`,
+    );
 
     const replicaCols = projectorProcs.map((p) => p.label);
     const projectorRows = projections.map((projection) => {
@@ -186,7 +230,15 @@ runMain(async () => {
       const dead = deadLetters.get(key) ?? 0;
       const handled = byType.filter((r) => projection.handles(r.type)).reduce((s, r) => s + r.n, 0);
       const verdict = sum + dead === handled ? 'each once' : sum + dead > handled ? 'MORE THAN THE LOG' : 'fewer (not drained?)';
-      return [key, ...applied.map((n) => withShare(n, sum)), fmtInt(sum), fmtInt(handled), fmtInt(dead), pages.map(fmtInt).join(' / '), verdict];
+      return [
+        key,
+        ...applied.map((n) => withShare(n, sum)),
+        fmtInt(sum),
+        fmtInt(handled),
+        fmtInt(dead),
+        pages.map(fmtInt).join(' / '),
+        verdict,
+      ];
     });
     console.log('Events applied per projector (counted by each replica after its page committed):');
     console.log(table(['projector', ...replicaCols, 'sum', 'handled in log', 'dead letters', 'pages', 'sum vs log'], projectorRows));
@@ -201,9 +253,16 @@ runMain(async () => {
     console.log(`\nDocuments finished per ingestion replica (${fmtInt(uploaded)} uploaded; processed + failed should equal it):`);
     console.log(table(['outcome', ...ingestionProcs.map((p) => p.label), 'sum'], ingestionRows));
 
-    const mib = (p: ServiceProcess): string => `${((parseSamples(scraped.get(p) ?? '', 'process_resident_memory_bytes').get('') ?? 0) / 1024 ** 2).toFixed(0)} MiB`;
-    const cpu = (p: ServiceProcess): string => `${(parseSamples(scraped.get(p) ?? '', 'process_cpu_seconds_total').get('') ?? 0).toFixed(1)} s`;
+    const mib = (p: ServiceProcess): string =>
+      `${((parseSamples(scraped.get(p) ?? '', 'process_resident_memory_bytes').get('') ?? 0) / 1024 ** 2).toFixed(0)} MiB`;
+    const cpu = (p: ServiceProcess): string =>
+      `${(parseSamples(scraped.get(p) ?? '', 'process_cpu_seconds_total').get('') ?? 0).toFixed(1)} s`;
     console.log('\nPer replica process:');
-    console.log(table(['replica', 'resident memory', 'CPU time'], [...projectorProcs, ...ingestionProcs].map((p) => [p.label, mib(p), cpu(p)])));
+    console.log(
+      table(
+        ['replica', 'resident memory', 'CPU time'],
+        [...projectorProcs, ...ingestionProcs].map((p) => [p.label, mib(p), cpu(p)]),
+      ),
+    );
   });
 });

@@ -38,7 +38,11 @@ const MODES = ['keyword', 'vector', 'hybrid'] as const;
 const SCOPES = ['project', 'global'] as const;
 
 type Scope = (typeof SCOPES)[number];
-interface Query { text: string; vector: number[]; projectIds?: string[] }
+interface Query {
+  text: string;
+  vector: number[];
+  projectIds?: string[];
+}
 
 function searchers(vectors: VectorIndex, text: EngineSet['text'], model: EmbeddingModel) {
   const scoped = (q: Query) => ({ limit: cfg.limit, ...(q.projectIds ? { projectIds: q.projectIds } : {}) });
@@ -54,7 +58,11 @@ function searchers(vectors: VectorIndex, text: EngineSet['text'], model: Embeddi
  * batch at once), then until the engines have indexed it all. The hashing embedder's share is
  * timed apart: it is the same work for every set.
  */
-async function load(set: EngineSet, model: EmbeddingModel, embed: (texts: string[]) => Promise<number[][]>): Promise<{ writeS: number; embedS: number; settleS: number }> {
+async function load(
+  set: EngineSet,
+  model: EmbeddingModel,
+  embed: (texts: string[]) => Promise<number[][]>,
+): Promise<{ writeS: number; embedS: number; settleS: number }> {
   await set.vectors.ensureCollection(TENANT, model);
   await set.text.ensureIndex(TENANT);
   const t0 = performance.now();
@@ -65,14 +73,33 @@ async function load(set: EngineSet, model: EmbeddingModel, embed: (texts: string
     const vecs = await embed(batch.map((c) => c.text));
     embedMs += performance.now() - e0;
     const points = batch.map((c, i): VectorPoint => ({
-      id: c.id, vector: vecs[i] ?? [],
-      payload: { tenant_id: TENANT, document_id: c.documentId, project_ids: c.projectIds, chunk_index: c.chunkIndex,
-        document_type: c.documentType, created_at: c.createdAt, entity_names: c.entityNames },
+      id: c.id,
+      vector: vecs[i] ?? [],
+      payload: {
+        tenant_id: TENANT,
+        document_id: c.documentId,
+        project_ids: c.projectIds,
+        chunk_index: c.chunkIndex,
+        document_type: c.documentType,
+        created_at: c.createdAt,
+        entity_names: c.entityNames,
+      },
     }));
     const write = Promise.all([
       set.vectors.upsert(TENANT, model, points),
-      set.text.upsert(TENANT, batch.map((c) => ({ id: c.id, document_id: c.documentId, title: c.title, content: c.text, project_ids: c.projectIds,
-        document_type: c.documentType, entity_names: c.entityNames, created_at: c.createdAt }))),
+      set.text.upsert(
+        TENANT,
+        batch.map((c) => ({
+          id: c.id,
+          document_id: c.documentId,
+          title: c.title,
+          content: c.text,
+          project_ids: c.projectIds,
+          document_type: c.documentType,
+          entity_names: c.entityNames,
+          created_at: c.createdAt,
+        })),
+      ),
     ]).then(() => void inflight.delete(write));
     inflight.add(write);
     if (inflight.size >= cfg.inflight) await Promise.race(inflight);
@@ -110,30 +137,41 @@ async function main(): Promise<void> {
       const t = await load(set, model, (texts) => embedder.embed(texts));
       if (set === embedded) await analyze(appUrl);
       const perProject = await Promise.all(projects.map((p) => set.vectors.count(TENANT, model, { projectIds: [p] })));
-      console.log(`Corpus on ${set.name}: ${fmtInt(cfg.chunks)} chunks (dimension ${cfg.dimension}) in ${fmtInt(cfg.chunks / SHAPE.chunksPerDocument)} documents, `
-        + `${cfg.projects} projects of ${fmtInt(Math.min(...perProject))}–${fmtInt(Math.max(...perProject))} chunks (10% of documents in 2 projects); `
-        + `written through both adapters' upsert (${fmtInt(cfg.batch)} chunks a call, ${cfg.inflight} in flight) in ${t.writeS.toFixed(1)} s `
-        + `(of which hashing embeddings ${t.embedS.toFixed(1)} s), indexed ${t.settleS.toFixed(1)} s later`
-        + `${set === embedded ? ', then ANALYZE' : ' (Qdrant optimizers idle, no Meilisearch task pending)'}.`);
+      console.log(
+        `Corpus on ${set.name}: ${fmtInt(cfg.chunks)} chunks (dimension ${cfg.dimension}) in ${fmtInt(cfg.chunks / SHAPE.chunksPerDocument)} documents, ` +
+          `${cfg.projects} projects of ${fmtInt(Math.min(...perProject))}–${fmtInt(Math.max(...perProject))} chunks (10% of documents in 2 projects); ` +
+          `written through both adapters' upsert (${fmtInt(cfg.batch)} chunks a call, ${cfg.inflight} in flight) in ${t.writeS.toFixed(1)} s ` +
+          `(of which hashing embeddings ${t.embedS.toFixed(1)} s), indexed ${t.settleS.toFixed(1)} s later` +
+          `${set === embedded ? ', then ANALYZE' : ' (Qdrant optimizers idle, no Meilisearch task pending)'}.`,
+      );
     }
 
     // 2. queries: pre-embedded (the embedder's time is not the stores'), a project each, round robin
     const qs = queries(cfg.queries + cfg.warmup, SHAPE.seed);
     const vectorsOf = await embedder.embed(qs.map((q) => q.text));
-    const make = (scope: Scope): Query[] => qs.map((q, i) => ({
-      text: q.text, vector: vectorsOf[i] ?? [], ...(scope === 'project' ? { projectIds: [projects[i % projects.length] ?? ''] } : {}),
-    }));
+    const make = (scope: Scope): Query[] =>
+      qs.map((q, i) => ({
+        text: q.text,
+        vector: vectorsOf[i] ?? [],
+        ...(scope === 'project' ? { projectIds: [projects[i % projects.length] ?? ''] } : {}),
+      }));
     const byScope: Record<Scope, Query[]> = { project: make('project'), global: make('global') };
 
     // 3. the first cached search loads the collection; later ones only check its revision
-    const cold = await timeEach(1, () => embedded.vectors.search(TENANT, model, byScope.project[0]?.vector ?? [], { limit: cfg.limit, projectIds: [projects[0] ?? ''] }));
-    console.log(`Cold cache: the first embedded vector search (loads the whole collection into the process) took ${fmtMs(cold[0] ?? NaN)} ms.`);
+    const cold = await timeEach(1, () =>
+      embedded.vectors.search(TENANT, model, byScope.project[0]?.vector ?? [], { limit: cfg.limit, projectIds: [projects[0] ?? ''] }),
+    );
+    console.log(
+      `Cold cache: the first embedded vector search (loads the whole collection into the process) took ${fmtMs(cold[0] ?? NaN)} ms.`,
+    );
     const agree = await overlap(byScope, embedded.vectors, streaming, model);
     console.log(`Embedded cached vs streaming answers on ${agree.checked} queries (project and global): ${agree.same} identical id lists.`);
     for (const set of sets.filter((s) => s !== embedded)) {
       const o = await overlap(byScope, set.vectors, streaming, model);
-      console.log(`${set.name} vector answers vs the exact (streaming) ones on ${o.checked} queries: ${o.same} identical id lists, `
-        + `recall@${cfg.limit} ${(o.recall * 100).toFixed(1)}% (the HNSW index is approximate).`);
+      console.log(
+        `${set.name} vector answers vs the exact (streaming) ones on ${o.checked} queries: ${o.same} identical id lists, ` +
+          `recall@${cfg.limit} ${(o.recall * 100).toFixed(1)}% (the HNSW index is approximate).`,
+      );
     }
 
     // 4. measured rounds: each round measures every set in turn, so a busy stretch of the machine hits both
@@ -177,7 +215,10 @@ async function main(): Promise<void> {
       try {
         for (const mode of MODES) {
           await timeEach(cfg.warmup, (i) => fast[mode](list[i % list.length] as Query));
-          record(`${set.name}|project ${mode} (gzip responses)`, percentiles(await timeEach(cfg.queries, (i) => fast[mode](list[cfg.warmup + i] as Query))));
+          record(
+            `${set.name}|project ${mode} (gzip responses)`,
+            percentiles(await timeEach(cfg.queries, (i) => fast[mode](list[cfg.warmup + i] as Query))),
+          );
         }
       } finally {
         counter.acceptEncoding = null;
@@ -187,7 +228,9 @@ async function main(): Promise<void> {
     // 5. freshness: a write, then the next search
     for (const set of sets) {
       const fresh = await freshness(set.vectors, model, projects[0] ?? '', byScope.project[0]?.vector ?? []);
-      console.log(`After writes, ${set.name}: next project-scoped vector search ${fresh.map(([what, ms]) => `${what} ${fmtMs(ms)} ms`).join(', ')}.`);
+      console.log(
+        `After writes, ${set.name}: next project-scoped vector search ${fresh.map(([what, ms]) => `${what} ${fmtMs(ms)} ms`).join(', ')}.`,
+      );
     }
 
     report(sets, results);
@@ -203,28 +246,48 @@ function report(sets: EngineSet[], results: Map<string, Percentiles[]>): void {
     const m = (f: (p: Percentiles) => number): string => fmtMs(median(ps.map(f)));
     return [m((p) => p.p50), m((p) => p.p95), fmtMs(Math.max(...ps.map((p) => p.p95))), m((p) => p.p99)];
   };
-  const rows = rowKeys.map((key) => [key, fmtInt(Math.max(...sets.map((s) => results.get(`${s.name}|${key}`)?.[0]?.n ?? 0))), ...sets.flatMap((s) => cells(s, key))]);
+  const rows = rowKeys.map((key) => [
+    key,
+    fmtInt(Math.max(...sets.map((s) => results.get(`${s.name}|${key}`)?.[0]?.n ?? 0))),
+    ...sets.flatMap((s) => cells(s, key)),
+  ]);
   const short = (s: EngineSet): string => (s.name === 'embedded' ? 'emb' : 'Q+M');
-  console.log(`\nMedian over ${cfg.rounds} rounds of each round's percentiles (ms); limit ${cfg.limit} per store call, hybrid = both calls at once + RRF; `
-    + `${sets.map((s) => `${short(s)} = ${s.name}`).join(', ')}:\n`);
-  console.log(table(['mode', 'queries/round', ...sets.flatMap((s) => ['p50', 'p95', 'worst p95', 'p99'].map((c) => `${short(s)} ${c}`))], rows));
+  console.log(
+    `\nMedian over ${cfg.rounds} rounds of each round's percentiles (ms); limit ${cfg.limit} per store call, hybrid = both calls at once + RRF; ` +
+      `${sets.map((s) => `${short(s)} = ${s.name}`).join(', ')}:\n`,
+  );
+  console.log(
+    table(['mode', 'queries/round', ...sets.flatMap((s) => ['p50', 'p95', 'worst p95', 'p99'].map((c) => `${short(s)} ${c}`))], rows),
+  );
   console.log('');
   const p95Of = (set: EngineSet, key: string): number => median((results.get(`${set.name}|${key}`) ?? []).map((p) => p.p95));
   for (const set of sets) {
     const goal = p95Of(set, 'project hybrid');
     const base = p95Of(set, 'project hybrid (streaming)');
-    console.log(`${set.name}: project-scoped hybrid p95 ${fmtMs(goal)} ms = ${fmtRatio(goal / GOAL_MS)} of the ${GOAL_MS} ms goal: ${goal < GOAL_MS ? 'met' : 'NOT met'}`
-      + `${Number.isFinite(base) ? `; streaming vector path (baseline) ${fmtMs(base)} ms, ${fmtRatio(base / goal)} slower.` : '.'}`);
+    console.log(
+      `${set.name}: project-scoped hybrid p95 ${fmtMs(goal)} ms = ${fmtRatio(goal / GOAL_MS)} of the ${GOAL_MS} ms goal: ${goal < GOAL_MS ? 'met' : 'NOT met'}` +
+        `${Number.isFinite(base) ? `; streaming vector path (baseline) ${fmtMs(base)} ms, ${fmtRatio(base / goal)} slower.` : '.'}`,
+    );
   }
   const [first, second] = sets;
   if (first && second) {
     const ratio = (key: string): string => fmtRatio(p95Of(second, key) / p95Of(first, key));
-    console.log(`${second.name} p95 ÷ ${first.name} p95: ${rowKeys.filter((k) => !k.includes('(')).map((k) => `${k} ${ratio(k)}`).join(', ')}.`);
+    console.log(
+      `${second.name} p95 ÷ ${first.name} p95: ${rowKeys
+        .filter((k) => !k.includes('('))
+        .map((k) => `${k} ${ratio(k)}`)
+        .join(', ')}.`,
+    );
   }
 }
 
 /** How far `a`'s vector answers agree with `b`'s: identical id lists, and the share of b's ids a also returns. */
-async function overlap(byScope: Record<Scope, Query[]>, a: VectorIndex, b: VectorIndex, model: EmbeddingModel): Promise<{ checked: number; same: number; recall: number }> {
+async function overlap(
+  byScope: Record<Scope, Query[]>,
+  a: VectorIndex,
+  b: VectorIndex,
+  model: EmbeddingModel,
+): Promise<{ checked: number; same: number; recall: number }> {
   let checked = 0;
   let same = 0;
   let found = 0;
@@ -245,10 +308,20 @@ async function overlap(byScope: Record<Scope, Query[]>, a: VectorIndex, b: Vecto
 
 async function freshness(index: VectorIndex, model: EmbeddingModel, project: string, vector: number[]): Promise<Array<[string, number]>> {
   const doc = seededUuid('bench-search-fresh-doc');
-  const search = async (): Promise<number> => (await timeEach(1, () => index.search(TENANT, model, vector, { limit: cfg.limit, projectIds: [project] })))[0] ?? NaN;
+  const search = async (): Promise<number> =>
+    (await timeEach(1, () => index.search(TENANT, model, vector, { limit: cfg.limit, projectIds: [project] })))[0] ?? NaN;
   const points: VectorPoint[] = Array.from({ length: 100 }, (_, i) => ({
-    id: seededUuid(`bench-search-fresh-${i}`), vector,
-    payload: { tenant_id: TENANT, document_id: doc, project_ids: [project], chunk_index: i, document_type: 'pdf', created_at: new Date().toISOString(), entity_names: [] },
+    id: seededUuid(`bench-search-fresh-${i}`),
+    vector,
+    payload: {
+      tenant_id: TENANT,
+      document_id: doc,
+      project_ids: [project],
+      chunk_index: i,
+      document_type: 'pdf',
+      created_at: new Date().toISOString(),
+      entity_names: [],
+    },
   }));
   const out: Array<[string, number]> = [];
   await index.upsert(TENANT, model, points);

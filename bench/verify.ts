@@ -32,11 +32,21 @@ const META: EventMeta = { actor: 'user:bench', correlation_id: 'bench-verify', c
 /** ~400 bytes of data with nesting, arrays and non-ASCII text, like the document events. */
 function eventOf(i: number, projectId: string): NewEvent {
   return {
-    id: uuidv7(), type: i % 3 === 0 ? 'document.linked.v1' : 'member.state_saved.v1', project_id: i % 5 === 0 ? null : projectId,
+    id: uuidv7(),
+    type: i % 3 === 0 ? 'document.linked.v1' : 'member.state_saved.v1',
+    project_id: i % 5 === 0 ? null : projectId,
     occurred_at: new Date(1_700_000_000_000 + i * 1000).toISOString(),
     data: {
-      project_ids: [projectId, uuidv7()], reason: 'bench', n: i, ratio: i / 7, ok: i % 2 === 0, none: null,
-      state: { zeta: `Überprüfung ${i}`, alpha: { list: [1, 2.5, 'drei', { b: true, a: null }], text: 'Lorem ipsum dolor sit amet, consectetur adipiscing elit' } },
+      project_ids: [projectId, uuidv7()],
+      reason: 'bench',
+      n: i,
+      ratio: i / 7,
+      ok: i % 2 === 0,
+      none: null,
+      state: {
+        zeta: `Überprüfung ${i}`,
+        alpha: { list: [1, 2.5, 'drei', { b: true, a: null }], text: 'Lorem ipsum dolor sit amet, consectetur adipiscing elit' },
+      },
       sealed: 'v1.'.concat('QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo'.repeat(4)),
     },
   };
@@ -49,16 +59,18 @@ async function writeLog(appUrl: string, tenantId: string): Promise<void> {
     const projectId = uuidv7();
     let next = 0;
     const t0 = performance.now();
-    await Promise.all(Array.from({ length: cfg.writers }, async (_, w) => {
-      let stream = 0;
-      while (next < cfg.events) {
-        const from = next;
-        next += cfg.batch;
-        const n = Math.min(cfg.batch, cfg.events - from);
-        const events = Array.from({ length: n }, (_, k) => eventOf(from + k, projectId));
-        await store.append(tenantId, `bench-${w}-${stream++}`, 0, events, META);
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: cfg.writers }, async (_, w) => {
+        let stream = 0;
+        while (next < cfg.events) {
+          const from = next;
+          next += cfg.batch;
+          const n = Math.min(cfg.batch, cfg.events - from);
+          const events = Array.from({ length: n }, (_, k) => eventOf(from + k, projectId));
+          await store.append(tenantId, `bench-${w}-${stream++}`, 0, events, META);
+        }
+      }),
+    );
     console.log(`Wrote ${fmtInt(cfg.events)} events through the event store in ${((performance.now() - t0) / 1000).toFixed(1)} s.`);
   } finally {
     await sql.end({ timeout: 5 });
@@ -97,7 +109,9 @@ async function main(): Promise<void> {
         const exp = await timed(() => exportTenantLog(createEventStore(sql), tenantId, out));
         await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
         const size = (await stat(file)).size;
-        console.log(`Exported ${fmtInt(exp.value.written)} events (${(size / 1024 ** 2).toFixed(1)} MiB, ${Math.round(size / exp.value.written)} bytes/line) in ${(exp.ms / 1000).toFixed(1)} s = ${fmtInt(exp.value.written / (exp.ms / 1000))} ev/s.`);
+        console.log(
+          `Exported ${fmtInt(exp.value.written)} events (${(size / 1024 ** 2).toFixed(1)} MiB, ${Math.round(size / exp.value.written)} bytes/line) in ${(exp.ms / 1000).toFixed(1)} s = ${fmtInt(exp.value.written / (exp.ms / 1000))} ev/s.`,
+        );
       } finally {
         await sql.end({ timeout: 5 });
       }
@@ -106,7 +120,8 @@ async function main(): Promise<void> {
       const naive: number[] = [];
       for (let r = 1; r <= cfg.rounds; r++) {
         const a = await timed(() => verifyFile(file));
-        if (!a.value.ok || a.value.checked !== cfg.events) throw new Error(`verify failed on the untouched export: ${JSON.stringify(a.value.broken)}`);
+        if (!a.value.ok || a.value.checked !== cfg.events)
+          throw new Error(`verify failed on the untouched export: ${JSON.stringify(a.value.broken)}`);
         const b = await timed(() => naiveVerify(file));
         if (!b.value.ok) throw new Error('baseline verify failed on the untouched export');
         ours.push(cfg.events / (a.ms / 1000));
@@ -116,10 +131,15 @@ async function main(): Promise<void> {
       const mine = median(ours);
       const base = median(naive);
       console.log(`\nMedian over ${cfg.rounds} rounds, ${fmtInt(cfg.events)} events:`);
-      console.log(table(['verifier', 'events/s', 'vs goal 20,000'], [
-        ['mandant audit verify (file)', fmtInt(mine), fmtRatio(mine / GOAL)],
-        ['baseline: readline + zod + createChainVerifier', fmtInt(base), fmtRatio(base / GOAL)],
-      ]));
+      console.log(
+        table(
+          ['verifier', 'events/s', 'vs goal 20,000'],
+          [
+            ['mandant audit verify (file)', fmtInt(mine), fmtRatio(mine / GOAL)],
+            ['baseline: readline + zod + createChainVerifier', fmtInt(base), fmtRatio(base / GOAL)],
+          ],
+        ),
+      );
       console.log(`audit verify = ${fmtRatio(mine / base)} the baseline; goal ${mine >= GOAL ? 'met' : 'NOT met'}.`);
 
       // one byte altered inside one event's data, in the middle of the file
@@ -132,7 +152,9 @@ async function main(): Promise<void> {
       const tampered = path.join(dir, 'tampered.ndjson');
       await writeFile(tampered, lines.join('\n'));
       const t = await timed(() => verifyFile(tampered));
-      console.log(`\nOne byte altered on line ${target} ('L' → 'l' in its data): ${t.value.ok ? 'NOT detected' : `detected in ${fmtInt(t.ms)} ms: ${t.value.broken?.message}`}`);
+      console.log(
+        `\nOne byte altered on line ${target} ('L' → 'l' in its data): ${t.value.ok ? 'NOT detected' : `detected in ${fmtInt(t.ms)} ms: ${t.value.broken?.message}`}`,
+      );
     });
   } finally {
     await rm(dir, { recursive: true, force: true });

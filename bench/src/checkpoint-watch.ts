@@ -16,7 +16,10 @@ export class CheckpointWatch {
   private readonly intervals: number[] = [];
   polls = 0;
 
-  constructor(private readonly sql: Sql, private readonly pollMs: number) {}
+  constructor(
+    private readonly sql: Sql,
+    private readonly pollMs: number,
+  ) {}
 
   start(): void {
     this.running = true;

@@ -94,7 +94,9 @@ export async function startRealEngines(): Promise<RealEngines | { skipped: strin
     }
     const where = (started: boolean, env: string): string => (started ? 'started here' : env);
     return {
-      qdrant, meili, stop: stopAll,
+      qdrant,
+      meili,
+      stop: stopAll,
       describe: `Qdrant${qdrantVersion} (${where(qdrant.started, 'QDRANT_URL')}), Meilisearch (${where(meili.started, 'MEILI_URL')})`,
     };
   } catch (err) {
@@ -142,8 +144,12 @@ export function realEngineSet(engines: RealEngines): EngineSet & { drop(): Promi
     async drop() {
       await requests.uncounted(async () => {
         const { collections } = await qdrant.getCollections().catch(() => ({ collections: [] }));
-        for (const { name } of collections.filter((c) => c.name.startsWith(`${prefix}_`))) await qdrant.deleteCollection(name).catch(() => {});
-        await meili.deleteIndex(indexUid).waitTask().catch(() => {});
+        for (const { name } of collections.filter((c) => c.name.startsWith(`${prefix}_`)))
+          await qdrant.deleteCollection(name).catch(() => {});
+        await meili
+          .deleteIndex(indexUid)
+          .waitTask()
+          .catch(() => {});
       });
     },
   };

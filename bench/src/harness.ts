@@ -32,7 +32,8 @@ export function intListEnv(name: string, fallback: number[]): number[] {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const list = raw.split(',').map((s) => Number(s.trim()));
-  if (list.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`${name} must be a comma-separated list of positive integers, got "${raw}"`);
+  if (list.some((n) => !Number.isInteger(n) || n < 1))
+    throw new Error(`${name} must be a comma-separated list of positive integers, got "${raw}"`);
   return list;
 }
 
@@ -70,7 +71,12 @@ export class CallLog {
     this.ms = 0;
   }
   describe(): string {
-    return [...this.calls].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}×${v}`).join(', ') || 'none';
+    return (
+      [...this.calls]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, v]) => `${k}×${v}`)
+        .join(', ') || 'none'
+    );
   }
 }
 
@@ -142,7 +148,9 @@ export interface BenchDatabase {
  * when `body` fails or the run is interrupted (Ctrl-C). `cleanup` is what `body` opened and must
  * close before the drop.
  */
-export async function withFreshDatabase(body: (db: BenchDatabase, onCleanup: (fn: () => Promise<void>) => void) => Promise<void>): Promise<void> {
+export async function withFreshDatabase(
+  body: (db: BenchDatabase, onCleanup: (fn: () => Promise<void>) => void) => Promise<void>,
+): Promise<void> {
   const admin = createSql(serverUrl(), { max: 1, appName: 'mandant-bench-setup' });
   const dbName = `mandant_bench_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
   const closers: Array<() => Promise<void>> = [];
@@ -217,7 +225,10 @@ export function median(values: number[]): number {
 export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]): string =>
-    cells.map((c, i) => (i > 0 ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
+    cells
+      .map((c, i) => (i > 0 ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 

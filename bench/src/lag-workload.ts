@@ -15,41 +15,71 @@ import type { Keyring } from '@mandant/shared/stores/crypto';
 import { sealJson } from '@mandant/shared/stores/crypto';
 import { seededRandom } from '@mandant/shared/testing';
 
-export interface Step { stream: string; event: NewEvent }
+export interface Step {
+  stream: string;
+  event: NewEvent;
+}
 
 /** Share of the events by family; the rest is project and member activity. */
 export const MIX = { document: 0.3, link: 0.3 } as const;
 
 const encoder = new TextEncoder();
 const sha256 = (b: Uint8Array | string): string => createHash('sha256').update(b).digest('hex');
-const ENTITIES = Array.from({ length: 30 }, (_, i) => ({ name: `Entity ${i}`, type: (['person', 'organisation', 'place'] as const)[i % 3] ?? 'person' }));
+const ENTITIES = Array.from({ length: 30 }, (_, i) => ({
+  name: `Entity ${i}`,
+  type: (['person', 'organisation', 'place'] as const)[i % 3] ?? 'person',
+}));
 
 /** mulberry32: a small seeded generator, so two runs drive the same mix. */
 export const rng = seededRandom;
 
-const ev = (type: string, data: Record<string, unknown>, projectId: string | null = null): NewEvent =>
-  ({ id: uuidv7(), type, project_id: projectId, occurred_at: new Date().toISOString(), data });
+const ev = (type: string, data: Record<string, unknown>, projectId: string | null = null): NewEvent => ({
+  id: uuidv7(),
+  type,
+  project_id: projectId,
+  occurred_at: new Date().toISOString(),
+  data,
+});
 
 /** A document whose artefacts are already in the tenant's bucket: the data of its four lifecycle events. */
-export interface PreparedDocument { id: string; lifecycle: Array<{ type: string; data: Record<string, unknown> }> }
+export interface PreparedDocument {
+  id: string;
+  lifecycle: Array<{ type: string; data: Record<string, unknown> }>;
+}
 
 export async function prepareDocument(
-  deps: { blobs: BlobStore; keyring: Keyring }, tenantId: string, rand: () => number, shape: { chunks: number; dimension: number },
+  deps: { blobs: BlobStore; keyring: Keyring },
+  tenantId: string,
+  rand: () => number,
+  shape: { chunks: number; dimension: number },
 ): Promise<PreparedDocument> {
   const id = uuidv7();
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
   const title = `Document ${id.slice(-6)}`;
-  const chunks = Array.from({ length: shape.chunks }, (_, c) => `${title}, part ${c}: ${pick(ENTITIES).name} met ${pick(ENTITIES).name} about payment ${Math.floor(rand() * 1e6)}.`);
-  const ents = [...new Set(Array.from({ length: 3 }, () => pick(ENTITIES)))].map((e) => ({ ...e, id: entityId(tenantId, e.type, e.name.toLowerCase()) }));
+  const chunks = Array.from(
+    { length: shape.chunks },
+    (_, c) => `${title}, part ${c}: ${pick(ENTITIES).name} met ${pick(ENTITIES).name} about payment ${Math.floor(rand() * 1e6)}.`,
+  );
+  const ents = [...new Set(Array.from({ length: 3 }, () => pick(ENTITIES)))].map((e) => ({
+    ...e,
+    id: entityId(tenantId, e.type, e.name.toLowerCase()),
+  }));
   const analysis: DocumentAnalysis = {
-    document_id: id, title, kind: 'text',
+    document_id: id,
+    title,
+    kind: 'text',
     chunks: chunks.map((text, index) => ({ index, text, start: 0, end: text.length })),
     entities: ents.map((e) => ({ id: e.id, type: e.type, name: e.name, normalised: e.name.toLowerCase(), count: 1 })),
     mentions: ents.map((e, k) => ({ entity_id: e.id, chunk_index: k % shape.chunks, start: 0, end: e.name.length })),
     relations: ents.slice(1).map((e, k) => ({ a: ents[k]?.id ?? e.id, b: e.id, confidence: 0.5, chunk_indexes: [] })),
   };
   const model = { id: 'bench-embed-v1', dimension: shape.dimension };
-  const vectors: DocumentVectors = { document_id: id, model: model.id, dimension: model.dimension, vectors: chunks.map(() => Array.from({ length: model.dimension }, () => rand() - 0.5)) };
+  const vectors: DocumentVectors = {
+    document_id: id,
+    model: model.id,
+    dimension: model.dimension,
+    vectors: chunks.map(() => Array.from({ length: model.dimension }, () => rand() - 0.5)),
+  };
   const raw = encoder.encode(chunks.join('\n'));
   const analysisBytes = encoder.encode(JSON.stringify(analysis));
   const vectorBytes = encoder.encode(JSON.stringify(vectors));
@@ -62,12 +92,41 @@ export async function prepareDocument(
   return {
     id,
     lifecycle: [
-      { type: 'document.uploaded.v1', data: { kind: 'text', content_type: 'text/plain', ext: 'txt', size: raw.byteLength, content_sha256: sha256(raw),
-        blob_key: documentKeys.raw(id, 'txt'), sealed: await sealJson(deps.keyring, tenantId, id, { title, filename: `${title}.txt`, source_url: null }) } },
+      {
+        type: 'document.uploaded.v1',
+        data: {
+          kind: 'text',
+          content_type: 'text/plain',
+          ext: 'txt',
+          size: raw.byteLength,
+          content_sha256: sha256(raw),
+          blob_key: documentKeys.raw(id, 'txt'),
+          sealed: await sealJson(deps.keyring, tenantId, id, { title, filename: `${title}.txt`, source_url: null }),
+        },
+      },
       { type: 'document.processing.v1', data: { attempt: 1 } },
-      { type: 'document.processed.v1', data: { pages: null, chunk_count: shape.chunks, entity_count: ents.length, text_key: documentKeys.text(id), analysis_key: analysisKey,
-        analysis_sha256: sha256(analysisBytes), sealed: await sealJson(deps.keyring, tenantId, id, { title }) } },
-      { type: 'document.embedded.v1', data: { model: model.id, dimension: model.dimension, vectors_key: vectorsKey, vectors_sha256: sha256(vectorBytes), chunk_count: shape.chunks } },
+      {
+        type: 'document.processed.v1',
+        data: {
+          pages: null,
+          chunk_count: shape.chunks,
+          entity_count: ents.length,
+          text_key: documentKeys.text(id),
+          analysis_key: analysisKey,
+          analysis_sha256: sha256(analysisBytes),
+          sealed: await sealJson(deps.keyring, tenantId, id, { title }),
+        },
+      },
+      {
+        type: 'document.embedded.v1',
+        data: {
+          model: model.id,
+          dimension: model.dimension,
+          vectors_key: vectorsKey,
+          vectors_sha256: sha256(vectorBytes),
+          chunk_count: shape.chunks,
+        },
+      },
     ],
   };
 }
@@ -79,7 +138,12 @@ export interface TenantWorkload {
   next(): Step;
 }
 
-export function tenantWorkload(tenantId: string, rand: () => number, documents: PreparedDocument[], size: { users: number; projects: number }): TenantWorkload {
+export function tenantWorkload(
+  tenantId: string,
+  rand: () => number,
+  documents: PreparedDocument[],
+  size: { users: number; projects: number },
+): TenantWorkload {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
   const users = Array.from({ length: size.users }, () => uuidv7());
   const projects = Array.from({ length: size.projects }, () => uuidv7());
@@ -95,7 +159,10 @@ export function tenantWorkload(tenantId: string, rand: () => number, documents: 
     if (memberKeys.has(`${p}/${u}`)) return null;
     memberKeys.add(`${p}/${u}`);
     members.push({ p, u });
-    return { stream: streams.membership(p, u), event: ev('member.added.v1', { user_id: u, role: pick(['viewer', 'editor', 'admin'] as const) }, p) };
+    return {
+      stream: streams.membership(p, u),
+      event: ev('member.added.v1', { user_id: u, role: pick(['viewer', 'editor', 'admin'] as const) }, p),
+    };
   }
 
   function documentStep(): Step | null {
@@ -135,23 +202,57 @@ export function tenantWorkload(tenantId: string, rand: () => number, documents: 
     const m = pick(members);
     if (r < 0.6 || !m) {
       const x = m ?? { p: projects[0] ?? '', u: users[0] ?? '' };
-      return { stream: streams.membership(x.p, x.u), event: ev('member.state_saved.v1', { user_id: x.u, state: { open_tab: 'documents', scroll: Math.floor(r * 1000) } }, x.p) };
+      return {
+        stream: streams.membership(x.p, x.u),
+        event: ev('member.state_saved.v1', { user_id: x.u, state: { open_tab: 'documents', scroll: Math.floor(r * 1000) } }, x.p),
+      };
     }
-    if (r < 0.8) return { stream: streams.membership(m.p, m.u), event: ev('member.profile_updated.v1', { user_id: m.u, display_name: `User ${m.u.slice(-4)}`, preferences: { theme: r < 0.7 ? 'dark' : 'light' } }, m.p) };
+    if (r < 0.8)
+      return {
+        stream: streams.membership(m.p, m.u),
+        event: ev(
+          'member.profile_updated.v1',
+          { user_id: m.u, display_name: `User ${m.u.slice(-4)}`, preferences: { theme: r < 0.7 ? 'dark' : 'light' } },
+          m.p,
+        ),
+      };
     if (r < 0.9) return { stream: streams.user(m.u), event: ev('user.project_switched.v1', { from_project_id: null, to_project_id: m.p }) };
-    if (r < 0.97) return { stream: streams.project(m.p), event: ev('project.updated.v1', { description: `edited ${Math.floor(r * 1e6)}` }, m.p) };
-    return addMember(pick(projects), pick(users)) ?? { stream: streams.project(m.p), event: ev('project.updated.v1', { description: 'edited' }, m.p) };
+    if (r < 0.97)
+      return { stream: streams.project(m.p), event: ev('project.updated.v1', { description: `edited ${Math.floor(r * 1e6)}` }, m.p) };
+    return (
+      addMember(pick(projects), pick(users)) ?? {
+        stream: streams.project(m.p),
+        event: ev('project.updated.v1', { description: 'edited' }, m.p),
+      }
+    );
   }
 
   return {
     setup() {
-      const steps: Step[] = [{ stream: streams.tenant(tenantId), event: ev('tenant.provisioned.v1', { name: `Lag tenant ${tenantId.slice(-6)}`, slug: `lag-${tenantId.slice(-12)}`, settings: {} }) }];
-      users.forEach((u, i) => steps.push({ stream: streams.user(u), event: ev('user.registered.v1', { email: `user${i}@lag.example`, name: `User ${i}` }) }));
-      projects.forEach((p, i) => steps.push({ stream: streams.project(p), event: ev('project.created.v1', { name: `Project ${i}`, slug: `project-${i}`, description: 'lag bench', settings: {} }, p) }));
-      for (const u of users) for (const p of new Set([pick(projects), pick(projects)])) {
-        const s = addMember(p, u);
-        if (s) steps.push(s);
-      }
+      const steps: Step[] = [
+        {
+          stream: streams.tenant(tenantId),
+          event: ev('tenant.provisioned.v1', {
+            name: `Lag tenant ${tenantId.slice(-6)}`,
+            slug: `lag-${tenantId.slice(-12)}`,
+            settings: {},
+          }),
+        },
+      ];
+      users.forEach((u, i) =>
+        steps.push({ stream: streams.user(u), event: ev('user.registered.v1', { email: `user${i}@lag.example`, name: `User ${i}` }) }),
+      );
+      projects.forEach((p, i) =>
+        steps.push({
+          stream: streams.project(p),
+          event: ev('project.created.v1', { name: `Project ${i}`, slug: `project-${i}`, description: 'lag bench', settings: {} }, p),
+        }),
+      );
+      for (const u of users)
+        for (const p of new Set([pick(projects), pick(projects)])) {
+          const s = addMember(p, u);
+          if (s) steps.push(s);
+        }
       return steps;
     },
     next() {

@@ -36,5 +36,8 @@ export async function timeEach(n: number, call: (i: number) => Promise<unknown>)
 export function rrf(lists: Array<Array<{ id: string }>>, limit: number, k = 60): string[] {
   const score = new Map<string, number>();
   for (const list of lists) list.forEach((hit, rank) => score.set(hit.id, (score.get(hit.id) ?? 0) + 1 / (k + rank + 1)));
-  return [...score].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, limit).map(([id]) => id);
+  return [...score]
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .slice(0, limit)
+    .map(([id]) => id);
 }

@@ -28,8 +28,16 @@ import { CheckpointWatch } from './checkpoint-watch.ts';
 import { type BenchDatabase, type BenchStores, createBenchStores } from './harness.ts';
 import { type PreparedDocument, type Step, type TenantWorkload, prepareDocument, rng, tenantWorkload } from './lag-workload.ts';
 
-export interface ReadModel { label: string; kind: 'view' | 'store'; projection: Projection }
-export interface ConsumerStats { deliveries: number; redeliveries: number; handlerMs: number }
+export interface ReadModel {
+  label: string;
+  kind: 'view' | 'store';
+  projection: Projection;
+}
+export interface ConsumerStats {
+  deliveries: number;
+  redeliveries: number;
+  handlerMs: number;
+}
 
 export interface Pipeline {
   events: EventStore;
@@ -49,11 +57,16 @@ export interface Pipeline {
   /** event id of a traced tenant → when the last of the projectors' consumers first received it */
   deliveredAt: Map<string, number>;
   /** appends each tenant's setup steps (tenant, users, projects, memberships) and waits for every projector to have them */
-  setUp: (tenants: string[], shape: { documentsPerTenant: number; chunks: number; dimension: number; seed: (t: number) => number }) => Promise<Array<{ tenantId: string; w: TenantWorkload }>>;
+  setUp: (
+    tenants: string[],
+    shape: { documentsPerTenant: number; chunks: number; dimension: number; seed: (t: number) => number },
+  ) => Promise<Array<{ tenantId: string; w: TenantWorkload }>>;
 }
 
 export async function startPipeline(
-  db: BenchDatabase, onCleanup: (fn: () => Promise<void>) => void, opts: { name: string; sweepMs: number; pollMs: number; meta: EventMeta },
+  db: BenchDatabase,
+  onCleanup: (fn: () => Promise<void>) => void,
+  opts: { name: string; sweepMs: number; pollMs: number; meta: EventMeta },
 ): Promise<Pipeline> {
   const { appUrl, ownerUrl } = db;
   const log = createLogger({ level: process.env.BENCH_LOG_LEVEL ?? 'silent', name: opts.name });
@@ -130,34 +143,57 @@ export async function startPipeline(
       });
     },
   };
-  const projectors = readModels.map((m) => startProjector({ sql: projectorSql, projection: m.projection, log, transport: countingTransport, sweepMs: opts.sweepMs }));
+  const projectors = readModels.map((m) =>
+    startProjector({ sql: projectorSql, projection: m.projection, log, transport: countingTransport, sweepMs: opts.sweepMs }),
+  );
   onCleanup(async () => void (await Promise.allSettled(projectors.map((p) => p.stop()))));
   const watchSql = createSql(ownerUrl, { max: 1, appName: `mandant-${opts.name}-watch` });
   onCleanup(() => watchSql.end({ timeout: 5 }));
   const watch = new CheckpointWatch(watchSql, opts.pollMs);
 
   return {
-    events, stores, readModels, projectors, watch, watchSql, published, consumers, traced, deliveredAt,
+    events,
+    stores,
+    readModels,
+    projectors,
+    watch,
+    watchSql,
+    published,
+    consumers,
+    traced,
+    deliveredAt,
     async setUp(tenants, shape) {
-      const workloads = await Promise.all(tenants.map(async (tenantId, t) => {
-        const rand = rng(shape.seed(t));
-        const prepared: PreparedDocument[] = [];
-        for (let i = 0; i < shape.documentsPerTenant; i++) prepared.push(await prepareDocument(stores, tenantId, rand, { chunks: shape.chunks, dimension: shape.dimension }));
-        const w = tenantWorkload(tenantId, rand, prepared, { users: 20, projects: 6 });
-        for (const step of w.setup()) await events.append(tenantId, step.stream, 'any', [step.event], opts.meta);
-        return { tenantId, w };
-      }));
-      await Promise.all(tenants.map(async (t) => {
-        const head = await events.head(t);
-        await Promise.all(projectors.map((p) => p.waitFor(t, head, 120_000)));
-      }));
+      const workloads = await Promise.all(
+        tenants.map(async (tenantId, t) => {
+          const rand = rng(shape.seed(t));
+          const prepared: PreparedDocument[] = [];
+          for (let i = 0; i < shape.documentsPerTenant; i++)
+            prepared.push(await prepareDocument(stores, tenantId, rand, { chunks: shape.chunks, dimension: shape.dimension }));
+          const w = tenantWorkload(tenantId, rand, prepared, { users: 20, projects: 6 });
+          for (const step of w.setup()) await events.append(tenantId, step.stream, 'any', [step.event], opts.meta);
+          return { tenantId, w };
+        }),
+      );
+      await Promise.all(
+        tenants.map(async (t) => {
+          const head = await events.head(t);
+          await Promise.all(projectors.map((p) => p.waitFor(t, head, 120_000)));
+        }),
+      );
       return workloads;
     },
   };
 }
 
 /** An append that resolved: when, and where it landed. */
-export interface Committed { id: string; tenantId: string; seq: number; type: string; committedAt: number; measured: boolean }
+export interface Committed {
+  id: string;
+  tenantId: string;
+  seq: number;
+  type: string;
+  committedAt: number;
+  measured: boolean;
+}
 
 /**
  * Appends steps one event per append (as command handlers append), keeping each stream's steps
@@ -191,7 +227,9 @@ export function streamOrderedAppender(events: EventStore, meta: EventMeta, onCom
       };
       const next = (chains.get(key) ?? Promise.resolve()).then(run);
       chains.set(key, next);
-      void next.finally(() => { if (chains.get(key) === next) chains.delete(key); });
+      void next.finally(() => {
+        if (chains.get(key) === next) chains.delete(key);
+      });
       return next;
     },
     /** resolves when every step issued so far has settled */

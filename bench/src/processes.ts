@@ -31,7 +31,11 @@ export class ServiceStartError extends Error {
  * the tail of its stderr when it exits first or does not say so within `timeoutMs`.
  */
 export function startServiceProcess(service: string, label: string, env: NodeJS.ProcessEnv, timeoutMs = 120_000): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', `services/platform/src/processes/${service}.ts`], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', `services/platform/src/processes/${service}.ts`], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const tail: string[] = [];
   createInterface({ input: child.stderr }).on('line', (line) => {
     tail.push(line);
@@ -60,7 +64,8 @@ export function startServiceProcess(service: string, label: string, env: NodeJS.
         resolve({ label, service, healthUrl, apiUrl, child });
       };
       if (entry.msg === 'service started' && typeof entry.health_port === 'number') done(`http://127.0.0.1:${entry.health_port}`, null);
-      if (entry.msg === 'gateway listening' && typeof entry.url === 'string' && typeof entry.health === 'string') done(entry.health, entry.url);
+      if (entry.msg === 'gateway listening' && typeof entry.url === 'string' && typeof entry.health === 'string')
+        done(entry.health, entry.url);
     });
   });
 }

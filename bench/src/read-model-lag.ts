@@ -4,7 +4,12 @@
  * `bench/fairness.ts` count it the same way.
  */
 
-export interface CommittedEvent { tenantId: string; seq: number; type: string; committedAt: number }
+export interface CommittedEvent {
+  tenantId: string;
+  seq: number;
+  type: string;
+  committedAt: number;
+}
 
 export interface ReadModelLags<C extends CommittedEvent> {
   /** per read model (in the order given): the lag of each event it handles, in ms */

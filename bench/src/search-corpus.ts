@@ -7,20 +7,162 @@
 import { createHash } from 'node:crypto';
 import { seededRandom } from '@mandant/shared/testing';
 
-const FIRST = ['Anna', 'Ben', 'Clara', 'David', 'Elif', 'Farid', 'Greta', 'Hugo', 'Ines', 'Jonas', 'Karin', 'Luca', 'Mira', 'Nils',
-  'Olga', 'Paul', 'Rosa', 'Sven', 'Tara', 'Umut', 'Vera', 'Willem', 'Xenia', 'Yusuf', 'Zofia', 'Amir', 'Birgit', 'Chen', 'Dora', 'Emil'];
-const LAST = ['Meyer', 'Schulz', 'Okafor', 'Novak', 'Rossi', 'Dubois', 'Yilmaz', 'Kowalski', 'Jansen', 'Haddad', 'Lindqvist', 'Moreau',
-  'Petrov', 'Santos', 'Tanaka', 'Weber', 'Fischer', 'Brennan', 'Castillo', 'Andersen', 'Kaur', 'Nakamura', 'Oyelaran', 'Varga'];
-const COMPANIES = ['Acme Holdings', 'Borealis Shipping', 'Cobalt Trust', 'Delta Mining', 'Evergreen Capital', 'Falcon Logistics',
-  'Granite Bank', 'Helios Energy', 'Ironbridge Partners', 'Juniper Pharma', 'Kestrel Media', 'Lumen Telecom', 'Meridian Foods',
-  'Northwind Trading', 'Orion Insurance', 'Pinnacle Realty', 'Quarry Steel', 'Riverside Ventures', 'Sapphire Textiles', 'Titan Freight'];
-const PLACES = ['Berlin', 'Zurich', 'Lagos', 'Rotterdam', 'Nicosia', 'Panama', 'Dubai', 'Riga', 'Valletta', 'Luxembourg', 'Jersey',
-  'Singapore', 'Tallinn', 'Vienna', 'Lisbon', 'Istanbul', 'Hamburg', 'Geneva', 'Milan', 'Warsaw'];
-const VERBS = ['transferred', 'paid', 'signed', 'approved', 'invoiced', 'registered', 'acquired', 'wired', 'reported', 'audited',
-  'invested', 'borrowed', 'shipped', 'leased', 'merged', 'disclosed', 'concealed', 'received', 'owed', 'forwarded'];
-const NOUNS = ['payment', 'contract', 'invoice', 'account', 'loan', 'shares', 'property', 'cargo', 'licence', 'subsidiary', 'fee',
-  'dividend', 'bond', 'guarantee', 'commission', 'donation', 'settlement', 'warehouse', 'vessel', 'consultancy', 'ledger', 'trust',
-  'offshore', 'audit', 'tender', 'royalty', 'escrow', 'mortgage', 'permit', 'bribe'];
+const FIRST = [
+  'Anna',
+  'Ben',
+  'Clara',
+  'David',
+  'Elif',
+  'Farid',
+  'Greta',
+  'Hugo',
+  'Ines',
+  'Jonas',
+  'Karin',
+  'Luca',
+  'Mira',
+  'Nils',
+  'Olga',
+  'Paul',
+  'Rosa',
+  'Sven',
+  'Tara',
+  'Umut',
+  'Vera',
+  'Willem',
+  'Xenia',
+  'Yusuf',
+  'Zofia',
+  'Amir',
+  'Birgit',
+  'Chen',
+  'Dora',
+  'Emil',
+];
+const LAST = [
+  'Meyer',
+  'Schulz',
+  'Okafor',
+  'Novak',
+  'Rossi',
+  'Dubois',
+  'Yilmaz',
+  'Kowalski',
+  'Jansen',
+  'Haddad',
+  'Lindqvist',
+  'Moreau',
+  'Petrov',
+  'Santos',
+  'Tanaka',
+  'Weber',
+  'Fischer',
+  'Brennan',
+  'Castillo',
+  'Andersen',
+  'Kaur',
+  'Nakamura',
+  'Oyelaran',
+  'Varga',
+];
+const COMPANIES = [
+  'Acme Holdings',
+  'Borealis Shipping',
+  'Cobalt Trust',
+  'Delta Mining',
+  'Evergreen Capital',
+  'Falcon Logistics',
+  'Granite Bank',
+  'Helios Energy',
+  'Ironbridge Partners',
+  'Juniper Pharma',
+  'Kestrel Media',
+  'Lumen Telecom',
+  'Meridian Foods',
+  'Northwind Trading',
+  'Orion Insurance',
+  'Pinnacle Realty',
+  'Quarry Steel',
+  'Riverside Ventures',
+  'Sapphire Textiles',
+  'Titan Freight',
+];
+const PLACES = [
+  'Berlin',
+  'Zurich',
+  'Lagos',
+  'Rotterdam',
+  'Nicosia',
+  'Panama',
+  'Dubai',
+  'Riga',
+  'Valletta',
+  'Luxembourg',
+  'Jersey',
+  'Singapore',
+  'Tallinn',
+  'Vienna',
+  'Lisbon',
+  'Istanbul',
+  'Hamburg',
+  'Geneva',
+  'Milan',
+  'Warsaw',
+];
+const VERBS = [
+  'transferred',
+  'paid',
+  'signed',
+  'approved',
+  'invoiced',
+  'registered',
+  'acquired',
+  'wired',
+  'reported',
+  'audited',
+  'invested',
+  'borrowed',
+  'shipped',
+  'leased',
+  'merged',
+  'disclosed',
+  'concealed',
+  'received',
+  'owed',
+  'forwarded',
+];
+const NOUNS = [
+  'payment',
+  'contract',
+  'invoice',
+  'account',
+  'loan',
+  'shares',
+  'property',
+  'cargo',
+  'licence',
+  'subsidiary',
+  'fee',
+  'dividend',
+  'bond',
+  'guarantee',
+  'commission',
+  'donation',
+  'settlement',
+  'warehouse',
+  'vessel',
+  'consultancy',
+  'ledger',
+  'trust',
+  'offshore',
+  'audit',
+  'tender',
+  'royalty',
+  'escrow',
+  'mortgage',
+  'permit',
+  'bribe',
+];
 const TEMPLATES = [
   (w: Words) => `${w.person} ${w.verb} the ${w.noun} to ${w.company} in ${w.place}.`,
   (w: Words) => `According to the ${w.noun2}, ${w.company} ${w.verb} a ${w.noun} worth ${w.amount} euros.`,
@@ -109,7 +251,8 @@ export function* corpus(shape: CorpusShape, batch: number): Generator<BenchChunk
     const documentId = seededUuid(`doc-${shape.seed}-${d}`);
     const home = d % projects.length;
     const projectIds = [projects[home] ?? ''];
-    if (rand() < shape.sharedShare) projectIds.push(projects[(home + 1 + Math.floor(rand() * (projects.length - 1))) % projects.length] ?? '');
+    if (rand() < shape.sharedShare)
+      projectIds.push(projects[(home + 1 + Math.floor(rand() * (projects.length - 1))) % projects.length] ?? '');
     const documentType = pick(rand, TYPES);
     const createdAt = new Date(Date.UTC(2020, 0, 1) + Math.floor(rand() * 4 * 365) * 86_400_000).toISOString();
     const title = `${zipf(rand, COMPANIES)} ${zipf(rand, NOUNS)} file ${d}`;
@@ -134,8 +277,15 @@ export function* corpus(shape: CorpusShape, batch: number): Generator<BenchChunk
         entities.add(w.company);
       }
       out.push({
-        id: seededUuid(`chunk-${shape.seed}-${d}-${c}`), documentId, chunkIndex: c, title, text: sentences.join(' '),
-        projectIds, documentType, createdAt, entityNames: [...entities].slice(0, 4),
+        id: seededUuid(`chunk-${shape.seed}-${d}-${c}`),
+        documentId,
+        chunkIndex: c,
+        title,
+        text: sentences.join(' '),
+        projectIds,
+        documentType,
+        createdAt,
+        entityNames: [...entities].slice(0, 4),
       });
       if (out.length === batch) {
         yield out;
@@ -159,9 +309,12 @@ export function queries(n: number, seed: number): Array<{ text: string; kind: Qu
   const head = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * 3)] as T;
   return Array.from({ length: n }, (_, i) => {
     switch (i % 3) {
-      case 0: return { text: `${tail(FIRST)} ${tail(LAST)}`, kind: 'selective' as const };
-      case 1: return { text: `${pick(rand, COMPANIES)} ${pick(rand, NOUNS)}`, kind: 'mixed' as const };
-      default: return { text: head([VERBS[0], NOUNS[0], PLACES[0]]) ?? 'payment', kind: 'common' as const };
+      case 0:
+        return { text: `${tail(FIRST)} ${tail(LAST)}`, kind: 'selective' as const };
+      case 1:
+        return { text: `${pick(rand, COMPANIES)} ${pick(rand, NOUNS)}`, kind: 'mixed' as const };
+      default:
+        return { text: head([VERBS[0], NOUNS[0], PLACES[0]]) ?? 'payment', kind: 'common' as const };
     }
   });
 }

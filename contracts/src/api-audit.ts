@@ -20,7 +20,9 @@ export const ChainReportView = z.object({
   checked: Position,
   last_seq: Position,
   last_hash: z.string(),
-  first_broken: z.object({ tenant_seq: z.number().int().positive(), reason: z.string() }).nullable()
+  first_broken: z
+    .object({ tenant_seq: z.number().int().positive(), reason: z.string() })
+    .nullable()
     .describe('the first position where order, continuity or a hash does not hold'),
 });
 export type ChainReportView = z.infer<typeof ChainReportView>;
@@ -40,10 +42,16 @@ export const DeadLetterView = z.object({
 export const ProjectionsStatus = z.object({
   tenant_id: Id,
   head: Position,
-  projectors: z.array(z.object({
-    name: z.string(), position: Position, lag: Position, dead_letters: Position, updated_at: Timestamp,
-  })),
-  dead_letters: z.array(DeadLetterView).describe('the first 100 dead letters (each projector\'s count above is whole)'),
+  projectors: z.array(
+    z.object({
+      name: z.string(),
+      position: Position,
+      lag: Position,
+      dead_letters: Position,
+      updated_at: Timestamp,
+    }),
+  ),
+  dead_letters: z.array(DeadLetterView).describe("the first 100 dead letters (each projector's count above is whole)"),
 });
 
 export const RetryRequested = z.object({ requested: Position.describe('dead letters marked for a retry') });

@@ -66,37 +66,66 @@ export const NeighbourhoodInput = z.strictObject({
 });
 
 export const EntityView = z.object({
-  id: Id, name: z.string(), type: z.string(), aliases: z.array(z.string()),
-  projects: z.array(z.object({ project_id: Id, mentions: z.number().int().nonnegative(), documents: z.number().int().nonnegative() }))
+  id: Id,
+  name: z.string(),
+  type: z.string(),
+  aliases: z.array(z.string()),
+  projects: z
+    .array(z.object({ project_id: Id, mentions: z.number().int().nonnegative(), documents: z.number().int().nonnegative() }))
     .describe('only projects the caller may read'),
   mentions: z.number().int().nonnegative(),
-  hidden_projects: z.number().int().nonnegative().optional()
-    .describe('projects the caller cannot open that also hold it; present only when the tenant setting `reveal_hidden_project_counts` is true'),
+  hidden_projects: z
+    .number()
+    .int()
+    .nonnegative()
+    .optional()
+    .describe(
+      'projects the caller cannot open that also hold it; present only when the tenant setting `reveal_hidden_project_counts` is true',
+    ),
 });
 export type EntityView = z.infer<typeof EntityView>;
 /** An entity found by a list: counts over the scope's readable projects. */
 export const EntityMatch = z.object({
-  id: Id, name: z.string(), type: z.string(),
-  mentions: z.number().int().nonnegative(), documents: z.number().int().nonnegative(), project_ids: z.array(Id),
+  id: Id,
+  name: z.string(),
+  type: z.string(),
+  mentions: z.number().int().nonnegative(),
+  documents: z.number().int().nonnegative(),
+  project_ids: z.array(Id),
 });
 export const EntityPage = z.object({
-  scope: SearchScope, entities: z.array(EntityMatch),
+  scope: SearchScope,
+  entities: z.array(EntityMatch),
   next_offset: z.number().int().nonnegative().nullable().describe('pass as `offset` for the next page; null on the last'),
 });
 export const CrossProjectEntities = z.object({
-  entities: z.array(z.object({ id: Id, name: z.string(), type: z.string(), project_ids: z.array(Id), mentions: z.number().int().nonnegative() })),
+  entities: z.array(
+    z.object({ id: Id, name: z.string(), type: z.string(), project_ids: z.array(Id), mentions: z.number().int().nonnegative() }),
+  ),
 });
 export const MergeResult = z.object({
-  from_entity_id: Id, into_entity_id: Id,
+  from_entity_id: Id,
+  into_entity_id: Id,
   position: z.number().int().positive().describe("the merge's position in the tenant's log"),
 });
 export const GraphView = z.object({
-  nodes: z.array(z.object({
-    id: z.string(), label: z.string(), kind: z.enum(['entity', 'document', 'project']), type: z.string().optional(), weight: z.number().optional(),
-  })),
-  edges: z.array(z.object({
-    source: z.string(), target: z.string(), kind: z.enum(['RELATED_TO', 'FOUND_IN', 'APPEARS_IN_PROJECT', 'BELONGS_TO']), weight: z.number().optional(),
-  })),
+  nodes: z.array(
+    z.object({
+      id: z.string(),
+      label: z.string(),
+      kind: z.enum(['entity', 'document', 'project']),
+      type: z.string().optional(),
+      weight: z.number().optional(),
+    }),
+  ),
+  edges: z.array(
+    z.object({
+      source: z.string(),
+      target: z.string(),
+      kind: z.enum(['RELATED_TO', 'FOUND_IN', 'APPEARS_IN_PROJECT', 'BELONGS_TO']),
+      weight: z.number().optional(),
+    }),
+  ),
   truncated: z.boolean().describe('the bound was reached: more lies beyond'),
 });
 export type GraphView = z.infer<typeof GraphView>;
@@ -106,7 +135,10 @@ export const CreateConversationInput = z.strictObject({
   project_id: Id.optional(),
   title: z.string().trim().min(1).max(200).optional(),
 });
-export const ListConversationsInput = z.strictObject({ project_id: Id.optional(), limit: z.coerce.number().int().min(1).max(200).default(50) });
+export const ListConversationsInput = z.strictObject({
+  project_id: Id.optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
 export const ConversationIdInput = z.strictObject({ conversation_id: Id });
 export const PostMessageInput = z.strictObject({
   conversation_id: Id,
@@ -121,14 +153,21 @@ export const PostMessageInput = z.strictObject({
 
 export const CitationView = Citation.extend({ title: z.string().nullable() });
 export const MessageView = z.object({
-  id: Id, role: z.enum(['user', 'assistant']), content: z.string(), created_at: Timestamp,
+  id: Id,
+  role: z.enum(['user', 'assistant']),
+  content: z.string(),
+  created_at: Timestamp,
   citations: z.array(CitationView).optional().describe('answers only: the passages it rests on that the reader may open'),
   scope: SearchScope.optional().describe('answers only: where the answer searched'),
 });
 export type MessageView = z.infer<typeof MessageView>;
 export const ConversationView = z.object({
-  id: Id, project_id: Id.nullable().describe('null: a global conversation'), title: z.string(), created_by: z.string(),
-  created_at: Timestamp, updated_at: Timestamp,
+  id: Id,
+  project_id: Id.nullable().describe('null: a global conversation'),
+  title: z.string(),
+  created_by: z.string(),
+  created_at: Timestamp,
+  updated_at: Timestamp,
   messages: z.array(MessageView).optional().describe('present when one conversation is read, absent in lists'),
 });
 export type ConversationView = z.infer<typeof ConversationView>;

@@ -66,11 +66,13 @@ export const ProvisionTenantInput = z.strictObject({ name: Name, slug: Slug, set
 export const TenantIdInput = z.strictObject({ tenant_id: Id });
 export const ResolveSlugInput = z.strictObject({ slug: Slug });
 export const PatchSettingsInput = z.strictObject({ settings: Settings });
-export const CreateApiKeyInput = z.strictObject({
-  name: Name,
-  user_id: Id.optional(),
-  role: TenantRole.exclude(['member']).optional(),
-}).refine((v) => (v.user_id === undefined) !== (v.role === undefined), { message: 'give exactly one of user_id or role', path: ['role'] });
+export const CreateApiKeyInput = z
+  .strictObject({
+    name: Name,
+    user_id: Id.optional(),
+    role: TenantRole.exclude(['member']).optional(),
+  })
+  .refine((v) => (v.user_id === undefined) !== (v.role === undefined), { message: 'give exactly one of user_id or role', path: ['role'] });
 /**
  * `CreateApiKeyInput` as JSON Schema can state it (the refinement above cannot be): exactly one
  * of a key acting as a user, or a tenant-level key with a role. The API documents this shape;
@@ -173,9 +175,16 @@ export const UnlinkDocumentInput = z.strictObject({ project_id: Id, document_id:
 // so the OpenAPI document and the services' answers have one source. A view may gain fields
 // (the document does not close them); a field never changes meaning.
 
-export const TenantView = z.object({
-  id: Id, name: z.string(), slug: z.string(), settings: Settings, created_at: Timestamp, updated_at: Timestamp,
-}).describe('A tenant: the hard isolation boundary');
+export const TenantView = z
+  .object({
+    id: Id,
+    name: z.string(),
+    slug: z.string(),
+    settings: Settings,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+  })
+  .describe('A tenant: the hard isolation boundary');
 export type TenantView = z.infer<typeof TenantView>;
 export const ProvisionedTenant = z.object({
   tenant: TenantView,
@@ -185,14 +194,19 @@ export const TenantSummary = z.object({ id: Id, name: z.string(), slug: z.string
 export const TenantList = z.object({ tenants: z.array(TenantSummary) });
 
 export const ApiKeyView = z.object({
-  id: Id, name: z.string(),
+  id: Id,
+  name: z.string(),
   user_id: Id.nullable().describe('the user the key acts as; null for a tenant-level key'),
   role: TenantRole.exclude(['member']).nullable().describe('the tenant role of a tenant-level key; null for a user key'),
   prefix: z.string().describe('the first characters of the secret, to recognise the key'),
-  created_at: Timestamp, revoked_at: Timestamp.nullable(),
+  created_at: Timestamp,
+  revoked_at: Timestamp.nullable(),
 });
 export type ApiKeyView = z.infer<typeof ApiKeyView>;
-export const IssuedApiKey = z.object({ api_key: ApiKeyView, secret: z.string().describe('the key itself (`mnd_…`): shown once, never again') });
+export const IssuedApiKey = z.object({
+  api_key: ApiKeyView,
+  secret: z.string().describe('the key itself (`mnd_…`): shown once, never again'),
+});
 export const ApiKeyList = z.object({ api_keys: z.array(ApiKeyView) });
 
 export const UserView = z.object({
@@ -206,13 +220,20 @@ export type UserView = z.infer<typeof UserView>;
 export const UserList = z.object({ users: z.array(UserView) });
 
 export const ProjectStats = z.object({
-  documents: z.number().int().nonnegative(), entities: z.number().int().nonnegative(), members: z.number().int().nonnegative(),
+  documents: z.number().int().nonnegative(),
+  entities: z.number().int().nonnegative(),
+  members: z.number().int().nonnegative(),
   last_activity_at: Timestamp,
 });
 export const ProjectStatus = z.enum(['active', 'archived']);
 export const ProjectView = z.object({
-  id: Id, name: z.string(), slug: z.string(), description: z.string(), settings: Settings,
-  status: ProjectStatus.describe('archived: read-only for content'), created_at: Timestamp,
+  id: Id,
+  name: z.string(),
+  slug: z.string(),
+  description: z.string(),
+  settings: Settings,
+  status: ProjectStatus.describe('archived: read-only for content'),
+  created_at: Timestamp,
   stats: ProjectStats,
 });
 export type ProjectView = z.infer<typeof ProjectView>;
@@ -220,7 +241,11 @@ export type ProjectView = z.infer<typeof ProjectView>;
 export const ProjectWithRole = ProjectView.extend({ role: ProjectRole.describe("the caller's role in the project") });
 export const ProjectList = z.object({ projects: z.array(ProjectWithRole) });
 export const MyProject = z.object({
-  id: Id, name: z.string(), slug: z.string(), status: ProjectStatus, role: ProjectRole,
+  id: Id,
+  name: z.string(),
+  slug: z.string(),
+  status: ProjectStatus,
+  role: ProjectRole,
   current: z.boolean().describe('the project the caller last switched to'),
 });
 export const MyProjects = z.object({ projects: z.array(MyProject) });
@@ -240,13 +265,22 @@ export const SwitchView = z.object({
 export type SwitchView = z.infer<typeof SwitchView>;
 
 export const DocumentView = z.object({
-  id: Id, title: z.string().nullable(), status: DocumentStatus, kind: DocumentKind.describe('sniffed from the bytes, never from the name'),
-  content_type: z.string(), size: z.number().int().nonnegative(), content_sha256: z.string(),
+  id: Id,
+  title: z.string().nullable(),
+  status: DocumentStatus,
+  kind: DocumentKind.describe('sniffed from the bytes, never from the name'),
+  content_type: z.string(),
+  size: z.number().int().nonnegative(),
+  content_sha256: z.string(),
   project_ids: z.array(Id).describe('the projects it is linked to that the caller may read'),
-  chunk_count: z.number().int().nonnegative(), entity_count: z.number().int().nonnegative(), pages: z.number().int().nonnegative().nullable(),
+  chunk_count: z.number().int().nonnegative(),
+  entity_count: z.number().int().nonnegative(),
+  pages: z.number().int().nonnegative().nullable(),
   embeddings: z.array(z.object({ model: z.string(), dimension: z.number().int().positive() })),
   failure: z.object({ code: z.string(), message: z.string() }).nullable().describe('why processing failed; null unless `status` is failed'),
-  uploaded_by: z.string().describe('the actor: `user:{id}` or `api_key:{id}`'), created_at: Timestamp, updated_at: Timestamp,
+  uploaded_by: z.string().describe('the actor: `user:{id}` or `api_key:{id}`'),
+  created_at: Timestamp,
+  updated_at: Timestamp,
 });
 export type DocumentView = z.infer<typeof DocumentView>;
 export const DocumentPage = z.object({
@@ -254,14 +288,17 @@ export const DocumentPage = z.object({
   next_cursor: z.string().nullable().describe('pass as `cursor` for the next page; null on the last'),
 });
 export const UploadView = z.object({
-  id: Id, status: DocumentStatus,
+  id: Id,
+  status: DocumentStatus,
   duplicate: z.boolean().describe('the same bytes were already a document the caller can read: this is that document, now linked here too'),
   project_ids: z.array(Id),
 });
 export type UploadView = z.infer<typeof UploadView>;
 export const DocumentProjects = z.object({
   document_id: Id,
-  projects: z.array(z.object({ id: Id, name: z.string(), slug: z.string(), status: ProjectStatus, linked_at: Timestamp, role: ProjectRole })),
+  projects: z.array(
+    z.object({ id: Id, name: z.string(), slug: z.string(), status: ProjectStatus, linked_at: Timestamp, role: ProjectRole }),
+  ),
 });
 export const LinkResult = z.object({
   project_id: Id,

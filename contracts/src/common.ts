@@ -1,7 +1,11 @@
 import { z } from 'zod';
 
 export const Id = z.uuid();
-export const Slug = z.string().min(2).max(63).regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'lowercase letters, digits and single dashes');
+export const Slug = z
+  .string()
+  .min(2)
+  .max(63)
+  .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'lowercase letters, digits and single dashes');
 /** The 8-4-4-4-12 hex shape of a UUID, any version or variant, either case. */
 const UUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Whether `value` reads as a UUID (whether or not it is a valid one): project routes take such a path segment as an id, never a slug. */
@@ -10,7 +14,10 @@ export const isUuidShaped = (value: string): boolean => UUID_SHAPE.test(value);
  * A project's slug: a `Slug` that is not shaped like a UUID, since project routes accept the
  * project's id or its slug in the same place and a UUID there always means an id.
  */
-export const ProjectSlug = Slug.regex(/^(?![0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$)/, 'not shaped like a UUID (project routes read that as an id)');
+export const ProjectSlug = Slug.regex(
+  /^(?![0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$)/,
+  'not shaped like a UUID (project routes read that as an id)',
+);
 export const Name = z.string().trim().min(1).max(200);
 export const Description = z.string().max(5000);
 /** A link a client may follow: http(s) only, so no `javascript:` or `data:` URL is stored and shown back. */

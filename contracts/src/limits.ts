@@ -72,14 +72,25 @@ export const UsageQueryInput = z.strictObject({ from: Day.optional(), to: Day.op
 export const TenantUsageQueryInput = UsageQueryInput.extend({ tenant_id: Id });
 
 const Rate = z.number().positive();
-export const LimitsView = z.object({
-  requests_per_second: Rate, burst: z.number().int().positive(),
-  expensive_requests_per_second: Rate, expensive_burst: z.number().int().positive(),
-  max_stored_bytes: Count, max_documents: Count,
-  overrides: TenantLimitOverrides.describe('what the operator set for this tenant; null fields follow the platform default'),
-}).describe('The limits in force for a tenant: each one its override, else the platform default');
+export const LimitsView = z
+  .object({
+    requests_per_second: Rate,
+    burst: z.number().int().positive(),
+    expensive_requests_per_second: Rate,
+    expensive_burst: z.number().int().positive(),
+    max_stored_bytes: Count,
+    max_documents: Count,
+    overrides: TenantLimitOverrides.describe('what the operator set for this tenant; null fields follow the platform default'),
+  })
+  .describe('The limits in force for a tenant: each one its override, else the platform default');
 export type LimitsView = z.infer<typeof LimitsView>;
-export const UsageCounters = z.object({ api_calls: Count, search_calls: Count, chat_calls: Count, upload_calls: Count, rate_limited: Count });
+export const UsageCounters = z.object({
+  api_calls: Count,
+  search_calls: Count,
+  chat_calls: Count,
+  upload_calls: Count,
+  rate_limited: Count,
+});
 export type UsageCounters = z.infer<typeof UsageCounters>;
 export const UsageView = UsageCounters.extend({
   tenant_id: Id,

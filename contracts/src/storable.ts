@@ -48,7 +48,11 @@ export function toStorableText(s: string): string {
 
 const join = (base: string | null, segment: string): string => (base === null ? segment : `${base}.${segment}`);
 
-interface Frame { value: unknown; path: string | null; depth: number }
+interface Frame {
+  value: unknown;
+  path: string | null;
+  depth: number;
+}
 
 /**
  * The first rule `value` breaks, or null. `root` prefixes every path (the issue of a

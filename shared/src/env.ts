@@ -23,17 +23,29 @@ export const Env = z.object({
   JWT_ISSUER: z.string().optional(),
   JWT_AUDIENCE: z.string().optional(),
   /** longest JWT lifetime accepted (exp − iat, and exp − now); tokens without exp are refused */
-  JWT_MAX_LIFETIME_SECONDS: z.coerce.number().int().positive().default(24 * 60 * 60),
+  JWT_MAX_LIFETIME_SECONDS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(24 * 60 * 60),
   /** a valid JWT whose sub is not a user of its tenant registers it (from the email/name claims) instead of 401 */
   JWT_REGISTER_ON_FIRST_USE: bool.default(false),
   /** Bearer token for GET /metrics on the public port; HEALTH_PORT serves /metrics without one */
   MANDANT_METRICS_TOKEN: z.string().min(24, 'use at least 24 characters').optional(),
   SINGLE_TENANT_MODE: bool.default(false),
-  MAX_BODY_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
+  MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(1024 * 1024),
   /** 32 bytes, base64: wraps every tenant's data key; generated into MANDANT_DATA_DIR when absent (all-in-one only) */
   MANDANT_MASTER_KEY: z.string().min(1).optional(),
   /** largest upload accepted (413 past it) */
-  MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(50 * 1024 * 1024),
+  MAX_UPLOAD_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(50 * 1024 * 1024),
   /** uploads read at once on one gateway process, per tenant and in all (each is held in memory while read) */
   UPLOADS_IN_FLIGHT_PER_TENANT: z.coerce.number().int().positive().default(4),
   UPLOADS_IN_FLIGHT: z.coerce.number().int().positive().default(16),
@@ -59,7 +71,10 @@ export const Env = z.object({
   QDRANT_API_KEY: z.string().optional(),
   MEILI_URL: z.url().optional(),
   MEILI_MASTER_KEY: z.string().optional(),
-  NEO4J_URL: z.string().regex(/^(bolt|neo4j)(\+s|\+ssc)?:\/\//, 'a bolt:// or neo4j:// URL').optional(),
+  NEO4J_URL: z
+    .string()
+    .regex(/^(bolt|neo4j)(\+s|\+ssc)?:\/\//, 'a bolt:// or neo4j:// URL')
+    .optional(),
   NEO4J_USER: z.string().optional(),
   NEO4J_PASSWORD: z.string().optional(),
   S3_ENDPOINT: z.url().optional(),
@@ -75,7 +90,11 @@ export const Env = z.object({
   /** how long a gateway replica may serve from a lease of tokens before unused ones expire */
   RATE_LIMIT_LEASE_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
   /** per-tenant quotas checked when an upload is recorded (403 past them) */
-  QUOTA_STORED_BYTES: z.coerce.number().int().nonnegative().default(10 * 1024 ** 3),
+  QUOTA_STORED_BYTES: z.coerce
+    .number()
+    .int()
+    .nonnegative()
+    .default(10 * 1024 ** 3),
   QUOTA_DOCUMENTS: z.coerce.number().int().nonnegative().default(100_000),
   /** how often each gateway flushes the usage it counted in memory */
   USAGE_FLUSH_MS: z.coerce.number().int().min(50).max(600_000).default(5000),

@@ -71,7 +71,8 @@ export class DatabaseUnavailableError extends Error {
  * the `cause` chain. Known limit: an engine that refuses one
  * event for good with such an error holds that tenant's projector until it is fixed.
  */
-const TRANSIENT_CODE = /^(ECONN|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|CONNECT|CONNECTION_|ServiceUnavailable|SessionExpired)|^57P0|^08|^53|TransientError/;
+const TRANSIENT_CODE =
+  /^(ECONN|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|CONNECT|CONNECTION_|ServiceUnavailable|SessionExpired)|^57P0|^08|^53|TransientError/;
 const TRANSIENT_NAME = /^(VectorIndexUnavailableError|TextIndexUnavailableError|BlobStoreError)$/;
 export const isTransient = (err: unknown): boolean => {
   for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {

@@ -7,15 +7,17 @@
 export async function inParallel<T>(items: readonly T[], fn: (item: T) => Promise<void>, limit = 4): Promise<void> {
   let next = 0;
   let failure: { err: unknown } | undefined;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (!failure && next < items.length) {
-      const item = items[next++] as T;
-      try {
-        await fn(item);
-      } catch (err) {
-        failure ??= { err };
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (!failure && next < items.length) {
+        const item = items[next++] as T;
+        try {
+          await fn(item);
+        } catch (err) {
+          failure ??= { err };
+        }
       }
-    }
-  }));
+    }),
+  );
   if (failure) throw failure.err;
 }

@@ -8,13 +8,17 @@ describe('inParallel', () => {
     let running = 0;
     let most = 0;
     const seen: number[] = [];
-    await inParallel(Array.from({ length: 20 }, (_, i) => i), async (i) => {
-      running += 1;
-      most = Math.max(most, running);
-      await tick();
-      seen.push(i);
-      running -= 1;
-    }, 3);
+    await inParallel(
+      Array.from({ length: 20 }, (_, i) => i),
+      async (i) => {
+        running += 1;
+        most = Math.max(most, running);
+        await tick();
+        seen.push(i);
+        running -= 1;
+      },
+      3,
+    );
     expect(seen.sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i));
     expect(most).toBe(3);
   });
@@ -22,13 +26,19 @@ describe('inParallel', () => {
   it('starts nothing new after a failure and rejects with the first error once the started ones settled', async () => {
     const started: number[] = [];
     let settled = 0;
-    await expect(inParallel([0, 1, 2, 3, 4, 5], async (i) => {
-      started.push(i);
-      await tick();
-      settled += 1;
-      if (i === 0) throw new Error('first');
-      if (i === 1) throw new Error('second');
-    }, 2)).rejects.toThrow('first');
+    await expect(
+      inParallel(
+        [0, 1, 2, 3, 4, 5],
+        async (i) => {
+          started.push(i);
+          await tick();
+          settled += 1;
+          if (i === 0) throw new Error('first');
+          if (i === 1) throw new Error('second');
+        },
+        2,
+      ),
+    ).rejects.toThrow('first');
     expect(started).toEqual([0, 1]);
     expect(settled).toBe(2);
   });

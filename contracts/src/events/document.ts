@@ -94,8 +94,14 @@ export const DocumentDeleted = z.object({
 });
 
 export const DocumentEvent = z.discriminatedUnion('type', [
-  DocumentUploaded, DocumentProcessingStarted, DocumentProcessed, DocumentEmbedded, DocumentFailed,
-  DocumentLinked, DocumentUnlinked, DocumentDeleted,
+  DocumentUploaded,
+  DocumentProcessingStarted,
+  DocumentProcessed,
+  DocumentEmbedded,
+  DocumentFailed,
+  DocumentLinked,
+  DocumentUnlinked,
+  DocumentDeleted,
 ]);
 export type DocumentEvent = z.infer<typeof DocumentEvent>;
 
@@ -123,7 +129,9 @@ export const DocumentAnalysis = z.object({
   chunks: z.array(z.object({ index: z.number().int().nonnegative(), text: z.string(), start: z.number().int(), end: z.number().int() })),
   entities: z.array(AnalysisEntity),
   /** one per mention: span offsets index the whole extracted text */
-  mentions: z.array(z.object({ entity_id: Id, chunk_index: z.number().int().nonnegative(), start: z.number().int(), end: z.number().int() })),
+  mentions: z.array(
+    z.object({ entity_id: Id, chunk_index: z.number().int().nonnegative(), start: z.number().int(), end: z.number().int() }),
+  ),
   relations: z.array(z.object({ a: Id, b: Id, confidence: z.number().min(0).max(1), chunk_indexes: z.array(z.number().int()) })),
 });
 export type DocumentAnalysis = z.infer<typeof DocumentAnalysis>;
@@ -144,6 +152,12 @@ export const documentKeys = {
   analysis: (documentId: string, sha256: string) => `processed/${documentId.toLowerCase()}/analysis-${sha256}.json`,
   /** the model id made key-safe; the hash keeps two models that slug alike apart */
   vectors: (documentId: string, model: string, sha256: string) =>
-    `processed/${documentId.toLowerCase()}/vectors-${model.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[^a-z0-9]+/, '').slice(0, 60) || 'model'}-${sha256}.json`,
+    `processed/${documentId.toLowerCase()}/vectors-${
+      model
+        .toLowerCase()
+        .replace(/[^a-z0-9._-]+/g, '-')
+        .replace(/^[^a-z0-9]+/, '')
+        .slice(0, 60) || 'model'
+    }-${sha256}.json`,
   prefix: (documentId: string) => ({ raw: `raw/${documentId.toLowerCase()}/`, processed: `processed/${documentId.toLowerCase()}/` }),
 } as const;

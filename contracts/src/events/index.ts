@@ -12,5 +12,14 @@ export * from './project.ts';
 export * from './tenant.ts';
 
 /** Every event type this version of the platform knows, by its `type` and `data`. */
-export const DomainEvent = z.union([TenantEvent, ProjectEvent, UserEvent, MembershipEvent, DocumentEvent, EntityEvent, SearchEvent, ConversationEvent]);
+export const DomainEvent = z.union([
+  TenantEvent,
+  ProjectEvent,
+  UserEvent,
+  MembershipEvent,
+  DocumentEvent,
+  EntityEvent,
+  SearchEvent,
+  ConversationEvent,
+]);
 export type DomainEvent = z.infer<typeof DomainEvent>;

@@ -45,7 +45,10 @@ export const Preferences = z.record(z.string(), z.unknown());
 export const ProjectState = z.record(z.string(), z.unknown());
 
 export const MemberAdded = z.object({ type: z.literal('member.added.v1'), data: z.object({ user_id: Id, role: ProjectRole }) });
-export const MemberRoleChanged = z.object({ type: z.literal('member.role_changed.v1'), data: z.object({ user_id: Id, role: ProjectRole }) });
+export const MemberRoleChanged = z.object({
+  type: z.literal('member.role_changed.v1'),
+  data: z.object({ user_id: Id, role: ProjectRole }),
+});
 export const MemberRemoved = z.object({ type: z.literal('member.removed.v1'), data: z.object({ user_id: Id }) });
 /** `member.profile_updated.v1` (before sealing): the profile in clear. Read, never written any more. */
 export const MemberProfileUpdated = z.object({
@@ -64,6 +67,11 @@ export const MemberStateSaved = z.object({
   data: z.object({ user_id: Id, state: ProjectState }),
 });
 export const MembershipEvent = z.discriminatedUnion('type', [
-  MemberAdded, MemberRoleChanged, MemberRemoved, MemberProfileUpdated, MemberProfileUpdatedV2, MemberStateSaved,
+  MemberAdded,
+  MemberRoleChanged,
+  MemberRemoved,
+  MemberProfileUpdated,
+  MemberProfileUpdatedV2,
+  MemberStateSaved,
 ]);
 export type MembershipEvent = z.infer<typeof MembershipEvent>;

@@ -19,6 +19,11 @@ export const ProjectUnarchived = z.object({ type: z.literal('project.unarchived.
 export const ProjectDeleted = z.object({ type: z.literal('project.deleted.v1'), data: z.object({}) });
 
 export const ProjectEvent = z.discriminatedUnion('type', [
-  ProjectCreated, ProjectUpdated, ProjectSettingsChanged, ProjectArchived, ProjectUnarchived, ProjectDeleted,
+  ProjectCreated,
+  ProjectUpdated,
+  ProjectSettingsChanged,
+  ProjectArchived,
+  ProjectUnarchived,
+  ProjectDeleted,
 ]);
 export type ProjectEvent = z.infer<typeof ProjectEvent>;

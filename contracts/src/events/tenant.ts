@@ -60,5 +60,12 @@ export const TenantLimitsSet = z.object({
   data: z.object({ limits: TenantLimitOverrides }),
 });
 
-export const TenantEvent = z.discriminatedUnion('type', [TenantProvisioned, TenantSettingsChanged, ApiKeyIssued, ApiKeyRevoked, TenantOffboarded, TenantLimitsSet]);
+export const TenantEvent = z.discriminatedUnion('type', [
+  TenantProvisioned,
+  TenantSettingsChanged,
+  ApiKeyIssued,
+  ApiKeyRevoked,
+  TenantOffboarded,
+  TenantLimitsSet,
+]);
 export type TenantEvent = z.infer<typeof TenantEvent>;

@@ -5,7 +5,14 @@ export type { TenantLimits } from './document/quota.ts';
 export { documentViews } from './views/projection.ts';
 export { type Embedding, type Processed, evolveDocument, initialDocumentState } from './document/document.ts';
 export {
-  type DocumentSteps, documentAt, documentIdOf, documentStatesAt, documentsAt, evolveFromLog, foldDocument, readDocument,
+  type DocumentSteps,
+  documentAt,
+  documentIdOf,
+  documentStatesAt,
+  documentsAt,
+  evolveFromLog,
+  foldDocument,
+  readDocument,
 } from './document/from-log.ts';
 export { type DocumentSummary, documentCounts, documentSummaries, documentTotals } from './views/summaries.ts';
 export { documentsOfProject, processedDocuments, unfinishedDocuments } from './views/work.ts';

@@ -3,7 +3,13 @@ import { type Sql, type Tx, withTenant } from '@mandant/shared/db';
 import { notFound } from '@mandant/shared/errors';
 import type { RpcContext } from '@mandant/shared/rpc';
 import { tenantSettings } from '@mandant/tenant';
-import { type ProjectLookup, isTenantAdmin, memberRoles, requireProjectRole, requireReader as requireContentReader } from '@mandant/membership';
+import {
+  type ProjectLookup,
+  isTenantAdmin,
+  memberRoles,
+  requireProjectRole,
+  requireReader as requireContentReader,
+} from '@mandant/membership';
 import type { EntityDetail, EntityProject, GraphStore } from '@mandant/shared/stores/graph';
 
 /**

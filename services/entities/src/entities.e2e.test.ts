@@ -43,10 +43,11 @@ function describeEntities(stores: string, env: () => Promise<Record<string, stri
       // a condition, not a pace: on a loaded machine the embedded Neo4j may take well over the default 10 s
       await Promise.all(h.platform.storeProjectors.map((p) => p.waitFor(tenantId, position, SETTLE_MS)));
     };
-    const processed = (id: string) => eventually(async () => {
-      const d = await ok(api(admin).GET('/documents/{id}', { params: { path: { id } } }));
-      return d.status === 'processed' && d.embeddings.length > 0 && d;
-    }, `document ${id} to be processed with its embeddings`);
+    const processed = (id: string) =>
+      eventually(async () => {
+        const d = await ok(api(admin).GET('/documents/{id}', { params: { path: { id } } }));
+        return d.status === 'processed' && d.embeddings.length > 0 && d;
+      }, `document ${id} to be processed with its embeddings`);
     const names = (list: { name: string }[]): string[] => list.map((e) => e.name).sort();
     type EntityQuery = { query?: string; type?: 'person' | 'organisation' | 'place' | 'email' | 'phone' | 'money' | 'url'; limit?: number };
     const projectEntities = (id: string, token: string, query: EntityQuery = {}) =>
@@ -61,10 +62,15 @@ function describeEntities(stores: string, env: () => Promise<Record<string, stri
     const crossProject = (token: string) => ok(api(token).GET('/entities/cross-project'));
     const neighbourhood = (id: string, token: string, query: { depth?: number; project_id?: string } = {}) =>
       api(token).GET('/entities/{id}/neighbourhood', { params: { path: { id }, query } });
-    const merge = (id: string, token: string, into: string) => api(token).POST('/entities/{id}/merge', { params: { path: { id } }, body: { into } });
+    const merge = (id: string, token: string, into: string) =>
+      api(token).POST('/entities/{id}/merge', { params: { path: { id } }, body: { into } });
     const nodeLabels = (g: Schema<'GraphView'>): string[] => g.nodes.map((n) => n.label).sort();
     const searchDocs = async (entity: string) =>
-      [...new Set((await ok(api(admin).POST('/search', { body: { query: tag, filters: { entity }, limit: 50 } }))).hits.map((x) => x.document_id))].sort();
+      [
+        ...new Set(
+          (await ok(api(admin).POST('/search', { body: { query: tag, filters: { entity }, limit: 50 } }))).hits.map((x) => x.document_id),
+        ),
+      ].sort();
 
     beforeAll(async () => {
       h = await startHarness({ ownerUrl: pg?.ownerUrl ?? '', env: await env() });
@@ -80,15 +86,28 @@ function describeEntities(stores: string, env: () => Promise<Record<string, stri
       projects.a = (await ok(api(admin).POST('/projects', { body: { name: 'Offshore leaks' } }))).id;
       projects.b = (await ok(api(admin).POST('/projects', { body: { name: 'Procurement' } }))).id;
       const member = (id: string, user_id: string) =>
-        ok(api(admin).PUT('/projects/{id}/members/{user_id}', { params: { path: { id, user_id } }, body: { role: user_id === viewerA.id ? 'viewer' : 'editor' } }));
+        ok(
+          api(admin).PUT('/projects/{id}/members/{user_id}', {
+            params: { path: { id, user_id } },
+            body: { role: user_id === viewerA.id ? 'viewer' : 'editor' },
+          }),
+        );
       await member(projects.a, viewerA.id);
       await member(projects.a, editorA.id);
       await member(projects.a, editorAB.id);
       await member(projects.b, editorAB.id);
       const upload = async (id: string, title: string, content: string) =>
         (await ok(api(admin).POST('/projects/{id}/documents', { params: { path: { id } }, body: { title, content } }))).id;
-      docs.ledger = await upload(projects.a, 'Offshore ledger', `Ledger ${tag}: Acme Holdings paid Maria Gonzalez through a bank in Panama.`);
-      docs.tender = await upload(projects.b, 'Tender notes', `Tender ${tag}: Acme Holdings won the bridge tender in Berlin after Maria Gonzales signed.`);
+      docs.ledger = await upload(
+        projects.a,
+        'Offshore ledger',
+        `Ledger ${tag}: Acme Holdings paid Maria Gonzalez through a bank in Panama.`,
+      );
+      docs.tender = await upload(
+        projects.b,
+        'Tender notes',
+        `Tender ${tag}: Acme Holdings won the bridge tender in Berlin after Maria Gonzales signed.`,
+      );
       docs.wire = await upload(projects.a, 'Wire memo', `Wire ${tag}: Maria Gonzalez wired funds to a trust in Zurich.`);
       for (const id of Object.values(docs)) await processed(id);
       await settle();
@@ -122,12 +141,23 @@ function describeEntities(stores: string, env: () => Promise<Record<string, stri
 
     it('counts cross-project entities over readable projects only, and never reveals hidden projects unless the tenant allows it', async () => {
       const all = await crossProject(admin);
-      expect(all.entities.find((e) => e.name === 'Acme Holdings')).toMatchObject({ project_ids: [projects.a, projects.b].sort(), mentions: 2 });
+      expect(all.entities.find((e) => e.name === 'Acme Holdings')).toMatchObject({
+        project_ids: [projects.a, projects.b].sort(),
+        mentions: 2,
+      });
       expect((await crossProject(viewerA.key)).entities).toEqual([]);
       const acme = await entityId('Acme Holdings');
       const seen = await ok(entity(acme, viewerA.key));
-      expect(seen).toEqual({ id: acme, name: 'Acme Holdings', type: 'organisation', aliases: ['Acme Holdings'], projects: [{ project_id: projects.a, mentions: 1, documents: 1 }], mentions: 1 });
-      const reveal = (value: true | null) => ok(api(admin).PATCH('/tenant/settings', { body: { settings: { reveal_hidden_project_counts: value } } }));
+      expect(seen).toEqual({
+        id: acme,
+        name: 'Acme Holdings',
+        type: 'organisation',
+        aliases: ['Acme Holdings'],
+        projects: [{ project_id: projects.a, mentions: 1, documents: 1 }],
+        mentions: 1,
+      });
+      const reveal = (value: true | null) =>
+        ok(api(admin).PATCH('/tenant/settings', { body: { settings: { reveal_hidden_project_counts: value } } }));
       await reveal(true);
       expect((await ok(entity(acme, viewerA.key))).hidden_projects).toBe(1);
       expect((await ok(entity(acme, admin))).hidden_projects).toBe(0);
@@ -165,45 +195,57 @@ function describeEntities(stores: string, env: () => Promise<Record<string, stri
     });
 
     // waits for every projector after the merge: more than the default 30 s test timeout on a loaded machine
-    it('merges a duplicate: only for editors of every project involved; search, graph and cross-project follow; a second merge is a conflict', { timeout: 2 * SETTLE_MS }, async () => {
-      const [gonzalez, gonzales] = [await entityId('Maria Gonzalez'), await entityId('Maria Gonzales')];
-      expect(await searchDocs('Maria Gonzalez')).toEqual([docs.ledger, docs.wire].sort());
-      // not visible to A's editor (only in B), not enough rights for A's viewer, no merge into itself
-      expect(await statusOf(merge(gonzales, editorA.key, gonzalez))).toBe(404);
-      expect(await statusOf(merge(await entityId('Panama'), viewerA.key, gonzalez))).toBe(403);
-      expect(await statusOf(merge(gonzalez, editorAB.key, gonzalez))).toBe(409);
-      expect(await statusOf(merge(gonzalez, other, gonzales))).toBe(404);
+    it(
+      'merges a duplicate: only for editors of every project involved; search, graph and cross-project follow; a second merge is a conflict',
+      { timeout: 2 * SETTLE_MS },
+      async () => {
+        const [gonzalez, gonzales] = [await entityId('Maria Gonzalez'), await entityId('Maria Gonzales')];
+        expect(await searchDocs('Maria Gonzalez')).toEqual([docs.ledger, docs.wire].sort());
+        // not visible to A's editor (only in B), not enough rights for A's viewer, no merge into itself
+        expect(await statusOf(merge(gonzales, editorA.key, gonzalez))).toBe(404);
+        expect(await statusOf(merge(await entityId('Panama'), viewerA.key, gonzalez))).toBe(403);
+        expect(await statusOf(merge(gonzalez, editorAB.key, gonzalez))).toBe(409);
+        expect(await statusOf(merge(gonzalez, other, gonzales))).toBe(404);
 
-      expect(await ok(merge(gonzales, editorAB.key, gonzalez))).toMatchObject({ from_entity_id: gonzales, into_entity_id: gonzalez });
-      expect(await statusOf(merge(gonzales, editorAB.key, gonzalez))).toBe(409);
-      expect(await statusOf(merge(gonzalez, admin, gonzales))).toBe(409);
-      await settle();
+        expect(await ok(merge(gonzales, editorAB.key, gonzalez))).toMatchObject({ from_entity_id: gonzales, into_entity_id: gonzalez });
+        expect(await statusOf(merge(gonzales, editorAB.key, gonzalez))).toBe(409);
+        expect(await statusOf(merge(gonzalez, admin, gonzales))).toBe(409);
+        await settle();
 
-      const merged = await ok(entity(gonzales, admin));
-      expect(merged).toMatchObject({ id: gonzalez, name: 'Maria Gonzalez', aliases: ['Maria Gonzales', 'Maria Gonzalez'] });
-      expect(merged.projects.map((p) => p.project_id).sort()).toEqual([projects.a, projects.b].sort());
-      expect((await ok(entity(gonzalez, viewerA.key))).projects.map((p) => p.project_id)).toEqual([projects.a]);
-      // the search filter on the survivor's name now finds the misspelt mention too
-      expect(await searchDocs('Maria Gonzalez')).toEqual(Object.values(docs).sort());
-      const cross = await crossProject(admin);
-      expect(cross.entities.find((e) => e.id === gonzalez)).toMatchObject({ project_ids: [projects.a, projects.b].sort() });
-      expect(cross.entities.some((e) => e.id === gonzales)).toBe(false);
-      expect((await crossProject(viewerA.key)).entities).toEqual([]);
-      const g = await ok(api(admin).GET('/graph'));
-      expect(nodeLabels(g)).not.toContain('Maria Gonzales');
-      expect(g.nodes.find((n) => n.id === gonzalez)?.weight).toBe(3);
-      expect(names((await entities(admin, { query: 'gonzales' })).entities)).toEqual(['Maria Gonzalez']);
-    });
+        const merged = await ok(entity(gonzales, admin));
+        expect(merged).toMatchObject({ id: gonzalez, name: 'Maria Gonzalez', aliases: ['Maria Gonzales', 'Maria Gonzalez'] });
+        expect(merged.projects.map((p) => p.project_id).sort()).toEqual([projects.a, projects.b].sort());
+        expect((await ok(entity(gonzalez, viewerA.key))).projects.map((p) => p.project_id)).toEqual([projects.a]);
+        // the search filter on the survivor's name now finds the misspelt mention too
+        expect(await searchDocs('Maria Gonzalez')).toEqual(Object.values(docs).sort());
+        const cross = await crossProject(admin);
+        expect(cross.entities.find((e) => e.id === gonzalez)).toMatchObject({ project_ids: [projects.a, projects.b].sort() });
+        expect(cross.entities.some((e) => e.id === gonzales)).toBe(false);
+        expect((await crossProject(viewerA.key)).entities).toEqual([]);
+        const g = await ok(api(admin).GET('/graph'));
+        expect(nodeLabels(g)).not.toContain('Maria Gonzales');
+        expect(g.nodes.find((n) => n.id === gonzalez)?.weight).toBe(3);
+        expect(names((await entities(admin, { query: 'gonzales' })).entities)).toEqual(['Maria Gonzalez']);
+      },
+    );
   });
 }
 
 describeEntities('Postgres graph', async () => ({}), !pg || natsMissing);
 // the search filter by entity on the run's Meilisearch (MEILI_URL when set; else the one the global setup started)
 const meili = meilisearchServer();
-describeEntities('Postgres graph, Meilisearch text', async () => (meili ? meilisearchPlatformEnv(meili) : {}), !pg || natsMissing || meili === null);
+describeEntities(
+  'Postgres graph, Meilisearch text',
+  async () => (meili ? meilisearchPlatformEnv(meili) : {}),
+  !pg || natsMissing || meili === null,
+);
 // entity names on the chunks' vectors, renamed by merges, on the run's Qdrant (QDRANT_URL when set; else the one the global setup started)
 const qdrant = qdrantTestUrl();
-describeEntities('Postgres graph, Qdrant vectors', async () => (qdrant ? qdrantPlatformEnv(qdrant) : {}), !pg || natsMissing || qdrant === null);
+describeEntities(
+  'Postgres graph, Qdrant vectors',
+  async () => (qdrant ? qdrantPlatformEnv(qdrant) : {}),
+  !pg || natsMissing || qdrant === null,
+);
 
 const neo4jReason = process.env.NEO4J_URL ? null : embeddedNeo4jUnavailable();
 let server: RunningNeo4j | undefined;
@@ -211,9 +253,13 @@ afterAll(async () => {
   await server?.stop();
 });
 // NEO4J_URL when set (with NEO4J_USER / NEO4J_PASSWORD); else a real Neo4j 5 started here (auth disabled).
-describeEntities('Neo4j graph', async () => {
-  const { NEO4J_URL, NEO4J_USER, NEO4J_PASSWORD } = process.env;
-  if (NEO4J_URL) return { NEO4J_URL, ...(NEO4J_USER && { NEO4J_USER, NEO4J_PASSWORD: NEO4J_PASSWORD ?? '' }) };
-  server = await startEmbeddedNeo4j({ log: createLogger({ level: process.env.TEST_LOG ?? 'silent' }) });
-  return { NEO4J_URL: server.url };
-}, !pg || natsMissing || backendMissing('neo4j', neo4jReason));
+describeEntities(
+  'Neo4j graph',
+  async () => {
+    const { NEO4J_URL, NEO4J_USER, NEO4J_PASSWORD } = process.env;
+    if (NEO4J_URL) return { NEO4J_URL, ...(NEO4J_USER && { NEO4J_USER, NEO4J_PASSWORD: NEO4J_PASSWORD ?? '' }) };
+    server = await startEmbeddedNeo4j({ log: createLogger({ level: process.env.TEST_LOG ?? 'silent' }) });
+    return { NEO4J_URL: server.url };
+  },
+  !pg || natsMissing || backendMissing('neo4j', neo4jReason),
+);

@@ -9,17 +9,29 @@ import type { Logger } from '@mandant/shared/log';
 import type { RpcClient } from '@mandant/shared/rpc';
 import { type JwtConfig, bearerMatches, createAuthenticator } from './auth.ts';
 import { type Readiness, apiEndpoint, healthListener, opsEndpoints, opsMetricsSource } from './endpoints.ts';
-import { DEFAULT_EDGE_TIMEOUTS, type EdgeTimeouts, applyServerTimeouts, listenForStreamErrors, refuseMalformedQuery, verifyUtf8Json } from './edge-guards.ts';
+import {
+  DEFAULT_EDGE_TIMEOUTS,
+  type EdgeTimeouts,
+  applyServerTimeouts,
+  listenForStreamErrors,
+  refuseMalformedQuery,
+  verifyUtf8Json,
+} from './edge-guards.ts';
 import { createHttpMetrics } from './metrics.ts';
 import { resolvingProjectRefs } from './project-refs.ts';
 import { AuthGuard, ProblemFilter, buildController } from './nest.ts';
 import { buildOpenApi } from './openapi.ts';
 import { isJsonMediaType, observeRequests, requestContext, requireJsonBodies } from './request.ts';
 import { chatMessageEndpoint } from './chat.ts';
-import { DEFAULT_STATUS_STREAM_LIMITS, type StatusStreamLimits, type UploadConfig, statusStreamEndpoint, uploadEndpoint } from './documents.ts';
+import {
+  DEFAULT_STATUS_STREAM_LIMITS,
+  type StatusStreamLimits,
+  type UploadConfig,
+  statusStreamEndpoint,
+  uploadEndpoint,
+} from './documents.ts';
 import { apiRoutes, isUploadRequest } from './routes.ts';
 import { type TenantLimitsConfig, createTenantLimits } from './tenant-limits.ts';
-
 
 export interface GatewayConfig {
   operatorToken: string;
@@ -62,7 +74,10 @@ export async function createGateway(deps: { config: GatewayConfig; rpc: RpcClien
   const { config, rpc, log } = deps;
   const metrics = createHttpMetrics();
   const opsDeps = {
-    ready: deps.ready, metrics, openapi: buildOpenApi(apiRoutes), ops: opsMetricsSource(rpc, log),
+    ready: deps.ready,
+    metrics,
+    openapi: buildOpenApi(apiRoutes),
+    ops: opsMetricsSource(rpc, log),
     scrapeAllowed: (authorization: string | undefined) => bearerMatches(authorization, [config.metricsToken, config.operatorToken]),
   };
   let health: Server | null = null;
@@ -70,7 +85,8 @@ export async function createGateway(deps: { config: GatewayConfig; rpc: RpcClien
   const endpoints = [
     ...apiRoutes.map((route) => {
       const endpoint = () => {
-        if (route.handler === 'status-stream') return statusStreamEndpoint(route, rpc, { ...DEFAULT_STATUS_STREAM_LIMITS, ...config.statusStreams });
+        if (route.handler === 'status-stream')
+          return statusStreamEndpoint(route, rpc, { ...DEFAULT_STATUS_STREAM_LIMITS, ...config.statusStreams });
         if (route.handler === 'upload') return uploadEndpoint(route, rpc, config.uploads ?? null, timeouts.uploadIdleMs);
         if (route.handler === 'chat-message') return chatMessageEndpoint(route, rpc);
         return apiEndpoint(route, rpc);
@@ -100,7 +116,11 @@ export async function createGateway(deps: { config: GatewayConfig; rpc: RpcClien
   app.use(observeRequests(metrics, log));
   app.use(refuseMalformedQuery());
   app.use(requireJsonBodies());
-  app.useBodyParser('json', { limit: config.bodyLimitBytes || DEFAULT_BODY_LIMIT_BYTES, verify: verifyUtf8Json, type: (req: IncomingMessage) => isJsonMediaType(req.headers['content-type']) && !isUploadRequest(req.method, req.url) });
+  app.useBodyParser('json', {
+    limit: config.bodyLimitBytes || DEFAULT_BODY_LIMIT_BYTES,
+    verify: verifyUtf8Json,
+    type: (req: IncomingMessage) => isJsonMediaType(req.headers['content-type']) && !isUploadRequest(req.method, req.url),
+  });
   app.useGlobalGuards(new AuthGuard(createAuthenticator(config, rpc)));
   app.useGlobalFilters(new ProblemFilter(log));
   await app.init();
@@ -127,5 +147,13 @@ export async function createGateway(deps: { config: GatewayConfig; rpc: RpcClien
     },
   };
   // the usage counted since the last flush is sent once no request comes in any more
-  return limits ? { ...gateway, close: async () => { await gateway.close(); await limits.stop(); } } : gateway;
+  return limits
+    ? {
+        ...gateway,
+        close: async () => {
+          await gateway.close();
+          await limits.stop();
+        },
+      }
+    : gateway;
 }

@@ -71,7 +71,9 @@ export function createAuthenticator(cfg: AuthConfig, rpc: RpcClient): Authentica
   const ask = async (pattern: string, principal: Principal | null, meta: RequestMeta, input: unknown): Promise<unknown> => {
     const reply = checkedReply(pattern, await rpc.request<unknown>(pattern, { principal, operator: false, meta, input }));
     if (reply.ok) return reply.value;
-    throw reply.error.code === 'validation.failed' ? unauthenticated('invalid credentials') : new ProblemError(reply.error.code, reply.error.message, reply.error.details);
+    throw reply.error.code === 'validation.failed'
+      ? unauthenticated('invalid credentials')
+      : new ProblemError(reply.error.code, reply.error.message, reply.error.details);
   };
 
   const apiKeyPrincipal = async (token: string, meta: RequestMeta): Promise<Principal> => {
@@ -87,7 +89,9 @@ export function createAuthenticator(cfg: AuthConfig, rpc: RpcClient): Authentica
     if (!verifyJwt) throw unauthenticated('invalid API key or token');
     const payload = await verifyJwt(token);
     const principal = principalFromClaims(payload);
-    const known = AuthJwtReply.safeParse(await ask(authRpc.authJwt, null, meta, { tenant_id: principal.tenant_id, user_id: principal.user_id }));
+    const known = AuthJwtReply.safeParse(
+      await ask(authRpc.authJwt, null, meta, { tenant_id: principal.tenant_id, user_id: principal.user_id }),
+    );
     if (!known.success) throw new Error('auth.jwt replied with a malformed answer');
     if (known.data.user_registered) return principal;
     if (!cfg.jwt.registerOnFirstUse || !mayRegister) throw unauthenticated('the token subject is not a user of its tenant');

@@ -15,12 +15,18 @@ const auditor: Principal = { ...member, user_id: null, tenant_role: 'auditor' };
 const keyService = (keys: Record<string, Principal>): RpcClient => ({
   async request<T>(_pattern: string, req: { input: unknown }) {
     const principal = keys[(req.input as { secret: string }).secret];
-    return (principal ? { ok: true, value: principal } : { ok: false, error: { code: 'unauthenticated', message: 'no', details: {} } }) as RpcReply<T>;
+    return (
+      principal ? { ok: true, value: principal } : { ok: false, error: { code: 'unauthenticated', message: 'no', details: {} } }
+    ) as RpcReply<T>;
   },
   async close() {},
 });
 
-const codeOf = async (p: Promise<unknown>) => p.then(() => 'ok', (e: unknown) => (e instanceof ProblemError ? e.code : String(e)));
+const codeOf = async (p: Promise<unknown>) =>
+  p.then(
+    () => 'ok',
+    (e: unknown) => (e instanceof ProblemError ? e.code : String(e)),
+  );
 
 describe('parseBearer', () => {
   it('extracts the token of a Bearer header, case-insensitively', () => {
@@ -45,7 +51,12 @@ describe('principalFromClaims', () => {
   it('maps roles: tenant_admin outranks auditor, anything else is a member', () => {
     expect(principalFromClaims({ tenant_id: tenant, sub, roles: ['auditor', 'tenant_admin'] }).tenant_role).toBe('tenant_admin');
     expect(principalFromClaims({ tenant_id: tenant, sub, roles: ['auditor'] }).tenant_role).toBe('auditor');
-    expect(principalFromClaims({ tenant_id: tenant, sub })).toEqual({ tenant_id: tenant, user_id: sub, tenant_role: 'member', actor: `user:${sub}` });
+    expect(principalFromClaims({ tenant_id: tenant, sub })).toEqual({
+      tenant_id: tenant,
+      user_id: sub,
+      tenant_role: 'member',
+      actor: `user:${sub}`,
+    });
   });
   it('refuses claims without uuid tenant_id and sub', () => {
     expect(() => principalFromClaims({ tenant_id: 'acme', sub })).toThrow(ProblemError);
@@ -64,8 +75,14 @@ describe('assertEdgeAccess', () => {
 describe('jwtVerifier', () => {
   const secret = 'a-secret-long-enough-for-hs256-0123456789';
   const sign = (key: string, issuer = 'idp') =>
-    new SignJWT({ tenant_id: tenant }).setProtectedHeader({ alg: 'HS256' }).setSubject(randomUUID()).setIssuer(issuer).setAudience('mandant')
-      .setIssuedAt().setExpirationTime('10m').sign(new TextEncoder().encode(key));
+    new SignJWT({ tenant_id: tenant })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(randomUUID())
+      .setIssuer(issuer)
+      .setAudience('mandant')
+      .setIssuedAt()
+      .setExpirationTime('10m')
+      .sign(new TextEncoder().encode(key));
 
   it('is absent when neither a secret nor a JWKS is configured', () => {
     expect(jwtVerifier({})).toBeNull();
@@ -82,7 +99,10 @@ describe('jwtVerifier', () => {
 
 describe('createAuthenticator', () => {
   const operatorToken = 'operator-token-0123456789abcdef';
-  const auth = createAuthenticator({ operatorToken, jwt: {}, singleTenantPrincipal: null }, keyService({ mnd_member: member, mnd_audit: auditor }));
+  const auth = createAuthenticator(
+    { operatorToken, jwt: {}, singleTenantPrincipal: null },
+    keyService({ mnd_member: member, mnd_audit: auditor }),
+  );
 
   it('accepts the operator token on operator routes only', async () => {
     expect(await auth.authenticate('operator', `Bearer ${operatorToken}`, meta)).toEqual({ kind: 'operator' });

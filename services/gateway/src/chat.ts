@@ -32,7 +32,10 @@ const wantsStream = (req: HttpRequest, input: unknown): boolean =>
  */
 export function chatMessageEndpoint(route: ApiRoute, rpc: RpcClient): Endpoint {
   return {
-    name: route.name, method: route.method, path: route.path, access: route.access,
+    name: route.name,
+    method: route.method,
+    path: route.path,
+    access: route.access,
     async handle(req: HttpRequest, res: HttpResponse) {
       const state = stateOf(res);
       const caller = state.caller;
@@ -40,9 +43,19 @@ export function chatMessageEndpoint(route: ApiRoute, rpc: RpcClient): Endpoint {
       const input = buildInput(route, req);
       const stream = wantsStream(req, input);
       // answers take a model call or two: allow more than the default request timeout
-      const reply = checkedReply(route.pattern, await rpc.request<unknown>(route.pattern, {
-        principal: caller.principal, operator: false, meta: state.meta, input,
-      }, 120_000));
+      const reply = checkedReply(
+        route.pattern,
+        await rpc.request<unknown>(
+          route.pattern,
+          {
+            principal: caller.principal,
+            operator: false,
+            meta: state.meta,
+            input,
+          },
+          120_000,
+        ),
+      );
       if (!reply.ok) throw new ProblemError(reply.error.code, reply.error.message, reply.error.details);
       const message = reply.value as MessageView;
       if (!stream) {

@@ -11,7 +11,15 @@ import { checkedReply } from './reply.ts';
 import { mediaType, stateOf } from './request.ts';
 import type { ApiRoute } from './routes.ts';
 import { DEFAULT_EDGE_TIMEOUTS } from './edge-guards.ts';
-import { adoptCorrelation, idempotencyFor, idempotencyKeyOf, idempotencyLookup, idempotencyScope, idempotentDocumentId, markReplayed } from './idempotency.ts';
+import {
+  adoptCorrelation,
+  idempotencyFor,
+  idempotencyKeyOf,
+  idempotencyLookup,
+  idempotencyScope,
+  idempotentDocumentId,
+  markReplayed,
+} from './idempotency.ts';
 import { inFlightLimiter } from './in-flight.ts';
 import { type UploadLimits, invalid, readJsonForm, readMultipart, tooLarge } from './upload-body.ts';
 
@@ -34,10 +42,18 @@ export interface UploadConfig {
  * document id derives from the key and the bytes, so a retry writes the same blob and is applied once.
  */
 /** Without `uploads` (a gateway given no blob store) the routes answer 503 rather than lose a file. */
-export function uploadEndpoint(route: ApiRoute, rpc: RpcClient, uploads: UploadConfig | null, idleMs = DEFAULT_EDGE_TIMEOUTS.uploadIdleMs): Endpoint {
+export function uploadEndpoint(
+  route: ApiRoute,
+  rpc: RpcClient,
+  uploads: UploadConfig | null,
+  idleMs = DEFAULT_EDGE_TIMEOUTS.uploadIdleMs,
+): Endpoint {
   const inFlight = inFlightLimiter(uploads?.inFlightPerTenant ?? 4, uploads?.inFlight ?? 16);
   return {
-    name: route.name, method: route.method, path: route.path, access: route.access,
+    name: route.name,
+    method: route.method,
+    path: route.path,
+    access: route.access,
     async handle(req: HttpRequest, res: HttpResponse) {
       const state = stateOf(res);
       const caller = state.caller;
@@ -46,7 +62,8 @@ export function uploadEndpoint(route: ApiRoute, rpc: RpcClient, uploads: UploadC
       // checked before the body is read: a bad key is refused without receiving the file
       const key = idempotencyKeyOf(req);
       const projectId = route.params?.id ? (req.params.id ?? '') : null;
-      if (projectId !== null && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(projectId)) throw new ProblemError('not_found', 'no such resource');
+      if (projectId !== null && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(projectId))
+        throw new ProblemError('not_found', 'no such resource');
       state.projectId = projectId;
       const declared = Number(header(req, 'content-length') ?? '0');
       if (declared > uploads.maxBytes * 2 + 64 * 1024) {
@@ -59,7 +76,10 @@ export function uploadEndpoint(route: ApiRoute, rpc: RpcClient, uploads: UploadC
         // refused before reading too; an upload is held in memory while it is read, so their number is bounded
         res.setHeader('Connection', 'close');
         res.setHeader('Retry-After', '5');
-        if (place === 'tenant') throw new ProblemError('uploads.too_many', 'this tenant has as many uploads in flight as it may: retry when one is done', { limit: uploads.inFlightPerTenant ?? 4 });
+        if (place === 'tenant')
+          throw new ProblemError('uploads.too_many', 'this tenant has as many uploads in flight as it may: retry when one is done', {
+            limit: uploads.inFlightPerTenant ?? 4,
+          });
         throw new ProblemError('unavailable', 'this gateway is reading as many uploads as it may: retry shortly');
       }
       try {
@@ -72,16 +92,31 @@ export function uploadEndpoint(route: ApiRoute, rpc: RpcClient, uploads: UploadC
 }
 
 /** Reads, checks, seals and records one upload, and answers 202. */
-async function receive(req: HttpRequest, res: HttpResponse, route: ApiRoute, rpc: RpcClient, uploads: UploadConfig, limits: UploadLimits, projectId: string | null, key: string | null): Promise<void> {
+async function receive(
+  req: HttpRequest,
+  res: HttpResponse,
+  route: ApiRoute,
+  rpc: RpcClient,
+  uploads: UploadConfig,
+  limits: UploadLimits,
+  projectId: string | null,
+  key: string | null,
+): Promise<void> {
   const state = stateOf(res);
   const caller = state.caller;
   if (caller?.kind !== 'tenant') throw new ProblemError('forbidden', 'uploads need a tenant credential');
   const type = mediaType(header(req, 'content-type'));
-  const upload = type === 'multipart/form-data'
-    ? await readMultipart(req, res, limits)
-    : type === 'application/json'
-      ? await readJsonForm(req, res, limits)
-      : (() => { throw new ProblemError('media_type.unsupported', 'send the document as multipart/form-data (a `file` part) or as JSON {title, content, source_url}'); })();
+  const upload =
+    type === 'multipart/form-data'
+      ? await readMultipart(req, res, limits)
+      : type === 'application/json'
+        ? await readJsonForm(req, res, limits)
+        : (() => {
+            throw new ProblemError(
+              'media_type.unsupported',
+              'send the document as multipart/form-data (a `file` part) or as JSON {title, content, source_url}',
+            );
+          })();
   if (upload.bytes.length === 0) throw invalid('file', 'the document is empty');
   const sniffed = sniff(upload.bytes);
   const contentSha256 = createHash('sha256').update(upload.bytes).digest('hex');
@@ -91,16 +126,30 @@ async function receive(req: HttpRequest, res: HttpResponse, route: ApiRoute, rpc
   const blobKey = documentKeys.raw(documentId, sniffed.ext);
   const tenantId = caller.principal.tenant_id;
   const input = {
-    document_id: documentId, project_id: projectId, kind: sniffed.kind, content_type: sniffed.contentType, ext: sniffed.ext,
-    size: upload.bytes.length, content_sha256: contentSha256, blob_key: blobKey,
-    title: upload.title, filename: upload.filename, source_url: upload.source_url,
+    document_id: documentId,
+    project_id: projectId,
+    kind: sniffed.kind,
+    content_type: sniffed.contentType,
+    ext: sniffed.ext,
+    size: upload.bytes.length,
+    content_sha256: contentSha256,
+    blob_key: blobKey,
+    title: upload.title,
+    filename: upload.filename,
+    source_url: upload.source_url,
   };
   const idem = key === null ? null : idempotencyFor(caller, key, route.name, req.params, input);
   if (idem) adoptCorrelation(state, res, idem);
   await uploads.blobs.put(tenantId, blobKey, upload.bytes, { contentType: sniffed.contentType });
-  const reply = checkedReply(route.pattern, await rpc.request<unknown>(patterns.documentUpload, {
-    principal: caller.principal, operator: false, meta: idem ? { ...state.meta, idempotency: idem.meta } : state.meta, input,
-  }));
+  const reply = checkedReply(
+    route.pattern,
+    await rpc.request<unknown>(patterns.documentUpload, {
+      principal: caller.principal,
+      operator: false,
+      meta: idem ? { ...state.meta, idempotency: idem.meta } : state.meta,
+      input,
+    }),
+  );
   markReplayed(res, reply);
   if (!reply.ok) throw new ProblemError(reply.error.code, reply.error.message, reply.error.details);
   const value = reply.value as { id: string };
@@ -131,21 +180,36 @@ export const DEFAULT_STATUS_STREAM_LIMITS: StatusStreamLimits = { maxPerTenant: 
 export function statusStreamEndpoint(route: ApiRoute, rpc: RpcClient, limits: StatusStreamLimits = DEFAULT_STATUS_STREAM_LIMITS): Endpoint {
   const open = inFlightLimiter(limits.maxPerTenant);
   return {
-    name: route.name, method: route.method, path: route.path, access: route.access,
+    name: route.name,
+    method: route.method,
+    path: route.path,
+    access: route.access,
     async handle(req: HttpRequest, res: HttpResponse) {
       const state = stateOf(res);
       const caller = state.caller;
       if (!caller || caller.kind !== 'tenant') throw new ProblemError('forbidden', 'needs a tenant credential');
       const id = req.params.id ?? '';
-      if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) throw new ProblemError('not_found', 'no such resource');
+      if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id))
+        throw new ProblemError('not_found', 'no such resource');
       const place = open.acquire(caller.principal.tenant_id);
       if (typeof place !== 'function') {
         res.setHeader('Retry-After', '5');
-        throw new ProblemError('streams.too_many', `${limits.maxPerTenant} status streams of this tenant are open already: close one, or poll GET /documents/{id}`, { limit: limits.maxPerTenant });
+        throw new ProblemError(
+          'streams.too_many',
+          `${limits.maxPerTenant} status streams of this tenant are open already: close one, or poll GET /documents/{id}`,
+          { limit: limits.maxPerTenant },
+        );
       }
-      const fetchView = async () => checkedReply(route.pattern, await rpc.request<unknown>(patterns.documentGet, {
-        principal: caller.principal, operator: false, meta: state.meta, input: { document_id: id },
-      }));
+      const fetchView = async () =>
+        checkedReply(
+          route.pattern,
+          await rpc.request<unknown>(patterns.documentGet, {
+            principal: caller.principal,
+            operator: false,
+            meta: state.meta,
+            input: { document_id: id },
+          }),
+        );
       try {
         await followStatus(req, res, id, fetchView, limits);
       } finally {
@@ -158,11 +222,24 @@ export function statusStreamEndpoint(route: ApiRoute, rpc: RpcClient, limits: St
 type ViewReply = ReturnType<typeof checkedReply>;
 
 /** The stream itself: a status event at once, another on every change, until a final status or `maxMs`. */
-async function followStatus(req: HttpRequest, res: HttpResponse, id: string, fetchView: () => Promise<ViewReply>, limits: StatusStreamLimits): Promise<void> {
+async function followStatus(
+  req: HttpRequest,
+  res: HttpResponse,
+  id: string,
+  fetchView: () => Promise<ViewReply>,
+  limits: StatusStreamLimits,
+): Promise<void> {
   const first = await fetchView();
   if (!first.ok) throw new ProblemError(first.error.code, first.error.message, first.error.details);
   const events = openEventStream(req, res);
-  const summary = (v: DocumentView) => ({ id: v.id, status: v.status, failure: v.failure, chunk_count: v.chunk_count, entity_count: v.entity_count, updated_at: v.updated_at });
+  const summary = (v: DocumentView) => ({
+    id: v.id,
+    status: v.status,
+    failure: v.failure,
+    chunk_count: v.chunk_count,
+    entity_count: v.entity_count,
+    updated_at: v.updated_at,
+  });
   let last = first.value as DocumentView;
   events.send('status', summary(last));
   let beat = Date.now();

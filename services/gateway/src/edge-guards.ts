@@ -72,7 +72,11 @@ export function refuseMalformedQuery(): Middleware {
       };
       if (bad(key) || (eq >= 0 && bad(pair.slice(eq + 1)))) {
         const name = bad(key) ? 'query' : key;
-        next(new ProblemError('validation.failed', `${name}: not valid percent-encoded UTF-8`, { issues: [{ path: name, message: 'not valid percent-encoded UTF-8' }] }));
+        next(
+          new ProblemError('validation.failed', `${name}: not valid percent-encoded UTF-8`, {
+            issues: [{ path: name, message: 'not valid percent-encoded UTF-8' }],
+          }),
+        );
         return;
       }
     }

@@ -38,13 +38,16 @@ export function apiEndpoint(route: ApiRoute, rpc: RpcClient): Endpoint {
       if (route.params?.id === 'project_id') state.projectId = req.params.id ?? null;
       const idem = key === null ? null : idempotencyFor(caller, key, route.name, req.params, input);
       if (idem) adoptCorrelation(state, res, idem);
-      const reply = checkedReply(route.pattern, await rpc.request<unknown>(route.pattern, {
-        principal: caller.kind === 'tenant' ? caller.principal : null,
-        operator: caller.kind === 'operator',
-        // the idempotency meta goes with this one request only, never with other calls made for it
-        meta: idem ? { ...state.meta, idempotency: idem.meta } : state.meta,
-        input,
-      }));
+      const reply = checkedReply(
+        route.pattern,
+        await rpc.request<unknown>(route.pattern, {
+          principal: caller.kind === 'tenant' ? caller.principal : null,
+          operator: caller.kind === 'operator',
+          // the idempotency meta goes with this one request only, never with other calls made for it
+          meta: idem ? { ...state.meta, idempotency: idem.meta } : state.meta,
+          input,
+        }),
+      );
       markReplayed(res, reply);
       if (!reply.ok) throw new ProblemError(reply.error.code, reply.error.message, reply.error.details);
       if (route.status === 204) {
@@ -76,7 +79,10 @@ export function opsMetricsSource(rpc: RpcClient, log: Logger, timeoutMs = OPS_ME
       if (!reply.ok) throw new Error(`${reply.error.code}: ${reply.error.message}`);
       return OpsMetricsReply.parse(reply.value);
     } catch (err) {
-      log.warn({ err, tenant_id: null, project_id: null, correlation_id: meta.correlation_id }, 'operational metrics unavailable for this scrape');
+      log.warn(
+        { err, tenant_id: null, project_id: null, correlation_id: meta.correlation_id },
+        'operational metrics unavailable for this scrape',
+      );
       return null;
     } finally {
       clearTimeout(timer);
@@ -143,7 +149,8 @@ export function opsEndpoints(deps: OpsDeps): Endpoint[] {
 export function healthListener(deps: OpsDeps): RequestListener {
   return (req, res) => {
     const path = (req.url ?? '').split('?')[0];
-    const json = (status: number, body: unknown) => void res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    const json = (status: number, body: unknown) =>
+      void res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405, { allow: 'GET, HEAD' }).end();
     if (path === '/healthz') return json(200, { status: 'ok' });
     if (path === '/readyz') return void readiness(deps.ready).then((r) => json(r.status, r.body));

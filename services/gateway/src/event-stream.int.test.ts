@@ -25,7 +25,12 @@ describe('server-sent event stream', () => {
         requestClosed = true;
       });
       req.resume();
-      const shaped = Object.assign(res, { status: (code: number) => { res.statusCode = code; return shaped; } }) as unknown as HttpResponse;
+      const shaped = Object.assign(res, {
+        status: (code: number) => {
+          res.statusCode = code;
+          return shaped;
+        },
+      }) as unknown as HttpResponse;
       onStream(openEventStream(req, shaped));
     });
     await new Promise<void>((r) => server?.listen(0, '127.0.0.1', r));
@@ -55,7 +60,13 @@ describe('server-sent event stream', () => {
       stream = events;
       events.send('token', { text: 'a' });
     });
-    const reading = rawHttp(base, { method: 'POST', path: '/chat', headers: { 'content-length': '2', 'content-type': 'application/json', connection: 'close' }, chunks: [Buffer.from('{}')], after: 'wait' });
+    const reading = rawHttp(base, {
+      method: 'POST',
+      path: '/chat',
+      headers: { 'content-length': '2', 'content-type': 'application/json', connection: 'close' },
+      chunks: [Buffer.from('{}')],
+      after: 'wait',
+    });
     await until(() => stream !== undefined && requestClosed, 'the stream to open and its request to close');
     const events = stream as EventStream;
     expect(events.closed).toBe(false);

@@ -15,7 +15,13 @@ export const admin: Principal = { tenant_id: tenantId, user_id: null, tenant_rol
 export const auditor: Principal = { tenant_id: tenantId, user_id: null, tenant_role: 'auditor', actor: 'api_key:2' };
 const keys: Record<string, Principal> = { mnd_admin: admin, mnd_auditor: auditor };
 
-export interface Sent { pattern: string; principal: Principal | null; operator: boolean; meta: RequestMeta; input: unknown }
+export interface Sent {
+  pattern: string;
+  principal: Principal | null;
+  operator: boolean;
+  meta: RequestMeta;
+  input: unknown;
+}
 export type Responder = (pattern: string, input: unknown) => RpcReply | Promise<RpcReply>;
 
 export function fakeRpc() {
@@ -31,7 +37,9 @@ export function fakeRpc() {
       if (pattern === patterns.authApiKey) {
         const secret = (req.input as { secret: string }).secret;
         const principal = keys[secret];
-        return (principal ? { ok: true, value: principal } : { ok: false, error: { code: 'unauthenticated', message: 'invalid', details: {} } }) as RpcReply<T>;
+        return (
+          principal ? { ok: true, value: principal } : { ok: false, error: { code: 'unauthenticated', message: 'invalid', details: {} } }
+        ) as RpcReply<T>;
       }
       // every JWT's tenant is live and its subject registered, unless a suite says otherwise
       if (pattern === authRpc.authJwt) return (await state.authJwt(req.input)) as RpcReply<T>;
@@ -47,16 +55,29 @@ export function fakeRpc() {
 
 export const METRICS_TOKEN = 'metrics-token-0123456789abcdefghij';
 
-export async function start(overrides: { singleTenantPrincipal?: Principal | null; metricsToken?: string; statusStreams?: Partial<StatusStreamLimits> } = {}) {
+export async function start(
+  overrides: { singleTenantPrincipal?: Principal | null; metricsToken?: string; statusStreams?: Partial<StatusStreamLimits> } = {},
+) {
   const rpc = fakeRpc();
   const gateway = await createGateway({
-    config: { operatorToken: OPERATOR, jwt: { hs256Secret: JWT_SECRET, issuer: 'test-idp' }, singleTenantPrincipal: overrides.singleTenantPrincipal ?? null, bodyLimitBytes: 2048, metricsToken: overrides.metricsToken, statusStreams: overrides.statusStreams },
+    config: {
+      operatorToken: OPERATOR,
+      jwt: { hs256Secret: JWT_SECRET, issuer: 'test-idp' },
+      singleTenantPrincipal: overrides.singleTenantPrincipal ?? null,
+      bodyLimitBytes: 2048,
+      metricsToken: overrides.metricsToken,
+      statusStreams: overrides.statusStreams,
+    },
     rpc: rpc.client,
     log: createLogger({ level: 'silent' }),
     ready: async () => ({ ok: true, checks: { database: true } }),
   });
   const base = `${await gateway.listen(0, '127.0.0.1')}/api/v1`;
-  const call = async (method: string, path: string, o: { token?: string; body?: string | object; headers?: Record<string, string> } = {}) => {
+  const call = async (
+    method: string,
+    path: string,
+    o: { token?: string; body?: string | object; headers?: Record<string, string> } = {},
+  ) => {
     const headers: Record<string, string> = { ...o.headers };
     if (o.token) headers.authorization = `Bearer ${o.token}`;
     if (o.body !== undefined && typeof o.body === 'object') headers['content-type'] ??= 'application/json';

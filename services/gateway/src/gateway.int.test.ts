@@ -35,7 +35,12 @@ describe('gateway over HTTP with a stubbed service boundary', () => {
   it('accepts the operator token on /tenants only, as operator without a principal, with 201 on create', async () => {
     const created = await g.call('POST', '/tenants', { token: OPERATOR, body: { name: 'Acme', slug: 'acme' } });
     expect(created.status).toBe(201);
-    expect(g.rpc.sent[0]).toMatchObject({ pattern: patterns.tenantProvision, operator: true, principal: null, input: { name: 'Acme', slug: 'acme', settings: {} } });
+    expect(g.rpc.sent[0]).toMatchObject({
+      pattern: patterns.tenantProvision,
+      operator: true,
+      principal: null,
+      input: { name: 'Acme', slug: 'acme', settings: {} },
+    });
     expect((await g.call('GET', '/tenants', { token: OPERATOR })).status).toBe(200);
     const inside = await g.call('GET', '/projects', { token: OPERATOR });
     expect(inside.status).toBe(403);
@@ -60,7 +65,11 @@ describe('gateway over HTTP with a stubbed service boundary', () => {
     const big = await g.call('POST', '/projects', { token: 'mnd_admin', body: { name: 'x', description: 'a'.repeat(4096) } });
     expect(big.status).toBe(413);
     expect(big.body.type).toBe('https://mandant.dev/problems/payload-too-large');
-    const broken = await g.call('POST', '/projects', { token: 'mnd_admin', body: '{"name":', headers: { 'content-type': 'application/json' } });
+    const broken = await g.call('POST', '/projects', {
+      token: 'mnd_admin',
+      body: '{"name":',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(broken.status).toBe(400);
     expect(broken.body.type).toBe('https://mandant.dev/problems/malformed-json');
     const text = await g.call('POST', '/projects', { token: 'mnd_admin', body: 'name=x', headers: { 'content-type': 'text/plain' } });
@@ -85,7 +94,9 @@ describe('gateway over HTTP with a stubbed service boundary', () => {
   it('asks the project service for a slug in the path, and answers 404 for a slug it does not know', async () => {
     const before = g.rpc.state.respond;
     g.rpc.state.respond = (pattern) =>
-      pattern === patterns.projectResolveSlug ? { ok: false, error: { code: 'not_found', message: 'project not found', details: {} } } : before(pattern, undefined);
+      pattern === patterns.projectResolveSlug
+        ? { ok: false, error: { code: 'not_found', message: 'project not found', details: {} } }
+        : before(pattern, undefined);
     try {
       const slug = await g.call('GET', '/projects/not-a-project', { token: 'mnd_admin' });
       expect(slug.status).toBe(404);
@@ -100,7 +111,11 @@ describe('gateway over HTTP with a stubbed service boundary', () => {
   it('maps path, body and query to the use case input and success to 200, 201 and 204', async () => {
     const [p, u] = [randomUUID(), randomUUID()];
     expect((await g.call('PUT', `/projects/${p}/members/${u}`, { token: 'mnd_admin', body: { role: 'editor' } })).status).toBe(200);
-    expect(g.rpc.sent.at(-1)).toMatchObject({ pattern: patterns.memberPut, principal: admin, input: { project_id: p, user_id: u, role: 'editor' } });
+    expect(g.rpc.sent.at(-1)).toMatchObject({
+      pattern: patterns.memberPut,
+      principal: admin,
+      input: { project_id: p, user_id: u, role: 'editor' },
+    });
     const gone = await g.call('DELETE', `/api-keys/${u}`, { token: 'mnd_admin' });
     expect([gone.status, gone.body]).toEqual([204, '']);
     expect(g.rpc.sent.at(-1)).toMatchObject({ pattern: patterns.apiKeyRevoke, input: { key_id: u } });
@@ -113,14 +128,23 @@ describe('gateway over HTTP with a stubbed service boundary', () => {
   it('accepts an HS256 JWT and sends its claims as the principal', async () => {
     const [t, sub] = [randomUUID(), randomUUID()];
     const jwt = await new SignJWT({ tenant_id: t, roles: ['editor'] })
-      .setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuer('test-idp').setExpirationTime('5m')
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(sub)
+      .setIssuer('test-idp')
+      .setExpirationTime('5m')
       .sign(new TextEncoder().encode(JWT_SECRET));
     expect((await g.call('GET', '/me/projects', { token: jwt })).status).toBe(200);
     expect(g.rpc.sent.at(-1)?.principal).toEqual({ tenant_id: t, user_id: sub, tenant_role: 'member', actor: `user:${sub}` });
-    const forged = await new SignJWT({ tenant_id: t }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuer('test-idp')
+    const forged = await new SignJWT({ tenant_id: t })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(sub)
+      .setIssuer('test-idp')
       .sign(new TextEncoder().encode('another-secret-0123456789abcdef0123456789'));
     expect((await g.call('GET', '/me/projects', { token: forged })).status).toBe(401);
-    const otherIssuer = await new SignJWT({ tenant_id: t }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuer('elsewhere')
+    const otherIssuer = await new SignJWT({ tenant_id: t })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(sub)
+      .setIssuer('elsewhere')
       .sign(new TextEncoder().encode(JWT_SECRET));
     expect((await g.call('GET', '/me/projects', { token: otherIssuer })).status).toBe(401);
   });
@@ -134,11 +158,21 @@ describe('gateway over HTTP with a stubbed service boundary', () => {
   });
 
   it("maps a service's refusal through the problem table, keeping its details", async () => {
-    g.rpc.state.respond = () => ({ ok: false, error: { code: 'project.archived', message: 'project is archived', details: { project_id: 'p' } } });
+    g.rpc.state.respond = () => ({
+      ok: false,
+      error: { code: 'project.archived', message: 'project is archived', details: { project_id: 'p' } },
+    });
     const res = await g.call('PATCH', `/projects/${randomUUID()}`, { token: 'mnd_admin', body: { name: 'x' } });
     expect(res.status).toBe(409);
-    expect(res.body).toMatchObject({ type: 'https://mandant.dev/problems/project-archived', detail: 'project is archived', project_id: 'p' });
-    g.rpc.state.respond = () => ({ ok: false, error: { code: 'internal', message: 'relation "x" does not exist', details: { sql: 'select' } } });
+    expect(res.body).toMatchObject({
+      type: 'https://mandant.dev/problems/project-archived',
+      detail: 'project is archived',
+      project_id: 'p',
+    });
+    g.rpc.state.respond = () => ({
+      ok: false,
+      error: { code: 'internal', message: 'relation "x" does not exist', details: { sql: 'select' } },
+    });
     const internal = await g.call('GET', '/tenant', { token: 'mnd_admin' });
     expect(internal.status).toBe(500);
     expect(JSON.stringify(internal.body)).not.toMatch(/does not exist|sql/);

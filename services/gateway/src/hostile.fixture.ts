@@ -47,7 +47,13 @@ export function rawHttp(base: string, r: RawRequest): Promise<RawAnswer> {
     socket.on('error', finish);
     socket.on('close', finish);
     const send = async () => {
-      const head = [`${r.method} ${r.path} HTTP/1.1`, `Host: ${url.host}`, ...Object.entries(r.headers).map(([k, v]) => `${k}: ${v}`), '', ''].join('\r\n');
+      const head = [
+        `${r.method} ${r.path} HTTP/1.1`,
+        `Host: ${url.host}`,
+        ...Object.entries(r.headers).map(([k, v]) => `${k}: ${v}`),
+        '',
+        '',
+      ].join('\r\n');
       socket.write(head);
       for (const chunk of r.chunks ?? []) {
         if (socket.destroyed) break;
@@ -82,42 +88,78 @@ function parseAnswer(text: string): RawAnswer {
 
 export const BOUNDARY = 'hostile-boundary-7e1f';
 
-export interface FormPart { name: string; value: string | Buffer; filename?: string | Buffer }
+export interface FormPart {
+  name: string;
+  value: string | Buffer;
+  filename?: string | Buffer;
+}
 
 /** A multipart/form-data body with its closing boundary; cut it to make it truncated. */
 export function multipartBody(parts: FormPart[]): Buffer {
   const pieces: Buffer[] = [];
   for (const p of parts) {
-    const filename = p.filename === undefined ? [] : [Buffer.from('; filename="'), Buffer.from(p.filename), Buffer.from('"\r\nContent-Type: text/plain')];
-    pieces.push(Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="${p.name}"`), ...filename, Buffer.from('\r\n\r\n'), Buffer.from(p.value), Buffer.from('\r\n'));
+    const filename =
+      p.filename === undefined ? [] : [Buffer.from('; filename="'), Buffer.from(p.filename), Buffer.from('"\r\nContent-Type: text/plain')];
+    pieces.push(
+      Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="${p.name}"`),
+      ...filename,
+      Buffer.from('\r\n\r\n'),
+      Buffer.from(p.value),
+      Buffer.from('\r\n'),
+    );
   }
   pieces.push(Buffer.from(`--${BOUNDARY}--\r\n`));
   return Buffer.concat(pieces);
 }
 
 export const multipartHeaders = (auth: string, length: number): Record<string, string> => ({
-  authorization: `Bearer ${auth}`, 'content-type': `multipart/form-data; boundary=${BOUNDARY}`, 'content-length': String(length),
+  authorization: `Bearer ${auth}`,
+  'content-type': `multipart/form-data; boundary=${BOUNDARY}`,
+  'content-length': String(length),
 });
 
 /** Splits `body` at random points: how a network delivers it. */
-export const splitRandomly = (body: Buffer) => fc.uniqueArray(fc.nat({ max: Math.max(0, body.length - 1) }), { maxLength: 6 })
-  .map((cuts) => {
+export const splitRandomly = (body: Buffer) =>
+  fc.uniqueArray(fc.nat({ max: Math.max(0, body.length - 1) }), { maxLength: 6 }).map((cuts) => {
     const points = [0, ...cuts.sort((a, b) => a - b), body.length];
-    return points.slice(1).map((end, i) => body.subarray(points[i], end)).filter((b) => b.length > 0);
+    return points
+      .slice(1)
+      .map((end, i) => body.subarray(points[i], end))
+      .filter((b) => b.length > 0);
   });
 
 /** Bytes of a form field or file name that cannot become a storable string: a NUL, or not UTF-8 (a lone surrogate on the wire is one). */
 const plain = fc.string({ maxLength: 20 }).map((t) => t.replace(/["\\\r\n]/g, '_'));
-export const unstorableBytes = fc.tuple(plain, fc.oneof(fc.constant(Buffer.from([0])), fc.constantFrom(
-  Buffer.from([0xff]), Buffer.from([0x80]), Buffer.from([0xc0, 0x80]), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from([0xed, 0xbf, 0xbf]), Buffer.from([0xe2, 0x82]),
-)), plain).map(([a, bad, b]) => Buffer.concat([Buffer.from(a), bad, Buffer.from(b)]));
+export const unstorableBytes = fc
+  .tuple(
+    plain,
+    fc.oneof(
+      fc.constant(Buffer.from([0])),
+      fc.constantFrom(
+        Buffer.from([0xff]),
+        Buffer.from([0x80]),
+        Buffer.from([0xc0, 0x80]),
+        Buffer.from([0xed, 0xa0, 0x80]),
+        Buffer.from([0xed, 0xbf, 0xbf]),
+        Buffer.from([0xe2, 0x82]),
+      ),
+    ),
+    plain,
+  )
+  .map(([a, bad, b]) => Buffer.concat([Buffer.from(a), bad, Buffer.from(b)]));
 
 /** A string with a character Postgres cannot store at a random position. */
-export const unstorableString = fc.tuple(fc.string({ maxLength: 20 }), fc.constantFrom('\u0000', '\ud800', '\udbff', '\udc00', '\udfff'), fc.string({ maxLength: 20 }))
+export const unstorableString = fc
+  .tuple(fc.string({ maxLength: 20 }), fc.constantFrom('\u0000', '\ud800', '\udbff', '\udc00', '\udfff'), fc.string({ maxLength: 20 }))
   .map(([a, bad, b]) => a + bad + b);
 
 /** Byte sequences that are not UTF-8: stray continuation, overlong, surrogate, truncated, out of range. */
 export const invalidUtf8 = fc.constantFrom(
-  Buffer.from([0xff]), Buffer.from([0x80]), Buffer.from([0xc0, 0x80]), Buffer.from([0xed, 0xa0, 0x80]),
-  Buffer.from([0xe2, 0x82]), Buffer.from([0xf4, 0x90, 0x80, 0x80]), Buffer.from([0xf8, 0x88, 0x80, 0x80, 0x80]),
+  Buffer.from([0xff]),
+  Buffer.from([0x80]),
+  Buffer.from([0xc0, 0x80]),
+  Buffer.from([0xed, 0xa0, 0x80]),
+  Buffer.from([0xe2, 0x82]),
+  Buffer.from([0xf4, 0x90, 0x80, 0x80]),
+  Buffer.from([0xf8, 0x88, 0x80, 0x80, 0x80]),
 );

@@ -15,11 +15,18 @@ describe('Idempotency-Key at the gateway', () => {
   const last = () => g.rpc.sent.at(-1);
 
   it('forwards a POST with its key as idempotency meta (never the key), and the derived correlation id', async () => {
-    const res = await g.call('POST', '/projects', { token: 'mnd_admin', body: { name: 'P' }, headers: { 'idempotency-key': 'secret-key-1' } });
+    const res = await g.call('POST', '/projects', {
+      token: 'mnd_admin',
+      body: { name: 'P' },
+      headers: { 'idempotency-key': 'secret-key-1' },
+    });
     expect(res.status).toBe(201);
     const sent = last();
     expect(sent?.pattern).toBe(patterns.projectCreate);
-    expect(sent?.meta.idempotency).toMatchObject({ key: expect.stringMatching(/^[0-9a-f]{64}$/), fingerprint: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(sent?.meta.idempotency).toMatchObject({
+      key: expect.stringMatching(/^[0-9a-f]{64}$/),
+      fingerprint: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
     expect(JSON.stringify(sent)).not.toContain('secret-key-1');
     expect(sent?.meta.correlation_id).toBe(`idem-${sent?.meta.idempotency?.key.slice(0, 32)}`);
     expect(res.headers.get('x-correlation-id')).toBe(sent?.meta.correlation_id);
@@ -55,7 +62,10 @@ describe('Idempotency-Key at the gateway', () => {
   });
 
   it('does not let a client choose a correlation id in the reserved idem- space', async () => {
-    const res = await g.call('GET', '/projects', { token: 'mnd_admin', headers: { 'x-correlation-id': 'idem-0123456789abcdef0123456789abcdef' } });
+    const res = await g.call('GET', '/projects', {
+      token: 'mnd_admin',
+      headers: { 'x-correlation-id': 'idem-0123456789abcdef0123456789abcdef' },
+    });
     expect(res.headers.get('x-correlation-id')).not.toMatch(/^idem-/);
   });
 
@@ -67,7 +77,11 @@ describe('Idempotency-Key at the gateway', () => {
     const refused = await g.call('POST', '/projects', { token: 'mnd_admin', body: { name: 'P' }, headers: { 'idempotency-key': 'k3' } });
     expect([refused.status, refused.headers.get('idempotent-replayed')]).toEqual([409, 'true']);
     g.rpc.state.respond = () => ({ ok: false, error: { code: 'idempotency.in_progress', message: 'later', details: {} } });
-    const busy = await g.call('POST', '/tenants', { token: OPERATOR, body: { name: 'T', slug: 'tenant-t' }, headers: { 'idempotency-key': 'k4' } });
+    const busy = await g.call('POST', '/tenants', {
+      token: OPERATOR,
+      body: { name: 'T', slug: 'tenant-t' },
+      headers: { 'idempotency-key': 'k4' },
+    });
     expect([busy.status, busy.headers.get('retry-after'), busy.headers.get('idempotent-replayed')]).toEqual([409, '1', null]);
     g.rpc.state.respond = () => ({ ok: true, value: { done: true } });
   });
@@ -79,7 +93,9 @@ describe('Idempotency-Key at the gateway', () => {
     expect(post.responses['422']).toBeDefined();
     expect(post.responses['201'].headers['Idempotent-Replayed']).toBeDefined();
     expect(doc.paths['/projects'].get.parameters ?? []).not.toContainEqual({ $ref: '#/components/parameters/IdempotencyKey' });
-    expect(doc.paths['/chat/conversations/{id}/messages'].post.parameters).not.toContainEqual({ $ref: '#/components/parameters/IdempotencyKey' });
+    expect(doc.paths['/chat/conversations/{id}/messages'].post.parameters).not.toContainEqual({
+      $ref: '#/components/parameters/IdempotencyKey',
+    });
     expect(doc.components.parameters.IdempotencyKey.in).toBe('header');
   });
 });

@@ -25,7 +25,11 @@ export function idempotencyKeyOf(req: HttpRequest): string | null {
   if (raw === undefined) return null;
   const value = Array.isArray(raw) ? (raw.length === 1 ? raw[0] : undefined) : raw;
   if (value === undefined || !KEY.test(value)) {
-    throw new ProblemError('idempotency.key_invalid', `${IDEMPOTENCY_HEADER}: send one key of 1 to 255 visible ASCII characters (no spaces), e.g. a UUID`, { header: IDEMPOTENCY_HEADER });
+    throw new ProblemError(
+      'idempotency.key_invalid',
+      `${IDEMPOTENCY_HEADER}: send one key of 1 to 255 visible ASCII characters (no spaces), e.g. a UUID`,
+      { header: IDEMPOTENCY_HEADER },
+    );
   }
   return value;
 }
@@ -41,16 +45,20 @@ export function idempotencyScope(caller: Caller): string {
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8');
 
 /** Where the claim is found: never the key itself. */
-export const idempotencyLookup = (scope: string, key: string): string => sha256(`mandant-idempotency-lookup\0${scope}\0${key}`).digest('hex');
+export const idempotencyLookup = (scope: string, key: string): string =>
+  sha256(`mandant-idempotency-lookup\0${scope}\0${key}`).digest('hex');
 
 /** The AES-256 key the stored reply is sealed with: derived again from each retry, never stored. */
-export const idempotencySeal = (scope: string, key: string): string => sha256(`mandant-idempotency-seal\0${scope}\0${key}`).digest('base64url');
+export const idempotencySeal = (scope: string, key: string): string =>
+  sha256(`mandant-idempotency-seal\0${scope}\0${key}`).digest('base64url');
 
 /** JSON with object keys sorted at every depth: equal values give equal text whatever the key order sent. */
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v ?? null)).join(',')}]`;
   if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
@@ -66,7 +74,13 @@ export interface Idempotent {
   correlationId: string;
 }
 
-export function idempotencyFor(caller: Caller, key: string, route: string, params: Record<string, string | undefined>, input: unknown): Idempotent {
+export function idempotencyFor(
+  caller: Caller,
+  key: string,
+  route: string,
+  params: Record<string, string | undefined>,
+  input: unknown,
+): Idempotent {
   const scope = idempotencyScope(caller);
   const lookup = idempotencyLookup(scope, key);
   return {

@@ -5,17 +5,29 @@ import { describe, expect, it } from 'vitest';
 import type { Caller } from './auth.ts';
 import type { HttpRequest } from './http.ts';
 import {
-  canonicalJson, idempotencyFor, idempotencyKeyOf, idempotencyLookup, idempotencyScope, idempotencySeal, idempotentDocumentId, requestFingerprint,
+  canonicalJson,
+  idempotencyFor,
+  idempotencyKeyOf,
+  idempotencyLookup,
+  idempotencyScope,
+  idempotencySeal,
+  idempotentDocumentId,
+  requestFingerprint,
 } from './idempotency.ts';
 import { ProblemError } from './problem.ts';
 
-const withHeader = (value: string | string[] | undefined) => ({ headers: value === undefined ? {} : { 'idempotency-key': value } }) as unknown as HttpRequest;
-const tenant = (tenant_id: string, actor: string): Caller => ({ kind: 'tenant', principal: { tenant_id, user_id: null, tenant_role: 'tenant_admin', actor } });
+const withHeader = (value: string | string[] | undefined) =>
+  ({ headers: value === undefined ? {} : { 'idempotency-key': value } }) as unknown as HttpRequest;
+const tenant = (tenant_id: string, actor: string): Caller => ({
+  kind: 'tenant',
+  principal: { tenant_id, user_id: null, tenant_role: 'tenant_admin', actor },
+});
 
 describe('the Idempotency-Key header', () => {
   it('is absent, or one key of 1 to 255 visible ASCII characters', () => {
     expect(idempotencyKeyOf(withHeader(undefined))).toBeNull();
-    for (const key of ['a', 'x'.repeat(255), '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b', '!~"\\{}']) expect(idempotencyKeyOf(withHeader(key))).toBe(key);
+    for (const key of ['a', 'x'.repeat(255), '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b', '!~"\\{}'])
+      expect(idempotencyKeyOf(withHeader(key))).toBe(key);
   });
 
   it('refuses anything else with a 400 problem naming the header', () => {
@@ -35,15 +47,17 @@ describe('the Idempotency-Key header', () => {
   });
 
   it('never throws anything but its problem, whatever the value', () => {
-    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 300 }), (value) => {
-      try {
-        const key = idempotencyKeyOf(withHeader(value));
-        expect(key).toBe(value);
-        expect(/^[\x21-\x7e]{1,255}$/.test(value)).toBe(true);
-      } catch (err) {
-        expect(err).toBeInstanceOf(ProblemError);
-      }
-    }));
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 300 }), (value) => {
+        try {
+          const key = idempotencyKeyOf(withHeader(value));
+          expect(key).toBe(value);
+          expect(/^[\x21-\x7e]{1,255}$/.test(value)).toBe(true);
+        } catch (err) {
+          expect(err).toBeInstanceOf(ProblemError);
+        }
+      }),
+    );
   });
 });
 
@@ -81,11 +95,13 @@ describe('what a key derives', () => {
   });
 
   it('writes canonical JSON that parses back to the same value', () => {
-    fc.assert(fc.property(fc.jsonValue(), (value) => {
-      const text = canonicalJson(value);
-      expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(value)));
-      expect(canonicalJson(JSON.parse(text))).toBe(text);
-    }));
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        const text = canonicalJson(value);
+        expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(value)));
+        expect(canonicalJson(JSON.parse(text))).toBe(text);
+      }),
+    );
   });
 
   it('derives an upload document id from the key and the bytes: a valid uuid, the same on a retry', () => {

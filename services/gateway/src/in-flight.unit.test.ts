@@ -8,22 +8,30 @@ describe('in-flight limiter', () => {
       fc.record({ kind: fc.constant('take' as const), tenant: fc.constantFrom('a', 'b', 'c') }),
       fc.record({ kind: fc.constant('give' as const), index: fc.nat() }),
     );
-    fc.assert(fc.property(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 8 }), fc.array(op, { maxLength: 200 }), (perTenant, total, ops) => {
-      const limiter = inFlightLimiter(perTenant, total);
-      const open: { tenant: string; release: () => void }[] = [];
-      for (const o of ops) {
-        if (o.kind === 'take') {
-          const mine = open.filter((h) => h.tenant === o.tenant).length;
-          const got = limiter.acquire(o.tenant);
-          const expected = mine >= perTenant ? 'tenant' : open.length >= total ? 'process' : 'place';
-          expect(typeof got === 'function' ? 'place' : got).toBe(expected);
-          if (typeof got === 'function') open.push({ tenant: o.tenant, release: got });
-        } else if (open.length > 0) {
-          const [held] = open.splice(o.index % open.length, 1);
-          held?.release();
-          held?.release(); // a second release gives nothing back twice
-        }
-      }
-    }), { seed: 20261202, numRuns: 300 });
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 1, max: 8 }),
+        fc.array(op, { maxLength: 200 }),
+        (perTenant, total, ops) => {
+          const limiter = inFlightLimiter(perTenant, total);
+          const open: { tenant: string; release: () => void }[] = [];
+          for (const o of ops) {
+            if (o.kind === 'take') {
+              const mine = open.filter((h) => h.tenant === o.tenant).length;
+              const got = limiter.acquire(o.tenant);
+              const expected = mine >= perTenant ? 'tenant' : open.length >= total ? 'process' : 'place';
+              expect(typeof got === 'function' ? 'place' : got).toBe(expected);
+              if (typeof got === 'function') open.push({ tenant: o.tenant, release: got });
+            } else if (open.length > 0) {
+              const [held] = open.splice(o.index % open.length, 1);
+              held?.release();
+              held?.release(); // a second release gives nothing back twice
+            }
+          }
+        },
+      ),
+      { seed: 20261202, numRuns: 300 },
+    );
   });
 });

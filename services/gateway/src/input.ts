@@ -34,7 +34,10 @@ export function buildInput(route: ApiRoute, req: RawRequest): unknown {
     // a route that takes no input takes no body either: whatever is sent is refused, not ignored
     const sent = Object.keys(source);
     if (route.method !== 'GET' && route.method !== 'DELETE' && sent.length > 0) {
-      throw validation(`${sent[0]}: unknown field (this route takes no body)`, sent.map((path) => ({ path, message: 'unknown field' })));
+      throw validation(
+        `${sent[0]}: unknown field (this route takes no body)`,
+        sent.map((path) => ({ path, message: 'unknown field' })),
+      );
     }
     return fromPath;
   }
@@ -42,7 +45,10 @@ export function buildInput(route: ApiRoute, req: RawRequest): unknown {
   const unstorable = findUnstorable(source);
   if (unstorable) throw validation(`${unstorable.path}: ${unstorable.message}`, [unstorable]);
   for (const key of Object.keys(fromPath)) {
-    if (key in source) throw validation(`${key}: given by the path, not the ${route.method === 'GET' ? 'query' : 'body'}`, [{ path: key, message: 'given by the path' }]);
+    if (key in source)
+      throw validation(`${key}: given by the path, not the ${route.method === 'GET' ? 'query' : 'body'}`, [
+        { path: key, message: 'given by the path' },
+      ]);
   }
   const parsed = schema.safeParse({ ...source, ...fromPath });
   if (parsed.success) return parsed.data;
@@ -61,7 +67,10 @@ function sourceOf(route: ApiRoute, req: RawRequest): Record<string, unknown> {
   return req.body as Record<string, unknown>;
 }
 
-export interface FieldIssue { path: string; message: string }
+export interface FieldIssue {
+  path: string;
+  message: string;
+}
 
 /** One zod issue as "field: message"; unknown keys are named one by one. */
 export function describeIssue(issue: z.core.$ZodIssue): FieldIssue[] {

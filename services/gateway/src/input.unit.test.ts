@@ -24,8 +24,16 @@ describe('buildInput', () => {
   const u = randomUUID();
 
   it('renames path parameters and merges the body, applying schema defaults', () => {
-    expect(buildInput(route('putMember'), { params: { id: p, user_id: u }, query: {}, body: { role: 'viewer' } })).toEqual({ project_id: p, user_id: u, role: 'viewer' });
-    expect(buildInput(route('createProject'), { params: {}, query: {}, body: { name: ' Leaks ' } })).toEqual({ name: 'Leaks', description: '', settings: {} });
+    expect(buildInput(route('putMember'), { params: { id: p, user_id: u }, query: {}, body: { role: 'viewer' } })).toEqual({
+      project_id: p,
+      user_id: u,
+      role: 'viewer',
+    });
+    expect(buildInput(route('createProject'), { params: {}, query: {}, body: { name: ' Leaks ' } })).toEqual({
+      name: 'Leaks',
+      description: '',
+      settings: {},
+    });
   });
 
   it('reads the query only for routes that declare one, coercing numbers', () => {
@@ -41,20 +49,30 @@ describe('buildInput', () => {
     const err = failure(() => buildInput(route('provisionTenant'), { params: {}, query: {}, body: { name: 'A', slug: '-bad-' } }));
     expect([err.code, err.message]).toEqual(['validation.failed', 'slug: lowercase letters, digits and single dashes']);
     expect(failure(() => buildInput(route('createUser'), { params: {}, query: {}, body: { name: 'A' } })).message).toMatch(/^email: /);
-    expect(failure(() => buildInput(route('createProject'), { params: {}, query: {}, body: { name: 'A', nmae: 'B' } })).message).toBe('nmae: unknown field');
-    expect(failure(() => buildInput(route('createApiKey'), { params: {}, query: {}, body: { name: 'k' } })).message).toBe('role: give exactly one of user_id or role');
+    expect(failure(() => buildInput(route('createProject'), { params: {}, query: {}, body: { name: 'A', nmae: 'B' } })).message).toBe(
+      'nmae: unknown field',
+    );
+    expect(failure(() => buildInput(route('createApiKey'), { params: {}, query: {}, body: { name: 'k' } })).message).toBe(
+      'role: give exactly one of user_id or role',
+    );
   });
 
   it('refuses any body sent to a write that takes no input, instead of ignoring it', () => {
     const noInput = { ...route('createProject'), input: undefined };
     expect(buildInput(noInput, { params: {}, query: {}, body: undefined })).toEqual({});
     expect(buildInput(noInput, { params: {}, query: {}, body: {} })).toEqual({});
-    expect(failure(() => buildInput(noInput, { params: {}, query: {}, body: { a: { a: 1 } } })).message).toBe('a: unknown field (this route takes no body)');
+    expect(failure(() => buildInput(noInput, { params: {}, query: {}, body: { a: { a: 1 } } })).message).toBe(
+      'a: unknown field (this route takes no body)',
+    );
     expect(failure(() => buildInput(noInput, { params: {}, query: {}, body: [[[]]] })).message).toBe('body: expected a JSON object');
   });
 
   it('refuses a body that is not an object, or that repeats a path parameter', () => {
-    expect(failure(() => buildInput(route('createProject'), { params: {}, query: {}, body: [1] })).message).toBe('body: expected a JSON object');
-    expect(failure(() => buildInput(route('updateProject'), { params: { id: p }, query: {}, body: { project_id: u } })).message).toMatch(/^project_id: given by the path/);
+    expect(failure(() => buildInput(route('createProject'), { params: {}, query: {}, body: [1] })).message).toBe(
+      'body: expected a JSON object',
+    );
+    expect(failure(() => buildInput(route('updateProject'), { params: { id: p }, query: {}, body: { project_id: u } })).message).toMatch(
+      /^project_id: given by the path/,
+    );
   });
 });

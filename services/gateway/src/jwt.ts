@@ -74,7 +74,8 @@ export function registrationClaims(payload: JWTPayload): { email: string; name: 
   const email = typeof payload.email === 'string' ? payload.email : undefined;
   const name = typeof payload.name === 'string' && payload.name.trim() ? cut(payload.name.trim(), NAME_MAX) : email;
   const parsed = RegisterFromTokenInput.safeParse({ email, name });
-  if (!parsed.success) throw unauthenticated('the token subject is not a user of its tenant, and it has no valid email claim to register with');
+  if (!parsed.success)
+    throw unauthenticated('the token subject is not a user of its tenant, and it has no valid email claim to register with');
   return parsed.data;
 }
 
@@ -111,7 +112,8 @@ export function jwtVerifier(cfg: JwtConfig, clock: () => number = Date.now): Jwt
     } catch (err) {
       // The key set could not be fetched: our outage, not the caller's fault.
       if (err instanceof joseErrors.JWKSTimeout) throw new ProblemError('unavailable', 'key set unreachable');
-      if (err instanceof joseErrors.JWTClaimValidationFailed && err.claim === 'exp') throw unauthenticated('tokens must carry an exp claim');
+      if (err instanceof joseErrors.JWTClaimValidationFailed && err.claim === 'exp')
+        throw unauthenticated('tokens must carry an exp claim');
       throw unauthenticated(err instanceof joseErrors.JWTExpired ? 'token expired' : 'invalid token');
     }
     if (!payload) throw unauthenticated(`tokens signed with ${alg ?? 'no algorithm'} are not accepted`);

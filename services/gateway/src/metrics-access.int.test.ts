@@ -28,13 +28,25 @@ describe('who may scrape /metrics', () => {
 
   it('answers 401 on the public port to any other bearer token or Authorization header', async () => {
     const header = fc.oneof(
-      fc.string({ minLength: 1, maxLength: 80 }).filter((s) => /^[\x21-\x7e]+$/.test(s)).map((t) => `Bearer ${t}`),
-      fc.constantFrom(`Basic ${Buffer.from(`x:${METRICS_TOKEN}`).toString('base64')}`, `Bearer ${METRICS_TOKEN}x`, `Bearer ${METRICS_TOKEN.slice(1)}`, METRICS_TOKEN, `Bearer  ${OPERATOR} extra`),
+      fc
+        .string({ minLength: 1, maxLength: 80 })
+        .filter((s) => /^[\x21-\x7e]+$/.test(s))
+        .map((t) => `Bearer ${t}`),
+      fc.constantFrom(
+        `Basic ${Buffer.from(`x:${METRICS_TOKEN}`).toString('base64')}`,
+        `Bearer ${METRICS_TOKEN}x`,
+        `Bearer ${METRICS_TOKEN.slice(1)}`,
+        METRICS_TOKEN,
+        `Bearer  ${OPERATOR} extra`,
+      ),
     );
-    await fc.assert(fc.asyncProperty(header, async (authorization) => {
-      fc.pre(authorization !== `Bearer ${METRICS_TOKEN}` && authorization !== `Bearer ${OPERATOR}`);
-      expect((await g.call('GET', '/metrics', { headers: { authorization } })).status).toBe(401);
-    }), runs);
+    await fc.assert(
+      fc.asyncProperty(header, async (authorization) => {
+        fc.pre(authorization !== `Bearer ${METRICS_TOKEN}` && authorization !== `Bearer ${OPERATOR}`);
+        expect((await g.call('GET', '/metrics', { headers: { authorization } })).status).toBe(401);
+      }),
+      runs,
+    );
   });
 
   it('serves the metrics on the public port to the metrics token and to the operator token', async () => {
@@ -42,7 +54,9 @@ describe('who may scrape /metrics', () => {
       const res = await g.call('GET', '/metrics', { token });
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
-      expect(res.body).toMatch(/mandant_http_requests_total\{method="GET",route="\/api\/v1\/projects",status="200",tenant="[0-9a-f-]{36}"\} \d+/);
+      expect(res.body).toMatch(
+        /mandant_http_requests_total\{method="GET",route="\/api\/v1\/projects",status="200",tenant="[0-9a-f-]{36}"\} \d+/,
+      );
     }
   });
 
@@ -57,7 +71,9 @@ describe('who may scrape /metrics', () => {
     const metrics = await fetch(`${g.health}/metrics`);
     expect(metrics.status).toBe(200);
     expect(metrics.headers.get('content-type')).toMatch(/^text\/plain/);
-    expect(await metrics.text()).toMatch(/mandant_http_requests_total\{method="GET",route="\/api\/v1\/projects",status="200",tenant="[0-9a-f-]{36}"\} \d+/);
+    expect(await metrics.text()).toMatch(
+      /mandant_http_requests_total\{method="GET",route="\/api\/v1\/projects",status="200",tenant="[0-9a-f-]{36}"\} \d+/,
+    );
     expect(await (await fetch(`${g.health}/healthz`)).json()).toEqual({ status: 'ok' });
     expect(await (await fetch(`${g.health}/readyz`)).json()).toEqual({ status: 'ready', checks: { database: true } });
     for (const path of ['/api/v1/projects', '/api/v1/metrics', '/openapi.json', '/']) {

@@ -32,7 +32,9 @@ describe('GET /metrics with the platform figures behind it', () => {
     const asked = g.rpc.sent.filter((s) => s.pattern === patterns.opsMetrics);
     expect(asked).toHaveLength(1);
     expect(asked[0]).toMatchObject({ principal: null, operator: true, input: {} });
-    expect(res.body).toMatch(new RegExp(`mandant_http_requests_total\\{method="GET",route="/api/v1/projects",status="200",tenant="${admin.tenant_id}"\\} 1`));
+    expect(res.body).toMatch(
+      new RegExp(`mandant_http_requests_total\\{method="GET",route="/api/v1/projects",status="200",tenant="${admin.tenant_id}"\\} 1`),
+    );
     expect(res.body).toMatch(new RegExp(`mandant_http_request_seconds_total\\{tenant="${admin.tenant_id}"\\} \\d`));
     expect(res.body).toContain('mandant_ops_up 1');
     expect(res.body).toContain('mandant_tenants 4');
@@ -53,7 +55,10 @@ describe('GET /metrics with the platform figures behind it', () => {
   });
 
   it('keeps the scrape whole when the service refuses or answers an unexpected shape', async () => {
-    for (const reply of [{ ok: false as const, error: { code: 'forbidden', message: 'no', details: {} } }, { ok: true as const, value: { tenants: 'many' } }]) {
+    for (const reply of [
+      { ok: false as const, error: { code: 'forbidden', message: 'no', details: {} } },
+      { ok: true as const, value: { tenants: 'many' } },
+    ]) {
       g.rpc.state.respond = (pattern) => (pattern === patterns.opsMetrics ? reply : { ok: true, value: { done: true } });
       const res = await g.call('GET', '/metrics', { token: OPERATOR });
       expect(res.status).toBe(200);

@@ -37,7 +37,10 @@ describe('operational metrics text', () => {
     tenants: 2,
     projects: { active: 3, archived: 1 },
     events_total: 57,
-    events_by_tenant: [{ tenant_id: 't-1', events: 40 }, { tenant_id: 't-2', events: 17 }],
+    events_by_tenant: [
+      { tenant_id: 't-1', events: 40 },
+      { tenant_id: 't-2', events: 17 },
+    ],
     projectors: [{ name: 'vectors', tenants: 2, max_lag: 4, total_lag: 5, dead_letters: 0 }],
   };
 
@@ -62,9 +65,14 @@ describe('operational metrics text', () => {
   });
 
   it('renders dead letters per tenant while the service sends them, and none when it withholds them or predates them', () => {
-    const dead = [{ tenant_id: 't-1', dead_letters: 2 }, { tenant_id: 't-2', dead_letters: 0 }];
+    const dead = [
+      { tenant_id: 't-1', dead_letters: 2 },
+      { tenant_id: 't-2', dead_letters: 0 },
+    ];
     const text = renderOpsMetrics({ ...ops, dead_letters_by_tenant: dead }, 0);
-    expect(text).toContain('# TYPE mandant_tenant_dead_letters gauge\nmandant_tenant_dead_letters{tenant="t-1"} 2\nmandant_tenant_dead_letters{tenant="t-2"} 0');
+    expect(text).toContain(
+      '# TYPE mandant_tenant_dead_letters gauge\nmandant_tenant_dead_letters{tenant="t-1"} 2\nmandant_tenant_dead_letters{tenant="t-2"} 0',
+    );
     expect(renderOpsMetrics({ ...ops, dead_letters_by_tenant: null }, 0)).not.toContain('mandant_tenant_dead_letters');
     expect(renderOpsMetrics(OpsMetricsReply.parse(ops), 0)).not.toContain('mandant_tenant_dead_letters');
   });

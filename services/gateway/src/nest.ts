@@ -1,5 +1,18 @@
 import {
-  type ArgumentsHost, type CanActivate, Catch, Controller, Delete, type ExceptionFilter, type ExecutionContext, Get, Patch, Post, Put, Req, Res, SetMetadata,
+  type ArgumentsHost,
+  type CanActivate,
+  Catch,
+  Controller,
+  Delete,
+  type ExceptionFilter,
+  type ExecutionContext,
+  Get,
+  Patch,
+  Post,
+  Put,
+  Req,
+  Res,
+  SetMetadata,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Logger } from '@mandant/shared/log';

@@ -66,9 +66,13 @@ function refsIn(value: unknown, into: Set<string>): Set<string> {
  */
 export function componentSchemas(answers: readonly z.ZodType[], document: unknown): Record<string, Json> {
   const registry = z.registry<{ id: string }>();
-  const views = [...exportNames].filter(([schema, name]) => name.endsWith('View') && schema instanceof z.ZodObject).map(([schema]) => schema as z.ZodType);
+  const views = [...exportNames]
+    .filter(([schema, name]) => name.endsWith('View') && schema instanceof z.ZodObject)
+    .map(([schema]) => schema as z.ZodType);
   for (const schema of new Set([...answers, ...views, contracts.Problem])) registry.add(schema, { id: schemaName(schema) });
-  const { schemas } = z.toJSONSchema(registry, { io: 'output', uri: (id) => `#/components/schemas/${id}`, unrepresentable: 'any' }) as { schemas: Record<string, Json> };
+  const { schemas } = z.toJSONSchema(registry, { io: 'output', uri: (id) => `#/components/schemas/${id}`, unrepresentable: 'any' }) as {
+    schemas: Record<string, Json>;
+  };
   const all: Record<string, Json> = {};
   for (const [name, schema] of Object.entries(schemas)) {
     const { $schema: _s, $id: _i, ...rest } = schema;
@@ -84,20 +88,37 @@ export function componentSchemas(answers: readonly z.ZodType[], document: unknow
     used.add(name);
     pending.push(...refsIn(schema, new Set()));
   }
-  return Object.fromEntries(Object.entries(all).filter(([name]) => used.has(name)).sort(([a], [b]) => a.localeCompare(b)));
+  return Object.fromEntries(
+    Object.entries(all)
+      .filter(([name]) => used.has(name))
+      .sort(([a], [b]) => a.localeCompare(b)),
+  );
 }
 
 const seconds = { type: 'integer', minimum: 0 };
 
 /** Response headers, shared by reference. */
 export const headers: Record<string, Json> = {
-  CorrelationId: { description: "The request's correlation id (the `X-Correlation-Id` sent, or a new one): every log line and event of the request carries it", schema: { type: 'string' } },
-  RateLimitLimit: { description: "The tenant's burst: the most calls its bucket holds (draft-ietf-httpapi-ratelimit-headers-06)", schema: seconds },
+  CorrelationId: {
+    description:
+      "The request's correlation id (the `X-Correlation-Id` sent, or a new one): every log line and event of the request carries it",
+    schema: { type: 'string' },
+  },
+  RateLimitLimit: {
+    description: "The tenant's burst: the most calls its bucket holds (draft-ietf-httpapi-ratelimit-headers-06)",
+    schema: seconds,
+  },
   RateLimitRemaining: { description: 'Calls left in the bucket now', schema: seconds },
-  RateLimitReset: { description: 'Seconds until the bucket is full again (on a 429: until a call is accepted, as `Retry-After`)', schema: seconds },
+  RateLimitReset: {
+    description: 'Seconds until the bucket is full again (on a 429: until a call is accepted, as `Retry-After`)',
+    schema: seconds,
+  },
   RateLimitPolicy: { description: '`{burst};w={seconds to refill it}`', schema: { type: 'string', examples: ['100;w=10'] } },
   RetryAfter: { description: 'Seconds to wait before trying again', schema: seconds },
-  IdempotentReplayed: { description: '`true` when this is the stored answer of an earlier request with the same Idempotency-Key', schema: { type: 'string', enum: ['true'] } },
+  IdempotentReplayed: {
+    description: '`true` when this is the stored answer of an earlier request with the same Idempotency-Key',
+    schema: { type: 'string', enum: ['true'] },
+  },
   Location: { description: 'Where the created document is read: `/api/v1/documents/{id}`', schema: { type: 'string' } },
   WwwAuthenticate: { description: '`Bearer realm="mandant"`', schema: { type: 'string' } },
 };
@@ -105,8 +126,10 @@ const header = (name: keyof typeof headers) => ({ $ref: `#/components/headers/${
 
 /** The headers every rate-limited answer carries (tenant credentials, when limits are on). */
 export const rateHeaders = {
-  'RateLimit-Limit': header('RateLimitLimit'), 'RateLimit-Remaining': header('RateLimitRemaining'),
-  'RateLimit-Reset': header('RateLimitReset'), 'RateLimit-Policy': header('RateLimitPolicy'),
+  'RateLimit-Limit': header('RateLimitLimit'),
+  'RateLimit-Remaining': header('RateLimitRemaining'),
+  'RateLimit-Reset': header('RateLimitReset'),
+  'RateLimit-Policy': header('RateLimitPolicy'),
 };
 export const correlationHeader = { 'X-Correlation-Id': header('CorrelationId') };
 export const replayedHeader = { 'Idempotent-Replayed': header('IdempotentReplayed') };
@@ -122,19 +145,31 @@ const kinds = (...slugs: string[]) => slugs.map((s) => `\`${PROBLEM_BASE}${s}\``
 
 /** Every refusal the API gives, one response each; `type` tells the kinds apart within a status. */
 export const problemResponses = {
-  BadRequest: problem(`Invalid input, \`issues\` naming each field: ${kinds('validation-failed', 'malformed-json', 'bad-request', 'idempotency-key-invalid')}`),
+  BadRequest: problem(
+    `Invalid input, \`issues\` naming each field: ${kinds('validation-failed', 'malformed-json', 'bad-request', 'idempotency-key-invalid')}`,
+  ),
   Unauthorized: problem(`Missing or invalid credentials: ${kinds('unauthenticated')}`, { 'WWW-Authenticate': header('WwwAuthenticate') }),
-  Forbidden: problem(`The credential may not do this, or a quota is reached: ${kinds('forbidden', 'quota-stored-bytes', 'quota-documents')}`),
+  Forbidden: problem(
+    `The credential may not do this, or a quota is reached: ${kinds('forbidden', 'quota-stored-bytes', 'quota-documents')}`,
+  ),
   NotFound: problem(`No such resource, or another tenant's (the two answer alike): ${kinds('not-found', 'project-deleted')}`),
-  Conflict: problem(`Conflicts with the current state: ${kinds('conflict', 'version-conflict', 'slug-taken', 'email-taken', 'tenant-exists', 'project-archived', 'idempotency-in-progress', 'idempotency-reply-lost')}; `
-    + '`Retry-After` on idempotency-in-progress', { 'Retry-After': header('RetryAfter') }),
+  Conflict: problem(
+    `Conflicts with the current state: ${kinds('conflict', 'version-conflict', 'slug-taken', 'email-taken', 'tenant-exists', 'project-archived', 'idempotency-in-progress', 'idempotency-reply-lost')}; ` +
+      '`Retry-After` on idempotency-in-progress',
+    { 'Retry-After': header('RetryAfter') },
+  ),
   RequestTimeout: problem(`The upload sent nothing for too long; the connection is closed: ${kinds('request-timeout')}`),
   PayloadTooLarge: problem(`Body larger than the configured limit: ${kinds('payload-too-large')}`),
   UnsupportedMediaType: problem(`Body not in a media type the route reads: ${kinds('unsupported-media-type')}`),
   KeyReused: problem(`The Idempotency-Key was already used for a different request: ${kinds('idempotency-key-reused')}`),
-  TooManyRequests: problem(`A limit of the tenant is reached; retry after \`Retry-After\` seconds: ${kinds('rate-limited', 'too-many-streams', 'too-many-uploads')}`, { 'Retry-After': header('RetryAfter'), ...rateHeaders }),
+  TooManyRequests: problem(
+    `A limit of the tenant is reached; retry after \`Retry-After\` seconds: ${kinds('rate-limited', 'too-many-streams', 'too-many-uploads')}`,
+    { 'Retry-After': header('RetryAfter'), ...rateHeaders },
+  ),
   Internal: problem(`Internal error (the detail never says more): ${kinds('internal-error')}`),
-  Unavailable: problem(`A backing service did not answer in time: ${kinds('service-unavailable')}`, { 'Retry-After': header('RetryAfter') }),
+  Unavailable: problem(`A backing service did not answer in time: ${kinds('service-unavailable')}`, {
+    'Retry-After': header('RetryAfter'),
+  }),
 };
 export type ProblemResponse = keyof typeof problemResponses;
 export const responseRef = (name: ProblemResponse) => ({ $ref: `#/components/responses/${name}` });

@@ -1,8 +1,18 @@
 import { DocumentUploadForm, LivenessView, ReadinessView } from '@mandant/contracts';
 import type { z } from 'zod';
 import {
-  type Json, type ProblemResponse, componentSchemas, correlationHeader, headers, jsonSchema, locationHeader, problemResponses, rateHeaders, replayedHeader,
-  responseRef, schemaRef,
+  type Json,
+  type ProblemResponse,
+  componentSchemas,
+  correlationHeader,
+  headers,
+  jsonSchema,
+  locationHeader,
+  problemResponses,
+  rateHeaders,
+  replayedHeader,
+  responseRef,
+  schemaRef,
 } from './openapi-components.ts';
 import { requestExamples } from './openapi-examples.ts';
 import { projectRefsOf } from './project-refs.ts';
@@ -24,30 +34,45 @@ const idempotencyKeyParameter = {
   name: 'Idempotency-Key',
   in: 'header',
   required: false,
-  description: 'Any 1 to 255 visible ASCII characters (a UUID is a good choice), new for each new request. A retry with the same key '
-    + 'and the same request, on any gateway, within 24 h, is applied at most once: it gets the first answer again (same status and body) '
-    + 'with `Idempotent-Replayed: true`, 409 `idempotency-in-progress` (Retry-After) while the first still runs, or 409 `idempotency-reply-lost` '
-    + 'when the first was applied but its answer is lost. The same key with another request answers 422. Keys are per credential.',
+  description:
+    'Any 1 to 255 visible ASCII characters (a UUID is a good choice), new for each new request. A retry with the same key ' +
+    'and the same request, on any gateway, within 24 h, is applied at most once: it gets the first answer again (same status and body) ' +
+    'with `Idempotent-Replayed: true`, 409 `idempotency-in-progress` (Retry-After) while the first still runs, or 409 `idempotency-reply-lost` ' +
+    'when the first was applied but its answer is lost. The same key with another request answers 422. Keys are per credential.',
   schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7E]+$' },
 };
 
 const pathParameterText: Record<string, string> = {
-  tenant_id: 'The tenant', key_id: 'The API key', project_id: 'The project', user_id: 'The user', document_id: 'The document',
-  entity_id: 'The entity', conversation_id: 'The conversation',
+  tenant_id: 'The tenant',
+  key_id: 'The API key',
+  project_id: 'The project',
+  user_id: 'The user',
+  document_id: 'The document',
+  entity_id: 'The entity',
+  conversation_id: 'The conversation',
 };
 
 /**
  * A project in the path: its id or its slug (current or former; see project-refs.ts). A slug is
  * never shaped like a UUID, so the two never overlap.
  */
-const projectRefText = "The project's id (a UUID) or its slug: the current one, or one it had before a rename. A slug of another tenant's project answers 404, like an unknown id";
+const projectRefText =
+  "The project's id (a UUID) or its slug: the current one, or one it had before a rename. A slug of another tenant's project answers 404, like an unknown id";
 /** a UUID, or a slug (lowercase letters, digits and single dashes; one shaped like a UUID is read as an id) */
 const projectRefSchema = (): Json => ({
-  type: 'string', minLength: 2, maxLength: 63,
+  type: 'string',
+  minLength: 2,
+  maxLength: 63,
   pattern: '^(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[a-z0-9]+(?:-[a-z0-9]+)*)$',
   examples: ['0193a1f2-5b7c-7d3e-8f00-1a2b3c4d5e6f', 'offshore-leaks'],
 });
-const projectRefParameter = (name: string): Json => ({ name, in: 'path', required: true, description: projectRefText, schema: projectRefSchema() });
+const projectRefParameter = (name: string): Json => ({
+  name,
+  in: 'path',
+  required: true,
+  description: projectRefText,
+  schema: projectRefSchema(),
+});
 
 /** `project_id` in a body or query schema, where the route takes the slug too. */
 function withProjectRef(route: ApiRoute, json: Json): Json {
@@ -59,15 +84,29 @@ function withProjectRef(route: ApiRoute, json: Json): Json {
 /** Path and query parameters. Path keys are never repeated in the query: the server refuses them there. */
 function parametersOf(route: ApiRoute): Json[] {
   const pathKeys = Object.values(route.params ?? {});
-  const parameters: Json[] = Object.entries(route.params ?? {}).map(([name, key]) => (key === 'project_id' ? projectRefParameter(name) : {
-    name, in: 'path', required: true, description: `${pathParameterText[key] ?? key} (a UUID)`, schema: { type: 'string', format: 'uuid' },
-  }));
+  const parameters: Json[] = Object.entries(route.params ?? {}).map(([name, key]) =>
+    key === 'project_id'
+      ? projectRefParameter(name)
+      : {
+          name,
+          in: 'path',
+          required: true,
+          description: `${pathParameterText[key] ?? key} (a UUID)`,
+          schema: { type: 'string', format: 'uuid' },
+        },
+  );
   if (route.input && route.query) {
     const json = withProjectRef(route, withoutPathKeys(jsonSchema(route.input, 'input'), pathKeys));
     const required = Array.isArray(json.required) ? json.required.map(String) : [];
     for (const [name, schema] of Object.entries((json.properties as Record<string, Json> | undefined) ?? {})) {
       const { description, ...rest } = schema;
-      parameters.push({ name, in: 'query', required: required.includes(name), ...(typeof description === 'string' ? { description } : {}), schema: rest });
+      parameters.push({
+        name,
+        in: 'query',
+        required: required.includes(name),
+        ...(typeof description === 'string' ? { description } : {}),
+        schema: rest,
+      });
     }
   }
   if (takesIdempotencyKey(route)) parameters.push({ $ref: '#/components/parameters/IdempotencyKey' });
@@ -76,7 +115,9 @@ function parametersOf(route: ApiRoute): Json[] {
 
 function requestBodyOf(route: ApiRoute): Json | undefined {
   if (!route.input || route.query || route.method === 'GET' || route.method === 'DELETE') return undefined;
-  const schema = route.body ? jsonSchema(route.body, 'input') : withProjectRef(route, withoutPathKeys(jsonSchema(route.input, 'input'), Object.values(route.params ?? {})));
+  const schema = route.body
+    ? jsonSchema(route.body, 'input')
+    : withProjectRef(route, withoutPathKeys(jsonSchema(route.input, 'input'), Object.values(route.params ?? {})));
   const examples = requestExamples[route.name];
   const json = { schema, ...(examples ? { examples } : {}) };
   if (route.handler === 'upload') {
@@ -93,12 +134,17 @@ function requestBodyOf(route: ApiRoute): Json | undefined {
   return { required: needed, content: { 'application/json': json } };
 }
 
-const eventStream = (description: string, example: string) => ({ description, content: { 'text/event-stream': { schema: { type: 'string' }, example } } });
+const eventStream = (description: string, example: string) => ({
+  description,
+  content: { 'text/event-stream': { schema: { type: 'string' }, example } },
+});
 
-const statusEvents = 'event: status\ndata: {"id":"0193a1f2-5b7c-7d3e-8f00-1a2b3c4d5e6f","status":"processing","failure":null,"chunk_count":0,"entity_count":0,"updated_at":"2026-12-02T09:00:00.000Z"}\n\n'
-  + 'event: status\ndata: {"id":"0193a1f2-5b7c-7d3e-8f00-1a2b3c4d5e6f","status":"processed","failure":null,"chunk_count":4,"entity_count":7,"updated_at":"2026-12-02T09:00:02.000Z"}\n\n';
-const answerEvents = 'event: token\ndata: {"text":"Acme Holdings paid "}\n\nevent: token\ndata: {"text":"Maria Gonzalez."}\n\n'
-  + 'event: done\ndata: {"id":"0193a1f2-5b7c-7d3e-8f00-1a2b3c4d5e70","role":"assistant","content":"Acme Holdings paid Maria Gonzalez.","created_at":"2026-12-02T09:00:03.000Z","citations":[],"scope":"project"}\n\n';
+const statusEvents =
+  'event: status\ndata: {"id":"0193a1f2-5b7c-7d3e-8f00-1a2b3c4d5e6f","status":"processing","failure":null,"chunk_count":0,"entity_count":0,"updated_at":"2026-12-02T09:00:00.000Z"}\n\n' +
+  'event: status\ndata: {"id":"0193a1f2-5b7c-7d3e-8f00-1a2b3c4d5e6f","status":"processed","failure":null,"chunk_count":4,"entity_count":7,"updated_at":"2026-12-02T09:00:02.000Z"}\n\n';
+const answerEvents =
+  'event: token\ndata: {"text":"Acme Holdings paid "}\n\nevent: token\ndata: {"text":"Maria Gonzalez."}\n\n' +
+  'event: done\ndata: {"id":"0193a1f2-5b7c-7d3e-8f00-1a2b3c4d5e70","role":"assistant","content":"Acme Holdings paid Maria Gonzalez.","created_at":"2026-12-02T09:00:03.000Z","citations":[],"scope":"project"}\n\n';
 
 /** The success answers of a route: status, body and headers. */
 function successesOf(route: ApiRoute): Record<string, Json> {
@@ -108,8 +154,11 @@ function successesOf(route: ApiRoute): Record<string, Json> {
   if (route.handler === 'status-stream') {
     return {
       200: {
-        ...eventStream('Server-sent `status` events ({id, status, failure, chunk_count, entity_count, updated_at}): one at once, another on every change, '
-          + 'until `processed` or `failed` (`status: deleted` if the document goes away, `event: timeout` after ten minutes)', statusEvents),
+        ...eventStream(
+          'Server-sent `status` events ({id, status, failure, chunk_count, entity_count, updated_at}): one at once, another on every change, ' +
+            'until `processed` or `failed` (`status: deleted` if the document goes away, `event: timeout` after ten minutes)',
+          statusEvents,
+        ),
         headers: common,
       },
     };
@@ -122,8 +171,11 @@ function successesOf(route: ApiRoute): Record<string, Json> {
   };
   if (route.handler === 'chat-message') {
     answers[200] = {
-      ...eventStream('With `stream: true` (or `Accept: text/event-stream`): the answer as server-sent events, `event: token` with `{text}` pieces, '
-        + 'then `event: done` with the whole MessageView', answerEvents),
+      ...eventStream(
+        'With `stream: true` (or `Accept: text/event-stream`): the answer as server-sent events, `event: token` with `{text}` pieces, ' +
+          'then `event: done` with the whole MessageView',
+        answerEvents,
+      ),
       headers: common,
     };
   }
@@ -136,7 +188,9 @@ function refusalsOf(route: ApiRoute, hasBody: boolean): [number, ProblemResponse
   const namesResource = route.params !== undefined || inputKeys.some((k) => k.endsWith('_id'));
   const when = (cond: boolean, ...entries: [number, ProblemResponse][]) => (cond ? entries : []);
   return [
-    [400, 'BadRequest'], [401, 'Unauthorized'], [403, 'Forbidden'],
+    [400, 'BadRequest'],
+    [401, 'Unauthorized'],
+    [403, 'Forbidden'],
     ...when(namesResource, [404, 'NotFound']),
     ...when(route.handler === 'upload', [408, 'RequestTimeout']),
     ...when(route.method !== 'GET', [409, 'Conflict']),
@@ -144,7 +198,8 @@ function refusalsOf(route: ApiRoute, hasBody: boolean): [number, ProblemResponse
     ...when(takesIdempotencyKey(route), [422, 'KeyReused']),
     // tenant calls take rate tokens; a status stream and an upload are also bounded per tenant
     ...when(route.access !== 'operator', [429, 'TooManyRequests']),
-    [500, 'Internal'], [503, 'Unavailable'],
+    [500, 'Internal'],
+    [503, 'Unavailable'],
   ];
 }
 
@@ -182,12 +237,17 @@ function opsOperation(op: (typeof opsRoutes)[number]): Json {
   const responses: Record<string, Json> = {
     healthz: { 200: json('The process answers', LivenessView) },
     readyz: { 200: json('Ready', ReadinessView), 503: json('Not ready: `checks` names what did not answer', ReadinessView) },
-    metrics: { 200: text('Prometheus text exposition format 0.0.4 (`text/plain; version=0.0.4`): the gateway\'s series, then the platform\'s'), 401: responseRef('Unauthorized') },
+    metrics: {
+      200: text("Prometheus text exposition format 0.0.4 (`text/plain; version=0.0.4`): the gateway's series, then the platform's"),
+      401: responseRef('Unauthorized'),
+    },
     openapi: { 200: { description: 'This document (OpenAPI 3.1)', content: { 'application/json': { schema: { type: 'object' } } } } },
   }[op.name];
   return {
     operationId: op.name,
-    summary: metrics ? `${op.summary}: Bearer MANDANT_METRICS_TOKEN or the operator token here; without credentials on HEALTH_PORT` : op.summary,
+    summary: metrics
+      ? `${op.summary}: Bearer MANDANT_METRICS_TOKEN or the operator token here; without credentials on HEALTH_PORT`
+      : op.summary,
     tags: ['operations'],
     security: metrics ? [{ bearer: [] }] : [],
     responses: { ...responses, 400: responseRef('BadRequest') },
@@ -195,7 +255,7 @@ function opsOperation(op: (typeof opsRoutes)[number]): Json {
 }
 
 const tags = [
-  ['tenants', 'Tenants: provisioning and offboarding (operator), the caller\'s own tenant and settings'],
+  ['tenants', "Tenants: provisioning and offboarding (operator), the caller's own tenant and settings"],
   ['limits', 'Rate limits, quotas and usage per tenant'],
   ['api-keys', 'API keys of the tenant (tenant admins)'],
   ['users', 'Users of the tenant'],
@@ -224,9 +284,10 @@ export function buildOpenApi(routes: readonly ApiRoute[]): Json {
     info: {
       title: 'Mandant API',
       version: '1',
-      description: 'Multi-tenant document-research backbone. JSON in and out; every refusal is RFC 9457 `application/problem+json` '
-        + 'with a stable `type`. A resource of another tenant answers 404, exactly as one that does not exist. In single-tenant mode '
-        + '(`SINGLE_TENANT_MODE=true`) tenant routes need no credentials.',
+      description:
+        'Multi-tenant document-research backbone. JSON in and out; every refusal is RFC 9457 `application/problem+json` ' +
+        'with a stable `type`. A resource of another tenant answers 404, exactly as one that does not exist. In single-tenant mode ' +
+        '(`SINGLE_TENANT_MODE=true`) tenant routes need no credentials.',
     },
     servers: [{ url: API_PREFIX }],
     security: [{ bearer: [] }],

@@ -9,12 +9,17 @@ import { RpcUnavailableError } from '@mandant/shared/rpc';
  */
 export const PROBLEM_BASE = 'https://mandant.dev/problems/';
 
-interface ProblemKind { status: number; slug: string; title: string; retryAfter?: string }
+interface ProblemKind {
+  status: number;
+  slug: string;
+  title: string;
+  retryAfter?: string;
+}
 
 const kinds: Record<string, ProblemKind> = {
   'validation.failed': { status: 400, slug: 'validation-failed', title: 'Invalid request' },
   'json.malformed': { status: 400, slug: 'malformed-json', title: 'Malformed JSON body' },
-  'bad_request': { status: 400, slug: 'bad-request', title: 'Bad request' },
+  bad_request: { status: 400, slug: 'bad-request', title: 'Bad request' },
   'idempotency.key_invalid': { status: 400, slug: 'idempotency-key-invalid', title: 'Invalid Idempotency-Key header' },
   unauthenticated: { status: 401, slug: 'unauthenticated', title: 'Authentication required' },
   forbidden: { status: 403, slug: 'forbidden', title: 'Forbidden' },
@@ -28,7 +33,12 @@ const kinds: Record<string, ProblemKind> = {
   'email.taken': { status: 409, slug: 'email-taken', title: 'Email already taken' },
   'tenant.exists': { status: 409, slug: 'tenant-exists', title: 'Tenant already exists' },
   'project.archived': { status: 409, slug: 'project-archived', title: 'Project archived' },
-  'idempotency.in_progress': { status: 409, slug: 'idempotency-in-progress', title: 'A request with this Idempotency-Key is in progress', retryAfter: '1' },
+  'idempotency.in_progress': {
+    status: 409,
+    slug: 'idempotency-in-progress',
+    title: 'A request with this Idempotency-Key is in progress',
+    retryAfter: '1',
+  },
   'idempotency.reply_lost': { status: 409, slug: 'idempotency-reply-lost', title: 'Request applied, answer lost' },
   'idempotency.key_reused': { status: 422, slug: 'idempotency-key-reused', title: 'Idempotency-Key reused for another request' },
   'request.timeout': { status: 408, slug: 'request-timeout', title: 'Request timeout' },
@@ -73,7 +83,10 @@ export interface Problem {
 }
 
 /** Where the error happened: copied into the problem so a client report can be traced. */
-export interface ProblemContext { instance: string; correlationId: string }
+export interface ProblemContext {
+  instance: string;
+  correlationId: string;
+}
 
 /** Maps anything thrown while serving a request to the problem sent back. Pure. */
 export function toProblem(err: unknown, ctx: ProblemContext): Problem {
@@ -106,7 +119,11 @@ function genericDetail(status: number): string {
   return status === 503 ? 'a backing service did not answer in time; retry later' : 'internal error';
 }
 
-interface Classified { code: string; detail: string; details: Record<string, unknown> }
+interface Classified {
+  code: string;
+  detail: string;
+  details: Record<string, unknown>;
+}
 
 function classify(err: unknown): Classified {
   if (err instanceof ProblemError) return { code: err.code, detail: err.message, details: err.details };

@@ -26,7 +26,13 @@ describe('toProblem', () => {
   ])('maps the code %s to %i with a stable type', (code, status, slug) => {
     const p = problemOf(new ProblemError(code, 'why'));
     expect(p.status).toBe(status);
-    expect(p.body).toMatchObject({ type: `https://mandant.dev/problems/${slug}`, status, detail: 'why', instance: ctx.instance, correlation_id: 'c-1' });
+    expect(p.body).toMatchObject({
+      type: `https://mandant.dev/problems/${slug}`,
+      status,
+      detail: 'why',
+      instance: ctx.instance,
+      correlation_id: 'c-1',
+    });
   });
 
   it('asks a retry of an idempotent request still in progress to come back in a second', () => {
@@ -44,7 +50,11 @@ describe('toProblem', () => {
   });
 
   it('hides the message, details and cause of internal errors and unknown codes', () => {
-    for (const err of [new Error('password=hunter2'), new ProblemError('internal', 'db at 10.0.0.1 down', { host: '10.0.0.1' }), new ProblemError('weird.code', 'secret')]) {
+    for (const err of [
+      new Error('password=hunter2'),
+      new ProblemError('internal', 'db at 10.0.0.1 down', { host: '10.0.0.1' }),
+      new ProblemError('weird.code', 'secret'),
+    ]) {
       const p = problemOf(err);
       expect(p.status).toBe(500);
       expect(p.body.type).toBe('https://mandant.dev/problems/internal-error');
@@ -61,9 +71,13 @@ describe('toProblem', () => {
   });
 
   it('maps body-parser failures reported by the HTTP adapter: too large, malformed, unsupported', () => {
-    const tooLarge = new HttpException('request entity too large', 413, { cause: Object.assign(new Error('too large'), { type: 'entity.too.large' }) });
+    const tooLarge = new HttpException('request entity too large', 413, {
+      cause: Object.assign(new Error('too large'), { type: 'entity.too.large' }),
+    });
     expect(problemOf(tooLarge).body.type).toBe('https://mandant.dev/problems/payload-too-large');
-    const malformed = new BadRequestException('Unexpected token', { cause: Object.assign(new SyntaxError('Unexpected token'), { type: 'entity.parse.failed' }) });
+    const malformed = new BadRequestException('Unexpected token', {
+      cause: Object.assign(new SyntaxError('Unexpected token'), { type: 'entity.parse.failed' }),
+    });
     expect([problemOf(malformed).status, problemOf(malformed).body.type]).toEqual([400, 'https://mandant.dev/problems/malformed-json']);
     expect(problemOf(new HttpException('unsupported charset', 415)).status).toBe(415);
   });

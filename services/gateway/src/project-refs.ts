@@ -12,7 +12,9 @@ import type { ApiRoute } from './routes.ts';
  * input takes a `project_id` from the body (writes) or the query (reads that declare one).
  */
 export function projectRefsOf(route: ApiRoute): { params: string[]; field: 'body' | 'query' | null } {
-  const params = Object.entries(route.params ?? {}).filter(([, key]) => key === 'project_id').map(([param]) => param);
+  const params = Object.entries(route.params ?? {})
+    .filter(([, key]) => key === 'project_id')
+    .map(([param]) => param);
   const shape = (route.input as { shape?: Record<string, unknown> } | undefined)?.shape;
   const takesField = params.length === 0 && shape !== undefined && 'project_id' in shape && route.handler !== 'upload';
   const field = !takesField ? null : route.method === 'GET' || route.method === 'DELETE' ? (route.query ? 'query' : null) : 'body';
@@ -42,9 +44,15 @@ export function resolvingProjectRefs(route: ApiRoute, endpoint: Endpoint, rpc: R
     const state = stateOf(res);
     const caller = state.caller;
     if (caller?.kind !== 'tenant') throw new ProblemError('not_found', 'no such resource');
-    const reply = checkedReply(patterns.projectResolveSlug, await rpc.request<unknown>(patterns.projectResolveSlug, {
-      principal: caller.principal, operator: false, meta: state.meta, input: { slug },
-    }));
+    const reply = checkedReply(
+      patterns.projectResolveSlug,
+      await rpc.request<unknown>(patterns.projectResolveSlug, {
+        principal: caller.principal,
+        operator: false,
+        meta: state.meta,
+        input: { slug },
+      }),
+    );
     if (!reply.ok) throw new ProblemError(reply.error.code, reply.error.message, reply.error.details);
     const id = (reply.value as { project_id?: unknown } | null)?.project_id;
     if (typeof id !== 'string' || !Id.safeParse(id).success) throw new Error(`malformed reply to ${patterns.projectResolveSlug}`);
@@ -60,7 +68,12 @@ export function resolvingProjectRefs(route: ApiRoute, endpoint: Endpoint, rpc: R
           // anything neither an id nor a slug is left for the endpoint to refuse, as before
           if (ref !== undefined && projectRefKind(ref) === 'slug') req.params[param] = await resolve(res, ref);
         }
-        if (refs.field === 'body' && isRecord(req.body) && typeof req.body.project_id === 'string' && projectRefKind(req.body.project_id) === 'slug') {
+        if (
+          refs.field === 'body' &&
+          isRecord(req.body) &&
+          typeof req.body.project_id === 'string' &&
+          projectRefKind(req.body.project_id) === 'slug'
+        ) {
           req.body = { ...req.body, project_id: await resolve(res, req.body.project_id) };
         }
         if (refs.field === 'query') {

@@ -12,35 +12,46 @@ const PROJECT = '0193a1f2-5b7c-7d3e-8f00-1a2b3c4d5e6f';
 
 describe('project slugs and ids', () => {
   it('refuses every UUID-shaped slug at create and rename, naming the field', () => {
-    fc.assert(fc.property(uuidShaped, fc.boolean(), (s, upper) => {
-      const value = upper ? s.toUpperCase() : s;
-      expect(isUuidShaped(value)).toBe(true);
-      expect(ProjectSlug.safeParse(value).success).toBe(false);
-      const created = CreateProjectInput.safeParse({ name: 'Leaks', slug: value });
-      const renamed = UpdateProjectInput.safeParse({ project_id: PROJECT, slug: value });
-      for (const parsed of [created, renamed]) {
-        expect(parsed.success).toBe(false);
-        expect(parsed.error?.issues.map((i) => i.path.join('.'))).toEqual(['slug']);
-      }
-    }));
+    fc.assert(
+      fc.property(uuidShaped, fc.boolean(), (s, upper) => {
+        const value = upper ? s.toUpperCase() : s;
+        expect(isUuidShaped(value)).toBe(true);
+        expect(ProjectSlug.safeParse(value).success).toBe(false);
+        const created = CreateProjectInput.safeParse({ name: 'Leaks', slug: value });
+        const renamed = UpdateProjectInput.safeParse({ project_id: PROJECT, slug: value });
+        for (const parsed of [created, renamed]) {
+          expect(parsed.success).toBe(false);
+          expect(parsed.error?.issues.map((i) => i.path.join('.'))).toEqual(['slug']);
+        }
+      }),
+    );
   });
 
   it('takes every other slug, and a path segment that is one is resolved as a slug', () => {
-    fc.assert(fc.property(slug.filter((s) => !isUuidShaped(s)), (s) => {
-      expect(ProjectSlug.safeParse(s).success).toBe(true);
-      expect(CreateProjectInput.safeParse({ name: 'Leaks', slug: s }).success).toBe(true);
-      expect(projectRefKind(s)).toBe('slug');
-    }));
+    fc.assert(
+      fc.property(
+        slug.filter((s) => !isUuidShaped(s)),
+        (s) => {
+          expect(ProjectSlug.safeParse(s).success).toBe(true);
+          expect(CreateProjectInput.safeParse({ name: 'Leaks', slug: s }).success).toBe(true);
+          expect(projectRefKind(s)).toBe('slug');
+        },
+      ),
+    );
   });
 
   it('reads every UUID in a path as an id, in either case, and never as a slug', () => {
-    fc.assert(fc.property(fc.uuid(), fc.boolean(), (id, upper) => {
-      const value = upper ? id.toUpperCase() : id;
-      expect(projectRefKind(value)).toBe(Id.safeParse(value).success ? 'id' : 'none');
-    }));
-    fc.assert(fc.property(uuidShaped, (s) => {
-      expect(projectRefKind(s)).not.toBe('slug');
-    }));
+    fc.assert(
+      fc.property(fc.uuid(), fc.boolean(), (id, upper) => {
+        const value = upper ? id.toUpperCase() : id;
+        expect(projectRefKind(value)).toBe(Id.safeParse(value).success ? 'id' : 'none');
+      }),
+    );
+    fc.assert(
+      fc.property(uuidShaped, (s) => {
+        expect(projectRefKind(s)).not.toBe('slug');
+      }),
+    );
   });
 
   it('leaves what is neither an id nor a slug unresolved (the endpoint answers 404 as before)', () => {
@@ -51,12 +62,17 @@ describe('project slugs and ids', () => {
   });
 
   it('finds every route that names a project: its path parameter, else project_id in its body or query', () => {
-    const named = Object.fromEntries(apiRoutes.map((r) => [r.name, projectRefsOf(r)]).filter(([, refs]) => {
-      const r = refs as ReturnType<typeof projectRefsOf>;
-      return r.params.length > 0 || r.field !== null;
-    }));
+    const named = Object.fromEntries(
+      apiRoutes
+        .map((r) => [r.name, projectRefsOf(r)])
+        .filter(([, refs]) => {
+          const r = refs as ReturnType<typeof projectRefsOf>;
+          return r.params.length > 0 || r.field !== null;
+        }),
+    );
     // every /projects/:id route takes the slug in its path
-    for (const route of apiRoutes.filter((r) => r.path.startsWith('/projects/:id'))) expect(named[route.name], route.name).toEqual({ params: ['id'], field: null });
+    for (const route of apiRoutes.filter((r) => r.path.startsWith('/projects/:id')))
+      expect(named[route.name], route.name).toEqual({ params: ['id'], field: null });
     expect(named.switchProject).toEqual({ params: [], field: 'body' });
     expect(named.listDocuments).toEqual({ params: [], field: 'query' });
     expect(named.getProject).toEqual({ params: ['id'], field: null });

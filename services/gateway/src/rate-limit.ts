@@ -75,7 +75,18 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
   const slotOf = (key: string): Slot => {
     let slot = slots.get(key);
     if (!slot) {
-      slot = { tokens: 0, expiresAt: 0, dryUntil: 0, used: 0, lastGranted: 0, bucketLeft: 0, rate: 1, burst: 1, openUntil: 0, pending: null };
+      slot = {
+        tokens: 0,
+        expiresAt: 0,
+        dryUntil: 0,
+        used: 0,
+        lastGranted: 0,
+        bucketLeft: 0,
+        rate: 1,
+        burst: 1,
+        openUntil: 0,
+        pending: null,
+      };
       slots.set(key, slot);
     }
     return slot;
@@ -83,7 +94,8 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
 
   // Slots idle for a minute are dropped; a tenant that comes back starts with a fresh lease.
   const sweep = (at: number) => {
-    for (const [key, s] of slots) if (!s.pending && s.expiresAt < at - 60_000 && s.dryUntil < at - 60_000 && s.openUntil < at - 60_000) slots.delete(key);
+    for (const [key, s] of slots)
+      if (!s.pending && s.expiresAt < at - 60_000 && s.dryUntil < at - 60_000 && s.openUntil < at - 60_000) slots.delete(key);
   };
 
   const wantOf = (s: Slot, at: number): number => {

@@ -17,49 +17,79 @@ function sharedBuckets(limitsOf: (tenantId: string) => BucketLimits, clock: { no
     const key = `${tenantId}:${bucket}`;
     const lease = takeLease(buckets.get(key) ?? fullBucket(limits, START), limits, want, clock.now);
     buckets.set(key, lease.state);
-    return { granted: lease.granted, tokens_left: Math.floor(lease.state.tokens), rate: limits.rate, burst: limits.burst, retry_after_ms: lease.retryAfterMs };
+    return {
+      granted: lease.granted,
+      tokens_left: Math.floor(lease.state.tokens),
+      rate: limits.rate,
+      burst: limits.burst,
+      retry_after_ms: lease.retryAfterMs,
+    };
   };
   return { source, leases: () => leases };
 }
 
-const limitsArb = fc.record({ rate: fc.double({ min: 0.05, max: 200, noNaN: true, noDefaultInfinity: true }), burst: fc.integer({ min: 1, max: 200 }) });
-const stepArb = fc.record({ wait: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 3000 })), replica: fc.integer({ min: 0, max: 1 }), tenant: fc.integer({ min: 0, max: 1 }) });
+const limitsArb = fc.record({
+  rate: fc.double({ min: 0.05, max: 200, noNaN: true, noDefaultInfinity: true }),
+  burst: fc.integer({ min: 1, max: 200 }),
+});
+const stepArb = fc.record({
+  wait: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 3000 })),
+  replica: fc.integer({ min: 0, max: 1 }),
+  tenant: fc.integer({ min: 0, max: 1 }),
+});
 
 describe('rate limiting by leases across gateway replicas', () => {
   it('admits per tenant at most burst + rate·t over two replicas, whatever the schedule, and each tenant on its own', async () => {
-    await fc.assert(fc.asyncProperty(limitsArb, limitsArb, fc.integer({ min: 50, max: 2000 }), fc.array(stepArb, { minLength: 1, maxLength: 300 }), async (la, lb, leaseMs, steps) => {
-      const clock = { now: START };
-      const limits = [la, lb];
-      const shared = sharedBuckets((t) => limits[Number(t)] as BucketLimits, clock);
-      const replicas = [0, 1].map(() => createRateLimiter({ source: shared.source, leaseMs, now: () => clock.now }));
-      const admitted = [0, 0];
-      for (const step of steps) {
-        clock.now += step.wait;
-        const d = await (replicas[step.replica] ?? replicas[0])?.take(String(step.tenant), 'api');
-        if (d?.allowed) admitted[step.tenant] = (admitted[step.tenant] ?? 0) + 1;
-        for (const t of [0, 1]) {
-          const l = limits[t] as BucketLimits;
-          expect(admitted[t]).toBeLessThanOrEqual(Math.floor(l.burst + (l.rate * (clock.now - START)) / 1000 + 1e-6));
-        }
-      }
-    }), { seed: SEED, numRuns: 200 });
+    await fc.assert(
+      fc.asyncProperty(
+        limitsArb,
+        limitsArb,
+        fc.integer({ min: 50, max: 2000 }),
+        fc.array(stepArb, { minLength: 1, maxLength: 300 }),
+        async (la, lb, leaseMs, steps) => {
+          const clock = { now: START };
+          const limits = [la, lb];
+          const shared = sharedBuckets((t) => limits[Number(t)] as BucketLimits, clock);
+          const replicas = [0, 1].map(() => createRateLimiter({ source: shared.source, leaseMs, now: () => clock.now }));
+          const admitted = [0, 0];
+          for (const step of steps) {
+            clock.now += step.wait;
+            const d = await (replicas[step.replica] ?? replicas[0])?.take(String(step.tenant), 'api');
+            if (d?.allowed) admitted[step.tenant] = (admitted[step.tenant] ?? 0) + 1;
+            for (const t of [0, 1]) {
+              const l = limits[t] as BucketLimits;
+              expect(admitted[t]).toBeLessThanOrEqual(Math.floor(l.burst + (l.rate * (clock.now - START)) / 1000 + 1e-6));
+            }
+          }
+        },
+      ),
+      { seed: SEED, numRuns: 200 },
+    );
   });
 
   it('gives a refused request a Retry-After after which the same replica admits it, when nobody else asked meanwhile', async () => {
-    await fc.assert(fc.asyncProperty(limitsArb, fc.integer({ min: 50, max: 2000 }), fc.array(fc.integer({ min: 0, max: 500 }), { minLength: 1, maxLength: 200 }), async (l, leaseMs, waits) => {
-      const clock = { now: START };
-      const shared = sharedBuckets(() => l, clock);
-      const replica = createRateLimiter({ source: shared.source, leaseMs, now: () => clock.now });
-      for (const wait of waits) {
-        clock.now += wait;
-        const d = await replica.take('t', 'api');
-        if (d.allowed) continue;
-        expect(d.retryAfterSeconds).toBeGreaterThanOrEqual(1);
-        expect(d.remaining).toBe(0);
-        clock.now += d.retryAfterSeconds * 1000;
-        expect((await replica.take('t', 'api')).allowed).toBe(true);
-      }
-    }), { seed: SEED, numRuns: 200 });
+    await fc.assert(
+      fc.asyncProperty(
+        limitsArb,
+        fc.integer({ min: 50, max: 2000 }),
+        fc.array(fc.integer({ min: 0, max: 500 }), { minLength: 1, maxLength: 200 }),
+        async (l, leaseMs, waits) => {
+          const clock = { now: START };
+          const shared = sharedBuckets(() => l, clock);
+          const replica = createRateLimiter({ source: shared.source, leaseMs, now: () => clock.now });
+          for (const wait of waits) {
+            clock.now += wait;
+            const d = await replica.take('t', 'api');
+            if (d.allowed) continue;
+            expect(d.retryAfterSeconds).toBeGreaterThanOrEqual(1);
+            expect(d.remaining).toBe(0);
+            clock.now += d.retryAfterSeconds * 1000;
+            expect((await replica.take('t', 'api')).allowed).toBe(true);
+          }
+        },
+      ),
+      { seed: SEED, numRuns: 200 },
+    );
   });
 
   it('refuses a dry tenant locally until its Retry-After, without a lease per refused request', async () => {
@@ -85,7 +115,10 @@ describe('rate limiting by leases across gateway replicas', () => {
         calls++;
         throw new Error('tenant service down');
       },
-      leaseMs: 1000, failOpenMs: 1000, now: () => now, onLeaseError: (err) => errors.push(err),
+      leaseMs: 1000,
+      failOpenMs: 1000,
+      now: () => now,
+      onLeaseError: (err) => errors.push(err),
     });
     expect((await replica.take('t', 'api')).allowed).toBe(true);
     expect((await replica.take('t', 'api')).allowed).toBe(true);

@@ -2,7 +2,10 @@ import { RpcError, type RpcReply } from '@mandant/contracts';
 import { z } from 'zod';
 
 const replayed = { replayed: z.boolean().optional() };
-const Reply = z.union([z.object({ ok: z.literal(true), value: z.unknown(), ...replayed }), z.object({ ok: z.literal(false), error: RpcError, ...replayed })]);
+const Reply = z.union([
+  z.object({ ok: z.literal(true), value: z.unknown(), ...replayed }),
+  z.object({ ok: z.literal(false), error: RpcError, ...replayed }),
+]);
 
 export class MalformedReplyError extends Error {
   override readonly name = 'MalformedReplyError';

@@ -28,7 +28,13 @@ export function stateOf(res: HttpResponse): RequestState {
   const state = res.locals[STATE] as RequestState | undefined;
   if (state) return state;
   // Only reached if an error fires before the first middleware ran.
-  const fresh: RequestState = { meta: { correlation_id: randomUUID(), traceparent: null }, startedAt: process.hrtime.bigint(), route: null, caller: null, projectId: null };
+  const fresh: RequestState = {
+    meta: { correlation_id: randomUUID(), traceparent: null },
+    startedAt: process.hrtime.bigint(),
+    route: null,
+    caller: null,
+    projectId: null,
+  };
   res.locals[STATE] = fresh;
   return fresh;
 }
@@ -62,18 +68,25 @@ export function observeRequests(metrics: HttpMetrics, log: Logger): Middleware {
       const state = stateOf(res);
       const seconds = Number(process.hrtime.bigint() - state.startedAt) / 1e9;
       const route = state.route ?? 'unmatched';
-      const tenant = state.caller?.kind === 'tenant' ? state.caller.principal.tenant_id : state.caller?.kind === 'operator' ? 'operator' : 'none';
+      const tenant =
+        state.caller?.kind === 'tenant' ? state.caller.principal.tenant_id : state.caller?.kind === 'operator' ? 'operator' : 'none';
       const status = res.statusCode;
       metrics.requests.inc({ method: req.method, route, status: String(status), tenant });
       metrics.duration.observe({ method: req.method, route }, seconds);
       metrics.tenantSeconds.inc({ tenant }, seconds);
       if (status === 401) metrics.unauthorized.inc();
-      log.info({
-        tenant_id: state.caller?.kind === 'tenant' ? state.caller.principal.tenant_id : null,
-        project_id: state.projectId ?? projectInPath(state.route, req.originalUrl),
-        correlation_id: state.meta.correlation_id,
-        method: req.method, route, status, ms: Math.round(seconds * 1000),
-      }, 'request');
+      log.info(
+        {
+          tenant_id: state.caller?.kind === 'tenant' ? state.caller.principal.tenant_id : null,
+          project_id: state.projectId ?? projectInPath(state.route, req.originalUrl),
+          correlation_id: state.meta.correlation_id,
+          method: req.method,
+          route,
+          status,
+          ms: Math.round(seconds * 1000),
+        },
+        'request',
+      );
     });
     next();
   };
@@ -105,7 +118,12 @@ function hasBody(req: HttpRequest): boolean {
 /** Writes carry JSON or nothing: any other body is refused before it is read (415). */
 export function requireJsonBodies(): Middleware {
   return (req, _res, next) => {
-    if ((req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH') && hasBody(req) && !isJsonMediaType(header(req, 'content-type')) && !isUploadRequest(req.method, req.originalUrl)) {
+    if (
+      (req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH') &&
+      hasBody(req) &&
+      !isJsonMediaType(header(req, 'content-type')) &&
+      !isUploadRequest(req.method, req.originalUrl)
+    ) {
       next(new ProblemError('media_type.unsupported', 'send the body as application/json'));
       return;
     }

@@ -8,8 +8,14 @@ import { SETTLE_MS } from '@mandant/shared/testing';
 
 const DOC = randomUUID();
 const processing = { id: DOC, status: 'processing', failure: null, chunk_count: 0, entity_count: 0, updated_at: new Date().toISOString() };
-const jwtOf = (tenantId: string) => new SignJWT({ tenant_id: tenantId, roles: ['tenant_admin'] }).setProtectedHeader({ alg: 'HS256' })
-  .setSubject(randomUUID()).setIssuer('test-idp').setIssuedAt().setExpirationTime('10m').sign(new TextEncoder().encode(JWT_SECRET));
+const jwtOf = (tenantId: string) =>
+  new SignJWT({ tenant_id: tenantId, roles: ['tenant_admin'] })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(randomUUID())
+    .setIssuer('test-idp')
+    .setIssuedAt()
+    .setExpirationTime('10m')
+    .sign(new TextEncoder().encode(JWT_SECRET));
 
 /** Opens a status stream; a 200 is read up to its first event and stays open until `close`. */
 async function open(base: string, token: string) {

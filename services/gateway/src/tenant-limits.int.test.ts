@@ -33,8 +33,16 @@ describe('per-tenant limits at the gateway, over HTTP', () => {
       return { ok: true, value: { done: true } };
     };
     gateway = await createGateway({
-      config: { operatorToken: OPERATOR, jwt: {}, singleTenantPrincipal: null, bodyLimitBytes: 2048, limits: { leaseMs: 60_000, usageFlushMs: 60_000 } },
-      rpc: rpc.client, log: createLogger({ level: 'silent' }), ready: async () => ({ ok: true, checks: {} }),
+      config: {
+        operatorToken: OPERATOR,
+        jwt: {},
+        singleTenantPrincipal: null,
+        bodyLimitBytes: 2048,
+        limits: { leaseMs: 60_000, usageFlushMs: 60_000 },
+      },
+      rpc: rpc.client,
+      log: createLogger({ level: 'silent' }),
+      ready: async () => ({ ok: true, checks: {} }),
     });
     base = `${await gateway.listen(0, '127.0.0.1')}/api/v1`;
   });
@@ -49,7 +57,9 @@ describe('per-tenant limits at the gateway, over HTTP', () => {
   it('asks the tenant service for a lease as the gateway itself and sends RateLimit headers on an admitted call', async () => {
     const res = await call('GET', '/projects', 'mnd_admin');
     expect(res.status).toBe(200);
-    expect(leases()).toEqual([expect.objectContaining({ principal: null, operator: true, input: { tenant_id: admin.tenant_id, bucket: 'api', want: 1 } })]);
+    expect(leases()).toEqual([
+      expect.objectContaining({ principal: null, operator: true, input: { tenant_id: admin.tenant_id, bucket: 'api', want: 1 } }),
+    ]);
     expect(res.headers.get('ratelimit-limit')).toBe('10');
     expect(res.headers.get('ratelimit-remaining')).toBe('9');
     expect(res.headers.get('ratelimit-reset')).toBe('1');
@@ -86,8 +96,16 @@ describe('per-tenant limits at the gateway, over HTTP', () => {
     state.lease = { ok: false, error: { code: 'internal', message: 'down', details: {} } };
     // a replica of its own: this one's slot of the tenant is dry from the test above
     const fresh = await createGateway({
-      config: { operatorToken: OPERATOR, jwt: {}, singleTenantPrincipal: null, bodyLimitBytes: 2048, limits: { leaseMs: 60_000, usageFlushMs: 60_000 } },
-      rpc: rpc.client, log: createLogger({ level: 'silent' }), ready: async () => ({ ok: true, checks: {} }),
+      config: {
+        operatorToken: OPERATOR,
+        jwt: {},
+        singleTenantPrincipal: null,
+        bodyLimitBytes: 2048,
+        limits: { leaseMs: 60_000, usageFlushMs: 60_000 },
+      },
+      rpc: rpc.client,
+      log: createLogger({ level: 'silent' }),
+      ready: async () => ({ ok: true, checks: {} }),
     });
     try {
       const url = `${await fresh.listen(0, '127.0.0.1')}/api/v1/events`;

@@ -19,7 +19,11 @@ export interface TenantLimitsConfig {
 
 /** Calls that also take a token from the tenant's stricter `expensive` bucket, and are counted on their own. */
 const EXPENSIVE: Record<string, Exclude<UsageKind, null>> = {
-  searchProject: 'search', searchGlobal: 'search', postMessage: 'chat', uploadProjectDocument: 'upload', uploadDocument: 'upload',
+  searchProject: 'search',
+  searchGlobal: 'search',
+  postMessage: 'chat',
+  uploadProjectDocument: 'upload',
+  uploadDocument: 'upload',
 };
 
 /** How long the gateway waits for a lease or a flush: a slow tenant service then fails open instead of holding requests. */
@@ -61,34 +65,64 @@ export function createTenantLimits(deps: { rpc: RpcClient; log: Logger; config: 
   const meta = () => ({ correlation_id: randomUUID(), traceparent: null });
 
   const source: LeaseSource = async (tenantId, bucket, want) => {
-    const reply = checkedReply(limitsRpc.rateLease, await rpc.request<unknown>(limitsRpc.rateLease, {
-      principal: null, operator: true, meta: meta(), input: { tenant_id: tenantId, bucket, want },
-    }, RPC_TIMEOUT_MS));
+    const reply = checkedReply(
+      limitsRpc.rateLease,
+      await rpc.request<unknown>(
+        limitsRpc.rateLease,
+        {
+          principal: null,
+          operator: true,
+          meta: meta(),
+          input: { tenant_id: tenantId, bucket, want },
+        },
+        RPC_TIMEOUT_MS,
+      ),
+    );
     if (!reply.ok) throw new Error(`rate lease refused: ${reply.error.code}: ${reply.error.message}`);
     return RateLeaseReply.parse(reply.value);
   };
   const limiter = createRateLimiter({
     source,
     leaseMs: deps.config.leaseMs,
-    onLeaseError: (err, tenantId) => log.warn({ err, tenant_id: tenantId, project_id: null, correlation_id: null }, 'rate lease failed: the tenant\'s requests pass unlimited for a second'),
+    onLeaseError: (err, tenantId) =>
+      log.warn(
+        { err, tenant_id: tenantId, project_id: null, correlation_id: null },
+        "rate lease failed: the tenant's requests pass unlimited for a second",
+      ),
   });
   const usage = createUsageRecorder({
     intervalMs: deps.config.usageFlushMs,
     sink: async (increments: UsageIncrement[]) => {
-      const reply = checkedReply(limitsRpc.usageRecord, await rpc.request<unknown>(limitsRpc.usageRecord, {
-        principal: null, operator: true, meta: meta(), input: { increments },
-      }, RPC_TIMEOUT_MS));
+      const reply = checkedReply(
+        limitsRpc.usageRecord,
+        await rpc.request<unknown>(
+          limitsRpc.usageRecord,
+          {
+            principal: null,
+            operator: true,
+            meta: meta(),
+            input: { increments },
+          },
+          RPC_TIMEOUT_MS,
+        ),
+      );
       if (!reply.ok) throw new Error(`usage flush refused: ${reply.error.code}: ${reply.error.message}`);
     },
-    onError: (err) => log.warn({ err, tenant_id: null, project_id: null, correlation_id: null }, 'usage flush failed: kept for the next one'),
+    onError: (err) =>
+      log.warn({ err, tenant_id: null, project_id: null, correlation_id: null }, 'usage flush failed: kept for the next one'),
   });
 
   const refuse = (res: HttpResponse, tenantId: string, bucket: RateBucket, d: RateDecision): never => {
     usage.limited(tenantId);
     setRateHeaders(res, d);
-    throw new ProblemError('rate_limited', `the tenant's ${bucket === 'api' ? '' : 'search, chat and upload '}rate limit is reached: retry after ${d.retryAfterSeconds} s`, {
-      bucket, retry_after: d.retryAfterSeconds,
-    });
+    throw new ProblemError(
+      'rate_limited',
+      `the tenant's ${bucket === 'api' ? '' : 'search, chat and upload '}rate limit is reached: retry after ${d.retryAfterSeconds} s`,
+      {
+        bucket,
+        retry_after: d.retryAfterSeconds,
+      },
+    );
   };
 
   return {

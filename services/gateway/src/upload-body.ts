@@ -20,8 +20,10 @@ export interface UploadLimits {
   idleMs: number;
 }
 
-export const tooLarge = (max: number) => new ProblemError('payload.too_large', `the document exceeds the upload limit of ${max} bytes`, { limit: max });
-export const invalid = (path: string, message: string) => new ProblemError('validation.failed', `${path}: ${message}`, { issues: [{ path, message }] });
+export const tooLarge = (max: number) =>
+  new ProblemError('payload.too_large', `the document exceeds the upload limit of ${max} bytes`, { limit: max });
+export const invalid = (path: string, message: string) =>
+  new ProblemError('validation.failed', `${path}: ${message}`, { issues: [{ path, message }] });
 const idle = (ms: number) => new ProblemError('request.timeout', `the upload sent nothing for ${ms} ms`);
 const aborted = () => new ProblemError('bad_request', 'the client closed the connection before the body ended');
 const malformed = (why: string) => invalid('body', `malformed multipart body (${why})`);
@@ -113,7 +115,12 @@ export function readMultipart(req: HttpRequest, res: HttpResponse, limits: Uploa
   return new Promise((resolve, reject) => {
     let bb: Busboy.Busboy;
     try {
-      bb = Busboy({ headers: req.headers, defCharset: 'latin1', defParamCharset: 'latin1', limits: { files: 1, fileSize: max, fields: 10, fieldSize: FIELD_BYTES, parts: 20 } });
+      bb = Busboy({
+        headers: req.headers,
+        defCharset: 'latin1',
+        defParamCharset: 'latin1',
+        limits: { files: 1, fileSize: max, fields: 10, fieldSize: FIELD_BYTES, parts: 20 },
+      });
     } catch {
       reject(invalid('body', 'malformed multipart body'));
       return;
@@ -163,7 +170,9 @@ export function readMultipart(req: HttpRequest, res: HttpResponse, limits: Uploa
     bb.on('filesLimit', () => settle(invalid('file', 'send one file per upload')));
     bb.on('fieldsLimit', () => settle(invalid('body', 'too many fields')));
     bb.on('partsLimit', () => settle(invalid('body', 'too many parts')));
-    bb.on('error', (err: Error) => settle(malformed(/Unexpected end/.test(err.message) ? 'the body ended before the closing boundary' : 'unreadable part')));
+    bb.on('error', (err: Error) =>
+      settle(malformed(/Unexpected end/.test(err.message) ? 'the body ended before the closing boundary' : 'unreadable part')),
+    );
     bb.on('close', () => {
       if (done) return;
       if (!file) return settle(invalid('file', 'required: the document as a `file` part'));

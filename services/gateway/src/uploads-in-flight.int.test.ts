@@ -19,23 +19,36 @@ describe('uploads in flight on one gateway process', () => {
   beforeAll(async () => {
     gateway = await createGateway({
       config: {
-        operatorToken: OPERATOR, jwt: { hs256Secret: JWT_SECRET, issuer: 'test-idp' }, singleTenantPrincipal: null, bodyLimitBytes: 1024 * 1024,
-        uploads: { blobs: createMemoryBlobStore(), maxBytes: 64 * 1024, inFlightPerTenant: 2, inFlight: 3 }, timeouts: { uploadIdleMs: 60_000 },
+        operatorToken: OPERATOR,
+        jwt: { hs256Secret: JWT_SECRET, issuer: 'test-idp' },
+        singleTenantPrincipal: null,
+        bodyLimitBytes: 1024 * 1024,
+        uploads: { blobs: createMemoryBlobStore(), maxBytes: 64 * 1024, inFlightPerTenant: 2, inFlight: 3 },
+        timeouts: { uploadIdleMs: 60_000 },
       },
-      rpc: rpc.client, log: createLogger({ level: 'silent' }), ready: async () => ({ ok: true, checks: {} }),
+      rpc: rpc.client,
+      log: createLogger({ level: 'silent' }),
+      ready: async () => ({ ok: true, checks: {} }),
     });
     base = await gateway.listen(0, '127.0.0.1');
-    rpc.state.respond = (pattern): RpcReply => (pattern === patterns.documentUpload
-      ? { ok: true, value: { id: randomUUID(), status: 'uploaded', duplicate: false, project_ids: [] } }
-      : { ok: true, value: { done: true } });
+    rpc.state.respond = (pattern): RpcReply =>
+      pattern === patterns.documentUpload
+        ? { ok: true, value: { id: randomUUID(), status: 'uploaded', duplicate: false, project_ids: [] } }
+        : { ok: true, value: { done: true } };
   });
   afterAll(async () => {
     await gateway?.close();
   });
 
   const body = () => multipartBody([{ name: 'file', filename: 'note.txt', value: Buffer.from(`note ${randomUUID()}`) }]);
-  const otherTenant = async () => `Bearer ${await new SignJWT({ tenant_id: randomUUID(), roles: ['tenant_admin'] }).setProtectedHeader({ alg: 'HS256' })
-    .setSubject(randomUUID()).setIssuer('test-idp').setIssuedAt().setExpirationTime('10m').sign(new TextEncoder().encode(JWT_SECRET))}`;
+  const otherTenant = async () =>
+    `Bearer ${await new SignJWT({ tenant_id: randomUUID(), roles: ['tenant_admin'] })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(randomUUID())
+      .setIssuer('test-idp')
+      .setIssuedAt()
+      .setExpirationTime('10m')
+      .sign(new TextEncoder().encode(JWT_SECRET))}`;
 
   /** An upload whose first half is sent at once and the rest only on `finish`, with its answer. */
   function held(authorization: string) {
@@ -54,13 +67,23 @@ describe('uploads in flight on one gateway process', () => {
   }
   const whole = async (authorization: string) => {
     const bytes = body();
-    const res = await fetch(`${base}/api/v1/documents`, { method: 'POST', headers: { ...multipartHeaders('x', bytes.length), authorization }, body: bytes });
-    return { status: res.status, type: res.headers.get('content-type'), retryAfter: res.headers.get('retry-after'), body: (await res.json()) as { type?: string } };
+    const res = await fetch(`${base}/api/v1/documents`, {
+      method: 'POST',
+      headers: { ...multipartHeaders('x', bytes.length), authorization },
+      body: bytes,
+    });
+    return {
+      status: res.status,
+      type: res.headers.get('content-type'),
+      retryAfter: res.headers.get('retry-after'),
+      body: (await res.json()) as { type?: string },
+    };
   };
   /** Resolves once the gateway is reading `n` more uploads (each has been authenticated and started). */
-  const reading = (before: number, n: number) => eventually(() => rpc.authCalls() >= before + n, `${n} more uploads to start`, SETTLE_MS, 10);
+  const reading = (before: number, n: number) =>
+    eventually(() => rpc.authCalls() >= before + n, `${n} more uploads to start`, SETTLE_MS, 10);
 
-  it('answers 429 too-many-uploads past a tenant\'s bound, 503 past the process\'s, and admits again as uploads finish', async () => {
+  it("answers 429 too-many-uploads past a tenant's bound, 503 past the process's, and admits again as uploads finish", async () => {
     const mine = 'Bearer mnd_admin';
     const theirs = await otherTenant();
     const start = rpc.authCalls();
@@ -96,7 +119,13 @@ describe('uploads in flight on one gateway process', () => {
       const start = rpc.authCalls();
       const resets = Array.from({ length: 4 }, (_, i) => {
         const bytes = body();
-        return rawHttp(base, { method: 'POST', path: '/api/v1/documents', headers: { ...multipartHeaders('x', bytes.length), authorization: theirs }, chunks: [bytes.subarray(0, i * 10)], after: 'reset' });
+        return rawHttp(base, {
+          method: 'POST',
+          path: '/api/v1/documents',
+          headers: { ...multipartHeaders('x', bytes.length), authorization: theirs },
+          chunks: [bytes.subarray(0, i * 10)],
+          after: 'reset',
+        });
       });
       // every client has gone while the gateway still waited on its credentials
       await Promise.all(resets);
@@ -107,10 +136,14 @@ describe('uploads in flight on one gateway process', () => {
     }
     // the idle timeout is a minute here: before it (so not by it), the tenant's places must be free
     // again; this deadline is the assertion
-    const statuses = await eventually(async () => {
-      const answered = (await Promise.all([whole(theirs), whole(theirs)])).map((r) => r.status);
-      return answered.some((s) => s === 429) ? undefined : answered;
-    }, "the tenant's upload places to be free again before the idle timeout", 50_000);
+    const statuses = await eventually(
+      async () => {
+        const answered = (await Promise.all([whole(theirs), whole(theirs)])).map((r) => r.status);
+        return answered.some((s) => s === 429) ? undefined : answered;
+      },
+      "the tenant's upload places to be free again before the idle timeout",
+      50_000,
+    );
     expect(statuses).toEqual([202, 202]);
   });
 });

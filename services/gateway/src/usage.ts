@@ -27,7 +27,12 @@ const zero = (): Counts => ({ api_calls: 0, search_calls: 0, chat_calls: 0, uplo
  * answer is lost after it was applied is sent again (at-least-once): such a rare loss counts
  * twice rather than never.
  */
-export function createUsageRecorder(opts: { sink: UsageSink; intervalMs: number; now?: () => number; onError?: (err: unknown) => void }): UsageRecorder {
+export function createUsageRecorder(opts: {
+  sink: UsageSink;
+  intervalMs: number;
+  now?: () => number;
+  onError?: (err: unknown) => void;
+}): UsageRecorder {
   const now = opts.now ?? Date.now;
   let counts = new Map<string, Counts>();
   let flushing: Promise<void> | null = null;
@@ -57,8 +62,11 @@ export function createUsageRecorder(opts: { sink: UsageSink; intervalMs: number;
       for (const [key, c] of taken) {
         const cur = counts.get(key) ?? zero();
         counts.set(key, {
-          api_calls: cur.api_calls + c.api_calls, search_calls: cur.search_calls + c.search_calls, chat_calls: cur.chat_calls + c.chat_calls,
-          upload_calls: cur.upload_calls + c.upload_calls, rate_limited: cur.rate_limited + c.rate_limited,
+          api_calls: cur.api_calls + c.api_calls,
+          search_calls: cur.search_calls + c.search_calls,
+          chat_calls: cur.chat_calls + c.chat_calls,
+          upload_calls: cur.upload_calls + c.upload_calls,
+          rate_limited: cur.rate_limited + c.rate_limited,
         });
       }
       throw err;

@@ -38,14 +38,17 @@ describe('usage counted in memory', () => {
         if (fail) throw new Error('tenant service down');
         sent.push(i);
       },
-      intervalMs: 60_000, now: () => DAY,
+      intervalMs: 60_000,
+      now: () => DAY,
     });
     usage.call(A, null);
     await expect(usage.flush()).rejects.toThrow('down');
     usage.call(A, 'search');
     fail = false;
     await usage.stop();
-    expect(sent).toEqual([[{ tenant_id: A, day: '2026-12-02', api_calls: 2, search_calls: 1, chat_calls: 0, upload_calls: 0, rate_limited: 0 }]]);
+    expect(sent).toEqual([
+      [{ tenant_id: A, day: '2026-12-02', api_calls: 2, search_calls: 1, chat_calls: 0, upload_calls: 0, rate_limited: 0 }],
+    ]);
   });
 
   it('flushes on its own every interval', async () => {

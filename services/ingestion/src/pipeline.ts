@@ -105,8 +105,7 @@ export async function processDocument(bytes: Uint8Array, deps: ProcessDeps, opti
     return list.map((m) => ({ chunk_index, ...m, start: m.start + offset, end: m.end + offset }));
   });
 
-  const title =
-    cleanTitle(options.title) ?? extracted.title ?? cleanTitle(firstLine(text), FALLBACK_TITLE_CHARS) ?? 'Untitled';
+  const title = cleanTitle(options.title) ?? extracted.title ?? cleanTitle(firstLine(text), FALLBACK_TITLE_CHARS) ?? 'Untitled';
   return {
     ...identified,
     status: 'processed',

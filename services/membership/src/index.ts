@@ -3,8 +3,17 @@
  * and the one access module every context asks who may do what.
  */
 export {
-  type ProjectAccess, isTenantAdmin, memberRoles, readableProjects, requireActor, requireOversight, requireProjectRole, requirePrincipal, requireReader,
-  requireTenantAdmin, requireUser,
+  type ProjectAccess,
+  isTenantAdmin,
+  memberRoles,
+  readableProjects,
+  requireActor,
+  requireOversight,
+  requireProjectRole,
+  requirePrincipal,
+  requireReader,
+  requireTenantAdmin,
+  requireUser,
 } from './access/access.ts';
 export type { ProjectDirectory, ProjectListing, ProjectLookup } from './access/projects.ts';
 export { membershipService } from './service.ts';

@@ -15,11 +15,22 @@ export const sealUser = (keyring: Keyring, tenantId: string, userId: string, sec
 export const openUser = (keyring: Keyring, tenantId: string, userId: string, sealed: string): Promise<UserSecret | null> =>
   erasedAsNull(openJson(keyring, tenantId, userId, sealed), (v) => UserSecret.parse(v));
 
-export const sealProfile = (keyring: Keyring, tenantId: string, projectId: string, userId: string, profile: ProfileSecret): Promise<string> =>
-  sealJson(keyring, tenantId, streams.membership(projectId, userId), ProfileSecret.parse(profile));
+export const sealProfile = (
+  keyring: Keyring,
+  tenantId: string,
+  projectId: string,
+  userId: string,
+  profile: ProfileSecret,
+): Promise<string> => sealJson(keyring, tenantId, streams.membership(projectId, userId), ProfileSecret.parse(profile));
 
 /** The member's profile as the stream holds it: clear (v1 events) or sealed (v2); null when erased. */
-export async function openProfile(keyring: Keyring, tenantId: string, projectId: string, userId: string, stored: StoredProfile): Promise<ProfileSecret | null> {
+export async function openProfile(
+  keyring: Keyring,
+  tenantId: string,
+  projectId: string,
+  userId: string,
+  stored: StoredProfile,
+): Promise<ProfileSecret | null> {
   if (stored.kind === 'clear') return { display_name: stored.display_name, preferences: stored.preferences };
   return erasedAsNull(openJson(keyring, tenantId, streams.membership(projectId, userId), stored.sealed), (v) => ProfileSecret.parse(v));
 }

@@ -8,5 +8,9 @@ import { membershipViews } from './views/projection.ts';
  * `keyring` seals and opens the personal data in its events (the tenant's data key).
  */
 export function membershipService(deps: MembershipDeps): Service {
-  return { name: 'membership', handlers: { ...membershipHandlers(deps), ...registerFromTokenHandlers(deps) }, projections: [membershipViews(deps.keyring)] };
+  return {
+    name: 'membership',
+    handlers: { ...membershipHandlers(deps), ...registerFromTokenHandlers(deps) },
+    projections: [membershipViews(deps.keyring)],
+  };
 }

@@ -38,14 +38,24 @@ export const allServices = (deps: PlatformDeps): Service[] => {
   const { stores } = deps;
   const documents = { ...deps, blobs: stores.blobs, keyring: stores.keyring, limits: tenantLimits(deps.env) };
   return [
-    tenantService({ ...deps, documents: { totals: documentTotals } }), projectService({ ...deps, documents: documentCounts }),
-    membershipService({ ...deps, keyring: stores.keyring, projects: projectDirectory(documentCounts) }), documentService(documents), linkingService(documents),
-    searchService(deps), entityService({ ...deps, projects: projectLookup, writes: projectWrites }), chatService({ ...deps, rpc: deps.rpc ?? noRpc }),
+    tenantService({ ...deps, documents: { totals: documentTotals } }),
+    projectService({ ...deps, documents: documentCounts }),
+    membershipService({ ...deps, keyring: stores.keyring, projects: projectDirectory(documentCounts) }),
+    documentService(documents),
+    linkingService(documents),
+    searchService(deps),
+    entityService({ ...deps, projects: projectLookup, writes: projectWrites }),
+    chatService({ ...deps, rpc: deps.rpc ?? noRpc }),
   ];
 };
 
 export const embedderRegistry = (env: Env): EmbedderRegistry =>
-  createEmbedderRegistry({ defaultModel: env.EMBEDDING_MODEL, embeddingsUrl: env.EMBEDDINGS_URL, apiKey: env.EMBEDDINGS_API_KEY, models: env.EMBEDDINGS_MODELS });
+  createEmbedderRegistry({
+    defaultModel: env.EMBEDDING_MODEL,
+    embeddingsUrl: env.EMBEDDINGS_URL,
+    apiKey: env.EMBEDDINGS_API_KEY,
+    models: env.EMBEDDINGS_MODELS,
+  });
 
 /** Every read model the platform keeps, by projection name: the relational views and the document stores. */
 export function allProjections(deps: PlatformDeps): Projection[] {
@@ -63,7 +73,8 @@ export async function runServices(runtime: Runtime, services: Service[], log: Lo
   const projectors: Projector[] = [];
   for (const s of services) {
     servers.push(await serveRpc({ service: s.name, handlers: s.handlers, transport: runtime.rpc, log, sql: runtime.sql }));
-    for (const projection of s.projections) projectors.push(startProjector({ sql: runtime.sql, projection, log, transport: runtime.events }));
+    for (const projection of s.projections)
+      projectors.push(startProjector({ sql: runtime.sql, projection, log, transport: runtime.events }));
   }
   return {
     projectors,
@@ -107,9 +118,15 @@ export async function startPlatform(env: Env, log: Logger): Promise<Platform> {
     const deps: PlatformDeps = { sql: runtime.sql, store: runtime.store, clock: systemClock, log, stores, embedders, env, rpc: client };
     const services = await runServices(runtime, allServices(deps), log);
     const storeProjectors = Object.values(documentProjections(stores)).map((projection) =>
-      startProjector({ sql: runtime.sql, projection, log, transport: runtime.events }));
+      startProjector({ sql: runtime.sql, projection, log, transport: runtime.events }),
+    );
     const worker = await startIngestionWorker({
-      sql: runtime.sql, store: runtime.store, transport: runtime.events, stores, clock: systemClock, log,
+      sql: runtime.sql,
+      store: runtime.store,
+      transport: runtime.events,
+      stores,
+      clock: systemClock,
+      log,
       embedders,
     });
     const token = operatorToken(env);
@@ -119,15 +136,28 @@ export async function startPlatform(env: Env, log: Logger): Promise<Platform> {
       config: {
         operatorToken: token,
         jwt: {
-          hs256Secret: env.JWT_HS256_SECRET, jwksUrl: env.JWT_JWKS_URL, issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE,
-          maxLifetimeSeconds: env.JWT_MAX_LIFETIME_SECONDS, registerOnFirstUse: env.JWT_REGISTER_ON_FIRST_USE,
+          hs256Secret: env.JWT_HS256_SECRET,
+          jwksUrl: env.JWT_JWKS_URL,
+          issuer: env.JWT_ISSUER,
+          audience: env.JWT_AUDIENCE,
+          maxLifetimeSeconds: env.JWT_MAX_LIFETIME_SECONDS,
+          registerOnFirstUse: env.JWT_REGISTER_ON_FIRST_USE,
         },
         metricsToken: env.MANDANT_METRICS_TOKEN,
         singleTenantPrincipal: single?.principal ?? null,
         bodyLimitBytes: env.MAX_BODY_BYTES,
         limits: { leaseMs: env.RATE_LIMIT_LEASE_MS, usageFlushMs: env.USAGE_FLUSH_MS },
-        uploads: { blobs: stores.blobs, maxBytes: env.MAX_UPLOAD_BYTES, inFlightPerTenant: env.UPLOADS_IN_FLIGHT_PER_TENANT, inFlight: env.UPLOADS_IN_FLIGHT },
-        timeouts: { headersMs: env.HTTP_HEADERS_TIMEOUT_MS, requestMs: env.HTTP_REQUEST_TIMEOUT_MS, uploadIdleMs: env.UPLOAD_IDLE_TIMEOUT_MS },
+        uploads: {
+          blobs: stores.blobs,
+          maxBytes: env.MAX_UPLOAD_BYTES,
+          inFlightPerTenant: env.UPLOADS_IN_FLIGHT_PER_TENANT,
+          inFlight: env.UPLOADS_IN_FLIGHT,
+        },
+        timeouts: {
+          headersMs: env.HTTP_HEADERS_TIMEOUT_MS,
+          requestMs: env.HTTP_REQUEST_TIMEOUT_MS,
+          uploadIdleMs: env.UPLOAD_IDLE_TIMEOUT_MS,
+        },
       },
       rpc: client,
       log,
@@ -138,7 +168,13 @@ export async function startPlatform(env: Env, log: Logger): Promise<Platform> {
     const healthUrl = await gateway.listenHealth(env.HEALTH_PORT, env.HOST);
     const readStores = stores;
     return {
-      url, healthUrl, operatorToken: token, runtime, stores, storeProjectors, defaults,
+      url,
+      healthUrl,
+      operatorToken: token,
+      runtime,
+      stores,
+      storeProjectors,
+      defaults,
       async stop() {
         await gateway.close();
         await client.close();

@@ -24,10 +24,20 @@ function unwrap<T>(r: RpcReply<T>): T {
 export async function ensureSingleTenant(client: RpcClient, log: Logger): Promise<SingleTenant> {
   let tenantId: string | null = null;
   for (let attempt = 0; attempt < 3 && !tenantId; attempt++) {
-    const found = await client.request<{ tenant_id: string }>(patterns.tenantResolveSlug, { principal: null, operator: true, meta, input: { slug: 'local' } });
+    const found = await client.request<{ tenant_id: string }>(patterns.tenantResolveSlug, {
+      principal: null,
+      operator: true,
+      meta,
+      input: { slug: 'local' },
+    });
     if (found.ok) tenantId = found.value.tenant_id;
     else {
-      const made = await client.request<{ tenant: { id: string } }>(patterns.tenantProvision, { principal: null, operator: true, meta, input: { name: 'Local', slug: 'local' } });
+      const made = await client.request<{ tenant: { id: string } }>(patterns.tenantProvision, {
+        principal: null,
+        operator: true,
+        meta,
+        input: { name: 'Local', slug: 'local' },
+      });
       if (made.ok) tenantId = made.value.tenant.id;
       else if (made.error.code !== 'slug.taken') unwrap(made);
     }
@@ -36,14 +46,22 @@ export async function ensureSingleTenant(client: RpcClient, log: Logger): Promis
   const principal: Principal = { tenant_id: tenantId, user_id: null, tenant_role: 'tenant_admin', actor: 'single-tenant' };
   // `default` resolves like any project slug: also after the project was renamed (its former slugs stay its own)
   const resolve = async () => {
-    const found = await client.request<{ project_id: string }>(patterns.projectResolveSlug, { principal, meta, input: { slug: 'default' } });
+    const found = await client.request<{ project_id: string }>(patterns.projectResolveSlug, {
+      principal,
+      meta,
+      input: { slug: 'default' },
+    });
     if (found.ok) return found.value.project_id;
     if (found.error.code !== 'not_found') unwrap(found);
     return undefined;
   };
   let projectId = await resolve();
   if (!projectId) {
-    const made = await client.request<{ id: string }>(patterns.projectCreate, { principal, meta, input: { name: 'Default', slug: 'default' } });
+    const made = await client.request<{ id: string }>(patterns.projectCreate, {
+      principal,
+      meta,
+      input: { name: 'Default', slug: 'default' },
+    });
     if (made.ok) projectId = made.value.id;
     else if (made.error.code === 'slug.taken') projectId = await resolve();
     else unwrap(made);

@@ -39,8 +39,12 @@ async function readExpected(sql: Sql, stores: DocumentStores, tenantId: string, 
   const states = new Map<string, DocumentState>();
   const graphLinks = new Map<string, Set<string>>();
   for (let after = 0; after < upTo;) {
-    const rows = await withTenant(sql, tenantId, (tx) => tx`select * from events where tenant_id = ${tenantId}
-      and tenant_seq > ${after} and tenant_seq <= ${upTo} order by tenant_seq limit ${PAGE}`);
+    const rows = await withTenant(
+      sql,
+      tenantId,
+      (tx) => tx`select * from events where tenant_id = ${tenantId}
+      and tenant_seq > ${after} and tenant_seq <= ${upTo} order by tenant_seq limit ${PAGE}`,
+    );
     if (rows.length === 0) break;
     for (const row of rows) {
       const e = EventEnvelope.parse(rowToEnvelope(row as never));
@@ -98,7 +102,8 @@ const live = (x: Expected) => [...x.documents.values()].filter((d) => !d.deleted
 async function vectorDrift(stores: DocumentStores, tenantId: string, x: Expected): Promise<Drift> {
   // every (model, dimension) the log ever named, deleted documents included, so stale points show
   const models = new Map<string, { id: string; dimension: number }>();
-  for (const d of x.documents.values()) for (const e of d.embeddings.values()) models.set(`${e.model}\u0000${e.dimension}`, { id: e.model, dimension: e.dimension });
+  for (const d of x.documents.values())
+    for (const e of d.embeddings.values()) models.set(`${e.model}\u0000${e.dimension}`, { id: e.model, dimension: e.dimension });
   const expected = new Map<string, string[]>();
   for (const d of live(x)) {
     for (const e of d.embeddings.values()) {
@@ -153,10 +158,19 @@ async function blobDrift(stores: DocumentStores, tenantId: string, x: Expected):
  */
 export async function checkConsistency(deps: { sql: Sql; stores: DocumentStores; tenantId: string; upTo?: number }): Promise<Drift[]> {
   const { sql, stores, tenantId } = deps;
-  const upTo = deps.upTo ?? (await withTenant(sql, tenantId, (tx) =>
-    tx<{ last_seq: number }[]>`select last_seq from tenant_heads where tenant_id = ${tenantId}`)).at(0)?.last_seq ?? 0;
+  const upTo =
+    deps.upTo ??
+    (
+      await withTenant(sql, tenantId, (tx) => tx<{ last_seq: number }[]>`select last_seq from tenant_heads where tenant_id = ${tenantId}`)
+    ).at(0)?.last_seq ??
+    0;
   const x = await readExpected(sql, stores, tenantId, upTo);
-  return [await vectorDrift(stores, tenantId, x), await textDrift(stores, tenantId, x), await graphDrift(stores, tenantId, x), await blobDrift(stores, tenantId, x)];
+  return [
+    await vectorDrift(stores, tenantId, x),
+    await textDrift(stores, tenantId, x),
+    await graphDrift(stores, tenantId, x),
+    await blobDrift(stores, tenantId, x),
+  ];
 }
 
 /**

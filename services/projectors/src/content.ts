@@ -10,7 +10,10 @@ export type DocumentStores = Pick<ReadStores, 'vectors' | 'text' | 'graph' | 'bl
 /** An artefact an event names is no longer in the tenant's bucket: the document's content is erased. */
 export class ArtefactGoneError extends Error {
   override readonly name = 'ArtefactGoneError';
-  constructor(readonly tenantId: string, readonly key: string) {
+  constructor(
+    readonly tenantId: string,
+    readonly key: string,
+  ) {
     super(`artefact ${key} of tenant ${tenantId} is gone`);
   }
 }

@@ -1,6 +1,9 @@
 import type { EventEnvelope } from '@mandant/contracts';
 import {
-  type DocumentState, documentAt as documentStateAt, documentIdOf, documentStatesAt as documentStatesAtPosition,
+  type DocumentState,
+  documentAt as documentStateAt,
+  documentIdOf,
+  documentStatesAt as documentStatesAtPosition,
   documentsAt as documentStatesOfPage,
 } from '@mandant/documents';
 import type { Tx } from '@mandant/shared/db';
@@ -40,10 +43,17 @@ export function toDocumentAt(documentId: string, s: DocumentState): DocumentAt {
     uploadedSealed: s.uploaded_sealed,
     projectIds: s.project_ids.map((p) => p.toLowerCase()).sort(),
     processed: s.processed
-      ? { analysisKey: s.processed.analysis_key, textKey: s.processed.text_key, chunkCount: s.processed.chunk_count, sealed: s.processed.sealed }
+      ? {
+          analysisKey: s.processed.analysis_key,
+          textKey: s.processed.text_key,
+          chunkCount: s.processed.chunk_count,
+          sealed: s.processed.sealed,
+        }
       : null,
     processedCount: s.processed_count,
-    embeddings: new Map(s.embeddings.map((e) => [e.model, { model: e.model, dimension: e.dimension, vectorsKey: e.vectors_key, chunkCount: e.chunk_count }])),
+    embeddings: new Map(
+      s.embeddings.map((e) => [e.model, { model: e.model, dimension: e.dimension, vectorsKey: e.vectors_key, chunkCount: e.chunk_count }]),
+    ),
     deleted: s.status === 'deleted',
   };
 }
@@ -62,7 +72,8 @@ export interface DocumentSteps {
 /** `documentAt` for a whole page at once (one read of all the page's document streams). */
 export async function documentsAt(tx: Tx, events: readonly EventEnvelope[]): Promise<DocumentSteps[]> {
   return (await documentStatesOfPage(tx, events)).map(({ documentId, steps }) => ({
-    documentId, steps: steps.map(({ event, state }) => ({ event, doc: toDocumentAt(documentId, state) })),
+    documentId,
+    steps: steps.map(({ event, state }) => ({ event, doc: toDocumentAt(documentId, state) })),
   }));
 }
 

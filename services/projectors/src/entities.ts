@@ -76,8 +76,13 @@ async function liveAnalyses(tx: Tx, tenantId: string, position: number): Promise
  * `names`, and the documents that mention any id in `mentioning`. Unreadable (erased) content is
  * skipped. Stops early when only names were asked and all were found.
  */
-async function scanEntities(tx: Tx, stores: DocumentStores, tenantId: string, position: number,
-  want: { names?: ReadonlySet<string>; mentioning?: ReadonlySet<string> }): Promise<{ names: Map<string, string>; documents: string[] }> {
+async function scanEntities(
+  tx: Tx,
+  stores: DocumentStores,
+  tenantId: string,
+  position: number,
+  want: { names?: ReadonlySet<string>; mentioning?: ReadonlySet<string> },
+): Promise<{ names: Map<string, string>; documents: string[] }> {
   const names = new Map<string, string>();
   const documents: string[] = [];
   const wantNames = want.names ?? new Set<string>();
@@ -139,7 +144,9 @@ export function entityMerges(stores: DocumentStores): EntityMerges {
         and tenant_seq > ${entry.upTo} and tenant_seq <= ${position} and type = 'entity.merged.v1' order by tenant_seq`;
       const more = rows.flatMap((r) => {
         const parsed = EntityMerged.shape.data.safeParse(r.data);
-        return parsed.success ? [{ seq: Number(r.tenant_seq), from: parsed.data.from_entity_id.toLowerCase(), into: parsed.data.into_entity_id.toLowerCase() }] : [];
+        return parsed.success
+          ? [{ seq: Number(r.tenant_seq), from: parsed.data.from_entity_id.toLowerCase(), into: parsed.data.into_entity_id.toLowerCase() }]
+          : [];
       });
       entry = { upTo: position, merges: [...entry.merges, ...more] };
       logs.set(tenantId, entry);
@@ -159,9 +166,15 @@ export function entityMerges(stores: DocumentStores): EntityMerges {
       return {
         async namesByChunk(analysis) {
           const own = new Map(analysis.entities.map((e) => [e.id.toLowerCase(), e.name] as const));
-          const needed = new Set([...own.keys()].flatMap((id) => { const s = survivors.get(id); return s !== undefined && nameOf(s) === undefined ? [s] : []; }));
+          const needed = new Set(
+            [...own.keys()].flatMap((id) => {
+              const s = survivors.get(id);
+              return s !== undefined && nameOf(s) === undefined ? [s] : [];
+            }),
+          );
           if (needed.size > 0) {
-            for (const [id, name] of (await scanEntities(tx, stores, tenantId, position, { names: needed })).names) known.set(id, { name, at: position });
+            for (const [id, name] of (await scanEntities(tx, stores, tenantId, position, { names: needed })).names)
+              known.set(id, { name, at: position });
           }
           const byChunk = new Map<number, Set<string>>();
           for (const m of analysis.mentions) {

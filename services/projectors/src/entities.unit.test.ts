@@ -5,7 +5,10 @@ const m = (seq: number, from: string, into: string) => ({ seq, from, into });
 
 describe('entity merges as the search projections resolve them', () => {
   it('follows chains of merges to the last survivor', () => {
-    expect([...survivorsOf([m(1, 'a', 'b'), m(2, 'b', 'c')])].sort()).toEqual([['a', 'c'], ['b', 'c']]);
+    expect([...survivorsOf([m(1, 'a', 'b'), m(2, 'b', 'c')])].sort()).toEqual([
+      ['a', 'c'],
+      ['b', 'c'],
+    ]);
   });
 
   it('ignores a merge of, or into, an entity merged away before (as the graph store does), so no cycle forms', () => {

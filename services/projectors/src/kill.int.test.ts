@@ -73,9 +73,14 @@ function describeKill(name: string, engines: TestEngines, skip: boolean): void {
       for (let i = 0; i < DOCUMENTS; i++) {
         const p = projects[i % projects.length] ?? '';
         const { documentId } = await fake.add(tenant, {
-          title: `doc ${i}`, chunks: [`Person ${i % 7} met Firm ${i % 5}`, `chunk two of ${i}`],
-          entities: [{ name: `Person ${i % 7}`, type: 'person', chunks: [0] }, { name: `Firm ${i % 5}`, type: 'organisation', chunks: [0] }],
-          models: [MODEL_A], projectIds: [p],
+          title: `doc ${i}`,
+          chunks: [`Person ${i % 7} met Firm ${i % 5}`, `chunk two of ${i}`],
+          entities: [
+            { name: `Person ${i % 7}`, type: 'person', chunks: [0] },
+            { name: `Firm ${i % 5}`, type: 'organisation', chunks: [0] },
+          ],
+          models: [MODEL_A],
+          projectIds: [p],
         });
         ids.push(documentId);
       }
@@ -87,24 +92,44 @@ function describeKill(name: string, engines: TestEngines, skip: boolean): void {
 
       child = spawn(process.execPath, ['--import', 'tsx', CHILD], {
         cwd: process.cwd(),
-        env: { ...process.env, KILL_APP_URL: pg?.appUrl ?? '', KILL_TENANT_ID: tenant, KILL_BLOB_ROOT: root, KILL_MASTER_KEY: masterKey, KILL_SUFFIX: suffix, KILL_ENGINES: JSON.stringify(engines) },
+        env: {
+          ...process.env,
+          KILL_APP_URL: pg?.appUrl ?? '',
+          KILL_TENANT_ID: tenant,
+          KILL_BLOB_ROOT: root,
+          KILL_MASTER_KEY: masterKey,
+          KILL_SUFFIX: suffix,
+          KILL_ENGINES: JSON.stringify(engines),
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       const exited = new Promise<NodeJS.Signals | null>((resolve) => child?.once('exit', (_code, signal) => resolve(signal)));
       let stderr = '';
-      child.stderr?.on('data', (b: Buffer) => { stderr += b.toString('utf8'); });
+      child.stderr?.on('data', (b: Buffer) => {
+        stderr += b.toString('utf8');
+      });
 
       // kill once the child has written part of the first page's points to the vector store:
       // its checkpoint transaction for that page is still open, so store and checkpoint disagree
-      await until(async () => {
-        if (child?.exitCode !== null) throw new Error(`child exited early: ${stderr.slice(-2000)}`);
-        return (await stores.vectors.count(tenant, MODEL_A)) >= 40;
-      }, SETTLE_MS, 'the child to write vectors');
+      await until(
+        async () => {
+          if (child?.exitCode !== null) throw new Error(`child exited early: ${stderr.slice(-2000)}`);
+          return (await stores.vectors.count(tenant, MODEL_A)) >= 40;
+        },
+        SETTLE_MS,
+        'the child to write vectors',
+      );
       child.kill('SIGKILL');
       expect(await exited).toBe('SIGKILL');
 
-      const checkpoints = await withTenant(sql, tenant, (tx) =>
-        tx<{ projector: string; position: number }[]>`select projector, position from projection_checkpoints where tenant_id = ${tenant} and projector like ${`%-${suffix}@%`}`);
+      const checkpoints = await withTenant(
+        sql,
+        tenant,
+        (tx) =>
+          tx<
+            { projector: string; position: number }[]
+          >`select projector, position from projection_checkpoints where tenant_id = ${tenant} and projector like ${`%-${suffix}@%`}`,
+      );
       expect(Math.min(...[0, ...checkpoints.map((c) => c.position)])).toBeLessThan(head);
       const vectorsCheckpoint = checkpoints.find((c) => c.projector === `vectors-${suffix}@v1`)?.position ?? 0;
       expect(vectorsCheckpoint).toBeLessThan(head);

@@ -31,10 +31,21 @@ const idOf = (tenant: string, name: string, type: string = org) => entityId(tena
 
 /** An `entity.merged.v1` as the entity service appends it. */
 async function merge(events: EventStore, tenant: string, from: string, into: string): Promise<void> {
-  await events.append(tenant, streams.entity(from), 0, [{
-    id: uuidv7(), type: 'entity.merged.v1', project_id: null, occurred_at: new Date().toISOString(),
-    data: { from_entity_id: from, into_entity_id: into },
-  }], { actor: 'user:test', correlation_id: randomUUID(), causation_id: null, traceparent: null });
+  await events.append(
+    tenant,
+    streams.entity(from),
+    0,
+    [
+      {
+        id: uuidv7(),
+        type: 'entity.merged.v1',
+        project_id: null,
+        occurred_at: new Date().toISOString(),
+        data: { from_entity_id: from, into_entity_id: into },
+      },
+    ],
+    { actor: 'user:test', correlation_id: randomUUID(), causation_id: null, traceparent: null },
+  );
 }
 
 /**
@@ -44,17 +55,47 @@ async function merge(events: EventStore, tenant: string, from: string, into: str
 async function writeMergeScenario(fake: ReturnType<typeof fakeDocuments>, events: EventStore, tenant: string) {
   const [p1, p2] = [randomUUID(), randomUUID()];
   const a = await fake.add(tenant, {
-    title: 'Ledger', chunks: ['Acme Ltd paid Alice Meyer', 'nothing here'],
-    entities: [{ name: 'Acme Ltd', type: org, chunks: [0] }, { name: 'Alice Meyer', type: 'person', chunks: [0] }], models: [MODEL_A, MODEL_B], projectIds: [p1],
+    title: 'Ledger',
+    chunks: ['Acme Ltd paid Alice Meyer', 'nothing here'],
+    entities: [
+      { name: 'Acme Ltd', type: org, chunks: [0] },
+      { name: 'Alice Meyer', type: 'person', chunks: [0] },
+    ],
+    models: [MODEL_A, MODEL_B],
+    projectIds: [p1],
   });
   const b = await fake.add(tenant, {
-    title: 'Registry', chunks: ['Acme Holdings in Panama'],
-    entities: [{ name: 'Acme Holdings', type: org, chunks: [0] }, { name: 'Panama', type: 'place', chunks: [0] }], models: [MODEL_A], projectIds: [p2],
+    title: 'Registry',
+    chunks: ['Acme Holdings in Panama'],
+    entities: [
+      { name: 'Acme Holdings', type: org, chunks: [0] },
+      { name: 'Panama', type: 'place', chunks: [0] },
+    ],
+    models: [MODEL_A],
+    projectIds: [p2],
   });
-  const e = await fake.add(tenant, { title: 'Gone', chunks: ['Acme Ltd once'], entities: [{ name: 'Acme Ltd', type: org, chunks: [0] }], models: [MODEL_A], projectIds: [p1] });
+  const e = await fake.add(tenant, {
+    title: 'Gone',
+    chunks: ['Acme Ltd once'],
+    entities: [{ name: 'Acme Ltd', type: org, chunks: [0] }],
+    models: [MODEL_A],
+    projectIds: [p1],
+  });
   await merge(events, tenant, idOf(tenant, 'Acme Ltd'), idOf(tenant, 'Acme Holdings'));
-  const c = await fake.add(tenant, { title: 'Later', chunks: ['Acme Ltd again'], entities: [{ name: 'Acme Ltd', type: org, chunks: [0] }], models: [MODEL_A], projectIds: [p1] });
-  const d = await fake.add(tenant, { title: 'Group', chunks: ['Acme Group owns it all'], entities: [{ name: 'Acme Group', type: org, chunks: [0] }], models: [MODEL_A], projectIds: [p2] });
+  const c = await fake.add(tenant, {
+    title: 'Later',
+    chunks: ['Acme Ltd again'],
+    entities: [{ name: 'Acme Ltd', type: org, chunks: [0] }],
+    models: [MODEL_A],
+    projectIds: [p1],
+  });
+  const d = await fake.add(tenant, {
+    title: 'Group',
+    chunks: ['Acme Group owns it all'],
+    entities: [{ name: 'Acme Group', type: org, chunks: [0] }],
+    models: [MODEL_A],
+    projectIds: [p2],
+  });
   await merge(events, tenant, idOf(tenant, 'Acme Holdings'), idOf(tenant, 'Acme Group'));
   await fake.link(tenant, a.documentId, p2);
   await fake.remove(tenant, e.documentId);
@@ -73,7 +114,13 @@ function describeMerges(name: string, graphFactory: () => Promise<GraphStore | u
       root = await mkdtemp(join(tmpdir(), 'mandant-merges-'));
       sql = createSql(pg?.appUrl ?? '', { max: 8, appName: 'mandant-merges-test' });
       events = createEventStore(sql);
-      stores = await createTestStores({ appUrl: pg?.appUrl ?? '', blobRoot: root, masterKey: newMasterKey(), graph: await graphFactory(), engines });
+      stores = await createTestStores({
+        appUrl: pg?.appUrl ?? '',
+        blobRoot: root,
+        masterKey: newMasterKey(),
+        graph: await graphFactory(),
+        engines,
+      });
       fake = fakeDocuments({ events, stores });
     }, 600_000);
     afterAll(async () => {
@@ -83,7 +130,7 @@ function describeMerges(name: string, graphFactory: () => Promise<GraphStore | u
       if (engines.qdrant) await dropQdrantTestCollections(engines.qdrant);
     });
 
-    it('gives the survivor every name and mention: graph merged, chunks of merged entities carry the survivor\'s name', async () => {
+    it("gives the survivor every name and mention: graph merged, chunks of merged entities carry the survivor's name", async () => {
       const tenant = randomUUID();
       const { projects, documents } = await writeMergeScenario(fake, events, tenant);
       const projectors = startAll(sql, isolate(documentProjections(stores), `m${randomUUID().slice(0, 8)}`, tenant), log);
@@ -92,10 +139,15 @@ function describeMerges(name: string, graphFactory: () => Promise<GraphStore | u
 
       const group = idOf(tenant, 'Acme Group');
       expect(await stores.graph.entity(tenant, idOf(tenant, 'Acme Ltd'))).toEqual({
-        id: group, name: 'Acme Group', type: org, aliases: ['Acme Group', 'Acme Holdings', 'Acme Ltd'],
+        id: group,
+        name: 'Acme Group',
+        type: org,
+        aliases: ['Acme Group', 'Acme Holdings', 'Acme Ltd'],
         ids: [group, idOf(tenant, 'Acme Holdings'), idOf(tenant, 'Acme Ltd')].sort(),
       });
-      expect((await stores.graph.projectsOfEntity(tenant, group)).map((p) => p.project_id).sort()).toEqual([projects.p1, projects.p2].sort());
+      expect((await stores.graph.projectsOfEntity(tenant, group)).map((p) => p.project_id).sort()).toEqual(
+        [projects.p1, projects.p2].sort(),
+      );
 
       const text = await stores.text.snapshot(tenant);
       const names = (doc: string, i = 0) => text.find((t) => t.id === chunkId(doc, i))?.entity_names;
@@ -112,8 +164,13 @@ function describeMerges(name: string, graphFactory: () => Promise<GraphStore | u
       // the search filter on the survivor's name finds the chunks of every merged entity
       const filtered = await stores.text.search(tenant, 'Acme', { entity: 'Acme Group', limit: 20 });
       expect([...new Set(filtered.map((h) => h.document_id))].sort()).toEqual([documents.a, documents.b, documents.c, documents.d].sort());
-      const near = await stores.vectors.search(tenant, MODEL_A, fakeVector('Acme Ltd paid', MODEL_A.dimension), { entity: 'Acme Group', limit: 20 });
-      expect([...new Set(near.map((h) => h.payload.document_id))].sort()).toEqual([documents.a, documents.b, documents.c, documents.d].sort());
+      const near = await stores.vectors.search(tenant, MODEL_A, fakeVector('Acme Ltd paid', MODEL_A.dimension), {
+        entity: 'Acme Group',
+        limit: 20,
+      });
+      expect([...new Set(near.map((h) => h.payload.document_id))].sort()).toEqual(
+        [documents.a, documents.b, documents.c, documents.d].sort(),
+      );
       expect((await checkConsistency({ sql, stores, tenantId: tenant })).filter(hasDrift)).toEqual([]);
     });
 
@@ -140,7 +197,8 @@ function describeMerges(name: string, graphFactory: () => Promise<GraphStore | u
       expect(await storesSnapshot(stores, tenant, models), 'each event twice').toEqual(live);
       for (const pageSize of [history.length, 5, 1]) {
         await resetAll();
-        for (const projection of [projections.vectors, projections.text, projections.graph]) await applyInPages(sql, projection, history, pageSize);
+        for (const projection of [projections.vectors, projections.text, projections.graph])
+          await applyInPages(sql, projection, history, pageSize);
         await applyEachEvent(sql, projections.blobs, history, 1);
         expect(await storesSnapshot(stores, tenant, models), `pages of ${pageSize}`).toEqual(live);
       }
@@ -151,7 +209,12 @@ function describeMerges(name: string, graphFactory: () => Promise<GraphStore | u
 describeMerges('Postgres graph', async () => undefined, !pg);
 // QDRANT_URL when set; else the Qdrant 1.16 the test global setup started
 const qdrant = qdrantTestUrl();
-describeMerges('Postgres graph, Qdrant vectors', async () => undefined, !pg || qdrant === null, qdrant === null ? {} : { qdrant: newQdrantTestTarget(qdrant) });
+describeMerges(
+  'Postgres graph, Qdrant vectors',
+  async () => undefined,
+  !pg || qdrant === null,
+  qdrant === null ? {} : { qdrant: newQdrantTestTarget(qdrant) },
+);
 
 const externalUrl = process.env.NEO4J_URL;
 const auth = process.env.NEO4J_USER ? neo4j.auth.basic(process.env.NEO4J_USER, process.env.NEO4J_PASSWORD ?? '') : undefined;
@@ -163,8 +226,12 @@ afterAll(async () => {
   await server?.stop();
 });
 // NEO4J_URL when set; else a real Neo4j 5 started here from tools/neo4j-embedded (java + mvn).
-describeMerges('Neo4j graph', async () => {
-  server = externalUrl === undefined ? await startEmbeddedNeo4j({ log }) : undefined;
-  driver = neo4j.driver(externalUrl ?? server?.url ?? '', auth);
-  return createNeo4jGraphStore({ driver });
-}, !pg || backendMissing('neo4j', neo4jReason));
+describeMerges(
+  'Neo4j graph',
+  async () => {
+    server = externalUrl === undefined ? await startEmbeddedNeo4j({ log }) : undefined;
+    driver = neo4j.driver(externalUrl ?? server?.url ?? '', auth);
+    return createNeo4jGraphStore({ driver });
+  },
+  !pg || backendMissing('neo4j', neo4jReason),
+);

@@ -59,7 +59,10 @@ function describeProjections(name: string, engines: TestEngines, skip: boolean):
 
     it('names the projections after their stores', () => {
       expect(Object.entries(documentProjections(stores)).map(([k, p]) => [k, p.name, p.version])).toEqual([
-        ['vectors', 'vectors', 1], ['text', 'text', 1], ['graph', 'graph', 1], ['blobs', 'blobs', 1],
+        ['vectors', 'vectors', 1],
+        ['text', 'text', 1],
+        ['graph', 'graph', 1],
+        ['blobs', 'blobs', 1],
       ]);
     });
 
@@ -72,18 +75,33 @@ function describeProjections(name: string, engines: TestEngines, skip: boolean):
 
       const snap = await storesSnapshot(stores, tenant, models);
       const a0 = snap.vectors[MODEL_A.id]?.find((p) => p.id === chunkId(documents.a, 0));
-      expect(a0?.payload).toMatchObject({ document_id: documents.a, project_ids: [projects.p1, projects.p2].sort(), chunk_index: 0, document_type: 'text', entity_names: ['Acme Ltd', 'Alice Meyer'] });
+      expect(a0?.payload).toMatchObject({
+        document_id: documents.a,
+        project_ids: [projects.p1, projects.p2].sort(),
+        chunk_index: 0,
+        document_type: 'text',
+        entity_names: ['Acme Ltd', 'Alice Meyer'],
+      });
       // D was unlinked from p1; E lost p3 with its project; G was re-processed down to one chunk
       expect(snap.text.filter((t) => t.document_id === documents.d).map((t) => t.project_ids)).toEqual([[projects.p2]]);
       expect(snap.text.filter((t) => t.document_id === documents.e).map((t) => t.project_ids)).toEqual([[]]);
-      expect(snap.text.filter((t) => t.document_id === documents.g).map((t) => [t.title, t.content])).toEqual([['Draft v2', 'one and two']]);
+      expect(snap.text.filter((t) => t.document_id === documents.g).map((t) => [t.title, t.content])).toEqual([
+        ['Draft v2', 'one and two'],
+      ]);
       expect(snap.vectors[MODEL_A.id]?.filter((p) => p.payload.document_id === documents.g)).toHaveLength(1);
-      expect(snap.text.find((t) => t.id === chunkId(documents.a, 1))).toMatchObject({ title: 'Offshore ledger', entity_names: ['Acme Ltd'] });
+      expect(snap.text.find((t) => t.id === chunkId(documents.a, 1))).toMatchObject({
+        title: 'Offshore ledger',
+        entity_names: ['Acme Ltd'],
+      });
       expect(snap.graph.documents.find((d) => d.id === documents.f)).toEqual({ id: documents.f, title: 'Never processed' });
       expect(snap.graph.projects).not.toContain(projects.p3);
 
       // the deleted document C: no vectors, no text, no graph node, no blobs
-      expect(Object.values(snap.vectors).flat().filter((p) => p.payload.document_id === documents.c)).toEqual([]);
+      expect(
+        Object.values(snap.vectors)
+          .flat()
+          .filter((p) => p.payload.document_id === documents.c),
+      ).toEqual([]);
       expect(snap.text.filter((t) => t.document_id === documents.c)).toEqual([]);
       expect(snap.graph.documents.map((d) => d.id)).not.toContain(documents.c);
       expect(snap.graph.mentions.filter((m) => m.document_id === documents.c)).toEqual([]);
@@ -129,7 +147,14 @@ function describeProjections(name: string, engines: TestEngines, skip: boolean):
       await fake.link(tenant, documents.a, q2);
       await fake.unlink(tenant, documents.a, q2);
       // re-processed with other entities and fewer chunks, then re-embedded
-      await fake.process(tenant, documents.b, { title: 'Berlin memo v2', chunks: ['Carol Diaz in Berlin'], entities: [{ name: 'Carol Diaz', type: 'person', chunks: [0] }, { name: 'Berlin', type: 'place', chunks: [0] }] });
+      await fake.process(tenant, documents.b, {
+        title: 'Berlin memo v2',
+        chunks: ['Carol Diaz in Berlin'],
+        entities: [
+          { name: 'Carol Diaz', type: 'person', chunks: [0] },
+          { name: 'Berlin', type: 'place', chunks: [0] },
+        ],
+      });
       await fake.embed(tenant, documents.b, ['Carol Diaz in Berlin'], MODEL_A);
       const projections = documentProjections(stores);
       const history = await readLog(sql, tenant);
@@ -143,7 +168,8 @@ function describeProjections(name: string, engines: TestEngines, skip: boolean):
       expect(eachEvent.text.filter((t) => t.document_id === documents.b).map((t) => t.title)).toEqual(['Berlin memo v2']);
       for (const pageSize of [history.length, 7, 1]) {
         await resetAll();
-        for (const projection of [projections.vectors, projections.text, projections.graph]) await applyInPages(sql, projection, history, pageSize);
+        for (const projection of [projections.vectors, projections.text, projections.graph])
+          await applyInPages(sql, projection, history, pageSize);
         await applyEachEvent(sql, projections.blobs, history, 1);
         expect(await storesSnapshot(stores, tenant, models), `pages of ${pageSize}`).toEqual(eachEvent);
       }
@@ -154,16 +180,38 @@ function describeProjections(name: string, engines: TestEngines, skip: boolean):
       const project = randomUUID();
       const other = randomUUID();
       const carol = { name: 'Carol Diaz', type: 'person' as const };
-      const one = await fake.add(tenant, { title: 'one', chunks: ['Carol Diaz signs'], entities: [{ ...carol, chunks: [0] }], models: [MODEL_A], projectIds: [project, other] });
-      const two = await fake.add(tenant, { title: 'two', chunks: ['Carol Diaz again'], entities: [{ ...carol, chunks: [0] }], models: [MODEL_A], projectIds: [project] });
+      const one = await fake.add(tenant, {
+        title: 'one',
+        chunks: ['Carol Diaz signs'],
+        entities: [{ ...carol, chunks: [0] }],
+        models: [MODEL_A],
+        projectIds: [project, other],
+      });
+      const two = await fake.add(tenant, {
+        title: 'two',
+        chunks: ['Carol Diaz again'],
+        entities: [{ ...carol, chunks: [0] }],
+        models: [MODEL_A],
+        projectIds: [project],
+      });
       const projectors = startAll(sql, isolate(documentProjections(stores), suffix(), tenant), log);
       await catchUpAll(sql, projectors, tenant);
       const appearances = async () => (await stores.graph.snapshot(tenant)).appearances.map((a) => [a.project_id, a.documents]);
-      expect((await appearances()).sort()).toEqual([[project, 2], [other, 1]].sort());
+      expect((await appearances()).sort()).toEqual(
+        [
+          [project, 2],
+          [other, 1],
+        ].sort(),
+      );
 
       await fake.unlink(tenant, one.documentId, project);
       await catchUpAll(sql, projectors, tenant);
-      expect((await appearances()).sort()).toEqual([[project, 1], [other, 1]].sort());
+      expect((await appearances()).sort()).toEqual(
+        [
+          [project, 1],
+          [other, 1],
+        ].sort(),
+      );
 
       await fake.unlink(tenant, two.documentId, project);
       await catchUpAll(sql, projectors, tenant);
@@ -172,8 +220,18 @@ function describeProjections(name: string, engines: TestEngines, skip: boolean):
       const scoped = { projectIds: [project], entity: 'Carol Diaz', limit: 10 };
       expect(await stores.vectors.search(tenant, MODEL_A, fakeVector('Carol Diaz signs', MODEL_A.dimension), scoped)).toEqual([]);
       expect(await stores.text.search(tenant, 'Carol', scoped)).toEqual([]);
-      expect((await stores.vectors.snapshot(tenant, MODEL_A)).map((p) => [p.payload.document_id, p.payload.project_ids]).sort()).toEqual([[one.documentId, [other]], [two.documentId, []]].sort());
-      expect((await stores.text.snapshot(tenant)).map((t) => [t.document_id, t.project_ids]).sort()).toEqual([[one.documentId, [other]], [two.documentId, []]].sort());
+      expect((await stores.vectors.snapshot(tenant, MODEL_A)).map((p) => [p.payload.document_id, p.payload.project_ids]).sort()).toEqual(
+        [
+          [one.documentId, [other]],
+          [two.documentId, []],
+        ].sort(),
+      );
+      expect((await stores.text.snapshot(tenant)).map((t) => [t.document_id, t.project_ids]).sort()).toEqual(
+        [
+          [one.documentId, [other]],
+          [two.documentId, []],
+        ].sort(),
+      );
       expect(await stores.graph.entitiesInProject(tenant, project)).toEqual([]);
     });
 
@@ -181,8 +239,20 @@ function describeProjections(name: string, engines: TestEngines, skip: boolean):
       const mine = randomUUID();
       const theirs = randomUUID();
       const shared = randomUUID(); // the same project id in both tenants must still not mix
-      await fake.add(mine, { title: 'mine', chunks: ['Dora Secret owns the yacht'], entities: [{ name: 'Dora Secret', type: 'person', chunks: [0] }], models: [MODEL_A], projectIds: [shared] });
-      await fake.add(theirs, { title: 'theirs', chunks: ['Dora Secret owns the yacht too'], entities: [{ name: 'Dora Secret', type: 'person', chunks: [0] }], models: [MODEL_A], projectIds: [shared] });
+      await fake.add(mine, {
+        title: 'mine',
+        chunks: ['Dora Secret owns the yacht'],
+        entities: [{ name: 'Dora Secret', type: 'person', chunks: [0] }],
+        models: [MODEL_A],
+        projectIds: [shared],
+      });
+      await fake.add(theirs, {
+        title: 'theirs',
+        chunks: ['Dora Secret owns the yacht too'],
+        entities: [{ name: 'Dora Secret', type: 'person', chunks: [0] }],
+        models: [MODEL_A],
+        projectIds: [shared],
+      });
       const projectors = startAll(sql, isolate(documentProjections(stores), suffix(), mine, theirs), log);
       await catchUpAll(sql, projectors, mine);
       await catchUpAll(sql, projectors, theirs);
@@ -234,7 +304,13 @@ function describeProjections(name: string, engines: TestEngines, skip: boolean):
 
     it('purges a document whose content was crypto-shredded instead of failing on it', async () => {
       const tenant = randomUUID();
-      await fake.add(tenant, { title: 'gone soon', chunks: ['Eve Erased'], entities: [{ name: 'Eve Erased', type: 'person', chunks: [0] }], models: [MODEL_A], projectIds: [randomUUID()] });
+      await fake.add(tenant, {
+        title: 'gone soon',
+        chunks: ['Eve Erased'],
+        entities: [{ name: 'Eve Erased', type: 'person', chunks: [0] }],
+        models: [MODEL_A],
+        projectIds: [randomUUID()],
+      });
       const projectors = startAll(sql, isolate(documentProjections(stores), suffix(), tenant), log);
       await catchUpAll(sql, projectors, tenant);
       expect(await stores.vectors.count(tenant, MODEL_A)).toBe(1);

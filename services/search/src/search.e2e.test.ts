@@ -29,15 +29,24 @@ describe.skipIf(!pg || natsMissing).each(platforms)('search over HTTP ($stores)'
 
   const api = (token: string) => h.client(token);
   const head = async (token: string) => (await ok(api(token).GET('/events', { params: { query: { after: 0, limit: 1 } } }))).head;
-  const processed = (id: string, token: string) => eventually(async () => {
-    const d = await ok(api(token).GET('/documents/{id}', { params: { path: { id } } }));
-    return d.status === 'processed' && d.embeddings.length > 0 && d;
-  }, `document ${id} to be processed with its embeddings`);
-  type Query = { query: string; mode?: 'hybrid' | 'keyword' | 'vector'; filters?: { entity?: string; document_type?: string }; limit?: number };
+  const processed = (id: string, token: string) =>
+    eventually(async () => {
+      const d = await ok(api(token).GET('/documents/{id}', { params: { path: { id } } }));
+      return d.status === 'processed' && d.embeddings.length > 0 && d;
+    }, `document ${id} to be processed with its embeddings`);
+  type Query = {
+    query: string;
+    mode?: 'hybrid' | 'keyword' | 'vector';
+    filters?: { entity?: string; document_type?: string };
+    limit?: number;
+  };
   /** A search in one project, or the global one with `project` null. */
-  const search = (project: string | null, token: string, body: Query) => ok(project === null
-    ? api(token).POST('/search', { body })
-    : api(token).POST('/projects/{id}/search', { params: { path: { id: project } }, body }));
+  const search = (project: string | null, token: string, body: Query) =>
+    ok(
+      project === null
+        ? api(token).POST('/search', { body })
+        : api(token).POST('/projects/{id}/search', { params: { path: { id: project } }, body }),
+    );
   const docsOf = (res: Schema<'SearchResult'>): string[] => [...new Set(res.hits.map((x) => x.document_id))].sort();
   const projectsOf = (res: Schema<'SearchResult'>, documentId: string) => res.hits.find((x) => x.document_id === documentId)?.project_ids;
 
@@ -55,37 +64,57 @@ describe.skipIf(!pg || natsMissing).each(platforms)('search over HTTP ($stores)'
     outsider = await user('outsider');
     projects.a = (await ok(api(admin).POST('/projects', { body: { name: 'Offshore leaks' } }))).id;
     projects.b = (await ok(api(admin).POST('/projects', { body: { name: 'Procurement' } }))).id;
-    await ok(api(admin).PUT('/projects/{id}/members/{user_id}', { params: { path: { id: projects.a, user_id: alice.id } }, body: { role: 'viewer' } }));
+    await ok(
+      api(admin).PUT('/projects/{id}/members/{user_id}', {
+        params: { path: { id: projects.a, user_id: alice.id } },
+        body: { role: 'viewer' },
+      }),
+    );
 
     const upload = async (id: string, title: string, content: string) =>
       (await ok(api(admin).POST('/projects/{id}/documents', { params: { path: { id } }, body: { title, content } }))).id;
-    docs.ledger = await upload(projects.a, 'Offshore ledger', `Ledger ${tag}: Acme Holdings paid Maria Gonzalez through a bank in Panama City.`);
-    docs.tender = await upload(projects.b, 'Tender notes', `Tender ${tag}: Acme Holdings won the bridge tender in Berlin after John Smith signed.`);
+    docs.ledger = await upload(
+      projects.a,
+      'Offshore ledger',
+      `Ledger ${tag}: Acme Holdings paid Maria Gonzalez through a bank in Panama City.`,
+    );
+    docs.tender = await upload(
+      projects.b,
+      'Tender notes',
+      `Tender ${tag}: Acme Holdings won the bridge tender in Berlin after John Smith signed.`,
+    );
     docs.wire = await upload(projects.a, 'Wire memo', `Wire ${tag}: Acme Holdings wired funds to a trust in Zurich.`);
     for (const id of Object.values(docs)) docKind = (await processed(id, admin)).kind;
-    await ok(api(admin).POST('/projects/{id}/documents/link', { params: { path: { id: projects.b } }, body: { document_ids: [docs.wire] } }));
+    await ok(
+      api(admin).POST('/projects/{id}/documents/link', { params: { path: { id: projects.b } }, body: { document_ids: [docs.wire] } }),
+    );
     await processed(docs.wire, admin);
     const position = await head(admin);
     await Promise.all(h.platform.storeProjectors.map((p) => p.waitFor(tenantId, position, SETTLE_MS)));
     // an entity name exactly as ingestion found it, mentioned in the ledger only
     const indexed = await h.platform.stores.text.snapshot(tenantId);
     const elsewhere = new Set(indexed.filter((d) => d.document_id !== docs.ledger).flatMap((d) => d.entity_names));
-    entityName = indexed.filter((d) => d.document_id === docs.ledger).flatMap((d) => d.entity_names).find((n) => !elsewhere.has(n)) ?? '';
+    entityName =
+      indexed
+        .filter((d) => d.document_id === docs.ledger)
+        .flatMap((d) => d.entity_names)
+        .find((n) => !elsewhere.has(n)) ?? '';
   }, 600_000);
   afterAll(async () => {
     await h?.stop();
   });
 
-  it('a project search finds only that project\'s documents', async () => {
+  it("a project search finds only that project's documents", async () => {
     const a = await search(projects.a, alice.key, { query: `Acme Holdings ${tag}` });
     expect(a.scope).toBe('project');
     expect(docsOf(a)).toEqual([docs.ledger, docs.wire].sort());
     const b = await search(projects.b, admin, { query: `Acme Holdings ${tag}` });
     expect(docsOf(b)).toEqual([docs.tender, docs.wire].sort());
-    for (const hit of a.hits) expect(hit).toMatchObject({ title: expect.any(String), chunk_index: expect.any(Number), document_type: docKind });
+    for (const hit of a.hits)
+      expect(hit).toMatchObject({ title: expect.any(String), chunk_index: expect.any(Number), document_type: docKind });
   });
 
-  it('a global search lists each hit\'s projects, and hides the projects the caller is not in', async () => {
+  it("a global search lists each hit's projects, and hides the projects the caller is not in", async () => {
     const mine = await search(null, alice.key, { query: `Acme Holdings ${tag}` });
     expect(mine.scope).toBe('global');
     expect(docsOf(mine)).toEqual([docs.ledger, docs.wire].sort());
@@ -117,12 +146,16 @@ describe.skipIf(!pg || natsMissing).each(platforms)('search over HTTP ($stores)'
     expect(docsOf(byEntity)).toEqual([docs.ledger]);
     const sameType = await search(null, admin, { query: `Acme Holdings ${tag}`, filters: { document_type: docKind } });
     expect(docsOf(sameType)).toEqual(Object.values(docs).sort());
-    const otherType = await search(null, admin, { query: `Acme Holdings ${tag}`, filters: { document_type: docKind === 'pdf' ? 'docx' : 'pdf' } });
+    const otherType = await search(null, admin, {
+      query: `Acme Holdings ${tag}`,
+      filters: { document_type: docKind === 'pdf' ? 'docx' : 'pdf' },
+    });
     expect(otherType.hits).toEqual([]);
   });
 
-  it('another tenant finds nothing of ours, and project searches outside one\'s projects are 404', async () => {
-    const refused = (project: string, token: string) => statusOf(api(token).POST('/projects/{id}/search', { params: { path: { id: project } }, body: { query: 'Acme' } }));
+  it("another tenant finds nothing of ours, and project searches outside one's projects are 404", async () => {
+    const refused = (project: string, token: string) =>
+      statusOf(api(token).POST('/projects/{id}/search', { params: { path: { id: project } }, body: { query: 'Acme' } }));
     expect((await search(null, other, { query: `Acme Holdings ${tag}` })).hits).toEqual([]);
     expect(await refused(projects.a, other)).toBe(404);
     expect(await refused(projects.a, outsider.key)).toBe(404);
@@ -144,7 +177,9 @@ describe.skipIf(!pg || natsMissing).each(platforms)('search over HTTP ($stores)'
     const log = await ok(api(admin).GET('/events', { params: { query: { after: before, limit: 100 } } }));
     const e = log.events.find((x) => x.stream === `search-${res.search_id}`);
     expect(e).toMatchObject({
-      type: 'search.performed.v1', project_id: projects.a, actor: `user:${alice.id}`,
+      type: 'search.performed.v1',
+      project_id: projects.a,
+      actor: `user:${alice.id}`,
       data: { scope: 'project', mode: 'hybrid', project_ids: [projects.a], position: before, chunk_ids: res.hits.map((x) => x.chunk_id) },
     });
     expect(res.hits.length).toBeGreaterThan(0);

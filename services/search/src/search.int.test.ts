@@ -53,10 +53,18 @@ describe.skipIf(!pg)('search on the embedded stores (Postgres vectors and text, 
     projects.odd = await seedProject(sql, tenant, { [users.alice]: 'viewer' }, { embedding_model: 'no-such-model' });
     const fake = fakeDocuments({ events, stores });
     const models = [{ id: MODEL, dimension: 16 }];
-    const add = async (title: string, chunks: string[], projectIds: string[], entities: { name: string; type: 'person' | 'organisation' | 'place'; chunks: number[] }[] = []) =>
-      (await fake.add(tenant, { title, chunks, projectIds, models, entities })).documentId;
-    docs.ledger = await add('Offshore ledger', ['Acme Holdings paid Maria Gonzalez in Panama', 'unrelated weather report'], [projects.p1],
-      [{ name: 'Maria Gonzalez', type: 'person', chunks: [0] }]);
+    const add = async (
+      title: string,
+      chunks: string[],
+      projectIds: string[],
+      entities: { name: string; type: 'person' | 'organisation' | 'place'; chunks: number[] }[] = [],
+    ) => (await fake.add(tenant, { title, chunks, projectIds, models, entities })).documentId;
+    docs.ledger = await add(
+      'Offshore ledger',
+      ['Acme Holdings paid Maria Gonzalez in Panama', 'unrelated weather report'],
+      [projects.p1],
+      [{ name: 'Maria Gonzalez', type: 'person', chunks: [0] }],
+    );
     docs.memo = await add('Procurement memo', ['Acme Holdings won the tender in Berlin'], [projects.p2]);
     docs.shared = await add('Shared wire memo', ['Acme Holdings wired funds to Zurich'], [projects.p1, projects.p2, projects.odd]);
     docs.unassigned = await add('Loose note', ['Acme Holdings annual report draft'], []);
@@ -82,7 +90,11 @@ describe.skipIf(!pg)('search on the embedded stores (Postgres vectors and text, 
 
   it('sends every store call with the tenant id, and in project scope with projectIds [P]', async () => {
     const res = await run({ project_id: projects.p1, query: 'Acme Holdings' }, alice());
-    expect(searches().map((c) => c.store).sort()).toEqual(['text', 'vectors']);
+    expect(
+      searches()
+        .map((c) => c.store)
+        .sort(),
+    ).toEqual(['text', 'vectors']);
     for (const c of calls) expect(c.args[0]).toBe(tenant);
     for (const c of searches()) expect(optionsOf(c).projectIds).toEqual([projects.p1]);
     expect(res.scope).toBe('project');
@@ -91,7 +103,7 @@ describe.skipIf(!pg)('search on the embedded stores (Postgres vectors and text, 
     expect(res.hits.find((h) => h.document_id === docs.shared)?.project_ids).toEqual([projects.p1, projects.odd].sort());
   });
 
-  it('a non-admin global search passes exactly the caller\'s member projects and shows only those', async () => {
+  it("a non-admin global search passes exactly the caller's member projects and shows only those", async () => {
     const res = await run({ query: 'Acme Holdings', mode: 'keyword' }, alice());
     for (const c of searches()) expect(optionsOf(c).projectIds).toEqual([projects.p1, projects.odd].sort());
     expect(res.scope).toBe('global');
@@ -100,7 +112,7 @@ describe.skipIf(!pg)('search on the embedded stores (Postgres vectors and text, 
     for (const h of res.hits) expect(h.project_ids.every((id) => id === projects.p1 || id === projects.odd)).toBe(true);
   });
 
-  it('a tenant admin\'s global search passes no project filter and finds unassigned documents', async () => {
+  it("a tenant admin's global search passes no project filter and finds unassigned documents", async () => {
     const res = await run({ query: 'Acme Holdings' }, principal(tenant, 'tenant_admin', null));
     expect(searches()).toHaveLength(2);
     for (const c of searches()) {
@@ -118,8 +130,12 @@ describe.skipIf(!pg)('search on the embedded stores (Postgres vectors and text, 
     expect(res.hits).toEqual([]);
     for (const c of searches()) expect(optionsOf(c).projectIds).toEqual([]);
     await expect(run({ project_id: projects.p1, query: 'Acme' }, nobody)).rejects.toMatchObject({ code: 'not_found' });
-    await expect(run({ project_id: projects.p1, query: 'Acme' }, principal(tenant, 'auditor', null))).rejects.toMatchObject({ code: 'forbidden' });
-    await expect(run({ project_id: projects.p1, query: 'Acme' }, principal(randomUUID(), 'tenant_admin', null))).rejects.toMatchObject({ code: 'not_found' });
+    await expect(run({ project_id: projects.p1, query: 'Acme' }, principal(tenant, 'auditor', null))).rejects.toMatchObject({
+      code: 'forbidden',
+    });
+    await expect(run({ project_id: projects.p1, query: 'Acme' }, principal(randomUUID(), 'tenant_admin', null))).rejects.toMatchObject({
+      code: 'not_found',
+    });
   });
 
   it('passes the filters through to both stores and they narrow the hits', async () => {
@@ -127,7 +143,13 @@ describe.skipIf(!pg)('search on the embedded stores (Postgres vectors and text, 
     const res = await run({ project_id: projects.p1, query: 'Acme Holdings', filters }, alice());
     expect(searches()).toHaveLength(2);
     for (const c of searches()) {
-      expect(optionsOf(c)).toMatchObject({ projectIds: [projects.p1], documentType: 'text', from: filters.from, to: filters.to, entity: 'Maria Gonzalez' });
+      expect(optionsOf(c)).toMatchObject({
+        projectIds: [projects.p1],
+        documentType: 'text',
+        from: filters.from,
+        to: filters.to,
+        entity: 'Maria Gonzalez',
+      });
     }
     expect(res.hits.map((h) => [h.document_id, h.chunk_index])).toEqual([[docs.ledger, 0]]);
     const none = await run({ project_id: projects.p1, query: 'Acme Holdings', filters: { document_type: 'pdf' } }, alice());
@@ -151,7 +173,14 @@ describe.skipIf(!pg)('search on the embedded stores (Postgres vectors and text, 
 
   it('fills hits from the relational views: titles, chunk indexes, keyword snippets with <mark>, vector-only snippets from the chunk text', async () => {
     const kw = await run({ project_id: projects.p1, query: 'Panama', mode: 'keyword' }, alice());
-    expect(kw.hits[0]).toMatchObject({ document_id: docs.ledger, title: 'Offshore ledger', chunk_index: 0, chunk_id: chunkId(docs.ledger, 0), document_type: 'text', found_by: ['keyword'] });
+    expect(kw.hits[0]).toMatchObject({
+      document_id: docs.ledger,
+      title: 'Offshore ledger',
+      chunk_index: 0,
+      chunk_id: chunkId(docs.ledger, 0),
+      document_type: 'text',
+      found_by: ['keyword'],
+    });
     expect(kw.hits[0]?.snippet).toContain('<mark>Panama</mark>');
     calls.length = 0;
     const vec = await run({ project_id: projects.p1, query: 'Panama', mode: 'vector', limit: 20 }, alice());
@@ -168,7 +197,7 @@ describe.skipIf(!pg)('search on the embedded stores (Postgres vectors and text, 
     expect(res.hits.map((h) => h.document_id)).not.toContain(docs.gone);
   });
 
-  it('skips the vector part when the scope\'s model is not served, and still answers by keyword', async () => {
+  it("skips the vector part when the scope's model is not served, and still answers by keyword", async () => {
     const res = await run({ project_id: projects.odd, query: 'Acme Holdings' }, alice());
     expect(searches().map((c) => c.store)).toEqual(['text']);
     expect(res.hits.map((h) => h.document_id)).toEqual([docs.shared]);
@@ -177,22 +206,34 @@ describe.skipIf(!pg)('search on the embedded stores (Postgres vectors and text, 
 
   it('records search.performed.v1 on search-{id}: scope, filter, grant, position, chunk ids, and the query only sealed', async () => {
     const before = await events.head(tenant);
-    const res = await run({ project_id: projects.p1, query: 'Maria Gonzalez secret words', mode: 'hybrid', filters: { document_type: 'text' } }, alice());
+    const res = await run(
+      { project_id: projects.p1, query: 'Maria Gonzalez secret words', mode: 'hybrid', filters: { document_type: 'text' } },
+      alice(),
+    );
     const { events: stream } = await events.readStream(tenant, streams.search(res.search_id));
     expect(stream).toHaveLength(1);
     const [e] = stream;
     expect(e).toMatchObject({ type: 'search.performed.v1', project_id: projects.p1, version: 1, actor: `user:${users.alice}` });
     expect(e?.data).toMatchObject({
-      scope: 'project', mode: 'hybrid', project_ids: [projects.p1], position: before,
+      scope: 'project',
+      mode: 'hybrid',
+      project_ids: [projects.p1],
+      position: before,
       grant: { tenant_role: 'member', project_roles: { [projects.p1]: 'viewer' } },
       chunk_ids: res.hits.map((h) => h.chunk_id),
     });
     expect(JSON.stringify(e)).not.toContain('secret words');
-    expect(await openJson(stores.keyring, tenant, res.search_id, String(e?.data.sealed))).toEqual({ query: 'Maria Gonzalez secret words', filters: { document_type: 'text' } });
+    expect(await openJson(stores.keyring, tenant, res.search_id, String(e?.data.sealed))).toEqual({
+      query: 'Maria Gonzalez secret words',
+      filters: { document_type: 'text' },
+    });
 
     const admin = await run({ query: 'Acme' }, principal(tenant, 'tenant_admin', null));
     const [g] = (await events.readStream(tenant, streams.search(admin.search_id))).events;
-    expect(g).toMatchObject({ project_id: null, data: { scope: 'global', project_ids: null, grant: { tenant_role: 'tenant_admin', project_roles: {} } } });
+    expect(g).toMatchObject({
+      project_id: null,
+      data: { scope: 'global', project_ids: null, grant: { tenant_role: 'tenant_admin', project_roles: {} } },
+    });
   });
 
   it('rejects bad input before touching any store', async () => {

@@ -6,7 +6,10 @@ import { runSearch } from './run/handler.ts';
 export interface SearchDeps extends ServiceDeps {
   stores: ReadStores;
   /** the EMBEDDING_MODEL default and the embedder registry's lookup */
-  embedders: { defaultModel: string; get(model: string): { model: string; dimension: number; embed(texts: string[]): Promise<number[][]> } | null };
+  embedders: {
+    defaultModel: string;
+    get(model: string): { model: string; dimension: number; embed(texts: string[]): Promise<number[][]> } | null;
+  };
 }
 
 /**

@@ -15,8 +15,16 @@ const pg = postgresUrls();
 
 /** Cross-tenant reads the platform needs; each returns ids, positions or aggregates only. */
 const SECURITY_DEFINER = [
-  'mandant_dead_letter_retries', 'mandant_dead_letters_by_tenant', 'mandant_idempotent_request_applied', 'mandant_list_tenants', 'mandant_outbox_tenants', 'mandant_platform_counts', 'mandant_projection_lag',
-  'mandant_tenant_by_slug', 'mandant_tenant_positions', 'mandant_text_match',
+  'mandant_dead_letter_retries',
+  'mandant_dead_letters_by_tenant',
+  'mandant_idempotent_request_applied',
+  'mandant_list_tenants',
+  'mandant_outbox_tenants',
+  'mandant_platform_counts',
+  'mandant_projection_lag',
+  'mandant_tenant_by_slug',
+  'mandant_tenant_positions',
+  'mandant_text_match',
 ];
 /** Unique keys without tenant_id: tenant slugs name tenants to the operator, platform-wide by nature. */
 const PLATFORM_WIDE_UNIQUES = ['tenant_slugs(slug)'];
@@ -52,7 +60,8 @@ describe.skipIf(!pg)('the database catalog keeps every tenant apart', () => {
   });
 
   it('runs services as a role that is no superuser, has no BYPASSRLS and owns no table, view, sequence, function or schema', async () => {
-    const [role] = await owner`select rolsuper, rolbypassrls, rolcreaterole, rolcreatedb, rolinherit from pg_roles where rolname = ${APP_ROLE}`;
+    const [role] =
+      await owner`select rolsuper, rolbypassrls, rolcreaterole, rolcreatedb, rolinherit from pg_roles where rolname = ${APP_ROLE}`;
     expect(role).toEqual({ rolsuper: false, rolbypassrls: false, rolcreaterole: false, rolcreatedb: false, rolinherit: false });
     const owned = await owner<{ kind: string; name: string }[]>`
       select 'relation:' || relkind::text as kind, relname as name from pg_class where relowner = (select oid from pg_roles where rolname = ${APP_ROLE})
@@ -61,7 +70,9 @@ describe.skipIf(!pg)('the database catalog keeps every tenant apart', () => {
       union all select 'type', typname from pg_type where typowner = (select oid from pg_roles where rolname = ${APP_ROLE})`;
     expect(owned).toEqual([]);
     // it belongs to no role that could lend it more (NOINHERIT aside, membership could be SET ROLE'd)
-    expect(await owner`select roleid::regrole::text from pg_auth_members where member = (select oid from pg_roles where rolname = ${APP_ROLE})`).toEqual([]);
+    expect(
+      await owner`select roleid::regrole::text from pg_auth_members where member = (select oid from pg_roles where rolname = ${APP_ROLE})`,
+    ).toEqual([]);
     // and it cannot create objects a definer function could be tricked into resolving
     const [can] = await app<{ create: boolean }[]>`select has_schema_privilege('public', 'CREATE') as create`;
     expect(can?.create).toBe(false);
@@ -81,7 +92,9 @@ describe.skipIf(!pg)('the database catalog keeps every tenant apart', () => {
     const exceptions = tenantTables.filter((t) => t.kind !== 'r' || !t.enabled || !t.forced || t.policies.join('|') !== policy);
     expect(exceptions).toEqual([]);
     expect(tables.filter((t) => !t.tenant).map((t) => t.name)).toEqual(NOT_TENANT_TABLES);
-    const [grants] = await owner<{ n: number }[]>`select count(*)::int as n from information_schema.role_table_grants where grantee = ${APP_ROLE} and table_name = any(${NOT_TENANT_TABLES})`;
+    const [grants] = await owner<
+      { n: number }[]
+    >`select count(*)::int as n from information_schema.role_table_grants where grantee = ${APP_ROLE} and table_name = any(${NOT_TENANT_TABLES})`;
     expect(grants?.n).toBe(0);
   });
 
@@ -136,31 +149,41 @@ describe.skipIf(!pg)('the database catalog keeps every tenant apart', () => {
       const pids = new Set<number>();
       const rounds = 200;
       const leaks: string[] = [];
-      await Promise.all(Array.from({ length: rounds }, async (_, i) => {
-        const t = tenants[i % 2] ?? '';
-        if (i % 10 === 9) {
-          // a bare statement on whichever pooled connection is free: no tenant, no rows
-          const rows = await pool<{ tenant_id: string }[]>`select tenant_id from projects_view where tenant_id = any(${tenants})`;
-          const [cur] = await pool<{ t: string | null }[]>`select mandant_current_tenant()::text as t`;
-          if (rows.length > 0 || cur?.t) leaks.push(`bare statement saw ${rows.length} rows, tenant ${cur?.t}`);
-          return;
-        }
-        await withTenant(pool, t, async (tx) => {
-          const [pid] = await tx<{ pid: number }[]>`select pg_backend_pid() as pid`;
-          if (pid) pids.add(pid.pid);
-          // yield between statements so the other connection's transaction runs in between
-          await new Promise((r) => setTimeout(r, i % 3));
-          const rows = await tx<{ tenant_id: string; name: string }[]>`select tenant_id, name from projects_view where tenant_id = any(${tenants})`;
-          const others = rows.filter((r) => r.tenant_id !== t || r.name !== `p-${t}`);
-          if (rows.length !== 3 || others.length > 0) leaks.push(`tenant ${t} saw ${JSON.stringify(rows)}`);
-          const written = await tx`update projects_view set name = 'hijacked' where tenant_id = ${tenants[(i + 1) % 2] ?? ''}`;
-          if (written.count !== 0) leaks.push(`tenant ${t} updated ${written.count} rows of the other tenant`);
-        });
-      }));
+      await Promise.all(
+        Array.from({ length: rounds }, async (_, i) => {
+          const t = tenants[i % 2] ?? '';
+          if (i % 10 === 9) {
+            // a bare statement on whichever pooled connection is free: no tenant, no rows
+            const rows = await pool<{ tenant_id: string }[]>`select tenant_id from projects_view where tenant_id = any(${tenants})`;
+            const [cur] = await pool<{ t: string | null }[]>`select mandant_current_tenant()::text as t`;
+            if (rows.length > 0 || cur?.t) leaks.push(`bare statement saw ${rows.length} rows, tenant ${cur?.t}`);
+            return;
+          }
+          await withTenant(pool, t, async (tx) => {
+            const [pid] = await tx<{ pid: number }[]>`select pg_backend_pid() as pid`;
+            if (pid) pids.add(pid.pid);
+            // yield between statements so the other connection's transaction runs in between
+            await new Promise((r) => setTimeout(r, i % 3));
+            const rows = await tx<
+              { tenant_id: string; name: string }[]
+            >`select tenant_id, name from projects_view where tenant_id = any(${tenants})`;
+            const others = rows.filter((r) => r.tenant_id !== t || r.name !== `p-${t}`);
+            if (rows.length !== 3 || others.length > 0) leaks.push(`tenant ${t} saw ${JSON.stringify(rows)}`);
+            const written = await tx`update projects_view set name = 'hijacked' where tenant_id = ${tenants[(i + 1) % 2] ?? ''}`;
+            if (written.count !== 0) leaks.push(`tenant ${t} updated ${written.count} rows of the other tenant`);
+          });
+        }),
+      );
       expect(leaks).toEqual([]);
       expect(pids.size).toBe(2);
       // nothing carried over onto either connection afterwards
-      const after = await Promise.all([0, 1].map(() => pool.begin(async (tx) => (await tx<{ n: number }[]>`select count(*)::int as n from projects_view where tenant_id = any(${tenants})`)[0]?.n)));
+      const after = await Promise.all(
+        [0, 1].map(() =>
+          pool.begin(
+            async (tx) => (await tx<{ n: number }[]>`select count(*)::int as n from projects_view where tenant_id = any(${tenants})`)[0]?.n,
+          ),
+        ),
+      );
       expect(after).toEqual([0, 0]);
       // a write outside any tenant is refused by the policy's check, not silently stored
       await expect(pool`insert into projects_view (tenant_id, project_id, name, slug, status, created_at, last_activity_at)

@@ -38,7 +38,9 @@ export async function prepareAppRole(ownerUrl: string, password: string | undefi
   try {
     const [role] = await sql<{ login: boolean }[]>`select rolcanlogin as login from pg_roles where rolname = ${APP_ROLE}`;
     if (password || !role?.login) {
-      const statement = password ? `ALTER ROLE ${APP_ROLE} LOGIN PASSWORD '${password.replaceAll("'", "''")}'` : `ALTER ROLE ${APP_ROLE} LOGIN`;
+      const statement = password
+        ? `ALTER ROLE ${APP_ROLE} LOGIN PASSWORD '${password.replaceAll("'", "''")}'`
+        : `ALTER ROLE ${APP_ROLE} LOGIN`;
       for (let attempt = 1; ; attempt++) {
         try {
           await sql.unsafe(statement);

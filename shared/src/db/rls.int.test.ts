@@ -50,8 +50,12 @@ describe.skipIf(!pg)('row-level security and the runtime role', () => {
   it('shows a transaction only its own tenant rows even when a query has no tenant filter', async () => {
     const [a, b] = [randomUUID(), randomUUID()];
     for (const t of [a, b]) {
-      await withTenant(app, t, (tx) => tx`insert into projects_view (tenant_id, project_id, name, slug, status, created_at, last_activity_at)
-        values (${t}, ${randomUUID()}, 'p', ${`p-${t.slice(0, 8)}`}, 'active', now(), now())`);
+      await withTenant(
+        app,
+        t,
+        (tx) => tx`insert into projects_view (tenant_id, project_id, name, slug, status, created_at, last_activity_at)
+        values (${t}, ${randomUUID()}, 'p', ${`p-${t.slice(0, 8)}`}, 'active', now(), now())`,
+      );
     }
     const seen = await withTenant(app, a, (tx) => tx<{ tenant_id: string }[]>`select tenant_id from projects_view`);
     expect(seen.map((r) => r.tenant_id)).toEqual([a]);
@@ -68,7 +72,11 @@ describe.skipIf(!pg)('row-level security and the runtime role', () => {
       const [after] = await one<{ t: string | null }[]>`select mandant_current_tenant()::text as t`;
       expect(after?.t).toBeNull();
       // interleave two tenants on one connection: each sees only itself
-      const results = await Promise.all([a, b, a, b].map((t) => withTenant(one, t, async (tx) => (await tx<{ t: string }[]>`select mandant_current_tenant()::text as t`)[0]?.t)));
+      const results = await Promise.all(
+        [a, b, a, b].map((t) =>
+          withTenant(one, t, async (tx) => (await tx<{ t: string }[]>`select mandant_current_tenant()::text as t`)[0]?.t),
+        ),
+      );
       expect(results).toEqual([a, b, a, b]);
     } finally {
       await one.end();
@@ -77,16 +85,19 @@ describe.skipIf(!pg)('row-level security and the runtime role', () => {
 
   it('sets the tenant before the first statement of the transaction, however it is issued, and a failure rolls the whole of it back', async () => {
     const t = randomUUID();
-    const current = (tx: Parameters<Parameters<typeof withTenant>[2]>[0]) => tx<{ t: string }[]>`select mandant_current_tenant()::text as t`;
+    const current = (tx: Parameters<Parameters<typeof withTenant>[2]>[0]) =>
+      tx<{ t: string }[]>`select mandant_current_tenant()::text as t`;
     expect((await withTenant(app, t, (tx) => current(tx)))[0]?.t).toBe(t);
     expect(await withTenant(app, t, async (tx) => (await current(tx))[0]?.t)).toBe(t);
     expect(await withTenant(app, t, async (tx) => tx.savepoint(async (sp) => (await current(sp))[0]?.t))).toBe(t);
     const slug = `rolled-back-${t.slice(0, 8)}`;
-    await expect(withTenant(app, t, async (tx) => {
-      await tx`insert into projects_view (tenant_id, project_id, name, slug, status, created_at, last_activity_at)
+    await expect(
+      withTenant(app, t, async (tx) => {
+        await tx`insert into projects_view (tenant_id, project_id, name, slug, status, created_at, last_activity_at)
         values (${t}, ${randomUUID()}, 'p', ${slug}, 'active', now(), now())`;
-      throw new Error('boom');
-    })).rejects.toThrow('boom');
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
     await expect(withTenant(app, t, () => Promise.reject(new Error('before any statement')))).rejects.toThrow('before any statement');
     expect(await withTenant(app, t, (tx) => tx`select 1 from projects_view where slug = ${slug}`)).toHaveLength(0);
   });
@@ -94,19 +105,23 @@ describe.skipIf(!pg)('row-level security and the runtime role', () => {
   it('pipelines statements in the order written, answers each, and rejects with the first error', async () => {
     const t = randomUUID();
     const slug = `piped-${t.slice(0, 8)}`;
-    const [, seen, nothing] = await withTenant(app, t, (tx) => pipeline(
-      tx`insert into projects_view (tenant_id, project_id, name, slug, status, created_at, last_activity_at)
+    const [, seen, nothing] = await withTenant(app, t, (tx) =>
+      pipeline(
+        tx`insert into projects_view (tenant_id, project_id, name, slug, status, created_at, last_activity_at)
         values (${t}, ${randomUUID()}, 'p', ${slug}, 'active', now(), now())`,
-      tx<{ slug: string }[]>`select slug from projects_view where slug = ${slug}`,
-      null,
-    ));
+        tx<{ slug: string }[]>`select slug from projects_view where slug = ${slug}`,
+        null,
+      ),
+    );
     expect(seen.map((r) => r.slug)).toEqual([slug]);
     expect(nothing).toBeNull();
-    await expect(withTenant(app, t, (tx) => pipeline(
-      tx`update projects_view set name = 'changed' where slug = ${slug}`,
-      tx`select 1 / 0`,
-      tx`select 1`,
-    ))).rejects.toThrow(/division by zero/);
-    expect(await withTenant(app, t, (tx) => tx<{ name: string }[]>`select name from projects_view where slug = ${slug}`)).toEqual([{ name: 'p' }]);
+    await expect(
+      withTenant(app, t, (tx) =>
+        pipeline(tx`update projects_view set name = 'changed' where slug = ${slug}`, tx`select 1 / 0`, tx`select 1`),
+      ),
+    ).rejects.toThrow(/division by zero/);
+    expect(await withTenant(app, t, (tx) => tx<{ name: string }[]>`select name from projects_view where slug = ${slug}`)).toEqual([
+      { name: 'p' },
+    ]);
   });
 });

@@ -5,7 +5,7 @@ import { AppendRejectedError, appendRejection } from './append-errors.ts';
 const pgError = (code: string) => Object.assign(new Error('refused'), { code });
 
 describe('appendRejection', () => {
-  it('types what an append\'s data can cause, each with the code the gateway maps', () => {
+  it("types what an append's data can cause, each with the code the gateway maps", () => {
     expect(appendRejection(pgError('22P05'))).toMatchObject({ code: 'validation.failed', sqlstate: '22P05' });
     expect(appendRejection(pgError('22P02'))).toMatchObject({ code: 'validation.failed' });
     expect(appendRejection(pgError('22009'))).toMatchObject({ code: 'validation.failed' });
@@ -24,7 +24,7 @@ describe('appendRejection', () => {
     for (const err of [new Error('x'), null, undefined, 'text', { code: 22 }]) expect(appendRejection(err)).toBeNull();
   });
 
-  it('never repeats the database\'s message, which may quote the refused value', () => {
+  it("never repeats the database's message, which may quote the refused value", () => {
     fc.assert(
       fc.property(fc.constantFrom('22', '23', '54'), fc.string({ minLength: 3, maxLength: 3 }), fc.string(), (cls, rest, value) => {
         const err = Object.assign(new Error(`invalid input syntax: "${value}"`), { code: cls + rest });

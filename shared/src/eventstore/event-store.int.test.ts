@@ -11,7 +11,11 @@ import { type EventStore, createEventStore } from './event-store.ts';
 const pg = postgresUrls();
 const meta: EventMeta = { actor: 'user:test', correlation_id: 'corr-1', causation_id: null, traceparent: null };
 const ev = (type = 'test.happened.v1', data: Record<string, unknown> = {}): NewEvent => ({
-  id: uuidv7(), type, project_id: null, occurred_at: new Date().toISOString(), data,
+  id: uuidv7(),
+  type,
+  project_id: null,
+  occurred_at: new Date().toISOString(),
+  data,
 });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -34,7 +38,10 @@ describe.skipIf(!pg)('event store on Postgres', () => {
     const tenant = randomUUID();
     const a = await store.append(tenant, 's-a', 0, [ev(), ev()], meta);
     const b = await store.append(tenant, 's-b', 0, [ev()], meta);
-    expect(a.events.map((e) => [e.tenant_seq, e.version])).toEqual([[1, 1], [2, 2]]);
+    expect(a.events.map((e) => [e.tenant_seq, e.version])).toEqual([
+      [1, 1],
+      [2, 2],
+    ]);
     expect(b.events.map((e) => [e.tenant_seq, e.version])).toEqual([[3, 1]]);
     expect(b.events[0]?.prev_hash).toBe(a.events[1]?.hash);
     expect((await store.readStream(tenant, 's-a')).version).toBe(2);
@@ -83,7 +90,9 @@ describe.skipIf(!pg)('event store on Postgres', () => {
   it('gives the runtime role no way to rewrite history', async () => {
     const tenant = randomUUID();
     await store.append(tenant, 's', 0, [ev()], meta);
-    await expect(withTenant(app, tenant, (tx) => tx`update events set actor = 'x' where tenant_id = ${tenant}`)).rejects.toThrow(/permission denied/);
+    await expect(withTenant(app, tenant, (tx) => tx`update events set actor = 'x' where tenant_id = ${tenant}`)).rejects.toThrow(
+      /permission denied/,
+    );
     await expect(withTenant(app, tenant, (tx) => tx`delete from events where tenant_id = ${tenant}`)).rejects.toThrow(/permission denied/);
   });
 
@@ -177,7 +186,10 @@ describe.skipIf(!pg)('event store on Postgres', () => {
   it('types a rejection inside an append transaction too, and keeps infrastructure failures as they are', async () => {
     const tenant = randomUUID();
     const withHook = { beforeCommit: async () => {} };
-    await expect(store.append(tenant, 's', 0, [ev('test.happened.v1', { text: '\u0000' })], meta, withHook)).rejects.toMatchObject({ code: 'validation.failed', sqlstate: '22P05' });
+    await expect(store.append(tenant, 's', 0, [ev('test.happened.v1', { text: '\u0000' })], meta, withHook)).rejects.toMatchObject({
+      code: 'validation.failed',
+      sqlstate: '22P05',
+    });
     const closed = createSql(pg?.appUrl ?? '', { max: 1 });
     await closed.end();
     await expect(createEventStore(closed).append(tenant, 's', 0, [ev()], meta)).rejects.not.toBeInstanceOf(AppendRejectedError);
@@ -194,6 +206,12 @@ describe.skipIf(!pg)('event store on Postgres', () => {
     expect(new Set(unfiltered.map((r) => r.tenant_id))).toEqual(new Set([t1]));
     const noTenant = await app`select count(*)::int as n from events`;
     expect(noTenant[0]?.n).toBe(0);
-    await expect(withTenant(app, t1, (tx) => tx`insert into outbox (tenant_id, tenant_seq, event_id, subject) values (${t2}, 99, ${randomUUID()}, 'x')`)).rejects.toThrow(/row-level security/);
+    await expect(
+      withTenant(
+        app,
+        t1,
+        (tx) => tx`insert into outbox (tenant_id, tenant_seq, event_id, subject) values (${t2}, 99, ${randomUUID()}, 'x')`,
+      ),
+    ).rejects.toThrow(/row-level security/);
   });
 });

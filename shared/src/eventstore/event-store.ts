@@ -32,7 +32,14 @@ export interface EventStore {
    * @throws AppendRejectedError when the database refuses what this append carries (a string it
    *   cannot store, a value too large, an event id repeated, an offboarded tenant, …).
    */
-  append(tenantId: string, stream: string, expected: ExpectedVersion, events: NewEvent[], meta: EventMeta, opts?: AppendOptions): Promise<AppendResult>;
+  append(
+    tenantId: string,
+    stream: string,
+    expected: ExpectedVersion,
+    events: NewEvent[],
+    meta: EventMeta,
+    opts?: AppendOptions,
+  ): Promise<AppendResult>;
   readStream(tenantId: string, stream: string): Promise<{ version: number; events: EventEnvelope[] }>;
   /** Events with tenant_seq > after, in log order. */
   readTenant(tenantId: string, after: number, limit: number): Promise<EventEnvelope[]>;
@@ -48,16 +55,40 @@ const MAX_GROUP = 100;
 const PAGE = 2000;
 
 interface EventRow {
-  tenant_id: string; tenant_seq: number; id: string; type: string; project_id: string | null; stream: string;
-  version: number; occurred_at: Date; actor: string; correlation_id: string; causation_id: string | null;
-  traceparent: string | null; data: Record<string, unknown>; prev_hash: string; hash: string;
+  tenant_id: string;
+  tenant_seq: number;
+  id: string;
+  type: string;
+  project_id: string | null;
+  stream: string;
+  version: number;
+  occurred_at: Date;
+  actor: string;
+  correlation_id: string;
+  causation_id: string | null;
+  traceparent: string | null;
+  data: Record<string, unknown>;
+  prev_hash: string;
+  hash: string;
 }
 
 export function rowToEnvelope(r: EventRow): EventEnvelope {
   return {
-    id: r.id, type: r.type, tenant_id: r.tenant_id, project_id: r.project_id, stream: r.stream, version: r.version,
-    tenant_seq: r.tenant_seq, occurred_at: r.occurred_at.toISOString(), actor: r.actor, correlation_id: r.correlation_id,
-    causation_id: r.causation_id, traceparent: r.traceparent, data: r.data, prev_hash: r.prev_hash, hash: r.hash,
+    id: r.id,
+    type: r.type,
+    tenant_id: r.tenant_id,
+    project_id: r.project_id,
+    stream: r.stream,
+    version: r.version,
+    tenant_seq: r.tenant_seq,
+    occurred_at: r.occurred_at.toISOString(),
+    actor: r.actor,
+    correlation_id: r.correlation_id,
+    causation_id: r.causation_id,
+    traceparent: r.traceparent,
+    data: r.data,
+    prev_hash: r.prev_hash,
+    hash: r.hash,
   };
 }
 
@@ -71,7 +102,12 @@ interface AppendItem extends EventMeta {
 /** The item as sent; data that cannot even be hashed (a cycle, a BigInt, NaN) is refused here, typed. */
 function toItem(tenantId: string, stream: string, expected: ExpectedVersion, events: NewEvent[], meta: EventMeta): AppendItem {
   try {
-    return { stream, expected: expected === 'any' ? -1 : expected, events: events.map((e) => toPayload(tenantId, stream, e, meta)), ...meta };
+    return {
+      stream,
+      expected: expected === 'any' ? -1 : expected,
+      events: events.map((e) => toPayload(tenantId, stream, e, meta)),
+      ...meta,
+    };
   } catch (err) {
     throw new DomainError('validation.failed', `the events cannot be written as JSON: ${(err as Error).message}`);
   }
@@ -80,8 +116,17 @@ function toItem(tenantId: string, stream: string, expected: ExpectedVersion, eve
 function toPayload(tenantId: string, stream: string, e: NewEvent, meta: EventMeta) {
   const occurred_at = new Date(e.occurred_at).toISOString();
   const content = {
-    id: e.id, type: e.type, tenant_id: tenantId, project_id: e.project_id, stream, occurred_at, actor: meta.actor,
-    correlation_id: meta.correlation_id, causation_id: meta.causation_id, traceparent: meta.traceparent, data: e.data,
+    id: e.id,
+    type: e.type,
+    tenant_id: tenantId,
+    project_id: e.project_id,
+    stream,
+    occurred_at,
+    actor: meta.actor,
+    correlation_id: meta.correlation_id,
+    causation_id: meta.causation_id,
+    traceparent: meta.traceparent,
+    data: e.data,
   };
   return { id: e.id, type: e.type, project_id: e.project_id, occurred_at, data: e.data, content_hash: contentHash(content) };
 }
@@ -91,7 +136,6 @@ function appendError(item: AppendItem, code: string | undefined, detail: string 
   if (code === 'MD002') return new DomainError('conflict', 'some of these event ids are already stored, others not');
   return null;
 }
-
 
 type ItemRow = EventRow & { item: number; error: string | null; detail: string | null };
 
@@ -167,7 +211,11 @@ export function createEventStore(sql: Sql): EventStore {
     if (group.length === 0) return;
     busy.add(tenantId);
     try {
-      const results = await callAppendIsolating(sql, tenantId, group.map((g) => g.item));
+      const results = await callAppendIsolating(
+        sql,
+        tenantId,
+        group.map((g) => g.item),
+      );
       group.forEach((g, i) => {
         const r = results[i];
         if (r instanceof Error) g.reject(r);
@@ -209,9 +257,11 @@ export function createEventStore(sql: Sql): EventStore {
         rows = await withTenant(sql, tenantId, async (tx) => {
           await opts.beforeCommit?.(tx);
           const written = unwrap(
-            (await callAppend(tx, tenantId, [item]).catch((err: unknown) => {
-              throw appendRejection(err) ?? err;
-            }))[0],
+            (
+              await callAppend(tx, tenantId, [item]).catch((err: unknown) => {
+                throw appendRejection(err) ?? err;
+              })
+            )[0],
           );
           await opts.afterAppend?.(tx, written.map(rowToEnvelope));
           return written;

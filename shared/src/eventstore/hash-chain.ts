@@ -50,12 +50,27 @@ export function canonicalJson(value: unknown): string {
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 /** The fields an event has before the log gives it a place: everything but positions and hashes. */
-export type EventContent = Pick<EventEnvelope, 'id' | 'type' | 'tenant_id' | 'project_id' | 'stream' | 'occurred_at' | 'actor' | 'correlation_id' | 'causation_id' | 'traceparent' | 'data'>;
+export type EventContent = Pick<
+  EventEnvelope,
+  | 'id'
+  | 'type'
+  | 'tenant_id'
+  | 'project_id'
+  | 'stream'
+  | 'occurred_at'
+  | 'actor'
+  | 'correlation_id'
+  | 'causation_id'
+  | 'traceparent'
+  | 'data'
+>;
 
 /** SHA-256 over the canonical JSON of the event's content (computed by the writer before appending). */
 export function contentHash(e: EventContent): string {
   const { id, type, tenant_id, project_id, stream, occurred_at, actor, correlation_id, causation_id, traceparent, data } = e;
-  return sha256(canonicalJson({ id, type, tenant_id, project_id, stream, occurred_at, actor, correlation_id, causation_id, traceparent, data }));
+  return sha256(
+    canonicalJson({ id, type, tenant_id, project_id, stream, occurred_at, actor, correlation_id, causation_id, traceparent, data }),
+  );
 }
 
 /**
@@ -95,7 +110,10 @@ export function createChainVerifier(tenantId: string) {
       };
       if (e.tenant_id !== tenantId) return fail(`event of another tenant (${e.tenant_id})`);
       if (e.tenant_seq !== expectedSeq) {
-        broken = { tenant_seq: expectedSeq, reason: e.tenant_seq > expectedSeq ? 'missing event (gap)' : `out of order: got ${e.tenant_seq}` };
+        broken = {
+          tenant_seq: expectedSeq,
+          reason: e.tenant_seq > expectedSeq ? 'missing event (gap)' : `out of order: got ${e.tenant_seq}`,
+        };
         return false;
       }
       if (e.prev_hash !== lastHash) return fail('prev_hash does not match the previous event');

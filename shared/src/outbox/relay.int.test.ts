@@ -65,7 +65,12 @@ describe.skipIf(!pg || natsMissing)('outbox relay to JetStream', () => {
     const store = createEventStore(sql);
     let server = await startNatsServer({ binary: natsBinary, storeDir: dir, log });
     const port = server.port;
-    const transport = await createJetStreamTransport({ servers: [server.url], log, streamName: `RELAY_${randomUUID().slice(0, 8)}`, requestTimeoutMs: 1000 });
+    const transport = await createJetStreamTransport({
+      servers: [server.url],
+      log,
+      streamName: `RELAY_${randomUUID().slice(0, 8)}`,
+      requestTimeoutMs: 1000,
+    });
     const relay = startOutboxRelay({ sql, transport, log, store, pollMs: 100, maxBackoffMs: 500 });
     const tenant = randomUUID();
     const sink = collect(transport, `events.${tenant}.>`);
@@ -90,12 +95,14 @@ describe.skipIf(!pg || natsMissing)('outbox relay to JetStream', () => {
     }
   });
 
-  it('publishes a tenant\'s events while another tenant\'s page is still out: a backlog makes no one else wait for it', async () => {
+  it("publishes a tenant's events while another tenant's page is still out: a backlog makes no one else wait for it", async () => {
     const store = createEventStore(sql);
     const [busy, quiet] = [randomUUID(), randomUUID()];
     // the busy tenant's publishes are held until the test lets them go: its page stays out
     let release = () => {};
-    const held = new Promise<void>((r) => { release = r; });
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
     const published: string[] = [];
     const transport: EventTransport = {
       async publish(e) {
@@ -110,7 +117,7 @@ describe.skipIf(!pg || natsMissing)('outbox relay to JetStream', () => {
       for (let i = 1; i <= 5; i++) await store.append(busy, `s${i}`, 0, [ev(i)], meta);
       await store.append(quiet, 's', 0, [ev(1)], meta);
       // the busy tenant's page is held until `release()`: the quiet one cannot be waiting behind it
-      await eventually(() => published.includes(quiet), 'the quiet tenant published while the busy tenant\'s page is held', SETTLE_MS, 10);
+      await eventually(() => published.includes(quiet), "the quiet tenant published while the busy tenant's page is held", SETTLE_MS, 10);
       expect(published.filter((t) => t === busy)).toEqual([]);
     } finally {
       release();

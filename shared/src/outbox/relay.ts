@@ -61,10 +61,12 @@ export function startOutboxRelay(deps: {
       let published = 0;
       for (let from = 0; from < rows.length && !failure; from += WINDOW) {
         const window = rows.slice(from, from + WINDOW);
-        const results = await Promise.allSettled(window.map((row) => {
-          const e = rowToEnvelope(row as never);
-          return transport.publish({ subject: eventSubject(e), msgId: e.id, payload: encodeEvent(e) });
-        }));
+        const results = await Promise.allSettled(
+          window.map((row) => {
+            const e = rowToEnvelope(row as never);
+            return transport.publish({ subject: eventSubject(e), msgId: e.id, payload: encodeEvent(e) });
+          }),
+        );
         for (const [i, r] of results.entries()) {
           if (r.status === 'rejected') {
             // raised only after the commit below: thrown here it would roll back the delete too
@@ -112,8 +114,18 @@ export function startOutboxRelay(deps: {
           sweep = false;
           sweeping = true;
           sql<{ t: string }[]>`select mandant_outbox_tenants() as t`
-            .then((rows) => { for (const { t } of rows) dirty.add(t); }, (err: unknown) => { failure ??= { err }; })
-            .finally(() => { sweeping = false; pump(); });
+            .then(
+              (rows) => {
+                for (const { t } of rows) dirty.add(t);
+              },
+              (err: unknown) => {
+                failure ??= { err };
+              },
+            )
+            .finally(() => {
+              sweeping = false;
+              pump();
+            });
         }
         for (const t of dirty) {
           if (active.size >= TENANTS_AT_ONCE) break;
@@ -121,18 +133,21 @@ export function startOutboxRelay(deps: {
           dirty.delete(t);
           active.add(t);
           drainTenant(t)
-            .then((n) => {
-              total += n;
-              // more to come: to the back, behind the tenants marked meanwhile
-              if (n === BATCH) {
-                dirty.delete(t);
+            .then(
+              (n) => {
+                total += n;
+                // more to come: to the back, behind the tenants marked meanwhile
+                if (n === BATCH) {
+                  dirty.delete(t);
+                  dirty.add(t);
+                }
+              },
+              (err: unknown) => {
+                failed.add(t);
                 dirty.add(t);
-              }
-            }, (err: unknown) => {
-              failed.add(t);
-              dirty.add(t);
-              failure ??= { err };
-            })
+                failure ??= { err };
+              },
+            )
             .finally(() => {
               active.delete(t);
               pump();

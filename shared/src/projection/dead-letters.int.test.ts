@@ -34,9 +34,12 @@ const recorder = (name: string, fixed = { now: false }): Projection => ({
   handles: (t) => t.startsWith('test.'),
   async apply(tx, e) {
     if (e.type === 'test.throw.v1' && !fixed.now) throw new Error(`cannot project "${String(e.data.secret)}"`);
-    if (e.type === 'test.nul.v1' && !fixed.now) await tx`insert into test_texts (tenant_id, text) values (${e.tenant_id}, ${`x\u0000${String(e.data.secret)}`})`;
-    if (e.type === 'test.at_commit.v1') await tx`insert into test_deferred (tenant_id, ref) values (${e.tenant_id}, ${fixed.now ? null : 1})`;
-    if (e.type === 'test.renamed.v1') await tx`update test_named set name = ${String(e.data.name)} where tenant_id = ${e.tenant_id} and stream = ${e.stream}`;
+    if (e.type === 'test.nul.v1' && !fixed.now)
+      await tx`insert into test_texts (tenant_id, text) values (${e.tenant_id}, ${`x\u0000${String(e.data.secret)}`})`;
+    if (e.type === 'test.at_commit.v1')
+      await tx`insert into test_deferred (tenant_id, ref) values (${e.tenant_id}, ${fixed.now ? null : 1})`;
+    if (e.type === 'test.renamed.v1')
+      await tx`update test_named set name = ${String(e.data.name)} where tenant_id = ${e.tenant_id} and stream = ${e.stream}`;
     if (e.type === 'test.throw.v1') {
       await tx`insert into test_named (tenant_id, stream, name) values (${e.tenant_id}, ${e.stream}, 'created') on conflict do nothing`;
     }
@@ -79,32 +82,56 @@ describe.skipIf(!pg)('dead letters: whatever an event does to a projection, it i
 
   const append = async (tenant: string, kind: Kind, data: Record<string, unknown> = {}, stream = `s-${uuidv7()}`) => {
     const body = kind === 'unparsable' ? ([data] as unknown as Record<string, unknown>) : data;
-    return (await store.append(tenant, stream, 'any', [{ id: uuidv7(), type: typeOf(kind), project_id: null, occurred_at: new Date().toISOString(), data: body }], meta)).position;
+    return (
+      await store.append(
+        tenant,
+        stream,
+        'any',
+        [{ id: uuidv7(), type: typeOf(kind), project_id: null, occurred_at: new Date().toISOString(), data: body }],
+        meta,
+      )
+    ).position;
   };
   const appliedSeqs = async (tenant: string, name: string) =>
-    withTenant(sql, tenant, (tx) => tx<{ tenant_seq: number; n: number }[]>`select tenant_seq, n from test_applied where tenant_id = ${tenant} and projector = ${name} order by tenant_seq`);
+    withTenant(
+      sql,
+      tenant,
+      (tx) =>
+        tx<
+          { tenant_seq: number; n: number }[]
+        >`select tenant_seq, n from test_applied where tenant_id = ${tenant} and projector = ${name} order by tenant_seq`,
+    );
   const checkpoint = async (tenant: string, key: string) =>
-    (await withTenant(sql, tenant, (tx) => tx<{ position: number }[]>`select position from projection_checkpoints where tenant_id = ${tenant} and projector = ${key}`))[0]?.position ?? 0;
+    (
+      await withTenant(
+        sql,
+        tenant,
+        (tx) => tx<{ position: number }[]>`select position from projection_checkpoints where tenant_id = ${tenant} and projector = ${key}`,
+      )
+    )[0]?.position ?? 0;
 
-  it.each(POISON)('dead-letters a %s event after the bounded retries, applies the events after it and lets read-your-writes pass it', async (kind) => {
-    const name = `dl-${randomUUID().slice(0, 8)}`;
-    const tenant = randomUUID();
-    await append(tenant, 'good');
-    const bad = await append(tenant, kind, { secret: 'Ms Nightingale' });
-    await append(tenant, 'good');
-    const head = await append(tenant, 'good');
-    const projector = startProjector({ sql, projection: recorder(name), log, sweepMs: 2 ** 30, maxAttempts: 3 });
-    try {
-      await projector.waitFor(tenant, head, SETTLE_MS);
-      expect(await appliedSeqs(tenant, name)).toEqual([1, 3, 4].map((tenant_seq) => ({ tenant_seq, n: 1 })));
-      const dead = await withTenant(sql, tenant, (tx) => listDeadLetters(tx, tenant));
-      expect(dead).toEqual([expect.objectContaining({ projector: `${name}@v1`, tenant_seq: bad, type: typeOf(kind), attempts: 3 })]);
-      expect(dead[0]?.error).not.toMatch(/Nightingale|\u0000/);
-      expect(await checkpoint(tenant, `${name}@v1`)).toBe(head);
-    } finally {
-      await projector.stop();
-    }
-  });
+  it.each(POISON)(
+    'dead-letters a %s event after the bounded retries, applies the events after it and lets read-your-writes pass it',
+    async (kind) => {
+      const name = `dl-${randomUUID().slice(0, 8)}`;
+      const tenant = randomUUID();
+      await append(tenant, 'good');
+      const bad = await append(tenant, kind, { secret: 'Ms Nightingale' });
+      await append(tenant, 'good');
+      const head = await append(tenant, 'good');
+      const projector = startProjector({ sql, projection: recorder(name), log, sweepMs: 2 ** 30, maxAttempts: 3 });
+      try {
+        await projector.waitFor(tenant, head, SETTLE_MS);
+        expect(await appliedSeqs(tenant, name)).toEqual([1, 3, 4].map((tenant_seq) => ({ tenant_seq, n: 1 })));
+        const dead = await withTenant(sql, tenant, (tx) => listDeadLetters(tx, tenant));
+        expect(dead).toEqual([expect.objectContaining({ projector: `${name}@v1`, tenant_seq: bad, type: typeOf(kind), attempts: 3 })]);
+        expect(dead[0]?.error).not.toMatch(/Nightingale|\u0000/);
+        expect(await checkpoint(tenant, `${name}@v1`)).toBe(head);
+      } finally {
+        await projector.stop();
+      }
+    },
+  );
 
   it('retries a dead letter after the fix: applies it, then the later events of its stream again, and removes it; one that fails again stays with attempts + 1', async () => {
     const name = `rt-${randomUUID().slice(0, 8)}`;
@@ -123,15 +150,24 @@ describe.skipIf(!pg)('dead letters: whatever an event does to a projection, it i
 
       const again = await retryDeadLetters({ sql, projection: recorder(name, fixed), tenantId: tenant, seq: created });
       expect(again).toEqual({ projector: `${name}@v1`, applied: [], failed: [{ tenant_seq: created, error: expect.any(String) }] });
-      expect((await withTenant(sql, tenant, (tx) => listDeadLetters(tx, tenant))).map((d) => [d.tenant_seq, d.attempts])).toEqual([[created, 3], [stuck, 2]]);
+      expect((await withTenant(sql, tenant, (tx) => listDeadLetters(tx, tenant))).map((d) => [d.tenant_seq, d.attempts])).toEqual([
+        [created, 3],
+        [stuck, 2],
+      ]);
 
       fixed.now = true;
       const outcome = await retryDeadLetters({ sql, projection: recorder(name, fixed), tenantId: tenant });
       expect(outcome).toEqual({ projector: `${name}@v1`, applied: [created, stuck], failed: [] });
       expect(await withTenant(sql, tenant, (tx) => listDeadLetters(tx, tenant))).toEqual([]);
-      expect(await withTenant(sql, tenant, (tx) => tx`select name from test_named where tenant_id = ${tenant}`)).toEqual([{ name: 'renamed later' }]);
+      expect(await withTenant(sql, tenant, (tx) => tx`select name from test_named where tenant_id = ${tenant}`)).toEqual([
+        { name: 'renamed later' },
+      ]);
       // the rename ran twice in all (live, then after the created event), every other event once
-      expect(await appliedSeqs(tenant, name)).toEqual([{ tenant_seq: created, n: 1 }, { tenant_seq: created + 1, n: 2 }, { tenant_seq: stuck, n: 1 }]);
+      expect(await appliedSeqs(tenant, name)).toEqual([
+        { tenant_seq: created, n: 1 },
+        { tenant_seq: created + 1, n: 2 },
+        { tenant_seq: stuck, n: 1 },
+      ]);
     } finally {
       await projector.stop();
     }
@@ -142,12 +178,22 @@ describe.skipIf(!pg)('dead letters: whatever an event does to a projection, it i
     const tenant = randomUUID();
     const fixed = { now: false };
     await append(tenant, 'throw');
-    const tombstone = await store.append(tenant, `tenant-${tenant}`, 'any', [{ id: uuidv7(), type: 'tenant.offboarded.v1', project_id: null, occurred_at: new Date().toISOString(), data: {} }], meta);
+    const tombstone = await store.append(
+      tenant,
+      `tenant-${tenant}`,
+      'any',
+      [{ id: uuidv7(), type: 'tenant.offboarded.v1', project_id: null, occurred_at: new Date().toISOString(), data: {} }],
+      meta,
+    );
     const projector = startProjector({ sql, projection: recorder(name, fixed), log, sweepMs: 2 ** 30, maxAttempts: 2 });
     try {
       expect(await projector.catchUp(tenant)).toBe(tombstone.position);
       fixed.now = true;
-      expect(await retryDeadLetters({ sql, projection: recorder(name, fixed), tenantId: tenant })).toEqual({ projector: `${name}@v1`, applied: [], failed: [] });
+      expect(await retryDeadLetters({ sql, projection: recorder(name, fixed), tenantId: tenant })).toEqual({
+        projector: `${name}@v1`,
+        applied: [],
+        failed: [],
+      });
       expect(await appliedSeqs(tenant, name)).toEqual([]);
     } finally {
       await projector.stop();
@@ -177,28 +223,39 @@ describe.skipIf(!pg)('dead letters: whatever an event does to a projection, it i
     }
   });
 
-  it('property: poison at random positions among good events of several tenants: every good event applied once, every poison dead-lettered once, clean tenants untouched', { timeout: 240_000 }, async () => {
-    const kind = fc.oneof({ arbitrary: fc.constant<Kind>('good'), weight: 4 }, { arbitrary: fc.constantFrom<Kind>(...POISON), weight: 1 });
-    const tenants = fc.array(fc.array(kind, { minLength: 1, maxLength: 12 }), { minLength: 2, maxLength: 4 })
-      .map((ts) => [Array.from({ length: 5 }, (): Kind => 'good'), ...ts]); // the first tenant is always clean
-    await fc.assert(fc.asyncProperty(tenants, async (logs) => {
-      const name = `pb-${randomUUID().slice(0, 8)}`;
-      const ids = logs.map(() => randomUUID());
-      for (const [i, kinds] of logs.entries()) for (const k of kinds) await append(ids[i] ?? '', k);
-      const projector = startProjector({ sql, projection: recorder(name), log, sweepMs: 2 ** 30, maxAttempts: 2 });
-      try {
-        await Promise.all(ids.map((t, i) => projector.waitFor(t, logs[i]?.length ?? 0, SETTLE_MS)));
-        for (const [i, kinds] of logs.entries()) {
-          const t = ids[i] ?? '';
-          const seqs = (want: (k: Kind) => boolean) => kinds.flatMap((k, j) => (want(k) ? [j + 1] : []));
-          expect(await appliedSeqs(t, name)).toEqual(seqs((k) => k === 'good').map((tenant_seq) => ({ tenant_seq, n: 1 })));
-          const dead = await withTenant(sql, t, (tx) => listDeadLetters(tx, t));
-          expect(dead.map((d) => [d.tenant_seq, d.attempts])).toEqual(seqs((k) => k !== 'good').map((s) => [s, 2]));
-          expect(await checkpoint(t, `${name}@v1`)).toBe(kinds.length);
-        }
-      } finally {
-        await projector.stop();
-      }
-    }), runs);
-  });
+  it(
+    'property: poison at random positions among good events of several tenants: every good event applied once, every poison dead-lettered once, clean tenants untouched',
+    { timeout: 240_000 },
+    async () => {
+      const kind = fc.oneof(
+        { arbitrary: fc.constant<Kind>('good'), weight: 4 },
+        { arbitrary: fc.constantFrom<Kind>(...POISON), weight: 1 },
+      );
+      const tenants = fc
+        .array(fc.array(kind, { minLength: 1, maxLength: 12 }), { minLength: 2, maxLength: 4 })
+        .map((ts) => [Array.from({ length: 5 }, (): Kind => 'good'), ...ts]); // the first tenant is always clean
+      await fc.assert(
+        fc.asyncProperty(tenants, async (logs) => {
+          const name = `pb-${randomUUID().slice(0, 8)}`;
+          const ids = logs.map(() => randomUUID());
+          for (const [i, kinds] of logs.entries()) for (const k of kinds) await append(ids[i] ?? '', k);
+          const projector = startProjector({ sql, projection: recorder(name), log, sweepMs: 2 ** 30, maxAttempts: 2 });
+          try {
+            await Promise.all(ids.map((t, i) => projector.waitFor(t, logs[i]?.length ?? 0, SETTLE_MS)));
+            for (const [i, kinds] of logs.entries()) {
+              const t = ids[i] ?? '';
+              const seqs = (want: (k: Kind) => boolean) => kinds.flatMap((k, j) => (want(k) ? [j + 1] : []));
+              expect(await appliedSeqs(t, name)).toEqual(seqs((k) => k === 'good').map((tenant_seq) => ({ tenant_seq, n: 1 })));
+              const dead = await withTenant(sql, t, (tx) => listDeadLetters(tx, t));
+              expect(dead.map((d) => [d.tenant_seq, d.attempts])).toEqual(seqs((k) => k !== 'good').map((s) => [s, 2]));
+              expect(await checkpoint(t, `${name}@v1`)).toBe(kinds.length);
+            }
+          } finally {
+            await projector.stop();
+          }
+        }),
+        runs,
+      );
+    },
+  );
 });

@@ -39,7 +39,8 @@ export function safeErrorText(err: unknown): string {
   let message: string;
   if (e.name === 'ZodError' && Array.isArray(e.issues)) {
     message = (e.issues as { path?: unknown[]; message?: unknown }[])
-      .map((i) => `${(i.path ?? []).map(String).join('.') || '(root)'}: ${String(i.message)}`).join('; ');
+      .map((i) => `${(i.path ?? []).map(String).join('.') || '(root)'}: ${String(i.message)}`)
+      .join('; ');
   } else {
     message = typeof e.message === 'string' ? e.message : typeof err === 'string' ? err : 'unknown error';
   }
@@ -59,7 +60,14 @@ export interface EventRef {
 }
 
 /** Records (or refreshes) a dead letter and moves the checkpoint past it, in the tenant's transaction. */
-export async function recordDeadLetter(tx: Tx, tenantId: string, projector: string, event: EventRef, err: unknown, attempts: number): Promise<void> {
+export async function recordDeadLetter(
+  tx: Tx,
+  tenantId: string,
+  projector: string,
+  event: EventRef,
+  err: unknown,
+  attempts: number,
+): Promise<void> {
   const error = safeErrorText(err);
   await tx`insert into projection_dead_letters (tenant_id, projector, tenant_seq, event_id, error, attempts)
            values (${tenantId}, ${projector}, ${event.tenant_seq}, ${event.id}, ${error}, ${attempts})
@@ -71,12 +79,23 @@ export async function recordDeadLetter(tx: Tx, tenantId: string, projector: stri
 /** The tenant's dead letters (of one projector, or all), by projector and in log order; at most `limit`. */
 export async function listDeadLetters(tx: Tx, tenantId: string, opts: { projector?: string; limit?: number } = {}): Promise<DeadLetter[]> {
   const { projector, limit } = opts;
-  const rows = await tx<(Omit<DeadLetter, 'created_at' | 'last_failed_at' | 'retry_requested_at'> & { created_at: Date; last_failed_at: Date; retry_requested_at: Date | null })[]>`
+  const rows = await tx<
+    (Omit<DeadLetter, 'created_at' | 'last_failed_at' | 'retry_requested_at'> & {
+      created_at: Date;
+      last_failed_at: Date;
+      retry_requested_at: Date | null;
+    })[]
+  >`
     select d.projector, d.tenant_seq, d.event_id, coalesce(e.type, '') as type, d.error, d.attempts, d.created_at, d.last_failed_at, d.retry_requested_at
     from projection_dead_letters d left join events e on e.tenant_id = d.tenant_id and e.tenant_seq = d.tenant_seq
     where d.tenant_id = ${tenantId} ${projector === undefined ? tx`` : tx`and d.projector = ${projector}`}
     order by d.projector, d.tenant_seq ${limit === undefined ? tx`` : tx`limit ${limit}`}`;
-  return rows.map((r) => ({ ...r, created_at: r.created_at.toISOString(), last_failed_at: r.last_failed_at.toISOString(), retry_requested_at: r.retry_requested_at?.toISOString() ?? null }));
+  return rows.map((r) => ({
+    ...r,
+    created_at: r.created_at.toISOString(),
+    last_failed_at: r.last_failed_at.toISOString(),
+    retry_requested_at: r.retry_requested_at?.toISOString() ?? null,
+  }));
 }
 
 /**
@@ -112,12 +131,20 @@ export interface RetryOutcome {
  * would. Rows that other streams' events derived from the missing one (a rare cross-stream
  * read) are only right again after `projections rebuild`, the complete remedy.
  */
-export async function retryDeadLetters(deps: { sql: Sql; projection: Projection; tenantId: string; seq?: number; requestedOnly?: boolean }): Promise<RetryOutcome> {
+export async function retryDeadLetters(deps: {
+  sql: Sql;
+  projection: Projection;
+  tenantId: string;
+  seq?: number;
+  requestedOnly?: boolean;
+}): Promise<RetryOutcome> {
   const { sql, projection, tenantId } = deps;
   const key = `${projection.name}@v${projection.version}`;
   return withTenant(sql, tenantId, async (tx) => {
     const outcome: RetryOutcome = { projector: key, applied: [], failed: [] };
-    const [cp] = await tx<{ position: number }[]>`select position from projection_checkpoints where tenant_id = ${tenantId} and projector = ${key} for update`;
+    const [cp] = await tx<
+      { position: number }[]
+    >`select position from projection_checkpoints where tenant_id = ${tenantId} and projector = ${key} for update`;
     const dead = await tx<{ tenant_seq: number; attempts: number }[]>`
       select tenant_seq, attempts from projection_dead_letters where tenant_id = ${tenantId} and projector = ${key}
       ${deps.seq === undefined ? tx`` : tx`and tenant_seq = ${deps.seq}`} ${deps.requestedOnly ? tx`and retry_requested_at is not null` : tx``}

@@ -14,7 +14,10 @@ import type { Projection } from './projector.ts';
 export const PAGE = 500;
 /** Which event of a page applied in turn failed, and why. */
 class InTurnFailure extends Error {
-  constructor(readonly index: number, override readonly cause: unknown) {
+  constructor(
+    readonly index: number,
+    override readonly cause: unknown,
+  ) {
     super('an event of the page failed', { cause });
   }
 }
@@ -25,7 +28,10 @@ class InTurnFailure extends Error {
  * again what is known to fail (a poison event is tried once per attempt).
  */
 export class FastPathFailure extends Error {
-  constructor(readonly index: number | null, override readonly cause: unknown) {
+  constructor(
+    readonly index: number | null,
+    override readonly cause: unknown,
+  ) {
     super('the page failed on the fast path', { cause });
   }
 }
@@ -196,7 +202,8 @@ export function createPageApplier(deps: { sql: Sql; projection: Projection; key:
           position = Math.min(position, tombstone.tenant_seq - 1);
         }
       }
-      if (position > start) await tx`update projection_checkpoints set position = ${position}, updated_at = now() where tenant_id = ${tenantId} and projector = ${key}`;
+      if (position > start)
+        await tx`update projection_checkpoints set position = ${position}, updated_at = now() where tenant_id = ${tenantId} and projector = ${key}`;
       return { position, more: !failed && rows.length === limit && position < upTo, failed };
     });
   }

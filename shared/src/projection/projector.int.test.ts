@@ -69,7 +69,11 @@ describe.skipIf(!pg)('projector', () => {
   });
 
   const read = async (tenant: string, name: string) => {
-    const [row] = await withTenant(sql, tenant, (tx) => tx<{ total: number; n: number }[]>`select total, n from test_counter where tenant_id = ${tenant} and projector = ${name}`);
+    const [row] = await withTenant(
+      sql,
+      tenant,
+      (tx) => tx<{ total: number; n: number }[]>`select total, n from test_counter where tenant_id = ${tenant} and projector = ${name}`,
+    );
     return row ?? { total: 0, n: 0 };
   };
 
@@ -117,7 +121,11 @@ describe.skipIf(!pg)('projector', () => {
     expect(await read(healthy, name)).toEqual({ total: 7, n: 1 });
     await sickRun;
     expect(await read(sick, name)).toEqual({ total: 3, n: 2 });
-    const dead = await withTenant(sql, sick, (tx) => tx`select tenant_seq, attempts from projection_dead_letters where tenant_id = ${sick} and projector = ${`${name}@v1`}`);
+    const dead = await withTenant(
+      sql,
+      sick,
+      (tx) => tx`select tenant_seq, attempts from projection_dead_letters where tenant_id = ${sick} and projector = ${`${name}@v1`}`,
+    );
     expect(dead.map((d) => [d.tenant_seq, d.attempts])).toEqual([[2, 3]]);
     await p.stop();
   });
@@ -132,7 +140,9 @@ describe.skipIf(!pg)('projector', () => {
       ...base,
       async apply(tx, e) {
         if (e.tenant_id === tenant && outages-- > 0) {
-          const down = new Error('store refused the connection', { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) });
+          const down = new Error('store refused the connection', {
+            cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+          });
           throw Object.assign(down, { name: 'VectorIndexUnavailableError' });
         }
         await base.apply(tx, e);
@@ -142,7 +152,10 @@ describe.skipIf(!pg)('projector', () => {
     // each failed catch-up is what a redelivery or the next sweep would retry
     let failures = 0;
     for (;;) {
-      const done = await p.catchUp(tenant).then(() => true, () => false);
+      const done = await p.catchUp(tenant).then(
+        () => true,
+        () => false,
+      );
       if (done) break;
       failures++;
     }
@@ -188,14 +201,24 @@ describe.skipIf(!pg)('projector', () => {
     await store.append(tenant, 's', 0, events, meta);
     const batches: number[][] = [];
     const projection = batchCounter(name, tenant, batches);
-    const p = startProjector({ sql, projection: { ...projection, apply: () => Promise.reject(new Error('apply must not run')) }, log, sweepMs: 60_000 });
+    const p = startProjector({
+      sql,
+      projection: { ...projection, apply: () => Promise.reject(new Error('apply must not run')) },
+      log,
+      sweepMs: 60_000,
+    });
     expect(await p.catchUp(tenant)).toBe(1_200);
     const handled = Array.from({ length: 1_200 }, (_, k) => k + 1).filter((seq) => seq % 4 !== 0);
     // pages of 500 log events: 375 handled, 375 handled, 150 handled
     expect(batches.map((b) => b.length)).toEqual([375, 375, 150]);
     expect(batches.flat()).toEqual(handled);
     expect(await read(tenant, name)).toEqual({ total: handled.reduce((s, seq) => s + seq, 0), n: 900 });
-    const [cp] = await withTenant(sql, tenant, (tx) => tx<{ position: number }[]>`select position from projection_checkpoints where tenant_id = ${tenant} and projector = ${`${name}@v1`}`);
+    const [cp] = await withTenant(
+      sql,
+      tenant,
+      (tx) =>
+        tx<{ position: number }[]>`select position from projection_checkpoints where tenant_id = ${tenant} and projector = ${`${name}@v1`}`,
+    );
     expect(cp?.position).toBe(1_200);
     await p.stop();
   });
@@ -203,15 +226,30 @@ describe.skipIf(!pg)('projector', () => {
   it('isolates a poison event of a batch: the rest of the page applies, the poison alone is dead-lettered after bounded retries', async () => {
     const name = `c${randomUUID().slice(0, 8)}`;
     const tenant = randomUUID();
-    await store.append(tenant, 'a', 0, [ev('test.counted.v1', 1), ev('test.counted.v1', 2), ev('test.poison.v1', 0), ev('test.counted.v1', 4), ev('test.counted.v1', 5)], meta);
+    await store.append(
+      tenant,
+      'a',
+      0,
+      [ev('test.counted.v1', 1), ev('test.counted.v1', 2), ev('test.poison.v1', 0), ev('test.counted.v1', 4), ev('test.counted.v1', 5)],
+      meta,
+    );
     const batches: number[][] = [];
     const p = startProjector({ sql, projection: batchCounter(name, tenant, batches), log, maxAttempts: 3, sweepMs: 60_000 });
     expect(await p.catchUp(tenant)).toBe(5);
     expect(await read(tenant, name)).toEqual({ total: 12, n: 4 });
-    const dead = await withTenant(sql, tenant, (tx) => tx`select tenant_seq, attempts from projection_dead_letters where tenant_id = ${tenant} and projector = ${`${name}@v1`}`);
+    const dead = await withTenant(
+      sql,
+      tenant,
+      (tx) => tx`select tenant_seq, attempts from projection_dead_letters where tenant_id = ${tenant} and projector = ${`${name}@v1`}`,
+    );
     expect(dead.map((d) => [d.tenant_seq, d.attempts])).toEqual([[3, 3]]);
     // the first batch failed and fell back to one by one; the retries start at the poison; after it, a batch again
-    expect(batches).toEqual([[1, 2, 3, 4, 5], [3, 4, 5], [3, 4, 5], [4, 5]]);
+    expect(batches).toEqual([
+      [1, 2, 3, 4, 5],
+      [3, 4, 5],
+      [3, 4, 5],
+      [4, 5],
+    ]);
     await p.stop();
   });
 });

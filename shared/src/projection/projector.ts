@@ -71,12 +71,14 @@ function noting(projection: Projection, handed: Set<number>): Projection {
       handed.add(event.tenant_seq);
       return projection.apply(tx, event);
     },
-    ...(batch ? {
-      applyBatch: (tx: Tx, events: EventEnvelope[]) => {
-        for (const e of events) handed.add(e.tenant_seq);
-        return batch(tx, events);
-      },
-    } : {}),
+    ...(batch
+      ? {
+          applyBatch: (tx: Tx, events: EventEnvelope[]) => {
+            for (const e of events) handed.add(e.tenant_seq);
+            return batch(tx, events);
+          },
+        }
+      : {}),
   };
 }
 
@@ -117,10 +119,11 @@ export function startProjector(deps: {
 
   function advanced(tenantId: string, position: number): void {
     positions.set(tenantId, position);
-    for (const w of waiters) if (w.tenantId === tenantId && w.position <= position) {
-      waiters.delete(w);
-      w.resolve();
-    }
+    for (const w of waiters)
+      if (w.tenantId === tenantId && w.position <= position) {
+        waiters.delete(w);
+        w.resolve();
+      }
   }
 
   const applyPage = createPageApplier({ sql, projection, key, stopped: () => stopped });
@@ -133,7 +136,14 @@ export function startProjector(deps: {
    * applied). Counting builds the page's applier around a projection of its own, so pages of
    * different tenants running at once never mix their counts.
    */
-  async function applyCountedPage(tenantId: string, upTo: number, limit: number, seen: Seen, careful: boolean, known?: Known): Promise<Page> {
+  async function applyCountedPage(
+    tenantId: string,
+    upTo: number,
+    limit: number,
+    seen: Seen,
+    careful: boolean,
+    known?: Known,
+  ): Promise<Page> {
     const metrics = deps.metrics;
     if (!metrics) return applyPage(tenantId, upTo, limit, seen, careful, known);
     const handed = new Set<number>();
@@ -150,7 +160,17 @@ export function startProjector(deps: {
 
   async function deadLetter(tenantId: string, event: EventRef, err: unknown, tries: number): Promise<void> {
     await withTenant(sql, tenantId, (tx) => recordDeadLetter(tx, tenantId, key, event, err, tries));
-    log.error({ tenant_id: tenantId, projector: key, tenant_seq: event.tenant_seq, event_id: event.id, type: event.type, error: safeErrorText(err) }, 'event dead-lettered');
+    log.error(
+      {
+        tenant_id: tenantId,
+        projector: key,
+        tenant_seq: event.tenant_seq,
+        event_id: event.id,
+        type: event.type,
+        error: safeErrorText(err),
+      },
+      'event dead-lettered',
+    );
   }
 
   /**
@@ -186,7 +206,10 @@ export function startProjector(deps: {
           continue;
         }
         if (seen.last > seen.first.tenant_seq) {
-          log.warn({ tenant_id: tenantId, projector: key, from: seen.first.tenant_seq, to: seen.last, error: safeErrorText(err) }, 'page failed as a whole; applying it one event at a time');
+          log.warn(
+            { tenant_id: tenantId, projector: key, from: seen.first.tenant_seq, to: seen.last, error: safeErrorText(err) },
+            'page failed as a whole; applying it one event at a time',
+          );
           at = seen.start;
           narrowUntil = seen.last;
           continue;
@@ -207,7 +230,10 @@ export function startProjector(deps: {
       const tries = (attempts.get(id) ?? 0) + 1;
       attempts.set(id, tries);
       if (tries < maxAttempts) {
-        log.warn({ tenant_id: tenantId, projector: key, tenant_seq: event.tenant_seq, tries, error: safeErrorText(err) }, 'projection failed; retrying');
+        log.warn(
+          { tenant_id: tenantId, projector: key, tenant_seq: event.tenant_seq, tries, error: safeErrorText(err) },
+          'projection failed; retrying',
+        );
         await new Promise((r) => setTimeout(r, Math.min(2000, 50 * 2 ** tries)));
         continue;
       }
@@ -220,9 +246,11 @@ export function startProjector(deps: {
     const prev = chains.get(tenantId) ?? Promise.resolve(0);
     const next = prev.catch(() => 0).then(() => run(tenantId, upTo));
     chains.set(tenantId, next);
-    void next.finally(() => {
-      if (chains.get(tenantId) === next) chains.delete(tenantId);
-    }).catch(() => {});
+    void next
+      .finally(() => {
+        if (chains.get(tenantId) === next) chains.delete(tenantId);
+      })
+      .catch(() => {});
     return next;
   }
 
@@ -237,24 +265,31 @@ export function startProjector(deps: {
     if (requested.has(tenantId) || stopped) return;
     requested.add(tenantId);
     const prev = chains.get(tenantId) ?? Promise.resolve(0);
-    const next = prev.catch(() => 0).then(() => {
-      requested.delete(tenantId);
-      return run(tenantId, undefined);
-    });
+    const next = prev
+      .catch(() => 0)
+      .then(() => {
+        requested.delete(tenantId);
+        return run(tenantId, undefined);
+      });
     chains.set(tenantId, next);
-    void next.finally(() => {
-      if (chains.get(tenantId) === next) chains.delete(tenantId);
-    }).catch((err: unknown) => {
-      log.warn({ err, tenant_id: tenantId, projector: key }, 'catch-up failed; asking again');
-      const retry = setTimeout(() => requestCatchUp(tenantId), 1_000);
-      retry.unref();
-    });
+    void next
+      .finally(() => {
+        if (chains.get(tenantId) === next) chains.delete(tenantId);
+      })
+      .catch((err: unknown) => {
+        log.warn({ err, tenant_id: tenantId, projector: key }, 'catch-up failed; asking again');
+        const retry = setTimeout(() => requestCatchUp(tenantId), 1_000);
+        retry.unref();
+      });
   }
 
   async function sweep(): Promise<void> {
     const heads = await sql<{ tenant_id: string; last_seq: number }[]>`select * from mandant_tenant_positions()`;
     for (const h of heads) {
-      if ((positions.get(h.tenant_id) ?? -1) < h.last_seq) await catchUp(h.tenant_id, h.last_seq).catch((err: unknown) => log.warn({ err, tenant_id: h.tenant_id, projector: key }, 'catch-up failed'));
+      if ((positions.get(h.tenant_id) ?? -1) < h.last_seq)
+        await catchUp(h.tenant_id, h.last_seq).catch((err: unknown) =>
+          log.warn({ err, tenant_id: h.tenant_id, projector: key }, 'catch-up failed'),
+        );
     }
   }
 
@@ -278,31 +313,43 @@ export function startProjector(deps: {
     for (const { tenant_id: tenantId } of tenants) {
       if (stopped) return;
       const prev = chains.get(tenantId) ?? Promise.resolve(0);
-      const next = prev.catch(() => 0).then(async () => {
-        const { applied, failed } = await retryDeadLetters({ sql, projection, tenantId, requestedOnly: true });
-        deps.metrics?.projectorEventsApplied.inc(labels, applied.length);
-        log.info({ tenant_id: tenantId, projector: key, applied, failed: failed.map((f) => f.tenant_seq) }, 'dead letters retried on request');
-        return positions.get(tenantId) ?? 0;
-      });
+      const next = prev
+        .catch(() => 0)
+        .then(async () => {
+          const { applied, failed } = await retryDeadLetters({ sql, projection, tenantId, requestedOnly: true });
+          deps.metrics?.projectorEventsApplied.inc(labels, applied.length);
+          log.info(
+            { tenant_id: tenantId, projector: key, applied, failed: failed.map((f) => f.tenant_seq) },
+            'dead letters retried on request',
+          );
+          return positions.get(tenantId) ?? 0;
+        });
       chains.set(tenantId, next);
-      await next.finally(() => {
-        if (chains.get(tenantId) === next) chains.delete(tenantId);
-      }).catch((err: unknown) => log.warn({ tenant_id: tenantId, projector: key, error: safeErrorText(err) }, 'retry of dead letters failed'));
+      await next
+        .finally(() => {
+          if (chains.get(tenantId) === next) chains.delete(tenantId);
+        })
+        .catch((err: unknown) =>
+          log.warn({ tenant_id: tenantId, projector: key, error: safeErrorText(err) }, 'retry of dead letters failed'),
+        );
     }
   }
 
-  const consumer = deps.transport?.consume({ durable: `projector-${projection.name}-v${projection.version}`, filterSubject: 'events.>', confirmAcks: false }, async (msg) => {
-    // A message only says "the tenant has news up to at least here": only its tenant and position
-    // are read (the event itself comes from the log). The projector then reads the log in pages on
-    // its own (requestCatchUp), so the consumer keeps pace with the stream however long a page
-    // takes, and a burst of N messages costs a few page transactions, not N. Acking before the
-    // page is applied loses nothing: the log and the checkpoint decide what is applied, a failed
-    // run is asked for again, and the sweep covers a process that died meanwhile. Acks are not
-    // confirmed either: a lost ack is a redelivery, which the position check absorbs.
-    const news = wakeUp(msg.payload);
-    if (news && (positions.get(news.tenantId) ?? 0) < news.position) requestCatchUp(news.tenantId);
-    void msg.ack().catch(() => {});
-  });
+  const consumer = deps.transport?.consume(
+    { durable: `projector-${projection.name}-v${projection.version}`, filterSubject: 'events.>', confirmAcks: false },
+    async (msg) => {
+      // A message only says "the tenant has news up to at least here": only its tenant and position
+      // are read (the event itself comes from the log). The projector then reads the log in pages on
+      // its own (requestCatchUp), so the consumer keeps pace with the stream however long a page
+      // takes, and a burst of N messages costs a few page transactions, not N. Acking before the
+      // page is applied loses nothing: the log and the checkpoint decide what is applied, a failed
+      // run is asked for again, and the sweep covers a process that died meanwhile. Acks are not
+      // confirmed either: a lost ack is a redelivery, which the position check absorbs.
+      const news = wakeUp(msg.payload);
+      if (news && (positions.get(news.tenantId) ?? 0) < news.position) requestCatchUp(news.tenantId);
+      void msg.ack().catch(() => {});
+    },
+  );
   // The sweep covers events whose messages never arrive (transport down, in-process restart) or
   // arrive late: messages a NATS node had handed to a connection that died with it come back only
   // after the consumer's ack wait (30 s), and writers wait for the views (read your writes) for 10 s.
@@ -319,7 +366,10 @@ export function startProjector(deps: {
       void catchUp(tenantId, position).catch(() => {});
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new ProjectionTimeoutError(`${key} did not reach ${position} for tenant ${tenantId} within ${timeoutMs} ms`)), timeoutMs);
+        timer = setTimeout(
+          () => reject(new ProjectionTimeoutError(`${key} did not reach ${position} for tenant ${tenantId} within ${timeoutMs} ms`)),
+          timeoutMs,
+        );
       });
       try {
         await Promise.race([done, timeout]);

@@ -99,7 +99,11 @@ describe.skipIf(!pg || natsMissing)('two replicas of a projector', () => {
     const applied = () => replicas.map((r) => r.metrics.projectorEventsApplied.get({ projector: key }));
     const caughtUp = async (): Promise<boolean> => {
       for (const t of tenants) {
-        const [cp] = await withTenant(sql, t, (tx) => tx<{ position: number }[]>`select position from projection_checkpoints where tenant_id = ${t} and projector = ${key}`);
+        const [cp] = await withTenant(
+          sql,
+          t,
+          (tx) => tx<{ position: number }[]>`select position from projection_checkpoints where tenant_id = ${t} and projector = ${key}`,
+        );
         if ((cp?.position ?? 0) < (await store.head(t))) return false;
       }
       return true;
@@ -109,20 +113,37 @@ describe.skipIf(!pg || natsMissing)('two replicas of a projector', () => {
       // Rounds of concurrent appends, each event published once (as the relay does), until both
       // replicas have applied some: which replica a delivery reaches is JetStream's choice.
       for (let round = 0; round < 20; round++) {
-        await Promise.all(tenants.map(async (t) => {
-          for (let i = 0; i < 5; i++) {
-            const { events } = await store.append(t, `s-${round}-${i}`, 0, [{ id: uuidv7(), type: TYPE, project_id: null, occurred_at: new Date().toISOString(), data: { i } }], meta);
-            for (const e of events) await publisher.publish({ subject: `events.${t}._.${e.type}`, msgId: e.id, payload: new TextEncoder().encode(JSON.stringify(e)) });
-            appended.set(t, (appended.get(t) ?? 0) + 1);
-          }
-        }));
+        await Promise.all(
+          tenants.map(async (t) => {
+            for (let i = 0; i < 5; i++) {
+              const { events } = await store.append(
+                t,
+                `s-${round}-${i}`,
+                0,
+                [{ id: uuidv7(), type: TYPE, project_id: null, occurred_at: new Date().toISOString(), data: { i } }],
+                meta,
+              );
+              for (const e of events)
+                await publisher.publish({
+                  subject: `events.${t}._.${e.type}`,
+                  msgId: e.id,
+                  payload: new TextEncoder().encode(JSON.stringify(e)),
+                });
+              appended.set(t, (appended.get(t) ?? 0) + 1);
+            }
+          }),
+        );
         await until('both replicas to reach every tenant head', caughtUp);
         if (round >= 2 && applied().every((n) => n > 0)) break;
       }
 
       const total = [...appended.values()].reduce((s, n) => s + n, 0);
       for (const t of tenants) {
-        const [row] = await withTenant(sql, t, (tx) => tx<{ n: number }[]>`select n from test_replica_counter where tenant_id = ${t} and projector = ${name}`);
+        const [row] = await withTenant(
+          sql,
+          t,
+          (tx) => tx<{ n: number }[]>`select n from test_replica_counter where tenant_id = ${t} and projector = ${name}`,
+        );
         expect(row?.n, `counter of tenant ${t}`).toBe(appended.get(t));
       }
       const [a, b] = applied();

@@ -23,8 +23,12 @@ export async function waitForCheckpoints(sql: Sql, log: Logger, w: CheckpointWai
   const deadline = Date.now() + (w.timeoutMs ?? 10_000);
   const reached = (keys: string[]) => w.projectors.every((p) => keys.some((k) => k === p || (!p.includes('@') && k.startsWith(`${p}@`))));
   for (let delay = 2; ; delay = Math.min(delay * 2, 50)) {
-    const rows = await withTenant(sql, w.tenantId, (tx) => tx<{ projector: string }[]>`
-      select projector from projection_checkpoints where tenant_id = ${w.tenantId} and position >= ${w.position}`);
+    const rows = await withTenant(
+      sql,
+      w.tenantId,
+      (tx) => tx<{ projector: string }[]>`
+      select projector from projection_checkpoints where tenant_id = ${w.tenantId} and position >= ${w.position}`,
+    );
     if (reached(rows.map((r) => r.projector))) return true;
     if (Date.now() > deadline) {
       log.warn({ tenant_id: w.tenantId, position: w.position, projectors: w.projectors }, `projections lag behind a write: ${w.what}`);

@@ -8,7 +8,10 @@ const lookup = 'a'.repeat(64);
 
 describe('sealed idempotent replies', () => {
   it('opens what it sealed, answers and refusals alike', () => {
-    for (const reply of [{ ok: true as const, value: { id: 'x', name: 'Ünïcode 👩‍👩‍👧', n: [1, null] } }, { ok: false as const, error: { code: 'slug.taken', message: 'taken', details: { field: 'slug' } } }]) {
+    for (const reply of [
+      { ok: true as const, value: { id: 'x', name: 'Ünïcode 👩‍👩‍👧', n: [1, null] } },
+      { ok: false as const, error: { code: 'slug.taken', message: 'taken', details: { field: 'slug' } } },
+    ]) {
       const sealed = sealReply(seal('k'), tenant, lookup, reply);
       expect(sealed.toString('utf8')).not.toContain('slug');
       expect(openReply(seal('k'), tenant, lookup, sealed)).toEqual(reply);

@@ -13,7 +13,12 @@ import { SETTLE_MS, eventually } from '../testing/eventually.ts';
 const pg = postgresUrls();
 
 const hex = () => randomBytes(32).toString('hex');
-const meta = (over: Partial<IdempotencyMeta> = {}): IdempotencyMeta => ({ key: hex(), fingerprint: hex(), seal: randomBytes(32).toString('base64url'), ...over });
+const meta = (over: Partial<IdempotencyMeta> = {}): IdempotencyMeta => ({
+  key: hex(),
+  fingerprint: hex(),
+  seal: randomBytes(32).toString('base64url'),
+  ...over,
+});
 const principal = (tenant_id = randomUUID()): Principal => ({ tenant_id, user_id: null, tenant_role: 'tenant_admin', actor: 'api_key:1' });
 
 describe.skipIf(!pg)('idempotent requests in serveRpc', () => {
@@ -37,7 +42,10 @@ describe.skipIf(!pg)('idempotent requests in serveRpc', () => {
       return { tag, run: runs.get(tag) };
     };
     server = await serveRpc({
-      service: 'idem-test', transport: { kind: 'in-process', hub }, log: createLogger({ level: 'silent' }), sql: app,
+      service: 'idem-test',
+      transport: { kind: 'in-process', hub },
+      log: createLogger({ level: 'silent' }),
+      sql: app,
       handlers: {
         'test.count': async (input, ctx) => {
           seen.push(ctx.meta.correlation_id);
@@ -69,8 +77,18 @@ describe.skipIf(!pg)('idempotent requests in serveRpc', () => {
     await owner?.end();
   });
 
-  const send = (pattern: string, tag: string, idempotency: IdempotencyMeta | undefined, who: Principal | null = principal()): Promise<RpcReply> =>
-    client.request(pattern, { principal: who, operator: who === null, meta: { correlation_id: randomUUID(), traceparent: null, idempotency }, input: { tag } });
+  const send = (
+    pattern: string,
+    tag: string,
+    idempotency: IdempotencyMeta | undefined,
+    who: Principal | null = principal(),
+  ): Promise<RpcReply> =>
+    client.request(pattern, {
+      principal: who,
+      operator: who === null,
+      meta: { correlation_id: randomUUID(), traceparent: null, idempotency },
+      input: { tag },
+    });
 
   it('runs a request once per key and answers the retry with the stored reply, marked replayed', async () => {
     const who = principal();
@@ -81,7 +99,11 @@ describe.skipIf(!pg)('idempotent requests in serveRpc', () => {
     expect(again).toEqual({ ok: true, value: { tag: 'once', run: 1 }, replayed: true });
     expect(runs.get('once')).toBe(1);
     expect(seen).toContain(idempotentCorrelationId(id.key));
-    const [row] = await withTenant(app, who.tenant_id, (tx) => tx`select state, lease_until, reply from idempotent_requests where key = ${id.key}`);
+    const [row] = await withTenant(
+      app,
+      who.tenant_id,
+      (tx) => tx`select state, lease_until, reply from idempotent_requests where key = ${id.key}`,
+    );
     expect(row?.state).toBe('done');
     expect(Buffer.from(row?.reply as Uint8Array).toString('utf8')).not.toContain('once');
   });
@@ -112,7 +134,12 @@ describe.skipIf(!pg)('idempotent requests in serveRpc', () => {
     const who = principal();
     const id = meta();
     let open = () => {};
-    gates.set('concurrent', new Promise<void>((resolve) => { open = resolve; }));
+    gates.set(
+      'concurrent',
+      new Promise<void>((resolve) => {
+        open = resolve;
+      }),
+    );
     const sent = Array.from({ length: 5 }, () => send('test.count', 'concurrent', id, who));
     // the first holds the claim until the gate opens
     await eventually(() => started.has('concurrent'), 'the first request to start', SETTLE_MS, 10);
@@ -126,7 +153,10 @@ describe.skipIf(!pg)('idempotent requests in serveRpc', () => {
   it('stores a refusal for the retry, but not a conflict or a crash, which run again', async () => {
     const who = principal();
     const refused = meta();
-    expect(await send('test.refuse', 'refuse', refused, who)).toMatchObject({ ok: false, error: { code: 'slug.taken', details: { field: 'slug' } } });
+    expect(await send('test.refuse', 'refuse', refused, who)).toMatchObject({
+      ok: false,
+      error: { code: 'slug.taken', details: { field: 'slug' } },
+    });
     expect(await send('test.refuse', 'refuse', refused, who)).toMatchObject({ ok: false, error: { code: 'slug.taken' }, replayed: true });
     expect(runs.get('refuse')).toBe(1);
     const conflict = meta();

@@ -47,17 +47,25 @@ export const isIdempotentRequest = (ctx: { meta: { correlation_id: string } }): 
  */
 const NOT_STORED = new Set(['internal', 'unavailable', 'version.conflict']);
 
-interface Found { outcome: 'claimed' | 'found'; fingerprint: string | null; state: string | null; lapsed: boolean | null; reply: Uint8Array | null }
+interface Found {
+  outcome: 'claimed' | 'found';
+  fingerprint: string | null;
+  state: string | null;
+  lapsed: boolean | null;
+  reply: Uint8Array | null;
+}
 
 export interface Idempotency {
   /** Runs `exec` once for the request's key, or answers what the first run answered. */
   serve(pattern: string, req: RpcRequest & { meta: { idempotency: IdempotencyMeta } }, exec: () => Promise<RpcReply>): Promise<RpcReply>;
 }
 
-const unavailable = (log: Logger) => (err: unknown): never => {
-  log.warn({ err }, 'idempotency store unavailable');
-  throw new DomainError('unavailable', 'the idempotency store did not answer; retry later');
-};
+const unavailable =
+  (log: Logger) =>
+  (err: unknown): never => {
+    log.warn({ err }, 'idempotency store unavailable');
+    throw new DomainError('unavailable', 'the idempotency store did not answer; retry later');
+  };
 
 export function createIdempotency(sql: Sql, log: Logger, opts: IdempotencyOptions = {}): Idempotency {
   const leaseSecs = (opts.leaseMs ?? DEFAULT_IDEMPOTENCY_LEASE_MS) / 1000;
@@ -82,9 +90,10 @@ export function createIdempotency(sql: Sql, log: Logger, opts: IdempotencyOption
 
   /** One statement: was the lapsed claim's request applied? If not, take the claim over (only one retry wins). */
   const takeOver = (tx: Tx, tenantId: string, id: IdempotencyMeta, correlationId: string, token: string) => {
-    const applied = tenantId === OPERATOR_TENANT
-      ? tx`mandant_idempotent_request_applied(${correlationId})`
-      : tx`exists (select 1 from events where correlation_id = ${correlationId} and correlation_id like 'idem-%')`;
+    const applied =
+      tenantId === OPERATOR_TENANT
+        ? tx`mandant_idempotent_request_applied(${correlationId})`
+        : tx`exists (select 1 from events where correlation_id = ${correlationId} and correlation_id like 'idem-%')`;
     return tx<{ applied: boolean; taken: boolean }[]>`
       with applied as (select ${applied} as yes),
       taken as (
@@ -99,10 +108,12 @@ export function createIdempotency(sql: Sql, log: Logger, opts: IdempotencyOption
   const finish = async (tenantId: string, id: IdempotencyMeta, token: string, reply: RpcReply, l: Logger) => {
     const keep = reply.ok || !NOT_STORED.has(reply.error.code);
     try {
-      await withTenant(sql, tenantId, (tx) => keep
-        ? tx`update idempotent_requests set state = 'done', reply = ${sealReply(id.seal, tenantId, id.key, reply)}, lease_until = null
+      await withTenant(sql, tenantId, (tx) =>
+        keep
+          ? tx`update idempotent_requests set state = 'done', reply = ${sealReply(id.seal, tenantId, id.key, reply)}, lease_until = null
               where tenant_id = ${tenantId} and key = ${id.key} and claim = ${token}`
-        : tx`delete from idempotent_requests where tenant_id = ${tenantId} and key = ${id.key} and claim = ${token}`);
+          : tx`delete from idempotent_requests where tenant_id = ${tenantId} and key = ${id.key} and claim = ${token}`,
+      );
     } catch (err) {
       // the caller still gets its answer; a retry finds the claim lapsed and checks the log
       l.warn({ err }, 'idempotent request answered but its claim could not be settled');
@@ -127,14 +138,23 @@ export function createIdempotency(sql: Sql, log: Logger, opts: IdempotencyOption
       if (!found) throw inProgress();
       if (found.outcome === 'claimed') return run();
       if (found.fingerprint !== id.fingerprint) {
-        throw new DomainError('idempotency.key_reused', 'this Idempotency-Key was already used for a different request: use a new key for a new request');
+        throw new DomainError(
+          'idempotency.key_reused',
+          'this Idempotency-Key was already used for a different request: use a new key for a new request',
+        );
       }
       if (found.state === 'done' && found.reply) return { ...openReply(id.seal, tenantId, id.key, found.reply), replayed: true };
       if (!found.lapsed) throw inProgress();
-      const [outcome] = await withTenant(sql, tenantId, (tx) => takeOver(tx, tenantId, id, req.meta.correlation_id, token)).catch(unavailable(l));
+      const [outcome] = await withTenant(sql, tenantId, (tx) => takeOver(tx, tenantId, id, req.meta.correlation_id, token)).catch(
+        unavailable(l),
+      );
       if (outcome?.applied) {
         l.warn('idempotent request applied by an executor that died before answering: its reply is lost');
-        throw new DomainError('idempotency.reply_lost', 'the request with this Idempotency-Key WAS applied, but its answer was lost: look the result up instead of retrying', { correlation_id: req.meta.correlation_id });
+        throw new DomainError(
+          'idempotency.reply_lost',
+          'the request with this Idempotency-Key WAS applied, but its answer was lost: look the result up instead of retrying',
+          { correlation_id: req.meta.correlation_id },
+        );
       }
       if (!outcome?.taken) throw inProgress();
       l.info('idempotent request taken over from an executor whose lease lapsed');
@@ -143,4 +163,5 @@ export function createIdempotency(sql: Sql, log: Logger, opts: IdempotencyOption
   };
 }
 
-const inProgress = () => new DomainError('idempotency.in_progress', 'a request with this Idempotency-Key is still being served: retry shortly');
+const inProgress = () =>
+  new DomainError('idempotency.in_progress', 'a request with this Idempotency-Key is still being served: retry shortly');

@@ -31,7 +31,14 @@ function toReply(err: unknown, log: Logger, pattern: string): RpcReply<never> {
   if (err instanceof ZodError) {
     const issue = err.issues[0];
     const field = issue?.path.join('.') ?? '';
-    return { ok: false, error: { code: 'validation.failed', message: field ? `${field}: ${issue?.message}` : (issue?.message ?? 'invalid input'), details: { issues: err.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) } } };
+    return {
+      ok: false,
+      error: {
+        code: 'validation.failed',
+        message: field ? `${field}: ${issue?.message}` : (issue?.message ?? 'invalid input'),
+        details: { issues: err.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) },
+      },
+    };
   }
   log.error({ err, pattern }, 'handler failed');
   return { ok: false, error: { code: 'internal', message: 'internal error', details: {} } };
@@ -53,7 +60,13 @@ function refuseUnstorable(req: RpcRequest): void {
  * correlation id is the one derived from the key, so every event it appends can be found again,
  * and the handler never sees the seal.
  */
-async function answer(pattern: string, handler: RpcHandler, req: RpcRequest, idempotency: Idempotency | null, log: Logger): Promise<RpcReply> {
+async function answer(
+  pattern: string,
+  handler: RpcHandler,
+  req: RpcRequest,
+  idempotency: Idempotency | null,
+  log: Logger,
+): Promise<RpcReply> {
   const exec = async (meta: RequestMeta): Promise<RpcReply> => {
     try {
       const value = await handler(req.input, { principal: req.principal, operator: req.operator, meta });
@@ -75,7 +88,14 @@ async function answer(pattern: string, handler: RpcHandler, req: RpcRequest, ide
  * carrying an idempotency key run at most once per key (see idempotency.ts); without it they run
  * as any other.
  */
-export async function serveRpc(opts: { service: string; handlers: Record<string, RpcHandler>; transport: RpcTransport; log: Logger; sql?: Sql; idempotency?: IdempotencyOptions }): Promise<{ close(): Promise<void> }> {
+export async function serveRpc(opts: {
+  service: string;
+  handlers: Record<string, RpcHandler>;
+  transport: RpcTransport;
+  log: Logger;
+  sql?: Sql;
+  idempotency?: IdempotencyOptions;
+}): Promise<{ close(): Promise<void> }> {
   const { handlers } = opts;
   const log = opts.log.child({ service: opts.service });
   const idempotency = opts.sql ? createIdempotency(opts.sql, log, opts.idempotency) : null;
@@ -109,18 +129,26 @@ export async function serveRpc(opts: { service: string; handlers: Record<string,
 
 export interface RpcClient {
   /** Sends one request and returns the service's reply; a transport failure rejects with RpcUnavailableError. */
-  request<T>(pattern: string, req: { principal: Principal | null; operator?: boolean; meta: RequestMeta; input: unknown }, timeoutMs?: number): Promise<RpcReply<T>>;
+  request<T>(
+    pattern: string,
+    req: { principal: Principal | null; operator?: boolean; meta: RequestMeta; input: unknown },
+    timeoutMs?: number,
+  ): Promise<RpcReply<T>>;
   close(): Promise<void>;
 }
 
 export async function createRpcClient(transport: RpcTransport): Promise<RpcClient> {
-  const proxy: Pick<ClientProxy, "connect" | "close" | "send"> =
+  const proxy: Pick<ClientProxy, 'connect' | 'close' | 'send'> =
     transport.kind === 'nats'
       ? new ClientNats({ servers: transport.servers, maxReconnectAttempts: -1 })
       : new InProcessClient(transport.hub);
   await proxy.connect();
   return {
-    async request<T>(pattern: string, req: { principal: Principal | null; operator?: boolean; meta: RequestMeta; input: unknown }, timeoutMs = 15_000) {
+    async request<T>(
+      pattern: string,
+      req: { principal: Principal | null; operator?: boolean; meta: RequestMeta; input: unknown },
+      timeoutMs = 15_000,
+    ) {
       try {
         return await firstValueFrom(proxy.send<RpcReply<T>>(pattern, { operator: false, ...req }).pipe(timeout(timeoutMs)));
       } catch (err) {

@@ -33,7 +33,10 @@ export class EmbeddedPostgresError extends Error {
 const PASSWORD_FILE = 'superuser-password';
 
 async function exists(path: string): Promise<boolean> {
-  return stat(path).then(() => true, () => false);
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** Reads the superuser password, creating it (mode 0600) on the very first start. */
@@ -142,12 +145,15 @@ function guardProcess(pid: number, stop: () => Promise<void>): () => void {
   process.once('exit', onExit);
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   const handlers = signals.map((sig) => {
-    const handler: Listener = Object.assign(() => {
-      if (emitter.listeners(sig).some((l) => !(OWN_HOOK in l))) return;
-      void stop().finally(() => {
-        if (emitter.listeners(sig).length === 0) process.kill(process.pid, sig);
-      });
-    }, { [OWN_HOOK]: true });
+    const handler: Listener = Object.assign(
+      () => {
+        if (emitter.listeners(sig).some((l) => !(OWN_HOOK in l))) return;
+        void stop().finally(() => {
+          if (emitter.listeners(sig).length === 0) process.kill(process.pid, sig);
+        });
+      },
+      { [OWN_HOOK]: true },
+    );
     process.on(sig, handler);
     return { sig, handler };
   });

@@ -119,7 +119,17 @@ export async function startMeilisearch(o: StartMeilisearchOptions): Promise<Runn
   const tempRoot = o.dbPath === undefined ? mkdtempSync(join(tmpdir(), 'mandant-meili-')) : undefined;
   const dbPath = o.dbPath ?? join(tempRoot ?? '', 'data.ms');
   const masterKey = o.masterKey ?? randomBytes(24).toString('hex');
-  const args = ['--db-path', dbPath, '--http-addr', `127.0.0.1:${o.port ?? 0}`, '--master-key', masterKey, '--no-analytics', '--env', 'development'];
+  const args = [
+    '--db-path',
+    dbPath,
+    '--http-addr',
+    `127.0.0.1:${o.port ?? 0}`,
+    '--master-key',
+    masterKey,
+    '--no-analytics',
+    '--env',
+    'development',
+  ];
   // Meilisearch reads any MEILI_* variable and a ./config.toml as settings: a developer's own
   // (say MEILI_IMPORT_DUMP) must not reach this server, so they are dropped and the working
   // directory is the database's. The key is random per start and never logged.
@@ -127,7 +137,11 @@ export async function startMeilisearch(o: StartMeilisearchOptions): Promise<Runn
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('MEILI_')));
   const log = o.log.child({ component: 'meilisearch' });
   const server = spawnServer({
-    name: 'meilisearch', binary: o.binary, args, log, boundPort: LISTENING,
+    name: 'meilisearch',
+    binary: o.binary,
+    args,
+    log,
+    boundPort: LISTENING,
     options: { cwd: dirname(dbPath), env: { ...env, MEILI_NO_ANALYTICS: 'true' } },
   });
   const removeTemp = (): void => {

@@ -82,14 +82,19 @@ export async function startNatsCluster(o: StartNatsClusterOptions): Promise<Runn
     mkdirSync(storeDir, { recursive: true });
     return { name, storeDir, confPath: join(o.dir, `${name}.conf`), clientPort: 0, clusterPort: 0, process: null };
   });
-  const routesTo = (except: Node): string[] => nodes.filter((n) => n !== except && n.clusterPort > 0).map((n) => `nats://127.0.0.1:${n.clusterPort}`);
+  const routesTo = (except: Node): string[] =>
+    nodes.filter((n) => n !== except && n.clusterPort > 0).map((n) => `nats://127.0.0.1:${n.clusterPort}`);
 
   async function launch(n: Node, routes: string[]): Promise<void> {
     writeFileSync(n.confPath, config(n, clusterName, routes));
     const log = o.log.child({ component: n.name });
     const seen = { client: false, cluster: false };
     const server = spawnServer({
-      name: n.name, binary: o.binary, args: ['-c', n.confPath], log, onExitSignal: 'SIGTERM',
+      name: n.name,
+      binary: o.binary,
+      args: ['-c', n.confPath],
+      log,
+      onExitSignal: 'SIGTERM',
       onLine: (line) => {
         const client = CLIENT.exec(line)?.[1];
         const cluster = ROUTES.exec(line)?.[1];
@@ -156,10 +161,18 @@ export async function startNatsCluster(o: StartNatsClusterOptions): Promise<Runn
     url: nodes.map(urlOf).join(','),
     nodes: nodes.map((n) => ({
       name: n.name,
-      get url() { return urlOf(n); },
-      get clientPort() { return n.clientPort; },
-      get clusterPort() { return n.clusterPort; },
-      get running() { return n.process !== null && !n.process.failed; },
+      get url() {
+        return urlOf(n);
+      },
+      get clientPort() {
+        return n.clientPort;
+      },
+      get clusterPort() {
+        return n.clusterPort;
+      },
+      get running() {
+        return n.process !== null && !n.process.failed;
+      },
     })),
     async kill(i) {
       const n = nodes[i];

@@ -30,7 +30,10 @@ describe('local Qdrant launcher', () => {
 
   it.skipIf(binary === null)('starts the packaged Qdrant on ports of its own, ready to serve, and stops it', async () => {
     const dataDir = await tempDir();
-    const [a, b] = [await startQdrantServer({ binary: binary ?? '', dataDir: join(dataDir, 'a'), log }), await startQdrantServer({ binary: binary ?? '', dataDir: join(dataDir, 'b'), log })];
+    const [a, b] = [
+      await startQdrantServer({ binary: binary ?? '', dataDir: join(dataDir, 'a'), log }),
+      await startQdrantServer({ binary: binary ?? '', dataDir: join(dataDir, 'b'), log }),
+    ];
     try {
       expect(a.version).toMatch(/^1\.16\.\d+$/);
       expect(a.port).not.toBe(b.port);

@@ -99,7 +99,14 @@ export async function startQdrantServer(o: StartQdrantServerOptions): Promise<Ru
     QDRANT__LOG_LEVEL: 'INFO',
   };
   const log = o.log.child({ component: 'qdrant' });
-  const server = spawnServer({ name: 'qdrant', binary: o.binary, args: ['--disable-telemetry'], options: { cwd: o.dataDir, env }, log, boundPort: BOUND });
+  const server = spawnServer({
+    name: 'qdrant',
+    binary: o.binary,
+    args: ['--disable-telemetry'],
+    options: { cwd: o.dataDir, env },
+    log,
+    boundPort: BOUND,
+  });
   const url = () => `http://127.0.0.1:${server.port}`;
   if (!(await waitUntilReady(server, async () => server.port !== undefined && ready(url()), o.startTimeoutMs ?? 120_000))) {
     await server.kill();

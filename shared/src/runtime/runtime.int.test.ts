@@ -56,7 +56,10 @@ function received(transport: EventTransport, subject: string) {
     notify();
   });
   const until = async (done: (xs: string[]) => boolean): Promise<string[]> => {
-    while (!done(texts)) await new Promise<void>((r) => { notify = r; });
+    while (!done(texts))
+      await new Promise<void>((r) => {
+        notify = r;
+      });
     return texts;
   };
   return { ready, until };
@@ -85,31 +88,35 @@ describe.skipIf(natsBinary === null)('startNatsServer', () => {
     expect(await accepts(server.port)).toBe(false);
   });
 
-  it('fails publish with TransportUnavailableError during an outage; publish and consume recover after a restart', async () => {
-    const storeDir = await tempDir();
-    const first = await startNatsServer({ binary, storeDir, log });
-    const transport = await createJetStreamTransport({ servers: first.url, log, requestTimeoutMs: 1_000 });
-    let second: Awaited<ReturnType<typeof startNatsServer>> | undefined;
-    try {
-      const inbox = received(transport, 'events.t1.>');
-      await inbox.ready;
-      await publish(transport, 'before');
-      await inbox.until((xs) => xs.includes('before'));
-      await first.stop();
-      await expect(publish(transport, 'during')).rejects.toBeInstanceOf(TransportUnavailableError);
+  it(
+    'fails publish with TransportUnavailableError during an outage; publish and consume recover after a restart',
+    async () => {
+      const storeDir = await tempDir();
+      const first = await startNatsServer({ binary, storeDir, log });
+      const transport = await createJetStreamTransport({ servers: first.url, log, requestTimeoutMs: 1_000 });
+      let second: Awaited<ReturnType<typeof startNatsServer>> | undefined;
+      try {
+        const inbox = received(transport, 'events.t1.>');
+        await inbox.ready;
+        await publish(transport, 'before');
+        await inbox.until((xs) => xs.includes('before'));
+        await first.stop();
+        await expect(publish(transport, 'during')).rejects.toBeInstanceOf(TransportUnavailableError);
 
-      second = await startNatsServer({ binary, storeDir, port: first.port, log });
-      await eventually(() => publish(transport, 'after').then(() => true), 'a publish to the restarted server');
-      // The consumer started before the outage resumes on its own; 'during' may or may not be
-      // stored (the client buffers it and may send it on reconnect), but nothing is repeated.
-      const texts = await inbox.until((xs) => xs.includes('after'));
-      expect(texts.filter((t) => t !== 'during')).toEqual(['before', 'after']);
-    } finally {
-      await transport.close();
-      await second?.stop();
-      await first.stop();
-    }
-  }, 2 * SETTLE_MS);
+        second = await startNatsServer({ binary, storeDir, port: first.port, log });
+        await eventually(() => publish(transport, 'after').then(() => true), 'a publish to the restarted server');
+        // The consumer started before the outage resumes on its own; 'during' may or may not be
+        // stored (the client buffers it and may send it on reconnect), but nothing is repeated.
+        const texts = await inbox.until((xs) => xs.includes('after'));
+        expect(texts.filter((t) => t !== 'during')).toEqual(['before', 'after']);
+      } finally {
+        await transport.close();
+        await second?.stop();
+        await first.stop();
+      }
+    },
+    2 * SETTLE_MS,
+  );
 
   it('binds its port itself, and a start on a port another process holds fails instead of taking that process for the server', async () => {
     const held = await occupiedPort();
@@ -121,7 +128,9 @@ describe.skipIf(natsBinary === null)('startNatsServer', () => {
       } finally {
         await server.stop();
       }
-      await expect(startNatsServer({ binary, storeDir: await tempDir(), port: held.port, log })).rejects.toBeInstanceOf(NatsServerStartError);
+      await expect(startNatsServer({ binary, storeDir: await tempDir(), port: held.port, log })).rejects.toBeInstanceOf(
+        NatsServerStartError,
+      );
     } finally {
       held.server.close();
     }
@@ -157,7 +166,9 @@ describe('startEmbeddedPostgres', () => {
   it('fails promptly on a port another process holds (so a free port taken before the bind is tried again on another)', async () => {
     const held = await occupiedPort();
     try {
-      await expect(startEmbeddedPostgres({ dataDir: join(await tempDir(), 'pg'), port: held.port, log })).rejects.toBeInstanceOf(EmbeddedPostgresError);
+      await expect(startEmbeddedPostgres({ dataDir: join(await tempDir(), 'pg'), port: held.port, log })).rejects.toBeInstanceOf(
+        EmbeddedPostgresError,
+      );
     } finally {
       held.server.close();
     }

@@ -47,7 +47,14 @@ export async function startS3Server(o: { directory?: string } = {}): Promise<Run
     });
     const port = (http.address() as AddressInfo).port;
     // prove the client and server understand each other before anyone relies on it
-    await new Client({ endPoint: '127.0.0.1', port, useSSL: false, region: 'us-east-1', pathStyle: true, ...S3RVER_CREDENTIALS }).listBuckets();
+    await new Client({
+      endPoint: '127.0.0.1',
+      port,
+      useSSL: false,
+      region: 'us-east-1',
+      pathStyle: true,
+      ...S3RVER_CREDENTIALS,
+    }).listBuckets();
     return { url: `http://127.0.0.1:${port}`, port, ...S3RVER_CREDENTIALS, stop };
   } catch (err) {
     await stop();

@@ -44,10 +44,16 @@ export async function runCommand<State, Command, Event extends Shaped>(deps: {
     if (decided.length === 0) return { state, position: await store.head(deps.tenantId), appended: 0 };
     const now = deps.clock.now().toISOString();
     const stamped: NewEvent[] = decided.map((e) => ({
-      id: uuidv7(), type: e.type, project_id: deps.projectId, occurred_at: now, data: e.data as Record<string, unknown>,
+      id: uuidv7(),
+      type: e.type,
+      project_id: deps.projectId,
+      occurred_at: now,
+      data: e.data as Record<string, unknown>,
     }));
     try {
-      const res = await store.append(deps.tenantId, deps.stream, version, stamped, deps.meta, { beforeCommit: deps.beforeCommit?.(decided) });
+      const res = await store.append(deps.tenantId, deps.stream, version, stamped, deps.meta, {
+        beforeCommit: deps.beforeCommit?.(decided),
+      });
       return { state: decided.reduce(decider.evolve, state), position: res.position, appended: res.events.length };
     } catch (err) {
       // an offboarded tenant's append is refused by the event store itself, as not_found

@@ -23,27 +23,44 @@ export interface ServiceProcessOptions {
   /** build the read stores (vectors, text, graph, sealed blobs) from the environment */
   stores?: boolean;
   /** background work beside the message patterns and projectors (e.g. the ingestion worker) */
-  start?: (deps: ServiceDeps & { stores: ReadStores | null; env: Env; runtime: Runtime; metrics: WorkMetrics }) => Promise<{ stop(): Promise<void> }>;
+  start?: (
+    deps: ServiceDeps & { stores: ReadStores | null; env: Env; runtime: Runtime; metrics: WorkMetrics },
+  ) => Promise<{ stop(): Promise<void> }>;
 }
 
-export async function runServiceProcess(name: string, build: (deps: ServiceDeps & { stores: ReadStores | null }) => Service | Service[], opts: ServiceProcessOptions = {}): Promise<void> {
+export async function runServiceProcess(
+  name: string,
+  build: (deps: ServiceDeps & { stores: ReadStores | null }) => Service | Service[],
+  opts: ServiceProcessOptions = {},
+): Promise<void> {
   const env = readEnv();
   const log = createLogger({ level: env.LOG_LEVEL, name: `mandant-${name}` });
   const runtime = await startRuntime(env, log, { embedded: false, appName: `mandant-${name}` });
-  const stores = opts.stores ? await createReadStores(env, { appUrl: runtime.appUrl, sql: runtime.sql, masterKey: masterKey(env, false) }) : null;
+  const stores = opts.stores
+    ? await createReadStores(env, { appUrl: runtime.appUrl, sql: runtime.sql, masterKey: masterKey(env, false) })
+    : null;
   const built = build({ sql: runtime.sql, store: runtime.store, clock: systemClock, log, stores });
   const services = Array.isArray(built) ? built : [built];
-  const servers = await Promise.all(services.filter((s) => Object.keys(s.handlers).length > 0).map((s) => serveRpc({ service: s.name, handlers: s.handlers, transport: runtime.rpc, log, sql: runtime.sql })));
+  const servers = await Promise.all(
+    services
+      .filter((s) => Object.keys(s.handlers).length > 0)
+      .map((s) => serveRpc({ service: s.name, handlers: s.handlers, transport: runtime.rpc, log, sql: runtime.sql })),
+  );
   const metrics = createWorkMetrics();
   const background = await opts.start?.({ sql: runtime.sql, store: runtime.store, clock: systemClock, log, stores, env, runtime, metrics });
-  const projectors: Projector[] = services.flatMap((s) => s.projections).map((projection) => startProjector({ sql: runtime.sql, projection, log, transport: runtime.events, metrics }));
+  const projectors: Projector[] = services
+    .flatMap((s) => s.projections)
+    .map((projection) => startProjector({ sql: runtime.sql, projection, log, transport: runtime.events, metrics }));
 
   const health = createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0];
     if (path === '/healthz') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
     if (path === '/readyz') {
       // a readiness check that throws is "not ready", never an unhandled rejection
-      void runtime.ready().catch(() => ({ ok: false })).then((r) => res.writeHead(r.ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(r)));
+      void runtime
+        .ready()
+        .catch(() => ({ ok: false }))
+        .then((r) => res.writeHead(r.ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(r)));
       return;
     }
     if (path === '/metrics') return void res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE }).end(metrics.registry.render());

@@ -24,13 +24,13 @@ export function purgingOffboarded(projection: Projection, purge?: (tx: Tx, tenan
     },
     applyBatch: applyBatch
       ? async (tx: Tx, events: EventEnvelope[]) => {
-        const at = events.findIndex((e) => e.type === TENANT_OFFBOARDED);
-        if (at < 0) return applyBatch(tx, events);
-        const before = events.slice(0, at).filter((e) => projection.handles(e.type));
-        if (before.length > 0) await applyBatch(tx, before);
-        const tombstone = events[at];
-        if (tombstone) await drop(tx, tombstone.tenant_id);
-      }
+          const at = events.findIndex((e) => e.type === TENANT_OFFBOARDED);
+          if (at < 0) return applyBatch(tx, events);
+          const before = events.slice(0, at).filter((e) => projection.handles(e.type));
+          if (before.length > 0) await applyBatch(tx, before);
+          const tombstone = events[at];
+          if (tombstone) await drop(tx, tombstone.tenant_id);
+        }
       : undefined,
   };
 }

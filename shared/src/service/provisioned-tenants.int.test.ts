@@ -29,7 +29,13 @@ describe.skipIf(!pg)('appends only into provisioned tenants', () => {
     owner = createSql(pg.ownerUrl, { max: 2 });
     raw = createEventStore(app);
     // counts the guard's lookups, to show a provisioned tenant costs no further round trip
-    store = refuseUnprovisionedTenants({ ...raw, readTenant: (...a) => { reads++; return raw.readTenant(...a); } });
+    store = refuseUnprovisionedTenants({
+      ...raw,
+      readTenant: (...a) => {
+        reads++;
+        return raw.readTenant(...a);
+      },
+    });
   });
   afterAll(async () => {
     await app?.end();
@@ -37,17 +43,26 @@ describe.skipIf(!pg)('appends only into provisioned tenants', () => {
   });
 
   it('refuses any first append that is not the provisioning, writing nothing (not even a head row)', async () => {
-    const type = fc.oneof(fc.constantFrom('project.created.v1', 'user.registered.v2', 'tenant.offboarded.v1', 'tenant.provisioned.v2', 'Tenant.provisioned.v1'), fc.string({ maxLength: 40 }));
-    await fc.assert(fc.asyncProperty(type, fc.integer({ min: 1, max: 3 }), async (first, n) => {
-      fc.pre(first !== TENANT_PROVISIONED);
-      const tenant = randomUUID();
-      const events = [ev(first), ...Array.from({ length: n - 1 }, () => ev(TENANT_PROVISIONED))];
-      const err = await store.append(tenant, `s-${tenant}`, 'any', events, meta).then(() => null, (e: unknown) => e);
-      expect(err).toBeInstanceOf(DomainError);
-      expect((err as DomainError).code).toBe('unauthenticated');
-      expect(await eventsOf(tenant)).toBe(0);
-      expect(await headOf(tenant)).toBe(0);
-    }), runs);
+    const type = fc.oneof(
+      fc.constantFrom('project.created.v1', 'user.registered.v2', 'tenant.offboarded.v1', 'tenant.provisioned.v2', 'Tenant.provisioned.v1'),
+      fc.string({ maxLength: 40 }),
+    );
+    await fc.assert(
+      fc.asyncProperty(type, fc.integer({ min: 1, max: 3 }), async (first, n) => {
+        fc.pre(first !== TENANT_PROVISIONED);
+        const tenant = randomUUID();
+        const events = [ev(first), ...Array.from({ length: n - 1 }, () => ev(TENANT_PROVISIONED))];
+        const err = await store.append(tenant, `s-${tenant}`, 'any', events, meta).then(
+          () => null,
+          (e: unknown) => e,
+        );
+        expect(err).toBeInstanceOf(DomainError);
+        expect((err as DomainError).code).toBe('unauthenticated');
+        expect(await eventsOf(tenant)).toBe(0);
+        expect(await headOf(tenant)).toBe(0);
+      }),
+      runs,
+    );
   });
 
   it('accepts the provisioning, then every later append with no further lookup', async () => {
@@ -72,7 +87,10 @@ describe.skipIf(!pg)('appends only into provisioned tenants', () => {
   it('refuses a tenant whose log was started by something else than its provisioning', async () => {
     const tenant = randomUUID();
     await raw.append(tenant, 'stray', 0, [ev('project.created.v1')], meta);
-    const err = await store.append(tenant, 'p', 0, [ev('project.created.v1')], meta).then(() => null, (e: unknown) => e);
+    const err = await store.append(tenant, 'p', 0, [ev('project.created.v1')], meta).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect((err as DomainError).code).toBe('unauthenticated');
     expect(await eventsOf(tenant)).toBe(1);
   });

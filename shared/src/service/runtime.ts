@@ -83,7 +83,8 @@ export async function startRuntime(env: Env, log: Logger, opts: { embedded: bool
     if (ownerUrl && !appUrl) {
       if (env.MANDANT_MIGRATE) await migrate(ownerUrl, log);
       // the embedded server asks every role for a password: the runtime role gets its own, kept beside the data
-      const password = env.MANDANT_APP_DB_PASSWORD ?? (env.DATABASE_URL ? undefined : persistentSecret(join(env.MANDANT_DATA_DIR, 'app-db-password')));
+      const password =
+        env.MANDANT_APP_DB_PASSWORD ?? (env.DATABASE_URL ? undefined : persistentSecret(join(env.MANDANT_DATA_DIR, 'app-db-password')));
       appUrl = await prepareAppRole(ownerUrl, password);
     }
     if (!appUrl) throw new Error('no database URL');
@@ -109,7 +110,10 @@ export async function startRuntime(env: Env, log: Logger, opts: { embedded: bool
     let rpc: RpcTransport;
     if (natsUrl) {
       // a cluster is several URLs, comma-separated: the clients fail over between them
-      const servers = natsUrl.split(',').map((s) => s.trim()).filter((s) => s !== '');
+      const servers = natsUrl
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '');
       events = await createJetStreamTransport({ servers, log, name: opts.appName, replicas: env.NATS_STREAM_REPLICAS });
       rpc = { kind: 'nats', servers };
     } else {
@@ -125,10 +129,18 @@ export async function startRuntime(env: Env, log: Logger, opts: { embedded: bool
     stops.push(() => relay.stop());
 
     return {
-      sql, appUrl, store, events, rpc, relay,
+      sql,
+      appUrl,
+      store,
+      events,
+      rpc,
+      relay,
       describe: { database, nats },
       async ready() {
-        const db = await sql`select 1`.then(() => true, () => false);
+        const db = await sql`select 1`.then(
+          () => true,
+          () => false,
+        );
         return { ok: db, checks: { postgres: db } };
       },
       stop: stopAll,

@@ -5,7 +5,12 @@ import type { Projection } from '../projection/projector.ts';
 import type { RpcHandler } from '../rpc/rpc.ts';
 import type { Clock } from './command.ts';
 
-export interface ServiceDeps { sql: Sql; store: EventStore; clock: Clock; log: Logger }
+export interface ServiceDeps {
+  sql: Sql;
+  store: EventStore;
+  clock: Clock;
+  log: Logger;
+}
 
 /** What a service contributes to a process: its message patterns and the read models it keeps. */
 export interface Service {

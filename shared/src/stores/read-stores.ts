@@ -80,7 +80,10 @@ export async function createReadStores(env: Env, deps: { appUrl: string; sql: Sq
   }
   await graph.init();
   return {
-    vectors, text, graph, keyring,
+    vectors,
+    text,
+    graph,
+    keyring,
     blobs,
     describe: {
       vectors: env.QDRANT_URL ? `qdrant (${env.QDRANT_URL})` : 'postgres',

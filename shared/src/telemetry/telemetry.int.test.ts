@@ -20,9 +20,14 @@ function run(env: Record<string, string>, enough: (out: string) => boolean, exit
       setTimeout(() => process.exit(0), ${exitAfterMs});
     });`;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--import', './shared/src/telemetry/register.ts', '--input-type=module', '-e', script], {
-      cwd: root, env: { ...process.env, ...env },
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--import', './shared/src/telemetry/register.ts', '--input-type=module', '-e', script],
+      {
+        cwd: root,
+        env: { ...process.env, ...env },
+      },
+    );
     let out = '';
     const heard = (d: Buffer): void => {
       out += d.toString();
@@ -36,13 +41,17 @@ function run(env: Record<string, string>, enough: (out: string) => boolean, exit
 }
 
 describe('telemetry', () => {
-  it('traces HTTP with the auto-instrumentations when an exporter is configured', async () => {
-    // the spans are printed when the exporter gets to them: wait for them, up to a deadline
-    const traced = (out: string): boolean => /traceId/.test(out) && /\/traced/.test(out);
-    const out = await run({ OTEL_TRACES_EXPORTER: 'console', OTEL_SERVICE_NAME: 'mandant-test' }, traced, SETTLE_MS);
-    expect(out).toMatch(/traceId/);
-    expect(out).toMatch(/\/traced/);
-  }, 2 * SETTLE_MS);
+  it(
+    'traces HTTP with the auto-instrumentations when an exporter is configured',
+    async () => {
+      // the spans are printed when the exporter gets to them: wait for them, up to a deadline
+      const traced = (out: string): boolean => /traceId/.test(out) && /\/traced/.test(out);
+      const out = await run({ OTEL_TRACES_EXPORTER: 'console', OTEL_SERVICE_NAME: 'mandant-test' }, traced, SETTLE_MS);
+      expect(out).toMatch(/traceId/);
+      expect(out).toMatch(/\/traced/);
+    },
+    2 * SETTLE_MS,
+  );
 
   it('stays off without an exporter', async () => {
     const env: Record<string, string> = { OTEL_TRACES_EXPORTER: '', OTEL_EXPORTER_OTLP_ENDPOINT: '' };

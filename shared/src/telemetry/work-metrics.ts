@@ -27,16 +27,32 @@ export const INGESTION_OUTCOMES: readonly IngestionOutcome[] = ['processed', 'fa
 export function createWorkMetrics(): WorkMetrics {
   const registry = new Registry();
   const started = Date.now() / 1000;
-  registry.register(new SampledValue('process_resident_memory_bytes', 'Resident memory size in bytes', 'gauge', () => process.memoryUsage.rss()));
-  registry.register(new SampledValue('process_cpu_seconds_total', 'User and system CPU time spent in seconds', 'counter', () => {
-    const { user, system } = process.cpuUsage();
-    return (user + system) / 1e6;
-  }));
-  registry.register(new SampledValue('process_start_time_seconds', 'Start time of the process since the Unix epoch in seconds', 'gauge', () => started));
+  registry.register(
+    new SampledValue('process_resident_memory_bytes', 'Resident memory size in bytes', 'gauge', () => process.memoryUsage.rss()),
+  );
+  registry.register(
+    new SampledValue('process_cpu_seconds_total', 'User and system CPU time spent in seconds', 'counter', () => {
+      const { user, system } = process.cpuUsage();
+      return (user + system) / 1e6;
+    }),
+  );
+  registry.register(
+    new SampledValue('process_start_time_seconds', 'Start time of the process since the Unix epoch in seconds', 'gauge', () => started),
+  );
   return {
     registry,
-    projectorEventsApplied: registry.register(new Counter('mandant_projector_events_applied_total', 'Events this process applied to a read model (counted after the page committed)', ['projector'])),
-    projectorPages: registry.register(new Counter('mandant_projector_pages_total', 'Pages this process committed that moved a projector checkpoint', ['projector'])),
-    ingestionDocuments: registry.register(new Counter('mandant_ingestion_documents_total', "Documents this process's ingestion worker finished, by outcome", ['outcome'])),
+    projectorEventsApplied: registry.register(
+      new Counter(
+        'mandant_projector_events_applied_total',
+        'Events this process applied to a read model (counted after the page committed)',
+        ['projector'],
+      ),
+    ),
+    projectorPages: registry.register(
+      new Counter('mandant_projector_pages_total', 'Pages this process committed that moved a projector checkpoint', ['projector']),
+    ),
+    ingestionDocuments: registry.register(
+      new Counter('mandant_ingestion_documents_total', "Documents this process's ingestion worker finished, by outcome", ['outcome']),
+    ),
   };
 }

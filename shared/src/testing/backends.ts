@@ -10,7 +10,6 @@ declare module 'vitest' {
   }
 }
 
-
 /**
  * A suite that needs a backend calls this at collection time; when the backend is missing it
  * skips and leaves a marker line that CI turns into a failure, so nothing goes silently untested.

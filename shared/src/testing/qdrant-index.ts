@@ -7,9 +7,15 @@ import type { VectorIndex } from '../stores/vectors/port.ts';
  * Qdrant for suites (and their child processes; nothing here needs the test runner): a run
  * names its collections with a prefix of its own, so runs sharing a server never meet.
  */
-export interface QdrantTestTarget { url: string; prefix: string }
+export interface QdrantTestTarget {
+  url: string;
+  prefix: string;
+}
 
-export const newQdrantTestTarget = (url: string): QdrantTestTarget => ({ url, prefix: `mandanttest${randomUUID().replaceAll('-', '').slice(0, 8)}` });
+export const newQdrantTestTarget = (url: string): QdrantTestTarget => ({
+  url,
+  prefix: `mandanttest${randomUUID().replaceAll('-', '').slice(0, 8)}`,
+});
 
 // the platform's own client settings (uncompressed answers, no minor-version check against 1.16)
 const client = (url: string): QdrantClient => createQdrantClient({ url, apiKey: process.env.QDRANT_API_KEY });
@@ -25,5 +31,7 @@ export async function dropQdrantTestCollections(t: QdrantTestTarget): Promise<vo
 }
 
 /** The environment that puts a platform under test on this Qdrant for its vectors. */
-export const qdrantPlatformEnv = (url: string): Record<string, string> =>
-  ({ QDRANT_URL: url, ...(process.env.QDRANT_API_KEY ? { QDRANT_API_KEY: process.env.QDRANT_API_KEY } : {}) });
+export const qdrantPlatformEnv = (url: string): Record<string, string> => ({
+  QDRANT_URL: url,
+  ...(process.env.QDRANT_API_KEY ? { QDRANT_API_KEY: process.env.QDRANT_API_KEY } : {}),
+});

@@ -4,7 +4,10 @@ import { qdrantPlatformEnv } from './qdrant-index.ts';
 import { qdrantTestUrl } from './qdrant.ts';
 
 /** A platform under test: its read stores, named, and the environment that selects them. */
-export interface StorePlatform { stores: string; env: Record<string, string> }
+export interface StorePlatform {
+  stores: string;
+  env: Record<string, string>;
+}
 
 /**
  * The platforms an e2e suite runs on: the embedded stores, its text index on the run's

@@ -75,10 +75,7 @@ export interface EventTransport {
    * nak'ed with an exponential backoff. `stop()` waits for the in-flight handler to finish;
    * messages not yet handled stay with the durable for the next `consume`.
    */
-  consume(
-    opts: ConsumeOptions,
-    handler: (e: DeliveredEvent) => Promise<void>,
-  ): Promise<{ stop(): Promise<void> }>;
+  consume(opts: ConsumeOptions, handler: (e: DeliveredEvent) => Promise<void>): Promise<{ stop(): Promise<void> }>;
   /** Stops all consumers of this transport and releases its connection. */
   close(): Promise<void>;
 }

@@ -1,8 +1,4 @@
-import {
-  handlerErrorBackoffMs,
-  subjectMatches,
-  TransportUnavailableError,
-} from './event-transport.ts';
+import { handlerErrorBackoffMs, subjectMatches, TransportUnavailableError } from './event-transport.ts';
 import type { Logger } from '../log.ts';
 import type { ConsumeOptions, DeliveredEvent, EventTransport, PublishedEvent } from './event-transport.ts';
 
@@ -21,8 +17,15 @@ export interface InProcessTransportOptions {
   log?: Logger;
 }
 
-interface StoredMessage { seq: number; subject: string; payload: Uint8Array }
-interface Pending { deliveries: number; redeliverAt: number }
+interface StoredMessage {
+  seq: number;
+  subject: string;
+  payload: Uint8Array;
+}
+interface Pending {
+  deliveries: number;
+  redeliverAt: number;
+}
 interface DurableState {
   filterSubject: string;
   ackWaitMs: number;
@@ -115,7 +118,10 @@ export function createInProcessTransport(opts: InProcessTransportOptions = {}): 
       payload: msg.payload.slice(),
       redelivered: entry.deliveries > 1,
       ack,
-      nak: async (delayMs) => settle(() => { entry.redeliverAt = now() + (delayMs ?? 0); })(),
+      nak: async (delayMs) =>
+        settle(() => {
+          entry.redeliverAt = now() + (delayMs ?? 0);
+        })(),
       term: ack,
     };
     try {
@@ -127,10 +133,7 @@ export function createInProcessTransport(opts: InProcessTransportOptions = {}): 
     }
   }
 
-  async function consume(
-    o: ConsumeOptions,
-    handler: (e: DeliveredEvent) => Promise<void>,
-  ): Promise<{ stop(): Promise<void> }> {
+  async function consume(o: ConsumeOptions, handler: (e: DeliveredEvent) => Promise<void>): Promise<{ stop(): Promise<void> }> {
     if (closed) throw new TransportUnavailableError('in-process transport is closed');
     const existing = durables.get(o.durable);
     const d: DurableState = existing ?? {

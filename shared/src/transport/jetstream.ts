@@ -12,11 +12,7 @@ import {
 } from '@nats-io/jetstream';
 import type { ConsumerMessages, JetStreamManager, JsMsg } from '@nats-io/jetstream';
 import type { Logger } from '../log.ts';
-import {
-  EventTransportError,
-  TransportUnavailableError,
-  handlerErrorBackoffMs,
-} from './event-transport.ts';
+import { EventTransportError, TransportUnavailableError, handlerErrorBackoffMs } from './event-transport.ts';
 import type { ConsumeOptions, DeliveredEvent, EventTransport, PublishedEvent } from './event-transport.ts';
 
 export interface ConnectNatsOptions {
@@ -103,16 +99,24 @@ async function ensureStream(jsm: JetStreamManager, name: string, subjects: strin
   for (let attempt = 1; ; attempt++) {
     try {
       const info = await jsm.streams.info(name);
-      const same = info.config.duplicate_window === duplicate_window
-        && info.config.num_replicas >= replicas
-        && [...info.config.subjects].sort().join(' ') === [...subjects].sort().join(' ');
+      const same =
+        info.config.duplicate_window === duplicate_window &&
+        info.config.num_replicas >= replicas &&
+        [...info.config.subjects].sort().join(' ') === [...subjects].sort().join(' ');
       if (!same) await jsm.streams.update(name, { subjects, duplicate_window, num_replicas: Math.max(replicas, info.config.num_replicas) });
       return;
     } catch (err) {
       if (!isApiError(err, JetStreamApiCodes.StreamNotFound)) throw err;
     }
     try {
-      await jsm.streams.add({ name, subjects, duplicate_window, num_replicas: replicas, storage: StorageType.File, retention: RetentionPolicy.Limits });
+      await jsm.streams.add({
+        name,
+        subjects,
+        duplicate_window,
+        num_replicas: replicas,
+        storage: StorageType.File,
+        retention: RetentionPolicy.Limits,
+      });
       return;
     } catch (err) {
       // another process created it between our look and our add: look again
@@ -209,10 +213,7 @@ export async function createJetStreamTransport(opts: JetStreamTransportOptions):
     await event.ack().catch((err: unknown) => log.warn({ err, subject: m.subject }, 'ack not confirmed'));
   }
 
-  async function consume(
-    o: ConsumeOptions,
-    handler: (e: DeliveredEvent) => Promise<void>,
-  ): Promise<{ stop(): Promise<void> }> {
+  async function consume(o: ConsumeOptions, handler: (e: DeliveredEvent) => Promise<void>): Promise<{ stop(): Promise<void> }> {
     // Fail fast on a bad config; later (re)creations happen inside the loop.
     await ensureConsumer(jsm, streamName, o);
     let stopped = false;
@@ -256,7 +257,10 @@ export async function createJetStreamTransport(opts: JetStreamTransportOptions):
         if (!stopped && failures > 0) {
           await new Promise<void>((resolve) => {
             const t = setTimeout(resolve, Math.min(500 * failures, 5_000));
-            wakeSleep = () => { clearTimeout(t); resolve(); };
+            wakeSleep = () => {
+              clearTimeout(t);
+              resolve();
+            };
           });
         }
       }

@@ -10,8 +10,16 @@ const A = '0190a000-0000-7000-8000-00000000000a';
 const B = '0190a000-0000-7000-8000-00000000000b';
 const id = (n: number) => `0190a000-0000-7000-8000-${String(n).padStart(12, '0')}`;
 const hit = (n: number, snippet: string, project_ids = [A], title: string | null = `Doc ${n}`): SearchHit => ({
-  chunk_id: id(100 + n), document_id: id(200 + n), title, chunk_index: 0, document_type: 'text', created_at: '2024-01-01T00:00:00.000Z',
-  snippet, project_ids, score: 1 / n, found_by: ['keyword'],
+  chunk_id: id(100 + n),
+  document_id: id(200 + n),
+  title,
+  chunk_index: 0,
+  document_type: 'text',
+  created_at: '2024-01-01T00:00:00.000Z',
+  snippet,
+  project_ids,
+  score: 1 / n,
+  found_by: ['keyword'],
 });
 const principal = { tenant_id: id(1), user_id: id(2), tenant_role: 'member' as const, actor: `user:${id(2)}` };
 const meta = { correlation_id: 'test', traceparent: null };
@@ -46,11 +54,16 @@ describe('retrieval scope', () => {
   });
 
   it('a global conversation searches globally', () => {
-    expect(planRetrieval({ project_id: null }, { content: 'who paid?', scope: 'conversation' })).toMatchObject({ scope: 'global', project_id: null });
+    expect(planRetrieval({ project_id: null }, { content: 'who paid?', scope: 'conversation' })).toMatchObject({
+      scope: 'global',
+      project_id: null,
+    });
   });
 
   it('sends the project id to search and drops any hit outside the project', async () => {
-    const rpc = fakeRpc({ 'search.run': { search_id: id(9), scope: 'project', mode: 'hybrid', hits: [hit(1, 'in A'), hit(2, 'only B', [B])] } });
+    const rpc = fakeRpc({
+      'search.run': { search_id: id(9), scope: 'project', mode: 'hybrid', hits: [hit(1, 'in A'), hit(2, 'only B', [B])] },
+    });
     const plan = planRetrieval({ project_id: A }, { content: injected, scope: 'conversation' });
     const hits = await search({ rpc: rpc.client, principal, meta, log }, plan);
     expect(rpc.calls).toEqual([{ pattern: 'search.run', input: { project_id: A, query: injected, mode: 'hybrid', limit: 8 } }]);
@@ -71,10 +84,22 @@ describe('retrieval scope', () => {
 
   it('asks the entity service within the project only, and names project counts only in global scope', async () => {
     const entity = { id: id(7), name: 'Maria Gonzalez', project_ids: [A, B] };
-    const graph = { nodes: [{ id: id(7), label: 'Maria Gonzalez', kind: 'entity' }, { id: id(8), label: 'Acme Holdings', kind: 'entity' }, { id: id(9), label: 'doc', kind: 'document' }], edges: [], truncated: false };
+    const graph = {
+      nodes: [
+        { id: id(7), label: 'Maria Gonzalez', kind: 'entity' },
+        { id: id(8), label: 'Acme Holdings', kind: 'entity' },
+        { id: id(9), label: 'doc', kind: 'document' },
+      ],
+      edges: [],
+      truncated: false,
+    };
     const rpc = fakeRpc({ 'entity.list': { entities: [entity] }, 'entity.neighbourhood': graph });
     const caller = { rpc: rpc.client, principal, meta, log };
-    const project = await connections(caller, planRetrieval({ project_id: A }, { content: '', scope: 'conversation' }), 'Who is Maria Gonzalez?');
+    const project = await connections(
+      caller,
+      planRetrieval({ project_id: A }, { content: '', scope: 'conversation' }),
+      'Who is Maria Gonzalez?',
+    );
     expect(project).toEqual(['Maria Gonzalez is connected to Acme Holdings']);
     expect(rpc.calls.every((c) => c.input.project_id === A)).toBe(true);
     const global = await connections(caller, planRetrieval({ project_id: A }, { content: '', scope: 'global' }), 'Who is Maria Gonzalez?');
@@ -103,7 +128,10 @@ describe('passages and citations', () => {
 });
 
 const context = (over: Partial<AnswerContext> = {}): AnswerContext => ({
-  project: { name: 'Offshore leaks', description: 'Accounts in Panama' }, scope: 'project', question: 'Who paid Acme Holdings?', connections: [],
+  project: { name: 'Offshore leaks', description: 'Accounts in Panama' },
+  scope: 'project',
+  question: 'Who paid Acme Holdings?',
+  connections: [],
   passages: passagesFrom([
     hit(1, 'The weather was fine. Maria Gonzalez paid <mark>Acme</mark> Holdings 2 million in 2019.'),
     hit(2, 'Acme Holdings is registered in Panama. Nobody else is named here.'),
@@ -142,7 +170,9 @@ describe('chat completions provider', () => {
   };
 
   it('sends the project, the numbered passages and the question; maps the cited numbers back to chunks', async () => {
-    const { f, requests } = fake({ body: { choices: [{ message: { content: 'Maria Gonzalez paid Acme [1], registered in Panama [2] [7].' } }] } });
+    const { f, requests } = fake({
+      body: { choices: [{ message: { content: 'Maria Gonzalez paid Acme [1], registered in Panama [2] [7].' } }] },
+    });
     const g = chatCompletionsGenerator({ baseUrl: 'http://llm.test/v1/', model: 'test-model', apiKey: 'sk-test', fetch: f });
     const a = await g.answer(context());
     expect(requests[0]?.url).toBe('http://llm.test/v1/chat/completions');
@@ -155,7 +185,10 @@ describe('chat completions provider', () => {
     expect(requests[0]?.body.messages[1]).toEqual({ role: 'user', content: 'Who paid Acme Holdings?' });
     expect(a).toEqual({
       content: 'Maria Gonzalez paid Acme [1], registered in Panama [2].',
-      citations: [{ document_id: id(201), chunk_id: id(101), project_ids: [A] }, { document_id: id(202), chunk_id: id(102), project_ids: [A] }],
+      citations: [
+        { document_id: id(201), chunk_id: id(101), project_ids: [A] },
+        { document_id: id(202), chunk_id: id(102), project_ids: [A] },
+      ],
       generator: 'test-model',
     });
   });

@@ -1,12 +1,20 @@
 import type { Passage } from './passages.ts';
 
-export const STOPWORDS = new Set(('the a an and or of to in on at for by with from about into over under is are was were be been being it its this that these those '
-  + 'what which who whom whose when where why how do does did has have had can could should would may might will shall not no yes me my we our you your '
-  + 'they them their he she his her there here than then also any all some tell show give find list please').split(' '));
+export const STOPWORDS = new Set(
+  (
+    'the a an and or of to in on at for by with from about into over under is are was were be been being it its this that these those ' +
+    'what which who whom whose when where why how do does did has have had can could should would may might will shall not no yes me my we our you your ' +
+    'they them their he she his her there here than then also any all some tell show give find list please'
+  ).split(' '),
+);
 
 /** Lower-cased words of 3+ letters that carry meaning, accents kept. */
 export function queryTerms(text: string): string[] {
-  const words = text.toLowerCase().normalize('NFC').match(/[\p{L}\p{N}][\p{L}\p{N}'-]*/gu) ?? [];
+  const words =
+    text
+      .toLowerCase()
+      .normalize('NFC')
+      .match(/[\p{L}\p{N}][\p{L}\p{N}'-]*/gu) ?? [];
   return [...new Set(words.filter((w) => w.length >= 3 && !STOPWORDS.has(w)))];
 }
 
@@ -23,12 +31,17 @@ export function extractiveAnswer(question: string, passages: Passage[], opts: { 
   const max = opts.max ?? 4;
   if (passages.length === 0) return 'No passage in the documents searched answers this question.';
   const terms = queryTerms(question);
-  const scored = passages.flatMap((p) => sentencesOf(p.text).map((s, i) => {
-    const lower = s.toLowerCase();
-    const matched = terms.filter((t) => lower.includes(t)).length;
-    return { s, n: p.n, matched, order: p.n * 1000 + i };
-  }));
-  let chosen = scored.filter((x) => x.matched > 0).sort((a, b) => b.matched - a.matched || a.order - b.order).slice(0, max);
+  const scored = passages.flatMap((p) =>
+    sentencesOf(p.text).map((s, i) => {
+      const lower = s.toLowerCase();
+      const matched = terms.filter((t) => lower.includes(t)).length;
+      return { s, n: p.n, matched, order: p.n * 1000 + i };
+    }),
+  );
+  let chosen = scored
+    .filter((x) => x.matched > 0)
+    .sort((a, b) => b.matched - a.matched || a.order - b.order)
+    .slice(0, max);
   if (chosen.length === 0) {
     chosen = passages.slice(0, 2).flatMap((p) => {
       const first = sentencesOf(p.text)[0] ?? p.text;

@@ -45,9 +45,8 @@ export function systemPrompt(ctx: AnswerContext): string {
   const where = ctx.project
     ? `the investigation "${ctx.project.name}"${ctx.project.description ? ` (${ctx.project.description})` : ''}`
     : 'the organisation as a whole (global context)';
-  const scope = ctx.scope === 'global'
-    ? 'The passages come from every project the user may read.'
-    : 'The passages come from this project only.';
+  const scope =
+    ctx.scope === 'global' ? 'The passages come from every project the user may read.' : 'The passages come from this project only.';
   const passages = ctx.passages.map((p) => `[${p.n}]${p.title ? ` (${p.title})` : ''} ${p.text}`).join('\n');
   return [
     `You are a research assistant working on ${where}. ${scope}`,
@@ -60,14 +59,23 @@ export function systemPrompt(ctx: AnswerContext): string {
   ].join('\n');
 }
 
-type Fetch = (url: string, init: { method: string; headers: Record<string, string>; body: string; signal?: AbortSignal }) => Promise<{ ok: boolean; status: number; json(): Promise<unknown> }>;
+type Fetch = (
+  url: string,
+  init: { method: string; headers: Record<string, string>; body: string; signal?: AbortSignal },
+) => Promise<{ ok: boolean; status: number; json(): Promise<unknown> }>;
 
 /**
  * An OpenAI-compatible `/chat/completions` endpoint (`baseUrl` is the API root, e.g.
  * `https://api.openai.com/v1`). Deterministic settings (temperature 0); the model's `[n]`
  * markers are mapped back onto the passages, and markers naming no passage are dropped.
  */
-export function chatCompletionsGenerator(opts: { baseUrl: string; model: string; apiKey?: string; fetch?: Fetch; timeoutMs?: number }): Generator {
+export function chatCompletionsGenerator(opts: {
+  baseUrl: string;
+  model: string;
+  apiKey?: string;
+  fetch?: Fetch;
+  timeoutMs?: number;
+}): Generator {
   const doFetch: Fetch = opts.fetch ?? ((url, init) => fetch(url, init));
   const url = `${opts.baseUrl.replace(/\/+$/, '')}/chat/completions`;
   return {
@@ -76,8 +84,12 @@ export function chatCompletionsGenerator(opts: { baseUrl: string; model: string;
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       if (opts.apiKey) headers.authorization = `Bearer ${opts.apiKey}`;
       const body = JSON.stringify({
-        model: opts.model, temperature: 0,
-        messages: [{ role: 'system', content: systemPrompt(ctx) }, { role: 'user', content: ctx.question }],
+        model: opts.model,
+        temperature: 0,
+        messages: [
+          { role: 'system', content: systemPrompt(ctx) },
+          { role: 'user', content: ctx.question },
+        ],
       });
       let res: Awaited<ReturnType<Fetch>>;
       try {

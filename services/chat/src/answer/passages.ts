@@ -24,7 +24,12 @@ export function plainText(snippet: string): string {
 
 export function passagesFrom(hits: SearchHit[]): Passage[] {
   return hits.map((h, i) => ({
-    n: i + 1, document_id: h.document_id, chunk_id: h.chunk_id, project_ids: [...h.project_ids].sort(), title: h.title, text: plainText(h.snippet),
+    n: i + 1,
+    document_id: h.document_id,
+    chunk_id: h.chunk_id,
+    project_ids: [...h.project_ids].sort(),
+    title: h.title,
+    text: plainText(h.snippet),
   }));
 }
 
@@ -36,15 +41,22 @@ export function passagesFrom(hits: SearchHit[]): Passage[] {
 export function mapCitations(text: string, passages: Passage[]): { content: string; citations: Citation[] } {
   const byN = new Map(passages.map((p) => [p.n, p]));
   const order: number[] = [];
-  const content = text.replace(/\[(\d+(?:\s*,\s*\d+)*)\]/g, (_m, list: string) => {
-    const kept = list.split(',').map((s) => Number(s.trim())).filter((n) => byN.has(n));
-    if (kept.length === 0) return '';
-    const renumbered = [...new Set(kept)].map((n) => {
-      if (!order.includes(n)) order.push(n);
-      return order.indexOf(n) + 1;
-    });
-    return `[${renumbered.join(', ')}]`;
-  }).replace(/[ \t]+([.,;:!?])/g, '$1').replace(/[ \t]{2,}/g, ' ').trim();
+  const content = text
+    .replace(/\[(\d+(?:\s*,\s*\d+)*)\]/g, (_m, list: string) => {
+      const kept = list
+        .split(',')
+        .map((s) => Number(s.trim()))
+        .filter((n) => byN.has(n));
+      if (kept.length === 0) return '';
+      const renumbered = [...new Set(kept)].map((n) => {
+        if (!order.includes(n)) order.push(n);
+        return order.indexOf(n) + 1;
+      });
+      return `[${renumbered.join(', ')}]`;
+    })
+    .replace(/[ \t]+([.,;:!?])/g, '$1')
+    .replace(/[ \t]{2,}/g, ' ')
+    .trim();
   const citations = order.flatMap((n) => {
     const p = byN.get(n);
     return p ? [{ document_id: p.document_id, chunk_id: p.chunk_id, project_ids: p.project_ids }] : [];

@@ -19,7 +19,10 @@ export interface RetrievalPlan {
   search: { project_id?: string; query: string; mode: 'hybrid'; limit: number };
 }
 
-export function planRetrieval(conversation: { project_id: string | null }, message: { content: string; scope: 'conversation' | 'global' }): RetrievalPlan {
+export function planRetrieval(
+  conversation: { project_id: string | null },
+  message: { content: string; scope: 'conversation' | 'global' },
+): RetrievalPlan {
   const project_id = message.scope === 'global' ? null : conversation.project_id;
   const query = message.content.slice(0, 1000);
   return project_id
@@ -33,7 +36,12 @@ export interface Retrieved {
   connections: string[];
 }
 
-interface Caller { rpc: RpcClient; principal: Principal; meta: RequestMeta; log: Logger }
+interface Caller {
+  rpc: RpcClient;
+  principal: Principal;
+  meta: RequestMeta;
+  log: Logger;
+}
 
 /** `unavailable` is what the gateway answers 503 for; shared's ErrorCode does not list it yet. */
 const unavailable = (what: string) => new DomainError('unavailable', `${what} is unavailable: try again`);
@@ -44,7 +52,10 @@ export async function search(c: Caller, plan: RetrievalPlan): Promise<SearchHit[
   try {
     reply = await c.rpc.request<SearchResult>(patterns.searchRun, { principal: c.principal, meta: c.meta, input: plan.search });
   } catch (err) {
-    c.log.warn({ err, tenant_id: c.principal.tenant_id, project_id: plan.project_id, correlation_id: c.meta.correlation_id }, 'search unavailable for chat');
+    c.log.warn(
+      { err, tenant_id: c.principal.tenant_id, project_id: plan.project_id, correlation_id: c.meta.correlation_id },
+      'search unavailable for chat',
+    );
     throw unavailable('search');
   }
   if (!reply.ok) throw new DomainError(reply.error.code as ErrorCode, reply.error.message, reply.error.details);
@@ -86,10 +97,13 @@ export async function connections(c: Caller, plan: RetrievalPlan, question: stri
   const facts: string[] = [];
   for (const name of candidateNames(question)) {
     const listed = await call<{ entities?: EntityLike[] } | EntityLike[]>(patterns.entityList, { ...scoped, query: name, limit: 1 });
-    const entity = (Array.isArray(listed) ? listed : listed?.entities ?? [])[0];
+    const entity = (Array.isArray(listed) ? listed : (listed?.entities ?? []))[0];
     if (!entity) continue;
     const graph = await call<GraphLike>(patterns.entityNeighbourhood, { ...scoped, entity_id: entity.id, depth: 1, limit: 10 });
-    const related = (graph?.nodes ?? []).filter((n) => n.kind === 'entity' && n.id !== entity.id).map((n) => n.label).slice(0, 8);
+    const related = (graph?.nodes ?? [])
+      .filter((n) => n.kind === 'entity' && n.id !== entity.id)
+      .map((n) => n.label)
+      .slice(0, 8);
     if (related.length > 0) facts.push(`${entity.name} is connected to ${related.join(', ')}`);
     const projects = entity.project_ids?.length ?? 0;
     if (plan.scope === 'global' && projects > 1) facts.push(`${entity.name} appears in ${projects} projects you can read`);

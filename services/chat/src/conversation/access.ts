@@ -16,7 +16,11 @@ export const isCreator = (p: Principal, createdBy: string): boolean =>
  * creator and tenant admins. Anything else answers exactly like a missing conversation (404),
  * inside the tenant as across it. Returns the caller's role in the project (null for global).
  */
-export async function conversationAccess(tx: Tx, p: Principal, c: { project_id: string | null; created_by: string }): Promise<ProjectRole | null> {
+export async function conversationAccess(
+  tx: Tx,
+  p: Principal,
+  c: { project_id: string | null; created_by: string },
+): Promise<ProjectRole | null> {
   if (c.project_id) {
     try {
       return (await requireProjectRole(tx, projectLookup, p, c.project_id, 'viewer')).role;
@@ -42,7 +46,12 @@ export async function readableProjects(tx: Tx, p: Principal): Promise<Record<str
  * alone, or (global) every readable project — null for a tenant admin, whose global view is
  * unfiltered, as the search service records it.
  */
-export function grantFor(p: Principal, scope: 'project' | 'global', project: { id: string; role: ProjectRole } | null, readable: Record<string, ProjectRole>): { grant: Grant; project_ids: string[] | null } {
+export function grantFor(
+  p: Principal,
+  scope: 'project' | 'global',
+  project: { id: string; role: ProjectRole } | null,
+  readable: Record<string, ProjectRole>,
+): { grant: Grant; project_ids: string[] | null } {
   if (scope === 'project') {
     if (!project) throw new Error('a project-scoped answer needs its project');
     return { grant: { tenant_role: p.tenant_role, project_roles: { [project.id]: project.role } }, project_ids: [project.id] };
@@ -76,8 +85,13 @@ export interface MessageRow {
 
 export function toConversationView(r: ConversationRow, messages?: MessageView[]): ConversationView {
   return {
-    id: r.conversation_id, project_id: r.project_id, title: r.title ?? '', created_by: r.created_by,
-    created_at: r.created_at.toISOString(), updated_at: r.updated_at.toISOString(), ...(messages ? { messages } : {}),
+    id: r.conversation_id,
+    project_id: r.project_id,
+    title: r.title ?? '',
+    created_by: r.created_by,
+    created_at: r.created_at.toISOString(),
+    updated_at: r.updated_at.toISOString(),
+    ...(messages ? { messages } : {}),
   };
 }
 
@@ -89,13 +103,19 @@ type StoredCitation = { document_id: string; chunk_id: string; project_ids: stri
  * project conversation may not share: for anyone but its asker and tenant admins its text is
  * withheld, and only the citations the reader could open themselves are listed.
  */
-export function toMessageView(r: MessageRow, reader: Principal, readable: Record<string, ProjectRole>, titles: Map<string, string | null>): MessageView {
+export function toMessageView(
+  r: MessageRow,
+  reader: Principal,
+  readable: Record<string, ProjectRole>,
+  titles: Map<string, string | null>,
+): MessageView {
   const base = { id: r.message_id, role: r.role, content: r.content ?? '', created_at: r.created_at.toISOString() };
   if (r.role !== 'assistant') return base;
   const cited = r.citations ?? [];
-  const canOpen = (c: StoredCitation) => reader.tenant_role === 'tenant_admin'
-    || c.project_ids.some((id) => id in readable)
-    || (c.project_ids.length === 0 && isCreator(reader, r.actor));
+  const canOpen = (c: StoredCitation) =>
+    reader.tenant_role === 'tenant_admin' ||
+    c.project_ids.some((id) => id in readable) ||
+    (c.project_ids.length === 0 && isCreator(reader, r.actor));
   const open = cited.filter(canOpen);
   const withheld = r.scope === 'global' && reader.tenant_role !== 'tenant_admin' && !isCreator(reader, r.actor);
   return {

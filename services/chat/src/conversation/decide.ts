@@ -10,7 +10,12 @@ export type StartConversation = { type: 'StartConversation'; project_id: string 
  * A question and its answer, recorded together once the answer exists: a failed retrieval or
  * generation leaves no unanswered question behind, and the log still reads question → answer.
  */
-export type AskQuestion = { type: 'AskQuestion'; message_id: string; sealed: string; answer: Omit<Data<'conversation.answered.v1'>, 'reply_to'> };
+export type AskQuestion = {
+  type: 'AskQuestion';
+  message_id: string;
+  sealed: string;
+  answer: Omit<Data<'conversation.answered.v1'>, 'reply_to'>;
+};
 export type ConversationCommand = StartConversation | AskQuestion;
 
 /**
@@ -29,7 +34,10 @@ export function decideConversation(command: ConversationCommand, state: Conversa
       if (command.answer.scope === 'project' && state.project_id === null) {
         throw new DomainError('conflict', 'a global conversation has no project to scope to');
       }
-      if (command.answer.scope === 'project' && (command.answer.project_ids?.length !== 1 || command.answer.project_ids[0] !== state.project_id)) {
+      if (
+        command.answer.scope === 'project' &&
+        (command.answer.project_ids?.length !== 1 || command.answer.project_ids[0] !== state.project_id)
+      ) {
         throw new DomainError('conflict', "a project-scoped answer searches the conversation's project only");
       }
       return [

@@ -10,12 +10,25 @@ const A = '0190a000-0000-7000-8000-0000000000b1';
 const DOC = '0190a000-0000-7000-8000-0000000000d1';
 const CHUNK = '0190a000-0000-7000-8000-0000000000c1';
 
-const started = (project_id: string | null): ConversationEvent => ({ type: 'conversation.started.v1', data: { project_id, sealed: 'c2VhbGVk' } });
+const started = (project_id: string | null): ConversationEvent => ({
+  type: 'conversation.started.v1',
+  data: { project_id, sealed: 'c2VhbGVk' },
+});
 const ask = (over: Partial<AskQuestion['answer']> = {}, message_id = Q): AskQuestion => ({
-  type: 'AskQuestion', message_id, sealed: 'cQ==',
+  type: 'AskQuestion',
+  message_id,
+  sealed: 'cQ==',
   answer: {
-    message_id: A, scope: 'project', project_ids: [P], grant: { tenant_role: 'member', project_roles: { [P]: 'viewer' } }, position: 7,
-    chunk_ids: [CHUNK], citations: [{ document_id: DOC, chunk_id: CHUNK, project_ids: [P] }], generator: 'extractive', sealed: 'YQ==', ...over,
+    message_id: A,
+    scope: 'project',
+    project_ids: [P],
+    grant: { tenant_role: 'member', project_roles: { [P]: 'viewer' } },
+    position: 7,
+    chunk_ids: [CHUNK],
+    citations: [{ document_id: DOC, chunk_id: CHUNK, project_ids: [P] }],
+    generator: 'extractive',
+    sealed: 'YQ==',
+    ...over,
   },
 });
 
@@ -52,7 +65,10 @@ describe('conversation decider', () => {
   });
 
   it('takes a global answer in a project conversation (the caller asked for global scope)', () => {
-    const events = spec.decide([started(P)], ask({ scope: 'global', project_ids: null, grant: { tenant_role: 'tenant_admin', project_roles: {} } }));
+    const events = spec.decide(
+      [started(P)],
+      ask({ scope: 'global', project_ids: null, grant: { tenant_role: 'tenant_admin', project_roles: {} } }),
+    );
     expect(events[1]).toMatchObject({ data: { scope: 'global', project_ids: null } });
   });
 });

@@ -1,6 +1,14 @@
 import {
-  ConversationIdInput, ConversationStarted, type ConversationView, CreateConversationInput, ListConversationsInput, type MessageView, PostMessageInput,
-  type Principal, rpc, streams,
+  ConversationIdInput,
+  ConversationStarted,
+  type ConversationView,
+  CreateConversationInput,
+  ListConversationsInput,
+  type MessageView,
+  PostMessageInput,
+  type Principal,
+  rpc,
+  streams,
 } from '@mandant/contracts';
 import { withTenant } from '@mandant/shared/db';
 import { notFound } from '@mandant/shared/errors';
@@ -18,7 +26,15 @@ import { passagesFrom } from '../answer/passages.ts';
 import { connections, planRetrieval, search } from '../answer/retrieve.ts';
 import { waitForConversationViews } from '../views/projection.ts';
 import {
-  type ConversationRow, type MessageRow, citedTitles, conversationAccess, grantFor, readableProjects, requireChatter, toConversationView, toMessageView,
+  type ConversationRow,
+  type MessageRow,
+  citedTitles,
+  conversationAccess,
+  grantFor,
+  readableProjects,
+  requireChatter,
+  toConversationView,
+  toMessageView,
 } from './access.ts';
 import { type ConversationCommand, conversationDecider } from './decide.ts';
 
@@ -38,8 +54,14 @@ export function chatHandlers(deps: ChatHandlerDeps): Record<string, RpcHandler> 
   async function execute(p: Principal, ctx: RpcContext, conversationId: string, projectId: string | null, command: ConversationCommand) {
     const write = command.type === 'StartConversation' ? 'conversation.create' : 'conversation.message';
     const res = await runCommand({
-      store, clock, decider: conversationDecider, tenantId: p.tenant_id, stream: streams.conversation(conversationId), projectId,
-      command, meta: requestEventMeta(ctx, p.actor),
+      store,
+      clock,
+      decider: conversationDecider,
+      tenantId: p.tenant_id,
+      stream: streams.conversation(conversationId),
+      projectId,
+      command,
+      meta: requestEventMeta(ctx, p.actor),
       beforeCommit: projectId ? () => (tx) => guardContentWrite(tx, p.tenant_id, write, [projectId]) : undefined,
     });
     await waitForConversationViews(sql, log, p.tenant_id, res.position);
@@ -56,13 +78,20 @@ export function chatHandlers(deps: ChatHandlerDeps): Record<string, RpcHandler> 
 
   async function view(p: Principal, conversationId: string): Promise<ConversationView> {
     return withTenant(sql, p.tenant_id, async (tx) => {
-      const [row] = await tx<ConversationRow[]>`select * from conversations_view where tenant_id = ${p.tenant_id} and conversation_id = ${conversationId}`;
+      const [row] = await tx<
+        ConversationRow[]
+      >`select * from conversations_view where tenant_id = ${p.tenant_id} and conversation_id = ${conversationId}`;
       if (!row) throw notFound('conversation');
       await conversationAccess(tx, p, row);
-      const rows = await tx<MessageRow[]>`select * from conversation_messages_view where tenant_id = ${p.tenant_id} and conversation_id = ${conversationId} order by position, role desc`;
+      const rows = await tx<
+        MessageRow[]
+      >`select * from conversation_messages_view where tenant_id = ${p.tenant_id} and conversation_id = ${conversationId} order by position, role desc`;
       const readable = await readableProjects(tx, p);
       const titles = await citedTitles(tx, p.tenant_id, rows);
-      return toConversationView(row, rows.map((r) => toMessageView(r, p, readable, titles)));
+      return toConversationView(
+        row,
+        rows.map((r) => toMessageView(r, p, readable, titles)),
+      );
     });
   }
 
@@ -72,12 +101,17 @@ export function chatHandlers(deps: ChatHandlerDeps): Record<string, RpcHandler> 
     const plan = planRetrieval(conversation, input);
     const { project, grant } = await withTenant(sql, p.tenant_id, async (tx) => {
       const role = await conversationAccess(tx, p, conversation);
-      const proj = conversation.project_id ? (await projectSummaries(tx, p.tenant_id, [conversation.project_id])).get(conversation.project_id.toLowerCase()) : undefined;
+      const proj = conversation.project_id
+        ? (await projectSummaries(tx, p.tenant_id, [conversation.project_id])).get(conversation.project_id.toLowerCase())
+        : undefined;
       // refused before retrieving and generating: an archived project's conversations take no messages
       if (conversation.project_id && proj) requireWritable('conversation.message', conversation.project_id, proj.status);
       const readable = plan.scope === 'global' ? await readableProjects(tx, p) : {};
       const inScope = conversation.project_id && role ? { id: conversation.project_id, role } : null;
-      return { project: proj ? { name: proj.name, description: proj.description } : null, grant: grantFor(p, plan.scope, inScope, readable) };
+      return {
+        project: proj ? { name: proj.name, description: proj.description } : null,
+        grant: grantFor(p, plan.scope, inScope, readable),
+      };
     });
 
     const caller = { rpc: deps.rpc, principal: p, meta: ctx.meta, log };
@@ -88,7 +122,10 @@ export function chatHandlers(deps: ChatHandlerDeps): Record<string, RpcHandler> 
     const context = { project, scope: plan.scope, question: input.content, passages, connections: facts };
     const written = await deps.generator.answer(context).catch(async (err: unknown) => {
       // a chat model that fails still leaves the user an answer, from the same passages
-      log.warn({ err, tenant_id: p.tenant_id, project_id: conversation.project_id, correlation_id: ctx.meta.correlation_id }, 'chat model failed; answering extractively');
+      log.warn(
+        { err, tenant_id: p.tenant_id, project_id: conversation.project_id, correlation_id: ctx.meta.correlation_id },
+        'chat model failed; answering extractively',
+      );
       return extractiveGenerator.answer(context);
     });
 
@@ -99,15 +136,25 @@ export function chatHandlers(deps: ChatHandlerDeps): Record<string, RpcHandler> 
       message_id: messageId,
       sealed: await sealJson(keyring, p.tenant_id, conversationId, { content: input.content }),
       answer: {
-        message_id: answerId, scope: plan.scope, project_ids: grant.project_ids, grant: grant.grant, position,
-        chunk_ids: passages.map((x) => x.chunk_id), citations: written.citations, generator: written.generator,
+        message_id: answerId,
+        scope: plan.scope,
+        project_ids: grant.project_ids,
+        grant: grant.grant,
+        position,
+        chunk_ids: passages.map((x) => x.chunk_id),
+        citations: written.citations,
+        generator: written.generator,
         sealed: await sealJson(keyring, p.tenant_id, conversationId, { content: written.content }),
       },
     });
     const titles = new Map(passages.map((x) => [x.document_id, x.title]));
     return {
-      id: answerId, role: 'assistant', content: written.content, created_at: clock.now().toISOString(),
-      citations: written.citations.map((c) => ({ ...c, title: titles.get(c.document_id) ?? null })), scope: plan.scope,
+      id: answerId,
+      role: 'assistant',
+      content: written.content,
+      created_at: clock.now().toISOString(),
+      citations: written.citations.map((c) => ({ ...c, title: titles.get(c.document_id) ?? null })),
+      scope: plan.scope,
     };
   }
 
@@ -116,7 +163,12 @@ export function chatHandlers(deps: ChatHandlerDeps): Record<string, RpcHandler> 
       const p = requireChatter(ctx.principal);
       const q = CreateConversationInput.parse(input ?? {});
       const projectId = q.project_id?.toLowerCase() ?? null;
-      if (projectId) requireWritable('conversation.create', projectId, (await withTenant(sql, p.tenant_id, (tx) => requireProjectRole(tx, projectLookup, p, projectId, 'viewer'))).status);
+      if (projectId)
+        requireWritable(
+          'conversation.create',
+          projectId,
+          (await withTenant(sql, p.tenant_id, (tx) => requireProjectRole(tx, projectLookup, p, projectId, 'viewer'))).status,
+        );
       const id = uuidv7();
       const sealed = await sealJson(keyring, p.tenant_id, id, { title: q.title ?? DEFAULT_TITLE });
       await execute(p, ctx, id, projectId, { type: 'StartConversation', project_id: projectId, sealed });
@@ -132,7 +184,9 @@ export function chatHandlers(deps: ChatHandlerDeps): Record<string, RpcHandler> 
         // without a project: the global conversations, the caller's own (a tenant admin's: all)
         const scope = q.project_id
           ? tx`project_id = ${q.project_id}`
-          : p.tenant_role === 'tenant_admin' ? tx`project_id is null` : tx`project_id is null and created_by = any(${creators})`;
+          : p.tenant_role === 'tenant_admin'
+            ? tx`project_id is null`
+            : tx`project_id is null and created_by = any(${creators})`;
         const rows = await tx<ConversationRow[]>`select * from conversations_view where tenant_id = ${p.tenant_id} and ${scope}
                               order by updated_at desc, conversation_id desc limit ${q.limit}`;
         return { conversations: rows.map((r) => toConversationView(r)) };

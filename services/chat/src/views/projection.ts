@@ -10,7 +10,13 @@ const Title = z.object({ title: z.string() });
 const Content = z.object({ content: z.string() });
 
 /** A sealed field that no longer opens (the tenant's key was destroyed) reads as erased: null. */
-async function opened<T>(keyring: Keyring, e: EventEnvelope, conversationId: string, sealed: string, schema: z.ZodType<T>): Promise<T | null> {
+async function opened<T>(
+  keyring: Keyring,
+  e: EventEnvelope,
+  conversationId: string,
+  sealed: string,
+  schema: z.ZodType<T>,
+): Promise<T | null> {
   try {
     return schema.parse(await openJson(keyring, e.tenant_id, conversationId, sealed));
   } catch (err) {
@@ -36,7 +42,8 @@ export function conversationViews(keyring: Keyring): Projection {
     async apply(tx: Tx, e: EventEnvelope) {
       const t = e.tenant_id;
       const c = conversationIdOf(e.stream);
-      const touch = () => tx`update conversations_view set updated_at = greatest(updated_at, ${e.occurred_at}::timestamptz) where tenant_id = ${t} and conversation_id = ${c}`;
+      const touch = () =>
+        tx`update conversations_view set updated_at = greatest(updated_at, ${e.occurred_at}::timestamptz) where tenant_id = ${t} and conversation_id = ${c}`;
       switch (e.type) {
         case 'conversation.started.v1': {
           const data = ConversationStarted.shape.data.parse(e.data);

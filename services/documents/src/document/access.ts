@@ -30,7 +30,8 @@ export interface DocumentAccess {
   readable: Map<string, string>;
 }
 
-const isUploader = (p: Principal, uploadedBy: string): boolean => uploadedBy === p.actor || (p.user_id !== null && uploadedBy === `user:${p.user_id}`);
+const isUploader = (p: Principal, uploadedBy: string): boolean =>
+  uploadedBy === p.actor || (p.user_id !== null && uploadedBy === `user:${p.user_id}`);
 
 /**
  * Loads a document and the caller's view of it. A document the caller may not read answers
@@ -42,10 +43,12 @@ export async function documentAccess(tx: Tx, p: Principal, documentId: string): 
   const links = await tx<{ project_id: string }[]>`
     select l.project_id from document_links_view l where l.tenant_id = ${p.tenant_id} and l.document_id = ${documentId} order by l.project_id`;
   const roles = await readableProjects(tx, p);
-  const readable = new Map(links.flatMap((l) => {
-    const role = roles ? roles.get(l.project_id) : 'admin';
-    return role ? [[l.project_id, role] as const] : [];
-  }));
+  const readable = new Map(
+    links.flatMap((l) => {
+      const role = roles ? roles.get(l.project_id) : 'admin';
+      return role ? [[l.project_id, role] as const] : [];
+    }),
+  );
   const visible = !roles || readable.size > 0 || (links.length === 0 && isUploader(p, row.uploaded_by));
   if (!visible) throw notFound('document');
   return { row, linked: links.map((l) => l.project_id), readable };
@@ -88,7 +91,11 @@ export async function adoptableDuplicate(tx: Tx, p: Principal, documentIds: stri
   return row?.document_id ?? null;
 }
 
-export async function embeddingsOf(tx: Tx, tenantId: string, documentIds: string[]): Promise<Map<string, { model: string; dimension: number }[]>> {
+export async function embeddingsOf(
+  tx: Tx,
+  tenantId: string,
+  documentIds: string[],
+): Promise<Map<string, { model: string; dimension: number }[]>> {
   const rows = await tx<{ document_id: string; model: string; dimension: number }[]>`
     select document_id, model, dimension from document_embeddings_view where tenant_id = ${tenantId} and document_id = any(${documentIds}::uuid[]) order by model`;
   const out = new Map<string, { model: string; dimension: number }[]>();
@@ -98,9 +105,21 @@ export async function embeddingsOf(tx: Tx, tenantId: string, documentIds: string
 
 export function toDocumentView(r: DocumentRow, projectIds: string[], embeddings: { model: string; dimension: number }[]): DocumentView {
   return {
-    id: r.document_id, title: r.title, status: r.status, kind: r.kind, content_type: r.content_type, size: Number(r.size),
-    content_sha256: r.content_sha256, project_ids: projectIds, chunk_count: r.chunk_count, entity_count: r.entity_count,
-    pages: r.pages, embeddings, failure: r.failure ?? null, uploaded_by: r.uploaded_by,
-    created_at: r.created_at.toISOString(), updated_at: r.updated_at.toISOString(),
+    id: r.document_id,
+    title: r.title,
+    status: r.status,
+    kind: r.kind,
+    content_type: r.content_type,
+    size: Number(r.size),
+    content_sha256: r.content_sha256,
+    project_ids: projectIds,
+    chunk_count: r.chunk_count,
+    entity_count: r.entity_count,
+    pages: r.pages,
+    embeddings,
+    failure: r.failure ?? null,
+    uploaded_by: r.uploaded_by,
+    created_at: r.created_at.toISOString(),
+    updated_at: r.updated_at.toISOString(),
   };
 }

@@ -19,6 +19,9 @@ export function decodeCursor(cursor: string): { at: string; id: string } {
   const [at = '', id = '', ...rest] = text.split('|');
   const date = new Date(at);
   const valid = rest.length === 0 && ISO.test(at) && Instant.safeParse(at).success && date.toISOString() === at && UUID.test(id);
-  if (!valid) throw new DomainError('validation.failed', 'cursor: not a cursor this API issued', { issues: [{ path: 'cursor', message: 'not a cursor this API issued' }] });
+  if (!valid)
+    throw new DomainError('validation.failed', 'cursor: not a cursor this API issued', {
+      issues: [{ path: 'cursor', message: 'not a cursor this API issued' }],
+    });
   return { at, id };
 }

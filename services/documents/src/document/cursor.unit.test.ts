@@ -8,9 +8,12 @@ const date = fc.date({ min: new Date('1970-01-01T00:00:00Z'), max: new Date('999
 
 describe('document list cursor', () => {
   it('decodes every cursor it issued back to the same position', () => {
-    fc.assert(fc.property(date, fc.uuid(), (at, id) => {
-      expect(decodeCursor(encodeCursor(at, id))).toEqual({ at: at.toISOString(), id });
-    }), runs);
+    fc.assert(
+      fc.property(date, fc.uuid(), (at, id) => {
+        expect(decodeCursor(encodeCursor(at, id))).toEqual({ at: at.toISOString(), id });
+      }),
+      runs,
+    );
   });
 
   it('refuses tampered cursors as a validation failure, never passing on a value SQL could not cast', () => {
@@ -22,20 +25,29 @@ describe('document list cursor', () => {
         const p = pos % valid.length;
         return valid.slice(0, p) + junk + valid.slice(p + 1);
       }),
-      fc.constantFrom('MjAyMHwtLS0tLS0tLS0tLS0tLS0tLS0tLS0tLS0tLS0tLS0tLS0tLS0tLS0t', Buffer.from('2020|00000000-0000-0000-0000-000000000000').toString('base64url'),
-        Buffer.from('+275760-09-13T00:00:00.000Z|00000000-0000-0000-0000-000000000000').toString('base64url'), '', '====', '\u0000',
-        Buffer.from('0000-01-01T00:00:00.000Z|00000000-0000-4000-8000-000000000000').toString('base64url')),
+      fc.constantFrom(
+        'MjAyMHwtLS0tLS0tLS0tLS0tLS0tLS0tLS0tLS0tLS0tLS0tLS0tLS0tLS0t',
+        Buffer.from('2020|00000000-0000-0000-0000-000000000000').toString('base64url'),
+        Buffer.from('+275760-09-13T00:00:00.000Z|00000000-0000-0000-0000-000000000000').toString('base64url'),
+        '',
+        '====',
+        '\u0000',
+        Buffer.from('0000-01-01T00:00:00.000Z|00000000-0000-4000-8000-000000000000').toString('base64url'),
+      ),
     );
-    fc.assert(fc.property(tampered, (cursor) => {
-      try {
-        const { at, id } = decodeCursor(cursor);
-        expect(new Date(at).toISOString()).toBe(at);
-        expect(new Date(at).getUTCFullYear()).toBeGreaterThanOrEqual(1);
-        expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
-      } catch (err) {
-        expect(err).toBeInstanceOf(DomainError);
-        expect((err as DomainError).code).toBe('validation.failed');
-      }
-    }), runs);
+    fc.assert(
+      fc.property(tampered, (cursor) => {
+        try {
+          const { at, id } = decodeCursor(cursor);
+          expect(new Date(at).toISOString()).toBe(at);
+          expect(new Date(at).getUTCFullYear()).toBeGreaterThanOrEqual(1);
+          expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+        } catch (err) {
+          expect(err).toBeInstanceOf(DomainError);
+          expect((err as DomainError).code).toBe('validation.failed');
+        }
+      }),
+      runs,
+    );
   });
 });

@@ -15,7 +15,7 @@ export type LinkDocument = { type: 'LinkDocument'; project_id: string };
 export type UnlinkDocument = { type: 'UnlinkDocument'; project_id: string; reason: 'unlinked' | 'project_deleted' };
 export type DeleteDocument = { type: 'DeleteDocument' };
 export type DocumentCommand =
-  | UploadDocument | StartProcessing | RecordProcessed | RecordEmbedding | RecordFailure | LinkDocument | UnlinkDocument | DeleteDocument;
+  UploadDocument | StartProcessing | RecordProcessed | RecordEmbedding | RecordFailure | LinkDocument | UnlinkDocument | DeleteDocument;
 
 /** Never uploaded and deleted read alike: not found. */
 function requireExisting(state: DocumentState): void {
@@ -34,7 +34,11 @@ export function decideDocument(command: DocumentCommand, state: DocumentState): 
     case 'UploadDocument': {
       if (state.status !== 'none') throw new DomainError('conflict', 'document exists');
       const events: DocumentEvent[] = [{ type: 'document.uploaded.v1', data: command.upload }];
-      if (command.project_id) events.push({ type: 'document.linked.v1', data: { project_id: command.project_id.toLowerCase(), project_ids: withProject([], command.project_id) } });
+      if (command.project_id)
+        events.push({
+          type: 'document.linked.v1',
+          data: { project_id: command.project_id.toLowerCase(), project_ids: withProject([], command.project_id) },
+        });
       return events;
     }
     case 'StartProcessing':
@@ -65,7 +69,12 @@ export function decideDocument(command: DocumentCommand, state: DocumentState): 
       requireExisting(state);
       const project_id = command.project_id.toLowerCase();
       if (!state.project_ids.includes(project_id)) return [];
-      return [{ type: 'document.unlinked.v1', data: { project_id, project_ids: state.project_ids.filter((p) => p !== project_id), reason: command.reason } }];
+      return [
+        {
+          type: 'document.unlinked.v1',
+          data: { project_id, project_ids: state.project_ids.filter((p) => p !== project_id), reason: command.reason },
+        },
+      ];
     }
     case 'DeleteDocument':
       requireExisting(state);

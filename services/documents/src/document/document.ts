@@ -47,8 +47,18 @@ export interface DocumentState {
 }
 
 export const initialDocumentState = (): DocumentState => ({
-  status: 'none', kind: null, content_sha256: null, blob_key: null, created_at: null, uploaded_sealed: null, project_ids: [], attempts: 0,
-  analysis_sha256: null, processed: null, processed_count: 0, embeddings: [],
+  status: 'none',
+  kind: null,
+  content_sha256: null,
+  blob_key: null,
+  created_at: null,
+  uploaded_sealed: null,
+  project_ids: [],
+  attempts: 0,
+  analysis_sha256: null,
+  processed: null,
+  processed_count: 0,
+  embeddings: [],
 });
 
 /** `occurred_at` is there when the event comes from the log (an envelope), not from `decide`. */
@@ -56,14 +66,25 @@ export function evolveDocument(state: DocumentState, event: DocumentEvent & { oc
   switch (event.type) {
     case 'document.uploaded.v1': {
       const { kind, content_sha256, blob_key, sealed } = event.data;
-      return { ...state, status: 'pending', kind, content_sha256, blob_key, created_at: event.occurred_at ?? state.created_at, uploaded_sealed: sealed ?? null };
+      return {
+        ...state,
+        status: 'pending',
+        kind,
+        content_sha256,
+        blob_key,
+        created_at: event.occurred_at ?? state.created_at,
+        uploaded_sealed: sealed ?? null,
+      };
     }
     case 'document.processing.v1':
       return { ...state, status: 'processing', attempts: event.data.attempt };
     case 'document.processed.v1': {
       const { analysis_sha256, analysis_key, text_key, chunk_count, sealed } = event.data;
       return {
-        ...state, status: 'processed', analysis_sha256, processed: { analysis_sha256, analysis_key, text_key, chunk_count, sealed },
+        ...state,
+        status: 'processed',
+        analysis_sha256,
+        processed: { analysis_sha256, analysis_key, text_key, chunk_count, sealed },
         processed_count: state.processed_count + 1,
       };
     }

@@ -83,10 +83,16 @@ export async function documentsAt(tx: Tx, events: readonly EventEnvelope[]): Pro
 }
 
 /** The documents' states at log position `position` (documents without events left out), keyed by id. */
-export async function documentStatesAt(tx: Tx, tenantId: string, documentIds: readonly string[], position: number): Promise<Map<string, DocumentState>> {
+export async function documentStatesAt(
+  tx: Tx,
+  tenantId: string,
+  documentIds: readonly string[],
+  position: number,
+): Promise<Map<string, DocumentState>> {
   const states = new Map<string, DocumentState>();
   if (documentIds.length === 0) return states;
-  const rows = await tx`select * from events where tenant_id = ${tenantId} and stream = any(${documentIds.map((d) => streams.document(d))}::text[])
+  const rows =
+    await tx`select * from events where tenant_id = ${tenantId} and stream = any(${documentIds.map((d) => streams.document(d))}::text[])
     and tenant_seq <= ${position} order by stream, version`;
   for (const row of rows) {
     const e = EventEnvelope.parse(rowToEnvelope(row as never));

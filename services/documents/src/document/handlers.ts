@@ -30,10 +30,24 @@ export function documentHandlers(deps: DocumentDeps): Record<string, RpcHandler>
   const recordUpload = uploadUseCase(deps);
 
   /** Runs one command on a document's stream and waits until the views show it. */
-  async function execute(p: Principal, ctx: RpcContext, documentId: string, projectId: string | null, command: DocumentCommand, beforeCommit?: (tx: Tx) => Promise<void>) {
+  async function execute(
+    p: Principal,
+    ctx: RpcContext,
+    documentId: string,
+    projectId: string | null,
+    command: DocumentCommand,
+    beforeCommit?: (tx: Tx) => Promise<void>,
+  ) {
     const res = await runCommand({
-      store, clock, decider: documentDecider, tenantId: p.tenant_id, stream: streams.document(documentId), projectId,
-      command, meta: requestEventMeta(ctx, p.actor), beforeCommit: beforeCommit ? () => beforeCommit : undefined,
+      store,
+      clock,
+      decider: documentDecider,
+      tenantId: p.tenant_id,
+      stream: streams.document(documentId),
+      projectId,
+      command,
+      meta: requestEventMeta(ctx, p.actor),
+      beforeCommit: beforeCommit ? () => beforeCommit : undefined,
     });
     await waitForViews(sql, log, p.tenant_id, res.position);
     return res;
@@ -83,7 +97,13 @@ export function documentHandlers(deps: DocumentDeps): Record<string, RpcHandler>
         const emb = await embeddingsOf(tx, p.tenant_id, ids);
         const last = page.at(-1);
         return {
-          documents: page.map((r) => toDocumentView(r, links.filter((l) => l.document_id === r.document_id).map((l) => l.project_id), emb.get(r.document_id) ?? [])),
+          documents: page.map((r) =>
+            toDocumentView(
+              r,
+              links.filter((l) => l.document_id === r.document_id).map((l) => l.project_id),
+              emb.get(r.document_id) ?? [],
+            ),
+          ),
           next_cursor: rows.length > q.limit && last ? encodeCursor(last.created_at, last.document_id) : null,
         };
       });
@@ -95,7 +115,13 @@ export function documentHandlers(deps: DocumentDeps): Record<string, RpcHandler>
       const linked = await withTenant(sql, p.tenant_id, async (tx) => {
         const a = await documentAccess(tx, p, document_id);
         // deleting takes the document out of every project it is in: it needs editing rights in all of them
-        if (p.tenant_role !== 'tenant_admin' && a.linked.some((id) => { const r = a.readable.get(id); return r !== 'editor' && r !== 'admin'; })) {
+        if (
+          p.tenant_role !== 'tenant_admin' &&
+          a.linked.some((id) => {
+            const r = a.readable.get(id);
+            return r !== 'editor' && r !== 'admin';
+          })
+        ) {
           throw forbidden('deleting a document needs the editor role in every project it is linked to');
         }
         // and it changes the content of each of them: none may be archived
@@ -123,12 +149,27 @@ export function documentHandlers(deps: DocumentDeps): Record<string, RpcHandler>
         const ids = [...a.readable.keys()];
         const rows = await tx<{ project_id: string; linked_at: Date }[]>`select l.project_id, l.linked_at from document_links_view l
           where l.tenant_id = ${p.tenant_id} and l.document_id = ${document_id} and l.project_id = any(${ids}::uuid[]) order by l.linked_at, l.project_id`;
-        const projects = await projectSummaries(tx, p.tenant_id, rows.map((r) => r.project_id));
+        const projects = await projectSummaries(
+          tx,
+          p.tenant_id,
+          rows.map((r) => r.project_id),
+        );
         return {
           document_id,
           projects: rows.flatMap((r) => {
             const pv = projects.get(r.project_id);
-            return pv ? [{ id: pv.id, name: pv.name, slug: pv.slug, status: pv.status, linked_at: r.linked_at.toISOString(), role: a.readable.get(r.project_id) }] : [];
+            return pv
+              ? [
+                  {
+                    id: pv.id,
+                    name: pv.name,
+                    slug: pv.slug,
+                    status: pv.status,
+                    linked_at: r.linked_at.toISOString(),
+                    role: a.readable.get(r.project_id),
+                  },
+                ]
+              : [];
           }),
         };
       });

@@ -30,13 +30,22 @@ export function quotaCheck(deps: { sql: Sql; limits: TenantLimits }): (tenantId:
     }));
     if (totals.documents + 1 > limits.max_documents) {
       throw new DomainError('quota.documents', `the tenant's quota of ${limits.max_documents} documents is reached`, {
-        quota: 'documents', limit: limits.max_documents, used: totals.documents,
+        quota: 'documents',
+        limit: limits.max_documents,
+        used: totals.documents,
       });
     }
     if (totals.stored_bytes + size > limits.max_stored_bytes) {
-      throw new DomainError('quota.stored_bytes', `this upload of ${size} bytes would pass the tenant's quota of ${limits.max_stored_bytes} stored bytes`, {
-        quota: 'stored_bytes', limit: limits.max_stored_bytes, used: totals.stored_bytes, size,
-      });
+      throw new DomainError(
+        'quota.stored_bytes',
+        `this upload of ${size} bytes would pass the tenant's quota of ${limits.max_stored_bytes} stored bytes`,
+        {
+          quota: 'stored_bytes',
+          limit: limits.max_stored_bytes,
+          used: totals.stored_bytes,
+          size,
+        },
+      );
     }
   };
 }

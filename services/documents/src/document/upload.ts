@@ -33,10 +33,24 @@ export function uploadUseCase(deps: DocumentDeps) {
   const { sql, store, clock, log, blobs, keyring } = deps;
   const checkQuota = quotaCheck(deps);
 
-  async function execute(p: Principal, ctx: RpcContext, documentId: string, projectId: string | null, command: DocumentCommand, beforeCommit: (tx: Tx) => Promise<void>) {
+  async function execute(
+    p: Principal,
+    ctx: RpcContext,
+    documentId: string,
+    projectId: string | null,
+    command: DocumentCommand,
+    beforeCommit: (tx: Tx) => Promise<void>,
+  ) {
     const res = await runCommand({
-      store, clock, decider: documentDecider, tenantId: p.tenant_id, stream: streams.document(documentId), projectId,
-      command, meta: requestEventMeta(ctx, p.actor), beforeCommit: () => beforeCommit,
+      store,
+      clock,
+      decider: documentDecider,
+      tenantId: p.tenant_id,
+      stream: streams.document(documentId),
+      projectId,
+      command,
+      meta: requestEventMeta(ctx, p.actor),
+      beforeCommit: () => beforeCommit,
     });
     await waitForViews(sql, log, p.tenant_id, res.position);
   }
@@ -58,12 +72,13 @@ export function uploadUseCase(deps: DocumentDeps) {
    * The claims on these bytes and the one the caller may adopt. `settled`: every claimed document
    * is in the views already (a claim without one is an upload whose views lag, not yet judged).
    */
-  const look = (p: Principal, sha: string) => withTenant(sql, p.tenant_id, async (tx) => {
-    const claims = (await claimsOf(p, tx, sha)).map((c) => c.document_id);
-    const [shown] = await tx<{ n: number }[]>`
+  const look = (p: Principal, sha: string) =>
+    withTenant(sql, p.tenant_id, async (tx) => {
+      const claims = (await claimsOf(p, tx, sha)).map((c) => c.document_id);
+      const [shown] = await tx<{ n: number }[]>`
       select count(*)::int as n from documents_view where tenant_id = ${p.tenant_id} and document_id = any(${claims}::uuid[])`;
-    return { claims, adoptable: await adoptableDuplicate(tx, p, claims), settled: (shown?.n ?? 0) === claims.length };
-  });
+      return { claims, adoptable: await adoptableDuplicate(tx, p, claims), settled: (shown?.n ?? 0) === claims.length };
+    });
 
   /** The caller already reads a document with these bytes: link it, never extract again. */
   async function adopt(p: Principal, ctx: RpcContext, u: Upload, existingId: string): Promise<UploadView> {
@@ -71,7 +86,9 @@ export function uploadUseCase(deps: DocumentDeps) {
     if (existingId.toLowerCase() !== u.document_id.toLowerCase()) await discard(ctx, p.tenant_id, u.document_id, u.blob_key);
     const projectId = u.project_id;
     if (projectId) {
-      await execute(p, ctx, existingId, projectId, { type: 'LinkDocument', project_id: projectId }, (tx) => guardContentWrite(tx, p.tenant_id, 'document.link', [projectId]));
+      await execute(p, ctx, existingId, projectId, { type: 'LinkDocument', project_id: projectId }, (tx) =>
+        guardContentWrite(tx, p.tenant_id, 'document.link', [projectId]),
+      );
     }
     return withTenant(sql, p.tenant_id, async (tx) => {
       const a = await documentAccess(tx, p, existingId);
@@ -81,8 +98,22 @@ export function uploadUseCase(deps: DocumentDeps) {
 
   /** A document of its own. `seen`: the claims on these bytes the caller may not adopt. */
   async function record(p: Principal, ctx: RpcContext, u: Upload, seen: string[]): Promise<UploadView> {
-    const sealed = await sealJson(keyring, p.tenant_id, u.document_id, { title: u.title, filename: u.filename, source_url: u.source_url }, { scope: documentScope(u.document_id) });
-    const upload = { kind: u.kind, content_type: u.content_type, ext: u.ext, size: u.size, content_sha256: u.content_sha256, blob_key: u.blob_key, sealed };
+    const sealed = await sealJson(
+      keyring,
+      p.tenant_id,
+      u.document_id,
+      { title: u.title, filename: u.filename, source_url: u.source_url },
+      { scope: documentScope(u.document_id) },
+    );
+    const upload = {
+      kind: u.kind,
+      content_type: u.content_type,
+      ext: u.ext,
+      size: u.size,
+      content_sha256: u.content_sha256,
+      blob_key: u.blob_key,
+      sealed,
+    };
     await execute(p, ctx, u.document_id, u.project_id, { type: 'UploadDocument', upload, project_id: u.project_id }, async (tx) => {
       // uploads of the same bytes in the tenant take turns here, so none misses another's claim
       await tx`select pg_advisory_xact_lock(hashtextextended(${`document-hash:${p.tenant_id}:${u.content_sha256}`}, 0))`;
@@ -94,7 +125,8 @@ export function uploadUseCase(deps: DocumentDeps) {
   }
 
   async function upload(p: Principal, ctx: RpcContext, u: Upload): Promise<UploadView> {
-    if (u.blob_key !== documentKeys.raw(u.document_id, u.ext)) throw new DomainError('validation.failed', 'blob_key: not the document\'s raw key');
+    if (u.blob_key !== documentKeys.raw(u.document_id, u.ext))
+      throw new DomainError('validation.failed', "blob_key: not the document's raw key");
     if (u.project_id) {
       const a = await withTenant(sql, p.tenant_id, (tx) => requireProjectRole(tx, projectLookup, p, u.project_id as string, 'editor'));
       requireWritable('document.upload', u.project_id, a.status);
@@ -126,10 +158,15 @@ export function uploadUseCase(deps: DocumentDeps) {
       return await upload(p, ctx, u);
     } catch (err) {
       // recorded, then failed (say, waiting for the views): the document is there, keep its bytes and key
-      const recorded = await store.readStream(p.tenant_id, streams.document(u.document_id)).then((s) => s.events.length > 0, () => true);
+      const recorded = await store.readStream(p.tenant_id, streams.document(u.document_id)).then(
+        (s) => s.events.length > 0,
+        () => true,
+      );
       if (recorded) throw err;
       // the gateway stored the bytes before asking
-      await discard(ctx, p.tenant_id, u.document_id, u.blob_key).catch((e: unknown) => log.warn({ err: e, tenant_id: p.tenant_id, document_id: u.document_id }, 'orphan upload not removed'));
+      await discard(ctx, p.tenant_id, u.document_id, u.blob_key).catch((e: unknown) =>
+        log.warn({ err: e, tenant_id: p.tenant_id, document_id: u.document_id }, 'orphan upload not removed'),
+      );
       throw err;
     }
   };

@@ -25,10 +25,24 @@ export function linkingHandlers(deps: ServiceDeps): Record<string, RpcHandler> {
   }
 
   /** The archive rule is checked again inside the append, so a concurrent archive cannot slip in between. */
-  const run = (p: Principal, ctx: RpcContext, documentId: string, projectId: string, command: DocumentCommand & { type: 'LinkDocument' | 'UnlinkDocument' }) =>
+  const run = (
+    p: Principal,
+    ctx: RpcContext,
+    documentId: string,
+    projectId: string,
+    command: DocumentCommand & { type: 'LinkDocument' | 'UnlinkDocument' },
+  ) =>
     runCommand({
-      store, clock, decider: documentDecider, tenantId: p.tenant_id, stream: streams.document(documentId), projectId, command, meta: requestEventMeta(ctx, p.actor),
-      beforeCommit: () => (tx) => guardContentWrite(tx, p.tenant_id, command.type === 'LinkDocument' ? 'document.link' : 'document.unlink', [projectId]),
+      store,
+      clock,
+      decider: documentDecider,
+      tenantId: p.tenant_id,
+      stream: streams.document(documentId),
+      projectId,
+      command,
+      meta: requestEventMeta(ctx, p.actor),
+      beforeCommit: () => (tx) =>
+        guardContentWrite(tx, p.tenant_id, command.type === 'LinkDocument' ? 'document.link' : 'document.unlink', [projectId]),
     });
 
   return {

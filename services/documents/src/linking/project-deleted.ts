@@ -25,7 +25,12 @@ export function projectDeletedUnlinker(deps: ServiceDeps): Projection {
       for (const { stream } of rows) {
         const documentId = stream.replace(/^document-/, '');
         await runCommand({
-          store, clock, decider: documentDecider, tenantId: e.tenant_id, stream: streams.document(documentId), projectId,
+          store,
+          clock,
+          decider: documentDecider,
+          tenantId: e.tenant_id,
+          stream: streams.document(documentId),
+          projectId,
           command: { type: 'UnlinkDocument', project_id: projectId, reason: 'project_deleted' },
           meta: { actor: 'service:linking', correlation_id: e.correlation_id, causation_id: e.id, traceparent: e.traceparent },
         }).catch((err: unknown) => {

@@ -1,6 +1,13 @@
 import {
-  DocumentEmbedded, DocumentFailed, DocumentLinked, DocumentProcessed, DocumentUnlinked, DocumentUploaded, type EventEnvelope,
-  ProcessedSecret, UploadedSecret,
+  DocumentEmbedded,
+  DocumentFailed,
+  DocumentLinked,
+  DocumentProcessed,
+  DocumentUnlinked,
+  DocumentUploaded,
+  type EventEnvelope,
+  ProcessedSecret,
+  UploadedSecret,
 } from '@mandant/contracts';
 import { type Tx, pipeline } from '@mandant/shared/db';
 import type { Projection } from '@mandant/shared/projection';
@@ -9,7 +16,13 @@ import type { Keyring } from '@mandant/shared/stores/crypto';
 import { openJson } from '@mandant/shared/stores/crypto';
 
 /** A sealed field that no longer opens (the tenant's key was destroyed) reads as erased: null. */
-async function opened<T>(keyring: Keyring, e: EventEnvelope, documentId: string, sealed: string, parse: (v: unknown) => T): Promise<T | null> {
+async function opened<T>(
+  keyring: Keyring,
+  e: EventEnvelope,
+  documentId: string,
+  sealed: string,
+  parse: (v: unknown) => T,
+): Promise<T | null> {
   try {
     return parse(await openJson(keyring, e.tenant_id, documentId, sealed));
   } catch (err) {
@@ -43,7 +56,8 @@ function documentRows(keyring: Keyring): Projection {
     async apply(tx: Tx, e: EventEnvelope) {
       const t = e.tenant_id;
       const d = documentIdOf(e.stream);
-      const touch = () => tx`update documents_view set updated_at = greatest(updated_at, ${e.occurred_at}::timestamptz) where tenant_id = ${t} and document_id = ${d}`;
+      const touch = () =>
+        tx`update documents_view set updated_at = greatest(updated_at, ${e.occurred_at}::timestamptz) where tenant_id = ${t} and document_id = ${d}`;
       switch (e.type) {
         case 'document.uploaded.v1': {
           const data = DocumentUploaded.shape.data.parse(e.data);
@@ -55,14 +69,20 @@ function documentRows(keyring: Keyring): Projection {
           return;
         }
         case 'document.processing.v1':
-          await pipeline(tx`update documents_view set status = 'processing', failure = null where tenant_id = ${t} and document_id = ${d}`, touch());
+          await pipeline(
+            tx`update documents_view set status = 'processing', failure = null where tenant_id = ${t} and document_id = ${d}`,
+            touch(),
+          );
           return;
         case 'document.processed.v1': {
           const data = DocumentProcessed.shape.data.parse(e.data);
           const secret = await opened(keyring, e, d, data.sealed, (v) => ProcessedSecret.parse(v));
-          await pipeline(tx`update documents_view set status = 'processed', failure = null, title = coalesce(${secret?.title ?? null}, title),
+          await pipeline(
+            tx`update documents_view set status = 'processed', failure = null, title = coalesce(${secret?.title ?? null}, title),
                    chunk_count = ${data.chunk_count}, entity_count = ${data.entity_count}, pages = ${data.pages}
-                   where tenant_id = ${t} and document_id = ${d}`, touch());
+                   where tenant_id = ${t} and document_id = ${d}`,
+            touch(),
+          );
           return;
         }
         case 'document.embedded.v1': {
@@ -74,8 +94,11 @@ function documentRows(keyring: Keyring): Projection {
         }
         case 'document.failed.v1': {
           const data = DocumentFailed.shape.data.parse(e.data);
-          await pipeline(tx`update documents_view set status = 'failed', failure = ${tx.json({ code: data.code, message: data.message })}
-                   where tenant_id = ${t} and document_id = ${d}`, touch());
+          await pipeline(
+            tx`update documents_view set status = 'failed', failure = ${tx.json({ code: data.code, message: data.message })}
+                   where tenant_id = ${t} and document_id = ${d}`,
+            touch(),
+          );
           return;
         }
         case 'document.linked.v1':

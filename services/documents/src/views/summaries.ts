@@ -26,10 +26,19 @@ export async function documentSummaries(tx: Tx, tenantId: string, documentIds: r
   const links = await tx<{ document_id: string; project_id: string }[]>`
     select document_id, project_id from document_links_view
     where tenant_id = ${tenantId} and document_id = any(${ids}::uuid[]) order by document_id, project_id`;
-  return new Map(rows.map((r) => [r.document_id, {
-    documentId: r.document_id, title: r.title, kind: r.kind, createdAt: r.created_at, chunkCount: r.chunk_count,
-    projectIds: links.filter((l) => l.document_id === r.document_id).map((l) => l.project_id),
-  }]));
+  return new Map(
+    rows.map((r) => [
+      r.document_id,
+      {
+        documentId: r.document_id,
+        title: r.title,
+        kind: r.kind,
+        createdAt: r.created_at,
+        chunkCount: r.chunk_count,
+        projectIds: links.filter((l) => l.document_id === r.document_id).map((l) => l.project_id),
+      },
+    ]),
+  );
 }
 
 /**

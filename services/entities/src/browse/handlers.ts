@@ -27,7 +27,13 @@ export function browseHandlers(deps: EntityDeps): Record<string, RpcHandler> {
         projectIds = scope.projects ?? undefined;
       }
       // one more than asked tells whether another page exists
-      const found = await graph.searchEntities(tenantId, { projectIds, query: q.query, type: q.type, limit: q.limit + 1, offset: q.offset });
+      const found = await graph.searchEntities(tenantId, {
+        projectIds,
+        query: q.query,
+        type: q.type,
+        limit: q.limit + 1,
+        offset: q.offset,
+      });
       return {
         scope: q.project_id === undefined ? 'global' : 'project',
         entities: found.slice(0, q.limit),
@@ -40,7 +46,10 @@ export function browseHandlers(deps: EntityDeps): Record<string, RpcHandler> {
       const scope = await readScope(sql, ctx);
       const { entity, projects, readable } = await visibleEntity(graph, scope, entity_id);
       const view: EntityView = {
-        id: entity.id, name: entity.name, type: entity.type, aliases: entity.aliases,
+        id: entity.id,
+        name: entity.name,
+        type: entity.type,
+        aliases: entity.aliases,
         projects: readable.map((p) => ({ project_id: p.project_id, mentions: p.mentions, documents: p.documents })),
         mentions: readable.reduce((n, p) => n + p.mentions, 0),
       };
@@ -52,7 +61,9 @@ export function browseHandlers(deps: EntityDeps): Record<string, RpcHandler> {
       const q = CrossProjectInput.parse(input ?? {});
       const scope = await readScope(sql, ctx);
       const entities = await graph.crossProjectEntities(scope.principal.tenant_id, {
-        minProjects: q.min_projects, limit: q.limit, projectIds: scope.projects ?? undefined,
+        minProjects: q.min_projects,
+        limit: q.limit,
+        projectIds: scope.projects ?? undefined,
       });
       return { entities };
     },

@@ -53,7 +53,10 @@ export function graphHandlers(deps: EntityDeps): Record<string, RpcHandler> {
       const { entity, projects } = await visibleEntity(graph, scope, q.entity_id);
       if (q.project_id !== undefined && !projects.some((p) => p.project_id === q.project_id?.toLowerCase())) throw notFound('entity');
       const n = await graph.neighbourhood(scope.principal.tenant_id, entity.id, {
-        depth: q.depth, limit: q.limit, projectId: q.project_id, projectIds: scope.projects ?? undefined,
+        depth: q.depth,
+        limit: q.limit,
+        projectId: q.project_id,
+        projectIds: scope.projects ?? undefined,
       });
       return neighbourhoodView(n, q.limit);
     },

@@ -14,7 +14,9 @@ describe('entity merge decider', () => {
   });
 
   it('refuses to merge an entity into itself, whatever the case of the ids', () => {
-    expect(() => decideEntity(merge(A, A.toUpperCase()), entityDecider.initialState())).toThrow(expect.objectContaining({ code: 'conflict' }));
+    expect(() => decideEntity(merge(A, A.toUpperCase()), entityDecider.initialState())).toThrow(
+      expect.objectContaining({ code: 'conflict' }),
+    );
   });
 
   it('refuses to merge an entity that was merged away already, even into the same survivor', () => {

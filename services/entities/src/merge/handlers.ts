@@ -26,7 +26,10 @@ async function loadEntity(store: EventStore, tenantId: string, entityId: string)
 function requireMergeRight(scope: ReadScope, projects: readonly string[]): void {
   if (scope.admin) return;
   if (scope.principal.user_id === null) throw forbidden('merging entities needs a user or a tenant admin');
-  const ok = projects.every((p) => { const r = scope.roles.get(p); return r === 'editor' || r === 'admin'; });
+  const ok = projects.every((p) => {
+    const r = scope.roles.get(p);
+    return r === 'editor' || r === 'admin';
+  });
   if (!ok) throw forbidden('merging needs the editor role in every project where either entity appears');
 }
 
@@ -54,7 +57,10 @@ export function mergeHandlers(deps: EntityDeps): Record<string, RpcHandler> {
         throw new DomainError('conflict', 'an entity of the request was merged away already', { entity_id: fromId, into: intoId });
       }
       const [source, survivor] = [await loadEntity(store, t, fromId), await loadEntity(store, t, intoId)];
-      const decided = entityDecider.decide({ type: 'MergeEntity', entity_id: fromId, into: intoId, into_merged_into: survivor.state.mergedInto }, source.state);
+      const decided = entityDecider.decide(
+        { type: 'MergeEntity', entity_id: fromId, into: intoId, into_merged_into: survivor.state.mergedInto },
+        source.state,
+      );
       const now = clock.now().toISOString();
       const events: NewEvent[] = decided.map((e) => ({ id: uuidv7(), type: e.type, project_id: null, occurred_at: now, data: e.data }));
       const res = await store.append(t, streams.entity(fromId), source.version, events, requestEventMeta(ctx, scope.principal.actor), {
@@ -62,7 +68,8 @@ export function mergeHandlers(deps: EntityDeps): Record<string, RpcHandler> {
         beforeCommit: (tx) => deps.writes.guardContentWrite(tx, t, 'entity.merge', involved),
         // appends of a tenant queue on its head: checked here, no concurrent merge of the target can slip in between
         afterAppend: async (tx) => {
-          const taken = await tx`select 1 from events where tenant_id = ${t} and stream = ${streams.entity(intoId)} and type = 'entity.merged.v1' limit 1`;
+          const taken =
+            await tx`select 1 from events where tenant_id = ${t} and stream = ${streams.entity(intoId)} and type = 'entity.merged.v1' limit 1`;
           if (taken.length > 0) throw new DomainError('conflict', 'the target entity was merged away already', { into: intoId });
         },
       });

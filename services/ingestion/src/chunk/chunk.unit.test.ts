@@ -11,8 +11,7 @@ function expectSpansPointIntoInput(text: string, chunks: readonly Chunk[]): void
 }
 
 const sentence = (n: number): string => `Sentence number ${n} talks about the Beta GmbH in Berlin.`;
-const paragraph = (from: number, count: number): string =>
-  Array.from({ length: count }, (_, i) => sentence(from + i)).join(' ');
+const paragraph = (from: number, count: number): string => Array.from({ length: count }, (_, i) => sentence(from + i)).join(' ');
 
 describe('chunkText', () => {
   it('returns one chunk for a short text, trimmed, with its span', () => {
@@ -75,7 +74,11 @@ describe('chunkText', () => {
 
     const blob = 'x'.repeat(250);
     const blobChunks = chunkText(blob, { targetChars: 100, overlapChars: 0 });
-    expect(blobChunks.map((c) => [c.start, c.end])).toEqual([[0, 100], [100, 200], [200, 250]]);
+    expect(blobChunks.map((c) => [c.start, c.end])).toEqual([
+      [0, 100],
+      [100, 200],
+      [200, 250],
+    ]);
   });
 
   it('never splits a surrogate pair on a hard cut', () => {

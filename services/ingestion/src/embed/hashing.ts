@@ -33,7 +33,11 @@ function hash32(s: string, seed: number): number {
   return h >>> 0;
 }
 
-const fold = (text: string): string => text.normalize('NFKD').replace(/\p{M}+/gu, '').toLowerCase();
+const fold = (text: string): string =>
+  text
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
+    .toLowerCase();
 
 function features(text: string): [feature: string, weight: number][] {
   const out: [string, number][] = [];

@@ -21,8 +21,7 @@ afterEach(() => {
   for (const s of servers.splice(0)) s.close();
 });
 
-const vectorFor = (text: string, dimension: number): number[] =>
-  Array.from({ length: dimension }, (_, i) => (text.length + i) / 100);
+const vectorFor = (text: string, dimension: number): number[] => Array.from({ length: dimension }, (_, i) => (text.length + i) / 100);
 
 async function startProvider(dimension: number, script: Reply[] = []): Promise<{ baseUrl: string; requests: Recorded[] }> {
   const requests: Recorded[] = [];
@@ -48,10 +47,12 @@ async function startProvider(dimension: number, script: Reply[] = []): Promise<{
   return { baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/`, requests };
 }
 
-const status = (code: number, headers: Record<string, string> = {}): Reply => (_req, res) => {
-  res.writeHead(code, { 'content-type': 'application/json', ...headers }).end('{"error":{"message":"nope"}}');
-  return true;
-};
+const status =
+  (code: number, headers: Record<string, string> = {}): Reply =>
+  (_req, res) => {
+    res.writeHead(code, { 'content-type': 'application/json', ...headers }).end('{"error":{"message":"nope"}}');
+    return true;
+  };
 const noSleep = async (): Promise<void> => {};
 
 describe('createOpenAiEmbedder', () => {
@@ -60,7 +61,9 @@ describe('createOpenAiEmbedder', () => {
     const embedder = createOpenAiEmbedder({ baseUrl, apiKey: 'sk-test', model: 'nomic-embed', dimension: 4 });
     const vectors = await embedder.embed(['a', 'bbb']);
     expect(vectors).toEqual([vectorFor('a', 4), vectorFor('bbb', 4)]);
-    expect(requests).toEqual([{ url: '/v1/embeddings', authorization: 'Bearer sk-test', body: { model: 'nomic-embed', input: ['a', 'bbb'] } }]);
+    expect(requests).toEqual([
+      { url: '/v1/embeddings', authorization: 'Bearer sk-test', body: { model: 'nomic-embed', input: ['a', 'bbb'] } },
+    ]);
     expect(embedder).toMatchObject({ model: 'nomic-embed', dimension: 4 });
   });
 
@@ -82,7 +85,11 @@ describe('createOpenAiEmbedder', () => {
     const { baseUrl, requests } = await startProvider(2, [status(429, { 'retry-after': '2' }), status(503)]);
     const waits: number[] = [];
     const embedder = createOpenAiEmbedder({
-      baseUrl, model: 'm', dimension: 2, retryBaseMs: 100, sleep: async (ms) => void waits.push(ms),
+      baseUrl,
+      model: 'm',
+      dimension: 2,
+      retryBaseMs: 100,
+      sleep: async (ms) => void waits.push(ms),
     });
     expect(await embedder.embed(['x'])).toEqual([vectorFor('x', 2)]);
     expect(requests).toHaveLength(3);
@@ -119,7 +126,9 @@ describe('createOpenAiEmbedder', () => {
 
   it('fails when the provider returns vectors of another dimension', async () => {
     const { baseUrl } = await startProvider(3);
-    const error = (await createOpenAiEmbedder({ baseUrl, model: 'm', dimension: 2 }).embed(['x']).catch((e: unknown) => e)) as Error;
+    const error = (await createOpenAiEmbedder({ baseUrl, model: 'm', dimension: 2 })
+      .embed(['x'])
+      .catch((e: unknown) => e)) as Error;
     expect(error).toBeInstanceOf(EmbeddingProviderError);
     expect(error.message).toMatch(/dimension 3, configured 2/);
   });

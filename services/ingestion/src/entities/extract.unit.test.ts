@@ -2,8 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { extractEntities, type EntityType, type Mention } from './extract.ts';
 
 const pick = (mentions: readonly Mention[], type: EntityType): string[] => mentions.filter((m) => m.type === type).map((m) => m.name);
-const keys = (mentions: readonly Mention[], type: EntityType): string[] =>
-  mentions.filter((m) => m.type === type).map((m) => m.normalised);
+const keys = (mentions: readonly Mention[], type: EntityType): string[] => mentions.filter((m) => m.type === type).map((m) => m.normalised);
 
 describe('extractEntities on newsroom snippets', () => {
   const wirecard =
@@ -51,11 +50,11 @@ describe('extractEntities on newsroom snippets', () => {
 
   it('finds US and national phone formats but not dates or amounts', () => {
     const text = 'Call 202-555-0143 or +1 (202) 555-0199, in Berlin 030/2345678. Am 12.03.2024 kamen 1.250.000 Besucher.';
-    expect(extractEntities(text).filter((m) => m.type === 'phone').map((m) => m.normalised)).toEqual([
-      '2025550143',
-      '+12025550199',
-      '0302345678',
-    ]);
+    expect(
+      extractEntities(text)
+        .filter((m) => m.type === 'phone')
+        .map((m) => m.normalised),
+    ).toEqual(['2025550143', '+12025550199', '0302345678']);
   });
 
   it('reads amounts in English and German notation, with symbols, codes and scale words', () => {

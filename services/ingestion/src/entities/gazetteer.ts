@@ -7,7 +7,12 @@ import { normaliseName } from './normalise.ts';
  * (Chad, Jordan, Georgia, Victoria) are left out on purpose. All entries are stored normalised.
  */
 const set = (words: string): ReadonlySet<string> =>
-  new Set(words.split('|').map((w) => normaliseName(w)).filter((w) => w !== ''));
+  new Set(
+    words
+      .split('|')
+      .map((w) => normaliseName(w))
+      .filter((w) => w !== ''),
+  );
 
 export const PLACES = set(
   // countries (English | German)
@@ -101,7 +106,24 @@ export const ORG_KEYWORDS = set(
 );
 
 /** Lowercase words that may sit inside a person's name ("Ursula von der Leyen"). */
-export const NAME_PARTICLES = new Set(['von', 'van', 'de', 'da', 'di', 'du', 'del', 'della', 'dos', 'la', 'le', 'zu', 'ten', 'ter', 'bin', 'al']);
+export const NAME_PARTICLES = new Set([
+  'von',
+  'van',
+  'de',
+  'da',
+  'di',
+  'du',
+  'del',
+  'della',
+  'dos',
+  'la',
+  'le',
+  'zu',
+  'ten',
+  'ter',
+  'bin',
+  'al',
+]);
 /** "der"/"den" only as the second word of a particle ("von der", "van den"). */
 export const SECOND_PARTICLES = new Set(['der', 'den']);
 /** Lowercase words that link an organisation keyword to the rest ("Bank of England", "Ministerium der Finanzen"). */

@@ -1,6 +1,4 @@
-import {
-  NAME_PARTICLES, ORG_KEYWORDS, ORG_LINKS, ORG_SUFFIXES, PLACES, ROLES, SECOND_PARTICLES, STOPWORDS, TITLES,
-} from './gazetteer.ts';
+import { NAME_PARTICLES, ORG_KEYWORDS, ORG_LINKS, ORG_SUFFIXES, PLACES, ROLES, SECOND_PARTICLES, STOPWORDS, TITLES } from './gazetteer.ts';
 import { normaliseName } from './normalise.ts';
 import type { Mention } from './extract.ts';
 
@@ -175,7 +173,7 @@ function placesAndPersons(text: string, ts: Token[], titled: boolean): Mention[]
     piece = [];
     pieceTitled = false;
   };
-  for (let i = 0; i < ts.length; ) {
+  for (let i = 0; i < ts.length;) {
     let matched = 0;
     for (let n = Math.min(4, ts.length - i); n >= 1 && matched === 0; n--) {
       const slice = ts.slice(i, i + n);

@@ -13,7 +13,11 @@ const EMAIL_RE = /(?<![\p{L}\p{N}._%+-])[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\
 function trimUrl(raw: string): string {
   let url = raw.replace(/[.,;:!?'"»”’]+$/u, '');
   // a closing bracket belongs to the URL only if the URL opened one ("…/Berlin_(Stadt)")
-  for (const [open, close] of [['(', ')'], ['[', ']'], ['{', '}']] as const) {
+  for (const [open, close] of [
+    ['(', ')'],
+    ['[', ']'],
+    ['{', '}'],
+  ] as const) {
     while (url.endsWith(close) && url.split(open).length < url.split(close).length) url = url.slice(0, -1);
   }
   return url.replace(/[.,;:!?]+$/u, '');
@@ -107,13 +111,25 @@ export function findMoney(text: string): Mention[] {
   for (const m of text.matchAll(MONEY_BEFORE)) {
     const [name, currency = '', amount = '', scale] = m;
     const value = parseAmount(amount, scale !== undefined) * scaleFactor(scale);
-    found.push({ type: 'money', name, normalised: `${currencyCode(currency)} ${formatAmount(value)}`, start: m.index, end: m.index + name.length });
+    found.push({
+      type: 'money',
+      name,
+      normalised: `${currencyCode(currency)} ${formatAmount(value)}`,
+      start: m.index,
+      end: m.index + name.length,
+    });
   }
   for (const m of text.matchAll(MONEY_AFTER)) {
     const [name, amount = '', scale, currency = ''] = m;
     if (found.some((f) => m.index < f.end && f.start < m.index + name.length)) continue;
     const value = parseAmount(amount, scale !== undefined) * scaleFactor(scale);
-    found.push({ type: 'money', name, normalised: `${currencyCode(currency)} ${formatAmount(value)}`, start: m.index, end: m.index + name.length });
+    found.push({
+      type: 'money',
+      name,
+      normalised: `${currencyCode(currency)} ${formatAmount(value)}`,
+      start: m.index,
+      end: m.index + name.length,
+    });
   }
   return found;
 }

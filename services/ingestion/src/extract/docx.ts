@@ -35,10 +35,7 @@ function coreTitle(bytes: Uint8Array, entries: readonly ZipEntry[]): string | un
   }
 }
 
-export async function extractDocx(
-  bytes: Uint8Array,
-  maxUncompressedBytes = DEFAULT_MAX_UNCOMPRESSED_BYTES,
-): Promise<Extracted> {
+export async function extractDocx(bytes: Uint8Array, maxUncompressedBytes = DEFAULT_MAX_UNCOMPRESSED_BYTES): Promise<Extracted> {
   let entries: ZipEntry[];
   try {
     entries = listZipEntries(bytes);

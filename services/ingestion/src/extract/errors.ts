@@ -4,11 +4,7 @@
  * written for the person who uploaded the file; `cause` keeps the library's own error for logs.
  */
 export type ExtractionErrorCode =
-  | 'extraction.unsupported_type'
-  | 'extraction.corrupt'
-  | 'extraction.encrypted'
-  | 'extraction.empty'
-  | 'extraction.too_large';
+  'extraction.unsupported_type' | 'extraction.corrupt' | 'extraction.encrypted' | 'extraction.empty' | 'extraction.too_large';
 
 export class ExtractionError extends Error {
   override readonly name = 'ExtractionError';
@@ -31,14 +27,11 @@ export const corrupt = (format: string, cause?: unknown): ExtractionError =>
   new ExtractionError('extraction.corrupt', `The ${format} file is damaged or incomplete and cannot be read.`, { cause });
 
 export const encrypted = (format: string, cause?: unknown): ExtractionError =>
-  new ExtractionError(
-    'extraction.encrypted',
-    `The ${format} file is password-protected. Remove the password and upload it again.`,
-    { cause },
-  );
+  new ExtractionError('extraction.encrypted', `The ${format} file is password-protected. Remove the password and upload it again.`, {
+    cause,
+  });
 
-export const empty = (detail = 'The document contains no text.'): ExtractionError =>
-  new ExtractionError('extraction.empty', detail);
+export const empty = (detail = 'The document contains no text.'): ExtractionError => new ExtractionError('extraction.empty', detail);
 
 export const tooLarge = (format: string, limitBytes: number): ExtractionError =>
   new ExtractionError(

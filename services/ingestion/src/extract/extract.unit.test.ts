@@ -56,7 +56,9 @@ describe('extractText: PDF', () => {
 
 describe('extractText: DOCX', () => {
   it('returns paragraphs separated by blank lines and the core-properties title', async () => {
-    const docx = buildDocx(['Erster Absatz über die Beta GmbH.', 'Second paragraph <with> "markup" & more.'], { title: 'Bericht & Notizen' });
+    const docx = buildDocx(['Erster Absatz über die Beta GmbH.', 'Second paragraph <with> "markup" & more.'], {
+      title: 'Bericht & Notizen',
+    });
     expect(await extractText(docx, 'docx')).toEqual({
       text: 'Erster Absatz über die Beta GmbH.\n\nSecond paragraph <with> "markup" & more.',
       title: 'Bericht & Notizen',

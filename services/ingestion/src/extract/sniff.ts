@@ -86,7 +86,10 @@ function countDelimiters(line: string, delimiter: string): number {
  * agree, since prose with one comma per line would otherwise pass.
  */
 export function detectCsvDelimiter(sample: string): string | null {
-  const lines = sample.split(/\r?\n/).filter((l) => l.trim() !== '').slice(0, 20);
+  const lines = sample
+    .split(/\r?\n/)
+    .filter((l) => l.trim() !== '')
+    .slice(0, 20);
   // the last sampled line may be cut mid-record
   if (sample.length >= SAMPLE_CHARS) lines.pop();
   if (lines.length < 2) return null;

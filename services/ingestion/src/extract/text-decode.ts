@@ -41,5 +41,8 @@ export function controlCharRatio(text: string): number {
 
 /** Unix newlines, no BOM, no NUL: the form every later stage (chunk spans, entity spans) indexes into. */
 export function normaliseNewlines(text: string): string {
-  return text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n').replace(/\u0000/g, '');
+  return text
+    .replace(/^\uFEFF/, '')
+    .replace(/\r\n?/g, '\n')
+    .replace(/\u0000/g, '');
 }

@@ -84,11 +84,7 @@ export function buildPdf(options: PdfOptions): Uint8Array {
     objects[pageNo] = Buffer.from(
       `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents ${pageNo + 1} 0 R /Resources << /Font << /F1 3 0 R >> >> >>`,
     );
-    objects[pageNo + 1] = Buffer.concat([
-      Buffer.from(`<< /Length ${stream.length} >>\nstream\n`),
-      stream,
-      Buffer.from('\nendstream'),
-    ]);
+    objects[pageNo + 1] = Buffer.concat([Buffer.from(`<< /Length ${stream.length} >>\nstream\n`), stream, Buffer.from('\nendstream')]);
   });
 
   const parts: Buffer[] = [Buffer.from('%PDF-1.4\n%\xe2\xe3\xcf\xd3\n', 'latin1')];
@@ -100,7 +96,10 @@ export function buildPdf(options: PdfOptions): Uint8Array {
     parts.push(chunk);
     length += chunk.length;
   }
-  const xrefRows = offsets.slice(1).map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('');
+  const xrefRows = offsets
+    .slice(1)
+    .map((o) => `${String(o).padStart(10, '0')} 00000 n \n`)
+    .join('');
   const encryptRef = sec ? ` /Encrypt 5 0 R /ID [<${FILE_ID.toString('hex')}> <${FILE_ID.toString('hex')}>]` : '';
   parts.push(
     Buffer.from(

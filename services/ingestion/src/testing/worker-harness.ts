@@ -57,7 +57,11 @@ export interface Harness {
   createProject(tenantId: string, settings?: Settings): Promise<{ projectId: string; position: number }>;
   changeProjectSettings(tenantId: string, projectId: string, patch: Record<string, unknown>): Promise<number>;
   /** stores the raw bytes, then appends the upload (and link) through the document decider */
-  upload(tenantId: string, bytes: Uint8Array, opts?: { title?: string; projectId?: string }): Promise<{ documentId: string; position: number; correlationId: string }>;
+  upload(
+    tenantId: string,
+    bytes: Uint8Array,
+    opts?: { title?: string; projectId?: string },
+  ): Promise<{ documentId: string; position: number; correlationId: string }>;
   link(tenantId: string, documentId: string, projectId: string): Promise<number>;
   /** runs any document command as a user would (e.g. DeleteDocument, or StartProcessing to fake a crash) */
   documentCommand(tenantId: string, documentId: string, command: Parameters<typeof documentDecider.decide>[0]): Promise<number>;
@@ -93,7 +97,11 @@ export async function startHarness(appUrl: string, name: string): Promise<Harnes
       const events = await store.readTenant(tenantId, after, 500);
       if (events.length === 0) return;
       for (const e of events) {
-        await transport.publish({ subject: `events.${e.tenant_id}.${e.project_id ?? '_'}.${e.type}`, msgId: e.id, payload: encodeEvent(e) });
+        await transport.publish({
+          subject: `events.${e.tenant_id}.${e.project_id ?? '_'}.${e.type}`,
+          msgId: e.id,
+          payload: encodeEvent(e),
+        });
         published.set(tenantId, e.tenant_seq);
       }
       const upTo = published.get(tenantId) ?? 0;
@@ -102,7 +110,8 @@ export async function startHarness(appUrl: string, name: string): Promise<Harnes
   }
   const stopFeeding = store.onAppended((tenantId) => {
     if (!tenants.has(tenantId)) return;
-    const next = (feeding.get(tenantId) ?? Promise.resolve()).then(() => feed(tenantId))
+    const next = (feeding.get(tenantId) ?? Promise.resolve())
+      .then(() => feed(tenantId))
       .catch((err: unknown) => log.error({ err, tenant_id: tenantId }, 'test feeder failed'));
     feeding.set(tenantId, next);
   });
@@ -111,18 +120,44 @@ export async function startHarness(appUrl: string, name: string): Promise<Harnes
   const blobs = createEncryptingBlobStore(createLocalBlobStore({ root: dir }), keyring);
   const tenants = new Set<string>();
   const projectors = [projectViews, tenantViews, onlyTenants(documentViews(keyring), `ingestion-test-${name}`, tenants)].map((projection) =>
-    startProjector({ sql, projection, log, transport, sweepMs: 60_000 }));
+    startProjector({ sql, projection, log, transport, sweepMs: 60_000 }),
+  );
   const clock = systemClock;
 
   const tenantCommand = (tenantId: string, command: Parameters<typeof tenantDecider.decide>[0]) =>
-    runCommand({ store, clock, decider: tenantDecider, tenantId, stream: streams.tenant(tenantId), projectId: null, command, meta: meta() });
+    runCommand({
+      store,
+      clock,
+      decider: tenantDecider,
+      tenantId,
+      stream: streams.tenant(tenantId),
+      projectId: null,
+      command,
+      meta: meta(),
+    });
   const projectCommand = (tenantId: string, projectId: string, command: Parameters<typeof projectDecider.decide>[0]) =>
     runCommand({ store, clock, decider: projectDecider, tenantId, stream: streams.project(projectId), projectId, command, meta: meta() });
   const documentCommand = (tenantId: string, documentId: string, command: Parameters<typeof documentDecider.decide>[0], m = meta()) =>
-    runCommand({ store, clock, decider: documentDecider, tenantId, stream: streams.document(documentId), projectId: null, command, meta: m });
+    runCommand({
+      store,
+      clock,
+      decider: documentDecider,
+      tenantId,
+      stream: streams.document(documentId),
+      projectId: null,
+      command,
+      meta: m,
+    });
 
   return {
-    sql, store, transport, blobs, keyring, tenants, log, projectors,
+    sql,
+    store,
+    transport,
+    blobs,
+    keyring,
+    tenants,
+    log,
+    projectors,
     tenant() {
       const id = randomUUID();
       tenants.add(id);
@@ -138,7 +173,13 @@ export async function startHarness(appUrl: string, name: string): Promise<Harnes
     async createProject(tenantId, settings = {}) {
       const projectId = randomUUID();
       const slug = `p-${projectId.slice(0, 8)}`;
-      const { position } = await projectCommand(tenantId, projectId, { type: 'CreateProject', name: slug, slug, description: '', settings });
+      const { position } = await projectCommand(tenantId, projectId, {
+        type: 'CreateProject',
+        name: slug,
+        slug,
+        description: '',
+        settings,
+      });
       return { projectId, position };
     },
     async changeProjectSettings(tenantId, projectId, patch) {
@@ -150,16 +191,32 @@ export async function startHarness(appUrl: string, name: string): Promise<Harnes
       const kind = DocumentKind.safeParse(s.kind).data ?? DocumentKind.parse('unknown');
       const blob_key = documentKeys.raw(documentId, s.ext);
       await blobs.put(tenantId, blob_key, bytes, { contentType: s.contentType });
-      const sealed = await sealJson(keyring, tenantId, documentId, { title: opts.title ?? null, filename: `upload.${s.ext}`, source_url: null }, { scope: documentScope(documentId) });
+      const sealed = await sealJson(
+        keyring,
+        tenantId,
+        documentId,
+        { title: opts.title ?? null, filename: `upload.${s.ext}`, source_url: null },
+        { scope: documentScope(documentId) },
+      );
       const m = meta();
-      const { position } = await documentCommand(tenantId, documentId, {
-        type: 'UploadDocument',
-        upload: {
-          kind, content_type: s.contentType, ext: s.ext, size: bytes.length,
-          content_sha256: createHash('sha256').update(bytes).digest('hex'), blob_key, sealed,
+      const { position } = await documentCommand(
+        tenantId,
+        documentId,
+        {
+          type: 'UploadDocument',
+          upload: {
+            kind,
+            content_type: s.contentType,
+            ext: s.ext,
+            size: bytes.length,
+            content_sha256: createHash('sha256').update(bytes).digest('hex'),
+            blob_key,
+            sealed,
+          },
+          project_id: opts.projectId ?? null,
         },
-        project_id: opts.projectId ?? null,
-      }, m);
+        m,
+      );
       return { documentId, position, correlationId: m.correlation_id };
     },
     async link(tenantId, documentId, projectId) {

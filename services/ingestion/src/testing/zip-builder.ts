@@ -53,8 +53,7 @@ export function buildZip(inputs: readonly ZipInput[]): Uint8Array {
   return new Uint8Array(Buffer.concat([...locals, directory, end]));
 }
 
-const escapeXml = (s: string): string =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const escapeXml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** A minimal but complete WordprocessingML package: one `<w:p>` per paragraph. */
 export function buildDocx(paragraphs: readonly string[], options: { title?: string } = {}): Uint8Array {

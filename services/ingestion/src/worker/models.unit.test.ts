@@ -73,9 +73,16 @@ describe('artefacts', () => {
     const a = analysisArtefact(doc, buildAnalysis(tenant, doc, result));
     expect(a).toEqual(analysisArtefact(doc, buildAnalysis(tenant, doc, await processed())));
     expect(a.key).toBe(documentKeys.analysis(doc, a.sha256));
-    const v = vectorsArtefact(doc, result.embedding, result.chunks.map((c) => c.vector));
+    const v = vectorsArtefact(
+      doc,
+      result.embedding,
+      result.chunks.map((c) => c.vector),
+    );
     expect(v.key).toBe(documentKeys.vectors(doc, 'local-hashing-v1-16', v.sha256));
-    expect(DocumentVectors.parse(JSON.parse(new TextDecoder().decode(v.bytes)))).toMatchObject({ model: 'local-hashing-v1-16', dimension: 16 });
+    expect(DocumentVectors.parse(JSON.parse(new TextDecoder().decode(v.bytes)))).toMatchObject({
+      model: 'local-hashing-v1-16',
+      dimension: 16,
+    });
   });
 });
 
@@ -102,10 +109,12 @@ describe('embedder retry', () => {
     await expect(withEmbedderRetry(f.embedder, policy, (e) => e.embed(['a']))).rejects.toBeInstanceOf(EmbedderUnavailableError);
     expect(f.calls()).toBe(3);
     let runs = 0;
-    await expect(withEmbedderRetry(f.embedder, policy, async () => {
-      runs += 1;
-      throw new Error('bug');
-    })).rejects.toThrow('bug');
+    await expect(
+      withEmbedderRetry(f.embedder, policy, async () => {
+        runs += 1;
+        throw new Error('bug');
+      }),
+    ).rejects.toThrow('bug');
     expect(runs).toBe(1);
   });
 });

@@ -1,5 +1,11 @@
 import {
-  DocumentAnalysis, DocumentEvent, type EventEnvelope, type EventMeta, UploadedSecret, documentKeys, streams,
+  DocumentAnalysis,
+  DocumentEvent,
+  type EventEnvelope,
+  type EventMeta,
+  UploadedSecret,
+  documentKeys,
+  streams,
 } from '@mandant/contracts';
 import { type DocumentCommand, documentDecider, foldDocument } from '@mandant/documents';
 import type { DocumentState } from '@mandant/documents';
@@ -69,30 +75,63 @@ export function createDocumentProcessor(deps: DocumentProcessorDeps) {
   }
 
   const command = (tenantId: string, documentId: string, meta: EventMeta, cmd: DocumentCommand) =>
-    runCommand({ store, clock: deps.clock, decider: documentDecider, tenantId, stream: streams.document(documentId), projectId: null, command: cmd, meta });
+    runCommand({
+      store,
+      clock: deps.clock,
+      decider: documentDecider,
+      tenantId,
+      stream: streams.document(documentId),
+      projectId: null,
+      command: cmd,
+      meta,
+    });
 
-  const metaOf = (t: Trigger): EventMeta => ({ actor: ACTOR, correlation_id: t.correlation_id, causation_id: t.id, traceparent: t.traceparent });
+  const metaOf = (t: Trigger): EventMeta => ({
+    actor: ACTOR,
+    correlation_id: t.correlation_id,
+    causation_id: t.id,
+    traceparent: t.traceparent,
+  });
 
   /** Canonical model names (an embedder's `model`) of every model this document needs. */
   async function modelsFor(tenantId: string, state: DocumentState, overrides: SettingsOverrides | undefined) {
-    const required = await withTenant(deps.sql, tenantId, (tx) => requiredModels(tx, tenantId, state.project_ids, embedders.defaultModel, overrides));
+    const required = await withTenant(deps.sql, tenantId, (tx) =>
+      requiredModels(tx, tenantId, state.project_ids, embedders.defaultModel, overrides),
+    );
     const canonical = (m: string): string => embedders.get(m)?.model ?? m;
     return { tenant: canonical(required.tenant), all: [...new Set(required.all.map(canonical))] };
   }
 
-  async function embedWith(tenantId: string, documentId: string, model: string, texts: string[], meta: EventMeta, dlog: Logger): Promise<void> {
+  async function embedWith(
+    tenantId: string,
+    documentId: string,
+    model: string,
+    texts: string[],
+    meta: EventMeta,
+    dlog: Logger,
+  ): Promise<void> {
     const embedder = embedders.get(model);
     if (!embedder) {
       dlog.warn({ model }, 'embedding model not served here; skipped');
       return;
     }
-    const vectors = await withEmbedderRetry(embedder, deps.retry, (e) => e.embed(texts),
-      (attempt, err) => dlog.warn({ model, attempt, err }, 'embedder failed; retrying'));
+    const vectors = await withEmbedderRetry(
+      embedder,
+      deps.retry,
+      (e) => e.embed(texts),
+      (attempt, err) => dlog.warn({ model, attempt, err }, 'embedder failed; retrying'),
+    );
     const artefact = vectorsArtefact(documentId, embedder, vectors);
     await blobs.put(tenantId, artefact.key, artefact.bytes, { contentType: 'application/json' });
     await command(tenantId, documentId, meta, {
       type: 'RecordEmbedding',
-      embedding: { model: embedder.model, dimension: embedder.dimension, vectors_key: artefact.key, vectors_sha256: artefact.sha256, chunk_count: vectors.length },
+      embedding: {
+        model: embedder.model,
+        dimension: embedder.dimension,
+        vectors_key: artefact.key,
+        vectors_sha256: artefact.sha256,
+        chunk_count: vectors.length,
+      },
     });
   }
 
@@ -168,12 +207,20 @@ export function createDocumentProcessor(deps: DocumentProcessorDeps) {
 
     let result: ProcessResult;
     try {
-      result = await withEmbedderRetry(embedder, deps.retry,
-        (e) => processDocument(raw, { embedder: e }, {
-          ...(title === undefined ? {} : { title }),
-          ...(deps.maxUncompressedBytes === undefined ? {} : { maxUncompressedBytes: deps.maxUncompressedBytes }),
-        }),
-        (attempt, err) => dlog.warn({ model: embedder.model, attempt, err }, 'embedder failed; retrying'));
+      result = await withEmbedderRetry(
+        embedder,
+        deps.retry,
+        (e) =>
+          processDocument(
+            raw,
+            { embedder: e },
+            {
+              ...(title === undefined ? {} : { title }),
+              ...(deps.maxUncompressedBytes === undefined ? {} : { maxUncompressedBytes: deps.maxUncompressedBytes }),
+            },
+          ),
+        (attempt, err) => dlog.warn({ model: embedder.model, attempt, err }, 'embedder failed; retrying'),
+      );
     } catch (err) {
       if (err instanceof EmbedderUnavailableError) {
         dlog.error({ model: embedder.model, err }, 'embedder unavailable; giving up');
@@ -203,7 +250,11 @@ export function createDocumentProcessor(deps: DocumentProcessorDeps) {
         sealed: await sealJson(keyring, tenantId, documentId, { title: result.title }, { scope: documentScope(documentId) }),
       },
     });
-    const vectors = vectorsArtefact(documentId, result.embedding, result.chunks.map((c) => c.vector));
+    const vectors = vectorsArtefact(
+      documentId,
+      result.embedding,
+      result.chunks.map((c) => c.vector),
+    );
     await blobs.put(tenantId, vectors.key, vectors.bytes, { contentType: 'application/json' });
     await command(tenantId, documentId, meta, {
       type: 'RecordEmbedding',

@@ -25,9 +25,10 @@ export function tagEmbedderFailures(inner: Embedder): Embedder {
   return {
     model: inner.model,
     dimension: inner.dimension,
-    embed: (texts) => inner.embed(texts).catch((cause: unknown) => {
-      throw new EmbedCallFailed('embed failed', { cause });
-    }),
+    embed: (texts) =>
+      inner.embed(texts).catch((cause: unknown) => {
+        throw new EmbedCallFailed('embed failed', { cause });
+      }),
   };
 }
 

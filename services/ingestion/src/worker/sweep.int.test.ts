@@ -22,17 +22,29 @@ describe.skipIf(!pg)('ingestion worker sweep and deletions', () => {
   /** `deleting-v1`: embeds like the hashing model, but deletes the document while doing so */
   let onEmbed: (() => Promise<void>) | null = null;
   const hashing = createHashingEmbedder({ dimension: 16 });
-  const deleting: Embedder = { model: 'deleting-v1', dimension: 16, embed: async (texts) => {
-    await onEmbed?.();
-    return hashing.embed(texts);
-  } };
+  const deleting: Embedder = {
+    model: 'deleting-v1',
+    dimension: 16,
+    embed: async (texts) => {
+      await onEmbed?.();
+      return hashing.embed(texts);
+    },
+  };
   const base = createEmbedderRegistry({ defaultModel: 'local-hashing-v1-64' });
   const registry: EmbedderRegistry = { defaultModel: base.defaultModel, get: (m) => (m === 'deleting-v1' ? deleting : base.get(m)) };
 
   const start = async () => {
     const w = await startIngestionWorker({
-      sql: h.sql, store: h.store, transport: createInProcessTransport({ log: h.log }), stores: { blobs: h.blobs, keyring: h.keyring },
-      embedders: registry, clock: systemClock, log: h.log, staleAfterMs: 0, sweepMs: 60_000, accept: (t) => h.tenants.has(t),
+      sql: h.sql,
+      store: h.store,
+      transport: createInProcessTransport({ log: h.log }),
+      stores: { blobs: h.blobs, keyring: h.keyring },
+      embedders: registry,
+      clock: systemClock,
+      log: h.log,
+      staleAfterMs: 0,
+      sweepMs: 60_000,
+      accept: (t) => h.tenants.has(t),
     });
     workers.push(w);
     return w;
@@ -54,10 +66,11 @@ describe.skipIf(!pg)('ingestion worker sweep and deletions', () => {
     await h.views(tenant, await h.store.head(tenant));
 
     const worker = await start();
-    const done = (doc: string) => until(async () => {
-      const events = await h.events(tenant, doc);
-      return events.some((e) => e.type === 'document.embedded.v1') ? events : undefined;
-    }, `sweep of ${doc}`);
+    const done = (doc: string) =>
+      until(async () => {
+        const events = await h.events(tenant, doc);
+        return events.some((e) => e.type === 'document.embedded.v1') ? events : undefined;
+      }, `sweep of ${doc}`);
     expect(types(await done(pending.documentId))).toEqual(['uploaded', 'processing', 'processed', 'embedded']);
     expect(types(await done(crashed.documentId))).toEqual(['uploaded', 'processing', 'processing', 'processed', 'embedded']);
     await worker.stop();

@@ -1,6 +1,13 @@
 import { createHash } from 'node:crypto';
 import {
-  DocumentAnalysis, DocumentEmbedded, DocumentFailed, DocumentProcessed, DocumentVectors, type EventEnvelope, ProcessedSecret, documentKeys,
+  DocumentAnalysis,
+  DocumentEmbedded,
+  DocumentFailed,
+  DocumentProcessed,
+  DocumentVectors,
+  type EventEnvelope,
+  ProcessedSecret,
+  documentKeys,
 } from '@mandant/contracts';
 import { postgresUrls } from '@mandant/shared/testing';
 import { systemClock } from '@mandant/shared/service';
@@ -25,11 +32,18 @@ const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 function registry(): { registry: EmbedderRegistry; brokenCalls: () => number } {
   const base = createEmbedderRegistry({ defaultModel: DEFAULT_MODEL });
   let calls = 0;
-  const broken: Embedder = { model: 'broken-v1', dimension: 8, embed: async () => {
-    calls += 1;
-    throw new Error('connect ECONNREFUSED');
-  } };
-  return { registry: { defaultModel: base.defaultModel, get: (m) => (m === 'broken-v1' ? broken : base.get(m)) }, brokenCalls: () => calls };
+  const broken: Embedder = {
+    model: 'broken-v1',
+    dimension: 8,
+    embed: async () => {
+      calls += 1;
+      throw new Error('connect ECONNREFUSED');
+    },
+  };
+  return {
+    registry: { defaultModel: base.defaultModel, get: (m) => (m === 'broken-v1' ? broken : base.get(m)) },
+    brokenCalls: () => calls,
+  };
 }
 
 const settled = (h: Harness, tenant: string, doc: string, what: (e: EventEnvelope[]) => boolean) =>
@@ -37,8 +51,9 @@ const settled = (h: Harness, tenant: string, doc: string, what: (e: EventEnvelop
     const events = await h.events(tenant, doc);
     return what(events) ? events : undefined;
   }, `document ${doc}`);
-const isDone = (events: EventEnvelope[]) => events.some((e) => e.type === 'document.failed.v1')
-  || (events.some((e) => e.type === 'document.processed.v1') && events.some((e) => e.type === 'document.embedded.v1'));
+const isDone = (events: EventEnvelope[]) =>
+  events.some((e) => e.type === 'document.failed.v1') ||
+  (events.some((e) => e.type === 'document.processed.v1') && events.some((e) => e.type === 'document.embedded.v1'));
 const embeddingsOf = (events: EventEnvelope[]) =>
   events.filter((e) => e.type === 'document.embedded.v1').map((e) => DocumentEmbedded.shape.data.parse(e.data));
 
@@ -54,8 +69,17 @@ describe.skipIf(!pg)('ingestion worker', () => {
     const r = registry();
     brokenCalls = r.brokenCalls;
     worker = await startIngestionWorker({
-      sql: h.sql, store: h.store, transport: h.transport, stores: { blobs: h.blobs, keyring: h.keyring }, embedders: r.registry,
-      clock: systemClock, log: h.log, maxAttempts: 3, retryBaseMs: 5, accept: (t) => h.tenants.has(t), metrics,
+      sql: h.sql,
+      store: h.store,
+      transport: h.transport,
+      stores: { blobs: h.blobs, keyring: h.keyring },
+      embedders: r.registry,
+      clock: systemClock,
+      log: h.log,
+      maxAttempts: 3,
+      retryBaseMs: 5,
+      accept: (t) => h.tenants.has(t),
+      metrics,
     });
   });
   afterAll(async () => {
@@ -67,11 +91,16 @@ describe.skipIf(!pg)('ingestion worker', () => {
     const tenant = h.tenant();
     const { projectId } = await h.createProject(tenant);
     const md = utf8('# Offshore notes\n\nAnna Schmidt of the Beta GmbH met investors in Zürich.\n\nAnna Schmidt denies it.\n');
-    const docx = buildDocx(['Markus Braun von der Wirecard AG.', 'Über Konten in Singapur flossen 1,9 Milliarden Euro.'], { title: 'Fall Wirecard' });
+    const docx = buildDocx(['Markus Braun von der Wirecard AG.', 'Über Konten in Singapur flossen 1,9 Milliarden Euro.'], {
+      title: 'Fall Wirecard',
+    });
     const a = await h.upload(tenant, md, { title: 'Given title' });
     const b = await h.upload(tenant, docx, { projectId });
 
-    for (const [doc, title, kind] of [[a, 'Given title', 'markdown'], [b, 'Fall Wirecard', 'docx']] as const) {
+    for (const [doc, title, kind] of [
+      [a, 'Given title', 'markdown'],
+      [b, 'Fall Wirecard', 'docx'],
+    ] as const) {
       const events = await settled(h, tenant, doc.documentId, isDone);
       expect(types(events).filter((t) => t !== 'linked')).toEqual(['uploaded', 'processing', 'processed', 'embedded']);
       for (const e of events.filter((x) => x.actor === 'service:ingestion')) {
@@ -115,7 +144,10 @@ describe.skipIf(!pg)('ingestion worker', () => {
     const good = buildPdf({ pages: [['Some text that will be cut off.']] });
     const corrupt = await h.upload(tenant, good.slice(0, Math.floor(good.length / 2)));
     const binary = await h.upload(tenant, new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0, 1, 2, 3, 0, 0, 0, 0xff]));
-    for (const [doc, code] of [[corrupt, 'extraction.corrupt'], [binary, 'extraction.unsupported_type']] as const) {
+    for (const [doc, code] of [
+      [corrupt, 'extraction.corrupt'],
+      [binary, 'extraction.unsupported_type'],
+    ] as const) {
       const events = await settled(h, tenant, doc.documentId, isDone);
       expect(types(events)).toEqual(['uploaded', 'processing', 'failed']);
       const failed = DocumentFailed.shape.data.parse(events.at(-1)?.data);
@@ -172,7 +204,9 @@ describe.skipIf(!pg)('ingestion worker', () => {
     const aAfter = await settled(h, tenant, inA.documentId, (ev) => embeddingsOf(ev).some((e) => e.model === 'local-hashing-v1-32'));
     const added = embeddingsOf(aAfter).find((e) => e.model === 'local-hashing-v1-32');
     expect(embeddingsOf(aAfter).map((e) => e.model)).toEqual([DEFAULT_MODEL, 'local-hashing-v1-32']);
-    const vectors = DocumentVectors.parse(JSON.parse(new TextDecoder().decode((await h.blobs.get(tenant, added?.vectors_key ?? '')) ?? new Uint8Array())));
+    const vectors = DocumentVectors.parse(
+      JSON.parse(new TextDecoder().decode((await h.blobs.get(tenant, added?.vectors_key ?? '')) ?? new Uint8Array())),
+    );
     expect(vectors).toMatchObject({ model: 'local-hashing-v1-32', dimension: 32 });
     expect(aAfter.at(-1)?.causation_id).not.toBe(aAfter[0]?.id);
 

@@ -77,7 +77,13 @@ export async function startIngestionWorker(deps: IngestionWorkerDeps): Promise<I
   const { sql, transport, log } = deps;
   const accept = deps.accept ?? (() => true);
   const processor = createDocumentProcessor({
-    sql, store: deps.store, blobs: deps.stores.blobs, keyring: deps.stores.keyring, embedders: deps.embedders, clock: deps.clock, log,
+    sql,
+    store: deps.store,
+    blobs: deps.stores.blobs,
+    keyring: deps.stores.keyring,
+    embedders: deps.embedders,
+    clock: deps.clock,
+    log,
     retry: { maxAttempts: deps.maxAttempts ?? 5, baseMs: deps.retryBaseMs ?? 1000 },
     ...(deps.maxUncompressedBytes === undefined ? {} : { maxUncompressedBytes: deps.maxUncompressedBytes }),
   });
@@ -89,47 +95,57 @@ export async function startIngestionWorker(deps: IngestionWorkerDeps): Promise<I
     const key = `${tenantId}:${documentId.toLowerCase()}`;
     const next = (running.get(key) ?? Promise.resolve()).catch(() => {}).then(fn);
     running.set(key, next);
-    void next.finally(() => {
-      if (running.get(key) === next) running.delete(key);
-    }).catch(() => {});
+    void next
+      .finally(() => {
+        if (running.get(key) === next) running.delete(key);
+      })
+      .catch(() => {});
     return next;
   }
   const documents = deps.metrics?.ingestionDocuments;
   for (const outcome of INGESTION_OUTCOMES) documents?.inc({ outcome }, 0);
   // counted when a run ends (one that throws is redelivered, and counted when it ends then)
-  const process = (t: string, d: string): Promise<void> => serial(t, d, async () => {
-    const outcome = await processor.process(t, d);
-    documents?.inc({ outcome });
-  });
+  const process = (t: string, d: string): Promise<void> =>
+    serial(t, d, async () => {
+      const outcome = await processor.process(t, d);
+      documents?.inc({ outcome });
+    });
   const ensure = (t: string, d: string, opts: EnsureOptions) => serial(t, d, () => processor.ensureEmbeddings(t, d, opts));
 
   /** Parses the envelope; a message that is not one is dropped for good (it can never succeed). */
-  const handle = (name: string, fn: (e: EventEnvelope) => Promise<void>) => async (msg: DeliveredEvent): Promise<void> => {
-    const parsed = EventEnvelope.safeParse((() => {
-      try {
-        return JSON.parse(new TextDecoder().decode(msg.payload)) as unknown;
-      } catch {
-        return null;
+  const handle =
+    (name: string, fn: (e: EventEnvelope) => Promise<void>) =>
+    async (msg: DeliveredEvent): Promise<void> => {
+      const parsed = EventEnvelope.safeParse(
+        (() => {
+          try {
+            return JSON.parse(new TextDecoder().decode(msg.payload)) as unknown;
+          } catch {
+            return null;
+          }
+        })(),
+      );
+      if (!parsed.success) {
+        log.error({ consumer: name, subject: msg.subject }, 'unreadable event message; dropped');
+        await msg.term();
+        return;
       }
-    })());
-    if (!parsed.success) {
-      log.error({ consumer: name, subject: msg.subject }, 'unreadable event message; dropped');
-      await msg.term();
-      return;
-    }
-    const e = parsed.data;
-    if (!accept(e.tenant_id)) {
+      const e = parsed.data;
+      if (!accept(e.tenant_id)) {
+        await msg.ack();
+        return;
+      }
+      try {
+        await fn(e);
+      } catch (err) {
+        log.warn(
+          { consumer: name, tenant_id: e.tenant_id, project_id: e.project_id, correlation_id: e.correlation_id, event_id: e.id, err },
+          'ingestion step failed; will be redelivered',
+        );
+        throw err;
+      }
       await msg.ack();
-      return;
-    }
-    try {
-      await fn(e);
-    } catch (err) {
-      log.warn({ consumer: name, tenant_id: e.tenant_id, project_id: e.project_id, correlation_id: e.correlation_id, event_id: e.id, err }, 'ingestion step failed; will be redelivered');
-      throw err;
-    }
-    await msg.ack();
-  };
+    };
 
   const trigger = (e: EventEnvelope) => ({ id: e.id, correlation_id: e.correlation_id, traceparent: e.traceparent });
 
@@ -175,7 +191,8 @@ export async function startIngestionWorker(deps: IngestionWorkerDeps): Promise<I
       for (const document_id of ids) {
         if (stopped) break;
         await process(tenant_id, document_id).catch((err: unknown) =>
-          log.warn({ tenant_id, document_id, err }, 'sweep could not process document'));
+          log.warn({ tenant_id, document_id, err }, 'sweep could not process document'),
+        );
         handled += 1;
       }
     }
@@ -187,9 +204,12 @@ export async function startIngestionWorker(deps: IngestionWorkerDeps): Promise<I
   let queued = 0;
   const sweep = (): Promise<number> => {
     queued += 1;
-    const next = sweeps.catch(() => 0).then(sweepOnce).finally(() => {
-      queued -= 1;
-    });
+    const next = sweeps
+      .catch(() => 0)
+      .then(sweepOnce)
+      .finally(() => {
+        queued -= 1;
+      });
     sweeps = next;
     return next;
   };

@@ -81,7 +81,13 @@ export async function readableProjects(tx: Tx, p: Principal): Promise<Map<string
  * across tenants; a visible project with too low a role is a 403. The project's existence and
  * status are the project context's: read through `projects` (its `projectLookup`).
  */
-export async function requireProjectRole(tx: Tx, projects: ProjectLookup, p: Principal | null, projectId: string, needed: ProjectRole): Promise<ProjectAccess> {
+export async function requireProjectRole(
+  tx: Tx,
+  projects: ProjectLookup,
+  p: Principal | null,
+  projectId: string,
+  needed: ProjectRole,
+): Promise<ProjectAccess> {
   const principal = requireReader(p);
   const status = await projects.status(tx, principal.tenant_id, projectId);
   if (!status) throw notFound('project');

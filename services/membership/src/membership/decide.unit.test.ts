@@ -9,7 +9,10 @@ const OTHER = '0190c6e0-0000-7000-8000-000000000002';
 const added: MembershipEvent = { type: 'member.added.v1', data: { user_id: U, role: 'editor' } };
 const removed: MembershipEvent = { type: 'member.removed.v1', data: { user_id: U } };
 /** as logs written before sealing hold it */
-const profiledV1: MembershipEvent = { type: 'member.profile_updated.v1', data: { user_id: U, display_name: 'Ana', preferences: { theme: 'dark' } } };
+const profiledV1: MembershipEvent = {
+  type: 'member.profile_updated.v1',
+  data: { user_id: U, display_name: 'Ana', preferences: { theme: 'dark' } },
+};
 /** stands for `sealProfile(…)`: deciding never opens it */
 const SEALED = 'c2VhbGVkLXByb2ZpbGU=';
 const profiled: MembershipEvent = { type: 'member.profile_updated.v2', data: { user_id: U, sealed: SEALED } };
@@ -106,16 +109,34 @@ describe('SaveProjectState', () => {
 
 describe('a returning member', () => {
   it('gets their profile and saved state back when added again', () => {
-    const state = fold(membershipDecider, [added, profiled, saved, removed, { type: 'member.added.v1', data: { user_id: U, role: 'viewer' } }]);
+    const state = fold(membershipDecider, [
+      added,
+      profiled,
+      saved,
+      removed,
+      { type: 'member.added.v1', data: { user_id: U, role: 'viewer' } },
+    ]);
     expect(state).toMatchObject({
-      status: 'member', role: 'viewer', profile: { kind: 'sealed', sealed: SEALED }, state: { view: 'graph', filters: ['person'] },
+      status: 'member',
+      role: 'viewer',
+      profile: { kind: 'sealed', sealed: SEALED },
+      state: { view: 'graph', filters: ['person'] },
     });
   });
 
   it('gets a profile recorded in clear (v1, old logs) back when added again', () => {
-    const state = fold(membershipDecider, [added, profiledV1, saved, removed, { type: 'member.added.v1', data: { user_id: U, role: 'viewer' } }]);
+    const state = fold(membershipDecider, [
+      added,
+      profiledV1,
+      saved,
+      removed,
+      { type: 'member.added.v1', data: { user_id: U, role: 'viewer' } },
+    ]);
     expect(state).toMatchObject({
-      status: 'member', role: 'viewer', profile: { kind: 'clear', display_name: 'Ana', preferences: { theme: 'dark' } }, state: { view: 'graph', filters: ['person'] },
+      status: 'member',
+      role: 'viewer',
+      profile: { kind: 'clear', display_name: 'Ana', preferences: { theme: 'dark' } },
+      state: { view: 'graph', filters: ['person'] },
     });
   });
 

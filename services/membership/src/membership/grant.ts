@@ -13,9 +13,14 @@ export async function grantProjectRole(
   input: { tenantId: string; projectId: string; userId: string; role: ProjectRole; meta: EventMeta },
 ): Promise<{ position: number }> {
   const res = await runCommand({
-    store: deps.store, clock: deps.clock, decider: membershipDecider, tenantId: input.tenantId,
-    stream: streams.membership(input.projectId, input.userId), projectId: input.projectId,
-    command: { type: 'SetMemberRole', user_id: input.userId, role: input.role }, meta: input.meta,
+    store: deps.store,
+    clock: deps.clock,
+    decider: membershipDecider,
+    tenantId: input.tenantId,
+    stream: streams.membership(input.projectId, input.userId),
+    projectId: input.projectId,
+    command: { type: 'SetMemberRole', user_id: input.userId, role: input.role },
+    meta: input.meta,
   });
   return { position: res.position };
 }

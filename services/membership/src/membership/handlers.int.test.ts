@@ -30,20 +30,42 @@ describe.skipIf(!pg)('membership: personal data sealed with the tenant key (real
   let projectors: Projector[] = [];
   let unsubscribe = () => {};
 
-  const admin = (tenantId: string): Principal => ({ tenant_id: tenantId, user_id: null, tenant_role: 'tenant_admin', actor: `api_key:${randomUUID()}` });
-  const context = (p: Principal): RpcContext => ({ principal: p, operator: false, meta: { correlation_id: `membership-test-${randomUUID()}`, traceparent: null } });
-  const eventsOf = async (tenantId: string, type: string): Promise<EventEnvelope[]> => (await readLog(sql, tenantId)).filter((e) => e.type === type);
+  const admin = (tenantId: string): Principal => ({
+    tenant_id: tenantId,
+    user_id: null,
+    tenant_role: 'tenant_admin',
+    actor: `api_key:${randomUUID()}`,
+  });
+  const context = (p: Principal): RpcContext => ({
+    principal: p,
+    operator: false,
+    meta: { correlation_id: `membership-test-${randomUUID()}`, traceparent: null },
+  });
+  const eventsOf = async (tenantId: string, type: string): Promise<EventEnvelope[]> =>
+    (await readLog(sql, tenantId)).filter((e) => e.type === type);
   const userRow = async (tenantId: string, userId: string) =>
-    (await withTenant(sql, tenantId, (t) => t`select email, name from users_view where tenant_id = ${tenantId} and user_id = ${userId}`))[0];
+    (
+      await withTenant(sql, tenantId, (t) => t`select email, name from users_view where tenant_id = ${tenantId} and user_id = ${userId}`)
+    )[0];
   const memberRow = async (tenantId: string, projectId: string, userId: string) =>
-    (await withTenant(sql, tenantId, (t) => t`select display_name, preferences from members_view
-      where tenant_id = ${tenantId} and project_id = ${projectId} and user_id = ${userId}`))[0];
+    (
+      await withTenant(
+        sql,
+        tenantId,
+        (t) => t`select display_name, preferences from members_view
+      where tenant_id = ${tenantId} and project_id = ${projectId} and user_id = ${userId}`,
+      )
+    )[0];
   /** the project row access checks read (the project service's view) */
   async function seedProject(tenantId: string): Promise<string> {
     const projectId = randomUUID();
     const now = new Date();
-    await withTenant(sql, tenantId, (t) => t`insert into projects_view (tenant_id, project_id, name, slug, status, created_at, last_activity_at)
-      values (${tenantId}, ${projectId}, 'Leaks', ${`p-${projectId.slice(0, 8)}`}, 'active', ${now}, ${now})`);
+    await withTenant(
+      sql,
+      tenantId,
+      (t) => t`insert into projects_view (tenant_id, project_id, name, slug, status, created_at, last_activity_at)
+      values (${tenantId}, ${projectId}, 'Leaks', ${`p-${projectId.slice(0, 8)}`}, 'active', ${now}, ${now})`,
+    );
     return projectId;
   }
 
@@ -92,7 +114,9 @@ describe.skipIf(!pg)('membership: personal data sealed with the tenant key (real
     const tenant = randomUUID();
     const user = (await call(rpc.userCreate, { email: 'bo@example.org', name: 'Bo' }, admin(tenant))) as UserView;
     const claims = await withTenant(sql, tenant, (t) => t`select * from user_emails where tenant_id = ${tenant}`);
-    expect(claims.map((c) => ({ ...c }))).toEqual([{ tenant_id: tenant, email_hash: emailHash(tenant, 'bo@example.org'), user_id: user.id }]);
+    expect(claims.map((c) => ({ ...c }))).toEqual([
+      { tenant_id: tenant, email_hash: emailHash(tenant, 'bo@example.org'), user_id: user.id },
+    ]);
   });
 
   it('refuses a second user with the same e-mail, whatever its case, with email.taken', async () => {
@@ -103,7 +127,9 @@ describe.skipIf(!pg)('membership: personal data sealed with the tenant key (real
     expect((err as DomainError).code).toBe('email.taken');
     expect(await eventsOf(tenant, 'user.registered.v2')).toHaveLength(1);
     // another tenant may use it: the hash is per tenant
-    await expect(call(rpc.userCreate, { email: 'cy@example.org', name: 'Cy' }, admin(randomUUID()))).resolves.toMatchObject({ email: 'cy@example.org' });
+    await expect(call(rpc.userCreate, { email: 'cy@example.org', name: 'Cy' }, admin(randomUUID()))).resolves.toMatchObject({
+      email: 'cy@example.org',
+    });
   });
 
   it('records a profile sealed: member.profile_updated.v2 holds no display name, the view and the profile read open it', async () => {
@@ -112,7 +138,11 @@ describe.skipIf(!pg)('membership: personal data sealed with the tenant key (real
     const user = (await call(rpc.userCreate, { email: 'di@example.org', name: 'Di' }, admin(tenant))) as UserView;
     await call(rpc.memberPut, { project_id: project, user_id: user.id, role: 'editor' }, admin(tenant));
 
-    const put = (await call(rpc.profilePut, { project_id: project, user_id: user.id, display_name: 'Diana Prince', preferences: { theme: 'dark' } }, admin(tenant))) as ProfileView;
+    const put = (await call(
+      rpc.profilePut,
+      { project_id: project, user_id: user.id, display_name: 'Diana Prince', preferences: { theme: 'dark' } },
+      admin(tenant),
+    )) as ProfileView;
     expect(put).toEqual({ project_id: project, user_id: user.id, display_name: 'Diana Prince', preferences: { theme: 'dark' } });
 
     const [event] = await eventsOf(tenant, 'member.profile_updated.v2');
@@ -123,7 +153,11 @@ describe.skipIf(!pg)('membership: personal data sealed with the tenant key (real
     expect(await call(rpc.profileGet, { project_id: project, user_id: user.id }, admin(tenant))).toEqual(put);
 
     // a partial update keeps the other field, opened from the sealed profile
-    const renamed = (await call(rpc.profilePut, { project_id: project, user_id: user.id, display_name: 'Di P.' }, admin(tenant))) as ProfileView;
+    const renamed = (await call(
+      rpc.profilePut,
+      { project_id: project, user_id: user.id, display_name: 'Di P.' },
+      admin(tenant),
+    )) as ProfileView;
     expect(renamed).toMatchObject({ display_name: 'Di P.', preferences: { theme: 'dark' } });
   });
 
@@ -145,18 +179,45 @@ describe.skipIf(!pg)('membership: personal data sealed with the tenant key (real
     const userId = randomUUID();
     const meta = { actor: 'api_key:legacy', correlation_id: `legacy-${randomUUID()}`, causation_id: null, traceparent: null };
     const at = new Date().toISOString();
-    await store.append(tenant, streams.user(userId), 0, [
-      { id: randomUUID(), type: 'user.registered.v1', project_id: null, occurred_at: at, data: { email: 'old@example.org', name: 'Old Timer' } },
-    ], meta);
-    const res = await store.append(tenant, streams.membership(project, userId), 0, [
-      { id: randomUUID(), type: 'member.added.v1', project_id: project, occurred_at: at, data: { user_id: userId, role: 'viewer' } },
-      { id: randomUUID(), type: 'member.profile_updated.v1', project_id: project, occurred_at: at, data: { user_id: userId, display_name: 'Old', preferences: { x: 1 } } },
-    ], meta);
+    await store.append(
+      tenant,
+      streams.user(userId),
+      0,
+      [
+        {
+          id: randomUUID(),
+          type: 'user.registered.v1',
+          project_id: null,
+          occurred_at: at,
+          data: { email: 'old@example.org', name: 'Old Timer' },
+        },
+      ],
+      meta,
+    );
+    const res = await store.append(
+      tenant,
+      streams.membership(project, userId),
+      0,
+      [
+        { id: randomUUID(), type: 'member.added.v1', project_id: project, occurred_at: at, data: { user_id: userId, role: 'viewer' } },
+        {
+          id: randomUUID(),
+          type: 'member.profile_updated.v1',
+          project_id: project,
+          occurred_at: at,
+          data: { user_id: userId, display_name: 'Old', preferences: { x: 1 } },
+        },
+      ],
+      meta,
+    );
     for (const p of projectors) await p.catchUp(tenant, res.position);
 
     expect(await userRow(tenant, userId)).toEqual({ email: 'old@example.org', name: 'Old Timer' });
     expect(await memberRow(tenant, project, userId)).toEqual({ display_name: 'Old', preferences: { x: 1 } });
-    expect(await call(rpc.profileGet, { project_id: project, user_id: userId }, admin(tenant))).toMatchObject({ display_name: 'Old', preferences: { x: 1 } });
+    expect(await call(rpc.profileGet, { project_id: project, user_id: userId }, admin(tenant))).toMatchObject({
+      display_name: 'Old',
+      preferences: { x: 1 },
+    });
     // changing it writes v2, opened as well
     await call(rpc.profilePut, { project_id: project, user_id: userId, display_name: 'New' }, admin(tenant));
     expect(await memberRow(tenant, project, userId)).toEqual({ display_name: 'New', preferences: { x: 1 } });
@@ -167,7 +228,11 @@ describe.skipIf(!pg)('membership: personal data sealed with the tenant key (real
     const project = await seedProject(tenant);
     const user = (await call(rpc.userCreate, { email: 'fay@example.org', name: 'Fay' }, admin(tenant))) as UserView;
     await call(rpc.memberPut, { project_id: project, user_id: user.id, role: 'admin' }, admin(tenant));
-    await call(rpc.profilePut, { project_id: project, user_id: user.id, display_name: 'Fay W.', preferences: { theme: 'light' } }, admin(tenant));
+    await call(
+      rpc.profilePut,
+      { project_id: project, user_id: user.id, display_name: 'Fay W.', preferences: { theme: 'light' } },
+      admin(tenant),
+    );
 
     await keyring.destroy(tenant);
     const views = membershipViews(keyring);
@@ -178,7 +243,11 @@ describe.skipIf(!pg)('membership: personal data sealed with the tenant key (real
 
     expect(await userRow(tenant, user.id)).toEqual({ email: null, name: null });
     expect(await memberRow(tenant, project, user.id)).toEqual({ display_name: null, preferences: {} });
-    expect(await call(rpc.profileGet, { project_id: project, user_id: user.id }, admin(tenant)))
-      .toEqual({ project_id: project, user_id: user.id, display_name: null, preferences: {} });
+    expect(await call(rpc.profileGet, { project_id: project, user_id: user.id }, admin(tenant))).toEqual({
+      project_id: project,
+      user_id: user.id,
+      display_name: null,
+      preferences: {},
+    });
   });
 });

@@ -1,6 +1,18 @@
 import {
-  CreateUserInput, type EventMeta, MemberInput, type MemberView, type Principal, type ProfileView, ProjectIdInput, type ProjectRole, PutMemberInput,
-  PutProfileInput, SwitchProjectInput, type UserView, rpc, streams,
+  CreateUserInput,
+  type EventMeta,
+  MemberInput,
+  type MemberView,
+  type Principal,
+  type ProfileView,
+  ProjectIdInput,
+  type ProjectRole,
+  PutMemberInput,
+  PutProfileInput,
+  SwitchProjectInput,
+  type UserView,
+  rpc,
+  streams,
 } from '@mandant/contracts';
 import { withTenant } from '@mandant/shared/db';
 import { fold } from '@mandant/shared/decider';
@@ -24,10 +36,16 @@ import type { MembershipState } from './membership.ts';
  * The membership service seals personal data in its events with the tenant's data key; it reads
  * projects (which the project context owns) through `projects`.
  */
-export interface MembershipDeps extends ServiceDeps { keyring: Keyring; projects: ProjectDirectory }
+export interface MembershipDeps extends ServiceDeps {
+  keyring: Keyring;
+  projects: ProjectDirectory;
+}
 
 const metaOf = (ctx: RpcContext, p: Principal): EventMeta => ({
-  actor: p.actor, correlation_id: ctx.meta.correlation_id, causation_id: null, traceparent: ctx.meta.traceparent,
+  actor: p.actor,
+  correlation_id: ctx.meta.correlation_id,
+  causation_id: null,
+  traceparent: ctx.meta.traceparent,
 });
 // email and name are null once the tenant's key is destroyed (erased); UserView in contracts/api.ts
 // still says string: only an offboarded tenant, whose views are purged, can get there
@@ -47,20 +65,40 @@ interface MemberRow {
   added_at: Date;
 }
 const userView = (r: UserRow): UserView => ({
-  id: r.user_id, email: r.email, name: r.name, current_project_id: r.current_project_id, created_at: r.created_at.toISOString(),
+  id: r.user_id,
+  email: r.email,
+  name: r.name,
+  current_project_id: r.current_project_id,
+  created_at: r.created_at.toISOString(),
 });
-const memberView = (r: MemberRow): MemberView => ({ project_id: r.project_id, user_id: r.user_id, role: r.role, added_at: r.added_at.toISOString() });
+const memberView = (r: MemberRow): MemberView => ({
+  project_id: r.project_id,
+  user_id: r.user_id,
+  role: r.role,
+  added_at: r.added_at.toISOString(),
+});
 
 export function membershipHandlers(deps: MembershipDeps): Record<string, RpcHandler> {
   const { sql, store, clock, log, keyring, projects } = deps;
   const tx = <T>(p: Principal, fn: Parameters<typeof withTenant<T>>[2]) => withTenant(sql, p.tenant_id, fn);
-  const access = (p: Principal, projectId: string, needed: 'viewer' | 'editor' | 'admin') => tx(p, (t) => requireProjectRole(t, projects, p, projectId, needed));
+  const access = (p: Principal, projectId: string, needed: 'viewer' | 'editor' | 'admin') =>
+    tx(p, (t) => requireProjectRole(t, projects, p, projectId, needed));
 
   /** A profile is the project's content (read-only while archived, checked again inside the append); roles and saved state are not. */
   async function changeMembership(p: Principal, projectId: string, command: MembershipCommand, ctx: RpcContext) {
     const res = await runCommand({
-      store, clock, decider: membershipDecider, tenantId: p.tenant_id, stream: streams.membership(projectId, command.user_id), projectId, command, meta: metaOf(ctx, p),
-      beforeCommit: command.type === 'UpdateProfile' ? () => (t) => projects.guardContentWrite(t, p.tenant_id, 'member.profile', [projectId]) : undefined,
+      store,
+      clock,
+      decider: membershipDecider,
+      tenantId: p.tenant_id,
+      stream: streams.membership(projectId, command.user_id),
+      projectId,
+      command,
+      meta: metaOf(ctx, p),
+      beforeCommit:
+        command.type === 'UpdateProfile'
+          ? () => (t) => projects.guardContentWrite(t, p.tenant_id, 'member.profile', [projectId])
+          : undefined,
     });
     await waitForViews(sql, log, p.tenant_id, res.position);
     return res.state;
@@ -116,7 +154,13 @@ export function membershipHandlers(deps: MembershipDeps): Record<string, RpcHand
       const p = requirePrincipal(ctx.principal);
       const { project_id } = ProjectIdInput.parse(input);
       await access(p, project_id, 'viewer');
-      const rows = await tx(p, (t) => t<MemberRow[]>`select * from members_view where tenant_id = ${p.tenant_id} and project_id = ${project_id} order by added_at, user_id`);
+      const rows = await tx(
+        p,
+        (t) =>
+          t<
+            MemberRow[]
+          >`select * from members_view where tenant_id = ${p.tenant_id} and project_id = ${project_id} order by added_at, user_id`,
+      );
       return { members: rows.map(memberView) };
     },
 
@@ -124,7 +168,13 @@ export function membershipHandlers(deps: MembershipDeps): Record<string, RpcHand
       const p = requirePrincipal(ctx.principal);
       const { project_id, user_id } = MemberInput.parse(input);
       await access(p, project_id, 'viewer');
-      const [row] = await tx(p, (t) => t<MemberRow[]>`select * from members_view where tenant_id = ${p.tenant_id} and project_id = ${project_id} and user_id = ${user_id}`);
+      const [row] = await tx(
+        p,
+        (t) =>
+          t<
+            MemberRow[]
+          >`select * from members_view where tenant_id = ${p.tenant_id} and project_id = ${project_id} and user_id = ${user_id}`,
+      );
       if (!row) throw notFound('member');
       return memberView(row);
     },
@@ -135,7 +185,13 @@ export function membershipHandlers(deps: MembershipDeps): Record<string, RpcHand
       await access(p, project_id, 'admin');
       await requireUserExists(p, user_id);
       await changeMembership(p, project_id, { type: 'SetMemberRole', user_id, role }, ctx);
-      const [row] = await tx(p, (t) => t<MemberRow[]>`select * from members_view where tenant_id = ${p.tenant_id} and project_id = ${project_id} and user_id = ${user_id}`);
+      const [row] = await tx(
+        p,
+        (t) =>
+          t<
+            MemberRow[]
+          >`select * from members_view where tenant_id = ${p.tenant_id} and project_id = ${project_id} and user_id = ${user_id}`,
+      );
       if (!row) throw notFound('member');
       return memberView(row);
     },
@@ -179,10 +235,25 @@ export function membershipHandlers(deps: MembershipDeps): Record<string, RpcHand
           select m.project_id, m.role, (u.current_project_id = m.project_id) as current
           from members_view m left join users_view u on u.tenant_id = m.tenant_id and u.user_id = m.user_id
           where m.tenant_id = ${p.tenant_id} and m.user_id = ${p.user_id}`;
-        const listed = await projects.summaries(t, p.tenant_id, memberships.map((m) => m.project_id));
+        const listed = await projects.summaries(
+          t,
+          p.tenant_id,
+          memberships.map((m) => m.project_id),
+        );
         return memberships.flatMap((m) => {
           const project = listed.get(m.project_id.toLowerCase());
-          return project ? [{ id: project.id, name: project.name, slug: project.slug, status: project.status, role: m.role, current: m.current === true }] : [];
+          return project
+            ? [
+                {
+                  id: project.id,
+                  name: project.name,
+                  slug: project.slug,
+                  status: project.status,
+                  role: m.role,
+                  current: m.current === true,
+                },
+              ]
+            : [];
         });
       });
       // by name, then id (as the list always read)
@@ -202,8 +273,14 @@ export function membershipHandlers(deps: MembershipDeps): Record<string, RpcHand
         await changeMembership(p, from, { type: 'SaveProjectState', user_id: p.user_id, state: body.save_state }, ctx);
       }
       const res = await runCommand({
-        store, clock, decider: userDecider, tenantId: p.tenant_id, stream: streams.user(p.user_id), projectId: null,
-        command: { type: 'SwitchProject', to_project_id: body.project_id }, meta: metaOf(ctx, p),
+        store,
+        clock,
+        decider: userDecider,
+        tenantId: p.tenant_id,
+        stream: streams.user(p.user_id),
+        projectId: null,
+        command: { type: 'SwitchProject', to_project_id: body.project_id },
+        meta: metaOf(ctx, p),
       });
       await waitForViews(sql, log, p.tenant_id, res.position);
       const s = await membershipState(p, body.project_id, p.user_id);

@@ -5,8 +5,7 @@ import type { MembershipEvent, ProjectRole } from '@mandant/contracts';
  * sealed from v2. Only the edge, which has the keyring, opens it (`openProfile`).
  */
 export type StoredProfile =
-  | { kind: 'clear'; display_name: string | null; preferences: Record<string, unknown> }
-  | { kind: 'sealed'; sealed: string };
+  { kind: 'clear'; display_name: string | null; preferences: Record<string, unknown> } | { kind: 'sealed'; sealed: string };
 
 /**
  * One (project, user) pair. Removing a member drops their role only: display name, preferences
@@ -25,7 +24,11 @@ export interface MembershipState {
 }
 
 export const initialMembershipState = (): MembershipState => ({
-  status: 'none', userId: null, role: null, profile: { kind: 'clear', display_name: null, preferences: {} }, state: {},
+  status: 'none',
+  userId: null,
+  role: null,
+  profile: { kind: 'clear', display_name: null, preferences: {} },
+  state: {},
 });
 
 export function evolveMembership(s: MembershipState, event: MembershipEvent): MembershipState {
@@ -36,7 +39,11 @@ export function evolveMembership(s: MembershipState, event: MembershipEvent): Me
     case 'member.removed.v1':
       return { ...s, status: 'removed', userId: event.data.user_id, role: null };
     case 'member.profile_updated.v1':
-      return { ...s, userId: event.data.user_id, profile: { kind: 'clear', display_name: event.data.display_name, preferences: event.data.preferences } };
+      return {
+        ...s,
+        userId: event.data.user_id,
+        profile: { kind: 'clear', display_name: event.data.display_name, preferences: event.data.preferences },
+      };
     case 'member.profile_updated.v2':
       return { ...s, userId: event.data.user_id, profile: { kind: 'sealed', sealed: event.data.sealed } };
     case 'member.state_saved.v1':

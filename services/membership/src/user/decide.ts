@@ -24,7 +24,9 @@ export function decideUser(command: UserCommand, state: UserState): UserEvent[] 
     }
     case 'SwitchProject': {
       if (state.status !== 'active') throw notFound('user');
-      return [{ type: 'user.project_switched.v1', data: { from_project_id: state.currentProjectId, to_project_id: command.to_project_id } }];
+      return [
+        { type: 'user.project_switched.v1', data: { from_project_id: state.currentProjectId, to_project_id: command.to_project_id } },
+      ];
     }
     default: {
       const unhandled: never = command;

@@ -10,5 +10,7 @@ export const normaliseEmail = (email: string): string => email.trim().toLowerCas
  * secret, so whoever holds the log and guesses an address can confirm the guess.
  */
 export function emailHash(tenantId: string, email: string): string {
-  return createHash('sha256').update(`${tenantId.toLowerCase()}:${normaliseEmail(email)}`, 'utf8').digest('hex');
+  return createHash('sha256')
+    .update(`${tenantId.toLowerCase()}:${normaliseEmail(email)}`, 'utf8')
+    .digest('hex');
 }

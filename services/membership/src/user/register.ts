@@ -18,17 +18,28 @@ export type RegisterDeps = ServiceDeps & { keyring: Keyring };
  * the tenant's claim on the e-mail in the same transaction (`email.taken` when another user
  * holds it). Waits for the views, so the user can be read and authenticated at once.
  */
-export async function registerUser(deps: RegisterDeps, p: { tenantId: string; userId: string; email: string; name: string; meta: EventMeta }): Promise<void> {
+export async function registerUser(
+  deps: RegisterDeps,
+  p: { tenantId: string; userId: string; email: string; name: string; meta: EventMeta },
+): Promise<void> {
   const { sql, store, clock, log, keyring } = deps;
   const email = normaliseEmail(p.email);
   const hash = emailHash(p.tenantId, email);
   const sealed = await sealUser(keyring, p.tenantId, p.userId, { email, name: p.name });
   const res = await runCommand({
-    store, clock, decider: userDecider, tenantId: p.tenantId, stream: streams.user(p.userId), projectId: null,
-    command: { type: 'RegisterUser', sealed, email_hash: hash }, meta: p.meta,
+    store,
+    clock,
+    decider: userDecider,
+    tenantId: p.tenantId,
+    stream: streams.user(p.userId),
+    projectId: null,
+    command: { type: 'RegisterUser', sealed, email_hash: hash },
+    meta: p.meta,
     beforeCommit: () => async (t) => {
-      const claimed = await t`insert into user_emails (tenant_id, email_hash, user_id) values (${p.tenantId}, ${hash}, ${p.userId}) on conflict do nothing returning user_id`;
-      if (claimed.length === 0) throw new DomainError('email.taken', `a user with email ${email} exists in this tenant`, { field: 'email' });
+      const claimed =
+        await t`insert into user_emails (tenant_id, email_hash, user_id) values (${p.tenantId}, ${hash}, ${p.userId}) on conflict do nothing returning user_id`;
+      if (claimed.length === 0)
+        throw new DomainError('email.taken', `a user with email ${email} exists in this tenant`, { field: 'email' });
     },
   });
   await waitForViews(sql, log, p.tenantId, res.position);
@@ -42,7 +53,11 @@ export async function registerUser(deps: RegisterDeps, p: { tenantId: string; us
  */
 export function registerFromTokenHandlers(deps: RegisterDeps): Record<string, RpcHandler> {
   const registered = async (tenantId: string, userId: string) => {
-    const [row] = await withTenant(deps.sql, tenantId, (t) => t`select 1 from users_view where tenant_id = ${tenantId} and user_id = ${userId}`);
+    const [row] = await withTenant(
+      deps.sql,
+      tenantId,
+      (t) => t`select 1 from users_view where tenant_id = ${tenantId} and user_id = ${userId}`,
+    );
     return row !== undefined;
   };
   return {

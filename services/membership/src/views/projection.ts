@@ -1,6 +1,13 @@
 import {
-  type EventEnvelope, MemberAdded, MemberProfileUpdated, MemberProfileUpdatedV2, MemberRoleChanged, MemberStateSaved, UserProjectSwitched,
-  UserRegistered, UserRegisteredV2,
+  type EventEnvelope,
+  MemberAdded,
+  MemberProfileUpdated,
+  MemberProfileUpdatedV2,
+  MemberRoleChanged,
+  MemberStateSaved,
+  UserProjectSwitched,
+  UserRegistered,
+  UserRegisteredV2,
 } from '@mandant/contracts';
 import type { Tx } from '@mandant/shared/db';
 import type { Projection } from '@mandant/shared/projection';
@@ -36,9 +43,10 @@ const membershipRows = (keyring: Keyring): Projection => ({
       case 'user.registered.v1':
       case 'user.registered.v2': {
         const userId = e.stream.slice('user-'.length);
-        const u = e.type === 'user.registered.v1'
-          ? UserRegistered.shape.data.parse(e.data)
-          : await openUser(keyring, t, userId, UserRegisteredV2.shape.data.parse(e.data).sealed);
+        const u =
+          e.type === 'user.registered.v1'
+            ? UserRegistered.shape.data.parse(e.data)
+            : await openUser(keyring, t, userId, UserRegisteredV2.shape.data.parse(e.data).sealed);
         await tx`insert into users_view (tenant_id, user_id, email, name, created_at)
                  values (${t}, ${userId}, ${u?.email ?? null}, ${u?.name ?? null}, ${e.occurred_at}) on conflict do nothing`;
         return;

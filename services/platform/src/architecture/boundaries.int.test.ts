@@ -16,12 +16,19 @@ interface Cruised {
 /** dependency-cruiser over every package with the repository's rules (.dependency-cruiser.cjs), as JSON. */
 function cruise(): Promise<Cruised> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [bin, '--config', '.dependency-cruiser.cjs', '--output-type', 'json', 'services', 'shared', 'bench'],
+    execFile(
+      process.execPath,
+      [bin, '--config', '.dependency-cruiser.cjs', '--output-type', 'json', 'services', 'shared', 'bench'],
       { cwd: root, maxBuffer: 512 * 1024 * 1024 },
       // it exits non-zero when it finds violations: the JSON on stdout still says which
       (err, stdout, stderr) => {
-        try { resolve(JSON.parse(stdout) as Cruised); } catch { reject(err ?? new Error(stderr)); }
-      });
+        try {
+          resolve(JSON.parse(stdout) as Cruised);
+        } catch {
+          reject(err ?? new Error(stderr));
+        }
+      },
+    );
   });
 }
 
@@ -32,7 +39,9 @@ describe('package boundaries', () => {
 
   it('breaks none of the dependency rules (service internals, shared entry points, test support, entry points, cycles)', async () => {
     const { summary } = await cruised;
-    const found = summary.violations.map((v) => `${v.rule.name}: ${v.from} → ${v.to}${v.cycle ? ` (cycle ${v.cycle.map((c) => c.name).join(' → ')})` : ''}`);
+    const found = summary.violations.map(
+      (v) => `${v.rule.name}: ${v.from} → ${v.to}${v.cycle ? ` (cycle ${v.cycle.map((c) => c.name).join(' → ')})` : ''}`,
+    );
     expect(found).toEqual([]);
   });
 
@@ -42,7 +51,9 @@ describe('package boundaries', () => {
     for (const m of modules) {
       const own = /^services\/([^/]+)\//.exec(m.source)?.[1];
       if (!own || isTestSupport(m.source)) continue;
-      const pkg = JSON.parse(readFileSync(join(root, 'services', own, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+      const pkg = JSON.parse(readFileSync(join(root, 'services', own, 'package.json'), 'utf8')) as {
+        dependencies?: Record<string, string>;
+      };
       for (const d of m.dependencies) {
         const other = /^(@mandant\/[^/]+)/.exec(d.module)?.[1];
         if (other && other !== `@mandant/${own}` && !(other in (pkg.dependencies ?? {}))) undeclared.push(`${m.source} → ${d.module}`);

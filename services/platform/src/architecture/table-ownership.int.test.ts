@@ -16,10 +16,28 @@ const TABLE_OWNERS: Record<string, readonly string[]> = {
   documents: ['documents_view', 'document_links_view', 'document_embeddings_view', 'document_hashes'],
   chat: ['conversations_view', 'conversation_messages_view'],
   shared: [
-    'events', 'tenant_heads', 'outbox', 'projection_checkpoints', 'projection_dead_letters', 'idempotent_requests',
-    'data_keys', 'tenant_data_keys', 'data_key_tombstones', 'text_documents', 'vector_collections', 'vector_points', 'vector_tombstones',
-    'graph_documents', 'graph_entities', 'graph_entity_aliases', 'graph_entity_ids', 'graph_links', 'graph_mentions', 'graph_projects',
-    'graph_relations', 'graph_appearances',
+    'events',
+    'tenant_heads',
+    'outbox',
+    'projection_checkpoints',
+    'projection_dead_letters',
+    'idempotent_requests',
+    'data_keys',
+    'tenant_data_keys',
+    'data_key_tombstones',
+    'text_documents',
+    'vector_collections',
+    'vector_points',
+    'vector_tombstones',
+    'graph_documents',
+    'graph_entities',
+    'graph_entity_aliases',
+    'graph_entity_ids',
+    'graph_links',
+    'graph_mentions',
+    'graph_projects',
+    'graph_relations',
+    'graph_appearances',
   ],
 };
 
@@ -71,6 +89,10 @@ describe('table ownership', () => {
   it("has no context (nor shared) name another context's table in its SQL, beyond the listed remainders", () => {
     const found = foreignTables();
     expect(found.filter((f) => !(f in KNOWN))).toEqual([]);
-    expect(Object.keys(KNOWN).filter((k) => !found.includes(k)).sort()).toEqual([]);
+    expect(
+      Object.keys(KNOWN)
+        .filter((k) => !found.includes(k))
+        .sort(),
+    ).toEqual([]);
   });
 });

@@ -17,18 +17,41 @@ const SEED = Number(process.env.ATTACK_SEED ?? Math.floor(Math.random() * 2 ** 3
 
 /** Path parameter or body field → the kind of id it names. */
 const KIND_OF: Record<string, Kind> = {
-  project_id: 'project', user_id: 'user', document_id: 'document', entity_id: 'entity', conversation_id: 'conversation',
-  key_id: 'api_key', tenant_id: 'tenant', into: 'entity',
+  project_id: 'project',
+  user_id: 'user',
+  document_id: 'document',
+  entity_id: 'entity',
+  conversation_id: 'conversation',
+  key_id: 'api_key',
+  tenant_id: 'tenant',
+  into: 'entity',
 };
 const ROLES: Role[] = ['admin', 'auditor', 'padmin', 'editor', 'viewer', 'outsider', 'forged'];
 /** Lower weight: each creates something in the attacker's own tenant, or costs an ingestion run. */
-const RARE = new Set(['createUser', 'createProject', 'uploadDocument', 'uploadProjectDocument', 'createConversation', 'createApiKey', 'patchTenantSettings', 'provisionTenant', 'postMessage']);
+const RARE = new Set([
+  'createUser',
+  'createProject',
+  'uploadDocument',
+  'uploadProjectDocument',
+  'createConversation',
+  'createApiKey',
+  'patchTenantSettings',
+  'provisionTenant',
+  'postMessage',
+]);
 
 /** Letters outside [0-9a-f]: a tag can never occur by chance inside a uuid or a hash. */
 const tagOf = () => Array.from({ length: 8 }, () => 'ghijkmnpqrstuvwxyz'[Math.floor(Math.random() * 18)]).join('');
 
 type Fill = 'own' | 'victim' | 'missing';
-interface Planned { route: ApiRoute; role: Role; path: string; body: unknown; victimIds: string[]; fills: Fill[] }
+interface Planned {
+  route: ApiRoute;
+  role: Role;
+  path: string;
+  body: unknown;
+  victimIds: string[];
+  fills: Fill[];
+}
 
 describe.skipIf(!pg || natsMissing)('isolation under randomised cross-tenant requests', () => {
   let h: Harness;
@@ -67,7 +90,7 @@ describe.skipIf(!pg || natsMissing)('isolation under randomised cross-tenant req
 
   /** Plans one request of `attacker` against `victim`, using the PRNG only (replayable). */
   function plan(rand: () => number, attacker: TenantWorld, victim: TenantWorld, forgedToken: string): Planned & { token: string } {
-    const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
     let route = pick(apiRoutes);
     if (RARE.has(route.name) && rand() < 0.9) route = pick(apiRoutes.filter((r) => !RARE.has(r.name)));
     const role = pick(ROLES);
@@ -99,31 +122,78 @@ describe.skipIf(!pg || natsMissing)('isolation under randomised cross-tenant req
     };
     const word = () => pick([...victim.secrets, ...attacker.secrets.slice(0, 3), 'payment']);
     let path = route.path.replace(/:(\w+)/g, (_, p: string) => id(KIND_OF[route.params?.[p] ?? ''] ?? 'project'));
-    const q = (params: Record<string, string | number>) => `?${new URLSearchParams(Object.entries(params).map(([k, v]): [string, string] => [k, String(v)])).toString()}`;
+    const q = (params: Record<string, string | number>) =>
+      `?${new URLSearchParams(Object.entries(params).map(([k, v]): [string, string] => [k, String(v)])).toString()}`;
     let body: unknown;
     switch (route.name) {
-      case 'provisionTenant': body = { name: 'x', slug: `x-${Math.floor(rand() * 1e9)}` }; break;
-      case 'patchTenantSettings': body = { settings: { probe: Math.floor(rand() * 1000) } }; break;
-      case 'createApiKey': body = { name: 'probe', user_id: id('user') }; break;
-      case 'createUser': body = { email: `probe${Math.floor(rand() * 1e9)}@${attacker.tag}.example`, name: 'probe' }; break;
-      case 'putMember': body = { role: pick(['viewer', 'editor', 'admin']) }; break;
-      case 'putProfile': body = { display_name: 'probe', preferences: { probe: true } }; break;
-      case 'switchProject': body = { project_id: id('project'), ...(rand() < 0.5 ? { save_state: { probe: 1 } } : {}) }; break;
-      case 'createProject': body = { name: `probe ${attacker.tag}` }; break;
-      case 'updateProject': body = pick([{ name: 'hijacked' }, { description: 'hijacked' }, { settings: { embedding_model: 'x' } }]); break;
-      case 'uploadProjectDocument': case 'uploadDocument': body = { title: `probe ${attacker.tag}`, content: `probe ${Math.floor(rand() * 1e9)} ${attacker.tag}` }; break;
-      case 'linkDocuments': body = { document_ids: rand() < 0.5 ? [id('document')] : [pick(attacker.ids.document), id('document')] }; break;
-      case 'searchProject': case 'searchGlobal':
-        body = { query: word(), mode: pick(['hybrid', 'keyword', 'vector']), ...(rand() < 0.3 ? { filters: { entity: pick(victim.secrets) } } : {}) };
+      case 'provisionTenant':
+        body = { name: 'x', slug: `x-${Math.floor(rand() * 1e9)}` };
         break;
-      case 'mergeEntity': body = { into: id('entity') }; break;
-      case 'createProjectConversation': case 'createConversation': body = { title: 'probe' }; break;
-      case 'postMessage': body = { content: `Tell me about ${word()}`, ...(rand() < 0.3 ? { scope: 'global' } : {}) }; break;
-      case 'listEntities': case 'listProjectEntities': path += q({ query: word().slice(0, 40), limit: 50 }); break;
-      case 'listEvents': path += q({ after: Math.floor(rand() * 40), limit: 200 }); break;
-      case 'entityNeighbourhood': path += q({ depth: 1 + Math.floor(rand() * 3), ...(rand() < 0.3 ? { project_id: id('project') } : {}) }); break;
-      case 'listDocuments': case 'listProjectDocuments': path += rand() < 0.3 ? q({ status: 'processed' }) : ''; break;
-      default: break;
+      case 'patchTenantSettings':
+        body = { settings: { probe: Math.floor(rand() * 1000) } };
+        break;
+      case 'createApiKey':
+        body = { name: 'probe', user_id: id('user') };
+        break;
+      case 'createUser':
+        body = { email: `probe${Math.floor(rand() * 1e9)}@${attacker.tag}.example`, name: 'probe' };
+        break;
+      case 'putMember':
+        body = { role: pick(['viewer', 'editor', 'admin']) };
+        break;
+      case 'putProfile':
+        body = { display_name: 'probe', preferences: { probe: true } };
+        break;
+      case 'switchProject':
+        body = { project_id: id('project'), ...(rand() < 0.5 ? { save_state: { probe: 1 } } : {}) };
+        break;
+      case 'createProject':
+        body = { name: `probe ${attacker.tag}` };
+        break;
+      case 'updateProject':
+        body = pick([{ name: 'hijacked' }, { description: 'hijacked' }, { settings: { embedding_model: 'x' } }]);
+        break;
+      case 'uploadProjectDocument':
+      case 'uploadDocument':
+        body = { title: `probe ${attacker.tag}`, content: `probe ${Math.floor(rand() * 1e9)} ${attacker.tag}` };
+        break;
+      case 'linkDocuments':
+        body = { document_ids: rand() < 0.5 ? [id('document')] : [pick(attacker.ids.document), id('document')] };
+        break;
+      case 'searchProject':
+      case 'searchGlobal':
+        body = {
+          query: word(),
+          mode: pick(['hybrid', 'keyword', 'vector']),
+          ...(rand() < 0.3 ? { filters: { entity: pick(victim.secrets) } } : {}),
+        };
+        break;
+      case 'mergeEntity':
+        body = { into: id('entity') };
+        break;
+      case 'createProjectConversation':
+      case 'createConversation':
+        body = { title: 'probe' };
+        break;
+      case 'postMessage':
+        body = { content: `Tell me about ${word()}`, ...(rand() < 0.3 ? { scope: 'global' } : {}) };
+        break;
+      case 'listEntities':
+      case 'listProjectEntities':
+        path += q({ query: word().slice(0, 40), limit: 50 });
+        break;
+      case 'listEvents':
+        path += q({ after: Math.floor(rand() * 40), limit: 200 });
+        break;
+      case 'entityNeighbourhood':
+        path += q({ depth: 1 + Math.floor(rand() * 3), ...(rand() < 0.3 ? { project_id: id('project') } : {}) });
+        break;
+      case 'listDocuments':
+      case 'listProjectDocuments':
+        path += rand() < 0.3 ? q({ status: 'processed' }) : '';
+        break;
+      default:
+        break;
     }
     return { route, role, token, path, body, victimIds, fills };
   }
@@ -133,10 +203,17 @@ describe.skipIf(!pg || natsMissing)('isolation under randomised cross-tenant req
       // server-sent events end once the document is final; a probe needs only the status and the first bytes
       const ctl = new AbortController();
       const res = await fetch(`${h.api}${p.path}`, { headers: { authorization: `Bearer ${p.token}` }, signal: ctl.signal });
-      const text = res.status === 200 ? await Promise.race([res.text(), new Promise<string>((r) => setTimeout(() => r(''), 2_000))]) : await res.text();
+      const text =
+        res.status === 200
+          ? await Promise.race([res.text(), new Promise<string>((r) => setTimeout(() => r(''), 2_000))])
+          : await res.text();
       ctl.abort();
       let body: any = text;
-      try { body = JSON.parse(text); } catch { /* the stream */ }
+      try {
+        body = JSON.parse(text);
+      } catch {
+        /* the stream */
+      }
       return { status: res.status, body, headers: res.headers };
     }
     return h.call(p.route.method, p.path, { token: p.token, body: p.body });
@@ -145,7 +222,9 @@ describe.skipIf(!pg || natsMissing)('isolation under randomised cross-tenant req
   /** The body with the correlation id, instance and the given ids (in order) made neutral, for comparison. */
   const normalise = (body: unknown, ids: string[]) => {
     let text = JSON.stringify(body ?? null);
-    ids.forEach((id, i) => { text = text.split(id).join(`<id${i}>`); });
+    ids.forEach((id, i) => {
+      text = text.split(id).join(`<id${i}>`);
+    });
     const value = JSON.parse(text);
     if (value && typeof value === 'object') {
       delete value.correlation_id;
@@ -159,8 +238,11 @@ describe.skipIf(!pg || natsMissing)('isolation under randomised cross-tenant req
     const plans = Array.from({ length: PER_DIRECTION }, () => plan(rand, attacker, victim, forgedToken));
     // The forged token names the victim's viewer id, so the attacker's own tenant then holds that id
     // (actor of its searches, member of the projects it creates): the attacker wrote it, it is no leak.
-    const victimTokens = [victim.tag, ...new Set(Object.values(victim.ids).flat()), ...victim.secrets.filter((s) => !s.includes(attacker.tag))]
-      .filter((t) => t !== victim.users.viewer);
+    const victimTokens = [
+      victim.tag,
+      ...new Set(Object.values(victim.ids).flat()),
+      ...victim.secrets.filter((s) => !s.includes(attacker.tag)),
+    ].filter((t) => t !== victim.users.viewer);
     const counts = new Map<string, number>();
     const leaks: string[] = [];
     const mismatches: string[] = [];
@@ -175,7 +257,8 @@ describe.skipIf(!pg || natsMissing)('isolation under randomised cross-tenant req
         const res = await send(p);
         const key = `${p.route.method} ${p.route.path} ${res.status}`;
         counts.set(key, (counts.get(key) ?? 0) + 1);
-        if (res.status >= 500) failures.push(`#${i} ${p.role} ${p.route.method} ${p.path} -> ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
+        if (res.status >= 500)
+          failures.push(`#${i} ${p.role} ${p.route.method} ${p.path} -> ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
         // a leak: anything of the victim's in the answer that the request did not itself send
         const sent = `${p.path} ${JSON.stringify(p.body ?? '')} ${p.role === 'forged' ? victim.users.viewer : ''}`;
         const answer = typeof res.body === 'string' ? res.body : JSON.stringify(res.body);
@@ -183,7 +266,9 @@ describe.skipIf(!pg || natsMissing)('isolation under randomised cross-tenant req
           if (answer.includes(t) && !sent.includes(t)) {
             const kind = Object.entries(victim.ids).find(([, ids]) => ids.includes(t))?.[0] ?? 'text';
             const at = answer.indexOf(t);
-            leaks.push(`#${i} ${p.role} ${p.route.method} ${p.path} answered ${res.status} containing the victim's ${kind} ${t}: …${answer.slice(Math.max(0, at - 150), at + 100)}…`);
+            leaks.push(
+              `#${i} ${p.role} ${p.route.method} ${p.path} answered ${res.status} containing the victim's ${kind} ${t}: …${answer.slice(Math.max(0, at - 150), at + 100)}…`,
+            );
           }
         }
         if (p.victimIds.length > 0) {
@@ -191,12 +276,18 @@ describe.skipIf(!pg || natsMissing)('isolation under randomised cross-tenant req
           const victimIds = [...new Set(p.victimIds)];
           const stand = victimIds.map(() => missingId());
           const swap = (s: string) => victimIds.reduce((acc, id, k) => acc.split(id).join(stand[k] ?? ''), s);
-          const twin = await send({ ...p, path: swap(p.path), body: p.body === undefined ? undefined : JSON.parse(swap(JSON.stringify(p.body))) });
+          const twin = await send({
+            ...p,
+            path: swap(p.path),
+            body: p.body === undefined ? undefined : JSON.parse(swap(JSON.stringify(p.body))),
+          });
           twins++;
           const a = { status: res.status, body: normalise(res.body, victimIds) };
           const b = { status: twin.status, body: normalise(twin.body, stand) };
           if (JSON.stringify(a) !== JSON.stringify(b)) {
-            mismatches.push(`#${i} ${p.role} ${p.route.method} ${p.path}: victim ${JSON.stringify(a).slice(0, 300)} vs missing ${JSON.stringify(b).slice(0, 300)}`);
+            mismatches.push(
+              `#${i} ${p.role} ${p.route.method} ${p.path}: victim ${JSON.stringify(a).slice(0, 300)} vs missing ${JSON.stringify(b).slice(0, 300)}`,
+            );
           }
         }
       }
@@ -209,41 +300,73 @@ describe.skipIf(!pg || natsMissing)('isolation under randomised cross-tenant req
   /** What the victim's admin sees of its tenant: it must be the same after the attack. */
   const snapshot = async (t: TenantWorld) => {
     const out: Record<string, unknown> = {};
-    for (const path of ['/tenant', '/projects', '/users', '/api-keys', '/documents', '/entities?limit=500', '/chat/conversations', `/projects/${t.ids.project[0]}/members`, `/projects/${t.ids.project[0]}/chat/conversations`]) {
+    for (const path of [
+      '/tenant',
+      '/projects',
+      '/users',
+      '/api-keys',
+      '/documents',
+      '/entities?limit=500',
+      '/chat/conversations',
+      `/projects/${t.ids.project[0]}/members`,
+      `/projects/${t.ids.project[0]}/chat/conversations`,
+    ]) {
       out[path] = (await h.call('GET', path, { token: t.tokens.admin })).body;
     }
     return out;
   };
 
   it(`answers ${2 * PER_DIRECTION} randomised cross-tenant requests (seed ${SEED}) without a read, a write or a tell`, async () => {
-    process.stdout.write(`attack seed ${SEED} (replay with ATTACK_SEED=${SEED}), ${PER_DIRECTION} requests per direction, concurrency ${CONCURRENCY}\n`);
+    process.stdout.write(
+      `attack seed ${SEED} (replay with ATTACK_SEED=${SEED}), ${PER_DIRECTION} requests per direction, concurrency ${CONCURRENCY}\n`,
+    );
     const all = new Map<string, number>();
     const routesHit = new Set<string>();
     const rolesHit = new Set<string>();
-    for (const [attacker, victim, token, seed] of [[w.b, w.a, forged.b, SEED], [w.a, w.b, forged.a, SEED + 1]] as const) {
+    for (const [attacker, victim, token, seed] of [
+      [w.b, w.a, forged.b, SEED],
+      [w.a, w.b, forged.a, SEED + 1],
+    ] as const) {
       const before = { head: await head(victim), view: await snapshot(victim) };
       const started = Date.now();
       const r = await attack(attacker, victim, token, seed);
       const after = { head: await head(victim), view: await snapshot(victim) };
-      process.stdout.write(`${attacker.tag} → ${victim.tag}: ${r.plans.length} requests + ${r.twins} missing-id twins in ${Date.now() - started} ms; victim head ${before.head} → ${after.head}\n`);
+      process.stdout.write(
+        `${attacker.tag} → ${victim.tag}: ${r.plans.length} requests + ${r.twins} missing-id twins in ${Date.now() - started} ms; victim head ${before.head} → ${after.head}\n`,
+      );
       for (const [k, n] of r.counts) all.set(k, (all.get(k) ?? 0) + n);
-      for (const p of r.plans) { routesHit.add(p.route.name); rolesHit.add(p.role); }
+      for (const p of r.plans) {
+        routesHit.add(p.route.name);
+        rolesHit.add(p.role);
+      }
       expect(r.leaks.slice(0, 20)).toEqual([]);
       expect(r.mismatches.slice(0, 20)).toEqual([]);
       expect(r.failures.slice(0, 20)).toEqual([]);
       expect(after.head).toBe(before.head);
       expect(after.view).toEqual(before.view);
     }
-    process.stdout.write(`${[...all].sort(([a], [b]) => a.localeCompare(b)).map(([k, n]) => `${String(n).padStart(6)}  ${k}`).join('\n')}\n`);
+    process.stdout.write(
+      `${[...all]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, n]) => `${String(n).padStart(6)}  ${k}`)
+        .join('\n')}\n`,
+    );
     expect([...apiRoutes.map((r) => r.name)].filter((n) => !routesHit.has(n))).toEqual([]);
     expect([...rolesHit].sort()).toEqual([...ROLES].sort());
   }, 300_000);
 
   it('sanity: the same callers do read their own tenant (the probes are not all refused for a trivial reason)', async () => {
     for (const t of [w.a, w.b]) {
-      const docs = (await h.call('GET', `/projects/${t.ids.project[0]}/documents`, { token: t.tokens.viewer })).body.documents as { id: string }[];
+      const docs = (await h.call('GET', `/projects/${t.ids.project[0]}/documents`, { token: t.tokens.viewer })).body.documents as {
+        id: string;
+      }[];
       expect(docs.length).toBeGreaterThanOrEqual(2);
-      const hits = (await h.call('POST', `/projects/${t.ids.project[0]}/search`, { token: t.tokens.viewer, body: { query: `kxqvault${t.tag}`, mode: 'keyword' } })).body.hits as unknown[];
+      const hits = (
+        await h.call('POST', `/projects/${t.ids.project[0]}/search`, {
+          token: t.tokens.viewer,
+          body: { query: `kxqvault${t.tag}`, mode: 'keyword' },
+        })
+      ).body.hits as unknown[];
       expect(hits.length).toBeGreaterThan(0);
       expect(t.ids.entity.length).toBeGreaterThan(0);
     }

@@ -28,7 +28,11 @@ export const prng = seededRandom;
  * forge one run with JWT_REGISTER_ON_FIRST_USE, and the `email` claim registers it on first use.
  */
 export const jwtFor = (tenantId: string, sub: string) =>
-  new SignJWT({ tenant_id: tenantId, roles: [], email: `${sub}@jwt.example` }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuedAt().setExpirationTime('30m')
+  new SignJWT({ tenant_id: tenantId, roles: [], email: `${sub}@jwt.example` })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(sub)
+    .setIssuedAt()
+    .setExpirationTime('30m')
     .sign(new TextEncoder().encode(JWT_SECRET));
 
 /**
@@ -64,8 +68,16 @@ export async function buildTenant(h: Harness, tag: string, person: string, org: 
   await ok('PUT', `/projects/${p2}/members/${users.editor}`, admin, { role: 'editor' });
 
   const texts = [
-    { path: `/projects/${p1}/documents`, title: secret('Harbour ledger '), content: `${person} of ${org} paid ${secret('kxqvault')} 40000 euros in Panama. Contact ${tag}@${tag}.example.` },
-    { path: `/projects/${p1}/documents`, title: secret('Wire memo '), content: `${org} wired money to ${person} through ${secret('zlorbank')} in Berlin.` },
+    {
+      path: `/projects/${p1}/documents`,
+      title: secret('Harbour ledger '),
+      content: `${person} of ${org} paid ${secret('kxqvault')} 40000 euros in Panama. Contact ${tag}@${tag}.example.`,
+    },
+    {
+      path: `/projects/${p1}/documents`,
+      title: secret('Wire memo '),
+      content: `${org} wired money to ${person} through ${secret('zlorbank')} in Berlin.`,
+    },
     { path: '/documents', title: secret('Loose note '), content: `${person} met the board of ${org} about ${secret('frumptender')}.` },
   ];
   const documents: string[] = [];
@@ -88,15 +100,29 @@ export async function buildTenant(h: Harness, tag: string, person: string, org: 
   const search = await ok('POST', `/projects/${p1}/search`, tokens.viewer, { query: secret('kxqvault') });
   const keys = ((await ok('GET', '/api-keys', admin)).api_keys as { id: string }[]).map((k) => k.id);
   return {
-    tag, id, tokens, users,
+    tag,
+    id,
+    tokens,
+    users,
     ids: {
-      tenant: [id], project: [p1, p2], user: Object.values(users), document: documents,
-      entity: entities.map((e) => e.id), conversation: conversations, api_key: keys,
+      tenant: [id],
+      project: [p1, p2],
+      user: Object.values(users),
+      document: documents,
+      entity: entities.map((e) => e.id),
+      conversation: conversations,
+      api_key: keys,
     },
     secrets: [
       ...texts.flatMap((t) => [t.title.trim(), ...t.content.split(/[\s.,?]+/).filter((w) => w.includes(tag))]),
-      secret('Ledger case ').trim(), secret('Tender case ').trim(), secret('Who paid ').trim(), secret('Global look ').trim(),
-      `atk-${tag}`, `Tenant ${tag}`, search.search_id as string, ...entities.map((e) => e.name).filter((n) => n.includes(person) || n.includes(org)),
+      secret('Ledger case ').trim(),
+      secret('Tender case ').trim(),
+      secret('Who paid ').trim(),
+      secret('Global look ').trim(),
+      `atk-${tag}`,
+      `Tenant ${tag}`,
+      search.search_id as string,
+      ...entities.map((e) => e.name).filter((n) => n.includes(person) || n.includes(org)),
     ],
   };
 }

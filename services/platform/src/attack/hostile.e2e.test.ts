@@ -18,7 +18,12 @@ const RUNS = Number(process.env.HOSTILE_RUNS ?? 30);
 
 const tagOf = () => Array.from({ length: 8 }, () => 'ghijkmnpqrstuvwxyz'[Math.floor(Math.random() * 18)]).join('');
 
-interface Answer { status: number; type: string | null; body: any; closed: boolean }
+interface Answer {
+  status: number;
+  type: string | null;
+  body: any;
+  closed: boolean;
+}
 
 describe.skipIf(!pg || natsMissing)('hostile input to every route with every role', () => {
   let h: Harness;
@@ -81,7 +86,9 @@ describe.skipIf(!pg || natsMissing)('hostile input to every route with every rol
     } catch (err) {
       // the server may answer a truncated or oversized upload by closing the connection
       if (r.mayClose) return { status: 0, type: null, body: String(err), closed: true };
-      throw new Error(`${r.role} ${r.route.method} ${r.path.slice(0, 200)} (${r.note}): no answer; the request before was ${before}`, { cause: err });
+      throw new Error(`${r.role} ${r.route.method} ${r.path.slice(0, 200)} (${r.note}): no answer; the request before was ${before}`, {
+        cause: err,
+      });
     }
   }
 
@@ -110,28 +117,46 @@ describe.skipIf(!pg || natsMissing)('hostile input to every route with every rol
   const world = () => w;
   apiRoutes.forEach((route: ApiRoute, index) => {
     it(`${route.method} ${route.path}: never a 5xx, problem+json on every 4xx, every fault refused`, async () => {
-      await fc.assert(fc.asyncProperty(hostileRequest(route, world()), async (r) => check(r, await send(r))), {
-        seed: SEED + index, numRuns: RUNS, endOnFailure: true,
-      });
+      await fc.assert(
+        fc.asyncProperty(hostileRequest(route, world()), async (r) => check(r, await send(r))),
+        {
+          seed: SEED + index,
+          numRuns: RUNS,
+          endOnFailure: true,
+        },
+      );
     });
   });
 
   /** The tenant's head once every upload so far is processed: nothing moves it but a request. */
   async function quietHead(): Promise<number> {
-    return eventually(async () => {
-      const busy = await Promise.all(['pending', 'processing'].map(async (status) => (await h.call('GET', `/documents?status=${status}&limit=1`, { token: w.tokens.admin })).body.documents.length as number));
-      const head = (await h.call('GET', '/events?after=0&limit=1', { token: w.tokens.auditor })).body.head as number;
-      return busy.every((n) => n === 0) && { head };
-    }, 'every upload so far to be processed', SETTLE_MS, 200).then(({ head }) => head);
+    return eventually(
+      async () => {
+        const busy = await Promise.all(
+          ['pending', 'processing'].map(
+            async (status) =>
+              (await h.call('GET', `/documents?status=${status}&limit=1`, { token: w.tokens.admin })).body.documents.length as number,
+          ),
+        );
+        const head = (await h.call('GET', '/events?after=0&limit=1', { token: w.tokens.auditor })).body.head as number;
+        return busy.every((n) => n === 0) && { head };
+      },
+      'every upload so far to be processed',
+      SETTLE_MS,
+      200,
+    ).then(({ head }) => head);
   }
 
-  it('a burst of faulty writes to every route leaves the tenant\'s head where it was', async () => {
+  it("a burst of faulty writes to every route leaves the tenant's head where it was", async () => {
     const writes = apiRoutes.filter((r) => r.method !== 'GET');
     const faulty = fc.oneof(...writes.map((r) => hostileRequest(r, world()))).filter((r) => r.fault !== undefined);
     const before = await quietHead();
     // generated one at a time, as sent: a client that computed for seconds between two requests
     // could pick a keep-alive connection the server closed meanwhile (a reset that says nothing of the server)
-    await fc.assert(fc.asyncProperty(faulty, async (r) => check(r, await send(r))), { seed: SEED, numRuns: 300, endOnFailure: true });
+    await fc.assert(
+      fc.asyncProperty(faulty, async (r) => check(r, await send(r))),
+      { seed: SEED, numRuns: 300, endOnFailure: true },
+    );
     expect(await quietHead()).toBe(before);
   }, 180_000);
 
@@ -143,7 +168,7 @@ describe.skipIf(!pg || natsMissing)('hostile input to every route with every rol
     expect(verify.body.ok).toBe(true);
     const written: string[] = [];
     let head = 0;
-    for (let after = 0; ; ) {
+    for (let after = 0; ;) {
       const page = await h.call('GET', `/events?after=${after}&limit=1000`, { token: w.tokens.auditor });
       expect(page.status).toBe(200);
       head = page.body.head;
@@ -159,6 +184,11 @@ describe.skipIf(!pg || natsMissing)('hostile input to every route with every rol
     expect(status.status).toBe(200);
     const dead = (status.body.projectors as { name: string; dead_letters: number }[]).filter((p) => p.dead_letters > 0);
     expect(dead).toEqual([]);
-    process.stdout.write(`hostile answers by route and status:\n${[...statuses].sort(([a], [b]) => a.localeCompare(b)).map(([k, n]) => `${String(n).padStart(5)}  ${k}`).join('\n')}\n`);
+    process.stdout.write(
+      `hostile answers by route and status:\n${[...statuses]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, n]) => `${String(n).padStart(5)}  ${k}`)
+        .join('\n')}\n`,
+    );
   }, 180_000);
 });

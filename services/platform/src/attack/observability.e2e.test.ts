@@ -20,7 +20,18 @@ const TITLE = 'Glimmerquartz dossier';
 const CONTENT = 'Ottoline Wrenfield of Snarkwell Holdings paid the harbour master 40000 euros through a Plumbago account.';
 const QUERY = 'plumbago glimmerquartz payments';
 const QUESTION = 'Who received the Plumbago payments from Snarkwell?';
-const FORBIDDEN = ['Glimmerquartz', 'glimmerquartz', 'Ottoline', 'Wrenfield', 'Snarkwell', 'Plumbago', 'plumbago', 'harbour master', QUERY, QUESTION];
+const FORBIDDEN = [
+  'Glimmerquartz',
+  'glimmerquartz',
+  'Ottoline',
+  'Wrenfield',
+  'Snarkwell',
+  'Plumbago',
+  'plumbago',
+  'harbour master',
+  QUERY,
+  QUESTION,
+];
 
 /**
  * The platform's own pino output, captured at debug level during an upload, a search and a chat:
@@ -42,7 +53,11 @@ describe.skipIf(!pg || natsMissing)('logs and metrics of a working platform', ()
   const call = async (method: string, path: string, token: string | null, body?: unknown, headers: Record<string, string> = {}) => {
     const res = await fetch(`${api}${path}`, {
       method,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...headers,
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
@@ -57,7 +72,11 @@ describe.skipIf(!pg || natsMissing)('logs and metrics of a working platform', ()
       write(chunk: Buffer, _enc, done) {
         for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) {
           raw.push(line);
-          try { lines.push(JSON.parse(line)); } catch { lines.push({ unparsed: line }); }
+          try {
+            lines.push(JSON.parse(line));
+          } catch {
+            lines.push({ unparsed: line });
+          }
         }
         done();
       },
@@ -70,7 +89,14 @@ describe.skipIf(!pg || natsMissing)('logs and metrics of a working platform', ()
     const db = await ownDatabase(pg.ownerUrl, 'obs');
     dropDb = () => db.drop();
     const env = readEnv({
-      DATABASE_URL: db.url, NATS_URL: nats.url, PORT: '0', HEALTH_PORT: '0', HOST: '127.0.0.1', MANDANT_DATA_DIR: dir, MANDANT_OPERATOR_TOKEN: OPERATOR, LOG_LEVEL: 'debug',
+      DATABASE_URL: db.url,
+      NATS_URL: nats.url,
+      PORT: '0',
+      HEALTH_PORT: '0',
+      HOST: '127.0.0.1',
+      MANDANT_DATA_DIR: dir,
+      MANDANT_OPERATOR_TOKEN: OPERATOR,
+      LOG_LEVEL: 'debug',
     });
     platform = await startPlatform(env, log);
     api = `${platform.url}/api/v1`;
@@ -88,8 +114,17 @@ describe.skipIf(!pg || natsMissing)('logs and metrics of a working platform', ()
 
   it('logs no document text, title, query or question through an upload, a search and a chat; request lines carry tenant and correlation ids', async () => {
     const from = raw.length;
-    const doc = await call('POST', `/projects/${projectId}/documents`, admin, { title: TITLE, content: CONTENT }, { 'x-correlation-id': 'obs-upload-1' });
-    await eventually(async () => (await call('GET', `/documents/${doc.id}`, admin)).status === 'processed', `document ${doc.id} to be processed`);
+    const doc = await call(
+      'POST',
+      `/projects/${projectId}/documents`,
+      admin,
+      { title: TITLE, content: CONTENT },
+      { 'x-correlation-id': 'obs-upload-1' },
+    );
+    await eventually(
+      async () => (await call('GET', `/documents/${doc.id}`, admin)).status === 'processed',
+      `document ${doc.id} to be processed`,
+    );
     const head = (await call('GET', '/events?after=0&limit=1', admin)).head as number;
     await Promise.all(platform.storeProjectors.map((p) => p.waitFor(tenantId, head, SETTLE_MS)));
     const search = await call('POST', `/projects/${projectId}/search`, admin, { query: QUERY }, { 'x-correlation-id': 'obs-search-1' });
@@ -97,12 +132,27 @@ describe.skipIf(!pg || natsMissing)('logs and metrics of a working platform', ()
     await call('POST', '/search', admin, { query: QUERY, mode: 'keyword' });
     await call('GET', `/entities?query=${encodeURIComponent('Wrenfield')}`, admin);
     const conv = await call('POST', `/projects/${projectId}/chat/conversations`, admin, { title: 'Plumbago questions' });
-    const answer = await call('POST', `/chat/conversations/${conv.id}/messages`, admin, { content: QUESTION }, { 'x-correlation-id': 'obs-chat-1' });
+    const answer = await call(
+      'POST',
+      `/chat/conversations/${conv.id}/messages`,
+      admin,
+      { content: QUESTION },
+      { 'x-correlation-id': 'obs-chat-1' },
+    );
     expect(JSON.stringify(answer)).toContain('Snarkwell');
     // a failing request too: problem lines must not echo the body either
-    await call('POST', `/projects/${projectId}/search`, admin, { query: QUERY, mode: 'nonsense' }, { 'x-correlation-id': 'obs-refused-1' }).catch(() => {});
+    await call(
+      'POST',
+      `/projects/${projectId}/search`,
+      admin,
+      { query: QUERY, mode: 'nonsense' },
+      { 'x-correlation-id': 'obs-refused-1' },
+    ).catch(() => {});
     // its request line is written once the answer is sent: wait for it, not for a pace
-    await eventually(() => lines.some((l) => l.msg === 'request' && l.correlation_id === 'obs-refused-1'), 'the refused search\'s request line');
+    await eventually(
+      () => lines.some((l) => l.msg === 'request' && l.correlation_id === 'obs-refused-1'),
+      "the refused search's request line",
+    );
 
     const logged = raw.slice(from);
     expect(logged.length).toBeGreaterThan(10);
@@ -138,13 +188,16 @@ describe.skipIf(!pg || natsMissing)('logs and metrics of a working platform', ()
     expect(value('mandant_projects{status="archived"}')).toBe(0);
     expect(value('mandant_events_appended_total')).toBeGreaterThanOrEqual(head);
     expect(value(`mandant_tenant_events_appended_total{tenant="${tenantId}"}`)).toBeGreaterThanOrEqual(head);
-    expect(text).toMatch(new RegExp(`mandant_http_requests_total\\{method="POST",route="/api/v1/projects/:id/search",status="200",tenant="${tenantId}"\\} 1`));
+    expect(text).toMatch(
+      new RegExp(`mandant_http_requests_total\\{method="POST",route="/api/v1/projects/:id/search",status="200",tenant="${tenantId}"\\} 1`),
+    );
     expect(value(`mandant_http_request_seconds_total{tenant="${tenantId}"}`)).toBeGreaterThan(0);
     expect(value('mandant_ops_scrape_duration_seconds')).toBeLessThan(1.5);
     // the document stores' projectors caught up with the head just waited for: they lag by nothing
     const lags = text.split('\n').filter((l) => l.startsWith('mandant_projector_lag_max_events{'));
     expect(lags.length).toBeGreaterThanOrEqual(4);
-    for (const p of platform.storeProjectors) expect([p.key, value(`mandant_projector_lag_max_events{projector="${p.key}"}`)]).toEqual([p.key, 0]);
+    for (const p of platform.storeProjectors)
+      expect([p.key, value(`mandant_projector_lag_max_events{projector="${p.key}"}`)]).toEqual([p.key, 0]);
     for (const l of lags) expect(Number(l.split(' ').at(-1))).toBeGreaterThanOrEqual(0);
     expect(text).not.toMatch(/Glimmerquartz|Snarkwell|Plumbago/);
   }, 300_000);

@@ -21,8 +21,11 @@ function hashItems(items: unknown[]): { hash: string; items: number } {
   return { hash: sha256(lines.join('\n')), items: items.length };
 }
 
-export const compared = (store: string, live: { hash: string; items: number }, replay: { hash: string; items: number }): StoreComparison =>
-  ({ store, live, replay, equal: live.hash === replay.hash && live.items === replay.items });
+export const compared = (
+  store: string,
+  live: { hash: string; items: number },
+  replay: { hash: string; items: number },
+): StoreComparison => ({ store, live, replay, equal: live.hash === replay.hash && live.items === replay.items });
 
 /**
  * The relational read models: every `*_view` table with a `tenant_id`, and which of its columns
@@ -44,22 +47,32 @@ export async function viewTables(sql: Sql): Promise<{ table: string; technical: 
 }
 
 /** The tenant's rows of one view, as canonical JSON (timestamps in UTC) minus technical columns, hashed. */
-export async function hashViewRows(sql: Sql, tenantId: string, view: { table: string; technical: string[] }): Promise<{ hash: string; items: number }> {
+export async function hashViewRows(
+  sql: Sql,
+  tenantId: string,
+  view: { table: string; technical: string[] },
+): Promise<{ hash: string; items: number }> {
   const rows = await withTenant(sql, tenantId, async (tx) => {
     await tx`select set_config('TimeZone', 'UTC', true)`;
     return tx<{ r: Record<string, unknown> }[]>`select to_jsonb(t) as r from ${tx(view.table)} t where tenant_id = ${tenantId}`;
   });
-  return hashItems(rows.map(({ r }) => {
-    for (const c of view.technical) delete r[c];
-    return r;
-  }));
+  return hashItems(
+    rows.map(({ r }) => {
+      for (const c of view.technical) delete r[c];
+      return r;
+    }),
+  );
 }
 
 /**
  * Vectors compare as float32: an engine may keep them as float32 and answer the shortest decimal
  * of that, another as the float64 of the same float32; `Math.fround` maps both to one value.
  */
-export async function hashVectors(stores: Pick<DocumentStores, 'vectors'>, tenantId: string, model: EmbeddingModel): Promise<{ hash: string; items: number }> {
+export async function hashVectors(
+  stores: Pick<DocumentStores, 'vectors'>,
+  tenantId: string,
+  model: EmbeddingModel,
+): Promise<{ hash: string; items: number }> {
   const points = await stores.vectors.snapshot(tenantId, model);
   return hashItems(points.map((p) => ({ ...p, vector: p.vector.map((v) => Math.fround(v)) })));
 }
@@ -70,7 +83,7 @@ export async function hashText(stores: Pick<DocumentStores, 'text'>, tenantId: s
 
 /** The graph snapshot's parts, each order-independent. */
 export async function hashGraph(stores: Pick<DocumentStores, 'graph'>, tenantId: string): Promise<{ hash: string; items: number }> {
-  const snapshot = await stores.graph.snapshot(tenantId) as unknown as Record<string, unknown>;
+  const snapshot = (await stores.graph.snapshot(tenantId)) as unknown as Record<string, unknown>;
   const parts: unknown[] = [];
   for (const [key, value] of Object.entries(snapshot)) {
     if (Array.isArray(value)) for (const v of value as unknown[]) parts.push({ [key]: v });

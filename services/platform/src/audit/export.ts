@@ -12,7 +12,10 @@ const PAGE = 2_000;
  * for the next export, so the file is always a prefix of the log.
  */
 export async function exportTenantLog(
-  store: EventStore, tenantId: string, out: Writable, onProgress?: (written: number, head: number) => void,
+  store: EventStore,
+  tenantId: string,
+  out: Writable,
+  onProgress?: (written: number, head: number) => void,
 ): Promise<{ written: number; head: number }> {
   const head = await store.head(tenantId);
   let after = 0;

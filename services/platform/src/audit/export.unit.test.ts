@@ -4,11 +4,15 @@ import type { EventStore } from '@mandant/shared/eventstore';
 import { exportTenantLog } from './export.ts';
 
 /** A log of `n` events, read in pages: only what the export calls. */
-const fakeStore = (n: number) => ({
-  head: async () => n,
-  readTenant: async (_tenant: string, after: number, limit: number) =>
-    Array.from({ length: Math.max(0, Math.min(limit, n - after)) }, (_, i) => ({ tenant_seq: after + i + 1, data: { x: 'y'.repeat(100) } })),
-}) as unknown as EventStore;
+const fakeStore = (n: number) =>
+  ({
+    head: async () => n,
+    readTenant: async (_tenant: string, after: number, limit: number) =>
+      Array.from({ length: Math.max(0, Math.min(limit, n - after)) }, (_, i) => ({
+        tenant_seq: after + i + 1,
+        data: { x: 'y'.repeat(100) },
+      })),
+  }) as unknown as EventStore;
 
 describe('audit export', () => {
   it('ends with an error, instead of waiting for ever or ending the process, when its destination fails mid-export', async () => {
@@ -27,7 +31,12 @@ describe('audit export', () => {
 
   it('writes every event once, in order, to a destination that holds', async () => {
     const lines: string[] = [];
-    const sink = new Writable({ write(chunk: Buffer, _enc, done) { lines.push(...chunk.toString().split('\n').filter(Boolean)); done(); } });
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(...chunk.toString().split('\n').filter(Boolean));
+        done();
+      },
+    });
     expect(await exportTenantLog(fakeStore(4_500), 't', sink)).toEqual({ written: 4_500, head: 4_500 });
     expect(lines.map((l) => JSON.parse(l).tenant_seq)).toEqual(Array.from({ length: 4_500 }, (_, i) => i + 1));
   });

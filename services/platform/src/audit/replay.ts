@@ -41,8 +41,11 @@ export interface ReplayResult {
   dead_letters: { projector: string; tenant_seq: number; error: string }[];
 }
 
-const identity = async (sql: Sql) => (await sql<{ id: string }[]>`
-  select system_identifier::text || '/' || current_database() as id from pg_control_system()`)[0]?.id ?? '';
+const identity = async (sql: Sql) =>
+  (
+    await sql<{ id: string }[]>`
+  select system_identifier::text || '/' || current_database() as id from pg_control_system()`
+  )[0]?.id ?? '';
 
 /**
  * The live bucket, read-only: a replay reads the content-addressed artefacts the log names but
@@ -101,8 +104,12 @@ export async function replayTenant(deps: ReplayDeps): Promise<ReplayResult> {
     });
     if (targetId === (await identity(live.sql))) throw new ReplayError('the target is the live database: replay into a fresh database');
     await migrate(deps.targetUrl, log);
-    const [held] = await withTenant(owner, tenantId, (tx) => tx<{ n: number }[]>`
-      select (select count(*)::int from events where tenant_id = ${tenantId}) + (select count(*)::int from tenant_heads where tenant_id = ${tenantId}) as n`);
+    const [held] = await withTenant(
+      owner,
+      tenantId,
+      (tx) => tx<{ n: number }[]>`
+      select (select count(*)::int from events where tenant_id = ${tenantId}) + (select count(*)::int from tenant_heads where tenant_id = ${tenantId}) as n`,
+    );
     if ((held?.n ?? 0) > 0) throw new ReplayError('the target already holds events of this tenant: replay into a fresh database');
 
     // 1. the log, copied as it is
@@ -119,16 +126,24 @@ export async function replayTenant(deps: ReplayDeps): Promise<ReplayResult> {
         const dimension = Number(e.data.dimension);
         models.set(`${model}\u0000${dimension}`, { id: model, dimension });
       }
-      await withTenant(owner, tenantId, (tx) => tx`
-        insert into events select * from jsonb_populate_recordset(null::events, ${tx.json(page as never)})`);
+      await withTenant(
+        owner,
+        tenantId,
+        (tx) => tx`
+        insert into events select * from jsonb_populate_recordset(null::events, ${tx.json(page as never)})`,
+      );
       last = page.at(-1);
       after = last?.tenant_seq ?? head;
       deps.onPhase?.('copy', after, head);
     }
     const copied = last;
     if (copied) {
-      await withTenant(owner, tenantId, (tx) => tx`
-        insert into tenant_heads (tenant_id, last_seq, last_hash) values (${tenantId}, ${copied.tenant_seq}, ${copied.hash})`);
+      await withTenant(
+        owner,
+        tenantId,
+        (tx) => tx`
+        insert into tenant_heads (tenant_id, last_seq, last_hash) values (${tenantId}, ${copied.tenant_seq}, ${copied.hash})`,
+      );
     }
 
     // 2. the target as the runtime role, its embedded stores, the live blobs and keys
@@ -137,23 +152,41 @@ export async function replayTenant(deps: ReplayDeps): Promise<ReplayResult> {
     closers.push(() => sql.end({ timeout: 5 }));
     const store = createEventStore(sql);
     const chain = await store.verify(tenantId);
-    if (!chain.ok) throw new ReplayError(`the copied log does not verify: tenant_seq ${chain.first_broken?.tenant_seq}: ${chain.first_broken?.reason}`);
+    if (!chain.ok)
+      throw new ReplayError(`the copied log does not verify: tenant_seq ${chain.first_broken?.tenant_seq}: ${chain.first_broken?.reason}`);
     const embedded = { ...env, QDRANT_URL: undefined, MEILI_URL: undefined, NEO4J_URL: undefined };
     const target = await createReadStores(embedded, { appUrl, sql, masterKey: masterKey(env, true) });
     closers.push(() => target.close());
     const deleted = new Set<string>();
-    const stores: ReadStores = { ...target, blobs: readOnlyBlobs(live.stores.blobs, deleted), keyring: readOnlyKeyring(live.stores.keyring) };
+    const stores: ReadStores = {
+      ...target,
+      blobs: readOnlyBlobs(live.stores.blobs, deleted),
+      keyring: readOnlyKeyring(live.stores.keyring),
+    };
     const projections = allProjections({
-      sql, store: readOnlyEvents(store), clock: systemClock, log, stores, embedders: embedderRegistry(env), env, rpc: null,
+      sql,
+      store: readOnlyEvents(store),
+      clock: systemClock,
+      log,
+      stores,
+      embedders: embedderRegistry(env),
+      env,
+      rpc: null,
     }).filter((p) => !NOT_READ_MODELS.has(p.name));
 
     // 3. every read model, from the log alone
     const projectors = projections.map((projection) => startProjector({ sql, projection, log, sweepMs: 2 ** 30, maxAttempts: 3 }));
     const total = head * projectors.length;
     const poll = setInterval(() => {
-      void withTenant(sql, tenantId, (tx) => tx<{ n: number }[]>`
-        select coalesce(sum(position), 0)::int as n from projection_checkpoints where tenant_id = ${tenantId}`)
-        .then(([row]) => deps.onPhase?.('project', row?.n ?? 0, total), () => {});
+      void withTenant(
+        sql,
+        tenantId,
+        (tx) => tx<{ n: number }[]>`
+        select coalesce(sum(position), 0)::int as n from projection_checkpoints where tenant_id = ${tenantId}`,
+      ).then(
+        ([row]) => deps.onPhase?.('project', row?.n ?? 0, total),
+        () => {},
+      );
     }, 250);
     try {
       await Promise.all(projectors.map((p) => p.catchUp(tenantId)));
@@ -162,20 +195,34 @@ export async function replayTenant(deps: ReplayDeps): Promise<ReplayResult> {
       for (const p of projectors) await p.stop();
     }
     deps.onPhase?.('project', total, total);
-    const dead_letters = await withTenant(sql, tenantId, (tx) => tx<{ projector: string; tenant_seq: number; error: string }[]>`
-      select projector, tenant_seq, error from projection_dead_letters where tenant_id = ${tenantId} order by projector, tenant_seq`);
+    const dead_letters = await withTenant(
+      sql,
+      tenantId,
+      (tx) => tx<{ projector: string; tenant_seq: number; error: string }[]>`
+      select projector, tenant_seq, error from projection_dead_letters where tenant_id = ${tenantId} order by projector, tenant_seq`,
+    );
 
     // 4. live vs replay, store by store
     const comparisons: StoreComparison[] = [];
     const liveHead = { hash: copied?.hash ?? '', items: head };
-    const [targetHead] = await withTenant(sql, tenantId, (tx) => tx<{ last_seq: number; last_hash: string }[]>`
-      select last_seq, last_hash from tenant_heads where tenant_id = ${tenantId}`);
+    const [targetHead] = await withTenant(
+      sql,
+      tenantId,
+      (tx) => tx<{ last_seq: number; last_hash: string }[]>`
+      select last_seq, last_hash from tenant_heads where tenant_id = ${tenantId}`,
+    );
     comparisons.push(compared('log (head hash)', liveHead, { hash: targetHead?.last_hash ?? '', items: targetHead?.last_seq ?? 0 }));
     for (const view of await viewTables(sql)) {
       comparisons.push(compared(view.table, await hashViewRows(live.sql, tenantId, view), await hashViewRows(sql, tenantId, view)));
     }
     for (const model of [...models.values()].sort((a, b) => a.id.localeCompare(b.id) || a.dimension - b.dimension)) {
-      comparisons.push(compared(`vectors ${model.id}/${model.dimension}`, await hashVectors(live.stores, tenantId, model), await hashVectors(target, tenantId, model)));
+      comparisons.push(
+        compared(
+          `vectors ${model.id}/${model.dimension}`,
+          await hashVectors(live.stores, tenantId, model),
+          await hashVectors(target, tenantId, model),
+        ),
+      );
     }
     comparisons.push(compared('text', await hashText(live.stores, tenantId), await hashText(target, tenantId)));
     comparisons.push(compared('graph', await hashGraph(live.stores, tenantId), await hashGraph(target, tenantId)));

@@ -33,7 +33,23 @@ export interface LogReport {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const HASH = /^[0-9a-f]{64}$/;
 const TYPE = /^[a-z][a-z_]*(\.[a-z][a-z_]*)+\.v[1-9][0-9]*$/;
-const FIELDS = ['id', 'type', 'tenant_id', 'project_id', 'stream', 'version', 'tenant_seq', 'occurred_at', 'actor', 'correlation_id', 'causation_id', 'traceparent', 'data', 'prev_hash', 'hash'] as const;
+const FIELDS = [
+  'id',
+  'type',
+  'tenant_id',
+  'project_id',
+  'stream',
+  'version',
+  'tenant_seq',
+  'occurred_at',
+  'actor',
+  'correlation_id',
+  'causation_id',
+  'traceparent',
+  'data',
+  'prev_hash',
+  'hash',
+] as const;
 const isPosInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v > 0;
 const isStrOrNull = (v: unknown): boolean => v === null || typeof v === 'string';
 
@@ -53,7 +69,8 @@ export function envelopeProblem(v: unknown): string | null {
   if (typeof e.id !== 'string' || !UUID.test(e.id)) return 'field "id" is not a uuid';
   if (typeof e.type !== 'string' || !TYPE.test(e.type)) return 'field "type" is not domain.name.vN';
   if (typeof e.tenant_id !== 'string' || !UUID.test(e.tenant_id)) return 'field "tenant_id" is not a uuid';
-  if (e.project_id !== null && (typeof e.project_id !== 'string' || !UUID.test(e.project_id))) return 'field "project_id" is not a uuid or null';
+  if (e.project_id !== null && (typeof e.project_id !== 'string' || !UUID.test(e.project_id)))
+    return 'field "project_id" is not a uuid or null';
   if (typeof e.stream !== 'string' || e.stream.length === 0) return 'field "stream" is empty';
   if (!isPosInt(e.version)) return 'field "version" is not a positive integer';
   if (!isPosInt(e.tenant_seq)) return 'field "tenant_seq" is not a positive integer';
@@ -96,7 +113,8 @@ export function createLogVerifier(expectedTenant: string | null = null) {
       const seq = e.tenant_seq;
       const t = e.tenant_id.toLowerCase();
       if (tenant === null) tenant = t;
-      else if (t !== tenant) return fail('foreign tenant', seq, line, `tenant_seq ${seq}${at}: event of another tenant (${e.tenant_id}, expected ${tenant})`);
+      else if (t !== tenant)
+        return fail('foreign tenant', seq, line, `tenant_seq ${seq}${at}: event of another tenant (${e.tenant_id}, expected ${tenant})`);
       if (seq !== expectedSeq) {
         if (seq > expectedSeq) {
           const missing = seq - expectedSeq === 1 ? `${expectedSeq}` : `${expectedSeq}..${seq - 1}`;
@@ -105,9 +123,15 @@ export function createLogVerifier(expectedTenant: string | null = null) {
         if (seq === expectedSeq - 1) return fail('repeat', seq, line, `tenant_seq ${seq}${at}: repeated`);
         return fail('order', expectedSeq, line, `tenant_seq ${expectedSeq}${at}: out of order, got ${seq}`);
       }
-      if (e.prev_hash !== lastHash) return fail('chain link', seq, line, `tenant_seq ${seq}${at}: chain link broken (prev_hash is not the previous event's hash)`);
+      if (e.prev_hash !== lastHash)
+        return fail('chain link', seq, line, `tenant_seq ${seq}${at}: chain link broken (prev_hash is not the previous event's hash)`);
       if (sha256(`${e.prev_hash}:${seq}:${e.version}:${contentHash(e)}`) !== e.hash) {
-        return fail('content hash', seq, line, `tenant_seq ${seq}${at}: content hash does not match (the event's content, version or position was changed)`);
+        return fail(
+          'content hash',
+          seq,
+          line,
+          `tenant_seq ${seq}${at}: content hash does not match (the event's content, version or position was changed)`,
+        );
       }
       lastHash = e.hash;
       expectedSeq += 1;

@@ -25,16 +25,25 @@ describe.skipIf(!pg || natsMissing)('mandant audit and tenants provision on a ru
   let head = 0;
   let exported = '';
 
-  const cli = (args: string[], env: Record<string, string> = {}) => new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'services/platform/src/cli/main.ts', ...args], {
-      cwd: root, env: { ...process.env, DATABASE_URL: h.databaseUrl, MANDANT_MASTER_KEY: MASTER_KEY, MANDANT_DATA_DIR: h.dataDir, LOG_LEVEL: 'silent', ...env },
+  const cli = (args: string[], env: Record<string, string> = {}) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'services/platform/src/cli/main.ts', ...args], {
+        cwd: root,
+        env: {
+          ...process.env,
+          DATABASE_URL: h.databaseUrl,
+          MANDANT_MASTER_KEY: MASTER_KEY,
+          MANDANT_DATA_DIR: h.dataDir,
+          LOG_LEVEL: 'silent',
+          ...env,
+        },
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
     });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
   const lines = async (file: string) => (await readFile(file, 'utf8')).trimEnd().split('\n');
   const variant = async (name: string, edit: (lines: string[]) => string[] | string) => {
     const edited = edit(await lines(exported));
@@ -55,7 +64,10 @@ describe.skipIf(!pg || natsMissing)('mandant audit and tenants provision on a ru
     const key = body.admin_api_key;
     const project = (await h.call('POST', '/projects', { token: key, body: { name: 'Inquiry' } })).body.id as string;
     for (let i = 0; i < 3; i++) {
-      const doc = await h.call('POST', `/projects/${project}/documents`, { token: key, body: { title: `Memo ${i}`, content: `Memo ${i}: Acme Holdings paid Maria Gonzalez in Lisbon ${randomUUID()}.` } });
+      const doc = await h.call('POST', `/projects/${project}/documents`, {
+        token: key,
+        body: { title: `Memo ${i}`, content: `Memo ${i}: Acme Holdings paid Maria Gonzalez in Lisbon ${randomUUID()}.` },
+      });
       expect(doc.status).toBe(202);
       await eventually(async () => {
         const d = await h.call('GET', `/documents/${doc.body.id}`, { token: key });
@@ -102,19 +114,24 @@ describe.skipIf(!pg || natsMissing)('mandant audit and tenants provision on a ru
 
   it('names the tenant_seq whose data was altered, a gap, a repeat, a foreign tenant and a malformed line', async () => {
     const target = Math.ceil(head / 2);
-    const altered = await variant('altered.ndjson', (ls) => ls.map((l, i) => {
-      if (i !== target - 1) return l;
-      const e = JSON.parse(l) as { data: Record<string, unknown> };
-      return JSON.stringify({ ...e, data: { ...e.data, injected: true } });
-    }));
+    const altered = await variant('altered.ndjson', (ls) =>
+      ls.map((l, i) => {
+        if (i !== target - 1) return l;
+        const e = JSON.parse(l) as { data: Record<string, unknown> };
+        return JSON.stringify({ ...e, data: { ...e.data, injected: true } });
+      }),
+    );
     const gapFile = await variant('gap.ndjson', (ls) => ls.filter((_, i) => i !== 3));
     const repeatFile = await variant('repeat.ndjson', (ls) => [...ls.slice(0, 3), ls[2] ?? '', ...ls.slice(3)]);
     const foreignFile = await variant('foreign.ndjson', (ls) => ls.map((l, i) => (i === 1 ? l.replaceAll(tenantId, randomUUID()) : l)));
-    const relinkedFile = await variant('relinked.ndjson', (ls) => ls.map((l, i) => (i === 4 ? l.replace(/"prev_hash":"[0-9a-f]/, (m) => `${m.slice(0, -1)}${m.endsWith('0') ? '1' : '0'}`) : l)));
+    const relinkedFile = await variant('relinked.ndjson', (ls) =>
+      ls.map((l, i) => (i === 4 ? l.replace(/"prev_hash":"[0-9a-f]/, (m) => `${m.slice(0, -1)}${m.endsWith('0') ? '1' : '0'}`) : l)),
+    );
     const cut = await variant('truncated.ndjson', (ls) => ls.join('\n').slice(0, -20));
     // one process each, side by side: a CLI start costs seconds on a busy machine
     const [a, gap, repeat, foreign, relinked, truncated] = await Promise.all(
-      [altered, gapFile, repeatFile, foreignFile, relinkedFile, cut].map((f) => cli(['audit', 'verify', f])));
+      [altered, gapFile, repeatFile, foreignFile, relinkedFile, cut].map((f) => cli(['audit', 'verify', f])),
+    );
     expect(a?.code).toBe(1);
     expect(a?.stdout).toContain(`BROKEN (content hash): tenant_seq ${target} (line ${target})`);
     expect(gap?.code).toBe(1);
@@ -132,7 +149,11 @@ describe.skipIf(!pg || natsMissing)('mandant audit and tenants provision on a ru
     const otherId = (JSON.parse(res.stdout) as { tenant: { id: string } }).tenant.id;
     const owner = createSql(h.databaseUrl, { max: 1 });
     try {
-      await withTenant(owner, otherId, (tx) => tx`update events set data = data || '{"name":"Evil"}'::jsonb where tenant_id = ${otherId} and tenant_seq = 2`);
+      await withTenant(
+        owner,
+        otherId,
+        (tx) => tx`update events set data = data || '{"name":"Evil"}'::jsonb where tenant_id = ${otherId} and tenant_seq = 2`,
+      );
     } finally {
       await owner.end();
     }
@@ -147,7 +168,16 @@ describe.skipIf(!pg || natsMissing)('mandant audit and tenants provision on a ru
       const res = await cli(['audit', 'replay', '--tenant', slug, '--into', target.url]);
       expect(res.code, `${res.stdout}\n${res.stderr}`).toBe(0);
       expect(res.stderr).toMatch(/replay audit-\S+ \[#+\] 100%/);
-      for (const store of ['log (head hash)', 'documents_view', 'tenants_view', 'projects_view', 'vectors local-hashing-v1-384/384', 'text', 'graph', 'blobs']) {
+      for (const store of [
+        'log (head hash)',
+        'documents_view',
+        'tenants_view',
+        'projects_view',
+        'vectors local-hashing-v1-384/384',
+        'text',
+        'graph',
+        'blobs',
+      ]) {
         expect(res.stdout).toMatch(new RegExp(`^${store.replace(/[()/]/g, '\\$&')}.* yes$`, 'm'));
       }
       expect(res.stdout).not.toMatch(/ NO$/m);
@@ -164,8 +194,15 @@ describe.skipIf(!pg || natsMissing)('mandant audit and tenants provision on a ru
   });
 
   it('answers bad arguments with exit 2, a missing tenant, file or database with exit 1 naming it', async () => {
-    const bad = [['audit', 'verify'], ['audit', 'export'], ['audit', 'replay', '--tenant', slug], ['tenants', 'provision', '--name', 'x'],
-      ['audit', 'verify', exported, '--tenant', slug], ['audit', 'export', '--tenant', slug, '--bogus'], ['audit', 'replay', '--tenant', slug, '--into', 'not a url']];
+    const bad = [
+      ['audit', 'verify'],
+      ['audit', 'export'],
+      ['audit', 'replay', '--tenant', slug],
+      ['tenants', 'provision', '--name', 'x'],
+      ['audit', 'verify', exported, '--tenant', slug],
+      ['audit', 'export', '--tenant', slug, '--bogus'],
+      ['audit', 'replay', '--tenant', slug, '--into', 'not a url'],
+    ];
     const codes = await Promise.all(bad.map(async (args) => `${args.join(' ')} → ${(await cli(args)).code}`));
     expect(codes).toEqual(bad.map((args) => `${args.join(' ')} → 2`));
     const [missing, nofile, down] = await Promise.all([
@@ -181,4 +218,3 @@ describe.skipIf(!pg || natsMissing)('mandant audit and tenants provision on a ru
     expect(down.stderr).toMatch(/cannot reach the database/);
   });
 });
-

@@ -49,10 +49,14 @@ export async function auditExport(env: Env, log: Logger, opts: { tenant: string;
 function printReport(report: LogReport, source: string, json: boolean): number {
   if (json) process.stdout.write(`${JSON.stringify({ source, ...report }, null, 2)}\n`);
   else if (report.ok) {
-    process.stdout.write(`ok: ${report.checked} events of tenant ${report.tenant_id}, tenant_seq 1..${report.head_seq}, head hash ${report.head_hash}\n`);
+    process.stdout.write(
+      `ok: ${report.checked} events of tenant ${report.tenant_id}, tenant_seq 1..${report.head_seq}, head hash ${report.head_hash}\n`,
+    );
   } else {
     const b = report.broken;
-    process.stdout.write(`BROKEN (${b?.kind}): ${b?.message}\n${report.checked} events verified before it; last good hash ${report.head_hash}\n`);
+    process.stdout.write(
+      `BROKEN (${b?.kind}): ${b?.message}\n${report.checked} events verified before it; last good hash ${report.head_hash}\n`,
+    );
   }
   return report.ok ? 0 : 1;
 }
@@ -70,7 +74,10 @@ export async function auditVerifyFile(path: string, opts: { json: boolean }): Pr
   });
   if (process.stderr.isTTY) process.stderr.write('\n');
   const seconds = (Date.now() - started) / 1000;
-  if (!opts.json) process.stderr.write(`verified ${report.checked} events in ${seconds.toFixed(1)} s (${Math.round(report.checked / Math.max(seconds, 0.001))} ev/s)\n`);
+  if (!opts.json)
+    process.stderr.write(
+      `verified ${report.checked} events in ${seconds.toFixed(1)} s (${Math.round(report.checked / Math.max(seconds, 0.001))} ev/s)\n`,
+    );
   return printReport(report, path, opts.json);
 }
 
@@ -112,7 +119,12 @@ export async function auditReplay(env: Env, log: Logger, opts: { tenant: string;
     const tenantId = await tenantBySlug(ctx.sql, opts.tenant);
     const bars: Partial<Record<'copy' | 'project', ProgressBar>> = {};
     const result = await replayTenant({
-      live: ctx, env, log, tenantId, targetUrl: opts.into, appPassword: appPassword(env),
+      live: ctx,
+      env,
+      log,
+      tenantId,
+      targetUrl: opts.into,
+      appPassword: appPassword(env),
       onPhase(phase, done, total) {
         const bar = (bars[phase] ??= progressBar(phase === 'copy' ? `copy log ${opts.tenant}` : `replay ${opts.tenant}`, total));
         if (done >= total) bar.finish(done);
@@ -128,15 +140,21 @@ export async function auditReplay(env: Env, log: Logger, opts: { tenant: string;
       return equal ? 0 : 1;
     }
     const w = Math.max(5, ...result.comparisons.map((c) => c.store.length));
-    process.stdout.write(`${'store'.padEnd(w)}  ${'items live/replay'.padStart(17)}  ${'live hash'.padEnd(16)}  ${'replay hash'.padEnd(16)}  equal\n`);
+    process.stdout.write(
+      `${'store'.padEnd(w)}  ${'items live/replay'.padStart(17)}  ${'live hash'.padEnd(16)}  ${'replay hash'.padEnd(16)}  equal\n`,
+    );
     for (const c of result.comparisons) {
       const items = `${c.live.items}/${c.replay.items}`;
-      process.stdout.write(`${c.store.padEnd(w)}  ${items.padStart(17)}  ${short(c.live.hash)}  ${short(c.replay.hash)}  ${c.equal ? 'yes' : 'NO'}\n`);
+      process.stdout.write(
+        `${c.store.padEnd(w)}  ${items.padStart(17)}  ${short(c.live.hash)}  ${short(c.replay.hash)}  ${c.equal ? 'yes' : 'NO'}\n`,
+      );
     }
     for (const d of result.dead_letters) process.stdout.write(`dead letter: ${d.projector} at tenant_seq ${d.tenant_seq}: ${d.error}\n`);
-    process.stdout.write(equal
-      ? `replayed ${result.events} events: every store equals the live one\n`
-      : `replayed ${result.events} events: ${result.comparisons.filter((c) => !c.equal).length} store(s) differ, ${result.dead_letters.length} dead letter(s)\n`);
+    process.stdout.write(
+      equal
+        ? `replayed ${result.events} events: every store equals the live one\n`
+        : `replayed ${result.events} events: ${result.comparisons.filter((c) => !c.equal).length} store(s) differ, ${result.dead_letters.length} dead letter(s)\n`,
+    );
     return equal ? 0 : 1;
   } finally {
     await ctx.close();

@@ -17,16 +17,24 @@ describe.skipIf(!pg || natsMissing)('the mandant CLI on a running platform', () 
   let slug = '';
   let tenantId = '';
 
-  const cli = (...args: string[]) => new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'services/platform/src/cli/main.ts', ...args], {
-      cwd: root, env: { ...process.env, DATABASE_URL: h.databaseUrl, MANDANT_MASTER_KEY: MASTER_KEY, MANDANT_DATA_DIR: h.dataDir, LOG_LEVEL: 'silent' },
+  const cli = (...args: string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'services/platform/src/cli/main.ts', ...args], {
+        cwd: root,
+        env: {
+          ...process.env,
+          DATABASE_URL: h.databaseUrl,
+          MANDANT_MASTER_KEY: MASTER_KEY,
+          MANDANT_DATA_DIR: h.dataDir,
+          LOG_LEVEL: 'silent',
+        },
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
     });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
 
   beforeAll(async () => {
     if (!pg) return;
@@ -37,7 +45,10 @@ describe.skipIf(!pg || natsMissing)('the mandant CLI on a running platform', () 
     const key = t.body.admin_api_key as string;
     const project = (await h.call('POST', '/projects', { token: key, body: { name: 'Inquiry' } })).body.id;
     for (let i = 0; i < 3; i++) {
-      const doc = await h.call('POST', `/projects/${project}/documents`, { token: key, body: { content: `Memo ${i}: Acme Holdings paid Maria Gonzalez ${randomUUID()}.` } });
+      const doc = await h.call('POST', `/projects/${project}/documents`, {
+        token: key,
+        body: { content: `Memo ${i}: Acme Holdings paid Maria Gonzalez ${randomUUID()}.` },
+      });
       await eventually(async () => {
         const d = await h.call('GET', `/documents/${doc.body.id}`, { token: key });
         return d.body.status === 'processed' && d.body.embeddings.length > 0;
@@ -54,7 +65,9 @@ describe.skipIf(!pg || natsMissing)('the mandant CLI on a running platform', () 
     const res = await cli('projections', 'status', '--tenant', slug, '--json');
     expect(res.code).toBe(0);
     const rows = JSON.parse(res.stdout) as { projector: string; lag: number }[];
-    expect(rows.map((r) => r.projector)).toEqual(expect.arrayContaining(['vectors@v1', 'text@v1', 'graph@v1', 'blobs@v1', 'document-views@v1']));
+    expect(rows.map((r) => r.projector)).toEqual(
+      expect.arrayContaining(['vectors@v1', 'text@v1', 'graph@v1', 'blobs@v1', 'document-views@v1']),
+    );
     expect(rows.every((r) => r.lag === 0)).toBe(true);
   });
 

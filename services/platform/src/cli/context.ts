@@ -27,7 +27,10 @@ export type LogContext = Pick<CliContext, 'sql' | 'appUrl' | 'close'>;
 
 export class CliError extends Error {
   override readonly name = 'CliError';
-  constructor(message: string, readonly exitCode = 1) {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
     super(message);
   }
 }
@@ -39,7 +42,11 @@ export class CliError extends Error {
  */
 export function openContext(env: Env, log: Logger): Promise<CliContext>;
 export function openContext(env: Env, log: Logger, opts: { readStores: false }): Promise<LogContext>;
-export async function openContext(env: Env, log: Logger, opts: { readStores: boolean } = { readStores: true }): Promise<CliContext | LogContext> {
+export async function openContext(
+  env: Env,
+  log: Logger,
+  opts: { readStores: boolean } = { readStores: true },
+): Promise<CliContext | LogContext> {
   const closers: (() => Promise<unknown>)[] = [];
   try {
     let appUrl = env.DATABASE_APP_URL;
@@ -72,7 +79,16 @@ export async function openContext(env: Env, log: Logger, opts: { readStores: boo
     }
     const stores = await createReadStores(env, { appUrl, sql, masterKey: masterKey(env, true) });
     closers.push(() => stores.close());
-    const projections = allProjections({ sql, store: createEventStore(sql), clock: systemClock, log, stores, embedders: embedderRegistry(env), env, rpc: null });
+    const projections = allProjections({
+      sql,
+      store: createEventStore(sql),
+      clock: systemClock,
+      log,
+      stores,
+      embedders: embedderRegistry(env),
+      env,
+      rpc: null,
+    });
     return { sql, stores, projections, appUrl, close };
   } catch (err) {
     for (const c of closers.reverse()) await c().catch(() => {});

@@ -32,7 +32,21 @@ The database is DATABASE_URL, else the embedded one in MANDANT_DATA_DIR (default
 async function main(argv: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { tenant: { type: 'string' }, seq: { type: 'string' }, out: { type: 'string' }, into: { type: 'string' }, name: { type: 'string' }, slug: { type: 'string' }, repair: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } } });
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        tenant: { type: 'string' },
+        seq: { type: 'string' },
+        out: { type: 'string' },
+        into: { type: 'string' },
+        name: { type: 'string' },
+        slug: { type: 'string' },
+        repair: { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
   } catch (err) {
     throw new CliError(`${(err as Error).message}\n\n${USAGE}`, 2);
   }
@@ -42,8 +56,13 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return values.help ? 0 : 2;
   }
-  const known = { projections: ['status', 'rebuild', 'verify', 'retry'], tenants: ['list', 'provision'], audit: ['export', 'verify', 'replay'] } as Record<string, string[]>;
-  if (!known[group]?.includes(command ?? '')) throw new CliError(`unknown command "${[group, command].filter(Boolean).join(' ')}"\n\n${USAGE}`, 2);
+  const known = {
+    projections: ['status', 'rebuild', 'verify', 'retry'],
+    tenants: ['list', 'provision'],
+    audit: ['export', 'verify', 'replay'],
+  } as Record<string, string[]>;
+  if (!known[group]?.includes(command ?? ''))
+    throw new CliError(`unknown command "${[group, command].filter(Boolean).join(' ')}"\n\n${USAGE}`, 2);
   const usage = (message: string) => new CliError(`${group} ${command}: ${message}\n\n${USAGE}`, 2);
   const required = (name: 'tenant' | 'into' | 'name' | 'slug'): string => {
     const v = values[name];
@@ -70,7 +89,8 @@ async function main(argv: string[]): Promise<number> {
     if (command === 'verify') return auditVerifyTenant(env, log, { tenant, json: values.json });
     return auditReplay(env, log, { tenant, into: required('into'), json: values.json });
   }
-  if (group === 'tenants' && command === 'provision') return provisionTenant(env, log, { name: required('name'), slug: required('slug'), json: values.json });
+  if (group === 'tenants' && command === 'provision')
+    return provisionTenant(env, log, { name: required('name'), slug: required('slug'), json: values.json });
   const seq = values.seq === undefined ? undefined : Number(values.seq);
   if (seq !== undefined && !(Number.isSafeInteger(seq) && seq > 0)) throw usage('--seq must be a positive tenant_seq');
   if (command === 'retry') required('tenant');
@@ -79,7 +99,9 @@ async function main(argv: string[]): Promise<number> {
     const tenant = values.tenant;
     if (group === 'tenants') {
       const tenants = await tenantsOf(ctx.sql, undefined);
-      process.stdout.write(values.json ? `${JSON.stringify(tenants, null, 2)}\n` : tenants.map((t) => `${t.slug}\t${t.tenant_id}\n`).join(''));
+      process.stdout.write(
+        values.json ? `${JSON.stringify(tenants, null, 2)}\n` : tenants.map((t) => `${t.slug}\t${t.tenant_id}\n`).join(''),
+      );
       return 0;
     }
     if (command === 'status') return await projectionStatus(ctx, { tenant, json: values.json });
@@ -94,7 +116,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    process.stderr.write(`mandant: ${err instanceof CliError ? err.message : (err as Error).stack ?? String(err)}\n`);
+    process.stderr.write(`mandant: ${err instanceof CliError ? err.message : ((err as Error).stack ?? String(err))}\n`);
     process.exit(err instanceof CliError ? err.exitCode : 1);
   },
 );

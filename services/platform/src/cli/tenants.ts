@@ -32,20 +32,25 @@ export async function provisionTenant(env: Env, log: Logger, opts: { name: strin
   // throw-away keyring stands in for the real one (which would need the master key here).
   const keyring = createKeyring({ masterKey: randomBytes(32).toString('base64'), store: createMemoryKeyStore() });
   const views = [...service.projections, projectViews, membershipViews(keyring), documentViews(keyring)];
-  const projectors = views.filter((p) => (VIEW_PROJECTORS as readonly string[]).includes(`${p.name}@v${p.version}`))
+  const projectors = views
+    .filter((p) => (VIEW_PROJECTORS as readonly string[]).includes(`${p.name}@v${p.version}`))
     .map((projection) => startProjector({ sql: ctx.sql, projection, log, sweepMs: 2 ** 30 }));
   const unsubscribe = store.onAppended((tenantId, position) => {
-    for (const p of projectors) void p.catchUp(tenantId, position).catch((err: unknown) => log.warn({ err, tenant_id: tenantId }, 'view catch-up failed'));
+    for (const p of projectors)
+      void p.catchUp(tenantId, position).catch((err: unknown) => log.warn({ err, tenant_id: tenantId }, 'view catch-up failed'));
   });
   try {
     const handler = service.handlers[rpc.tenantProvision];
     if (!handler) throw new Error('the tenant service has no provision handler');
-    const result = await handler({ name: opts.name, slug: opts.slug }, { principal: null, operator: true, meta: { correlation_id: `cli-${uuidv7()}`, traceparent: null } })
-      .catch((err: unknown) => {
-        if (err instanceof ZodError) throw new CliError(`invalid tenant: ${err.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ')}`, 2);
-        if (err instanceof DomainError) throw new CliError(err.message);
-        throw err;
-      }) as { tenant: { id: string; slug: string; name: string }; admin_api_key: string };
+    const result = (await handler(
+      { name: opts.name, slug: opts.slug },
+      { principal: null, operator: true, meta: { correlation_id: `cli-${uuidv7()}`, traceparent: null } },
+    ).catch((err: unknown) => {
+      if (err instanceof ZodError)
+        throw new CliError(`invalid tenant: ${err.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ')}`, 2);
+      if (err instanceof DomainError) throw new CliError(err.message);
+      throw err;
+    })) as { tenant: { id: string; slug: string; name: string }; admin_api_key: string };
     if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     else {
       process.stdout.write(`tenant ${result.tenant.slug} provisioned: ${result.tenant.id}\n`);

@@ -36,7 +36,9 @@ describe.skipIf(!pg || natsMissing)('deduplication never crosses visibility', ()
     await Promise.all(h.platform.storeProjectors.map((p) => p.waitFor(tenantId, position, SETTLE_MS)));
   };
   const searchIds = async (token: string, project: string, query: string) =>
-    ((await ok('POST', `/projects/${project}/search`, token, { query, mode: 'keyword' })).hits as { document_id: string }[]).map((x) => x.document_id);
+    ((await ok('POST', `/projects/${project}/search`, token, { query, mode: 'keyword' })).hits as { document_id: string }[]).map(
+      (x) => x.document_id,
+    );
 
   beforeAll(async () => {
     if (!pg) return;
@@ -184,7 +186,11 @@ describe.skipIf(!pg || natsMissing)('deduplication never crosses visibility', ()
    */
   it('agrees with a model of visibility over random upload sequences (seeded)', async () => {
     const users = { alice: u.alice, bob: u.bob, admin: { id: '', key: admin } };
-    const reach: Record<keyof typeof users, string[]> = { alice: [projects.a, projects.shared], bob: [projects.b, projects.shared], admin: [projects.a, projects.b, projects.shared] };
+    const reach: Record<keyof typeof users, string[]> = {
+      alice: [projects.a, projects.shared],
+      bob: [projects.b, projects.shared],
+      admin: [projects.a, projects.b, projects.shared],
+    };
     const run = randomUUID();
     const contents = [0, 1, 2].map((i) => `Model ${run} content ${i}: Acme paid ${i}.`);
     const step = fc.record({
@@ -201,7 +207,7 @@ describe.skipIf(!pg || natsMissing)('deduplication never crosses visibility', ()
       [...d.projects].some((p) => reach[who].includes(p)) || (d.projects.size === 0 && d.uploader === who);
 
     for (const [i, s] of steps.entries()) {
-      const project = s.into < 3 ? reach[s.who][s.into % reach[s.who].length] ?? null : null;
+      const project = s.into < 3 ? (reach[s.who][s.into % reach[s.who].length] ?? null) : null;
       const expected = docs.find((d) => d.content === s.content && adoptable(s.who, d));
       const res = await uploadText(users[s.who].key, project, `step ${i}`, contents[s.content] ?? '');
       const where = `seed ${SEED}, step ${i}: ${JSON.stringify(s)}`;
@@ -211,7 +217,10 @@ describe.skipIf(!pg || natsMissing)('deduplication never crosses visibility', ()
         if (project) expected.projects.add(project);
       } else {
         expect(res.body.duplicate, where).toBe(false);
-        expect(docs.map((d) => d.id), where).not.toContain(res.body.id);
+        expect(
+          docs.map((d) => d.id),
+          where,
+        ).not.toContain(res.body.id);
         docs.push({ id: res.body.id, content: s.content, uploader: s.who, projects: new Set(project ? [project] : []) });
       }
     }

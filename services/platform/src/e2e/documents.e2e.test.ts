@@ -14,10 +14,17 @@ const LIMIT = 200_000;
 
 /** Reads server-sent `status` events through the typed client until the stream ends. */
 async function statusStream(client: MandantClient, id: string): Promise<{ status: number; events: { status: string }[] }> {
-  const res = await client.GET('/documents/{id}/status', { params: { path: { id } }, headers: { accept: 'text/event-stream' }, parseAs: 'text' });
+  const res = await client.GET('/documents/{id}/status', {
+    params: { path: { id } },
+    headers: { accept: 'text/event-stream' },
+    parseAs: 'text',
+  });
   if (res.response.status !== 200 || res.data === undefined) return { status: res.response.status, events: [] };
   expect(res.response.headers.get('content-type')).toMatch(/^text\/event-stream/);
-  const events: { status: string }[] = res.data.split('\n\n').filter((b) => b.startsWith('event: status')).map((b) => JSON.parse(b.split('\ndata: ')[1] ?? '{}'));
+  const events: { status: string }[] = res.data
+    .split('\n\n')
+    .filter((b) => b.startsWith('event: status'))
+    .map((b) => JSON.parse(b.split('\ndata: ')[1] ?? '{}'));
   return { status: res.response.status, events };
 }
 
@@ -37,9 +44,12 @@ describe.skipIf(!pg || natsMissing)('documents over HTTP', () => {
       ? api(token).POST('/documents', { body, bodySerializer: toFormData })
       : api(token).POST('/projects/{id}/documents', { params: { path: { id } }, body, bodySerializer: toFormData });
   };
-  const inline = (id: string, token: string, body: { title?: string; content: string }) => api(token).POST('/projects/{id}/documents', { params: { path: { id } }, body });
-  const link = (id: string, token: string, documentIds: string[]) => api(token).POST('/projects/{id}/documents/link', { params: { path: { id } }, body: { document_ids: documentIds } });
-  const projectDocuments = async (id: string, token: string) => (await ok(api(token).GET('/projects/{id}/documents', { params: { path: { id } } }))).documents.map((x) => x.id);
+  const inline = (id: string, token: string, body: { title?: string; content: string }) =>
+    api(token).POST('/projects/{id}/documents', { params: { path: { id } }, body });
+  const link = (id: string, token: string, documentIds: string[]) =>
+    api(token).POST('/projects/{id}/documents/link', { params: { path: { id } }, body: { document_ids: documentIds } });
+  const projectDocuments = async (id: string, token: string) =>
+    (await ok(api(token).GET('/projects/{id}/documents', { params: { path: { id } } }))).documents.map((x) => x.id);
   const document = (id: string, token: string) => ok(api(token).GET('/documents/{id}', { params: { path: { id } } }));
   const waitFor = (id: string, token: string, done: (d: Schema<'DocumentView'>) => boolean) => waitForDocument(h, id, token, done);
   const head = async (token: string) => (await ok(api(token).GET('/events', { params: { query: { after: 0, limit: 1 } } }))).head;
@@ -62,7 +72,9 @@ describe.skipIf(!pg || natsMissing)('documents over HTTP', () => {
     projects.b = await project('Procurement');
     projects.archived = await project('Closed case');
     for (const id of [projects.a, projects.b]) {
-      await ok(api(admin).PUT('/projects/{id}/members/{user_id}', { params: { path: { id, user_id: editor.id } }, body: { role: 'editor' } }));
+      await ok(
+        api(admin).PUT('/projects/{id}/members/{user_id}', { params: { path: { id, user_id: editor.id } }, body: { role: 'editor' } }),
+      );
     }
     await ok(api(admin).POST('/projects/{id}/archive', { params: { path: { id: projects.archived } } }));
   });
@@ -71,8 +83,13 @@ describe.skipIf(!pg || natsMissing)('documents over HTTP', () => {
   });
 
   it('uploads a PDF and a DOCX into project A, links one to B, streams the status to processed, unlinks and deletes', async () => {
-    const pdf = buildPdf({ pages: [['Offshore accounts of Maria Gonzalez at Acme Holdings in Panama.'], ['Second page mentions Acme Holdings again.']] });
-    const docx = buildDocx(['Procurement notes: John Smith met Maria Gonzalez in Berlin.', 'Contact john.smith@example.org for the tender.']);
+    const pdf = buildPdf({
+      pages: [['Offshore accounts of Maria Gonzalez at Acme Holdings in Panama.'], ['Second page mentions Acme Holdings again.']],
+    });
+    const docx = buildDocx([
+      'Procurement notes: John Smith met Maria Gonzalez in Berlin.',
+      'Contact john.smith@example.org for the tender.',
+    ]);
     const sent = await upload(projects.a, editor.key, pdf, 'leak.bin', { title: 'The leak' });
     expect(sent.response.status).toBe(202);
     const p = await ok(sent);
@@ -97,7 +114,9 @@ describe.skipIf(!pg || natsMissing)('documents over HTTP', () => {
     expect(await projectDocuments(projects.b, editor.key)).toEqual([d.id]);
     expect((await ok(api(editor.key).GET('/projects/{id}', { params: { path: { id: projects.a } } }))).stats.documents).toBe(2);
 
-    const unlinked = await api(editor.key).DELETE('/projects/{id}/documents/{doc_id}/unlink', { params: { path: { id: projects.a, doc_id: d.id } } });
+    const unlinked = await api(editor.key).DELETE('/projects/{id}/documents/{doc_id}/unlink', {
+      params: { path: { id: projects.a, doc_id: d.id } },
+    });
     expect(unlinked.response.status).toBe(204);
     expect((await document(d.id, editor.key)).project_ids).toEqual([projects.b]);
     expect(await projectDocuments(projects.a, editor.key)).toEqual([p.id]);
@@ -129,10 +148,16 @@ describe.skipIf(!pg || natsMissing)('documents over HTTP', () => {
     expect((await stores.graph.snapshot(tenantId)).links).toContainEqual({ document_id: id, project_id: projects.b });
     expect((await stores.blobs.list(tenantId, `raw/${id}/`)).length).toBe(1);
 
-    expect(await statusOf(api(editor.key).DELETE('/projects/{id}/documents/{doc_id}/unlink', { params: { path: { id: projects.b, doc_id: id } } }))).toBe(204);
+    expect(
+      await statusOf(
+        api(editor.key).DELETE('/projects/{id}/documents/{doc_id}/unlink', { params: { path: { id: projects.b, doc_id: id } } }),
+      ),
+    ).toBe(204);
     await settle();
     expect(await stores.vectors.count(tenantId, model, { documentId: id, projectIds: [projects.b] })).toBe(0);
-    expect((await stores.text.search(tenantId, 'Acme wired funds', { projectIds: [projects.b], limit: 10 })).map((x) => x.document_id)).not.toContain(id);
+    expect(
+      (await stores.text.search(tenantId, 'Acme wired funds', { projectIds: [projects.b], limit: 10 })).map((x) => x.document_id),
+    ).not.toContain(id);
 
     expect(await statusOf(api(editor.key).DELETE('/documents/{id}', { params: { path: { id } } }))).toBe(204);
     await settle();
@@ -222,7 +247,10 @@ describe.skipIf(!pg || natsMissing)('documents over HTTP', () => {
     await ok(link(projects.b, admin, [doc.id]));
     expect(await statusOf(api(admin).DELETE('/projects/{id}', { params: { path: { id: doomed } } }))).toBe(204);
     // the project's deletion unlinks its documents asynchronously (the project-unlinker)
-    await eventually(async () => !(await document(doc.id, admin)).project_ids.includes(doomed), `document ${doc.id} unlinked from the deleted project`);
+    await eventually(
+      async () => !(await document(doc.id, admin)).project_ids.includes(doomed),
+      `document ${doc.id} unlinked from the deleted project`,
+    );
     expect((await document(doc.id, admin)).project_ids).toEqual([projects.b]);
   });
 });

@@ -13,7 +13,16 @@ const pg = postgresUrls();
 const natsMissing = backendMissing('nats', findNatsServer() ? null : 'no nats-server binary for the platform under test');
 
 /** Tables that keep a tenant's rows by design after offboarding: the log and its bookkeeping, the claimed slug, the erasure records. */
-const KEPT = new Set(['events', 'tenant_heads', 'outbox', 'projection_checkpoints', 'projection_dead_letters', 'tenant_slugs', 'offboarded_tenants', 'data_key_tombstones']);
+const KEPT = new Set([
+  'events',
+  'tenant_heads',
+  'outbox',
+  'projection_checkpoints',
+  'projection_dead_letters',
+  'tenant_slugs',
+  'offboarded_tenants',
+  'data_key_tombstones',
+]);
 
 const platforms = storePlatforms();
 
@@ -32,7 +41,10 @@ describe.skipIf(!pg || natsMissing).each(platforms)('erasure by key deletion ($s
     const id = (await ok('POST', `/projects/${project}/documents`, token, { title, content })).id as string;
     return eventually(async () => {
       const d = await ok('GET', `/documents/${id}`, token);
-      return d.status === 'processed' && d.embeddings.length > 0 && { id, model: { id: d.embeddings[0].model as string, dimension: d.embeddings[0].dimension as number } };
+      return (
+        d.status === 'processed' &&
+        d.embeddings.length > 0 && { id, model: { id: d.embeddings[0].model as string, dimension: d.embeddings[0].dimension as number } }
+      );
     }, `document ${id} to be processed and embedded`);
   };
   const settle = async (tenantId: string) => {
@@ -44,8 +56,11 @@ describe.skipIf(!pg || natsMissing).each(platforms)('erasure by key deletion ($s
     await settle(tenantId);
   };
   const searchIds = async (token: string, project: string, query: string) =>
-    ((await ok('POST', `/projects/${project}/search`, token, { query, mode: 'keyword' })).hits as { document_id: string }[]).map((x) => x.document_id);
-  const eventsOf = async (token: string) => (await ok('GET', '/events?after=0&limit=1000', token)).events as { type: string; stream: string; data: Record<string, unknown> }[];
+    ((await ok('POST', `/projects/${project}/search`, token, { query, mode: 'keyword' })).hits as { document_id: string }[]).map(
+      (x) => x.document_id,
+    );
+  const eventsOf = async (token: string) =>
+    (await ok('GET', '/events?after=0&limit=1000', token)).events as { type: string; stream: string; data: Record<string, unknown> }[];
   const sealedFields = (events: { type: string; stream: string; data: Record<string, unknown> }[], documentId: string) =>
     events.filter((e) => e.stream === `document-${documentId}` && typeof e.data.sealed === 'string').map((e) => String(e.data.sealed));
   const blobKeys = async (tenantId: string) => (await h.platform.stores.blobs.list(tenantId, '').catch(() => [])).map((b) => b.key);
@@ -72,8 +87,18 @@ describe.skipIf(!pg || natsMissing).each(platforms)('erasure by key deletion ($s
   it('deletes one document for good: no store, blob, view, sealed field or rebuild yields it; the rest stays readable', async () => {
     const { stores } = h.platform;
     const t = keep.id;
-    const erased = await processed(keep.key, keep.project, 'Erase me', 'Zanzibar shipment invoice signed by Quentin Oduya for Borealis Freight.');
-    const kept = await processed(keep.key, keep.project, 'Keep me', 'Harbour ledger of Marisol Ferreira listing Borealis Freight payments.');
+    const erased = await processed(
+      keep.key,
+      keep.project,
+      'Erase me',
+      'Zanzibar shipment invoice signed by Quentin Oduya for Borealis Freight.',
+    );
+    const kept = await processed(
+      keep.key,
+      keep.project,
+      'Keep me',
+      'Harbour ledger of Marisol Ferreira listing Borealis Freight payments.',
+    );
     await settle(t);
     expect(await searchIds(keep.key, keep.project, 'Zanzibar')).toContain(erased.id);
     expect((await blobKeys(t)).filter((k) => k.includes(erased.id)).length).toBeGreaterThan(1);
@@ -88,7 +113,7 @@ describe.skipIf(!pg || natsMissing).each(platforms)('erasure by key deletion ($s
       expect(graph.mentions.map((m) => m.document_id)).not.toContain(erased.id);
       const named = graph.entities.filter((e) => e.name === 'Quentin Oduya').map((e) => e.id);
       expect(graph.appearances.filter((a) => named.includes(a.entity_id))).toEqual([]);
-      expect(((await ok('GET', '/entities?query=Quentin', keep.key)).entities as unknown[])).toEqual([]);
+      expect((await ok('GET', '/entities?query=Quentin', keep.key)).entities as unknown[]).toEqual([]);
       // Known limit: live, the graph keeps an entity node without mentions (entities outlive their
       // documents by the GraphStore contract); a rebuild, which cannot read the erased analysis, drops it.
       if (rebuilt) expect(named).toEqual([]);
@@ -103,12 +128,13 @@ describe.skipIf(!pg || natsMissing).each(platforms)('erasure by key deletion ($s
     const sealedErased = sealedFields(events, erased.id);
     expect(sealedErased.length).toBeGreaterThanOrEqual(2); // uploaded and processed
     for (const s of sealedErased) await expect(openJson(stores.keyring, t, erased.id, s)).rejects.toBeInstanceOf(DataKeyDestroyedError);
-    for (const s of sealedFields(events, kept.id)) expect(await openJson(stores.keyring, t, kept.id, s)).toMatchObject({ title: 'Keep me' });
+    for (const s of sealedFields(events, kept.id))
+      expect(await openJson(stores.keyring, t, kept.id, s)).toMatchObject({ title: 'Keep me' });
 
     // a rebuild of every store from the log purges it rather than failing or bringing it back
     await rebuildAll(t);
     await gone1(true);
-    for (const p of h.platform.storeProjectors) expect((await p.catchUp(t))).toBe(await h.platform.runtime.store.head(t));
+    for (const p of h.platform.storeProjectors) expect(await p.catchUp(t)).toBe(await h.platform.runtime.store.head(t));
     const [dead] = await owner`select count(*)::int as n from projection_dead_letters where tenant_id = ${t}`;
     expect(dead?.n).toBe(0);
     expect((await checkConsistency({ sql: h.platform.runtime.sql, stores, tenantId: t })).filter(hasDrift)).toEqual([]);
@@ -139,7 +165,15 @@ describe.skipIf(!pg || natsMissing).each(platforms)('erasure by key deletion ($s
       expect(await stores.vectors.count(t, doc.model)).toBe(0);
       expect(await stores.text.snapshot(t)).toEqual([]);
       const graph = await stores.graph.snapshot(t);
-      expect([graph.projects, graph.documents, graph.entities, graph.mentions, graph.appearances, graph.relations, graph.links]).toEqual([[], [], [], [], [], [], []]);
+      expect([graph.projects, graph.documents, graph.entities, graph.mentions, graph.appearances, graph.relations, graph.links]).toEqual([
+        [],
+        [],
+        [],
+        [],
+        [],
+        [],
+        [],
+      ]);
       expect(await blobKeys(t)).toEqual([]);
       // every table with a tenant_id (read views, store tables, keys), read as the owner past RLS
       const tables = await owner<{ table_name: string }[]>`

@@ -23,18 +23,35 @@ export interface Harness {
   /** the typed API client (@mandant/client) acting with `token`; null: no credentials */
   client(token: string | null): MandantClient;
   /** a raw request, for what the typed client cannot send: malformed bodies, wrong types, unknown fields */
-  call(method: string, path: string, opts?: { token?: string | null; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
+  call(
+    method: string,
+    path: string,
+    opts?: { token?: string | null; body?: unknown; headers?: Record<string, string> },
+  ): Promise<{ status: number; body: any; headers: Headers }>;
   stop(): Promise<void>;
 }
 
 type AnswerSchema = NonNullable<ApiRoute['output']>;
 
 /** Each route's documented answer schema, by `METHOD /openapi/path`. */
-const documented = new Map<string, AnswerSchema>(apiRoutes.flatMap((r) => (r.output ? [[`${r.method} ${openApiPath(r.path)}`, r.output] as const] : [])));
+const documented = new Map<string, AnswerSchema>(
+  apiRoutes.flatMap((r) => (r.output ? [[`${r.method} ${openApiPath(r.path)}`, r.output] as const] : [])),
+);
 
 /** The same for a concrete path (`/projects/0193…/documents`): literal routes before those with parameters. */
 const routeMatchers = apiRoutes
-  .flatMap((r) => (r.output ? [{ method: r.method, re: new RegExp(`^${r.path.replace(/:\w+/g, '[^/]+')}/?$`), params: r.path.split(':').length, output: r.output }] : []))
+  .flatMap((r) =>
+    r.output
+      ? [
+          {
+            method: r.method,
+            re: new RegExp(`^${r.path.replace(/:\w+/g, '[^/]+')}/?$`),
+            params: r.path.split(':').length,
+            output: r.output,
+          },
+        ]
+      : [],
+  )
   .sort((a, b) => a.params - b.params);
 const documentedFor = (method: string, path: string): AnswerSchema | undefined =>
   routeMatchers.find((m) => m.method === method && m.re.test(path.split('?')[0] ?? ''))?.output;
@@ -55,7 +72,8 @@ const isJson = (res: Response) => res.ok && (res.headers.get('content-type') ?? 
  */
 const answersAsDocumented: Middleware = {
   async onResponse({ request, response, schemaPath }) {
-    if (isJson(response)) checkDocumented(`${request.method} ${schemaPath}`, documented.get(`${request.method} ${schemaPath}`), await response.clone().json());
+    if (isJson(response))
+      checkDocumented(`${request.method} ${schemaPath}`, documented.get(`${request.method} ${schemaPath}`), await response.clone().json());
   },
 };
 
@@ -71,11 +89,22 @@ export async function startHarness(opts: { ownerUrl: string; env?: Record<string
   if (!nats && !opts.env?.NATS_URL) throw new Error('no nats-server on PATH');
   const db = await ownDatabase(opts.ownerUrl, 'e2e');
   const env = readEnv({
-    DATABASE_URL: db.url, NATS_URL: nats?.url ?? '', PORT: '0', HEALTH_PORT: '0', HOST: '127.0.0.1', MANDANT_DATA_DIR: dir,
-    MANDANT_OPERATOR_TOKEN: OPERATOR, JWT_HS256_SECRET: JWT_SECRET, LOG_LEVEL: 'silent',
+    DATABASE_URL: db.url,
+    NATS_URL: nats?.url ?? '',
+    PORT: '0',
+    HEALTH_PORT: '0',
+    HOST: '127.0.0.1',
+    MANDANT_DATA_DIR: dir,
+    MANDANT_OPERATOR_TOKEN: OPERATOR,
+    JWT_HS256_SECRET: JWT_SECRET,
+    LOG_LEVEL: 'silent',
     // suites not about rate limits must not meet them: generous defaults, which a suite's env overrides
-    RATE_LIMIT_RPS: '100000', RATE_LIMIT_BURST: '100000', RATE_LIMIT_EXPENSIVE_RPS: '100000', RATE_LIMIT_EXPENSIVE_BURST: '100000',
-    UPLOADS_IN_FLIGHT_PER_TENANT: '1000', UPLOADS_IN_FLIGHT: '1000',
+    RATE_LIMIT_RPS: '100000',
+    RATE_LIMIT_BURST: '100000',
+    RATE_LIMIT_EXPENSIVE_RPS: '100000',
+    RATE_LIMIT_EXPENSIVE_BURST: '100000',
+    UPLOADS_IN_FLIGHT_PER_TENANT: '1000',
+    UPLOADS_IN_FLIGHT: '1000',
     ...opts.env,
   });
   const platform = await startPlatform(env, log).catch(async (err: unknown) => {
@@ -98,7 +127,11 @@ export async function startHarness(opts: { ownerUrl: string; env?: Record<string
       const headers: Record<string, string> = { ...o.headers };
       if (o.token) headers.authorization = `Bearer ${o.token}`;
       if (o.body !== undefined) headers['content-type'] ??= 'application/json';
-      const res = await fetch(`${api}${path}`, { method, headers, body: o.body === undefined ? undefined : typeof o.body === 'string' ? o.body : JSON.stringify(o.body) });
+      const res = await fetch(`${api}${path}`, {
+        method,
+        headers,
+        body: o.body === undefined ? undefined : typeof o.body === 'string' ? o.body : JSON.stringify(o.body),
+      });
       const text = await res.text();
       let body: unknown = text;
       try {
@@ -123,7 +156,9 @@ export async function startHarness(opts: { ownerUrl: string; env?: Record<string
  * The answer of a typed call that must succeed: its data, or a thrown error naming the status
  * and the problem. Typed from the OpenAPI document, so the caller reads fields without casts.
  */
-export async function ok<R extends { data?: unknown; error?: unknown; response: Response }>(call: Promise<R> | R): Promise<NonNullable<R['data']>> {
+export async function ok<R extends { data?: unknown; error?: unknown; response: Response }>(
+  call: Promise<R> | R,
+): Promise<NonNullable<R['data']>> {
   const res = await call;
   if (!res.response.ok || res.data === undefined || res.data === null) {
     throw new Error(`${res.response.url} -> ${res.response.status} ${JSON.stringify(res.error ?? null)}`);
@@ -143,14 +178,25 @@ type DocumentView = Schema<'DocumentView'>;
  * answers the document; fails naming its last status after `timeoutMs` (the shared generous
  * deadline, `SETTLE_MS`: it only bounds a broken run).
  */
-export async function waitForDocument(h: Harness, id: string, token: string, done: (d: DocumentView) => boolean = (d) => d.status === 'processed', timeoutMs = SETTLE_MS): Promise<DocumentView> {
+export async function waitForDocument(
+  h: Harness,
+  id: string,
+  token: string,
+  done: (d: DocumentView) => boolean = (d) => d.status === 'processed',
+  timeoutMs = SETTLE_MS,
+): Promise<DocumentView> {
   const client = h.client(token);
   let last = 'unread';
-  return eventually(async () => {
-    const doc = await ok(client.GET('/documents/{id}', { params: { path: { id } } }));
-    last = doc.status;
-    return done(doc) && doc;
-  }, `document ${id}`, timeoutMs, 100).catch((err: unknown) => {
+  return eventually(
+    async () => {
+      const doc = await ok(client.GET('/documents/{id}', { params: { path: { id } } }));
+      last = doc.status;
+      return done(doc) && doc;
+    },
+    `document ${id}`,
+    timeoutMs,
+    100,
+  ).catch((err: unknown) => {
     throw new Error(`document ${id} stuck at ${last}: ${(err as Error).message}`, { cause: err });
   });
 }

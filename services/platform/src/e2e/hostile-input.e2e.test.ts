@@ -32,7 +32,10 @@ describe.skipIf(!pg || natsMissing)('hostile input against the platform', () => 
     expect(listed.status).toBe(200);
   };
   const problem = (res: { status: number | null; headers: Record<string, string> | Headers; body: unknown }) => {
-    const type = typeof res.headers.get === 'function' ? (res.headers as Headers).get('content-type') : (res.headers as Record<string, string>)['content-type'];
+    const type =
+      typeof res.headers.get === 'function'
+        ? (res.headers as Headers).get('content-type')
+        : (res.headers as Record<string, string>)['content-type'];
     expect(type).toMatch(/^application\/problem\+json/);
     return (typeof res.body === 'string' ? JSON.parse(res.body) : res.body) as { detail: string; issues?: { path: string }[] };
   };
@@ -60,20 +63,34 @@ describe.skipIf(!pg || natsMissing)('hostile input against the platform', () => 
     await h?.stop();
   });
 
-  const upload = (body: Buffer, o: { chunks?: Buffer[]; length?: number; after?: 'end' | 'reset' | 'wait' } = {}) => rawHttp(h.platform.url, {
-    method: 'POST', path: `/api/v1/projects/${project}/documents`, headers: { ...multipartHeaders(key, o.length ?? body.length), connection: 'close' },
-    chunks: o.chunks ?? [body], after: o.after,
-  });
-  const form = fc.uint8Array({ minLength: 1, maxLength: 2048 }).map((bytes) => multipartBody([{ name: 'title', value: 'Cut' }, { name: 'file', filename: 'cut.txt', value: Buffer.from(bytes) }]));
+  const upload = (body: Buffer, o: { chunks?: Buffer[]; length?: number; after?: 'end' | 'reset' | 'wait' } = {}) =>
+    rawHttp(h.platform.url, {
+      method: 'POST',
+      path: `/api/v1/projects/${project}/documents`,
+      headers: { ...multipartHeaders(key, o.length ?? body.length), connection: 'close' },
+      chunks: o.chunks ?? [body],
+      after: o.after,
+    });
+  const form = fc.uint8Array({ minLength: 1, maxLength: 2048 }).map((bytes) =>
+    multipartBody([
+      { name: 'title', value: 'Cut' },
+      { name: 'file', filename: 'cut.txt', value: Buffer.from(bytes) },
+    ]),
+  );
 
   it('answers 400 to multipart bodies that end before the closing boundary, and 413 to oversized ones', async () => {
     const closing = Buffer.byteLength(`--${BOUNDARY}--`);
-    const cut = form.chain((body) => fc.nat({ max: body.length - closing - 3 }).map((at) => body.subarray(0, at))).chain((body) => splitRandomly(body).map((chunks) => ({ body, chunks })));
-    await fc.assert(fc.asyncProperty(cut, async ({ body, chunks }) => {
-      const res = await upload(body, { chunks });
-      expect(res.status).toBe(400);
-      problem(res);
-    }), runs(15));
+    const cut = form
+      .chain((body) => fc.nat({ max: body.length - closing - 3 }).map((at) => body.subarray(0, at)))
+      .chain((body) => splitRandomly(body).map((chunks) => ({ body, chunks })));
+    await fc.assert(
+      fc.asyncProperty(cut, async ({ body, chunks }) => {
+        const res = await upload(body, { chunks });
+        expect(res.status).toBe(400);
+        problem(res);
+      }),
+      runs(15),
+    );
     const big = await upload(multipartBody([{ name: 'file', filename: 'big.bin', value: Buffer.alloc(MAX_UPLOAD + 1, 1) }]));
     expect(big.status).toBe(413);
     const declared = await upload(Buffer.from(`--${BOUNDARY}\r\n`), { length: MAX_UPLOAD * 100, after: 'wait' });
@@ -83,47 +100,77 @@ describe.skipIf(!pg || natsMissing)('hostile input against the platform', () => 
 
   it('survives uploads whose client resets the connection mid-body', async () => {
     const aborted = form.chain((body) => fc.nat({ max: body.length - 1 }).map((at) => ({ body, sent: body.subarray(0, at) })));
-    await fc.assert(fc.asyncProperty(aborted, async ({ body, sent }) => {
-      const res = await upload(sent, { length: body.length, after: 'reset' });
-      expect(res.status === null || (res.status >= 400 && res.status < 500)).toBe(true);
-    }), runs(15));
+    await fc.assert(
+      fc.asyncProperty(aborted, async ({ body, sent }) => {
+        const res = await upload(sent, { length: body.length, after: 'reset' });
+        expect(res.status === null || (res.status >= 400 && res.status < 500)).toBe(true);
+      }),
+      runs(15),
+    );
     await unchangedAndServing();
   });
 
   it('answers 400 naming cursor to tampered cursors, and still pages with the cursor it issued', async () => {
-    const tampered = fc.oneof(
-      fc.string({ minLength: 1, maxLength: 80 }),
-      fc.tuple(fc.nat(), fc.string({ minLength: 1, maxLength: 3 })).map(([at, junk]) => cursor.slice(0, at % cursor.length) + junk + cursor.slice((at % cursor.length) + 1)),
-      fc.constantFrom(Buffer.from('2020|------------------------------------').toString('base64url'), Buffer.from('0000-01-01T00:00:00.000Z|00000000-0000-4000-8000-000000000000').toString('base64url')),
-    ).filter((c) => c !== cursor);
-    await fc.assert(fc.asyncProperty(tampered, async (c) => {
-      const res = await h.call('GET', `/projects/${project}/documents?cursor=${encodeURIComponent(c)}`, { token: key });
-      expect(res.status).toBe(400);
-      expect(problem(res).issues?.[0]?.path).toBe('cursor');
-    }), runs(25));
+    const tampered = fc
+      .oneof(
+        fc.string({ minLength: 1, maxLength: 80 }),
+        fc
+          .tuple(fc.nat(), fc.string({ minLength: 1, maxLength: 3 }))
+          .map(([at, junk]) => cursor.slice(0, at % cursor.length) + junk + cursor.slice((at % cursor.length) + 1)),
+        fc.constantFrom(
+          Buffer.from('2020|------------------------------------').toString('base64url'),
+          Buffer.from('0000-01-01T00:00:00.000Z|00000000-0000-4000-8000-000000000000').toString('base64url'),
+        ),
+      )
+      .filter((c) => c !== cursor);
+    await fc.assert(
+      fc.asyncProperty(tampered, async (c) => {
+        const res = await h.call('GET', `/projects/${project}/documents?cursor=${encodeURIComponent(c)}`, { token: key });
+        expect(res.status).toBe(400);
+        expect(problem(res).issues?.[0]?.path).toBe('cursor');
+      }),
+      runs(25),
+    );
     const next = await h.call('GET', `/projects/${project}/documents?limit=1&cursor=${encodeURIComponent(cursor)}`, { token: key });
     expect([next.status, next.body.documents.length]).toEqual([200, 1]);
     await unchangedAndServing();
   });
 
   it('answers 400 to JSON nested too deep and to invalid UTF-8, on every kind of write', async () => {
-    const writes = () => [
-      ['POST', '/projects', (v: string) => `{"name":"Deep","settings":{"x":${v}}}`],
-      ['PATCH', '/tenant/settings', (v: string) => `{"settings":{"x":${v}}}`],
-      ['PUT', `/projects/${project}/members/${user}/profile`, (v: string) => `{"preferences":{"x":${v}}}`],
-      ['POST', '/me/switch-project', (v: string) => `{"project_id":"${project}","save_state":{"x":${v}}}`],
-    ] as const;
-    await fc.assert(fc.asyncProperty(fc.constantFrom(...writes()), fc.integer({ min: 33, max: 50_000 }), async ([method, path, wrap], depth) => {
-      const res = await h.call(method, path, { token: key, body: wrap(`${'['.repeat(depth)}${']'.repeat(depth)}`) });
-      expect(res.status).toBe(400);
-      expect(problem(res).detail).toMatch(/nested deeper than 32 levels$/);
-    }), runs(12));
-    await fc.assert(fc.asyncProperty(fc.constantFrom(...writes()), invalidUtf8, async ([method, path, wrap], bad) => {
-      const body = Buffer.concat([Buffer.from(wrap('"a').slice(0, -2)), bad, Buffer.from('"}}')]);
-      const res = await rawHttp(h.platform.url, { method, path: `/api/v1${path}`, chunks: [body], headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'content-length': String(body.length), connection: 'close' } });
-      expect(res.status).toBe(400);
-      expect(problem(res).detail).toBe('the request body is not valid UTF-8');
-    }), runs(12));
+    const writes = () =>
+      [
+        ['POST', '/projects', (v: string) => `{"name":"Deep","settings":{"x":${v}}}`],
+        ['PATCH', '/tenant/settings', (v: string) => `{"settings":{"x":${v}}}`],
+        ['PUT', `/projects/${project}/members/${user}/profile`, (v: string) => `{"preferences":{"x":${v}}}`],
+        ['POST', '/me/switch-project', (v: string) => `{"project_id":"${project}","save_state":{"x":${v}}}`],
+      ] as const;
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...writes()), fc.integer({ min: 33, max: 50_000 }), async ([method, path, wrap], depth) => {
+        const res = await h.call(method, path, { token: key, body: wrap(`${'['.repeat(depth)}${']'.repeat(depth)}`) });
+        expect(res.status).toBe(400);
+        expect(problem(res).detail).toMatch(/nested deeper than 32 levels$/);
+      }),
+      runs(12),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...writes()), invalidUtf8, async ([method, path, wrap], bad) => {
+        const body = Buffer.concat([Buffer.from(wrap('"a').slice(0, -2)), bad, Buffer.from('"}}')]);
+        const res = await rawHttp(h.platform.url, {
+          method,
+          path: `/api/v1${path}`,
+          chunks: [body],
+          headers: {
+            authorization: `Bearer ${key}`,
+            'content-type': 'application/json',
+            'content-length': String(body.length),
+            connection: 'close',
+          },
+        });
+        expect(res.status).toBe(400);
+        expect(problem(res).detail).toBe('the request body is not valid UTF-8');
+      }),
+      runs(12),
+    );
     await unchangedAndServing();
   });
 
@@ -148,13 +195,21 @@ describe.skipIf(!pg || natsMissing)('hostile input against the platform', () => 
       ['POST', '/documents', (bad) => ({ content: `text ${bad}` }), 'content'],
     ];
     for (const [method, path, body, field] of fields) {
-      await fc.assert(fc.asyncProperty(unstorableString, async (bad) => {
-        const res = await h.call(method, path, { token: key, body: body(bad) });
-        expect(res.status).toBe(400);
-        expect(problem(res).issues?.[0]?.path).toBe(field.endsWith('.') ? `${field}${bad}` : field);
-      }), runs(4));
+      await fc.assert(
+        fc.asyncProperty(unstorableString, async (bad) => {
+          const res = await h.call(method, path, { token: key, body: body(bad) });
+          expect(res.status).toBe(400);
+          expect(problem(res).issues?.[0]?.path).toBe(field.endsWith('.') ? `${field}${bad}` : field);
+        }),
+        runs(4),
+      );
     }
-    const form = await upload(multipartBody([{ name: 'title', value: 'a\u0000b' }, { name: 'file', filename: 'n.txt', value: 'x' }]));
+    const form = await upload(
+      multipartBody([
+        { name: 'title', value: 'a\u0000b' },
+        { name: 'file', filename: 'n.txt', value: 'x' },
+      ]),
+    );
     expect([form.status, problem(form).issues?.[0]?.path]).toEqual([400, 'title']);
     const named = await upload(multipartBody([{ name: 'file', filename: Buffer.from([0x6e, 0xed, 0xa0, 0x80]), value: 'x' }]));
     expect([named.status, problem(named).issues?.[0]?.path]).toEqual([400, 'filename']);

@@ -52,7 +52,10 @@ describe.skipIf(!pg || natsMissing)('Idempotency-Key on POST', () => {
     expect(again.headers.get('x-correlation-id')).toBe(first.headers.get('x-correlation-id'));
     expect(await projectsNamed(key, 'Once')).toHaveLength(1);
     // every event of the request carries the correlation id derived from the key
-    const events = (await h.call('GET', '/events?after=0&limit=1000', { token: key })).body.events as { correlation_id: string; data: { name?: string } }[];
+    const events = (await h.call('GET', '/events?after=0&limit=1000', { token: key })).body.events as {
+      correlation_id: string;
+      data: { name?: string };
+    }[];
     expect(events.filter((e) => e.data.name === 'Once').map((e) => e.correlation_id)).toEqual([first.headers.get('x-correlation-id')]);
   });
 
@@ -106,8 +109,16 @@ describe.skipIf(!pg || natsMissing)('Idempotency-Key on POST', () => {
 
   it('replays POST /tenants to the operator, admin API key included', async () => {
     const idem = randomUUID();
-    const first = await h.call('POST', '/tenants', { token: OPERATOR, body: { name: 'Retried', slug: 'idem-retried' }, headers: { 'idempotency-key': idem } });
-    const again = await h.call('POST', '/tenants', { token: OPERATOR, body: { name: 'Retried', slug: 'idem-retried' }, headers: { 'idempotency-key': idem } });
+    const first = await h.call('POST', '/tenants', {
+      token: OPERATOR,
+      body: { name: 'Retried', slug: 'idem-retried' },
+      headers: { 'idempotency-key': idem },
+    });
+    const again = await h.call('POST', '/tenants', {
+      token: OPERATOR,
+      body: { name: 'Retried', slug: 'idem-retried' },
+      headers: { 'idempotency-key': idem },
+    });
     expect(first.status).toBe(201);
     expect(again.status).toBe(201);
     expect(again.body.admin_api_key).toBe(first.body.admin_api_key);
@@ -140,7 +151,11 @@ describe.skipIf(!pg || natsMissing)('Idempotency-Key on POST', () => {
   });
 
   it('ignores the header on GET, PUT, PATCH and DELETE', async () => {
-    const res = await h.call('PATCH', '/tenant/settings', { token: key, body: { settings: { colour: 'blue' } }, headers: { 'idempotency-key': 'not valid here either' } });
+    const res = await h.call('PATCH', '/tenant/settings', {
+      token: key,
+      body: { settings: { colour: 'blue' } },
+      headers: { 'idempotency-key': 'not valid here either' },
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('idempotent-replayed')).toBeNull();
     expect((await h.call('GET', '/projects', { token: key, headers: { 'idempotency-key': ' ' } })).status).toBe(200);
@@ -148,31 +163,43 @@ describe.skipIf(!pg || natsMissing)('Idempotency-Key on POST', () => {
 
   it('answers 400 naming the header, or the normal answer, to any header value: never a 5xx, and the platform keeps serving', async () => {
     const url = new URL(h.api);
-    const value = fc.oneof(
-      fc.string({ unit: 'binary', minLength: 0, maxLength: 300 }),
-      fc.stringMatching(/^[\x21-\x7e]{1,255}$/),
-      fc.constantFrom('', ' ', 'x'.repeat(256), 'a b', '\t', 'ü', 'é'.repeat(200), '\u0000', '\u007f'),
-    ).filter((v) => !/[\r\n]/.test(v));
+    const value = fc
+      .oneof(
+        fc.string({ unit: 'binary', minLength: 0, maxLength: 300 }),
+        fc.stringMatching(/^[\x21-\x7e]{1,255}$/),
+        fc.constantFrom('', ' ', 'x'.repeat(256), 'a b', '\t', 'ü', 'é'.repeat(200), '\u0000', '\u007f'),
+      )
+      .filter((v) => !/[\r\n]/.test(v));
     let n = 0;
     const answered = new Set<string>();
-    await fc.assert(fc.asyncProperty(value, async (v) => {
-      n++;
-      const body = Buffer.from(JSON.stringify({ name: `Hostile key ${n}` }));
-      const res = await rawHttp(url.origin, {
-        method: 'POST', path: '/api/v1/projects',
-        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'content-length': String(body.length), 'idempotency-key': v, connection: 'close' },
-        chunks: [body],
-      });
-      expect(res.status).not.toBeNull();
-      expect(res.status).toBeLessThan(500);
-      if (res.status === 400 && res.body.includes('idempotency')) {
-        expect(JSON.parse(res.body).detail).toMatch(/^Idempotency-Key:/);
-        answered.add('refused by the gateway');
-      } else if (res.status !== 400) {
-        expect([201, 409, 422]).toContain(res.status);
-        answered.add('served');
-      }
-    }), { seed: Number(process.env.FC_SEED ?? 20261203), numRuns: 60 });
+    await fc.assert(
+      fc.asyncProperty(value, async (v) => {
+        n++;
+        const body = Buffer.from(JSON.stringify({ name: `Hostile key ${n}` }));
+        const res = await rawHttp(url.origin, {
+          method: 'POST',
+          path: '/api/v1/projects',
+          headers: {
+            authorization: `Bearer ${key}`,
+            'content-type': 'application/json',
+            'content-length': String(body.length),
+            'idempotency-key': v,
+            connection: 'close',
+          },
+          chunks: [body],
+        });
+        expect(res.status).not.toBeNull();
+        expect(res.status).toBeLessThan(500);
+        if (res.status === 400 && res.body.includes('idempotency')) {
+          expect(JSON.parse(res.body).detail).toMatch(/^Idempotency-Key:/);
+          answered.add('refused by the gateway');
+        } else if (res.status !== 400) {
+          expect([201, 409, 422]).toContain(res.status);
+          answered.add('served');
+        }
+      }),
+      { seed: Number(process.env.FC_SEED ?? 20261203), numRuns: 60 },
+    );
     expect([...answered].sort()).toEqual(['refused by the gateway', 'served']);
     expect((await h.call('GET', '/tenant', { token: key })).status).toBe(200);
   });

@@ -77,7 +77,10 @@ describe.skipIf(!pg || natsMissing)('tenant isolation and roles over HTTP', () =
       [`PUT /projects/${id}/members/${user_id}`, (c) => c.PUT('/projects/{id}/members/{user_id}', { ...member, body: { role: 'admin' } })],
       [`DELETE /projects/${id}/members/${user_id}`, (c) => c.DELETE('/projects/{id}/members/{user_id}', member)],
       [`GET /projects/${id}/members/${user_id}/profile`, (c) => c.GET('/projects/{id}/members/{user_id}/profile', member)],
-      [`PUT /projects/${id}/members/${user_id}/profile`, (c) => c.PUT('/projects/{id}/members/{user_id}/profile', { ...member, body: { display_name: 'x' } })],
+      [
+        `PUT /projects/${id}/members/${user_id}/profile`,
+        (c) => c.PUT('/projects/{id}/members/{user_id}/profile', { ...member, body: { display_name: 'x' } }),
+      ],
     ];
   };
 
@@ -91,8 +94,12 @@ describe.skipIf(!pg || natsMissing)('tenant isolation and roles over HTTP', () =
       // own project, other tenant's user
       ...(caller === t.b.admin ? projectRoutes(t.b.projects[0], t.a.users.viewer.id).filter(([label]) => label.includes('/members/')) : []),
       // a tenant-level key has no user to switch (403 whatever the id); a user gets the 404
-      ...(caller === t.b.admin ? [] : [['POST /me/switch-project', (c) => c.POST('/me/switch-project', { body: { project_id: project } })] satisfies Call]),
-      ...(caller === t.b.admin ? [[`DELETE /api-keys/${key}`, (c) => c.DELETE('/api-keys/{id}', { params: { path: { id: key } } })] satisfies Call] : []),
+      ...(caller === t.b.admin
+        ? []
+        : [['POST /me/switch-project', (c) => c.POST('/me/switch-project', { body: { project_id: project } })] satisfies Call]),
+      ...(caller === t.b.admin
+        ? [[`DELETE /api-keys/${key}`, (c) => c.DELETE('/api-keys/{id}', { params: { path: { id: key } } })] satisfies Call]
+        : []),
     ];
     for (const caller of [t.b.admin, t.b.users.padmin.key]) {
       const c = api(caller);
@@ -131,7 +138,12 @@ describe.skipIf(!pg || natsMissing)('tenant isolation and roles over HTTP', () =
     const cases: [token: string, ...Call, status: number][] = [
       [viewer.key, 'PATCH p1', (c) => c.PATCH('/projects/{id}', { ...project(p1), body: { name: 'x' } }), 403],
       [viewer.key, 'archive p1', (c) => c.POST('/projects/{id}/archive', project(p1)), 403],
-      [viewer.key, 'PUT member', (c) => c.PUT('/projects/{id}/members/{user_id}', { ...member(p1, outsider.id), body: { role: 'viewer' } }), 403],
+      [
+        viewer.key,
+        'PUT member',
+        (c) => c.PUT('/projects/{id}/members/{user_id}', { ...member(p1, outsider.id), body: { role: 'viewer' } }),
+        403,
+      ],
       [viewer.key, 'DELETE p1', (c) => c.DELETE('/projects/{id}', project(p1)), 403],
       [viewer.key, "another's profile", (c) => c.GET('/projects/{id}/members/{user_id}/profile', member(p1, editor.id)), 403],
       [editor.key, 'PATCH p1 as editor', (c) => c.PATCH('/projects/{id}', { ...project(p1), body: { description: 'x' } }), 403],
@@ -163,7 +175,9 @@ describe.skipIf(!pg || natsMissing)('tenant isolation and roles over HTTP', () =
     const { viewer, padmin } = t.a.users;
     const read = () => ok(api(viewer.key).GET('/projects/{id}', { params: { path: { id: p1 } } }));
     expect((await read()).id).toBe(p1);
-    const renamed = await ok(api(padmin.key).PATCH('/projects/{id}', { params: { path: { id: p1 } }, body: { description: 'Shell companies' } }));
+    const renamed = await ok(
+      api(padmin.key).PATCH('/projects/{id}', { params: { path: { id: p1 } }, body: { description: 'Shell companies' } }),
+    );
     expect(renamed.description).toBe('Shell companies');
     expect((await read()).description).toBe('Shell companies');
     expect((await read()).role).toBe('viewer');
@@ -175,7 +189,8 @@ describe.skipIf(!pg || natsMissing)('tenant isolation and roles over HTTP', () =
   it("restores the user's saved state when switching back to a project", async () => {
     const [p1, p2] = t.b.projects;
     const c = api(t.b.users.viewer.key);
-    const to = (project_id: string, save_state?: Record<string, unknown>) => ok(c.POST('/me/switch-project', { body: { project_id, save_state } }));
+    const to = (project_id: string, save_state?: Record<string, unknown>) =>
+      ok(c.POST('/me/switch-project', { body: { project_id, save_state } }));
     await to(p1);
     const inP2 = await to(p2, { open_document: 'doc-7', query: 'acme' });
     expect(inP2.project.id).toBe(p2);
@@ -203,7 +218,11 @@ describe.skipIf(!pg || natsMissing)('tenant isolation and roles over HTTP', () =
 
   it('accepts a signed JWT as the user it names, within its own tenant only', async () => {
     const jwt = (tenantId: string, sub: string) =>
-      new SignJWT({ tenant_id: tenantId, roles: [], email: `${sub}@jwt.example` }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuedAt().setExpirationTime('5m')
+      new SignJWT({ tenant_id: tenantId, roles: [], email: `${sub}@jwt.example` })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject(sub)
+        .setIssuedAt()
+        .setExpirationTime('5m')
         .sign(new TextEncoder().encode(JWT_SECRET));
     const project = { params: { path: { id: t.a.projects[0] } } };
     const viewer = api(await jwt(t.a.id, t.a.users.viewer.id));

@@ -23,24 +23,39 @@ describe.skipIf(!pg || natsMissing)('rate limits across two gateway replicas', (
   const limited = { id: '', admin: '' };
   const neighbour = { id: '', admin: '' };
 
-  const get = async (api: string, path: string, token: string) => (await fetch(`${api}${path}`, { headers: { authorization: `Bearer ${token}` } })).status;
+  const get = async (api: string, path: string, token: string) =>
+    (await fetch(`${api}${path}`, { headers: { authorization: `Bearer ${token}` } })).status;
 
   beforeAll(async () => {
     if (!pg) return;
     h = await startHarness({ ownerUrl: pg.ownerUrl, env: { USAGE_FLUSH_MS: '100' } });
     rpc = await createRpcClient(h.platform.runtime.rpc);
     second = await createGateway({
-      config: { operatorToken: OPERATOR, jwt: {}, singleTenantPrincipal: null, bodyLimitBytes: 1024 * 1024, limits: { leaseMs: 1000, usageFlushMs: 100 } },
-      rpc, log: createLogger({ level: 'silent' }), ready: async () => ({ ok: true, checks: {} }),
+      config: {
+        operatorToken: OPERATOR,
+        jwt: {},
+        singleTenantPrincipal: null,
+        bodyLimitBytes: 1024 * 1024,
+        limits: { leaseMs: 1000, usageFlushMs: 100 },
+      },
+      rpc,
+      log: createLogger({ level: 'silent' }),
+      ready: async () => ({ ok: true, checks: {} }),
     });
     apis = [h.api, `${await second.listen(0, '127.0.0.1')}/api/v1`];
     for (const t of [limited, neighbour]) {
-      const res = await h.call('POST', '/tenants', { token: OPERATOR, body: { name: 'Replicas', slug: `replicas-${randomUUID().slice(0, 6)}` } });
+      const res = await h.call('POST', '/tenants', {
+        token: OPERATOR,
+        body: { name: 'Replicas', slug: `replicas-${randomUUID().slice(0, 6)}` },
+      });
       t.id = res.body.tenant.id;
       t.admin = res.body.admin_api_key;
     }
     // 20 requests a minute, burst 20
-    const set = await h.call('PUT', `/tenants/${limited.id}/limits`, { token: OPERATOR, body: { requests_per_second: 20 / 60, burst: 20 } });
+    const set = await h.call('PUT', `/tenants/${limited.id}/limits`, {
+      token: OPERATOR,
+      body: { requests_per_second: 20 / 60, burst: 20 },
+    });
     expect(set.status).toBe(200);
   });
   afterAll(async () => {
@@ -74,7 +89,7 @@ describe.skipIf(!pg || natsMissing)('rate limits across two gateway replicas', (
     await eventually(async () => {
       calls = (await h.call('GET', `/tenants/${neighbour.id}/usage`, { token: OPERATOR })).body.api_calls;
       return calls >= 12;
-    }, 'both replicas\' calls to be counted');
+    }, "both replicas' calls to be counted");
     expect(calls).toBe(12);
   });
 });

@@ -15,7 +15,10 @@ const FLUSH_MS = 100;
 describe.skipIf(!pg || natsMissing)('per-tenant rate limits, quotas and usage over HTTP', () => {
   let h: Harness;
   const tenants: Record<'limited' | 'neighbour' | 'quota' | 'counted', { id: string; admin: string }> = {
-    limited: { id: '', admin: '' }, neighbour: { id: '', admin: '' }, quota: { id: '', admin: '' }, counted: { id: '', admin: '' },
+    limited: { id: '', admin: '' },
+    neighbour: { id: '', admin: '' },
+    quota: { id: '', admin: '' },
+    counted: { id: '', admin: '' },
   };
 
   const ok = async (method: string, path: string, token: string, body?: unknown) => {
@@ -26,11 +29,16 @@ describe.skipIf(!pg || natsMissing)('per-tenant rate limits, quotas and usage ov
   /** Reads until `done` holds, with the shared generous deadline; a failure names the last value read. */
   const waitUntil = async <T>(what: string, read: () => Promise<T>, done: (v: T) => boolean): Promise<T> => {
     let last: T | undefined;
-    return eventually(async () => {
-      const v = await read();
-      last = v;
-      return done(v) ? { v } : false;
-    }, what, SETTLE_MS, 25).then(
+    return eventually(
+      async () => {
+        const v = await read();
+        last = v;
+        return done(v) ? { v } : false;
+      },
+      what,
+      SETTLE_MS,
+      25,
+    ).then(
       ({ v }) => v,
       (err: unknown) => {
         throw new Error(`${what}: still ${JSON.stringify(last)}`, { cause: err });
@@ -54,7 +62,11 @@ describe.skipIf(!pg || natsMissing)('per-tenant rate limits, quotas and usage ov
   it('answers 429 with Retry-After and RateLimit headers once a tenant is past its limit, while another tenant is served', async () => {
     const { id, admin } = tenants.limited;
     const set = await ok('PUT', `/tenants/${id}/limits`, OPERATOR, { requests_per_second: 0.2, burst: 4 });
-    expect(set).toMatchObject({ requests_per_second: 0.2, burst: 4, overrides: { requests_per_second: 0.2, burst: 4, max_documents: null } });
+    expect(set).toMatchObject({
+      requests_per_second: 0.2,
+      burst: 4,
+      overrides: { requests_per_second: 0.2, burst: 4, max_documents: null },
+    });
     const started = Date.now();
     const answers = [];
     for (let i = 0; i < 10; i++) answers.push(await h.call('GET', '/tenant', { token: admin }));
@@ -104,24 +116,38 @@ describe.skipIf(!pg || natsMissing)('per-tenant rate limits, quotas and usage ov
     const { id, admin } = tenants.limited;
     await ok('PUT', `/tenants/${id}/limits`, OPERATOR, { requests_per_second: 1000, burst: 1000 });
     // the replica's refusal stands until its Retry-After; after that the new limit holds
-    await waitUntil('limited tenant served again', () => h.call('GET', '/tenant', { token: admin }).then((r) => r.status), (s) => s === 200);
+    await waitUntil(
+      'limited tenant served again',
+      () => h.call('GET', '/tenant', { token: admin }).then((r) => r.status),
+      (s) => s === 200,
+    );
     const burst = await Promise.all(Array.from({ length: 30 }, () => h.call('GET', '/projects', { token: admin })));
     expect(burst.map((r) => r.status).filter((s) => s !== 200)).toEqual([]);
     const log = await ok('GET', '/events?after=0&limit=100', admin);
     const set = log.events.filter((e: { type: string }) => e.type === 'tenant.limits_set.v1');
     expect(set).toHaveLength(2);
-    expect(set[1]).toMatchObject({ actor: 'operator', project_id: null, data: { limits: { requests_per_second: 1000, burst: 1000, max_stored_bytes: null } } });
+    expect(set[1]).toMatchObject({
+      actor: 'operator',
+      project_id: null,
+      data: { limits: { requests_per_second: 1000, burst: 1000, max_stored_bytes: null } },
+    });
     // setting the same limits again records nothing
     await ok('PUT', `/tenants/${id}/limits`, OPERATOR, { requests_per_second: 1000, burst: 1000 });
-    expect((await ok('GET', '/events?after=0&limit=100', admin)).events.filter((e: { type: string }) => e.type === 'tenant.limits_set.v1')).toHaveLength(2);
+    expect(
+      (await ok('GET', '/events?after=0&limit=100', admin)).events.filter((e: { type: string }) => e.type === 'tenant.limits_set.v1'),
+    ).toHaveLength(2);
   });
 
   it('refuses uploads past the documents or stored-bytes quota with 403 naming the quota, appending nothing', async () => {
     const { id, admin } = tenants.quota;
     await ok('PUT', `/tenants/${id}/limits`, OPERATOR, { max_documents: 1 });
-    expect((await h.call('POST', '/documents', { token: admin, body: { title: 'First', content: 'Acme Holdings paid the invoice.' } })).status).toBe(202);
+    expect(
+      (await h.call('POST', '/documents', { token: admin, body: { title: 'First', content: 'Acme Holdings paid the invoice.' } })).status,
+    ).toBe(202);
     // the ingestion worker appends the first document's results meanwhile: count uploads, not events
-    const uploads = async () => (await ok('GET', '/events?after=0&limit=1000', admin)).events.filter((e: { type: string }) => e.type === 'document.uploaded.v1').length;
+    const uploads = async () =>
+      (await ok('GET', '/events?after=0&limit=1000', admin)).events.filter((e: { type: string }) => e.type === 'document.uploaded.v1')
+        .length;
     const second = await h.call('POST', '/documents', { token: admin, body: { title: 'Second', content: 'Another memo about Acme.' } });
     expect(second.status).toBe(403);
     expect(second.body).toMatchObject({ type: `${PROBLEMS}quota-documents`, status: 403, quota: 'documents', limit: 1, used: 1 });
@@ -142,22 +168,57 @@ describe.skipIf(!pg || natsMissing)('per-tenant rate limits, quotas and usage ov
     const { id, admin } = tenants.counted;
     const content = 'Usage counting memo: Acme Holdings, Berlin.';
     const calls: [string, string, unknown?][] = [
-      ['GET', '/tenant'], ['GET', '/projects'], ['GET', '/documents'], ['POST', '/search', { query: 'acme' }], ['POST', '/search', { query: 'berlin' }],
-      ['POST', '/documents', { title: 'Memo', content }], ['GET', '/tenant/usage'],
+      ['GET', '/tenant'],
+      ['GET', '/projects'],
+      ['GET', '/documents'],
+      ['POST', '/search', { query: 'acme' }],
+      ['POST', '/search', { query: 'berlin' }],
+      ['POST', '/documents', { title: 'Memo', content }],
+      ['GET', '/tenant/usage'],
     ];
     for (const [method, path, body] of calls) await ok(method, path, admin, body);
-    const usage = await waitUntil('usage flushed', () => usageOf(id), (u) => u.api_calls >= calls.length);
-    expect(usage).toMatchObject({ tenant_id: id, api_calls: calls.length, search_calls: 2, upload_calls: 1, chat_calls: 0, rate_limited: 0, documents: 1, stored_bytes: Buffer.byteLength(content) });
+    const usage = await waitUntil(
+      'usage flushed',
+      () => usageOf(id),
+      (u) => u.api_calls >= calls.length,
+    );
+    expect(usage).toMatchObject({
+      tenant_id: id,
+      api_calls: calls.length,
+      search_calls: 2,
+      upload_calls: 1,
+      chat_calls: 0,
+      rate_limited: 0,
+      documents: 1,
+      stored_bytes: Buffer.byteLength(content),
+    });
     // events: the log's head, which the ingestion worker may still be moving
     const headBefore = (await ok('GET', '/events?after=0&limit=1', admin)).head;
     const events = (await usageOf(id)).events;
     expect(events).toBeGreaterThanOrEqual(headBefore);
     expect(events).toBeLessThanOrEqual((await ok('GET', '/events?after=0&limit=1', admin)).head);
-    expect(usage.days).toEqual([{ day: new Date().toISOString().slice(0, 10), api_calls: calls.length, search_calls: 2, chat_calls: 0, upload_calls: 1, rate_limited: 0 }]);
+    expect(usage.days).toEqual([
+      {
+        day: new Date().toISOString().slice(0, 10),
+        api_calls: calls.length,
+        search_calls: 2,
+        chat_calls: 0,
+        upload_calls: 1,
+        rate_limited: 0,
+      },
+    ]);
     expect(usage.limits).toMatchObject({ requests_per_second: 100000, max_documents: 100000, max_stored_bytes: 10 * 1024 ** 3 });
 
     // the limited tenant's refusals were counted too
-    expect((await waitUntil('refusals flushed', () => usageOf(tenants.limited.id), (u) => u.rate_limited > 0)).rate_limited).toBeGreaterThan(0);
+    expect(
+      (
+        await waitUntil(
+          'refusals flushed',
+          () => usageOf(tenants.limited.id),
+          (u) => u.rate_limited > 0,
+        )
+      ).rate_limited,
+    ).toBeGreaterThan(0);
   });
 
   it('lets tenant admins and auditors read their usage, not members; the operator reads every tenant', async () => {
@@ -178,16 +239,25 @@ describe.skipIf(!pg || natsMissing)('per-tenant rate limits, quotas and usage ov
     expect((await h.call('GET', '/tenants/usage', { token: admin })).status).toBe(403);
     expect((await h.call('PUT', `/tenants/${tenants.counted.id}/limits`, { token: admin, body: { burst: 1 } })).status).toBe(403);
     const all = await ok('GET', '/tenants/usage', OPERATOR);
-    expect(all.tenants.map((t: { tenant_id: string }) => t.tenant_id)).toEqual(expect.arrayContaining(Object.values(tenants).map((t) => t.id)));
-    expect(all.tenants.find((t: { tenant_id: string }) => t.tenant_id === tenants.counted.id)).toMatchObject({ documents: 1, search_calls: 2 });
+    expect(all.tenants.map((t: { tenant_id: string }) => t.tenant_id)).toEqual(
+      expect.arrayContaining(Object.values(tenants).map((t) => t.id)),
+    );
+    expect(all.tenants.find((t: { tenant_id: string }) => t.tenant_id === tenants.counted.id)).toMatchObject({
+      documents: 1,
+      search_calls: 2,
+    });
     expect((await h.call('GET', `/tenants/${randomUUID()}/usage`, { token: OPERATOR })).status).toBe(404);
     expect((await h.call('PUT', `/tenants/${randomUUID()}/limits`, { token: OPERATOR, body: { burst: 5 } })).status).toBe(404);
     expect((await h.call('PUT', `/tenants/${tenants.counted.id}/limits`, { token: OPERATOR, body: { burst: 0 } })).status).toBe(400);
   });
 
-  it('drops an offboarded tenant\'s limits, bucket and usage with it; a later flush or lease writes none back', async () => {
+  it("drops an offboarded tenant's limits, bucket and usage with it; a later flush or lease writes none back", async () => {
     const { id, admin } = tenants.limited;
-    await waitUntil('limited tenant usage flushed', () => usageOf(id), (u) => u.api_calls > 0);
+    await waitUntil(
+      'limited tenant usage flushed',
+      () => usageOf(id),
+      (u) => u.api_calls > 0,
+    );
     expect((await h.call('DELETE', `/tenants/${id}`, { token: OPERATOR })).status).toBe(204);
     expect((await h.call('GET', '/tenant', { token: admin })).status).toBe(401);
     expect((await h.call('GET', `/tenants/${id}/usage`, { token: OPERATOR })).status).toBe(404);
@@ -198,11 +268,21 @@ describe.skipIf(!pg || natsMissing)('per-tenant rate limits, quotas and usage ov
       // a gateway flushing counts from before the offboarding, and leasing: both are dropped
       const meta = { correlation_id: randomUUID(), traceparent: null };
       const day = new Date().toISOString().slice(0, 10);
-      const flushed = await rpc.request<unknown>(limitsRpc.usageRecord, { principal: null, operator: true, meta, input: {
-        increments: [{ tenant_id: id, day, api_calls: 3, search_calls: 0, chat_calls: 0, upload_calls: 0, rate_limited: 0 }],
-      } });
+      const flushed = await rpc.request<unknown>(limitsRpc.usageRecord, {
+        principal: null,
+        operator: true,
+        meta,
+        input: {
+          increments: [{ tenant_id: id, day, api_calls: 3, search_calls: 0, chat_calls: 0, upload_calls: 0, rate_limited: 0 }],
+        },
+      });
       expect(flushed.ok).toBe(true);
-      const leased = await rpc.request<{ granted: number }>(limitsRpc.rateLease, { principal: null, operator: true, meta, input: { tenant_id: id, bucket: 'api', want: 5 } });
+      const leased = await rpc.request<{ granted: number }>(limitsRpc.rateLease, {
+        principal: null,
+        operator: true,
+        meta,
+        input: { tenant_id: id, bucket: 'api', want: 5 },
+      });
       expect(leased).toMatchObject({ ok: true, value: { granted: 0 } });
       const rows = await owner`select (select count(*) from tenant_limits_view where tenant_id = ${id})::int as limits,
         (select count(*) from rate_buckets where tenant_id = ${id})::int as buckets, (select count(*) from tenant_usage where tenant_id = ${id})::int as usage`;
@@ -215,7 +295,9 @@ describe.skipIf(!pg || natsMissing)('per-tenant rate limits, quotas and usage ov
 
   it('describes the new routes in the OpenAPI document', async () => {
     const doc = (await h.call('GET', '/openapi.json')).body;
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/tenants/{id}/limits', '/tenants/usage', '/tenants/{id}/usage', '/tenant/usage']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/tenants/{id}/limits', '/tenants/usage', '/tenants/{id}/usage', '/tenant/usage']),
+    );
     expect(doc.paths['/tenants/{id}/limits'].put.requestBody).toBeDefined();
   });
 });

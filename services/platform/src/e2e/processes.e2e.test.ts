@@ -30,10 +30,22 @@ describe.skipIf(!pg || natsMissing)('services as separate processes', () => {
     db = await ownDatabase(pg.ownerUrl, 'procs');
     nats = await startNatsServer({ binary: natsBinary, storeDir: dir, log: createLogger({ level: 'silent' }) });
     // every process binds its ports itself (0) and says where in its log: nothing is guessed free
-    const env = { ...process.env, DATABASE_URL: db.url, NATS_URL: nats.url, MANDANT_OPERATOR_TOKEN: OPERATOR, MANDANT_MASTER_KEY: 'bWFuZGFudC1wcm9jZXNzLXRlc3QtbWFzdGVyLWtleSE=', MANDANT_DATA_DIR: dir, LOG_LEVEL: 'warn', HEALTH_PORT: '0', PORT: '0', HOST: '127.0.0.1' };
+    const env = {
+      ...process.env,
+      DATABASE_URL: db.url,
+      NATS_URL: nats.url,
+      MANDANT_OPERATOR_TOKEN: OPERATOR,
+      MANDANT_MASTER_KEY: 'bWFuZGFudC1wcm9jZXNzLXRlc3QtbWFzdGVyLWtleSE=',
+      MANDANT_DATA_DIR: dir,
+      LOG_LEVEL: 'warn',
+      HEALTH_PORT: '0',
+      PORT: '0',
+      HOST: '127.0.0.1',
+    };
     // the first process migrates the database; the others start once it is ready
     const [first, ...rest] = SERVICES;
-    const start = (service: string) => startServiceReplica({ root, service, replica: 0, env, logFile: join(dir, `${service}.log`), startTimeoutMs: 240_000 });
+    const start = (service: string) =>
+      startServiceReplica({ root, service, replica: 0, env, logFile: join(dir, `${service}.log`), startTimeoutMs: 240_000 });
     if (first) children.push(await start(first));
     children.push(...(await Promise.all(rest.map(start))));
     api = children.find((c) => c.service === 'gateway')?.apiUrl ?? '';
@@ -48,27 +60,47 @@ describe.skipIf(!pg || natsMissing)('services as separate processes', () => {
 
   it('serves a tenant, a project and its listing through gateway, services and projectors in separate processes', async () => {
     const post = (path: string, token: string, body: unknown) =>
-      fetch(`${api}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      fetch(`${api}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     const tenant = await post('/tenants', OPERATOR, { name: 'Split', slug: `split-${Date.now().toString(36)}` });
     expect(tenant.status).toBe(201);
     const { admin_api_key: key } = (await tenant.json()) as { admin_api_key: string };
     const project = await post('/projects', key, { name: 'Across processes' });
     expect(project.status).toBe(201);
-    const listed = (await (await fetch(`${api}/projects`, { headers: { authorization: `Bearer ${key}` } })).json()) as { projects: { name: string }[] };
+    const listed = (await (await fetch(`${api}/projects`, { headers: { authorization: `Bearer ${key}` } })).json()) as {
+      projects: { name: string }[];
+    };
     expect(listed.projects.map((p) => p.name)).toEqual(['Across processes']);
 
     // a document crosses gateway → documents → ingestion → projectors, each in its own process
     const projectId = ((await project.json()) as { id: string }).id;
-    const upload = await post(`/projects/${projectId}/documents`, key, { title: 'Split memo', content: 'Acme Holdings paid Maria Gonzalez in Panama.' });
+    const upload = await post(`/projects/${projectId}/documents`, key, {
+      title: 'Split memo',
+      content: 'Acme Holdings paid Maria Gonzalez in Panama.',
+    });
     expect(upload.status).toBe(202);
     const { id } = (await upload.json()) as { id: string };
-    const get = async (path: string) => (await fetch(`${api}${path}`, { headers: { authorization: `Bearer ${key}` } })).json() as Promise<any>;
-    await eventually(async () => {
-      const doc = await get(`/documents/${id}`);
-      const status = await get('/projections/status');
-      const stores = status.projectors.filter((p: { name: string }) => /^(vectors|text|graph|blobs)@/.test(p.name));
-      return doc.status === 'processed' && doc.embeddings.length > 0 && stores.length === 4 && stores.every((p: { lag: number }) => p.lag === 0);
-    }, 'the document processed and every store projector caught up', SETTLE_MS, 200);
+    const get = async (path: string) =>
+      (await fetch(`${api}${path}`, { headers: { authorization: `Bearer ${key}` } })).json() as Promise<any>;
+    await eventually(
+      async () => {
+        const doc = await get(`/documents/${id}`);
+        const status = await get('/projections/status');
+        const stores = status.projectors.filter((p: { name: string }) => /^(vectors|text|graph|blobs)@/.test(p.name));
+        return (
+          doc.status === 'processed' &&
+          doc.embeddings.length > 0 &&
+          stores.length === 4 &&
+          stores.every((p: { lag: number }) => p.lag === 0)
+        );
+      },
+      'the document processed and every store projector caught up',
+      SETTLE_MS,
+      200,
+    );
 
     // search, entities and chat answer from their own processes too
     const found = await post(`/projects/${projectId}/search`, key, { query: 'Acme Holdings' });

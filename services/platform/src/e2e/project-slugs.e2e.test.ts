@@ -31,8 +31,15 @@ describe.skipIf(!pg || natsMissing)('projects addressed by slug over HTTP', () =
     expect(project.slug).toBe(slug);
     projectId = project.id;
     // a member added through the slug
-    await ok(api(admin).PUT('/projects/{id}/members/{user_id}', { params: { path: { id: slug, user_id: member.id } }, body: { role: 'viewer' } }));
-    const doc = await ok(api(admin).POST('/projects/{id}/documents', { params: { path: { id: slug } }, body: { title: 'Memo', content: `Memo ${word}: Acme Holdings paid Maria Gonzalez.` } }));
+    await ok(
+      api(admin).PUT('/projects/{id}/members/{user_id}', { params: { path: { id: slug, user_id: member.id } }, body: { role: 'viewer' } }),
+    );
+    const doc = await ok(
+      api(admin).POST('/projects/{id}/documents', {
+        params: { path: { id: slug } },
+        body: { title: 'Memo', content: `Memo ${word}: Acme Holdings paid Maria Gonzalez.` },
+      }),
+    );
     expect(doc.project_ids).toEqual([projectId]);
     await waitForDocument(h, doc.id, admin);
   });
@@ -50,7 +57,9 @@ describe.skipIf(!pg || natsMissing)('projects addressed by slug over HTTP', () =
       member: await ok(c.GET('/projects/{id}/members/{user_id}', { params: { path: { id, user_id: member.id } } })),
       entities: await ok(c.GET('/projects/{id}/entities', { params: { path: { id } } })),
       conversations: await ok(c.GET('/projects/{id}/chat/conversations', { params: { path: { id } } })),
-      hits: (await ok(c.POST('/projects/{id}/search', { params: { path: { id } }, body: { query: word, mode: 'keyword' } }))).hits.map((x) => x.document_id),
+      hits: (await ok(c.POST('/projects/{id}/search', { params: { path: { id } }, body: { query: word, mode: 'keyword' } }))).hits.map(
+        (x) => x.document_id,
+      ),
     });
     const byId = await reads(projectId);
     const bySlug = await reads(ref);
@@ -65,9 +74,13 @@ describe.skipIf(!pg || natsMissing)('projects addressed by slug over HTTP', () =
     await sameByRef(slug);
     await sameByRef(slug, member.key);
     // writes by slug: settings, a conversation, switching into it
-    const patched = await ok(api(admin).PATCH('/projects/{id}', { params: { path: { id: slug } }, body: { settings: { embedding_note: 'kept' } } }));
+    const patched = await ok(
+      api(admin).PATCH('/projects/{id}', { params: { path: { id: slug } }, body: { settings: { embedding_note: 'kept' } } }),
+    );
     expect(patched).toMatchObject({ id: projectId, settings: { embedding_note: 'kept' } });
-    const conv = await ok(api(member.key).POST('/projects/{id}/chat/conversations', { params: { path: { id: slug } }, body: { title: 'Who paid?' } }));
+    const conv = await ok(
+      api(member.key).POST('/projects/{id}/chat/conversations', { params: { path: { id: slug } }, body: { title: 'Who paid?' } }),
+    );
     expect(conv.project_id).toBe(projectId);
     const switched = await ok(api(member.key).POST('/me/switch-project', { body: { project_id: slug } }));
     expect(switched.project.id).toBe(projectId);
@@ -76,7 +89,9 @@ describe.skipIf(!pg || natsMissing)('projects addressed by slug over HTTP', () =
   });
 
   it('keeps resolving the old slug after a rename; no other project may take it, the project itself may', async () => {
-    const project = await ok(api(admin).PATCH('/projects/{id}', { params: { path: { id: slug } }, body: { name: 'Offshore', slug: renamed } }));
+    const project = await ok(
+      api(admin).PATCH('/projects/{id}', { params: { path: { id: slug } }, body: { name: 'Offshore', slug: renamed } }),
+    );
     expect(project).toMatchObject({ id: projectId, slug: renamed, name: 'Offshore' });
     await sameByRef(slug);
     await sameByRef(renamed);
@@ -97,7 +112,11 @@ describe.skipIf(!pg || natsMissing)('projects addressed by slug over HTTP', () =
     const theirs = await ok(api(other).POST('/projects', { body: { name: 'Theirs', slug: `theirs-${sfx}` } }));
     const unknown = await api(admin).GET('/projects/{id}', { params: { path: { id: `nowhere-${sfx}` } } });
     expect(unknown.response.status).toBe(404);
-    for (const [token, id] of [[admin, theirs.slug], [other, slug], [other, renamed]] as const) {
+    for (const [token, id] of [
+      [admin, theirs.slug],
+      [other, slug],
+      [other, renamed],
+    ] as const) {
       const res = await api(token).GET('/projects/{id}', { params: { path: { id } } });
       expect(res.response.status, id).toBe(404);
       expect(res.response.headers.get('content-type')).toMatch(/application\/problem\+json/);
@@ -155,14 +174,24 @@ describe.skipIf(!pg || natsMissing)('the default project by slug in single-tenan
     const client = h.client(null);
     const project = await ok(client.GET('/projects/{id}', { params: { path: { id: 'default' } } }));
     expect(project.slug).toBe('default');
-    const doc = await ok(client.POST('/projects/{id}/documents', { params: { path: { id: 'default' } }, body: { title: 'Note', content: 'Single-tenant note about Acme Holdings.' } }));
+    const doc = await ok(
+      client.POST('/projects/{id}/documents', {
+        params: { path: { id: 'default' } },
+        body: { title: 'Note', content: 'Single-tenant note about Acme Holdings.' },
+      }),
+    );
     expect(doc.project_ids).toEqual([project.id]);
     // processed first, so that both reads see the document in the same state
-    await eventually(async () => (await ok(client.GET('/documents/{id}', { params: { path: { id: doc.id } } }))).status === 'processed', `document ${doc.id} processed`);
+    await eventually(
+      async () => (await ok(client.GET('/documents/{id}', { params: { path: { id: doc.id } } }))).status === 'processed',
+      `document ${doc.id} processed`,
+    );
     const byId = await ok(client.GET('/projects/{id}/documents', { params: { path: { id: project.id } } }));
     const bySlug = await ok(client.GET('/projects/{id}/documents', { params: { path: { id: 'default' } } }));
     expect(bySlug).toEqual(byId);
     expect(bySlug.documents.map((d) => d.id)).toEqual([doc.id]);
-    expect(await ok(client.GET('/projects/{id}/members', { params: { path: { id: 'default' } } }))).toEqual(await ok(client.GET('/projects/{id}/members', { params: { path: { id: project.id } } })));
+    expect(await ok(client.GET('/projects/{id}/members', { params: { path: { id: 'default' } } }))).toEqual(
+      await ok(client.GET('/projects/{id}/members', { params: { path: { id: project.id } } })),
+    );
   });
 });

@@ -17,7 +17,9 @@ const natsMissing = backendMissing('nats', findNatsServer() ? null : 'no nats-se
 const runs = { seed: Number(process.env.FC_SEED ?? 20261202), numRuns: 6 };
 const now = () => Math.floor(Date.now() / 1000);
 const jwt = (claims: JWTPayload) =>
-  new SignJWT({ roles: [], iat: now(), exp: now() + 600, ...claims }).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(JWT_SECRET));
+  new SignJWT({ roles: [], iat: now(), exp: now() + 600, ...claims })
+    .setProtectedHeader({ alg: 'HS256' })
+    .sign(new TextEncoder().encode(JWT_SECRET));
 
 /** Reads and writes of every kind a tenant credential can attempt. */
 const ROUTES: [string, string, unknown][] = [
@@ -57,7 +59,8 @@ describe.skipIf(!pg || natsMissing)('credentials of tenants that do not exist, J
   let rpc: RpcClient;
   let t: Awaited<ReturnType<typeof world>>;
   const eventsOf = async (tenant: string) => Number((await owner`select count(*)::int as n from events where tenant_id = ${tenant}`)[0]?.n);
-  const positions = async () => (await owner<{ tenant_id: string }[]>`select tenant_id from mandant_tenant_positions()`).map((r) => r.tenant_id);
+  const positions = async () =>
+    (await owner<{ tenant_id: string }[]>`select tenant_id from mandant_tenant_positions()`).map((r) => r.tenant_id);
 
   beforeAll(async () => {
     if (!pg) return;
@@ -80,14 +83,22 @@ describe.skipIf(!pg || natsMissing)('credentials of tenants that do not exist, J
 
   it('answers 401 to a correctly signed JWT of a tenant never provisioned, on every route, and starts no log for it', async () => {
     const phantoms: string[] = [];
-    await fc.assert(fc.asyncProperty(fc.uuid({ version: [4, 7] }), fc.subarray(['tenant_admin', 'auditor', 'member']), fc.uuid(), async (tenant, roles, sub) => {
-      phantoms.push(tenant);
-      const token = await jwt({ tenant_id: tenant, sub, roles, email: `${sub}@phantom.example` });
-      for (const [method, path, body] of ROUTES) {
-        const res = await h.call(method, path, { token, body });
-        expect([method, path, res.status]).toEqual([method, path, 401]);
-      }
-    }), runs);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uuid({ version: [4, 7] }),
+        fc.subarray(['tenant_admin', 'auditor', 'member']),
+        fc.uuid(),
+        async (tenant, roles, sub) => {
+          phantoms.push(tenant);
+          const token = await jwt({ tenant_id: tenant, sub, roles, email: `${sub}@phantom.example` });
+          for (const [method, path, body] of ROUTES) {
+            const res = await h.call(method, path, { token, body });
+            expect([method, path, res.status]).toEqual([method, path, 401]);
+          }
+        },
+      ),
+      runs,
+    );
     const known = await positions();
     for (const tenant of phantoms) {
       expect(await eventsOf(tenant)).toBe(0);
@@ -100,7 +111,12 @@ describe.skipIf(!pg || natsMissing)('credentials of tenants that do not exist, J
   it('refuses a phantom tenant below the gateway too: a service asked directly writes nothing (401)', async () => {
     const tenant = randomUUID();
     const principal = { tenant_id: tenant, user_id: null, tenant_role: 'tenant_admin' as const, actor: 'api_key:forged' };
-    const reply = await rpc.request(patterns.projectCreate, { principal, operator: false, meta: { correlation_id: 'phantom', traceparent: null }, input: { name: 'Phantom' } });
+    const reply = await rpc.request(patterns.projectCreate, {
+      principal,
+      operator: false,
+      meta: { correlation_id: 'phantom', traceparent: null },
+      input: { name: 'Phantom' },
+    });
     expect(reply).toMatchObject({ ok: false, error: { code: 'unauthenticated' } });
     expect(await eventsOf(tenant)).toBe(0);
     expect(await positions()).not.toContain(tenant);
@@ -108,11 +124,18 @@ describe.skipIf(!pg || natsMissing)('credentials of tenants that do not exist, J
 
   it('answers 401 to a JWT without exp, or valid for longer than 24 h, and accepts the same within it', async () => {
     const base = { tenant_id: t.id, sub: t.user };
-    const noExp = await new SignJWT({ ...base, roles: [] }).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().sign(new TextEncoder().encode(JWT_SECRET));
+    const noExp = await new SignJWT({ ...base, roles: [] })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuedAt()
+      .sign(new TextEncoder().encode(JWT_SECRET));
     expect((await h.call('GET', '/me/projects', { token: noExp })).status).toBe(401);
     expect((await h.call('GET', '/me/projects', { token: await jwt({ ...base, iat: now(), exp: now() + 2 * 86_400 }) })).status).toBe(401);
-    expect((await h.call('GET', '/me/projects', { token: await jwt({ ...base, iat: undefined, exp: now() + 2 * 86_400 }) })).status).toBe(401);
-    expect((await h.call('GET', '/me/projects', { token: await jwt({ ...base, iat: now() - 30 * 86_400, exp: now() + 60 }) })).status).toBe(401);
+    expect((await h.call('GET', '/me/projects', { token: await jwt({ ...base, iat: undefined, exp: now() + 2 * 86_400 }) })).status).toBe(
+      401,
+    );
+    expect((await h.call('GET', '/me/projects', { token: await jwt({ ...base, iat: now() - 30 * 86_400, exp: now() + 60 }) })).status).toBe(
+      401,
+    );
     expect((await h.call('GET', '/me/projects', { token: await jwt({ ...base, iat: now(), exp: now() + 86_000 }) })).status).toBe(200);
   });
 
@@ -128,11 +151,14 @@ describe.skipIf(!pg || natsMissing)('credentials of tenants that do not exist, J
   it("answers 401 to an offboarded tenant's API keys and JWTs, on reads and writes, and writes nothing", async () => {
     const gone = await world(h, `gone-${randomUUID().slice(0, 8)}`);
     const credentials = {
-      admin: gone.admin, auditor: gone.auditorKey, member: gone.userKey,
+      admin: gone.admin,
+      auditor: gone.auditorKey,
+      member: gone.userKey,
       jwtAdmin: await jwt({ tenant_id: gone.id, sub: gone.user, roles: ['tenant_admin'] }),
       jwtAuditor: await jwt({ tenant_id: gone.id, sub: gone.user, roles: ['auditor'] }),
     };
-    for (const token of [credentials.jwtAdmin, credentials.admin]) expect((await h.call('GET', '/events?after=0&limit=5', { token })).status).toBe(200);
+    for (const token of [credentials.jwtAdmin, credentials.admin])
+      expect((await h.call('GET', '/events?after=0&limit=5', { token })).status).toBe(200);
     expect((await h.call('DELETE', `/tenants/${gone.id}`, { token: OPERATOR })).status).toBe(204);
     const head = await eventsOf(gone.id);
     for (const [name, token] of Object.entries(credentials)) {
@@ -167,7 +193,9 @@ describe.skipIf(!pg || natsMissing)('JWT subjects with JWT_REGISTER_ON_FIRST_USE
   let owner: Sql;
   let t: Awaited<ReturnType<typeof world>>;
   const registrations = async (tenant: string, sub: string) =>
-    owner<{ type: string; actor: string }[]>`select type, actor from events where tenant_id = ${tenant} and stream = ${streams.user(sub)} order by version`;
+    owner<
+      { type: string; actor: string }[]
+    >`select type, actor from events where tenant_id = ${tenant} and stream = ${streams.user(sub)} order by version`;
 
   beforeAll(async () => {
     if (!pg) return;
@@ -212,7 +240,9 @@ describe.skipIf(!pg || natsMissing)('JWT subjects with JWT_REGISTER_ON_FIRST_USE
 
   it("answers 409 to a subject whose email is another user's, and registers nothing", async () => {
     const sub = randomUUID();
-    const res = await h.call('GET', '/me/projects', { token: await jwt({ tenant_id: t.id, sub, email: `member@${(await t.ok('GET', '/tenant', t.admin)).slug}.example` }) });
+    const res = await h.call('GET', '/me/projects', {
+      token: await jwt({ tenant_id: t.id, sub, email: `member@${(await t.ok('GET', '/tenant', t.admin)).slug}.example` }),
+    });
     expect(res.status).toBe(409);
     expect(await registrations(t.id, sub)).toEqual([]);
   });

@@ -12,7 +12,8 @@ const seed = Number(process.env.FAULT_SEED ?? process.env.FC_SEED ?? Math.floor(
 const PROJECTS = 12;
 
 /** Strings Postgres cannot store, placed in a settings key or value. */
-const unstorable = fc.tuple(fc.constantFrom('\u0000', '\ud800', '\udfff', 'x\ud83d'), fc.string({ maxLength: 6 }))
+const unstorable = fc
+  .tuple(fc.constantFrom('\u0000', '\ud800', '\udfff', 'x\ud83d'), fc.string({ maxLength: 6 }))
   .map(([bad, around]) => `${around}${bad}${around}`);
 const change = fc.record({
   bad: fc.boolean(),
@@ -42,7 +43,8 @@ describe.skipIf(!pg || natsMissing)('fault: concurrent good and bad writes of on
     expect(created.status).toBe(201);
     admin = created.body.admin_api_key as string;
     auditor = (await h.call('POST', '/api-keys', { token: admin, body: { name: 'audit', role: 'auditor' } })).body.secret as string;
-    for (let i = 0; i < PROJECTS; i++) projects.push((await h.call('POST', '/projects', { token: admin, body: { name: `Project ${i}` } })).body.id as string);
+    for (let i = 0; i < PROJECTS; i++)
+      projects.push((await h.call('POST', '/projects', { token: admin, body: { name: `Project ${i}` } })).body.id as string);
     process.stderr.write(`bad writes over HTTP: FAULT_SEED=${seed}\n`);
   });
   afterAll(async () => {
@@ -59,7 +61,11 @@ describe.skipIf(!pg || natsMissing)('fault: concurrent good and bad writes of on
           const value = c.bad && !c.inKey ? c.text : `${c.value}-${round}`;
           return { project: projects[i] ?? '', key, value, bad: c.bad };
         });
-        const answers = await Promise.all(sent.map((s) => h.call('PATCH', `/projects/${s.project}`, { token: admin, body: JSON.stringify({ settings: { [s.key]: s.value } }) })));
+        const answers = await Promise.all(
+          sent.map((s) =>
+            h.call('PATCH', `/projects/${s.project}`, { token: admin, body: JSON.stringify({ settings: { [s.key]: s.value } }) }),
+          ),
+        );
         for (const [i, s] of sent.entries()) {
           const a = answers[i];
           expect(a?.status, `${s.bad ? 'bad' : 'good'} write ${JSON.stringify(s.key)}: ${JSON.stringify(a?.body)}`).toBe(s.bad ? 400 : 200);

@@ -45,12 +45,25 @@ const BAD = {
 type BadKind = keyof typeof BAD;
 type Kind = 'good' | BadKind;
 
-const event = (data: Record<string, unknown>, id = uuidv7()): NewEvent => ({ id, type: 'fault.appended.v1', project_id: null, occurred_at: new Date().toISOString(), data });
+const event = (data: Record<string, unknown>, id = uuidv7()): NewEvent => ({
+  id,
+  type: 'fault.appended.v1',
+  project_id: null,
+  occurred_at: new Date().toISOString(),
+  data,
+});
 
 /** A string the log can hold, awkward as it gets: quotes, escapes, joiners, astral characters. */
-const storable = fc.string({ unit: fc.constantFrom('a', 'é', '"', '\\', '\u0001', '\u200b', '\u202e', '日', '\u{1f600}', '\n'), maxLength: 20 });
+const storable = fc.string({
+  unit: fc.constantFrom('a', 'é', '"', '\\', '\u0001', '\u200b', '\u202e', '日', '\u{1f600}', '\n'),
+  maxLength: 20,
+});
 
-interface Planned { kind: Kind; text: string; count: number }
+interface Planned {
+  kind: Kind;
+  text: string;
+  count: number;
+}
 const planned: fc.Arbitrary<Planned> = fc.record({
   kind: fc.oneof({ weight: 3, arbitrary: fc.constant<Kind>('good') }, fc.constantFrom<Kind>(...(Object.keys(BAD) as BadKind[]))),
   text: storable,
@@ -59,24 +72,40 @@ const planned: fc.Arbitrary<Planned> = fc.record({
 /** Waves of appends: each wave starts when an append of the previous one settles, so it queues behind a group in flight. */
 const waves = fc.array(fc.array(planned, { minLength: 1, maxLength: 60 }), { minLength: 1, maxLength: 4 });
 
-interface Prepared { kind: Kind; stream: string; expected: number | 'any'; events: NewEvent[]; meta: EventMeta }
+interface Prepared {
+  kind: Kind;
+  stream: string;
+  expected: number | 'any';
+  events: NewEvent[];
+  meta: EventMeta;
+}
 
 function prepare(p: Planned, n: number, stored: { hot: string; ids: string[] }): Prepared {
   const events = Array.from({ length: p.count }, (_, k) => event({ n, k, text: p.text }));
   const own = { kind: p.kind, stream: `s-${n}`, expected: 0 as number | 'any', events, meta };
   const first = events[0] ?? event({});
   switch (p.kind) {
-    case 'good': return own;
-    case 'nul': return { ...own, events: [...events, event({ text: `${p.text}\u0000${p.text}` })] };
-    case 'surrogate': return { ...own, events: [event({ nested: { text: `${p.text}\ud800` } }), ...events] };
-    case 'malformedId': return { ...own, events: [...events, { ...first, id: `not-a-uuid-${n}` }] };
-    case 'missingActor': return { ...own, meta: { ...meta, actor: undefined as unknown as string } };
+    case 'good':
+      return own;
+    case 'nul':
+      return { ...own, events: [...events, event({ text: `${p.text}\u0000${p.text}` })] };
+    case 'surrogate':
+      return { ...own, events: [event({ nested: { text: `${p.text}\ud800` } }), ...events] };
+    case 'malformedId':
+      return { ...own, events: [...events, { ...first, id: `not-a-uuid-${n}` }] };
+    case 'missingActor':
+      return { ...own, meta: { ...meta, actor: undefined as unknown as string } };
     // random bytes as hex do not compress: the index entry stays over its 2,704-byte limit
-    case 'tooLarge': return { ...own, stream: `s-${n}-${randomBytes(2_000).toString('hex')}` };
-    case 'repeatedId': return { ...own, events: [...events, { ...first, data: { again: true } }] };
-    case 'partlyStored': return { ...own, events: [event({}, stored.ids[n % stored.ids.length]), ...events] };
-    case 'staleVersion': return { ...own, stream: stored.hot, expected: 0 };
-    case 'notJson': return { ...own, events: [...events, event({ big: BigInt(n) })] };
+    case 'tooLarge':
+      return { ...own, stream: `s-${n}-${randomBytes(2_000).toString('hex')}` };
+    case 'repeatedId':
+      return { ...own, events: [...events, { ...first, data: { again: true } }] };
+    case 'partlyStored':
+      return { ...own, events: [event({}, stored.ids[n % stored.ids.length]), ...events] };
+    case 'staleVersion':
+      return { ...own, stream: stored.hot, expected: 0 };
+    case 'notJson':
+      return { ...own, events: [...events, event({ big: BigInt(n) })] };
   }
 }
 
@@ -89,7 +118,14 @@ async function appendAll(store: EventStore, tenant: string, plan: Planned[][], s
       return { p, outcome: store.append(tenant, p.stream, p.expected, p.events, p.meta) };
     });
     all.push(...issued);
-    await Promise.race(issued.map((i) => i.outcome.then(() => {}, () => {})));
+    await Promise.race(
+      issued.map((i) =>
+        i.outcome.then(
+          () => {},
+          () => {},
+        ),
+      ),
+    );
   }
   const settled = await Promise.allSettled(all.map((a) => a.outcome));
   return all.map((a, i) => ({ ...a, settled: settled[i] as PromiseSettledResult<AppendResult> }));
@@ -110,94 +146,106 @@ describe.skipIf(!pg)('fault: concurrent good and bad appends of one tenant', () 
     await db?.drop();
   });
 
-  it('every good append commits (in the log, chain intact), every bad one fails alone with its typed error', { timeout: 180_000 }, async () => {
-    const store = createEventStore(sql);
-    const seen = new Map<string, number>();
-    await fc.assert(
-      fc.asyncProperty(waves, async (plan) => {
-        const tenant = randomUUID();
-        // what the bad appends collide with: a stream at version 1 and two stored event ids
-        const setup = await store.append(tenant, 'hot', 0, [event({ setup: 1 }), event({ setup: 2 })], meta);
-        const stored = { hot: 'hot', ids: setup.events.map((e) => e.id) };
-        const results = await appendAll(store, tenant, plan, stored);
+  it(
+    'every good append commits (in the log, chain intact), every bad one fails alone with its typed error',
+    { timeout: 180_000 },
+    async () => {
+      const store = createEventStore(sql);
+      const seen = new Map<string, number>();
+      await fc.assert(
+        fc.asyncProperty(waves, async (plan) => {
+          const tenant = randomUUID();
+          // what the bad appends collide with: a stream at version 1 and two stored event ids
+          const setup = await store.append(tenant, 'hot', 0, [event({ setup: 1 }), event({ setup: 2 })], meta);
+          const stored = { hot: 'hot', ids: setup.events.map((e) => e.id) };
+          const results = await appendAll(store, tenant, plan, stored);
 
-        const committed = new Set(stored.ids);
-        for (const { p, settled } of results) {
-          seen.set(p.kind, (seen.get(p.kind) ?? 0) + 1);
-          if (p.kind === 'good') {
-            if (settled.status === 'rejected') throw new Error(`a good append failed: ${String(settled.reason)}`);
-            expect(settled.value.events.map((e) => e.id)).toEqual(p.events.map((e) => e.id));
-            for (const e of p.events) committed.add(e.id);
-            continue;
+          const committed = new Set(stored.ids);
+          for (const { p, settled } of results) {
+            seen.set(p.kind, (seen.get(p.kind) ?? 0) + 1);
+            if (p.kind === 'good') {
+              if (settled.status === 'rejected') throw new Error(`a good append failed: ${String(settled.reason)}`);
+              expect(settled.value.events.map((e) => e.id)).toEqual(p.events.map((e) => e.id));
+              for (const e of p.events) committed.add(e.id);
+              continue;
+            }
+            if (settled.status === 'fulfilled') throw new Error(`a ${p.kind} append was accepted`);
+            const err: unknown = settled.reason;
+            // typed: a domain error with the stable code of its kind, never a bare database error
+            expect(err, `${p.kind}: ${String(err)}`).toBeInstanceOf(DomainError);
+            expect((err as DomainError).code, p.kind).toBe(BAD[p.kind]);
+            if (p.kind === 'staleVersion') expect(err).toBeInstanceOf(VersionConflictError);
+            if (p.kind !== 'staleVersion' && p.kind !== 'partlyStored' && p.kind !== 'notJson')
+              expect(err).toBeInstanceOf(AppendRejectedError);
           }
-          if (settled.status === 'fulfilled') throw new Error(`a ${p.kind} append was accepted`);
-          const err: unknown = settled.reason;
-          // typed: a domain error with the stable code of its kind, never a bare database error
-          expect(err, `${p.kind}: ${String(err)}`).toBeInstanceOf(DomainError);
-          expect((err as DomainError).code, p.kind).toBe(BAD[p.kind]);
-          if (p.kind === 'staleVersion') expect(err).toBeInstanceOf(VersionConflictError);
-          if (p.kind !== 'staleVersion' && p.kind !== 'partlyStored' && p.kind !== 'notJson') expect(err).toBeInstanceOf(AppendRejectedError);
-        }
 
-        const logged = await store.readTenant(tenant, 0, 100_000);
-        expect(logged.map((e) => e.tenant_seq)).toEqual(logged.map((_, i) => i + 1));
-        expect(new Set(logged.map((e) => e.id))).toEqual(committed);
-        expect(await store.head(tenant)).toBe(logged.length);
-        expect(await store.verify(tenant)).toMatchObject({ ok: true, checked: logged.length });
-      }),
-      runs,
-    );
-    process.stderr.write(`bad appends: ${JSON.stringify(Object.fromEntries(seen))}\n`);
-  });
+          const logged = await store.readTenant(tenant, 0, 100_000);
+          expect(logged.map((e) => e.tenant_seq)).toEqual(logged.map((_, i) => i + 1));
+          expect(new Set(logged.map((e) => e.id))).toEqual(committed);
+          expect(await store.head(tenant)).toBe(logged.length);
+          expect(await store.verify(tenant)).toMatchObject({ ok: true, checked: logged.length });
+        }),
+        runs,
+      );
+      process.stderr.write(`bad appends: ${JSON.stringify(Object.fromEntries(seen))}\n`);
+    },
+  );
 
-  it('appends racing the tenant\'s offboarding commit before its tombstone or fail as not found, alone, beside bad ones', { timeout: 180_000 }, async () => {
-    const store = createEventStore(sql);
-    const plan = fc.record({
-      before: fc.array(planned, { minLength: 0, maxLength: 20 }),
-      after: fc.array(planned, { minLength: 1, maxLength: 20 }),
-    });
-    await fc.assert(
-      fc.asyncProperty(plan, async ({ before, after }) => {
-        const tenant = randomUUID();
-        const setup = await store.append(tenant, 'hot', 0, [event({ setup: 1 }), event({ setup: 2 })], meta);
-        const stored = { hot: 'hot', ids: setup.events.map((e) => e.id) };
-        // the tombstone goes out between the two lists, in its own transaction (as the tenant service offboards)
-        const issue = (list: Planned[], from: number) => list.map((w, i) => {
-          const p = prepare(w, from + i, stored);
-          return { p, outcome: store.append(tenant, p.stream, p.expected, p.events, p.meta) };
-        });
-        const first = issue(before, 0);
-        const tombstone = store.append(tenant, 'tenant', 'any', [{ ...event({}), type: 'tenant.offboarded.v1' }], meta, {
-          beforeCommit: async (tx) => { await tx`insert into offboarded_tenants (tenant_id) values (${tenant})`; },
-        });
-        const all = [...first, ...issue(after, before.length)];
-        const settled = await Promise.allSettled(all.map((a) => a.outcome));
-        const last = (await tombstone).position;
+  it(
+    "appends racing the tenant's offboarding commit before its tombstone or fail as not found, alone, beside bad ones",
+    { timeout: 180_000 },
+    async () => {
+      const store = createEventStore(sql);
+      const plan = fc.record({
+        before: fc.array(planned, { minLength: 0, maxLength: 20 }),
+        after: fc.array(planned, { minLength: 1, maxLength: 20 }),
+      });
+      await fc.assert(
+        fc.asyncProperty(plan, async ({ before, after }) => {
+          const tenant = randomUUID();
+          const setup = await store.append(tenant, 'hot', 0, [event({ setup: 1 }), event({ setup: 2 })], meta);
+          const stored = { hot: 'hot', ids: setup.events.map((e) => e.id) };
+          // the tombstone goes out between the two lists, in its own transaction (as the tenant service offboards)
+          const issue = (list: Planned[], from: number) =>
+            list.map((w, i) => {
+              const p = prepare(w, from + i, stored);
+              return { p, outcome: store.append(tenant, p.stream, p.expected, p.events, p.meta) };
+            });
+          const first = issue(before, 0);
+          const tombstone = store.append(tenant, 'tenant', 'any', [{ ...event({}), type: 'tenant.offboarded.v1' }], meta, {
+            beforeCommit: async (tx) => {
+              await tx`insert into offboarded_tenants (tenant_id) values (${tenant})`;
+            },
+          });
+          const all = [...first, ...issue(after, before.length)];
+          const settled = await Promise.allSettled(all.map((a) => a.outcome));
+          const last = (await tombstone).position;
 
-        const committed = new Map<string, number>(setup.events.map((e) => [e.id, e.tenant_seq]));
-        for (const [i, { p }] of all.entries()) {
-          const s = settled[i];
-          if (!s) continue;
-          if (s.status === 'fulfilled') {
-            expect(p.kind, 'only a good append commits').toBe('good');
-            for (const e of s.value.events) committed.set(e.id, e.tenant_seq);
-            continue;
+          const committed = new Map<string, number>(setup.events.map((e) => [e.id, e.tenant_seq]));
+          for (const [i, { p }] of all.entries()) {
+            const s = settled[i];
+            if (!s) continue;
+            if (s.status === 'fulfilled') {
+              expect(p.kind, 'only a good append commits').toBe('good');
+              for (const e of s.value.events) committed.set(e.id, e.tenant_seq);
+              continue;
+            }
+            expect(s.reason, `${p.kind}: ${String(s.reason)}`).toBeInstanceOf(DomainError);
+            const code = (s.reason as DomainError).code;
+            // a good append fails only because the tenant is gone; a bad one with its own error, or that
+            if (p.kind === 'good') expect(code).toBe('not_found');
+            else expect([BAD[p.kind], 'not_found']).toContain(code);
           }
-          expect(s.reason, `${p.kind}: ${String(s.reason)}`).toBeInstanceOf(DomainError);
-          const code = (s.reason as DomainError).code;
-          // a good append fails only because the tenant is gone; a bad one with its own error, or that
-          if (p.kind === 'good') expect(code).toBe('not_found');
-          else expect([BAD[p.kind], 'not_found']).toContain(code);
-        }
-        const logged = await store.readTenant(tenant, 0, 100_000);
-        expect(logged.at(-1)?.type).toBe('tenant.offboarded.v1');
-        expect(logged.length).toBe(last);
-        expect(new Map(logged.slice(0, -1).map((e) => [e.id, e.tenant_seq]))).toEqual(committed);
-        expect(await store.verify(tenant)).toMatchObject({ ok: true, checked: last });
-        // whatever comes after the tombstone fails as not found
-        await expect(store.append(tenant, 'late', 0, [event({})], meta)).rejects.toMatchObject({ code: 'not_found' });
-      }),
-      { ...runs, numRuns: Math.ceil(runs.numRuns / 2) },
-    );
-  });
+          const logged = await store.readTenant(tenant, 0, 100_000);
+          expect(logged.at(-1)?.type).toBe('tenant.offboarded.v1');
+          expect(logged.length).toBe(last);
+          expect(new Map(logged.slice(0, -1).map((e) => [e.id, e.tenant_seq]))).toEqual(committed);
+          expect(await store.verify(tenant)).toMatchObject({ ok: true, checked: last });
+          // whatever comes after the tombstone fails as not found
+          await expect(store.append(tenant, 'late', 0, [event({})], meta)).rejects.toMatchObject({ code: 'not_found' });
+        }),
+        { ...runs, numRuns: Math.ceil(runs.numRuns / 2) },
+      );
+    },
+  );
 });

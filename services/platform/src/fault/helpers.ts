@@ -24,7 +24,12 @@ export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
  * A seeded generator (mulberry32): the fault schedule of a run is printed and replayable with
  * `FAULT_SEED=<seed>`.
  */
-export function seededRandom(label: string): { seed: number; next(): number; int(min: number, max: number): number; chance(p: number): boolean } {
+export function seededRandom(label: string): {
+  seed: number;
+  next(): number;
+  int(min: number, max: number): number;
+  chance(p: number): boolean;
+} {
   const seed = Number(process.env.FAULT_SEED ?? Math.floor(Math.random() * 2 ** 31));
   process.stderr.write(`fault seed for ${label}: ${seed}\n`);
   const next = mulberry32(seed);
@@ -58,4 +63,3 @@ export async function createTenantTable(ownerUrl: string, name: string, columns:
     await owner.end();
   }
 }
-

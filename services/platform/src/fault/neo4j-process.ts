@@ -44,7 +44,9 @@ export async function startNeo4jProcess(o: StartNeo4jProcessOptions): Promise<Ne
 }
 
 async function startOnce(o: StartNeo4jProcessOptions, classpath: string, port: number): Promise<Neo4jProcess> {
-  const child = spawn('java', ['-Xms128m', '-Xmx512m', '-XX:+UseSerialGC', '-cp', classpath, 'Main', String(port), o.dataDir], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn('java', ['-Xms128m', '-Xmx512m', '-XX:+UseSerialGC', '-cp', classpath, 'Main', String(port), o.dataDir], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   // every later 'error' (a failed kill, EPIPE on the stdin of a JVM already gone) is heard too
   child.on('error', (err) => o.log.warn({ err }, 'neo4j process error'));
   child.stdin.on('error', () => undefined);

@@ -19,8 +19,22 @@ const MASTER_KEY = 'cG9pc29uLXRlc3QtbWFzdGVyLWtleS0wMTIzNDU2Nzg=';
 const SECRET = 'Ms Nightingale';
 const runs = { seed: Number(process.env.FC_SEED ?? 20261202), numRuns: 4 };
 
-interface DeadLetter { projector: string; tenant_seq: number; event_id: string; type: string; error: string; attempts: number; created_at: string; last_failed_at: string; retry_requested_at: string | null }
-interface Status { head: number; projectors: { name: string; position: number; lag: number; dead_letters: number }[]; dead_letters: DeadLetter[] }
+interface DeadLetter {
+  projector: string;
+  tenant_seq: number;
+  event_id: string;
+  type: string;
+  error: string;
+  attempts: number;
+  created_at: string;
+  last_failed_at: string;
+  retry_requested_at: string | null;
+}
+interface Status {
+  head: number;
+  projectors: { name: string; position: number; lag: number; dead_letters: number }[];
+  dead_letters: DeadLetter[];
+}
 
 // Issue 10, item 2: one value Postgres cannot store (U+0000) in a sealed title or name used to
 // stall the tenant's views for good, and every later write of the tenant waited for them and
@@ -49,44 +63,78 @@ describe.skipIf(!pg || natsMissing)('fault: a poisoned event on the running plat
     const { keyring } = h.platform.stores;
     const meta: EventMeta = { actor: 'user:fault', correlation_id: 'fault-poison-tenant', causation_id: null, traceparent: null };
     const append = async (stream: string, type: string, data: Record<string, unknown>, projector: string) => {
-      const res = await store.append(poisoned.id, stream, 0, [{ id: uuidv7(), type, project_id: null, occurred_at: new Date().toISOString(), data }], meta);
+      const res = await store.append(
+        poisoned.id,
+        stream,
+        0,
+        [{ id: uuidv7(), type, project_id: null, occurred_at: new Date().toISOString(), data }],
+        meta,
+      );
       const [e] = res.events;
       if (e) poison.push({ seq: e.tenant_seq, id: e.id, type, projector });
     };
     // a conversation title and a user name with a NUL: the views' text columns refuse them (22021)
     const conversation = uuidv7();
-    await append(streams.conversation(conversation), 'conversation.started.v1',
-      { project_id: project.body.id, sealed: await sealJson(keyring, poisoned.id, conversation, { title: `${SECRET}\u0000` }) }, 'conversation-views@v1');
+    await append(
+      streams.conversation(conversation),
+      'conversation.started.v1',
+      { project_id: project.body.id, sealed: await sealJson(keyring, poisoned.id, conversation, { title: `${SECRET}\u0000` }) },
+      'conversation-views@v1',
+    );
     const user = uuidv7();
-    await append(streams.user(user), 'user.registered.v2',
-      { sealed: await sealJson(keyring, poisoned.id, user, { email: 'eve@example.org', name: `${SECRET}\u0000` }), email_hash: 'a'.repeat(64) }, 'membership-views@v1');
+    await append(
+      streams.user(user),
+      'user.registered.v2',
+      {
+        sealed: await sealJson(keyring, poisoned.id, user, { email: 'eve@example.org', name: `${SECRET}\u0000` }),
+        email_hash: 'a'.repeat(64),
+      },
+      'membership-views@v1',
+    );
     // an event whose envelope does not parse at all (data is no object)
-    await append(streams.conversation(uuidv7()), 'conversation.started.v1', [SECRET] as unknown as Record<string, unknown>, 'conversation-views@v1');
+    await append(
+      streams.conversation(uuidv7()),
+      'conversation.started.v1',
+      [SECRET] as unknown as Record<string, unknown>,
+      'conversation-views@v1',
+    );
   });
   afterAll(async () => {
     await h?.stop();
   });
 
-  it('dead-letters each poisoned event within bounded time and shows it in /projections/status, with a safe error', { timeout: 3 * SETTLE_MS }, async () => {
-    let status: Status | undefined;
-    await until(async () => {
-      status = (await h.call('GET', '/projections/status', { token: poisoned.key })).body as Status;
-      return poison.every((p) => status?.dead_letters.some((d) => d.projector === p.projector && d.tenant_seq === p.seq));
-    }, SETTLE_MS, 'the poisoned events to be dead-lettered');
-    if (!status) throw new Error('no status');
-    for (const p of poison) {
-      const dead = status.dead_letters.find((d) => d.projector === p.projector && d.tenant_seq === p.seq);
-      expect(dead).toMatchObject({ event_id: p.id, type: p.type, attempts: 5 });
-      expect(dead?.error.length).toBeGreaterThan(0);
-      expect(Date.parse(dead?.created_at ?? '')).not.toBeNaN();
-    }
-    // no projection that applied the rest is left behind: each reaches the head past its dead letters
-    await until(async () => {
-      const s = (await h.call('GET', '/projections/status', { token: poisoned.key })).body as Status;
-      return s.projectors.every((p) => p.lag === 0);
-    }, SETTLE_MS, 'every projector of the poisoned tenant to reach its head');
-    expect(JSON.stringify(status)).not.toContain(SECRET);
-  });
+  it(
+    'dead-letters each poisoned event within bounded time and shows it in /projections/status, with a safe error',
+    { timeout: 3 * SETTLE_MS },
+    async () => {
+      let status: Status | undefined;
+      await until(
+        async () => {
+          status = (await h.call('GET', '/projections/status', { token: poisoned.key })).body as Status;
+          return poison.every((p) => status?.dead_letters.some((d) => d.projector === p.projector && d.tenant_seq === p.seq));
+        },
+        SETTLE_MS,
+        'the poisoned events to be dead-lettered',
+      );
+      if (!status) throw new Error('no status');
+      for (const p of poison) {
+        const dead = status.dead_letters.find((d) => d.projector === p.projector && d.tenant_seq === p.seq);
+        expect(dead).toMatchObject({ event_id: p.id, type: p.type, attempts: 5 });
+        expect(dead?.error.length).toBeGreaterThan(0);
+        expect(Date.parse(dead?.created_at ?? '')).not.toBeNaN();
+      }
+      // no projection that applied the rest is left behind: each reaches the head past its dead letters
+      await until(
+        async () => {
+          const s = (await h.call('GET', '/projections/status', { token: poisoned.key })).body as Status;
+          return s.projectors.every((p) => p.lag === 0);
+        },
+        SETTLE_MS,
+        'every projector of the poisoned tenant to reach its head',
+      );
+      expect(JSON.stringify(status)).not.toContain(SECRET);
+    },
+  );
 
   it('counts the dead letters in /metrics per projector and per tenant', async () => {
     const res = await h.call('GET', '/metrics', { token: OPERATOR });
@@ -103,9 +151,15 @@ describe.skipIf(!pg || natsMissing)('fault: a poisoned event on the running plat
     const started = Date.now();
     const project = await h.call('POST', '/projects', { token: poisoned.key, body: { name: 'After the poison' } });
     expect(project.status).toBe(201);
-    const conversation = await h.call('POST', `/projects/${project.body.id}/chat/conversations`, { token: poisoned.key, body: { title: 'Still moving' } });
+    const conversation = await h.call('POST', `/projects/${project.body.id}/chat/conversations`, {
+      token: poisoned.key,
+      body: { title: 'Still moving' },
+    });
     expect(conversation.status).toBe(201);
-    const user = await h.call('POST', '/users', { token: poisoned.key, body: { email: `ann-${randomUUID().slice(0, 6)}@example.org`, name: 'Ann' } });
+    const user = await h.call('POST', '/users', {
+      token: poisoned.key,
+      body: { email: `ann-${randomUUID().slice(0, 6)}@example.org`, name: 'Ann' },
+    });
     expect(user.status).toBe(201);
     // read-your-writes: the views waited for reached each write's position within the views' wait
     expect(Date.now() - started).toBeLessThan(10_000);
@@ -139,69 +193,118 @@ describe.skipIf(!pg || natsMissing)('fault: a poisoned event on the running plat
     expect(listed.stdout).not.toContain(SECRET);
   });
 
-  it('retries over the API for a tenant admin: each projector carries the request out, and what fails again stays', { timeout: 2 * SETTLE_MS }, async () => {
-    const auditor = await h.call('POST', '/api-keys', { token: poisoned.key, body: { name: 'Auditor', role: 'auditor' } });
-    expect(auditor.status).toBe(201);
-    expect((await h.call('POST', '/projections/retry', { token: auditor.body.secret as string })).status).toBe(403);
-    const asked = await h.call('POST', '/projections/retry', { token: poisoned.key });
-    expect(asked.status).toBe(202);
-    expect(asked.body).toEqual({ requested: 3 });
-    await until(async () => {
+  it(
+    'retries over the API for a tenant admin: each projector carries the request out, and what fails again stays',
+    { timeout: 2 * SETTLE_MS },
+    async () => {
+      const auditor = await h.call('POST', '/api-keys', { token: poisoned.key, body: { name: 'Auditor', role: 'auditor' } });
+      expect(auditor.status).toBe(201);
+      expect((await h.call('POST', '/projections/retry', { token: auditor.body.secret as string })).status).toBe(403);
+      const asked = await h.call('POST', '/projections/retry', { token: poisoned.key });
+      expect(asked.status).toBe(202);
+      expect(asked.body).toEqual({ requested: 3 });
+      await until(
+        async () => {
+          const s = (await h.call('GET', '/projections/status', { token: poisoned.key })).body as Status;
+          return s.dead_letters.length === 3 && s.dead_letters.every((d) => d.retry_requested_at === null);
+        },
+        SETTLE_MS,
+        'the requested retries to be carried out',
+      );
       const s = (await h.call('GET', '/projections/status', { token: poisoned.key })).body as Status;
-      return s.dead_letters.length === 3 && s.dead_letters.every((d) => d.retry_requested_at === null);
-    }, SETTLE_MS, 'the requested retries to be carried out');
-    const s = (await h.call('GET', '/projections/status', { token: poisoned.key })).body as Status;
-    expect(s.dead_letters.map((d) => [d.projector, d.attempts])).toEqual([['conversation-views@v1', 7], ['conversation-views@v1', 7], ['membership-views@v1', 6]]);
-    const other = await h.call('POST', '/projections/retry', { token: healthy.key });
-    expect(other.body).toEqual({ requested: 0 });
-  });
+      expect(s.dead_letters.map((d) => [d.projector, d.attempts])).toEqual([
+        ['conversation-views@v1', 7],
+        ['conversation-views@v1', 7],
+        ['membership-views@v1', 6],
+      ]);
+      const other = await h.call('POST', '/projections/retry', { token: healthy.key });
+      expect(other.body).toEqual({ requested: 0 });
+    },
+  );
 
-  it('property: poison at random positions among good conversations of several tenants: each good one readable, each poison dead-lettered once, nothing else', { timeout: 600_000 }, async () => {
-    type Kind = 'good' | 'nul' | 'unparsable';
-    const kind = fc.oneof({ arbitrary: fc.constant<Kind>('good'), weight: 3 }, { arbitrary: fc.constantFrom<Kind>('nul', 'unparsable'), weight: 1 });
-    const logs = fc.array(fc.array(kind, { minLength: 1, maxLength: 6 }), { minLength: 2, maxLength: 3 });
-    const { store } = h.platform.runtime;
-    const { keyring } = h.platform.stores;
-    const meta: EventMeta = { actor: 'user:fault', correlation_id: 'fault-poison-property', causation_id: null, traceparent: null };
-    await fc.assert(fc.asyncProperty(logs, async (tenantLogs) => {
-      const tenants = await Promise.all(tenantLogs.map(async (kinds, i) => {
-        const t = await tenant(`prop-${i}`);
-        const project = (await h.call('POST', '/projects', { token: t.key, body: { name: 'Property' } })).body.id as string;
-        const written: { kind: Kind; seq: number; conversation: string }[] = [];
-        for (const k of kinds) {
-          const conversation = uuidv7();
-          const data = k === 'unparsable' ? ([] as unknown as Record<string, unknown>)
-            : { project_id: project, sealed: await sealJson(keyring, t.id, conversation, { title: k === 'nul' ? `t\u0000${i}` : `title ${i}` }) };
-          const res = await store.append(t.id, streams.conversation(conversation), 0, [{ id: uuidv7(), type: 'conversation.started.v1', project_id: project, occurred_at: new Date().toISOString(), data }], meta);
-          written.push({ kind: k, seq: res.position, conversation });
-        }
-        return { ...t, written };
-      }));
-      for (const t of tenants) {
-        let status: Status | undefined;
-        await until(async () => {
-          status = (await h.call('GET', '/projections/status', { token: t.key })).body as Status;
-          return status.projectors.every((p) => p.lag === 0);
-        }, SETTLE_MS, 'every projector of the tenant to reach its head');
-        const poisoned = t.written.filter((w) => w.kind !== 'good').map((w) => w.seq);
-        expect(status?.dead_letters.map((d) => [d.projector, d.tenant_seq])).toEqual(poisoned.map((seq) => ['conversation-views@v1', seq]));
-        for (const w of t.written.filter((x) => x.kind === 'good')) {
-          const read = await h.call('GET', `/chat/conversations/${w.conversation}`, { token: t.key });
-          expect(read.status).toBe(200);
-          expect(read.body.title).toBe(`title ${tenants.indexOf(t)}`);
-        }
-      }
-    }), runs);
-  });
+  it(
+    'property: poison at random positions among good conversations of several tenants: each good one readable, each poison dead-lettered once, nothing else',
+    { timeout: 600_000 },
+    async () => {
+      type Kind = 'good' | 'nul' | 'unparsable';
+      const kind = fc.oneof(
+        { arbitrary: fc.constant<Kind>('good'), weight: 3 },
+        { arbitrary: fc.constantFrom<Kind>('nul', 'unparsable'), weight: 1 },
+      );
+      const logs = fc.array(fc.array(kind, { minLength: 1, maxLength: 6 }), { minLength: 2, maxLength: 3 });
+      const { store } = h.platform.runtime;
+      const { keyring } = h.platform.stores;
+      const meta: EventMeta = { actor: 'user:fault', correlation_id: 'fault-poison-property', causation_id: null, traceparent: null };
+      await fc.assert(
+        fc.asyncProperty(logs, async (tenantLogs) => {
+          const tenants = await Promise.all(
+            tenantLogs.map(async (kinds, i) => {
+              const t = await tenant(`prop-${i}`);
+              const project = (await h.call('POST', '/projects', { token: t.key, body: { name: 'Property' } })).body.id as string;
+              const written: { kind: Kind; seq: number; conversation: string }[] = [];
+              for (const k of kinds) {
+                const conversation = uuidv7();
+                const data =
+                  k === 'unparsable'
+                    ? ([] as unknown as Record<string, unknown>)
+                    : {
+                        project_id: project,
+                        sealed: await sealJson(keyring, t.id, conversation, { title: k === 'nul' ? `t\u0000${i}` : `title ${i}` }),
+                      };
+                const res = await store.append(
+                  t.id,
+                  streams.conversation(conversation),
+                  0,
+                  [{ id: uuidv7(), type: 'conversation.started.v1', project_id: project, occurred_at: new Date().toISOString(), data }],
+                  meta,
+                );
+                written.push({ kind: k, seq: res.position, conversation });
+              }
+              return { ...t, written };
+            }),
+          );
+          for (const t of tenants) {
+            let status: Status | undefined;
+            await until(
+              async () => {
+                status = (await h.call('GET', '/projections/status', { token: t.key })).body as Status;
+                return status.projectors.every((p) => p.lag === 0);
+              },
+              SETTLE_MS,
+              'every projector of the tenant to reach its head',
+            );
+            const poisoned = t.written.filter((w) => w.kind !== 'good').map((w) => w.seq);
+            expect(status?.dead_letters.map((d) => [d.projector, d.tenant_seq])).toEqual(
+              poisoned.map((seq) => ['conversation-views@v1', seq]),
+            );
+            for (const w of t.written.filter((x) => x.kind === 'good')) {
+              const read = await h.call('GET', `/chat/conversations/${w.conversation}`, { token: t.key });
+              expect(read.status).toBe(200);
+              expect(read.body.title).toBe(`title ${tenants.indexOf(t)}`);
+            }
+          }
+        }),
+        runs,
+      );
+    },
+  );
 
-  const cli = (...args: string[]) => new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'services/platform/src/cli/main.ts', ...args], {
-      cwd: root, env: { ...process.env, DATABASE_URL: h.databaseUrl, MANDANT_MASTER_KEY: MASTER_KEY, MANDANT_DATA_DIR: h.dataDir, LOG_LEVEL: 'silent' },
+  const cli = (...args: string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'services/platform/src/cli/main.ts', ...args], {
+        cwd: root,
+        env: {
+          ...process.env,
+          DATABASE_URL: h.databaseUrl,
+          MANDANT_MASTER_KEY: MASTER_KEY,
+          MANDANT_DATA_DIR: h.dataDir,
+          LOG_LEVEL: 'silent',
+        },
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
     });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
 });

@@ -23,7 +23,10 @@ const auditor = (tenantId: string): RpcContext => ({
   meta: { correlation_id: 'fault-poison', traceparent: null },
 });
 
-interface Status { head: number; projectors: Array<{ name: string; position: number; lag: number; dead_letters: number }> }
+interface Status {
+  head: number;
+  projectors: Array<{ name: string; position: number; lag: number; dead_letters: number }>;
+}
 
 describe.skipIf(!pg)('fault: a poison event', () => {
   let db: FaultDatabase;
@@ -49,9 +52,13 @@ describe.skipIf(!pg)('fault: a poison event', () => {
     // the second attempt at the poison event holds its tenant's catch-up until the test lets go,
     // so "meanwhile" is a fact of the run, not a race with the backoff
     let release: () => void = () => {};
-    const held = new Promise<void>((r) => { release = r; });
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
     let signalHeld: () => void = () => {};
-    const holding = new Promise<void>((r) => { signalHeld = r; });
+    const holding = new Promise<void>((r) => {
+      signalHeld = r;
+    });
 
     const projection: Projection = {
       name: `fault-poison-${randomUUID().slice(0, 8)}`,
@@ -87,27 +94,43 @@ describe.skipIf(!pg)('fault: a poison event', () => {
       for (let i = 1; i <= 20; i++) await store.append(healthy, `s${i}`, 0, [ev('fault.counted.v1', i)], meta);
       expect(await projector.catchUp(healthy)).toBe(20);
       expect(healthyApplied).toBe(20);
-      const deadMeanwhile = await withTenant(sql, poisoned, (tx) => tx`select 1 from projection_dead_letters where tenant_id = ${poisoned}`);
+      const deadMeanwhile = await withTenant(
+        sql,
+        poisoned,
+        (tx) => tx`select 1 from projection_dead_letters where tenant_id = ${poisoned}`,
+      );
       expect(deadMeanwhile).toHaveLength(0);
 
       release();
       expect(await poisonedCatchUp).toBe(10);
       expect(poisonAttempts).toBe(MAX_ATTEMPTS);
 
-      const dead = await withTenant(sql, poisoned, (tx) => tx<{ projector: string; tenant_seq: number; attempts: number; error: string }[]>`
-        select projector, tenant_seq, attempts, error from projection_dead_letters where tenant_id = ${poisoned}`);
+      const dead = await withTenant(
+        sql,
+        poisoned,
+        (tx) => tx<{ projector: string; tenant_seq: number; attempts: number; error: string }[]>`
+        select projector, tenant_seq, attempts, error from projection_dead_letters where tenant_id = ${poisoned}`,
+      );
       expect(dead).toEqual([{ projector: projector.key, tenant_seq: 6, attempts: MAX_ATTEMPTS, error: 'this event cannot be projected' }]);
       // the events after the poison one were applied, each once
-      const [counter] = await withTenant(sql, poisoned, (tx) => tx<{ total: number; n: number }[]>`select total, n from fault_counter where tenant_id = ${poisoned}`);
+      const [counter] = await withTenant(
+        sql,
+        poisoned,
+        (tx) => tx<{ total: number; n: number }[]>`select total, n from fault_counter where tenant_id = ${poisoned}`,
+      );
       expect(counter).toEqual({ total: 1 + 2 + 3 + 4 + 5 + 7 + 8 + 9 + 10, n: 9 });
 
       const status = auditHandlers({ sql, store })[rpc.projectionsStatus];
       if (!status) throw new Error('no projections.status handler');
       const poisonedStatus = (await status(undefined, auditor(poisoned))) as Status;
       expect(poisonedStatus.head).toBe(10);
-      expect(poisonedStatus.projectors).toContainEqual(expect.objectContaining({ name: projector.key, position: 10, lag: 0, dead_letters: 1 }));
+      expect(poisonedStatus.projectors).toContainEqual(
+        expect.objectContaining({ name: projector.key, position: 10, lag: 0, dead_letters: 1 }),
+      );
       const healthyStatus = (await status(undefined, auditor(healthy))) as Status;
-      expect(healthyStatus.projectors).toContainEqual(expect.objectContaining({ name: projector.key, position: 20, lag: 0, dead_letters: 0 }));
+      expect(healthyStatus.projectors).toContainEqual(
+        expect.objectContaining({ name: projector.key, position: 20, lag: 0, dead_letters: 0 }),
+      );
     } finally {
       release();
       await projector.stop();

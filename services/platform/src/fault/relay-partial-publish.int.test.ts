@@ -34,7 +34,13 @@ describe.skipIf(!pg)('fault: the transport fails in the middle of a relay batch'
     const store = createEventStore(sql);
     const tenant = randomUUID();
     for (let i = 1; i <= 6; i++) {
-      await store.append(tenant, `s${i}`, 0, [{ id: uuidv7(), type: 'fault.relayed.v1', project_id: null, occurred_at: new Date().toISOString(), data: { i } }], meta);
+      await store.append(
+        tenant,
+        `s${i}`,
+        0,
+        [{ id: uuidv7(), type: 'fault.relayed.v1', project_id: null, occurred_at: new Date().toISOString(), data: { i } }],
+        meta,
+      );
     }
     let clock = Date.now();
     const inner = createInProcessTransport({ duplicateWindowMs: DEDUPE_WINDOW_MS, now: () => clock });
@@ -58,7 +64,11 @@ describe.skipIf(!pg)('fault: the transport fails in the middle of a relay batch'
     try {
       await relay.drain();
       await until(() => got.length >= 3, SETTLE_MS, 'the three events published before the failure');
-      const pending = await withTenant(sql, tenant, (tx) => tx<{ tenant_seq: number }[]>`select tenant_seq from outbox where tenant_id = ${tenant} order by tenant_seq`);
+      const pending = await withTenant(
+        sql,
+        tenant,
+        (tx) => tx<{ tenant_seq: number }[]>`select tenant_seq from outbox where tenant_id = ${tenant} order by tenant_seq`,
+      );
       expect(pending.map((r) => r.tenant_seq)).toEqual([4, 5, 6]);
 
       // the transport is back only after longer than its dedupe window

@@ -31,7 +31,10 @@ export async function startTcpRelay(target: () => number | null): Promise<TcpRel
     const upstream = connect({ port, host: '127.0.0.1', noDelay: true });
     track(upstream);
     // either side ending or failing ends the other: the client sees the server go away
-    for (const [a, b] of [[client, upstream], [upstream, client]] as const) {
+    for (const [a, b] of [
+      [client, upstream],
+      [upstream, client],
+    ] as const) {
       a.on('error', () => b.destroy());
       a.on('close', () => b.destroy());
     }
@@ -46,9 +49,10 @@ export async function startTcpRelay(target: () => number | null): Promise<TcpRel
   if (address === null || typeof address === 'string') throw new Error('the relay has no TCP address');
   return {
     port: address.port,
-    close: () => new Promise<void>((resolve) => {
-      for (const s of open) s.destroy();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of open) s.destroy();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -9,7 +9,11 @@ import { chatService } from '@mandant/chat';
 const env = readEnv();
 if (!env.NATS_URL) throw new Error('NATS_URL is required');
 const rpc = await createRpcClient({ kind: 'nats', servers: [env.NATS_URL] });
-await runServiceProcess('chat', (deps) => {
-  if (!deps.stores) throw new Error('read stores are required');
-  return chatService({ ...deps, stores: deps.stores, rpc, env });
-}, { stores: true });
+await runServiceProcess(
+  'chat',
+  (deps) => {
+    if (!deps.stores) throw new Error('read stores are required');
+    return chatService({ ...deps, stores: deps.stores, rpc, env });
+  },
+  { stores: true },
+);

@@ -3,7 +3,11 @@ import { runServiceProcess } from '@mandant/shared/service';
 import { entityService } from '@mandant/entities';
 
 // The entity and graph service as its own process: it reads the graph store and appends merges.
-await runServiceProcess('entities', (deps) => {
-  if (!deps.stores) throw new Error('read stores are required');
-  return entityService({ ...deps, stores: deps.stores, projects: projectLookup, writes: projectWrites });
-}, { stores: true });
+await runServiceProcess(
+  'entities',
+  (deps) => {
+    if (!deps.stores) throw new Error('read stores are required');
+    return entityService({ ...deps, stores: deps.stores, projects: projectLookup, writes: projectWrites });
+  },
+  { stores: true },
+);

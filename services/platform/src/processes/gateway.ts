@@ -20,10 +20,17 @@ const operatorToken = env.MANDANT_OPERATOR_TOKEN;
 // Uploads are stored (sealed) by the gateway before the document service records them, so it
 // needs the blob store, the master key and the database holding the tenants' data keys.
 const dbUrl = env.DATABASE_APP_URL ?? env.DATABASE_URL;
-const uploadSql = dbUrl && env.MANDANT_MASTER_KEY ? createSql(dbUrl, { max: Math.min(4, env.DATABASE_POOL_MAX), appName: 'mandant-gateway' }) : null;
-const uploads = uploadSql && env.MANDANT_MASTER_KEY
-  ? { blobs: sealedBlobStore(env, { sql: uploadSql, masterKey: env.MANDANT_MASTER_KEY }).blobs, maxBytes: env.MAX_UPLOAD_BYTES, inFlightPerTenant: env.UPLOADS_IN_FLIGHT_PER_TENANT, inFlight: env.UPLOADS_IN_FLIGHT }
-  : undefined;
+const uploadSql =
+  dbUrl && env.MANDANT_MASTER_KEY ? createSql(dbUrl, { max: Math.min(4, env.DATABASE_POOL_MAX), appName: 'mandant-gateway' }) : null;
+const uploads =
+  uploadSql && env.MANDANT_MASTER_KEY
+    ? {
+        blobs: sealedBlobStore(env, { sql: uploadSql, masterKey: env.MANDANT_MASTER_KEY }).blobs,
+        maxBytes: env.MAX_UPLOAD_BYTES,
+        inFlightPerTenant: env.UPLOADS_IN_FLIGHT_PER_TENANT,
+        inFlight: env.UPLOADS_IN_FLIGHT,
+      }
+    : undefined;
 if (!uploads) log.warn('no DATABASE_APP_URL and MANDANT_MASTER_KEY: document uploads answer 503');
 
 const rpc = await createRpcClient({ kind: 'nats', servers: env.NATS_URL.split(',').map((s) => s.trim()) });
@@ -32,8 +39,12 @@ const gateway = await createGateway({
   config: {
     operatorToken,
     jwt: {
-      hs256Secret: env.JWT_HS256_SECRET, jwksUrl: env.JWT_JWKS_URL, issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE,
-      maxLifetimeSeconds: env.JWT_MAX_LIFETIME_SECONDS, registerOnFirstUse: env.JWT_REGISTER_ON_FIRST_USE,
+      hs256Secret: env.JWT_HS256_SECRET,
+      jwksUrl: env.JWT_JWKS_URL,
+      issuer: env.JWT_ISSUER,
+      audience: env.JWT_AUDIENCE,
+      maxLifetimeSeconds: env.JWT_MAX_LIFETIME_SECONDS,
+      registerOnFirstUse: env.JWT_REGISTER_ON_FIRST_USE,
     },
     metricsToken: env.MANDANT_METRICS_TOKEN,
     singleTenantPrincipal: env.SINGLE_TENANT_MODE ? (await ensureSingleTenant(rpc, log)).principal : null,
@@ -48,8 +59,15 @@ const gateway = await createGateway({
   // that path. Any reply counts, a refusal included; only silence is "not ready".
   ready: async () => {
     const reached = await rpc
-      .request(patterns.authApiKey, { principal: null, operator: false, meta: { correlation_id: 'readiness', traceparent: null }, input: { secret: 'mnd_readiness' } }, 2_000)
-      .then(() => true, () => false);
+      .request(
+        patterns.authApiKey,
+        { principal: null, operator: false, meta: { correlation_id: 'readiness', traceparent: null }, input: { secret: 'mnd_readiness' } },
+        2_000,
+      )
+      .then(
+        () => true,
+        () => false,
+      );
     return { ok: reached, checks: { services: reached } };
   },
 });

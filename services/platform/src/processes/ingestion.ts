@@ -7,8 +7,19 @@ await runServiceProcess('ingestion', () => [], {
   start: async ({ sql, store, clock, log, stores, env, runtime, metrics }) => {
     if (!stores) throw new Error('read stores are required');
     return startIngestionWorker({
-      sql, store, clock, log, transport: runtime.events, stores, metrics,
-      embedders: createEmbedderRegistry({ defaultModel: env.EMBEDDING_MODEL, embeddingsUrl: env.EMBEDDINGS_URL, apiKey: env.EMBEDDINGS_API_KEY, models: env.EMBEDDINGS_MODELS }),
+      sql,
+      store,
+      clock,
+      log,
+      transport: runtime.events,
+      stores,
+      metrics,
+      embedders: createEmbedderRegistry({
+        defaultModel: env.EMBEDDING_MODEL,
+        embeddingsUrl: env.EMBEDDINGS_URL,
+        apiKey: env.EMBEDDINGS_API_KEY,
+        models: env.EMBEDDINGS_MODELS,
+      }),
     });
   },
 });

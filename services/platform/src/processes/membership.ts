@@ -6,7 +6,11 @@ import { membershipService } from '@mandant/membership';
 // The read stores are built for their keyring: users' and profiles' personal data is sealed.
 // Membership reads projects through the project context's directory (with the documents
 // context's counts for the project view): the composition hands them in, as the platform does.
-await runServiceProcess('membership', (deps) => {
-  if (!deps.stores) throw new Error('read stores are required');
-  return membershipService({ ...deps, keyring: deps.stores.keyring, projects: projectDirectory(documentCounts) });
-}, { stores: true });
+await runServiceProcess(
+  'membership',
+  (deps) => {
+    if (!deps.stores) throw new Error('read stores are required');
+    return membershipService({ ...deps, keyring: deps.stores.keyring, projects: projectDirectory(documentCounts) });
+  },
+  { stores: true },
+);

@@ -2,7 +2,11 @@ import { runServiceProcess } from '@mandant/shared/service';
 import { documentProjections } from '@mandant/projectors';
 
 // The document read side as its own process: the vector, text, graph and blob projectors.
-await runServiceProcess('projectors', ({ stores }) => {
-  if (!stores) throw new Error('read stores are required');
-  return { name: 'projectors', handlers: {}, projections: Object.values(documentProjections(stores)) };
-}, { stores: true });
+await runServiceProcess(
+  'projectors',
+  ({ stores }) => {
+    if (!stores) throw new Error('read stores are required');
+    return { name: 'projectors', handlers: {}, projections: Object.values(documentProjections(stores)) };
+  },
+  { stores: true },
+);

@@ -7,9 +7,16 @@ import { searchService } from '@mandant/search';
 // artefacts for snippets (MANDANT_MASTER_KEY) and embeds queries with the same models as ingestion.
 const env = readEnv();
 const embedders = createEmbedderRegistry({
-  defaultModel: env.EMBEDDING_MODEL, embeddingsUrl: env.EMBEDDINGS_URL, apiKey: env.EMBEDDINGS_API_KEY, models: env.EMBEDDINGS_MODELS,
+  defaultModel: env.EMBEDDING_MODEL,
+  embeddingsUrl: env.EMBEDDINGS_URL,
+  apiKey: env.EMBEDDINGS_API_KEY,
+  models: env.EMBEDDINGS_MODELS,
 });
-await runServiceProcess('search', (deps) => {
-  if (!deps.stores) throw new Error('read stores are required');
-  return searchService({ ...deps, stores: deps.stores, embedders });
-}, { stores: true });
+await runServiceProcess(
+  'search',
+  (deps) => {
+    if (!deps.stores) throw new Error('read stores are required');
+    return searchService({ ...deps, stores: deps.stores, embedders });
+  },
+  { stores: true },
+);

@@ -6,13 +6,15 @@ import { startStack } from './stack.ts';
 
 // `npm run stack`: the production topology on one machine (see stack.ts and README "Deployment").
 
-const env = z.object({
-  MANDANT_STACK_DIR: z.string().default('.mandant-stack'),
-  DATABASE_URL: z.url().optional(),
-  PORT: z.coerce.number().int().min(0).max(65534).default(8080),
-  STACK_REPLICAS: z.coerce.number().int().min(1).max(4).default(2),
-  LOG_LEVEL: z.string().default('info'),
-}).parse(process.env);
+const env = z
+  .object({
+    MANDANT_STACK_DIR: z.string().default('.mandant-stack'),
+    DATABASE_URL: z.url().optional(),
+    PORT: z.coerce.number().int().min(0).max(65534).default(8080),
+    STACK_REPLICAS: z.coerce.number().int().min(1).max(4).default(2),
+    LOG_LEVEL: z.string().default('info'),
+  })
+  .parse(process.env);
 
 const log = createLogger({ level: env.LOG_LEVEL, name: 'mandant-stack' });
 const replicas = env.STACK_REPLICAS;

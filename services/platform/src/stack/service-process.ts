@@ -42,7 +42,10 @@ async function waitForExit(c: ChildProcess, ms: number): Promise<boolean> {
 }
 
 async function probe(url: string): Promise<boolean> {
-  return fetch(url, { signal: AbortSignal.timeout(2_000) }).then((r) => r.ok, () => false);
+  return fetch(url, { signal: AbortSignal.timeout(2_000) }).then(
+    (r) => r.ok,
+    () => false,
+  );
 }
 
 /** The log line saying where the process listens: pino JSON with `health_port` or `url`/`health`. */
@@ -54,8 +57,10 @@ function listening(line: string): { api?: string; health?: string } | null {
   } catch {
     return null;
   }
-  if (entry.msg === 'gateway listening' && typeof entry.url === 'string' && typeof entry.health === 'string') return { api: entry.url, health: entry.health };
-  if (entry.msg === 'service started' && typeof entry.health_port === 'number' && entry.health_port > 0) return { health: `http://127.0.0.1:${entry.health_port}` };
+  if (entry.msg === 'gateway listening' && typeof entry.url === 'string' && typeof entry.health === 'string')
+    return { api: entry.url, health: entry.health };
+  if (entry.msg === 'service started' && typeof entry.health_port === 'number' && entry.health_port > 0)
+    return { health: `http://127.0.0.1:${entry.health_port}` };
   return null;
 }
 
@@ -68,7 +73,11 @@ export async function startServiceReplica(o: {
   startTimeoutMs?: number;
 }): Promise<ServiceReplica> {
   const loaders = ['--import', 'tsx', ...(o.env.OTEL_EXPORTER_OTLP_ENDPOINT ? ['--import', './shared/src/telemetry/register.ts'] : [])];
-  const child = spawn(process.execPath, [...loaders, `services/platform/src/processes/${o.service}.ts`], { cwd: o.root, env: o.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...loaders, `services/platform/src/processes/${o.service}.ts`], {
+    cwd: o.root,
+    env: o.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   live.add(child);
   child.once('exit', () => live.delete(child));
   child.on('error', () => undefined); // a failed kill later must not end the launcher; a failed spawn shows as an exit below
@@ -89,7 +98,8 @@ export async function startServiceReplica(o: {
   const name = `${o.service}-${o.replica}`;
   const deadline = Date.now() + (o.startTimeoutMs ?? 120_000);
   for (;;) {
-    if (exited(child)) throw new Error(`${name} exited while starting (${child.exitCode ?? child.signalCode}): ${tail.join(' | ').slice(-2_000)}`);
+    if (exited(child))
+      throw new Error(`${name} exited while starting (${child.exitCode ?? child.signalCode}): ${tail.join(' | ').slice(-2_000)}`);
     if (where.health !== undefined && (await probe(`${where.health}/readyz`))) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
@@ -100,10 +110,18 @@ export async function startServiceReplica(o: {
   return {
     service: o.service,
     replica: o.replica,
-    get apiUrl() { return where.api; },
-    get healthUrl() { return where.health; },
-    get pid() { return child.pid; },
-    get running() { return !exited(child); },
+    get apiUrl() {
+      return where.api;
+    },
+    get healthUrl() {
+      return where.health;
+    },
+    get pid() {
+      return child.pid;
+    },
+    get running() {
+      return !exited(child);
+    },
     async kill() {
       if (!exited(child)) child.kill('SIGKILL');
       await waitForExit(child, 10_000);

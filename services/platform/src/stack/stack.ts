@@ -22,7 +22,18 @@ import { type ServiceReplica, startServiceReplica } from './service-process.ts';
  * ports). Services meet only through Postgres, NATS and the stores, as pods do. Every part
  * can be killed and started again (`kill…`/`restart…`), which is what the proof suite does.
  */
-export const SERVICES = ['tenant', 'project', 'membership', 'documents', 'ingestion', 'projectors', 'search', 'entities', 'chat', 'gateway'] as const;
+export const SERVICES = [
+  'tenant',
+  'project',
+  'membership',
+  'documents',
+  'ingestion',
+  'projectors',
+  'search',
+  'entities',
+  'chat',
+  'gateway',
+] as const;
 export type StackService = (typeof SERVICES)[number];
 
 export interface StackOptions {
@@ -108,7 +119,12 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     let qdrant: RunningQdrantServer = await startQdrantServer({ binary: qdrantBinary, dataDir: join(o.dir, 'qdrant'), log });
     stops.push(() => qdrant.stop());
     const meiliKey = persistentSecret(join(o.dir, 'meilisearch-master-key'));
-    let meili: RunningMeilisearch = await startMeilisearch({ binary: meiliBinary, dbPath: join(o.dir, 'meilisearch', 'data.ms'), masterKey: meiliKey, log });
+    let meili: RunningMeilisearch = await startMeilisearch({
+      binary: meiliBinary,
+      dbPath: join(o.dir, 'meilisearch', 'data.ms'),
+      masterKey: meiliKey,
+      log,
+    });
     stops.push(() => meili.stop());
 
     // Bolt binds a port the OS picks (nothing else can take it first) and the JVM reports it
@@ -143,7 +159,9 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       ...o.env,
     };
     // the launcher's own settings (a developer's DATABASE_URL, NATS_URL …) must not reach the services
-    const base: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(DATABASE_|NATS_|QDRANT_|MEILI_|NEO4J_|S3_|MANDANT_|PORT$|HEALTH_PORT$)/.test(k)));
+    const base: NodeJS.ProcessEnv = Object.fromEntries(
+      Object.entries(process.env).filter(([k]) => !/^(DATABASE_|NATS_|QDRANT_|MEILI_|NEO4J_|S3_|MANDANT_|PORT$|HEALTH_PORT$)/.test(k)),
+    );
 
     const all: ServiceReplica[] = [];
     const slot = new Map<string, number>();
@@ -151,7 +169,9 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     const launch = async (service: StackService, i: number): Promise<ServiceReplica> => {
       const port = service === 'gateway' ? String(gatewayPorts[i] ?? o.gatewayPorts?.[i] ?? 0) : undefined;
       const r = await startServiceReplica({
-        root: ROOT, service, replica: i,
+        root: ROOT,
+        service,
+        replica: i,
         env: { ...base, ...env, ...(port !== undefined ? { PORT: port } : {}), OTEL_SERVICE_NAME: `mandant-${service}` },
         logFile: join(o.dir, 'logs', `${service}-${i + 1}.log`),
       });
@@ -189,7 +209,9 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       env,
       ownerUrl,
       nats,
-      get replicas() { return [...all]; },
+      get replicas() {
+        return [...all];
+      },
       replica,
       kill: (service, i) => replica(service, i).kill(),
       async restart(service, i) {
@@ -207,7 +229,13 @@ export async function startStack(o: StackOptions): Promise<Stack> {
         kill: () => meili.kill(),
         async restart() {
           await meili.kill();
-          meili = await startMeilisearch({ binary: meiliBinary, dbPath: meili.dbPath, port: Number(new URL(meili.url).port), masterKey: meili.masterKey, log });
+          meili = await startMeilisearch({
+            binary: meiliBinary,
+            dbPath: meili.dbPath,
+            port: Number(new URL(meili.url).port),
+            masterKey: meili.masterKey,
+            log,
+          });
         },
       },
       stop: stopAll,

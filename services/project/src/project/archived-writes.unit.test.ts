@@ -30,7 +30,14 @@ const refusal = (fn: () => unknown): string | null => {
 describe('writes on an archived project', () => {
   it('refuses content and allows reading on, leaving, administration and the lifecycle (the table)', () => {
     const archivedTakes = WRITES.filter((w) => projectWriteAllowed(w, 'archived')).sort();
-    expect(archivedTakes).toEqual(['member.put', 'member.remove', 'member.save_state', 'project.archive', 'project.delete', 'project.unarchive']);
+    expect(archivedTakes).toEqual([
+      'member.put',
+      'member.remove',
+      'member.save_state',
+      'project.archive',
+      'project.delete',
+      'project.unarchive',
+    ]);
     for (const w of WRITES) expect(projectWriteAllowed(w, 'active')).toBe(true);
   });
 
@@ -51,29 +58,32 @@ describe('writes on an archived project', () => {
       fc.constant<{ kind: 'lifecycle'; command: ProjectCommand }>({ kind: 'lifecycle', command: { type: 'UnarchiveProject' } }),
       fc.constantFrom(...WRITES).map((write) => ({ kind: 'write' as const, write })),
     );
-    fc.assert(fc.property(fc.array(step, { maxLength: 40 }), (steps) => {
-      let state: ProjectState = evolveProject(initialProjectState(), created);
-      let archived = false;
-      for (const s of steps) {
-        if (s.kind === 'lifecycle') {
-          // archiving and unarchiving are always accepted, and idempotent
-          for (const e of decideProject(s.command, state)) state = evolveProject(state, e);
-          archived = s.command.type === 'ArchiveProject';
-          expect(state.status).toBe(archived ? 'archived' : 'active');
-          continue;
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 40 }), (steps) => {
+        let state: ProjectState = evolveProject(initialProjectState(), created);
+        let archived = false;
+        for (const s of steps) {
+          if (s.kind === 'lifecycle') {
+            // archiving and unarchiving are always accepted, and idempotent
+            for (const e of decideProject(s.command, state)) state = evolveProject(state, e);
+            archived = s.command.type === 'ArchiveProject';
+            expect(state.status).toBe(archived ? 'archived' : 'active');
+            continue;
+          }
+          const expected = !archived || PROJECT_WRITES[s.write];
+          const status = state.status === 'archived' ? 'archived' : 'active';
+          expect(projectWriteAllowed(s.write, status)).toBe(expected);
+          expect(refusal(() => requireWritable(s.write, P, status))).toBe(expected ? null : 'project.archived');
+          const command = DECIDED[s.write];
+          if (command) {
+            // the project decider and the table agree on the project's own writes
+            const code = refusal(() => decideProject(command, state));
+            expect(code).toBe(expected ? null : 'project.archived');
+            if (code === null) for (const e of decideProject(command, state)) state = evolveProject(state, e);
+          }
         }
-        const expected = !archived || PROJECT_WRITES[s.write];
-        const status = state.status === 'archived' ? 'archived' : 'active';
-        expect(projectWriteAllowed(s.write, status)).toBe(expected);
-        expect(refusal(() => requireWritable(s.write, P, status))).toBe(expected ? null : 'project.archived');
-        const command = DECIDED[s.write];
-        if (command) {
-          // the project decider and the table agree on the project's own writes
-          const code = refusal(() => decideProject(command, state));
-          expect(code).toBe(expected ? null : 'project.archived');
-          if (code === null) for (const e of decideProject(command, state)) state = evolveProject(state, e);
-        }
-      }
-    }), runs);
+      }),
+      runs,
+    );
   });
 });

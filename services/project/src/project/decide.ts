@@ -6,7 +6,12 @@ import { evolveProject, initialProjectState, type ProjectState } from './project
 
 export type CreateProject = { type: 'CreateProject'; name: string; slug: string; description: string; settings: Settings };
 /** Fields left `undefined` stay as they are. */
-export type UpdateProject = { type: 'UpdateProject'; name?: string | undefined; slug?: string | undefined; description?: string | undefined };
+export type UpdateProject = {
+  type: 'UpdateProject';
+  name?: string | undefined;
+  slug?: string | undefined;
+  description?: string | undefined;
+};
 /** `patch` is merged shallowly into the settings; a key set to `null` is removed. */
 export type ChangeProjectSettings = { type: 'ChangeProjectSettings'; patch: Record<string, unknown> };
 export type ArchiveProject = { type: 'ArchiveProject' };

@@ -32,7 +32,9 @@ describe('CreateProject', () => {
   });
 
   it('rejects recreating a deleted project with conflict', () => {
-    expect(rejection([created, deleted], { type: 'CreateProject', name: 'Panama', slug: 'panama', description: '', settings: {} })).toBe('conflict');
+    expect(rejection([created, deleted], { type: 'CreateProject', name: 'Panama', slug: 'panama', description: '', settings: {} })).toBe(
+      'conflict',
+    );
   });
 });
 
@@ -119,9 +121,12 @@ describe('DeleteProject', () => {
 });
 
 describe('a missing project', () => {
-  it.each(everyCommandButCreate.map((c) => [c.type, c] as const))('rejects %s on a project never created with not_found', (_name, command) => {
-    expect(rejection([], command)).toBe('not_found');
-  });
+  it.each(everyCommandButCreate.map((c) => [c.type, c] as const))(
+    'rejects %s on a project never created with not_found',
+    (_name, command) => {
+      expect(rejection([], command)).toBe('not_found');
+    },
+  );
 
   it.each(everyCommandButCreate.map((c) => [c.type, c] as const))('rejects %s on a deleted project with not_found', (_name, command) => {
     expect(rejection([created, deleted], command)).toBe('not_found');

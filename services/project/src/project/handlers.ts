@@ -1,4 +1,13 @@
-import { CreateProjectInput, type EventMeta, type Principal, ProjectIdInput, ResolveProjectSlugInput, UpdateProjectInput, rpc, streams } from '@mandant/contracts';
+import {
+  CreateProjectInput,
+  type EventMeta,
+  type Principal,
+  ProjectIdInput,
+  ResolveProjectSlugInput,
+  UpdateProjectInput,
+  rpc,
+  streams,
+} from '@mandant/contracts';
 import { type Tx, withTenant } from '@mandant/shared/db';
 import { DomainError, notFound } from '@mandant/shared/errors';
 import { uuidv7 } from '@mandant/shared/ids';
@@ -14,46 +23,77 @@ import { projectLookup } from '../views/directory.ts';
 import { claimProjectSlug, releaseProjectSlugs, resolveProjectSlug, slugBaseOf } from './slugs.ts';
 
 const metaOf = (ctx: RpcContext, p: Principal): EventMeta => ({
-  actor: p.actor, correlation_id: ctx.meta.correlation_id, causation_id: null, traceparent: ctx.meta.traceparent,
+  actor: p.actor,
+  correlation_id: ctx.meta.correlation_id,
+  causation_id: null,
+  traceparent: ctx.meta.traceparent,
 });
 
 /** The project service reads its projects' document counts through `documents` (the documents context's, given by the composition). */
-export interface ProjectDeps extends ServiceDeps { documents: DocumentCounts }
+export interface ProjectDeps extends ServiceDeps {
+  documents: DocumentCounts;
+}
 
 export function projectHandlers(deps: ProjectDeps): Record<string, RpcHandler> {
   const { sql, store, clock, log, documents } = deps;
 
-  async function execute(p: Principal, projectId: string, command: ProjectCommand, ctx: RpcContext, beforeCommit?: (tx: Tx) => Promise<void>) {
+  async function execute(
+    p: Principal,
+    projectId: string,
+    command: ProjectCommand,
+    ctx: RpcContext,
+    beforeCommit?: (tx: Tx) => Promise<void>,
+  ) {
     const res = await runCommand({
-      store, clock, decider: projectDecider, tenantId: p.tenant_id, stream: streams.project(projectId), projectId,
-      command, meta: metaOf(ctx, p), beforeCommit: beforeCommit ? () => beforeCommit : undefined,
+      store,
+      clock,
+      decider: projectDecider,
+      tenantId: p.tenant_id,
+      stream: streams.project(projectId),
+      projectId,
+      command,
+      meta: metaOf(ctx, p),
+      beforeCommit: beforeCommit ? () => beforeCommit : undefined,
     });
     await waitForViews(sql, log, p.tenant_id, res.position);
     return res;
   }
 
   async function freeSlug(tenantId: string, base: string): Promise<string> {
-    const taken = await withTenant(sql, tenantId, (tx) => tx<{ slug: string }[]>`
-      select slug from project_slugs where tenant_id = ${tenantId} and (slug = ${base} or slug like ${`${base}-%`})`);
+    const taken = await withTenant(
+      sql,
+      tenantId,
+      (tx) => tx<{ slug: string }[]>`
+      select slug from project_slugs where tenant_id = ${tenantId} and (slug = ${base} or slug like ${`${base}-%`})`,
+    );
     const used = new Set(taken.map((r) => r.slug));
     let slug = base;
     for (let n = 2; used.has(slug); n++) slug = `${base.slice(0, 55)}-${n}`;
     return slug;
   }
 
-  const view = (p: Principal, projectId: string) => withTenant(sql, p.tenant_id, (tx) => loadProjectView(tx, p.tenant_id, projectId, documents));
+  const view = (p: Principal, projectId: string) =>
+    withTenant(sql, p.tenant_id, (tx) => loadProjectView(tx, p.tenant_id, projectId, documents));
   const access = (p: Principal | null, projectId: string, needed: 'viewer' | 'editor' | 'admin') =>
     withTenant(sql, requirePrincipal(p).tenant_id, (tx) => requireProjectRole(tx, projectLookup, p, projectId, needed));
 
   /** archive / unarchive: project admins only; answers with the project as it now is */
-  const lifecycle = (type: 'ArchiveProject' | 'UnarchiveProject'): RpcHandler => async (input, ctx) => {
-    const { project_id } = ProjectIdInput.parse(input);
-    const p = requirePrincipal(ctx.principal);
-    await access(p, project_id, 'admin');
-    // archiving waits for content writes under way in the project; later ones see the archive
-    await execute(p, project_id, { type }, ctx, type === 'ArchiveProject' ? (tx) => lockProjectLifecycle(tx, p.tenant_id, project_id) : undefined);
-    return view(p, project_id);
-  };
+  const lifecycle =
+    (type: 'ArchiveProject' | 'UnarchiveProject'): RpcHandler =>
+    async (input, ctx) => {
+      const { project_id } = ProjectIdInput.parse(input);
+      const p = requirePrincipal(ctx.principal);
+      await access(p, project_id, 'admin');
+      // archiving waits for content writes under way in the project; later ones see the archive
+      await execute(
+        p,
+        project_id,
+        { type },
+        ctx,
+        type === 'ArchiveProject' ? (tx) => lockProjectLifecycle(tx, p.tenant_id, project_id) : undefined,
+      );
+      return view(p, project_id);
+    };
 
   return {
     async [rpc.projectCreate](input, ctx) {
@@ -63,13 +103,23 @@ export function projectHandlers(deps: ProjectDeps): Record<string, RpcHandler> {
       // a slug derived from the name gets a numeric suffix when taken (former slugs of other
       // projects included); an explicit one must be free
       const slug = body.slug ?? (await freeSlug(p.tenant_id, slugBaseOf(body.name)));
-      await execute(p, projectId, { type: 'CreateProject', name: body.name, slug, description: body.description, settings: body.settings }, ctx, async (tx) => {
-        if (!(await claimProjectSlug(tx, p.tenant_id, projectId, slug))) throw new DomainError('slug.taken', `project slug "${slug}" is taken in this tenant`, { field: 'slug' });
-      });
+      await execute(
+        p,
+        projectId,
+        { type: 'CreateProject', name: body.name, slug, description: body.description, settings: body.settings },
+        ctx,
+        async (tx) => {
+          if (!(await claimProjectSlug(tx, p.tenant_id, projectId, slug)))
+            throw new DomainError('slug.taken', `project slug "${slug}" is taken in this tenant`, { field: 'slug' });
+        },
+      );
       if (p.user_id) {
         // The creator starts as the project's admin. A second stream, so not atomic with the
         // creation: should it fail, a tenant admin can still grant the role.
-        const res = await grantProjectRole({ store, clock }, { tenantId: p.tenant_id, projectId, userId: p.user_id, role: 'admin', meta: metaOf(ctx, p) });
+        const res = await grantProjectRole(
+          { store, clock },
+          { tenantId: p.tenant_id, projectId, userId: p.user_id, role: 'admin', meta: metaOf(ctx, p) },
+        );
         await waitForViews(sql, log, p.tenant_id, res.position);
       }
       return view(p, projectId);
@@ -80,9 +130,14 @@ export function projectHandlers(deps: ProjectDeps): Record<string, RpcHandler> {
       const rows = await withTenant(sql, p.tenant_id, async (tx) => {
         // a tenant admin sees every project (as admin); anyone else their member projects
         const roles = await readableProjects(tx, p);
-        const projects = await withDocumentCounts(tx, documents, p.tenant_id, await tx<ProjectRow[]>`select pv.*
+        const projects = await withDocumentCounts(
+          tx,
+          documents,
+          p.tenant_id,
+          await tx<ProjectRow[]>`select pv.*
           from projects_view pv where pv.tenant_id = ${p.tenant_id} ${roles ? tx`and pv.project_id = any(${[...roles.keys()]}::uuid[])` : tx``}
-          order by pv.created_at, pv.project_id`);
+          order by pv.created_at, pv.project_id`,
+        );
         return projects.map((r) => ({ ...r, role: roles?.get(r.project_id) ?? 'admin' }));
       });
       return { projects: rows.map((r) => ({ ...toProjectView(r), role: r.role })) };
@@ -101,12 +156,18 @@ export function projectHandlers(deps: ProjectDeps): Record<string, RpcHandler> {
       const current = await view(p, body.project_id);
       if (body.name !== undefined || body.slug !== undefined || body.description !== undefined) {
         const newSlug = body.slug !== undefined && body.slug !== current.slug ? body.slug : undefined;
-        await execute(p, body.project_id, { type: 'UpdateProject', name: body.name, slug: body.slug, description: body.description }, ctx, async (tx) => {
-          // the slug left stays the project's (its old URLs keep working): see slugs.ts
-          if (newSlug && !(await claimProjectSlug(tx, p.tenant_id, body.project_id, newSlug))) {
-            throw new DomainError('slug.taken', `project slug "${newSlug}" is taken in this tenant`, { field: 'slug' });
-          }
-        });
+        await execute(
+          p,
+          body.project_id,
+          { type: 'UpdateProject', name: body.name, slug: body.slug, description: body.description },
+          ctx,
+          async (tx) => {
+            // the slug left stays the project's (its old URLs keep working): see slugs.ts
+            if (newSlug && !(await claimProjectSlug(tx, p.tenant_id, body.project_id, newSlug))) {
+              throw new DomainError('slug.taken', `project slug "${newSlug}" is taken in this tenant`, { field: 'slug' });
+            }
+          },
+        );
       }
       if (body.settings !== undefined) await execute(p, body.project_id, { type: 'ChangeProjectSettings', patch: body.settings }, ctx);
       return view(p, body.project_id);

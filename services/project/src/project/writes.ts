@@ -40,7 +40,9 @@ export function projectWriteAllowed(write: ProjectWrite, status: 'active' | 'arc
 }
 
 export const projectArchived = (projectId: string): DomainError =>
-  new DomainError('project.archived', 'the project is archived: unarchive it to change its content', { project_id: projectId.toLowerCase() });
+  new DomainError('project.archived', 'the project is archived: unarchive it to change its content', {
+    project_id: projectId.toLowerCase(),
+  });
 
 /** Refuses `write` in a project the caller found archived (the early, view-based check). */
 export function requireWritable(write: ProjectWrite, projectId: string, status: 'active' | 'archived'): void {

@@ -43,7 +43,9 @@ export async function modelFor(
     let settings: unknown;
     if (overrides.project && overrides.project.projectId.toLowerCase() === id) settings = overrides.project.settings;
     else {
-      const [row] = await tx<{ settings: unknown }[]>`select settings from projects_view where tenant_id = ${tenantId} and project_id = ${id}`;
+      const [row] = await tx<
+        { settings: unknown }[]
+      >`select settings from projects_view where tenant_id = ${tenantId} and project_id = ${id}`;
       settings = row?.settings;
     }
     const own = embeddingModelOf(settings);

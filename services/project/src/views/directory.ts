@@ -22,12 +22,16 @@ export async function projectSummaries(tx: Tx, tenantId: string, projectIds: rea
   const rows = await tx<{ project_id: string; name: string; slug: string; description: string | null; status: 'active' | 'archived' }[]>`
     select project_id, name, slug, description, status from projects_view
     where tenant_id = ${tenantId} and project_id = any(${projectIds.map((id) => id.toLowerCase())}::uuid[]) order by project_id`;
-  return new Map(rows.map((r) => [r.project_id, { id: r.project_id, name: r.name, slug: r.slug, description: r.description ?? '', status: r.status }]));
+  return new Map(
+    rows.map((r) => [r.project_id, { id: r.project_id, name: r.name, slug: r.slug, description: r.description ?? '', status: r.status }]),
+  );
 }
 
 /** The project's lifecycle status, null when the tenant has no such project. Run inside `withTenant` for `tenantId`. */
 export async function projectStatus(tx: Tx, tenantId: string, projectId: string): Promise<'active' | 'archived' | null> {
-  const [row] = await tx<{ status: 'active' | 'archived' }[]>`select status from projects_view where tenant_id = ${tenantId} and project_id = ${projectId}`;
+  const [row] = await tx<
+    { status: 'active' | 'archived' }[]
+  >`select status from projects_view where tenant_id = ${tenantId} and project_id = ${projectId}`;
   return row?.status ?? null;
 }
 
@@ -36,6 +40,9 @@ export const projectLookup: ProjectLookup = { status: projectStatus };
 
 /** What membership's handlers read of projects (`/me/projects`, the project switch): given to it by the composition. */
 export const projectDirectory = (documents: DocumentCounts): ProjectDirectory => ({
-  status: projectStatus, summaries: projectSummaries, view: (tx, tenantId, projectId) => loadProjectView(tx, tenantId, projectId, documents),
-  requireWritable, guardContentWrite,
+  status: projectStatus,
+  summaries: projectSummaries,
+  view: (tx, tenantId, projectId) => loadProjectView(tx, tenantId, projectId, documents),
+  requireWritable,
+  guardContentWrite,
 });

@@ -21,9 +21,19 @@ export type CountedProjectRow = ProjectRow & { document_count: number };
 
 export function toProjectView(r: CountedProjectRow): ProjectView {
   return {
-    id: r.project_id, name: r.name, slug: r.slug, description: r.description, settings: r.settings, status: r.status,
+    id: r.project_id,
+    name: r.name,
+    slug: r.slug,
+    description: r.description,
+    settings: r.settings,
+    status: r.status,
     created_at: r.created_at.toISOString(),
-    stats: { documents: r.document_count, entities: r.entity_count, members: r.member_count, last_activity_at: r.last_activity_at.toISOString() },
+    stats: {
+      documents: r.document_count,
+      entities: r.entity_count,
+      members: r.member_count,
+      last_activity_at: r.last_activity_at.toISOString(),
+    },
   };
 }
 
@@ -38,8 +48,17 @@ export interface DocumentCounts {
 }
 
 /** Rows of projects_view as the API shows them, with their document counts. */
-export async function withDocumentCounts(tx: Tx, documents: DocumentCounts, tenantId: string, rows: readonly ProjectRow[]): Promise<CountedProjectRow[]> {
-  const counts = await documents.linked(tx, tenantId, rows.map((r) => r.project_id));
+export async function withDocumentCounts(
+  tx: Tx,
+  documents: DocumentCounts,
+  tenantId: string,
+  rows: readonly ProjectRow[],
+): Promise<CountedProjectRow[]> {
+  const counts = await documents.linked(
+    tx,
+    tenantId,
+    rows.map((r) => r.project_id),
+  );
   return rows.map((r) => ({ ...r, document_count: counts.get(r.project_id.toLowerCase()) ?? 0 }));
 }
 
@@ -52,6 +71,13 @@ export async function loadProjectView(tx: Tx, tenantId: string, projectId: strin
 
 /** A URL-safe slug from a free-text name; a fallback keeps it valid for names without letters. */
 export function slugify(name: string): string {
-  const s = name.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 50).replace(/-+$/, '');
+  const s = name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 50)
+    .replace(/-+$/, '');
   return s.length >= 2 ? s : `project-${s || 'x'}`;
 }

@@ -58,7 +58,13 @@ describe.skipIf(!pg || backendMissing('neo4j', reason))(`graph projector on Neo4
 
   /** The graph projection alone, under a checkpoint name of its own, for the given tenants. */
   const graphProjector = (suffix: string, ...tenants: string[]): Projector =>
-    startProjector({ sql, projection: isolate(documentProjections(stores), suffix, ...tenants).graph, log, sweepMs: 3_600_000, maxAttempts: 2 });
+    startProjector({
+      sql,
+      projection: isolate(documentProjections(stores), suffix, ...tenants).graph,
+      log,
+      sweepMs: 3_600_000,
+      maxAttempts: 2,
+    });
 
   it('ends in the same graph when each event is applied twice and the log replayed twice, and agrees with the Postgres graph', async () => {
     const tenant = randomUUID();
@@ -88,7 +94,12 @@ describe.skipIf(!pg || backendMissing('neo4j', reason))(`graph projector on Neo4
     await withTenant(sql, tenant, (tx) => onPostgres.reset(tx, tenant));
     await applyEachEvent(sql, onPostgres, await readLog(sql, tenant), 1);
     expect(await pgGraph.snapshot(tenant)).toEqual(once);
-    expect((await checkConsistency({ sql, stores, tenantId: tenant })).find((d) => d.store === 'graph')).toEqual({ store: 'graph', missing: [], stale: [], wrong_projects: [] });
+    expect((await checkConsistency({ sql, stores, tenantId: tenant })).find((d) => d.store === 'graph')).toEqual({
+      store: 'graph',
+      missing: [],
+      stale: [],
+      wrong_projects: [],
+    });
   });
 
   it('takes an entity out of a project once the last linked document mentioning it is unlinked', async () => {

@@ -4,7 +4,13 @@ import type { MentionInput, RelationInput } from '@mandant/shared/stores/graph';
 import { type DocumentStores, documentTitle, isErased, projectOrPurge, readAnalysis } from '../content.ts';
 import { type DocumentAt, documentAt, documentIdOf, documentsAt } from '../document-state.ts';
 
-const DOCUMENT_EVENTS = new Set(['document.uploaded.v1', 'document.processed.v1', 'document.linked.v1', 'document.unlinked.v1', 'document.deleted.v1']);
+const DOCUMENT_EVENTS = new Set([
+  'document.uploaded.v1',
+  'document.processed.v1',
+  'document.linked.v1',
+  'document.unlinked.v1',
+  'document.deleted.v1',
+]);
 const MERGED = 'entity.merged.v1';
 
 /**
@@ -59,11 +65,14 @@ export function graphProjection(stores: DocumentStores): Projection {
 
   async function upserted(e: EventEnvelope, doc: DocumentAt): Promise<void> {
     const tenantId = e.tenant_id;
-    await projectOrPurge(async () => {
-      const { title, analysis } = await readUpserted(e, doc);
-      await graph.upsertDocuments(tenantId, [{ id: doc.documentId, title }]);
-      if (analysis) await writeMentions(tenantId, doc.documentId, analysis);
-    }, purge(tenantId, doc));
+    await projectOrPurge(
+      async () => {
+        const { title, analysis } = await readUpserted(e, doc);
+        await graph.upsertDocuments(tenantId, [{ id: doc.documentId, title }]);
+        if (analysis) await writeMentions(tenantId, doc.documentId, analysis);
+      },
+      purge(tenantId, doc),
+    );
   }
 
   async function linked(e: EventEnvelope, doc: DocumentAt): Promise<void> {
@@ -73,10 +82,13 @@ export function graphProjection(stores: DocumentStores): Projection {
       await graph.unlinkDocuments(tenantId, projectId, [doc.documentId]);
       return;
     }
-    await projectOrPurge(async () => {
-      await documentTitle(stores, tenantId, doc); // throws when the content is erased
-      await graph.linkDocuments(tenantId, projectId, [doc.documentId]);
-    }, purge(tenantId, doc));
+    await projectOrPurge(
+      async () => {
+        await documentTitle(stores, tenantId, doc); // throws when the content is erased
+        await graph.linkDocuments(tenantId, projectId, [doc.documentId]);
+      },
+      purge(tenantId, doc),
+    );
   }
 
   /** The page's deferred writes: titles by document, and per project the documents linked and then unlinked. */
@@ -102,7 +114,11 @@ export function graphProjection(stores: DocumentStores): Projection {
         linksOf(projectId).unlinked.add(documentId);
       },
       async flush() {
-        if (titles.size > 0) await graph.upsertDocuments(tenantId, [...titles].map(([id, title]) => ({ id, title })));
+        if (titles.size > 0)
+          await graph.upsertDocuments(
+            tenantId,
+            [...titles].map(([id, title]) => ({ id, title })),
+          );
         titles.clear();
         // after the titles: a relation naming an unknown document is dropped
         if (relations.size > 0) await graph.upsertRelations(tenantId, [...relations.values()].flat());

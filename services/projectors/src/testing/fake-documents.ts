@@ -42,7 +42,13 @@ export function fakeDocuments(deps: { events: EventStore; stores: Pick<DocumentS
   const { events, stores } = deps;
   const at = (): string => new Date().toISOString();
 
-  async function append(tenantId: string, documentId: string, type: string, data: Record<string, unknown>, projectId: string | null = null) {
+  async function append(
+    tenantId: string,
+    documentId: string,
+    type: string,
+    data: Record<string, unknown>,
+    projectId: string | null = null,
+  ) {
     const stream = streams.document(documentId);
     const { version } = await events.readStream(tenantId, stream);
     return events.append(tenantId, stream, version, [{ id: uuidv7(), type, project_id: projectId, occurred_at: at(), data }], meta);
@@ -52,9 +58,21 @@ export function fakeDocuments(deps: { events: EventStore; stores: Pick<DocumentS
     const raw = encoder.encode(`raw bytes of ${title}`);
     const blobKey = documentKeys.raw(documentId, 'txt');
     await stores.blobs.put(tenantId, blobKey, raw);
-    const sealed = await sealJson(stores.keyring, tenantId, documentId, { title, filename: `${title}.txt`, source_url: null }, { scope: documentScope(documentId) });
+    const sealed = await sealJson(
+      stores.keyring,
+      tenantId,
+      documentId,
+      { title, filename: `${title}.txt`, source_url: null },
+      { scope: documentScope(documentId) },
+    );
     return append(tenantId, documentId, 'document.uploaded.v1', {
-      kind: 'text', content_type: 'text/plain', ext: 'txt', size: raw.byteLength, content_sha256: sha256(raw), blob_key: blobKey, sealed,
+      kind: 'text',
+      content_type: 'text/plain',
+      ext: 'txt',
+      size: raw.byteLength,
+      content_sha256: sha256(raw),
+      blob_key: blobKey,
+      sealed,
     });
   }
 
@@ -79,19 +97,33 @@ export function fakeDocuments(deps: { events: EventStore; stores: Pick<DocumentS
     await stores.blobs.put(tenantId, documentKeys.text(documentId), encoder.encode(doc.chunks.join('\n')));
     const sealed = await sealJson(stores.keyring, tenantId, documentId, { title: doc.title }, { scope: documentScope(documentId) });
     return append(tenantId, documentId, 'document.processed.v1', {
-      pages: null, chunk_count: doc.chunks.length, entity_count: entities.length, text_key: documentKeys.text(documentId),
-      analysis_key: analysisKey, analysis_sha256: analysisSha, sealed,
+      pages: null,
+      chunk_count: doc.chunks.length,
+      entity_count: entities.length,
+      text_key: documentKeys.text(documentId),
+      analysis_key: analysisKey,
+      analysis_sha256: analysisSha,
+      sealed,
     });
   }
 
   async function embed(tenantId: string, documentId: string, chunks: string[], model: { id: string; dimension: number }) {
-    const artefact: DocumentVectors = { document_id: documentId, model: model.id, dimension: model.dimension, vectors: chunks.map((c) => fakeVector(c, model.dimension)) };
+    const artefact: DocumentVectors = {
+      document_id: documentId,
+      model: model.id,
+      dimension: model.dimension,
+      vectors: chunks.map((c) => fakeVector(c, model.dimension)),
+    };
     const bytes = encoder.encode(JSON.stringify(artefact));
     const vectorsSha = sha256(bytes);
     const vectorsKey = documentKeys.vectors(documentId, model.id, vectorsSha);
     await stores.blobs.put(tenantId, vectorsKey, bytes);
     return append(tenantId, documentId, 'document.embedded.v1', {
-      model: model.id, dimension: model.dimension, vectors_key: vectorsKey, vectors_sha256: vectorsSha, chunk_count: chunks.length,
+      model: model.id,
+      dimension: model.dimension,
+      vectors_key: vectorsKey,
+      vectors_sha256: vectorsSha,
+      chunk_count: chunks.length,
     });
   }
 
@@ -119,7 +151,13 @@ export function fakeDocuments(deps: { events: EventStore; stores: Pick<DocumentS
 
   /** `project.deleted.v1` on the project's stream (the project service's event). */
   async function deleteProject(tenantId: string, projectId: string) {
-    return events.append(tenantId, streams.project(projectId), 'any', [{ id: uuidv7(), type: 'project.deleted.v1', project_id: projectId, occurred_at: at(), data: {} }], meta);
+    return events.append(
+      tenantId,
+      streams.project(projectId),
+      'any',
+      [{ id: uuidv7(), type: 'project.deleted.v1', project_id: projectId, occurred_at: at(), data: {} }],
+      meta,
+    );
   }
 
   /** Upload, process, embed with every model, then link: the whole life of a processed document. */

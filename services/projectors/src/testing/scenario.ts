@@ -19,25 +19,49 @@ export async function writeScenario(fake: ReturnType<typeof fakeDocuments>, tena
   const p2 = randomUUID();
   const p3 = randomUUID();
   const a = await fake.add(tenantId, {
-    title: 'Offshore ledger', chunks: ['Alice Meyer paid Acme Ltd', 'Acme Ltd moved funds', 'nothing here'],
-    entities: [{ name: 'Alice Meyer', type: 'person', chunks: [0] }, { name: 'Acme Ltd', type: 'organisation', chunks: [0, 1] }],
-    models: [MODEL_A, MODEL_B], projectIds: [p1, p2],
+    title: 'Offshore ledger',
+    chunks: ['Alice Meyer paid Acme Ltd', 'Acme Ltd moved funds', 'nothing here'],
+    entities: [
+      { name: 'Alice Meyer', type: 'person', chunks: [0] },
+      { name: 'Acme Ltd', type: 'organisation', chunks: [0, 1] },
+    ],
+    models: [MODEL_A, MODEL_B],
+    projectIds: [p1, p2],
   });
   const b = await fake.add(tenantId, {
-    title: 'Berlin memo', chunks: ['Acme Ltd opened in Berlin', 'Berlin office'],
-    entities: [{ name: 'Acme Ltd', type: 'organisation', chunks: [0] }, { name: 'Berlin', type: 'place', chunks: [0, 1] }],
-    models: [MODEL_A], projectIds: [p1],
+    title: 'Berlin memo',
+    chunks: ['Acme Ltd opened in Berlin', 'Berlin office'],
+    entities: [
+      { name: 'Acme Ltd', type: 'organisation', chunks: [0] },
+      { name: 'Berlin', type: 'place', chunks: [0, 1] },
+    ],
+    models: [MODEL_A],
+    projectIds: [p1],
   });
   const c = await fake.add(tenantId, {
-    title: 'Deleted later', chunks: ['Alice Meyer again'], entities: [{ name: 'Alice Meyer', type: 'person', chunks: [0] }],
-    models: [MODEL_A], projectIds: [p2],
+    title: 'Deleted later',
+    chunks: ['Alice Meyer again'],
+    entities: [{ name: 'Alice Meyer', type: 'person', chunks: [0] }],
+    models: [MODEL_A],
+    projectIds: [p2],
   });
   const d = await fake.add(tenantId, {
-    title: 'Unlinked later', chunks: ['Carol Diaz met Alice Meyer'],
-    entities: [{ name: 'Carol Diaz', type: 'person', chunks: [0] }, { name: 'Alice Meyer', type: 'person', chunks: [0] }],
-    models: [MODEL_B], projectIds: [p1, p2],
+    title: 'Unlinked later',
+    chunks: ['Carol Diaz met Alice Meyer'],
+    entities: [
+      { name: 'Carol Diaz', type: 'person', chunks: [0] },
+      { name: 'Alice Meyer', type: 'person', chunks: [0] },
+    ],
+    models: [MODEL_B],
+    projectIds: [p1, p2],
   });
-  const e = await fake.add(tenantId, { title: 'In a deleted project', chunks: ['Zurich trust'], entities: [{ name: 'Zurich', type: 'place', chunks: [0] }], models: [MODEL_A], projectIds: [p3] });
+  const e = await fake.add(tenantId, {
+    title: 'In a deleted project',
+    chunks: ['Zurich trust'],
+    entities: [{ name: 'Zurich', type: 'place', chunks: [0] }],
+    models: [MODEL_A],
+    projectIds: [p3],
+  });
   const f = uuidv7();
   await fake.upload(tenantId, f, 'Never processed');
   await fake.link(tenantId, f, p1);
@@ -50,7 +74,10 @@ export async function writeScenario(fake: ReturnType<typeof fakeDocuments>, tena
   await fake.unlink(tenantId, d.documentId, p1);
   await fake.deleteProject(tenantId, p3);
   await fake.unlink(tenantId, e.documentId, p3, 'project_deleted');
-  return { projects: { p1, p2, p3 }, documents: { a: a.documentId, b: b.documentId, c: c.documentId, d: d.documentId, e: e.documentId, f, g: g.documentId } };
+  return {
+    projects: { p1, p2, p3 },
+    documents: { a: a.documentId, b: b.documentId, c: c.documentId, d: d.documentId, e: e.documentId, f, g: g.documentId },
+  };
 }
 
 /** The tenant's whole log, in order. */
@@ -73,6 +100,8 @@ export async function applyInPages(sql: Sql, projection: Projection, log: EventE
     const handled = log.slice(i, i + pageSize).filter((e) => projection.handles(e.type));
     const [first] = handled;
     if (!first) continue;
-    await withTenant(sql, first.tenant_id, (tx) => (projection.applyBatch ? projection.applyBatch(tx, handled) : Promise.reject(new Error(`${projection.name} has no applyBatch`))));
+    await withTenant(sql, first.tenant_id, (tx) =>
+      projection.applyBatch ? projection.applyBatch(tx, handled) : Promise.reject(new Error(`${projection.name} has no applyBatch`)),
+    );
   }
 }

@@ -28,9 +28,18 @@ export async function storesSnapshot(stores: DocumentStores, tenantId: string, m
 }
 
 /** One projector per projection, without a transport; the long sweep leaves the driving to the test. */
-export function startAll(sql: Sql, projections: Record<DocumentProjectionName, Projection>, log: Logger): Record<DocumentProjectionName, Projector> {
+export function startAll(
+  sql: Sql,
+  projections: Record<DocumentProjectionName, Projection>,
+  log: Logger,
+): Record<DocumentProjectionName, Projector> {
   const start = (projection: Projection) => startProjector({ sql, projection, log, sweepMs: 3_600_000, maxAttempts: 2 });
-  return { vectors: start(projections.vectors), text: start(projections.text), graph: start(projections.graph), blobs: start(projections.blobs) };
+  return {
+    vectors: start(projections.vectors),
+    text: start(projections.text),
+    graph: start(projections.graph),
+    blobs: start(projections.blobs),
+  };
 }
 
 export async function stopAll(projectors: Record<string, Projector>): Promise<void> {
@@ -40,7 +49,11 @@ export async function stopAll(projectors: Record<string, Projector>): Promise<vo
 /** Catches every projector up to the tenant's head; dead letters fail the test (none expected). */
 export async function catchUpAll(sql: Sql, projectors: Record<string, Projector>, tenantId: string): Promise<number[]> {
   const positions = await Promise.all(Object.values(projectors).map((p) => p.catchUp(tenantId)));
-  const dead = await withTenant(sql, tenantId, (tx) => tx`select projector, tenant_seq, error from projection_dead_letters where tenant_id = ${tenantId}`);
+  const dead = await withTenant(
+    sql,
+    tenantId,
+    (tx) => tx`select projector, tenant_seq, error from projection_dead_letters where tenant_id = ${tenantId}`,
+  );
   if (dead.length > 0) throw new Error(`dead letters: ${JSON.stringify(dead)}`);
   return positions;
 }

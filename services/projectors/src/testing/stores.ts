@@ -28,7 +28,13 @@ export const newMasterKey = (): string => randomBytes(32).toString('base64');
  * key opens the same artefacts. `graph` replaces the Postgres graph (e.g. with Neo4j); `engines`
  * names servers that replace other embedded stores, in a form a child process can be handed.
  */
-export async function createTestStores(opts: { appUrl: string; blobRoot: string; masterKey: string; graph?: GraphStore; engines?: TestEngines }): Promise<DocumentStores & { sql: Sql; close(): Promise<void> }> {
+export async function createTestStores(opts: {
+  appUrl: string;
+  blobRoot: string;
+  masterKey: string;
+  graph?: GraphStore;
+  engines?: TestEngines;
+}): Promise<DocumentStores & { sql: Sql; close(): Promise<void> }> {
   const sql = createSql(opts.appUrl, { max: 6, appName: 'mandant-projectors-stores' });
   const keyring = createKeyring({ masterKey: opts.masterKey, store: createPostgresKeyStore(sql) });
   const graph = opts.graph ?? createPostgresGraphStore({ sql });

@@ -47,7 +47,13 @@ export function vectorProjection(stores: DocumentStores): Projection {
   }
 
   /** Reads the artefacts of the embedding event `e` (null: the event embeds nothing); throws when erased. */
-  async function pointsOf(e: EventEnvelope, doc: DocumentAt, projectIds: string[], naming: EntityNaming, model = String(e.data.model)): Promise<Embedding | null> {
+  async function pointsOf(
+    e: EventEnvelope,
+    doc: DocumentAt,
+    projectIds: string[],
+    naming: EntityNaming,
+    model = String(e.data.model),
+  ): Promise<Embedding | null> {
     const embedding = doc.embeddings.get(model);
     if (!embedding || doc.deleted) return null;
     const tenantId = e.tenant_id;
@@ -94,7 +100,14 @@ export function vectorProjection(stores: DocumentStores): Projection {
   }
 
   /** The points of every model of the documents `merges` rename, as they stand at `position`; purges the erased. */
-  async function renamed(tx: Tx, tenantId: string, merges: EventEnvelope[], position: EventEnvelope, naming: EntityNaming, skip: (documentId: string, model: string) => boolean) {
+  async function renamed(
+    tx: Tx,
+    tenantId: string,
+    merges: EventEnvelope[],
+    position: EventEnvelope,
+    naming: EntityNaming,
+    skip: (documentId: string, model: string) => boolean,
+  ) {
     const touched = [...(await entityLog.touchedBy(tx, merges))];
     const embeddings: Embedding[] = [];
     const purges: DocumentAt[] = [];
@@ -129,9 +142,19 @@ export function vectorProjection(stores: DocumentStores): Projection {
     handles: (type) => HANDLED.has(type),
     async apply(tx, e) {
       if (e.type === MERGED) {
-        const { embeddings, purges } = await renamed(tx, e.tenant_id, [e], e, await entityLog.namingAt(tx, e.tenant_id, e.tenant_seq), () => false);
+        const { embeddings, purges } = await renamed(
+          tx,
+          e.tenant_id,
+          [e],
+          e,
+          await entityLog.namingAt(tx, e.tenant_id, e.tenant_seq),
+          () => false,
+        );
         for (const doc of purges) await purge(e.tenant_id, doc);
-        await write(e.tenant_id, embeddings.filter((x) => !purges.includes(x.doc)));
+        await write(
+          e.tenant_id,
+          embeddings.filter((x) => !purges.includes(x.doc)),
+        );
         return;
       }
       const doc = await documentAt(tx, e);
@@ -203,8 +226,10 @@ export function vectorProjection(stores: DocumentStores): Projection {
       for (const doc of purges) await purge(tenantId, doc);
       await write(tenantId, embeddings);
       // one call per document and model, independent of each other: side by side
-      await inParallel(relinks.flatMap(({ doc, models }) => models.map((model) => ({ doc, model }))),
-        ({ doc, model }) => vectors.setDocumentProjects(tenantId, model, doc.documentId, doc.projectIds));
+      await inParallel(
+        relinks.flatMap(({ doc, models }) => models.map((model) => ({ doc, model }))),
+        ({ doc, model }) => vectors.setDocumentProjects(tenantId, model, doc.documentId, doc.projectIds),
+      );
     },
     async reset(_tx, tenantId) {
       await vectors.dropTenant(tenantId);

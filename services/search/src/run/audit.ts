@@ -12,16 +12,19 @@ import type { SearchScope } from './scope.ts';
  * the chunks it answered with; the query and filters only sealed (opened with the search id), so
  * shredding the tenant's key erases them. Nothing waits for views: no read model depends on it.
  */
-export async function recordSearch(deps: { store: EventStore; clock: Clock; keyring: Keyring }, r: {
-  tenantId: string;
-  searchId: string;
-  scope: SearchScope;
-  mode: 'hybrid' | 'keyword' | 'vector';
-  position: number;
-  chunkIds: string[];
-  secret: { query: string; filters: unknown };
-  meta: EventMeta;
-}): Promise<void> {
+export async function recordSearch(
+  deps: { store: EventStore; clock: Clock; keyring: Keyring },
+  r: {
+    tenantId: string;
+    searchId: string;
+    scope: SearchScope;
+    mode: 'hybrid' | 'keyword' | 'vector';
+    position: number;
+    chunkIds: string[];
+    secret: { query: string; filters: unknown };
+    meta: EventMeta;
+  },
+): Promise<void> {
   const sealed = await sealJson(deps.keyring, r.tenantId, r.searchId, r.secret);
   const event = SearchPerformed.parse({
     type: 'search.performed.v1',
@@ -35,7 +38,19 @@ export async function recordSearch(deps: { store: EventStore; clock: Clock; keyr
       sealed,
     },
   });
-  await deps.store.append(r.tenantId, streams.search(r.searchId), 0, [{
-    id: uuidv7(), type: event.type, project_id: r.scope.projectId, occurred_at: deps.clock.now().toISOString(), data: event.data,
-  }], r.meta);
+  await deps.store.append(
+    r.tenantId,
+    streams.search(r.searchId),
+    0,
+    [
+      {
+        id: uuidv7(),
+        type: event.type,
+        project_id: r.scope.projectId,
+        occurred_at: deps.clock.now().toISOString(),
+        data: event.data,
+      },
+    ],
+    r.meta,
+  );
 }

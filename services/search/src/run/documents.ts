@@ -32,7 +32,11 @@ export async function documentFacts(tx: Tx, tenantId: string, documentIds: strin
   const out = new Map<string, DocumentFacts>();
   for (const d of (await documentSummaries(tx, tenantId, ids)).values()) {
     out.set(d.documentId, {
-      documentId: d.documentId, title: d.title, kind: d.kind, createdAt: d.createdAt.toISOString(), projectIds: d.projectIds,
+      documentId: d.documentId,
+      title: d.title,
+      kind: d.kind,
+      createdAt: d.createdAt.toISOString(),
+      projectIds: d.projectIds,
       chunkIndex: chunkIndexer(d.documentId, d.chunkCount),
     });
   }

@@ -31,8 +31,7 @@ export interface Fused {
 /** The constant of Cormack et al.: damps the head of each list so one engine cannot dominate. */
 export const RRF_K = 60;
 
-const byScoreThenId = (a: Fused, b: Fused): number =>
-  b.score - a.score || (a.chunkId < b.chunkId ? -1 : a.chunkId > b.chunkId ? 1 : 0);
+const byScoreThenId = (a: Fused, b: Fused): number => b.score - a.score || (a.chunkId < b.chunkId ? -1 : a.chunkId > b.chunkId ? 1 : 0);
 
 /** Reciprocal-rank fusion of ranked lists over chunk ids; a chunk repeated within one list counts once. */
 export function fuseByRank(lists: Partial<Record<Retriever, Candidate[]>>, k: number = RRF_K): Fused[] {
@@ -55,7 +54,14 @@ export function fuseByRank(lists: Partial<Record<Retriever, Candidate[]>>, k: nu
         prev.chunkIndex ??= c.chunkIndex;
         prev.snippet ??= c.snippet;
       } else {
-        out.set(id, { chunkId: id, documentId: c.documentId.toLowerCase(), chunkIndex: c.chunkIndex, snippet: c.snippet, score: add, foundBy: [retriever] });
+        out.set(id, {
+          chunkId: id,
+          documentId: c.documentId.toLowerCase(),
+          chunkIndex: c.chunkIndex,
+          snippet: c.snippet,
+          score: add,
+          foundBy: [retriever],
+        });
       }
     }
   }
@@ -70,7 +76,14 @@ export function single(retriever: Retriever, list: Candidate[]): Fused[] {
     const id = c.chunkId.toLowerCase();
     if (seen.has(id)) continue;
     seen.add(id);
-    out.push({ chunkId: id, documentId: c.documentId.toLowerCase(), chunkIndex: c.chunkIndex, snippet: c.snippet, score: c.score, foundBy: [retriever] });
+    out.push({
+      chunkId: id,
+      documentId: c.documentId.toLowerCase(),
+      chunkIndex: c.chunkIndex,
+      snippet: c.snippet,
+      score: c.score,
+      foundBy: [retriever],
+    });
   }
   return out;
 }

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { type Candidate, RRF_K, fuseByRank, single } from './fuse.ts';
 
-const c = (chunkId: string, score = 1, extra: Partial<Candidate> = {}): Candidate => ({ chunkId, documentId: `doc-${chunkId}`, chunkIndex: null, score, snippet: null, ...extra });
+const c = (chunkId: string, score = 1, extra: Partial<Candidate> = {}): Candidate => ({
+  chunkId,
+  documentId: `doc-${chunkId}`,
+  chunkIndex: null,
+  score,
+  snippet: null,
+  ...extra,
+});
 
 describe('reciprocal-rank fusion', () => {
   it('adds 1/(k+rank) from each list, so a chunk both retrievers found ranks first', () => {
@@ -13,9 +20,12 @@ describe('reciprocal-rank fusion', () => {
     expect(fused[2]?.foundBy).toEqual(['vector']);
   });
 
-  it('ignores the engines\' scores: only ranks count', () => {
+  it("ignores the engines' scores: only ranks count", () => {
     const fused = fuseByRank({ keyword: [c('x', 1000), c('y', 0.001)] });
-    expect(fused.map((f) => [f.chunkId, f.score])).toEqual([['x', 1 / (RRF_K + 1)], ['y', 1 / (RRF_K + 2)]]);
+    expect(fused.map((f) => [f.chunkId, f.score])).toEqual([
+      ['x', 1 / (RRF_K + 1)],
+      ['y', 1 / (RRF_K + 2)],
+    ]);
   });
 
   it('breaks equal scores by chunk id, whatever order the lists come in', () => {
@@ -32,12 +42,16 @@ describe('reciprocal-rank fusion', () => {
 
   it('counts a chunk repeated in one list once, at its best rank', () => {
     const fused = fuseByRank({ keyword: [c('a'), c('a'), c('b')] });
-    expect(fused.map((f) => [f.chunkId, f.score])).toEqual([['a', 1 / (RRF_K + 1)], ['b', 1 / (RRF_K + 2)]]);
+    expect(fused.map((f) => [f.chunkId, f.score])).toEqual([
+      ['a', 1 / (RRF_K + 1)],
+      ['b', 1 / (RRF_K + 2)],
+    ]);
   });
 
-  it('a single retriever keeps the engine\'s order and score', () => {
+  it("a single retriever keeps the engine's order and score", () => {
     expect(single('vector', [c('b', 0.9), c('a', 0.9), c('b', 0.1)]).map((f) => [f.chunkId, f.score, f.foundBy])).toEqual([
-      ['b', 0.9, ['vector']], ['a', 0.9, ['vector']],
+      ['b', 0.9, ['vector']],
+      ['a', 0.9, ['vector']],
     ]);
   });
 });

@@ -41,8 +41,16 @@ function engineAnswers(
   const keywordDown = down(keyword);
   const vectorDown = down(vector);
   if (keywordDown || vectorDown) {
-    log.warn({ err: keywordDown ? (keyword as PromiseRejectedResult).reason : (vector as PromiseRejectedResult).reason, keyword_down: keywordDown, vector_down: vectorDown }, 'a search engine is unavailable');
-    if (mode !== 'hybrid' || (keywordDown && vectorDown)) throw new DomainError('unavailable', 'the search engines are unavailable right now: try again shortly');
+    log.warn(
+      {
+        err: keywordDown ? (keyword as PromiseRejectedResult).reason : (vector as PromiseRejectedResult).reason,
+        keyword_down: keywordDown,
+        vector_down: vectorDown,
+      },
+      'a search engine is unavailable',
+    );
+    if (mode !== 'hybrid' || (keywordDown && vectorDown))
+      throw new DomainError('unavailable', 'the search engines are unavailable right now: try again shortly');
   }
   return { keyword: value(keyword), vector: value(vector) };
 }
@@ -61,7 +69,11 @@ export async function runSearch(deps: SearchDeps, input: unknown, ctx: RpcContex
   const position = await deps.store.head(tenantId);
 
   const storeQuery: StoreQuery = {
-    tenantId, query: q.query, projectIds: scope.projectIds, filters: q.filters, candidates: (q.offset + q.limit) * CANDIDATES_PER_HIT,
+    tenantId,
+    query: q.query,
+    projectIds: scope.projectIds,
+    filters: q.filters,
+    candidates: (q.offset + q.limit) * CANDIDATES_PER_HIT,
   };
   const [keywordAnswer, vectorAnswer] = await Promise.allSettled([
     q.mode === 'vector' ? null : keywordCandidates(deps.stores, storeQuery),
@@ -72,9 +84,16 @@ export async function runSearch(deps: SearchDeps, input: unknown, ctx: RpcContex
     ...(keyword && { keyword }),
     ...(vector && { vector }),
   };
-  const fused: Fused[] = q.mode === 'hybrid' ? fuseByRank(lists) : q.mode === 'keyword' ? single('keyword', keyword ?? []) : single('vector', vector ?? []);
+  const fused: Fused[] =
+    q.mode === 'hybrid' ? fuseByRank(lists) : q.mode === 'keyword' ? single('keyword', keyword ?? []) : single('vector', vector ?? []);
 
-  const facts = await withTenant(deps.sql, tenantId, (tx) => documentFacts(tx, tenantId, fused.map((f) => f.documentId)));
+  const facts = await withTenant(deps.sql, tenantId, (tx) =>
+    documentFacts(
+      tx,
+      tenantId,
+      fused.map((f) => f.documentId),
+    ),
+  );
   const kept = fused.flatMap((f) => {
     const doc = facts.get(f.documentId);
     if (!doc || !inScope(scope, doc)) return [];
@@ -87,24 +106,38 @@ export async function runSearch(deps: SearchDeps, input: unknown, ctx: RpcContex
 
   const texts = chunkTexts({ store: deps.store, stores: deps.stores, log }, tenantId);
   const terms = queryTerms(q.query);
-  const hits: SearchHit[] = await Promise.all(page.map(async ({ f, doc, chunkIndex }) => ({
-    chunk_id: f.chunkId,
-    document_id: doc.documentId,
-    title: doc.title,
-    chunk_index: chunkIndex,
-    document_type: doc.kind,
-    created_at: doc.createdAt,
-    snippet: f.snippet ?? highlight((await texts.get(doc.documentId, chunkIndex)) ?? '', terms),
-    project_ids: scope.readable === null ? doc.projectIds : doc.projectIds.filter((id) => scope.readable?.has(id)),
-    score: f.score,
-    found_by: f.foundBy,
-  })));
+  const hits: SearchHit[] = await Promise.all(
+    page.map(async ({ f, doc, chunkIndex }) => ({
+      chunk_id: f.chunkId,
+      document_id: doc.documentId,
+      title: doc.title,
+      chunk_index: chunkIndex,
+      document_type: doc.kind,
+      created_at: doc.createdAt,
+      snippet: f.snippet ?? highlight((await texts.get(doc.documentId, chunkIndex)) ?? '', terms),
+      project_ids: scope.readable === null ? doc.projectIds : doc.projectIds.filter((id) => scope.readable?.has(id)),
+      score: f.score,
+      found_by: f.foundBy,
+    })),
+  );
 
   const searchId = uuidv7();
-  await recordSearch({ store: deps.store, clock: deps.clock, keyring: deps.stores.keyring }, {
-    tenantId, searchId, scope, mode: q.mode, position, chunkIds: hits.map((h) => h.chunk_id),
-    secret: { query: q.query, filters: q.filters }, meta: requestEventMeta(ctx, p.actor),
-  });
-  log.info({ search_id: searchId, scope: scope.scope, mode: q.mode, hits: hits.length, vector_skipped: q.mode !== 'keyword' && vector === null }, 'search performed');
+  await recordSearch(
+    { store: deps.store, clock: deps.clock, keyring: deps.stores.keyring },
+    {
+      tenantId,
+      searchId,
+      scope,
+      mode: q.mode,
+      position,
+      chunkIds: hits.map((h) => h.chunk_id),
+      secret: { query: q.query, filters: q.filters },
+      meta: requestEventMeta(ctx, p.actor),
+    },
+  );
+  log.info(
+    { search_id: searchId, scope: scope.scope, mode: q.mode, hits: hits.length, vector_skipped: q.mode !== 'keyword' && vector === null },
+    'search performed',
+  );
   return { search_id: searchId, scope: scope.scope, mode: q.mode, hits };
 }

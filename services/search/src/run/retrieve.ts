@@ -58,5 +58,11 @@ export async function vectorCandidates(
   const [vector] = await embedder.embed([q.query]);
   if (!vector) return [];
   const hits = await deps.stores.vectors.search(q.tenantId, { id: embedder.model, dimension: embedder.dimension }, vector, storeOptions(q));
-  return hits.map((h) => ({ chunkId: h.id, documentId: h.payload.document_id, chunkIndex: h.payload.chunk_index, score: h.score, snippet: null }));
+  return hits.map((h) => ({
+    chunkId: h.id,
+    documentId: h.payload.document_id,
+    chunkIndex: h.payload.chunk_index,
+    score: h.score,
+    snippet: null,
+  }));
 }

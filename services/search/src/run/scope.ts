@@ -23,7 +23,12 @@ export interface SearchScope {
 }
 
 /** Resolves the caller's scope inside the tenant's transaction; throws 404/403 as the access rules say. */
-export async function resolveScope(tx: Tx, principal: Principal | null, projectId: string | undefined, defaultModel: string): Promise<SearchScope> {
+export async function resolveScope(
+  tx: Tx,
+  principal: Principal | null,
+  projectId: string | undefined,
+  defaultModel: string,
+): Promise<SearchScope> {
   const p = requireReader(principal);
   const admin = isTenantAdmin(p);
 
@@ -44,7 +49,14 @@ export async function resolveScope(tx: Tx, principal: Principal | null, projectI
   const model = await modelFor(tx, p.tenant_id, null, defaultModel);
   if (admin) {
     // the tenant role is the grant: a tenant admin acts as admin in every project, listing them adds nothing
-    return { scope: 'global', projectId: null, projectIds: undefined, readable: null, grant: { tenant_role: p.tenant_role, project_roles: {} }, model };
+    return {
+      scope: 'global',
+      projectId: null,
+      projectIds: undefined,
+      readable: null,
+      grant: { tenant_role: p.tenant_role, project_roles: {} },
+      model,
+    };
   }
   const members = await memberRoles(tx, p);
   return {

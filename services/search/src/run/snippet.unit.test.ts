@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { highlight, queryTerms } from './snippet.ts';
 
 describe('snippets for vector-only hits', () => {
-  it('takes the query\'s words, lower-cased, without one-letter words', () => {
+  it("takes the query's words, lower-cased, without one-letter words", () => {
     expect([...queryTerms('Acme "Holdings" a PAID acme')]).toEqual(['acme', 'holdings', 'paid']);
   });
 
@@ -10,8 +10,10 @@ describe('snippets for vector-only hits', () => {
     expect(highlight('Acme paid Acmeco and ACME.', queryTerms('acme'))).toBe('<mark>Acme</mark> paid Acmeco and <mark>ACME</mark>.');
   });
 
-  it('escapes the document\'s markup and drops match sentinels it may contain', () => {
-    expect(highlight('<script>alert("acme")</script>\uE000', queryTerms('acme'))).toBe('&lt;script&gt;alert(&quot;<mark>acme</mark>&quot;)&lt;/script&gt;');
+  it("escapes the document's markup and drops match sentinels it may contain", () => {
+    expect(highlight('<script>alert("acme")</script>\uE000', queryTerms('acme'))).toBe(
+      '&lt;script&gt;alert(&quot;<mark>acme</mark>&quot;)&lt;/script&gt;',
+    );
   });
 
   it('cuts long text around the first match at word boundaries, with ellipses', () => {

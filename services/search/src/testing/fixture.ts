@@ -47,7 +47,12 @@ export function recordedStores(stores: TestStores, calls: StoreCall[]): ReadStor
 }
 
 /** The relational views access checks read: a project row and member rows (what the project and membership projectors keep). */
-export async function seedProject(sql: Sql, tenantId: string, members: Record<string, ProjectRole>, settings: Record<string, unknown> = {}): Promise<string> {
+export async function seedProject(
+  sql: Sql,
+  tenantId: string,
+  members: Record<string, ProjectRole>,
+  settings: Record<string, unknown> = {},
+): Promise<string> {
   const projectId = randomUUID();
   const now = new Date();
   await withTenant(sql, tenantId, async (tx) => {
@@ -72,7 +77,12 @@ export function projectTenant(sql: Sql, stores: TestStores, tenantId: string) {
   let storesApplied = 0;
   return async (only: 'all' | 'views' = 'all') => {
     const log = await readLog(sql, tenantId);
-    await applyEachEvent(sql, views, log.filter((e) => e.tenant_seq > applied), 1);
+    await applyEachEvent(
+      sql,
+      views,
+      log.filter((e) => e.tenant_seq > applied),
+      1,
+    );
     applied = log.at(-1)?.tenant_seq ?? applied;
     if (only === 'views') return;
     const fresh = log.filter((e) => e.tenant_seq > storesApplied);
@@ -83,7 +93,14 @@ export function projectTenant(sql: Sql, stores: TestStores, tenantId: string) {
 }
 
 export const principal = (tenantId: string, role: Principal['tenant_role'], userId: string | null = randomUUID()): Principal => ({
-  tenant_id: tenantId, user_id: userId, tenant_role: role, actor: userId ? `user:${userId}` : `api_key:${randomUUID()}`,
+  tenant_id: tenantId,
+  user_id: userId,
+  tenant_role: role,
+  actor: userId ? `user:${userId}` : `api_key:${randomUUID()}`,
 });
 
-export const context = (p: Principal): RpcContext => ({ principal: p, operator: false, meta: { correlation_id: `search-test-${randomUUID()}`, traceparent: null } });
+export const context = (p: Principal): RpcContext => ({
+  principal: p,
+  operator: false,
+  meta: { correlation_id: `search-test-${randomUUID()}`, traceparent: null },
+});

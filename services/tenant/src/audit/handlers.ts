@@ -41,7 +41,13 @@ export function auditHandlers(deps: { sql: Sql; store: EventStore }): Record<str
         return {
           tenant_id: tenantId,
           head: position,
-          projectors: rows.map((r) => ({ name: r.projector, position: r.position, lag: Math.max(0, position - r.position), dead_letters: r.dead_letters, updated_at: r.updated_at.toISOString() })),
+          projectors: rows.map((r) => ({
+            name: r.projector,
+            position: r.position,
+            lag: Math.max(0, position - r.position),
+            dead_letters: r.dead_letters,
+            updated_at: r.updated_at.toISOString(),
+          })),
           // each event a projector gave up on: which, where, why (safe text, never content), how often,
           // when; the first DEAD_LETTERS_SHOWN of them (each projector's count above is whole)
           dead_letters: await listDeadLetters(tx, tenantId, { limit: DEAD_LETTERS_SHOWN }),

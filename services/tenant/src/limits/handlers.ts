@@ -1,6 +1,15 @@
 import {
-  type LimitsView, RateLeaseInput, type RateLeaseReply, SetLimitsInput, TenantUsageQueryInput, type UsageIncrement, UsageQueryInput, UsageRecordInput,
-  type UsageView, limitsRpc, streams,
+  type LimitsView,
+  RateLeaseInput,
+  type RateLeaseReply,
+  SetLimitsInput,
+  TenantUsageQueryInput,
+  type UsageIncrement,
+  UsageQueryInput,
+  UsageRecordInput,
+  type UsageView,
+  limitsRpc,
+  streams,
 } from '@mandant/contracts';
 import { withTenant } from '@mandant/shared/db';
 import type { Env } from '@mandant/shared/env';
@@ -56,7 +65,10 @@ export function limitsHandlers(deps: LimitsDeps): Record<string, RpcHandler> {
       const tenantId = tenant_id.toLowerCase();
       return withTenant(sql, tenantId, async (tx) => {
         const l = await readLimits(tx, tenantId, defaults);
-        const limits = bucket === 'api' ? { rate: l.requests_per_second, burst: l.burst } : { rate: l.expensive_requests_per_second, burst: l.expensive_burst };
+        const limits =
+          bucket === 'api'
+            ? { rate: l.requests_per_second, burst: l.burst }
+            : { rate: l.expensive_requests_per_second, burst: l.expensive_burst };
         const [row] = await tx<{ tokens: number; at_ms: number; now_ms: number }[]>`
           insert into rate_buckets as b (tenant_id, bucket, tokens, updated_at) values (${tenantId}, ${bucket}, ${limits.burst}, clock_timestamp())
           on conflict (tenant_id, bucket) do update set tokens = b.tokens
@@ -67,7 +79,13 @@ export function limitsHandlers(deps: LimitsDeps): Record<string, RpcHandler> {
         const lease = takeLease(state, limits, want, row.now_ms);
         await tx`update rate_buckets set tokens = ${lease.state.tokens}, updated_at = to_timestamp(${lease.state.at / 1000})
                  where tenant_id = ${tenantId} and bucket = ${bucket}`;
-        return { granted: lease.granted, tokens_left: Math.floor(lease.state.tokens), rate: limits.rate, burst: limits.burst, retry_after_ms: lease.retryAfterMs };
+        return {
+          granted: lease.granted,
+          tokens_left: Math.floor(lease.state.tokens),
+          rate: limits.rate,
+          burst: limits.burst,
+          retry_after_ms: lease.retryAfterMs,
+        };
       });
     },
 
@@ -81,19 +99,32 @@ export function limitsHandlers(deps: LimitsDeps): Record<string, RpcHandler> {
         const days = byTenant.get(tenantId) ?? new Map<string, UsageIncrement>();
         byTenant.set(tenantId, days);
         const had = days.get(inc.day);
-        days.set(inc.day, had ? {
-          ...had, api_calls: had.api_calls + inc.api_calls, search_calls: had.search_calls + inc.search_calls,
-          chat_calls: had.chat_calls + inc.chat_calls, upload_calls: had.upload_calls + inc.upload_calls, rate_limited: had.rate_limited + inc.rate_limited,
-        } : { ...inc, tenant_id: tenantId });
+        days.set(
+          inc.day,
+          had
+            ? {
+                ...had,
+                api_calls: had.api_calls + inc.api_calls,
+                search_calls: had.search_calls + inc.search_calls,
+                chat_calls: had.chat_calls + inc.chat_calls,
+                upload_calls: had.upload_calls + inc.upload_calls,
+                rate_limited: had.rate_limited + inc.rate_limited,
+              }
+            : { ...inc, tenant_id: tenantId },
+        );
       }
       await inParallel([...byTenant], async ([tenantId, days]) => {
         const rows = [...days.values()];
-        await withTenant(sql, tenantId, (tx) => tx`
+        await withTenant(
+          sql,
+          tenantId,
+          (tx) => tx`
           insert into tenant_usage ${tx(rows, 'tenant_id', 'day', 'api_calls', 'search_calls', 'chat_calls', 'upload_calls', 'rate_limited')}
           on conflict (tenant_id, day) do update set
             api_calls = tenant_usage.api_calls + excluded.api_calls, search_calls = tenant_usage.search_calls + excluded.search_calls,
             chat_calls = tenant_usage.chat_calls + excluded.chat_calls, upload_calls = tenant_usage.upload_calls + excluded.upload_calls,
-            rate_limited = tenant_usage.rate_limited + excluded.rate_limited`);
+            rate_limited = tenant_usage.rate_limited + excluded.rate_limited`,
+        );
       });
       return { tenants: byTenant.size };
     },
@@ -104,7 +135,12 @@ export function limitsHandlers(deps: LimitsDeps): Record<string, RpcHandler> {
       const { tenant_id, ...limits } = SetLimitsInput.parse(input);
       const tenantId = tenant_id.toLowerCase();
       const res = await runCommand({
-        store, clock, decider: tenantDecider, tenantId, stream: streams.tenant(tenantId), projectId: null,
+        store,
+        clock,
+        decider: tenantDecider,
+        tenantId,
+        stream: streams.tenant(tenantId),
+        projectId: null,
         command: { type: 'SetTenantLimits', limits },
         meta: { actor: 'operator', correlation_id: ctx.meta.correlation_id, causation_id: null, traceparent: ctx.meta.traceparent },
       });
@@ -132,10 +168,16 @@ export function limitsHandlers(deps: LimitsDeps): Record<string, RpcHandler> {
     async [limitsRpc.usageAll](input, ctx): Promise<{ tenants: (UsageView & { slug: string; name: string })[] }> {
       requireOperator(ctx);
       const period = usagePeriod(UsageQueryInput.parse(input ?? {}), clock.now());
-      const tenants = await sql<{ tenant_id: string; name: string; slug: string }[]>`select tenant_id, name, slug from mandant_list_tenants()`;
+      const tenants = await sql<
+        { tenant_id: string; name: string; slug: string }[]
+      >`select tenant_id, name, slug from mandant_list_tenants()`;
       const out = new Map<string, UsageView & { slug: string; name: string }>();
       await inParallel(tenants, async (t) => {
-        out.set(t.tenant_id, { ...(await usageOf({ sql, store, defaults, documents: deps.documents }, t.tenant_id, period)), slug: t.slug, name: t.name });
+        out.set(t.tenant_id, {
+          ...(await usageOf({ sql, store, defaults, documents: deps.documents }, t.tenant_id, period)),
+          slug: t.slug,
+          name: t.name,
+        });
       });
       return { tenants: tenants.flatMap((t) => out.get(t.tenant_id) ?? []) };
     },

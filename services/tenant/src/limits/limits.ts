@@ -10,7 +10,17 @@ import { type Env, readEnv } from '@mandant/shared/env';
  */
 export type LimitDefaults = Omit<LimitsView, 'overrides'>;
 
-export function limitDefaults(env: Pick<Env, 'RATE_LIMIT_RPS' | 'RATE_LIMIT_BURST' | 'RATE_LIMIT_EXPENSIVE_RPS' | 'RATE_LIMIT_EXPENSIVE_BURST' | 'QUOTA_STORED_BYTES' | 'QUOTA_DOCUMENTS'>): LimitDefaults {
+export function limitDefaults(
+  env: Pick<
+    Env,
+    | 'RATE_LIMIT_RPS'
+    | 'RATE_LIMIT_BURST'
+    | 'RATE_LIMIT_EXPENSIVE_RPS'
+    | 'RATE_LIMIT_EXPENSIVE_BURST'
+    | 'QUOTA_STORED_BYTES'
+    | 'QUOTA_DOCUMENTS'
+  >,
+): LimitDefaults {
   return {
     requests_per_second: env.RATE_LIMIT_RPS,
     burst: env.RATE_LIMIT_BURST,
@@ -22,7 +32,12 @@ export function limitDefaults(env: Pick<Env, 'RATE_LIMIT_RPS' | 'RATE_LIMIT_BURS
 }
 
 export const NO_OVERRIDES: TenantLimitOverrides = {
-  requests_per_second: null, burst: null, expensive_requests_per_second: null, expensive_burst: null, max_stored_bytes: null, max_documents: null,
+  requests_per_second: null,
+  burst: null,
+  expensive_requests_per_second: null,
+  expensive_burst: null,
+  max_stored_bytes: null,
+  max_documents: null,
 };
 
 export function resolveLimits(overrides: TenantLimitOverrides, defaults: LimitDefaults): LimitsView {
@@ -43,14 +58,17 @@ const num = (v: unknown): number | null => (v === null || v === undefined ? null
 export async function readLimits(tx: Tx, tenantId: string, defaults: LimitDefaults): Promise<LimitsView> {
   const [row] = await tx`select * from tenant_limits_view where tenant_id = ${tenantId}`;
   if (!row) return resolveLimits(NO_OVERRIDES, defaults);
-  return resolveLimits({
-    requests_per_second: num(row.requests_per_second),
-    burst: num(row.burst),
-    expensive_requests_per_second: num(row.expensive_requests_per_second),
-    expensive_burst: num(row.expensive_burst),
-    max_stored_bytes: num(row.max_stored_bytes),
-    max_documents: num(row.max_documents),
-  }, defaults);
+  return resolveLimits(
+    {
+      requests_per_second: num(row.requests_per_second),
+      burst: num(row.burst),
+      expensive_requests_per_second: num(row.expensive_requests_per_second),
+      expensive_burst: num(row.expensive_burst),
+      max_stored_bytes: num(row.max_stored_bytes),
+      max_documents: num(row.max_documents),
+    },
+    defaults,
+  );
 }
 
 /**

@@ -26,9 +26,22 @@ describe('SetTenantLimits', () => {
 });
 
 describe('effective limits', () => {
-  const defaults = { requests_per_second: 20, burst: 100, expensive_requests_per_second: 2, expensive_burst: 20, max_stored_bytes: 1000, max_documents: 50 };
+  const defaults = {
+    requests_per_second: 20,
+    burst: 100,
+    expensive_requests_per_second: 2,
+    expensive_burst: 20,
+    max_stored_bytes: 1000,
+    max_documents: 50,
+  };
   it('take each override that is set and the default for each null', () => {
-    expect(resolveLimits(limits, defaults)).toEqual({ ...defaults, requests_per_second: 5, burst: 10, max_documents: 3, overrides: limits });
+    expect(resolveLimits(limits, defaults)).toEqual({
+      ...defaults,
+      requests_per_second: 5,
+      burst: 10,
+      max_documents: 3,
+      overrides: limits,
+    });
   });
 });
 

@@ -4,7 +4,10 @@ import { DomainError } from '@mandant/shared/errors';
 import type { EventStore } from '@mandant/shared/eventstore';
 import { type LimitDefaults, readLimits } from './limits.ts';
 
-export interface Period { from: string; to: string }
+export interface Period {
+  from: string;
+  to: string;
+}
 
 /**
  * What the tenant stores now (documents not deleted and their bytes): the documents context's
@@ -30,7 +33,8 @@ export function usagePeriod(q: { from?: string; to?: string }, now: Date): Perio
   const from = q.from ?? maxDay(FIRST_DAY, isoDay(Date.parse(to) - (DEFAULT_PERIOD_DAYS - 1) * DAY_MS));
   const days = (Date.parse(to) - Date.parse(from)) / DAY_MS + 1;
   if (days < 1) throw new DomainError('validation.failed', 'from: must not be after to', { field: 'from' });
-  if (days > MAX_PERIOD_DAYS) throw new DomainError('validation.failed', `from: at most ${MAX_PERIOD_DAYS} days at once`, { field: 'from' });
+  if (days > MAX_PERIOD_DAYS)
+    throw new DomainError('validation.failed', `from: at most ${MAX_PERIOD_DAYS} days at once`, { field: 'from' });
   return { from, to };
 }
 
@@ -41,7 +45,11 @@ const COUNTERS = ['api_calls', 'search_calls', 'chat_calls', 'upload_calls', 'ra
  * totals, the log's head and the effective limits. Counters trail the requests by at most one
  * flush interval of each gateway (USAGE_FLUSH_MS).
  */
-export async function usageOf(deps: { sql: Sql; store: EventStore; defaults: LimitDefaults; documents: DocumentTotals }, tenantId: string, period: Period): Promise<UsageView> {
+export async function usageOf(
+  deps: { sql: Sql; store: EventStore; defaults: LimitDefaults; documents: DocumentTotals },
+  tenantId: string,
+  period: Period,
+): Promise<UsageView> {
   const [{ rows, totals, limits }, events] = await Promise.all([
     withTenant(deps.sql, tenantId, async (tx) => ({
       rows: await tx<(UsageCounters & { day: string })[]>`
@@ -52,7 +60,19 @@ export async function usageOf(deps: { sql: Sql; store: EventStore; defaults: Lim
     })),
     deps.store.head(tenantId),
   ]);
-  const days = rows.map((r) => ({ day: r.day, ...Object.fromEntries(COUNTERS.map((c) => [c, Number(r[c])])) }) as UsageCounters & { day: string });
+  const days = rows.map(
+    (r) => ({ day: r.day, ...Object.fromEntries(COUNTERS.map((c) => [c, Number(r[c])])) }) as UsageCounters & { day: string },
+  );
   const sum = Object.fromEntries(COUNTERS.map((c) => [c, days.reduce((n, d) => n + d[c], 0)])) as unknown as UsageCounters;
-  return { tenant_id: tenantId, from: period.from, to: period.to, ...sum, stored_bytes: totals.stored_bytes, documents: totals.documents, events, days, limits };
+  return {
+    tenant_id: tenantId,
+    from: period.from,
+    to: period.to,
+    ...sum,
+    stored_bytes: totals.stored_bytes,
+    documents: totals.documents,
+    events,
+    days,
+    limits,
+  };
 }

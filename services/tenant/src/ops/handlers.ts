@@ -32,7 +32,9 @@ export function opsHandlers(deps: { sql: Sql }): Record<string, RpcHandler> {
       const [heads, [counts], lag, dead] = await Promise.all([
         sql<{ tenant_id: string; last_seq: number }[]>`select tenant_id, last_seq from mandant_tenant_positions()`,
         sql<{ tenants: number; projects_active: number; projects_archived: number }[]>`select * from mandant_platform_counts()`,
-        sql<{ projector: string; tenants: number; max_lag: number; total_lag: number; dead_letters: number }[]>`select * from mandant_projection_lag()`,
+        sql<
+          { projector: string; tenants: number; max_lag: number; total_lag: number; dead_letters: number }[]
+        >`select * from mandant_projection_lag()`,
         sql<{ tenant_id: string; dead_letters: number }[]>`select tenant_id, dead_letters from mandant_dead_letters_by_tenant()`,
       ]);
       const small = heads.length <= PER_TENANT_SERIES_LIMIT;
@@ -44,9 +46,17 @@ export function opsHandlers(deps: { sql: Sql }): Record<string, RpcHandler> {
         events_by_tenant: small
           ? heads.map((h) => ({ tenant_id: h.tenant_id, events: h.last_seq })).sort((a, b) => a.tenant_id.localeCompare(b.tenant_id))
           : null,
-        projectors: lag.map((r) => ({ name: r.projector, tenants: r.tenants, max_lag: r.max_lag, total_lag: r.total_lag, dead_letters: r.dead_letters })),
+        projectors: lag.map((r) => ({
+          name: r.projector,
+          tenants: r.tenants,
+          max_lag: r.max_lag,
+          total_lag: r.total_lag,
+          dead_letters: r.dead_letters,
+        })),
         dead_letters_by_tenant: small
-          ? heads.map((h) => ({ tenant_id: h.tenant_id, dead_letters: deadOf.get(h.tenant_id) ?? 0 })).sort((a, b) => a.tenant_id.localeCompare(b.tenant_id))
+          ? heads
+              .map((h) => ({ tenant_id: h.tenant_id, dead_letters: deadOf.get(h.tenant_id) ?? 0 }))
+              .sort((a, b) => a.tenant_id.localeCompare(b.tenant_id))
           : null,
       };
     },

@@ -14,7 +14,11 @@ import { authHandlers } from './auth.ts';
 const pg = postgresUrls();
 const ctx: RpcContext = { principal: null, operator: false, meta: { correlation_id: 'auth-test', traceparent: null } };
 const runs = { seed: Number(process.env.FC_SEED ?? 20261202), numRuns: 40 };
-const outcome = (p: Promise<unknown>) => p.then((v) => ({ ok: v }), (e: unknown) => ({ code: (e as { code?: string }).code ?? String(e) }));
+const outcome = (p: Promise<unknown>) =>
+  p.then(
+    (v) => ({ ok: v }),
+    (e: unknown) => ({ code: (e as { code?: string }).code ?? String(e) }),
+  );
 
 describe.skipIf(!pg)('auth.jwt and auth.api_key', () => {
   let app: Sql;
@@ -41,33 +45,42 @@ describe.skipIf(!pg)('auth.jwt and auth.api_key', () => {
       await owner`insert into api_keys_view (tenant_id, key_id, name, user_id, role, prefix, secret_hash, created_at)
                   values (${id}, ${randomUUID()}, 'k', null, 'tenant_admin', 'mnd_…', ${key.secret_hash}, now())`;
     }
-    if (s.registered) await owner`insert into users_view (tenant_id, user_id, email, name, created_at) values (${id}, ${user}, 'u@example.org', 'U', now())`;
+    if (s.registered)
+      await owner`insert into users_view (tenant_id, user_id, email, name, created_at) values (${id}, ${user}, 'u@example.org', 'U', now())`;
     if (s.offboarded) await owner`insert into offboarded_tenants (tenant_id) values (${id})`;
     return { id, user, secret: key.secret };
   }
 
   it('answers auth.jwt for a live tenant only, telling whether the subject is registered', async () => {
-    await fc.assert(fc.asyncProperty(fc.record({ provisioned: fc.boolean(), registered: fc.boolean(), offboarded: fc.boolean() }), async (s) => {
-      const t = await tenant(s);
-      const got = await outcome(Promise.resolve(handlers[authRpc.authJwt]?.({ tenant_id: t.id, user_id: t.user }, ctx)));
-      if (s.provisioned && !s.offboarded) expect(got).toEqual({ ok: { user_registered: s.registered } });
-      else expect(got).toEqual({ code: 'unauthenticated' });
-    }), runs);
+    await fc.assert(
+      fc.asyncProperty(fc.record({ provisioned: fc.boolean(), registered: fc.boolean(), offboarded: fc.boolean() }), async (s) => {
+        const t = await tenant(s);
+        const got = await outcome(Promise.resolve(handlers[authRpc.authJwt]?.({ tenant_id: t.id, user_id: t.user }, ctx)));
+        if (s.provisioned && !s.offboarded) expect(got).toEqual({ ok: { user_registered: s.registered } });
+        else expect(got).toEqual({ code: 'unauthenticated' });
+      }),
+      runs,
+    );
   });
 
   it("refuses an offboarded tenant's API key from the tombstone on, even while its key row is still in the view", async () => {
     const live = await tenant({ provisioned: true, registered: false, offboarded: false });
-    expect(await outcome(Promise.resolve(handlers[rpc.authApiKey]?.({ secret: live.secret }, ctx)))).toMatchObject({ ok: { tenant_id: live.id, tenant_role: 'tenant_admin' } });
+    expect(await outcome(Promise.resolve(handlers[rpc.authApiKey]?.({ secret: live.secret }, ctx)))).toMatchObject({
+      ok: { tenant_id: live.id, tenant_role: 'tenant_admin' },
+    });
     const gone = await tenant({ provisioned: true, registered: false, offboarded: true });
     expect((await owner`select count(*)::int as n from api_keys_view where tenant_id = ${gone.id}`)[0]?.n).toBe(1);
     expect(await outcome(Promise.resolve(handlers[rpc.authApiKey]?.({ secret: gone.secret }, ctx)))).toEqual({ code: 'unauthenticated' });
   });
 
   it('refuses auth.jwt input that is not a tenant and subject uuid as invalid, never reaching the database', async () => {
-    await fc.assert(fc.asyncProperty(fc.anything(), async (input) => {
-      fc.pre(!(typeof input === 'object' && input !== null && 'tenant_id' in input));
-      const got = await outcome(Promise.resolve().then(() => handlers[authRpc.authJwt]?.(input, ctx)));
-      expect(got).not.toHaveProperty('ok');
-    }), runs);
+    await fc.assert(
+      fc.asyncProperty(fc.anything(), async (input) => {
+        fc.pre(!(typeof input === 'object' && input !== null && 'tenant_id' in input));
+        const got = await outcome(Promise.resolve().then(() => handlers[authRpc.authJwt]?.(input, ctx)));
+        expect(got).not.toHaveProperty('ok');
+      }),
+      runs,
+    );
   });
 });

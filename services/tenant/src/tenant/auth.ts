@@ -22,10 +22,14 @@ export function authHandlers(deps: { sql: Sql }): Record<string, RpcHandler> {
       const tenantId = tenantOfSecret(secret);
       if (!tenantId) throw unauthenticated;
       const hash = hashSecret(secret);
-      const [key] = await withTenant(sql, tenantId, (tx) => tx<{ key_id: string; user_id: string | null; role: 'tenant_admin' | 'auditor' }[]>`
+      const [key] = await withTenant(
+        sql,
+        tenantId,
+        (tx) => tx<{ key_id: string; user_id: string | null; role: 'tenant_admin' | 'auditor' }[]>`
         select key_id, user_id, role from api_keys_view
         where tenant_id = ${tenantId} and secret_hash = ${hash} and revoked_at is null
-          and not exists (select 1 from offboarded_tenants o where o.tenant_id = ${tenantId})`);
+          and not exists (select 1 from offboarded_tenants o where o.tenant_id = ${tenantId})`,
+      );
       if (!key) throw unauthenticated;
       if (key.user_id) return { tenant_id: tenantId, user_id: key.user_id, tenant_role: 'member', actor: `user:${key.user_id}` };
       return { tenant_id: tenantId, user_id: null, tenant_role: key.role, actor: `api_key:${key.key_id}` };

@@ -9,13 +9,23 @@ const OTHER_KEY = '0190c6e0-0000-7000-8000-00000000000b';
 const USER = '0190c6e0-0000-7000-8000-000000000001';
 const HASH = 'a'.repeat(64);
 
-const provisioned: TenantEvent = { type: 'tenant.provisioned.v1', data: { name: 'Acme', slug: 'acme', settings: { model: 'small', lang: 'en' } } };
+const provisioned: TenantEvent = {
+  type: 'tenant.provisioned.v1',
+  data: { name: 'Acme', slug: 'acme', settings: { model: 'small', lang: 'en' } },
+};
 const keyIssued: TenantEvent = {
   type: 'api_key.issued.v1',
   data: { key_id: KEY, name: 'ci', user_id: null, role: 'tenant_admin', prefix: 'mnd_…abcdef', secret_hash: HASH },
 };
 const issue = (over: Partial<Extract<TenantCommand, { type: 'IssueApiKey' }>> = {}): TenantCommand => ({
-  type: 'IssueApiKey', key_id: OTHER_KEY, name: 'bot', user_id: null, role: 'auditor', prefix: 'mnd_…123456', secret_hash: HASH, ...over,
+  type: 'IssueApiKey',
+  key_id: OTHER_KEY,
+  name: 'bot',
+  user_id: null,
+  role: 'auditor',
+  prefix: 'mnd_…123456',
+  secret_hash: HASH,
+  ...over,
 });
 
 const { decide, rejection } = deciderSpec(tenantDecider, TenantEvent);
@@ -46,7 +56,10 @@ describe('ChangeTenantSettings', () => {
   });
 
   it('replaces a nested object as a whole rather than merging into it', () => {
-    const given: TenantEvent[] = [provisioned, { type: 'tenant.settings_changed.v1', data: { settings: { chunk: { size: 512, overlap: 64 } } } }];
+    const given: TenantEvent[] = [
+      provisioned,
+      { type: 'tenant.settings_changed.v1', data: { settings: { chunk: { size: 512, overlap: 64 } } } },
+    ];
     expect(decide(given, { type: 'ChangeTenantSettings', patch: { chunk: { size: 256 } } })).toEqual([
       { type: 'tenant.settings_changed.v1', data: { settings: { chunk: { size: 256 } } } },
     ]);
@@ -57,7 +70,10 @@ describe('ChangeTenantSettings', () => {
   });
 
   it('emits nothing when a nested value is equal with its keys in another order', () => {
-    const given: TenantEvent[] = [provisioned, { type: 'tenant.settings_changed.v1', data: { settings: { chunk: { size: 512, overlap: 64 } } } }];
+    const given: TenantEvent[] = [
+      provisioned,
+      { type: 'tenant.settings_changed.v1', data: { settings: { chunk: { size: 512, overlap: 64 } } } },
+    ];
     expect(decide(given, { type: 'ChangeTenantSettings', patch: { chunk: { overlap: 64, size: 512 } } })).toEqual([]);
   });
 
@@ -78,13 +94,19 @@ describe('ChangeTenantSettings', () => {
 describe('IssueApiKey', () => {
   it('issues a key with a tenant role', () => {
     expect(decide([provisioned], issue())).toEqual([
-      { type: 'api_key.issued.v1', data: { key_id: OTHER_KEY, name: 'bot', user_id: null, role: 'auditor', prefix: 'mnd_…123456', secret_hash: HASH } },
+      {
+        type: 'api_key.issued.v1',
+        data: { key_id: OTHER_KEY, name: 'bot', user_id: null, role: 'auditor', prefix: 'mnd_…123456', secret_hash: HASH },
+      },
     ]);
   });
 
   it('issues a key acting as a user', () => {
     expect(decide([provisioned], issue({ user_id: USER, role: null }))).toEqual([
-      { type: 'api_key.issued.v1', data: { key_id: OTHER_KEY, name: 'bot', user_id: USER, role: null, prefix: 'mnd_…123456', secret_hash: HASH } },
+      {
+        type: 'api_key.issued.v1',
+        data: { key_id: OTHER_KEY, name: 'bot', user_id: USER, role: null, prefix: 'mnd_…123456', secret_hash: HASH },
+      },
     ]);
   });
 

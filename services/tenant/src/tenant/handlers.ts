@@ -1,6 +1,15 @@
 import {
-  ApiKeyIdInput, type ApiKeyView, CreateApiKeyInput, type EventMeta, PatchSettingsInput,
-  ProvisionTenantInput, ResolveSlugInput, TenantIdInput, type TenantView, rpc, streams,
+  ApiKeyIdInput,
+  type ApiKeyView,
+  CreateApiKeyInput,
+  type EventMeta,
+  PatchSettingsInput,
+  ProvisionTenantInput,
+  ResolveSlugInput,
+  TenantIdInput,
+  type TenantView,
+  rpc,
+  streams,
 } from '@mandant/contracts';
 import { type Sql, type Tx, withTenant } from '@mandant/shared/db';
 import { DomainError, forbidden, notFound } from '@mandant/shared/errors';
@@ -52,7 +61,10 @@ export interface TenantDeps {
 }
 
 const metaOf = (ctx: RpcContext, actor: string): EventMeta => ({
-  actor, correlation_id: ctx.meta.correlation_id, causation_id: null, traceparent: ctx.meta.traceparent,
+  actor,
+  correlation_id: ctx.meta.correlation_id,
+  causation_id: null,
+  traceparent: ctx.meta.traceparent,
 });
 
 function requireOperator(ctx: RpcContext): void {
@@ -65,7 +77,17 @@ export function tenantHandlers(deps: TenantDeps): Record<string, RpcHandler> {
     deps.stores ? deps.stores.keyring.destroy(tenantId) : createPostgresKeyStore(sql).destroy(tenantId);
 
   const execute = async (tenantId: string, command: TenantCommand, meta: EventMeta, beforeCommit?: (tx: Tx) => Promise<void>) => {
-    const res = await runCommand({ store, clock, decider: tenantDecider, tenantId, stream: streams.tenant(tenantId), projectId: null, command, meta, beforeCommit: beforeCommit ? () => beforeCommit : undefined });
+    const res = await runCommand({
+      store,
+      clock,
+      decider: tenantDecider,
+      tenantId,
+      stream: streams.tenant(tenantId),
+      projectId: null,
+      command,
+      meta,
+      beforeCommit: beforeCommit ? () => beforeCommit : undefined,
+    });
     await waitForViews(sql, log, tenantId, res.position);
     return res;
   };
@@ -73,19 +95,41 @@ export function tenantHandlers(deps: TenantDeps): Record<string, RpcHandler> {
   const tenantView = async (tenantId: string): Promise<TenantView> => {
     const [row] = await withTenant(sql, tenantId, (tx) => tx<TenantRow[]>`select * from tenants_view where tenant_id = ${tenantId}`);
     if (!row) throw notFound('tenant');
-    return { id: row.tenant_id, name: row.name, slug: row.slug, settings: row.settings, created_at: row.created_at.toISOString(), updated_at: row.updated_at.toISOString() };
+    return {
+      id: row.tenant_id,
+      name: row.name,
+      slug: row.slug,
+      settings: row.settings,
+      created_at: row.created_at.toISOString(),
+      updated_at: row.updated_at.toISOString(),
+    };
   };
 
-  const issueKey = async (p: { tenantId: string; name: string; user_id: string | null; role: 'tenant_admin' | 'auditor' | null; meta: EventMeta }) => {
+  const issueKey = async (p: {
+    tenantId: string;
+    name: string;
+    user_id: string | null;
+    role: 'tenant_admin' | 'auditor' | null;
+    meta: EventMeta;
+  }) => {
     const keyId = uuidv7();
     const { secret, prefix, secret_hash } = newApiKeySecret(p.tenantId);
-    await execute(p.tenantId, { type: 'IssueApiKey', key_id: keyId, name: p.name, user_id: p.user_id, role: p.role, prefix, secret_hash }, p.meta);
+    await execute(
+      p.tenantId,
+      { type: 'IssueApiKey', key_id: keyId, name: p.name, user_id: p.user_id, role: p.role, prefix, secret_hash },
+      p.meta,
+    );
     return { keyId, secret };
   };
 
   const keyView = (r: ApiKeyRow): ApiKeyView => ({
-    id: r.key_id, name: r.name, user_id: r.user_id, role: r.role, prefix: r.prefix,
-    created_at: r.created_at.toISOString(), revoked_at: r.revoked_at ? r.revoked_at.toISOString() : null,
+    id: r.key_id,
+    name: r.name,
+    user_id: r.user_id,
+    role: r.role,
+    prefix: r.prefix,
+    created_at: r.created_at.toISOString(),
+    revoked_at: r.revoked_at ? r.revoked_at.toISOString() : null,
   });
 
   return {
@@ -95,7 +139,8 @@ export function tenantHandlers(deps: TenantDeps): Record<string, RpcHandler> {
       const tenantId = uuidv7();
       const meta = metaOf(ctx, 'operator');
       await execute(tenantId, { type: 'ProvisionTenant', name: body.name, slug: body.slug, settings: body.settings }, meta, async (tx) => {
-        const claimed = await tx`insert into tenant_slugs (slug, tenant_id) values (${body.slug}, ${tenantId}) on conflict do nothing returning slug`;
+        const claimed =
+          await tx`insert into tenant_slugs (slug, tenant_id) values (${body.slug}, ${tenantId}) on conflict do nothing returning slug`;
         if (claimed.length === 0) throw new DomainError('slug.taken', `tenant slug "${body.slug}" is taken`, { field: 'slug' });
       });
       const key = await issueKey({ tenantId, name: 'initial admin key', user_id: null, role: 'tenant_admin', meta });
@@ -116,14 +161,23 @@ export function tenantHandlers(deps: TenantDeps): Record<string, RpcHandler> {
       const tenantId = tenant_id.toLowerCase();
       try {
         const res = await runCommand({
-          store, clock, decider: tenantDecider, tenantId, stream: streams.tenant(tenantId), projectId: null,
-          command: { type: 'OffboardTenant' }, meta: metaOf(ctx, 'operator'),
+          store,
+          clock,
+          decider: tenantDecider,
+          tenantId,
+          stream: streams.tenant(tenantId),
+          projectId: null,
+          command: { type: 'OffboardTenant' },
+          meta: metaOf(ctx, 'operator'),
           beforeCommit: () => async (tx) => {
             await tx`insert into offboarded_tenants (tenant_id) values (${tenantId}) on conflict do nothing`;
           },
         });
         await destroyKeys(tenantId);
-        log.info({ tenant_id: tenantId, correlation_id: ctx.meta.correlation_id, tenant_seq: res.position }, 'tenant offboarded; data keys destroyed');
+        log.info(
+          { tenant_id: tenantId, correlation_id: ctx.meta.correlation_id, tenant_seq: res.position },
+          'tenant offboarded; data keys destroyed',
+        );
         await waitForViews(sql, log, tenantId, res.position);
         return null;
       } catch (err) {
@@ -165,17 +219,32 @@ export function tenantHandlers(deps: TenantDeps): Record<string, RpcHandler> {
       const body = CreateApiKeyInput.parse(input);
       if (body.user_id) {
         const userId = body.user_id;
-        if (!(await withTenant(sql, p.tenant_id, (tx) => userExists(tx, p.tenant_id, userId)))) throw new DomainError('validation.failed', 'user_id: no such user in this tenant', { field: 'user_id' });
+        if (!(await withTenant(sql, p.tenant_id, (tx) => userExists(tx, p.tenant_id, userId))))
+          throw new DomainError('validation.failed', 'user_id: no such user in this tenant', { field: 'user_id' });
       }
-      const key = await issueKey({ tenantId: p.tenant_id, name: body.name, user_id: body.user_id ?? null, role: body.role ?? null, meta: metaOf(ctx, p.actor) });
-      const [row] = await withTenant(sql, p.tenant_id, (tx) => tx<ApiKeyRow[]>`select * from api_keys_view where tenant_id = ${p.tenant_id} and key_id = ${key.keyId}`);
+      const key = await issueKey({
+        tenantId: p.tenant_id,
+        name: body.name,
+        user_id: body.user_id ?? null,
+        role: body.role ?? null,
+        meta: metaOf(ctx, p.actor),
+      });
+      const [row] = await withTenant(
+        sql,
+        p.tenant_id,
+        (tx) => tx<ApiKeyRow[]>`select * from api_keys_view where tenant_id = ${p.tenant_id} and key_id = ${key.keyId}`,
+      );
       if (!row) throw notFound('api key');
       return { api_key: keyView(row), secret: key.secret };
     },
 
     async [rpc.apiKeyList](_input, ctx) {
       const p = requireTenantAdmin(ctx.principal);
-      const rows = await withTenant(sql, p.tenant_id, (tx) => tx<ApiKeyRow[]>`select * from api_keys_view where tenant_id = ${p.tenant_id} order by created_at, key_id`);
+      const rows = await withTenant(
+        sql,
+        p.tenant_id,
+        (tx) => tx<ApiKeyRow[]>`select * from api_keys_view where tenant_id = ${p.tenant_id} order by created_at, key_id`,
+      );
       return { api_keys: rows.map(keyView) };
     },
 

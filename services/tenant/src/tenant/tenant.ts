@@ -22,7 +22,14 @@ export interface TenantState {
   limits: TenantLimitOverrides;
 }
 
-export const initialTenantState = (): TenantState => ({ status: 'none', name: '', slug: '', settings: {}, apiKeys: {}, limits: NO_OVERRIDES });
+export const initialTenantState = (): TenantState => ({
+  status: 'none',
+  name: '',
+  slug: '',
+  settings: {},
+  apiKeys: {},
+  limits: NO_OVERRIDES,
+});
 
 export function evolveTenant(state: TenantState, event: TenantEvent): TenantState {
   switch (event.type) {

@@ -1,9 +1,22 @@
-import { ApiKeyIssued, ApiKeyRevoked, type EventEnvelope, TenantLimitsSet, TenantProvisioned, TenantSettingsChanged } from '@mandant/contracts';
+import {
+  ApiKeyIssued,
+  ApiKeyRevoked,
+  type EventEnvelope,
+  TenantLimitsSet,
+  TenantProvisioned,
+  TenantSettingsChanged,
+} from '@mandant/contracts';
 import type { Tx } from '@mandant/shared/db';
 import type { Projection } from '@mandant/shared/projection';
 import { purgingOffboarded } from '@mandant/shared/service';
 
-const TYPES = new Set(['tenant.provisioned.v1', 'tenant.settings_changed.v1', 'api_key.issued.v1', 'api_key.revoked.v1', 'tenant.limits_set.v1']);
+const TYPES = new Set([
+  'tenant.provisioned.v1',
+  'tenant.settings_changed.v1',
+  'api_key.issued.v1',
+  'api_key.revoked.v1',
+  'tenant.limits_set.v1',
+]);
 
 /**
  * tenants_view, api_keys_view and tenant_limits_view: the tenant's directory entry, settings,

@@ -108,7 +108,10 @@ export function describeBlobStore(name: string, factory: () => BlobStore | Promi
 
     it('deletes everything under a folder prefix, and nothing in a sibling folder', async () => {
       const t = tenant();
-      const keys = Array.from({ length: 30 }, (_, i) => `processed/doc-1/${i % 3 === 0 ? 'chunks/' : ''}part-${String(i).padStart(3, '0')}.txt`);
+      const keys = Array.from(
+        { length: 30 },
+        (_, i) => `processed/doc-1/${i % 3 === 0 ? 'chunks/' : ''}part-${String(i).padStart(3, '0')}.txt`,
+      );
       await Promise.all(keys.map((k) => store.put(t, k, text(k))));
       await store.put(t, 'processed/doc-10/text.txt', text('keep'));
       await store.put(t, 'raw/doc-1/original.pdf', text('keep'));
@@ -134,8 +137,23 @@ export function describeBlobStore(name: string, factory: () => BlobStore | Promi
 
     it('rejects keys that are empty, absolute, climbing, hidden, oversized or outside the charset', async () => {
       const t = tenant();
-      const bad = ['', '/raw/x', 'raw/../x', '..', 'raw/./x', 'raw//x', 'raw/x/', 'Raw/x', 'raw/x y', 'raw/.hidden', 'raw\\x',
-        'raw/x\0', 'raw/é', 'a'.repeat(MAX_KEY_LENGTH + 1), `raw/${'a'.repeat(201)}`];
+      const bad = [
+        '',
+        '/raw/x',
+        'raw/../x',
+        '..',
+        'raw/./x',
+        'raw//x',
+        'raw/x/',
+        'Raw/x',
+        'raw/x y',
+        'raw/.hidden',
+        'raw\\x',
+        'raw/x\0',
+        'raw/é',
+        'a'.repeat(MAX_KEY_LENGTH + 1),
+        `raw/${'a'.repeat(201)}`,
+      ];
       for (const key of bad) {
         await expect(store.put(t, key, text('x')), key).rejects.toBeInstanceOf(InvalidBlobKeyError);
         await expect(store.get(t, key), key).rejects.toBeInstanceOf(InvalidBlobKeyError);

@@ -7,5 +7,8 @@ import { createMemoryBlobStore } from './memory.ts';
 
 // Encryption must not change what a BlobStore promises (sizes included).
 describeBlobStore('encrypting over in-memory', () =>
-  createEncryptingBlobStore(createMemoryBlobStore(), createKeyring({ masterKey: randomBytes(32).toString('base64'), store: createMemoryKeyStore() })),
+  createEncryptingBlobStore(
+    createMemoryBlobStore(),
+    createKeyring({ masterKey: randomBytes(32).toString('base64'), store: createMemoryKeyStore() }),
+  ),
 );

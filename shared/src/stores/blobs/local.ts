@@ -88,7 +88,10 @@ export function createLocalBlobStore(options: LocalBlobStoreOptions): BlobStore 
       if (e.isDirectory()) await walk(path, `${keyPrefix}${e.name}/`, out);
       else if (e.isFile()) {
         // A file deleted between readdir and stat is simply not listed.
-        const size = await stat(path).then((s) => s.size, (err: unknown) => (code(err) === 'ENOENT' ? null : Promise.reject(asError(err))));
+        const size = await stat(path).then(
+          (s) => s.size,
+          (err: unknown) => (code(err) === 'ENOENT' ? null : Promise.reject(asError(err))),
+        );
         if (size !== null) out.push({ key: `${keyPrefix}${e.name}`, size });
       }
     }

@@ -45,9 +45,17 @@ const MISSING = new Set(['NoSuchKey', 'NoSuchBucket', 'NotFound']);
 export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
   const region = options.region ?? 'us-east-1';
   const batchDelete = options.batchDelete ?? true;
-  const client = new Client({ ...endpoint(options), accessKey: options.accessKey, secretKey: options.secretKey, region, pathStyle: options.pathStyle ?? true, partSize: S3_SINGLE_PUT_LIMIT });
+  const client = new Client({
+    ...endpoint(options),
+    accessKey: options.accessKey,
+    secretKey: options.secretKey,
+    region,
+    pathStyle: options.pathStyle ?? true,
+    partSize: S3_SINGLE_PUT_LIMIT,
+  });
 
-  const fail = (op: string, tenantId: string, key: string | null, cause: unknown): BlobStoreError => new BlobStoreError(op, tenantId, key, { cause });
+  const fail = (op: string, tenantId: string, key: string | null, cause: unknown): BlobStoreError =>
+    new BlobStoreError(op, tenantId, key, { cause });
 
   async function ensureBucket(bucket: string): Promise<void> {
     try {
@@ -79,7 +87,8 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
     for (let i = 0; i < keys.length; i += 1000) {
       const results = await client.removeObjects(bucket, keys.slice(i, i + 1000));
       const failed = results.find((r) => r?.Error && !MISSING.has(r.Error.Code ?? ''));
-      if (failed?.Error) throw new Error(`delete of ${failed.Error.Key ?? '?'} failed: ${failed.Error.Code ?? ''} ${failed.Error.Message ?? ''}`);
+      if (failed?.Error)
+        throw new Error(`delete of ${failed.Error.Key ?? '?'} failed: ${failed.Error.Code ?? ''} ${failed.Error.Message ?? ''}`);
     }
   }
 
@@ -87,7 +96,8 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
     async put(tenantId, key, bytes, opts) {
       const bucket = tenantBucket(tenantId);
       checkKey(key);
-      if (bytes.byteLength > S3_SINGLE_PUT_LIMIT) throw fail('put', tenantId, key, new RangeError(`object of ${bytes.byteLength} bytes exceeds the single-PUT limit`));
+      if (bytes.byteLength > S3_SINGLE_PUT_LIMIT)
+        throw fail('put', tenantId, key, new RangeError(`object of ${bytes.byteLength} bytes exceeds the single-PUT limit`));
       // A view, not a copy: the client needs a Buffer to send one PUT with a known length.
       const body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       const meta = opts?.contentType ? { 'Content-Type': opts.contentType } : {};
@@ -156,7 +166,10 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
       const bucket = tenantBucket(tenantId);
       checkPrefix(prefix, false);
       try {
-        await removeAll(bucket, (await listAll(bucket, prefix)).map((e) => e.key));
+        await removeAll(
+          bucket,
+          (await listAll(bucket, prefix)).map((e) => e.key),
+        );
       } catch (err) {
         throw fail('deletePrefix', tenantId, prefix, err);
       }
@@ -167,7 +180,10 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
       try {
         // S3 removes only empty buckets; a put racing with us refills it, so try a few times.
         for (let attempt = 0; ; attempt++) {
-          await removeAll(bucket, (await listAll(bucket, '')).map((e) => e.key));
+          await removeAll(
+            bucket,
+            (await listAll(bucket, '')).map((e) => e.key),
+          );
           try {
             await client.removeBucket(bucket);
             return;

@@ -193,7 +193,10 @@ function open(key: Buffer, nonce: Uint8Array, ct: Uint8Array, tag: Uint8Array, a
 
 const uuidBytes = (tenantId: string): Buffer => Buffer.from(tenantId.replaceAll('-', ''), 'hex');
 const wrapAad = (version: number, tenantId: string, scope: string, keyId: Uint8Array): Buffer =>
-  Buffer.concat([encoder.encode(version === WRAP_V1 ? `mandant/data-key/v1/${tenantId}/` : `mandant/data-key/v2/${tenantId}/${scope}/`), keyId]);
+  Buffer.concat([
+    encoder.encode(version === WRAP_V1 ? `mandant/data-key/v1/${tenantId}/` : `mandant/data-key/v2/${tenantId}/${scope}/`),
+    keyId,
+  ]);
 
 export function createKeyring(options: KeyringOptions): Keyring {
   const master = parseMasterKey(options.masterKey);
@@ -219,7 +222,13 @@ export function createKeyring(options: KeyringOptions): Keyring {
     const id = Buffer.from(b.subarray(1, 1 + KEY_ID));
     const nonce = b.subarray(1 + KEY_ID, 1 + KEY_ID + NONCE);
     try {
-      const key = open(master, nonce, b.subarray(1 + KEY_ID + NONCE, WRAPPED - TAG), b.subarray(WRAPPED - TAG), wrapAad(version, tenantId, scope, id));
+      const key = open(
+        master,
+        nonce,
+        b.subarray(1 + KEY_ID + NONCE, WRAPPED - TAG),
+        b.subarray(WRAPPED - TAG),
+        wrapAad(version, tenantId, scope, id),
+      );
       return { id, key, scope };
     } catch (err) {
       throw new KeyUnwrapError(tenantId, { cause: err });
@@ -293,7 +302,13 @@ export function createKeyring(options: KeyringOptions): Keyring {
       if (!dataKey) throw new DataKeyDestroyedError(t);
       try {
         const nonce = b.subarray(HEADER, HEADER + NONCE);
-        const plain = open(dataKey.key, nonce, b.subarray(HEADER + NONCE, b.byteLength - TAG), b.subarray(b.byteLength - TAG), Buffer.concat([b.subarray(0, HEADER), aad]));
+        const plain = open(
+          dataKey.key,
+          nonce,
+          b.subarray(HEADER + NONCE, b.byteLength - TAG),
+          b.subarray(b.byteLength - TAG),
+          Buffer.concat([b.subarray(0, HEADER), aad]),
+        );
         return new Uint8Array(plain.buffer, plain.byteOffset, plain.byteLength);
       } catch (err) {
         throw new DecryptionFailedError(t, 'authentication failed (altered bytes or different context)', { cause: err });

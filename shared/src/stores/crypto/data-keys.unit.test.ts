@@ -82,7 +82,9 @@ describe('keyring (envelope encryption, per-tenant data keys)', () => {
     await keyring.destroy(t);
     await expect(keyring.decrypt(t, sealed)).rejects.toBeInstanceOf(DataKeyDestroyedError);
     await expect(keyring.encrypt(t, text('written after erasure'))).rejects.toBeInstanceOf(DataKeyDestroyedError);
-    await expect(keyring.encrypt(t, text('a document of it'), undefined, { scope: documentScope(randomUUID()) })).rejects.toBeInstanceOf(DataKeyDestroyedError);
+    await expect(keyring.encrypt(t, text('a document of it'), undefined, { scope: documentScope(randomUUID()) })).rejects.toBeInstanceOf(
+      DataKeyDestroyedError,
+    );
     await keyring.destroy(t); // destroying twice is no error
   });
 
@@ -146,7 +148,9 @@ describe('keyring (envelope encryption, per-tenant data keys)', () => {
     const other = createMemoryKeyStore();
     const doc = documentScope(randomUUID());
     await other.put(t, doc, id, wrapped);
-    await expect(createKeyring({ masterKey: key, store: other }).encrypt(t, text('x'), undefined, { scope: doc })).rejects.toBeInstanceOf(KeyUnwrapError);
+    await expect(createKeyring({ masterKey: key, store: other }).encrypt(t, text('x'), undefined, { scope: doc })).rejects.toBeInstanceOf(
+      KeyUnwrapError,
+    );
   });
 
   it('sees a key destroyed by another process at once by default, after cacheMs when caching', async () => {
@@ -206,7 +210,13 @@ describe('keyring (envelope encryption, per-tenant data keys)', () => {
   });
 
   it('refuses a master key that is not 32 bytes of base64, and tenant ids that are not uuids', async () => {
-    for (const bad of ['', 'c2hvcnQ=', randomBytes(31).toString('base64'), `${randomBytes(32).toString('base64')}x`, randomBytes(32).toString('hex')]) {
+    for (const bad of [
+      '',
+      'c2hvcnQ=',
+      randomBytes(31).toString('base64'),
+      `${randomBytes(32).toString('base64')}x`,
+      randomBytes(32).toString('hex'),
+    ]) {
       expect(() => createKeyring({ masterKey: bad, store: createMemoryKeyStore() }), bad).toThrow(InvalidMasterKeyError);
     }
     expect(() => createKeyring({ masterKey: randomBytes(16), store: createMemoryKeyStore() })).toThrow(InvalidMasterKeyError);

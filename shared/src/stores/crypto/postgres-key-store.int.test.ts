@@ -50,10 +50,17 @@ describe.skipIf(!pg)('data keys kept in Postgres', () => {
     const tenant = randomUUID();
     const [d1, d2] = [documentScope(randomUUID()), documentScope(randomUUID())];
     // two processes sealing the same document at once agree on one key
-    const [x, y] = await Promise.all([a.encrypt(tenant, text('d1 from a'), undefined, { scope: d1 }), b.encrypt(tenant, text('d1 from b'), undefined, { scope: d1 })]);
+    const [x, y] = await Promise.all([
+      a.encrypt(tenant, text('d1 from a'), undefined, { scope: d1 }),
+      b.encrypt(tenant, text('d1 from b'), undefined, { scope: d1 }),
+    ]);
     const two = await a.encrypt(tenant, text('d2'), undefined, { scope: d2 });
     const own = await a.encrypt(tenant, text('tenant'));
-    const rows = await withTenant(sql, tenant, (tx) => tx<{ scope: string }[]>`select scope from data_keys where tenant_id = ${tenant} order by scope`);
+    const rows = await withTenant(
+      sql,
+      tenant,
+      (tx) => tx<{ scope: string }[]>`select scope from data_keys where tenant_id = ${tenant} order by scope`,
+    );
     expect(rows.map((r) => r.scope)).toEqual([d1, d2, TENANT_SCOPE].sort());
     expect(new TextDecoder().decode(await a.decrypt(tenant, y))).toBe('d1 from b');
     await b.destroy(tenant, d1);
@@ -73,7 +80,10 @@ describe.skipIf(!pg)('data keys kept in Postgres', () => {
     const tenant = randomUUID();
     for (let i = 0; i < 10; i++) {
       const scope = documentScope(randomUUID());
-      const [sealed] = await Promise.allSettled([keyring.encrypt(tenant, text('racing'), undefined, { scope }), store.destroy(tenant, scope)]);
+      const [sealed] = await Promise.allSettled([
+        keyring.encrypt(tenant, text('racing'), undefined, { scope }),
+        store.destroy(tenant, scope),
+      ]);
       expect(await store.current(tenant, scope)).toBe(DESTROYED);
       if (sealed.status === 'fulfilled') await expect(keyring.decrypt(tenant, sealed.value)).rejects.toBeInstanceOf(DataKeyDestroyedError);
       else expect(sealed.reason).toBeInstanceOf(DataKeyDestroyedError);
@@ -91,6 +101,13 @@ describe.skipIf(!pg)('data keys kept in Postgres', () => {
     const keys = await withTenant(sql, t2, (tx) => tx`select 1 from data_keys where tenant_id = ${t1}`);
     const tombs = await withTenant(sql, t2, (tx) => tx`select 1 from data_key_tombstones where tenant_id = ${t1}`);
     expect([keys.length, tombs.length]).toEqual([0, 0]);
-    await expect(withTenant(sql, t2, (tx) => tx`insert into data_keys (tenant_id, key_id, scope, wrapped) values (${t1}, ${randomBytes(16)}, ${'tenant'}, ${randomBytes(77)})`)).rejects.toThrow();
+    await expect(
+      withTenant(
+        sql,
+        t2,
+        (tx) =>
+          tx`insert into data_keys (tenant_id, key_id, scope, wrapped) values (${t1}, ${randomBytes(16)}, ${'tenant'}, ${randomBytes(77)})`,
+      ),
+    ).rejects.toThrow();
   });
 });

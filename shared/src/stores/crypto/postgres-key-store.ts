@@ -19,30 +19,34 @@ export function createPostgresKeyStore(sql: Sql): KeyStore {
     return row ? new Uint8Array(row.wrapped) : null;
   };
   return {
-    current: (tenantId, scope) => withTenant(sql, tenantId, async (tx) => {
-      const found = await wrappedOf(tx, tenantId, scope);
-      if (found) return found;
-      return (await isDestroyed(tx, tenantId, scope)) ? DESTROYED : null;
-    }),
-    byId: (tenantId, keyId) => withTenant(sql, tenantId, async (tx) => {
-      const [row] = await tx<{ scope: string; wrapped: Buffer }[]>`
+    current: (tenantId, scope) =>
+      withTenant(sql, tenantId, async (tx) => {
+        const found = await wrappedOf(tx, tenantId, scope);
+        if (found) return found;
+        return (await isDestroyed(tx, tenantId, scope)) ? DESTROYED : null;
+      }),
+    byId: (tenantId, keyId) =>
+      withTenant(sql, tenantId, async (tx) => {
+        const [row] = await tx<{ scope: string; wrapped: Buffer }[]>`
         select scope, wrapped from data_keys where tenant_id = ${tenantId} and key_id = ${Buffer.from(keyId)}`;
-      return row ? { scope: row.scope, wrapped: new Uint8Array(row.wrapped) } : null;
-    }),
-    put: (tenantId, scope, keyId, wrapped) => withTenant(sql, tenantId, async (tx) => {
-      await lock(tx, tenantId);
-      if (await isDestroyed(tx, tenantId, scope)) return DESTROYED;
-      await tx`insert into data_keys (tenant_id, key_id, scope, wrapped) values (${tenantId}, ${Buffer.from(keyId)}, ${scope}, ${Buffer.from(wrapped)})
+        return row ? { scope: row.scope, wrapped: new Uint8Array(row.wrapped) } : null;
+      }),
+    put: (tenantId, scope, keyId, wrapped) =>
+      withTenant(sql, tenantId, async (tx) => {
+        await lock(tx, tenantId);
+        if (await isDestroyed(tx, tenantId, scope)) return DESTROYED;
+        await tx`insert into data_keys (tenant_id, key_id, scope, wrapped) values (${tenantId}, ${Buffer.from(keyId)}, ${scope}, ${Buffer.from(wrapped)})
                on conflict (tenant_id, scope) do nothing`;
-      const stored = await wrappedOf(tx, tenantId, scope);
-      if (!stored) throw new Error(`data key of tenant ${tenantId} (${scope}) vanished while being stored`);
-      return stored;
-    }),
-    destroy: (tenantId, scope) => withTenant(sql, tenantId, async (tx) => {
-      await lock(tx, tenantId);
-      await tx`insert into data_key_tombstones (tenant_id, scope) values (${tenantId}, ${scope ?? ALL}) on conflict do nothing`;
-      if (scope === undefined) await tx`delete from data_keys where tenant_id = ${tenantId}`;
-      else await tx`delete from data_keys where tenant_id = ${tenantId} and scope = ${scope}`;
-    }),
+        const stored = await wrappedOf(tx, tenantId, scope);
+        if (!stored) throw new Error(`data key of tenant ${tenantId} (${scope}) vanished while being stored`);
+        return stored;
+      }),
+    destroy: (tenantId, scope) =>
+      withTenant(sql, tenantId, async (tx) => {
+        await lock(tx, tenantId);
+        await tx`insert into data_key_tombstones (tenant_id, scope) values (${tenantId}, ${scope ?? ALL}) on conflict do nothing`;
+        if (scope === undefined) await tx`delete from data_keys where tenant_id = ${tenantId}`;
+        else await tx`delete from data_keys where tenant_id = ${tenantId} and scope = ${scope}`;
+      }),
   };
 }

@@ -11,7 +11,13 @@ const aad = (context: string): Uint8Array => encoder.encode(`event/${context.toL
  * document (destroying that key) erases them. After its key is destroyed it never opens again
  * (`DataKeyDestroyedError`).
  */
-export async function sealJson(keyring: Keyring, tenantId: string, context: string, value: unknown, options?: SealOptions): Promise<string> {
+export async function sealJson(
+  keyring: Keyring,
+  tenantId: string,
+  context: string,
+  value: unknown,
+  options?: SealOptions,
+): Promise<string> {
   const sealed = await keyring.encrypt(tenantId, encoder.encode(JSON.stringify(value)), aad(context), options);
   return Buffer.from(sealed).toString('base64');
 }

@@ -57,7 +57,10 @@ export function describeGraphStore(name: string, factory: () => Promise<GraphSto
     it('makes an entity appear in a project once a document that mentions it is linked, in either order', async () => {
       const t = tenant();
       const [p, d1, d2, e1, e2] = ids(5) as [string, string, string, string, string];
-      await store.upsertDocuments(t, [{ id: d1, title: 'one' }, { id: d2, title: 'two' }]);
+      await store.upsertDocuments(t, [
+        { id: d1, title: 'one' },
+        { id: d2, title: 'two' },
+      ]);
       await store.upsertMentions(t, d1, [mention(e1, 'Ada Lovelace', 3)]);
       await store.linkDocuments(t, p, [d1, d2]);
       await store.upsertMentions(t, d2, [mention(e2, 'Acme', 2, 'organisation'), mention(e1, 'ada  LOVELACE', 1)]);
@@ -78,10 +81,12 @@ export function describeGraphStore(name: string, factory: () => Promise<GraphSto
       await store.linkDocuments(t, p, [d1, d2]);
       await store.linkDocuments(t, q, [d2]);
       await store.unlinkDocuments(t, p, [d1]);
-      expect(await store.projectsOfEntity(t, e)).toEqual([
-        { project_id: p, mentions: 5, documents: 1 },
-        { project_id: q, mentions: 5, documents: 1 },
-      ].sort((x, y) => (x.project_id < y.project_id ? -1 : 1)));
+      expect(await store.projectsOfEntity(t, e)).toEqual(
+        [
+          { project_id: p, mentions: 5, documents: 1 },
+          { project_id: q, mentions: 5, documents: 1 },
+        ].sort((x, y) => (x.project_id < y.project_id ? -1 : 1)),
+      );
       await exactSnapshot(t);
       await store.unlinkDocuments(t, p, [d2]);
       expect(await store.entitiesInProject(t, p)).toEqual([]);
@@ -94,7 +99,10 @@ export function describeGraphStore(name: string, factory: () => Promise<GraphSto
     it('removes a deleted document from every project, mention, relation and appearance, keeping its entities', async () => {
       const t = tenant();
       const [p, d1, d2, e1, e2] = ids(5) as [string, string, string, string, string];
-      await store.upsertDocuments(t, [{ id: d1, title: 'gone' }, { id: d2, title: 'kept' }]);
+      await store.upsertDocuments(t, [
+        { id: d1, title: 'gone' },
+        { id: d2, title: 'kept' },
+      ]);
       await store.linkDocuments(t, p, [d1, d2]);
       await store.upsertMentions(t, d1, [mention(e1, 'Alan Turing'), mention(e2, 'Bletchley Park', 1, 'place')]);
       await store.upsertMentions(t, d2, [mention(e2, 'Bletchley Park', 1, 'place')]);
@@ -113,16 +121,22 @@ export function describeGraphStore(name: string, factory: () => Promise<GraphSto
       const [once, twice] = [tenant(), tenant()];
       const [p, q, d1, d2, d3, e1, e2, e3] = ids(8) as [string, string, string, string, string, string, string, string];
       const writes: Array<(t: string) => Promise<unknown>> = [
-        (t) => store.upsertDocuments(t, [{ id: d1, title: 'a' }, { id: d2, title: null }, { id: d3, title: 'c' }]),
+        (t) =>
+          store.upsertDocuments(t, [
+            { id: d1, title: 'a' },
+            { id: d2, title: null },
+            { id: d3, title: 'c' },
+          ]),
         (t) => store.linkDocuments(t, p, [d1, d2, d3]),
         (t) => store.linkDocuments(t, q, [d2]),
         (t) => store.upsertMentions(t, d1, [mention(e1, 'Mata Hari', 2), mention(e2, 'Paris', 1, 'place')]),
         (t) => store.upsertMentions(t, d2, [mention(e1, 'MATA HARI', 1), mention(e3, 'Berlin', 4, 'place')]),
         (t) => store.upsertMentions(t, d3, [mention(e3, 'Berlin', 1, 'place')], { replace: true }),
-        (t) => store.upsertRelations(t, [
-          { from_entity_id: e1, to_entity_id: e2, document_id: d1, confidence: 0.5 },
-          { from_entity_id: e3, to_entity_id: e1, document_id: d2, confidence: 0.7 },
-        ]),
+        (t) =>
+          store.upsertRelations(t, [
+            { from_entity_id: e1, to_entity_id: e2, document_id: d1, confidence: 0.5 },
+            { from_entity_id: e3, to_entity_id: e1, document_id: d2, confidence: 0.7 },
+          ]),
         (t) => store.mergeEntities(t, e2, e3),
         (t) => store.unlinkDocuments(t, p, [d3]),
         (t) => store.deleteDocuments(t, [d1]),
@@ -142,7 +156,11 @@ export function describeGraphStore(name: string, factory: () => Promise<GraphSto
       const [p1, p2, d1, d2, from, into, x] = ids(7) as [string, string, string, string, string, string, string];
       await store.linkDocuments(t, p1, [d1]);
       await store.linkDocuments(t, p2, [d2]);
-      await store.upsertMentions(t, d1, [mention(from, 'Acme Corp', 2, 'org'), mention(into, 'ACME Corporation', 1, 'org'), mention(x, 'Zurich', 1, 'place')]);
+      await store.upsertMentions(t, d1, [
+        mention(from, 'Acme Corp', 2, 'org'),
+        mention(into, 'ACME Corporation', 1, 'org'),
+        mention(x, 'Zurich', 1, 'place'),
+      ]);
       await store.upsertMentions(t, d2, [mention(from, 'Acme Corp', 3, 'org'), mention(x, 'Zurich', 1, 'place')]);
       await store.upsertRelations(t, [
         { from_entity_id: from, to_entity_id: x, document_id: d1, confidence: 0.9 },
@@ -153,10 +171,19 @@ export function describeGraphStore(name: string, factory: () => Promise<GraphSto
       expect(await store.mergeEntities(t, from, into)).toBe(true);
       const s = await exactSnapshot(t);
       const survivor = s.entities.find((e) => e.id === into);
-      expect(survivor).toEqual({ id: into, name: 'ACME Corporation', type: 'org', aliases: ['ACME Corporation', 'Acme Corp'], ids: [from, into].sort() });
+      expect(survivor).toEqual({
+        id: into,
+        name: 'ACME Corporation',
+        type: 'org',
+        aliases: ['ACME Corporation', 'Acme Corp'],
+        ids: [from, into].sort(),
+      });
       expect(s.entities.some((e) => e.id === from)).toBe(false);
       expect(s.mentions.filter((m) => m.entity_id === into)).toEqual(
-        [{ entity_id: into, document_id: d1, count: 3 }, { entity_id: into, document_id: d2, count: 3 }].sort((a, b) => (a.document_id < b.document_id ? -1 : 1)),
+        [
+          { entity_id: into, document_id: d1, count: 3 },
+          { entity_id: into, document_id: d2, count: 3 },
+        ].sort((a, b) => (a.document_id < b.document_id ? -1 : 1)),
       );
       expect((await store.projectsOfEntity(t, into)).map((p) => p.project_id).sort()).toEqual([p1, p2].sort());
       expect(await store.projectsOfEntity(t, from)).toEqual([]);
@@ -173,11 +200,27 @@ export function describeGraphStore(name: string, factory: () => Promise<GraphSto
 
     it('ranks cross-project entities by projects shared, then mentions, then id', async () => {
       const t = tenant();
-      const [p1, p2, p3, d1, d2, d3, a, b, c, d] = ids(10) as [string, string, string, string, string, string, string, string, string, string];
+      const [p1, p2, p3, d1, d2, d3, a, b, c, d] = ids(10) as [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+      ];
       await store.upsertMentions(t, d1, [mention(a, 'A'), mention(b, 'B', 5), mention(c, 'C', 9), mention(d, 'D', 9)]);
       await store.upsertMentions(t, d2, [mention(a, 'A'), mention(b, 'B', 5), mention(d, 'D', 9)]);
       await store.upsertMentions(t, d3, [mention(a, 'A')]);
-      for (const [p, doc] of [[p1, d1], [p2, d2], [p3, d3]] as const) await store.linkDocuments(t, p, [doc]);
+      for (const [p, doc] of [
+        [p1, d1],
+        [p2, d2],
+        [p3, d3],
+      ] as const)
+        await store.linkDocuments(t, p, [doc]);
       const ranked = await store.crossProjectEntities(t);
       expect(ranked.map((e) => e.id)).toEqual([a, d, b]);
       expect(ranked[0]).toEqual({ id: a, name: 'A', type: 'person', project_ids: [p1, p2, p3].sort(), mentions: 3 });
@@ -190,7 +233,11 @@ export function describeGraphStore(name: string, factory: () => Promise<GraphSto
       const [p, doc, other, center, ...rest] = ids(16) as [string, string, string, string, ...string[]];
       const ring = rest.slice(0, 6);
       const outer = rest.slice(6);
-      await store.upsertMentions(t, doc, [center, ...rest].map((e, i) => mention(e, `E${i}`)));
+      await store.upsertMentions(
+        t,
+        doc,
+        [center, ...rest].map((e, i) => mention(e, `E${i}`)),
+      );
       await store.upsertDocuments(t, [{ id: other, title: null }]);
       await store.linkDocuments(t, p, [doc]);
       await store.upsertRelations(t, [
@@ -199,7 +246,12 @@ export function describeGraphStore(name: string, factory: () => Promise<GraphSto
         { from_entity_id: center, to_entity_id: outer[0] ?? center, document_id: other, confidence: 1 },
       ]);
       const one = await store.neighbourhood(t, center, { depth: 1, limit: 4 });
-      expect(one.nodes.map((n) => [n.id, n.depth])).toEqual([[center, 0], [outer[0], 1], [ring[5], 1], [ring[4], 1]]);
+      expect(one.nodes.map((n) => [n.id, n.depth])).toEqual([
+        [center, 0],
+        [outer[0], 1],
+        [ring[5], 1],
+        [ring[4], 1],
+      ]);
       expect(one.edges.every((e) => [e.a, e.b].every((id) => one.nodes.some((n) => n.id === id)))).toBe(true);
       const scoped = await store.neighbourhood(t, center, { depth: 1, limit: 4, projectId: p });
       expect(scoped.nodes.map((n) => n.id)).toEqual([center, ring[5], ring[4], ring[3]]);
@@ -213,9 +265,26 @@ export function describeGraphStore(name: string, factory: () => Promise<GraphSto
 
     it('searches entities by any name, ignoring case and accents, by type, within projects or tenant-wide, paginated', async () => {
       const t = tenant();
-      const [p, q, d1, d2, d3, maria, acme, panama, other] = ids(9) as [string, string, string, string, string, string, string, string, string];
-      await store.upsertMentions(t, d1, [mention(maria, 'María González', 3), mention(acme, 'Acme Holdings', 2, 'organisation'), mention(panama, 'Panama', 1, 'place')]);
-      await store.upsertMentions(t, d2, [mention(acme, 'Acme Holdings', 5, 'organisation'), mention(other, 'ACME Shell Co', 1, 'organisation')]);
+      const [p, q, d1, d2, d3, maria, acme, panama, other] = ids(9) as [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+      ];
+      await store.upsertMentions(t, d1, [
+        mention(maria, 'María González', 3),
+        mention(acme, 'Acme Holdings', 2, 'organisation'),
+        mention(panama, 'Panama', 1, 'place'),
+      ]);
+      await store.upsertMentions(t, d2, [
+        mention(acme, 'Acme Holdings', 5, 'organisation'),
+        mention(other, 'ACME Shell Co', 1, 'organisation'),
+      ]);
       await store.upsertMentions(t, d3, [mention(panama, 'Panama', 7, 'place')]); // unassigned
       await store.linkDocuments(t, p, [d1, d2]);
       await store.linkDocuments(t, q, [d2]);
@@ -225,7 +294,12 @@ export function describeGraphStore(name: string, factory: () => Promise<GraphSto
       ]);
       expect(await found({ projectIds: [p], query: 'GONZÁLEZ' })).toEqual([maria]);
       // a document in two projects of the scope counts once
-      expect((await store.searchEntities(t, { projectIds: [p, q], query: 'acme h' }))[0]).toMatchObject({ id: acme, mentions: 7, documents: 2, project_ids: [p, q].sort() });
+      expect((await store.searchEntities(t, { projectIds: [p, q], query: 'acme h' }))[0]).toMatchObject({
+        id: acme,
+        mentions: 7,
+        documents: 2,
+        project_ids: [p, q].sort(),
+      });
       expect(await found({ projectIds: [q] })).toEqual([acme, other]);
       expect(await found({ projectIds: [p], type: 'ORGANISATION' })).toEqual([acme, other]);
       expect(await found({ projectIds: [p], query: 'acme', type: 'place' })).toEqual([]);
@@ -265,7 +339,11 @@ export function describeGraphStore(name: string, factory: () => Promise<GraphSto
       ]);
       const pair = (x: string, y: string) => (x < y ? { a: x, b: y } : { a: y, b: x });
       expect(await store.graph(t, { projectIds: [p] })).toEqual({
-        entities: [{ id: a, name: 'A', type: 'person', mentions: 5 }, { id: b, name: 'B', type: 'person', mentions: 3 }, { id: c, name: 'C', type: 'person', mentions: 1 }],
+        entities: [
+          { id: a, name: 'A', type: 'person', mentions: 5 },
+          { id: b, name: 'B', type: 'person', mentions: 3 },
+          { id: c, name: 'C', type: 'person', mentions: 1 },
+        ],
         edges: [{ ...pair(a, b), confidence: 0.8, documents: 1 }],
         truncated: false,
       });
@@ -280,13 +358,18 @@ export function describeGraphStore(name: string, factory: () => Promise<GraphSto
     it('counts cross-project entities and walks neighbourhoods over a given set of projects only', async () => {
       const t = tenant();
       const [p1, p2, p3, d1, d2, d3, x, y] = ids(8) as [string, string, string, string, string, string, string, string];
-      for (const [p, d] of [[p1, d1], [p2, d2], [p3, d3]] as const) {
+      for (const [p, d] of [
+        [p1, d1],
+        [p2, d2],
+        [p3, d3],
+      ] as const) {
         await store.upsertMentions(t, d, [mention(x, 'X'), mention(y, 'Y')]);
         await store.linkDocuments(t, p, [d]);
       }
       await store.upsertRelations(t, [{ from_entity_id: x, to_entity_id: y, document_id: d3, confidence: 0.9 }]);
-      expect((await store.crossProjectEntities(t, { projectIds: [p1, p2] })).map((e) => [e.id, e.project_ids, e.mentions]))
-        .toEqual([x, y].sort().map((id) => [id, [p1, p2].sort(), 2]));
+      expect((await store.crossProjectEntities(t, { projectIds: [p1, p2] })).map((e) => [e.id, e.project_ids, e.mentions])).toEqual(
+        [x, y].sort().map((id) => [id, [p1, p2].sort(), 2]),
+      );
       expect(await store.crossProjectEntities(t, { projectIds: [p1] })).toEqual([]);
       expect(await store.crossProjectEntities(t, { projectIds: [] })).toEqual([]);
       expect((await store.neighbourhood(t, x, { projectIds: [p1, p2] })).nodes.map((n) => n.id)).toEqual([x]);
@@ -329,13 +412,23 @@ export function describeGraphStore(name: string, factory: () => Promise<GraphSto
       await store.deleteProject(b, p);
       await store.dropTenant(b);
       expect(await store.snapshot(a)).toEqual(before);
-      expect(await store.snapshot(b)).toEqual({ projects: [], documents: [], links: [], entities: [], mentions: [], appearances: [], relations: [] });
+      expect(await store.snapshot(b)).toEqual({
+        projects: [],
+        documents: [],
+        links: [],
+        entities: [],
+        mentions: [],
+        appearances: [],
+        relations: [],
+      });
     });
 
     it('rejects ids that are not UUIDs and counts that are not positive integers, changing nothing', async () => {
       const t = tenant();
       await expect(store.linkDocuments(t, 'not-a-uuid', [randomUUID()])).rejects.toMatchObject({ code: 'validation.failed' });
-      await expect(store.upsertMentions(t, randomUUID(), [mention(randomUUID(), 'X', 0)])).rejects.toMatchObject({ code: 'validation.failed' });
+      await expect(store.upsertMentions(t, randomUUID(), [mention(randomUUID(), 'X', 0)])).rejects.toMatchObject({
+        code: 'validation.failed',
+      });
       expect((await store.snapshot(t)).documents).toEqual([]);
     });
   });

@@ -7,7 +7,6 @@ import { isUuid } from '../../ids.ts';
  * input checks, the entity dedup key, mention resolution and canonical ordering.
  */
 
-
 const invalid = (message: string, details: Record<string, unknown> = {}): DomainError =>
   new DomainError('validation.failed', message, details);
 
@@ -34,7 +33,10 @@ export function aliasKey(name: string, type: string): string {
 }
 
 export function checkDocuments(documents: readonly GraphDocument[]): GraphDocument[] {
-  const ids = checkIds(documents.map((d) => d.id), 'document_id');
+  const ids = checkIds(
+    documents.map((d) => d.id),
+    'document_id',
+  );
   // last one wins within a batch, like two upserts in a row
   const byId = new Map(documents.map((d) => [d.id.toLowerCase(), d.title] as const));
   return ids.map((id) => ({ id, title: byId.get(id) ?? null }));
@@ -121,7 +123,11 @@ export interface RelationRow {
  * known by), pairs ordered a < b, evidence on unknown entities or documents and pairs of one
  * entity dropped, repeats within the batch folded to their highest confidence.
  */
-export function relationRows(input: readonly RelationInput[], owners: ReadonlyMap<string, string>, documents: ReadonlySet<string>): RelationRow[] {
+export function relationRows(
+  input: readonly RelationInput[],
+  owners: ReadonlyMap<string, string>,
+  documents: ReadonlySet<string>,
+): RelationRow[] {
   const rows = new Map<string, RelationRow>();
   for (const r of input) {
     const [x, y] = [owners.get(r.from_entity_id), owners.get(r.to_entity_id)];
@@ -152,13 +158,34 @@ export function canonicalSnapshot(raw: GraphSnapshot): GraphSnapshot {
   return {
     projects: [...raw.projects].sort(byString),
     documents: [...raw.documents].sort(byKeys((d) => d.id)),
-    links: [...raw.links].sort(byKeys((l) => l.document_id, (l) => l.project_id)),
+    links: [...raw.links].sort(
+      byKeys(
+        (l) => l.document_id,
+        (l) => l.project_id,
+      ),
+    ),
     entities: raw.entities
       .map((e) => ({ ...e, aliases: [...e.aliases].sort(byString), ids: [...e.ids].sort(byString) }))
       .sort(byKeys((e) => e.id)),
-    mentions: [...raw.mentions].sort(byKeys((m) => m.entity_id, (m) => m.document_id)),
-    appearances: [...raw.appearances].sort(byKeys((a) => a.entity_id, (a) => a.project_id)),
-    relations: [...raw.relations].sort(byKeys((r) => r.a, (r) => r.b, (r) => r.document_id)),
+    mentions: [...raw.mentions].sort(
+      byKeys(
+        (m) => m.entity_id,
+        (m) => m.document_id,
+      ),
+    ),
+    appearances: [...raw.appearances].sort(
+      byKeys(
+        (a) => a.entity_id,
+        (a) => a.project_id,
+      ),
+    ),
+    relations: [...raw.relations].sort(
+      byKeys(
+        (r) => r.a,
+        (r) => r.b,
+        (r) => r.document_id,
+      ),
+    ),
   };
 }
 

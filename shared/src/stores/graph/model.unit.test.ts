@@ -27,13 +27,29 @@ describe('graph model', () => {
       { byKey: new Map([[aliasKey('Babbage', 'person'), B]]), byId: new Map([[C, B]]) },
     );
     expect(r.entities).toEqual([{ id: A, name: 'Ada', type: 'person' }]);
-    expect(r.counts).toEqual(new Map([[A, 3], [B, 5]]));
-    expect(r.aliases.map((a) => [a.name, a.entity_id])).toEqual([['Ada', A], ['Countess', B]]);
-    expect(r.ids).toEqual([{ id: A, entity_id: A }, { id: B, entity_id: A }, { id: D, entity_id: B }]);
+    expect(r.counts).toEqual(
+      new Map([
+        [A, 3],
+        [B, 5],
+      ]),
+    );
+    expect(r.aliases.map((a) => [a.name, a.entity_id])).toEqual([
+      ['Ada', A],
+      ['Countess', B],
+    ]);
+    expect(r.ids).toEqual([
+      { id: A, entity_id: A },
+      { id: B, entity_id: A },
+      { id: D, entity_id: B },
+    ]);
   });
 
   it('orders relation pairs, follows merged ids, drops unknowns and self pairs, keeps the highest confidence', () => {
-    const owners = new Map([[A, A], [B, B], [C, B]]);
+    const owners = new Map([
+      [A, A],
+      [B, B],
+      [C, B],
+    ]);
     const rows = relationRows(
       [
         { from_entity_id: B, to_entity_id: A, document_id: D, confidence: 0.2 },

@@ -17,7 +17,11 @@ export const MAX_NODES = 500;
  * are ranked by their strongest link into the previous hop, then by id, and cut at the limit,
  * so the result is bounded and deterministic however dense the graph is.
  */
-export async function walkNeighbourhood(reads: NeighbourReads, entityId: string, options: NeighbourhoodOptions = {}): Promise<Neighbourhood> {
+export async function walkNeighbourhood(
+  reads: NeighbourReads,
+  entityId: string,
+  options: NeighbourhoodOptions = {},
+): Promise<Neighbourhood> {
   const depth = clampInt(options.depth, 1, 1, MAX_DEPTH);
   const limit = clampInt(options.limit, 50, 1, MAX_NODES);
   const projects = evidenceScope(options);
@@ -31,7 +35,10 @@ export async function walkNeighbourhood(reads: NeighbourReads, entityId: string,
     const inFrontier = new Set(frontier);
     const best = new Map<string, number>();
     for (const e of await reads.edges(frontier, projects)) {
-      for (const [near, far] of [[e.a, e.b], [e.b, e.a]] as const) {
+      for (const [near, far] of [
+        [e.a, e.b],
+        [e.b, e.a],
+      ] as const) {
         if (!inFrontier.has(near) || depthOf.has(far)) continue;
         best.set(far, Math.max(best.get(far) ?? 0, e.confidence));
       }

@@ -39,7 +39,11 @@ export function embeddedNeo4jUnavailable(): string | null {
   return missing.length > 0 ? `${missing.join(' and ')} not on PATH` : null;
 }
 
-const mtime = async (path: string): Promise<number> => stat(path).then((s) => s.mtimeMs, () => -1);
+const mtime = async (path: string): Promise<number> =>
+  stat(path).then(
+    (s) => s.mtimeMs,
+    () => -1,
+  );
 
 /** Rewritten by every `mvn package` (forceCreation), unlike the classpath file when unchanged. */
 const STAMP = 'target/neo4j-embedded.jar';

@@ -23,9 +23,13 @@ afterAll(async () => {
 
 // NEO4J_URL when set; else a real Neo4j 5 started here from tools/neo4j-embedded (java + mvn).
 describe.skipIf(backendMissing('neo4j', reason))(`Neo4j graph store at ${externalUrl ?? 'embedded Neo4j 5'}`, () => {
-  describeGraphStore('neo4j', async () => {
-    server = externalUrl === undefined ? await startEmbeddedNeo4j({ log }) : undefined;
-    driver = neo4j.driver(externalUrl ?? server?.url ?? '', auth);
-    return createNeo4jGraphStore({ driver });
-  }, { setupTimeoutMs: 600_000 }); // a cold Maven cache downloads Neo4j first; a warm start takes seconds
+  describeGraphStore(
+    'neo4j',
+    async () => {
+      server = externalUrl === undefined ? await startEmbeddedNeo4j({ log }) : undefined;
+      driver = neo4j.driver(externalUrl ?? server?.url ?? '', auth);
+      return createNeo4jGraphStore({ driver });
+    },
+    { setupTimeoutMs: 600_000 },
+  ); // a cold Maven cache downloads Neo4j first; a warm start takes seconds
 });

@@ -71,11 +71,21 @@ export function createNeo4jGraphStore({ driver, database }: Neo4jGraphStoreDeps)
     if (entityIds.length > 0 && projectIds.length > 0) await run(RECOMPUTE, { entityIds, projectIds });
   };
   const entitiesOf = async (run: Run, docs: readonly string[]): Promise<string[]> =>
-    strings(await run(`UNWIND $docs AS id MATCH (:Document {tenant_id: $t, id: id})<-[:FOUND_IN]-(e:Entity)
-      RETURN DISTINCT e.id AS v`, { docs }));
+    strings(
+      await run(
+        `UNWIND $docs AS id MATCH (:Document {tenant_id: $t, id: id})<-[:FOUND_IN]-(e:Entity)
+      RETURN DISTINCT e.id AS v`,
+        { docs },
+      ),
+    );
   const projectsOf = async (run: Run, docs: readonly string[]): Promise<string[]> =>
-    strings(await run(`UNWIND $docs AS id MATCH (:Document {tenant_id: $t, id: id})-[:BELONGS_TO]->(p:Project)
-      RETURN DISTINCT p.id AS v`, { docs }));
+    strings(
+      await run(
+        `UNWIND $docs AS id MATCH (:Document {tenant_id: $t, id: id})-[:BELONGS_TO]->(p:Project)
+      RETURN DISTINCT p.id AS v`,
+        { docs },
+      ),
+    );
 
   return {
     ...createNeo4jGraphReads(driver, sessionConfig),
@@ -94,17 +104,22 @@ export function createNeo4jGraphStore({ driver, database }: Neo4jGraphStoreDeps)
     async upsertDocuments(tenantId, documents) {
       const docs = checkDocuments(documents);
       if (docs.length === 0) return;
-      await write(tenantId, (run) => run('UNWIND $docs AS doc MERGE (d:Document {tenant_id: $t, id: doc.id}) SET d.title = doc.title', { docs }));
+      await write(tenantId, (run) =>
+        run('UNWIND $docs AS doc MERGE (d:Document {tenant_id: $t, id: doc.id}) SET d.title = doc.title', { docs }),
+      );
     },
 
     async linkDocuments(tenantId, projectId, documentIds) {
       const [p, docs] = [checkId(projectId, 'project_id'), checkIds(documentIds, 'document_id')];
       if (docs.length === 0) return;
       await write(tenantId, async (run) => {
-        await run(`MERGE (p:Project {tenant_id: $t, id: $p})
+        await run(
+          `MERGE (p:Project {tenant_id: $t, id: $p})
           WITH p UNWIND $docs AS id
           MERGE (d:Document {tenant_id: $t, id: id})
-          MERGE (d)-[:BELONGS_TO {tenant_id: $t}]->(p)`, { p, docs });
+          MERGE (d)-[:BELONGS_TO {tenant_id: $t}]->(p)`,
+          { p, docs },
+        );
         await recompute(run, await entitiesOf(run, docs), [p]);
       });
     },
@@ -113,8 +128,11 @@ export function createNeo4jGraphStore({ driver, database }: Neo4jGraphStoreDeps)
       const [p, docs] = [checkId(projectId, 'project_id'), checkIds(documentIds, 'document_id')];
       if (docs.length === 0) return;
       await write(tenantId, async (run) => {
-        await run(`MATCH (p:Project {tenant_id: $t, id: $p}) UNWIND $docs AS id
-          MATCH (:Document {tenant_id: $t, id: id})-[r:BELONGS_TO]->(p) DELETE r`, { p, docs });
+        await run(
+          `MATCH (p:Project {tenant_id: $t, id: $p}) UNWIND $docs AS id
+          MATCH (:Document {tenant_id: $t, id: id})-[r:BELONGS_TO]->(p) DELETE r`,
+          { p, docs },
+        );
         await recompute(run, await entitiesOf(run, docs), [p]);
       });
     },
@@ -140,22 +158,37 @@ export function createNeo4jGraphStore({ driver, database }: Neo4jGraphStoreDeps)
         const ids = [...new Set(input.map((m) => m.entity_id))];
         const pairs = (rows: Row[]) => new Map(rows.map((r) => [String(r.get('k')), String(r.get('e'))] as const));
         const r = resolveMentions(input, {
-          byKey: pairs(await run('UNWIND $keys AS k MATCH (a:EntityAlias {tenant_id: $t, alias_key: k}) RETURN k, a.entity_id AS e', { keys })),
+          byKey: pairs(
+            await run('UNWIND $keys AS k MATCH (a:EntityAlias {tenant_id: $t, alias_key: k}) RETURN k, a.entity_id AS e', { keys }),
+          ),
           byId: pairs(await run('UNWIND $ids AS k MATCH (n:EntityId {tenant_id: $t, id: k}) RETURN k, n.entity_id AS e', { ids })),
         });
-        await run('UNWIND $rows AS e MERGE (n:Entity {tenant_id: $t, id: e.id}) ON CREATE SET n.name = e.name, n.type = e.type', { rows: r.entities });
-        await run(`UNWIND $rows AS a MERGE (n:EntityAlias {tenant_id: $t, alias_key: a.key})
-          ON CREATE SET n.name = a.name, n.entity_id = a.entity_id`, { rows: r.aliases });
-        await run('UNWIND $rows AS i MERGE (n:EntityId {tenant_id: $t, id: i.id}) ON CREATE SET n.entity_id = i.entity_id', { rows: r.ids });
+        await run('UNWIND $rows AS e MERGE (n:Entity {tenant_id: $t, id: e.id}) ON CREATE SET n.name = e.name, n.type = e.type', {
+          rows: r.entities,
+        });
+        await run(
+          `UNWIND $rows AS a MERGE (n:EntityAlias {tenant_id: $t, alias_key: a.key})
+          ON CREATE SET n.name = a.name, n.entity_id = a.entity_id`,
+          { rows: r.aliases },
+        );
+        await run('UNWIND $rows AS i MERGE (n:EntityId {tenant_id: $t, id: i.id}) ON CREATE SET n.entity_id = i.entity_id', {
+          rows: r.ids,
+        });
         const before = strings(await run('MATCH (:Document {tenant_id: $t, id: $doc})<-[:FOUND_IN]-(e:Entity) RETURN e.id AS v', { doc }));
         const counts = [...r.counts].map(([entity_id, count]) => ({ entity_id, count }));
         if (options.replace === true) {
-          await run(`MATCH (:Document {tenant_id: $t, id: $doc})<-[f:FOUND_IN]-(e:Entity)
-            WHERE NOT e.id IN $keep DELETE f`, { doc, keep: counts.map((c) => c.entity_id) });
+          await run(
+            `MATCH (:Document {tenant_id: $t, id: $doc})<-[f:FOUND_IN]-(e:Entity)
+            WHERE NOT e.id IN $keep DELETE f`,
+            { doc, keep: counts.map((c) => c.entity_id) },
+          );
         }
-        await run(`MATCH (d:Document {tenant_id: $t, id: $doc}) UNWIND $counts AS c
+        await run(
+          `MATCH (d:Document {tenant_id: $t, id: $doc}) UNWIND $counts AS c
           MATCH (e:Entity {tenant_id: $t, id: c.entity_id})
-          MERGE (e)-[f:FOUND_IN {tenant_id: $t}]->(d) SET f.count = toInteger(c.count)`, { doc, counts });
+          MERGE (e)-[f:FOUND_IN {tenant_id: $t}]->(d) SET f.count = toInteger(c.count)`,
+          { doc, counts },
+        );
         await recompute(run, [...new Set([...before, ...r.counts.keys()])], await projectsOf(run, [doc]));
       });
     },
@@ -169,9 +202,12 @@ export function createNeo4jGraphStore({ driver, database }: Neo4jGraphStoreDeps)
         const owners = await run('UNWIND $ids AS k MATCH (n:EntityId {tenant_id: $t, id: k}) RETURN k, n.entity_id AS e', { ids });
         const known = strings(await run('UNWIND $docs AS k MATCH (d:Document {tenant_id: $t, id: k}) RETURN k AS v', { docs }));
         const rows = relationRows(input, new Map(owners.map((o) => [String(o.get('k')), String(o.get('e'))])), new Set(known));
-        await run(`UNWIND $rows AS r
+        await run(
+          `UNWIND $rows AS r
           MATCH (a:Entity {tenant_id: $t, id: r.a}) MATCH (b:Entity {tenant_id: $t, id: r.b})
-          MERGE (a)-[x:RELATED_TO {tenant_id: $t, document_id: r.document_id}]->(b) SET x.confidence = r.confidence`, { rows });
+          MERGE (a)-[x:RELATED_TO {tenant_id: $t, document_id: r.document_id}]->(b) SET x.confidence = r.confidence`,
+          { rows },
+        );
       });
     },
 
@@ -179,23 +215,37 @@ export function createNeo4jGraphStore({ driver, database }: Neo4jGraphStoreDeps)
       const [from, into] = [checkId(fromId, 'entity_id'), checkId(intoId, 'entity_id')];
       if (from === into) return false;
       return write(tenantId, async (run) => {
-        const both = await run('MATCH (f:Entity {tenant_id: $t, id: $from}) MATCH (i:Entity {tenant_id: $t, id: $into}) RETURN f.id AS v', { from, into });
+        const both = await run('MATCH (f:Entity {tenant_id: $t, id: $from}) MATCH (i:Entity {tenant_id: $t, id: $into}) RETURN f.id AS v', {
+          from,
+          into,
+        });
         if (both.length === 0) return false;
-        const projects = strings(await run(`UNWIND [$from, $into] AS id MATCH (:Entity {tenant_id: $t, id: id})-[:APPEARS_IN_PROJECT]->(p:Project)
-          RETURN DISTINCT p.id AS v`, { from, into }));
+        const projects = strings(
+          await run(
+            `UNWIND [$from, $into] AS id MATCH (:Entity {tenant_id: $t, id: id})-[:APPEARS_IN_PROJECT]->(p:Project)
+          RETURN DISTINCT p.id AS v`,
+            { from, into },
+          ),
+        );
         await run('MATCH (a:EntityAlias {tenant_id: $t, entity_id: $from}) SET a.entity_id = $into', { from, into });
         await run('MATCH (n:EntityId {tenant_id: $t, entity_id: $from}) SET n.entity_id = $into', { from, into });
-        await run(`MATCH (i:Entity {tenant_id: $t, id: $into}) MATCH (:Entity {tenant_id: $t, id: $from})-[m:FOUND_IN]->(d:Document)
+        await run(
+          `MATCH (i:Entity {tenant_id: $t, id: $into}) MATCH (:Entity {tenant_id: $t, id: $from})-[m:FOUND_IN]->(d:Document)
           MERGE (i)-[n:FOUND_IN {tenant_id: $t}]->(d) ON CREATE SET n.count = 0
-          SET n.count = n.count + m.count`, { from, into });
+          SET n.count = n.count + m.count`,
+          { from, into },
+        );
         // the survivor takes the other end of every relation; one between the two disappears
-        await run(`MATCH (i:Entity {tenant_id: $t, id: $into}) MATCH (:Entity {tenant_id: $t, id: $from})-[r:RELATED_TO]-(x:Entity)
+        await run(
+          `MATCH (i:Entity {tenant_id: $t, id: $into}) MATCH (:Entity {tenant_id: $t, id: $from})-[r:RELATED_TO]-(x:Entity)
           WHERE x <> i
           WITH r, CASE WHEN i.id < x.id THEN [i, x] ELSE [x, i] END AS pair
           WITH r, pair[0] AS a, pair[1] AS b
           MERGE (a)-[n:RELATED_TO {tenant_id: $t, document_id: r.document_id}]->(b)
           ON CREATE SET n.confidence = r.confidence
-          ON MATCH SET n.confidence = CASE WHEN r.confidence > n.confidence THEN r.confidence ELSE n.confidence END`, { from, into });
+          ON MATCH SET n.confidence = CASE WHEN r.confidence > n.confidence THEN r.confidence ELSE n.confidence END`,
+          { from, into },
+        );
         // its mentions, relations and appearances go with it
         await run('MATCH (f:Entity {tenant_id: $t, id: $from}) DETACH DELETE f', { from });
         await recompute(run, [into], projects);
@@ -216,7 +266,10 @@ export function createNeo4jGraphStore({ driver, database }: Neo4jGraphStoreDeps)
       for (const label of LABELS) {
         for (;;) {
           const { records } = await driver.executeQuery(
-            `MATCH (n:${label} {tenant_id: $t}) WITH n LIMIT 5000 DETACH DELETE n RETURN count(*) AS n`, { t }, sessionConfig);
+            `MATCH (n:${label} {tenant_id: $t}) WITH n LIMIT 5000 DETACH DELETE n RETURN count(*) AS n`,
+            { t },
+            sessionConfig,
+          );
           if (Number(records[0]?.get('n') ?? 0) === 0) break;
         }
       }

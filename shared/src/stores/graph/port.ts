@@ -63,7 +63,10 @@ export interface GraphStore {
    * then id. With `projectIds`, only appearances in those projects count (for `minProjects`, the
    * listed projects and the mentions); an empty list finds nothing.
    */
-  crossProjectEntities(tenantId: string, options?: { minProjects?: number; limit?: number; projectIds?: readonly string[] }): Promise<CrossProjectEntity[]>;
+  crossProjectEntities(
+    tenantId: string,
+    options?: { minProjects?: number; limit?: number; projectIds?: readonly string[] },
+  ): Promise<CrossProjectEntity[]>;
   /**
    * Entities mentioned in the scope, most mentioned first, then by id: with `projectIds`, by
    * documents linked to any of those projects (an empty list finds nothing); without, by any

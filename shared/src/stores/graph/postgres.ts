@@ -27,7 +27,9 @@ type Fragment = PendingQuery<Row[]>;
 export function createPostgresGraphStore({ sql }: PostgresGraphStoreDeps): GraphStore {
   const write = <T>(tenantId: string, fn: (tx: Tx, t: string) => Promise<T>): Promise<T> => {
     const t = checkId(tenantId, 'tenant_id');
-    return withTenant(sql, t, (tx) => ahead(tx`select pg_advisory_xact_lock(hashtextextended(${`mandant.graph:${t}`}, 0))`, () => fn(tx, t)));
+    return withTenant(sql, t, (tx) =>
+      ahead(tx`select pg_advisory_xact_lock(hashtextextended(${`mandant.graph:${t}`}, 0))`, () => fn(tx, t)),
+    );
   };
 
   /** Recomputes APPEARS_IN_PROJECT from mentions and links for every pair in entities × projects (two statements, pipelined). */
@@ -69,10 +71,13 @@ export function createPostgresGraphStore({ sql }: PostgresGraphStoreDeps): Graph
     async upsertDocuments(tenantId, documents) {
       const docs = checkDocuments(documents);
       if (docs.length === 0) return;
-      await write(tenantId, (tx, t) => tx`
+      await write(
+        tenantId,
+        (tx, t) => tx`
         insert into graph_documents (tenant_id, document_id, title)
         select ${t}, d.id, d.title from jsonb_to_recordset(${json(tx, docs)}) as d(id uuid, title text)
-        on conflict (tenant_id, document_id) do update set title = excluded.title`);
+        on conflict (tenant_id, document_id) do update set title = excluded.title`,
+      );
     },
 
     async linkDocuments(tenantId, projectId, documentIds) {
@@ -106,7 +111,8 @@ export function createPostgresGraphStore({ sql }: PostgresGraphStoreDeps): Graph
       await write(tenantId, async (tx, t) => {
         const [entities, projects] = await pipeline(entitiesOf(tx, t, docs), projectsOf(tx, t, docs));
         // links, mentions and relation evidence go with the document (foreign keys cascade)
-        const recomputed = entities.length > 0 && projects.length > 0 ? recomputing(tx, t, tx`${ids(entities)}::uuid[]`, ids(projects)) : [];
+        const recomputed =
+          entities.length > 0 && projects.length > 0 ? recomputing(tx, t, tx`${ids(entities)}::uuid[]`, ids(projects)) : [];
         await pipeline(tx`delete from graph_documents where tenant_id = ${t} and document_id = any(${docs}::uuid[])`, ...recomputed);
       });
     },
@@ -155,7 +161,9 @@ export function createPostgresGraphStore({ sql }: PostgresGraphStoreDeps): Graph
       await write(tenantId, async (tx, t) => {
         const entityIds = [...new Set(input.flatMap((r) => [r.from_entity_id, r.to_entity_id]))];
         const [ownerRows, docRows] = await pipeline(
-          tx<{ id: string; entity_id: string }[]>`select id, entity_id from graph_entity_ids where tenant_id = ${t} and id = any(${entityIds}::uuid[])`,
+          tx<
+            { id: string; entity_id: string }[]
+          >`select id, entity_id from graph_entity_ids where tenant_id = ${t} and id = any(${entityIds}::uuid[])`,
           tx<{ id: string }[]>`select document_id as id from graph_documents
             where tenant_id = ${t} and document_id = any(${[...new Set(input.map((r) => r.document_id))]}::uuid[])`,
         );
@@ -175,8 +183,10 @@ export function createPostgresGraphStore({ sql }: PostgresGraphStoreDeps): Graph
       return write(tenantId, async (tx, t) => {
         const found = await tx`select 1 from graph_entities where tenant_id = ${t} and entity_id in (${from}, ${into})`;
         if (found.length < 2) return false;
-        const projects = (await tx<{ id: string }[]>`select distinct project_id as id from graph_appearances
-          where tenant_id = ${t} and entity_id in (${from}, ${into})`).map((r) => r.id);
+        const projects = (
+          await tx<{ id: string }[]>`select distinct project_id as id from graph_appearances
+          where tenant_id = ${t} and entity_id in (${from}, ${into})`
+        ).map((r) => r.id);
         await tx`update graph_entity_aliases set entity_id = ${into} where tenant_id = ${t} and entity_id = ${from}`;
         await tx`update graph_entity_ids set entity_id = ${into} where tenant_id = ${t} and entity_id = ${from}`;
         await tx`insert into graph_mentions (tenant_id, entity_id, document_id, count)
@@ -225,5 +235,7 @@ function knownEntities(tx: Tx, t: string, input: readonly MentionInput[]) {
   ] as const;
 }
 
-const known = (byKey: readonly { k: string; e: string }[], byId: readonly { k: string; e: string }[]): KnownEntities =>
-  ({ byKey: new Map(byKey.map((r) => [r.k, r.e])), byId: new Map(byId.map((r) => [r.k, r.e])) });
+const known = (byKey: readonly { k: string; e: string }[], byId: readonly { k: string; e: string }[]): KnownEntities => ({
+  byKey: new Map(byKey.map((r) => [r.k, r.e])),
+  byId: new Map(byId.map((r) => [r.k, r.e])),
+});

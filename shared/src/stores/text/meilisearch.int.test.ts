@@ -27,10 +27,25 @@ describe.skipIf(server === null)(`Meilisearch text index at ${server?.url ?? '(n
       await index.ensureIndex(stays);
       const settings = await meili.index(indexUid).getSettings();
       expect(settings.searchableAttributes).toEqual(['title', 'entity_names', 'content']);
-      expect([...(settings.filterableAttributes ?? [])].map(String).sort())
-        .toEqual(['created_at', 'document_id', 'document_type', 'entity_names', 'project_ids', 'tenant_id']);
+      expect([...(settings.filterableAttributes ?? [])].map(String).sort()).toEqual([
+        'created_at',
+        'document_id',
+        'document_type',
+        'entity_names',
+        'project_ids',
+        'tenant_id',
+      ]);
       expect((await meili.index(indexUid).getRawInfo()).primaryKey).toBe('key');
-      const entry = { id: randomUUID(), document_id: randomUUID(), title: 't', content: 'ledger', project_ids: [], document_type: 'pdf', entity_names: [], created_at: '2024-01-01T00:00:00.000Z' };
+      const entry = {
+        id: randomUUID(),
+        document_id: randomUUID(),
+        title: 't',
+        content: 'ledger',
+        project_ids: [],
+        document_type: 'pdf',
+        entity_names: [],
+        created_at: '2024-01-01T00:00:00.000Z',
+      };
       await index.upsert(gone, [entry]);
       await index.upsert(stays, [entry]);
       expect((await meili.getIndexes({ limit: 1_000 })).results.filter((i) => i.uid.includes(gone) || i.uid.includes(stays))).toEqual([]);
@@ -43,13 +58,16 @@ describe.skipIf(server === null)(`Meilisearch text index at ${server?.url ?? '(n
     }
   });
 
-  it('drops a tenant\'s index of the earlier one-per-tenant layout with the tenant', async () => {
+  it("drops a tenant's index of the earlier one-per-tenant layout with the tenant", async () => {
     const meili = client();
     const index = createMeilisearchTextIndex({ client: meili, indexUid: `text-test-${randomUUID()}` });
     const tenant = randomUUID();
     const legacy = legacyTenantIndexUid(tenant);
     await meili.createIndex(legacy, { primaryKey: 'id' }).waitTask();
-    await meili.index(legacy).addDocuments([{ id: randomUUID(), tenant_id: tenant, content: 'old layout' }]).waitTask();
+    await meili
+      .index(legacy)
+      .addDocuments([{ id: randomUUID(), tenant_id: tenant, content: 'old layout' }])
+      .waitTask();
     await index.dropTenant(tenant);
     await expect(meili.index(legacy).getRawInfo()).rejects.toMatchObject({ cause: { code: 'index_not_found' } });
     await index.dropTenant(tenant);

@@ -98,7 +98,15 @@ export function meiliFilter(tenantId: string, f: Partial<TextSearchOptions> & { 
 }
 
 export function createMeilisearchTextIndex(deps: MeilisearchTextIndexDeps): TextIndex {
-  const { client, indexUid: uid = DEFAULT_TEXT_INDEX_UID, taskTimeoutMs = 30_000, taskPollMs = 10, batchSize = 1_000, keyBatchSize = 10_000, editByFunction = false } = deps;
+  const {
+    client,
+    indexUid: uid = DEFAULT_TEXT_INDEX_UID,
+    taskTimeoutMs = 30_000,
+    taskPollMs = 10,
+    batchSize = 1_000,
+    keyBatchSize = 10_000,
+    editByFunction = false,
+  } = deps;
   // When this instance last created and configured the index, so every upsert can ensure it
   // nearly for free. Meilisearch creates a missing index on the first write, without our
   // settings; re-applying them every minute heals an index dropped behind this instance's back.
@@ -123,7 +131,9 @@ export function createMeilisearchTextIndex(deps: MeilisearchTextIndexDeps): Text
       throw new TextIndexUnavailableError(`meilisearch ${what} failed`, { cause: err });
     }
     if (done.status !== 'succeeded' && !tolerate.includes(done.error?.code ?? '')) {
-      throw new TextIndexUnavailableError(`meilisearch ${what}: task ${done.uid} ${done.status}: ${done.error?.message ?? ''}`, { cause: done.error });
+      throw new TextIndexUnavailableError(`meilisearch ${what}: task ${done.uid} ${done.status}: ${done.error?.message ?? ''}`, {
+        cause: done.error,
+      });
     }
   }
 
@@ -149,7 +159,11 @@ export function createMeilisearchTextIndex(deps: MeilisearchTextIndexDeps): Text
   async function keysWhere(tenantId: string, filter: string): Promise<string[]> {
     const keys: string[] = [];
     for (let offset = 0; ; offset += keyBatchSize) {
-      const page = await orIfMissing('get documents', () => index(tenantId).getDocuments<{ [PRIMARY_KEY]: string }>({ filter, fields: [PRIMARY_KEY], limit: keyBatchSize, offset }), { results: [], total: 0 });
+      const page = await orIfMissing(
+        'get documents',
+        () => index(tenantId).getDocuments<{ [PRIMARY_KEY]: string }>({ filter, fields: [PRIMARY_KEY], limit: keyBatchSize, offset }),
+        { results: [], total: 0 },
+      );
       keys.push(...page.results.map((d) => d.key));
       // `total` says whether another page exists, so a full last page costs no empty read
       if (page.results.length < keyBatchSize || offset + page.results.length >= page.total) return keys;
@@ -164,8 +178,14 @@ export function createMeilisearchTextIndex(deps: MeilisearchTextIndexDeps): Text
       if (docs.length === 0) return;
       // writing to a missing index would create it without the filterable attributes
       await ensure(tenantId);
-      const stored = lastById(docs).map(canonicalDoc)
-        .map((d): StoredDoc => ({ key: meiliKey(tenantId, d.id), ...d, tenant_id: tenantId.toLowerCase(), created_at: seconds(d.created_at) }));
+      const stored = lastById(docs)
+        .map(canonicalDoc)
+        .map((d): StoredDoc => ({
+          key: meiliKey(tenantId, d.id),
+          ...d,
+          tenant_id: tenantId.toLowerCase(),
+          created_at: seconds(d.created_at),
+        }));
       for (let i = 0; i < stored.length; i += batchSize) {
         // addDocuments replaces whole documents: a field dropped from an entry does not linger
         await settle('add documents', index(tenantId).addDocuments(stored.slice(i, i + batchSize), { primaryKey: PRIMARY_KEY }));
@@ -178,9 +198,15 @@ export function createMeilisearchTextIndex(deps: MeilisearchTextIndexDeps): Text
       const project_ids = projectIds.map((id) => id.toLowerCase());
       const filter = meiliFilter(tenantId, { documentId });
       if (editByFunction) {
-        await settle('edit documents by function', index(tenantId).updateDocumentsByFunction({
-          function: 'doc.project_ids = context.project_ids', filter, context: { project_ids },
-        }), ['index_not_found']);
+        await settle(
+          'edit documents by function',
+          index(tenantId).updateDocumentsByFunction({
+            function: 'doc.project_ids = context.project_ids',
+            filter,
+            context: { project_ids },
+          }),
+          ['index_not_found'],
+        );
         return;
       }
       // Read, then one partial update of exactly those keys. An entry deleted in between would
@@ -188,13 +214,21 @@ export function createMeilisearchTextIndex(deps: MeilisearchTextIndexDeps): Text
       // tenant (projectors do).
       const keys = await keysWhere(tenantId, filter);
       for (let i = 0; i < keys.length; i += keyBatchSize) {
-        await settle('update documents', index(tenantId).updateDocuments(keys.slice(i, i + keyBatchSize).map((key) => ({ key, project_ids })), { primaryKey: PRIMARY_KEY }));
+        await settle(
+          'update documents',
+          index(tenantId).updateDocuments(
+            keys.slice(i, i + keyBatchSize).map((key) => ({ key, project_ids })),
+            { primaryKey: PRIMARY_KEY },
+          ),
+        );
       }
     },
 
     async deleteDocument(tenantId, documentId) {
       assertUuid('document id', documentId);
-      await settle('delete documents', index(tenantId).deleteDocuments({ filter: meiliFilter(tenantId, { documentId }) }), ['index_not_found']);
+      await settle('delete documents', index(tenantId).deleteDocuments({ filter: meiliFilter(tenantId, { documentId }) }), [
+        'index_not_found',
+      ]);
     },
 
     async search(tenantId, query, options) {
@@ -203,18 +237,25 @@ export function createMeilisearchTextIndex(deps: MeilisearchTextIndexDeps): Text
       const text = withoutSentinels(query).trim();
       // an empty query would be Meilisearch's "placeholder search" returning everything
       if (text === '' || options.limit <= 0 || options.projectIds?.length === 0) return [];
-      const hits = await orIfMissing('search', async () => (await idx.search(text, {
-        filter: meiliFilter(tenantId, options),
-        limit: options.limit,
-        offset: options.offset ?? 0,
-        showRankingScore: true,
-        attributesToHighlight: ['content'],
-        attributesToCrop: ['content'],
-        cropLength: 30,
-        cropMarker: '…',
-        highlightPreTag: MATCH_START,
-        highlightPostTag: MATCH_END,
-      })).hits, []);
+      const hits = await orIfMissing(
+        'search',
+        async () =>
+          (
+            await idx.search(text, {
+              filter: meiliFilter(tenantId, options),
+              limit: options.limit,
+              offset: options.offset ?? 0,
+              showRankingScore: true,
+              attributesToHighlight: ['content'],
+              attributesToCrop: ['content'],
+              cropLength: 30,
+              cropMarker: '…',
+              highlightPreTag: MATCH_START,
+              highlightPostTag: MATCH_END,
+            })
+          ).hits,
+        [],
+      );
       return hits.map((h): TextHit => ({
         id: h.id,
         document_id: h.document_id,
@@ -240,11 +281,21 @@ export function createMeilisearchTextIndex(deps: MeilisearchTextIndexDeps): Text
     async snapshot(tenantId) {
       const docs: TextDocument[] = [];
       for (let offset = 0; ; offset += batchSize) {
-        const page = await orIfMissing('get documents', () => index(tenantId).getDocuments({ filter: meiliFilter(tenantId), limit: batchSize, offset }), { results: [], total: 0 });
+        const page = await orIfMissing(
+          'get documents',
+          () => index(tenantId).getDocuments({ filter: meiliFilter(tenantId), limit: batchSize, offset }),
+          { results: [], total: 0 },
+        );
         for (const d of page.results) {
           docs.push({
-            id: d.id, document_id: d.document_id, title: d.title, content: d.content, project_ids: d.project_ids,
-            document_type: d.document_type, entity_names: d.entity_names, created_at: isoFromSeconds(d.created_at),
+            id: d.id,
+            document_id: d.document_id,
+            title: d.title,
+            content: d.content,
+            project_ids: d.project_ids,
+            document_type: d.document_type,
+            entity_names: d.entity_names,
+            created_at: isoFromSeconds(d.created_at),
           });
         }
         if (page.results.length < batchSize) break;

@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_TEXT_INDEX_UID, createMeilisearchTextIndex, legacyTenantIndexUid, meiliFilter, meiliKey, meiliLiteral } from './meilisearch.ts';
+import {
+  DEFAULT_TEXT_INDEX_UID,
+  createMeilisearchTextIndex,
+  legacyTenantIndexUid,
+  meiliFilter,
+  meiliKey,
+  meiliLiteral,
+} from './meilisearch.ts';
 import type { MeilisearchCalls } from './meilisearch.ts';
 
 describe('Meilisearch filters', () => {
@@ -12,16 +19,24 @@ describe('Meilisearch filters', () => {
   });
 
   it('adds the any-of project scope, payload filters and an inclusive range in unix seconds', () => {
-    expect(meiliFilter(tenant, {
-      projectIds: ['A', 'b'], documentType: 'pdf', from: '2024-01-01T00:00:00Z', to: '2024-01-01T00:00:01.5Z', entity: 'Acme',
-    })).toBe([
-      '(tenant_id = "0190a3c4-5b6d-7e8f-9a0b-1c2d3e4f5a6b")',
-      '(project_ids IN ["a", "b"])',
-      '(document_type = "pdf")',
-      '(created_at >= 1704067200)',
-      '(created_at <= 1704067201.5)',
-      '(entity_names = "Acme")',
-    ].join(' AND '));
+    expect(
+      meiliFilter(tenant, {
+        projectIds: ['A', 'b'],
+        documentType: 'pdf',
+        from: '2024-01-01T00:00:00Z',
+        to: '2024-01-01T00:00:01.5Z',
+        entity: 'Acme',
+      }),
+    ).toBe(
+      [
+        '(tenant_id = "0190a3c4-5b6d-7e8f-9a0b-1c2d3e4f5a6b")',
+        '(project_ids IN ["a", "b"])',
+        '(document_type = "pdf")',
+        '(created_at >= 1704067200)',
+        '(created_at <= 1704067201.5)',
+        '(entity_names = "Acme")',
+      ].join(' AND '),
+    );
   });
 
   it('quotes values so user text cannot change the filter', () => {
@@ -29,12 +44,17 @@ describe('Meilisearch filters', () => {
   });
 });
 
-interface Call { uid: string; method: string; args: unknown[] }
+interface Call {
+  uid: string;
+  method: string;
+  args: unknown[];
+}
 
 /** Records every request the adapter sends, answering like a Meilisearch whose tasks all succeed. */
 function recordingClient(keys: string[] = []): { client: MeilisearchCalls; calls: Call[] } {
   const calls: Call[] = [];
-  const task = () => Object.assign(Promise.resolve({ taskUid: 1 }), { waitTask: async () => ({ uid: 1, status: 'succeeded', error: null }) });
+  const task = () =>
+    Object.assign(Promise.resolve({ taskUid: 1 }), { waitTask: async () => ({ uid: 1, status: 'succeeded', error: null }) });
   const answers: Record<string, (...args: unknown[]) => unknown> = {
     search: async () => ({ hits: [] }),
     getDocuments: async (q: unknown) => {
@@ -42,12 +62,18 @@ function recordingClient(keys: string[] = []): { client: MeilisearchCalls; calls
       return { results: keys.slice(offset, offset + limit).map((key) => ({ key })), total: keys.length };
     },
   };
-  const index = (uid: string) => new Proxy({}, {
-    get: (_t, method: string) => (...args: unknown[]) => {
-      calls.push({ uid, method, args });
-      return (answers[method] ?? task)(...args);
-    },
-  });
+  const index = (uid: string) =>
+    new Proxy(
+      {},
+      {
+        get:
+          (_t, method: string) =>
+          (...args: unknown[]) => {
+            calls.push({ uid, method, args });
+            return (answers[method] ?? task)(...args);
+          },
+      },
+    );
   const client = {
     index,
     createIndex: (uid: string, ...args: unknown[]) => (calls.push({ uid, method: 'createIndex', args }), task()),
@@ -70,7 +96,11 @@ describe('Meilisearch adapter requests', () => {
     await index.snapshot(tenant);
     await index.dropTenant(tenant);
     expect(calls.map((c) => [c.uid, c.method])).toEqual([
-      [uid, 'search'], [uid, 'deleteDocuments'], [uid, 'getDocuments'], [uid, 'deleteDocuments'], [legacyTenantIndexUid(tenant), 'deleteIndex'],
+      [uid, 'search'],
+      [uid, 'deleteDocuments'],
+      [uid, 'getDocuments'],
+      [uid, 'deleteDocuments'],
+      [legacyTenantIndexUid(tenant), 'deleteIndex'],
     ]);
     expect(calls[0]?.args[1]).toMatchObject({ filter: meiliFilter(tenant, { projectIds: [project] }), limit: 5, offset: 0 });
     expect(calls[1]?.args[0]).toEqual({ filter: documentFilter });
@@ -88,11 +118,21 @@ describe('Meilisearch adapter requests', () => {
   });
 
   it('relinks a document of 10,000 entries with one read and one update, larger ones per 10,000, never reading an empty page', async () => {
-    const keysOf = (n: number): string[] => Array.from({ length: n }, (_, i) => meiliKey(tenant, `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`));
-    for (const [n, keyBatchSize, reads] of [[10_000, undefined, 1], [8, 4, 2], [10, 4, 3]] as const) {
+    const keysOf = (n: number): string[] =>
+      Array.from({ length: n }, (_, i) => meiliKey(tenant, `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`));
+    for (const [n, keyBatchSize, reads] of [
+      [10_000, undefined, 1],
+      [8, 4, 2],
+      [10, 4, 3],
+    ] as const) {
       const { client, calls } = recordingClient(keysOf(n));
-      await createMeilisearchTextIndex({ client, ...(keyBatchSize ? { keyBatchSize } : {}) }).setDocumentProjects(tenant, documentId, [project]);
-      expect(calls.map((c) => c.method)).toEqual([...Array<string>(reads).fill('getDocuments'), ...Array<string>(reads).fill('updateDocuments')]);
+      await createMeilisearchTextIndex({ client, ...(keyBatchSize ? { keyBatchSize } : {}) }).setDocumentProjects(tenant, documentId, [
+        project,
+      ]);
+      expect(calls.map((c) => c.method)).toEqual([
+        ...Array<string>(reads).fill('getDocuments'),
+        ...Array<string>(reads).fill('updateDocuments'),
+      ]);
       expect(calls.filter((c) => c.method === 'updateDocuments').flatMap((c) => c.args[0] as unknown[])).toHaveLength(n);
     }
   });
@@ -100,9 +140,19 @@ describe('Meilisearch adapter requests', () => {
   it('relinks with a single filtered edit when the function feature is on', async () => {
     const { client, calls } = recordingClient();
     await createMeilisearchTextIndex({ client, editByFunction: true }).setDocumentProjects(tenant, documentId, [project]);
-    expect(calls).toEqual([{ uid, method: 'updateDocumentsByFunction', args: [{
-      function: 'doc.project_ids = context.project_ids', filter: documentFilter, context: { project_ids: [project] },
-    }] }]);
+    expect(calls).toEqual([
+      {
+        uid,
+        method: 'updateDocumentsByFunction',
+        args: [
+          {
+            function: 'doc.project_ids = context.project_ids',
+            filter: documentFilter,
+            context: { project_ids: [project] },
+          },
+        ],
+      },
+    ]);
   });
 
   it('sends nothing for an empty query or an empty project scope', async () => {
@@ -116,7 +166,16 @@ describe('Meilisearch adapter requests', () => {
   it('creates the index with its settings before the first write', async () => {
     const { client, calls } = recordingClient();
     const index = createMeilisearchTextIndex({ client });
-    const doc = { id: randomUUID(), document_id: documentId, title: 't', content: 'c', project_ids: [], document_type: 'txt', entity_names: [], created_at: '2024-01-01T00:00:00Z' };
+    const doc = {
+      id: randomUUID(),
+      document_id: documentId,
+      title: 't',
+      content: 'c',
+      project_ids: [],
+      document_type: 'txt',
+      entity_names: [],
+      created_at: '2024-01-01T00:00:00Z',
+    };
     await index.upsert(tenant, [doc]);
     await index.upsert(tenant, [doc]);
     expect(calls.map((c) => c.method)).toEqual(['createIndex', 'updateSettings', 'addDocuments', 'addDocuments']);

@@ -88,7 +88,6 @@ export class TextIndexUnavailableError extends Error {
   }
 }
 
-
 export function assertUuid(what: string, value: string): void {
   if (!isUuid(value)) throw new TextIndexInputError(`${what} must be a uuid, got ${JSON.stringify(value)}`);
 }

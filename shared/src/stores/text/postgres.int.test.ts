@@ -27,10 +27,18 @@ describe.skipIf(!pg)('Postgres text index', () => {
     const index = createPostgresTextIndex({ sql });
     const [t1, t2] = [randomUUID(), randomUUID()];
     for (const t of [t1, t2]) {
-      await index.upsert(t, [{
-        id: randomUUID(), document_id: randomUUID(), title: 't', content: 'c', project_ids: [], document_type: 'txt',
-        entity_names: [], created_at: new Date().toISOString(),
-      }]);
+      await index.upsert(t, [
+        {
+          id: randomUUID(),
+          document_id: randomUUID(),
+          title: 't',
+          content: 'c',
+          project_ids: [],
+          document_type: 'txt',
+          entity_names: [],
+          created_at: new Date().toISOString(),
+        },
+      ]);
     }
     const seen = await withTenant(sql, t1, (tx) => tx<{ tenant_id: string }[]>`select tenant_id from text_documents`);
     expect(seen.map((r) => r.tenant_id)).toEqual([t1]);

@@ -35,7 +35,11 @@ interface Row {
 
 export function createPostgresTextIndex({ sql }: PostgresTextIndexDeps): TextIndex {
   /** The one place every statement gets its tenant and scope conditions. */
-  function where(tx: Tx, tenantId: string, f: Partial<TextSearchOptions> & { documentId?: string } = {}): postgres.PendingQuery<postgres.Row[]> {
+  function where(
+    tx: Tx,
+    tenantId: string,
+    f: Partial<TextSearchOptions> & { documentId?: string } = {},
+  ): postgres.PendingQuery<postgres.Row[]> {
     return tx`t.tenant_id = ${tenantId}
       ${f.projectIds ? tx`and t.project_ids && ${f.projectIds}::uuid[]` : tx``}
       ${f.documentId ? tx`and t.document_id = ${f.documentId}` : tx``}
@@ -56,7 +60,10 @@ export function createPostgresTextIndex({ sql }: PostgresTextIndexDeps): TextInd
       if (docs.length === 0) return;
       const rows = lastById(docs).map(canonicalDoc);
       try {
-        await withTenant(sql, tenantId, (tx) => tx`
+        await withTenant(
+          sql,
+          tenantId,
+          (tx) => tx`
           insert into text_documents (tenant_id, id, document_id, title, content, project_ids, document_type, entity_names, created_at)
           select ${tenantId}, r.id, r.document_id, r.title, r.content, r.project_ids, r.document_type, r.entity_names, r.created_at
           from jsonb_to_recordset(${tx.json(rows as unknown as postgres.JSONValue)}) as r(id uuid, document_id uuid, title text,
@@ -64,7 +71,8 @@ export function createPostgresTextIndex({ sql }: PostgresTextIndexDeps): TextInd
           on conflict (tenant_id, id) do update set
             document_id = excluded.document_id, title = excluded.title, content = excluded.content,
             project_ids = excluded.project_ids, document_type = excluded.document_type,
-            entity_names = excluded.entity_names, created_at = excluded.created_at`);
+            entity_names = excluded.entity_names, created_at = excluded.created_at`,
+        );
       } catch (err) {
         throw new TextIndexUnavailableError('text upsert failed', { cause: err });
       }
@@ -74,8 +82,12 @@ export function createPostgresTextIndex({ sql }: PostgresTextIndexDeps): TextInd
       assertUuid('tenant id', tenantId);
       assertUuid('document id', documentId);
       projectIds.forEach((id) => assertUuid('project id', id));
-      await withTenant(sql, tenantId, (tx) => tx`
-        update text_documents t set project_ids = ${projectIds}::uuid[] where ${where(tx, tenantId, { documentId })}`);
+      await withTenant(
+        sql,
+        tenantId,
+        (tx) => tx`
+        update text_documents t set project_ids = ${projectIds}::uuid[] where ${where(tx, tenantId, { documentId })}`,
+      );
     },
 
     async deleteDocument(tenantId, documentId) {
@@ -91,7 +103,10 @@ export function createPostgresTextIndex({ sql }: PostgresTextIndexDeps): TextInd
       if (text === '' || options.limit <= 0 || options.projectIds?.length === 0) return [];
       // ids and ranks come from mandant_text_match (indexes usable; bound to this transaction's
       // tenant); the rows themselves are read under RLS, and filtered by tenant once more here
-      const rows = await withTenant(sql, tenantId, (tx) => tx<Array<Row & { score: number; snippet: string }>>`
+      const rows = await withTenant(
+        sql,
+        tenantId,
+        (tx) => tx<Array<Row & { score: number; snippet: string }>>`
         select t.id, t.document_id, t.title, t.project_ids, t.document_type, t.entity_names, t.created_at, m.score,
                ts_headline('simple', t.content, q, ${HEADLINE}) as snippet
         from websearch_to_tsquery('simple', ${text}) q,
@@ -99,7 +114,8 @@ export function createPostgresTextIndex({ sql }: PostgresTextIndexDeps): TextInd
                                 ${options.from ?? null}::timestamptz, ${options.to ?? null}::timestamptz, ${options.entity ?? null}::text,
                                 ${options.limit}::integer, ${options.offset ?? 0}::integer) m
         join text_documents t on t.tenant_id = ${tenantId} and t.id = m.id
-        order by m.score desc, t.id`);
+        order by m.score desc, t.id`,
+      );
       return rows.map((r): TextHit => ({
         id: r.id,
         document_id: r.document_id,
@@ -120,9 +136,13 @@ export function createPostgresTextIndex({ sql }: PostgresTextIndexDeps): TextInd
 
     async snapshot(tenantId) {
       assertUuid('tenant id', tenantId);
-      const rows = await withTenant(sql, tenantId, (tx) => tx<Row[]>`
+      const rows = await withTenant(
+        sql,
+        tenantId,
+        (tx) => tx<Row[]>`
         select id, document_id, title, content, project_ids, document_type, entity_names, created_at
-        from text_documents t where ${where(tx, tenantId)} order by id`);
+        from text_documents t where ${where(tx, tenantId)} order by id`,
+      );
       return rows.map((r): TextDocument => ({ ...r, created_at: r.created_at.toISOString() }));
     },
   };

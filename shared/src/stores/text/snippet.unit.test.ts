@@ -3,8 +3,9 @@ import { MATCH_END, MATCH_START, snippetHtml, withoutSentinels } from './snippet
 
 describe('snippetHtml', () => {
   it('turns engine match marks into <mark> and escapes everything else', () => {
-    expect(snippetHtml(`a <b>&</b> ${MATCH_START}leak${MATCH_END} "q" 'x'`))
-      .toBe('a &lt;b&gt;&amp;&lt;/b&gt; <mark>leak</mark> &quot;q&quot; &#39;x&#39;');
+    expect(snippetHtml(`a <b>&</b> ${MATCH_START}leak${MATCH_END} "q" 'x'`)).toBe(
+      'a &lt;b&gt;&amp;&lt;/b&gt; <mark>leak</mark> &quot;q&quot; &#39;x&#39;',
+    );
   });
 
   it('always yields balanced marks', () => {

@@ -26,8 +26,15 @@ export function describeTextIndex(name: string, factory: () => TextIndex | Promi
       return t;
     };
     const doc = (p: Partial<TextDocument> = {}): TextDocument => ({
-      id: randomUUID(), document_id: randomUUID(), title: 'Untitled', content: 'nothing to see here', project_ids: [],
-      document_type: 'pdf', entity_names: [], created_at: '2024-03-01T12:00:00.000Z', ...p,
+      id: randomUUID(),
+      document_id: randomUUID(),
+      title: 'Untitled',
+      content: 'nothing to see here',
+      project_ids: [],
+      document_type: 'pdf',
+      entity_names: [],
+      created_at: '2024-03-01T12:00:00.000Z',
+      ...p,
     });
     const ids = (hits: Array<{ id: string }>): string[] => hits.map((h) => h.id);
     const sorted = (xs: string[]): string[] => [...xs].sort();
@@ -35,14 +42,24 @@ export function describeTextIndex(name: string, factory: () => TextIndex | Promi
     it('finds a document by a word of its content, whatever the case, with its fields', async () => {
       const t = await newTenant();
       const project = randomUUID();
-      const d = doc({ title: 'Quarterly memo', content: 'Funds were moved through a shell company in Valletta.', project_ids: [project], entity_names: ['Valletta'] });
+      const d = doc({
+        title: 'Quarterly memo',
+        content: 'Funds were moved through a shell company in Valletta.',
+        project_ids: [project],
+        entity_names: ['Valletta'],
+      });
       await index.upsert(t, [d, doc()]);
       const hits = await index.search(t, 'SHELL', { limit: 10 });
       expect(ids(hits)).toEqual([d.id]);
       const { score, snippet, ...fields } = hits[0] ?? { score: 0, snippet: '' };
       expect(fields).toEqual({
-        id: d.id, document_id: d.document_id, title: d.title, project_ids: [project], document_type: 'pdf',
-        entity_names: ['Valletta'], created_at: d.created_at,
+        id: d.id,
+        document_id: d.document_id,
+        title: d.title,
+        project_ids: [project],
+        document_type: 'pdf',
+        entity_names: ['Valletta'],
+        created_at: d.created_at,
       });
       expect(score).toBeGreaterThan(0);
       expect(snippet).toContain('<mark>shell</mark>');
@@ -82,7 +99,8 @@ export function describeTextIndex(name: string, factory: () => TextIndex | Promi
       const b = doc({ content, document_type: 'docx', created_at: '2024-02-01T00:00:00.000Z', entity_names: ['Jane Doe', 'Acme Corp'] });
       const c = doc({ content, document_type: 'pdf', created_at: '2024-03-01T00:00:00.000Z' });
       await index.upsert(t, [a, b, c]);
-      const find = async (o: Omit<Parameters<TextIndex['search']>[2], 'limit'>) => sorted(ids(await index.search(t, 'invoice', { ...o, limit: 10 })));
+      const find = async (o: Omit<Parameters<TextIndex['search']>[2], 'limit'>) =>
+        sorted(ids(await index.search(t, 'invoice', { ...o, limit: 10 })));
       expect(await find({ documentType: 'pdf' })).toEqual(sorted([a.id, c.id]));
       expect(await find({ from: '2024-02-01T00:00:00Z', to: '2024-03-01T00:00:00Z' })).toEqual(sorted([b.id, c.id]));
       expect(await find({ to: '2024-01-31T23:59:59Z' })).toEqual([a.id]);
@@ -92,10 +110,16 @@ export function describeTextIndex(name: string, factory: () => TextIndex | Promi
 
     it('pages with limit and offset', async () => {
       const t = await newTenant();
-      await index.upsert(t, [1, 2, 3, 4, 5].map(() => doc({ content: 'memorandum' })));
+      await index.upsert(
+        t,
+        [1, 2, 3, 4, 5].map(() => doc({ content: 'memorandum' })),
+      );
       const all = ids(await index.search(t, 'memorandum', { limit: 5 }));
       expect(all).toHaveLength(5);
-      const pages = [...ids(await index.search(t, 'memorandum', { limit: 2 })), ...ids(await index.search(t, 'memorandum', { limit: 3, offset: 2 }))];
+      const pages = [
+        ...ids(await index.search(t, 'memorandum', { limit: 2 })),
+        ...ids(await index.search(t, 'memorandum', { limit: 3, offset: 2 })),
+      ];
       expect(sorted(pages)).toEqual(sorted(all));
     });
 
@@ -134,7 +158,11 @@ export function describeTextIndex(name: string, factory: () => TextIndex | Promi
       const t = await newTenant();
       const documentId = randomUUID();
       const keep = doc({ content: 'subpoena' });
-      await index.upsert(t, [doc({ document_id: documentId, content: 'subpoena' }), doc({ document_id: documentId, content: 'subpoena' }), keep]);
+      await index.upsert(t, [
+        doc({ document_id: documentId, content: 'subpoena' }),
+        doc({ document_id: documentId, content: 'subpoena' }),
+        keep,
+      ]);
       await index.deleteDocument(t, documentId);
       expect(ids(await index.search(t, 'subpoena', { limit: 10 }))).toEqual([keep.id]);
       await index.deleteDocument(t, documentId);
@@ -174,8 +202,32 @@ export function describeTextIndex(name: string, factory: () => TextIndex | Promi
     it('never throws on query text: quotes, operators, symbols and blanks', async () => {
       const t = await newTenant();
       await index.upsert(t, [doc({ content: 'offshore "leaks" and more' })]);
-      const queries = ['', '   ', '"', '"offshore', 'offshore"', '""', '"offshore leaks"', 'offshore -leaks', '-', '--', 'OR', 'offshore OR',
-        'AND NOT', '(', ')', '&|!:*', "'", '\\', 'offshore:*', '<mark>', '%_', '\u0000', '🙂', 'x'.repeat(5_000)];
+      const queries = [
+        '',
+        '   ',
+        '"',
+        '"offshore',
+        'offshore"',
+        '""',
+        '"offshore leaks"',
+        'offshore -leaks',
+        '-',
+        '--',
+        'OR',
+        'offshore OR',
+        'AND NOT',
+        '(',
+        ')',
+        '&|!:*',
+        "'",
+        '\\',
+        'offshore:*',
+        '<mark>',
+        '%_',
+        '\u0000',
+        '🙂',
+        'x'.repeat(5_000),
+      ];
       for (const q of queries) {
         const hits = await index.search(t, q, { limit: 5 });
         expect(Array.isArray(hits), JSON.stringify(q)).toBe(true);

@@ -48,7 +48,10 @@ export class CachedCollection {
   private seen: Uint32Array;
   private stamp = 0;
 
-  constructor(readonly dimension: number, capacity: number) {
+  constructor(
+    readonly dimension: number,
+    capacity: number,
+  ) {
     this.capacity = Math.max(16, capacity);
     this.vectors = new Float32Array(this.capacity * dimension);
     this.chunkIndex = new Int32Array(this.capacity);

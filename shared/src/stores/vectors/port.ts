@@ -100,7 +100,6 @@ export class VectorIndexUnavailableError extends Error {
   }
 }
 
-
 export function assertUuid(what: string, value: string): void {
   if (!isUuid(value)) throw new VectorIndexInputError(`${what} must be a uuid, got ${JSON.stringify(value)}`);
 }

@@ -26,8 +26,17 @@ describe.skipIf(!pg)('Postgres vector index: cached and streaming paths', () => 
 
   const model: EmbeddingModel = { id: 'cache-check', dimension: 3 };
   const point = (tenant: string, vector: number[], document_id = randomUUID(), project_ids: string[] = []): VectorPoint => ({
-    id: randomUUID(), vector,
-    payload: { tenant_id: tenant, document_id, project_ids, chunk_index: 0, document_type: 'pdf', created_at: '2024-01-01T00:00:00.000Z', entity_names: [] },
+    id: randomUUID(),
+    vector,
+    payload: {
+      tenant_id: tenant,
+      document_id,
+      project_ids,
+      chunk_index: 0,
+      document_type: 'pdf',
+      created_at: '2024-01-01T00:00:00.000Z',
+      entity_names: [],
+    },
   });
   const ids = (hits: Array<{ id: string }>): string[] => hits.map((h) => h.id);
   /** a writer and a reader in "two processes": separate indexes, separate pools, separate caches */
@@ -87,13 +96,27 @@ describe.skipIf(!pg)('Postgres vector index: cached and streaming paths', () => 
     const t = randomUUID();
     const projects = [randomUUID(), randomUUID(), randomUUID()];
     await cached.ensureCollection(t, model);
-    const pts = Array.from({ length: 300 }, (_, i) => point(t, [Math.sin(i), Math.cos(i * 0.7), (i % 7) - 3], randomUUID(),
-      projects.filter((_, k) => (i + k) % 3 !== 0 || i % 5 === 0)));
+    const pts = Array.from({ length: 300 }, (_, i) =>
+      point(
+        t,
+        [Math.sin(i), Math.cos(i * 0.7), (i % 7) - 3],
+        randomUUID(),
+        projects.filter((_, k) => (i + k) % 3 !== 0 || i % 5 === 0),
+      ),
+    );
     await cached.upsert(t, model, pts);
     await cached.deleteDocument(t, model, pts[10]?.payload.document_id ?? '');
-    for (const options of [{ limit: 25 }, { limit: 10, offset: 7 }, { limit: 50, projectIds: [projects[0] ?? ''] },
-      { limit: 50, projectIds: [projects[1] ?? '', projects[2] ?? ''] }, { limit: 5, documentType: 'pdf', to: '2024-01-01T00:00:00Z' }]) {
-      for (const q of [[1, 0, 0], [0.3, -0.2, 0.9]]) {
+    for (const options of [
+      { limit: 25 },
+      { limit: 10, offset: 7 },
+      { limit: 50, projectIds: [projects[0] ?? ''] },
+      { limit: 50, projectIds: [projects[1] ?? '', projects[2] ?? ''] },
+      { limit: 5, documentType: 'pdf', to: '2024-01-01T00:00:00Z' },
+    ]) {
+      for (const q of [
+        [1, 0, 0],
+        [0.3, -0.2, 0.9],
+      ]) {
         expect(await cached.search(t, model, q, options)).toEqual(await streaming.search(t, model, q, options));
       }
     }

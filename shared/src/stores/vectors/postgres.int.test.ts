@@ -29,10 +29,21 @@ describe.skipIf(!pg)('Postgres vector index', () => {
     const model = { id: 'rls-check', dimension: 2 };
     for (const t of [t1, t2]) {
       await index.ensureCollection(t, model);
-      await index.upsert(t, model, [{
-        id: randomUUID(), vector: [1, 0],
-        payload: { tenant_id: t, document_id: randomUUID(), project_ids: [], chunk_index: 0, document_type: 'txt', created_at: new Date().toISOString(), entity_names: [] },
-      }]);
+      await index.upsert(t, model, [
+        {
+          id: randomUUID(),
+          vector: [1, 0],
+          payload: {
+            tenant_id: t,
+            document_id: randomUUID(),
+            project_ids: [],
+            chunk_index: 0,
+            document_type: 'txt',
+            created_at: new Date().toISOString(),
+            entity_names: [],
+          },
+        },
+      ]);
     }
     const seen = await withTenant(sql, t1, (tx) => tx<{ tenant_id: string }[]>`select tenant_id from vector_points`);
     expect(seen.map((r) => r.tenant_id)).toEqual([t1]);

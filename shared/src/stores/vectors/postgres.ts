@@ -65,9 +65,14 @@ interface PointRow {
 
 type Filters = VectorSearchOptions & { documentId?: string };
 
-export function createPostgresVectorIndex({ sql, batchSize = 2_000, cacheBytes = DEFAULT_CACHE_BYTES }: PostgresVectorIndexDeps): VectorIndex {
+export function createPostgresVectorIndex({
+  sql,
+  batchSize = 2_000,
+  cacheBytes = DEFAULT_CACHE_BYTES,
+}: PostgresVectorIndexDeps): VectorIndex {
   const cache = cacheBytes > 0 ? createVectorCache({ maxBytes: cacheBytes }) : undefined;
-  const cacheKey = (tenantId: string, model: EmbeddingModel): string => `${tenantId.toLowerCase()}\u0000${model.dimension}\u0000${model.id}`;
+  const cacheKey = (tenantId: string, model: EmbeddingModel): string =>
+    `${tenantId.toLowerCase()}\u0000${model.dimension}\u0000${model.id}`;
 
   /** The one place every statement gets its tenant, model and scope conditions. */
   function where(tx: Tx, tenantId: string, model: EmbeddingModel, f: Partial<Filters> = {}): postgres.PendingQuery<postgres.Row[]> {
@@ -116,7 +121,14 @@ export function createPostgresVectorIndex({ sql, batchSize = 2_000, cacheBytes =
   }
 
   /** The cached path; undefined when the collection does not fit the cache (then: stream). */
-  async function searchCached(tx: Tx, tenantId: string, model: EmbeddingModel, query: Float64Array, options: VectorSearchOptions, k: number): Promise<VectorHit[] | undefined> {
+  async function searchCached(
+    tx: Tx,
+    tenantId: string,
+    model: EmbeddingModel,
+    query: Float64Array,
+    options: VectorSearchOptions,
+    k: number,
+  ): Promise<VectorHit[] | undefined> {
     if (!cache) return undefined;
     const key = cacheKey(tenantId, model);
     const [state] = await tx<{ revision: number | string; tombstones_from: number | string; born: string }[]>`
@@ -129,7 +141,9 @@ export function createPostgresVectorIndex({ sql, batchSize = 2_000, cacheBytes =
     const current: CollectionState = { born: state.born, revision: Number(state.revision), tombstonesFrom: Number(state.tombstones_from) };
     const collection = await cache.fresh(key, model.dimension, current, source(tx, tenantId, model));
     if (!collection) return undefined;
-    return collection.search(query, options, k).slice(options.offset ?? 0, k)
+    return collection
+      .search(query, options, k)
+      .slice(options.offset ?? 0, k)
       .map((h): VectorHit => ({ id: h.id, score: h.score, payload: collection.payload(tenantId, h.slot) }));
   }
 
@@ -137,9 +151,13 @@ export function createPostgresVectorIndex({ sql, batchSize = 2_000, cacheBytes =
     async ensureCollection(tenantId, model) {
       assertUuid('tenant id', tenantId);
       assertModel(model);
-      await withTenant(sql, tenantId, (tx) => tx`
+      await withTenant(
+        sql,
+        tenantId,
+        (tx) => tx`
         insert into vector_collections (tenant_id, model, dimension) values (${tenantId}, ${model.id}, ${model.dimension})
-        on conflict do nothing`);
+        on conflict do nothing`,
+      );
     },
 
     async upsert(tenantId, model, points) {
@@ -165,7 +183,10 @@ export function createPostgresVectorIndex({ sql, batchSize = 2_000, cacheBytes =
       try {
         // one statement: the collection's revision moves on (its row locked until commit) and
         // the points carry the new value; no collection row, nothing written
-        const [row] = await withTenant(sql, tenantId, (tx) => tx<{ collections: number }[]>`
+        const [row] = await withTenant(
+          sql,
+          tenantId,
+          (tx) => tx<{ collections: number }[]>`
           with b as (${bumping(tx, tenantId, model)}),
           written as (
             insert into vector_points (tenant_id, model, dimension, id, document_id, project_ids, chunk_index,
@@ -178,7 +199,8 @@ export function createPostgresVectorIndex({ sql, batchSize = 2_000, cacheBytes =
               document_id = excluded.document_id, project_ids = excluded.project_ids, chunk_index = excluded.chunk_index,
               document_type = excluded.document_type, created_at = excluded.created_at,
               entity_names = excluded.entity_names, vector = excluded.vector, rev = excluded.rev)
-          select count(*)::int as collections from b`);
+          select count(*)::int as collections from b`,
+        );
         if (!row?.collections) throw missing();
       } catch (err) {
         if (err instanceof VectorIndexInputError) throw err;
@@ -192,10 +214,14 @@ export function createPostgresVectorIndex({ sql, batchSize = 2_000, cacheBytes =
       assertUuid('document id', documentId);
       projectIds.forEach((id) => assertUuid('project id', id));
       // one statement, as in upsert: no collection row, nothing to update
-      await withTenant(sql, tenantId, (tx) => tx`
+      await withTenant(
+        sql,
+        tenantId,
+        (tx) => tx`
         with b as (${bumping(tx, tenantId, model)})
         update vector_points set project_ids = ${projectIds}::uuid[], rev = b.revision
-        from b where ${where(tx, tenantId, model, { documentId })}`);
+        from b where ${where(tx, tenantId, model, { documentId })}`,
+      );
     },
 
     async deleteDocument(tenantId, model, documentId) {
@@ -233,10 +259,9 @@ export function createPostgresVectorIndex({ sql, batchSize = 2_000, cacheBytes =
         if (cached) return cached;
         const top = createTopK(k);
         await tx<{ id: string; vector: Buffer }[]>`
-          select id, vector from vector_points where ${where(tx, tenantId, model, options)}`
-          .cursor(batchSize, (rows) => {
-            for (const r of rows) top.offer(r.id, dot(query, r.vector));
-          });
+          select id, vector from vector_points where ${where(tx, tenantId, model, options)}`.cursor(batchSize, (rows) => {
+          for (const r of rows) top.offer(r.id, dot(query, r.vector));
+        });
         const page = top.sorted().slice(offset, k);
         if (page.length === 0) return [];
         const rows = await tx<PointRow[]>`
@@ -252,8 +277,12 @@ export function createPostgresVectorIndex({ sql, batchSize = 2_000, cacheBytes =
     async count(tenantId, model, filter = {}) {
       assertUuid('tenant id', tenantId);
       if (filter.projectIds?.length === 0) return 0;
-      const [row] = await withTenant(sql, tenantId, (tx) => tx<{ n: number }[]>`
-        select count(*)::int as n from vector_points where ${where(tx, tenantId, model, filter)}`);
+      const [row] = await withTenant(
+        sql,
+        tenantId,
+        (tx) => tx<{ n: number }[]>`
+        select count(*)::int as n from vector_points where ${where(tx, tenantId, model, filter)}`,
+      );
       return row?.n ?? 0;
     },
 
@@ -269,8 +298,12 @@ export function createPostgresVectorIndex({ sql, batchSize = 2_000, cacheBytes =
 
     async snapshot(tenantId, model) {
       assertUuid('tenant id', tenantId);
-      const rows = await withTenant(sql, tenantId, (tx) => tx<PointRow[]>`
-        select * from vector_points where ${where(tx, tenantId, model)} order by id`);
+      const rows = await withTenant(
+        sql,
+        tenantId,
+        (tx) => tx<PointRow[]>`
+        select * from vector_points where ${where(tx, tenantId, model)} order by id`,
+      );
       return rows.map((r): VectorPoint => ({ id: r.id, vector: decode(r.vector), payload: toPayload(tenantId, r) }));
     },
   };

@@ -30,7 +30,14 @@ describe.skipIf(url === null)(`Qdrant vector index at ${url ?? '(none)'}`, () =>
       const info = await qdrant.getCollection(qdrantCollectionName(own, model));
       expect(info.config.params.vectors).toMatchObject({ size: 4, distance: 'Cosine' });
       expect(info.config.hnsw_config).toMatchObject({ m: 0, payload_m: 16 });
-      expect(Object.keys(info.payload_schema).sort()).toEqual(['created_at', 'document_id', 'document_type', 'entity_names', 'project_ids', 'tenant_id']);
+      expect(Object.keys(info.payload_schema).sort()).toEqual([
+        'created_at',
+        'document_id',
+        'document_type',
+        'entity_names',
+        'project_ids',
+        'tenant_id',
+      ]);
       expect(info.payload_schema.tenant_id?.params).toMatchObject({ is_tenant: true });
     } finally {
       await index.dropTenant(t1);

@@ -27,8 +27,20 @@ import type { ChunkPayload, EmbeddingModel, VectorCountFilter, VectorIndex, Vect
  * log (reset, then replay into this layout) migrates it and drops its old collections.
  */
 /** The part of the official client the adapter uses (a `QdrantClient` is one; tests can record calls). */
-export type QdrantCalls = Pick<QdrantClient, 'collectionExists' | 'createCollection' | 'createPayloadIndex' | 'upsert' | 'setPayload'
-  | 'delete' | 'query' | 'count' | 'getCollections' | 'deleteCollection' | 'scroll'>;
+export type QdrantCalls = Pick<
+  QdrantClient,
+  | 'collectionExists'
+  | 'createCollection'
+  | 'createPayloadIndex'
+  | 'upsert'
+  | 'setPayload'
+  | 'delete'
+  | 'query'
+  | 'count'
+  | 'getCollections'
+  | 'deleteCollection'
+  | 'scroll'
+>;
 
 export interface QdrantVectorIndexDeps {
   client: QdrantCalls;
@@ -88,7 +100,11 @@ const PAYLOAD_INDEXES: Array<[string, Schemas['PayloadFieldSchema']]> = [
  * characters, and collision-free (the hash covers the exact model id the slug may have mangled).
  */
 export function qdrantCollectionName(prefix: string, model: EmbeddingModel): string {
-  const slug = model.id.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40);
+  const slug = model.id
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 40);
   const hash = createHash('sha256').update(model.id).digest('hex').slice(0, 10);
   return `${collectionsPrefix(prefix)}${slug}_${hash}_${model.dimension}`;
 }
@@ -144,13 +160,15 @@ export function createQdrantVectorIndex({ client, prefix = 'mandant', upsertBatc
       if (ensured.has(collection)) return;
       try {
         if (!(await client.collectionExists(collection)).exists) {
-          await client.createCollection(collection, {
-            vectors: { size: model.dimension, distance: 'Cosine' },
-            hnsw_config: { m: 0, payload_m: 16 },
-          }).catch(async (err: unknown) => {
-            // a concurrent ensure may have created it first
-            if (!(await client.collectionExists(collection)).exists) throw err;
-          });
+          await client
+            .createCollection(collection, {
+              vectors: { size: model.dimension, distance: 'Cosine' },
+              hnsw_config: { m: 0, payload_m: 16 },
+            })
+            .catch(async (err: unknown) => {
+              // a concurrent ensure may have created it first
+              if (!(await client.collectionExists(collection)).exists) throw err;
+            });
         }
         // idempotent: re-creating an existing payload index is accepted, and repairs a half-made collection
         for (const [field_name, field_schema] of PAYLOAD_INDEXES) {
@@ -167,7 +185,9 @@ export function createQdrantVectorIndex({ client, prefix = 'mandant', upsertBatc
       const collection = name(tenantId, model);
       for (let i = 0; i < points.length; i += upsertBatchSize) {
         const batch = points.slice(i, i + upsertBatchSize).map((p) => ({
-          id: qdrantPointId(tenantId, p.id), vector: p.vector, payload: { ...canonicalPayload(p.payload), point_id: p.id.toLowerCase() },
+          id: qdrantPointId(tenantId, p.id),
+          vector: p.vector,
+          payload: { ...canonicalPayload(p.payload), point_id: p.id.toLowerCase() },
         }));
         try {
           await onceMoreIfClosed(() => client.upsert(collection, { wait: true, points: batch }));
@@ -186,17 +206,26 @@ export function createQdrantVectorIndex({ client, prefix = 'mandant', upsertBatc
       projectIds.forEach((id) => assertUuid('project id', id));
       const collection = name(tenantId, model);
       // one filtered call for the whole document, however many chunks it has
-      await orIfMissing('set payload', () => client.setPayload(collection, {
-        payload: { project_ids: projectIds.map((id) => id.toLowerCase()) },
-        filter: scopeFilter(tenantId, { documentId }),
-        wait: true,
-      }), undefined);
+      await orIfMissing(
+        'set payload',
+        () =>
+          client.setPayload(collection, {
+            payload: { project_ids: projectIds.map((id) => id.toLowerCase()) },
+            filter: scopeFilter(tenantId, { documentId }),
+            wait: true,
+          }),
+        undefined,
+      );
     },
 
     async deleteDocument(tenantId, model, documentId) {
       assertUuid('document id', documentId);
       const collection = name(tenantId, model);
-      await orIfMissing('delete', () => client.delete(collection, { filter: scopeFilter(tenantId, { documentId }), wait: true }), undefined);
+      await orIfMissing(
+        'delete',
+        () => client.delete(collection, { filter: scopeFilter(tenantId, { documentId }), wait: true }),
+        undefined,
+      );
     },
 
     async search(tenantId, model, vector, options) {
@@ -204,20 +233,27 @@ export function createQdrantVectorIndex({ client, prefix = 'mandant', upsertBatc
       assertVector(model, vector);
       options.projectIds?.forEach((id) => assertUuid('project id', id));
       if (options.limit <= 0 || options.projectIds?.length === 0) return [];
-      const res = await orIfMissing('query', () => client.query(collection, {
-        query: vector,
-        filter: scopeFilter(tenantId, options),
-        limit: options.limit,
-        offset: options.offset ?? 0,
-        with_payload: true,
-      }), { points: [] });
+      const res = await orIfMissing(
+        'query',
+        () =>
+          client.query(collection, {
+            query: vector,
+            filter: scopeFilter(tenantId, options),
+            limit: options.limit,
+            offset: options.offset ?? 0,
+            with_payload: true,
+          }),
+        { points: [] },
+      );
       return res.points.map((p) => ({ id: pointIdOf(p.payload), score: p.score, payload: parsePayload(p.payload) }));
     },
 
     async count(tenantId, model, filter = {}) {
       const collection = name(tenantId, model);
       if (filter.projectIds?.length === 0) return 0;
-      const res = await orIfMissing('count', () => client.count(collection, { filter: scopeFilter(tenantId, filter), exact: true }), { count: 0 });
+      const res = await orIfMissing('count', () => client.count(collection, { filter: scopeFilter(tenantId, filter), exact: true }), {
+        count: 0,
+      });
       return res.count;
     },
 
@@ -240,10 +276,20 @@ export function createQdrantVectorIndex({ client, prefix = 'mandant', upsertBatc
       const points: VectorPoint[] = [];
       let offset: Schemas['ExtendedPointId'] | undefined;
       do {
-        const page = await orIfMissing('scroll', () => client.scroll(collection, {
-          filter: scopeFilter(tenantId, {}), limit: 512, offset, with_payload: true, with_vector: true,
-        }), { points: [], next_page_offset: null });
-        for (const p of page.points) points.push({ id: pointIdOf(p.payload), vector: parseVector(p.vector), payload: parsePayload(p.payload) });
+        const page = await orIfMissing(
+          'scroll',
+          () =>
+            client.scroll(collection, {
+              filter: scopeFilter(tenantId, {}),
+              limit: 512,
+              offset,
+              with_payload: true,
+              with_vector: true,
+            }),
+          { points: [], next_page_offset: null },
+        );
+        for (const p of page.points)
+          points.push({ id: pointIdOf(p.payload), vector: parseVector(p.vector), payload: parsePayload(p.payload) });
         const next = page.next_page_offset;
         offset = typeof next === 'string' || typeof next === 'number' ? next : undefined;
       } while (offset !== undefined);

@@ -12,7 +12,10 @@ describe('qdrantCollectionName', () => {
 
   it('never gives two models, or two dimensions of one model, the same collection', () => {
     const names = [
-      { id: 'a/b', dimension: 8 }, { id: 'a_b', dimension: 8 }, { id: 'A/B', dimension: 8 }, { id: 'a/b', dimension: 16 },
+      { id: 'a/b', dimension: 8 },
+      { id: 'a_b', dimension: 8 },
+      { id: 'A/B', dimension: 8 },
+      { id: 'a/b', dimension: 16 },
     ].map((m) => qdrantCollectionName('mandant', m));
     expect(new Set(names).size).toBe(names.length);
   });
@@ -32,21 +35,34 @@ describe('qdrantPointId', () => {
   });
 });
 
-interface Call { method: string; collection: string | undefined; args: Record<string, unknown> }
+interface Call {
+  method: string;
+  collection: string | undefined;
+  args: Record<string, unknown>;
+}
 
 /** Records every request the adapter sends, answering like an empty Qdrant would. */
 function recordingClient(collections: string[] = []): { client: QdrantCalls; calls: Call[] } {
   const calls: Call[] = [];
   const answers: Record<string, unknown> = {
-    collectionExists: { exists: true }, query: { points: [] }, count: { count: 0 }, scroll: { points: [], next_page_offset: null },
-    getCollections: { collections: collections.map((name) => ({ name })) }, deleteCollection: true,
+    collectionExists: { exists: true },
+    query: { points: [] },
+    count: { count: 0 },
+    scroll: { points: [], next_page_offset: null },
+    getCollections: { collections: collections.map((name) => ({ name })) },
+    deleteCollection: true,
   };
-  const client = new Proxy({}, {
-    get: (_target, method: string) => async (collection?: string, args: Record<string, unknown> = {}) => {
-      calls.push({ method, collection, args });
-      return answers[method] ?? { operation_id: 1, status: 'completed' };
+  const client = new Proxy(
+    {},
+    {
+      get:
+        (_target, method: string) =>
+        async (collection?: string, args: Record<string, unknown> = {}) => {
+          calls.push({ method, collection, args });
+          return answers[method] ?? { operation_id: 1, status: 'completed' };
+        },
     },
-  }) as QdrantCalls;
+  ) as QdrantCalls;
   return { client, calls };
 }
 
@@ -82,11 +98,17 @@ describe('Qdrant adapter requests', () => {
   it('relinks a document of any size with one filtered setPayload, never per point', async () => {
     const { client, calls } = recordingClient();
     await createQdrantVectorIndex({ client }).setDocumentProjects(tenant, model, documentId, [project]);
-    expect(calls).toEqual([{
-      method: 'setPayload',
-      collection: qdrantCollectionName('mandant', model),
-      args: { payload: { project_ids: [project] }, filter: { must: [tenantCondition, { key: 'document_id', match: { value: documentId } }] }, wait: true },
-    }]);
+    expect(calls).toEqual([
+      {
+        method: 'setPayload',
+        collection: qdrantCollectionName('mandant', model),
+        args: {
+          payload: { project_ids: [project] },
+          filter: { must: [tenantCondition, { key: 'document_id', match: { value: documentId } }] },
+          wait: true,
+        },
+      },
+    ]);
   });
 
   it('sends nothing for an empty project scope', async () => {
@@ -109,21 +131,24 @@ describe('Qdrant adapter requests', () => {
   });
 
   /** What undici's fetch throws when the server closed a kept-alive connection under the request. */
-  const closedConnection = (): Error => new TypeError('fetch failed', { cause: Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }) });
+  const closedConnection = (): Error =>
+    new TypeError('fetch failed', { cause: Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }) });
 
   /** A recording client whose first call of `method` fails with `err`. */
   function failingOnce(method: string, err: Error): { client: QdrantCalls; calls: Call[] } {
     const { client: inner, calls } = recordingClient();
     let failed = false;
     const client = new Proxy(inner, {
-      get: (target, name: string) => async (...args: unknown[]) => {
-        if (name === method && !failed) {
-          failed = true;
-          calls.push({ method, collection: args[0] as string, args: {} });
-          throw err;
-        }
-        return (Reflect.get(target, name) as (...a: unknown[]) => Promise<unknown>)(...args);
-      },
+      get:
+        (target, name: string) =>
+        async (...args: unknown[]) => {
+          if (name === method && !failed) {
+            failed = true;
+            calls.push({ method, collection: args[0] as string, args: {} });
+            throw err;
+          }
+          return (Reflect.get(target, name) as (...a: unknown[]) => Promise<unknown>)(...args);
+        },
     });
     return { client, calls };
   }
@@ -132,9 +157,21 @@ describe('Qdrant adapter requests', () => {
     for (const method of ['upsert', 'query', 'setPayload'] as const) {
       const { client, calls } = failingOnce(method, closedConnection());
       const index = createQdrantVectorIndex({ client });
-      await index.upsert(tenant, model, [{ id: randomUUID(), vector: [1, 0], payload: {
-        tenant_id: tenant, document_id: documentId, project_ids: [], chunk_index: 0, document_type: 'pdf', created_at: '2024-01-01T00:00:00.000Z', entity_names: [],
-      } }]);
+      await index.upsert(tenant, model, [
+        {
+          id: randomUUID(),
+          vector: [1, 0],
+          payload: {
+            tenant_id: tenant,
+            document_id: documentId,
+            project_ids: [],
+            chunk_index: 0,
+            document_type: 'pdf',
+            created_at: '2024-01-01T00:00:00.000Z',
+            entity_names: [],
+          },
+        },
+      ]);
       await index.search(tenant, model, [1, 0], { limit: 5 });
       await index.setDocumentProjects(tenant, model, documentId, [project]);
       expect(calls.map((c) => c.method)).toEqual(['upsert', 'query', 'setPayload'].flatMap((m) => (m === method ? [m, m] : [m])));
@@ -143,7 +180,9 @@ describe('Qdrant adapter requests', () => {
 
   it('does not send again a request the server answered with an error', async () => {
     const { client, calls } = failingOnce('query', Object.assign(new Error('Internal Server Error'), { status: 500 }));
-    await expect(createQdrantVectorIndex({ client }).search(tenant, model, [1, 0], { limit: 5 })).rejects.toBeInstanceOf(VectorIndexUnavailableError);
+    await expect(createQdrantVectorIndex({ client }).search(tenant, model, [1, 0], { limit: 5 })).rejects.toBeInstanceOf(
+      VectorIndexUnavailableError,
+    );
     expect(calls.map((c) => c.method)).toEqual(['query']);
     expect(closedUnderRequest(new Error('fetch failed'))).toBe(false);
   });

@@ -4,8 +4,7 @@ export interface Scored {
 }
 
 /** Highest score first; equal scores by id, so pages over one stored state are stable. */
-export const nearestFirst = (a: Scored, b: Scored): number =>
-  b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+export const nearestFirst = (a: Scored, b: Scored): number => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /**
  * Keeps the k best of a stream in bounded memory: it collects up to about 4k, then sorts and

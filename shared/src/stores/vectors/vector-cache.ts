@@ -100,7 +100,8 @@ export function createVectorCache({ maxBytes }: { maxBytes: number }): VectorCac
     tooBig.delete(key);
     const collection = new CachedCollection(dimension, Math.ceil(n * 1.05) + 16);
     await source.all((rows) => rows.forEach((r) => collection.put(r)));
-    if (!settle(key, { collection, born: state.born, revision: state.revision, bytes: 0 })) tooBig.set(key, `${state.born}@${state.revision}`);
+    if (!settle(key, { collection, born: state.born, revision: state.revision, bytes: 0 }))
+      tooBig.set(key, `${state.born}@${state.revision}`);
   }
 
   return {

@@ -29,8 +29,14 @@ export function describeVectorIndex(name: string, factory: () => VectorIndex | P
       id: randomUUID(),
       vector,
       payload: {
-        tenant_id: tenant, document_id: randomUUID(), project_ids: [], chunk_index: 0, document_type: 'pdf',
-        created_at: '2024-03-01T12:00:00.000Z', entity_names: [], ...p,
+        tenant_id: tenant,
+        document_id: randomUUID(),
+        project_ids: [],
+        chunk_index: 0,
+        document_type: 'pdf',
+        created_at: '2024-03-01T12:00:00.000Z',
+        entity_names: [],
+        ...p,
       },
     });
     const ids = (hits: Array<{ id: string }>): string[] => hits.map((h) => h.id);
@@ -82,12 +88,19 @@ export function describeVectorIndex(name: string, factory: () => VectorIndex | P
     it('filters by document type, inclusive date range and entity', async () => {
       const t = await newTenant();
       const a = point(t, [1, 0, 0], { document_type: 'pdf', created_at: '2024-01-01T00:00:00.000Z', entity_names: ['Acme Corp'] });
-      const b = point(t, [1, 0.1, 0], { document_type: 'docx', created_at: '2024-02-01T00:00:00.000Z', entity_names: ['Jane Doe', 'Acme Corp'] });
+      const b = point(t, [1, 0.1, 0], {
+        document_type: 'docx',
+        created_at: '2024-02-01T00:00:00.000Z',
+        entity_names: ['Jane Doe', 'Acme Corp'],
+      });
       const c = point(t, [1, 0.2, 0], { document_type: 'pdf', created_at: '2024-03-01T00:00:00.000Z', entity_names: [] });
       await index.upsert(t, model, [a, b, c]);
       const q = [1, 0, 0];
       expect(ids(await index.search(t, model, q, { documentType: 'pdf', limit: 10 }))).toEqual([a.id, c.id]);
-      expect(ids(await index.search(t, model, q, { from: '2024-02-01T00:00:00Z', to: '2024-03-01T00:00:00Z', limit: 10 }))).toEqual([b.id, c.id]);
+      expect(ids(await index.search(t, model, q, { from: '2024-02-01T00:00:00Z', to: '2024-03-01T00:00:00Z', limit: 10 }))).toEqual([
+        b.id,
+        c.id,
+      ]);
       expect(ids(await index.search(t, model, q, { to: '2024-01-31T23:59:59Z', limit: 10 }))).toEqual([a.id]);
       expect(ids(await index.search(t, model, q, { entity: 'Acme Corp', limit: 10 }))).toEqual([a.id, b.id]);
       expect(ids(await index.search(t, model, q, { entity: 'Acme Corp', documentType: 'docx', limit: 10 }))).toEqual([b.id]);
