@@ -2,7 +2,7 @@ export { type DocumentCommand, documentDecider } from './document/decide.ts';
 export { type DocumentState } from './document/document.ts';
 export { documentService, linkingService } from './service.ts';
 export type { TenantLimits } from './document/quota.ts';
-export { documentViews } from './views/projection.ts';
+export { DOCUMENT_VIEWS, documentViews } from './views/projection.ts';
 export { type Embedding, type Processed, evolveDocument, initialDocumentState } from './document/document.ts';
 export {
   type DocumentSteps,

@@ -18,6 +18,6 @@ export {
 export type { ProjectDirectory, ProjectListing, ProjectLookup } from './access/projects.ts';
 export { membershipService } from './service.ts';
 export type { MembershipDeps } from './membership/handlers.ts';
-export { membershipViews } from './views/projection.ts';
+export { MEMBERSHIP_VIEWS, membershipViews } from './views/projection.ts';
 export { grantProjectRole } from './membership/grant.ts';
 export { userExists } from './user/exists.ts';

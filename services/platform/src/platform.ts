@@ -19,6 +19,7 @@ import { membershipService } from '@mandant/membership';
 import { projectDirectory, projectLookup, projectService, projectWrites } from '@mandant/project';
 import { tenantLimits, tenantService } from '@mandant/tenant';
 import { ensureSingleTenant } from './single-tenant.ts';
+import { platformViewsWait } from './views.ts';
 
 /** What the services of the all-in-one process share beyond the runtime. */
 export interface PlatformDeps extends ServiceDeps {
@@ -115,7 +116,17 @@ export async function startPlatform(env: Env, log: Logger): Promise<Platform> {
     stores = await createReadStores(env, { appUrl: runtime.appUrl, sql: runtime.sql, masterKey: masterKey(env, true) });
     const client = await createRpcClient(runtime.rpc);
     const embedders = embedderRegistry(env);
-    const deps: PlatformDeps = { sql: runtime.sql, store: runtime.store, clock: systemClock, log, stores, embedders, env, rpc: client };
+    const deps: PlatformDeps = {
+      sql: runtime.sql,
+      store: runtime.store,
+      clock: systemClock,
+      log,
+      waitForViews: platformViewsWait(runtime.sql, log),
+      stores,
+      embedders,
+      env,
+      rpc: client,
+    };
     const services = await runServices(runtime, allServices(deps), log);
     const storeProjectors = Object.values(documentProjections(stores)).map((projection) =>
       startProjector({ sql: runtime.sql, projection, log, transport: runtime.events }),

@@ -42,7 +42,16 @@ describe.skipIf(!pg)('search on the embedded stores (Postgres vectors and text, 
     events = createEventStore(sql);
     stores = await createTestStores({ appUrl: pg.appUrl, blobRoot: root, masterKey: newMasterKey() });
     const embedders = createEmbedderRegistry({ defaultModel: MODEL });
-    const deps: SearchDeps = { sql, store: events, clock: systemClock, log, stores: recordedStores(stores, calls), embedders };
+    // search writes only its own records and waits for no view
+    const deps: SearchDeps = {
+      sql,
+      store: events,
+      clock: systemClock,
+      log,
+      waitForViews: async () => true,
+      stores: recordedStores(stores, calls),
+      embedders,
+    };
     const handler = searchService(deps).handlers['search.run'];
     if (!handler) throw new Error('search.run not served');
     run = async (input, p) => (await handler(input, context(p))) as SearchResult;

@@ -12,6 +12,7 @@ import { type ReadStores, createReadStores } from '../stores/read-stores.ts';
 import { PROMETHEUS_CONTENT_TYPE } from '../telemetry/metrics.ts';
 import { type WorkMetrics, createWorkMetrics } from '../telemetry/work-metrics.ts';
 import type { Service, ServiceDeps } from './service.ts';
+import { waitingForViews } from './views.ts';
 
 /**
  * Runs one service as its own process: needs DATABASE_URL (or DATABASE_APP_URL) and NATS_URL.
@@ -20,6 +21,8 @@ import type { Service, ServiceDeps } from './service.ts';
  * scrape. The port is not public, so `/metrics` needs no token on it.
  */
 export interface ServiceProcessOptions {
+  /** the view projectors (`name@vN`) a write waits for before it answers (read-your-writes) */
+  views: readonly string[];
   /** build the read stores (vectors, text, graph, sealed blobs) from the environment */
   stores?: boolean;
   /** background work beside the message patterns and projectors (e.g. the ingestion worker) */
@@ -31,7 +34,7 @@ export interface ServiceProcessOptions {
 export async function runServiceProcess(
   name: string,
   build: (deps: ServiceDeps & { stores: ReadStores | null }) => Service | Service[],
-  opts: ServiceProcessOptions = {},
+  opts: ServiceProcessOptions,
 ): Promise<void> {
   const env = readEnv();
   const log = createLogger({ level: env.LOG_LEVEL, name: `mandant-${name}` });
@@ -39,7 +42,8 @@ export async function runServiceProcess(
   const stores = opts.stores
     ? await createReadStores(env, { appUrl: runtime.appUrl, sql: runtime.sql, masterKey: masterKey(env, false) })
     : null;
-  const built = build({ sql: runtime.sql, store: runtime.store, clock: systemClock, log, stores });
+  const waitForViews = waitingForViews(runtime.sql, log, opts.views);
+  const built = build({ sql: runtime.sql, store: runtime.store, clock: systemClock, log, waitForViews, stores });
   const services = Array.isArray(built) ? built : [built];
   const servers = await Promise.all(
     services
@@ -47,7 +51,17 @@ export async function runServiceProcess(
       .map((s) => serveRpc({ service: s.name, handlers: s.handlers, transport: runtime.rpc, log, sql: runtime.sql })),
   );
   const metrics = createWorkMetrics();
-  const background = await opts.start?.({ sql: runtime.sql, store: runtime.store, clock: systemClock, log, stores, env, runtime, metrics });
+  const background = await opts.start?.({
+    sql: runtime.sql,
+    store: runtime.store,
+    clock: systemClock,
+    log,
+    waitForViews,
+    stores,
+    env,
+    runtime,
+    metrics,
+  });
   const projectors: Projector[] = services
     .flatMap((s) => s.projections)
     .map((projection) => startProjector({ sql: runtime.sql, projection, log, transport: runtime.events, metrics }));

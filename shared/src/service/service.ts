@@ -4,12 +4,15 @@ import type { Logger } from '../log.ts';
 import type { Projection } from '../projection/projector.ts';
 import type { RpcHandler } from '../rpc/rpc.ts';
 import type { Clock } from './command.ts';
+import type { ViewsWait } from './views.ts';
 
 export interface ServiceDeps {
   sql: Sql;
   store: EventStore;
   clock: Clock;
   log: Logger;
+  /** read-your-writes: what a write awaits before it answers (built by the composition) */
+  waitForViews: ViewsWait;
 }
 
 /** What a service contributes to a process: its message patterns and the read models it keeps. */

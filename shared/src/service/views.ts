@@ -2,14 +2,18 @@ import type { Sql } from '../db/connect.ts';
 import type { Logger } from '../log.ts';
 import { waitForCheckpoints } from '../projection/wait.ts';
 
-/** The relational read models every write waits for before it answers (read-your-writes). */
-export const VIEW_PROJECTORS = ['tenant-views@v1', 'project-views@v1', 'membership-views@v1', 'document-views@v1'] as const;
+/**
+ * Read-your-writes: resolves once the relational view projectors have applied the tenant's log
+ * up to `position`, so the answer to a write and the next read agree; false on timeout (the write
+ * still stands, the caller just answered early). Every write use case awaits it before answering.
+ */
+export type ViewsWait = (tenantId: string, position: number) => Promise<boolean>;
 
 /**
- * Waits until every relational view projector has applied the tenant's log up to `position`,
- * so the answer to a write and the next read agree. Polls the checkpoints (projectors may run in
- * other processes). On timeout the write still stands; the caller just answered early.
+ * The wait over the given view projectors (`name@vN`), which the composition names: which read
+ * models a write waits for is the platform's knowledge, not this library's. Polls the checkpoints
+ * (projectors may run in other processes).
  */
-export function waitForViews(sql: Sql, log: Logger, tenantId: string, position: number, timeoutMs = 10_000): Promise<boolean> {
-  return waitForCheckpoints(sql, log, { tenantId, position, projectors: VIEW_PROJECTORS, what: 'read views', timeoutMs });
+export function waitingForViews(sql: Sql, log: Logger, projectors: readonly string[], timeoutMs = 10_000): ViewsWait {
+  return (tenantId, position) => waitForCheckpoints(sql, log, { tenantId, position, projectors, what: 'read views', timeoutMs });
 }

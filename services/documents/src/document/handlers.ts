@@ -7,7 +7,6 @@ import { projectLookup, projectSummaries } from '@mandant/project';
 import { requestEventMeta, runCommand } from '@mandant/shared/service';
 import { guardContentWrite, requireWritable } from '@mandant/project';
 import type { ServiceDeps } from '@mandant/shared/service';
-import { waitForViews } from '@mandant/shared/service';
 import type { BlobStore } from '@mandant/shared/stores/blobs';
 import { type Keyring, documentScope } from '@mandant/shared/stores/crypto';
 import { type DocumentRow, documentAccess, embeddingsOf, readableCondition, toDocumentView } from './access.ts';
@@ -26,7 +25,7 @@ export interface DocumentDeps extends ServiceDeps {
 export const requireWriter = (ctx: RpcContext): Principal => requireActor(ctx.principal);
 
 export function documentHandlers(deps: DocumentDeps): Record<string, RpcHandler> {
-  const { sql, store, clock, log, keyring } = deps;
+  const { sql, store, clock, keyring, waitForViews } = deps;
   const recordUpload = uploadUseCase(deps);
 
   /** Runs one command on a document's stream and waits until the views show it. */
@@ -49,7 +48,7 @@ export function documentHandlers(deps: DocumentDeps): Record<string, RpcHandler>
       meta: requestEventMeta(ctx, p.actor),
       beforeCommit: beforeCommit ? () => beforeCommit : undefined,
     });
-    await waitForViews(sql, log, p.tenant_id, res.position);
+    await waitForViews(p.tenant_id, res.position);
     return res;
   }
 

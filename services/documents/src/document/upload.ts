@@ -7,7 +7,6 @@ import { requireProjectRole } from '@mandant/membership';
 import { projectLookup } from '@mandant/project';
 import { requestEventMeta, runCommand } from '@mandant/shared/service';
 import { guardContentWrite, requireWritable } from '@mandant/project';
-import { waitForViews } from '@mandant/shared/service';
 import { documentScope } from '@mandant/shared/stores/crypto';
 import { sealJson } from '@mandant/shared/stores/crypto';
 import { adoptableDuplicate, documentAccess } from './access.ts';
@@ -30,7 +29,7 @@ class HashClaimed extends Error {}
  * may therefore be claimed by several documents of a tenant (migration 1700000000160).
  */
 export function uploadUseCase(deps: DocumentDeps) {
-  const { sql, store, clock, log, blobs, keyring } = deps;
+  const { sql, store, clock, log, blobs, keyring, waitForViews } = deps;
   const checkQuota = quotaCheck(deps);
 
   async function execute(
@@ -52,7 +51,7 @@ export function uploadUseCase(deps: DocumentDeps) {
       meta: requestEventMeta(ctx, p.actor),
       beforeCommit: () => beforeCommit,
     });
-    await waitForViews(sql, log, p.tenant_id, res.position);
+    await waitForViews(p.tenant_id, res.position);
   }
 
   /**
@@ -138,7 +137,7 @@ export function uploadUseCase(deps: DocumentDeps) {
       let found = await look(p, u.content_sha256);
       if (!found.settled) {
         // a claim is committed with its upload, the document's views follow: let them catch up
-        await waitForViews(sql, log, p.tenant_id, await store.head(p.tenant_id));
+        await waitForViews(p.tenant_id, await store.head(p.tenant_id));
         found = await look(p, u.content_sha256);
       }
       if (found.adoptable) return adopt(p, ctx, u, found.adoptable);

@@ -7,7 +7,6 @@ import { projectLookup } from '@mandant/project';
 import { requestEventMeta, runCommand } from '@mandant/shared/service';
 import { guardContentWrite, requireWritable } from '@mandant/project';
 import type { ServiceDeps } from '@mandant/shared/service';
-import { waitForViews } from '@mandant/shared/service';
 import { documentAccess } from '../document/access.ts';
 import { type DocumentCommand, documentDecider } from '../document/decide.ts';
 import { requireWriter } from '../document/handlers.ts';
@@ -17,7 +16,7 @@ import { requireWriter } from '../document/handlers.ts';
  * (another tenant's document is not found), and an archived project refuses both.
  */
 export function linkingHandlers(deps: ServiceDeps): Record<string, RpcHandler> {
-  const { sql, store, clock, log } = deps;
+  const { sql, store, clock, waitForViews } = deps;
 
   async function activeProject(p: Principal, projectId: string, write: 'document.link' | 'document.unlink') {
     const a = await withTenant(sql, p.tenant_id, (tx) => requireProjectRole(tx, projectLookup, p, projectId, 'editor'));
@@ -62,7 +61,7 @@ export function linkingHandlers(deps: ServiceDeps): Record<string, RpcHandler> {
         position = Math.max(position, res.position);
         if (res.appended > 0) linked.push(id);
       }
-      await waitForViews(sql, log, p.tenant_id, position);
+      await waitForViews(p.tenant_id, position);
       return { project_id, linked, already_linked: ids.filter((id) => !linked.includes(id)) };
     },
 
@@ -75,7 +74,7 @@ export function linkingHandlers(deps: ServiceDeps): Record<string, RpcHandler> {
         if (!a.linked.includes(project_id.toLowerCase())) throw notFound('document in this project');
       });
       const res = await run(p, ctx, document_id, project_id, { type: 'UnlinkDocument', project_id, reason: 'unlinked' });
-      await waitForViews(sql, log, p.tenant_id, res.position);
+      await waitForViews(p.tenant_id, res.position);
       return null;
     },
   };

@@ -38,6 +38,9 @@ const documentIdOf = (stream: string): string => stream.replace(/^document-/, ''
  * lists and what access checks read. Titles are opened from the sealed payloads here; the
  * view is a read model, purged with the document.
  */
+/** The document views' projection name and version (its checkpoints' key). */
+export const DOCUMENT_VIEWS = { name: 'document-views', version: 1 } as const;
+
 export function documentViews(keyring: Keyring): Projection {
   const views = documentRows(keyring);
   // an offboarded tenant loses its documents, and its content-hash claims (written by the
@@ -50,8 +53,7 @@ export function documentViews(keyring: Keyring): Projection {
 
 function documentRows(keyring: Keyring): Projection {
   return {
-    name: 'document-views',
-    version: 1,
+    ...DOCUMENT_VIEWS,
     handles: (type) => type.startsWith('document.'),
     async apply(tx: Tx, e: EventEnvelope) {
       const t = e.tenant_id;

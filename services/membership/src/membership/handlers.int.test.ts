@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { type EventEnvelope, type Principal, type ProfileView, type UserView, rpc, streams } from '@mandant/contracts';
-import { documentCounts, documentViews } from '@mandant/documents';
+import { DOCUMENT_VIEWS, documentCounts, documentViews } from '@mandant/documents';
 import { projectDirectory, projectViews } from '@mandant/project';
 import { applyEachEvent, readLog } from '@mandant/projectors/testing';
 import { type Sql, createSql, withTenant } from '@mandant/shared/db';
@@ -9,7 +9,7 @@ import { type EventStore, createEventStore } from '@mandant/shared/eventstore';
 import { createLogger } from '@mandant/shared/log';
 import { type Projector, startProjector } from '@mandant/shared/projection';
 import type { RpcContext } from '@mandant/shared/rpc';
-import { systemClock } from '@mandant/shared/service';
+import { systemClock, waitingForViews } from '@mandant/shared/service';
 import { type Keyring, createKeyring } from '@mandant/shared/stores/crypto';
 import { createPostgresKeyStore } from '@mandant/shared/stores/crypto';
 import { postgresUrls } from '@mandant/shared/testing';
@@ -17,7 +17,7 @@ import { tenantViews } from '@mandant/tenant';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { membershipService } from '../service.ts';
 import { emailHash } from '../user/email.ts';
-import { membershipViews } from '../views/projection.ts';
+import { MEMBERSHIP_VIEWS, membershipViews } from '../views/projection.ts';
 
 const pg = postgresUrls();
 const log = createLogger({ level: process.env.TEST_LOG ?? 'silent' });
@@ -74,7 +74,19 @@ describe.skipIf(!pg)('membership: personal data sealed with the tenant key (real
     sql = createSql(pg.appUrl, { max: 6, appName: 'mandant-membership-test' });
     store = createEventStore(sql);
     keyring = createKeyring({ masterKey: randomBytes(32).toString('base64'), store: createPostgresKeyStore(sql) });
-    const service = membershipService({ sql, store, clock: systemClock, log, keyring, projects: projectDirectory(documentCounts) });
+    const service = membershipService({
+      sql,
+      store,
+      clock: systemClock,
+      log,
+      waitForViews: waitingForViews(
+        sql,
+        log,
+        [tenantViews, projectViews, MEMBERSHIP_VIEWS, DOCUMENT_VIEWS].map((v) => `${v.name}@v${v.version}`),
+      ),
+      keyring,
+      projects: projectDirectory(documentCounts),
+    });
     // every view the handlers wait for, projected right after each append (as `mandant tenants provision` does)
     const views = [tenantViews, projectViews, ...service.projections, documentViews(keyring)];
     projectors = views.map((projection) => startProjector({ sql, projection, log, sweepMs: 2 ** 30 }));

@@ -25,7 +25,6 @@ import type { ProjectDirectory } from '../access/projects.ts';
 import { runCommand } from '@mandant/shared/service';
 import type { ServiceDeps } from '@mandant/shared/service';
 import type { Keyring } from '@mandant/shared/stores/crypto';
-import { waitForViews } from '@mandant/shared/service';
 import { openProfile, sealProfile } from '../sealed.ts';
 import { userDecider } from '../user/decide.ts';
 import { registerUser } from '../user/register.ts';
@@ -79,7 +78,7 @@ const memberView = (r: MemberRow): MemberView => ({
 });
 
 export function membershipHandlers(deps: MembershipDeps): Record<string, RpcHandler> {
-  const { sql, store, clock, log, keyring, projects } = deps;
+  const { sql, store, clock, keyring, projects, waitForViews } = deps;
   const tx = <T>(p: Principal, fn: Parameters<typeof withTenant<T>>[2]) => withTenant(sql, p.tenant_id, fn);
   const access = (p: Principal, projectId: string, needed: 'viewer' | 'editor' | 'admin') =>
     tx(p, (t) => requireProjectRole(t, projects, p, projectId, needed));
@@ -100,7 +99,7 @@ export function membershipHandlers(deps: MembershipDeps): Record<string, RpcHand
           ? () => (t) => projects.guardContentWrite(t, p.tenant_id, 'member.profile', [projectId])
           : undefined,
     });
-    await waitForViews(sql, log, p.tenant_id, res.position);
+    await waitForViews(p.tenant_id, res.position);
     return res.state;
   }
 
@@ -282,7 +281,7 @@ export function membershipHandlers(deps: MembershipDeps): Record<string, RpcHand
         command: { type: 'SwitchProject', to_project_id: body.project_id },
         meta: metaOf(ctx, p),
       });
-      await waitForViews(sql, log, p.tenant_id, res.position);
+      await waitForViews(p.tenant_id, res.position);
       const s = await membershipState(p, body.project_id, p.user_id);
       const member = s.status === 'member';
       return {

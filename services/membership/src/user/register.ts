@@ -5,7 +5,6 @@ import type { RpcContext, RpcHandler } from '@mandant/shared/rpc';
 import { requireUser } from '../access/access.ts';
 import { runCommand } from '@mandant/shared/service';
 import type { ServiceDeps } from '@mandant/shared/service';
-import { waitForViews } from '@mandant/shared/service';
 import type { Keyring } from '@mandant/shared/stores/crypto';
 import { sealUser } from '../sealed.ts';
 import { userDecider } from './decide.ts';
@@ -22,7 +21,7 @@ export async function registerUser(
   deps: RegisterDeps,
   p: { tenantId: string; userId: string; email: string; name: string; meta: EventMeta },
 ): Promise<void> {
-  const { sql, store, clock, log, keyring } = deps;
+  const { store, clock, keyring, waitForViews } = deps;
   const email = normaliseEmail(p.email);
   const hash = emailHash(p.tenantId, email);
   const sealed = await sealUser(keyring, p.tenantId, p.userId, { email, name: p.name });
@@ -42,7 +41,7 @@ export async function registerUser(
         throw new DomainError('email.taken', `a user with email ${email} exists in this tenant`, { field: 'email' });
     },
   });
-  await waitForViews(sql, log, p.tenantId, res.position);
+  await waitForViews(p.tenantId, res.position);
 }
 
 /**
@@ -76,7 +75,7 @@ export function registerFromTokenHandlers(deps: RegisterDeps): Record<string, Rp
         const { events } = await deps.store.readStream(p.tenant_id, streams.user(p.user_id));
         const first = events[0];
         if (!first) throw err;
-        await waitForViews(deps.sql, deps.log, p.tenant_id, first.tenant_seq);
+        await deps.waitForViews(p.tenant_id, first.tenant_seq);
       }
       return null;
     },

@@ -22,6 +22,9 @@ import { openProfile, openUser } from '../sealed.ts';
  * and empty preferences. Offboarding purges the views anyway; this keeps replays and rebuilds
  * from failing on such a log.
  */
+/** The membership views' projection name and version (its checkpoints' key). */
+export const MEMBERSHIP_VIEWS = { name: 'membership-views', version: 1 } as const;
+
 export const membershipViews = (keyring: Keyring): Projection => {
   const views = membershipRows(keyring);
   // an offboarded tenant loses its users and members, and its e-mail claims (written by the
@@ -33,8 +36,7 @@ export const membershipViews = (keyring: Keyring): Projection => {
 };
 
 const membershipRows = (keyring: Keyring): Projection => ({
-  name: 'membership-views',
-  version: 1,
+  ...MEMBERSHIP_VIEWS,
   handles: (type) => type.startsWith('user.') || type.startsWith('member.') || type === 'project.deleted.v1',
   async apply(tx: Tx, e: EventEnvelope) {
     const t = e.tenant_id;

@@ -13,6 +13,7 @@ import { type ReadStores, createReadStores } from '@mandant/shared/stores';
 import type { EmbeddingModel } from '@mandant/shared/stores/vectors';
 import { allProjections, embedderRegistry } from '../platform.ts';
 import { type StoreComparison, compared, hashBlobs, hashGraph, hashText, hashVectors, hashViewRows, viewTables } from './compare.ts';
+import { platformViewsWait } from '../views.ts';
 
 /** A replay that cannot start or cannot finish: the message says why (exit 1). */
 export class ReplayError extends Error {
@@ -168,6 +169,7 @@ export async function replayTenant(deps: ReplayDeps): Promise<ReplayResult> {
       store: readOnlyEvents(store),
       clock: systemClock,
       log,
+      waitForViews: platformViewsWait(sql, log),
       stores,
       embedders: embedderRegistry(env),
       env,

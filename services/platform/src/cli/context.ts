@@ -11,6 +11,7 @@ import { systemClock } from '@mandant/shared/service';
 import { masterKey, persistentSecret } from '@mandant/shared/service';
 import { type ReadStores, createReadStores } from '@mandant/shared/stores';
 import { allProjections, embedderRegistry } from '../platform.ts';
+import { platformViewsWait } from '../views.ts';
 
 /** What the operator commands work on: the database as the runtime role, the read stores, every projection. */
 export interface CliContext {
@@ -84,6 +85,7 @@ export async function openContext(
       store: createEventStore(sql),
       clock: systemClock,
       log,
+      waitForViews: platformViewsWait(sql, log),
       stores,
       embedders: embedderRegistry(env),
       env,

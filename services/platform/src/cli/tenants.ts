@@ -12,10 +12,10 @@ import { uuidv7 } from '@mandant/shared/ids';
 import type { Logger } from '@mandant/shared/log';
 import { startProjector } from '@mandant/shared/projection';
 import { systemClock } from '@mandant/shared/service';
-import { VIEW_PROJECTORS } from '@mandant/shared/service';
 import { tenantService } from '@mandant/tenant';
 import { ZodError } from 'zod';
 import { CliError, openContext } from './context.ts';
+import { VIEW_PROJECTORS, platformViewsWait } from '../views.ts';
 
 /**
  * `mandant tenants provision --name <n> --slug <s>`: the very use case `POST /tenants` runs (the
@@ -27,13 +27,20 @@ import { CliError, openContext } from './context.ts';
 export async function provisionTenant(env: Env, log: Logger, opts: { name: string; slug: string; json: boolean }): Promise<number> {
   const ctx = await openContext(env, log, { readStores: false });
   const store = createEventStore(ctx.sql);
-  const service = tenantService({ sql: ctx.sql, store, clock: systemClock, log, documents: { totals: documentTotals } });
+  const service = tenantService({
+    sql: ctx.sql,
+    store,
+    clock: systemClock,
+    log,
+    waitForViews: platformViewsWait(ctx.sql, log),
+    documents: { totals: documentTotals },
+  });
   // A new tenant has no document events: the document views only move their checkpoint, so a
   // throw-away keyring stands in for the real one (which would need the master key here).
   const keyring = createKeyring({ masterKey: randomBytes(32).toString('base64'), store: createMemoryKeyStore() });
   const views = [...service.projections, projectViews, membershipViews(keyring), documentViews(keyring)];
   const projectors = views
-    .filter((p) => (VIEW_PROJECTORS as readonly string[]).includes(`${p.name}@v${p.version}`))
+    .filter((p) => VIEW_PROJECTORS.includes(`${p.name}@v${p.version}`))
     .map((projection) => startProjector({ sql: ctx.sql, projection, log, sweepMs: 2 ** 30 }));
   const unsubscribe = store.onAppended((tenantId, position) => {
     for (const p of projectors)

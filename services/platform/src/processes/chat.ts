@@ -1,6 +1,6 @@
 import { readEnv } from '@mandant/shared/env';
 import { createRpcClient } from '@mandant/shared/rpc';
-import { runServiceProcess } from '@mandant/shared/service';
+import { runContextProcess } from '../views.ts';
 import { chatService } from '@mandant/chat';
 
 // The chat service as its own process: it calls search and entities over NATS as the caller.
@@ -9,7 +9,7 @@ import { chatService } from '@mandant/chat';
 const env = readEnv();
 if (!env.NATS_URL) throw new Error('NATS_URL is required');
 const rpc = await createRpcClient({ kind: 'nats', servers: [env.NATS_URL] });
-await runServiceProcess(
+await runContextProcess(
   'chat',
   (deps) => {
     if (!deps.stores) throw new Error('read stores are required');

@@ -1,10 +1,10 @@
 import { readEnv } from '@mandant/shared/env';
-import { runServiceProcess } from '@mandant/shared/service';
+import { runContextProcess } from '../views.ts';
 import { documentService, linkingService } from '@mandant/documents';
 import { tenantLimits } from '@mandant/tenant';
 
 // The document and linking services in one process; they share the read stores' keyring and blobs.
-await runServiceProcess(
+await runContextProcess(
   'documents',
   (deps) => {
     if (!deps.stores) throw new Error('read stores are required');

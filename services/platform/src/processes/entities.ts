@@ -1,9 +1,9 @@
 import { projectLookup, projectWrites } from '@mandant/project';
-import { runServiceProcess } from '@mandant/shared/service';
+import { runContextProcess } from '../views.ts';
 import { entityService } from '@mandant/entities';
 
 // The entity and graph service as its own process: it reads the graph store and appends merges.
-await runServiceProcess(
+await runContextProcess(
   'entities',
   (deps) => {
     if (!deps.stores) throw new Error('read stores are required');

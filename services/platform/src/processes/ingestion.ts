@@ -1,8 +1,8 @@
-import { runServiceProcess } from '@mandant/shared/service';
+import { runContextProcess } from '../views.ts';
 import { createEmbedderRegistry, startIngestionWorker } from '@mandant/ingestion';
 
 // The ingestion worker as its own process: durable consumers of uploads, links and model changes.
-await runServiceProcess('ingestion', () => [], {
+await runContextProcess('ingestion', () => [], {
   stores: true,
   start: async ({ sql, store, clock, log, stores, env, runtime, metrics }) => {
     if (!stores) throw new Error('read stores are required');

@@ -1,12 +1,12 @@
 import { documentCounts } from '@mandant/documents';
 import { projectDirectory } from '@mandant/project';
-import { runServiceProcess } from '@mandant/shared/service';
+import { runContextProcess } from '../views.ts';
 import { membershipService } from '@mandant/membership';
 
 // The read stores are built for their keyring: users' and profiles' personal data is sealed.
 // Membership reads projects through the project context's directory (with the documents
 // context's counts for the project view): the composition hands them in, as the platform does.
-await runServiceProcess(
+await runContextProcess(
   'membership',
   (deps) => {
     if (!deps.stores) throw new Error('read stores are required');

@@ -1,8 +1,8 @@
-import { runServiceProcess } from '@mandant/shared/service';
+import { runContextProcess } from '../views.ts';
 import { documentProjections } from '@mandant/projectors';
 
 // The document read side as its own process: the vector, text, graph and blob projectors.
-await runServiceProcess(
+await runContextProcess(
   'projectors',
   ({ stores }) => {
     if (!stores) throw new Error('read stores are required');

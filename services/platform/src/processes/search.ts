@@ -1,5 +1,5 @@
 import { readEnv } from '@mandant/shared/env';
-import { runServiceProcess } from '@mandant/shared/service';
+import { runContextProcess } from '../views.ts';
 import { createEmbedderRegistry } from '@mandant/ingestion';
 import { searchService } from '@mandant/search';
 
@@ -12,7 +12,7 @@ const embedders = createEmbedderRegistry({
   apiKey: env.EMBEDDINGS_API_KEY,
   models: env.EMBEDDINGS_MODELS,
 });
-await runServiceProcess(
+await runContextProcess(
   'search',
   (deps) => {
     if (!deps.stores) throw new Error('read stores are required');

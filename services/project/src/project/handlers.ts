@@ -15,7 +15,6 @@ import type { RpcContext, RpcHandler } from '@mandant/shared/rpc';
 import { grantProjectRole, readableProjects, requireActor, requirePrincipal, requireProjectRole, requireReader } from '@mandant/membership';
 import { runCommand } from '@mandant/shared/service';
 import type { ServiceDeps } from '@mandant/shared/service';
-import { waitForViews } from '@mandant/shared/service';
 import { type ProjectCommand, projectDecider } from './decide.ts';
 import { lockProjectLifecycle } from './writes.ts';
 import { type DocumentCounts, type ProjectRow, loadProjectView, toProjectView, withDocumentCounts } from '../views/project-view.ts';
@@ -35,7 +34,7 @@ export interface ProjectDeps extends ServiceDeps {
 }
 
 export function projectHandlers(deps: ProjectDeps): Record<string, RpcHandler> {
-  const { sql, store, clock, log, documents } = deps;
+  const { sql, store, clock, documents, waitForViews } = deps;
 
   async function execute(
     p: Principal,
@@ -55,7 +54,7 @@ export function projectHandlers(deps: ProjectDeps): Record<string, RpcHandler> {
       meta: metaOf(ctx, p),
       beforeCommit: beforeCommit ? () => beforeCommit : undefined,
     });
-    await waitForViews(sql, log, p.tenant_id, res.position);
+    await waitForViews(p.tenant_id, res.position);
     return res;
   }
 
@@ -120,7 +119,7 @@ export function projectHandlers(deps: ProjectDeps): Record<string, RpcHandler> {
           { store, clock },
           { tenantId: p.tenant_id, projectId, userId: p.user_id, role: 'admin', meta: metaOf(ctx, p) },
         );
-        await waitForViews(sql, log, p.tenant_id, res.position);
+        await waitForViews(p.tenant_id, res.position);
       }
       return view(p, projectId);
     },

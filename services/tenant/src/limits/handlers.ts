@@ -21,7 +21,6 @@ import { requireOversight } from '@mandant/membership';
 import { runCommand } from '@mandant/shared/service';
 import { type LimitDefaults, limitDefaults, readLimits } from './limits.ts';
 import type { ServiceDeps } from '@mandant/shared/service';
-import { waitForViews } from '@mandant/shared/service';
 import { tenantDecider } from '../tenant/decide.ts';
 import { type BucketState, takeLease } from './bucket.ts';
 import { type DocumentTotals, usageOf, usagePeriod } from './usage.ts';
@@ -43,7 +42,7 @@ function requireOperator(ctx: RpcContext): void {
 }
 
 export function limitsHandlers(deps: LimitsDeps): Record<string, RpcHandler> {
-  const { sql, store, clock, log } = deps;
+  const { sql, store, clock, waitForViews } = deps;
   const defaults: LimitDefaults = limitDefaults(deps.env ?? readEnv({}));
 
   const limitsOf = (tenantId: string): Promise<LimitsView> => withTenant(sql, tenantId, (tx) => readLimits(tx, tenantId, defaults));
@@ -144,7 +143,7 @@ export function limitsHandlers(deps: LimitsDeps): Record<string, RpcHandler> {
         command: { type: 'SetTenantLimits', limits },
         meta: { actor: 'operator', correlation_id: ctx.meta.correlation_id, causation_id: null, traceparent: ctx.meta.traceparent },
       });
-      await waitForViews(sql, log, tenantId, res.position);
+      await waitForViews(tenantId, res.position);
       return limitsOf(tenantId);
     },
 

@@ -18,8 +18,7 @@ import { uuidv7 } from '@mandant/shared/ids';
 import type { Logger } from '@mandant/shared/log';
 import type { RpcContext, RpcHandler } from '@mandant/shared/rpc';
 import { requireReader, requireTenantAdmin, userExists } from '@mandant/membership';
-import { type Clock, runCommand } from '@mandant/shared/service';
-import { waitForViews } from '@mandant/shared/service';
+import { type Clock, type ViewsWait, runCommand } from '@mandant/shared/service';
 import type { Keyring } from '@mandant/shared/stores/crypto';
 import { createPostgresKeyStore } from '@mandant/shared/stores/crypto';
 import { newApiKeySecret } from './api-keys.ts';
@@ -51,6 +50,7 @@ export interface TenantDeps {
   store: EventStore;
   clock: Clock;
   log: Logger;
+  waitForViews: ViewsWait;
   /**
    * The process's read stores when it has them (the all-in-one platform): offboarding destroys
    * the tenant's keys through their keyring, which also drops its cache at once. Without them
@@ -72,7 +72,7 @@ function requireOperator(ctx: RpcContext): void {
 }
 
 export function tenantHandlers(deps: TenantDeps): Record<string, RpcHandler> {
-  const { sql, store, clock, log } = deps;
+  const { sql, store, clock, log, waitForViews } = deps;
   const destroyKeys = (tenantId: string): Promise<void> =>
     deps.stores ? deps.stores.keyring.destroy(tenantId) : createPostgresKeyStore(sql).destroy(tenantId);
 
@@ -88,7 +88,7 @@ export function tenantHandlers(deps: TenantDeps): Record<string, RpcHandler> {
       meta,
       beforeCommit: beforeCommit ? () => beforeCommit : undefined,
     });
-    await waitForViews(sql, log, tenantId, res.position);
+    await waitForViews(tenantId, res.position);
     return res;
   };
 
@@ -178,7 +178,7 @@ export function tenantHandlers(deps: TenantDeps): Record<string, RpcHandler> {
           { tenant_id: tenantId, correlation_id: ctx.meta.correlation_id, tenant_seq: res.position },
           'tenant offboarded; data keys destroyed',
         );
-        await waitForViews(sql, log, tenantId, res.position);
+        await waitForViews(tenantId, res.position);
         return null;
       } catch (err) {
         if (err instanceof DomainError && err.code === 'not_found') {
