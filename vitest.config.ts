@@ -13,6 +13,9 @@ export default defineConfig({
     testTimeout: 180_000,
     hookTimeout: 300_000,
     pool: 'forks',
+    // Two files at once even on two cores (vitest's default there is one): the int and e2e files
+    // spend much of their time waiting on servers and projections, not computing.
+    maxWorkers: 2,
     projects: [
       {
         extends: true,
