@@ -6,9 +6,21 @@
 export interface Embedder {
   readonly model: string;
   readonly dimension: number;
-  /** one vector of `dimension` numbers per input, in input order */
-  embed(texts: string[]): Promise<number[][]>;
+  /**
+   * The cosine similarity under which a passage is not related to a query in this model's
+   * space: hybrid search never pads its results with vector hits below it.
+   */
+  readonly minSimilarity: number;
+  /** When the model reads tokens: the most it reads (longer input is cut) and how it counts them. */
+  readonly tokens?: { readonly max: number; count(text: string): number };
+  /**
+   * One vector of `dimension` numbers per input, in input order. `purpose` tells queries from
+   * passages for models that embed them differently (prefixes, instructions); passages by default.
+   */
+  embed(texts: string[], purpose?: EmbedPurpose): Promise<number[][]>;
 }
+
+export type EmbedPurpose = 'passage' | 'query';
 
 export { createHashingEmbedder, type HashingEmbedderOptions } from './hashing.ts';
 export { createOpenAiEmbedder, EmbeddingProviderError, type OpenAiEmbedderOptions } from './openai.ts';

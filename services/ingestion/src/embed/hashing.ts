@@ -69,6 +69,7 @@ export function createHashingEmbedder(options: HashingEmbedderOptions = {}): Emb
     // the feature set and hash are part of the name: changing either is a new vector space
     model: `local-hashing-v1-${dimension}`,
     dimension,
+    minSimilarity: 0.1,
     embed: async (texts) => texts.map((t) => embedByHashing(t, dimension)),
   };
 }

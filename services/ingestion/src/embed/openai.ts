@@ -16,6 +16,8 @@ export interface OpenAiEmbedderOptions {
   model: string;
   /** expected vector length; required unless the model is a known OpenAI model */
   dimension?: number;
+  /** see `Embedder.minSimilarity` */
+  minSimilarity?: number;
   /** also send `dimensions` (text-embedding-3 models shorten their vectors to it) */
   requestDimension?: boolean;
   fetch?: typeof fetch;
@@ -156,6 +158,8 @@ export function createOpenAiEmbedder(options: OpenAiEmbedderOptions): Embedder {
     // a shortened text-embedding-3 vector is another vector space than the full one
     model: options.requestDimension === true ? `${options.model}:${dimension}` : options.model,
     dimension,
+    // OpenAI's embeddings put unrelated English text at about 0.1 to 0.2
+    minSimilarity: options.minSimilarity ?? 0.25,
     async embed(texts) {
       const vectors: number[][] = [];
       for (let i = 0; i < texts.length; i += batchSize) vectors.push(...(await embedBatch(texts.slice(i, i + batchSize))));
