@@ -82,7 +82,7 @@ describe('processDocument', () => {
   });
 
   it('lets an embedder failure reject, since it says nothing about the document', async () => {
-    const failing: Embedder = { model: 'm', dimension: 2, embed: () => Promise.reject(new Error('provider down')) };
+    const failing: Embedder = { model: 'm', dimension: 2, minSimilarity: 0, embed: () => Promise.reject(new Error('provider down')) };
     await expect(processDocument(utf8('Some text.'), { embedder: failing })).rejects.toThrow('provider down');
   });
 

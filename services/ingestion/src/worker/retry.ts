@@ -23,10 +23,9 @@ class EmbedCallFailed extends Error {
 
 export function tagEmbedderFailures(inner: Embedder): Embedder {
   return {
-    model: inner.model,
-    dimension: inner.dimension,
-    embed: (texts) =>
-      inner.embed(texts).catch((cause: unknown) => {
+    ...inner,
+    embed: (texts, purpose) =>
+      inner.embed(texts, purpose).catch((cause: unknown) => {
         throw new EmbedCallFailed('embed failed', { cause });
       }),
   };

@@ -25,6 +25,7 @@ describe.skipIf(!pg)('ingestion worker sweep and deletions', () => {
   const deleting: Embedder = {
     model: 'deleting-v1',
     dimension: 16,
+    minSimilarity: 0,
     embed: async (texts) => {
       await onEmbed?.();
       return hashing.embed(texts);

@@ -35,6 +35,7 @@ function registry(): { registry: EmbedderRegistry; brokenCalls: () => number } {
   const broken: Embedder = {
     model: 'broken-v1',
     dimension: 8,
+    minSimilarity: 0,
     embed: async () => {
       calls += 1;
       throw new Error('connect ECONNREFUSED');
