@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { chunkText, type ChunkOptions } from './chunk/chunk.ts';
+import { DEFAULT_CHUNK_TOKENS, chunkText, type ChunkOptions } from './chunk/chunk.ts';
 import type { Embedder } from './embed/embedder.ts';
 import { extractEntities, relationships, type Mention, type Relationship } from './entities/extract.ts';
 import { ExtractionError, extractText, type ExtractionErrorCode } from './extract/extract.ts';
@@ -23,6 +23,7 @@ export interface ProcessDeps {
 export interface ProcessOptions {
   /** a title given at upload; wins over the one found in the document */
   title?: string;
+  /** overrides what `chunkingFor` derives from the embedder */
   chunk?: ChunkOptions;
   /** see `ExtractOptions.maxUncompressedBytes` */
   maxUncompressedBytes?: number;
@@ -74,6 +75,24 @@ function firstLine(text: string): string | undefined {
   return text.split('\n').find((line) => line.trim() !== '');
 }
 
+/**
+ * How to chunk for an embedder: counted with its own tokenizer when it has one, at most
+ * `DEFAULT_CHUNK_TOKENS` tokens and never more than the model reads (its special tokens and
+ * passage prefix, i.e. what it counts for an empty text, subtracted); else with the
+ * conservative WordPiece estimate, which keeps chunks within a 256-token model. A document's
+ * chunks are embedded again, as they are, for every other model its tenant or projects ask for,
+ * so they must fit the smallest local model's input: the bundled models share one vocabulary.
+ */
+export function chunkingFor(embedder: Embedder): ChunkOptions {
+  const { tokens } = embedder;
+  if (!tokens) return { maxTokens: DEFAULT_CHUNK_TOKENS };
+  const overhead = tokens.count('');
+  return {
+    maxTokens: Math.max(1, Math.min(DEFAULT_CHUNK_TOKENS, tokens.max - overhead)),
+    countTokens: (text) => tokens.count(text) - overhead,
+  };
+}
+
 export async function processDocument(bytes: Uint8Array, deps: ProcessDeps, options: ProcessOptions = {}): Promise<ProcessResult> {
   const sniffed = sniff(bytes);
   const identified: Identified = {
@@ -93,8 +112,11 @@ export async function processDocument(bytes: Uint8Array, deps: ProcessDeps, opti
   }
   const { text } = extracted;
 
-  const chunks = chunkText(text, options.chunk);
-  const vectors = await deps.embedder.embed(chunks.map((c) => c.text));
+  const chunks = chunkText(text, { ...chunkingFor(deps.embedder), ...options.chunk });
+  const vectors = await deps.embedder.embed(
+    chunks.map((c) => c.text),
+    'passage',
+  );
   if (vectors.length !== chunks.length) {
     throw new Error(`embedder returned ${vectors.length} vectors for ${chunks.length} chunks`);
   }

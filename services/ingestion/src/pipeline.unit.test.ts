@@ -22,7 +22,7 @@ describe('processDocument', () => {
 
   it('turns a DOCX into text, chunks with vectors, mentions and relations', async () => {
     const bytes = buildDocx(paragraphs, { title: 'Fall Wirecard' });
-    const doc = processed(await processDocument(bytes, { embedder }, { chunk: { targetChars: 120, overlapChars: 20 } }));
+    const doc = processed(await processDocument(bytes, { embedder }, { chunk: { maxTokens: 30, overlapTokens: 5 } }));
 
     expect(doc).toMatchObject({ status: 'processed', kind: 'docx', ext: 'docx', title: 'Fall Wirecard' });
     expect(doc.content_sha256).toBe(createHash('sha256').update(bytes).digest('hex'));

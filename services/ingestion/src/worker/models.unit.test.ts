@@ -49,7 +49,7 @@ describe('artefacts', () => {
   ].join('\n\n');
 
   async function processed(): Promise<ProcessedDocument> {
-    const result = await processDocument(new TextEncoder().encode(text), { embedder }, { chunk: { targetChars: 60, overlapChars: 0 } });
+    const result = await processDocument(new TextEncoder().encode(text), { embedder }, { chunk: { maxTokens: 20, overlapTokens: 0 } });
     if (result.status !== 'processed') throw new Error('expected processed');
     return result;
   }
