@@ -15,4 +15,5 @@ export {
   readDocument,
 } from './document/from-log.ts';
 export { type DocumentSummary, documentCounts, documentSummaries, documentTotals } from './views/summaries.ts';
-export { documentsOfProject, processedDocuments, unfinishedDocuments } from './views/work.ts';
+export { documentsLacking, documentsOfProject, processedDocuments, unfinishedDocuments } from './views/work.ts';
+export { type EmbeddingCoverage, type ModelCoverage, embeddingCoverage } from './views/coverage.ts';

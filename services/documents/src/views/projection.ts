@@ -89,9 +89,11 @@ function documentRows(keyring: Keyring): Projection {
         }
         case 'document.embedded.v1': {
           const data = DocumentEmbedded.shape.data.parse(e.data);
-          await tx`insert into document_embeddings_view (tenant_id, document_id, model, dimension, vectors_sha256)
-                   values (${t}, ${d}, ${data.model}, ${data.dimension}, ${data.vectors_sha256})
-                   on conflict (tenant_id, document_id, model) do update set dimension = excluded.dimension, vectors_sha256 = excluded.vectors_sha256`;
+          // embedded_at: when the scope's last document got this model, which model a scope searches follows from it
+          await tx`insert into document_embeddings_view (tenant_id, document_id, model, dimension, vectors_sha256, embedded_at)
+                   values (${t}, ${d}, ${data.model}, ${data.dimension}, ${data.vectors_sha256}, ${e.occurred_at})
+                   on conflict (tenant_id, document_id, model) do update set dimension = excluded.dimension,
+                     vectors_sha256 = excluded.vectors_sha256, embedded_at = excluded.embedded_at`;
           return;
         }
         case 'document.failed.v1': {

@@ -35,3 +35,19 @@ export async function unfinishedDocuments(tx: Tx, tenantId: string, staleBefore:
     order by d.updated_at limit ${limit}`;
   return rows.map((r) => r.document_id);
 }
+
+/**
+ * Processed documents with no embedding in `model`, by id after `after` (a cursor: a pass that
+ * visits each document once even when one cannot be embedded), at most `limit`: what a background
+ * re-embedding after a change of the installation's default model works through.
+ */
+export async function documentsLacking(tx: Tx, tenantId: string, model: string, after: string | null, limit: number): Promise<string[]> {
+  const rows = await tx<{ document_id: string }[]>`
+    select d.document_id from documents_view d
+    where d.tenant_id = ${tenantId} and d.status = 'processed'
+      ${after ? tx`and d.document_id > ${after}::uuid` : tx``}
+      and not exists (select 1 from document_embeddings_view x
+                      where x.tenant_id = d.tenant_id and x.document_id = d.document_id and x.model = ${model})
+    order by d.document_id limit ${limit}`;
+  return rows.map((r) => r.document_id);
+}

@@ -7,7 +7,7 @@ import {
   documentKeys,
   streams,
 } from '@mandant/contracts';
-import { type DocumentCommand, documentDecider, foldDocument } from '@mandant/documents';
+import { type DocumentCommand, documentDecider, embeddingCoverage, foldDocument } from '@mandant/documents';
 import type { DocumentState } from '@mandant/documents';
 import { type Sql, withTenant } from '@mandant/shared/db';
 import { DomainError } from '@mandant/shared/errors';
@@ -93,10 +93,15 @@ export function createDocumentProcessor(deps: DocumentProcessorDeps) {
     traceparent: t.traceparent,
   });
 
-  /** Canonical model names (an embedder's `model`) of every model this document needs. */
-  async function modelsFor(tenantId: string, state: DocumentState, overrides: SettingsOverrides | undefined) {
+  /**
+   * Canonical model names (an embedder's `model`) of every model this document needs: those its
+   * tenant and projects ask for, and, while one of these scopes changes model, the model it still
+   * searches (so the document is found before and after the switch).
+   */
+  async function modelsFor(tenantId: string, documentId: string, state: DocumentState, overrides: SettingsOverrides | undefined) {
+    const serving = { coverage: embeddingCoverage, resolve: (m: string) => embedders.get(m)?.model ?? null, except: documentId };
     const required = await withTenant(deps.sql, tenantId, (tx) =>
-      requiredModels(tx, tenantId, state.project_ids, embedders.defaultModel, overrides),
+      requiredModels(tx, tenantId, state.project_ids, embedders.defaultModel, overrides, serving),
     );
     const canonical = (m: string): string => embedders.get(m)?.model ?? m;
     return { tenant: canonical(required.tenant), all: [...new Set(required.all.map(canonical))] };
@@ -145,7 +150,7 @@ export function createDocumentProcessor(deps: DocumentProcessorDeps) {
     if (state.status !== 'processed' || !upload) return 0;
     const trigger = opts.trigger ?? upload;
     const dlog = log.child({ tenant_id: tenantId, document_id: documentId, correlation_id: trigger.correlation_id });
-    const { all } = await modelsFor(tenantId, state, opts.overrides);
+    const { all } = await modelsFor(tenantId, documentId, state, opts.overrides);
     const missing = all.filter((m) => !state.embeddings.some((e) => e.model === m));
     if (missing.length === 0) return 0;
     let texts = opts.chunkTexts;
@@ -197,7 +202,7 @@ export function createDocumentProcessor(deps: DocumentProcessorDeps) {
     };
 
     // read everything first: a worker that cannot read this tenant's data appends nothing
-    const models = await modelsFor(tenantId, state, undefined);
+    const models = await modelsFor(tenantId, documentId, state, undefined);
     const embedder = embedders.get(models.tenant);
     if (!embedder) return fail('embedding.model_unavailable', `The embedding model "${models.tenant}" is not available on this platform.`);
     const title = await openTitle(tenantId, documentId, uploaded.data.sealed);

@@ -9,6 +9,7 @@ import { INGESTION_OUTCOMES, type WorkMetrics } from '@mandant/shared/telemetry'
 import type { DeliveredEvent, EventTransport } from '@mandant/shared/transport';
 import type { EmbedderRegistry } from './models.ts';
 import { createDocumentProcessor, type EnsureOptions } from './process.ts';
+import { type Rollover, startRollover } from './rollover.ts';
 
 /**
  * The ingestion worker: durable consumers that turn `document.uploaded` into processed,
@@ -49,6 +50,8 @@ export interface IngestionWorkerDeps {
   accept?: (tenantId: string) => boolean;
   /** this process's work counters: documents finished, by outcome */
   metrics?: Pick<WorkMetrics, 'ingestionDocuments'>;
+  /** pause after each document the background re-embedding after a default model change does (default 25 ms) */
+  rolloverPauseMs?: number;
 }
 
 export interface IngestionWorker {
@@ -56,6 +59,12 @@ export interface IngestionWorker {
   process(tenantId: string, documentId: string): Promise<void>;
   /** one sweep pass over every tenant now; resolves with the number of documents it handled */
   sweep(): Promise<number>;
+  /**
+   * The background re-embedding started with the worker when the installation's default model
+   * differs from the one a tenant's documents were last brought up to (see `rollover.ts`):
+   * resolves with the tenants and documents it handled once every accepted tenant is up to date.
+   */
+  rollover: Rollover['done'];
   /** stops the consumers and the sweep, waiting for work in flight */
   stop(): Promise<void>;
 }
@@ -102,15 +111,31 @@ export async function startIngestionWorker(deps: IngestionWorkerDeps): Promise<I
       .catch(() => {});
     return next;
   }
+  // uploads, links and settings changes go first: the background re-embedding waits while any runs
+  let foreground = 0;
+  const waiting: (() => void)[] = [];
+  async function first<T>(fn: () => Promise<T>): Promise<T> {
+    foreground += 1;
+    try {
+      return await fn();
+    } finally {
+      foreground -= 1;
+      if (foreground === 0) for (const wake of waiting.splice(0)) wake();
+    }
+  }
+  const idle = (): Promise<void> => (foreground === 0 ? Promise.resolve() : new Promise((wake) => waiting.push(wake)));
+
   const documents = deps.metrics?.ingestionDocuments;
   for (const outcome of INGESTION_OUTCOMES) documents?.inc({ outcome }, 0);
   // counted when a run ends (one that throws is redelivered, and counted when it ends then)
   const process = (t: string, d: string): Promise<void> =>
-    serial(t, d, async () => {
-      const outcome = await processor.process(t, d);
-      documents?.inc({ outcome });
-    });
-  const ensure = (t: string, d: string, opts: EnsureOptions) => serial(t, d, () => processor.ensureEmbeddings(t, d, opts));
+    first(() =>
+      serial(t, d, async () => {
+        const outcome = await processor.process(t, d);
+        documents?.inc({ outcome });
+      }),
+    );
+  const ensure = (t: string, d: string, opts: EnsureOptions) => first(() => serial(t, d, () => processor.ensureEmbeddings(t, d, opts)));
 
   /** Parses the envelope; a message that is not one is dropped for good (it can never succeed). */
   const handle =
@@ -224,13 +249,25 @@ export async function startIngestionWorker(deps: IngestionWorkerDeps): Promise<I
     if (queued === 0) void sweep().catch((err: unknown) => log.warn({ err }, 'ingestion sweep failed'));
   }, deps.sweepMs ?? 30_000);
   void sweep().catch((err: unknown) => log.warn({ err }, 'initial ingestion sweep failed'));
+  const rollover = startRollover({
+    sql,
+    log,
+    defaultModel: deps.embedders.defaultModel,
+    resolve: (m) => deps.embedders.get(m)?.model ?? null,
+    accept,
+    ensure: (t, d) => serial(t, d, () => processor.ensureEmbeddings(t, d)),
+    idle,
+    ...(deps.rolloverPauseMs === undefined ? {} : { pauseMs: deps.rolloverPauseMs }),
+  });
 
   return {
     process,
     sweep,
+    rollover: rollover.done,
     async stop() {
       stopped = true;
       clearInterval(timer);
+      await rollover.stop();
       await Promise.allSettled(consumers.map((c) => c.stop()));
       await sweeps.catch(() => 0);
       await Promise.allSettled([...running.values()]);

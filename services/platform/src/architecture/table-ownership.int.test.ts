@@ -15,6 +15,7 @@ const TABLE_OWNERS: Record<string, readonly string[]> = {
   membership: ['users_view', 'members_view', 'user_emails'],
   documents: ['documents_view', 'document_links_view', 'document_embeddings_view', 'document_hashes'],
   chat: ['conversations_view', 'conversation_messages_view'],
+  ingestion: ['embedding_defaults'],
   shared: [
     'events',
     'tenant_heads',

@@ -55,8 +55,85 @@ export async function modelFor(
 }
 
 /**
- * Every model a document must be embedded with: the tenant's, plus each linked project's.
- * `tenant` is first; the rest are sorted and distinct.
+ * A scope's processed documents and, per model, how many are embedded in it: the documents
+ * context's `embeddingCoverage`, which the caller passes in (documents depends on this package).
+ * `projectId: null` is the tenant's global index; `except` leaves out the document being embedded.
+ */
+export type CoverageReader = (
+  tx: Tx,
+  tenantId: string,
+  projectId: string | null,
+  opts?: { except?: string },
+) => Promise<{ documents: number; models: readonly { model: string; documents: number; lastEmbeddedAt: Date | null }[] }>;
+
+export interface ServingOptions {
+  coverage: CoverageReader;
+  /** a model's canonical name (as its embeddings record it), or null when this deployment cannot embed with it */
+  resolve?: (model: string) => string | null;
+  /** the document being embedded: left out of the coverage */
+  except?: string;
+}
+
+/** Which model a scope searches while its desired model may still be incomplete. */
+export interface ModelServing {
+  /** the model searched: `desired` once every processed document has it, else the last model complete */
+  model: string;
+  /** the model the settings ask for (canonical name) */
+  desired: string;
+  /** processed documents in the scope */
+  documents: number;
+  /** how many of them are embedded in `desired` */
+  embedded: number;
+}
+
+const newest = (a: Date | null): number => a?.getTime() ?? Number.NEGATIVE_INFINITY;
+
+/**
+ * The choice itself (pure): the desired model once it covers every processed document (a scope
+ * without documents switches at once); until then the model covering most of them, the one whose
+ * last embedding is newest among equals — the last model the scope was complete in, since a
+ * scope's documents get the model it searches (see `requiredModels`). Models this deployment
+ * cannot embed with are never chosen in place of the desired one.
+ */
+export function chooseServing(
+  desired: string,
+  coverage: Awaited<ReturnType<CoverageReader>>,
+  resolve: (model: string) => string | null = (m) => m,
+): ModelServing {
+  const wanted = resolve(desired) ?? desired;
+  const embedded = coverage.models.find((m) => m.model === wanted)?.documents ?? 0;
+  const settled = { desired: wanted, documents: coverage.documents, embedded };
+  if (embedded >= coverage.documents) return { model: wanted, ...settled };
+  const [best] = coverage.models
+    .filter((m) => m.model !== wanted && resolve(m.model) !== null)
+    .sort((a, b) => b.documents - a.documents || newest(b.lastEmbeddedAt) - newest(a.lastEmbeddedAt) || a.model.localeCompare(b.model));
+  return { model: best && best.documents > embedded ? best.model : wanted, ...settled };
+}
+
+/**
+ * The model a scope searches now (`projectId: null`: the tenant's global index): its desired
+ * model (`modelFor`) once complete, else the model it last had complete (`chooseServing`). Run
+ * inside `withTenant` for `tenantId`.
+ */
+export async function servingModel(
+  tx: Tx,
+  tenantId: string,
+  projectId: string | null,
+  defaultModel: string,
+  serving: ServingOptions,
+  overrides: SettingsOverrides = {},
+): Promise<ModelServing> {
+  const desired = await modelFor(tx, tenantId, projectId, defaultModel, overrides);
+  const coverage = await serving.coverage(tx, tenantId, projectId, serving.except === undefined ? {} : { except: serving.except });
+  return chooseServing(desired, coverage, serving.resolve);
+}
+
+/**
+ * Every model a document must be embedded with: the tenant's, plus each linked project's. With
+ * `serving`, the model each of these scopes still searches while a model change is under way is
+ * added too, so a document processed or linked meanwhile is found before and after the switch.
+ * `tenant` is first, then the models the scopes search now, then the rest (each group sorted,
+ * all distinct): a document gets what search uses before what a change is rolling out.
  */
 export async function requiredModels(
   tx: Tx,
@@ -64,10 +141,19 @@ export async function requiredModels(
   projectIds: readonly string[],
   defaultModel: string,
   overrides: SettingsOverrides = {},
+  serving?: ServingOptions,
 ): Promise<{ tenant: string; all: string[] }> {
   const tenant = await modelFor(tx, tenantId, null, defaultModel, overrides);
-  const projects = new Set<string>();
-  for (const p of projectIds) projects.add(await modelFor(tx, tenantId, p, defaultModel, overrides));
-  projects.delete(tenant);
-  return { tenant, all: [tenant, ...[...projects].sort()] };
+  const searched = new Set<string>();
+  const wanted = new Set<string>();
+  for (const scope of [null, ...projectIds]) {
+    if (serving) {
+      const { model, desired } = await servingModel(tx, tenantId, scope, defaultModel, serving, overrides);
+      searched.add(model);
+      wanted.add(desired);
+    } else if (scope !== null) searched.add(await modelFor(tx, tenantId, scope, defaultModel, overrides));
+  }
+  const canonicalTenant = serving?.resolve?.(tenant) ?? tenant;
+  const rest = (set: Set<string>, not: Set<string>) => [...set].filter((m) => m !== tenant && m !== canonicalTenant && !not.has(m)).sort();
+  return { tenant, all: [tenant, ...rest(searched, new Set()), ...rest(wanted, searched)] };
 }

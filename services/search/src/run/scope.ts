@@ -1,7 +1,8 @@
 import type { Grant, Principal } from '@mandant/contracts';
 import type { Tx } from '@mandant/shared/db';
 import { isTenantAdmin, memberRoles, requireProjectRole, requireReader } from '@mandant/membership';
-import { modelFor, projectLookup } from '@mandant/project';
+import { embeddingCoverage } from '@mandant/documents';
+import { type ModelServing, projectLookup, servingModel } from '@mandant/project';
 
 /**
  * Who may search what. Project scope needs the viewer role in the project (a project the caller
@@ -18,16 +19,38 @@ export interface SearchScope {
   /** the projects a hit may name; null: every project of the tenant (tenant admin) */
   readable: ReadonlySet<string> | null;
   grant: Grant;
-  /** the embedding model of the scope: the project's in project scope, else the tenant's */
+  /**
+   * the embedding model searched: the project's in project scope, else the tenant's; while the
+   * scope changes model, the previous one until every processed document has the new one
+   */
   model: string;
+  /** the model the settings ask for, and how many of the scope's processed documents have it */
+  serving: ModelServing;
 }
 
-/** Resolves the caller's scope inside the tenant's transaction; throws 404/403 as the access rules say. */
+/** The scope's model as search uses it now: the desired one once complete, else the one before. */
+async function modelOf(
+  tx: Tx,
+  tenantId: string,
+  projectId: string | null,
+  defaultModel: string,
+  resolve: (model: string) => string | null,
+): Promise<Pick<SearchScope, 'model' | 'serving'>> {
+  const serving = await servingModel(tx, tenantId, projectId, defaultModel, { coverage: embeddingCoverage, resolve });
+  return { model: serving.model, serving };
+}
+
+/**
+ * Resolves the caller's scope inside the tenant's transaction; throws 404/403 as the access rules
+ * say. `resolve` names a model as its embeddings record it (null: not served here), so a scope
+ * never switches to a model it cannot query.
+ */
 export async function resolveScope(
   tx: Tx,
   principal: Principal | null,
   projectId: string | undefined,
   defaultModel: string,
+  resolve: (model: string) => string | null = (m) => m,
 ): Promise<SearchScope> {
   const p = requireReader(principal);
   const admin = isTenantAdmin(p);
@@ -42,11 +65,12 @@ export async function resolveScope(
       projectIds: [id],
       readable: members ? new Set(members.keys()) : null,
       grant: { tenant_role: p.tenant_role, project_roles: { [id]: access.role } },
-      model: await modelFor(tx, p.tenant_id, id, defaultModel),
+      ...(await modelOf(tx, p.tenant_id, id, defaultModel, resolve)),
     };
   }
 
-  const model = await modelFor(tx, p.tenant_id, null, defaultModel);
+  // the global index is the tenant's, whichever of its projects the caller may read
+  const model = await modelOf(tx, p.tenant_id, null, defaultModel, resolve);
   if (admin) {
     // the tenant role is the grant: a tenant admin acts as admin in every project, listing them adds nothing
     return {
@@ -55,7 +79,7 @@ export async function resolveScope(
       projectIds: undefined,
       readable: null,
       grant: { tenant_role: p.tenant_role, project_roles: {} },
-      model,
+      ...model,
     };
   }
   const members = await memberRoles(tx, p);
@@ -65,6 +89,6 @@ export async function resolveScope(
     projectIds: [...members.keys()],
     readable: new Set(members.keys()),
     grant: { tenant_role: p.tenant_role, project_roles: Object.fromEntries(members) },
-    model,
+    ...model,
   };
 }
