@@ -2,7 +2,8 @@ import type { Env } from '@mandant/shared/env';
 import type { RpcClient } from '@mandant/shared/rpc';
 import type { Service, ServiceDeps } from '@mandant/shared/service';
 import type { ReadStores } from '@mandant/shared/stores';
-import { type Generator, chatCompletionsGenerator, extractiveGenerator } from './answer/generate.ts';
+import { chatCompletionsGenerator } from './answer/chat-completions.ts';
+import { type Generator, extractiveGenerator } from './answer/generate.ts';
 import { chatHandlers } from './conversation/handlers.ts';
 import { conversationViews } from './views/projection.ts';
 

@@ -2,7 +2,7 @@ import type { RpcReply, SearchHit } from '@mandant/contracts';
 import { createLogger } from '@mandant/shared/log';
 import type { RpcClient } from '@mandant/shared/rpc';
 import { describe, expect, it } from 'vitest';
-import { type AnswerContext, ChatModelError, chatCompletionsGenerator, extractiveGenerator, systemPrompt } from './generate.ts';
+import { type AnswerContext, answerWith, extractiveGenerator, systemPrompt } from './generate.ts';
 import { mapCitations, passagesFrom, plainText } from './passages.ts';
 import { candidateNames, connections, planRetrieval, search } from './retrieve.ts';
 
@@ -142,62 +142,28 @@ const context = (over: Partial<AnswerContext> = {}): AnswerContext => ({
 
 describe('extractive answers', () => {
   it('quotes the sentences holding the question terms, each with its citation, deterministically', async () => {
-    const a = await extractiveGenerator.answer(context());
+    const a = await answerWith(extractiveGenerator, context());
     expect(a.generator).toBe('extractive');
     expect(a.content.split('\n')[0]).toBe('Maria Gonzalez paid Acme Holdings 2 million in 2019. [1]');
     expect(a.content).toContain('Acme Holdings is registered in Panama. [2]');
     expect(a.content).not.toContain('lunch');
     expect(a.citations.map((c) => c.chunk_id)).toEqual([id(101), id(102)]);
-    expect(await extractiveGenerator.answer(context())).toEqual(a);
+    expect(await answerWith(extractiveGenerator, context())).toEqual(a);
   });
 
   it('says so, citing nothing, when nothing was retrieved', async () => {
-    const a = await extractiveGenerator.answer(context({ passages: [] }));
+    const a = await answerWith(extractiveGenerator, context({ passages: [] }));
     expect(a.citations).toEqual([]);
     expect(a.content).toMatch(/No passage/);
   });
 });
 
-describe('chat completions provider', () => {
-  const fake = (reply: { status?: number; body?: unknown; fail?: boolean }) => {
-    const requests: { url: string; headers: Record<string, string>; body: any }[] = [];
-    const f = async (url: string, init: { headers: Record<string, string>; body: string }) => {
-      requests.push({ url, headers: init.headers, body: JSON.parse(init.body) });
-      if (reply.fail) throw new Error('ECONNREFUSED');
-      return { ok: (reply.status ?? 200) < 300, status: reply.status ?? 200, json: async () => reply.body };
-    };
-    return { f, requests };
-  };
-
-  it('sends the project, the numbered passages and the question; maps the cited numbers back to chunks', async () => {
-    const { f, requests } = fake({
-      body: { choices: [{ message: { content: 'Maria Gonzalez paid Acme [1], registered in Panama [2] [7].' } }] },
-    });
-    const g = chatCompletionsGenerator({ baseUrl: 'http://llm.test/v1/', model: 'test-model', apiKey: 'sk-test', fetch: f });
-    const a = await g.answer(context());
-    expect(requests[0]?.url).toBe('http://llm.test/v1/chat/completions');
-    expect(requests[0]?.headers.authorization).toBe('Bearer sk-test');
-    expect(requests[0]?.body).toMatchObject({ model: 'test-model', temperature: 0 });
-    const system = requests[0]?.body.messages[0].content as string;
+describe('system prompt', () => {
+  it('names the project, numbers the passages and asks for citations by number', () => {
+    const system = systemPrompt(context());
     expect(system).toContain('"Offshore leaks" (Accounts in Panama)');
     expect(system).toContain('[2] (Doc 2) Acme Holdings is registered in Panama.');
     expect(system).toMatch(/cite .* by number/);
-    expect(requests[0]?.body.messages[1]).toEqual({ role: 'user', content: 'Who paid Acme Holdings?' });
-    expect(a).toEqual({
-      content: 'Maria Gonzalez paid Acme [1], registered in Panama [2].',
-      citations: [
-        { document_id: id(201), chunk_id: id(101), project_ids: [A] },
-        { document_id: id(202), chunk_id: id(102), project_ids: [A] },
-      ],
-      generator: 'test-model',
-    });
-  });
-
-  it('fails with a named error on an HTTP error, a network error or an empty answer', async () => {
-    for (const reply of [{ status: 500, body: {} }, { fail: true }, { body: { choices: [] } }]) {
-      const g = chatCompletionsGenerator({ baseUrl: 'http://llm.test/v1', model: 'm', fetch: fake(reply).f });
-      await expect(g.answer(context())).rejects.toBeInstanceOf(ChatModelError);
-    }
   });
 
   it('describes a global conversation without a project', () => {

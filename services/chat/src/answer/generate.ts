@@ -1,6 +1,6 @@
 import type { Citation } from '@mandant/contracts';
-import { extractiveAnswer } from './extractive.ts';
-import { type Passage, mapCitations } from './passages.ts';
+import { extractiveLines } from './extractive.ts';
+import type { Passage } from './passages.ts';
 
 /** What the answer is written about: the conversation's project (null: global) and the retrieval scope. */
 export interface AnswerContext {
@@ -21,18 +21,32 @@ export interface Answer {
 
 export interface Generator {
   readonly id: string;
-  answer(ctx: AnswerContext): Promise<Answer>;
+  /**
+   * Writes the answer, handing each piece of its text to `emit` as it is produced, and resolves
+   * with the whole answer (markers mapped to citations). `signal` stops the work: a client that
+   * left stops the model call. A failure before the first `emit` leaves nothing said; after it,
+   * the text emitted so far is all there is.
+   */
+  write(ctx: AnswerContext, emit: (text: string) => void, signal?: AbortSignal): Promise<Answer>;
 }
+
+/** The whole answer at once. */
+export const answerWith = (generator: Generator, ctx: AnswerContext): Promise<Answer> => generator.write(ctx, () => {});
 
 export class ChatModelError extends Error {
   override readonly name = 'ChatModelError';
 }
 
+/** Quotes sentence by sentence (extractive.ts): no model, so no latency to hide; one line a piece. */
 export const extractiveGenerator: Generator = {
   id: 'extractive',
-  async answer(ctx) {
-    const text = extractiveAnswer(ctx.question, ctx.passages, { connections: ctx.connections });
-    return { ...mapCitations(text, ctx.passages), generator: 'extractive' };
+  async write(ctx, emit, signal) {
+    const { lines, citations } = extractiveLines(ctx.question, ctx.passages, { connections: ctx.connections });
+    for (const [i, line] of lines.entries()) {
+      signal?.throwIfAborted();
+      emit(i === 0 ? line : `\n${line}`);
+    }
+    return { content: lines.join('\n'), citations, generator: 'extractive' };
   },
 };
 
@@ -57,51 +71,4 @@ export function systemPrompt(ctx: AnswerContext): string {
     'Passages:',
     passages || '(none found)',
   ].join('\n');
-}
-
-type Fetch = (
-  url: string,
-  init: { method: string; headers: Record<string, string>; body: string; signal?: AbortSignal },
-) => Promise<{ ok: boolean; status: number; json(): Promise<unknown> }>;
-
-/**
- * An OpenAI-compatible `/chat/completions` endpoint (`baseUrl` is the API root, e.g.
- * `https://api.openai.com/v1`). Deterministic settings (temperature 0); the model's `[n]`
- * markers are mapped back onto the passages, and markers naming no passage are dropped.
- */
-export function chatCompletionsGenerator(opts: {
-  baseUrl: string;
-  model: string;
-  apiKey?: string;
-  fetch?: Fetch;
-  timeoutMs?: number;
-}): Generator {
-  const doFetch: Fetch = opts.fetch ?? ((url, init) => fetch(url, init));
-  const url = `${opts.baseUrl.replace(/\/+$/, '')}/chat/completions`;
-  return {
-    id: opts.model,
-    async answer(ctx) {
-      const headers: Record<string, string> = { 'content-type': 'application/json' };
-      if (opts.apiKey) headers.authorization = `Bearer ${opts.apiKey}`;
-      const body = JSON.stringify({
-        model: opts.model,
-        temperature: 0,
-        messages: [
-          { role: 'system', content: systemPrompt(ctx) },
-          { role: 'user', content: ctx.question },
-        ],
-      });
-      let res: Awaited<ReturnType<Fetch>>;
-      try {
-        res = await doFetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(opts.timeoutMs ?? 60_000) });
-      } catch (err) {
-        throw new ChatModelError(`chat model at ${url} unreachable`, { cause: err });
-      }
-      if (!res.ok) throw new ChatModelError(`chat model answered HTTP ${res.status}`);
-      const json = (await res.json().catch(() => null)) as { choices?: { message?: { content?: unknown } }[] } | null;
-      const text = json?.choices?.[0]?.message?.content;
-      if (typeof text !== 'string' || text.trim() === '') throw new ChatModelError('chat model answered without content');
-      return { ...mapCitations(text, ctx.passages), generator: opts.model };
-    },
-  };
 }

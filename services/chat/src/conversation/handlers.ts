@@ -21,7 +21,7 @@ import { guardContentWrite, requireWritable } from '@mandant/project';
 import type { ServiceDeps } from '@mandant/shared/service';
 import type { Keyring } from '@mandant/shared/stores/crypto';
 import { sealJson } from '@mandant/shared/stores/crypto';
-import { type Generator, extractiveGenerator } from '../answer/generate.ts';
+import { type Generator, answerWith, extractiveGenerator } from '../answer/generate.ts';
 import { passagesFrom } from '../answer/passages.ts';
 import { connections, planRetrieval, search } from '../answer/retrieve.ts';
 import { waitForConversationViews } from '../views/projection.ts';
@@ -120,13 +120,13 @@ export function chatHandlers(deps: ChatHandlerDeps): Record<string, RpcHandler> 
     const facts = await connections(caller, plan, input.content);
     const passages = passagesFrom(hits);
     const context = { project, scope: plan.scope, question: input.content, passages, connections: facts };
-    const written = await deps.generator.answer(context).catch(async (err: unknown) => {
+    const written = await answerWith(deps.generator, context).catch(async (err: unknown) => {
       // a chat model that fails still leaves the user an answer, from the same passages
       log.warn(
         { err, tenant_id: p.tenant_id, project_id: conversation.project_id, correlation_id: ctx.meta.correlation_id },
         'chat model failed; answering extractively',
       );
-      return extractiveGenerator.answer(context);
+      return answerWith(extractiveGenerator, context);
     });
 
     const messageId = uuidv7();

@@ -1,0 +1,1 @@
+export { type FakeChatModel, type FakeChatScript, startFakeChatModel } from './fake-chat-model.ts';
