@@ -2,7 +2,8 @@ import { Meilisearch, MeilisearchApiError } from 'meilisearch';
 import type { EnqueuedTaskPromise, Settings, Task } from 'meilisearch';
 import { TextIndexUnavailableError, assertDocs, assertUuid, canonicalDoc, lastById } from './port.ts';
 import type { TextDocument, TextHit, TextIndex, TextSearchOptions } from './port.ts';
-import { MATCH_END, MATCH_START, snippetHtml, withoutSentinels } from './snippet.ts';
+import { type QueryTerm, parseQuery, rankByTerms, termScore } from './query.ts';
+import { MATCH_END, MATCH_START, snippetHtml } from './snippet.ts';
 
 /**
  * The full-text index on Meilisearch: one index for all tenants (`mandant-text` by default), as
@@ -27,7 +28,7 @@ export function createMeilisearchClient(o: { host: string; apiKey?: string | und
 }
 
 /** The part of the official client the adapter uses (a `Meilisearch` is one; tests can record calls). */
-export type MeilisearchCalls = Pick<Meilisearch, 'index' | 'createIndex' | 'deleteIndex'>;
+export type MeilisearchCalls = Pick<Meilisearch, 'index' | 'createIndex' | 'deleteIndex' | 'multiSearch'>;
 
 export interface MeilisearchTextIndexDeps {
   client: MeilisearchCalls;
@@ -234,39 +235,48 @@ export function createMeilisearchTextIndex(deps: MeilisearchTextIndexDeps): Text
     async search(tenantId, query, options) {
       const idx = index(tenantId);
       options.projectIds?.forEach((id) => assertUuid('project id', id));
-      const text = withoutSentinels(query).trim();
-      // an empty query would be Meilisearch's "placeholder search" returning everything
-      if (text === '' || options.limit <= 0 || options.projectIds?.length === 0) return [];
-      const hits = await orIfMissing(
-        'search',
+      const { terms, excluded } = parseQuery(query);
+      // no term would be Meilisearch's "placeholder search" returning everything
+      if (terms.length === 0 || options.limit <= 0 || options.projectIds?.length === 0) return [];
+      const offset = options.offset ?? 0;
+      const exclusions = excluded.map((t) => meiliTerm(t, true));
+      const params = (these: QueryTerm[], page: { limit: number; offset: number }) => ({
+        q: [...these.map((t) => meiliTerm(t)), ...exclusions].join(' '),
+        // every term of the query must match: which terms may be missing is decided here, per term
+        matchingStrategy: 'all' as const,
+        filter: meiliFilter(tenantId, options),
+        ...page,
+        showRankingScore: true,
+        attributesToHighlight: ['content'],
+        attributesToCrop: ['content'],
+        cropLength: 30,
+        cropMarker: '…',
+        highlightPreTag: MATCH_START,
+        highlightPostTag: MATCH_END,
+      });
+      if (terms.length === 1) {
+        const { q, ...rest } = params(terms, { limit: options.limit, offset });
+        const hits = await orIfMissing('search', async () => (await idx.search<MeiliHit>(q, rest)).hits, []);
+        return hits.map((h) => textHit(h, termScore(1, 1, h._rankingScore ?? 0)));
+      }
+      // Meilisearch's matching strategies drop terms from the end ('last') or the most frequent
+      // first ('frequency'), so a document with only a later or a common term would never be found.
+      // One request instead: the query with every term, and each term on its own, all as deep as the page.
+      const page = { limit: offset + options.limit, offset: 0 };
+      const answers = await orIfMissing(
+        'multi-search',
         async () =>
           (
-            await idx.search(text, {
-              filter: meiliFilter(tenantId, options),
-              limit: options.limit,
-              offset: options.offset ?? 0,
-              showRankingScore: true,
-              attributesToHighlight: ['content'],
-              attributesToCrop: ['content'],
-              cropLength: 30,
-              cropMarker: '…',
-              highlightPreTag: MATCH_START,
-              highlightPostTag: MATCH_END,
+            await client.multiSearch({
+              queries: [terms, ...terms.map((t) => [t])].map((these) => ({ indexUid: uid, ...params(these, page) })),
             })
-          ).hits,
+          ).results.map((r) => (r.hits as MeiliHit[]).map((h) => Object.assign(h, { relevance: h._rankingScore ?? 0 }))),
         [],
       );
-      return hits.map((h): TextHit => ({
-        id: h.id,
-        document_id: h.document_id,
-        title: h.title,
-        project_ids: h.project_ids,
-        document_type: h.document_type,
-        entity_names: h.entity_names,
-        created_at: isoFromSeconds(h.created_at),
-        score: h._rankingScore ?? 0,
-        snippet: snippetHtml(typeof h._formatted?.content === 'string' ? h._formatted.content : h.content),
-      }));
+      const [all = [], ...perTerm] = answers;
+      return rankByTerms(all, perTerm)
+        .slice(offset, offset + options.limit)
+        .map((r) => textHit(r.hit, termScore(r.matched, terms.length, r.relevance)));
     },
 
     // offboarding and the reset before a rebuild: the tenant's entries go, the shared index and
@@ -306,3 +316,24 @@ export function createMeilisearchTextIndex(deps: MeilisearchTextIndexDeps): Text
 }
 
 const isoFromSeconds = (s: number): string => new Date(Math.round(s * 1000)).toISOString();
+
+type MeiliHit = StoredDoc & { _rankingScore?: number; _formatted?: Partial<Record<keyof StoredDoc, unknown>> };
+
+function textHit(h: MeiliHit, score: number): TextHit {
+  return {
+    id: h.id,
+    document_id: h.document_id,
+    title: h.title,
+    project_ids: h.project_ids,
+    document_type: h.document_type,
+    entity_names: h.entity_names,
+    created_at: isoFromSeconds(h.created_at),
+    score,
+    snippet: snippetHtml(typeof h._formatted?.content === 'string' ? h._formatted.content : h.content),
+  };
+}
+
+/** Meilisearch's own syntax for a term: a phrase in quotes, an exclusion behind a dash (neither text holds a quote). */
+export function meiliTerm(t: QueryTerm, excluded = false): string {
+  return `${excluded ? '-' : ''}${t.phrase ? `"${t.text}"` : t.text}`;
+}

@@ -78,6 +78,10 @@ function recordingClient(keys: string[] = []): { client: MeilisearchCalls; calls
     index,
     createIndex: (uid: string, ...args: unknown[]) => (calls.push({ uid, method: 'createIndex', args }), task()),
     deleteIndex: (uid: string) => (calls.push({ uid, method: 'deleteIndex', args: [] }), task()),
+    multiSearch: async (q: { queries: unknown[] }) => {
+      calls.push({ uid: '', method: 'multiSearch', args: [q] });
+      return { results: q.queries.map(() => ({ hits: [] })) };
+    },
   } as unknown as MeilisearchCalls;
   return { client, calls };
 }
@@ -87,6 +91,27 @@ describe('Meilisearch adapter requests', () => {
   const uid = DEFAULT_TEXT_INDEX_UID;
   const [project, documentId] = [randomUUID(), randomUUID()];
   const documentFilter = meiliFilter(tenant, { documentId });
+
+  it('asks for a query of several terms in one multi-search: every term, then each term, none missing, exclusions on each', async () => {
+    const { client, calls } = recordingClient();
+    await createMeilisearchTextIndex({ client }).search(tenant, 'Boris "Petrov payment" -leak OR', {
+      limit: 5,
+      offset: 5,
+      projectIds: [project],
+    });
+    expect(calls.map((c) => c.method)).toEqual(['multiSearch']);
+    const { queries } = calls[0]?.args[0] as { queries: Array<Record<string, unknown>> };
+    expect(queries.map((q) => q.q)).toEqual(['Boris "Petrov payment" -leak', 'Boris -leak', '"Petrov payment" -leak']);
+    for (const q of queries) {
+      expect(q).toMatchObject({
+        indexUid: uid,
+        matchingStrategy: 'all',
+        limit: 10,
+        offset: 0,
+        filter: meiliFilter(tenant, { projectIds: [project] }),
+      });
+    }
+  });
 
   it('filters every read and delete in the shared index by tenant, and searches with the project scope when asked', async () => {
     const { client, calls } = recordingClient();

@@ -12,11 +12,15 @@ import { isUuid } from '../../ids.ts';
  *   no call shows, changes or deletes another tenant's entries, even ones with equal ids.
  * - Project scope: `projectIds` is an any-of filter on `project_ids`. Absent means the
  *   tenant-wide (global) view; an empty array means "no readable project" and finds nothing.
- * - Ranking: a match in the title outranks one in the entity names, which outranks one in the
- *   content. `score` orders hits within one answer of one adapter only: its scale is the
- *   engine's (Meilisearch 0..1, PostgreSQL `ts_rank_cd`), so fuse results by rank, not score.
- * - Query text is user input, never syntax: quotes, operators and empty text never throw.
- *   Empty (or blank) text finds nothing.
+ * - Query text is read by `parseQuery` (./query.ts): words, "quoted phrases" and `-excluded`
+ *   terms, the first ten words counting. A hit matches any term and none of the excluded ones.
+ * - Ranking: hits matching more of the query's terms come first (every term first), so a longer
+ *   query never finds less; among equals a match in the title outranks one in the entity names,
+ *   which outranks one in the content. `score` is in 0..1: the share of terms matched, refined by
+ *   the engine's relevance (`termScore`), so it follows the order of one answer; beyond that the
+ *   engines' relevances are not comparable, so fuse results by rank, not score.
+ * - Query text is user input, never syntax: quotes, operators, control characters and text of
+ *   any length never throw. Text without a term (blank, only punctuation or exclusions) finds nothing.
  * - `snippet` is HTML: the content around the matches, escaped, with each match in
  *   `<mark>…</mark>`; no other markup from the document survives.
  * - Writes are applied when the call resolves (a search right after sees them), and are

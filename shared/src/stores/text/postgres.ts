@@ -3,14 +3,16 @@ import { withTenant } from '../../db/connect.ts';
 import type { Sql, Tx } from '../../db/connect.ts';
 import { TextIndexUnavailableError, assertDocs, assertUuid, canonicalDoc, lastById } from './port.ts';
 import type { TextDocument, TextHit, TextIndex, TextSearchOptions } from './port.ts';
-import { MATCH_END, MATCH_START, snippetHtml, withoutSentinels } from './snippet.ts';
+import { parseQuery, termScore } from './query.ts';
+import { MATCH_END, MATCH_START, snippetHtml } from './snippet.ts';
 
 /**
  * The embedded full-text index on PostgreSQL (migration `1700000000040_text.sql`): a stored
- * `tsvector` (title A, entity names B, content C) under a GIN index, queried with
- * `websearch_to_tsquery('simple', …)`, which accepts any user text (quotes, `or`, `-`) without a
- * syntax error. Ranked by `ts_rank_cd` normalised to 0..1 (rank / (rank + 1)). Every call runs in
- * `withTenant` (forced RLS) and every statement filters by tenant itself as well.
+ * `tsvector` (title A, entity names B, content C) under a GIN index. The query is parsed by
+ * `parseQuery` (./query.ts) and each term made a tsquery by `phraseto_tsquery('simple', …)`, which
+ * accepts any text without a syntax error. Ranked by the terms matched, then by `ts_rank_cd` over
+ * any term, normalised to 0..1 (rank / (rank + 1)). Every call runs in `withTenant` (forced RLS)
+ * and every statement filters by tenant itself as well.
  *
  * Known limits: the 'simple' configuration does no stemming ("leak" does not find "leaks") and
  * no typo tolerance, unlike Meilisearch.
@@ -99,22 +101,50 @@ export function createPostgresTextIndex({ sql }: PostgresTextIndexDeps): TextInd
     async search(tenantId, query, options) {
       assertUuid('tenant id', tenantId);
       options.projectIds?.forEach((id) => assertUuid('project id', id));
-      const text = withoutSentinels(query).trim();
-      if (text === '' || options.limit <= 0 || options.projectIds?.length === 0) return [];
-      // ids and ranks come from mandant_text_match (indexes usable; bound to this transaction's
-      // tenant); the rows themselves are read under RLS, and filtered by tenant once more here
+      const { terms, excluded } = parseQuery(query);
+      if (terms.length === 0 || options.limit <= 0 || options.projectIds?.length === 0) return [];
+      const offset = options.offset ?? 0;
+      const depth = offset + options.limit;
+      const termTexts = [...terms, ...excluded].map((t) => t.text);
+      const match = (tx: Tx, q: 'all_terms' | 'any_term', limit: number) =>
+        tx`select m.id from q, mandant_text_match(q.${tx(q)}, ${options.projectIds ?? null}::uuid[], ${options.documentType ?? null}::text,
+              ${options.from ?? null}::timestamptz, ${options.to ?? null}::timestamptz, ${options.entity ?? null}::text,
+              ${limit}::integer, 0) m`;
+      // Each term becomes a tsquery of its own (a phrase's words in sequence, `<->`); `all_terms`
+      // wants all of them, `any_term` any of them, both none of the excluded ones. Ids come from
+      // mandant_text_match (indexes usable, bound to this transaction's tenant): the hits with
+      // every term as deep as the page, and those with any term twice as deep (the first ones are
+      // among them); their rows are read under RLS, filtered by tenant once more, and ranked by
+      // the terms they match, then by ts_rank_cd over any term.
       const rows = await withTenant(
         sql,
         tenantId,
-        (tx) => tx<Array<Row & { score: number; snippet: string }>>`
-        select t.id, t.document_id, t.title, t.project_ids, t.document_type, t.entity_names, t.created_at, m.score,
-               ts_headline('simple', t.content, q, ${HEADLINE}) as snippet
-        from websearch_to_tsquery('simple', ${text}) q,
-             mandant_text_match(q, ${options.projectIds ?? null}::uuid[], ${options.documentType ?? null}::text,
-                                ${options.from ?? null}::timestamptz, ${options.to ?? null}::timestamptz, ${options.entity ?? null}::text,
-                                ${options.limit}::integer, ${options.offset ?? 0}::integer) m
-        join text_documents t on t.tenant_id = ${tenantId} and t.id = m.id
-        order by m.score desc, t.id`,
+        (tx) => tx<Array<Row & { matched: number; rank: number; snippet: string }>>`
+        with term as (
+          select phraseto_tsquery('simple', x.text) as q, x.n > ${terms.length}::integer as negated
+          from unnest(${termTexts}::text[]) with ordinality as x(text, n)
+        ), parts as (
+          select array_agg(q) filter (where not negated) as terms,
+                 string_agg('(' || q::text || ')', ' & ') filter (where not negated) as all_terms,
+                 string_agg('(' || q::text || ')', ' | ') filter (where not negated) as any_term,
+                 coalesce(string_agg(' & !(' || q::text || ')', '') filter (where negated), '') as nots
+          from term where numnode(q) > 0
+        ), q as (
+          select terms, (all_terms || nots)::tsquery as all_terms, ('(' || any_term || ')' || nots)::tsquery as any_term from parts
+        ), pool as (
+          ${match(tx, 'all_terms', depth)}
+          ${terms.length > 1 ? tx`union ${match(tx, 'any_term', 2 * depth)}` : tx``}
+        ), ranked as (
+          select t.id, (select count(*)::int from unnest(q.terms) x where t.search @@ x) as matched,
+                 ts_rank_cd(t.search, q.any_term, 32) as rank
+          from pool join text_documents t on t.tenant_id = ${tenantId} and t.id = pool.id, q
+          order by matched desc, rank desc, t.id
+          limit ${options.limit} offset ${offset}
+        )
+        select t.id, t.document_id, t.title, t.project_ids, t.document_type, t.entity_names, t.created_at, r.matched, r.rank,
+               ts_headline('simple', t.content, q.any_term, ${HEADLINE}) as snippet
+        from ranked r join text_documents t on t.tenant_id = ${tenantId} and t.id = r.id, q
+        order by r.matched desc, r.rank desc, t.id`,
       );
       return rows.map((r): TextHit => ({
         id: r.id,
@@ -124,7 +154,7 @@ export function createPostgresTextIndex({ sql }: PostgresTextIndexDeps): TextInd
         document_type: r.document_type,
         entity_names: r.entity_names,
         created_at: r.created_at.toISOString(),
-        score: r.score,
+        score: termScore(r.matched, terms.length, r.rank),
         snippet: snippetHtml(r.snippet),
       }));
     },

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TextIndexInputError } from './port.ts';
+import { describeTextQueries } from './text-query.contract.ts';
 import type { TextDocument, TextIndex } from './port.ts';
 
 /**
@@ -38,6 +39,8 @@ export function describeTextIndex(name: string, factory: () => TextIndex | Promi
     });
     const ids = (hits: Array<{ id: string }>): string[] => hits.map((h) => h.id);
     const sorted = (xs: string[]): string[] => [...xs].sort();
+
+    describeTextQueries({ index: () => index, newTenant, doc });
 
     it('finds a document by a word of its content, whatever the case, with its fields', async () => {
       const t = await newTenant();
