@@ -115,6 +115,7 @@ export class CachedCollection {
     const top = createTopK(k);
     const from = f.from === undefined ? -Infinity : dateMs('from', f.from);
     const to = f.to === undefined ? Infinity : dateMs('to', f.to);
+    const floor = f.minScore ?? -Infinity;
     const d = this.dimension;
     const vs = this.vectors;
     const consider = (slot: number): void => {
@@ -127,7 +128,7 @@ export class CachedCollection {
       const base = slot * d;
       let s = 0;
       for (let j = 0; j < d; j++) s += (query[j] ?? 0) * (vs[base + j] ?? 0);
-      top.offer(id, s);
+      if (s >= floor) top.offer(id, s);
     };
     if (f.projectIds === undefined) {
       for (let slot = 0; slot < this.used; slot++) consider(slot);

@@ -12,8 +12,10 @@ import { isUuid } from '../../ids.ts';
  *   Qdrant shared by all tenants). Vectors of different models are never compared with each other.
  * - Project scope: `projectIds` is an any-of filter on the point's `project_ids`. Absent means
  *   the tenant-wide (global) view; an empty array means "no readable project" and finds nothing.
- * - Similarity is cosine, reported as `score` in [-1, 1], higher is nearer. Vectors are stored
- *   normalised to unit length (Qdrant does this for cosine), so snapshots show unit vectors.
+ * - Similarity is cosine, reported as `score` in [-1, 1], higher is nearer, the same number in
+ *   every adapter (up to float32 rounding), so one relevance floor (`minScore`) means the same
+ *   everywhere. Vectors are stored normalised to unit length (Qdrant does this for cosine), so
+ *   snapshots show unit vectors.
  * - Writes are idempotent: upserting a point again replaces it; deleting what is gone is a no-op.
  */
 export interface EmbeddingModel {
@@ -49,6 +51,11 @@ export interface VectorSearchOptions {
   to?: string;
   /** exact entity name the chunk must mention */
   entity?: string;
+  /**
+   * the least cosine similarity a hit may have (the model's relevance floor): nearer points
+   * only, even when fewer than `limit` remain. Absent: the nearest, however far.
+   */
+  minScore?: number;
   limit: number;
   offset?: number;
 }

@@ -254,13 +254,17 @@ export function createPostgresVectorIndex({
       const k = offset + options.limit;
       if (options.limit <= 0 || options.projectIds?.length === 0) return [];
       const query = Float64Array.from(normalize(vector));
+      const floor = options.minScore ?? -Infinity;
       return withTenant(sql, tenantId, async (tx) => {
         const cached = await searchCached(tx, tenantId, model, query, options, k);
         if (cached) return cached;
         const top = createTopK(k);
         await tx<{ id: string; vector: Buffer }[]>`
           select id, vector from vector_points where ${where(tx, tenantId, model, options)}`.cursor(batchSize, (rows) => {
-          for (const r of rows) top.offer(r.id, dot(query, r.vector));
+          for (const r of rows) {
+            const score = dot(query, r.vector);
+            if (score >= floor) top.offer(r.id, score);
+          }
         });
         const page = top.sorted().slice(offset, k);
         if (page.length === 0) return [];

@@ -241,6 +241,7 @@ export function createQdrantVectorIndex({ client, prefix = 'mandant', upsertBatc
             filter: scopeFilter(tenantId, options),
             limit: options.limit,
             offset: options.offset ?? 0,
+            ...(options.minScore !== undefined && { score_threshold: options.minScore }),
             with_payload: true,
           }),
         { points: [] },

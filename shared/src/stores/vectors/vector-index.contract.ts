@@ -57,6 +57,24 @@ export function describeVectorIndex(name: string, factory: () => VectorIndex | P
       expect(hits[0]?.payload).toEqual(same.payload);
     });
 
+    it('reports the cosine similarity itself as score, and leaves out points below minScore', async () => {
+      const t = await newTenant();
+      const close = point(t, [3, 1, 0]);
+      const diagonal = point(t, [1, 1, 0]);
+      const wide = point(t, [1, 4, 0]);
+      const behind = point(t, [-1, 0, 0.5]);
+      await index.upsert(t, model, [behind, wide, diagonal, close]);
+      const q = [2, 0, 0];
+      const hits = await index.search(t, model, q, { limit: 10 });
+      const cosine = (v: number[]) => (v[0] ?? 0) / Math.hypot(...v);
+      expect(hits.map((h) => h.id)).toEqual([close, diagonal, wide, behind].map((p) => p.id));
+      hits.forEach((h, i) => expect(h.score).toBeCloseTo(cosine([close, diagonal, wide, behind][i]?.vector ?? []), 5));
+      expect(ids(await index.search(t, model, q, { limit: 10, minScore: 0.5 }))).toEqual([close.id, diagonal.id]);
+      expect(ids(await index.search(t, model, q, { limit: 10, offset: 1, minScore: 0.5 }))).toEqual([diagonal.id]);
+      expect(ids(await index.search(t, model, q, { limit: 10, minScore: 0.99 }))).toEqual([]);
+      expect(ids(await index.search(t, model, q, { limit: 10, minScore: -0.5 }))).toEqual(ids(hits.slice(0, 3)));
+    });
+
     it('pages with limit and offset', async () => {
       const t = await newTenant();
       const pts = [0, 1, 2, 3, 4].map((i) => point(t, [1, i, 0]));
