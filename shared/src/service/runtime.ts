@@ -90,6 +90,10 @@ export async function startRuntime(env: Env, log: Logger, opts: { embedded: bool
     if (!appUrl) throw new Error('no database URL');
     const sql = createSql(appUrl, { max: env.DATABASE_POOL_MAX, appName: opts.appName });
     stops.push(() => sql.end({ timeout: 5 }));
+    // readiness asks on a connection of its own: a pool busy with a backlog (projectors catching
+    // up) is working, not unready, and the probe must not queue behind that work
+    const probeSql = createSql(appUrl, { max: 1, appName: `${opts.appName}-health` });
+    stops.push(() => probeSql.end({ timeout: 5 }));
 
     // `NATS_URL=in-process` asks for the in-process transport even when a nats-server is at hand
     const forceInProcess = env.NATS_URL === 'in-process';
@@ -137,7 +141,7 @@ export async function startRuntime(env: Env, log: Logger, opts: { embedded: bool
       relay,
       describe: { database, nats },
       async ready() {
-        const db = await sql`select 1`.then(
+        const db = await probeSql`select 1`.then(
           () => true,
           () => false,
         );
