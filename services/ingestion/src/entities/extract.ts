@@ -1,3 +1,4 @@
+import { findKnownOrganisations, findRegistryPersons } from './known.ts';
 import { findNames } from './names.ts';
 import { findEmails, findMoney, findPhones, findUrls } from './patterns.ts';
 
@@ -24,14 +25,15 @@ function mask(text: string, mentions: readonly Mention[]): string {
 /**
  * Finds entity mentions in one chunk of text, sorted by position, never overlapping.
  * Pattern finders run first, most specific first (a URL may contain an address, an amount
- * looks like a phone number), each on the text with earlier finds blanked out; the name
- * heuristic (see `names.ts`) runs last. This is the local default: a model-based recogniser
+ * looks like a phone number), each on the text with earlier finds blanked out; then organisations
+ * known by name and registry-style persons ("SOKOLOV, Igor", see `known.ts`); the name heuristic
+ * (see `names.ts` and `context.ts`) runs last. This is the local default: a model-based recogniser
  * can replace it as long as it returns the same `Mention` shape and `normalised` keys.
  */
 export function extractEntities(chunkText: string): Mention[] {
   const found: Mention[] = [];
   let text = chunkText;
-  for (const finder of [findUrls, findEmails, findMoney, findPhones, findNames]) {
+  for (const finder of [findUrls, findEmails, findMoney, findPhones, findKnownOrganisations, findRegistryPersons, findNames]) {
     const next = finder(text);
     found.push(...next);
     text = mask(text, next);

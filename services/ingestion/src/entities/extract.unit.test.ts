@@ -99,12 +99,12 @@ describe('extractEntities on newsroom snippets', () => {
     ]);
   });
 
-  it('keeps the organisation and the person apart across "of"', () => {
+  it('keeps the organisation and the person apart across "of", and reads "X lawyers" as a firm', () => {
     const found = extractEntities('Joe Kaeser of Siemens AG spoke with Mossack Fonseca lawyers in Panama City.');
     expect(found.map((m) => [m.type, m.name])).toEqual([
       ['person', 'Joe Kaeser'],
       ['organisation', 'Siemens AG'],
-      ['person', 'Mossack Fonseca'],
+      ['organisation', 'Mossack Fonseca'],
       ['place', 'Panama City'],
     ]);
   });

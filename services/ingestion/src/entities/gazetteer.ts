@@ -4,7 +4,9 @@ import { normaliseName } from './normalise.ts';
  * Word lists behind the name heuristic, English and German. They are deliberately small and
  * newsroom-oriented (countries, capitals, large cities, offshore jurisdictions); a tenant that
  * needs more swaps the heuristic for a model. Ambiguous names that are mostly first names
- * (Chad, Jordan, Georgia, Victoria) are left out on purpose. All entries are stored normalised.
+ * (Chad, Jordan, Victoria) are left out on purpose; places that are also given names and mostly
+ * places in the news (Paris, Georgia, Florence) are in, and a following surname makes them a
+ * person again ("Paris Hilton", see `FIRST_NAMES`). All entries are stored normalised.
  */
 const set = (words: string): ReadonlySet<string> =>
   new Set(
@@ -34,6 +36,10 @@ export const PLACES = set(
     // offshore and special jurisdictions
     'Cayman Islands|Kaimaninseln|British Virgin Islands|Britische Jungferninseln|Jersey|Guernsey|Isle of Man|Gibraltar|Delaware|' +
     'Nevada|Hong Kong|Hongkong|Macau|Macao|Dubai|Abu Dhabi|Curaçao|Aruba|Barbados|Mauritius|Samoa|Vanuatu|Marshall Islands|Anguilla|' +
+    'Tortola|Zug|Labuan|Nevis|St Kitts|Turks and Caicos|Andorra|San Marino|Madeira|Campione|Larnaca|Paphos|Sliema|Schaan|' +
+    'Marbella|Antibes|Cannes|Nice|Monte Carlo|Gstaad|St Moritz|Kitzbühel|Montreux|Sochi|Ibiza|Mallorca|Sardinia|Sardinien|' +
+    // ambiguous with first names; "Florence Adebayo" stays a person (see FIRST_NAMES)
+    'Florence|Florenz|Georgia|' +
     // regions
     'Europe|Europa|Asia|Asien|Africa|Afrika|Middle East|Nahost|Naher Osten|Latin America|Lateinamerika|Balkan|Bavaria|Bayern|' +
     'Hessen|Sachsen|Saxony|Thüringen|Brandenburg|Niedersachsen|Nordrhein-Westfalen|Baden-Württemberg|Tirol|Tyrol|Kalifornien|California|' +
@@ -41,7 +47,9 @@ export const PLACES = set(
     // capitals and large cities
     'Berlin|Hamburg|München|Munich|Köln|Cologne|Frankfurt|Frankfurt am Main|Stuttgart|Düsseldorf|Dortmund|Essen|Leipzig|Bremen|' +
     'Dresden|Hannover|Hanover|Nürnberg|Nuremberg|Bonn|Mannheim|Karlsruhe|Wiesbaden|Mainz|Potsdam|Kiel|Magdeburg|Erfurt|Schwerin|' +
-    'Saarbrücken|Wien|Vienna|Graz|Salzburg|Linz|Innsbruck|Zürich|Zurich|Genf|Geneva|Genève|Basel|Bern|Lausanne|Lugano|Vaduz|' +
+    'Saarbrücken|Bochum|Duisburg|Wuppertal|Bielefeld|Münster|Augsburg|Aachen|Freiburg|Heidelberg|Regensburg|Würzburg|Ulm|' +
+    'Rostock|Lübeck|Oldenburg|Osnabrück|Kassel|Halle|Chemnitz|Jena|Ingolstadt|Wolfsburg|Braunschweig|Göttingen|Trier|Koblenz|' +
+    'Darmstadt|Offenbach|Bad Homburg|Baden-Baden|Wien|Vienna|Graz|Salzburg|Linz|Innsbruck|Zürich|Zurich|Genf|Geneva|Genève|Basel|Bern|Lausanne|Lugano|Vaduz|' +
     'Paris|Lyon|Marseille|London|Manchester|Birmingham|Edinburgh|Glasgow|Dublin|Brussels|Brüssel|Bruxelles|Antwerp|Antwerpen|' +
     'Amsterdam|Rotterdam|The Hague|Den Haag|Luxembourg City|Copenhagen|Kopenhagen|Stockholm|Oslo|Helsinki|Reykjavik|Tallinn|Riga|' +
     'Vilnius|Warsaw|Warschau|Krakow|Krakau|Prague|Prag|Bratislava|Budapest|Bucharest|Bukarest|Sofia|Belgrade|Belgrad|Zagreb|' +
@@ -83,16 +91,63 @@ export const STOPWORDS = set(
     'Laut|Seit|Bei|Mit|Von|Vor|Für|Gegen|Ohne|Durch|Um|Aus|Zu|An|Auf|Über|Unter|Neben|Zwischen|Während|Trotz|Wegen|Er|Sie|Es|' +
     'Wir|Ich|Ihr|Ihre|Sein|Seine|Dies|Diese|Dieser|Dieses|Damit|Dabei|Doch|Denn|Da|So|Zudem|Außerdem|Bereits|Noch|Nur|Wie|Was|' +
     'Wer|Wo|Warum|Gestern|Heute|Morgen|Nun|Jetzt|Dann|Demnach|Derzeit|Insgesamt|Allerdings|Jedoch|Firma|Unternehmen|Konzern|' +
-    'Company|Herrn|' +
+    'Company|Herrn|Hallo|Hello|Liebe|Lieber|Sehr|Geehrte|Geehrter|Thanks|Thank|Danke|Gruß|Grüße|Regards|Best|Kind|Cheers|' +
+    'From|To|Cc|Von|An|Subject|Please|Bitte|Shares|Staff|Officials|Prosecutors|Investigators|Payments|Filed|Form|' +
     'January|February|April|June|July|September|October|November|December|Januar|Februar|März|Mai|Juni|Juli|' +
     'Oktober|Dezember|Feb|Apr|Jun|Jul|Sep|Sept|Oct|Okt|Nov|Dec|Dez|Monday|Tuesday|Wednesday|Thursday|Friday|' +
     'Saturday|Sunday|Montag|Dienstag|Mittwoch|Donnerstag|Freitag|Samstag|Sonntag',
 );
 
-/** Legal-form suffixes: a capitalised run ending in one is an organisation. */
+/** Legal-form suffixes: a capitalised run ending in one is an organisation ("S.à r.l." is "S.à" + "r.l."). */
 export const ORG_SUFFIXES = set(
   'GmbH|gGmbH|mbH|AG|SE|KG|KGaA|OHG|GbR|UG|e.V.|eV|Ltd|Ltd.|Limited|Inc|Inc.|Incorporated|LLC|L.L.C.|LLP|LP|plc|PLC|SA|S.A.|' +
-    'SAS|S.A.S.|SARL|NV|N.V.|BV|B.V.|AB|ASA|Oy|Oyj|SpA|S.p.A.|Srl|S.r.l.|Co.|Corp|Corp.|Corporation|Pty|AS|SL|S.L.|Sàrl',
+    'SAS|S.A.S.|SARL|NV|N.V.|BV|B.V.|AB|ASA|Oy|Oyj|SpA|S.p.A.|Srl|S.r.l.|Co.|Corp|Corp.|Corporation|Pty|Pte|AS|SL|S.L.|Sàrl|r.l.',
+);
+/** Suffixes written in lower case that still close a name ("HSBC Holdings plc"); "limited partnership" is prose. */
+export const LOWERCASE_SUFFIXES = set('gGmbH|mbH|e.V.|eV|plc|r.l.');
+
+/**
+ * Words that make a run an organisation when they end it ("Nordwind Shipping", "Orion
+ * Logistics"), but not when they start it ("Marine Le Pen", "Lane Advisory" vs "Georgia Lane").
+ */
+export const ORG_TAIL_WORDS = set(
+  'Shipping|Logistics|Logistik|Trading|Freight|Maritime|Marine|Lines|Carriers|Shipyard|Ventures|Advisory|Advisors|Investments|' +
+    'Invest|Realty|Properties|Estates|Enterprises|Resources|Mining|Commodities|Securities|Finance|Financial|Nominees|Worldwide|' +
+    'International|Media|Oil|Gas|Petroleum|Chemicals|Steel|Metals|Foods|Hotels|Railways|Construction|Agro|Telecom|Rechtsanwälte|' +
+    'Bau|Immobilien|Handel|Treuhand|Beteiligungen|Verwaltung|Verwaltungs|Werft|Transport|Transporte|Spedition|Brothers',
+);
+
+/**
+ * Organisations a newsroom meets every day whose names carry no legal form or keyword: agencies,
+ * regulators, large banks and companies, news media. Matched as whole words, case as written
+ * for acronyms. Common nouns that are also names ("Apple", "Alphabet", "Spiegel" alone) are left out.
+ */
+export const KNOWN_ORGANISATIONS: readonly string[] = (
+  'Interpol|Europol|Eurojust|OLAF|FBI|CIA|NSA|SEC|FCA|OFAC|FinCEN|BaFin|FINMA|IMF|IWF|NATO|OECD|FATF|ECB|EZB|BKA|LKA|BND|' +
+  'HSBC|UBS|ING|BNP Paribas|Barclays|Santander|Citigroup|Citibank|JPMorgan|JP Morgan|Morgan Stanley|Goldman Sachs|Credit Suisse|' +
+  'Commerzbank|Raiffeisen|Danske Bank|Nordea|Swedbank|SEB|Julius Bär|Société Générale|Wirecard|Gazprom|Rosneft|Lukoil|' +
+  'Novatek|Sberbank|VTB|Glencore|Trafigura|Vitol|Siemens|Volkswagen|Daimler|Bosch|Maersk|Deloitte|KPMG|PwC|EY|McKinsey|' +
+  'Reuters|Bloomberg|AFP|dpa|Der Spiegel|Die Zeit|Le Monde|Al Jazeera|The Guardian|Financial Times|New York Times|' +
+  'Süddeutsche Zeitung|OCCRP|ICIJ|Check24|Google|Microsoft|Amazon|Facebook|Gazprombank|Aeroflot|Huawei|Alibaba|Tencent'
+).split('|');
+
+/** Street words: "14 Harbour Road" is an address, not a person. */
+export const STREET_WORDS = set(
+  'Road|Street|Avenue|Boulevard|Drive|Square|Straße|Strasse|Str|Weg|Platz|Allee|Gasse|Ring|Damm|Ufer|Quay|Wharf',
+);
+
+/**
+ * Common given names (English, German, and frequent international ones), for cases the shape
+ * alone cannot decide: a gazetteer place that starts a name ("Paris Hilton", "Florence
+ * Adebayo"), a first name alone after a greeting ("Thanks Peter"). Not a census: a name not
+ * listed only loses those two rules.
+ */
+export const FIRST_NAMES = set(
+  'Paris|Florence|Georgia|Sydney|Austin|Jordan|Victoria|Chelsea|Brooklyn|Dallas|Houston|Phoenix|Madison|Charlotte|Adelaide|' +
+    'Regina|Sofia|Lincoln|Vienna|Savannah|Aurora|Denver|Orlando|Eugene|Florian|' +
+    'Peter|Paul|John|James|Michael|David|Thomas|Daniel|Mark|Anna|Maria|Julia|Laura|Sarah|Emma|Tom|Tim|Jan|Jonas|Lukas|Max|' +
+    'Stefan|Andreas|Martin|Markus|Michael|Christian|Alexander|Sebastian|Katrin|Sabine|Petra|Claudia|Susanne|Karin|Helen|Elena|' +
+    'Ivan|Igor|Olga|Natalia|Marco|Luca|Giulia|Pierre|Marie|Jean|Carlos|Juan|Pablo|Ahmed|Mohamed|Ali|Omar|Fatima|Priya|Raj|Wei|Li',
 );
 
 /** Words that make a run of two or more capitalised words an organisation, first or last. */
@@ -102,7 +157,8 @@ export const ORG_KEYWORDS = set(
     'Staatsanwaltschaft|University|Universität|Hochschule|Institute|Institut|Foundation|Stiftung|Association|Verband|Verein|Party|' +
     'Partei|Group|Gruppe|Holding|Holdings|Capital|Partners|Trust|Fund|Fonds|Parliament|Parlament|Senate|Senat|Reserve|Office|' +
     'Kanzlei|Consulting|Verlag|Airlines|Airways|Motors|Energy|Pharma|Technologies|Systems|Solutions|Services|Industries|' +
-    'Insurance|Versicherung|Versicherungen|Reederei|Bundesbank|Zentralbank|Newspaper|Zeitung|Broadcasting|Rundfunk',
+    'Insurance|Versicherung|Versicherungen|Reederei|Bundesbank|Zentralbank|Newspaper|Zeitung|Broadcasting|Rundfunk|Deutsche|' +
+    'Staatsanwaltschaft|Generalstaatsanwaltschaft|Bureau|Directorate|Tribunal|Stiftung|Kanzleramt|Bundeskanzleramt',
 );
 
 /** Lowercase words that may sit inside a person's name ("Ursula von der Leyen"). */

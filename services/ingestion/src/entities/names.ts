@@ -1,123 +1,43 @@
-import { NAME_PARTICLES, ORG_KEYWORDS, ORG_LINKS, ORG_SUFFIXES, PLACES, ROLES, SECOND_PARTICLES, STOPWORDS, TITLES } from './gazetteer.ts';
+import {
+  FIRST_NAMES,
+  NAME_PARTICLES,
+  ORG_KEYWORDS,
+  ORG_SUFFIXES,
+  ORG_TAIL_WORDS,
+  PLACES,
+  ROLES,
+  STOPWORDS,
+  STREET_WORDS,
+  TITLES,
+} from './gazetteer.ts';
 import { normaliseName } from './normalise.ts';
 import type { Mention } from './extract.ts';
+import { type Candidate, resolveByContext } from './context.ts';
+import { type Token, isCompoundOrg, isNameWord, isOrgKeyword, runs, tokenize, trimConnectors } from './runs.ts';
 
 /**
  * Persons, organisations and places by a deterministic heuristic over runs of capitalised
  * words, the local default until a model (NER service) replaces it behind the same output:
- * - a run ending in a legal form (GmbH, AG, Ltd, Inc, S.A., plc …) or starting/ending with an
- *   organisation word (Bank, Ministry, Universität …) is an organisation;
- * - a run, or part of one, found in the gazetteer is a place;
+ * - a run ending in a legal form (GmbH, AG, Ltd, Inc, S.A., S.à r.l., plc …), or in a business
+ *   word (Shipping, Logistics, Trading …), or starting/ending with an organisation word (Bank,
+ *   Ministry, Universität …), or joined by "&" ("Marlowe & Finch") is an organisation; a legal
+ *   form also ends the run ("NORDWIND SHIPPING LIMITED Registered office");
+ * - a run, or part of one, found in the gazetteer is a place, unless it is a given name that a
+ *   surname follows ("Paris Hilton");
  * - what is left is a person when it has 2–3 capitalised words ("Ursula von der Leyen"
- *   counts 2), or 1 after a title or role ("Dr. Müller", "Staatsanwalt Meier").
- * Known limits: single-word organisations ("Siemens", "Commerzbank") are missed; German nouns
- * directly before a name without a comma can be taken into it; Title Case headlines produce
- * false organisations; a capitalised sentence starter not in the stopword list ("Meeting Anna
- * Schmidt") joins the name. Precision over recall: lone capitalised words are never persons.
+ *   counts 2), or 1 after a title or role ("Dr. Müller", "Staatsanwalt Meier");
+ * - then the words around decide what shape alone cannot (see `context.ts`): "the company X",
+ *   "X's board", "director of X" make an organisation, "said X" a person, "in X" a place.
+ * Known limits: single-word organisations without context are missed unless known by name
+ * (`known.ts`); German nouns directly before a name without a comma can be taken into it; Title
+ * Case headlines produce false organisations; a capitalised sentence starter not in the stopword
+ * list ("Meeting Anna Schmidt") joins the name. Precision over recall: a lone capitalised word
+ * is typed only by its context.
  */
 
-interface Token {
-  start: number;
-  end: number;
-  norm: string;
-  /** starts with an uppercase letter, or is a legal-form suffix such as "plc" or "e.V." */
-  cap: boolean;
-}
+type Named = Mention & { type: NonNullable<Candidate['type']> };
 
-const TOKEN = /[\p{L}\p{N}](?:[\p{L}\p{M}\p{N}'’-]|\.(?=\p{L}))*\.?|&/gu;
-const KEEP_FINAL_DOT = new Set(['co', 'corp', 'inc', 'ltd', 'jr', 'sr', 'st']);
-const COMPOUND_ORG = /(?:ministerium|gericht|behorde|bundesamt|landesamt|kommission|verband|stiftung|universitat|institut|versicherung)$/;
-
-function tokenize(text: string): Token[] {
-  const tokens: Token[] = [];
-  for (const m of text.matchAll(TOKEN)) {
-    let raw = m[0];
-    const stem = raw.endsWith('.') ? raw.slice(0, -1) : raw;
-    const stemNorm = normaliseName(stem);
-    const keepDot = stem.includes('.') || stem.length === 1 || TITLES.has(stemNorm) || KEEP_FINAL_DOT.has(stemNorm);
-    if (raw.endsWith('.') && !keepDot) raw = stem;
-    raw = raw.replace(/(?:['’]s?|-)$/u, '');
-    if (raw === '') continue;
-    const norm = normaliseName(raw);
-    const first = raw[0] ?? '';
-    tokens.push({ start: m.index, end: m.index + raw.length, norm, cap: /\p{Lu}/u.test(first) || ORG_SUFFIXES.has(norm) });
-  }
-  return tokens;
-}
-
-const isOrgKeyword = (t: Token): boolean => ORG_KEYWORDS.has(t.norm) || (t.cap && COMPOUND_ORG.test(t.norm));
-const isNameWord = (t: Token): boolean => t.cap && !STOPWORDS.has(t.norm) && t.norm !== '&';
-
-/**
- * The connector words between `prev` and the next capitalised word starting at `from`, or
- * null when the words there may not link two parts of one name: "&" ("Ernst & Young"), a name
- * particle ("von", "van der", "de"), or a link after an organisation word ("Bank of", "Ministerium der").
- */
-function connectorChain(tokens: readonly Token[], from: number, prev: Token): Token[] | null {
-  const chain: Token[] = [];
-  for (let k = from; k < tokens.length; k++) {
-    const t = tokens[k];
-    if (t === undefined || (t.cap && t.norm !== '&')) break;
-    const first = chain[0];
-    const ok =
-      first === undefined
-        ? t.norm === '&' || NAME_PARTICLES.has(t.norm) || (ORG_LINKS.has(t.norm) && isOrgKeyword(prev))
-        : chain.length === 1 && SECOND_PARTICLES.has(t.norm) && (first.norm === 'von' || first.norm === 'van');
-    if (!ok) break;
-    chain.push(t);
-  }
-  return chain.length === 0 ? null : chain;
-}
-
-/** Maximal runs of capitalised words joined only by spaces and the connectors that may link them. */
-function runs(text: string, tokens: readonly Token[]): Token[][] {
-  const adjacent = (a: Token, b: Token): boolean => /^[ \t\u00a0]+$/.test(text.slice(a.end, b.start));
-  const chained = (ts: readonly Token[]): boolean =>
-    ts.every((t, n) => {
-      const before = ts[n - 1];
-      return before === undefined || adjacent(before, t);
-    });
-  const out: Token[][] = [];
-  let i = 0;
-  while (i < tokens.length) {
-    const first = tokens[i];
-    if (first === undefined || !first.cap || first.norm === '&') {
-      i++;
-      continue;
-    }
-    const run: Token[] = [first];
-    let j = i + 1;
-    for (;;) {
-      const prev = run[run.length - 1];
-      const next = tokens[j];
-      if (prev === undefined || next === undefined || !adjacent(prev, next)) break;
-      if (next.cap && next.norm !== '&') {
-        run.push(next);
-        j++;
-        continue;
-      }
-      // a connector chain is taken only if a capitalised word follows it
-      const chain = connectorChain(tokens, j, prev);
-      const after = chain === null ? undefined : tokens[j + chain.length];
-      if (chain === null || after === undefined || !after.cap || !chained([prev, ...chain, after])) break;
-      run.push(...chain, after);
-      j += chain.length + 1;
-    }
-    out.push(run);
-    i = j;
-  }
-  return out;
-}
-
-const trimConnectors = (ts: Token[]): Token[] => {
-  let a = 0;
-  let b = ts.length;
-  while (a < b && !(ts[a]?.cap ?? false)) a++;
-  while (b > a && !(ts[b - 1]?.cap ?? false)) b--;
-  return ts.slice(a, b);
-};
-
-function mention(text: string, type: Mention['type'], ts: readonly Token[]): Mention | null {
+function mention(text: string, type: Named['type'], ts: readonly Token[]): Named | null {
   const first = ts[0];
   const last = ts[ts.length - 1];
   if (first === undefined || last === undefined) return null;
@@ -129,8 +49,15 @@ function classifyOrganisation(ts: readonly Token[]): boolean {
   const caps = ts.filter((t) => t.cap);
   const first = caps[0];
   const last = caps[caps.length - 1];
-  if (caps.length < 2 || caps.length > 6 || first === undefined || last === undefined) return false;
-  if (ORG_SUFFIXES.has(last.norm)) return true;
+  // one word: a German compound such as "Bundesfinanzministerium" or "Generalstaatsanwaltschaft"
+  if (caps.length === 1 && first !== undefined && ts.length === 1) return isCompoundOrg(first);
+  if (caps.length < 2 || first === undefined || last === undefined) return false;
+  // a legal form closes long names too ("Müller Bau Verwaltungs GmbH & Co. KG")
+  if (ORG_SUFFIXES.has(last.norm)) return caps.length <= 12;
+  if (caps.length > 6) return false;
+  if (ORG_TAIL_WORDS.has(last.norm)) return true;
+  // "Kühn & Partner", "Marlowe & Finch": persons are not joined by an ampersand
+  if (ts.some((t) => t.norm === '&')) return true;
   const linked = ts.some((t, n) => isOrgKeyword(t) && ts[n + 1] !== undefined && !(ts[n + 1]?.cap ?? true));
   return isOrgKeyword(first) || isOrgKeyword(last) || linked;
 }
@@ -153,23 +80,27 @@ function splitAtParticle(ts: Token[]): { head: Token[]; organisation: Token[] } 
 
 const ALL_CAPS = /^[\p{Lu}\d]{2,}$/u;
 
-function person(text: string, ts: Token[], titled: boolean): Mention | null {
+function person(text: string, ts: Token[], titled: boolean): Named | null {
   const words = trimConnectors(ts);
   const caps = words.filter((t) => t.cap);
   if (caps.some((t) => ALL_CAPS.test(text.slice(t.start, t.end)) || /\d/.test(t.norm))) return null;
+  const last = caps[caps.length - 1];
+  // "Handelsregister B" ends in an initial, "Harbour Road" in a street word: neither is a person
+  if (last === undefined || last.norm.length === 1 || STREET_WORDS.has(last.norm)) return null;
   const enough = caps.length >= 2 && caps.length <= 3 + caps.filter((t) => t.norm.length === 1).length;
   const titledSurname = titled && caps.length === 1 && caps.every((t) => !isOrgKeyword(t) && !ORG_SUFFIXES.has(t.norm));
   return enough || titledSurname ? mention(text, 'person', words) : null;
 }
 
 /** Places found inside a run (longest first) split it; the remaining pieces may be persons. */
-function placesAndPersons(text: string, ts: Token[], titled: boolean): Mention[] {
-  const out: Mention[] = [];
+function placesAndPersons(text: string, ts: Token[], titled: boolean): Candidate[] {
+  const out: Candidate[] = [];
   let piece: Token[] = [];
   let pieceTitled = titled;
   const flush = (): void => {
     const p = person(text, piece, pieceTitled);
-    if (p !== null) out.push(p);
+    if (p !== null) out.push({ ...p, titled: pieceTitled });
+    else if (piece.length === 1 && piece[0] !== undefined && isNameWord(piece[0])) out.push(loose(text, piece[0]));
     piece = [];
     pieceTitled = false;
   };
@@ -179,13 +110,18 @@ function placesAndPersons(text: string, ts: Token[], titled: boolean): Mention[]
       const slice = ts.slice(i, i + n);
       if (slice[0]?.cap && slice[n - 1]?.cap && PLACES.has(slice.map((t) => t.norm).join(' '))) matched = n;
     }
+    // "Paris Hilton", "Florence Adebayo": a given name that a surname follows is no place
+    const token = ts[i];
+    const next = ts[i + matched];
+    if (matched === 1 && piece.length === 0 && token !== undefined && FIRST_NAMES.has(token.norm) && next?.cap && !PLACES.has(next.norm)) {
+      matched = 0;
+    }
     if (matched > 0) {
       flush();
       const place = mention(text, 'place', ts.slice(i, i + matched));
-      if (place !== null) out.push(place);
+      if (place !== null) out.push({ ...place, titled: false });
       i += matched;
     } else {
-      const token = ts[i];
       if (token !== undefined) piece.push(token);
       i++;
     }
@@ -194,8 +130,41 @@ function placesAndPersons(text: string, ts: Token[], titled: boolean): Mention[]
   return out;
 }
 
-export function findNames(text: string): Mention[] {
-  const out: Mention[] = [];
+/** A lone capitalised word: typed later by its context, or dropped. */
+const loose = (text: string, t: Token): Candidate => ({
+  type: null,
+  name: text.slice(t.start, t.end),
+  normalised: t.norm,
+  start: t.start,
+  end: t.end,
+  titled: false,
+});
+
+/**
+ * Splits a segment after a legal form or business word that a capitalised word of no organisation
+ * follows ("… LIMITED Registered office", "Nordwind Shipping Karin Lindqvist").
+ */
+function splitAfterSuffixes(segment: Token[]): Token[][] {
+  const out: Token[][] = [];
+  let current: Token[] = [];
+  const closes = (t: Token): boolean => ORG_SUFFIXES.has(t.norm) || ORG_TAIL_WORDS.has(t.norm) || ORG_KEYWORDS.has(t.norm);
+  segment.forEach((t, n) => {
+    current.push(t);
+    const next = segment[n + 1];
+    if (closes(t) && current.length > 1 && next !== undefined && next.cap && next.norm !== '&' && !closes(next) && !isOrgKeyword(next)) {
+      out.push(current);
+      current = [];
+    }
+  });
+  if (current.length > 0) out.push(current);
+  return out;
+}
+
+function candidates(text: string): Candidate[] {
+  const out: Candidate[] = [];
+  const asCandidate = (m: Named | null, titled = false): void => {
+    if (m !== null) out.push({ ...m, titled });
+  };
   for (const run of runs(text, tokenize(text))) {
     // stopwords split a run and are dropped; titles and roles are dropped from the front
     const segments: Token[][] = [[]];
@@ -203,12 +172,11 @@ export function findNames(text: string): Mention[] {
       if (t.cap && STOPWORDS.has(t.norm)) segments.push([]);
       else segments[segments.length - 1]?.push(t);
     }
-    for (const raw of segments) {
+    for (const raw of segments.flatMap(splitAfterSuffixes)) {
       let segment = trimConnectors(raw);
       // before titles go: "General Motors" and "Dr. Oetker GmbH" are organisations
       if (classifyOrganisation(segment) && splitAtParticle(segment) === null) {
-        const org = mention(text, 'organisation', segment);
-        if (org !== null) out.push(org);
+        asCandidate(mention(text, 'organisation', segment));
         continue;
       }
       let titled = false;
@@ -220,14 +188,19 @@ export function findNames(text: string): Mention[] {
       const split = splitAtParticle(segment);
       if (split !== null) {
         out.push(...placesAndPersons(text, split.head, titled));
-        const org = mention(text, 'organisation', split.organisation);
-        if (org !== null) out.push(org);
+        asCandidate(mention(text, 'organisation', split.organisation));
         continue;
       }
-      const org = classifyOrganisation(segment) ? mention(text, 'organisation', segment) : null;
-      if (org !== null) out.push(org);
-      else out.push(...placesAndPersons(text, segment, titled));
+      if (classifyOrganisation(segment)) asCandidate(mention(text, 'organisation', segment));
+      else if (titled && segment.filter((t) => t.cap).length <= 3) {
+        // "Mrs. Sydney Park": after a title the whole is a name, whatever the gazetteer says
+        asCandidate(person(text, segment, true), true);
+      } else out.push(...placesAndPersons(text, segment, titled));
     }
   }
   return out;
+}
+
+export function findNames(text: string): Mention[] {
+  return resolveByContext(text, candidates(text));
 }
