@@ -69,7 +69,7 @@ export function createHashingEmbedder(options: HashingEmbedderOptions = {}): Emb
     // the feature set and hash are part of the name: changing either is a new vector space
     model: `local-hashing-v1-${dimension}`,
     dimension,
-    minSimilarity: 0.1,
+    minSimilarity: 0.2 + 1 / Math.sqrt(dimension), // 0.25 at 384 (bench/relevance: above 97% of unrelated chunks; collisions add ~1/√d)
     embed: async (texts) => texts.map((t) => embedByHashing(t, dimension)),
   };
 }

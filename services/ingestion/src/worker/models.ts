@@ -1,5 +1,7 @@
 import { ConfigError } from '@mandant/shared/env';
 import { createHashingEmbedder, createOpenAiEmbedder, type Embedder } from '../embed/embedder.ts';
+import { PREFERRED_LOCAL_MODEL, defaultModelsDir, isInstalled, localModel } from '../embed/local-models.ts';
+import { createOnnxEmbedder } from '../embed/onnx.ts';
 
 /**
  * Which embedder serves a model id. Which model a tenant or project asks for is the project
@@ -20,8 +22,37 @@ export interface EmbedderRegistryOptions {
   apiKey?: string | undefined;
   /** EMBEDDINGS_MODELS: `model` or `model:dimension`, as a comma list or an array */
   models?: string | readonly string[] | undefined;
+  /** MODELS_DIR: where local models are installed (default `.models` at the repository root) */
+  modelsDir?: string | undefined;
+  /** threads and batch size of local models' inference (see `OnnxEmbedderOptions`) */
+  local?: { threads?: number; batchSize?: number };
   /** for tests of the provider path */
   fetch?: typeof fetch;
+}
+
+/** The hashing model: what runs when no real model is installed, and what tests use for speed. */
+export const HASHING_MODEL = 'local-hashing-v1-384';
+
+/** What `EMBEDDING_MODEL=auto` became, and why when it is not a real model. */
+export interface DefaultModelChoice {
+  model: string;
+  /** true when a real model was wanted but the hashing model serves instead (lexical only, not semantic) */
+  degraded: boolean;
+  reason?: string;
+}
+
+/**
+ * `auto`: the preferred local model (all-minilm-l6-v2-q) when it is installed in `modelsDir`,
+ * else the hashing model, degraded, with the reason. Any other value is taken as it is.
+ */
+export function chooseDefaultModel(requested: string, modelsDir: string = defaultModelsDir()): DefaultModelChoice {
+  if (requested !== 'auto') return { model: requested, degraded: false };
+  if (isInstalled(modelsDir, PREFERRED_LOCAL_MODEL)) return { model: PREFERRED_LOCAL_MODEL, degraded: false };
+  return {
+    model: HASHING_MODEL,
+    degraded: true,
+    reason: `${PREFERRED_LOCAL_MODEL} is not installed in ${modelsDir} (install it with tools/models/fetch.ts, which needs Maven); semantic search falls back to word and trigram hashing`,
+  };
 }
 
 const HASHING = /^local-hashing-v1-([0-9]+)$/;
@@ -35,6 +66,9 @@ function parseModels(models: EmbedderRegistryOptions['models']): string[] {
 
 /**
  * `local-hashing-v1-{dimension}` always resolves (no network; its `model` equals the id).
+ * A local model (`all-minilm-l6-v2-q`, `e5-small-v2-q`, `bge-small-en-v1.5-q`) resolves when it
+ * is installed in `modelsDir`, to one embedder per registry (its ONNX session is loaded on first
+ * use and shared by every caller); its `model` equals the id.
  * Each entry of `models` resolves to the OpenAI-compatible embedder at `embeddingsUrl`, under
  * the entry as written and under the embedder's own `model` string. `name:dimension` of a
  * `text-embedding-3-*` model asks the provider for shortened vectors (another vector space,
@@ -63,9 +97,22 @@ export function createEmbedderRegistry(options: EmbedderRegistryOptions): Embedd
     provider.set(embedder.model, embedder);
   }
 
+  const modelsDir = options.modelsDir ?? defaultModelsDir();
+  const local = new Map<string, Embedder>();
+  const localEmbedder = (id: string): Embedder | null => {
+    const spec = localModel(id);
+    if (!spec || !isInstalled(modelsDir, id)) return null;
+    let embedder = local.get(id);
+    if (!embedder) {
+      embedder = createOnnxEmbedder({ model: spec, modelsDir, ...options.local });
+      local.set(id, embedder);
+    }
+    return embedder;
+  };
+
   const hashing = new Map<number, Embedder>();
   const get = (model: string): Embedder | null => {
-    const served = provider.get(model);
+    const served = provider.get(model) ?? localEmbedder(model);
     if (served) return served;
     const dim = HASHING.exec(model)?.[1];
     if (dim === undefined) return null;
@@ -79,6 +126,9 @@ export function createEmbedderRegistry(options: EmbedderRegistryOptions): Embedd
     return embedder;
   };
 
-  if (get(options.defaultModel) === null) throw new ConfigError(`EMBEDDING_MODEL "${options.defaultModel}" is not served here`);
+  if (get(options.defaultModel) === null) {
+    const hint = localModel(options.defaultModel) ? ` (not installed in ${modelsDir})` : '';
+    throw new ConfigError(`EMBEDDING_MODEL "${options.defaultModel}" is not served here${hint}`);
+  }
   return { defaultModel: options.defaultModel, get };
 }

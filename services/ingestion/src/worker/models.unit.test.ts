@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { createHashingEmbedder } from '../embed/embedder.ts';
 import { processDocument, type ProcessedDocument } from '../pipeline.ts';
 import { analysisArtefact, buildAnalysis, vectorsArtefact } from './artefacts.ts';
-import { createEmbedderRegistry } from './models.ts';
+import { chooseDefaultModel, createEmbedderRegistry } from './models.ts';
 import { EmbedderUnavailableError, withEmbedderRetry } from './retry.ts';
 
 describe('embedder registry', () => {
@@ -31,6 +31,20 @@ describe('embedder registry', () => {
     expect(registry.get('text-embedding-3-large:256')).toMatchObject({ model: 'text-embedding-3-large:256', dimension: 256 });
     expect(registry.get('e5-large:1024')).toMatchObject({ model: 'e5-large', dimension: 1024 });
     expect(registry.get('e5-large')).toBe(registry.get('e5-large:1024'));
+  });
+
+  it('serves a local model only when it is installed in the models directory', () => {
+    const registry = createEmbedderRegistry({ defaultModel: 'local-hashing-v1-384', modelsDir: '/nonexistent/models' });
+    expect(registry.get('all-minilm-l6-v2-q')).toBeNull();
+    expect(registry.get('e5-small-v2-q')).toBeNull();
+    expect(() => createEmbedderRegistry({ defaultModel: 'bge-small-en-v1.5-q', modelsDir: '/nonexistent/models' })).toThrow(
+      /not installed in \/nonexistent\/models/,
+    );
+  });
+
+  it('takes an EMBEDDING_MODEL other than auto as it is, and auto without the model as degraded hashing', () => {
+    expect(chooseDefaultModel('local-hashing-v1-64', '/nonexistent')).toEqual({ model: 'local-hashing-v1-64', degraded: false });
+    expect(chooseDefaultModel('auto', '/nonexistent')).toMatchObject({ model: 'local-hashing-v1-384', degraded: true });
   });
 
   it('refuses a configuration it cannot serve', () => {
