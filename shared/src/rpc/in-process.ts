@@ -1,5 +1,7 @@
 import { ClientProxy, type CustomTransportStrategy, type ReadPacket, Server, type WritePacket } from '@nestjs/microservices';
+import type { RpcReply } from '@mandant/contracts';
 import { firstValueFrom, isObservable } from 'rxjs';
+import { type OpenStream, RpcStreamError } from './stream.ts';
 
 /**
  * The request/reply fabric used when no NATS server is available (one process runs every
@@ -7,8 +9,33 @@ import { firstValueFrom, isObservable } from 'rxjs';
  */
 export interface InProcessHub {
   handlers: Map<string, (data: unknown) => Promise<unknown>>;
+  /** streamed replies (stream.ts), by pattern */
+  streams: Map<string, (data: unknown, emit: (chunk: unknown) => void, signal: AbortSignal) => Promise<RpcReply>>;
 }
-export const createInProcessHub = (): InProcessHub => ({ handlers: new Map() });
+export const createInProcessHub = (): InProcessHub => ({ handlers: new Map(), streams: new Map() });
+
+const sizeOf = (value: unknown) => JSON.stringify(value ?? null).length;
+
+/**
+ * A stream on the hub: the same frames as over NATS, each a copy (as over the wire). Cancelling
+ * aborts the handler's signal at once: in one process nothing can be lost on the way.
+ */
+export const inProcessStream =
+  (hub: InProcessHub, pattern: string, request: unknown): OpenStream =>
+  async (deliver, fail) => {
+    const handler = hub.streams.get(pattern);
+    if (!handler) {
+      fail(new RpcStreamError(`no service answers ${pattern}`));
+      return { cancel() {} };
+    }
+    const stop = new AbortController();
+    deliver({ t: 'start' }, 0);
+    handler(structuredClone(request), (d) => deliver({ t: 'chunk', d: structuredClone(d) }, sizeOf(d)), stop.signal).then(
+      (r) => deliver({ t: 'end', r: structuredClone(r) }, sizeOf(r)),
+      (err: unknown) => fail(new RpcStreamError(`stream ${pattern} failed`, { cause: err })),
+    );
+    return { cancel: () => stop.abort(new RpcStreamError('client cancelled')) };
+  };
 
 /** NestJS transport strategy registering its message patterns on the hub. */
 export class InProcessServer extends Server implements CustomTransportStrategy {

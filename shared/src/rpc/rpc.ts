@@ -2,14 +2,26 @@ import 'reflect-metadata';
 import { Controller, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ClientNats, type ClientProxy, type CustomTransportStrategy, MessagePattern, ServerNats } from '@nestjs/microservices';
-import { type Principal, type RequestMeta, RpcRequest, type RpcReply, findUnstorable } from '@mandant/contracts';
+import { type Principal, type RequestMeta, RpcRequest, type RpcReply } from '@mandant/contracts';
+import { type NatsConnection, connect } from '@nats-io/transport-node';
 import { firstValueFrom, timeout } from 'rxjs';
-import { ZodError } from 'zod';
 import type { Sql } from '../db/connect.ts';
-import { DomainError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { type Idempotency, type IdempotencyOptions, createIdempotency, idempotentCorrelationId } from './idempotency.ts';
-import { type InProcessHub, InProcessClient, InProcessServer } from './in-process.ts';
+import { type InProcessHub, InProcessClient, InProcessServer, inProcessStream } from './in-process.ts';
+import { refuseUnstorable, toReply } from './reply.ts';
+import {
+  type OpenStream,
+  RpcStreamError,
+  type RpcStreamEvent,
+  type RpcStreamHandler,
+  type RpcStreamOptions,
+  consumeStream,
+  natsStream,
+  runStream,
+  serveNatsStreams,
+  streamOf,
+} from './stream.ts';
 
 /** Where requests travel: a NATS server (production) or the in-process hub (one process, no NATS). */
 export type RpcTransport = { kind: 'nats'; servers: string[] } | { kind: 'in-process'; hub: InProcessHub };
@@ -24,34 +36,6 @@ export type RpcHandler = (input: unknown, ctx: RpcContext) => Promise<unknown>;
 
 export class RpcUnavailableError extends Error {
   override readonly name = 'RpcUnavailableError';
-}
-
-function toReply(err: unknown, log: Logger, pattern: string): RpcReply<never> {
-  if (err instanceof DomainError) return { ok: false, error: { code: err.code, message: err.message, details: err.details } };
-  if (err instanceof ZodError) {
-    const issue = err.issues[0];
-    const field = issue?.path.join('.') ?? '';
-    return {
-      ok: false,
-      error: {
-        code: 'validation.failed',
-        message: field ? `${field}: ${issue?.message}` : (issue?.message ?? 'invalid input'),
-        details: { issues: err.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) },
-      },
-    };
-  }
-  log.error({ err, pattern }, 'handler failed');
-  return { ok: false, error: { code: 'internal', message: 'internal error', details: {} } };
-}
-
-/**
- * Every request is held to the contracts' storable-input rule before any handler runs (no
- * U+0000 or lone surrogate in any string or key, bounded depth): the gateway checks it too,
- * but it is not the services' only caller.
- */
-function refuseUnstorable(req: RpcRequest): void {
-  const issue = findUnstorable(req.input) ?? findUnstorable({ principal: req.principal, meta: req.meta });
-  if (issue) throw new DomainError('validation.failed', `${issue.path}: ${issue.message}`, { issues: [issue] });
 }
 
 /**
@@ -124,7 +108,41 @@ export async function serveRpc(opts: {
       : new InProcessServer(opts.transport.hub);
   const app = await NestFactory.createMicroservice(RpcModule, { strategy, logger: false });
   await app.listen();
-  return { close: () => app.close() };
+  const streams = await serveStreams(opts.service, handlers, opts.transport, log);
+  return {
+    async close() {
+      await streams.close();
+      await app.close();
+    },
+  };
+}
+
+/** The streaming side of the handlers `streamingHandler` marked (stream.ts), on the same transport. */
+async function serveStreams(service: string, handlers: Record<string, RpcHandler>, transport: RpcTransport, log: Logger) {
+  const streaming = new Map<string, RpcStreamHandler>();
+  for (const [pattern, handler] of Object.entries(handlers)) {
+    const stream = streamOf(handler);
+    if (stream) streaming.set(pattern, stream);
+  }
+  if (streaming.size === 0) return { close: async () => {} };
+  if (transport.kind === 'in-process') {
+    const { hub } = transport;
+    for (const [pattern, handler] of streaming)
+      hub.streams.set(pattern, (data, emit, signal) => runStream(pattern, handler, data, emit, signal, log));
+    return {
+      close: async () => {
+        for (const pattern of streaming.keys()) hub.streams.delete(pattern);
+      },
+    };
+  }
+  const nc = await connect({ servers: transport.servers, maxReconnectAttempts: -1, name: `mandant-${service}-streams` });
+  const served = serveNatsStreams(nc, service, streaming, log);
+  return {
+    async close() {
+      await served.close();
+      await nc.drain();
+    },
+  };
 }
 
 export interface RpcClient {
@@ -134,6 +152,17 @@ export interface RpcClient {
     req: { principal: Principal | null; operator?: boolean; meta: RequestMeta; input: unknown },
     timeoutMs?: number,
   ): Promise<RpcReply<T>>;
+  /**
+   * Sends one request to a streaming handler and yields its chunks as they come, then its `end`
+   * (the reply: a refusal before any chunk comes as the only event). A transport failure, a
+   * bound passed or the caller's signal throws RpcStreamError and tells the server to stop.
+   * Absent on clients that cannot stream (test doubles): callers then use `request`.
+   */
+  stream?<T>(
+    pattern: string,
+    req: { principal: Principal | null; operator?: boolean; meta: RequestMeta; input: unknown },
+    opts?: RpcStreamOptions,
+  ): AsyncIterable<RpcStreamEvent<T>>;
   close(): Promise<void>;
 }
 
@@ -143,7 +172,31 @@ export async function createRpcClient(transport: RpcTransport): Promise<RpcClien
       ? new ClientNats({ servers: transport.servers, maxReconnectAttempts: -1 })
       : new InProcessClient(transport.hub);
   await proxy.connect();
+  // streams over NATS use a connection of their own, opened on first use
+  let streamConnection: Promise<NatsConnection> | null = null;
+  const natsConnection = (servers: string[]) =>
+    (streamConnection ??= connect({ servers, maxReconnectAttempts: -1, name: 'mandant-rpc-streams' }));
   return {
+    async *stream<T>(
+      pattern: string,
+      req: { principal: Principal | null; operator?: boolean; meta: RequestMeta; input: unknown },
+      opts: RpcStreamOptions = {},
+    ) {
+      const request = { operator: false, ...req };
+      let open: OpenStream;
+      if (transport.kind === 'in-process') open = inProcessStream(transport.hub, pattern, request);
+      else {
+        let nc: NatsConnection;
+        try {
+          nc = await natsConnection(transport.servers);
+        } catch (err) {
+          streamConnection = null;
+          throw new RpcStreamError('NATS is unreachable for streams', { cause: err });
+        }
+        open = natsStream(nc, pattern, request);
+      }
+      yield* consumeStream<T>(pattern, open, opts);
+    },
     async request<T>(
       pattern: string,
       req: { principal: Principal | null; operator?: boolean; meta: RequestMeta; input: unknown },
@@ -157,6 +210,7 @@ export async function createRpcClient(transport: RpcTransport): Promise<RpcClien
     },
     async close() {
       await proxy.close();
+      if (streamConnection) await (await streamConnection).drain();
     },
   };
 }
