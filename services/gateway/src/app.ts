@@ -88,7 +88,7 @@ export async function createGateway(deps: { config: GatewayConfig; rpc: RpcClien
         if (route.handler === 'status-stream')
           return statusStreamEndpoint(route, rpc, { ...DEFAULT_STATUS_STREAM_LIMITS, ...config.statusStreams });
         if (route.handler === 'upload') return uploadEndpoint(route, rpc, config.uploads ?? null, timeouts.uploadIdleMs);
-        if (route.handler === 'chat-message') return chatMessageEndpoint(route, rpc);
+        if (route.handler === 'chat-message') return chatMessageEndpoint(route, rpc, log);
         return apiEndpoint(route, rpc);
       };
       // a project's slug becomes its id before any endpoint sees the request (after the rate limit)

@@ -20,6 +20,7 @@ const hit = (n: number, snippet: string, project_ids = [A], title: string | null
   project_ids,
   score: 1 / n,
   found_by: ['keyword'],
+  match: 'strong',
 });
 const principal = { tenant_id: id(1), user_id: id(2), tenant_role: 'member' as const, actor: `user:${id(2)}` };
 const meta = { correlation_id: 'test', traceparent: null };

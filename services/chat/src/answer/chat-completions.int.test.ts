@@ -19,6 +19,7 @@ const hit = (n: number, snippet: string): SearchHit => ({
   project_ids: [A],
   score: 1 / n,
   found_by: ['keyword'],
+  match: 'strong',
 });
 const context: AnswerContext = {
   project: { name: 'Offshore leaks', description: 'Accounts in Panama' },
@@ -81,7 +82,7 @@ describe('chat completions over a streaming OpenAI-compatible endpoint', () => {
   it('fails with a named error on an HTTP error, a cut stream, an idle model, an oversized answer or no content', async () => {
     const cases: [Parameters<FakeChatModel['script']>[0], Partial<Parameters<typeof chatCompletionsGenerator>[0]['limits']>, RegExp][] = [
       [{ deltas: [], status: 500 }, {}, /HTTP 500/],
-      [{ deltas: ['a', 'b', 'c'], breakAfter: 1 }, {}, /cut off/],
+      [{ deltas: ['a', 'b', 'c'], breakAfter: 1 }, {}, /cut off|before the answer was complete/],
       [{ deltas: ['a', 'b'], delayMs: 5_000 }, { idleMs: 100 }, /paused longer/],
       [{ deltas: ['12345', '67890'] }, { maxChars: 8 }, /exceeds 8 characters/],
       [{ deltas: [] }, {}, /without content/],

@@ -15,7 +15,10 @@ export interface ChatLimits {
 
 export const DEFAULT_CHAT_LIMITS: ChatLimits = { firstTokenMs: 60_000, idleMs: 30_000, totalMs: 180_000, maxChars: 32_000 };
 
-type Delta = { choices?: { delta?: { content?: unknown }; message?: { content?: unknown } }[]; error?: unknown };
+type Delta = {
+  choices?: { delta?: { content?: unknown }; message?: { content?: unknown }; finish_reason?: unknown }[];
+  error?: unknown;
+};
 
 /**
  * The `data:` payloads of a server-sent event stream, as they arrive. Lines of one event are
@@ -118,9 +121,14 @@ export function chatCompletionsGenerator(opts: {
           if (typeof whole === 'string') text = whole.slice(0, limits.maxChars);
           if (text) emit(text);
         } else {
+          let finished = false;
+          let sawFinish = false;
           for await (const data of sseData(res.body, aborted)) {
             aborted.throwIfAborted();
-            if (data.trim() === '[DONE]') break;
+            if (data.trim() === '[DONE]') {
+              finished = true;
+              break;
+            }
             let parsed: Delta;
             try {
               parsed = JSON.parse(data) as Delta;
@@ -128,6 +136,7 @@ export function chatCompletionsGenerator(opts: {
               throw new ChatModelError('chat model sent an event that is not JSON');
             }
             if (parsed.error !== undefined) throw new ChatModelError('chat model reported an error mid-answer');
+            if (parsed.choices?.[0]?.finish_reason) sawFinish = true;
             const piece = parsed.choices?.[0]?.delta?.content;
             if (typeof piece !== 'string' || piece === '') continue;
             if (text.length + piece.length > limits.maxChars)
@@ -136,6 +145,8 @@ export function chatCompletionsGenerator(opts: {
             emit(piece);
             deadline(limits.idleMs, `chat model paused longer than ${limits.idleMs} ms`);
           }
+          // an answer is whole only with `[DONE]` or a finish reason: a body that just stops was cut off
+          if (!finished && !sawFinish) throw new ChatModelError('chat model stream ended before the answer was complete');
         }
       } catch (err) {
         if (err instanceof ChatModelError) throw err;

@@ -11,9 +11,9 @@ import {
   streams,
 } from '@mandant/contracts';
 import { withTenant } from '@mandant/shared/db';
-import { notFound } from '@mandant/shared/errors';
+import { DomainError, notFound } from '@mandant/shared/errors';
 import { uuidv7 } from '@mandant/shared/ids';
-import type { RpcClient, RpcContext, RpcHandler } from '@mandant/shared/rpc';
+import { type RpcClient, type RpcContext, type RpcHandler, streamingHandler } from '@mandant/shared/rpc';
 import { requireProjectRole } from '@mandant/membership';
 import { projectLookup, projectSummaries } from '@mandant/project';
 import { requestEventMeta, runCommand } from '@mandant/shared/service';
@@ -21,7 +21,7 @@ import { guardContentWrite, requireWritable } from '@mandant/project';
 import type { ServiceDeps } from '@mandant/shared/service';
 import type { Keyring } from '@mandant/shared/stores/crypto';
 import { sealJson } from '@mandant/shared/stores/crypto';
-import { type Generator, answerWith, extractiveGenerator } from '../answer/generate.ts';
+import { type Answer, type AnswerContext, type Generator, extractiveGenerator } from '../answer/generate.ts';
 import { passagesFrom } from '../answer/passages.ts';
 import { connections, planRetrieval, search } from '../answer/retrieve.ts';
 import { waitForConversationViews } from '../views/projection.ts';
@@ -95,7 +95,12 @@ export function chatHandlers(deps: ChatHandlerDeps): Record<string, RpcHandler> 
     });
   }
 
-  async function answer(p: Principal, ctx: RpcContext, input: ReturnType<typeof PostMessageInput.parse>): Promise<MessageView> {
+  /**
+   * Everything decided before a word of the answer is written: the conversation, the caller's
+   * access, the archived-project rule, the retrieval scope, the passages. A refusal here reaches
+   * the client as an error answer, never as a broken stream.
+   */
+  async function prepare(p: Principal, ctx: RpcContext, input: ReturnType<typeof PostMessageInput.parse>) {
     const conversationId = input.conversation_id.toLowerCase();
     const conversation = await loadConversation(p, conversationId);
     const plan = planRetrieval(conversation, input);
@@ -119,22 +124,51 @@ export function chatHandlers(deps: ChatHandlerDeps): Record<string, RpcHandler> 
     const hits = await search(caller, plan);
     const facts = await connections(caller, plan, input.content);
     const passages = passagesFrom(hits);
-    const context = { project, scope: plan.scope, question: input.content, passages, connections: facts };
-    const written = await answerWith(deps.generator, context).catch(async (err: unknown) => {
-      // a chat model that fails still leaves the user an answer, from the same passages
-      log.warn(
-        { err, tenant_id: p.tenant_id, project_id: conversation.project_id, correlation_id: ctx.meta.correlation_id },
-        'chat model failed; answering extractively',
-      );
-      return answerWith(extractiveGenerator, context);
-    });
+    const context: AnswerContext = { project, scope: plan.scope, question: input.content, passages, connections: facts };
+    return { conversationId, conversation, plan, grant, position, passages, context, question: input.content };
+  }
+  type Prepared = Awaited<ReturnType<typeof prepare>>;
 
+  /**
+   * The answer, its text handed to `emit` as it is written. A chat model that fails before its
+   * first word still leaves the user an answer, from the same passages; one that fails after it
+   * ends the answer with an error (what was shown cannot be taken back), and nothing is recorded.
+   */
+  async function write(
+    p: Principal,
+    ctx: RpcContext,
+    prepared: Prepared,
+    emit: (text: string) => void,
+    signal: AbortSignal,
+  ): Promise<Answer> {
+    const where = { tenant_id: p.tenant_id, project_id: prepared.conversation.project_id, correlation_id: ctx.meta.correlation_id };
+    let said = false;
+    const say = (text: string) => {
+      said = true;
+      emit(text);
+    };
+    try {
+      return await deps.generator.write(prepared.context, say, signal);
+    } catch (err) {
+      if (signal.aborted) throw new DomainError('unavailable', 'the answer was stopped: its client left');
+      if (said) {
+        log.warn({ err, ...where }, 'chat model failed mid-answer');
+        throw new DomainError('unavailable', 'the chat model failed mid-answer: ask again');
+      }
+      log.warn({ err, ...where }, 'chat model failed; answering extractively');
+      return extractiveGenerator.write(prepared.context, emit, signal);
+    }
+  }
+
+  /** Records the question and the whole answer as one event, once, and returns the answer as the client sees it. */
+  async function record(p: Principal, ctx: RpcContext, prepared: Prepared, written: Answer): Promise<MessageView> {
+    const { conversationId, conversation, plan, grant, position, passages } = prepared;
     const messageId = uuidv7();
     const answerId = uuidv7();
     await execute(p, ctx, conversationId, conversation.project_id, {
       type: 'AskQuestion',
       message_id: messageId,
-      sealed: await sealJson(keyring, p.tenant_id, conversationId, { content: input.content }),
+      sealed: await sealJson(keyring, p.tenant_id, conversationId, { content: prepared.question }),
       answer: {
         message_id: answerId,
         scope: plan.scope,
@@ -199,9 +233,12 @@ export function chatHandlers(deps: ChatHandlerDeps): Record<string, RpcHandler> 
       return view(p, conversation_id.toLowerCase());
     },
 
-    async [rpc.messagePost](input, ctx) {
+    /** Streamed (chunks `{text}`, then the MessageView) or, over request/reply, the MessageView alone. */
+    [rpc.messagePost]: streamingHandler(async (input, ctx, emit) => {
       const p = requireChatter(ctx.principal);
-      return answer(p, ctx, PostMessageInput.parse(input));
-    },
+      const prepared = await prepare(p, ctx, PostMessageInput.parse(input));
+      const written = await write(p, ctx, prepared, (text) => emit({ text }), ctx.signal);
+      return record(p, ctx, prepared, written);
+    }),
   };
 }

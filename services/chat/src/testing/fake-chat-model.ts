@@ -86,7 +86,9 @@ export async function startFakeChatModel(initial: FakeChatScript = { deltas: ['H
     for (const [i, delta] of script.deltas.entries()) {
       if (gone) return;
       if (script.breakAfter !== undefined && i >= script.breakAfter) {
-        res.destroy();
+        // what was written reaches the client first (a FIN, not a reset), then the body stops mid-stream
+        await new Promise<void>((r) => res.write('', () => r()));
+        res.socket?.end();
         return;
       }
       if (i > 0) await pause(script.delayMs ?? 0);
