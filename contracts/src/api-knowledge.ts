@@ -35,6 +35,14 @@ export const SearchHit = z.object({
   project_ids: z.array(Id).describe('the projects it is in that the caller may read'),
   score: z.number().describe("reciprocal-rank-fusion score (hybrid) or the engine's score"),
   found_by: z.array(z.enum(['keyword', 'vector'])).describe('which retrievers found it'),
+  match: z
+    .enum(['strong', 'weak'])
+    .describe(
+      "how clearly it answers the query: `strong` when it holds more than half of the query's words (keyword) or lies well above " +
+        "the embedding model's relevance floor (vector); `weak` when it is only related (a few of the words, or a vector match " +
+        'just above the floor). Hits below the floor are never returned; an answer whose hits are all weak means the corpus holds ' +
+        'nothing clearly about the query',
+    ),
 });
 export type SearchHit = z.infer<typeof SearchHit>;
 export const SearchResult = z.object({ search_id: Id, scope: SearchScope, mode: SearchMode, hits: z.array(SearchHit) });
@@ -65,15 +73,43 @@ export const NeighbourhoodInput = z.strictObject({
   project_id: Id.optional(),
 });
 
+/**
+ * `mentions` means the same on every entity route (`GET /entities`, `/projects/{id}/entities`,
+ * `/entities/{id}`, `/entities/cross-project`): occurrences in the text of distinct documents of
+ * the scope, a document linked to several projects counted once.
+ */
+const MentionCount = z
+  .number()
+  .int()
+  .nonnegative()
+  .describe(
+    'mentions in the text of the distinct documents of the scope (the projects the caller may read; for tenant admins every document): ' +
+      'a document linked to several projects counts once',
+  );
+const DocumentCount = z.number().int().nonnegative().describe('distinct documents of the scope that mention it');
+
 export const EntityView = z.object({
   id: Id,
   name: z.string(),
   type: z.string(),
   aliases: z.array(z.string()),
   projects: z
-    .array(z.object({ project_id: Id, mentions: z.number().int().nonnegative(), documents: z.number().int().nonnegative() }))
+    .array(
+      z.object({
+        project_id: Id,
+        mentions: z
+          .number()
+          .int()
+          .nonnegative()
+          .describe(
+            'per-project breakdown: mentions in the documents linked to this project (a document linked to two projects counts in each)',
+          ),
+        documents: z.number().int().nonnegative().describe('documents linked to this project that mention it'),
+      }),
+    )
     .describe('only projects the caller may read'),
-  mentions: z.number().int().nonnegative(),
+  mentions: MentionCount,
+  documents: DocumentCount,
   hidden_projects: z
     .number()
     .int()
@@ -89,9 +125,9 @@ export const EntityMatch = z.object({
   id: Id,
   name: z.string(),
   type: z.string(),
-  mentions: z.number().int().nonnegative(),
-  documents: z.number().int().nonnegative(),
-  project_ids: z.array(Id),
+  mentions: MentionCount,
+  documents: DocumentCount,
+  project_ids: z.array(Id).describe('the projects of the scope it appears in'),
 });
 export const EntityPage = z.object({
   scope: SearchScope,
@@ -100,7 +136,14 @@ export const EntityPage = z.object({
 });
 export const CrossProjectEntities = z.object({
   entities: z.array(
-    z.object({ id: Id, name: z.string(), type: z.string(), project_ids: z.array(Id), mentions: z.number().int().nonnegative() }),
+    z.object({
+      id: Id,
+      name: z.string(),
+      type: z.string(),
+      project_ids: z.array(Id).describe('the readable projects it appears in, sorted'),
+      mentions: MentionCount,
+      documents: DocumentCount,
+    }),
   ),
 });
 export const MergeResult = z.object({

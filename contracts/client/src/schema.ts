@@ -1491,6 +1491,11 @@ export interface components {
                 score: number;
                 /** @description which retrievers found it */
                 found_by: ("keyword" | "vector")[];
+                /**
+                 * @description how clearly it answers the query: `strong` when it holds more than half of the query's words (keyword) or lies well above the embedding model's relevance floor (vector); `weak` when it is only related (a few of the words, or a vector match just above the floor). Hits below the floor are never returned; an answer whose hits are all weak means the corpus holds nothing clearly about the query
+                 * @enum {string}
+                 */
+                match: "strong" | "weak";
             }[];
         };
         SwitchView: {

@@ -140,6 +140,21 @@ describe.skipIf(!pg || natsMissing).each(platforms)('search over HTTP ($stores)'
     expect(hyb.hits[0]?.score).toBeCloseTo(2 / 61, 2);
   });
 
+  it('a query about nothing in the corpus answers nothing, or only weak hits, in a project and globally', async () => {
+    for (const [project, token] of [
+      [projects.a, alice.key],
+      [null, alice.key],
+      [null, admin],
+    ] as const) {
+      for (const mode of ['hybrid', 'vector', 'keyword'] as const) {
+        const res = await search(project, token, { query: 'zzzqqq nonsense', mode });
+        for (const hit of res.hits) expect(hit.match, `${mode} ${project ?? 'global'}`).toBe('weak');
+      }
+    }
+    const found = await search(projects.a, alice.key, { query: `Panama ${tag}` });
+    expect(found.hits[0]).toMatchObject({ document_id: docs.ledger, match: 'strong' });
+  });
+
   it('entity and type filters narrow the hits', async () => {
     expect(entityName).not.toBe('');
     const byEntity = await search(null, admin, { query: `Acme Holdings ${tag}`, filters: { entity: entityName } });

@@ -41,7 +41,28 @@ describe.skipIf(!pg)('search on the embedded stores (Postgres vectors and text, 
     sql = createSql(pg.appUrl, { max: 6, appName: 'mandant-search-test' });
     events = createEventStore(sql);
     stores = await createTestStores({ appUrl: pg.appUrl, blobRoot: root, masterKey: newMasterKey() });
-    const embedders = createEmbedderRegistry({ defaultModel: MODEL });
+    // The fake documents' vectors are random (a hash of the text), so the tests of plumbing turn
+    // the floor off (-1); the tests of the floor set it, and the query vector, themselves.
+    const registry = createEmbedderRegistry({ defaultModel: MODEL });
+    const embedders: SearchDeps['embedders'] = {
+      defaultModel: MODEL,
+      get: (model) => {
+        const e = registry.get(model);
+        if (!e) return null;
+        return {
+          model: e.model,
+          dimension: e.dimension,
+          get minSimilarity() {
+            return embedding.floor;
+          },
+          embed: async (texts, purpose) => {
+            embedding.purposes.push(purpose);
+            const query = embedding.query;
+            return query ? texts.map(() => query) : e.embed(texts, purpose);
+          },
+        };
+      },
+    };
     // search writes only its own records and waits for no view
     const deps: SearchDeps = {
       sql,
@@ -89,8 +110,14 @@ describe.skipIf(!pg)('search on the embedded stores (Postgres vectors and text, 
     await sql?.end();
     if (root) await rm(root, { recursive: true, force: true });
   });
+  const embedding: { floor: number; query: number[] | null; purposes: Array<string | undefined> } = {
+    floor: -1,
+    query: null,
+    purposes: [],
+  };
   beforeEach(() => {
     calls.length = 0;
+    Object.assign(embedding, { floor: -1, query: null, purposes: [] });
   });
 
   const searches = () => calls.filter((c) => c.method === 'search');
@@ -206,11 +233,14 @@ describe.skipIf(!pg)('search on the embedded stores (Postgres vectors and text, 
     expect(res.hits.map((h) => h.document_id)).not.toContain(docs.gone);
   });
 
-  it("skips the vector part when the scope's model is not served, and still answers by keyword", async () => {
+  it('a scope asking for a model its documents do not have searches the model they have, and answers by both', async () => {
     const res = await run({ project_id: projects.odd, query: 'Acme Holdings' }, alice());
-    expect(searches().map((c) => c.store)).toEqual(['text']);
+    expect(searches().map((c) => [c.store, c.store === 'vectors' ? (c.args[1] as { id: string }).id : null])).toEqual([
+      ['text', null],
+      ['vectors', MODEL],
+    ]);
     expect(res.hits.map((h) => h.document_id)).toEqual([docs.shared]);
-    expect(res.hits[0]?.found_by).toEqual(['keyword']);
+    expect(res.hits[0]?.found_by).toEqual(['keyword', 'vector']);
   });
 
   it('records search.performed.v1 on search-{id}: scope, filter, grant, position, chunk ids, and the query only sealed', async () => {
@@ -243,6 +273,54 @@ describe.skipIf(!pg)('search on the embedded stores (Postgres vectors and text, 
       project_id: null,
       data: { scope: 'global', project_ids: null, grant: { tenant_role: 'tenant_admin', project_roles: {} } },
     });
+  });
+
+  it("embeds the query as a query, asks the vector store for nothing below the model's floor, and marks hits near it weak", async () => {
+    const stored = await stores.vectors.snapshot(tenant, { id: MODEL, dimension: 16 });
+    const ledger0 = stored.find((p) => p.id === chunkId(docs.ledger, 0));
+    if (!ledger0) throw new Error('the ledger has no vector');
+    Object.assign(embedding, { floor: 0.5, query: ledger0.vector });
+    const res = await run({ project_id: projects.p1, query: 'zzzqqq nonsense' }, alice());
+    expect(embedding.purposes).toEqual(['query']);
+    const vectorCall = searches().find((c) => c.store === 'vectors');
+    expect(vectorCall && optionsOf(vectorCall)).toMatchObject({ minScore: 0.5, projectIds: [projects.p1] });
+    const cosine = (v: number[]) => v.reduce((s, x, i) => s + x * (ledger0.vector[i] ?? 0), 0);
+    const current = new Set([chunkId(docs.ledger, 0), chunkId(docs.ledger, 1), chunkId(docs.shared, 0)]);
+    const near = stored.filter((p) => current.has(p.id) && cosine(p.vector) >= 0.5).map((p) => p.id);
+    expect(res.hits.map((h) => h.chunk_id).sort()).toEqual(near.sort());
+    for (const h of res.hits) {
+      expect(h.found_by).toEqual(['vector']);
+      const similarity = cosine(stored.find((p) => p.id === h.chunk_id)?.vector ?? []);
+      expect(h.match).toBe(similarity >= 0.625 ? 'strong' : 'weak');
+    }
+    expect(res.hits.find((h) => h.chunk_id === ledger0.id)?.match).toBe('strong');
+  });
+
+  it('a query about nothing in the corpus answers nothing, in project scope and globally', async () => {
+    embedding.floor = 0.99;
+    const admin = principal(tenant, 'tenant_admin', null);
+    for (const [input, who] of [
+      [{ project_id: projects.p1, query: 'zzzqqq nonsense' }, alice()],
+      [{ query: 'zzzqqq nonsense' }, alice()],
+      [{ query: 'zzzqqq nonsense' }, admin],
+      [{ query: 'zzzqqq nonsense', mode: 'vector' }, admin],
+      [{ query: 'zzzqqq nonsense', mode: 'keyword' }, admin],
+    ] as const) {
+      expect((await run(input, who)).hits, JSON.stringify(input)).toEqual([]);
+    }
+  });
+
+  it('keyword search finds any of the words, every word first; hits with half of the words or fewer are weak', async () => {
+    const admin = principal(tenant, 'tenant_admin', null);
+    const res = await run({ query: 'Acme Holdings Panama', mode: 'keyword' }, admin);
+    expect(res.hits[0]).toMatchObject({ chunk_id: chunkId(docs.ledger, 0), match: 'strong' });
+    // every other chunk holds "Acme Holdings" only: two of three words
+    expect(new Set(res.hits.map((h) => h.document_id))).toEqual(new Set([docs.ledger, docs.memo, docs.shared, docs.unassigned]));
+    for (const h of res.hits) expect(h.match).toBe('strong');
+    const few = await run({ query: 'Panama zzzqqq nonsense', mode: 'keyword' }, admin);
+    expect(few.hits.map((h) => [h.chunk_id, h.match])).toEqual([[chunkId(docs.ledger, 0), 'weak']]);
+    const global = await run({ query: 'Panama zzzqqq nonsense', mode: 'keyword' }, alice());
+    expect(global.hits.map((h) => [h.chunk_id, h.match])).toEqual([[chunkId(docs.ledger, 0), 'weak']]);
   });
 
   it('rejects bad input before touching any store', async () => {

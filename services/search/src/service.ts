@@ -8,14 +8,24 @@ export interface SearchDeps extends ServiceDeps {
   /** the EMBEDDING_MODEL default and the embedder registry's lookup */
   embedders: {
     defaultModel: string;
-    get(model: string): { model: string; dimension: number; embed(texts: string[]): Promise<number[][]> } | null;
+    get(model: string): SearchEmbedder | null;
   };
+}
+
+/** What search needs of an embedder (ingestion's `Embedder` is one). */
+export interface SearchEmbedder {
+  readonly model: string;
+  readonly dimension: number;
+  /** the cosine similarity under which a passage is unrelated to a query in this model's space */
+  readonly minSimilarity: number;
+  embed(texts: string[], purpose?: 'passage' | 'query'): Promise<number[][]>;
 }
 
 /**
  * Search: project-scoped by default, global (tenant-wide, over what the caller may read) when no
- * project is given. Keyword, vector or hybrid (reciprocal-rank fusion); every search is recorded
- * as `search.performed.v1`. It keeps no read model of its own.
+ * project is given. Keyword (any word, every word first), vector (no farther than the model's
+ * similarity floor) or hybrid (reciprocal-rank fusion); each hit says whether it is a strong or a
+ * weak match. Every search is recorded as `search.performed.v1`. It keeps no read model of its own.
  */
 export function searchService(deps: SearchDeps): Service {
   return {

@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type Candidate, RRF_K, fuseByRank, single } from './fuse.ts';
+import { type Candidate, RRF_K, fuseByRank, keywordStrength, single, strongSimilarity, vectorStrength } from './fuse.ts';
 
 const c = (chunkId: string, score = 1, extra: Partial<Candidate> = {}): Candidate => ({
   chunkId,
@@ -7,6 +8,7 @@ const c = (chunkId: string, score = 1, extra: Partial<Candidate> = {}): Candidat
   chunkIndex: null,
   score,
   snippet: null,
+  match: 'strong',
   ...extra,
 });
 
@@ -53,5 +55,77 @@ describe('reciprocal-rank fusion', () => {
       ['b', 0.9, ['vector']],
       ['a', 0.9, ['vector']],
     ]);
+  });
+});
+
+describe('the relevance floor and strong or weak hits', () => {
+  it('lets no vector candidate below the floor in, fused or alone', () => {
+    const vector = [c('near', 0.8), c('edge', 0.3), c('below', 0.29), c('nan', Number.NaN)];
+    expect(fuseByRank({ vector }, { vectorFloor: 0.3 }).map((f) => f.chunkId)).toEqual(['near', 'edge']);
+    expect(single('vector', vector, 0.3).map((f) => f.chunkId)).toEqual(['near', 'edge']);
+    // a keyword hit stays whatever its vector similarity
+    expect(fuseByRank({ keyword: [c('below', 5)], vector }, { vectorFloor: 0.3 }).find((f) => f.chunkId === 'below')?.foundBy).toEqual([
+      'keyword',
+    ]);
+  });
+
+  it('a keyword hit is strong with more than half of the terms; a vector hit well above the floor', () => {
+    expect([keywordStrength(1, 1), keywordStrength(2, 3), keywordStrength(1, 2), keywordStrength(2, 4), keywordStrength(0, 0)]).toEqual([
+      'strong',
+      'strong',
+      'weak',
+      'weak',
+      'weak',
+    ]);
+    expect(strongSimilarity(0.2)).toBeCloseTo(0.4);
+    expect([vectorStrength(0.41, 0.2), vectorStrength(0.39, 0.2)]).toEqual(['strong', 'weak']);
+  });
+
+  it('a hit is strong when any retriever that found it is sure', () => {
+    const fused = fuseByRank({
+      keyword: [c('both', 1, { match: 'weak' }), c('kw', 1, { match: 'strong' })],
+      vector: [c('both', 0.9, { match: 'strong' }), c('vec', 0.5, { match: 'weak' })],
+    });
+    expect(Object.fromEntries(fused.map((f) => [f.chunkId, f.match]))).toEqual({ both: 'strong', kw: 'strong', vec: 'weak' });
+  });
+
+  const id = fc.constantFrom(...'abcdefghijkl'.split(''));
+  const candidate = (similarity: fc.Arbitrary<number>) =>
+    fc
+      .record({ chunkId: id, score: similarity, match: fc.constantFrom('strong' as const, 'weak' as const) })
+      .map((x) => c(x.chunkId, x.score, x));
+  const lists = fc.record({
+    keyword: fc.array(candidate(fc.double({ min: 0, max: 1, noNaN: true })), { maxLength: 12 }),
+    vector: fc.array(candidate(fc.double({ min: -1, max: 1 })), { maxLength: 12 }),
+    floor: fc.double({ min: -1, max: 1, noNaN: true }),
+  });
+
+  it('fuses any lists into RRF order over exactly the keyword chunks and the vector chunks at or above the floor', () => {
+    fc.assert(
+      fc.property(lists, ({ keyword, vector, floor }) => {
+        const fused = fuseByRank({ keyword, vector }, { vectorFloor: floor });
+        const kept = vector.filter((v) => v.score >= floor);
+        expect(new Set(fused.map((f) => f.chunkId))).toEqual(new Set([...keyword, ...kept].map((x) => x.chunkId)));
+        for (const f of fused) {
+          if (f.foundBy.includes('vector')) expect(kept.some((v) => v.chunkId === f.chunkId)).toBe(true);
+          // a chunk repeated within a list counts at its first place there
+          const first = (list: Candidate[]) => list.find((x) => x.chunkId === f.chunkId);
+          const strong = first(keyword)?.match === 'strong' || first(kept)?.match === 'strong';
+          expect(f.match).toBe(strong ? 'strong' : 'weak');
+          expect(f.score).toBeLessThanOrEqual(2 / (RRF_K + 1) + 1e-12);
+        }
+        for (let i = 1; i < fused.length; i++) expect(fused[i - 1]?.score ?? 0).toBeGreaterThanOrEqual(fused[i]?.score ?? 0);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('a query that no keyword finds and no vector reaches above the floor answers nothing', () => {
+    fc.assert(
+      fc.property(fc.array(candidate(fc.double({ min: -1, max: 0.25, maxExcluded: true })), { maxLength: 12 }), (vector) => {
+        expect(fuseByRank({ keyword: [], vector }, { vectorFloor: 0.25 })).toEqual([]);
+        expect(single('vector', vector, 0.25)).toEqual([]);
+      }),
+    );
   });
 });

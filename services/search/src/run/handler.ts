@@ -11,7 +11,7 @@ import { recordSearch } from './audit.ts';
 import { chunkTexts } from './chunk-text.ts';
 import { type DocumentFacts, documentFacts } from './documents.ts';
 import { type Candidate, type Fused, fuseByRank, single } from './fuse.ts';
-import { type StoreQuery, keywordCandidates, vectorCandidates } from './retrieve.ts';
+import { type StoreQuery, type VectorAnswer, keywordCandidates, vectorCandidates } from './retrieve.ts';
 import { type SearchScope, resolveScope } from './scope.ts';
 import { highlight, queryTerms } from './snippet.ts';
 
@@ -32,12 +32,12 @@ function inScope(scope: SearchScope, facts: DocumentFacts): boolean {
 function engineAnswers(
   mode: SearchInput['mode'],
   keyword: PromiseSettledResult<Candidate[] | null>,
-  vector: PromiseSettledResult<Candidate[] | null>,
+  vector: PromiseSettledResult<VectorAnswer | null>,
   log: Logger,
-): { keyword: Candidate[] | null; vector: Candidate[] | null } {
+): { keyword: Candidate[] | null; vector: VectorAnswer | null } {
   const down = (r: PromiseSettledResult<unknown>): boolean => r.status === 'rejected' && isTransient(r.reason);
   for (const r of [keyword, vector]) if (r.status === 'rejected' && !down(r)) throw r.reason;
-  const value = (r: PromiseSettledResult<Candidate[] | null>) => (r.status === 'fulfilled' ? r.value : null);
+  const value = <T>(r: PromiseSettledResult<T | null>): T | null => (r.status === 'fulfilled' ? r.value : null);
   const keywordDown = down(keyword);
   const vectorDown = down(vector);
   if (keywordDown || vectorDown) {
@@ -82,10 +82,15 @@ export async function runSearch(deps: SearchDeps, input: unknown, ctx: RpcContex
   const { keyword, vector } = engineAnswers(q.mode, keywordAnswer, vectorAnswer, log);
   const lists: { keyword?: Candidate[]; vector?: Candidate[] } = {
     ...(keyword && { keyword }),
-    ...(vector && { vector }),
+    ...(vector && { vector: vector.candidates }),
   };
+  const vectorFloor = vector?.floor ?? Infinity;
   const fused: Fused[] =
-    q.mode === 'hybrid' ? fuseByRank(lists) : q.mode === 'keyword' ? single('keyword', keyword ?? []) : single('vector', vector ?? []);
+    q.mode === 'hybrid'
+      ? fuseByRank(lists, { vectorFloor })
+      : q.mode === 'keyword'
+        ? single('keyword', keyword ?? [])
+        : single('vector', vector?.candidates ?? [], vectorFloor);
 
   const facts = await withTenant(deps.sql, tenantId, (tx) =>
     documentFacts(
@@ -118,6 +123,7 @@ export async function runSearch(deps: SearchDeps, input: unknown, ctx: RpcContex
       project_ids: scope.readable === null ? doc.projectIds : doc.projectIds.filter((id) => scope.readable?.has(id)),
       score: f.score,
       found_by: f.foundBy,
+      match: f.match,
     })),
   );
 
@@ -136,7 +142,14 @@ export async function runSearch(deps: SearchDeps, input: unknown, ctx: RpcContex
     },
   );
   log.info(
-    { search_id: searchId, scope: scope.scope, mode: q.mode, hits: hits.length, vector_skipped: q.mode !== 'keyword' && vector === null },
+    {
+      search_id: searchId,
+      scope: scope.scope,
+      mode: q.mode,
+      hits: hits.length,
+      weak: hits.filter((h) => h.match === 'weak').length,
+      vector_skipped: q.mode !== 'keyword' && vector === null,
+    },
     'search performed',
   );
   return { search_id: searchId, scope: scope.scope, mode: q.mode, hits };

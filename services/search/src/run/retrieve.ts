@@ -1,8 +1,8 @@
 import type { SearchInput } from '@mandant/contracts';
 import type { Logger } from '@mandant/shared/log';
 import type { ReadStores } from '@mandant/shared/stores';
-import type { TextSearchOptions } from '@mandant/shared/stores/text';
-import type { Candidate } from './fuse.ts';
+import { type TextSearchOptions, parseQuery } from '@mandant/shared/stores/text';
+import { type Candidate, aboveFloor, keywordStrength, vectorStrength } from './fuse.ts';
 import type { SearchDeps } from '../service.ts';
 
 /**
@@ -35,34 +35,58 @@ export function storeOptions(q: StoreQuery): TextSearchOptions {
 }
 
 export async function keywordCandidates(stores: Pick<ReadStores, 'text'>, q: StoreQuery): Promise<Candidate[]> {
+  const terms = parseQuery(q.query).terms.length;
   const hits = await stores.text.search(q.tenantId, q.query, storeOptions(q));
-  return hits.map((h) => ({ chunkId: h.id, documentId: h.document_id, chunkIndex: null, score: h.score, snippet: h.snippet }));
+  return hits.map((h) => ({
+    chunkId: h.id,
+    documentId: h.document_id,
+    chunkIndex: null,
+    score: h.score,
+    snippet: h.snippet,
+    match: keywordStrength(h.matched_terms, terms),
+  }));
+}
+
+/** The vector retriever's answer: chunks at or above the model's similarity floor, nearest first. */
+export interface VectorAnswer {
+  /** the model's `minSimilarity`: nothing below it was asked for or kept */
+  floor: number;
+  candidates: Candidate[];
 }
 
 /**
- * Nearest chunks in the scope's model. A model this deployment cannot embed with (a setting that
- * names an unserved model) skips the vector part: the caller still gets the keyword answers, and
- * the log says why the vectors were left out. Returns null when skipped.
+ * Nearest chunks in the scope's model, the query embedded as a query (models that embed queries
+ * and passages differently need to know), no farther than the model's similarity floor: the
+ * store is asked for nothing below it (`minScore`) and anything below it is dropped anyway. A model
+ * this deployment cannot embed with (a setting that names an unserved model) skips the vector
+ * part: the caller still gets the keyword answers, and the log says why the vectors were left out.
+ * Returns null when skipped.
  */
 export async function vectorCandidates(
   deps: Pick<SearchDeps, 'stores' | 'embedders'>,
   model: string,
   q: StoreQuery,
   log: Logger,
-): Promise<Candidate[] | null> {
+): Promise<VectorAnswer | null> {
   const embedder = deps.embedders.get(model);
   if (!embedder) {
     log.warn({ model }, 'embedding model not served here: vector search skipped, keyword results only');
     return null;
   }
-  const [vector] = await embedder.embed([q.query]);
-  if (!vector) return [];
-  const hits = await deps.stores.vectors.search(q.tenantId, { id: embedder.model, dimension: embedder.dimension }, vector, storeOptions(q));
-  return hits.map((h) => ({
+  const floor = embedder.minSimilarity;
+  const [vector] = await embedder.embed([q.query], 'query');
+  if (!vector) return { floor, candidates: [] };
+  const hits = await deps.stores.vectors.search(q.tenantId, { id: embedder.model, dimension: embedder.dimension }, vector, {
+    ...storeOptions(q),
+    minScore: floor,
+  });
+  const candidates = hits.map((h) => ({
     chunkId: h.id,
     documentId: h.payload.document_id,
     chunkIndex: h.payload.chunk_index,
     score: h.score,
     snippet: null,
+    match: vectorStrength(h.score, floor),
   }));
+  return { floor, candidates: aboveFloor(candidates, floor) };
 }
