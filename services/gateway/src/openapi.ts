@@ -143,8 +143,8 @@ const statusEvents =
   'event: status\ndata: {"id":"0193a1f2-5b7c-7d3e-8f00-1a2b3c4d5e6f","status":"processing","failure":null,"chunk_count":0,"entity_count":0,"updated_at":"2026-12-02T09:00:00.000Z"}\n\n' +
   'event: status\ndata: {"id":"0193a1f2-5b7c-7d3e-8f00-1a2b3c4d5e6f","status":"processed","failure":null,"chunk_count":4,"entity_count":7,"updated_at":"2026-12-02T09:00:02.000Z"}\n\n';
 const answerEvents =
-  'event: token\ndata: {"text":"Acme Holdings paid "}\n\nevent: token\ndata: {"text":"Maria Gonzalez."}\n\n' +
-  'event: done\ndata: {"id":"0193a1f2-5b7c-7d3e-8f00-1a2b3c4d5e70","role":"assistant","content":"Acme Holdings paid Maria Gonzalez.","created_at":"2026-12-02T09:00:03.000Z","citations":[],"scope":"project"}\n\n';
+  'event: token\ndata: {"text":"Acme Holdings paid "}\n\nevent: token\ndata: {"text":"Maria Gonzalez 2.5 million USD [1]."}\n\n' +
+  'event: done\ndata: {"id":"0193a1f2-5b7c-7d3e-8f00-1a2b3c4d5e70","role":"assistant","content":"Acme Holdings paid Maria Gonzalez 2.5 million USD [1].","created_at":"2026-12-02T09:00:03.000Z","citations":[{"document_id":"0193a1f2-5b7c-7d3e-8f00-1a2b3c4d5e6f","chunk_id":"0193a1f2-5b7c-7d3e-8f00-1a2b3c4d5e71","project_ids":["0193a1f2-5b7c-7d3e-8f00-1a2b3c4d5e72"],"title":"Ledger"}],"scope":"project"}\n\n';
 
 /** The success answers of a route: status, body and headers. */
 function successesOf(route: ApiRoute): Record<string, Json> {
@@ -172,8 +172,13 @@ function successesOf(route: ApiRoute): Record<string, Json> {
   if (route.handler === 'chat-message') {
     answers[200] = {
       ...eventStream(
-        'With `stream: true` (or `Accept: text/event-stream`): the answer as server-sent events, `event: token` with `{text}` pieces, ' +
-          'then `event: done` with the whole MessageView',
+        'With `stream: true` (or `Accept: text/event-stream`): the answer as server-sent events while it is written. ' +
+          '`event: token` with `{text}`: the next piece of the answer as the chat model produces it (an extractive answer: one quoted ' +
+          'sentence a piece); the pieces joined are the answer as generated. Then exactly one of: `event: done` with the whole ' +
+          'MessageView (the content as recorded, citation markers renumbered by first use, and the citations), or `event: error` ' +
+          'with a problem object (`type`, `title`, `status`, `detail`, `correlation_id`) when the answer fails after its first token; ' +
+          'such an answer is not recorded. Refusals before the first token (400, 403, 404, 409, 429, 503) are problem+json answers, ' +
+          'not streams. Closing the connection stops the answer, the chat model included',
         answerEvents,
       ),
       headers: common,
