@@ -61,4 +61,19 @@ export const LivenessView = z.object({ status: z.literal('ok') });
 export const ReadinessView = z.object({
   status: z.enum(['ready', 'not_ready']),
   checks: z.record(z.string(), z.boolean()).describe('each backing store or transport, and whether it answered'),
+  details: z
+    .object({
+      embedding: z
+        .object({
+          model: z.string(),
+          degraded: z.boolean(),
+          reason: z.string().optional(),
+        })
+        .describe(
+          'the default embedding model; `degraded` when a real model was wanted but is not installed and word hashing serves instead (search is then lexical, not semantic)',
+        )
+        .optional(),
+    })
+    .optional()
+    .describe('how the process runs, beside whether it is ready'),
 });

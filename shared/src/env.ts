@@ -54,8 +54,17 @@ export const Env = z.object({
   /** the request line and headers must arrive within this, the whole request within HTTP_REQUEST_TIMEOUT_MS (408 and closed) */
   HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1000).default(20_000),
   HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).default(300_000),
-  /** the embedding model of tenants and projects that set none */
-  EMBEDDING_MODEL: z.string().min(1).default('local-hashing-v1-384'),
+  /**
+   * the embedding model of tenants and projects that set none: `auto` is all-minilm-l6-v2-q when
+   * installed in MODELS_DIR, else local-hashing-v1-384 (lexical only; start-up warns and /readyz
+   * says `degraded`); also a local model id (all-minilm-l6-v2-q, e5-small-v2-q, bge-small-en-v1.5-q),
+   * local-hashing-v1-{dimension}, or a model of EMBEDDINGS_MODELS
+   */
+  EMBEDDING_MODEL: z.string().min(1).default('auto'),
+  /** where local models are installed (`<dir>/<model id>/model.onnx`, `tokenizer.json`); default `.models` at the repository root */
+  MODELS_DIR: z.string().min(1).optional(),
+  /** threads one local model's inference uses (one inference at a time per model and process); default 2 */
+  EMBEDDING_THREADS: z.coerce.number().int().min(1).max(64).optional(),
   /** an OpenAI-compatible API root (e.g. https://api.openai.com/v1) serving the models in EMBEDDINGS_MODELS */
   EMBEDDINGS_URL: z.url().optional(),
   EMBEDDINGS_API_KEY: z.string().optional(),

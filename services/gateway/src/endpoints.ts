@@ -13,7 +13,12 @@ import { checkedReply } from './reply.ts';
 import { stateOf } from './request.ts';
 import type { ApiRoute } from './routes.ts';
 
-export type Readiness = () => Promise<{ ok: boolean; checks: Record<string, boolean> }>;
+/** Whether the process is ready (`checks`), and details of how it runs that do not make it unready. */
+export type Readiness = () => Promise<{
+  ok: boolean;
+  checks: Record<string, boolean>;
+  details?: { embedding?: { model: string; degraded: boolean; reason?: string } };
+}>;
 
 /**
  * The single helper behind every API route: build and validate the use case's input, send it
@@ -100,8 +105,8 @@ export interface OpsDeps {
 }
 
 const readiness = async (ready: Readiness) => {
-  const { ok, checks } = await ready().catch(() => ({ ok: false, checks: {} }));
-  return { status: ok ? 200 : 503, body: { status: ok ? 'ready' : 'not_ready', checks } };
+  const { ok, checks, details } = await ready().catch((): Awaited<ReturnType<Readiness>> => ({ ok: false, checks: {} }));
+  return { status: ok ? 200 : 503, body: { status: ok ? 'ready' : 'not_ready', checks, ...(details ? { details } : {}) } };
 };
 
 /** The Prometheus text: the gateway's own series, then the platform figures (within their timeout). */

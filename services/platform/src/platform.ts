@@ -7,9 +7,9 @@ import { systemClock } from '@mandant/shared/service';
 import { type Runtime, masterKey, persistentSecret, startRuntime } from '@mandant/shared/service';
 import { type ReadStores, createReadStores } from '@mandant/shared/stores';
 import { documentCounts, documentService, documentTotals, linkingService } from '@mandant/documents';
-import { type EmbedderRegistry, createEmbedderRegistry } from '@mandant/ingestion';
+import type { EmbedderRegistry } from '@mandant/ingestion';
 import { chatService } from '@mandant/chat';
-import { entityService } from '@mandant/entities';
+import { entityCounts, entityService } from '@mandant/entities';
 import { searchService } from '@mandant/search';
 import { startIngestionWorker } from '@mandant/ingestion';
 import { documentProjections } from '@mandant/projectors';
@@ -19,7 +19,9 @@ import { membershipService } from '@mandant/membership';
 import { projectDirectory, projectLookup, projectService, projectWrites } from '@mandant/project';
 import { tenantLimits, tenantService } from '@mandant/tenant';
 import { ensureSingleTenant } from './single-tenant.ts';
+import { projectPorts } from './project-ports.ts';
 import { platformViewsWait } from './views.ts';
+import { embeddingSetup } from './embedding.ts';
 
 /** What the services of the all-in-one process share beyond the runtime. */
 export interface PlatformDeps extends ServiceDeps {
@@ -40,8 +42,8 @@ export const allServices = (deps: PlatformDeps): Service[] => {
   const documents = { ...deps, blobs: stores.blobs, keyring: stores.keyring, limits: tenantLimits(deps.env) };
   return [
     tenantService({ ...deps, documents: { totals: documentTotals } }),
-    projectService({ ...deps, documents: documentCounts }),
-    membershipService({ ...deps, keyring: stores.keyring, projects: projectDirectory(documentCounts) }),
+    projectService({ ...deps, ...projectPorts(stores.graph) }),
+    membershipService({ ...deps, keyring: stores.keyring, projects: projectDirectory(documentCounts, entityCounts(stores.graph)) }),
     documentService(documents),
     linkingService(documents),
     searchService(deps),
@@ -50,13 +52,7 @@ export const allServices = (deps: PlatformDeps): Service[] => {
   ];
 };
 
-export const embedderRegistry = (env: Env): EmbedderRegistry =>
-  createEmbedderRegistry({
-    defaultModel: env.EMBEDDING_MODEL,
-    embeddingsUrl: env.EMBEDDINGS_URL,
-    apiKey: env.EMBEDDINGS_API_KEY,
-    models: env.EMBEDDINGS_MODELS,
-  });
+export { embedderRegistry } from './embedding.ts';
 
 /** Every read model the platform keeps, by projection name: the relational views and the document stores. */
 export function allProjections(deps: PlatformDeps): Projection[] {
@@ -115,7 +111,7 @@ export async function startPlatform(env: Env, log: Logger): Promise<Platform> {
   try {
     stores = await createReadStores(env, { appUrl: runtime.appUrl, sql: runtime.sql, masterKey: masterKey(env, true) });
     const client = await createRpcClient(runtime.rpc);
-    const embedders = embedderRegistry(env);
+    const { embedders, embedding } = embeddingSetup(env, log);
     const deps: PlatformDeps = {
       sql: runtime.sql,
       store: runtime.store,
@@ -172,7 +168,8 @@ export async function startPlatform(env: Env, log: Logger): Promise<Platform> {
       },
       rpc: client,
       log,
-      ready: () => runtime.ready(),
+      // the embedding model is a detail, not a check: a degraded model still serves (lexically)
+      ready: async () => ({ ...(await runtime.ready()), details: { embedding } }),
     });
     const url = await gateway.listen(env.PORT, env.HOST);
     // /healthz, /readyz and /metrics for probes and the Prometheus scrape: not the public port

@@ -11,6 +11,9 @@ import { provideMeilisearch } from './meilisearch.ts';
  * other runs; inside it every test uses its own tenant ids. Dropped at the end.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // processes that tests start inherit this: word hashing, not EMBEDDING_MODEL=auto's real model
+  // (fast and the same on every machine); a test about the real model sets its own
+  process.env.EMBEDDING_MODEL ??= 'local-hashing-v1-384';
   const stopQdrant = await provideQdrant(project);
   const stopMeilisearch = await provideMeilisearch(project);
   const stopPostgres = await setupPostgres(project);

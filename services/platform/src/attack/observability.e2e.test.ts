@@ -97,6 +97,7 @@ describe.skipIf(!pg || natsMissing)('logs and metrics of a working platform', ()
       MANDANT_DATA_DIR: dir,
       MANDANT_OPERATOR_TOKEN: OPERATOR,
       LOG_LEVEL: 'debug',
+      EMBEDDING_MODEL: 'local-hashing-v1-384',
     });
     platform = await startPlatform(env, log);
     api = `${platform.url}/api/v1`;

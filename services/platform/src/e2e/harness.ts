@@ -105,6 +105,8 @@ export async function startHarness(opts: { ownerUrl: string; env?: Record<string
     RATE_LIMIT_EXPENSIVE_BURST: '100000',
     UPLOADS_IN_FLIGHT_PER_TENANT: '1000',
     UPLOADS_IN_FLIGHT: '1000',
+    // word hashing, not EMBEDDING_MODEL=auto's real model: fast and the same on every machine; a suite about the real model asks for it
+    EMBEDDING_MODEL: 'local-hashing-v1-384',
     ...opts.env,
   });
   const platform = await startPlatform(env, log).catch(async (err: unknown) => {

@@ -1,5 +1,6 @@
 import { runContextProcess } from '../views.ts';
-import { createEmbedderRegistry, startIngestionWorker } from '@mandant/ingestion';
+import { startIngestionWorker } from '@mandant/ingestion';
+import { embeddingSetup } from '../embedding.ts';
 
 // The ingestion worker as its own process: durable consumers of uploads, links and model changes.
 await runContextProcess('ingestion', () => [], {
@@ -14,12 +15,7 @@ await runContextProcess('ingestion', () => [], {
       transport: runtime.events,
       stores,
       metrics,
-      embedders: createEmbedderRegistry({
-        defaultModel: env.EMBEDDING_MODEL,
-        embeddingsUrl: env.EMBEDDINGS_URL,
-        apiKey: env.EMBEDDINGS_API_KEY,
-        models: env.EMBEDDINGS_MODELS,
-      }),
+      embedders: embeddingSetup(env, log).embedders,
     });
   },
 });

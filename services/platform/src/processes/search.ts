@@ -1,17 +1,13 @@
 import { readEnv } from '@mandant/shared/env';
+import { createLogger } from '@mandant/shared/log';
 import { runContextProcess } from '../views.ts';
-import { createEmbedderRegistry } from '@mandant/ingestion';
+import { embeddingSetup } from '../embedding.ts';
 import { searchService } from '@mandant/search';
 
 // The search service as its own process: it reads the vector and text stores, opens analysis
 // artefacts for snippets (MANDANT_MASTER_KEY) and embeds queries with the same models as ingestion.
 const env = readEnv();
-const embedders = createEmbedderRegistry({
-  defaultModel: env.EMBEDDING_MODEL,
-  embeddingsUrl: env.EMBEDDINGS_URL,
-  apiKey: env.EMBEDDINGS_API_KEY,
-  models: env.EMBEDDINGS_MODELS,
-});
+const { embedders } = embeddingSetup(env, createLogger({ level: env.LOG_LEVEL, name: 'mandant-search' }));
 await runContextProcess(
   'search',
   (deps) => {
