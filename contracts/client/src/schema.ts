@@ -4010,7 +4010,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description With `stream: true` (or `Accept: text/event-stream`): the answer as server-sent events, `event: token` with `{text}` pieces, then `event: done` with the whole MessageView */
+            /** @description With `stream: true` (or `Accept: text/event-stream`): the answer as server-sent events while it is written. `event: token` with `{text}`: the next piece of the answer as the chat model produces it (an extractive answer: one quoted sentence a piece); the pieces joined are the answer as generated. Then exactly one of: `event: done` with the whole MessageView (the content as recorded, citation markers renumbered by first use, and the citations), or `event: error` with a problem object (`type`, `title`, `status`, `detail`, `correlation_id`) when the answer fails after its first token; such an answer is not recorded. Refusals before the first token (400, 403, 404, 409, 429, 503) are problem+json answers, not streams. Closing the connection stops the answer, the chat model included */
             200: {
                 headers: {
                     "X-Correlation-Id": components["headers"]["CorrelationId"];
@@ -4026,10 +4026,10 @@ export interface operations {
                      *     data: {"text":"Acme Holdings paid "}
                      *
                      *     event: token
-                     *     data: {"text":"Maria Gonzalez."}
+                     *     data: {"text":"Maria Gonzalez 2.5 million USD [1]."}
                      *
                      *     event: done
-                     *     data: {"id":"0193a1f2-5b7c-7d3e-8f00-1a2b3c4d5e70","role":"assistant","content":"Acme Holdings paid Maria Gonzalez.","created_at":"2026-12-02T09:00:03.000Z","citations":[],"scope":"project"}
+                     *     data: {"id":"0193a1f2-5b7c-7d3e-8f00-1a2b3c4d5e70","role":"assistant","content":"Acme Holdings paid Maria Gonzalez 2.5 million USD [1].","created_at":"2026-12-02T09:00:03.000Z","citations":[{"document_id":"0193a1f2-5b7c-7d3e-8f00-1a2b3c4d5e6f","chunk_id":"0193a1f2-5b7c-7d3e-8f00-1a2b3c4d5e71","project_ids":["0193a1f2-5b7c-7d3e-8f00-1a2b3c4d5e72"],"title":"Ledger"}],"scope":"project"}
                      */
                     "text/event-stream": string;
                 };
