@@ -20,7 +20,7 @@ import { openJson, sealJson } from '@mandant/shared/stores/crypto';
 import type { IngestionOutcome } from '@mandant/shared/telemetry';
 import { processDocument, type ProcessResult } from '../pipeline.ts';
 import { analysisArtefact, buildAnalysis, textArtefact, vectorsArtefact } from './artefacts.ts';
-import { requiredModels, type SettingsOverrides } from '@mandant/project';
+import { requiredModels, servingMemo, type SettingsOverrides } from '@mandant/project';
 import type { EmbedderRegistry } from './models.ts';
 import { EmbedderUnavailableError, type RetryPolicy, withEmbedderRetry } from './retry.ts';
 
@@ -68,6 +68,8 @@ const isGone = (err: unknown): boolean => err instanceof DomainError && err.code
  */
 export function createDocumentProcessor(deps: DocumentProcessorDeps) {
   const { store, blobs, keyring, embedders, log } = deps;
+  // which model each scope searches, remembered for a few seconds while it is its desired one
+  const memo = servingMemo();
 
   async function load(tenantId: string, documentId: string): Promise<Loaded> {
     const { events } = await store.readStream(tenantId, streams.document(documentId));
@@ -99,7 +101,7 @@ export function createDocumentProcessor(deps: DocumentProcessorDeps) {
    * searches (so the document is found before and after the switch).
    */
   async function modelsFor(tenantId: string, documentId: string, state: DocumentState, overrides: SettingsOverrides | undefined) {
-    const serving = { coverage: embeddingCoverage, resolve: (m: string) => embedders.get(m)?.model ?? null, except: documentId };
+    const serving = { coverage: embeddingCoverage, resolve: (m: string) => embedders.get(m)?.model ?? null, except: documentId, memo };
     const required = await withTenant(deps.sql, tenantId, (tx) =>
       requiredModels(tx, tenantId, state.project_ids, embedders.defaultModel, overrides, serving),
     );

@@ -72,6 +72,18 @@ export interface ServingOptions {
   resolve?: (model: string) => string | null;
   /** the document being embedded: left out of the coverage */
   except?: string;
+  /**
+   * Scopes recently found complete in their desired model, so the common case (no change under
+   * way) skips the coverage, which reads every document of the scope. `servingModel` remembers
+   * only complete answers: a scope complete in D a moment ago still searches D, whatever was
+   * added since (new documents get D as their desired model anyway).
+   */
+  memo?: ServingMemo;
+}
+
+export interface ServingMemo {
+  get(tenantId: string, projectId: string | null): ModelServing | undefined;
+  set(tenantId: string, projectId: string | null, serving: ModelServing): void;
 }
 
 /** Which model a scope searches while its desired model may still be incomplete. */
@@ -124,8 +136,37 @@ export async function servingModel(
   overrides: SettingsOverrides = {},
 ): Promise<ModelServing> {
   const desired = await modelFor(tx, tenantId, projectId, defaultModel, overrides);
+  const wanted = serving.resolve?.(desired) ?? desired;
+  const known = serving.memo?.get(tenantId, projectId);
+  if (known && known.desired === wanted && known.model === wanted) return known;
   const coverage = await serving.coverage(tx, tenantId, projectId, serving.except === undefined ? {} : { except: serving.except });
-  return chooseServing(desired, coverage, serving.resolve);
+  const chosen = chooseServing(desired, coverage, serving.resolve);
+  if (chosen.model === chosen.desired) serving.memo?.set(tenantId, projectId, chosen);
+  return chosen;
+}
+
+/**
+ * A `ServingMemo` in this process's memory: each answer for `ttlMs` (default 5 s), at most
+ * `max` scopes (the oldest dropped first).
+ */
+export function servingMemo(ttlMs = 5_000, max = 10_000): ServingMemo {
+  const entries = new Map<string, { at: number; serving: ModelServing }>();
+  const key = (tenantId: string, projectId: string | null) => `${tenantId}:${projectId?.toLowerCase() ?? '_'}`;
+  return {
+    get(tenantId, projectId) {
+      const entry = entries.get(key(tenantId, projectId));
+      return entry && Date.now() - entry.at < ttlMs ? entry.serving : undefined;
+    },
+    set(tenantId, projectId, serving) {
+      const k = key(tenantId, projectId);
+      entries.delete(k);
+      entries.set(k, { at: Date.now(), serving });
+      for (const oldest of entries.keys()) {
+        if (entries.size <= max) break;
+        entries.delete(oldest);
+      }
+    },
+  };
 }
 
 /**

@@ -2,7 +2,7 @@ import type { Grant, Principal } from '@mandant/contracts';
 import type { Tx } from '@mandant/shared/db';
 import { isTenantAdmin, memberRoles, requireProjectRole, requireReader } from '@mandant/membership';
 import { embeddingCoverage } from '@mandant/documents';
-import { type ModelServing, projectLookup, servingModel } from '@mandant/project';
+import { type ModelServing, type ServingMemo, projectLookup, servingModel } from '@mandant/project';
 
 /**
  * Who may search what. Project scope needs the viewer role in the project (a project the caller
@@ -35,15 +35,21 @@ async function modelOf(
   projectId: string | null,
   defaultModel: string,
   resolve: (model: string) => string | null,
+  memo: ServingMemo | undefined,
 ): Promise<Pick<SearchScope, 'model' | 'serving'>> {
-  const serving = await servingModel(tx, tenantId, projectId, defaultModel, { coverage: embeddingCoverage, resolve });
+  const serving = await servingModel(tx, tenantId, projectId, defaultModel, {
+    coverage: embeddingCoverage,
+    resolve,
+    ...(memo === undefined ? {} : { memo }),
+  });
   return { model: serving.model, serving };
 }
 
 /**
  * Resolves the caller's scope inside the tenant's transaction; throws 404/403 as the access rules
  * say. `resolve` names a model as its embeddings record it (null: not served here), so a scope
- * never switches to a model it cannot query.
+ * never switches to a model it cannot query; `memo` (the service's `servingMemo()`) spares the
+ * coverage read, which touches every document of the scope, while no model change is under way.
  */
 export async function resolveScope(
   tx: Tx,
@@ -51,6 +57,7 @@ export async function resolveScope(
   projectId: string | undefined,
   defaultModel: string,
   resolve: (model: string) => string | null = (m) => m,
+  memo?: ServingMemo,
 ): Promise<SearchScope> {
   const p = requireReader(principal);
   const admin = isTenantAdmin(p);
@@ -65,12 +72,12 @@ export async function resolveScope(
       projectIds: [id],
       readable: members ? new Set(members.keys()) : null,
       grant: { tenant_role: p.tenant_role, project_roles: { [id]: access.role } },
-      ...(await modelOf(tx, p.tenant_id, id, defaultModel, resolve)),
+      ...(await modelOf(tx, p.tenant_id, id, defaultModel, resolve, memo)),
     };
   }
 
   // the global index is the tenant's, whichever of its projects the caller may read
-  const model = await modelOf(tx, p.tenant_id, null, defaultModel, resolve);
+  const model = await modelOf(tx, p.tenant_id, null, defaultModel, resolve, memo);
   if (admin) {
     // the tenant role is the grant: a tenant admin acts as admin in every project, listing them adds nothing
     return {
