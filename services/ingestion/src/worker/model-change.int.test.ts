@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Embedder } from '../embed/embedder.ts';
 import { type Harness, startHarness, until } from '../testing/worker-harness.ts';
 import { type EmbedderRegistry, createEmbedderRegistry } from './models.ts';
+import { startRollover } from './rollover.ts';
 import { type IngestionWorker, startIngestionWorker } from './worker.ts';
 
 const pg = postgresUrls();
@@ -220,5 +221,46 @@ describe.skipIf(!pg)('embedding model changes', () => {
     const again = await start(createEmbedderRegistry({ defaultModel: NEW }), ours);
     expect(await again.rollover).toEqual({ tenants: 0, documents: 0 });
     await stop(again);
+  });
+
+  it("re-embeds tenants in turns, one document each, and only while no foreground work runs: a tenant's backlog never holds up another's", async () => {
+    const [big, small] = [h.tenant(), h.tenant()];
+    await h.provisionTenant(big);
+    await h.provisionTenant(small);
+    const ours = new Set([big, small]);
+    const worker = await start(createEmbedderRegistry({ defaultModel: OLD }), ours);
+    const texts = ['Anna Schmidt in Zürich.', 'Markus Braun in Singapur.', 'Die Deutsche Bank in Frankfurt.', 'Ein Memo aus Vaduz.'];
+    const bigDocs = [];
+    for (const t of texts) bigDocs.push(await h.upload(big, utf8(t)));
+    const smallDoc = await h.upload(small, utf8('Protokoll der Sitzung in Berlin.'));
+    for (const d of bigDocs) await embeddedWith(big, d.documentId, [OLD]);
+    await embeddedWith(small, smallDoc.documentId, [OLD]);
+    for (const t of ours) await h.views(t, await h.store.head(t));
+    await stop(worker);
+
+    const calls: string[] = [];
+    let foreground: (() => void) | null = null;
+    let busy = true;
+    const rollover = startRollover({
+      sql: h.sql,
+      log: h.log,
+      defaultModel: NEW,
+      resolve: (m) => m,
+      accept: (t) => ours.has(t),
+      ensure: async (t) => {
+        calls.push(t);
+      },
+      // an upload is being worked on until the test says it is done
+      idle: () => (busy ? new Promise<void>((done) => (foreground = done)) : Promise.resolve()),
+      pauseMs: 0,
+    });
+    await until(async () => foreground !== null, 'the re-embedding to wait for the foreground');
+    expect(calls).toEqual([]);
+    busy = false;
+    (foreground as (() => void) | null)?.();
+    expect(await rollover.done).toEqual({ tenants: 2, documents: 5 });
+    // the small tenant's one document comes in the first turn, not after the big tenant's four
+    expect(calls.slice(0, 2).sort()).toEqual([big, small].sort());
+    expect(calls.filter((t) => t === big)).toHaveLength(4);
   });
 });

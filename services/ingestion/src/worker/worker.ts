@@ -24,6 +24,12 @@ import { type Rollover, startRollover } from './rollover.ts';
  *   the next event touching it.
  * - One message at a time per consumer, one document at a time: memory stays bounded by the
  *   largest document, throughput by the embedder.
+ * - While a scope changes model, a document gets the model the scope still searches as well as
+ *   the new one (project's `requiredModels` with `serving`). Which model that is comes from the
+ *   document views; a document processed at the same moment, not yet embedded in it, can tip the
+ *   choice to another model the scope is complete in (say, the tenant's), which search then uses
+ *   until the new model is through: never a gap, only a different complete model.
+ * - After a change of the installation's default, `rollover.ts` re-embeds in the background.
  */
 export interface IngestionWorkerDeps {
   sql: Sql;
