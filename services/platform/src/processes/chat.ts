@@ -8,7 +8,11 @@ import { chatService } from '@mandant/chat';
 // The RPC client lives as long as the process (stopping exits it).
 const env = readEnv();
 if (!env.NATS_URL) throw new Error('NATS_URL is required');
-const rpc = await createRpcClient({ kind: 'nats', servers: [env.NATS_URL] });
+// a cluster is several URLs, comma-separated, as the runtime reads them
+const servers = env.NATS_URL.split(',')
+  .map((s) => s.trim())
+  .filter((s) => s !== '');
+const rpc = await createRpcClient({ kind: 'nats', servers });
 await runContextProcess(
   'chat',
   (deps) => {
