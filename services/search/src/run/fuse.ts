@@ -1,8 +1,8 @@
 /**
  * Merging the retrievers' answers (pure). Hybrid search fuses the keyword and the vector ranking
  * by reciprocal rank: each list adds `1 / (k + rank)` for every chunk it holds (rank from 1), so
- * the engines' incomparable scores never meet. Ties are broken by chunk id, so the same answers
- * always fuse into the same order.
+ * the engines' incomparable scores never meet. Ties go to the strong match, then to the lower
+ * chunk id, so the same answers always fuse into the same order.
  *
  * Relevance: the vector list only holds chunks at or above the model's similarity floor (a
  * nearest neighbour is not an answer: every query has one), so a query about nothing in the
@@ -62,7 +62,10 @@ export function aboveFloor(list: Candidate[], floor: number): Candidate[] {
   return list.filter((c) => Number.isFinite(c.score) && c.score >= floor);
 }
 
-const byScoreThenId = (a: Fused, b: Fused): number => b.score - a.score || (a.chunkId < b.chunkId ? -1 : a.chunkId > b.chunkId ? 1 : 0);
+const strength = (f: Fused): number => (f.match === 'strong' ? 1 : 0);
+/** Fused score first; on a tie the strong match (a chunk with every word ranked first by keyword and second by vector ties with its reverse), then the id. */
+const byScoreThenId = (a: Fused, b: Fused): number =>
+  b.score - a.score || strength(b) - strength(a) || (a.chunkId < b.chunkId ? -1 : a.chunkId > b.chunkId ? 1 : 0);
 
 /**
  * Reciprocal-rank fusion of ranked lists over chunk ids; a chunk repeated within one list counts

@@ -37,6 +37,18 @@ describe('reciprocal-rank fusion', () => {
     expect(two).toEqual(one);
   });
 
+  it('gives a tie to the strong match before the chunk id', () => {
+    const fused = fuseByRank({
+      keyword: [c('z', 1, { match: 'strong' }), c('a', 1, { match: 'weak' })],
+      vector: [c('a', 0.5, { match: 'weak' }), c('z', 0.4, { match: 'weak' })],
+    });
+    expect(fused.map((f) => [f.chunkId, f.match])).toEqual([
+      ['z', 'strong'],
+      ['a', 'weak'],
+    ]);
+    expect(fused[0]?.score).toBe(fused[1]?.score);
+  });
+
   it('keeps the text snippet and the vector chunk index of a chunk both found', () => {
     const [f] = fuseByRank({ keyword: [c('a', 1, { snippet: '<mark>x</mark>' })], vector: [c('a', 1, { chunkIndex: 3 })] });
     expect(f).toMatchObject({ snippet: '<mark>x</mark>', chunkIndex: 3 });
@@ -114,7 +126,11 @@ describe('the relevance floor and strong or weak hits', () => {
           expect(f.match).toBe(strong ? 'strong' : 'weak');
           expect(f.score).toBeLessThanOrEqual(2 / (RRF_K + 1) + 1e-12);
         }
-        for (let i = 1; i < fused.length; i++) expect(fused[i - 1]?.score ?? 0).toBeGreaterThanOrEqual(fused[i]?.score ?? 0);
+        for (let i = 1; i < fused.length; i++) {
+          const [before, after] = [fused[i - 1], fused[i]];
+          expect(before?.score ?? 0).toBeGreaterThanOrEqual(after?.score ?? 0);
+          if (before?.score === after?.score && before?.match === 'weak') expect(after?.match).toBe('weak');
+        }
       }),
       { numRuns: 500 },
     );
