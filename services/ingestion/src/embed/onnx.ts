@@ -14,8 +14,11 @@ import { batchesByLength, padBatch, poolAndNormalise } from './pooling.ts';
  * [CLS]) and L2-normalised.
  *
  * One inference runs at a time on `threads` intra-op threads, so a process never takes more
- * cores than that for embedding; runs are async (onnxruntime works off the event loop), and a
- * query waits for at most the batch in progress, not for a whole document. The session is
+ * cores than that for embedding. An inference holds the event loop while it computes (about
+ * 15–40 ms for one 200-token chunk of MiniLM on two cores, more under load: bench/embed.ts
+ * prints the longest stall), so inferences are small (one text by default) and the event loop
+ * gets a turn between them; a query waits for at most the inference in progress, not for a
+ * whole document. Known limit: a worker thread would remove the stall altogether. The session is
  * loaded on first use and kept: build one embedder per model and process (the registry does).
  *
  * Hostile input: any string is embedded. Before tokenizing, a text is cut to
@@ -78,6 +81,9 @@ export function createOnnxEmbedder(options: OnnxEmbedderOptions): Embedder {
   let queue: Promise<unknown> = Promise.resolve();
   const run = (rows: number[][]): Promise<number[][]> => {
     const result = queue.then(async () => {
+      // onnxruntime-node computes on the calling thread: a turn of the event loop between
+      // inferences lets requests and messages through, so it stalls for one inference at most
+      await new Promise<void>((resolve) => setImmediate(resolve));
       const s = await loadSession();
       const batch = padBatch(rows, input.padId);
       const dims = [batch.rows, batch.columns];
