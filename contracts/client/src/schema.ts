@@ -1091,8 +1091,12 @@ export interface components {
                 id: string;
                 name: string;
                 type: string;
+                /** @description the readable projects it appears in, sorted */
                 project_ids: string[];
+                /** @description mentions in the text of the distinct documents of the scope (the projects the caller may read; for tenant admins every document): a document linked to several projects counts once */
                 mentions: number;
+                /** @description distinct documents of the scope that mention it */
+                documents: number;
             }[];
         };
         DeadLetterView: {
@@ -1174,8 +1178,11 @@ export interface components {
                 id: string;
                 name: string;
                 type: string;
+                /** @description mentions in the text of the distinct documents of the scope (the projects the caller may read; for tenant admins every document): a document linked to several projects counts once */
                 mentions: number;
+                /** @description distinct documents of the scope that mention it */
                 documents: number;
+                /** @description the projects of the scope it appears in */
                 project_ids: string[];
             }[];
             /** @description pass as `offset` for the next page; null on the last */
@@ -1191,10 +1198,15 @@ export interface components {
             projects: {
                 /** Format: uuid */
                 project_id: string;
+                /** @description per-project breakdown: mentions in the documents linked to this project (a document linked to two projects counts in each) */
                 mentions: number;
+                /** @description documents linked to this project that mention it */
                 documents: number;
             }[];
+            /** @description mentions in the text of the distinct documents of the scope (the projects the caller may read; for tenant admins every document): a document linked to several projects counts once */
             mentions: number;
+            /** @description distinct documents of the scope that mention it */
+            documents: number;
             /** @description projects the caller cannot open that also hold it; present only when the tenant setting `reveal_hidden_project_counts` is true */
             hidden_projects?: number;
         };

@@ -155,6 +155,7 @@ function describeEntities(stores: string, env: () => Promise<Record<string, stri
         aliases: ['Acme Holdings'],
         projects: [{ project_id: projects.a, mentions: 1, documents: 1 }],
         mentions: 1,
+        documents: 1,
       });
       const reveal = (value: true | null) =>
         ok(api(admin).PATCH('/tenant/settings', { body: { settings: { reveal_hidden_project_counts: value } } }));

@@ -1,1 +1,2 @@
 export { entityService } from './service.ts';
+export { type ProjectEntityCounts, entityCounts } from './browse/counts.ts';

@@ -9,7 +9,7 @@ import { type ReadStores, createReadStores } from '@mandant/shared/stores';
 import { documentCounts, documentService, documentTotals, linkingService } from '@mandant/documents';
 import type { EmbedderRegistry } from '@mandant/ingestion';
 import { chatService } from '@mandant/chat';
-import { entityService } from '@mandant/entities';
+import { entityCounts, entityService } from '@mandant/entities';
 import { searchService } from '@mandant/search';
 import { startIngestionWorker } from '@mandant/ingestion';
 import { documentProjections } from '@mandant/projectors';
@@ -19,6 +19,7 @@ import { membershipService } from '@mandant/membership';
 import { projectDirectory, projectLookup, projectService, projectWrites } from '@mandant/project';
 import { tenantLimits, tenantService } from '@mandant/tenant';
 import { ensureSingleTenant } from './single-tenant.ts';
+import { projectPorts } from './project-ports.ts';
 import { platformViewsWait } from './views.ts';
 import { embeddingSetup } from './embedding.ts';
 
@@ -41,8 +42,8 @@ export const allServices = (deps: PlatformDeps): Service[] => {
   const documents = { ...deps, blobs: stores.blobs, keyring: stores.keyring, limits: tenantLimits(deps.env) };
   return [
     tenantService({ ...deps, documents: { totals: documentTotals } }),
-    projectService({ ...deps, documents: documentCounts }),
-    membershipService({ ...deps, keyring: stores.keyring, projects: projectDirectory(documentCounts) }),
+    projectService({ ...deps, ...projectPorts(stores.graph) }),
+    membershipService({ ...deps, keyring: stores.keyring, projects: projectDirectory(documentCounts, entityCounts(stores.graph)) }),
     documentService(documents),
     linkingService(documents),
     searchService(deps),

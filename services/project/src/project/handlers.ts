@@ -17,7 +17,15 @@ import { runCommand } from '@mandant/shared/service';
 import type { ServiceDeps } from '@mandant/shared/service';
 import { type ProjectCommand, projectDecider } from './decide.ts';
 import { lockProjectLifecycle } from './writes.ts';
-import { type DocumentCounts, type ProjectRow, loadProjectView, toProjectView, withDocumentCounts } from '../views/project-view.ts';
+import {
+  type DocumentCounts,
+  type EntityCounts,
+  type ProjectRow,
+  loadProjectView,
+  toProjectView,
+  withDocumentCounts,
+} from '../views/project-view.ts';
+import type { DocumentProjects } from '../views/projection.ts';
 import { projectLookup } from '../views/directory.ts';
 import { claimProjectSlug, releaseProjectSlugs, resolveProjectSlug, slugBaseOf } from './slugs.ts';
 
@@ -28,13 +36,19 @@ const metaOf = (ctx: RpcContext, p: Principal): EventMeta => ({
   traceparent: ctx.meta.traceparent,
 });
 
-/** The project service reads its projects' document counts through `documents` (the documents context's, given by the composition). */
+/**
+ * The project service reads its projects' document counts through `documents`, their entity
+ * counts through `entities` and, for its view's activity, the projects of a document through
+ * `documentProjects`: the owners' exports, given by the composition.
+ */
 export interface ProjectDeps extends ServiceDeps {
   documents: DocumentCounts;
+  entities?: EntityCounts;
+  documentProjects?: DocumentProjects;
 }
 
 export function projectHandlers(deps: ProjectDeps): Record<string, RpcHandler> {
-  const { sql, store, clock, documents, waitForViews } = deps;
+  const { sql, store, clock, documents, entities, waitForViews } = deps;
 
   async function execute(
     p: Principal,
@@ -72,7 +86,7 @@ export function projectHandlers(deps: ProjectDeps): Record<string, RpcHandler> {
   }
 
   const view = (p: Principal, projectId: string) =>
-    withTenant(sql, p.tenant_id, (tx) => loadProjectView(tx, p.tenant_id, projectId, documents));
+    withTenant(sql, p.tenant_id, (tx) => loadProjectView(tx, p.tenant_id, projectId, documents, entities));
   const access = (p: Principal | null, projectId: string, needed: 'viewer' | 'editor' | 'admin') =>
     withTenant(sql, requirePrincipal(p).tenant_id, (tx) => requireProjectRole(tx, projectLookup, p, projectId, needed));
 
@@ -136,6 +150,7 @@ export function projectHandlers(deps: ProjectDeps): Record<string, RpcHandler> {
           await tx<ProjectRow[]>`select pv.*
           from projects_view pv where pv.tenant_id = ${p.tenant_id} ${roles ? tx`and pv.project_id = any(${[...roles.keys()]}::uuid[])` : tx``}
           order by pv.created_at, pv.project_id`,
+          entities,
         );
         return projects.map((r) => ({ ...r, role: roles?.get(r.project_id) ?? 'admin' }));
       });

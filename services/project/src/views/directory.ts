@@ -1,7 +1,7 @@
 import type { ProjectDirectory, ProjectLookup } from '@mandant/membership';
 import type { Tx } from '@mandant/shared/db';
 import { guardContentWrite, requireWritable } from '../project/writes.ts';
-import { type DocumentCounts, loadProjectView } from './project-view.ts';
+import { type DocumentCounts, type EntityCounts, loadProjectView } from './project-view.ts';
 
 /** What other contexts show of a project: its names and lifecycle status. */
 export interface ProjectSummary {
@@ -39,10 +39,10 @@ export async function projectStatus(tx: Tx, tenantId: string, projectId: string)
 export const projectLookup: ProjectLookup = { status: projectStatus };
 
 /** What membership's handlers read of projects (`/me/projects`, the project switch): given to it by the composition. */
-export const projectDirectory = (documents: DocumentCounts): ProjectDirectory => ({
+export const projectDirectory = (documents: DocumentCounts, entities?: EntityCounts): ProjectDirectory => ({
   status: projectStatus,
   summaries: projectSummaries,
-  view: (tx, tenantId, projectId) => loadProjectView(tx, tenantId, projectId, documents),
+  view: (tx, tenantId, projectId) => loadProjectView(tx, tenantId, projectId, documents, entities),
   requireWritable,
   guardContentWrite,
 });

@@ -16,7 +16,7 @@ export interface ProjectRow {
   last_activity_at: Date;
 }
 
-/** A row of `projects_view` with the number of documents the project links. */
+/** A row of `projects_view` with the numbers of documents the project links and of entities they mention. */
 export type CountedProjectRow = ProjectRow & { document_count: number };
 
 export function toProjectView(r: CountedProjectRow): ProjectView {
@@ -47,24 +47,48 @@ export interface DocumentCounts {
   linked(tx: Tx, tenantId: string, projectIds: readonly string[]): Promise<Map<string, number>>;
 }
 
-/** Rows of projects_view as the API shows them, with their document counts. */
+/**
+ * How many distinct entities the documents linked to each project mention (an entity merged
+ * into another counts once): the entity graph's data, which the entities context reads and which
+ * depends on this package, so the composition passes in its `entityCounts`. Keyed by project id
+ * (lower case); a project without entities may be missing. Not transactional: the graph is its
+ * own store.
+ */
+export interface EntityCounts {
+  distinct(tenantId: string, projectIds: readonly string[]): Promise<Map<string, number>>;
+}
+
+/**
+ * Rows of projects_view as the API shows them, with their document counts and, given `entities`,
+ * their entity counts (without it, the row's own `entity_count`, which nothing keeps: 0).
+ */
 export async function withDocumentCounts(
   tx: Tx,
   documents: DocumentCounts,
   tenantId: string,
   rows: readonly ProjectRow[],
+  entities?: EntityCounts,
 ): Promise<CountedProjectRow[]> {
-  const counts = await documents.linked(
-    tx,
-    tenantId,
-    rows.map((r) => r.project_id),
-  );
-  return rows.map((r) => ({ ...r, document_count: counts.get(r.project_id.toLowerCase()) ?? 0 }));
+  const ids = rows.map((r) => r.project_id);
+  const [counts, entityCounts] = await Promise.all([
+    documents.linked(tx, tenantId, ids),
+    entities && ids.length > 0 ? entities.distinct(tenantId, ids) : Promise.resolve(null),
+  ]);
+  return rows.map((r) => {
+    const id = r.project_id.toLowerCase();
+    return { ...r, document_count: counts.get(id) ?? 0, entity_count: entityCounts ? (entityCounts.get(id) ?? 0) : r.entity_count };
+  });
 }
 
-export async function loadProjectView(tx: Tx, tenantId: string, projectId: string, documents: DocumentCounts): Promise<ProjectView> {
+export async function loadProjectView(
+  tx: Tx,
+  tenantId: string,
+  projectId: string,
+  documents: DocumentCounts,
+  entities?: EntityCounts,
+): Promise<ProjectView> {
   const rows = await tx<ProjectRow[]>`select * from projects_view where tenant_id = ${tenantId} and project_id = ${projectId}`;
-  const [row] = await withDocumentCounts(tx, documents, tenantId, rows);
+  const [row] = await withDocumentCounts(tx, documents, tenantId, rows, entities);
   if (!row) throw notFound('project');
   return toProjectView(row);
 }
