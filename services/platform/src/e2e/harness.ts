@@ -28,6 +28,12 @@ export interface Harness {
     path: string,
     opts?: { token?: string | null; body?: unknown; headers?: Record<string, string> },
   ): Promise<{ status: number; body: any; headers: Headers }>;
+  /**
+   * Stops the platform and starts it again on the same database, data directory and nats-server,
+   * with `env` over the first start's (a changed setting, as an operator restarting with it);
+   * `platform` and `api` then name the new one.
+   */
+  restart(env?: Record<string, string>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -88,7 +94,7 @@ export async function startHarness(opts: { ownerUrl: string; env?: Record<string
   const nats = opts.env?.NATS_URL ? null : binary ? await startNatsServer({ binary, storeDir: join(dir, 'nats'), log }) : null;
   if (!nats && !opts.env?.NATS_URL) throw new Error('no nats-server on PATH');
   const db = await ownDatabase(opts.ownerUrl, 'e2e');
-  const env = readEnv({
+  const source: Record<string, string> = {
     DATABASE_URL: db.url,
     NATS_URL: nats?.url ?? '',
     PORT: '0',
@@ -108,20 +114,19 @@ export async function startHarness(opts: { ownerUrl: string; env?: Record<string
     // word hashing, not EMBEDDING_MODEL=auto's real model: fast and the same on every machine; a suite about the real model asks for it
     EMBEDDING_MODEL: 'local-hashing-v1-384',
     ...opts.env,
-  });
-  const platform = await startPlatform(env, log).catch(async (err: unknown) => {
+  };
+  const platform = await startPlatform(readEnv(source), log).catch(async (err: unknown) => {
     await nats?.stop();
     await db.drop();
     throw err;
   });
-  const api = `${platform.url}/api/v1`;
-  return {
+  const h: Harness = {
     platform,
-    api,
+    api: `${platform.url}/api/v1`,
     dataDir: dir,
     databaseUrl: db.url,
     client: (token) => {
-      const client = createMandantClient({ baseUrl: api, token });
+      const client = createMandantClient({ baseUrl: h.api, token });
       client.use(answersAsDocumented);
       return client;
     },
@@ -129,7 +134,7 @@ export async function startHarness(opts: { ownerUrl: string; env?: Record<string
       const headers: Record<string, string> = { ...o.headers };
       if (o.token) headers.authorization = `Bearer ${o.token}`;
       if (o.body !== undefined) headers['content-type'] ??= 'application/json';
-      const res = await fetch(`${api}${path}`, {
+      const res = await fetch(`${h.api}${path}`, {
         method,
         headers,
         body: o.body === undefined ? undefined : typeof o.body === 'string' ? o.body : JSON.stringify(o.body),
@@ -145,13 +150,19 @@ export async function startHarness(opts: { ownerUrl: string; env?: Record<string
       if (isJson(res)) checkDocumented(`${method} ${path}`, documentedFor(method, path), body);
       return { status: res.status, body, headers: res.headers };
     },
+    async restart(changed = {}) {
+      await h.platform.stop();
+      h.platform = await startPlatform(readEnv({ ...source, ...changed }), log);
+      h.api = `${h.platform.url}/api/v1`;
+    },
     async stop() {
-      await platform.stop();
+      await h.platform.stop();
       await nats?.stop();
       await db.drop();
       await rm(dir, { recursive: true, force: true });
     },
   };
+  return h;
 }
 
 /**
