@@ -46,7 +46,7 @@ function sseReader(res: Response) {
 }
 
 // the services' RPC over NATS (as deployed) and over the in-process hub (the embedded default of `npm start`)
-const transports = [
+const transports: { transport: string; env: Record<string, string> }[] = [
   { transport: 'NATS', env: {} },
   { transport: 'the in-process hub', env: { NATS_URL: 'in-process' } },
 ];
