@@ -4,8 +4,12 @@
 -- documents: when each document was embedded in each model (the event's occurred_at, so a replay
 -- writes the same). A scope searches its desired model once every processed document in it has
 -- that model, else the model it last had complete: the one whose last embedding is the newest.
--- Rows written before this column stay null (read as oldest); a rebuild of the views fills them.
+-- Rows written before this column get the time from the log, as the projection would have.
 ALTER TABLE document_embeddings_view ADD COLUMN embedded_at timestamptz;
+UPDATE document_embeddings_view v SET embedded_at = (
+  SELECT max(e.occurred_at) FROM events e
+  WHERE e.tenant_id = v.tenant_id AND e.stream = 'document-' || v.document_id::text
+    AND e.type = 'document.embedded.v1' AND e.data->>'model' = v.model);
 
 -- ingestion: the installation default model (EMBEDDING_MODEL) each tenant's documents were last
 -- brought up to. A worker starting with another default re-embeds, in the background, the
