@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createHashingEmbedder, type Embedder } from './embed/embedder.ts';
-import { processDocument, type ProcessedDocument } from './pipeline.ts';
+import { chunkingFor, processDocument, type ProcessedDocument } from './pipeline.ts';
 import { buildPdf } from './testing/pdf-builder.ts';
 import { buildDocx } from './testing/zip-builder.ts';
 
@@ -84,6 +84,27 @@ describe('processDocument', () => {
   it('lets an embedder failure reject, since it says nothing about the document', async () => {
     const failing: Embedder = { model: 'm', dimension: 2, minSimilarity: 0, embed: () => Promise.reject(new Error('provider down')) };
     await expect(processDocument(utf8('Some text.'), { embedder: failing })).rejects.toThrow('provider down');
+  });
+
+  it("chunks by the embedder's own token count, within what the model reads, and embeds chunks as passages", async () => {
+    const purposes: (string | undefined)[] = [];
+    // one token per word, plus [CLS] and [SEP]; reads at most 12
+    const counting: Embedder = {
+      model: 'words-12',
+      dimension: 2,
+      minSimilarity: 0,
+      tokens: { max: 12, count: (t) => t.split(/\s+/).filter((w) => w !== '').length + 2 },
+      embed: (texts, purpose) => {
+        purposes.push(purpose);
+        return Promise.resolve(texts.map(() => [1, 0]));
+      },
+    };
+    expect(chunkingFor(counting)).toMatchObject({ maxTokens: 10 });
+    expect(chunkingFor(embedder)).toEqual({ maxTokens: 200 });
+    const doc = processed(await processDocument(utf8(paragraphs.join('\n\n')), { embedder: counting }));
+    expect(doc.chunks.length).toBeGreaterThan(3);
+    for (const c of doc.chunks) expect(c.text.split(/\s+/).length).toBeLessThanOrEqual(10);
+    expect(purposes).toEqual(['passage']);
   });
 
   it('gives the same result for the same bytes', async () => {

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { chunkingFor, processDocument } from '../pipeline.ts';
 import { chooseDefaultModel, createEmbedderRegistry } from '../worker/models.ts';
@@ -63,6 +64,20 @@ describe.skipIf(!installed)('all-MiniLM-L6-v2 in-process', () => {
       expect(v).toHaveLength(384);
       expect(v.every(Number.isFinite)).toBe(true);
     }
+  });
+
+  it('embeds any generated string, alone or among others, as a finite 384-number vector', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.string({ unit: 'binary', maxLength: 2000 }), { minLength: 1, maxLength: 4 }), async (texts) => {
+        const vectors = await embedder.embed(texts, 'query');
+        expect(vectors).toHaveLength(texts.length);
+        for (const v of vectors) {
+          expect(v).toHaveLength(384);
+          expect(v.every(Number.isFinite)).toBe(true);
+        }
+      }),
+      { numRuns: 25 },
+    );
   });
 
   it('serves concurrent callers from one session, each getting its own vectors', async () => {
