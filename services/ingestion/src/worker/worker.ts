@@ -195,16 +195,25 @@ export async function startIngestionWorker(deps: IngestionWorkerDeps): Promise<I
     const projectId = e.project_id;
     if (!projectId) return;
     const { settings } = ProjectSettingsChanged.shape.data.parse(e.data);
-    for (const documentId of await withTenant(sql, e.tenant_id, (tx) => documentsOfProject(tx, e.tenant_id, projectId))) {
-      await ensure(e.tenant_id, documentId, { trigger: trigger(e), overrides: { project: { projectId, settings } } });
-    }
+    const ids = await withTenant(sql, e.tenant_id, (tx) => documentsOfProject(tx, e.tenant_id, projectId));
+    await reembed(e, ids, { project: { projectId, settings } });
   }
 
   async function onTenantSettings(e: EventEnvelope): Promise<void> {
     const { settings } = TenantSettingsChanged.shape.data.parse(e.data);
-    for (const documentId of await withTenant(sql, e.tenant_id, (tx) => processedDocuments(tx, e.tenant_id))) {
-      await ensure(e.tenant_id, documentId, { trigger: trigger(e), overrides: { tenant: settings } });
+    const ids = await withTenant(sql, e.tenant_id, (tx) => processedDocuments(tx, e.tenant_id));
+    await reembed(e, ids, { tenant: settings });
+  }
+
+  /** Brings each document to the models the changed settings ask for, with progress in the log. */
+  async function reembed(e: EventEnvelope, ids: string[], overrides: EnsureOptions['overrides']): Promise<void> {
+    const clog = log.child({ tenant_id: e.tenant_id, project_id: e.project_id, correlation_id: e.correlation_id });
+    let embedded = 0;
+    for (const [i, documentId] of ids.entries()) {
+      if ((await ensure(e.tenant_id, documentId, { trigger: trigger(e), ...(overrides ? { overrides } : {}) })) > 0) embedded += 1;
+      if ((i + 1) % 100 === 0) clog.info({ done: i + 1, of: ids.length, embedded }, 'settings changed: re-embedding');
     }
+    if (embedded > 0) clog.info({ documents: ids.length, embedded }, 'settings changed: re-embedding finished');
   }
 
   /**
