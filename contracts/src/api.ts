@@ -220,10 +220,19 @@ export type UserView = z.infer<typeof UserView>;
 export const UserList = z.object({ users: z.array(UserView) });
 
 export const ProjectStats = z.object({
-  documents: z.number().int().nonnegative(),
-  entities: z.number().int().nonnegative(),
+  documents: z.number().int().nonnegative().describe('documents linked to the project'),
+  entities: z
+    .number()
+    .int()
+    .nonnegative()
+    .describe(
+      'distinct entities the linked documents mention (merged ones once), as `GET /projects/{id}/entities` lists them; counted up to 10,000',
+    ),
   members: z.number().int().nonnegative(),
-  last_activity_at: Timestamp,
+  last_activity_at: Timestamp.describe(
+    'the latest change to the project or its content: settings, members, documents uploaded, linked, unlinked, processed or deleted, ' +
+      'conversations, entity merges',
+  ),
 });
 export const ProjectStatus = z.enum(['active', 'archived']);
 export const ProjectView = z.object({

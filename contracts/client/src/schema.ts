@@ -1426,10 +1426,15 @@ export interface components {
             /** Format: date-time */
             created_at: string;
             stats: {
+                /** @description documents linked to the project */
                 documents: number;
+                /** @description distinct entities the linked documents mention (merged ones once), as `GET /projects/{id}/entities` lists them; counted up to 10,000 */
                 entities: number;
                 members: number;
-                /** Format: date-time */
+                /**
+                 * Format: date-time
+                 * @description the latest change to the project or its content: settings, members, documents uploaded, linked, unlinked, processed or deleted, conversations, entity merges
+                 */
                 last_activity_at: string;
             };
         };
@@ -1450,10 +1455,15 @@ export interface components {
             /** Format: date-time */
             created_at: string;
             stats: {
+                /** @description documents linked to the project */
                 documents: number;
+                /** @description distinct entities the linked documents mention (merged ones once), as `GET /projects/{id}/entities` lists them; counted up to 10,000 */
                 entities: number;
                 members: number;
-                /** Format: date-time */
+                /**
+                 * Format: date-time
+                 * @description the latest change to the project or its content: settings, members, documents uploaded, linked, unlinked, processed or deleted, conversations, entity merges
+                 */
                 last_activity_at: string;
             };
             /**
