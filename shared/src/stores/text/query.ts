@@ -1,4 +1,5 @@
 import { withoutSentinels } from './snippet.ts';
+import { STOPWORDS } from './stopwords.ts';
 
 /**
  * Query text as every text adapter reads it, parsed once here so the engines agree on what the
@@ -8,7 +9,8 @@ import { withoutSentinels } from './snippet.ts';
  *   to the end of the text);
  * - a leading `-` excludes a word or a phrase: no hit contains it;
  * - a bare `or` is dropped: any term already finds a document (see the ranking below);
- * - control characters count as white space, and a term without a letter or digit is no term.
+ * - control characters count as white space, and a term without a letter or digit is no term;
+ * - bare function words ("the", "how", "und": `STOPWORDS`) are no terms when the query has others.
  *
  * Hits match any term; those matching more terms rank first (all terms first), then by the
  * engine's relevance. Only the first `MAX_QUERY_WORDS` words count, Meilisearch's hard limit
@@ -52,6 +54,8 @@ function firstWords(text: string, n: number): string {
 export function parseQuery(query: string): ParsedQuery {
   const text = withoutSentinels(query.replace(BLANKS, ' '));
   const terms: QueryTerm[] = [];
+  // the query's function words, kept only should it have nothing else
+  const common: QueryTerm[] = [];
   const excluded: QueryTerm[] = [];
   const seen = new Set<string>();
   let words = 0;
@@ -89,13 +93,18 @@ export function parseQuery(query: string): ParsedQuery {
       excluded.push({ text: firstWords(raw, MAX_QUERY_WORDS), phrase });
       continue;
     }
+    if (!phrase && STOPWORDS.has(raw.toLowerCase())) {
+      if (common.length < MAX_QUERY_WORDS && !seen.has(key)) common.push({ text: raw, phrase });
+      seen.add(key);
+      continue;
+    }
     if (words >= MAX_QUERY_WORDS) continue;
     const kept = Math.min(count, MAX_QUERY_WORDS - words);
     seen.add(key);
     terms.push({ text: kept === count ? raw : firstWords(raw, kept), phrase });
     words += kept;
   }
-  return { terms, excluded };
+  return { terms: terms.length > 0 ? terms : common, excluded };
 }
 
 /**

@@ -18,6 +18,14 @@ describe('query text', () => {
     expect(parseQuery('acme\u0000holdings\u0007\uE000 \uD800')).toEqual({ terms: [w('acme'), w('holdings')], excluded: [] });
   });
 
+  it('leaves out bare function words when the query has other terms, never inside a phrase', () => {
+    expect(parseQuery('how to train a puppy').terms).toEqual([w('train'), w('puppy')]);
+    expect(parseQuery('Wer ist der Eigentümer der Nordwind').terms).toEqual([w('Eigentümer'), w('Nordwind')]);
+    expect(parseQuery('"the payment" to Petrov').terms).toEqual([p('the payment'), w('Petrov')]);
+    expect(parseQuery('to be or not to be').terms).toEqual([w('to'), w('be'), w('not')]);
+    expect(parseQuery('payment -the').excluded).toEqual([w('the')]);
+  });
+
   it('keeps a term once, whatever its case', () => {
     expect(parseQuery('Acme acme ACME "acme"').terms).toEqual([w('Acme'), p('acme')]);
   });
