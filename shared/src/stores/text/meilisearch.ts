@@ -257,7 +257,7 @@ export function createMeilisearchTextIndex(deps: MeilisearchTextIndexDeps): Text
       if (terms.length === 1) {
         const { q, ...rest } = params(terms, { limit: options.limit, offset });
         const hits = await orIfMissing('search', async () => (await idx.search<MeiliHit>(q, rest)).hits, []);
-        return hits.map((h) => textHit(h, termScore(1, 1, h._rankingScore ?? 0)));
+        return hits.map((h) => textHit(h, 1, termScore(1, 1, h._rankingScore ?? 0)));
       }
       // Meilisearch's matching strategies drop terms from the end ('last') or the most frequent
       // first ('frequency'), so a document with only a later or a common term would never be found.
@@ -276,7 +276,7 @@ export function createMeilisearchTextIndex(deps: MeilisearchTextIndexDeps): Text
       const [all = [], ...perTerm] = answers;
       return rankByTerms(all, perTerm)
         .slice(offset, offset + options.limit)
-        .map((r) => textHit(r.hit, termScore(r.matched, terms.length, r.relevance)));
+        .map((r) => textHit(r.hit, r.matched, termScore(r.matched, terms.length, r.relevance)));
     },
 
     // offboarding and the reset before a rebuild: the tenant's entries go, the shared index and
@@ -319,7 +319,7 @@ const isoFromSeconds = (s: number): string => new Date(Math.round(s * 1000)).toI
 
 type MeiliHit = StoredDoc & { _rankingScore?: number; _formatted?: Partial<Record<keyof StoredDoc, unknown>> };
 
-function textHit(h: MeiliHit, score: number): TextHit {
+function textHit(h: MeiliHit, matched: number, score: number): TextHit {
   return {
     id: h.id,
     document_id: h.document_id,
@@ -329,6 +329,7 @@ function textHit(h: MeiliHit, score: number): TextHit {
     entity_names: h.entity_names,
     created_at: isoFromSeconds(h.created_at),
     score,
+    matched_terms: matched,
     snippet: snippetHtml(typeof h._formatted?.content === 'string' ? h._formatted.content : h.content),
   };
 }

@@ -61,6 +61,8 @@ export interface TextHit {
   entity_names: string[];
   created_at: string;
   score: number;
+  /** how many of the query's terms (`parseQuery(query).terms`) it holds, at least 1 */
+  matched_terms: number;
   snippet: string;
 }
 

@@ -155,6 +155,7 @@ export function createPostgresTextIndex({ sql }: PostgresTextIndexDeps): TextInd
         entity_names: r.entity_names,
         created_at: r.created_at.toISOString(),
         score: termScore(r.matched, terms.length, r.rank),
+        matched_terms: r.matched,
         snippet: snippetHtml(r.snippet),
       }));
     },

@@ -54,7 +54,8 @@ export function describeTextIndex(name: string, factory: () => TextIndex | Promi
       await index.upsert(t, [d, doc()]);
       const hits = await index.search(t, 'SHELL', { limit: 10 });
       expect(ids(hits)).toEqual([d.id]);
-      const { score, snippet, ...fields } = hits[0] ?? { score: 0, snippet: '' };
+      const { score, snippet, matched_terms, ...fields } = hits[0] ?? { score: 0, snippet: '', matched_terms: 0 };
+      expect(matched_terms).toBe(1);
       expect(fields).toEqual({
         id: d.id,
         document_id: d.document_id,

@@ -27,6 +27,7 @@ export function describeTextQueries(ctx: {
     const hits = await index().search(t, 'Boris Petrov payment', { limit: 10 });
     expect(ids(hits.slice(0, 2))).toEqual([every.id, two.id]);
     expect(new Set(ids(hits.slice(2)))).toEqual(new Set([last.id, first.id]));
+    expect(hits.map((h) => h.matched_terms)).toEqual([3, 2, 1, 1]);
     const scores = hits.map((h) => h.score);
     expect(scores).toEqual([...scores].sort((a, b) => b - a));
     expect(scores[0] ?? 0).toBeGreaterThan(scores[1] ?? 0);
@@ -92,6 +93,7 @@ export function describeTextQueries(ctx: {
         expect(new Set(ids(hits))).toEqual(new Set(expected));
         const counts = hits.map((h) => matched(words.get(h.id) ?? []));
         expect(counts).toEqual([...counts].sort((a, b) => b - a));
+        expect(hits.map((h) => h.matched_terms)).toEqual(counts);
       }),
       { numRuns: 60 },
     );
