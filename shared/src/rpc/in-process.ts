@@ -1,7 +1,7 @@
 import { ClientProxy, type CustomTransportStrategy, type ReadPacket, Server, type WritePacket } from '@nestjs/microservices';
 import type { RpcReply } from '@mandant/contracts';
 import { firstValueFrom, isObservable } from 'rxjs';
-import { type OpenStream, RpcStreamError } from './stream.ts';
+import { type OpenStream, RpcStreamError, STREAM_HEARTBEAT_MS } from './stream.ts';
 
 /**
  * The request/reply fabric used when no NATS server is available (one process runs every
@@ -30,10 +30,14 @@ export const inProcessStream =
     }
     const stop = new AbortController();
     deliver({ t: 'start' }, 0);
-    handler(structuredClone(request), (d) => deliver({ t: 'chunk', d: structuredClone(d) }, sizeOf(d)), stop.signal).then(
-      (r) => deliver({ t: 'end', r: structuredClone(r) }, sizeOf(r)),
-      (err: unknown) => fail(new RpcStreamError(`stream ${pattern} failed`, { cause: err })),
-    );
+    // the same heartbeat as over NATS, so one idle bound serves both transports
+    const beat = setInterval(() => deliver({ t: 'beat' }, 0), STREAM_HEARTBEAT_MS);
+    void handler(structuredClone(request), (d) => deliver({ t: 'chunk', d: structuredClone(d) }, sizeOf(d)), stop.signal)
+      .then(
+        (r) => deliver({ t: 'end', r: structuredClone(r) }, sizeOf(r)),
+        (err: unknown) => fail(new RpcStreamError(`stream ${pattern} failed`, { cause: err })),
+      )
+      .finally(() => clearInterval(beat));
     return { cancel: () => stop.abort(new RpcStreamError('client cancelled')) };
   };
 

@@ -1,10 +1,20 @@
+import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DomainError } from '../errors.ts';
 import { createLogger } from '../log.ts';
 import { eventually } from '../testing/eventually.ts';
 import { createInProcessHub } from './in-process.ts';
 import { type RpcClient, type RpcTransport, createRpcClient, serveRpc } from './rpc.ts';
-import { type RpcStreamEvent, RpcStreamError, streamingHandler } from './stream.ts';
+import {
+  type OpenStream,
+  type RpcStreamEvent,
+  RpcStreamError,
+  consumeStream,
+  natsStream,
+  serveNatsStreams,
+  streamSubject,
+  streamingHandler,
+} from './stream.ts';
 
 const url = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const meta = { correlation_id: 'rpc-stream-test', traceparent: null };
@@ -143,5 +153,70 @@ describe.each(transports)('streamed replies over %s', (_name, makeTransport) => 
   it('no service for the pattern: RpcStreamError, not a hang', async () => {
     const err = await collect(stream(`${p}.nobody`, {}, { startTimeoutMs: 2_000 })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RpcStreamError);
+  });
+});
+
+describe('a streamed reply whose service replica dies mid-stream', () => {
+  it('fails once nothing, not even a heartbeat, came for idleMs, instead of waiting for the total deadline', async () => {
+    const nc = await connect({ servers: [url] });
+    const pattern = `test.stream.${Math.random().toString(36).slice(2, 10)}.mute`;
+    // a "replica" that takes the request, says start, then falls silent (as a killed process would)
+    const sub = nc.subscribe(streamSubject(pattern), {
+      callback: (_err, msg) => {
+        if (msg.reply) nc.publish(msg.reply, JSON.stringify({ i: 0, t: 'start' }));
+      },
+    });
+    try {
+      const events = consumeStream(pattern, natsStream(nc, pattern, { principal: null, operator: false, meta, input: {} }), {
+        idleMs: 300,
+      });
+      const err = await (async () => {
+        for await (const _e of events) {
+          // no event is expected
+        }
+      })().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(RpcStreamError);
+      expect((err as Error).message).toMatch(/silent for 300 ms/);
+    } finally {
+      sub.unsubscribe();
+      await nc.drain();
+    }
+  });
+
+  it('a handler silent for longer than idleMs stays alive on heartbeats', async () => {
+    const nc = await connect({ servers: [url] });
+    const pattern = `test.stream.${Math.random().toString(36).slice(2, 10)}.slow`;
+    const go = gate();
+    const served = serveNatsStreams(
+      nc,
+      'stream-test-slow',
+      new Map([
+        [
+          pattern,
+          async () => {
+            await go.opened;
+            return 'late answer';
+          },
+        ],
+      ]),
+      log,
+      50,
+    );
+    let beats = 0;
+    const open = natsStream(nc, pattern, { principal: null, operator: false, meta, input: {} });
+    const counting: OpenStream = (deliver, fail) =>
+      open((frame, bytes) => {
+        if (frame.t === 'beat' && ++beats === 12) go.open(); // 600 ms of beats, twice the idle bound
+        deliver(frame, bytes);
+      }, fail);
+    try {
+      const seen: RpcStreamEvent<unknown>[] = [];
+      for await (const e of consumeStream(pattern, counting, { idleMs: 300 })) seen.push(e);
+      expect(seen).toEqual([{ type: 'end', reply: { ok: true, value: 'late answer' } }]);
+      expect(beats).toBeGreaterThanOrEqual(12);
+    } finally {
+      await served.close();
+      await nc.drain();
+    }
   });
 });

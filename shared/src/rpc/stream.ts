@@ -17,8 +17,11 @@ import { refuseUnstorable, toReply } from './reply.ts';
  *
  * Delivery: at most once, in order; a lost frame (slow consumer, a node going away) is seen as
  * a gap in the numbers and ends the stream with RpcUnavailableError, never as silently missing
- * text. A client that disappears without cancelling (its process killed) is not noticed by the
- * server: the handler runs to its own limits, and its frames go nowhere.
+ * text. A replica that dies mid-stream is noticed by its silence: the server beats every
+ * STREAM_HEARTBEAT_MS while the handler runs. A client that disappears without cancelling (its
+ * process killed) is not noticed by the server: the handler runs to its own limits, and its
+ * frames go nowhere. On a NATS cluster a cancel can overtake the server's interest in it across
+ * nodes and be lost; the handler then also runs to its limits.
  */
 
 /** One event of a streamed reply: chunks, then exactly one `end` (the last event). */
@@ -48,6 +51,8 @@ export interface RpcStreamOptions {
   timeoutMs?: number;
   /** bytes of chunks and reply together; default 4 MiB */
   maxBytes?: number;
+  /** the longest silence (no frame, not even a heartbeat) before the service counts as gone; default 3 heartbeats */
+  idleMs?: number;
 }
 
 export class RpcStreamError extends Error {
@@ -55,7 +60,14 @@ export class RpcStreamError extends Error {
 }
 
 /** The wire frames, numbered from 0 by `i`. */
-export type Frame = { t: 'start' } | { t: 'chunk'; d: unknown } | { t: 'end'; r: RpcReply };
+export type Frame = { t: 'start' } | { t: 'beat' } | { t: 'chunk'; d: unknown } | { t: 'end'; r: RpcReply };
+
+/**
+ * While a handler runs the server sends a `beat` frame this often, so a client tells a slow
+ * answer (retrieval, a model thinking) from a replica that died mid-stream: silence longer than
+ * the client's `idleMs` (default three beats) ends the stream.
+ */
+export const STREAM_HEARTBEAT_MS = 5_000;
 
 export const streamSubject = (pattern: string) => `mandant.stream.${pattern}`;
 
@@ -97,7 +109,13 @@ export async function runStream(
 }
 
 /** Serves streaming handlers on a NATS connection; `close` drains the subscriptions. */
-export function serveNatsStreams(nc: NatsConnection, service: string, handlers: Map<string, RpcStreamHandler>, log: Logger) {
+export function serveNatsStreams(
+  nc: NatsConnection,
+  service: string,
+  handlers: Map<string, RpcStreamHandler>,
+  log: Logger,
+  heartbeatMs = STREAM_HEARTBEAT_MS,
+) {
   const subs: Subscription[] = [];
   for (const [pattern, handler] of handlers) {
     subs.push(
@@ -111,6 +129,7 @@ export function serveNatsStreams(nc: NatsConnection, service: string, handlers: 
           let i = 0;
           const send = (frame: Frame) => nc.publish(inbox, JSON.stringify({ i: i++, ...frame }));
           send({ t: 'start' });
+          const beat = setInterval(() => send({ t: 'beat' }), heartbeatMs);
           let request: unknown;
           try {
             request = msg.json();
@@ -120,7 +139,10 @@ export function serveNatsStreams(nc: NatsConnection, service: string, handlers: 
           void runStream(pattern, handler, request, (d) => stop.signal.aborted || send({ t: 'chunk', d }), stop.signal, log)
             .then((r) => send({ t: 'end', r }))
             .catch((e: unknown) => log.error({ err: e, pattern }, 'stream reply failed'))
-            .finally(() => cancel.unsubscribe());
+            .finally(() => {
+              clearInterval(beat);
+              cancel.unsubscribe();
+            });
         },
       }),
     );
@@ -197,12 +219,19 @@ export async function* consumeStream<T>(pattern: string, open: OpenStream, opts:
   };
   const fail = (err: Error) => push(err);
   let started = false;
+  const idleMs = opts.idleMs ?? 3 * STREAM_HEARTBEAT_MS;
+  let idle: NodeJS.Timeout | undefined;
+  const heard = () => {
+    clearTimeout(idle);
+    idle = setTimeout(() => fail(new RpcStreamError(`stream ${pattern} silent for ${idleMs} ms: its service is gone`)), idleMs);
+  };
   const link = await open((frame, size) => {
+    heard();
     bytes += size;
     if (bytes > maxBytes) return fail(new RpcStreamError(`stream ${pattern} exceeds ${maxBytes} bytes`));
     if (frame.t === 'start') started = true;
     else if (frame.t === 'chunk') push({ type: 'chunk', data: frame.d });
-    else push({ type: 'end', reply: frame.r as RpcReply<T> });
+    else if (frame.t === 'end') push({ type: 'end', reply: frame.r as RpcReply<T> });
   }, fail);
   const startTimer = setTimeout(() => {
     if (!started) fail(new RpcStreamError(`no service took ${pattern} within ${opts.startTimeoutMs ?? 15_000} ms`));
@@ -233,6 +262,7 @@ export async function* consumeStream<T>(pattern: string, open: OpenStream, opts:
   } finally {
     clearTimeout(startTimer);
     clearTimeout(totalTimer);
+    clearTimeout(idle);
     opts.signal?.removeEventListener('abort', onAbort);
     // stopped before its end (an error, the caller's signal, a consumer that broke off): tell the server
     if (!ended) link.cancel();
