@@ -1,10 +1,13 @@
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { chunkingFor, processDocument } from '../pipeline.ts';
 import { chooseDefaultModel, createEmbedderRegistry } from '../worker/models.ts';
 import { cosineSimilarity } from './embedder.ts';
 import { LOCAL_MODELS, defaultModelsDir, isInstalled, localModel } from './local-models.ts';
-import { createOnnxEmbedder } from './onnx.ts';
+import { EmbeddingModelError, createOnnxEmbedder } from './onnx.ts';
 
 /**
  * The real all-MiniLM-L6-v2 (int8 ONNX) from the models directory (MODELS_DIR, else `.models`):
@@ -102,6 +105,21 @@ describe.skipIf(!installed)('all-MiniLM-L6-v2 in-process', () => {
     expect(maxTokens).toBe(200);
     for (const c of doc.chunks) expect(embedder.tokens?.count(c.text)).toBeLessThanOrEqual(202);
     expect(doc.chunks.length).toBeGreaterThan(10);
+  });
+
+  it('fails an embed with EmbeddingModelError when the model file is damaged, and keeps failing cleanly', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mandant-models-'));
+    try {
+      mkdirSync(join(dir, MINILM));
+      copyFileSync(join(modelsDir, MINILM, 'tokenizer.json'), join(dir, MINILM, 'tokenizer.json'));
+      writeFileSync(join(dir, MINILM, 'model.onnx'), 'not a model');
+      if (!spec) throw new Error('catalogue lacks MiniLM');
+      const broken = createOnnxEmbedder({ model: spec, modelsDir: dir, threads: 1 });
+      await expect(broken.embed(['text'])).rejects.toBeInstanceOf(EmbeddingModelError);
+      await expect(broken.embed(['text'])).rejects.toBeInstanceOf(EmbeddingModelError);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('resolves by id in the registry, once per registry, and is what EMBEDDING_MODEL=auto picks', () => {

@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import * as ort from 'onnxruntime-node';
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
 import type { Embedder } from './embedder.ts';
 import { type LocalModel, modelFiles } from './local-models.ts';
 import { CHARS_PER_TOKEN_CAP, modelInput } from './model-input.ts';
-import { batchesByLength, padBatch, poolAndNormalise } from './pooling.ts';
+import { type PaddedBatch, batchesByLength, padBatch, poolAndNormalise } from './pooling.ts';
 
 /**
  * A local sentence encoder run in-process with onnxruntime (CPU): no network, no provider.
@@ -14,12 +15,11 @@ import { batchesByLength, padBatch, poolAndNormalise } from './pooling.ts';
  * [CLS]) and L2-normalised.
  *
  * One inference runs at a time on `threads` intra-op threads, so a process never takes more
- * cores than that for embedding. An inference holds the event loop while it computes (about
- * 15–40 ms for one 200-token chunk of MiniLM on two cores, more under load: bench/embed.ts
- * prints the longest stall), so inferences are small (one text by default) and the event loop
- * gets a turn between them; a query waits for at most the inference in progress, not for a
- * whole document. Known limit: a worker thread would remove the stall altogether. The session is
- * loaded on first use and kept: build one embedder per model and process (the registry does).
+ * cores than that for embedding. onnxruntime-node computes on the thread that calls it, so the
+ * session lives in a worker thread of its own (`WORKER_SOURCE`), started on first use and kept:
+ * the event loop stays free while a model computes, and a query waits for at most the inference
+ * in progress, not for a whole document. Build one embedder per model and process (the
+ * registry does). The worker does not keep the process alive when idle.
  *
  * Hostile input: any string is embedded. Before tokenizing, a text is cut to
  * `maxTokens × CHARS_PER_TOKEN_CAP` characters (far more than that many tokens of real text
@@ -36,7 +36,7 @@ export interface OnnxEmbedderOptions {
    * texts per inference (default 1). The int8 models quantise activations with one scale per
    * inference, so a text's vector shifts with the texts batched beside it (cosine ≈ 0.99 to
    * itself alone); one text per inference keeps a chunk's vector independent of its neighbours
-   * and of how a document was batched, and on two cores larger batches were no faster
+   * and of how a document was batched; on two cores larger batches were not reliably faster
    * (bench/embed.ts, figures in bench/RESULTS.md).
    */
   batchSize?: number;
@@ -60,50 +60,17 @@ export function createOnnxEmbedder(options: OnnxEmbedderOptions): Embedder {
   }
   const input = modelInput(model, tokenizerJson);
 
-  let session: Promise<ort.InferenceSession> | undefined;
-  const loadSession = (): Promise<ort.InferenceSession> => {
-    session ??= ort.InferenceSession.create(files.onnx, {
-      intraOpNumThreads: threads,
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      graphOptimizationLevel: 'all',
-      // idle pool threads sleep instead of spinning: on cores shared with the rest of the
-      // process (and other processes) spinning threads steal the time the work needs
-      extra: { session: { intra_op: { allow_spinning: '0' } } },
-    }).catch((cause: unknown) => {
-      session = undefined;
-      throw new EmbeddingModelError(`cannot load the ONNX model ${model.id} from ${files.onnx}`, { cause });
-    });
-    return session;
-  };
+  const thread = inferenceThread(model.id, files.onnx, threads);
 
   // one inference at a time: each waits for the previous one to settle
   let queue: Promise<unknown> = Promise.resolve();
   const run = (rows: number[][]): Promise<number[][]> => {
     const result = queue.then(async () => {
-      // onnxruntime-node computes on the calling thread: a turn of the event loop between
-      // inferences lets requests and messages through, so it stalls for one inference at most
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      const s = await loadSession();
       const batch = padBatch(rows, input.padId);
-      const dims = [batch.rows, batch.columns];
-      const output = await s.run({
-        input_ids: new ort.Tensor('int64', batch.inputIds, dims),
-        attention_mask: new ort.Tensor('int64', batch.attentionMask, dims),
-        token_type_ids: new ort.Tensor('int64', batch.tokenTypeIds, dims),
-      });
-      const hidden = output['last_hidden_state'];
-      if (!hidden || hidden.dims[2] !== model.dimension) {
-        throw new EmbeddingModelError(`${model.id} returned no last_hidden_state of dimension ${model.dimension}`);
-      }
-      const vectors = poolAndNormalise(
-        hidden.data as Float32Array,
-        batch.attentionMask,
-        { ...batch, dimension: model.dimension },
-        model.pooling,
-      );
-      for (const t of Object.values(output)) t.dispose();
-      return vectors;
+      const { hidden, dims } = await thread.run(batch);
+      if (dims[2] !== model.dimension)
+        throw new EmbeddingModelError(`${model.id} returned vectors of dimension ${dims[2]}, not ${model.dimension}`);
+      return poolAndNormalise(hidden, batch.attentionMask, { ...batch, dimension: model.dimension }, model.pooling);
     });
     queue = result.catch(() => undefined);
     return result;
@@ -129,6 +96,106 @@ export function createOnnxEmbedder(options: OnnxEmbedderOptions): Embedder {
         indexes.forEach((i, k) => (vectors[i] = pooled[k] ?? []));
       }
       return vectors;
+    },
+  };
+}
+
+const ORT_PATH = createRequire(import.meta.url).resolve('onnxruntime-node');
+
+/**
+ * The inference thread's program, plain CommonJS so that it runs the same under tsx, vitest and
+ * node: it loads the session once, then answers `{ id, inputIds, attentionMask, tokenTypeIds,
+ * dims }` with `{ id, hidden, dims }` (the last hidden state, handed over) or `{ id, error }`.
+ */
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const ort = require(workerData.ortPath);
+const session = ort.InferenceSession.create(workerData.modelPath, {
+  intraOpNumThreads: workerData.threads,
+  interOpNumThreads: 1,
+  executionMode: 'sequential',
+  graphOptimizationLevel: 'all',
+  // idle pool threads sleep instead of spinning on cores the rest of the process needs
+  extra: { session: { intra_op: { allow_spinning: '0' } } },
+});
+session.catch(() => {}); // reported with each request
+parentPort.on('message', async (msg) => {
+  try {
+    const s = await session;
+    const output = await s.run({
+      input_ids: new ort.Tensor('int64', msg.inputIds, msg.dims),
+      attention_mask: new ort.Tensor('int64', msg.attentionMask, msg.dims),
+      token_type_ids: new ort.Tensor('int64', msg.tokenTypeIds, msg.dims),
+    });
+    const hidden = output.last_hidden_state;
+    if (!hidden) throw new Error('the model returned no last_hidden_state');
+    const data = new Float32Array(hidden.data);
+    parentPort.postMessage({ id: msg.id, hidden: data, dims: hidden.dims }, [data.buffer]);
+    for (const t of Object.values(output)) t.dispose();
+  } catch (err) {
+    parentPort.postMessage({ id: msg.id, error: err instanceof Error ? err.name + ': ' + err.message : String(err) });
+  }
+});
+`;
+
+/**
+ * The worker thread holding one model's session. Replies are matched to requests by id; a
+ * worker that fails or exits fails what it had pending, and the next request starts a new one.
+ */
+function inferenceThread(
+  id: string,
+  modelPath: string,
+  threads: number,
+): { run(batch: PaddedBatch): Promise<{ hidden: Float32Array; dims: readonly number[] }> } {
+  interface Reply {
+    id: number;
+    hidden?: Float32Array;
+    dims?: number[];
+    error?: string;
+  }
+  type Pending = { resolve: (r: { hidden: Float32Array; dims: readonly number[] }) => void; reject: (e: Error) => void };
+  const pending = new Map<number, Pending>();
+  let worker: Worker | undefined;
+  let nextId = 0;
+
+  const failAll = (error: EmbeddingModelError): void => {
+    for (const p of pending.values()) p.reject(error);
+    pending.clear();
+  };
+  const start = (): Worker => {
+    // no loaders or preloads of the parent (tsx, telemetry): the worker is plain JavaScript
+    const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { ortPath: ORT_PATH, modelPath, threads }, execArgv: [] });
+    w.on('message', (reply: Reply) => {
+      const p = pending.get(reply.id);
+      if (!p) return;
+      pending.delete(reply.id);
+      if (pending.size === 0) w.unref();
+      if (reply.hidden && reply.dims) p.resolve({ hidden: reply.hidden, dims: reply.dims });
+      else p.reject(new EmbeddingModelError(`inference with ${id} (${modelPath}) failed: ${reply.error ?? 'no output'}`));
+    });
+    w.on('error', (cause) => {
+      worker = undefined;
+      failAll(new EmbeddingModelError(`the inference thread of ${id} failed`, { cause }));
+    });
+    w.on('exit', (code) => {
+      if (worker === w) worker = undefined;
+      failAll(new EmbeddingModelError(`the inference thread of ${id} exited with code ${code}`));
+    });
+    return w;
+  };
+
+  return {
+    run(batch) {
+      const w = (worker ??= start());
+      w.ref(); // kept alive while an inference is pending
+      const requestId = nextId++;
+      return new Promise((resolve, reject) => {
+        pending.set(requestId, { resolve, reject });
+        const { inputIds, attentionMask, tokenTypeIds } = batch;
+        // the mask is copied (pooling reads it here); the ids are handed over
+        const message = { id: requestId, inputIds, attentionMask, tokenTypeIds, dims: [batch.rows, batch.columns] };
+        w.postMessage(message, [inputIds.buffer as ArrayBuffer, tokenTypeIds.buffer as ArrayBuffer]);
+      });
     },
   };
 }
