@@ -1,4 +1,4 @@
-import { MATCH_END, MATCH_START, snippetHtml, withoutSentinels } from '@mandant/shared/stores/text';
+import { MATCH_END, MATCH_START, parseQuery, snippetHtml, withoutSentinels } from '@mandant/shared/stores/text';
 
 /**
  * Snippets for chunks only the vector index found (the text index marks its own matches): the
@@ -10,9 +10,14 @@ const WORD = /[\p{L}\p{N}]+/gu;
 /** about two lines of a result list */
 export const SNIPPET_CHARS = 240;
 
-/** The query's words, lower-cased and distinct; one-letter words mark too much to help. */
+/**
+ * The words of the query's terms as the text index reads them (`parseQuery`: no excluded words, no
+ * bare function words when there are others), lower-cased and distinct; one-letter words mark too
+ * much to help.
+ */
 export function queryTerms(query: string): Set<string> {
-  return new Set([...query.toLocaleLowerCase().matchAll(WORD)].map((m) => m[0]).filter((w) => w.length > 1));
+  const words = parseQuery(query).terms.flatMap((t) => [...t.text.toLocaleLowerCase().matchAll(WORD)].map((m) => m[0]));
+  return new Set(words.filter((w) => w.length > 1));
 }
 
 /** `text` cut to about `max` characters around the first match (or from the start), matches marked, escaped. */

@@ -4,6 +4,7 @@ import { highlight, queryTerms } from './snippet.ts';
 describe('snippets for vector-only hits', () => {
   it("takes the query's words, lower-cased, without one-letter words", () => {
     expect([...queryTerms('Acme "Holdings" a PAID acme')]).toEqual(['acme', 'holdings', 'paid']);
+    expect([...queryTerms('how to find "the Acme ledger" -Panama')]).toEqual(['find', 'the', 'acme', 'ledger']);
   });
 
   it('marks whole query words, case-insensitively', () => {
