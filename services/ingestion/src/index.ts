@@ -12,3 +12,4 @@ export {
   createEmbedderRegistry,
 } from './worker/models.ts';
 export { startIngestionWorker } from './worker/worker.ts';
+export { extractEntities, type EntityType, type Mention } from './entities/extract.ts';
