@@ -113,9 +113,10 @@ export function createPostgresTextIndex({ sql }: PostgresTextIndexDeps): TextInd
       // Each term becomes a tsquery of its own (a phrase's words in sequence, `<->`); `all_terms`
       // wants all of them, `any_term` any of them, both none of the excluded ones. Ids come from
       // mandant_text_match (indexes usable, bound to this transaction's tenant): the hits with
-      // every term as deep as the page, and those with any term twice as deep (the first ones are
-      // among them); their rows are read under RLS, filtered by tenant once more, and ranked by
-      // the terms they match, then by ts_rank_cd over any term.
+      // every term as deep as the page, and, only when they do not fill it, those with any term
+      // twice as deep (the first ones are among them; ranking every hit of a common word is what
+      // costs); their rows are read under RLS, filtered by tenant once more, and ranked by the
+      // terms they match, then by ts_rank_cd over any term.
       const rows = await withTenant(
         sql,
         tenantId,
@@ -131,9 +132,11 @@ export function createPostgresTextIndex({ sql }: PostgresTextIndexDeps): TextInd
           from term where numnode(q) > 0
         ), q as (
           select terms, (all_terms || nots)::tsquery as all_terms, ('(' || any_term || ')' || nots)::tsquery as any_term from parts
-        ), pool as (
+        ), every_term as (
           ${match(tx, 'all_terms', depth)}
-          ${terms.length > 1 ? tx`union ${match(tx, 'any_term', 2 * depth)}` : tx``}
+        ), pool as (
+          select id from every_term
+          ${terms.length > 1 ? tx`union ${match(tx, 'any_term', 2 * depth)} where (select count(*) from every_term) < ${depth}` : tx``}
         ), ranked as (
           select t.id, (select count(*)::int from unnest(q.terms) x where t.search @@ x) as matched,
                  ts_rank_cd(t.search, q.any_term, 32) as rank
