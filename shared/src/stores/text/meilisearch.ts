@@ -254,27 +254,35 @@ export function createMeilisearchTextIndex(deps: MeilisearchTextIndexDeps): Text
         highlightPreTag: MATCH_START,
         highlightPostTag: MATCH_END,
       });
-      if (terms.length === 1) {
-        const { q, ...rest } = params(terms, { limit: options.limit, offset });
+      const search = async (
+        these: QueryTerm[],
+        page: { limit: number; offset: number },
+      ): Promise<Array<MeiliHit & { relevance: number }>> => {
+        const { q, ...rest } = params(these, page);
         const hits = await orIfMissing('search', async () => (await idx.search<MeiliHit>(q, rest)).hits, []);
-        return hits.map((h) => textHit(h, 1, termScore(1, 1, h._rankingScore ?? 0)));
+        return hits.map((h) => Object.assign(h, { relevance: h._rankingScore ?? 0 }));
+      };
+      if (terms.length === 1) {
+        return (await search(terms, { limit: options.limit, offset })).map((h) => textHit(h, 1, termScore(1, 1, h.relevance)));
       }
       // Meilisearch's matching strategies drop terms from the end ('last') or the most frequent
-      // first ('frequency'), so a document with only a later or a common term would never be found.
-      // One request instead: the query with every term, and each term on its own, all as deep as the page.
+      // first ('frequency'), so a document with only a later or a common term would never be
+      // found. Instead: the hits with every term as deep as the page and, only when they do not
+      // fill it, each term on its own, in one multi-search.
       const page = { limit: offset + options.limit, offset: 0 };
-      const answers = await orIfMissing(
-        'multi-search',
-        async () =>
-          (
-            await client.multiSearch({
-              queries: [terms, ...terms.map((t) => [t])].map((these) => ({ indexUid: uid, ...params(these, page) })),
-            })
-          ).results.map((r) => (r.hits as MeiliHit[]).map((h) => Object.assign(h, { relevance: h._rankingScore ?? 0 }))),
-        [],
-      );
-      const [all = [], ...perTerm] = answers;
-      return rankByTerms(all, perTerm)
+      const all = await search(terms, page);
+      const perTerm =
+        all.length >= page.limit
+          ? []
+          : await orIfMissing(
+              'multi-search',
+              async () =>
+                (await client.multiSearch({ queries: terms.map((t) => ({ indexUid: uid, ...params([t], page) })) })).results.map((r) =>
+                  (r.hits as MeiliHit[]).map((h) => Object.assign(h, { relevance: h._rankingScore ?? 0 })),
+                ),
+              [],
+            );
+      return rankByTerms(all, perTerm.length > 0 ? perTerm : terms.map(() => []))
         .slice(offset, offset + options.limit)
         .map((r) => textHit(r.hit, r.matched, termScore(r.matched, terms.length, r.relevance)));
     },

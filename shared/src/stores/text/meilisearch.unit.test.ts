@@ -92,25 +92,20 @@ describe('Meilisearch adapter requests', () => {
   const [project, documentId] = [randomUUID(), randomUUID()];
   const documentFilter = meiliFilter(tenant, { documentId });
 
-  it('asks for a query of several terms in one multi-search: every term, then each term, none missing, exclusions on each', async () => {
+  it('asks for the hits with every term first, then, as they do not fill the page, for each term in one multi-search; none may miss a word', async () => {
     const { client, calls } = recordingClient();
     await createMeilisearchTextIndex({ client }).search(tenant, 'Boris "Petrov payment" -leak OR', {
       limit: 5,
       offset: 5,
       projectIds: [project],
     });
-    expect(calls.map((c) => c.method)).toEqual(['multiSearch']);
-    const { queries } = calls[0]?.args[0] as { queries: Array<Record<string, unknown>> };
-    expect(queries.map((q) => q.q)).toEqual(['Boris "Petrov payment" -leak', 'Boris -leak', '"Petrov payment" -leak']);
-    for (const q of queries) {
-      expect(q).toMatchObject({
-        indexUid: uid,
-        matchingStrategy: 'all',
-        limit: 10,
-        offset: 0,
-        filter: meiliFilter(tenant, { projectIds: [project] }),
-      });
-    }
+    expect(calls.map((c) => c.method)).toEqual(['search', 'multiSearch']);
+    const [q, first] = calls[0]?.args as [string, Record<string, unknown>];
+    const { queries } = calls[1]?.args[0] as { queries: Array<Record<string, unknown>> };
+    expect([q, ...queries.map((x) => x.q)]).toEqual(['Boris "Petrov payment" -leak', 'Boris -leak', '"Petrov payment" -leak']);
+    const filter = meiliFilter(tenant, { projectIds: [project] });
+    for (const x of [first, ...queries]) expect(x).toMatchObject({ matchingStrategy: 'all', limit: 10, offset: 0, filter });
+    for (const x of queries) expect(x).toMatchObject({ indexUid: uid });
   });
 
   it('filters every read and delete in the shared index by tenant, and searches with the project scope when asked', async () => {
