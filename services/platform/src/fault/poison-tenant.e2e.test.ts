@@ -62,7 +62,8 @@ describe.skipIf(!pg || natsMissing)('fault: a poisoned event on the running plat
     const { store } = h.platform.runtime;
     const { keyring } = h.platform.stores;
     const meta: EventMeta = { actor: 'user:fault', correlation_id: 'fault-poison-tenant', causation_id: null, traceparent: null };
-    const append = async (stream: string, type: string, data: Record<string, unknown>, projector: string) => {
+    // each projection that handles the event's type and cannot apply it dead-letters it
+    const append = async (stream: string, type: string, data: Record<string, unknown>, projectors: string[]) => {
       const res = await store.append(
         poisoned.id,
         stream,
@@ -71,7 +72,7 @@ describe.skipIf(!pg || natsMissing)('fault: a poisoned event on the running plat
         meta,
       );
       const [e] = res.events;
-      if (e) poison.push({ seq: e.tenant_seq, id: e.id, type, projector });
+      if (e) for (const projector of projectors) poison.push({ seq: e.tenant_seq, id: e.id, type, projector });
     };
     // a conversation title and a user name with a NUL: the views' text columns refuse them (22021)
     const conversation = uuidv7();
@@ -79,7 +80,7 @@ describe.skipIf(!pg || natsMissing)('fault: a poisoned event on the running plat
       streams.conversation(conversation),
       'conversation.started.v1',
       { project_id: project.body.id, sealed: await sealJson(keyring, poisoned.id, conversation, { title: `${SECRET}\u0000` }) },
-      'conversation-views@v1',
+      ['conversation-views@v1'],
     );
     const user = uuidv7();
     await append(
@@ -89,15 +90,14 @@ describe.skipIf(!pg || natsMissing)('fault: a poisoned event on the running plat
         sealed: await sealJson(keyring, poisoned.id, user, { email: 'eve@example.org', name: `${SECRET}\u0000` }),
         email_hash: 'a'.repeat(64),
       },
-      'membership-views@v1',
+      ['membership-views@v1'],
     );
-    // an event whose envelope does not parse at all (data is no object)
-    await append(
-      streams.conversation(uuidv7()),
-      'conversation.started.v1',
-      [SECRET] as unknown as Record<string, unknown>,
+    // an event whose envelope does not parse at all (data is no object): poison for the project
+    // views too, which take a conversation's start as activity in its project
+    await append(streams.conversation(uuidv7()), 'conversation.started.v1', [SECRET] as unknown as Record<string, unknown>, [
       'conversation-views@v1',
-    );
+      'project-views@v2',
+    ]);
   });
   afterAll(async () => {
     await h?.stop();
@@ -142,7 +142,8 @@ describe.skipIf(!pg || natsMissing)('fault: a poisoned event on the running plat
     const text = String(res.body);
     expect(text).toContain('mandant_projector_dead_letters{projector="conversation-views@v1"} 2');
     expect(text).toContain('mandant_projector_dead_letters{projector="membership-views@v1"} 1');
-    expect(text).toContain(`mandant_tenant_dead_letters{tenant="${poisoned.id}"} 3`);
+    expect(text).toContain('mandant_projector_dead_letters{projector="project-views@v2"} 1');
+    expect(text).toContain(`mandant_tenant_dead_letters{tenant="${poisoned.id}"} 4`);
     expect(text).toContain(`mandant_tenant_dead_letters{tenant="${healthy.id}"} 0`);
     expect(text).not.toContain(SECRET);
   });
@@ -202,11 +203,11 @@ describe.skipIf(!pg || natsMissing)('fault: a poisoned event on the running plat
       expect((await h.call('POST', '/projections/retry', { token: auditor.body.secret as string })).status).toBe(403);
       const asked = await h.call('POST', '/projections/retry', { token: poisoned.key });
       expect(asked.status).toBe(202);
-      expect(asked.body).toEqual({ requested: 3 });
+      expect(asked.body).toEqual({ requested: 4 });
       await until(
         async () => {
           const s = (await h.call('GET', '/projections/status', { token: poisoned.key })).body as Status;
-          return s.dead_letters.length === 3 && s.dead_letters.every((d) => d.retry_requested_at === null);
+          return s.dead_letters.length === 4 && s.dead_letters.every((d) => d.retry_requested_at === null);
         },
         SETTLE_MS,
         'the requested retries to be carried out',
@@ -216,6 +217,7 @@ describe.skipIf(!pg || natsMissing)('fault: a poisoned event on the running plat
         ['conversation-views@v1', 7],
         ['conversation-views@v1', 7],
         ['membership-views@v1', 6],
+        ['project-views@v2', 6],
       ]);
       const other = await h.call('POST', '/projections/retry', { token: healthy.key });
       expect(other.body).toEqual({ requested: 0 });
@@ -273,10 +275,14 @@ describe.skipIf(!pg || natsMissing)('fault: a poisoned event on the running plat
               SETTLE_MS,
               'every projector of the tenant to reach its head',
             );
+            // a NUL in the title is poison for the conversation views only; an event that does not
+            // parse is poison for every projection of its type, the project views' activity included
             const poisoned = t.written.filter((w) => w.kind !== 'good').map((w) => w.seq);
-            expect(status?.dead_letters.map((d) => [d.projector, d.tenant_seq])).toEqual(
-              poisoned.map((seq) => ['conversation-views@v1', seq]),
-            );
+            const unparsable = t.written.filter((w) => w.kind === 'unparsable').map((w) => w.seq);
+            expect(status?.dead_letters.map((d) => [d.projector, d.tenant_seq])).toEqual([
+              ...poisoned.map((seq) => ['conversation-views@v1', seq]),
+              ...unparsable.map((seq) => ['project-views@v2', seq]),
+            ]);
             for (const w of t.written.filter((x) => x.kind === 'good')) {
               const read = await h.call('GET', `/chat/conversations/${w.conversation}`, { token: t.key });
               expect(read.status).toBe(200);
