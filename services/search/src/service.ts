@@ -2,6 +2,7 @@ import { rpc } from '@mandant/contracts';
 import type { Service, ServiceDeps } from '@mandant/shared/service';
 import type { ReadStores } from '@mandant/shared/stores';
 import { runSearch } from './run/handler.ts';
+import { servingMemo } from '@mandant/project';
 
 export interface SearchDeps extends ServiceDeps {
   stores: ReadStores;
@@ -28,9 +29,10 @@ export interface SearchEmbedder {
  * weak match. Every search is recorded as `search.performed.v1`. It keeps no read model of its own.
  */
 export function searchService(deps: SearchDeps): Service {
+  const memo = servingMemo();
   return {
     name: 'search',
-    handlers: { [rpc.searchRun]: (input, ctx) => runSearch(deps, input, ctx) },
+    handlers: { [rpc.searchRun]: (input, ctx) => runSearch(deps, input, ctx, memo) },
     projections: [],
   };
 }

@@ -5,6 +5,7 @@ import { uuidv7 } from '@mandant/shared/ids';
 import type { Logger } from '@mandant/shared/log';
 import type { RpcContext } from '@mandant/shared/rpc';
 import { requirePrincipal } from '@mandant/membership';
+import type { ServingMemo } from '@mandant/project';
 import { requestEventMeta } from '@mandant/shared/service';
 import type { SearchDeps } from '../service.ts';
 import { recordSearch } from './audit.ts';
@@ -60,11 +61,16 @@ function engineAnswers(
  * drop what the relational views no longer show in scope (deleted, unlinked), paginate, fill in
  * titles, snippets and readable projects, record the search, answer.
  */
-export async function runSearch(deps: SearchDeps, input: unknown, ctx: RpcContext): Promise<SearchResult> {
+/** `memo`: the service's `servingMemo()`, so a scope's model is not re-read from its documents on every search. */
+export async function runSearch(deps: SearchDeps, input: unknown, ctx: RpcContext, memo?: ServingMemo): Promise<SearchResult> {
   const q = SearchInput.parse(input);
   const p = requirePrincipal(ctx.principal);
   const tenantId = p.tenant_id;
-  const scope = await withTenant(deps.sql, tenantId, (tx) => resolveScope(tx, p, q.project_id, deps.embedders.defaultModel));
+  // a model is complete in a scope under its canonical name, whatever alias a setting uses
+  const canonical = (m: string): string | null => deps.embedders.get(m)?.model ?? null;
+  const scope = await withTenant(deps.sql, tenantId, (tx) =>
+    resolveScope(tx, p, q.project_id, deps.embedders.defaultModel, canonical, memo),
+  );
   const log = deps.log.child({ tenant_id: tenantId, project_id: scope.projectId, correlation_id: ctx.meta.correlation_id });
   const position = await deps.store.head(tenantId);
 
