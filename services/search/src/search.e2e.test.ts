@@ -137,7 +137,8 @@ describe.skipIf(!pg || natsMissing).each(platforms)('search over HTTP ($stores)'
     const hyb = await search(projects.a, alice.key, { query: q });
     expect(hyb.mode).toBe('hybrid');
     expect(hyb.hits[0]).toMatchObject({ document_id: docs.ledger, found_by: ['keyword', 'vector'] });
-    expect(hyb.hits[0]?.score).toBeCloseTo(2 / 61, 2);
+    // both words (a strong keyword hit: tier 1), first by keyword and by vector (1/61 + 0.5/61)
+    expect(hyb.hits[0]?.score).toBeCloseTo(1 + 1.5 / 61, 2);
   });
 
   it('a query about nothing in the corpus answers nothing, or only weak hits, in a project and globally', async () => {

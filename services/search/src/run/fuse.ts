@@ -1,8 +1,12 @@
 /**
- * Merging the retrievers' answers (pure). Hybrid search fuses the keyword and the vector ranking
- * by reciprocal rank: each list adds `1 / (k + rank)` for every chunk it holds (rank from 1), so
- * the engines' incomparable scores never meet. Ties go to the strong match, then to the lower
- * chunk id, so the same answers always fuse into the same order.
+ * Merging the retrievers' answers (pure). Hybrid search ranks in two tiers: first the chunks the
+ * keyword engine found with more than half of the query's words (a strong keyword hit: the words
+ * the user typed are there), then the rest; within a tier by weighted reciprocal rank, each list
+ * adding `weight / (k + rank)` for every chunk it holds (rank from 1; keyword 1, vector 1/2), so
+ * the engines' incomparable scores never meet. The vector list thus reorders and fills in, but
+ * never pushes a passage with the query's words below one without them. Ties go to the strong
+ * match, then to the lower chunk id, so the same answers always fuse into the same order.
+ * (Tuned on the relevance bench's dev queries only; see bench/RESULTS.md.)
  *
  * Relevance: the vector list only holds chunks at or above the model's similarity floor (a
  * nearest neighbour is not an answer: every query has one), so a query about nothing in the
@@ -32,6 +36,7 @@ export interface Fused {
   documentId: string;
   chunkIndex: number | null;
   snippet: string | null;
+  /** hybrid: 1 for a strong keyword hit (`KEYWORD_TIER`, else 0) plus the weighted rank sum; one retriever: its engine's score */
   score: number;
   foundBy: Retriever[];
   /** strong when any retriever that found it is sure */
@@ -40,6 +45,16 @@ export interface Fused {
 
 /** The constant of Cormack et al.: damps the head of each list so one engine cannot dominate. */
 export const RRF_K = 60;
+
+/** Each list's weight in the reciprocal-rank sum: a vector rank counts half a keyword rank. */
+export const RRF_WEIGHTS: Readonly<Record<Retriever, number>> = { keyword: 1, vector: 0.5 };
+
+/**
+ * Added to the score of a chunk with a strong keyword hit: more than any reciprocal-rank sum can
+ * reach (at most 1.5 / (k + 1), under 1 for any k ≥ 1), so the score's whole part is the tier and
+ * its fraction the rank sum.
+ */
+export const KEYWORD_TIER = 1;
 
 /**
  * A vector hit is strong from this share of the way between the model's floor and a perfect
@@ -63,13 +78,14 @@ export function aboveFloor(list: Candidate[], floor: number): Candidate[] {
 }
 
 const strength = (f: Fused): number => (f.match === 'strong' ? 1 : 0);
-/** Fused score first; on a tie the strong match (a chunk with every word ranked first by keyword and second by vector ties with its reverse), then the id. */
+/** Fused score first; on a tie the strong match, then the id. */
 const byScoreThenId = (a: Fused, b: Fused): number =>
   b.score - a.score || strength(b) - strength(a) || (a.chunkId < b.chunkId ? -1 : a.chunkId > b.chunkId ? 1 : 0);
 
 /**
- * Reciprocal-rank fusion of ranked lists over chunk ids; a chunk repeated within one list counts
- * once. `vectorFloor` is the model's similarity floor: vector candidates below it never enter.
+ * Tiered, weighted reciprocal-rank fusion of ranked lists over chunk ids (see the top of this
+ * file); a chunk repeated within one list counts once, at its first place. `vectorFloor` is the
+ * model's similarity floor: vector candidates below it never enter.
  */
 export function fuseByRank(lists: Partial<Record<Retriever, Candidate[]>>, options: { vectorFloor?: number; k?: number } = {}): Fused[] {
   const { vectorFloor = -Infinity, k = RRF_K } = options;
@@ -84,7 +100,7 @@ export function fuseByRank(lists: Partial<Record<Retriever, Candidate[]>>, optio
       if (seen.has(id)) continue;
       seen.add(id);
       rank += 1;
-      const add = 1 / (k + rank);
+      const add = RRF_WEIGHTS[retriever] / (k + rank) + (retriever === 'keyword' && c.match === 'strong' ? KEYWORD_TIER : 0);
       const prev = out.get(id);
       if (prev) {
         prev.score += add;

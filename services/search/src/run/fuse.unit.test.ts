@@ -1,6 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type Candidate, RRF_K, fuseByRank, keywordStrength, single, strongSimilarity, vectorStrength } from './fuse.ts';
+import {
+  type Candidate,
+  KEYWORD_TIER,
+  RRF_K,
+  RRF_WEIGHTS,
+  fuseByRank,
+  keywordStrength,
+  single,
+  strongSimilarity,
+  vectorStrength,
+} from './fuse.ts';
 
 const c = (chunkId: string, score = 1, extra: Partial<Candidate> = {}): Candidate => ({
   chunkId,
@@ -8,18 +18,31 @@ const c = (chunkId: string, score = 1, extra: Partial<Candidate> = {}): Candidat
   chunkIndex: null,
   score,
   snippet: null,
-  match: 'strong',
+  match: 'weak',
   ...extra,
 });
+const [KW, VEC] = [RRF_WEIGHTS.keyword, RRF_WEIGHTS.vector];
 
 describe('reciprocal-rank fusion', () => {
-  it('adds 1/(k+rank) from each list, so a chunk both retrievers found ranks first', () => {
+  it('adds weight/(k+rank) from each list (a vector rank weighs half), so a chunk both retrievers found ranks first', () => {
     const fused = fuseByRank({ keyword: [c('a'), c('b')], vector: [c('c'), c('b')] });
     expect(fused.map((f) => f.chunkId)).toEqual(['b', 'a', 'c']);
-    expect(fused[0]?.score).toBeCloseTo(2 / (RRF_K + 2));
+    expect(fused[0]?.score).toBeCloseTo((KW + VEC) / (RRF_K + 2));
+    expect(fused[2]?.score).toBeCloseTo(VEC / (RRF_K + 1));
     expect(fused[0]?.foundBy).toEqual(['keyword', 'vector']);
     expect(fused[1]?.foundBy).toEqual(['keyword']);
     expect(fused[2]?.foundBy).toEqual(['vector']);
+  });
+
+  it('puts every strong keyword hit (more than half of the words) before any other, however the vector ranks them', () => {
+    const fused = fuseByRank({
+      keyword: [c('some', 1, { match: 'weak' }), c('all', 1, { match: 'strong' })],
+      vector: [c('some', 0.9, { match: 'strong' }), c('near', 0.8, { match: 'strong' })],
+    });
+    expect(fused.map((f) => f.chunkId)).toEqual(['all', 'some', 'near']);
+    expect(fused[0]?.score).toBeCloseTo(KEYWORD_TIER + KW / (RRF_K + 2));
+    // a weak keyword hit the vector also found still comes first among the rest
+    expect(fused[1]?.score).toBeCloseTo(KW / (RRF_K + 1) + VEC / (RRF_K + 1));
   });
 
   it("ignores the engines' scores: only ranks count", () => {
@@ -33,20 +56,23 @@ describe('reciprocal-rank fusion', () => {
   it('breaks equal scores by chunk id, whatever order the lists come in', () => {
     const one = fuseByRank({ keyword: [c('b'), c('d')], vector: [c('a'), c('c')] });
     const two = fuseByRank({ vector: [c('a'), c('c')], keyword: [c('b'), c('d')] });
-    expect(one.map((f) => f.chunkId)).toEqual(['a', 'b', 'c', 'd']);
+    expect(one.map((f) => f.chunkId)).toEqual(['b', 'd', 'a', 'c']);
     expect(two).toEqual(one);
+    // equal sums: vector rank 1 and 2 with k = 0 (1/2, 1/4) against keyword rank 2 and 4 (1/2, 1/4)
+    const tied = fuseByRank({ keyword: [c('x'), c('d'), c('y'), c('b')], vector: [c('c'), c('a')] }, { k: 0 });
+    expect(tied.map((f) => f.chunkId)).toEqual(['x', 'c', 'd', 'y', 'a', 'b']);
   });
 
   it('gives a tie to the strong match before the chunk id', () => {
+    // vector-only: rank 2 at weight 1/2 is 0.5/62 = 1/124, the same as keyword-only rank 64 (1/124)
+    const keyword = Array.from({ length: 64 }, (_, i) => c(`k${String(i).padStart(2, '0')}`));
     const fused = fuseByRank({
-      keyword: [c('z', 1, { match: 'strong' }), c('a', 1, { match: 'weak' })],
-      vector: [c('a', 0.5, { match: 'weak' }), c('z', 0.4, { match: 'weak' })],
+      keyword,
+      vector: [c('v1', 0.9, { match: 'weak' }), c('a', 0.9, { match: 'strong' })],
     });
-    expect(fused.map((f) => [f.chunkId, f.match])).toEqual([
-      ['z', 'strong'],
-      ['a', 'weak'],
-    ]);
-    expect(fused[0]?.score).toBe(fused[1]?.score);
+    const [a, k63] = [fused.find((f) => f.chunkId === 'a'), fused.find((f) => f.chunkId === 'k63')];
+    expect(a?.score).toBe(k63?.score);
+    expect(fused.indexOf(a as never)).toBe(fused.indexOf(k63 as never) - 1);
   });
 
   it('keeps the text snippet and the vector chunk index of a chunk both found', () => {
@@ -112,7 +138,7 @@ describe('the relevance floor and strong or weak hits', () => {
     floor: fc.double({ min: -1, max: 1, noNaN: true }),
   });
 
-  it('fuses any lists into RRF order over exactly the keyword chunks and the vector chunks at or above the floor', () => {
+  it('fuses any lists over exactly the keyword chunks and the vector chunks at or above the floor: strong keyword hits first, then weighted RRF order', () => {
     fc.assert(
       fc.property(lists, ({ keyword, vector, floor }) => {
         const fused = fuseByRank({ keyword, vector }, { vectorFloor: floor });
@@ -124,10 +150,21 @@ describe('the relevance floor and strong or weak hits', () => {
           const first = (list: Candidate[]) => list.find((x) => x.chunkId === f.chunkId);
           const strong = first(keyword)?.match === 'strong' || first(kept)?.match === 'strong';
           expect(f.match).toBe(strong ? 'strong' : 'weak');
-          expect(f.score).toBeLessThanOrEqual(2 / (RRF_K + 1) + 1e-12);
+          // the score's whole part is the tier (a strong keyword hit), its fraction the weighted rank sum
+          const ranks = (list: Candidate[]) => [...new Set(list.map((x) => x.chunkId))];
+          const term = (list: Candidate[], weight: number) => {
+            const at = ranks(list).indexOf(f.chunkId);
+            return at < 0 ? 0 : weight / (RRF_K + at + 1);
+          };
+          const tier = first(keyword)?.match === 'strong' ? KEYWORD_TIER : 0;
+          expect(f.score).toBeCloseTo(tier + term(keyword, KW) + term(kept, VEC), 12);
+          expect(f.score - tier).toBeLessThanOrEqual((KW + VEC) / (RRF_K + 1) + 1e-12);
         }
         for (let i = 1; i < fused.length; i++) {
           const [before, after] = [fused[i - 1], fused[i]];
+          const tierOf = (x: typeof before) => (keyword.find((k) => k.chunkId === x?.chunkId)?.match === 'strong' ? 1 : 0);
+          // no chunk without a strong keyword hit ever comes before one with it
+          expect(tierOf(before)).toBeGreaterThanOrEqual(tierOf(after));
           expect(before?.score ?? 0).toBeGreaterThanOrEqual(after?.score ?? 0);
           if (before?.score === after?.score && before?.match === 'weak') expect(after?.match).toBe('weak');
         }
