@@ -33,7 +33,11 @@ export const SearchHit = z.object({
   created_at: Timestamp,
   snippet: z.string().describe('HTML: escaped text with matches in <mark>…</mark>'),
   project_ids: z.array(Id).describe('the projects it is in that the caller may read'),
-  score: z.number().describe("reciprocal-rank-fusion score (hybrid) or the engine's score"),
+  score: z
+    .number()
+    .describe(
+      "hybrid: 1 for a passage with more than half of the query's words, plus the weighted reciprocal-rank sum (keyword 1, vector 1/2, k = 60); keyword or vector: the engine's own score",
+    ),
   found_by: z.array(z.enum(['keyword', 'vector'])).describe('which retrievers found it'),
   match: z
     .enum(['strong', 'weak'])

@@ -1518,7 +1518,7 @@ export interface components {
                 snippet: string;
                 /** @description the projects it is in that the caller may read */
                 project_ids: string[];
-                /** @description reciprocal-rank-fusion score (hybrid) or the engine's score */
+                /** @description hybrid: 1 for a passage with more than half of the query's words, plus the weighted reciprocal-rank sum (keyword 1, vector 1/2, k = 60); keyword or vector: the engine's own score */
                 score: number;
                 /** @description which retrievers found it */
                 found_by: ("keyword" | "vector")[];

@@ -25,8 +25,9 @@ export interface SearchEmbedder {
 /**
  * Search: project-scoped by default, global (tenant-wide, over what the caller may read) when no
  * project is given. Keyword (any word, every word first), vector (no farther than the model's
- * similarity floor) or hybrid (reciprocal-rank fusion); each hit says whether it is a strong or a
- * weak match. Every search is recorded as `search.performed.v1`. It keeps no read model of its own.
+ * similarity floor) or hybrid (strong keyword hits first, then reciprocal-rank fusion); each hit
+ * says whether it is a strong or a weak match. Every search is recorded as `search.performed.v1`.
+ * It keeps no read model of its own.
  */
 export function searchService(deps: SearchDeps): Service {
   const memo = servingMemo();
