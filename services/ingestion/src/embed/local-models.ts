@@ -13,7 +13,7 @@ import type { Pooling } from './pooling.ts';
  * of a model is a new id. All three share BERT's uncased WordPiece vocabulary.
  *
  * `minSimilarity` was calibrated with `bench/embed.ts` on the relevance set (bench/relevance:
- * German and English investigative documents and queries): each document scores its best chunk
+ * investigative documents and queries, mostly English, a tenth German): each document scores its best chunk
  * against a query; the floor sits at about the 95th percentile of documents from storylines
  * unrelated to the query, and the share of documents judged about the query (grade 3) above it
  * is printed beside it. Figures in bench/RESULTS.md. The bundled models are English models:
