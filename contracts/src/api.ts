@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Description, HttpUrl, Id, Name, ProjectRole, ProjectSlug, Settings, Slug, TenantRole, Timestamp } from './common.ts';
-import { DocumentKind, DocumentStatus } from './events/document.ts';
+import { DocumentKind, DocumentStatus, EntityType } from './events/document.ts';
 import { Preferences, ProjectState } from './events/membership.ts';
 
 /**
@@ -47,6 +47,9 @@ export const rpc = {
   documentList: 'document.list',
   documentDelete: 'document.delete',
   documentProjects: 'document.projects',
+  documentContent: 'document.content',
+  documentEntities: 'document.entities',
+  documentChunk: 'document.chunk',
   documentLink: 'document.link',
   documentUnlink: 'document.unlink',
   searchRun: 'search.run',
@@ -127,6 +130,8 @@ export const SwitchProjectInput = z.strictObject({
 });
 
 export const DocumentIdInput = z.strictObject({ document_id: Id });
+/** One passage of a document: chunk ids are name-based uuids of the document and the chunk's position. */
+export const DocumentChunkInput = z.strictObject({ document_id: Id, chunk_id: Id });
 /**
  * Sent by the gateway once it has sniffed the upload and stored the raw bytes (sealed) under
  * `blob_key`; the document service decides whether it is new or a duplicate of the same bytes.
@@ -309,6 +314,49 @@ export const DocumentProjects = z.object({
     z.object({ id: Id, name: z.string(), slug: z.string(), status: ProjectStatus, linked_at: Timestamp, role: ProjectRole }),
   ),
 });
+/**
+ * The most characters of a document's text one answer carries (about 2 MB of plain text): a
+ * longer text is cut there and flagged `truncated`; its later passages are read one at a time.
+ */
+export const MAX_DOCUMENT_TEXT_CHARS = 2_000_000;
+
+const Offset = z.number().int().nonnegative();
+export const DocumentChunkSpan = z.object({
+  chunk_id: Id.describe('the id search hits and chat citations carry'),
+  index: z.number().int().nonnegative().describe('position in the document, from 0'),
+  start: Offset.describe("offset of the passage's first character in the text (UTF-16 code units, as JavaScript indexes strings)"),
+  end: Offset.describe('offset just after its last character: `text.slice(start, end)` is the passage'),
+});
+export const DocumentContent = z
+  .object({
+    document_id: Id,
+    title: z.string().nullable(),
+    text: z.string().describe('the extracted plain text, never HTML: render it as text'),
+    truncated: z.boolean().describe('true when the text is longer than 2,000,000 characters and was cut there'),
+    chunks: z
+      .array(DocumentChunkSpan)
+      .describe(
+        'the passages search and chat cite, in order; consecutive ones overlap by a few words. Only passages that end inside `text` (all of them unless truncated)',
+      ),
+  })
+  .describe("A processed document's extracted text and where each of its passages lies in it; 409 while it is not processed");
+export type DocumentContent = z.infer<typeof DocumentContent>;
+export const DocumentEntity = z.object({
+  entity_id: Id.describe('as extracted; `GET /entities/{id}` answers an entity merged away since with the one it was merged into'),
+  name: z.string().describe('the first surface form found in this document'),
+  type: EntityType,
+  mentions: z.number().int().positive().describe('how often this document mentions it'),
+});
+export const DocumentEntities = z
+  .object({ document_id: Id, entities: z.array(DocumentEntity).describe('most mentioned first, then by name') })
+  .describe('The entities a processed document mentions; 409 while it is not processed');
+export type DocumentEntities = z.infer<typeof DocumentEntities>;
+export const DocumentPassage = DocumentChunkSpan.extend({
+  document_id: Id,
+  title: z.string().nullable().describe("the document's title"),
+  text: z.string().describe('the passage as plain text'),
+}).describe('One passage of a document, as search hits and chat citations name it');
+export type DocumentPassage = z.infer<typeof DocumentPassage>;
 export const LinkResult = z.object({
   project_id: Id,
   linked: z.array(Id).describe('newly linked by this request'),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Id } from './common.ts';
+import { Id, Timestamp } from './common.ts';
 import { TenantLimitOverrides } from './events/tenant.ts';
 
 /**
@@ -16,6 +16,7 @@ export const limitsRpc = {
   usageGet: 'tenant.usage.get',
   usageOfTenant: 'tenant.usage.of',
   usageAll: 'tenant.usage.all',
+  activityGet: 'tenant.activity.get',
 } as const;
 
 /** The two buckets a tenant has: every API call takes from `api`; search, chat messages and uploads also from `expensive`. */
@@ -54,7 +55,31 @@ export const UsageIncrement = z.strictObject({
   rate_limited: Count,
 });
 export type UsageIncrement = z.infer<typeof UsageIncrement>;
-export const UsageRecordInput = z.strictObject({ increments: z.array(UsageIncrement).max(100_000) });
+
+/** A minute (UTC), as the ISO timestamp of its start: seconds and milliseconds zero. */
+const Minute = z.iso
+  .datetime()
+  .refine((m) => /:00(?:\.0+)?Z$/.test(m) && !m.startsWith('0000'), 'the start of a minute (seconds zero), UTC, of the years 1 to 9999');
+
+/** What a gateway answered one tenant in one minute since its last flush, by status class. */
+export const ActivityIncrement = z.strictObject({
+  tenant_id: Id,
+  minute: Minute,
+  /** every answer, whatever its status */
+  requests: Count,
+  /** 4xx answers but 429 */
+  client_errors: Count,
+  /** 5xx answers */
+  server_errors: Count,
+  /** 429 answers (the tenant's rate limit) */
+  rate_limited: Count,
+});
+export type ActivityIncrement = z.infer<typeof ActivityIncrement>;
+export const UsageRecordInput = z.strictObject({
+  increments: z.array(UsageIncrement).max(100_000),
+  /** absent from gateways that count no activity (older versions) */
+  minutes: z.array(ActivityIncrement).max(100_000).default([]),
+});
 
 /** PUT semantics: the whole set; a field left out or null goes back to the platform default. */
 export const SetLimitsInput = z.strictObject({
@@ -104,3 +129,27 @@ export const UsageView = UsageCounters.extend({
 }).describe("A tenant's usage over whole UTC days, counters trailing the requests by at most one gateway flush interval");
 export type UsageView = z.infer<typeof UsageView>;
 export const TenantsUsage = z.object({ tenants: z.array(UsageView.extend({ slug: z.string(), name: z.string() })) });
+
+/** The most minutes one activity answer covers (a day), and the default window (an hour). */
+export const MAX_ACTIVITY_MINUTES = 1440;
+export const ActivityQueryInput = z.strictObject({
+  minutes: z.coerce.number().int().min(1).max(MAX_ACTIVITY_MINUTES).default(60),
+});
+const ActivityCounts = z.object({
+  requests: Count.describe('every answer the gateways gave the tenant'),
+  client_errors: Count.describe('answers 400-499 except 429'),
+  server_errors: Count.describe('answers 500-599'),
+  rate_limited: Count.describe("answers 429: the tenant's rate limit was reached"),
+});
+export const ActivityView = z
+  .object({
+    from: Timestamp.describe('the start of the first minute'),
+    to: Timestamp.describe('the end of the last minute (the start of the next one)'),
+    minutes: z
+      .array(ActivityCounts.extend({ minute: Timestamp.describe("the minute's start (UTC)") }))
+      .describe('every minute of the window, oldest first, zeros included; the current minute is the last'),
+  })
+  .describe(
+    "The caller's tenant's requests and errors per minute over the last `minutes` minutes, counted by the gateways and trailing the requests by at most one flush interval (USAGE_FLUSH_MS); kept a few days",
+  );
+export type ActivityView = z.infer<typeof ActivityView>;

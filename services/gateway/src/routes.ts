@@ -13,6 +13,7 @@ import {
   PostMessageInput,
   SearchInput,
   DocumentFormInput,
+  DocumentChunkInput,
   DocumentIdInput,
   LinkDocumentsInput,
   ListDocumentsInput,
@@ -31,15 +32,19 @@ import {
   UpdateProjectInput,
   rpc,
 } from '@mandant/contracts';
-import { SetLimitsInput, TenantUsageQueryInput, UsageQueryInput, limitsRpc } from '@mandant/contracts';
+import { ActivityQueryInput, SetLimitsInput, TenantUsageQueryInput, UsageQueryInput, limitsRpc } from '@mandant/contracts';
 import {
+  ActivityView,
   ApiKeyList,
   ChainReportView,
   ConversationList,
   ConversationView,
   CreateApiKeyBody,
   CrossProjectEntities,
+  DocumentContent,
+  DocumentEntities,
   DocumentPage,
+  DocumentPassage,
   DocumentProjects,
   DocumentView,
   EntityPage,
@@ -107,6 +112,8 @@ export interface ApiRoute {
   params?: Record<string, string>;
   /** a read whose input comes from the query string */
   query?: boolean;
+  /** a read that answers 409 while what it names is not ready for it (writes always may) */
+  conflicts?: boolean;
   /** success status: 201 for creates, 202 for uploads (processed afterwards), 204 for deletes, else 200 */
   status: 200 | 201 | 202 | 204;
   access: Access;
@@ -223,6 +230,19 @@ export const apiRoutes: readonly ApiRoute[] = [
     tag: 'limits',
     summary:
       "The caller's tenant usage (API, search, chat and upload calls, refusals, stored bytes, documents, events) and limits; tenant admins and auditors",
+  }),
+
+  def('getTenantActivity', {
+    output: ActivityView,
+    method: 'GET',
+    path: '/tenant/activity',
+    pattern: limitsRpc.activityGet,
+    input: ActivityQueryInput,
+    query: true,
+    access: 'audit',
+    tag: 'limits',
+    summary:
+      "The caller's tenant's requests, client errors, server errors and rate-limited calls per minute over the last `minutes` (1-1440, default 60); tenant admins and auditors",
   }),
 
   def('createApiKey', {
@@ -491,6 +511,40 @@ export const apiRoutes: readonly ApiRoute[] = [
     params: doc,
     tag: 'documents',
     summary: 'The projects a document is linked to (those the caller can read)',
+  }),
+  def('getDocumentContent', {
+    conflicts: true,
+    output: DocumentContent,
+    method: 'GET',
+    path: '/documents/:id/content',
+    pattern: rpc.documentContent,
+    input: DocumentIdInput,
+    params: doc,
+    tag: 'documents',
+    summary:
+      "A processed document's extracted text (up to 2,000,000 characters) and the character span of each passage in it; 409 until it is processed",
+  }),
+  def('getDocumentEntities', {
+    conflicts: true,
+    output: DocumentEntities,
+    method: 'GET',
+    path: '/documents/:id/entities',
+    pattern: rpc.documentEntities,
+    input: DocumentIdInput,
+    params: doc,
+    tag: 'documents',
+    summary: 'The entities a processed document mentions, most mentioned first; 409 until it is processed',
+  }),
+  def('getDocumentChunk', {
+    conflicts: true,
+    output: DocumentPassage,
+    method: 'GET',
+    path: '/documents/:id/chunks/:chunk_id',
+    pattern: rpc.documentChunk,
+    input: DocumentChunkInput,
+    params: { id: 'document_id', chunk_id: 'chunk_id' },
+    tag: 'documents',
+    summary: "One passage of a document, as a search hit's or a chat citation's `chunk_id` names it; 404 for another document's chunk",
   }),
   def('deleteDocument', {
     method: 'DELETE',

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type RateBucket, RateLeaseReply, type UsageIncrement, limitsRpc } from '@mandant/contracts';
+import { type ActivityIncrement, type RateBucket, RateLeaseReply, type UsageIncrement, limitsRpc } from '@mandant/contracts';
 import type { Logger } from '@mandant/shared/log';
 import type { RpcClient } from '@mandant/shared/rpc';
 import type { HttpResponse } from './http.ts';
@@ -56,7 +56,8 @@ export interface TenantLimits {
 /**
  * Per-tenant limits at the edge: every authenticated call of a tenant takes a token from its
  * `api` bucket, expensive ones from its `expensive` bucket too, before the call is forwarded;
- * admitted and refused calls are counted for the tenant's usage. Operator calls and
+ * admitted and refused calls are counted for the tenant's usage, and every answer's status for
+ * its per-minute activity. Operator calls and
  * unauthenticated requests are not per tenant and pass untouched (floods of those are outside
  * these limits).
  */
@@ -92,7 +93,7 @@ export function createTenantLimits(deps: { rpc: RpcClient; log: Logger; config: 
   });
   const usage = createUsageRecorder({
     intervalMs: deps.config.usageFlushMs,
-    sink: async (increments: UsageIncrement[]) => {
+    sink: async (increments: UsageIncrement[], minutes: ActivityIncrement[]) => {
       const reply = checkedReply(
         limitsRpc.usageRecord,
         await rpc.request<unknown>(
@@ -101,7 +102,7 @@ export function createTenantLimits(deps: { rpc: RpcClient; log: Logger; config: 
             principal: null,
             operator: true,
             meta: meta(),
-            input: { increments },
+            input: { increments, minutes },
           },
           RPC_TIMEOUT_MS,
         ),
@@ -135,6 +136,8 @@ export function createTenantLimits(deps: { rpc: RpcClient; log: Logger; config: 
           const caller = stateOf(res).caller;
           if (caller?.kind !== 'tenant') return endpoint.handle(req, res);
           const tenantId = caller.principal.tenant_id;
+          // every answer counts for the tenant's activity, refusals and failures included, once sent
+          res.once('finish', () => usage.answered(tenantId, res.statusCode));
           const api = await limiter.take(tenantId, 'api');
           if (!api.allowed) refuse(res, tenantId, 'api', api);
           let shown = api;

@@ -10,7 +10,16 @@ import { describe, expect, it } from 'vitest';
  * embedded store adapters' tables) belong to `shared` and are read through it by everyone.
  */
 const TABLE_OWNERS: Record<string, readonly string[]> = {
-  tenant: ['tenants_view', 'api_keys_view', 'tenant_slugs', 'tenant_limits_view', 'rate_buckets', 'tenant_usage', 'offboarded_tenants'],
+  tenant: [
+    'tenants_view',
+    'api_keys_view',
+    'tenant_slugs',
+    'tenant_limits_view',
+    'rate_buckets',
+    'tenant_usage',
+    'tenant_activity',
+    'offboarded_tenants',
+  ],
   project: ['projects_view', 'project_slugs'],
   membership: ['users_view', 'members_view', 'user_emails'],
   documents: ['documents_view', 'document_links_view', 'document_embeddings_view', 'document_hashes'],

@@ -1,4 +1,6 @@
 import {
+  ActivityQueryInput,
+  type ActivityView,
   type LimitsView,
   RateLeaseInput,
   type RateLeaseReply,
@@ -24,6 +26,7 @@ import type { ServiceDeps } from '@mandant/shared/service';
 import { tenantDecider } from '../tenant/decide.ts';
 import { type BucketState, takeLease } from './bucket.ts';
 import { type DocumentTotals, usageOf, usagePeriod } from './usage.ts';
+import { activityOf, activityWindow, recordActivity, sumMinutes } from './activity.ts';
 
 export interface LimitsDeps extends ServiceDeps {
   /** the platform defaults (RATE_LIMIT_*, QUOTA_*); the schema's defaults when absent */
@@ -88,10 +91,13 @@ export function limitsHandlers(deps: LimitsDeps): Record<string, RpcHandler> {
       });
     },
 
-    /** Adds a gateway's counts: increments of one tenant and day are summed, then one upsert per tenant. */
+    /**
+     * Adds a gateway's counts: increments of one tenant and day (and per-minute activity of one
+     * tenant and minute) are summed, then one upsert of each per tenant, in one transaction.
+     */
     async [limitsRpc.usageRecord](input, ctx) {
       requireInternal(ctx);
-      const { increments } = UsageRecordInput.parse(input);
+      const { increments, minutes } = UsageRecordInput.parse(input);
       const byTenant = new Map<string, Map<string, UsageIncrement>>();
       for (const inc of increments) {
         const tenantId = inc.tenant_id.toLowerCase();
@@ -112,20 +118,22 @@ export function limitsHandlers(deps: LimitsDeps): Record<string, RpcHandler> {
             : { ...inc, tenant_id: tenantId },
         );
       }
-      await inParallel([...byTenant], async ([tenantId, days]) => {
-        const rows = [...days.values()];
-        await withTenant(
-          sql,
-          tenantId,
-          (tx) => tx`
-          insert into tenant_usage ${tx(rows, 'tenant_id', 'day', 'api_calls', 'search_calls', 'chat_calls', 'upload_calls', 'rate_limited')}
-          on conflict (tenant_id, day) do update set
-            api_calls = tenant_usage.api_calls + excluded.api_calls, search_calls = tenant_usage.search_calls + excluded.search_calls,
-            chat_calls = tenant_usage.chat_calls + excluded.chat_calls, upload_calls = tenant_usage.upload_calls + excluded.upload_calls,
-            rate_limited = tenant_usage.rate_limited + excluded.rate_limited`,
-        );
+      const activity = sumMinutes(minutes);
+      const tenants = new Set([...byTenant.keys(), ...activity.keys()]);
+      await inParallel([...tenants], async (tenantId) => {
+        const rows = [...(byTenant.get(tenantId)?.values() ?? [])];
+        await withTenant(sql, tenantId, async (tx) => {
+          if (rows.length > 0)
+            await tx`
+            insert into tenant_usage ${tx(rows, 'tenant_id', 'day', 'api_calls', 'search_calls', 'chat_calls', 'upload_calls', 'rate_limited')}
+            on conflict (tenant_id, day) do update set
+              api_calls = tenant_usage.api_calls + excluded.api_calls, search_calls = tenant_usage.search_calls + excluded.search_calls,
+              chat_calls = tenant_usage.chat_calls + excluded.chat_calls, upload_calls = tenant_usage.upload_calls + excluded.upload_calls,
+              rate_limited = tenant_usage.rate_limited + excluded.rate_limited`;
+          await recordActivity(tx, tenantId, [...(activity.get(tenantId)?.values() ?? [])]);
+        });
       });
-      return { tenants: byTenant.size };
+      return { tenants: tenants.size };
     },
 
     /** The operator sets a tenant's limits: an event of the tenant (actor `operator`), then the view. */
@@ -152,6 +160,14 @@ export function limitsHandlers(deps: LimitsDeps): Record<string, RpcHandler> {
       const p = requireOversight(ctx.principal, 'tenant admins and auditors read usage');
       const period = usagePeriod(UsageQueryInput.parse(input ?? {}), clock.now());
       return usageOf({ sql, store, defaults, documents: deps.documents }, p.tenant_id, period);
+    },
+
+    /** The caller's tenant's requests and errors per minute: oversight, like usage. */
+    async [limitsRpc.activityGet](input, ctx): Promise<ActivityView> {
+      const p = requireOversight(ctx.principal, 'tenant admins and auditors read activity');
+      const { minutes } = ActivityQueryInput.parse(input ?? {});
+      const window = activityWindow(minutes, clock.now());
+      return withTenant(sql, p.tenant_id, (tx) => activityOf(tx, p.tenant_id, window));
     },
 
     async [limitsRpc.usageOfTenant](input, ctx): Promise<UsageView> {

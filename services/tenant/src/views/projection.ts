@@ -73,8 +73,8 @@ const views: Projection = {
 
 /**
  * The tenant views, purging the tenant on its tombstone (`tenant.offboarded.v1`): its API keys
- * stop authenticating at once, it leaves the operator's tenant list, and its rate buckets and
- * usage counters (written by the limits handlers) go too. Every other context's projection
+ * stop authenticating at once, it leaves the operator's tenant list, and its rate buckets,
+ * usage counters and per-minute activity (written by the limits handlers) go too. Every other context's projection
  * purges its own rows on the same tombstone; the database drops any row a lagging or rebuilding
  * projection writes later for an offboarded tenant (migration 1700000000100). Tenant slugs stay
  * claimed: never reused.
@@ -83,4 +83,5 @@ export const tenantViews: Projection = purgingOffboarded(views, async (tx, tenan
   await views.reset(tx, tenantId);
   await tx`delete from rate_buckets where tenant_id = ${tenantId}`;
   await tx`delete from tenant_usage where tenant_id = ${tenantId}`;
+  await tx`delete from tenant_activity where tenant_id = ${tenantId}`;
 });
