@@ -50,6 +50,7 @@ const pathParameterText: Record<string, string> = {
   document_id: 'The document',
   entity_id: 'The entity',
   conversation_id: 'The conversation',
+  chunk_id: "The passage: a search hit's or a chat citation's `chunk_id`",
 };
 
 /**
@@ -198,7 +199,7 @@ function refusalsOf(route: ApiRoute, hasBody: boolean): [number, ProblemResponse
     [403, 'Forbidden'],
     ...when(namesResource, [404, 'NotFound']),
     ...when(route.handler === 'upload', [408, 'RequestTimeout']),
-    ...when(route.method !== 'GET', [409, 'Conflict']),
+    ...when(route.method !== 'GET' || route.conflicts === true, [409, 'Conflict']),
     ...when(hasBody, [413, 'PayloadTooLarge'], [415, 'UnsupportedMediaType']),
     ...when(takesIdempotencyKey(route), [422, 'KeyReused']),
     // tenant calls take rate tokens; a status stream and an upload are also bounded per tenant
