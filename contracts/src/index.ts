@@ -10,3 +10,4 @@ export * from './api-knowledge.ts';
 export * from './limits.ts';
 export * from './api-audit.ts';
 export * from './api-problem.ts';
+export * from './session.ts';

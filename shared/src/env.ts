@@ -33,6 +33,14 @@ export const Env = z.object({
   /** Bearer token for GET /metrics on the public port; HEALTH_PORT serves /metrics without one */
   MANDANT_METRICS_TOKEN: z.string().min(24, 'use at least 24 characters').optional(),
   SINGLE_TENANT_MODE: bool.default(false),
+  /** what console session cookies are sealed with (HKDF); unset: derived from the operator token. Changing it ends every session */
+  MANDANT_SESSION_SECRET: z.string().min(32, 'use at least 32 characters').optional(),
+  /** mark the session cookie `Secure` on every answer (set it when users reach the gateway over https) */
+  MANDANT_COOKIE_SECURE: bool.default(false),
+  /** the gateway is behind a proxy that sets X-Forwarded-Proto: an https request then gets a `Secure` session cookie */
+  MANDANT_TRUST_PROXY: bool.default(false),
+  /** the built web console served at `/`: default the repository's web/dist; `none` serves no console */
+  MANDANT_CONSOLE_DIR: z.string().min(1).optional(),
   MAX_BODY_BYTES: z.coerce
     .number()
     .int()

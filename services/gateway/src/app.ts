@@ -21,6 +21,7 @@ import { createHttpMetrics } from './metrics.ts';
 import { resolvingProjectRefs } from './project-refs.ts';
 import { AuthGuard, ProblemFilter, buildController } from './nest.ts';
 import { buildOpenApi } from './openapi.ts';
+import type { Middleware } from './http.ts';
 import { isJsonMediaType, observeRequests, requestContext, requireJsonBodies } from './request.ts';
 import { chatMessageEndpoint } from './chat.ts';
 import {
@@ -31,6 +32,8 @@ import {
   uploadEndpoint,
 } from './documents.ts';
 import { apiRoutes, isUploadRequest } from './routes.ts';
+import { type ConsoleConfig, consoleServer } from './console.ts';
+import { type SessionConfig, createSessions, sessionEndpoints } from './session.ts';
 import { type TenantLimitsConfig, createTenantLimits } from './tenant-limits.ts';
 
 export interface GatewayConfig {
@@ -50,6 +53,10 @@ export interface GatewayConfig {
   metricsToken?: string;
   /** bounds on document status streams (defaults in documents.ts) */
   statusStreams?: Partial<StatusStreamLimits>;
+  /** console sign-in (session.ts); without it the sealing key is derived from the operator token, and cookies are Secure only over TLS */
+  session?: Partial<SessionConfig>;
+  /** the web console served at `/` (console.ts); without it (or with `dir: null`) `/` answers 503 */
+  console?: ConsoleConfig;
 }
 
 export interface Gateway {
@@ -62,6 +69,15 @@ export interface Gateway {
 }
 
 export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
+
+/** Every answer: no content sniffing, never framed (console answers add their CSP, console.ts). */
+function securityHeaders(): Middleware {
+  return (_req, res, next) => {
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('X-Frame-Options', 'DENY');
+    next();
+  };
+}
 
 const shownHost = (host: string) => (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host);
 
@@ -97,8 +113,22 @@ export async function createGateway(deps: { config: GatewayConfig; rpc: RpcClien
     ...opsEndpoints(opsDeps),
   ];
   const limits = config.limits ? createTenantLimits({ rpc, log, config: config.limits }) : null;
+  const auth = createAuthenticator(config, rpc);
+  const singleTenant = config.singleTenantPrincipal !== null;
+  const sessions = createSessions({
+    // every replica shares the operator token already: a key derived from it needs no new secret
+    secret: config.session?.secret ?? config.operatorToken,
+    cookieSecure: config.session?.cookieSecure ?? false,
+    trustProxy: config.session?.trustProxy ?? false,
+    singleTenant,
+  });
+  const limited = limits ? endpoints.map((e) => limits.wrap(e)) : endpoints;
+  // the session routes apply the tenant's rate limit themselves, once the credential names the tenant
+  const session = sessionEndpoints({ sessions, auth, singleTenant, limit: (e) => (limits ? limits.wrap(e) : e) });
+  const consoleFiles = consoleServer(config.console);
+  if (!consoleFiles.built) log.info({ dir: config.console?.dir ?? null }, 'no built console: / answers 503 (npm run build:web)');
   class GatewayModule {}
-  Module({ controllers: [buildController(limits ? endpoints.map((e) => limits.wrap(e)) : endpoints)] })(GatewayModule);
+  Module({ controllers: [buildController([...limited, ...session])] })(GatewayModule);
 
   const app = await NestFactory.create<NestExpressApplication>(GatewayModule, new ExpressAdapter(), {
     bodyParser: false,
@@ -114,6 +144,9 @@ export async function createGateway(deps: { config: GatewayConfig; rpc: RpcClien
   app.use(requestContext());
   app.use(listenForStreamErrors(log));
   app.use(observeRequests(metrics, log));
+  app.use(securityHeaders());
+  // the console's pages and assets: GET and HEAD outside /api/, before any API check runs
+  app.use(consoleFiles.middleware);
   app.use(refuseMalformedQuery());
   app.use(requireJsonBodies());
   app.useBodyParser('json', {
@@ -121,7 +154,7 @@ export async function createGateway(deps: { config: GatewayConfig; rpc: RpcClien
     verify: verifyUtf8Json,
     type: (req: IncomingMessage) => isJsonMediaType(req.headers['content-type']) && !isUploadRequest(req.method, req.url),
   });
-  app.useGlobalGuards(new AuthGuard(createAuthenticator(config, rpc)));
+  app.useGlobalGuards(new AuthGuard(auth, sessions));
   app.useGlobalFilters(new ProblemFilter(log));
   await app.init();
   applyServerTimeouts(app.getHttpServer(), timeouts);

@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { AuthJwtReply, Principal, type RequestMeta, authRpc, rpc as patterns } from '@mandant/contracts';
 import type { RpcClient } from '@mandant/shared/rpc';
 import { type JwtConfig, jwtVerifier, principalFromClaims, registrationClaims } from './jwt.ts';
-import { ProblemError } from './problem.ts';
+import { ProblemError, problemStatus } from './problem.ts';
 import { checkedReply } from './reply.ts';
 import type { Access } from './routes.ts';
 
@@ -56,6 +56,13 @@ export function assertEdgeAccess(access: Access, principal: Principal): void {
 export interface Authenticator {
   /** Who the request acts as on a route of the given access; throws a 401/403 problem otherwise. */
   authenticate(access: Access, authorization: string | undefined, meta: RequestMeta): Promise<Caller>;
+  /**
+   * The tenant principal of a credential given to sign in (session.ts): authenticated exactly as
+   * in an `Authorization` header. Every refusal of the credential is the same 401, so a failed
+   * sign-in does not tell which part failed; the operator token is refused 403 (the console is
+   * for tenant users).
+   */
+  signIn(credential: string, meta: RequestMeta): Promise<Principal>;
 }
 
 /**
@@ -118,6 +125,17 @@ export function createAuthenticator(cfg: AuthConfig, rpc: RpcClient): Authentica
       const principal = await tenantPrincipal(token, meta, true);
       assertEdgeAccess(access, principal);
       return { kind: 'tenant', principal };
+    },
+    async signIn(credential, meta) {
+      if (sameSecret(credential, cfg.operatorToken))
+        throw new ProblemError('forbidden', 'the operator token cannot sign in to the console');
+      try {
+        return await tenantPrincipal(credential, meta, true);
+      } catch (err) {
+        // an unknown key, a bad signature, an expired token, an unknown tenant or user: one answer
+        if (err instanceof ProblemError && problemStatus(err.code) < 500) throw unauthenticated('invalid API key or token');
+        throw err;
+      }
     },
   };
 }

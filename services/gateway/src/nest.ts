@@ -18,8 +18,9 @@ import { Reflector } from '@nestjs/core';
 import type { Logger } from '@mandant/shared/log';
 import type { Authenticator } from './auth.ts';
 import { type HttpRequest, type HttpResponse, header } from './http.ts';
-import { toProblem } from './problem.ts';
+import { ProblemError, toProblem } from './problem.ts';
 import { stateOf } from './request.ts';
+import type { Sessions } from './session.ts';
 import { API_PREFIX, type Access, type HttpMethod } from './routes.ts';
 
 /**
@@ -66,17 +67,30 @@ export function buildController(endpoints: readonly Endpoint[]): new () => objec
  */
 export class AuthGuard implements CanActivate {
   private readonly reflector = new Reflector();
-  constructor(private readonly auth: Authenticator) {}
+  constructor(
+    private readonly auth: Authenticator,
+    private readonly sessions: Sessions | null = null,
+  ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const endpoint = this.reflector.get<Endpoint | undefined>(ENDPOINT, ctx.getHandler());
     if (!endpoint) throw new Error('a route without endpoint metadata reached the guard');
     const http = ctx.switchToHttp();
     const req = http.getRequest<HttpRequest>();
-    const state = stateOf(http.getResponse<HttpResponse>());
+    const res = http.getResponse<HttpResponse>();
+    const state = stateOf(res);
     state.route = API_PREFIX + endpoint.path;
     if (endpoint.access === null) return true;
-    state.caller = await this.auth.authenticate(endpoint.access, header(req, 'authorization'), state.meta);
+    // without an Authorization header, a console session cookie stands for one (session.ts)
+    const authorization = this.sessions ? this.sessions.authorizationOf(req, res) : header(req, 'authorization');
+    try {
+      state.caller = await this.auth.authenticate(endpoint.access, authorization, state.meta);
+    } catch (err) {
+      // a session whose credential no longer authenticates (a revoked key, an expired token) is over
+      if (this.sessions?.sessionOf(res) && err instanceof ProblemError && err.code === 'unauthenticated')
+        this.sessions.clearCookie(req, res);
+      throw err;
+    }
     return true;
   }
 }

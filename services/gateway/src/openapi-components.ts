@@ -121,6 +121,12 @@ export const headers: Record<string, Json> = {
   },
   Location: { description: 'Where the created document is read: `/api/v1/documents/{id}`', schema: { type: 'string' } },
   WwwAuthenticate: { description: '`Bearer realm="mandant"`', schema: { type: 'string' } },
+  SetCookie: {
+    description:
+      '`mandant_session=…; Path=/; Max-Age=43200; HttpOnly; SameSite=Strict` (and `Secure` over https): the sealed session. ' +
+      'Cleared (`Max-Age=0`) on sign-out and when a session cookie does not open',
+    schema: { type: 'string' },
+  },
 };
 const header = (name: keyof typeof headers) => ({ $ref: `#/components/headers/${name}` });
 
@@ -134,6 +140,7 @@ export const rateHeaders = {
 export const correlationHeader = { 'X-Correlation-Id': header('CorrelationId') };
 export const replayedHeader = { 'Idempotent-Replayed': header('IdempotentReplayed') };
 export const locationHeader = { Location: header('Location') };
+export const setCookieHeader = { 'Set-Cookie': header('SetCookie') };
 
 const problem = (description: string, extraHeaders: Json = {}) => ({
   description,
@@ -150,7 +157,7 @@ export const problemResponses = {
   ),
   Unauthorized: problem(`Missing or invalid credentials: ${kinds('unauthenticated')}`, { 'WWW-Authenticate': header('WwwAuthenticate') }),
   Forbidden: problem(
-    `The credential may not do this, or a quota is reached: ${kinds('forbidden', 'quota-stored-bytes', 'quota-documents')}`,
+    `The credential may not do this, a quota is reached, or a write by session cookie lacks its \`X-CSRF-Token\` or comes from another origin: ${kinds('forbidden', 'quota-stored-bytes', 'quota-documents', 'csrf')}`,
   ),
   NotFound: problem(`No such resource, or another tenant's (the two answer alike): ${kinds('not-found', 'project-deleted')}`),
   Conflict: problem(

@@ -13,10 +13,12 @@ import {
   replayedHeader,
   responseRef,
   schemaRef,
+  setCookieHeader,
 } from './openapi-components.ts';
 import { requestExamples } from './openapi-examples.ts';
 import { projectRefsOf } from './project-refs.ts';
 import { API_PREFIX, type ApiRoute, opsRoutes } from './routes.ts';
+import { sessionRoutes } from './session.ts';
 
 /** The schema's properties minus those the path supplies: what goes in the body or query. */
 function withoutPathKeys(json: Json, pathKeys: string[]): Json {
@@ -28,7 +30,8 @@ function withoutPathKeys(json: Json, pathKeys: string[]): Json {
 }
 
 /** The POSTs that honour `Idempotency-Key`: all but the chat message, whose answer may be a stream. */
-export const takesIdempotencyKey = (route: ApiRoute): boolean => route.method === 'POST' && route.handler !== 'chat-message';
+export const takesIdempotencyKey = (route: ApiRoute): boolean =>
+  route.method === 'POST' && route.handler !== 'chat-message' && route !== sessionRoutes.create;
 
 const idempotencyKeyParameter = {
   name: 'Idempotency-Key',
@@ -224,10 +227,45 @@ function operation(route: ApiRoute): Json {
     summary: route.summary,
     description: accessText[route.access],
     tags: [route.tag],
-    security: route.access === 'operator' ? [{ operator: [] }] : [{ bearer: [] }],
+    security: route.access === 'operator' ? [{ operator: [] }] : [{ bearer: [] }, { session: [] }],
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(requestBody ? { requestBody } : {}),
     responses: { ...successesOf(route), ...refusals },
+  };
+}
+
+const sessionText: Record<string, string> = {
+  createSession:
+    'The credential goes in the body, exactly what `Authorization: Bearer` would carry (an API key or a JWT; the operator token ' +
+    'is refused 403). The answer sets the HttpOnly, SameSite=Strict cookie `mandant_session` (12 hours), which then authenticates ' +
+    'every request that has no `Authorization` header: its credential is checked again on each, so a revoked key ends the session. ' +
+    'POST, PUT, PATCH and DELETE authenticated by the cookie must send `X-CSRF-Token` with `csrf_token`, and an `Origin` (if any) of ' +
+    'this host: else 403 `csrf`. Every refused credential answers the same 401. Single-tenant mode has no sign-in: 409.',
+  getSession:
+    'The principal of the cookie session (or of the `Authorization` header) and the CSRF token its writes send. Single-tenant ' +
+    'mode: the default principal, `single_tenant: true`, no CSRF token.',
+  deleteSession: 'Clears the session cookie, whether or not it is valid. Needs no credential.',
+};
+
+/** The console's session routes: answered by the gateway itself (session.ts), authenticated by the body or the cookie. */
+function sessionOperation(route: ApiRoute): Json {
+  const base = operation(route);
+  const responses = base.responses as Record<string, Json>;
+  const success = responses[String(route.status)] as Json;
+  const withCookie = { ...success, headers: { ...(success.headers as Json), ...setCookieHeader } };
+  if (route === sessionRoutes.remove) {
+    return {
+      ...base,
+      description: sessionText[route.name],
+      security: [],
+      responses: { 204: withCookie, 400: responseRef('BadRequest'), 403: responseRef('Forbidden'), 500: responseRef('Internal') },
+    };
+  }
+  return {
+    ...base,
+    description: sessionText[route.name],
+    security: route === sessionRoutes.create ? [] : [{ bearer: [] }, { session: [] }],
+    responses: { ...responses, [route.status]: route === sessionRoutes.create ? withCookie : success },
   };
 }
 
@@ -274,6 +312,7 @@ const tags = [
   ['graph', 'Entity graphs for drawing'],
   ['chat', 'Conversations and questions answered from the documents'],
   ['audit', "The tenant's event log, its hash chain, and projections"],
+  ['session', 'Console sign-in: a credential exchanged for an HttpOnly session cookie'],
   ['operations', 'Liveness, readiness, metrics and this document'],
 ].map(([name, description]) => ({ name, description }));
 
@@ -285,6 +324,8 @@ export function buildOpenApi(routes: readonly ApiRoute[]): Json {
     paths[path] = { ...paths[path], [route.method.toLowerCase()]: operation(route) };
   }
   for (const op of opsRoutes) paths[op.path] = { get: opsOperation(op) };
+  const session = Object.values(sessionRoutes);
+  paths[openApiPath(sessionRoutes.get.path)] = Object.fromEntries(session.map((r) => [r.method.toLowerCase(), sessionOperation(r)]));
   const document: Json = {
     openapi: '3.1.0',
     info: {
@@ -300,11 +341,17 @@ export function buildOpenApi(routes: readonly ApiRoute[]): Json {
     tags,
     paths,
   };
-  const answers = routes.flatMap((r) => (r.output ? [r.output] : []));
+  const answers = [...routes, ...session].flatMap((r) => (r.output ? [r.output] : []));
   document.components = {
     securitySchemes: {
       bearer: { type: 'http', scheme: 'bearer', description: 'A tenant API key (mnd_…) or a JWT with tenant_id, sub and roles claims' },
       operator: { type: 'http', scheme: 'bearer', description: 'The platform operator token (tenant provisioning, limits and usage)' },
+      session: {
+        type: 'apiKey',
+        in: 'cookie',
+        name: 'mandant_session',
+        description: 'The console session set by POST /session, used when no Authorization header is sent; writes also need `X-CSRF-Token`',
+      },
     },
     responses: problemResponses,
     parameters: { IdempotencyKey: idempotencyKeyParameter },

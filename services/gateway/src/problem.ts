@@ -23,6 +23,7 @@ const kinds: Record<string, ProblemKind> = {
   'idempotency.key_invalid': { status: 400, slug: 'idempotency-key-invalid', title: 'Invalid Idempotency-Key header' },
   unauthenticated: { status: 401, slug: 'unauthenticated', title: 'Authentication required' },
   forbidden: { status: 403, slug: 'forbidden', title: 'Forbidden' },
+  csrf: { status: 403, slug: 'csrf', title: 'Cross-site request refused' },
   'quota.stored_bytes': { status: 403, slug: 'quota-stored-bytes', title: 'Stored bytes quota reached' },
   'quota.documents': { status: 403, slug: 'quota-documents', title: 'Documents quota reached' },
   not_found: { status: 404, slug: 'not-found', title: 'Not found' },

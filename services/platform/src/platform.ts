@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Env } from '@mandant/shared/env';
 import type { Logger } from '@mandant/shared/log';
 import { type Projection, type Projector, startProjector } from '@mandant/shared/projection';
@@ -14,7 +15,7 @@ import { searchService } from '@mandant/search';
 import { startIngestionWorker } from '@mandant/ingestion';
 import { documentProjections } from '@mandant/projectors';
 import type { Service, ServiceDeps } from '@mandant/shared/service';
-import { createGateway } from '@mandant/gateway';
+import { consoleDirSetting, createGateway } from '@mandant/gateway';
 import { membershipService } from '@mandant/membership';
 import { projectDirectory, projectLookup, projectService, projectWrites } from '@mandant/project';
 import { tenantLimits, tenantService } from '@mandant/tenant';
@@ -96,6 +97,9 @@ export interface Platform {
   stop(): Promise<void>;
 }
 
+/** The console `npm run build:web` builds: the repository's web/dist (MANDANT_CONSOLE_DIR overrides it). */
+const BUILT_CONSOLE = fileURLToPath(new URL('../../../web/dist', import.meta.url));
+
 /** The operator token: from the environment, else generated once and kept in the data directory. */
 const operatorToken = (env: Env): string =>
   env.MANDANT_OPERATOR_TOKEN ?? persistentSecret(join(env.MANDANT_DATA_DIR, 'operator-token'), 'mop_');
@@ -151,6 +155,8 @@ export async function startPlatform(env: Env, log: Logger): Promise<Platform> {
           registerOnFirstUse: env.JWT_REGISTER_ON_FIRST_USE,
         },
         metricsToken: env.MANDANT_METRICS_TOKEN,
+        session: { secret: env.MANDANT_SESSION_SECRET, cookieSecure: env.MANDANT_COOKIE_SECURE, trustProxy: env.MANDANT_TRUST_PROXY },
+        console: { dir: consoleDirSetting(env.MANDANT_CONSOLE_DIR, BUILT_CONSOLE) },
         singleTenantPrincipal: single?.principal ?? null,
         bodyLimitBytes: env.MAX_BODY_BYTES,
         limits: { leaseMs: env.RATE_LIMIT_LEASE_MS, usageFlushMs: env.USAGE_FLUSH_MS },

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { rpc as patterns } from '@mandant/contracts';
 import { ConfigError, readEnv } from '@mandant/shared/env';
 import { createLogger } from '@mandant/shared/log';
@@ -5,11 +6,14 @@ import { createSql } from '@mandant/shared/db';
 import { createRpcClient } from '@mandant/shared/rpc';
 import { sealedBlobStore } from '@mandant/shared/stores';
 import { stopOnSignals } from '@mandant/shared/service';
-import { createGateway } from '@mandant/gateway';
+import { consoleDirSetting, createGateway } from '@mandant/gateway';
 import { ensureSingleTenant } from '../single-tenant.ts';
 
 // The gateway as its own process: HTTP in, NATS request/reply out. It keeps no state, so any
 // number of replicas run behind one load balancer (they must share the operator token).
+
+/** The console `npm run build:web` builds: the repository's web/dist (MANDANT_CONSOLE_DIR overrides it). */
+const BUILT_CONSOLE = fileURLToPath(new URL('../../../../web/dist', import.meta.url));
 
 const env = readEnv();
 const log = createLogger({ level: env.LOG_LEVEL, name: 'mandant-gateway' });
@@ -47,6 +51,8 @@ const gateway = await createGateway({
       registerOnFirstUse: env.JWT_REGISTER_ON_FIRST_USE,
     },
     metricsToken: env.MANDANT_METRICS_TOKEN,
+    session: { secret: env.MANDANT_SESSION_SECRET, cookieSecure: env.MANDANT_COOKIE_SECURE, trustProxy: env.MANDANT_TRUST_PROXY },
+    console: { dir: consoleDirSetting(env.MANDANT_CONSOLE_DIR, BUILT_CONSOLE) },
     singleTenantPrincipal: env.SINGLE_TENANT_MODE ? (await ensureSingleTenant(rpc, log)).principal : null,
     bodyLimitBytes: env.MAX_BODY_BYTES,
     timeouts: { headersMs: env.HTTP_HEADERS_TIMEOUT_MS, requestMs: env.HTTP_REQUEST_TIMEOUT_MS, uploadIdleMs: env.UPLOAD_IDLE_TIMEOUT_MS },
