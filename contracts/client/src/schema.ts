@@ -168,6 +168,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/tenant/activity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's tenant's requests, client errors, server errors and rate-limited calls per minute over the last `minutes` (1-1440, default 60); tenant admins and auditors
+         * @description A tenant credential, auditors included.
+         */
+        get: operations["getTenantActivity"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api-keys": {
         parameters: {
             query?: never;
@@ -544,6 +564,66 @@ export interface paths {
          * @description A tenant credential (not an auditor); the owning service checks roles and membership.
          */
         get: operations["documentProjects"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/documents/{id}/content": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A processed document's extracted text (up to 2,000,000 characters) and the character span of each passage in it; 409 until it is processed
+         * @description A tenant credential (not an auditor); the owning service checks roles and membership.
+         */
+        get: operations["getDocumentContent"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/documents/{id}/entities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The entities a processed document mentions, most mentioned first; 409 until it is processed
+         * @description A tenant credential (not an auditor); the owning service checks roles and membership.
+         */
+        get: operations["getDocumentEntities"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/documents/{id}/chunks/{chunk_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One passage of a document, as a search hit's or a chat citation's `chunk_id` names it; 404 for another document's chunk
+         * @description A tenant credential (not an auditor); the owning service checks roles and membership.
+         */
+        get: operations["getDocumentChunk"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1028,10 +1108,67 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The signed-in principal and the CSRF token its writes must send (single-tenant mode: the default principal)
+         * @description The principal of the cookie session (or of the `Authorization` header) and the CSRF token its writes send. Single-tenant mode: the default principal, `single_tenant: true`, no CSRF token.
+         */
+        get: operations["getSession"];
+        put?: never;
+        /**
+         * Sign in to the console: exchange an API key or a JWT for an HttpOnly session cookie
+         * @description The credential goes in the body, exactly what `Authorization: Bearer` would carry (an API key or a JWT; the operator token is refused 403). The answer sets the HttpOnly, SameSite=Strict cookie `mandant_session` (12 hours), which then authenticates every request that has no `Authorization` header: its credential is checked again on each, so a revoked key ends the session. POST, PUT, PATCH and DELETE authenticated by the cookie must send `X-CSRF-Token` with `csrf_token`, and an `Origin` (if any) of this host: else 403 `csrf`. Every refused credential answers the same 401. Single-tenant mode has no sign-in: 409.
+         */
+        post: operations["createSession"];
+        /**
+         * Sign out: the session cookie is cleared (always 204)
+         * @description Clears the session cookie, whether or not it is valid. Needs no credential.
+         */
+        delete: operations["deleteSession"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description The caller's tenant's requests and errors per minute over the last `minutes` minutes, counted by the gateways and trailing the requests by at most one flush interval (USAGE_FLUSH_MS); kept a few days */
+        ActivityView: {
+            /**
+             * Format: date-time
+             * @description the start of the first minute
+             */
+            from: string;
+            /**
+             * Format: date-time
+             * @description the end of the last minute (the start of the next one)
+             */
+            to: string;
+            /** @description every minute of the window, oldest first, zeros included; the current minute is the last */
+            minutes: {
+                /** @description every answer the gateways gave the tenant */
+                requests: number;
+                /** @description answers 400-499 except 429 */
+                client_errors: number;
+                /** @description answers 500-599 */
+                server_errors: number;
+                /** @description answers 429: the tenant's rate limit was reached */
+                rate_limited: number;
+                /**
+                 * Format: date-time
+                 * @description the minute's start (UTC)
+                 */
+                minute: string;
+            }[];
+        };
         ApiKeyList: {
             api_keys: components["schemas"]["ApiKeyView"][];
         };
@@ -1114,10 +1251,73 @@ export interface components {
             last_failed_at: string;
             retry_requested_at: string | null;
         };
+        /** @description A processed document's extracted text and where each of its passages lies in it; 409 while it is not processed */
+        DocumentContent: {
+            /** Format: uuid */
+            document_id: string;
+            title: string | null;
+            /** @description the extracted plain text, never HTML: render it as text */
+            text: string;
+            /** @description true when the text is longer than 2,000,000 characters and was cut there */
+            truncated: boolean;
+            /** @description the passages search and chat cite, in order; consecutive ones overlap by a few words. Only passages that end inside `text` (all of them unless truncated) */
+            chunks: {
+                /**
+                 * Format: uuid
+                 * @description the id search hits and chat citations carry
+                 */
+                chunk_id: string;
+                /** @description position in the document, from 0 */
+                index: number;
+                /** @description offset of the passage's first character in the text (UTF-16 code units, as JavaScript indexes strings) */
+                start: number;
+                /** @description offset just after its last character: `text.slice(start, end)` is the passage */
+                end: number;
+            }[];
+        };
+        /** @description The entities a processed document mentions; 409 while it is not processed */
+        DocumentEntities: {
+            /** Format: uuid */
+            document_id: string;
+            /** @description most mentioned first, then by name */
+            entities: {
+                /**
+                 * Format: uuid
+                 * @description as extracted; `GET /entities/{id}` answers an entity merged away since with the one it was merged into
+                 */
+                entity_id: string;
+                /** @description the first surface form found in this document */
+                name: string;
+                /** @enum {string} */
+                type: "person" | "organisation" | "place" | "email" | "phone" | "money" | "url";
+                /** @description how often this document mentions it */
+                mentions: number;
+            }[];
+        };
         DocumentPage: {
             documents: components["schemas"]["DocumentView"][];
             /** @description pass as `cursor` for the next page; null on the last */
             next_cursor: string | null;
+        };
+        /** @description One passage of a document, as search hits and chat citations name it */
+        DocumentPassage: {
+            /**
+             * Format: uuid
+             * @description the id search hits and chat citations carry
+             */
+            chunk_id: string;
+            /** @description position in the document, from 0 */
+            index: number;
+            /** @description offset of the passage's first character in the text (UTF-16 code units, as JavaScript indexes strings) */
+            start: number;
+            /** @description offset just after its last character: `text.slice(start, end)` is the passage */
+            end: number;
+            /** Format: uuid */
+            document_id: string;
+            /** @description the document's title */
+            title: string | null;
+            /** @description the passage as plain text */
+            text: string;
         };
         DocumentProjects: {
             /** Format: uuid */
@@ -1529,6 +1729,35 @@ export interface components {
                 match: "strong" | "weak";
             }[];
         };
+        /**
+         * @example {
+         *       "principal": {
+         *         "tenant_id": "0193a1f2-5b7c-7d3e-8f00-1a2b3c4d5e6f",
+         *         "user_id": null,
+         *         "tenant_role": "tenant_admin",
+         *         "actor": "api_key:0193a1f2-5b7c-7d3e-8f00-1a2b3c4d5e70"
+         *       },
+         *       "csrf_token": "k3Jq0vQm7yR1xS9dW2eT5uZ8aB4cF6gH1iJ0kL3mN7o",
+         *       "single_tenant": false,
+         *       "expires_at": "2026-12-02T21:00:00.000Z"
+         *     }
+         */
+        Session: {
+            principal: {
+                /** Format: uuid */
+                tenant_id: string;
+                user_id: string | null;
+                /** @enum {string} */
+                tenant_role: "tenant_admin" | "auditor" | "member";
+                actor: string;
+            };
+            /** @description send it as `X-CSRF-Token` on every POST, PUT, PATCH and DELETE authenticated by the cookie; null without a cookie session */
+            csrf_token: string | null;
+            /** @description single-tenant mode: no sign-in, every request acts as the default tenant admin */
+            single_tenant: boolean;
+            /** @description when the cookie session ends (12 hours after sign-in); null without one */
+            expires_at: string | null;
+        };
         SwitchView: {
             project: components["schemas"]["ProjectView"];
             role: ("viewer" | "editor" | "admin") | null;
@@ -1673,7 +1902,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The credential may not do this, or a quota is reached: `https://mandant.dev/problems/forbidden`, `https://mandant.dev/problems/quota-stored-bytes`, `https://mandant.dev/problems/quota-documents` */
+        /** @description The credential may not do this, a quota is reached, or a write by session cookie lacks its `X-CSRF-Token` or comes from another origin: `https://mandant.dev/problems/forbidden`, `https://mandant.dev/problems/quota-stored-bytes`, `https://mandant.dev/problems/quota-documents`, `https://mandant.dev/problems/csrf` */
         Forbidden: {
             headers: {
                 "X-Correlation-Id": components["headers"]["CorrelationId"];
@@ -1805,6 +2034,8 @@ export interface components {
         Location: string;
         /** @description `Bearer realm="mandant"` */
         WwwAuthenticate: string;
+        /** @description `mandant_session=…; Path=/; Max-Age=43200; HttpOnly; SameSite=Strict` (and `Secure` over https): the sealed session. Cleared (`Max-Age=0`) on sign-out and when a session cookie does not open */
+        SetCookie: string;
     };
     pathItems: never;
 }
@@ -2119,6 +2350,39 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UsageView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getTenantActivity: {
+        parameters: {
+            query?: {
+                minutes?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["CorrelationId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActivityView"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -3288,6 +3552,116 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    getDocumentContent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The document (a UUID) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["CorrelationId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentContent"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getDocumentEntities: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The document (a UUID) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["CorrelationId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentEntities"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getDocumentChunk: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The document (a UUID) */
+                id: string;
+                /** @description The passage: a search hit's or a chat citation's `chunk_id` (a UUID) */
+                chunk_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["CorrelationId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentPassage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     linkDocuments: {
         parameters: {
             query?: never;
@@ -4307,6 +4681,106 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+        };
+    };
+    getSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["CorrelationId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description a tenant API key (mnd_…) or a JWT; the operator token is refused */
+                    credential: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["CorrelationId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Set-Cookie": components["headers"]["SetCookie"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; no body */
+            204: {
+                headers: {
+                    "X-Correlation-Id": components["headers"]["CorrelationId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "Set-Cookie": components["headers"]["SetCookie"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
         };
     };
 }
