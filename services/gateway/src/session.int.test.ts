@@ -273,6 +273,25 @@ describe('console sessions', () => {
     expect(cross.cookie).toBeNull();
   });
 
+  it('answers any sign-in body with 400 or 401 problem+json, sets no cookie and sends nothing', async () => {
+    const bodies = fc.oneof(
+      fc.jsonValue({ maxDepth: 3 }),
+      fc.record({ credential: fc.string({ maxLength: 300, unit: 'binary' }) }),
+      fc.record({ credential: fc.stringMatching(/^[\x21-\x7E]{1,80}$/) }),
+      fc.record({ credential: fc.stringMatching(/^mnd_[A-Za-z0-9_-]{0,60}$/) }, { noNullPrototype: true }),
+    );
+    await fc.assert(
+      fc.asyncProperty(bodies, async (body) => {
+        const res = await g.call('POST', '/session', { body });
+        expect([400, 401]).toContain(res.status);
+        expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+        expect(res.cookie).toBeNull();
+      }),
+      runs(120),
+    );
+    expect(g.rpc.sent).toEqual([]);
+  });
+
   it('answers 401 and clears the cookie for any forged value, never a 500, and sends nothing', async () => {
     await fc.assert(
       fc.asyncProperty(fc.stringMatching(/^[A-Za-z0-9_-]{0,300}$/), fc.constantFrom('GET', 'POST'), async (value, method) => {
