@@ -81,6 +81,14 @@ module.exports = {
       to: { couldNotResolve: true, path: '^@mandant/' },
     },
     {
+      name: 'console-through-the-api',
+      comment:
+        "The console reaches the platform through its public HTTP API only ('@mandant/client'): never a service, shared or the contracts' schemas.",
+      severity: 'error',
+      from: { path: '^web/src/' },
+      to: { path: '^(services|shared|contracts/src|bench)/' },
+    },
+    {
       name: 'no-circular-between-packages',
       comment: 'Packages depend on each other in one direction only.',
       severity: 'error',
@@ -100,7 +108,7 @@ module.exports = {
     enhancedResolveOptions: {
       exportsFields: ['exports'],
       conditionNames: ['import', 'require', 'node', 'default', 'types'],
-      extensions: ['.ts', '.js', '.mjs', '.cjs', '.json'],
+      extensions: ['.ts', '.tsx', '.js', '.mjs', '.cjs', '.json'],
     },
   },
 };

@@ -55,6 +55,13 @@ COPY . .
 RUN MODELS_DIR=/models npx tsx tools/models/fetch.ts all
 
 # ---------------------------------------------------------------------------------------------
+# console: the web app (React, built by Vite into web/dist), served by the gateway at `/`.
+# ---------------------------------------------------------------------------------------------
+FROM deps AS console
+COPY . .
+RUN npm run build -w web
+
+# ---------------------------------------------------------------------------------------------
 # runtime
 # ---------------------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
@@ -81,6 +88,8 @@ COPY --from=deps /app/ ./
 COPY . .
 # EMBEDDING_MODEL=auto finds all-MiniLM-L6-v2 here; the other installed models serve settings.
 COPY --from=models /models/ ./.models/
+# The console's build (MANDANT_CONSOLE_DIR defaults to web/dist).
+COPY --from=console /app/web/dist/ ./web/dist/
 
 # The image's built-in `node` user (uid/gid 1000). Numeric so Kubernetes can verify
 # runAsNonRoot. Only the local data dir (embedded stores in all-in-one mode) is writable;

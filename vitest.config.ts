@@ -27,6 +27,11 @@ export default defineConfig({
         test: { name: 'e2e', include: ['**/src/**/*.e2e.test.ts', 'test/**/*.e2e.test.ts'], exclude: ['**/node_modules/**'] },
       },
       {
+        // the console in a real (headless) Chromium, against the whole platform in-process
+        extends: true,
+        test: { name: 'browser', include: ['web/test/**/*.browser.test.ts'], exclude: ['**/node_modules/**'] },
+      },
+      {
         extends: true,
         test: {
           name: 'proof',

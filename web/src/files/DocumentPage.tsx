@@ -1,0 +1,4 @@
+/** The Document view (being built). */
+export function DocumentPage() {
+  return <h1>Document</h1>;
+}

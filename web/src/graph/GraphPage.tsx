@@ -1,0 +1,4 @@
+/** The Graph view (being built). */
+export function GraphPage() {
+  return <h1>Graph</h1>;
+}
