@@ -1,4 +1,4 @@
-import { type RpcReply, type UsageIncrement, limitsRpc, rpc as patterns } from '@mandant/contracts';
+import { type ActivityIncrement, type RpcReply, type UsageIncrement, limitsRpc, rpc as patterns } from '@mandant/contracts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '@mandant/shared/log';
 import { type Gateway, createGateway } from './app.ts';
@@ -12,7 +12,11 @@ describe('per-tenant limits at the gateway, over HTTP', () => {
   let gateway: Gateway;
   let base = '';
   const lease = { granted: 1, tokens_left: 9, rate: 2, burst: 10, retry_after_ms: 0 };
-  const state: { lease: RpcReply | null; flushed: UsageIncrement[] } = { lease: null, flushed: [] };
+  const state: { lease: RpcReply | null; flushed: UsageIncrement[]; minutes: ActivityIncrement[] } = {
+    lease: null,
+    flushed: [],
+    minutes: [],
+  };
 
   const call = async (method: string, path: string, token?: string, body?: unknown) => {
     const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
@@ -28,6 +32,7 @@ describe('per-tenant limits at the gateway, over HTTP', () => {
       if (pattern === limitsRpc.rateLease) return state.lease ?? { ok: true, value: lease };
       if (pattern === limitsRpc.usageRecord) {
         state.flushed.push(...(input as { increments: UsageIncrement[] }).increments);
+        state.minutes.push(...(input as { minutes: ActivityIncrement[] }).minutes);
         return { ok: true, value: { tenants: 1 } };
       }
       return { ok: true, value: { done: true } };
@@ -128,5 +133,12 @@ describe('per-tenant limits at the gateway, over HTTP', () => {
     expect(sum('api_calls')).toBe(2);
     expect(sum('rate_limited')).toBe(2);
     expect(sum('search_calls')).toBe(0);
+    // the same answers per minute by status class: every admitted call answered 200, the refusals 429
+    const minutes = state.minutes.filter((m) => m.tenant_id === admin.tenant_id);
+    const count = (k: keyof Omit<ActivityIncrement, 'tenant_id' | 'minute'>) => minutes.reduce((n, m) => n + m[k], 0);
+    expect(minutes.every((m) => m.minute.slice(0, 10) === today && m.minute.endsWith(':00.000Z'))).toBe(true);
+    expect([count('requests'), count('rate_limited'), count('client_errors'), count('server_errors')]).toEqual([4, 2, 0, 0]);
+    // the operator and unauthenticated callers are no tenant's activity
+    expect(state.minutes.every((m) => m.tenant_id === admin.tenant_id || m.tenant_id === auditor.tenant_id)).toBe(true);
   });
 });

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ActivityQueryInput } from '@mandant/contracts';
+import { ActivityQueryInput, limitsRpc } from '@mandant/contracts';
+import { createSql } from '@mandant/shared/db';
+import { createRpcClient } from '@mandant/shared/rpc';
 import { findNatsServer } from '@mandant/shared/runtime';
 import { backendMissing, eventually, postgresUrls } from '@mandant/shared/testing';
 import { toFormData } from '@mandant/client';
@@ -247,5 +249,50 @@ describe.skipIf(!pg || natsMissing)("a document's text, entities and cited passa
       ),
       runs(60),
     );
+  });
+
+  it("prunes a tenant's minutes older than the retention on its next flush, and drops them all when it is offboarded", async () => {
+    const tenantId = (await ok(api(foreign).GET('/tenant'))).id;
+    const owner = createSql(h.databaseUrl, { max: 1 });
+    const rpc = await createRpcClient(h.platform.runtime.rpc);
+    const rows = async () =>
+      (
+        await owner<
+          { n: number; old: number }[]
+        >`select count(*)::int as n, count(*) filter (where minute < now() - interval '3 days')::int as old
+        from tenant_activity where tenant_id = ${tenantId}`
+      )[0];
+    const flush = (minute: string) =>
+      rpc.request<unknown>(limitsRpc.usageRecord, {
+        principal: null,
+        operator: true,
+        meta: { correlation_id: randomUUID(), traceparent: null },
+        input: {
+          increments: [],
+          minutes: [{ tenant_id: tenantId, minute, requests: 1, client_errors: 0, server_errors: 0, rate_limited: 0 }],
+        },
+      });
+    try {
+      await eventually(async () => ((await rows())?.n ?? 0) > 0, 'the tenant has activity');
+      const old = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 4 * 86_400_000).toISOString();
+      await owner`insert into tenant_activity (tenant_id, minute, requests) values (${tenantId}, ${old}, 7)`;
+      expect((await rows())?.old).toBe(1);
+      const now = new Date(Math.floor(Date.now() / 60_000) * 60_000).toISOString();
+      expect(await flush(now)).toMatchObject({ ok: true });
+      expect((await rows())?.old).toBe(0);
+      // a minute that is not one is refused, and nothing is written
+      const before = (await rows())?.n;
+      expect(await flush(now.replace(':00.000Z', ':30.000Z'))).toMatchObject({ ok: false, error: { code: 'validation.failed' } });
+      expect((await rows())?.n).toBe(before);
+
+      expect((await h.call('DELETE', `/tenants/${tenantId}`, { token: OPERATOR })).status).toBe(204);
+      await eventually(async () => (await rows())?.n === 0, "the offboarded tenant's activity purged");
+      // a gateway flushing afterwards writes nothing back
+      expect(await flush(now)).toMatchObject({ ok: true });
+      expect((await rows())?.n).toBe(0);
+    } finally {
+      await owner.end();
+      await rpc.close();
+    }
   });
 });
