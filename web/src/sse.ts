@@ -19,12 +19,13 @@ const parse = (text: string): unknown => {
  */
 export async function readEvents(body: ReadableStream<Uint8Array> | null, onEvent: (e: ServerEvent) => void): Promise<void> {
   if (!body) return;
-  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
   let buffer = '';
   for (;;) {
     const { value, done } = await reader.read();
     if (done) break;
-    buffer += value.replace(/\r\n?/g, '\n');
+    buffer += decoder.decode(value, { stream: true }).replace(/\r\n?/g, '\n');
     let end: number;
     while ((end = buffer.indexOf('\n\n')) >= 0) {
       const block = buffer.slice(0, end);
