@@ -374,7 +374,7 @@ describe('console sessions', () => {
 });
 
 describe('console sessions behind a proxy, with their own secret', () => {
-  it('marks the cookie Secure over https only when the proxy is trusted', async () => {
+  it('marks the cookie Secure over https, and reads the forwarded host, only when the proxy is trusted', async () => {
     for (const [trustProxy, secure] of [
       [true, true],
       [false, false],
@@ -406,6 +406,18 @@ describe('console sessions behind a proxy, with their own secret', () => {
         const value = cookie.split(';')[0]!.slice(SESSION_COOKIE.length + 1);
         expect(createSealer('session-secret-0123456789abcdef0123456789').open(value)?.credential).toBe('mnd_admin_a');
         expect(createSealer(OPERATOR).open(value)).toBeNull();
+        // a proxy that rewrites Host: the origin the browser saw is in X-Forwarded-Host, believed only from a trusted proxy
+        const proxied = await fetch(`${origin}/api/v1/session`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            origin: 'https://console.example',
+            'x-forwarded-host': 'console.example',
+            'x-forwarded-proto': 'https',
+          },
+          body: JSON.stringify({ credential: 'mnd_admin_a' }),
+        });
+        expect(proxied.status).toBe(trustProxy ? 200 : 403);
       } finally {
         await gateway.close();
       }

@@ -118,13 +118,15 @@ function overHttps(req: IncomingMessage, trustProxy: boolean): boolean {
 }
 
 /**
- * Whether an `Origin` header names the origin the request was sent to (its Host). Browsers send
- * Origin on every cross-origin request and on same-origin writes; an opaque `null` origin never matches.
+ * Whether an `Origin` header names the host the request was sent to. Browsers send Origin on
+ * every cross-origin request and on same-origin writes; an opaque `null` origin never matches.
+ * Behind a trusted proxy that rewrites Host, `X-Forwarded-Host` is the host the browser saw.
  */
-export function sameOrigin(req: IncomingMessage): boolean {
+export function sameOrigin(req: IncomingMessage, trustProxy = false): boolean {
   const origin = header(req, 'origin');
   if (origin === undefined) return true;
-  const host = header(req, 'host')?.toLowerCase();
+  const forwarded = trustProxy ? header(req, 'x-forwarded-host')?.split(',')[0]?.trim() : undefined;
+  const host = (forwarded || header(req, 'host'))?.toLowerCase();
   if (!host) return false;
   try {
     const url = new URL(origin);
@@ -151,6 +153,8 @@ export interface Sessions {
    * at all: there a write carrying another origin is refused.
    */
   authorizationOf(req: HttpRequest, res: HttpResponse): string | undefined;
+  /** whether the request's Origin, if any, is this gateway's (session.ts `sameOrigin`, with the proxy setting) */
+  sameOrigin(req: IncomingMessage): boolean;
   /** the opened session of a request authenticated by its cookie (set by authorizationOf) */
   sessionOf(res: HttpResponse): SessionSeal | null;
   setCookie(req: IncomingMessage, res: HttpResponse, sealed: string): void;
@@ -175,7 +179,7 @@ export function createSessions(cfg: SessionConfig & { singleTenant: boolean }, n
       const unsafe = isUnsafeMethod(req.method);
       if (cfg.singleTenant) {
         // no credential protects single-tenant mode: a page of another origin must not write through the browser
-        if (unsafe && !sameOrigin(req)) throw csrfRefused('a write from another origin is refused');
+        if (unsafe && !sessions.sameOrigin(req)) throw csrfRefused('a write from another origin is refused');
         return authorization;
       }
       if (authorization !== undefined) return authorization;
@@ -188,7 +192,7 @@ export function createSessions(cfg: SessionConfig & { singleTenant: boolean }, n
         throw new ProblemError('unauthenticated', 'the session is invalid or has expired: sign in again');
       }
       if (unsafe) {
-        if (!sameOrigin(req)) throw csrfRefused('a write from another origin is refused');
+        if (!sessions.sameOrigin(req)) throw csrfRefused('a write from another origin is refused');
         if (!csrfMatches(header(req, CSRF_HEADER), opened.csrf)) {
           throw csrfRefused('a write authenticated by the session cookie needs the X-CSRF-Token header of GET /api/v1/session');
         }
@@ -196,6 +200,7 @@ export function createSessions(cfg: SessionConfig & { singleTenant: boolean }, n
       res.locals[OPENED] = opened;
       return `Bearer ${opened.credential}`;
     },
+    sameOrigin: (req) => sameOrigin(req, cfg.trustProxy ?? false),
     sessionOf: (res) => (res.locals[OPENED] as SessionSeal | undefined) ?? null,
     setCookie(req, res, sealed) {
       appendCookie(res, `${SESSION_COOKIE}=${sealed}; Max-Age=${SESSION_TTL_SECONDS}${attributes(req)}`);
@@ -277,7 +282,7 @@ export function sessionEndpoints(deps: SessionEndpointDeps, now: () => number = 
   const create = of(sessionRoutes.create, null, async (req, res) => {
     if (singleTenant)
       throw new ProblemError('conflict', 'single-tenant mode has no sign-in: every request acts as the default tenant admin');
-    if (!sameOrigin(req)) throw new ProblemError('csrf', 'a sign-in from another origin is refused');
+    if (!sessions.sameOrigin(req)) throw new ProblemError('csrf', 'a sign-in from another origin is refused');
     const { credential } = buildInput(sessionRoutes.create, req) as SessionInput;
     const state = stateOf(res);
     const principal = await auth.signIn(credential, state.meta);
@@ -296,7 +301,7 @@ export function sessionEndpoints(deps: SessionEndpointDeps, now: () => number = 
   );
   // signing out needs nothing but the cookie to clear, so a broken or revoked session can always sign out
   const remove = of(sessionRoutes.remove, null, (req, res) => {
-    if (!singleTenant && !sameOrigin(req)) throw new ProblemError('csrf', 'a sign-out from another origin is refused');
+    if (!singleTenant && !sessions.sameOrigin(req)) throw new ProblemError('csrf', 'a sign-out from another origin is refused');
     sessions.clearCookie(req, res);
     res.status(204).end();
   });
