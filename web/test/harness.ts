@@ -165,7 +165,12 @@ export async function startConsole(pre: { ownerUrl: string; chromium: string }, 
           expect(problems, `problems in the page (${test})`).toEqual([]);
         },
       };
-      if (expect.getState().currentTestName) onTestFinished(() => tab.close());
+      if (expect.getState().currentTestName)
+        onTestFinished(async ({ task }) => {
+          // the page as the failure left it, beside the steps' screenshots
+          if (task.result?.state === 'fail' && !closed) await shot(page, 'failure', test).catch(() => {});
+          await tab.close();
+        });
       return tab;
     },
     async tenant(name = 'Tenant') {
