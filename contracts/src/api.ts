@@ -341,6 +341,16 @@ export const DocumentContent = z
   })
   .describe("A processed document's extracted text and where each of its passages lies in it; 409 while it is not processed");
 export type DocumentContent = z.infer<typeof DocumentContent>;
+/**
+ * How `document.content` travels between the document service and the gateway: a message bus
+ * carries about 1 MB per message, so the text goes as a stream of pieces of at most this many
+ * characters (`DocumentTextPiece`), then the answer itself with `text` empty and the number of
+ * pieces sent; the gateway joins them into one `DocumentContent`.
+ */
+export const DOCUMENT_TEXT_PIECE_CHARS = 65_536;
+export const DocumentTextPiece = z.object({ text: z.string().max(DOCUMENT_TEXT_PIECE_CHARS) });
+export const DocumentContentReply = DocumentContent.extend({ pieces: z.number().int().nonnegative() });
+export type DocumentContentReply = z.infer<typeof DocumentContentReply>;
 export const DocumentEntity = z.object({
   entity_id: Id.describe('as extracted; `GET /entities/{id}` answers an entity merged away since with the one it was merged into'),
   name: z.string().describe('the first surface form found in this document'),

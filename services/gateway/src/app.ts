@@ -35,6 +35,7 @@ import { apiRoutes, isUploadRequest } from './routes.ts';
 import { type ConsoleConfig, consoleServer } from './console.ts';
 import { type SessionConfig, createSessions, sessionEndpoints } from './session.ts';
 import { type TenantLimitsConfig, createTenantLimits } from './tenant-limits.ts';
+import { documentContentEndpoint } from './document-content.ts';
 
 export interface GatewayConfig {
   operatorToken: string;
@@ -105,6 +106,7 @@ export async function createGateway(deps: { config: GatewayConfig; rpc: RpcClien
           return statusStreamEndpoint(route, rpc, { ...DEFAULT_STATUS_STREAM_LIMITS, ...config.statusStreams });
         if (route.handler === 'upload') return uploadEndpoint(route, rpc, config.uploads ?? null, timeouts.uploadIdleMs);
         if (route.handler === 'chat-message') return chatMessageEndpoint(route, rpc, log);
+        if (route.handler === 'document-content') return documentContentEndpoint(route, rpc);
         return apiEndpoint(route, rpc);
       };
       // a project's slug becomes its id before any endpoint sees the request (after the rate limit)

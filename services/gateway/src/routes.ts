@@ -117,8 +117,8 @@ export interface ApiRoute {
   /** success status: 201 for creates, 202 for uploads (processed afterwards), 204 for deletes, else 200 */
   status: 200 | 201 | 202 | 204;
   access: Access;
-  /** served by a dedicated endpoint instead of the plain JSON forward: file uploads, server-sent events */
-  handler?: 'upload' | 'status-stream' | 'chat-message';
+  /** served by a dedicated endpoint instead of the plain JSON forward: file uploads, server-sent events, a text streamed in pieces */
+  handler?: 'upload' | 'status-stream' | 'chat-message' | 'document-content';
   tag: string;
   summary: string;
 }
@@ -520,6 +520,7 @@ export const apiRoutes: readonly ApiRoute[] = [
     pattern: rpc.documentContent,
     input: DocumentIdInput,
     params: doc,
+    handler: 'document-content',
     tag: 'documents',
     summary:
       "A processed document's extracted text (up to 2,000,000 characters) and the character span of each passage in it; 409 until it is processed",

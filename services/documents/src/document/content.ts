@@ -1,7 +1,8 @@
 import {
   DocumentAnalysis,
   DocumentChunkInput,
-  type DocumentContent,
+  DOCUMENT_TEXT_PIECE_CHARS,
+  type DocumentContentReply,
   type DocumentEntities,
   DocumentIdInput,
   type DocumentPassage,
@@ -13,7 +14,7 @@ import { requireReader } from '@mandant/membership';
 import { withTenant } from '@mandant/shared/db';
 import { DomainError, notFound } from '@mandant/shared/errors';
 import { chunkId } from '@mandant/shared/ids';
-import type { RpcHandler } from '@mandant/shared/rpc';
+import { type RpcHandler, streamingHandler } from '@mandant/shared/rpc';
 import { DataKeyDestroyedError } from '@mandant/shared/stores/crypto';
 import { documentAccess } from './access.ts';
 import { readDocument } from './from-log.ts';
@@ -80,21 +81,30 @@ export function contentHandlers(deps: DocumentDeps): Record<string, RpcHandler> 
   }
 
   return {
-    async [rpc.documentContent](input, ctx): Promise<DocumentContent> {
+    // streamed: the text in pieces (a message holds about 1 MB), then the rest of the answer; every
+    // refusal comes before the first piece, so the gateway answers it as an ordinary problem
+    [rpc.documentContent]: streamingHandler(async (input, ctx, emit): Promise<DocumentContentReply> => {
       const { document_id } = DocumentIdInput.parse(input);
       const p = requireReader(ctx.principal);
       const { row, processed, analysis } = await analysisOf(p, document_id);
       const { text, truncated } = cutText(decoder.decode(await artefact(p, document_id, processed.text_key)), MAX_DOCUMENT_TEXT_CHARS);
+      let pieces = 0;
+      for (let at = 0; at < text.length && !ctx.signal.aborted; pieces++) {
+        const piece = cutText(text.slice(at, at + DOCUMENT_TEXT_PIECE_CHARS + 1), DOCUMENT_TEXT_PIECE_CHARS).text;
+        emit({ text: piece });
+        at += piece.length;
+      }
       return {
         document_id: row.document_id,
         title: row.title,
-        text,
+        text: '',
+        pieces,
         truncated,
         chunks: analysis.chunks
           .filter((c) => c.end <= text.length)
           .map((c) => ({ chunk_id: chunkId(document_id, c.index), index: c.index, start: c.start, end: c.end })),
       };
-    },
+    }),
 
     async [rpc.documentEntities](input, ctx): Promise<DocumentEntities> {
       const { document_id } = DocumentIdInput.parse(input);

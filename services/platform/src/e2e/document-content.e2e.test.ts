@@ -3,9 +3,10 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ActivityQueryInput, limitsRpc } from '@mandant/contracts';
 import { createSql } from '@mandant/shared/db';
+import { chunkId } from '@mandant/shared/ids';
 import { createRpcClient } from '@mandant/shared/rpc';
 import { findNatsServer } from '@mandant/shared/runtime';
-import { backendMissing, eventually, postgresUrls } from '@mandant/shared/testing';
+import { SETTLE_MS, backendMissing, eventually, postgresUrls } from '@mandant/shared/testing';
 import { toFormData } from '@mandant/client';
 import { type Harness, OPERATOR, ok, startHarness, waitForDocument } from './harness.ts';
 
@@ -201,6 +202,40 @@ describe.skipIf(!pg || natsMissing)("a document's text, entities and cited passa
       runs(60),
     );
     expect(await head()).toBe(before);
+  });
+
+  it('streams a text longer than a message holds, cut at 2,000,000 characters; passages past the cut are read one at a time', async () => {
+    // about 2.1 million characters: past the cut, and twice what one message on the bus carries
+    const words = ['ledger', 'invoice', 'harbour', 'tender', 'pension', 'notary', 'freight', 'quarry', 'subsidy', 'licence'];
+    const line = (i: number) => `Entry ${i}: ${words.map((w, k) => `${w}${(i * 7 + k) % 1000}`).join(' ')} recorded and filed.`;
+    const lines: string[] = [];
+    for (let i = 0, n = 0; n < 2_100_000; i++) {
+      const l = i % 20 === 19 ? `${line(i)}\n` : line(i);
+      lines.push(l);
+      n += l.length + 1;
+    }
+    const big = lines.join('\n');
+    const body = { file: new File([new TextEncoder().encode(big)], 'ledger.txt'), title: 'Ledger' };
+    const up = await ok(
+      api(admin).POST('/projects/{id}/documents', { params: { path: { id: project } }, body, bodySerializer: toFormData }),
+    );
+    await waitForDocument(h, up.id, admin, (d) => d.status === 'processed' || d.status === 'failed', 4 * SETTLE_MS);
+    const content = await ok(api(viewer).GET('/documents/{id}/content', { params: { path: { id: up.id } } }));
+    expect(content.truncated).toBe(true);
+    expect(content.text.length).toBe(2_000_000);
+    expect(big.startsWith(content.text)).toBe(true);
+    const last = content.chunks.at(-1);
+    expect(last?.end).toBeLessThanOrEqual(2_000_000);
+    const all = (await ok(api(viewer).GET('/documents/{id}', { params: { path: { id: up.id } } }))).chunk_count;
+    expect(content.chunks.length).toBeLessThan(all);
+    // the first passage past the cut, by its id as search hits and citations name it
+    const next = content.chunks.length;
+    const passage = await ok(
+      api(viewer).GET('/documents/{id}/chunks/{chunk_id}', { params: { path: { id: up.id, chunk_id: chunkId(up.id, next) } } }),
+    );
+    expect(passage.index).toBe(next);
+    expect(passage.end).toBeGreaterThan(2_000_000);
+    expect(big.slice(passage.start, passage.end)).toBe(passage.text);
   });
 
   it("counts the tenant's answers per minute by status class; admins and auditors read them, members do not", async () => {
