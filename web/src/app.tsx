@@ -1,5 +1,5 @@
 import { type ComponentType, lazy } from 'react';
-import { Navigate, Outlet, createBrowserRouter } from 'react-router';
+import { Navigate, Outlet, createBrowserRouter, useLocation } from 'react-router';
 import { useSession } from './session.tsx';
 import { Home } from './shell/Home.tsx';
 import { Layout } from './shell/Layout.tsx';
@@ -18,8 +18,10 @@ const AdminPage = view(() => import('./admin/AdminPage.tsx'), 'AdminPage');
 /** Signed-in pages only; a signed-out visitor goes to /signin (never in single-tenant mode: its session always exists). */
 function RequireSession() {
   const { session } = useSession();
+  const { pathname, search } = useLocation();
   if (session === undefined) return <p aria-busy="true">Loading…</p>;
-  if (session === null) return <Navigate to="/signin" replace />;
+  // after signing in again, back to the page the caller was on
+  if (session === null) return <Navigate to="/signin" replace state={{ from: pathname + search }} />;
   return <Outlet />;
 }
 

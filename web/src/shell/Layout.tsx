@@ -1,37 +1,52 @@
-import { Suspense } from 'react';
-import { NavLink, Outlet } from 'react-router';
+import { type ReactNode, Suspense } from 'react';
+import { NavLink, Outlet, useLocation } from 'react-router';
+import { ApiError } from '../api.ts';
 import { useSession } from '../session.tsx';
-import { scopePath, useScope } from '../scope.tsx';
+import { scopePath, useProjectInfo, useScope } from '../scope.tsx';
 import { ErrorBoundary } from './ErrorBoundary.tsx';
 import { GlobalToggle } from './GlobalToggle.tsx';
+import { ProblemAlert } from './ProblemAlert.tsx';
 import { ProjectSelector } from './ProjectSelector.tsx';
+import { useSyncCurrentProject, useTrackProjectState } from './switching.ts';
+
+const VIEWS = [
+  ['files', 'Files'],
+  ['search', 'Search'],
+  ['graph', 'Graph'],
+  ['chat', 'Chat'],
+] as const;
 
 /** The frame of every signed-in page: the header with the project selector, the sidebar, the view. */
 export function Layout() {
   const { session, signOut } = useSession();
   const scope = useScope();
-  const global = scope.kind === 'global';
+  const { pathname } = useLocation();
+  const global = pathname.startsWith('/global');
   const role = scope.kind === 'project' ? scope.role : undefined;
   const tenantRole = session?.principal.tenant_role;
   const mayAdminister = tenantRole === 'tenant_admin' || tenantRole === 'auditor' || role === 'admin';
+  useTrackProjectState();
+  useSyncCurrentProject();
   return (
     <div className="app">
       <header className={global ? 'header global' : 'header'}>
         <span className="brand">Mandant</span>
         <ProjectSelector />
         {global ? <strong className="global-label">Viewing all projects</strong> : null}
-        {session && !session.single_tenant ? (
-          <button type="button" className="quiet" onClick={() => void signOut()}>
-            Sign out
-          </button>
-        ) : null}
+        <span className="header-end">
+          {session && !session.single_tenant ? (
+            <button type="button" className="quiet on-dark" onClick={() => void signOut()}>
+              Sign out
+            </button>
+          ) : null}
+        </span>
       </header>
       <nav className="sidebar" aria-label="Main">
         <ul>
           {tenantRole !== 'auditor'
-            ? (['files', 'search', 'graph', 'chat'] as const).map((view) => (
+            ? VIEWS.map(([view, label]) => (
                 <li key={view}>
-                  <NavLink to={scopePath(scope, view)}>{view[0]!.toUpperCase() + view.slice(1)}</NavLink>
+                  <NavLink to={scopePath(scope, view)}>{label}</NavLink>
                 </li>
               ))
             : null}
@@ -44,12 +59,25 @@ export function Layout() {
         {tenantRole !== 'auditor' ? <GlobalToggle /> : null}
       </nav>
       <main className="main">
-        <ErrorBoundary>
-          <Suspense fallback={<p aria-busy="true">Loading…</p>}>
-            <Outlet />
-          </Suspense>
+        <ErrorBoundary key={pathname}>
+          <ProjectGuard>
+            <Suspense fallback={<p aria-busy="true">Loading…</p>}>
+              <Outlet />
+            </Suspense>
+          </ProjectGuard>
         </ErrorBoundary>
       </main>
     </div>
   );
+}
+
+/**
+ * A project URL the caller may not open (another tenant's, one they are not a member of, a
+ * deleted one) shows the API's refusal in place of the view, whichever view it is.
+ */
+function ProjectGuard({ children }: { children: ReactNode }) {
+  const scope = useScope();
+  const info = useProjectInfo(scope.kind === 'project' ? scope.slug : undefined);
+  if (scope.kind === 'project' && info.error instanceof ApiError && info.error.status !== 401) return <ProblemAlert error={info.error} />;
+  return <>{children}</>;
 }

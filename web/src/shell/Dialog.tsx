@@ -1,0 +1,56 @@
+import { type ReactNode, useEffect, useId, useRef } from 'react';
+
+/**
+ * A modal dialog on the native `<dialog>` element: showModal() traps the focus inside and
+ * Escape closes it; the focus returns to what opened it. `role="alertdialog"` for a question
+ * that must be answered (a destructive confirmation).
+ */
+export function Dialog({
+  open,
+  onClose,
+  title,
+  children,
+  role,
+  className,
+}: {
+  open: boolean;
+  onClose: () => void;
+  title: string;
+  children: ReactNode;
+  role?: 'alertdialog';
+  className?: string;
+}) {
+  const ref = useRef<HTMLDialogElement>(null);
+  const titleId = useId();
+  useEffect(() => {
+    const dialog = ref.current;
+    if (!dialog) return;
+    if (open && !dialog.open) {
+      const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+      dialog.showModal();
+      return () => {
+        if (dialog.open) dialog.close();
+        opener?.focus();
+      };
+    }
+    return undefined;
+  }, [open]);
+  return (
+    <dialog
+      ref={ref}
+      role={role}
+      aria-labelledby={titleId}
+      className={className ? `dialog ${className}` : 'dialog'}
+      onClose={onClose}
+      onClick={(e) => {
+        // a click on the backdrop (the dialog element itself, outside its content) closes it
+        if (e.target === e.currentTarget) e.currentTarget.close();
+      }}
+    >
+      <div className="dialog-body">
+        <h2 id={titleId}>{title}</h2>
+        {open ? children : null}
+      </div>
+    </dialog>
+  );
+}
