@@ -352,8 +352,10 @@ export const DocumentTextPiece = z.object({ text: z.string().max(DOCUMENT_TEXT_P
 export const DocumentContentReply = DocumentContent.extend({ pieces: z.number().int().nonnegative() });
 export type DocumentContentReply = z.infer<typeof DocumentContentReply>;
 export const DocumentEntity = z.object({
-  entity_id: Id.describe('as extracted; `GET /entities/{id}` answers an entity merged away since with the one it was merged into'),
-  name: z.string().describe('the first surface form found in this document'),
+  entity_id: Id.describe(
+    'the entity; one merged into another since the document was processed is listed as that one, with the mentions of both',
+  ),
+  name: z.string().describe('the first surface form found in this document (of the most mentioned, for merged ones)'),
   type: EntityType,
   mentions: z.number().int().positive().describe('how often this document mentions it'),
 });

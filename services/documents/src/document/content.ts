@@ -9,9 +9,10 @@ import {
   MAX_DOCUMENT_TEXT_CHARS,
   type Principal,
   rpc,
+  streams,
 } from '@mandant/contracts';
 import { requireReader } from '@mandant/membership';
-import { withTenant } from '@mandant/shared/db';
+import { type Tx, withTenant } from '@mandant/shared/db';
 import { DomainError, notFound } from '@mandant/shared/errors';
 import { chunkId } from '@mandant/shared/ids';
 import { type RpcHandler, streamingHandler } from '@mandant/shared/rpc';
@@ -21,6 +22,36 @@ import { readDocument } from './from-log.ts';
 import type { DocumentDeps } from './handlers.ts';
 
 const decoder = new TextDecoder();
+
+/** How many merges after one another an id is followed through (a merge into an entity merged later). */
+const MERGE_HOPS = 8;
+
+/**
+ * The entity each of `ids` was merged into, if any (followed to the last survivor), from the
+ * `entity.merged.v1` events on the entities' streams: the entities context writes them, the log
+ * is everyone's to read.
+ */
+export async function mergedInto(tx: Tx, tenantId: string, ids: readonly string[]): Promise<Map<string, string>> {
+  const into = new Map<string, string>();
+  let ask = [...new Set(ids.map((id) => id.toLowerCase()))];
+  for (let hop = 0; hop < MERGE_HOPS && ask.length > 0; hop++) {
+    const rows = await tx<{ from_id: string; into_id: string }[]>`
+      select lower(data->>'from_entity_id') as from_id, lower(data->>'into_entity_id') as into_id from events
+      where tenant_id = ${tenantId} and type = 'entity.merged.v1' and stream = any(${ask.map((id) => streams.entity(id))}::text[])`;
+    for (const r of rows) into.set(r.from_id, r.into_id);
+    ask = rows.map((r) => r.into_id).filter((id) => !into.has(id));
+  }
+  const last = (id: string): string => {
+    let at = id;
+    for (let hop = 0; hop < MERGE_HOPS; hop++) {
+      const next = into.get(at);
+      if (next === undefined || next === id) break;
+      at = next;
+    }
+    return at;
+  };
+  return new Map([...into.keys()].map((id) => [id, last(id)]));
+}
 
 /** A text cut to at most `max` UTF-16 code units, never between the two halves of a surrogate pair. */
 export function cutText(text: string, max: number): { text: string; truncated: boolean } {
@@ -110,11 +141,24 @@ export function contentHandlers(deps: DocumentDeps): Record<string, RpcHandler> 
       const { document_id } = DocumentIdInput.parse(input);
       const p = requireReader(ctx.principal);
       const { row, analysis } = await analysisOf(p, document_id);
-      const entities = analysis.entities
-        .map((e) => ({ entity_id: e.id, name: e.name, type: e.type, mentions: e.count }))
-        .sort(
-          (a, b) => b.mentions - a.mentions || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) || (a.entity_id < b.entity_id ? -1 : 1),
-        );
+      const survivors = await withTenant(sql, p.tenant_id, (tx) =>
+        mergedInto(
+          tx,
+          p.tenant_id,
+          analysis.entities.map((e) => e.id),
+        ),
+      );
+      // an entity merged away since extraction counts as the one it went into, once
+      const merged = new Map<string, DocumentEntities['entities'][number]>();
+      for (const e of [...analysis.entities].sort((a, b) => b.count - a.count)) {
+        const id = survivors.get(e.id.toLowerCase()) ?? e.id.toLowerCase();
+        const had = merged.get(id);
+        if (had) had.mentions += e.count;
+        else merged.set(id, { entity_id: id, name: e.name, type: e.type, mentions: e.count });
+      }
+      const entities = [...merged.values()].sort(
+        (a, b) => b.mentions - a.mentions || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) || (a.entity_id < b.entity_id ? -1 : 1),
+      );
       return { document_id: row.document_id, entities };
     },
 

@@ -142,6 +142,18 @@ describe.skipIf(!pg || natsMissing)("a document's text, entities and cited passa
       );
       expect(entity.id).toBe(acme.entity_id);
     }
+    // merging one of its entities into another lists the survivor once, with the mentions of both
+    const northwind = byName.get('Northwind Trading');
+    expect(northwind).toBeDefined();
+    if (!acme || !northwind) return;
+    await ok(api(admin).POST('/entities/{id}/merge', { params: { path: { id: northwind.entity_id } }, body: { into: acme.entity_id } }));
+    const after = (await ok(api(viewer).GET('/documents/{id}/entities', { params: { path: { id: doc } } }))).entities;
+    expect(after.filter((e) => e.entity_id === northwind.entity_id)).toEqual([]);
+    expect(after.filter((e) => e.entity_id === acme.entity_id)).toEqual([
+      { entity_id: acme.entity_id, name: 'Acme Holdings', type: 'organisation', mentions: acme.mentions + northwind.mentions },
+    ]);
+    expect(after).toHaveLength(entities.length - 1);
+    expect(after.map((e) => e.mentions)).toEqual([...after.map((e) => e.mentions)].sort((a, b) => b - a));
   });
 
   it('answers 404, never 403, to a non-member and to another tenant; 404 for another document’s passage or an unknown one', async () => {
