@@ -1283,10 +1283,10 @@ export interface components {
             entities: {
                 /**
                  * Format: uuid
-                 * @description as extracted; `GET /entities/{id}` answers an entity merged away since with the one it was merged into
+                 * @description the entity; one merged into another since the document was processed is listed as that one, with the mentions of both
                  */
                 entity_id: string;
-                /** @description the first surface form found in this document */
+                /** @description the first surface form found in this document (of the most mentioned, for merged ones) */
                 name: string;
                 /** @enum {string} */
                 type: "person" | "organisation" | "place" | "email" | "phone" | "money" | "url";
