@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
-import { mkdir, readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import axe from 'axe-core';
 import { type Browser, type BrowserContext, type Locator, type Page, chromium } from 'playwright-core';
@@ -43,27 +43,66 @@ async function newestMtime(path: string): Promise<number> {
 
 let built: Promise<void> | null = null;
 
+/** A build that held the lock longer than this died without releasing it. */
+const STALE_LOCK_MS = 10 * 60_000;
+
+async function fresh(): Promise<boolean> {
+  const index = join(CONSOLE_DIR, 'index.html');
+  const sources = Math.max(
+    ...(await Promise.all(['src', 'index.html', 'vite.config.ts', 'package.json'].map((p) => newestMtime(join(WEB, p))))),
+  );
+  return existsSync(index) && statSync(index).mtimeMs >= sources;
+}
+
+function build(): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const child = spawn('npm', ['run', 'build', '-w', 'web'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`npm run build -w web exited with ${code}:\n${output.slice(-4000)}`)),
+    );
+  });
+}
+
 /**
  * Builds the console (`npm run build -w web`) when web/dist is missing or older than its
- * sources, once per process: the suites test what the gateway serves, never a dev server.
+ * sources: the suites test what the gateway serves, never a dev server. Test files run in
+ * several processes at once, so one builds (holding a lock directory) while the others wait.
  */
 export function ensureConsoleBuilt(): Promise<void> {
   built ??= (async () => {
-    const index = join(CONSOLE_DIR, 'index.html');
-    const sources = Math.max(
-      ...(await Promise.all(['src', 'index.html', 'vite.config.ts', 'package.json'].map((p) => newestMtime(join(WEB, p))))),
+    // under node_modules/.cache: out of git's sight, shared by every test process of the checkout
+    const lock = join(ROOT, 'node_modules', '.cache', 'mandant-web-build.lock');
+    await mkdir(dirname(lock), { recursive: true });
+    const outcome: { failed?: Error } = {};
+    await eventually(
+      async () => {
+        if (await fresh()) return true;
+        try {
+          await mkdir(lock);
+        } catch {
+          const held = await stat(lock).catch(() => null);
+          if (held && Date.now() - held.mtimeMs > STALE_LOCK_MS) await rm(lock, { recursive: true, force: true });
+          return false;
+        }
+        try {
+          if (!(await fresh())) await build();
+        } catch (err) {
+          // a broken build fails the suite at once, not after the lock's deadline
+          outcome.failed = err instanceof Error ? err : new Error(String(err));
+        } finally {
+          await rm(lock, { recursive: true, force: true });
+        }
+        return true;
+      },
+      'the console built (web/dist)',
+      STALE_LOCK_MS + 60_000,
+      500,
     );
-    if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
-    await new Promise<void>((resolve, reject) => {
-      const child = spawn('npm', ['run', 'build', '-w', 'web'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-      let output = '';
-      child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-      child.on('error', reject);
-      child.on('close', (code) =>
-        code === 0 ? resolve() : reject(new Error(`npm run build -w web exited with ${code}:\n${output.slice(-4000)}`)),
-      );
-    });
+    if (outcome.failed) throw outcome.failed;
   })();
   return built;
 }
