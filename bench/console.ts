@@ -130,6 +130,9 @@ async function audit(url: string, port: number, cookie: string): Promise<Scores>
   if (!result) throw new Error(`Lighthouse returned nothing for ${url}`);
   const { lhr } = result;
   if (lhr.runtimeError) throw new Error(`Lighthouse on ${url}: ${lhr.runtimeError.code} ${lhr.runtimeError.message}`);
+  // signed out, the console would show its sign-in page: a score of that page is not the one asked for
+  if (new URL(lhr.finalDisplayedUrl).pathname !== new URL(url).pathname)
+    throw new Error(`Lighthouse on ${url} ended at ${lhr.finalDisplayedUrl}`);
   const score = (id: string) => Math.round((lhr.categories[id]?.score ?? Number.NaN) * 100);
   const metric = (id: string) => lhr.audits[id]?.numericValue ?? Number.NaN;
   return {
@@ -139,6 +142,21 @@ async function audit(url: string, port: number, cookie: string): Promise<Scores>
     lcpMs: metric('largest-contentful-paint'),
     tbtMs: metric('total-blocking-time'),
   };
+}
+
+/**
+ * `audit`, again when Lighthouse itself fails to record (NO_NAVSTART and the like ask for
+ * another run): a failed recording is no score of the page.
+ */
+async function auditAgain(url: string, port: number, cookie: string, attempts = 3): Promise<Scores> {
+  for (let i = 1; ; i++) {
+    try {
+      return await audit(url, port, cookie);
+    } catch (err) {
+      if (i >= attempts) throw err;
+      console.log(`(Lighthouse run ${i} of ${url} failed, run again: ${(err as Error).message.split('\n')[0]})`);
+    }
+  }
 }
 
 const kb = (bytes: number) => `${(bytes / 1000).toFixed(1)} KB`;
@@ -176,9 +194,9 @@ async function main(): Promise<void> {
     const verdicts: string[] = [];
     for (const [name, url] of pages) {
       // a first load warms the server and Chromium's caches of nothing the measured runs reuse (Lighthouse clears them)
-      await audit(url, chrome.port, cookie);
+      await auditAgain(url, chrome.port, cookie);
       const runs: Scores[] = [];
-      for (let i = 0; i < cfg.runs; i++) runs.push(await audit(url, chrome.port, cookie));
+      for (let i = 0; i < cfg.runs; i++) runs.push(await auditAgain(url, chrome.port, cookie));
       const perf = median(runs.map((r) => r.performance));
       const a11y = median(runs.map((r) => r.accessibility));
       rows.push([
