@@ -55,3 +55,40 @@ describe('titleFrom', () => {
     expect(long.endsWith('…')).toBe(true);
   });
 });
+
+describe('hostile streams', () => {
+  it('never throws on any event, only grows the text by token texts, and ignores everything after the end', async () => {
+    const fc = (await import('fast-check')).default;
+    const anyEvent = fc.record({
+      event: fc.oneof(fc.constantFrom('token', 'done', 'error', 'message'), fc.string()),
+      data: fc.oneof(fc.jsonValue(), fc.record({ text: fc.string() }), fc.constant(message)),
+    });
+    fc.assert(
+      fc.property(fc.array(anyEvent, { maxLength: 30 }), (events) => {
+        let s = pendingAnswer('q');
+        for (const e of events) {
+          const before = s;
+          s = applyEvent(s, e);
+          if (before.done || before.problem) expect(s).toBe(before);
+          else if (!s.done && !s.problem) expect(s.text.startsWith(before.text)).toBe(true);
+        }
+      }),
+    );
+  });
+
+  it('builds citation links that stay inside the console, whatever the ids', async () => {
+    const fc = (await import('fast-check')).default;
+    // (dot segments aside: the API's ids are UUIDs and its slugs letters, digits and dashes)
+    const segment = fc.string().filter((x) => x !== '.' && x !== '..');
+    fc.assert(
+      fc.property(segment, segment, segment, (documentId, chunkId, slug) => {
+        const href = citationHref({ document_id: documentId, chunk_id: chunkId, project_ids: ['p'] }, [{ id: 'p', slug }], 'p');
+        const url = new URL(href, 'https://console.example');
+        expect(url.origin).toBe('https://console.example');
+        expect(url.pathname.split('/').slice(0, 2)).toEqual(['', 'projects']);
+        expect(decodeURIComponent(url.pathname.split('/')[4] ?? '')).toBe(documentId);
+        expect(url.searchParams.get('chunk')).toBe(chunkId);
+      }),
+    );
+  });
+});
