@@ -17,7 +17,12 @@ export { OPERATOR, ok };
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const WEB = join(ROOT, 'web');
-export const CONSOLE_DIR = join(WEB, 'dist');
+/**
+ * The built console the suites test: web/dist (built when stale), or a build elsewhere named by
+ * MANDANT_TEST_CONSOLE_DIR, tested as it is (a release's build, or one of another revision).
+ */
+const GIVEN_CONSOLE_DIR = process.env.MANDANT_TEST_CONSOLE_DIR?.trim() || null;
+export const CONSOLE_DIR = GIVEN_CONSOLE_DIR ?? join(WEB, 'dist');
 /** Screenshots of every step: test artefacts, never committed. */
 export const SHOTS_DIR = join(ROOT, 'test-results', 'browser');
 
@@ -74,6 +79,7 @@ function build(): Promise<void> {
  */
 export function ensureConsoleBuilt(): Promise<void> {
   built ??= (async () => {
+    if (GIVEN_CONSOLE_DIR) return;
     // under node_modules/.cache: out of git's sight, shared by every test process of the checkout
     const lock = join(ROOT, 'node_modules', '.cache', 'mandant-web-build.lock');
     await mkdir(dirname(lock), { recursive: true });
