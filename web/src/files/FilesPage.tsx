@@ -201,7 +201,13 @@ function DocumentsTable({ scope }: { scope: Scope }) {
       <table className="documents-table">
         <caption>
           Documents
-          {list.data ? <span className="muted count"> {documents.length + (list.hasNextPage ? '+' : '')}</span> : null}
+          {/* the count beside the name, not in it: the table is called "Documents" */}
+          {list.data ? (
+            <span className="muted count" aria-hidden="true">
+              {' '}
+              {documents.length + (list.hasNextPage ? '+' : '')}
+            </span>
+          ) : null}
         </caption>
         <thead>
           <tr>

@@ -79,7 +79,10 @@ export function uploadFile(
     xhr.onabort = () => reject(new UploadError(0, { title: 'Cancelled' }, 'Cancelled.'));
     signal?.addEventListener('abort', () => xhr.abort(), { once: true });
     const form = new FormData();
-    // no title: the document is called by its file name until someone names it
+    // the name the person knows the file by, as its title (processing would otherwise take the
+    // text's first words); before the file part, as the server reads the fields as they come
+    const title = file.name.trim();
+    if (title && title.length <= 500) form.set('title', title);
     form.set('file', file, file.name);
     xhr.send(form);
   });
