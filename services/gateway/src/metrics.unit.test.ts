@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { Counter, Gauge, Histogram, OpsMetricsReply, Registry, renderOpsMetrics } from './metrics.ts';
+import {
+  Counter,
+  Gauge,
+  Histogram,
+  OTHER_TENANTS,
+  OpsMetricsReply,
+  Registry,
+  TOP_TENANTS,
+  createHttpMetrics,
+  renderOpsMetrics,
+} from './metrics.ts';
 
 describe('metrics registry', () => {
   it('renders labelled counters with escaped values and zero-valued unlabelled ones', () => {
@@ -89,5 +99,87 @@ describe('operational metrics text', () => {
     g.set([{ labels: { k: 'a' }, value: 1 }]);
     g.set([{ labels: { k: 'b' }, value: 2 }]);
     expect(g.render()).toEqual(['# HELP g help', '# TYPE g gauge', 'g{k="b"} 2']);
+  });
+});
+
+describe('per-tenant series stay bounded', () => {
+  const tenantIds = Array.from({ length: 10_000 }, (_, i) => `t-${String(i).padStart(5, '0')}`);
+  const seriesOf = (text: string, name: string) => text.split('\n').filter((l) => l.startsWith(`${name}{`));
+
+  it('10,000 tenants make at most the top 20 tenant series (plus "other") per label set, and no count is lost', () => {
+    const metrics = createHttpMetrics();
+    for (const tenant of tenantIds) {
+      metrics.requests.inc({ method: 'GET', route: '/api/v1/documents/:id', status: '200', tenant });
+      metrics.requests.inc({ method: 'POST', route: '/api/v1/projects/:id/search', status: '429', tenant });
+      metrics.tenantSeconds.inc({ tenant }, 0.5);
+    }
+    metrics.requests.inc({ method: 'GET', route: '/api/v1/documents/:id', status: '401', tenant: 'none' });
+    metrics.requests.inc({ method: 'GET', route: '/api/v1/tenants', status: '403', tenant: 'operator' });
+    const text = metrics.registry.render();
+    const requests = seriesOf(text, 'mandant_http_requests_total');
+    const tenantsIn = (lines: string[]) => new Set(lines.map((l) => /tenant="([^"]*)"/.exec(l)?.[1]));
+    expect(tenantsIn(requests).size).toBe(TOP_TENANTS + 3); // 20 tenants, other, none, operator
+    expect(requests.length).toBe(2 * (TOP_TENANTS + 1) + 2);
+    expect(seriesOf(text, 'mandant_http_request_seconds_total').length).toBe(TOP_TENANTS + 1);
+    expect(seriesOf(text, 'mandant_http_rate_limited_total').length).toBe(TOP_TENANTS + 1);
+    // every request is still counted: the cap moves counts into "other", it drops none
+    const sum = (lines: string[]) => lines.reduce((n, l) => n + Number(l.split(' ').at(-1)), 0);
+    expect(sum(requests)).toBe(2 * tenantIds.length + 2);
+    expect(sum(seriesOf(text, 'mandant_http_rate_limited_total'))).toBe(tenantIds.length);
+    expect(metrics.rateLimited.get({ tenant: OTHER_TENANTS })).toBe(tenantIds.length - TOP_TENANTS);
+    expect(metrics.rateLimited.get({ tenant: 't-00000' })).toBe(1);
+    expect(text).toContain('mandant_http_refused_total{status="401"} 1');
+    expect(text).toContain('mandant_http_refused_total{status="403"} 1');
+    // a tenant admitted stays admitted: its counter only grows (no series moves into "other" later)
+    metrics.requests.inc({ method: 'GET', route: '/api/v1/documents/:id', status: '200', tenant: 't-00003' });
+    expect(metrics.requests.get({ method: 'GET', route: '/api/v1/documents/:id', status: '200', tenant: 't-00003' })).toBe(2);
+  });
+
+  it('the cap is configurable', () => {
+    const metrics = createHttpMetrics({ topTenants: 3 });
+    for (const tenant of tenantIds.slice(0, 50)) metrics.tenantSeconds.inc({ tenant }, 1);
+    const lines = seriesOf(metrics.registry.render(), 'mandant_http_request_seconds_total');
+    expect(lines).toHaveLength(4);
+    expect(lines.at(-1)).toBe('mandant_http_request_seconds_total{tenant="other"} 47');
+  });
+
+  it('projector lag per tenant: the 20 tenants lagging most per projector, the rest summed under "other"', () => {
+    const lag = tenantIds.map((tenant_id, i) => ({ tenant_id, lag: (i * 7919) % 1000 }));
+    const total = lag.reduce((n, l) => n + l.lag, 0);
+    const reply: OpsMetricsReply = {
+      tenants: tenantIds.length,
+      projects: { active: 0, archived: 0 },
+      events_total: total,
+      events_by_tenant: null,
+      dead_letters_by_tenant: null,
+      projectors: ['vectors@v1', 'graph@v1'].map((name) => ({
+        name,
+        tenants: tenantIds.length,
+        max_lag: 999,
+        total_lag: total,
+        dead_letters: 0,
+      })),
+      // the tenant service sends at most its own limit; the gateway keeps its top of them
+      lag_by_tenant: ['vectors@v1', 'graph@v1'].flatMap((projector) =>
+        [...lag]
+          .sort((a, b) => b.lag - a.lag)
+          .slice(0, 100)
+          .map((l) => ({ projector, ...l })),
+      ),
+      outbox: { unrelayed: 12, oldest_seconds: 3.5 },
+    };
+    const text = renderOpsMetrics(reply, 0.01);
+    const lines = seriesOf(text, 'mandant_projector_tenant_lag_events');
+    expect(lines).toHaveLength(2 * (TOP_TENANTS + 1));
+    for (const projector of ['vectors@v1', 'graph@v1']) {
+      const mine = lines.filter((l) => l.includes(`projector="${projector}"`));
+      expect(mine.reduce((n, l) => n + Number(l.split(' ').at(-1)), 0)).toBe(total);
+      expect(mine.filter((l) => l.includes('tenant="other"'))).toHaveLength(1);
+      expect(Number(mine[0]?.split(' ').at(-1))).toBe(999);
+    }
+    expect(text).toContain('mandant_outbox_unrelayed 12');
+    expect(text).toContain('mandant_outbox_oldest_seconds 3.5');
+    // no other series names a tenant once the platform is large
+    expect(text).not.toContain('mandant_tenant_events_appended_total{');
   });
 });
