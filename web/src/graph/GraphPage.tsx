@@ -66,12 +66,14 @@ function ScopedGraph({ scope }: { scope: Scope }) {
     },
   });
 
-  // `?entity=` naming an entity not drawn (one of a document's, beyond the most mentioned): its neighbourhood is drawn too
+  // `?entity=` on arrival naming an entity not drawn (one of a document's, beyond the most
+  // mentioned): its neighbourhood is drawn too, and stays while other entities are selected
+  const [arrival] = useState(selected);
   const drawn = useMemo(() => (base.data ? mergeGraphs(base.data, expansions) : null), [base.data, expansions]);
   const around = useQuery({
-    queryKey: ['graph', scopeKey(scope), 'around', selected],
-    enabled: Boolean(drawn && selected && !drawn.nodes.some((n) => n.id === selected)),
-    queryFn: async () => neighbourhood(selected ?? '', projectId),
+    queryKey: ['graph', scopeKey(scope), 'around', arrival],
+    enabled: Boolean(drawn && arrival && !drawn.nodes.some((n) => n.id === arrival)),
+    queryFn: async () => neighbourhood(arrival ?? '', projectId),
   });
   const graph = useMemo(
     () => (base.data ? mergeGraphs(base.data, around.data ? [around.data, ...expansions] : expansions) : null),
