@@ -114,7 +114,11 @@ function ProjectMembers({ project }: { project: MyProject }) {
       ) : members.isPending ? (
         <p aria-busy="true">Loading…</p>
       ) : null}
-      <AddMember project={project} users={tenantAdmin ? users.data : undefined} taken={(members.data ?? []).map((m) => m.user_id)} />
+      <AddMember
+        project={project}
+        users={tenantAdmin ? (users.data ?? []) : undefined}
+        taken={(members.data ?? []).map((m) => m.user_id)}
+      />
       {me && isMember ? <Profile project={project} userId={me} /> : null}
       {removing ? (
         <Modal title="Remove member?" role="alertdialog" onClose={() => setRemoving(null)}>

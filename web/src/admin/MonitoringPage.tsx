@@ -9,11 +9,12 @@ import { MinuteChart } from './MinuteChart.tsx';
 /** Every figure on the page is asked again this often. */
 const REFRESH_MS = 10_000;
 
-function Section({ title, children }: { title: string; children: ReactNode }) {
+function Section({ title, loading, children }: { title: string; loading?: boolean; children: ReactNode }) {
   const id = useId();
   return (
-    <section aria-labelledby={id} className="monitor-section">
+    <section aria-labelledby={id} className="monitor-section" aria-busy={loading || undefined}>
       <h2 id={id}>{title}</h2>
+      {loading ? <p className="muted">Loading…</p> : null}
       {children}
     </section>
   );
@@ -64,7 +65,7 @@ export function MonitoringPage({ rights }: { rights: AdminRights }) {
       <h1>Monitoring</h1>
       <p className="muted small">Refreshed every 10 seconds.</p>
 
-      <Section title="Projects">
+      <Section title="Projects" loading={rights.tenantAdmin && projects.isPending}>
         {rights.tenantAdmin ? (
           <>
             <ProblemAlert error={projects.error} />
@@ -101,7 +102,7 @@ export function MonitoringPage({ rights }: { rights: AdminRights }) {
         )}
       </Section>
 
-      <Section title="Users">
+      <Section title="Users" loading={rights.tenantAdmin && users.isPending}>
         {rights.tenantAdmin ? (
           <>
             <ProblemAlert error={users.error} />
@@ -126,7 +127,7 @@ export function MonitoringPage({ rights }: { rights: AdminRights }) {
         )}
       </Section>
 
-      <Section title="Activity">
+      <Section title="Activity" loading={usage.isPending}>
         <ProblemAlert error={usage.error} />
         {usage.data ? (
           <>
@@ -183,14 +184,14 @@ export function MonitoringPage({ rights }: { rights: AdminRights }) {
         ) : null}
       </Section>
 
-      <Section title="Request rate">
+      <Section title="Request rate" loading={activity.isPending}>
         <ProblemAlert error={activity.error} />
         {activity.data ? (
           <MinuteChart series={minutes.map((m) => ({ minute: m.minute, value: m.requests }))} what="requests" colour="#1f5fbf" />
         ) : null}
       </Section>
 
-      <Section title="Errors">
+      <Section title="Errors" loading={activity.isPending}>
         {activity.data ? (
           <>
             <MinuteChart
@@ -212,7 +213,7 @@ export function MonitoringPage({ rights }: { rights: AdminRights }) {
         ) : null}
       </Section>
 
-      <Section title="Projector lag">
+      <Section title="Projector lag" loading={projections.isPending}>
         <ProblemAlert error={projections.error} />
         {projections.data ? (
           <table className="data">
@@ -243,7 +244,7 @@ export function MonitoringPage({ rights }: { rights: AdminRights }) {
         ) : null}
       </Section>
 
-      <Section title="Dead letters">
+      <Section title="Dead letters" loading={projections.isPending}>
         {projections.data ? (
           deadLetters.length === 0 ? (
             <p>None: every event was applied.</p>

@@ -71,8 +71,14 @@ export function GraphCanvas({
       // fast to settle on a busy machine: no animation, rings by weight for big graphs
       layout:
         graph.nodes.length <= FORCE_LAYOUT_LIMIT
-          ? { name: 'cose', animate: false, randomize: true, numIter: 600, nodeRepulsion: () => 9000 }
-          : { name: 'concentric', animate: false, concentric: (n: cytoscape.NodeSingular) => Number(n.data('size')), levelWidth: () => 6 },
+          ? { name: 'cose', animate: false, randomize: true, numIter: 600, nodeRepulsion: () => 9000, padding: 40 }
+          : {
+              name: 'concentric',
+              animate: false,
+              concentric: (n: cytoscape.NodeSingular) => Number(n.data('size')),
+              levelWidth: () => 6,
+              padding: 40,
+            },
       wheelSensitivity: 0.3,
       minZoom: 0.1,
       maxZoom: 4,
