@@ -19,6 +19,11 @@ describe.skipIf(!promtool)('alert and recording rules', () => {
     expect(stdout).toMatch(/SUCCESS: \d+ rules found/);
   });
 
+  it('load from the example prometheus.yml (`promtool check config`)', async () => {
+    const { stdout } = await run(promtool ?? 'promtool', ['check', 'config', 'prometheus.yml'], { cwd: PROMETHEUS_DIR });
+    expect(stdout).toMatch(/SUCCESS: \d+ rules found/);
+  });
+
   it('pass their unit tests, `promtool test rules rules.test.yml`', async () => {
     const result = await run(promtool ?? 'promtool', ['test', 'rules', 'rules.test.yml'], { cwd: PROMETHEUS_DIR }).catch(
       (err: { stdout?: string; stderr?: string }) => ({ stdout: `${err.stdout ?? ''}${err.stderr ?? ''}`, failed: true }),
