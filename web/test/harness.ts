@@ -270,6 +270,8 @@ export async function shot(page: Page, name: string, test = expect.getState().cu
   const dir = join(SHOTS_DIR, safeName(test));
   const n = (shotCounters.get(dir) ?? 0) + 1;
   shotCounters.set(dir, n);
+  // a test's first screenshot of this run clears those of earlier runs, so the numbers tell one story
+  if (n === 1) await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
   await page.screenshot({ path: join(dir, `${String(n).padStart(2, '0')}-${safeName(name)}.png`), fullPage: true });
 }
@@ -310,6 +312,12 @@ export async function expectNoSeriousAxeViolations(page: Page, what = page.url()
   expect(serious, `axe on ${what}`).toEqual([]);
 }
 
+/** What the in-page checks read of an element (this program has Node's types, not the DOM's). */
+interface FocusableNode {
+  tagName: string;
+  ownerDocument: { activeElement: unknown };
+}
+
 /**
  * Presses Tab from the top of the page until `target` has the focus; fails when it is not
  * reached within `maxTabs` presses (not keyboard reachable).
@@ -318,7 +326,7 @@ export async function tabTo(page: Page, target: ReturnType<Page['getByRole']>, m
   await page.evaluate('document.activeElement && document.activeElement.blur && document.activeElement.blur()');
   for (let i = 1; i <= maxTabs; i++) {
     await page.keyboard.press('Tab');
-    if (await target.evaluate<boolean, undefined>('(el) => el === el.ownerDocument.activeElement').catch(() => false)) return i;
+    if (await target.evaluate((el: FocusableNode) => el === el.ownerDocument.activeElement).catch(() => false)) return i;
   }
   throw new Error(`${target.toString()} not reached with ${maxTabs} Tab presses`);
 }
@@ -364,7 +372,7 @@ export const sidebar = (page: Page) => page.getByRole('navigation', { name: 'Mai
 
 /** Picks `label` in a combobox: a native select, or a listbox of options. */
 export async function choose(combobox: Locator, label: string): Promise<void> {
-  const native = await combobox.evaluate<boolean, undefined>('(el) => el.tagName === "SELECT"');
+  const native = await combobox.evaluate((el: FocusableNode) => el.tagName === 'SELECT');
   if (native) {
     await combobox.selectOption({ label });
     return;

@@ -19,18 +19,29 @@ const pre = browserPrerequisites();
 const FIRST = 'Offshore leaks';
 const SECOND = 'Procurement review';
 /** unique words in each project's data, so a search shows which project's data it reached */
+/**
+ * An upload's title: its file name when the console sends it as the title, else the first line
+ * of its text (the platform's fallback); the test accepts either.
+ */
 const LEAK = {
   file: 'leak-memo.txt',
+  title: 'Leak memo',
   text:
-    'Internal memo. The shell company Orinoco Holdings paid Zanzibar Trading four million dollars in March. ' +
+    'Leak memo\n\nThe shell company Orinoco Holdings paid Zanzibar Trading four million dollars in March. ' +
     'The payment went through a bank in Valletta and was approved by the finance director.',
 };
 const TENDER = {
   file: 'tender-notes.txt',
+  title: 'Tender notes',
   text:
-    'Tender notes. The city awarded the Quetzal bridge contract to Marlowe Construction without a public call. ' +
+    'Tender notes\n\nThe city awarded the Quetzal bridge contract to Marlowe Construction without a public call. ' +
     'The evaluation committee met only once.',
 };
+
+const escaped = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const titled = (d: { file: string; title: string }) => `(?:${escaped(d.file)}|${escaped(d.title)})`;
+const LEAK_NAME = new RegExp(`^${titled(LEAK)}$`);
+const TENDER_NAME = new RegExp(`^${titled(TENDER)}$`);
 
 /**
  * The journey of seed 000 (multi-project use): create two projects, switch, upload into one,
@@ -83,9 +94,9 @@ describe.skipIf(!pre)('console journey: two projects, switching, linking, search
     // 3. upload into the first; the status becomes processed without a reload
     await page.getByLabel('Choose files').setInputFiles({ name: LEAK.file, mimeType: 'text/plain', buffer: Buffer.from(LEAK.text) });
     const documents = page.getByRole('table', { name: 'Documents' });
-    const leakRow = documents.getByRole('row').filter({ has: page.getByRole('link', { name: LEAK.file }) });
-    await visible(leakRow);
+    await visible(documents.getByRole('row').filter({ hasText: new RegExp(titled(LEAK)) }));
     await shot('uploading');
+    const leakRow = documents.getByRole('row').filter({ has: page.getByRole('link', { name: LEAK_NAME }) });
     await visible(leakRow.getByText(/processed/i), 180_000);
     await shot('uploaded-processed');
 
@@ -94,19 +105,19 @@ describe.skipIf(!pre)('console journey: two projects, switching, linking, search
     await visible(page.getByRole('heading', { name: 'Files' }));
     // nothing of the first project's files here
     await visible(page.getByRole('table', { name: 'Documents' }));
-    expect(await page.getByRole('link', { name: LEAK.file }).count()).toBe(0);
+    expect(await page.getByRole('link', { name: LEAK_NAME }).count()).toBe(0);
     await page.getByLabel('Choose files').setInputFiles({ name: TENDER.file, mimeType: 'text/plain', buffer: Buffer.from(TENDER.text) });
     const tenderRow = page
       .getByRole('table', { name: 'Documents' })
       .getByRole('row')
-      .filter({ has: page.getByRole('link', { name: TENDER.file }) });
+      .filter({ has: page.getByRole('link', { name: TENDER_NAME }) });
     await visible(tenderRow.getByText(/processed/i), 180_000);
     await shot('second-project-upload');
 
     // 4. link the first project's document into the second, from its detail page
     await switchProject(page, FIRST);
-    await (await visible(page.getByRole('link', { name: LEAK.file }))).click();
-    await visible(page.getByRole('heading', { name: LEAK.file }));
+    await (await visible(page.getByRole('link', { name: LEAK_NAME }))).click();
+    await visible(page.getByRole('heading', { name: LEAK_NAME }));
     await page.waitForURL(new RegExp(`/projects/${firstSlug}/files/[0-9a-f-]{36}$`));
     const leakId = new URL(page.url()).pathname.split('/').at(-1)!;
     await visible(page.getByRole('region', { name: 'Text' }).getByText('Orinoco Holdings', { exact: false }));
@@ -124,19 +135,19 @@ describe.skipIf(!pre)('console journey: two projects, switching, linking, search
     await sidebar(page).getByRole('link', { name: 'Search' }).click();
     await visible(page.getByRole('heading', { name: 'Search' }));
     let results = await search(page, 'Orinoco');
-    await visible(results.getByRole('listitem').getByRole('link', { name: LEAK.file }));
+    await visible(results.getByRole('listitem').getByRole('link', { name: LEAK_NAME }));
     await visible(results.locator('mark'));
     await shot('search-first-own');
     results = await search(page, 'Quetzal');
-    expect(await results.getByRole('link', { name: TENDER.file }).count(), 'the second project data found from the first').toBe(0);
+    expect(await results.getByRole('link', { name: TENDER_NAME }).count(), 'the second project data found from the first').toBe(0);
     await shot('search-first-nothing-of-second');
 
     await switchProject(page, SECOND);
     await sidebar(page).getByRole('link', { name: 'Search' }).click();
     results = await search(page, 'Quetzal');
-    await visible(results.getByRole('link', { name: TENDER.file }));
+    await visible(results.getByRole('link', { name: TENDER_NAME }));
     results = await search(page, 'Orinoco');
-    await visible(results.getByRole('link', { name: LEAK.file }));
+    await visible(results.getByRole('link', { name: LEAK_NAME }));
     await shot('search-second-linked');
 
     // 6. the global view: another header, every project, a badge naming each hit's project
@@ -149,17 +160,17 @@ describe.skipIf(!pre)('console journey: two projects, switching, linking, search
     await shot('global-view');
     if (!/\/global\/search/.test(page.url())) await sidebar(page).getByRole('link', { name: 'Search' }).click();
     results = await search(page, 'Quetzal');
-    const tenderHit = results.getByRole('listitem').filter({ has: page.getByRole('link', { name: TENDER.file }) });
+    const tenderHit = results.getByRole('listitem').filter({ has: page.getByRole('link', { name: TENDER_NAME }) });
     await visible(tenderHit.getByText(SECOND, { exact: true }));
     results = await search(page, 'Orinoco');
-    const leakHit = results.getByRole('listitem').filter({ has: page.getByRole('link', { name: LEAK.file }) });
+    const leakHit = results.getByRole('listitem').filter({ has: page.getByRole('link', { name: LEAK_NAME }) });
     await visible(leakHit.getByText(FIRST, { exact: true }));
     await shot('global-search-badges');
     await sidebar(page).getByRole('link', { name: 'Files' }).click();
     const globalFiles = await visible(page.getByRole('table', { name: 'Documents' }));
     await visible(globalFiles.getByRole('columnheader', { name: 'Project' }));
-    await visible(globalFiles.getByRole('link', { name: LEAK.file }));
-    await visible(globalFiles.getByRole('link', { name: TENDER.file }));
+    await visible(globalFiles.getByRole('link', { name: LEAK_NAME }));
+    await visible(globalFiles.getByRole('link', { name: TENDER_NAME }));
     await shot('global-files');
     await globalSwitch.click();
     await page.waitForURL(/\/projects\//);
@@ -173,7 +184,7 @@ describe.skipIf(!pre)('console journey: two projects, switching, linking, search
     await page.getByRole('textbox', { name: 'Message' }).fill('Who paid Zanzibar Trading, and how much?');
     await page.getByRole('button', { name: 'Send' }).click();
     const log = page.getByRole('log');
-    const citation = await visible(log.getByRole('link', { name: new RegExp(`^\\[\\d+\\] ${LEAK.file.replace('.', '\\.')}$`) }), 120_000);
+    const citation = await visible(log.getByRole('link', { name: new RegExp(`^\\[\\d+\\] ${titled(LEAK)}$`) }), 120_000);
     await shot('chat-answer');
     expect(await citation.getAttribute('href')).toMatch(new RegExp(`^/projects/${firstSlug}/files/${leakId}\\?chunk=[0-9a-f-]{36}$`));
     await citation.click();
