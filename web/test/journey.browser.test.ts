@@ -181,6 +181,8 @@ describe.skipIf(!pre)('console journey: two projects, switching, linking, search
     await sidebar(page).getByRole('link', { name: 'Chat' }).click();
     await visible(page.getByRole('heading', { name: 'Chat' }));
     await page.getByRole('button', { name: 'New conversation' }).click();
+    // the new conversation opens at its own URL; a message typed before that would go to the page it replaces
+    await page.waitForURL(new RegExp(`/projects/${firstSlug}/chat/[0-9a-f-]{36}$`));
     await page.getByRole('textbox', { name: 'Message' }).fill('Who paid Zanzibar Trading, and how much?');
     await page.getByRole('button', { name: 'Send' }).click();
     const log = page.getByRole('log');
