@@ -50,7 +50,7 @@ export function SearchPage() {
   return (
     <div className="search-page">
       <h1>Search</h1>
-      <SearchForm key={params.toString()} initial={current} onSearch={run} />
+      <SearchForm urlKey={params.toString()} initial={current} onSearch={run} />
       {results.error ? <ProblemAlert error={results.error} /> : null}
       {body.query && results.isFetching && !results.data ? <p aria-busy="true">Searching…</p> : null}
       {results.data ? (
@@ -60,9 +60,23 @@ export function SearchPage() {
   );
 }
 
-function SearchForm({ initial, onSearch }: { initial: SearchParamsState; onSearch: (s: SearchParamsState) => void }) {
+function SearchForm({
+  urlKey,
+  initial,
+  onSearch,
+}: {
+  urlKey: string;
+  initial: SearchParamsState;
+  onSearch: (s: SearchParamsState) => void;
+}) {
   const [form, setForm] = useState(initial);
   const [problem, setProblem] = useState<string | null>(null);
+  // the URL changed (a search run, back, a restored project): the form shows it, keeping the focus where it is
+  const [shown, setShown] = useState(urlKey);
+  if (shown !== urlKey) {
+    setShown(urlKey);
+    setForm(initial);
+  }
   const ids = { q: useId(), mode: useId(), type: useId(), from: useId(), to: useId(), entity: useId() };
   const set = (patch: Partial<SearchParamsState>) => setForm((f) => ({ ...f, ...patch }));
   const submit = (e?: FormEvent, next = form) => {
