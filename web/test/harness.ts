@@ -207,7 +207,8 @@ export async function startConsole(pre: { ownerUrl: string; chromium: string }, 
           if (closed) return;
           closed = true;
           await context.close();
-          expect(problems, `problems in the page (${test})`).toEqual([]);
+          // named in full: a failure summary cuts a long array short
+          if (problems.length) throw new Error(`problems in the page (${test}):\n${problems.join('\n')}`);
         },
       };
       if (expect.getState().currentTestName)

@@ -164,7 +164,9 @@ describe.skipIf(!pre)('console journey: two projects, switching, linking, search
     await visible(tenderHit.getByText(SECOND, { exact: true }));
     results = await search(page, 'Orinoco');
     const leakHit = results.getByRole('listitem').filter({ has: page.getByRole('link', { name: LEAK_NAME }) });
+    // linked into both: a badge for each
     await visible(leakHit.getByText(FIRST, { exact: true }));
+    await visible(leakHit.getByText(SECOND, { exact: true }));
     await shot('global-search-badges');
     await sidebar(page).getByRole('link', { name: 'Files' }).click();
     const globalFiles = await visible(page.getByRole('table', { name: 'Documents' }));
