@@ -8,7 +8,8 @@ import { createLogger } from '@mandant/shared/log';
 import { findNatsServer, startNatsServer } from '@mandant/shared/runtime';
 import { backendMissing, postgresUrls } from '@mandant/shared/testing';
 import { ownDatabase } from '@mandant/shared/testing';
-import { OPERATOR } from '../e2e/harness.ts';
+import { SignJWT } from 'jose';
+import { JWT_SECRET, OPERATOR } from '../e2e/harness.ts';
 import { type Platform, startPlatform } from '../platform.ts';
 import { SETTLE_MS, eventually } from '@mandant/shared/testing';
 
@@ -96,6 +97,7 @@ describe.skipIf(!pg || natsMissing)('logs and metrics of a working platform', ()
       HOST: '127.0.0.1',
       MANDANT_DATA_DIR: dir,
       MANDANT_OPERATOR_TOKEN: OPERATOR,
+      JWT_HS256_SECRET: JWT_SECRET,
       LOG_LEVEL: 'debug',
       EMBEDDING_MODEL: 'local-hashing-v1-384',
     });
@@ -172,6 +174,67 @@ describe.skipIf(!pg || natsMissing)('logs and metrics of a working platform', ()
     const tagged = requests.filter((r) => ['obs-upload-1', 'obs-search-1', 'obs-chat-1'].includes(r.correlation_id as string));
     expect(tagged.map((r) => r.correlation_id).sort()).toEqual(['obs-chat-1', 'obs-search-1', 'obs-upload-1']);
     for (const r of tagged) expect(r.tenant_id).toBe(tenantId);
+  }, 300_000);
+
+  it('logs no API key, token, sealed personal data or document text: through a user, a membership, a profile, a JWT and refused requests carrying the key', async () => {
+    const from = raw.length;
+    const EMAIL = 'quillon.marrowby@sealed-mail.example';
+    const NAME = 'Quillon Marrowby';
+    const DISPLAY = 'Zephyrine Oakhollow';
+    const user = await call('POST', '/users', admin, { email: EMAIL, name: NAME }, { 'x-correlation-id': 'redact-user-1' });
+    await call('PUT', `/projects/${projectId}/members/${user.id}`, admin, { role: 'editor' });
+    await call(
+      'PUT',
+      `/projects/${projectId}/members/${user.id}/profile`,
+      admin,
+      { display_name: DISPLAY },
+      { 'x-correlation-id': 'redact-profile-1' },
+    );
+    const now = Math.floor(Date.now() / 1000);
+    const token = await new SignJWT({ tenant_id: tenantId, roles: [], email: EMAIL, name: NAME, iat: now, exp: now + 600 })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(user.id as string)
+      .sign(new TextEncoder().encode(JWT_SECRET));
+    await call('GET', `/projects/${projectId}/members/${user.id}/profile`, token, undefined, { 'x-correlation-id': 'redact-jwt-1' });
+    await call('POST', `/projects/${projectId}/documents`, token, { title: 'Redaction note', content: `${CONTENT} Quillon's copy.` });
+    // refused requests that carry the key: a forged one, the real one in the wrong place, the real one with a bad body
+    const forged = `${admin.slice(0, -6)}zzzzzz`;
+    const refused: [string, string, Record<string, string>, unknown][] = [
+      ['GET', '/projects', { authorization: `Bearer ${forged}`, 'x-correlation-id': 'redact-refused-1' }, undefined],
+      ['GET', `/projects?api_key=${encodeURIComponent(admin)}`, { 'x-api-key': admin, 'x-correlation-id': 'redact-refused-2' }, undefined],
+      [
+        'POST',
+        '/projects',
+        { authorization: `Bearer ${admin}`, 'x-correlation-id': 'redact-refused-3', 'content-type': 'application/json' },
+        { name: admin, extra: token },
+      ],
+      ['GET', '/projects', { authorization: `Bearer ${token}x`, 'x-correlation-id': 'redact-refused-4' }, undefined],
+      [
+        'GET',
+        '/projects',
+        { authorization: `Basic ${Buffer.from(`${EMAIL}:${admin}`).toString('base64')}`, 'x-correlation-id': 'redact-refused-5' },
+        undefined,
+      ],
+    ];
+    for (const [method, path, headers, body] of refused) {
+      const res = await fetch(`${api}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      expect([path, res.status >= 400 && res.status < 500]).toEqual([path, true]);
+      await res.text();
+    }
+    await eventually(
+      () =>
+        ['redact-refused-1', 'redact-refused-2', 'redact-refused-3', 'redact-refused-4', 'redact-refused-5'].every((c) =>
+          lines.some((l) => l.msg === 'request' && l.correlation_id === c),
+        ),
+      "the refused requests' lines",
+    );
+    expect(raw.length - from).toBeGreaterThan(5);
+    // every line this platform wrote, from its start: the tenant's creation (which answered the key) included
+    const secrets = [admin, admin.slice(-16), forged, token, token.split('.')[2] ?? token, EMAIL, NAME, DISPLAY, 'Quillon', CONTENT, TITLE];
+    const leaks = raw.flatMap((line) =>
+      secrets.filter((s) => line.includes(s)).map((s) => ({ secret: s.slice(0, 12), line: line.slice(0, 300) })),
+    );
+    expect(leaks).toEqual([]);
   }, 300_000);
 
   it('scrapes /metrics after that traffic: requests per tenant, events appended, projector lag, tenant and project counts', async () => {
