@@ -1,4 +1,4 @@
-import { type ReactNode, Suspense } from 'react';
+import { type ReactNode, Suspense, useEffect } from 'react';
 import { NavLink, Outlet, useLocation } from 'react-router';
 import { ApiError } from '../api.ts';
 import { useSession } from '../session.tsx';
@@ -27,6 +27,12 @@ export function Layout() {
   const mayAdminister = tenantRole === 'tenant_admin' || tenantRole === 'auditor' || role === 'admin';
   useTrackProjectState();
   useSyncCurrentProject();
+  const view = VIEWS.find(([v]) => new RegExp(`^/(?:global|projects/[^/]+)/${v}(?:/|$)`).test(pathname))?.[1];
+  const where = global ? 'All projects' : scope.kind === 'project' ? (scope.project?.name ?? scope.slug) : null;
+  useEffect(() => {
+    // the tab says where it is: several projects open in several tabs stay told apart
+    document.title = [view, where, 'Mandant'].filter(Boolean).join(' · ');
+  }, [view, where]);
   return (
     <div className="app">
       <header className={global ? 'header global' : 'header'}>
