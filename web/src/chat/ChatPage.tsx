@@ -1,5 +1,4 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useRef, useState } from 'react';
 import { useNavigate, useParams } from 'react-router';
 import { ApiError, api, unwrap } from '../api.ts';
 import { scopePath, useMyProjects, useScope } from '../scope.tsx';
@@ -8,9 +7,8 @@ import { readEvents } from '../sse.ts';
 import { type PendingAnswer, applyEvent, pendingAnswer, titleFrom } from './answer.ts';
 import { ConversationList, conversationsKey } from './ConversationList.tsx';
 import { ConversationView, conversationKey } from './ConversationView.tsx';
+import { type Asking, beginStream, endStream, setAsking, stopStream, useAsking } from './store.ts';
 import './chat.css';
-
-export type Asking = PendingAnswer & { conversationId: string; error: unknown };
 
 /**
  * Chat with the documents: the conversations of this project (or, in global view, the tenant-wide
@@ -22,8 +20,7 @@ export function ChatPage() {
   const projects = useMyProjects();
   const navigate = useNavigate();
   const queryClient = useQueryClient();
-  const [asking, setAsking] = useState<Asking | null>(null);
-  const controller = useRef<AbortController | null>(null);
+  const asking = useAsking();
 
   const create = useMutation({
     mutationFn: async (title: string | undefined) => {
@@ -52,8 +49,7 @@ export function ChatPage() {
     if (!id) return;
     const mine = (update: (a: Asking) => Asking) => setAsking((a) => (a && a.conversationId === id ? update(a) : a));
     setAsking({ ...pendingAnswer(question), conversationId: id, error: null });
-    const abort = new AbortController();
-    controller.current = abort;
+    const abort = beginStream();
     try {
       const body = unwrap(
         await api.POST('/chat/conversations/{id}/messages', {
@@ -87,11 +83,11 @@ export function ChatPage() {
       if (abort.signal.aborted) mine((a) => ({ ...a, stopped: true }));
       else mine((a) => ({ ...a, error }));
     } finally {
-      if (controller.current === abort) controller.current = null;
+      endStream(abort);
     }
   };
 
-  const stop = () => controller.current?.abort();
+  const stop = stopStream;
   const streaming = asking !== null && !asking.done && !asking.problem && !asking.stopped && asking.error === null;
   const shown = asking && asking.conversationId === conversationId ? asking : null;
 

@@ -5,7 +5,7 @@ import { api, unwrap } from '../api.ts';
 import { type MyProject, type Scope, scopePath } from '../scope.tsx';
 import { ProblemAlert } from '../shell/ProblemAlert.tsx';
 import { type Message, citationHref } from './answer.ts';
-import type { Asking } from './ChatPage.tsx';
+import { type Asking, draftOf, setDraft as keepDraft } from './store.ts';
 
 export const conversationKey = (id: string) => ['chat', 'conversation', id] as const;
 
@@ -62,7 +62,12 @@ export function ConversationView({
   onStop: () => void;
   problemOf: (a: Asking) => unknown;
 }) {
-  const [draft, setDraft] = useState('');
+  const draftKey = scope.kind === 'global' ? 'global' : `project:${scope.slug}`;
+  const [draft, setDraftState] = useState(() => draftOf(draftKey));
+  const setDraft = (text: string) => {
+    setDraftState(text);
+    keepDraft(draftKey, text);
+  };
   const messageId = useId();
   const conversation = useQuery({
     queryKey: conversationKey(conversationId ?? ''),
