@@ -24,13 +24,13 @@ CREATE FUNCTION mandant_projection_lag_by_tenant(p_limit integer)
   $$;
 
 -- The outbox relay's backlog: events appended but not yet published, and how long the oldest has
--- waited (by the time its event occurred; 0 when there is none).
+-- waited (by the time its event occurred; 0 when there is none, or its event is gone).
 CREATE FUNCTION mandant_outbox_backlog()
   RETURNS TABLE (unrelayed bigint, oldest_seconds double precision)
   LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public
   AS $$
     SELECT count(*), coalesce(extract(epoch FROM now() - min(e.occurred_at)), 0)::double precision
-    FROM outbox o JOIN events e ON e.tenant_id = o.tenant_id AND e.tenant_seq = o.tenant_seq
+    FROM outbox o LEFT JOIN events e ON e.tenant_id = o.tenant_id AND e.tenant_seq = o.tenant_seq
   $$;
 
 REVOKE ALL ON FUNCTION mandant_projection_lag_by_tenant(integer) FROM PUBLIC;
