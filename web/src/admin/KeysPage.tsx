@@ -58,7 +58,7 @@ export function KeysPage() {
                 <tr key={k.id} className={k.revoked_at ? 'revoked' : undefined}>
                   <td>{k.name}</td>
                   <td>
-                    <code>{k.prefix}…</code>
+                    <code>{k.prefix}</code>
                   </td>
                   <td>{k.user_id ? `User ${userName(k.user_id)}` : k.role === 'auditor' ? 'Auditor' : 'Tenant admin'}</td>
                   <td>{new Date(k.created_at).toLocaleString()}</td>
@@ -81,7 +81,7 @@ export function KeysPage() {
       {revoking ? (
         <Modal title="Revoke API key?" role="alertdialog" onClose={() => setRevoking(null)}>
           <p>
-            “{revoking.name}” ({revoking.prefix}…) stops working at once, and every console session signed in with it ends. This cannot be
+            “{revoking.name}” ({revoking.prefix}) stops working at once, and every console session signed in with it ends. This cannot be
             undone.
           </p>
           <div className="row">

@@ -34,7 +34,16 @@ export function Modal({
     };
   }, []);
   return (
-    <dialog ref={ref} role={role} aria-labelledby={titleId} className="modal" onClose={() => close.current()}>
+    <dialog
+      ref={ref}
+      role={role}
+      aria-labelledby={titleId}
+      className="modal"
+      onClose={() => {
+        // a close queued by an earlier cleanup (a remount opens it again at once) is not the reader's
+        if (!ref.current?.open) close.current();
+      }}
+    >
       <h2 id={titleId}>{title}</h2>
       {children}
     </dialog>
