@@ -98,7 +98,7 @@ export function EntityPanel({
         <MergeDialog
           entityId={entityId}
           name={name}
-          candidates={candidates.filter((c) => c.id !== entityId)}
+          candidates={candidates}
           onClose={() => setMerging(false)}
           onMerged={(into) => {
             setMerging(false);
@@ -124,7 +124,11 @@ function MergeDialog({
   onMerged: (intoId: string) => void;
 }) {
   const queryClient = useQueryClient();
-  const sorted = [...candidates].sort((a, b) => a.label.localeCompare(b.label));
+  // duplicates are usually of one type: entities of the merged one's type come first
+  const ownType = candidates.find((c) => c.id === entityId)?.type;
+  const sorted = [...candidates]
+    .filter((c) => c.id !== entityId)
+    .sort((a, b) => Number(b.type === ownType) - Number(a.type === ownType) || a.label.localeCompare(b.label));
   const [into, setInto] = useState(sorted[0]?.id ?? '');
   const selectId = useId();
   const merge = useMutation({
