@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import {
   Counter,
   Gauge,
@@ -181,5 +182,50 @@ describe('per-tenant series stay bounded', () => {
     expect(text).toContain('mandant_outbox_oldest_seconds 3.5');
     // no other series names a tenant once the platform is large
     expect(text).not.toContain('mandant_tenant_events_appended_total{');
+  });
+});
+
+describe('hostile figures from the tenant service', () => {
+  const runs = { seed: Number(process.env.FC_SEED ?? 20261202), numRuns: 200 };
+  // a sample line: name, optional labels with escaped values, a number
+  const SAMPLE = /^[a-z_:]+(\{([a-z_]+="(?:[^"\\\n]|\\["\\n])*",?)*\})? -?[0-9.e+-]+$/;
+
+  it('any reply shape is parsed or refused, never thrown past the parse', () => {
+    fc.assert(
+      fc.property(fc.anything(), (value) => {
+        const parsed = OpsMetricsReply.safeParse(value);
+        expect(typeof parsed.success).toBe('boolean');
+      }),
+      runs,
+    );
+  });
+
+  it('tenant ids of any text render as escaped labels, one line per series, bounded per projector', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ tenant_id: fc.string({ maxLength: 40 }), lag: fc.nat({ max: 1e6 }) }), { maxLength: 60 }),
+        fc.integer({ min: 0, max: 30 }),
+        (rows, top) => {
+          const total = rows.reduce((n, r) => n + r.lag, 0);
+          const text = renderOpsMetrics(
+            {
+              tenants: rows.length,
+              projects: { active: 0, archived: 0 },
+              events_total: total,
+              events_by_tenant: null,
+              projectors: [{ name: 'text@v1', tenants: rows.length, max_lag: 0, total_lag: total, dead_letters: 0 }],
+              lag_by_tenant: rows.map((r) => ({ projector: 'text@v1', ...r })),
+            },
+            0,
+            top,
+          );
+          const lines = text.split('\n').filter((l) => l.startsWith('mandant_projector_tenant_lag_events{'));
+          expect(lines.length).toBeLessThanOrEqual(top + 1);
+          for (const line of lines) expect(line).toMatch(SAMPLE);
+          expect(lines.reduce((n, l) => n + Number(l.split(' ').at(-1)), 0)).toBe(total);
+        },
+      ),
+      runs,
+    );
   });
 });
