@@ -1,3 +1,5 @@
+import { useState } from 'react';
+import { flushSync } from 'react-dom';
 import { useLocation, useNavigate } from 'react-router';
 import { useMyProjects, useScope } from '../scope.tsx';
 
@@ -15,19 +17,23 @@ export function GlobalToggle() {
   const navigate = useNavigate();
   const { pathname } = useLocation();
   const projects = useMyProjects();
-  const global = scope.kind === 'global';
+  const global = pathname.startsWith('/global');
+  // the switch shows its new position at once, before the view it leads to has rendered
+  const [pending, setPending] = useState<boolean | null>(null);
+  if (pending !== null && pending === global) setPending(null);
   const view = /^\/(?:global|projects\/[^/]+)\/([a-z]+)/.exec(pathname)?.[1] ?? 'files';
   const toggle = () => {
+    flushSync(() => setPending(!global));
     if (global) {
       const slug = sessionStorage.getItem(LAST_PROJECT) ?? projects.data?.find((p) => p.current)?.slug ?? projects.data?.[0]?.slug;
       void navigate(slug ? `/projects/${encodeURIComponent(slug)}/${view}` : '/');
     } else {
-      rememberProject(scope.slug);
+      if (scope.kind === 'project') rememberProject(scope.slug);
       void navigate(`/global/${view}`);
     }
   };
   return (
-    <button type="button" role="switch" aria-checked={global} className="global-toggle" onClick={toggle}>
+    <button type="button" role="switch" aria-checked={pending ?? global} className="global-toggle" onClick={toggle}>
       Global view
     </button>
   );
