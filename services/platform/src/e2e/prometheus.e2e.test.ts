@@ -187,6 +187,12 @@ describe.skipIf(!pg || natsMissing || !prometheusBinary)('Prometheus scraping th
     }, 'projector lag through its recording rule');
     for (const p of projectors) expect(Number(p.value[1])).toBeGreaterThanOrEqual(0);
     await eventually(async () => (await query('mandant:outbox_oldest_seconds:max')).length === 1, 'the outbox figures');
+    // per projector, the tenants lagging most and one "other" series: never one per tenant
+    const perTenant = await eventually(async () => {
+      const r = await query('mandant:projector_tenant_lag_events:max{tenant="other"}');
+      return r.length === projectors.length ? r : null;
+    }, 'the per-tenant lag series');
+    expect(perTenant.map((r) => r.metric.projector).sort()).toEqual(projectors.map((p) => p.metric.projector).sort());
     // a rate needs the counter to grow between two scrapes: the first requests made the series, these grow it
     for (let i = 0; i < 3; i += 1) expect((await h.call('GET', '/projects', { token: admin })).status).toBe(200);
     await eventually(async () => {
