@@ -41,7 +41,11 @@ export function Dialog({
       role={role}
       aria-labelledby={titleId}
       className={className ? `dialog ${className}` : 'dialog'}
-      onClose={onClose}
+      onClose={(e) => {
+        // a close event queued by an effect's cleanup arrives after the dialog was shown again
+        // (React runs effects twice in development): only a dialog that is closed now is closed
+        if (!e.currentTarget.open) onClose();
+      }}
       onClick={(e) => {
         // a click on the backdrop (the dialog element itself, outside its content) closes it
         if (e.target === e.currentTarget) e.currentTarget.close();
