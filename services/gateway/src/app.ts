@@ -52,6 +52,8 @@ export interface GatewayConfig {
   limits?: TenantLimitsConfig;
   /** MANDANT_METRICS_TOKEN: with it (or the operator token) /metrics answers on the public port too */
   metricsToken?: string;
+  /** per-tenant series on /metrics: this many tenants keep their own, the rest count as tenant="other" (default 20) */
+  metricsTopTenants?: number;
   /** bounds on document status streams (defaults in documents.ts) */
   statusStreams?: Partial<StatusStreamLimits>;
   /** console sign-in (session.ts); without it the sealing key is derived from the operator token, and cookies are Secure only over TLS */
@@ -89,7 +91,7 @@ const shownHost = (host: string) => (host === '0.0.0.0' || host === '::' ? '127.
  */
 export async function createGateway(deps: { config: GatewayConfig; rpc: RpcClient; log: Logger; ready: Readiness }): Promise<Gateway> {
   const { config, rpc, log } = deps;
-  const metrics = createHttpMetrics();
+  const metrics = createHttpMetrics({ topTenants: config.metricsTopTenants });
   const opsDeps = {
     ready: deps.ready,
     metrics,

@@ -51,6 +51,7 @@ const gateway = await createGateway({
       registerOnFirstUse: env.JWT_REGISTER_ON_FIRST_USE,
     },
     metricsToken: env.MANDANT_METRICS_TOKEN,
+    metricsTopTenants: env.MANDANT_METRICS_TOP_TENANTS,
     session: { secret: env.MANDANT_SESSION_SECRET, cookieSecure: env.MANDANT_COOKIE_SECURE, trustProxy: env.MANDANT_TRUST_PROXY },
     console: { dir: consoleDirSetting(env.MANDANT_CONSOLE_DIR, BUILT_CONSOLE) },
     singleTenantPrincipal: env.SINGLE_TENANT_MODE ? (await ensureSingleTenant(rpc, log)).principal : null,
