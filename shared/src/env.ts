@@ -32,6 +32,8 @@ export const Env = z.object({
   JWT_REGISTER_ON_FIRST_USE: bool.default(false),
   /** Bearer token for GET /metrics on the public port; HEALTH_PORT serves /metrics without one */
   MANDANT_METRICS_TOKEN: z.string().min(24, 'use at least 24 characters').optional(),
+  /** tenants with series of their own on /metrics; the others are summed under tenant="other" */
+  MANDANT_METRICS_TOP_TENANTS: z.coerce.number().int().min(1).max(1000).default(20),
   SINGLE_TENANT_MODE: bool.default(false),
   /** what console session cookies are sealed with (HKDF); unset: derived from the operator token. Changing it ends every session */
   MANDANT_SESSION_SECRET: z.string().min(32, 'use at least 32 characters').optional(),
@@ -48,6 +50,11 @@ export const Env = z.object({
     .default(1024 * 1024),
   /** 32 bytes, base64: wraps every tenant's data key; generated into MANDANT_DATA_DIR when absent (all-in-one only) */
   MANDANT_MASTER_KEY: z.string().min(1).optional(),
+  /**
+   * master keys being rotated away from, comma-separated (32 bytes base64 each): data keys still
+   * wrapped under them open until `mandant keys rotate` has re-wrapped them under MANDANT_MASTER_KEY
+   */
+  MANDANT_MASTER_KEY_PREVIOUS: z.string().min(1).optional(),
   /** largest upload accepted (413 past it) */
   MAX_UPLOAD_BYTES: z.coerce
     .number()

@@ -4,6 +4,7 @@ import { createLogger } from '@mandant/shared/log';
 import { CliError, openContext, tenantsOf } from './context.ts';
 import { auditExport, auditReplay, auditVerifyFile, auditVerifyTenant } from './audit.ts';
 import { projectionStatus, rebuildProjections, retryProjections, verifyProjections } from './projections.ts';
+import { keysRotate, keysStatus } from './keys.ts';
 import { provisionTenant } from './tenants.ts';
 
 const USAGE = `usage: mandant <command>
@@ -26,6 +27,10 @@ const USAGE = `usage: mandant <command>
   audit replay        --tenant <slug> --into <database url> [--json]
                                                      rebuild the tenant from its log alone in a fresh database and compare
                                                      every store with the live one by content hash (exit 1 on a difference)
+  keys status         [--tenant <slug>] [--json]     data keys counted by the master key that wraps them
+  keys rotate         [--tenant <slug>] [--batch <n>] [--json]
+                                                     re-wrap every data key under MANDANT_MASTER_KEY, a batch per transaction;
+                                                     MANDANT_MASTER_KEY_PREVIOUS names the old key(s); rerun after a crash
 
 The database is DATABASE_URL, else the embedded one in MANDANT_DATA_DIR (default .mandant).`;
 
@@ -42,6 +47,7 @@ async function main(argv: string[]): Promise<number> {
         into: { type: 'string' },
         name: { type: 'string' },
         slug: { type: 'string' },
+        batch: { type: 'string' },
         repair: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -60,6 +66,7 @@ async function main(argv: string[]): Promise<number> {
     projections: ['status', 'rebuild', 'verify', 'retry'],
     tenants: ['list', 'provision'],
     audit: ['export', 'verify', 'replay'],
+    keys: ['status', 'rotate'],
   } as Record<string, string[]>;
   if (!known[group]?.includes(command ?? ''))
     throw new CliError(`unknown command "${[group, command].filter(Boolean).join(' ')}"\n\n${USAGE}`, 2);
@@ -73,7 +80,7 @@ async function main(argv: string[]): Promise<number> {
     if (rest.length > 1 || (rest.length === 1) === (values.tenant !== undefined)) throw usage('give either one <file> or --tenant <slug>');
     const [file] = rest;
     if (file !== undefined) return auditVerifyFile(file, { json: values.json });
-  } else if (group === 'audit' || (group === 'tenants' && command === 'provision')) {
+  } else if (group === 'audit' || group === 'keys' || (group === 'tenants' && command === 'provision')) {
     if (rest.length > 0) throw usage(`unexpected argument "${rest[0]}"`);
   }
   let env;
@@ -88,6 +95,13 @@ async function main(argv: string[]): Promise<number> {
     if (command === 'export') return auditExport(env, log, { tenant, out: values.out });
     if (command === 'verify') return auditVerifyTenant(env, log, { tenant, json: values.json });
     return auditReplay(env, log, { tenant, into: required('into'), json: values.json });
+  }
+  if (group === 'keys') {
+    const batch = values.batch === undefined ? undefined : Number(values.batch);
+    if (batch !== undefined && !(Number.isSafeInteger(batch) && batch > 0 && batch <= 10_000))
+      throw usage('--batch must be a whole number from 1 to 10000');
+    if (command === 'status') return keysStatus(env, log, { tenant: values.tenant, json: values.json });
+    return keysRotate(env, log, { tenant: values.tenant, batch, json: values.json });
   }
   if (group === 'tenants' && command === 'provision')
     return provisionTenant(env, log, { name: required('name'), slug: required('slug'), json: values.json });

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { checkTenantId } from '../blobs/port.ts';
 
 /**
@@ -14,13 +14,20 @@ import { checkTenantId } from '../blobs/port.ts';
  *   to another tenant, or (with `aad`) to another key or stream, does not open. The key id
  *   names the key whatever its scope, so payloads sealed before per-document keys (under the
  *   tenant's key) still open.
- * - Data keys are stored only wrapped (AES-256-GCM under the master key): version 0x02 binds
- *   tenant, scope and key id, `0x02 | key id (16) | nonce (12) | wrapped key (32) | tag (16)`;
- *   version 0x01 (tenant keys made before scopes) binds tenant and key id and is accepted only
- *   as the tenant scope's key, so no stored key can be relabelled into another scope.
- * - Known limits: random nonces keep one key safe for about 2^32 messages; there is no key or
- *   master-key rotation yet (the version bytes leave room for it); a process caching keys
- *   (`cacheMs`) may use a key destroyed elsewhere for that long.
+ * - Data keys are stored only wrapped (AES-256-GCM under the master key): version 0x03 names the
+ *   master key that wrapped it and binds it with tenant, scope and key id,
+ *   `0x03 | master key id (8) | key id (16) | nonce (12) | wrapped key (32) | tag (16)`. The master
+ *   key id is a hash of the master key (never the key), so a keyring given the current and the
+ *   previous master keys opens each stored key with the one that wrapped it, and rotation
+ *   (rotation.ts) knows which rows are left. Older forms carry no master key id and are tried
+ *   under every configured master key: version 0x02 binds tenant, scope and key id,
+ *   `0x02 | key id (16) | nonce (12) | wrapped key (32) | tag (16)`; version 0x01 (tenant keys made
+ *   before scopes) binds tenant and key id and is accepted only as the tenant scope's key, so no
+ *   stored key can be relabelled into another scope. New keys are always wrapped as 0x03 under
+ *   the current master key.
+ * - Known limits: random nonces keep one key safe for about 2^32 messages; data keys themselves
+ *   are never rotated (only re-wrapped); a process caching keys (`cacheMs`) may use a key
+ *   destroyed elsewhere for that long.
  */
 /** The scope of a tenant's own key: what was sealed before per-document keys, and what is not a document's. */
 export const TENANT_SCOPE = 'tenant';
@@ -89,8 +96,13 @@ export interface Keyring {
 }
 
 export interface KeyringOptions {
-  /** 32 bytes, base64 in configuration */
+  /** 32 bytes, base64 in configuration: wraps every new data key */
   masterKey: string | Uint8Array;
+  /**
+   * Master keys being rotated away from (`MANDANT_MASTER_KEY_PREVIOUS`): data keys still wrapped
+   * under one of them open until `keys rotate` has re-wrapped them; nothing new is wrapped with them.
+   */
+  previousMasterKeys?: readonly (string | Uint8Array)[];
   store: KeyStore;
   /**
    * How long an unwrapped data key may be reused without asking the store (default 0: always
@@ -129,9 +141,12 @@ export class KeyUnwrapError extends Error {
   override readonly name = 'KeyUnwrapError';
   constructor(
     readonly tenantId: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; reason?: string },
   ) {
-    super(`the data key of tenant ${tenantId} does not unwrap with this master key`, options);
+    super(
+      `the data key of tenant ${tenantId} does not unwrap with this master key${options?.reason ? `: ${options.reason}` : ''}`,
+      options,
+    );
   }
 }
 
@@ -155,10 +170,13 @@ const HEADER = 4 + 16 + KEY_ID;
 /** Bytes a sealed payload adds to its plaintext. */
 export const SEALED_OVERHEAD = HEADER + NONCE + TAG;
 const WRAPPED = 1 + KEY_ID + NONCE + 32 + TAG;
+const MASTER_ID = 8;
+const WRAPPED_V3 = WRAPPED + MASTER_ID;
 const WRAP_V1 = 0x01;
 /** cache entries (two per key: by scope and by id) a keyring keeps at most */
 const MAX_CACHED = 4096;
 const WRAP_V2 = 0x02;
+const WRAP_V3 = 0x03;
 const encoder = new TextEncoder();
 
 interface DataKey {
@@ -192,14 +210,105 @@ function open(key: Buffer, nonce: Uint8Array, ct: Uint8Array, tag: Uint8Array, a
 }
 
 const uuidBytes = (tenantId: string): Buffer => Buffer.from(tenantId.replaceAll('-', ''), 'hex');
-const wrapAad = (version: number, tenantId: string, scope: string, keyId: Uint8Array): Buffer =>
+const wrapAad = (version: number, tenantId: string, scope: string, keyId: Uint8Array, masterId = ''): Buffer =>
   Buffer.concat([
-    encoder.encode(version === WRAP_V1 ? `mandant/data-key/v1/${tenantId}/` : `mandant/data-key/v2/${tenantId}/${scope}/`),
+    encoder.encode(
+      version === WRAP_V1
+        ? `mandant/data-key/v1/${tenantId}/`
+        : version === WRAP_V2
+          ? `mandant/data-key/v2/${tenantId}/${scope}/`
+          : `mandant/data-key/v3/${masterId}/${tenantId}/${scope}/`,
+    ),
     keyId,
   ]);
 
+/** A master key's public name: 16 hex digits of a hash of it, safe to print, log and store. */
+export function masterKeyId(masterKey: string | Uint8Array): string {
+  const key = parseMasterKey(masterKey);
+  return createHash('sha256').update('mandant/master-key-id/').update(key).digest().subarray(0, MASTER_ID).toString('hex');
+}
+
+/** The id of the master key that wrapped this stored key, or null for the older forms that name none. */
+export function wrappingMasterKeyId(wrapped: Uint8Array): string | null {
+  return wrapped[0] === WRAP_V3 && wrapped.byteLength === WRAPPED_V3
+    ? Buffer.from(wrapped.subarray(1, 1 + MASTER_ID)).toString('hex')
+    : null;
+}
+
+/** Wraps under the current master key; unwraps under whichever configured key wrapped. */
+export interface MasterKeys {
+  /** the current master key's id: every key wrapped from now on names it */
+  readonly currentId: string;
+  /** current first, then the previous ones */
+  readonly ids: readonly string[];
+  wrap(tenantId: string, scope: string, keyId: Uint8Array, key: Uint8Array): Uint8Array;
+  /** the data key inside `wrapped`, with its id; `KeyUnwrapError` naming the reason otherwise */
+  unwrap(tenantId: string, scope: string, wrapped: Uint8Array): { id: Buffer; key: Buffer };
+}
+
+export function createMasterKeys(current: string | Uint8Array, previous: readonly (string | Uint8Array)[] = []): MasterKeys {
+  const keys = [current, ...previous].map((k) => ({ key: parseMasterKey(k), id: masterKeyId(k) }));
+  const [head] = keys;
+  if (!head) throw new InvalidMasterKeyError('no master key');
+  for (const [i, k] of keys.entries()) {
+    if (keys.findIndex((o) => o.id === k.id) !== i)
+      throw new InvalidMasterKeyError(`master key ${k.id} is given twice (a previous key equal to the current one, or repeated)`);
+  }
+  const ids = keys.map((k) => k.id);
+  const attempt = (tenantId: string, master: Buffer, b: Buffer, off: number, aad: Buffer): Buffer =>
+    open(
+      master,
+      b.subarray(off + KEY_ID, off + KEY_ID + NONCE),
+      b.subarray(off + KEY_ID + NONCE, b.byteLength - TAG),
+      b.subarray(b.byteLength - TAG),
+      aad,
+    );
+  return {
+    currentId: head.id,
+    ids,
+    wrap(tenantId, scope, keyId, key) {
+      const nonce = randomBytes(NONCE);
+      const masterId = Buffer.from(head.id, 'hex');
+      const { ct, tag } = seal(head.key, nonce, key, wrapAad(WRAP_V3, tenantId, scope, keyId, head.id));
+      return new Uint8Array(Buffer.concat([Buffer.from([WRAP_V3]), masterId, keyId, nonce, ct, tag]));
+    },
+    unwrap(tenantId, scope, wrapped) {
+      const version = wrapped[0];
+      const b = Buffer.from(wrapped.buffer, wrapped.byteOffset, wrapped.byteLength);
+      if (version === WRAP_V3 && b.byteLength === WRAPPED_V3) {
+        const masterId = b.subarray(1, 1 + MASTER_ID).toString('hex');
+        const master = keys.find((k) => k.id === masterId);
+        if (!master) {
+          throw new KeyUnwrapError(tenantId, {
+            reason: `it is wrapped under master key ${masterId}, which is neither the current one (${head.id}) nor a previous one configured (${ids.slice(1).join(', ') || 'none'})`,
+          });
+        }
+        const id = Buffer.from(b.subarray(1 + MASTER_ID, 1 + MASTER_ID + KEY_ID));
+        try {
+          return { id, key: attempt(tenantId, master.key, b, 1 + MASTER_ID, wrapAad(version, tenantId, scope, id, masterId)) };
+        } catch (err) {
+          throw new KeyUnwrapError(tenantId, { cause: err, reason: `altered or moved (wrapped under master key ${masterId})` });
+        }
+      }
+      const known = version === WRAP_V2 || (version === WRAP_V1 && scope === TENANT_SCOPE);
+      if (b.byteLength !== WRAPPED || !known) throw new KeyUnwrapError(tenantId, { cause: new Error('unknown wrapped-key format') });
+      // the older forms name no master key: the configured ones are tried in turn
+      const id = Buffer.from(b.subarray(1, 1 + KEY_ID));
+      let last: unknown;
+      for (const k of keys) {
+        try {
+          return { id, key: attempt(tenantId, k.key, b, 1, wrapAad(version, tenantId, scope, id)) };
+        } catch (err) {
+          last = err;
+        }
+      }
+      throw new KeyUnwrapError(tenantId, { cause: last });
+    },
+  };
+}
+
 export function createKeyring(options: KeyringOptions): Keyring {
-  const master = parseMasterKey(options.masterKey);
+  const masters = createMasterKeys(options.masterKey, options.previousMasterKeys);
   const { store } = options;
   const cacheMs = options.cacheMs ?? 0;
   const now = options.now ?? Date.now;
@@ -208,32 +317,11 @@ export function createKeyring(options: KeyringOptions): Keyring {
   const byScope = (tenantId: string, scope: string) => `${tenantId}/${scope}`;
   const byId = (tenantId: string, id: Uint8Array) => `${tenantId}#${Buffer.from(id).toString('hex')}`;
 
-  function wrap(tenantId: string, dataKey: DataKey): Uint8Array {
-    const nonce = randomBytes(NONCE);
-    const { ct, tag } = seal(master, nonce, dataKey.key, wrapAad(WRAP_V2, tenantId, dataKey.scope, dataKey.id));
-    return Buffer.concat([Buffer.from([WRAP_V2]), dataKey.id, nonce, ct, tag]);
-  }
-
-  function unwrap(tenantId: string, scope: string, wrapped: Uint8Array): DataKey {
-    const version = wrapped[0];
-    const known = version === WRAP_V2 || (version === WRAP_V1 && scope === TENANT_SCOPE);
-    if (wrapped.byteLength !== WRAPPED || !known) throw new KeyUnwrapError(tenantId, { cause: new Error('unknown wrapped-key format') });
-    const b = Buffer.from(wrapped.buffer, wrapped.byteOffset, wrapped.byteLength);
-    const id = Buffer.from(b.subarray(1, 1 + KEY_ID));
-    const nonce = b.subarray(1 + KEY_ID, 1 + KEY_ID + NONCE);
-    try {
-      const key = open(
-        master,
-        nonce,
-        b.subarray(1 + KEY_ID + NONCE, WRAPPED - TAG),
-        b.subarray(WRAPPED - TAG),
-        wrapAad(version, tenantId, scope, id),
-      );
-      return { id, key, scope };
-    } catch (err) {
-      throw new KeyUnwrapError(tenantId, { cause: err });
-    }
-  }
+  const wrap = (tenantId: string, dataKey: DataKey): Uint8Array => masters.wrap(tenantId, dataKey.scope, dataKey.id, dataKey.key);
+  const unwrap = (tenantId: string, scope: string, wrapped: Uint8Array): DataKey => ({
+    ...masters.unwrap(tenantId, scope, wrapped),
+    scope,
+  });
 
   function cached(key: string): DataKey | null {
     const hit = cache.get(key);

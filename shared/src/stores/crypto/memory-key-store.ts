@@ -1,4 +1,5 @@
 import { DESTROYED, type KeyStore } from './data-keys.ts';
+import { type RewrapStore, masterKeyOf } from './rotation.ts';
 
 /** Marks the whole tenant destroyed (offboarded) in the tombstone set. */
 const ALL = '*';
@@ -7,7 +8,7 @@ const ALL = '*';
  * KeyStore in memory, for tests: keys vanish with the process, which in production would shred
  * every tenant. Production keeps wrapped keys in Postgres (see postgres-key-store.ts).
  */
-export function createMemoryKeyStore(): KeyStore {
+export function createMemoryKeyStore(): KeyStore & RewrapStore {
   /** tenant → scope → { key id (hex), wrapped } */
   const keys = new Map<string, Map<string, { id: string; wrapped: Uint8Array }>>();
   const destroyed = new Set<string>();
@@ -35,6 +36,26 @@ export function createMemoryKeyStore(): KeyStore {
       if (existing) return Uint8Array.from(existing.wrapped);
       m.set(scope, { id: Buffer.from(keyId).toString('hex'), wrapped: Uint8Array.from(wrapped) });
       return Uint8Array.from(wrapped);
+    },
+    async keyTenants() {
+      return [...keys].filter(([, m]) => m.size > 0).map(([t]) => t);
+    },
+    async countByMasterKey(tenantId) {
+      const counts: Record<string, number> = {};
+      for (const k of keys.get(tenantId)?.values() ?? []) counts[masterKeyOf(k.wrapped)] = (counts[masterKeyOf(k.wrapped)] ?? 0) + 1;
+      return counts;
+    },
+    async rewrapBatch(tenantId, currentId, limit, rewrap) {
+      const m = keys.get(tenantId);
+      if (!m) return 0;
+      const batch = [...m].filter(([, k]) => masterKeyOf(k.wrapped) !== currentId).slice(0, limit);
+      // all or nothing, as the transaction in Postgres
+      const next = batch.map(
+        ([scope, k]) =>
+          [scope, { id: k.id, wrapped: rewrap({ scope, keyId: Buffer.from(k.id, 'hex'), wrapped: Uint8Array.from(k.wrapped) }) }] as const,
+      );
+      for (const [scope, k] of next) m.set(scope, k);
+      return next.length;
     },
     async destroy(tenantId, scope) {
       destroyed.add(`${tenantId}/${scope ?? ALL}`);

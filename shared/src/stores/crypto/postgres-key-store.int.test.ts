@@ -2,8 +2,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Sql, createSql, withTenant } from '../../db/connect.ts';
 import { postgresUrls } from '../../testing/backends.ts';
-import { DESTROYED, DataKeyDestroyedError, TENANT_SCOPE, createKeyring, documentScope } from './data-keys.ts';
+import { DESTROYED, DataKeyDestroyedError, KeyUnwrapError, TENANT_SCOPE, createKeyring, documentScope, masterKeyId } from './data-keys.ts';
 import { createPostgresKeyStore } from './postgres-key-store.ts';
+import { rotateMasterKey } from './rotation.ts';
 
 const pg = postgresUrls();
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -109,5 +110,47 @@ describe.skipIf(!pg)('data keys kept in Postgres', () => {
           tx`insert into data_keys (tenant_id, key_id, scope, wrapped) values (${t1}, ${randomBytes(16)}, ${'tenant'}, ${randomBytes(77)})`,
       ),
     ).rejects.toThrow();
+  });
+});
+
+describe.skipIf(!pg)('master key rotation in Postgres', () => {
+  let sql: Sql;
+  beforeAll(() => {
+    if (pg) sql = createSql(pg.appUrl, { max: 4 });
+  });
+  afterAll(async () => {
+    await sql?.end();
+  });
+
+  it('re-wraps sealed documents online: readable before, between batches, and after under the new key alone', async () => {
+    const [oldKey, newKey] = [randomBytes(32).toString('base64'), randomBytes(32).toString('base64')];
+    const store = createPostgresKeyStore(sql);
+    const before = createKeyring({ masterKey: oldKey, store });
+    const tenant = randomUUID();
+    const docs: { plain: string; sealed: Uint8Array }[] = [];
+    for (let i = 0; i < 5; i++) {
+      const plain = `document ${i}`;
+      docs.push({ plain, sealed: await before.encrypt(tenant, text(plain), text('aad'), { scope: documentScope(randomUUID()) }) });
+    }
+    const open = async (keyring: ReturnType<typeof createKeyring>) =>
+      Promise.all(docs.map(async (d) => new TextDecoder().decode(await keyring.decrypt(tenant, d.sealed, text('aad')))));
+    const plains = docs.map((d) => d.plain);
+    expect(await open(before)).toEqual(plains);
+    const both = createKeyring({ masterKey: newKey, previousMasterKeys: [oldKey], store });
+    // stopped after one batch of two: the rows are split between the keys, all readable
+    await rotateMasterKey({ store, masterKey: newKey, previousMasterKeys: [oldKey], batchSize: 2, maxBatches: 1, tenants: [tenant] });
+    expect(await store.countByMasterKey(tenant)).toEqual({ [masterKeyId(oldKey)]: 3, [masterKeyId(newKey)]: 2 });
+    expect(await open(both)).toEqual(plains);
+    // a document sealed meanwhile gets its key under the new master key
+    const fresh = await both.encrypt(tenant, text('fresh'), undefined, { scope: documentScope(randomUUID()) });
+    // (only this tenant: the test database holds other tests' keys under other master keys)
+    const rest = await rotateMasterKey({ store, masterKey: newKey, previousMasterKeys: [oldKey], batchSize: 2, tenants: [tenant] });
+    expect(rest.left).toBe(0);
+    expect(await store.countByMasterKey(tenant)).toEqual({ [masterKeyId(newKey)]: 6 });
+    const after = createKeyring({ masterKey: newKey, store });
+    expect(await open(after)).toEqual(plains);
+    expect(new TextDecoder().decode(await after.decrypt(tenant, fresh))).toBe('fresh');
+    await expect(open(before)).rejects.toBeInstanceOf(KeyUnwrapError);
+    expect(await store.keyTenants()).toContain(tenant);
   });
 });
