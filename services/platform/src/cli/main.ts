@@ -4,6 +4,7 @@ import { createLogger } from '@mandant/shared/log';
 import { CliError, openContext, tenantsOf } from './context.ts';
 import { auditExport, auditReplay, auditVerifyFile, auditVerifyTenant } from './audit.ts';
 import { projectionStatus, rebuildProjections, retryProjections, verifyProjections } from './projections.ts';
+import { backup, exportErasures, restore } from './backup.ts';
 import { keysRotate, keysStatus } from './keys.ts';
 import { provisionTenant } from './tenants.ts';
 
@@ -31,6 +32,10 @@ const USAGE = `usage: mandant <command>
   keys rotate         [--tenant <slug>] [--batch <n>] [--json]
                                                      re-wrap every data key under MANDANT_MASTER_KEY, a batch per transaction;
                                                      MANDANT_MASTER_KEY_PREVIOUS names the old key(s); rerun after a crash
+  keys erasures       --out <file>                   the erasure journal: every destroyed key scope as NDJSON (keep it apart from backups)
+  backup create       --to <dir> [--json]            pg_dump of the database, every tenant's blobs and manifest.json (never the master key)
+  backup restore      --from <dir> [--erasures <file>] [--json]
+                                                     into an empty DATABASE_URL: the dump, the blobs, then the journal's erasures again
 
 The database is DATABASE_URL, else the embedded one in MANDANT_DATA_DIR (default .mandant).`;
 
@@ -48,6 +53,9 @@ async function main(argv: string[]): Promise<number> {
         name: { type: 'string' },
         slug: { type: 'string' },
         batch: { type: 'string' },
+        to: { type: 'string' },
+        from: { type: 'string' },
+        erasures: { type: 'string' },
         repair: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -66,12 +74,13 @@ async function main(argv: string[]): Promise<number> {
     projections: ['status', 'rebuild', 'verify', 'retry'],
     tenants: ['list', 'provision'],
     audit: ['export', 'verify', 'replay'],
-    keys: ['status', 'rotate'],
+    keys: ['status', 'rotate', 'erasures'],
+    backup: ['create', 'restore'],
   } as Record<string, string[]>;
   if (!known[group]?.includes(command ?? ''))
     throw new CliError(`unknown command "${[group, command].filter(Boolean).join(' ')}"\n\n${USAGE}`, 2);
   const usage = (message: string) => new CliError(`${group} ${command}: ${message}\n\n${USAGE}`, 2);
-  const required = (name: 'tenant' | 'into' | 'name' | 'slug'): string => {
+  const required = (name: 'tenant' | 'into' | 'name' | 'slug' | 'to' | 'from' | 'out'): string => {
     const v = values[name];
     if (v === undefined || v === '') throw usage(`--${name} is required`);
     return v;
@@ -80,7 +89,7 @@ async function main(argv: string[]): Promise<number> {
     if (rest.length > 1 || (rest.length === 1) === (values.tenant !== undefined)) throw usage('give either one <file> or --tenant <slug>');
     const [file] = rest;
     if (file !== undefined) return auditVerifyFile(file, { json: values.json });
-  } else if (group === 'audit' || group === 'keys' || (group === 'tenants' && command === 'provision')) {
+  } else if (group === 'audit' || group === 'keys' || group === 'backup' || (group === 'tenants' && command === 'provision')) {
     if (rest.length > 0) throw usage(`unexpected argument "${rest[0]}"`);
   }
   let env;
@@ -96,6 +105,11 @@ async function main(argv: string[]): Promise<number> {
     if (command === 'verify') return auditVerifyTenant(env, log, { tenant, json: values.json });
     return auditReplay(env, log, { tenant, into: required('into'), json: values.json });
   }
+  if (group === 'backup') {
+    if (command === 'create') return backup(env, log, { to: required('to'), json: values.json });
+    return restore(env, log, { from: required('from'), erasures: values.erasures, json: values.json });
+  }
+  if (group === 'keys' && command === 'erasures') return exportErasures(env, log, { out: required('out') });
   if (group === 'keys') {
     const batch = values.batch === undefined ? undefined : Number(values.batch);
     if (batch !== undefined && !(Number.isSafeInteger(batch) && batch > 0 && batch <= 10_000))
