@@ -3,6 +3,7 @@ import { type Sql, type Tx, withTenant } from '../db/connect.ts';
 import { DomainError, VersionConflictError } from '../errors.ts';
 import { appendRejection } from './append-errors.ts';
 import { type ChainReport, contentHash, createChainVerifier } from './hash-chain.ts';
+import { activeTraceparent, inSpan } from '../telemetry/tracing.ts';
 
 /** A number is the exact version the stream must be at (0: must not exist yet). */
 export type ExpectedVersion = number | 'any';
@@ -246,33 +247,54 @@ export function createEventStore(sql: Sql): EventStore {
     });
   }
 
+  async function appendNow(
+    tenantId: string,
+    stream: string,
+    expected: ExpectedVersion,
+    events: NewEvent[],
+    meta: EventMeta,
+    opts: AppendOptions,
+  ): Promise<AppendResult> {
+    const item = toItem(tenantId, stream, expected, events, meta);
+    let rows: EventRow[];
+    if (opts.beforeCommit || opts.afterAppend) {
+      rows = await withTenant(sql, tenantId, async (tx) => {
+        await opts.beforeCommit?.(tx);
+        const written = unwrap(
+          (
+            await callAppend(tx, tenantId, [item]).catch((err: unknown) => {
+              throw appendRejection(err) ?? err;
+            })
+          )[0],
+        );
+        await opts.afterAppend?.(tx, written.map(rowToEnvelope));
+        return written;
+      });
+    } else {
+      rows = await enqueue(tenantId, item);
+    }
+    const envelopes = rows.map(rowToEnvelope);
+    const last = envelopes.at(-1);
+    if (last) for (const l of listeners) l(tenantId, last.tenant_seq);
+    return { version: last?.version ?? 0, position: last?.tenant_seq ?? 0, events: envelopes };
+  }
+
   return {
     readTenant,
     head,
     async append(tenantId, stream, expected, events, meta, opts = {}) {
       if (events.length === 0) throw new DomainError('validation.failed', 'append needs at least one event');
-      const item = toItem(tenantId, stream, expected, events, meta);
-      let rows: EventRow[];
-      if (opts.beforeCommit || opts.afterAppend) {
-        rows = await withTenant(sql, tenantId, async (tx) => {
-          await opts.beforeCommit?.(tx);
-          const written = unwrap(
-            (
-              await callAppend(tx, tenantId, [item]).catch((err: unknown) => {
-                throw appendRejection(err) ?? err;
-              })
-            )[0],
-          );
-          await opts.afterAppend?.(tx, written.map(rowToEnvelope));
-          return written;
-        });
-      } else {
-        rows = await enqueue(tenantId, item);
-      }
-      const envelopes = rows.map(rowToEnvelope);
-      const last = envelopes.at(-1);
-      if (last) for (const l of listeners) l(tenantId, last.tenant_seq);
-      return { version: last?.version ?? 0, position: last?.tenant_seq ?? 0, events: envelopes };
+      // ids and counts only: the stream name and the payload stay out of traces
+      const attributes = {
+        tenant_id: tenantId,
+        'mandant.events': events.length,
+        ...(events[0]?.project_id ? { project_id: events[0].project_id } : {}),
+      };
+      return inSpan('append', { attributes }, async () => {
+        // an append outside a request (a worker reacting to an event) keeps the trace it runs in
+        const traced = meta.traceparent ? meta : { ...meta, traceparent: activeTraceparent() };
+        return appendNow(tenantId, stream, expected, events, traced, opts);
+      });
     },
 
     onAppended(listener) {

@@ -3,6 +3,8 @@ import { type Sql, withTenant } from '../db/connect.ts';
 import { type EventStore, rowToEnvelope } from '../eventstore/event-store.ts';
 import { asError } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import { ROOT_CONTEXT } from '@opentelemetry/api';
+import { inSpan, linksTo } from '../telemetry/tracing.ts';
 import type { EventTransport } from '../transport/event-transport.ts';
 
 export interface OutboxRelay {
@@ -59,23 +61,33 @@ export function startOutboxRelay(deps: {
       // `published` is the last position of the acknowledged prefix; anything after the first
       // failure stays in the outbox.
       let published = 0;
-      for (let from = 0; from < rows.length && !failure; from += WINDOW) {
-        const window = rows.slice(from, from + WINDOW);
-        const results = await Promise.allSettled(
-          window.map((row) => {
-            const e = rowToEnvelope(row as never);
-            return transport.publish({ subject: eventSubject(e), msgId: e.id, payload: encodeEvent(e) });
-          }),
-        );
-        for (const [i, r] of results.entries()) {
-          if (r.status === 'rejected') {
-            // raised only after the commit below: thrown here it would roll back the delete too
-            failure = { err: r.reason };
-            break;
+      if (rows.length === 0) return 0;
+      const envelopes = rows.map((row) => rowToEnvelope(row as never));
+      // one span for the page, a trace of its own (never the appending request's, though an append
+      // wakes the relay) linked to the trace of each request whose events it carries
+      const links = linksTo(envelopes.map((e) => e.traceparent));
+      await inSpan(
+        'outbox relay',
+        { links, parent: ROOT_CONTEXT, attributes: { tenant_id: tenantId, 'mandant.events': envelopes.length } },
+        async () => {
+          for (let from = 0; from < envelopes.length && !failure; from += WINDOW) {
+            const window = envelopes.slice(from, from + WINDOW);
+            const results = await Promise.allSettled(
+              window.map((e) =>
+                transport.publish({ subject: eventSubject(e), msgId: e.id, payload: encodeEvent(e), traceparent: e.traceparent }),
+              ),
+            );
+            for (const [i, r] of results.entries()) {
+              if (r.status === 'rejected') {
+                // raised only after the commit below: thrown here it would roll back the delete too
+                failure = { err: r.reason };
+                break;
+              }
+              published = Number(window[i]?.tenant_seq);
+            }
           }
-          published = Number(window[i]?.tenant_seq);
-        }
-      }
+        },
+      );
       // keep what was acknowledged even when a later publish failed, so it is not published
       // again after an outage longer than the transport's dedupe window (it would be stored twice)
       if (published > 0) await tx`delete from outbox where tenant_id = ${tenantId} and tenant_seq <= ${published}`;

@@ -1,6 +1,8 @@
 import { EventEnvelope } from '@mandant/contracts';
 import { type Sql, type Tx, withTenant } from '../db/connect.ts';
 import type { Logger } from '../log.ts';
+import { ROOT_CONTEXT, type Attributes, context, trace } from '@opentelemetry/api';
+import { inSpan, linksTo } from '../telemetry/tracing.ts';
 import type { WorkMetrics } from '../telemetry/work-metrics.ts';
 import type { EventTransport } from '../transport/event-transport.ts';
 import { type EventRef, recordDeadLetter, retryDeadLetters, safeErrorText } from './dead-letters.ts';
@@ -83,6 +85,34 @@ function noting(projection: Projection, handed: Set<number>): Projection {
 }
 
 /**
+ * The projection with a span per call: `projector <key>`, a trace of its own linked to the trace
+ * of each request whose events it applies, and inside it `read-store <key>` around the read
+ * model's own call. Ids and counts only: never event data.
+ */
+function tracing(projection: Projection, key: string): Projection {
+  const batch = projection.applyBatch;
+  const traced = <T>(events: readonly EventEnvelope[], call: () => Promise<T>): Promise<T> => {
+    const first = events[0];
+    const projects = new Set(events.map((e) => e.project_id));
+    const attributes: Attributes = {
+      'mandant.projector': key,
+      'mandant.events': events.length,
+      ...(first ? { tenant_id: first.tenant_id } : {}),
+      ...(projects.size === 1 && first?.project_id ? { project_id: first.project_id } : {}),
+    };
+    const links = linksTo(events.map((e) => e.traceparent));
+    return inSpan(`projector ${key}`, { attributes, links, parent: ROOT_CONTEXT }, (span) =>
+      inSpan(`read-store ${key}`, { attributes, parent: trace.setSpan(context.active(), span) }, call),
+    );
+  };
+  return {
+    ...projection,
+    apply: (tx, event) => traced([event], () => projection.apply(tx, event)),
+    ...(batch ? { applyBatch: (tx: Tx, events: EventEnvelope[]) => traced(events, () => batch(tx, events)) } : {}),
+  };
+}
+
+/**
  * Keeps a read model in step with the log. JetStream deliveries only say "tenant T has news up
  * to N": the projector then reads the missing range from the Postgres log itself, so a lost or
  * reordered message can delay it but never make it skip. Each page is applied and checkpointed
@@ -108,8 +138,9 @@ export function startProjector(deps: {
   /** this process's work counters: events applied and pages committed, per projector */
   metrics?: Pick<WorkMetrics, 'projectorEventsApplied' | 'projectorPages'>;
 }): Projector {
-  const { sql, projection, log } = deps;
-  const key = `${projection.name}@v${projection.version}`;
+  const { sql, log } = deps;
+  const key = `${deps.projection.name}@v${deps.projection.version}`;
+  const projection = tracing(deps.projection, key);
   const maxAttempts = deps.maxAttempts ?? 5;
   const chains = new Map<string, Promise<number>>();
   const attempts = new Map<string, number>();

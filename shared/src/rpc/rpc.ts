@@ -1,12 +1,20 @@
 import 'reflect-metadata';
 import { Controller, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ClientNats, type ClientProxy, type CustomTransportStrategy, MessagePattern, ServerNats } from '@nestjs/microservices';
+import {
+  ClientNats,
+  type ClientProxy,
+  type CustomTransportStrategy,
+  MessagePattern,
+  NatsRecordBuilder,
+  ServerNats,
+} from '@nestjs/microservices';
 import { type Principal, type RequestMeta, RpcRequest, type RpcReply } from '@mandant/contracts';
-import { type NatsConnection, connect } from '@nats-io/transport-node';
+import { type NatsConnection, connect, headers as natsHeaders } from '@nats-io/transport-node';
 import { firstValueFrom, timeout } from 'rxjs';
 import type { Sql } from '../db/connect.ts';
 import type { Logger } from '../log.ts';
+import { SpanKind, activeTraceparent, contextFrom, inSpan, parseTraceparent } from '../telemetry/tracing.ts';
 import { type Idempotency, type IdempotencyOptions, createIdempotency, idempotentCorrelationId } from './idempotency.ts';
 import { type InProcessHub, InProcessClient, InProcessServer, inProcessStream } from './in-process.ts';
 import { refuseUnstorable, toReply } from './reply.ts';
@@ -85,14 +93,26 @@ export async function serveRpc(opts: {
   const idempotency = opts.sql ? createIdempotency(opts.sql, log, opts.idempotency) : null;
   class RpcController {}
   for (const [pattern, handler] of Object.entries(handlers)) {
-    const method = async (data: unknown): Promise<RpcReply> => {
-      try {
-        const req = RpcRequest.parse(data);
-        refuseUnstorable(req);
-        return await answer(pattern, handler, req, idempotency, log);
-      } catch (err) {
-        return toReply(err, log, pattern);
-      }
+    const method = async (data: unknown, natsCtx?: unknown): Promise<RpcReply> => {
+      // the caller's trace: the NATS header, else the request's meta (the in-process hub has no headers)
+      const header = traceHeader(natsCtx);
+      const given = parseTraceparent(header) ? header : typeof data === 'object' && data ? traceOfMeta(data) : null;
+      return inSpan(
+        `rpc ${pattern}`,
+        { kind: SpanKind.SERVER, parent: contextFrom(given), attributes: { 'rpc.system': 'nats', 'rpc.method': pattern } },
+        async (span) => {
+          try {
+            const req = RpcRequest.parse(data);
+            refuseUnstorable(req);
+            if (req.principal) span.setAttribute('tenant_id', req.principal.tenant_id);
+            // what the use case appends continues this span's trace
+            const traced = { ...req, meta: { ...req.meta, traceparent: activeTraceparent(req.meta.traceparent) } };
+            return await answer(pattern, handler, traced, idempotency, log);
+          } catch (err) {
+            return toReply(err, log, pattern);
+          }
+        },
+      );
     };
     Object.defineProperty(RpcController.prototype, pattern, { value: method, writable: true, configurable: true });
     const descriptor = Object.getOwnPropertyDescriptor(RpcController.prototype, pattern);
@@ -115,6 +135,24 @@ export async function serveRpc(opts: {
       await app.close();
     },
   };
+}
+
+/** The `traceparent` header of a NATS request (NestJS passes its NatsContext second), if any. */
+function traceHeader(natsCtx: unknown): string | null {
+  const getHeaders = (natsCtx as { getHeaders?: () => { get(k: string): string } | undefined } | undefined)?.getHeaders;
+  if (typeof getHeaders !== 'function') return null;
+  try {
+    return getHeaders.call(natsCtx)?.get('traceparent') || null;
+  } catch {
+    return null;
+  }
+}
+
+/** The meta's `traceparent` of a request not parsed yet (the span starts before parsing). */
+function traceOfMeta(data: object): string | null {
+  const meta = (data as { meta?: unknown }).meta;
+  const tp = typeof meta === 'object' && meta ? (meta as { traceparent?: unknown }).traceparent : null;
+  return typeof tp === 'string' ? tp : null;
 }
 
 /** The streaming side of the handlers `streamingHandler` marked (stream.ts), on the same transport. */
@@ -202,8 +240,17 @@ export async function createRpcClient(transport: RpcTransport): Promise<RpcClien
       req: { principal: Principal | null; operator?: boolean; meta: RequestMeta; input: unknown },
       timeoutMs = 15_000,
     ) {
+      // the active span (the gateway's HTTP span) is the parent of the service's `rpc` span
+      const traceparent = activeTraceparent(req.meta.traceparent);
+      const body = { operator: false, ...req, meta: { ...req.meta, traceparent } };
+      let packet: unknown = body;
+      if (transport.kind === 'nats' && traceparent) {
+        const h = natsHeaders();
+        h.set('traceparent', traceparent);
+        packet = new NatsRecordBuilder(body).setHeaders(h).build();
+      }
       try {
-        return await firstValueFrom(proxy.send<RpcReply<T>>(pattern, { operator: false, ...req }).pipe(timeout(timeoutMs)));
+        return await firstValueFrom(proxy.send<RpcReply<T>>(pattern, packet).pipe(timeout(timeoutMs)));
       } catch (err) {
         throw new RpcUnavailableError(`request ${pattern} failed`, { cause: err });
       }

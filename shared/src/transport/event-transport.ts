@@ -23,6 +23,8 @@ export interface PublishedEvent {
   /** the event id; the transport drops a re-publish of the same id within its dedupe window */
   msgId: string;
   payload: Uint8Array;
+  /** the W3C trace context of the request that appended the event, sent as a `traceparent` header */
+  traceparent?: string | null;
 }
 
 /** One delivery of a stored message to a durable consumer. */

@@ -1,4 +1,4 @@
-import { connect } from '@nats-io/transport-node';
+import { connect, headers } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
 import {
   AckPolicy,
@@ -154,7 +154,9 @@ export async function createJetStreamTransport(opts: JetStreamTransportOptions):
   const stops = new Set<() => Promise<void>>();
 
   async function publishOnce(e: PublishedEvent): Promise<void> {
-    const pending = js.publish(e.subject, e.payload, { msgID: e.msgId, timeout: timeoutMs });
+    const h = e.traceparent ? headers() : undefined;
+    if (h && e.traceparent) h.set('traceparent', e.traceparent);
+    const pending = js.publish(e.subject, e.payload, { msgID: e.msgId, timeout: timeoutMs, ...(h ? { headers: h } : {}) });
     const ack = await withTimeout(pending, timeoutMs + 1_000, 'publish');
     if (ack.duplicate) log.debug({ msg_id: e.msgId }, 'duplicate publish dropped by stream');
   }
