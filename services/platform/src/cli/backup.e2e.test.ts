@@ -142,11 +142,21 @@ describe.skipIf(!pg || natsMissing)('backup and restore drill', () => {
       await owner.end();
     }
 
-    const totalMs = restoredMs + rebuildMs;
-    const per100k = (totalMs / manifest.events) * 100_000;
+    // Time per 100,000 events: the rebuild is what grows with the log (each projector replays
+    // every event, one after the other); its rates come from the progress bars. On data this small
+    // they include each projector's start-up, so the figure is an upper bound. The restore itself
+    // grows with the dump's size, not the event count, and is reported as measured.
+    const restore = JSON.parse(back.stdout) as { ms: number };
+    const rates = [...rebuilt.stderr.matchAll(/^(\S+) \S+ \[#+\] 100% (\d+)\/\d+ events (\d+) ev\/s$/gm)].map((m) => ({
+      projector: m[1] ?? '',
+      rate: Math.max(1, Number(m[3])),
+    }));
+    expect(rates.length).toBeGreaterThan(0);
+    const per100k = rates.reduce((sum, r) => sum + 100_000 / r.rate, 0);
     process.stdout.write(
-      `backup drill: ${manifest.events} events, ${manifest.blobs} blobs; restore ${restoredMs} ms, rebuild + verify ${rebuildMs} ms; ` +
-        `about ${(per100k / 1000).toFixed(0)} s per 100,000 events (extrapolated linearly from this small drill)\n`,
+      `backup drill: ${manifest.events} events, ${manifest.blobs} blobs; restore ${restore.ms} ms (${restoredMs} ms with the CLI's start-up), ` +
+        `rebuild + verify ${rebuildMs} ms; rebuild rates ${rates.map((r) => `${r.projector} ${r.rate} ev/s`).join(', ')}; ` +
+        `rebuild time per 100,000 events at most ${per100k.toFixed(0)} s\n`,
     );
   }, 900_000);
 });
