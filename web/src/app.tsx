@@ -31,8 +31,8 @@ const scopedViews = [
   { path: 'files/:documentId', element: <DocumentPage /> },
   { path: 'search', element: <SearchPage /> },
   { path: 'graph', element: <GraphPage /> },
-  { path: 'chat', element: <ChatPage /> },
-  { path: 'chat/:conversationId', element: <ChatPage /> },
+  // one route, so opening a conversation keeps the page (and an answer being written) mounted
+  { path: 'chat/:conversationId?', element: <ChatPage /> },
 ];
 
 export const router = createBrowserRouter([

@@ -4,7 +4,8 @@ import type { Schema } from '@mandant/client';
 import { api, unwrap } from '../api.ts';
 import { useSession } from '../session.tsx';
 import { ProblemAlert } from '../shell/ProblemAlert.tsx';
-import { Modal } from './Modal.tsx';
+import { Dialog } from '../shell/Dialog.tsx';
+import './modal.css';
 
 type ApiKey = Schema<'ApiKeyView'>;
 type TenantKeyRole = 'tenant_admin' | 'auditor';
@@ -79,7 +80,7 @@ export function KeysPage() {
         <p aria-busy="true">Loading…</p>
       ) : null}
       {revoking ? (
-        <Modal title="Revoke API key?" role="alertdialog" onClose={() => setRevoking(null)}>
+        <Dialog open title="Revoke API key?" role="alertdialog" onClose={() => setRevoking(null)}>
           <p>
             “{revoking.name}” ({revoking.prefix}) stops working at once, and every console session signed in with it ends. This cannot be
             undone.
@@ -99,7 +100,7 @@ export function KeysPage() {
               Cancel
             </button>
           </div>
-        </Modal>
+        </Dialog>
       ) : null}
     </section>
   );

@@ -6,7 +6,8 @@ import type { MyProject } from '../scope.tsx';
 import { useSession } from '../session.tsx';
 import { ProblemAlert } from '../shell/ProblemAlert.tsx';
 import { useAdministeredProjects, useChosenProject } from './access.ts';
-import { Modal } from './Modal.tsx';
+import { Dialog } from '../shell/Dialog.tsx';
+import './modal.css';
 import { ProjectPicker } from './ProjectPicker.tsx';
 
 type Role = Schema<'MemberView'>['role'];
@@ -121,7 +122,7 @@ function ProjectMembers({ project }: { project: MyProject }) {
       />
       {me && isMember ? <Profile project={project} userId={me} /> : null}
       {removing ? (
-        <Modal title="Remove member?" role="alertdialog" onClose={() => setRemoving(null)}>
+        <Dialog open title="Remove member?" role="alertdialog" onClose={() => setRemoving(null)}>
           <p>
             {nameOf(removing)} loses access to {project.name}. Their conversations and uploads stay.
           </p>
@@ -140,7 +141,7 @@ function ProjectMembers({ project }: { project: MyProject }) {
               Cancel
             </button>
           </div>
-        </Modal>
+        </Dialog>
       ) : null}
     </>
   );

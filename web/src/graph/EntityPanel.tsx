@@ -4,7 +4,8 @@ import { Link } from 'react-router';
 import { api, unwrap } from '../api.ts';
 import { useMyProjects } from '../scope.tsx';
 import { ProblemAlert } from '../shell/ProblemAlert.tsx';
-import { Modal } from '../admin/Modal.tsx';
+import { Dialog } from '../shell/Dialog.tsx';
+import '../admin/modal.css';
 import type { GraphNode } from './model.ts';
 
 /**
@@ -145,7 +146,7 @@ function MergeDialog({
     if (into) merge.mutate(into);
   };
   return (
-    <Modal title="Merge entity" onClose={onClose}>
+    <Dialog open title="Merge entity" onClose={onClose}>
       <form onSubmit={submit} className="stack">
         <p>
           “{name}” becomes another name of the entity you choose: its mentions, relations and investigations move there. The log records the
@@ -170,6 +171,6 @@ function MergeDialog({
           </button>
         </div>
       </form>
-    </Modal>
+    </Dialog>
   );
 }
