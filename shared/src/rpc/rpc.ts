@@ -91,9 +91,11 @@ export async function serveRpc(opts: {
   const { handlers } = opts;
   const log = opts.log.child({ service: opts.service });
   const idempotency = opts.sql ? createIdempotency(opts.sql, log, opts.idempotency) : null;
+  /** requests being answered: a drain waits for them before the connection closes */
+  const inFlight = new Set<Promise<RpcReply>>();
   class RpcController {}
   for (const [pattern, handler] of Object.entries(handlers)) {
-    const method = async (data: unknown, natsCtx?: unknown): Promise<RpcReply> => {
+    const serve = async (data: unknown, natsCtx?: unknown): Promise<RpcReply> => {
       // the caller's trace: the NATS header, else the request's meta (the in-process hub has no headers)
       const header = traceHeader(natsCtx);
       const given = parseTraceparent(header) ? header : typeof data === 'object' && data ? traceOfMeta(data) : null;
@@ -114,6 +116,12 @@ export async function serveRpc(opts: {
         },
       );
     };
+    const method = (data: unknown, natsCtx?: unknown): Promise<RpcReply> => {
+      const answering = serve(data, natsCtx);
+      inFlight.add(answering);
+      void answering.finally(() => inFlight.delete(answering));
+      return answering;
+    };
     Object.defineProperty(RpcController.prototype, pattern, { value: method, writable: true, configurable: true });
     const descriptor = Object.getOwnPropertyDescriptor(RpcController.prototype, pattern);
     if (descriptor) MessagePattern(pattern)(RpcController.prototype, pattern, descriptor);
@@ -131,7 +139,19 @@ export async function serveRpc(opts: {
   const streams = await serveStreams(opts.service, handlers, opts.transport, log);
   return {
     async close() {
+      // Drain: stop taking requests first (the queue group sends new ones to other replicas;
+      // a subscription's drain hands over what it already received), answer those in flight on
+      // the still open connection, and only then close it.
+      const subscriptions = (strategy as unknown as { subscriptions?: { drain?: () => Promise<void>; unsubscribe(): void }[] })
+        .subscriptions;
+      await Promise.all(
+        (subscriptions ?? []).map(async (sub) => (sub.drain ? sub.drain().catch(() => sub.unsubscribe()) : sub.unsubscribe())),
+      );
       await streams.close();
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+      // the replies are published once the handlers' promises settled: let them out, then flush
+      await new Promise((resolve) => setImmediate(resolve));
+      await (strategy as unknown as { natsClient?: { flush(): Promise<void> } | null }).natsClient?.flush().catch(() => {});
       await app.close();
     },
   };

@@ -5,7 +5,7 @@ import { type Logger, createLogger } from '../log.ts';
 import { type Projector, startProjector } from '../projection/projector.ts';
 import { serveRpc } from '../rpc/rpc.ts';
 import { systemClock } from './command.ts';
-import { stopOnSignals } from './shutdown.ts';
+import { drainHttp, stopOnSignals, trackInFlight } from './shutdown.ts';
 import type { Env } from '../env.ts';
 import { type Runtime, masterKey, startRuntime } from './runtime.ts';
 import { type ReadStores, createReadStores } from '../stores/read-stores.ts';
@@ -66,9 +66,13 @@ export async function runServiceProcess(
     .flatMap((s) => s.projections)
     .map((projection) => startProjector({ sql: runtime.sql, projection, log, transport: runtime.events, metrics }));
 
+  /** set on SIGTERM: readiness answers 503 from then on, so nothing new is routed here */
+  let draining = false;
   const health = createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0];
     if (path === '/healthz') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+    if (path === '/readyz' && draining)
+      return void res.writeHead(503, { 'content-type': 'application/json' }).end('{"ok":false,"status":"draining"}');
     if (path === '/readyz') {
       // a readiness check that throws is "not ready", never an unhandled rejection
       void runtime
@@ -80,19 +84,24 @@ export async function runServiceProcess(
     if (path === '/metrics') return void res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE }).end(metrics.registry.render());
     res.writeHead(404).end();
   });
-  const healthPort = await listen(health, env.HEALTH_PORT, log);
+  const healthPort = await listen(trackInFlight(health), env.HEALTH_PORT, log);
   // A launcher of replicas (HEALTH_PORT=0) reads the bound port from this line, so it is written
   // whatever LOG_LEVEL says, unless logs are off altogether.
   const banner = log.isLevelEnabled('info') || env.LOG_LEVEL === 'silent' ? log : log.child({}, { level: 'info' });
   banner.info({ service: name, health_port: healthPort, ...runtime.describe }, 'service started');
 
+  // The drain: readiness turns 503 at once; the message patterns stop taking requests and answer
+  // those in flight; background work and projectors finish what they hold (a projector its page
+  // in hand; an unacknowledged message is redelivered to another replica); then the stores and
+  // connections close. The health port closes last, so probes see the 503 until the end.
   stopOnSignals(log, async () => {
-    health.close();
+    draining = true;
+    await Promise.all(servers.map((server) => server.close()));
     await background?.stop();
-    for (const p of projectors) await p.stop();
-    for (const server of servers) await server.close();
+    await Promise.all(projectors.map((p) => p.stop()));
     await stores?.close();
     await runtime.stop();
+    await drainHttp(health);
   });
 }
 
