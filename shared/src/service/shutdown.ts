@@ -1,5 +1,6 @@
 import type { Server, ServerResponse } from 'node:http';
 import type { Logger } from '../log.ts';
+import { flushTelemetry } from '../telemetry/tracing.ts';
 
 /**
  * How long a process may take to drain once asked to stop: below the 30 s Kubernetes waits
@@ -8,7 +9,8 @@ import type { Logger } from '../log.ts';
 export const DRAIN_BOUND_MS = 25_000;
 
 /**
- * Runs `stop` once on SIGINT or SIGTERM, then exits: 0 when it finished, 1 when it failed or
+ * Runs `stop` once on SIGINT or SIGTERM, exports the spans still buffered (telemetry/sdk.ts),
+ * then exits: 0 when it finished, 1 when it failed or
  * did not finish within `boundMs` (what it held then is handed back by the transports: an
  * unacknowledged message is redelivered, an unanswered request times out at its caller).
  */
@@ -26,10 +28,10 @@ export function stopOnSignals(log: Logger, stop: () => Promise<void>, opts: { bo
       }, boundMs);
       bound.unref();
       stop().then(
-        () => process.exit(0),
+        () => void flushTelemetry().finally(() => process.exit(0)),
         (err: unknown) => {
           log.error({ err }, 'shutdown failed');
-          process.exit(1);
+          void flushTelemetry().finally(() => process.exit(1));
         },
       );
     });

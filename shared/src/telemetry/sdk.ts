@@ -1,6 +1,7 @@
 import { getNodeAutoInstrumentations } from '@opentelemetry/auto-instrumentations-node';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { NodeSDK } from '@opentelemetry/sdk-node';
+import { onTelemetryFlush } from './tracing.ts';
 
 /**
  * The OpenTelemetry Node SDK with the auto-instrumentations (HTTP, Express, DNS, net…), service
@@ -16,9 +17,8 @@ export function startTelemetry(): NodeSDK {
     instrumentations: [getNodeAutoInstrumentations({ '@opentelemetry/instrumentation-fs': { enabled: false } })],
   });
   sdk.start();
-  // flush what is buffered when the process is asked to stop (the services exit on SIGTERM/SIGINT)
-  const flush = () => void sdk.shutdown().catch(() => {});
-  process.once('SIGTERM', flush);
-  process.once('SIGINT', flush);
+  // Flushed when the process has drained (service/shutdown.ts), not when the signal comes: the
+  // drain's own spans (the requests it still answers) are exported too.
+  onTelemetryFlush(() => sdk.shutdown());
   return sdk;
 }

@@ -91,4 +91,16 @@ export function inSpan<T>(
   );
 }
 
+const flushes = new Set<() => Promise<void>>();
+
+/** Registers what exports the spans still buffered (the SDK's shutdown) before the process exits. */
+export function onTelemetryFlush(flush: () => Promise<void>): void {
+  flushes.add(flush);
+}
+
+/** Exports what is buffered, the spans of a drain included; never throws. */
+export async function flushTelemetry(): Promise<void> {
+  await Promise.allSettled([...flushes].map((f) => f()));
+}
+
 export { SpanKind };
