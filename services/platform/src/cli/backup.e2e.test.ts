@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSql } from '@mandant/shared/db';
-import { findNatsServer } from '@mandant/shared/runtime';
+import { createLogger } from '@mandant/shared/log';
+import { type RunningNatsServer, findNatsServer, startNatsServer } from '@mandant/shared/runtime';
 import { SETTLE_MS, backendMissing, eventually, ownDatabase, postgresUrls } from '@mandant/shared/testing';
 import { type Harness, OPERATOR, startHarness } from '../e2e/harness.ts';
 
@@ -24,6 +25,7 @@ describe.skipIf(!pg || natsMissing)('backup and restore drill', () => {
   let h: Harness;
   let restored: { url: string; drop(): Promise<void> } | null = null;
   let dir = '';
+  let nats: RunningNatsServer | null = null;
 
   const cli = (database: string, ...args: string[]) =>
     new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
@@ -45,6 +47,7 @@ describe.skipIf(!pg || natsMissing)('backup and restore drill', () => {
   }, 600_000);
   afterAll(async () => {
     await h?.stop();
+    await nats?.stop();
     await restored?.drop();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
@@ -97,8 +100,12 @@ describe.skipIf(!pg || natsMissing)('backup and restore drill', () => {
     expect((await cli(h.databaseUrl, 'keys', 'erasures', '--out', journal)).code).toBe(0);
     expect(await readFile(journal, 'utf8')).toContain(`document:${erased}`);
 
-    // 3. the disaster: the blobs are gone and the platform moves to a new, empty database
+    // 3. the disaster: the blobs are gone, and the platform moves to a new, empty database and a
+    // new NATS server (no stream, no consumer of the old one)
     await rm(join(h.dataDir, 'blobs'), { recursive: true, force: true });
+    const binary = findNatsServer();
+    if (!binary) throw new Error('no nats-server');
+    nats = await startNatsServer({ binary, storeDir: join(dir, 'nats-after'), log: createLogger({ level: 'silent' }) });
     restored = await ownDatabase(pg?.ownerUrl ?? '', 'drill_restore');
     const started = Date.now();
     const back = await cli(restored.url, 'backup', 'restore', '--from', backupDir, '--erasures', journal, '--json');
@@ -112,7 +119,7 @@ describe.skipIf(!pg || natsMissing)('backup and restore drill', () => {
     const restoredMs = Date.now() - started;
 
     // 4. the platform on the restored database; every read store rebuilt from the log
-    await h.restart({ DATABASE_URL: restored.url });
+    await h.restart({ DATABASE_URL: restored.url, NATS_URL: nats.url });
     const rebuildStarted = Date.now();
     const rebuilt = await cli(restored.url, 'projections', 'rebuild', 'all', '--tenant', slug);
     expect(rebuilt.code).toBe(0);
