@@ -101,7 +101,7 @@ export async function serveRpc(opts: {
       const given = parseTraceparent(header) ? header : typeof data === 'object' && data ? traceOfMeta(data) : null;
       return inSpan(
         `rpc ${pattern}`,
-        { kind: SpanKind.SERVER, parent: contextFrom(given), attributes: { 'rpc.system': 'nats', 'rpc.method': pattern } },
+        { kind: SpanKind.SERVER, parent: contextFrom(given), attributes: { 'rpc.system': opts.transport.kind, 'rpc.method': pattern } },
         async (span) => {
           try {
             const req = RpcRequest.parse(data);
