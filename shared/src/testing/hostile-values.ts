@@ -86,6 +86,12 @@ const formatOf = (def: Def): string | undefined =>
   (def.format as string | undefined) ?? checksOf(def).find((c) => c.check === 'string_format')?.format;
 const patternOf = (def: Def): RegExp | undefined => checksOf(def).find((c) => c.check === 'string_format' && c.format === 'regex')?.pattern;
 
+/** A rule of the schema's own (`refine`) that no generator reads: the values drawn ask the schema. */
+const keptBy = (schema: unknown, def: Def, values: fc.Arbitrary<unknown>) =>
+  checksOf(def).some((c) => c.check === 'custom') && typeof (schema as Partial<z.ZodType>).safeParse === 'function'
+    ? values.filter((v) => (schema as z.ZodType).safeParse(v).success)
+    : values;
+
 /** Free-form JSON: deep, wide, with keys as awkward as values. */
 export const awkwardJson: fc.Arbitrary<unknown> = fc.letrec<{ json: unknown }>((tie) => ({
   json: fc.oneof(
@@ -118,7 +124,12 @@ export function validValue(schema: unknown, pools: Pools = {}, field = ''): fc.A
           .tuple(fc.constantFrom('http', 'https', 'HTTPS'), fc.webPath(), fc.webQueryParameters())
           .map(([s, p, q]) => `${s}://example.org${p}${q ? `?${q}` : ''}`);
       const date = fc.date({ min: new Date('1970-01-01'), max: new Date('2999-12-31'), noInvalidDate: true });
-      if (format === 'datetime') return date.map((d) => d.toISOString());
+      if (format === 'datetime') {
+        // any instant, or one on a whole minute or day (what a refinement may ask for)
+        const unit = fc.constantFrom(1, 60_000, 86_400_000);
+        const instants = fc.tuple(date, unit).map(([d, u]) => new Date(Math.floor(d.getTime() / u) * u).toISOString());
+        return keptBy(schema, def, instants);
+      }
       if (format === 'date') return date.map((d) => d.toISOString().slice(0, 10));
       const pattern = patternOf(def) ?? (def.pattern instanceof RegExp ? def.pattern : undefined);
       const { min, max } = lengthBounds(def);
