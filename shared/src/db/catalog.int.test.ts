@@ -15,6 +15,8 @@ const pg = postgresUrls();
 
 /** Cross-tenant reads the platform needs; each returns ids, positions or aggregates only. */
 const SECURITY_DEFINER = [
+  'mandant_data_key_tenants',
+  'mandant_data_key_tombstones',
   'mandant_dead_letter_retries',
   'mandant_dead_letters_by_tenant',
   'mandant_idempotent_request_applied',
