@@ -139,3 +139,11 @@ export function readEnv(source: Record<string, string | undefined> = process.env
   }
   return parsed.data;
 }
+
+/** The master keys being rotated away from (`MANDANT_MASTER_KEY_PREVIOUS`, comma-separated). */
+export function previousMasterKeys(env: Env): string[] {
+  return (env.MANDANT_MASTER_KEY_PREVIOUS ?? '')
+    .split(',')
+    .map((k) => k.trim())
+    .filter(Boolean);
+}

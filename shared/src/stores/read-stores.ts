@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import neo4j from 'neo4j-driver';
 import { type Sql, createSql } from '../db/connect.ts';
-import type { Env } from '../env.ts';
+import { type Env, previousMasterKeys } from '../env.ts';
 import { createEncryptingBlobStore } from './blobs/encrypting.ts';
 import { createLocalBlobStore } from './blobs/local.ts';
 import type { BlobStore } from './blobs/port.ts';
@@ -46,9 +46,18 @@ export function rawBlobStore(env: Env): BlobStore {
   return createS3BlobStore({ url: env.S3_ENDPOINT, accessKey: env.S3_ACCESS_KEY, secretKey: env.S3_SECRET_KEY, region: env.S3_REGION });
 }
 
-/** The blob store uploads go through: sealed under each tenant's data key (kept in Postgres). */
+/**
+ * The blob store uploads go through: sealed under each tenant's data key (kept in Postgres).
+ * Data keys still wrapped under a previous master key (`MANDANT_MASTER_KEY_PREVIOUS`) open
+ * too, so a process runs on while `mandant keys rotate` re-wraps them.
+ */
 export function sealedBlobStore(env: Env, deps: { sql: Sql; masterKey: string }): { blobs: BlobStore; keyring: Keyring } {
-  const keyring = createKeyring({ masterKey: deps.masterKey, store: createPostgresKeyStore(deps.sql), cacheMs: 5_000 });
+  const keyring = createKeyring({
+    masterKey: deps.masterKey,
+    previousMasterKeys: previousMasterKeys(env),
+    store: createPostgresKeyStore(deps.sql),
+    cacheMs: 5_000,
+  });
   return { blobs: createEncryptingBlobStore(rawBlobStore(env), keyring), keyring };
 }
 

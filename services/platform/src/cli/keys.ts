@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Env } from '@mandant/shared/env';
+import { type Env, previousMasterKeys } from '@mandant/shared/env';
 import type { Logger } from '@mandant/shared/log';
 import { masterKey } from '@mandant/shared/service';
 import {
@@ -19,10 +19,7 @@ function configuredKeys(env: Env): { current: string; previous: string[] } {
   if (!env.MANDANT_MASTER_KEY && !existsSync(join(env.MANDANT_DATA_DIR, 'master-key'))) {
     throw new CliError(`no MANDANT_MASTER_KEY and no ${join(env.MANDANT_DATA_DIR, 'master-key')}: there is no master key to rotate to`, 2);
   }
-  const previous = (env.MANDANT_MASTER_KEY_PREVIOUS ?? '')
-    .split(',')
-    .map((k) => k.trim())
-    .filter(Boolean);
+  const previous = previousMasterKeys(env);
   const current = masterKey(env, true);
   try {
     createMasterKeys(current, previous);
