@@ -1,12 +1,14 @@
 import 'reflect-metadata';
 import { type IncomingMessage, type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Principal } from '@mandant/contracts';
 import { type INestApplication, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
 import type { Logger } from '@mandant/shared/log';
 import type { RpcClient } from '@mandant/shared/rpc';
+import { drainHttp, trackInFlight } from '@mandant/shared/service';
 import { type JwtConfig, bearerMatches, createAuthenticator } from './auth.ts';
 import { type Readiness, apiEndpoint, healthListener, opsEndpoints, opsMetricsSource } from './endpoints.ts';
 import {
@@ -60,6 +62,8 @@ export interface GatewayConfig {
   session?: Partial<SessionConfig>;
   /** the web console served at `/` (console.ts); without it (or with `dir: null`) `/` answers 503 */
   console?: ConsoleConfig;
+  /** how long close() waits for the requests in flight before it cuts them (20 s: inside the process's 25 s drain bound) */
+  drainMs?: number;
 }
 
 export interface Gateway {
@@ -92,8 +96,11 @@ const shownHost = (host: string) => (host === '0.0.0.0' || host === '::' ? '127.
 export async function createGateway(deps: { config: GatewayConfig; rpc: RpcClient; log: Logger; ready: Readiness }): Promise<Gateway> {
   const { config, rpc, log } = deps;
   const metrics = createHttpMetrics({ topTenants: config.metricsTopTenants });
+  // aborted when close() starts: /readyz turns 503 and status streams end, then requests in flight finish
+  const stopping = new AbortController();
   const opsDeps = {
     ready: deps.ready,
+    draining: () => stopping.signal.aborted,
     metrics,
     openapi: buildOpenApi(apiRoutes),
     ops: opsMetricsSource(rpc, log),
@@ -105,7 +112,7 @@ export async function createGateway(deps: { config: GatewayConfig; rpc: RpcClien
     ...apiRoutes.map((route) => {
       const endpoint = () => {
         if (route.handler === 'status-stream')
-          return statusStreamEndpoint(route, rpc, { ...DEFAULT_STATUS_STREAM_LIMITS, ...config.statusStreams });
+          return statusStreamEndpoint(route, rpc, { ...DEFAULT_STATUS_STREAM_LIMITS, ...config.statusStreams }, stopping.signal);
         if (route.handler === 'upload') return uploadEndpoint(route, rpc, config.uploads ?? null, timeouts.uploadIdleMs);
         if (route.handler === 'chat-message') return chatMessageEndpoint(route, rpc, log);
         if (route.handler === 'document-content') return documentContentEndpoint(route, rpc);
@@ -139,7 +146,7 @@ export async function createGateway(deps: { config: GatewayConfig; rpc: RpcClien
     logger: false,
     // Throw instead of exiting the process when bootstrapping fails.
     abortOnError: false,
-    // Keep-alive connections would otherwise hold close() open.
+    // close() drains first (drainHttp); whatever is left after that is cut rather than held open
     forceCloseConnections: true,
   });
   app.disable('x-powered-by');
@@ -162,6 +169,7 @@ export async function createGateway(deps: { config: GatewayConfig; rpc: RpcClien
   app.useGlobalFilters(new ProblemFilter(log));
   await app.init();
   applyServerTimeouts(app.getHttpServer(), timeouts);
+  trackInFlight(app.getHttpServer());
 
   const gateway: Gateway = {
     app,
@@ -177,7 +185,20 @@ export async function createGateway(deps: { config: GatewayConfig; rpc: RpcClien
       const { port: bound } = server.address() as AddressInfo;
       return `http://${shownHost(host)}:${bound}`;
     },
+    /**
+     * Drains: /readyz answers 503 at once (the health port stays up meanwhile, so probes see
+     * it), the public port stops taking connections, status streams end with `timeout`, and
+     * every request in flight is answered (for `drainMs` at most: what is left then is cut)
+     * before the health port and Nest close.
+     */
     async close() {
+      stopping.abort();
+      const bound = new AbortController();
+      await Promise.race([
+        drainHttp(app.getHttpServer()),
+        sleep(config.drainMs ?? 20_000, undefined, { signal: bound.signal }).catch(() => {}),
+      ]);
+      bound.abort();
       const server = health;
       if (server) await new Promise<void>((resolve) => server.close(() => resolve()).closeAllConnections());
       await app.close();

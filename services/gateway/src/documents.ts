@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type DocumentView, documentKeys, rpc as patterns } from '@mandant/contracts';
 import { uuidv7 } from '@mandant/shared/ids';
 import type { RpcClient } from '@mandant/shared/rpc';
@@ -173,11 +174,17 @@ export const DEFAULT_STATUS_STREAM_LIMITS: StatusStreamLimits = { maxPerTenant: 
 /**
  * `GET /documents/{id}/status`: server-sent events. One `status` event at once, another on
  * every change, and the stream ends after `processed` or `failed` (or `deleted` when the
- * document goes away meanwhile, `timeout` after `maxMs`). A document the caller cannot read
+ * document goes away meanwhile, `timeout` after `maxMs` or once `stopping` aborts, when the
+ * gateway drains). A document the caller cannot read
  * answers 404 before any event is sent. Status is polled from the document service, so any
  * gateway replica serves it; a tenant holding `maxPerTenant` streams open on this replica gets 429.
  */
-export function statusStreamEndpoint(route: ApiRoute, rpc: RpcClient, limits: StatusStreamLimits = DEFAULT_STATUS_STREAM_LIMITS): Endpoint {
+export function statusStreamEndpoint(
+  route: ApiRoute,
+  rpc: RpcClient,
+  limits: StatusStreamLimits = DEFAULT_STATUS_STREAM_LIMITS,
+  stopping: AbortSignal = new AbortController().signal,
+): Endpoint {
   const open = inFlightLimiter(limits.maxPerTenant);
   return {
     name: route.name,
@@ -211,7 +218,7 @@ export function statusStreamEndpoint(route: ApiRoute, rpc: RpcClient, limits: St
           }),
         );
       try {
-        await followStatus(req, res, id, fetchView, limits);
+        await followStatus(req, res, id, fetchView, limits, stopping);
       } finally {
         place();
       }
@@ -228,6 +235,7 @@ async function followStatus(
   id: string,
   fetchView: () => Promise<ViewReply>,
   limits: StatusStreamLimits,
+  stopping: AbortSignal,
 ): Promise<void> {
   const first = await fetchView();
   if (!first.ok) throw new ProblemError(first.error.code, first.error.message, first.error.details);
@@ -245,11 +253,12 @@ async function followStatus(
   let beat = Date.now();
   const until = Date.now() + limits.maxMs;
   while (!events.closed && !TERMINAL.has(last.status)) {
-    if (Date.now() >= until) {
+    // past its life, or the gateway is draining: the client may open another (on another replica)
+    if (Date.now() >= until || stopping.aborted) {
       events.send('timeout', { id, status: last.status });
       break;
     }
-    await new Promise((r) => setTimeout(r, limits.pollMs));
+    await sleep(limits.pollMs, undefined, { signal: stopping }).catch(() => undefined);
     const next = await fetchView().catch(() => null);
     if (!next) continue;
     if (!next.ok) {

@@ -102,10 +102,13 @@ export interface OpsDeps {
   ops?: OpsSource;
   /** whether a scrape of /metrics on the public port carries an accepted token (see app.ts) */
   scrapeAllowed: (authorization: string | undefined) => boolean;
+  /** true once the gateway is shutting down: /readyz answers 503 `draining` so no new traffic comes */
+  draining?: () => boolean;
 }
 
-const readiness = async (ready: Readiness) => {
-  const { ok, checks, details } = await ready().catch((): Awaited<ReturnType<Readiness>> => ({ ok: false, checks: {} }));
+const readiness = async (deps: Pick<OpsDeps, 'ready' | 'draining'>) => {
+  if (deps.draining?.()) return { status: 503, body: { status: 'draining', checks: {} } };
+  const { ok, checks, details } = await deps.ready().catch((): Awaited<ReturnType<Readiness>> => ({ ok: false, checks: {} }));
   return { status: ok ? 200 : 503, body: { status: ok ? 'ready' : 'not_ready', checks, ...(details ? { details } : {}) } };
 };
 
@@ -131,7 +134,7 @@ export function opsEndpoints(deps: OpsDeps): Endpoint[] {
   return [
     op('healthz', '/healthz', (_req, res) => void res.status(200).json({ status: 'ok' })),
     op('readyz', '/readyz', async (_req, res) => {
-      const r = await readiness(deps.ready);
+      const r = await readiness(deps);
       res.status(r.status).json(r.body);
     }),
     op('metrics', '/metrics', async (req, res) => {
@@ -158,7 +161,7 @@ export function healthListener(deps: OpsDeps): RequestListener {
       void res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405, { allow: 'GET, HEAD' }).end();
     if (path === '/healthz') return json(200, { status: 'ok' });
-    if (path === '/readyz') return void readiness(deps.ready).then((r) => json(r.status, r.body));
+    if (path === '/readyz') return void readiness(deps).then((r) => json(r.status, r.body));
     if (path === '/metrics') {
       return void metricsText(deps).then(
         (text) => res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE }).end(text),

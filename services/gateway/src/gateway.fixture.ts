@@ -56,7 +56,12 @@ export function fakeRpc() {
 export const METRICS_TOKEN = 'metrics-token-0123456789abcdefghij';
 
 export async function start(
-  overrides: { singleTenantPrincipal?: Principal | null; metricsToken?: string; statusStreams?: Partial<StatusStreamLimits> } = {},
+  overrides: {
+    singleTenantPrincipal?: Principal | null;
+    metricsToken?: string;
+    statusStreams?: Partial<StatusStreamLimits>;
+    drainMs?: number;
+  } = {},
 ) {
   const rpc = fakeRpc();
   const gateway = await createGateway({
@@ -67,6 +72,7 @@ export async function start(
       bodyLimitBytes: 2048,
       metricsToken: overrides.metricsToken,
       statusStreams: overrides.statusStreams,
+      drainMs: overrides.drainMs,
     },
     rpc: rpc.client,
     log: createLogger({ level: 'silent' }),

@@ -41,13 +41,16 @@ export function stopOnSignals(log: Logger, stop: () => Promise<void>, opts: { bo
 /**
  * Stops `server` taking connections and resolves once every request in flight was answered: the
  * listening socket closes at once (a new connection is refused), idle keep-alive connections are
- * closed, and a busy one is closed after its response, which tells the client so.
+ * closed, and a busy one is closed after its response, which tells the client so (or, when its
+ * headers were sent already, as soon as the response is done).
  */
 export function drainHttp(server: Server): Promise<void> {
   if (!server.listening) return Promise.resolve();
   return new Promise<void>((resolve, reject) => {
     const closing = (res: ServerResponse): void => {
       if (!res.headersSent) res.setHeader('connection', 'close');
+      // too late to say so (a stream, say): its connection is closed once the response is done
+      else res.once('finish', () => setImmediate(() => server.closeIdleConnections()));
     };
     // a request still arriving on a kept-alive connection is answered, and its connection closed
     server.on('request', (_req, res) => closing(res));
