@@ -238,10 +238,17 @@ describe.skipIf(!pg || natsMissing)('logs and metrics of a working platform', ()
   }, 300_000);
 
   it('scrapes /metrics after that traffic: requests per tenant, events appended, projector lag, tenant and project counts', async () => {
-    const head = (await call('GET', '/events?after=0&limit=1', admin)).head as number;
-    await Promise.all(platform.storeProjectors.map((p) => p.waitFor(tenantId, head, SETTLE_MS)));
-    // scraped as Prometheus does, on the health port (the public port wants a token)
-    const text = await (await fetch(`${platform.healthUrl}/metrics`)).text();
+    const headNow = async () => (await call('GET', '/events?after=0&limit=1', admin)).head as number;
+    // a scrape taken while no event was appended (work the earlier requests started, entity
+    // extraction say, may still append one): the projectors are waited for up to the head, and
+    // the scrape is taken again if the head moved meanwhile
+    const { head, text } = await eventually(async () => {
+      const before = await headNow();
+      await Promise.all(platform.storeProjectors.map((p) => p.waitFor(tenantId, before, SETTLE_MS)));
+      // scraped as Prometheus does, on the health port (the public port wants a token)
+      const scraped = await (await fetch(`${platform.healthUrl}/metrics`)).text();
+      return (await headNow()) === before && { head: before, text: scraped };
+    }, 'a scrape with the head unchanged');
     const value = (series: string): number | null => {
       const line = text.split('\n').find((l) => l.startsWith(`${series} `));
       return line ? Number(line.slice(series.length + 1)) : null;
