@@ -6,7 +6,6 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'minio';
-import S3rver from 's3rver';
 
 /** s3rver accepts exactly this key pair. */
 export const S3RVER_CREDENTIALS = { accessKey: 'S3RVER', secretKey: 'S3RVER' } as const;
@@ -31,6 +30,9 @@ export async function startS3Server(o: { directory?: string } = {}): Promise<Run
   const temporary = o.directory === undefined;
   const directory = o.directory ?? (await mkdtemp(join(tmpdir(), 'mandant-s3rver-')));
   await mkdir(directory, { recursive: true });
+  // loaded here, not at the top: s3rver is a dev dependency, and the compiled processes share
+  // this module with the CLI an image runs (tools/build/build.ts refuses a static import of it)
+  const { default: S3rver } = await import('s3rver');
   const http = createServer(new S3rver({ silent: true, directory, vhostBuckets: false }).callback());
   const stop = async (): Promise<void> => {
     http.closeAllConnections();
