@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { createLogger } from '@mandant/shared/log';
 import { stopOnSignals } from '@mandant/shared/service';
@@ -18,7 +18,11 @@ const env = z
 
 const log = createLogger({ level: env.LOG_LEVEL, name: 'mandant-stack' });
 const replicas = env.STACK_REPLICAS;
+// `npm run stack` runs this file compiled (dist/stack.js): the services then run from the same build
+const self = process.argv[1] ?? '';
+const compiled = self.endsWith('.js') ? dirname(resolve(self)) : undefined;
 const stack = await startStack({
+  compiled,
   dir: env.MANDANT_STACK_DIR,
   databaseUrl: env.DATABASE_URL,
   replicas,
@@ -30,6 +34,7 @@ process.stdout.write(
   [
     '',
     `Mandant (stack: every service × ${replicas}, NATS cluster of 3, Qdrant, Meilisearch, Neo4j, S3)`,
+    `  services: ${compiled ? `compiled, from ${compiled}` : 'TypeScript sources (tsx)'}`,
     ...stack.gateways.map((g, i) => `  gateway ${i + 1}: ${g}`),
     `  NATS:     ${stack.nats.url}`,
     `  operator token: ${stack.operatorToken}  (kept in ${join(env.MANDANT_STACK_DIR, 'operator-token')})`,

@@ -1,10 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
 /**
- * One replica of one service as its own Node process (`services/platform/src/processes/<name>.ts`), the way a
- * pod runs it: its output goes to a log file of its own, and it counts as started once its log
+ * One replica of one service as its own Node process (`dist/<name>.js` compiled, or
+ * `services/platform/src/processes/<name>.ts` through tsx), the way a pod runs it: its output goes to a log file of its own, and it counts as started once its log
  * says where it listens (a service: the health port it bound; the gateway: its API URL) and its
  * readiness probe answers.
  */
@@ -71,9 +72,19 @@ export async function startServiceReplica(o: {
   env: NodeJS.ProcessEnv;
   logFile: string;
   startTimeoutMs?: number;
+  /** the directory of the compiled build (`npm run build`: dist/) to run; the TypeScript sources through tsx without it */
+  compiled?: string;
 }): Promise<ServiceReplica> {
-  const loaders = ['--import', 'tsx', ...(o.env.OTEL_EXPORTER_OTLP_ENDPOINT ? ['--import', './shared/src/telemetry/register.ts'] : [])];
-  const child = spawn(process.execPath, [...loaders, `services/platform/src/processes/${o.service}.ts`], {
+  const tracing = Boolean(o.env.OTEL_EXPORTER_OTLP_ENDPOINT);
+  const args = o.compiled
+    ? ['--enable-source-maps', ...(tracing ? ['--import', join(o.compiled, 'register.js')] : []), join(o.compiled, `${o.service}.js`)]
+    : [
+        '--import',
+        'tsx',
+        ...(tracing ? ['--import', './shared/src/telemetry/register.ts'] : []),
+        `services/platform/src/processes/${o.service}.ts`,
+      ];
+  const child = spawn(process.execPath, args, {
     cwd: o.root,
     env: o.env,
     stdio: ['ignore', 'pipe', 'pipe'],

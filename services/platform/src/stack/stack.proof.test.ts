@@ -17,13 +17,15 @@ import { embeddedNeo4jUnavailable } from '@mandant/shared/stores/graph';
 import { backendMissing, eventually, ownDatabase, postgresUrls } from '@mandant/shared/testing';
 import { type Answer, type Client, createClient } from './load.ts';
 import { SERVICES, type Stack, startStack } from './stack.ts';
+import { buildDist } from '../../../../tools/build/build.ts';
 
 /**
  * The proof of the production topology: every service in two replicas on a 3-node NATS
  * cluster with Qdrant, Meilisearch, Neo4j and S3, driven by clients through both gateways
  * while a fault schedule kills a NATS node, one replica of every service in turn, Qdrant and
  * Meilisearch. Afterwards nothing accepted is lost, nothing is applied twice, every store
- * agrees with the log and every chain verifies.
+ * agrees with the log and every chain verifies. The services and the CLI run compiled
+ * (`npm run build`), as images run them.
  */
 const pg = postgresUrls();
 const missing = [
@@ -56,6 +58,7 @@ describe.skipIf(!pg || missing)(
     let stack: Stack;
     let db: { url: string; drop(): Promise<void> };
     let dir = '';
+    let compiled = '';
     let client: Client;
     const tenants: TenantUnderLoad[] = [];
     const accepted: Accepted = { projects: new Map(), documents: new Map(), links: [], searches: 0, refusedCleanly: [] };
@@ -64,8 +67,10 @@ describe.skipIf(!pg || missing)(
     beforeAll(async () => {
       if (!pg) return;
       dir = await mkdtemp(join(tmpdir(), 'mandant-stack-'));
+      // a build of its own (inside the repository, so its imports find node_modules), never another run's dist/
+      compiled = (await buildDist({ outdir: join(root, 'node_modules', '.cache', `mandant-build-${randomUUID()}`), quiet: true })).dir;
       db = await ownDatabase(pg.ownerUrl, 'stack');
-      stack = await startStack({ dir, databaseUrl: db.url, log: createLogger({ level: 'warn' }), env: { LOG_LEVEL: 'warn' } });
+      stack = await startStack({ dir, databaseUrl: db.url, compiled, log: createLogger({ level: 'warn' }), env: { LOG_LEVEL: 'warn' } });
       client = createClient(stack.gateways, stack.operatorToken);
       for (const name of ['north', 'south']) {
         const slug = `${name}-${randomUUID().slice(0, 6)}`;
@@ -82,6 +87,7 @@ describe.skipIf(!pg || missing)(
     afterAll(async () => {
       await stack?.stop();
       await db?.drop();
+      if (compiled) await rm(compiled, { recursive: true, force: true });
       // a failed run keeps every process's log for the post-mortem
       if (failed) process.stderr.write(`stack proof failed: logs kept in ${join(dir, 'logs')}\n`);
       else if (dir) await rm(dir, { recursive: true, force: true });
@@ -372,7 +378,7 @@ describe.skipIf(!pg || missing)(
     }
 
     async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'services/platform/src/cli/main.ts', ...args], {
+      const child = spawn(process.execPath, ['--enable-source-maps', join(compiled, 'mandant.js'), ...args], {
         cwd: root,
         env: { ...process.env, ...stack.env, LOG_LEVEL: 'warn', DATABASE_POOL_MAX: '2' },
         stdio: ['ignore', 'pipe', 'pipe'],

@@ -46,6 +46,8 @@ export interface StackOptions {
   gatewayPorts?: number[];
   /** more settings for every service process (e.g. LOG_LEVEL, limits) */
   env?: Record<string, string>;
+  /** the compiled build's directory (`npm run build`) the services run from; their TypeScript sources without it */
+  compiled?: string;
   log: Logger;
 }
 
@@ -174,6 +176,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
         replica: i,
         env: { ...base, ...env, ...(port !== undefined ? { PORT: port } : {}), OTEL_SERVICE_NAME: `mandant-${service}` },
         logFile: join(o.dir, 'logs', `${service}-${i + 1}.log`),
+        compiled: o.compiled,
       });
       if (service === 'gateway' && r.apiUrl) gatewayPorts[i] = Number(new URL(r.apiUrl).port);
       const key = `${service}/${i}`;
