@@ -1,10 +1,12 @@
 /**
  * Service processes for the benchmarks that run the platform split as in a cluster
- * (`bench/replicas.ts`): each service is `node --import tsx services/platform/src/processes/<name>.ts`, several
+ * (`bench/replicas.ts`): each service is `node --import tsx services/platform/src/processes/<name>.ts`
+ * (or `node dist/<name>.js` of a compiled build, `bench/startup.ts`), several
  * replicas of one allowed. Ports are never guessed: a process binds HEALTH_PORT=0 (and the
  * gateway PORT=0) and this launcher reads the bound port from its JSON log line on stdout.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
@@ -30,8 +32,17 @@ export class ServiceStartError extends Error {
  * (every service, `health_port`) or 'gateway listening' (the gateway: `url`, `health`). Fails with
  * the tail of its stderr when it exits first or does not say so within `timeoutMs`.
  */
-export function startServiceProcess(service: string, label: string, env: NodeJS.ProcessEnv, timeoutMs = 120_000): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', `services/platform/src/processes/${service}.ts`], {
+export function startServiceProcess(
+  service: string,
+  label: string,
+  env: NodeJS.ProcessEnv,
+  timeoutMs = 120_000,
+  opts: { compiled?: string } = {},
+): Promise<ServiceProcess> {
+  const args = opts.compiled
+    ? ['--enable-source-maps', join(opts.compiled, `${service}.js`)]
+    : ['--import', 'tsx', `services/platform/src/processes/${service}.ts`];
+  const child = spawn(process.execPath, args, {
     cwd: root,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
