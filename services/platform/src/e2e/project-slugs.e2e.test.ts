@@ -42,6 +42,13 @@ describe.skipIf(!pg || natsMissing)('projects addressed by slug over HTTP', () =
     );
     expect(doc.project_ids).toEqual([projectId]);
     await waitForDocument(h, doc.id, admin);
+    // its entities reach the project's stats and its entity list after it is processed: the
+    // reads compared below must not straddle that
+    await eventually(async () => {
+      const { stats } = await ok(api(admin).GET('/projects/{id}', { params: { path: { id: projectId } } }));
+      const { entities } = await ok(api(admin).GET('/projects/{id}/entities', { params: { path: { id: projectId } } }));
+      return stats.entities > 0 && stats.entities === entities.length;
+    }, "the memo's entities in the project");
   });
   afterAll(async () => {
     await h?.stop();
@@ -181,11 +188,11 @@ describe.skipIf(!pg || natsMissing)('the default project by slug in single-tenan
       }),
     );
     expect(doc.project_ids).toEqual([project.id]);
-    // processed first, so that both reads see the document in the same state
-    await eventually(
-      async () => (await ok(client.GET('/documents/{id}', { params: { path: { id: doc.id } } }))).status === 'processed',
-      `document ${doc.id} processed`,
-    );
+    // processed and its entities counted first (they come after), so that both reads see the document in the same state
+    await eventually(async () => {
+      const view = await ok(client.GET('/documents/{id}', { params: { path: { id: doc.id } } }));
+      return view.status === 'processed' && view.entity_count > 0;
+    }, `document ${doc.id} processed, with its entities`);
     const byId = await ok(client.GET('/projects/{id}/documents', { params: { path: { id: project.id } } }));
     const bySlug = await ok(client.GET('/projects/{id}/documents', { params: { path: { id: 'default' } } }));
     expect(bySlug).toEqual(byId);
