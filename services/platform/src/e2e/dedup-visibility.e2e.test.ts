@@ -94,10 +94,12 @@ describe.skipIf(!pg || natsMissing)('deduplication never crosses visibility', ()
     expect(events.filter((e) => e.stream === `document-${aliceDoc}` && e.type === 'document.linked.v1')).toHaveLength(1);
     expect(events.filter((e) => e.stream === `document-${bobDoc}` && e.type === 'document.processed.v1')).toHaveLength(1);
 
+    // her embedding is appended after her document is processed: in the log before the stores
+    // settle, so the vectors counted below are all there
+    const aliceView = await waitFor(aliceDoc, u.alice.key, (d) => d.embeddings.length > 0);
     await settle();
     expect(await searchIds(u.alice.key, projects.a, word)).toContain(aliceDoc);
     expect(await searchIds(u.bob.key, projects.b, word)).toEqual([bobDoc]);
-    const aliceView = await waitFor(aliceDoc, u.alice.key, (d) => d.embeddings.length > 0);
     const [embedding] = aliceView.embeddings;
     if (!embedding) throw new Error('processed without an embedding');
     const model = { id: embedding.model, dimension: embedding.dimension };

@@ -4,7 +4,7 @@ import { embeddingCoverage } from '@mandant/documents';
 import { servingModel } from '@mandant/project';
 import { withTenant } from '@mandant/shared/db';
 import { findNatsServer } from '@mandant/shared/runtime';
-import { backendMissing, eventually, postgresUrls } from '@mandant/shared/testing';
+import { SETTLE_MS, backendMissing, eventually, postgresUrls } from '@mandant/shared/testing';
 import { type Harness, OPERATOR, ok, startHarness, waitForDocument } from './harness.ts';
 
 const pg = postgresUrls();
@@ -50,6 +50,10 @@ describe.skipIf(!pg || natsMissing)('a restart with another installation default
     const models = (d: { embeddings: { model: string }[] }) => d.embeddings.map((e) => e.model).sort();
     for (const id of docs) await waitForDocument(h, id, key, (d) => models(d).includes(OLD));
     await waitForDocument(h, ownDoc, ownKey, (d) => models(d).includes(OWN));
+    // the document view shows an embedding once its event is in the log; the vector index gets it
+    // from its own projector, which the vector search below reads
+    const { head } = await ok(h.client(key).GET('/events', { params: { query: { after: 0, limit: 1 } } }));
+    await Promise.all(h.platform.storeProjectors.map((p) => p.waitFor(follower.tenant.id, head, SETTLE_MS)));
     const search = async () =>
       (
         await ok(

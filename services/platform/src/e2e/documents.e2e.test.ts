@@ -202,6 +202,12 @@ describe.skipIf(!pg || natsMissing)('documents over HTTP', () => {
   });
 
   it('refuses bad uploads with problem+json and changes nothing', async () => {
+    // ingestion appends to the log after a document is processed (its embedding): the earlier
+    // uploads are through with it first, so the head below moves only if a refused upload moved it
+    await eventually(async () => {
+      const { documents } = await ok(api(admin).GET('/documents'));
+      return documents.every((d) => d.status === 'failed' || (d.status === 'processed' && d.embeddings.length > 0));
+    }, "the earlier uploads' ingestion finished");
     const before = await head(admin);
     const big = await upload(projects.a, editor.key, new Uint8Array(LIMIT + 1).fill(65), 'big.txt');
     expect(big.response.status).toBe(413);

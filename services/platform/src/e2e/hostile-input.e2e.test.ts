@@ -53,8 +53,9 @@ describe.skipIf(!pg || natsMissing)('hostile input against the platform', () => 
       expect(up.status).toBe(202);
       ids.push(up.body.id);
     }
-    // ingestion appends its results later: wait for them, so the head only moves if a hostile request moved it
-    for (const id of ids) await waitForDocument(h, id, key);
+    // ingestion appends its results later, the embedding after the document is processed: wait for
+    // them all, so the head only moves if a hostile request moved it
+    for (const id of ids) await waitForDocument(h, id, key, (d) => d.status === 'processed' && d.embeddings.length > 0);
     cursor = (await h.call('GET', `/projects/${project}/documents?limit=1`, { token: key })).body.next_cursor;
     expect(cursor).toEqual(expect.any(String));
     head = await currentHead();
