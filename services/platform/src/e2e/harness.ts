@@ -6,9 +6,11 @@ import { openApiPath } from '@mandant/gateway';
 import { type ApiRoute, apiRoutes } from '@mandant/gateway';
 import { readEnv } from '@mandant/shared/env';
 import { createLogger } from '@mandant/shared/log';
+import { waitForCheckpoints } from '@mandant/shared/projection';
 import { findNatsServer, startNatsServer } from '@mandant/shared/runtime';
 import { SETTLE_MS, eventually, ownDatabase } from '@mandant/shared/testing';
 import { type Platform, startPlatform } from '../platform.ts';
+import { VIEW_PROJECTORS } from '../views.ts';
 
 export const OPERATOR = 'test-operator-token-0123456789abcdef';
 export const JWT_SECRET = 'test-jwt-secret-0123456789abcdef0123456789';
@@ -194,7 +196,7 @@ type DocumentView = Schema<'DocumentView'>;
 export async function waitForDocument(
   h: Harness,
   id: string,
-  token: string,
+  token: string | null,
   done: (d: DocumentView) => boolean = (d) => d.status === 'processed',
   timeoutMs = SETTLE_MS,
 ): Promise<DocumentView> {
@@ -212,4 +214,19 @@ export async function waitForDocument(
   ).catch((err: unknown) => {
     throw new Error(`document ${id} stuck at ${last}: ${(err as Error).message}`, { cause: err });
   });
+}
+
+/**
+ * Waits until every read model of the tenant — the document stores' projectors and the
+ * relational views' — has applied its log up to the head as it is now (read with `token`, which
+ * may read the event log), and answers that head. Reads compared after it see one final state,
+ * unless something appends meanwhile.
+ */
+export async function settleTenant(h: Harness, tenantId: string, token: string): Promise<number> {
+  const head = (await h.call('GET', '/events?after=0&limit=1', { token })).body.head as number;
+  await Promise.all(h.platform.storeProjectors.map((p) => p.waitFor(tenantId, head, SETTLE_MS)));
+  const views = { tenantId, position: head, projectors: VIEW_PROJECTORS, what: 'read views', timeoutMs: SETTLE_MS };
+  if (!(await waitForCheckpoints(h.platform.runtime.sql, createLogger({ level: 'silent' }), views)))
+    throw new Error(`the read views of tenant ${tenantId} did not reach ${head}`);
+  return head;
 }

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findNatsServer } from '@mandant/shared/runtime';
-import { backendMissing, eventually, postgresUrls } from '@mandant/shared/testing';
-import { type Harness, OPERATOR, ok, startHarness, statusOf, waitForDocument } from './harness.ts';
+import { backendMissing, postgresUrls } from '@mandant/shared/testing';
+import { type Harness, OPERATOR, ok, settleTenant, startHarness, statusOf, waitForDocument } from './harness.ts';
 
 const pg = postgresUrls();
 const natsMissing = backendMissing('nats', findNatsServer() ? null : 'no nats-server binary for the platform under test');
@@ -17,13 +17,16 @@ describe.skipIf(!pg || natsMissing)('projects addressed by slug over HTTP', () =
   const slug = `leaks-${sfx}`;
   const renamed = `offshore-${sfx}`;
   let projectId = '';
+  let tenantId = '';
   const word = `zq${randomUUID().replace(/-/g, '').slice(0, 10)}`;
   const api = (token: string) => h.client(token);
 
   beforeAll(async () => {
     if (!pg) return;
     h = await startHarness({ ownerUrl: pg.ownerUrl });
-    admin = (await ok(api(OPERATOR).POST('/tenants', { body: { name: 'Newsroom', slug: `slugs-${sfx}` } }))).admin_api_key;
+    const tenant = await ok(api(OPERATOR).POST('/tenants', { body: { name: 'Newsroom', slug: `slugs-${sfx}` } }));
+    admin = tenant.admin_api_key;
+    tenantId = tenant.tenant.id;
     other = (await ok(api(OPERATOR).POST('/tenants', { body: { name: 'Other', slug: `slugs-other-${sfx}` } }))).admin_api_key;
     const user = await ok(api(admin).POST('/users', { body: { email: 'viewer@news.example', name: 'Viewer' } }));
     member = { id: user.id, key: (await ok(api(admin).POST('/api-keys', { body: { name: 'viewer', user_id: user.id } }))).secret };
@@ -41,14 +44,10 @@ describe.skipIf(!pg || natsMissing)('projects addressed by slug over HTTP', () =
       }),
     );
     expect(doc.project_ids).toEqual([projectId]);
-    await waitForDocument(h, doc.id, admin);
-    // its entities reach the project's stats and its entity list after it is processed: the
-    // reads compared below must not straddle that
-    await eventually(async () => {
-      const { stats } = await ok(api(admin).GET('/projects/{id}', { params: { path: { id: projectId } } }));
-      const { entities } = await ok(api(admin).GET('/projects/{id}/entities', { params: { path: { id: projectId } } }));
-      return stats.entities > 0 && stats.entities === entities.length;
-    }, "the memo's entities in the project");
+    // the reads compared below must not straddle what follows the processing: the embedding
+    // (appended after it), and every read model applying both (entities, text, vectors, stats)
+    await waitForDocument(h, doc.id, admin, (d) => d.status === 'processed' && d.embeddings.length > 0);
+    await settleTenant(h, tenantId, admin);
   });
   afterAll(async () => {
     await h?.stop();
@@ -188,11 +187,8 @@ describe.skipIf(!pg || natsMissing)('the default project by slug in single-tenan
       }),
     );
     expect(doc.project_ids).toEqual([project.id]);
-    // processed and its entities counted first (they come after), so that both reads see the document in the same state
-    await eventually(async () => {
-      const view = await ok(client.GET('/documents/{id}', { params: { path: { id: doc.id } } }));
-      return view.status === 'processed' && view.entity_count > 0;
-    }, `document ${doc.id} processed, with its entities`);
+    // processed and embedded (the embedding is appended after), so that both reads see the document in the same state
+    await waitForDocument(h, doc.id, null, (d) => d.status === 'processed' && d.embeddings.length > 0);
     const byId = await ok(client.GET('/projects/{id}/documents', { params: { path: { id: project.id } } }));
     const bySlug = await ok(client.GET('/projects/{id}/documents', { params: { path: { id: 'default' } } }));
     expect(bySlug).toEqual(byId);
