@@ -10,7 +10,9 @@ import tseslint from 'typescript-eslint';
  * turns off the rules that would disagree with it.
  */
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', 'contracts/client/src/schema.ts', 'tools/*', '!tools/build', '.mandant/**', 'deploy/**'] },
+  {
+    ignores: ['**/node_modules/**', '**/dist/**', 'contracts/client/src/schema.ts', 'tools/*', '!tools/build', '.mandant/**', 'deploy/**'],
+  },
   js.configs.recommended,
   tseslint.configs.recommendedTypeChecked,
   {
