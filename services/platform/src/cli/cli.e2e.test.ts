@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findNatsServer } from '@mandant/shared/runtime';
 import { backendMissing, postgresUrls } from '@mandant/shared/testing';
-import { type Harness, OPERATOR, startHarness } from '../e2e/harness.ts';
-import { SETTLE_MS, eventually } from '@mandant/shared/testing';
+import { type Harness, OPERATOR, settleTenant, startHarness } from '../e2e/harness.ts';
+import { eventually } from '@mandant/shared/testing';
 
 const pg = postgresUrls();
 const natsMissing = backendMissing('nats', findNatsServer() ? null : 'no nats-server binary for the platform under test');
@@ -54,8 +54,8 @@ describe.skipIf(!pg || natsMissing)('the mandant CLI on a running platform', () 
         return d.body.status === 'processed' && d.body.embeddings.length > 0;
       }, `document ${doc.body.id} to be processed with its embeddings`);
     }
-    const head = (await h.call('GET', '/events?after=0&limit=1', { token: key })).body.head as number;
-    await Promise.all(h.platform.storeProjectors.map((p) => p.waitFor(tenantId, head, SETTLE_MS)));
+    // every projector, the relational views' too, at the head: the status below says lag 0 of each
+    await settleTenant(h, tenantId, key);
   }, 600_000);
   afterAll(async () => {
     await h?.stop();
