@@ -64,6 +64,14 @@ describe.skipIf(!pre)('console roles', () => {
     await shot('editor-delete-confirm');
     await confirm.getByRole('button', { name: 'Cancel' }).click();
     await visible(page.getByRole('heading', { name: DOC.title }));
+    // so does the unlink, saying where the document stays
+    await page.getByRole('button', { name: 'Unlink from this project' }).click();
+    const unlink = await visible(page.getByRole('alertdialog', { name: 'Unlink from this project?' }));
+    expect(await unlink.textContent()).toContain('its only project');
+    await shot('editor-unlink-confirm');
+    await unlink.getByRole('button', { name: 'Cancel' }).click();
+    await visible(page.getByRole('heading', { name: DOC.title }));
+    expect(await page.getByRole('alertdialog').count()).toBe(0);
   });
 
   it('shows a viewer no upload, link, unlink, delete, merge or admin', async () => {

@@ -213,16 +213,19 @@ function WriteActions({ doc, scope }: { doc: DocumentView; scope: Extract<Scope,
   const navigate = useNavigate();
   const [linking, setLinking] = useState(false);
   const [deleting, setDeleting] = useState(false);
+  const [unlinking, setUnlinking] = useState(false);
   const refresh = () =>
     Promise.all([queryClient.invalidateQueries({ queryKey: docKey(doc.id) }), queryClient.invalidateQueries({ queryKey: ['documents'] })]);
   const unlink = useMutation({
     mutationFn: async () =>
       unwrap(await api.DELETE('/projects/{id}/documents/{doc_id}/unlink', { params: { path: { id: scope.slug, doc_id: doc.id } } })),
     onSuccess: async () => {
+      setUnlinking(false);
       await refresh();
       void navigate(scopePath(scope, 'files'));
     },
   });
+  const others = doc.project_ids.length - 1;
   const remove = useMutation({
     mutationFn: async () => unwrap(await api.DELETE('/documents/{id}', { params: { path: { id: doc.id } } })),
     onSuccess: async () => {
@@ -238,14 +241,31 @@ function WriteActions({ doc, scope }: { doc: DocumentView; scope: Extract<Scope,
         <button type="button" className="quiet" onClick={() => setLinking(true)}>
           + Link to project
         </button>
-        <button type="button" className="quiet" disabled={unlink.isPending} onClick={() => unlink.mutate()}>
+        <button type="button" className="quiet" onClick={() => setUnlinking(true)}>
           Unlink from this project
         </button>
         <button type="button" className="danger" onClick={() => setDeleting(true)}>
           Delete
         </button>
       </div>
-      <ProblemAlert error={unlink.error} />
+      <Dialog open={unlinking} onClose={() => setUnlinking(false)} title="Unlink from this project?" role="alertdialog">
+        <p>
+          “{titleOf(doc)}” leaves {scope.project?.name ?? 'this project'}
+          {others > 0
+            ? ` and stays in ${others === 1 ? 'its other project' : `its ${others} other projects`}`
+            : ', its only project: it stays stored, in no project, until it is deleted'}
+          . Nothing of it is deleted by this.
+        </p>
+        <ProblemAlert error={unlink.error} />
+        <div className="dialog-actions">
+          <button type="button" className="danger" disabled={unlink.isPending} onClick={() => unlink.mutate()}>
+            Unlink
+          </button>
+          <button type="button" className="quiet" onClick={() => setUnlinking(false)}>
+            Cancel
+          </button>
+        </div>
+      </Dialog>
       <Dialog open={linking} onClose={() => setLinking(false)} title="Link to project">
         <LinkForm doc={doc} onDone={() => setLinking(false)} refresh={refresh} />
       </Dialog>
