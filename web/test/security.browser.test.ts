@@ -5,6 +5,7 @@ import {
   browserPrerequisites,
   search,
   settled,
+  sidebar,
   signIn,
   startConsole,
   visible,
@@ -97,6 +98,20 @@ describe.skipIf(!pre)('console security', () => {
     await settled(page);
     expect(dialogs).toEqual([]);
     expect(await page.evaluate('typeof window.__pwned')).toBe('undefined');
+  });
+
+  it('goes back to sign-in saying the session ended when a call is answered 401', async () => {
+    const { page, context, shot } = await ui.open();
+    await signIn(page, editor.key);
+    await page.goto(`/projects/${project.slug}/files`);
+    await visible(page.getByRole('heading', { name: 'Files' }));
+    // the cookie gone (expired, or its key revoked): the next call the console makes is refused
+    await context.clearCookies();
+    await sidebar(page).getByRole('link', { name: 'Chat' }).click();
+    await page.waitForURL((url) => url.pathname.startsWith('/signin'));
+    await visible(page.getByText('Your session ended'));
+    await visible(page.getByRole('textbox', { name: 'API key or token' }));
+    await shot('session-ended');
   });
 
   it('keeps the credential out of storage and the session cookie out of scripts', async () => {
