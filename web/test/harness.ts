@@ -157,6 +157,7 @@ export interface TenantFixture {
   user(name: string): Promise<{ id: string; key: string; email: string }>;
   project(name: string, token?: string): Promise<{ id: string; slug: string; name: string }>;
   member(projectId: string, userId: string, role: 'viewer' | 'editor' | 'admin'): Promise<void>;
+  archive(projectId: string): Promise<void>;
   /** an inline text document in a project, waited for until processed */
   document(projectId: string, doc: { title: string; content: string }, token?: string): Promise<{ id: string }>;
 }
@@ -242,6 +243,9 @@ export async function startConsole(pre: { ownerUrl: string; chromium: string }, 
         },
         async member(id, user_id, role) {
           await ok(c.PUT('/projects/{id}/members/{user_id}', { params: { path: { id, user_id } }, body: { role } }));
+        },
+        async archive(id) {
+          await ok(c.POST('/projects/{id}/archive', { params: { path: { id } } }));
         },
         async document(id, doc, token = admin) {
           const d = await ok(client(token).POST('/projects/{id}/documents', { params: { path: { id } }, body: doc }));

@@ -3,6 +3,7 @@ import {
   type ConsoleHarness,
   type TenantFixture,
   browserPrerequisites,
+  openProjects,
   settled,
   sidebar,
   signIn,
@@ -72,6 +73,42 @@ describe.skipIf(!pre)('console roles', () => {
     await unlink.getByRole('button', { name: 'Cancel' }).click();
     await visible(page.getByRole('heading', { name: DOC.title }));
     expect(await page.getByRole('alertdialog').count()).toBe(0);
+  });
+
+  it("keeps a tenant admin's project selector in order: current starred, search, pins that last, archived collapsed", async () => {
+    await t.project('Lighthouse');
+    const cold = await t.project('Cold case');
+    await t.archive(cold.id);
+    const { page, shot } = await ui.open();
+    await signIn(page, t.admin);
+    await page.goto(files());
+    let dialog = await openProjects(page);
+    const choice = (name: string) => dialog.getByRole('button', { name, exact: true });
+    expect(await choice(project.name).getAttribute('aria-current')).toBe('true');
+    expect(await choice('Lighthouse').getAttribute('aria-current')).toBeNull();
+    // archived projects: counted, collapsed until asked for
+    const archived = dialog.getByRole('button', { name: 'Archived (1)' });
+    expect(await archived.getAttribute('aria-expanded')).toBe('false');
+    expect(await choice('Cold case').isVisible()).toBe(false);
+    await archived.click();
+    await visible(choice('Cold case'));
+    await shot('selector-archived-open');
+    // the search box narrows the list
+    await dialog.getByRole('searchbox', { name: 'Find a project' }).fill('light');
+    await visible(choice('Lighthouse'));
+    expect(await choice(project.name).count()).toBe(0);
+    await dialog.getByRole('searchbox', { name: 'Find a project' }).fill('');
+    // a pin puts the project in its own group, and stays after a reload
+    await dialog.getByRole('button', { name: 'Pin Lighthouse' }).click();
+    const pinned = () => dialog.getByRole('group', { name: 'Pinned' });
+    await visible(pinned().getByRole('button', { name: 'Lighthouse', exact: true }));
+    await page.reload();
+    dialog = await openProjects(page);
+    await visible(pinned().getByRole('button', { name: 'Lighthouse', exact: true }));
+    expect(await pinned().getByRole('button', { name: project.name, exact: true }).count()).toBe(0);
+    await shot('selector-pinned');
+    await dialog.getByRole('button', { name: 'Unpin Lighthouse' }).click();
+    expect(await dialog.getByRole('group', { name: 'Pinned' }).count()).toBe(0);
   });
 
   it('shows a viewer no upload, link, unlink, delete, merge or admin', async () => {
