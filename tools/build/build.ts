@@ -1,4 +1,5 @@
 import { isBuiltin } from 'node:module';
+import { readdirSync } from 'node:fs';
 import { readFile, readdir, rm } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,18 +20,11 @@ import { type Plugin, build } from 'esbuild';
 
 const ROOT = resolve(fileURLToPath(new URL('../../', import.meta.url)));
 export const DIST = join(ROOT, 'dist');
-const SERVICES = [
-  'tenant',
-  'project',
-  'membership',
-  'documents',
-  'ingestion',
-  'projectors',
-  'search',
-  'entities',
-  'chat',
-  'gateway',
-] as const;
+/** Every service process: each file of services/platform/src/processes/ (a new one is built without a change here). */
+const SERVICES = readdirSync(join(ROOT, 'services/platform/src/processes'))
+  .filter((f) => f.endsWith('.ts') && !f.includes('.test.'))
+  .map((f) => f.slice(0, -'.ts'.length))
+  .sort();
 
 /** dist/<name>.js ← source */
 export const ENTRIES: Record<string, string> = {
