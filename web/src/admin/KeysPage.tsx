@@ -4,7 +4,7 @@ import type { Schema } from '@mandant/client';
 import { api, unwrap } from '../api.ts';
 import { useSession } from '../session.tsx';
 import { ProblemAlert } from '../shell/ProblemAlert.tsx';
-import { Dialog } from '../shell/Dialog.tsx';
+import { Confirm } from '../shell/Dialog.tsx';
 import './modal.css';
 
 type ApiKey = Schema<'ApiKeyView'>;
@@ -80,27 +80,21 @@ export function KeysPage() {
         <p aria-busy="true">Loading…</p>
       ) : null}
       {revoking ? (
-        <Dialog open title="Revoke API key?" role="alertdialog" onClose={() => setRevoking(null)}>
+        <Confirm
+          open
+          title="Revoke API key?"
+          action="Revoke"
+          onConfirm={() => {
+            revoke.mutate(revoking.id);
+            setRevoking(null);
+          }}
+          onCancel={() => setRevoking(null)}
+        >
           <p>
             “{revoking.name}” ({revoking.prefix}) stops working at once, and every console session signed in with it ends. This cannot be
             undone.
           </p>
-          <div className="row">
-            <button
-              type="button"
-              className="danger"
-              onClick={() => {
-                revoke.mutate(revoking.id);
-                setRevoking(null);
-              }}
-            >
-              Revoke
-            </button>
-            <button type="button" className="quiet" onClick={() => setRevoking(null)}>
-              Cancel
-            </button>
-          </div>
-        </Dialog>
+        </Confirm>
       ) : null}
     </section>
   );

@@ -6,7 +6,7 @@ import type { MyProject } from '../scope.tsx';
 import { useSession } from '../session.tsx';
 import { ProblemAlert } from '../shell/ProblemAlert.tsx';
 import { useAdministeredProjects, useChosenProject } from './access.ts';
-import { Dialog } from '../shell/Dialog.tsx';
+import { Confirm } from '../shell/Dialog.tsx';
 import './modal.css';
 import { ProjectPicker } from './ProjectPicker.tsx';
 
@@ -122,26 +122,20 @@ function ProjectMembers({ project }: { project: MyProject }) {
       />
       {me && isMember ? <Profile project={project} userId={me} /> : null}
       {removing ? (
-        <Dialog open title="Remove member?" role="alertdialog" onClose={() => setRemoving(null)}>
+        <Confirm
+          open
+          title="Remove member?"
+          action="Remove"
+          onConfirm={() => {
+            remove.mutate(removing);
+            setRemoving(null);
+          }}
+          onCancel={() => setRemoving(null)}
+        >
           <p>
             {nameOf(removing)} loses access to {project.name}. Their conversations and uploads stay.
           </p>
-          <div className="row">
-            <button
-              type="button"
-              className="danger"
-              onClick={() => {
-                remove.mutate(removing);
-                setRemoving(null);
-              }}
-            >
-              Remove
-            </button>
-            <button type="button" className="quiet" onClick={() => setRemoving(null)}>
-              Cancel
-            </button>
-          </div>
-        </Dialog>
+        </Confirm>
       ) : null}
     </>
   );

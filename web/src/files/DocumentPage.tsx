@@ -3,7 +3,7 @@ import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { ApiError, api, unwrap } from '../api.ts';
 import { type Scope, canEdit, scopePath, useMyProjects, useScope } from '../scope.tsx';
-import { Dialog } from '../shell/Dialog.tsx';
+import { Confirm, Dialog } from '../shell/Dialog.tsx';
 import { ProblemAlert } from '../shell/ProblemAlert.tsx';
 import { StatusBadge } from './StatusBadge.tsx';
 import { type DocumentView, formatBytes, formatDateTime, isUnsettled, titleOf } from './format.ts';
@@ -248,7 +248,15 @@ function WriteActions({ doc, scope }: { doc: DocumentView; scope: Extract<Scope,
           Delete
         </button>
       </div>
-      <Dialog open={unlinking} onClose={() => setUnlinking(false)} title="Unlink from this project?" role="alertdialog">
+      <Confirm
+        open={unlinking}
+        title="Unlink from this project?"
+        action="Unlink"
+        onConfirm={() => unlink.mutate()}
+        onCancel={() => setUnlinking(false)}
+        pending={unlink.isPending}
+        error={unlink.error}
+      >
         <p>
           “{titleOf(doc)}” leaves {scope.project?.name ?? 'this project'}
           {others > 0
@@ -256,34 +264,24 @@ function WriteActions({ doc, scope }: { doc: DocumentView; scope: Extract<Scope,
             : ', its only project: it stays stored, in no project, until it is deleted'}
           . Nothing of it is deleted by this.
         </p>
-        <ProblemAlert error={unlink.error} />
-        <div className="dialog-actions">
-          <button type="button" className="danger" disabled={unlink.isPending} onClick={() => unlink.mutate()}>
-            Unlink
-          </button>
-          <button type="button" className="quiet" onClick={() => setUnlinking(false)}>
-            Cancel
-          </button>
-        </div>
-      </Dialog>
+      </Confirm>
       <Dialog open={linking} onClose={() => setLinking(false)} title="Link to project">
         <LinkForm doc={doc} onDone={() => setLinking(false)} refresh={refresh} />
       </Dialog>
-      <Dialog open={deleting} onClose={() => setDeleting(false)} title="Delete document?" role="alertdialog">
+      <Confirm
+        open={deleting}
+        title="Delete document?"
+        action="Delete"
+        onConfirm={() => remove.mutate()}
+        onCancel={() => setDeleting(false)}
+        pending={remove.isPending}
+        error={remove.error}
+      >
         <p>
           “{titleOf(doc)}” will be deleted from every project it is in
           {doc.project_ids.length > 1 ? ` (${doc.project_ids.length} projects)` : ''}, with its text, passages and entity mentions.
         </p>
-        <ProblemAlert error={remove.error} />
-        <div className="dialog-actions">
-          <button type="button" className="danger" disabled={remove.isPending} onClick={() => remove.mutate()}>
-            Delete
-          </button>
-          <button type="button" className="quiet" onClick={() => setDeleting(false)}>
-            Cancel
-          </button>
-        </div>
-      </Dialog>
+      </Confirm>
     </div>
   );
 }

@@ -1,4 +1,5 @@
 import { type ReactNode, useEffect, useId, useRef } from 'react';
+import { ProblemAlert } from './ProblemAlert.tsx';
 
 /**
  * A modal dialog on the native `<dialog>` element: showModal() traps the focus inside and
@@ -56,5 +57,45 @@ export function Dialog({
         {open ? children : null}
       </div>
     </dialog>
+  );
+}
+
+/**
+ * A destructive action asked first: what it does (`children`), the refusal if the API answered
+ * one, the action's button and Cancel. Escape and the backdrop cancel too.
+ */
+export function Confirm({
+  open,
+  title,
+  action,
+  onConfirm,
+  onCancel,
+  pending = false,
+  error = null,
+  children,
+}: {
+  open: boolean;
+  title: string;
+  /** the confirming button's label ("Delete") */
+  action: string;
+  onConfirm: () => void;
+  onCancel: () => void;
+  pending?: boolean;
+  error?: unknown;
+  children: ReactNode;
+}) {
+  return (
+    <Dialog open={open} onClose={onCancel} title={title} role="alertdialog">
+      {children}
+      <ProblemAlert error={error} />
+      <div className="dialog-actions">
+        <button type="button" className="danger" disabled={pending} onClick={onConfirm}>
+          {action}
+        </button>
+        <button type="button" className="quiet" onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
+    </Dialog>
   );
 }
