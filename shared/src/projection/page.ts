@@ -12,6 +12,12 @@ import type { Projection } from './projector.ts';
  */
 
 export const PAGE = 500;
+/**
+ * Events per page while a projection rebuilds a tenant from scratch: fewer, larger transactions
+ * (a page's writes are set-based, so a larger page costs less per event), and a projection that
+ * folds a page writes each row once per page. A failure is isolated as on any page.
+ */
+export const REBUILD_PAGE = 2_000;
 /** Which event of a page applied in turn failed, and why. */
 class InTurnFailure extends Error {
   constructor(
@@ -73,16 +79,31 @@ export type Known = { start: number; index: number | null; err: unknown };
 /** The page step of one projection's runner; `stopped` tells it that the runner is stopping. */
 export function createPageApplier(deps: { sql: Sql; projection: Projection; key: string; stopped: () => boolean }) {
   const { sql, projection, key } = deps;
+  /**
+   * Types this projection was asked about and does not handle (never the tombstone): their
+   * payloads are not read again, since only an ignored event's type and position are used. Learnt
+   * as pages go; `handles` depends on the type alone.
+   */
+  const ignored = new Set<string>();
+  const handlesOrTombstone = (type: string): boolean => {
+    if (ignored.has(type)) return false;
+    const read = type === TENANT_OFFBOARDED || projection.handles(type);
+    if (!read) ignored.add(type);
+    return read;
+  };
 
   /**
    * Locks the tenant's checkpoint and reads the page after it, in one statement: one row per
    * event, or one row with no event when the projection is already at `upTo`. No row at all means
-   * there is no checkpoint yet.
+   * there is no checkpoint yet. The payload of a type known to be ignored stays in the database.
    */
   async function lockAndRead(tx: Tx, tenantId: string, upTo: number, limit: number) {
     return tx<(Record<string, unknown> & { checkpoint: number; id: string | null; tenant_seq: number; type: string })[]>`
       with cp as (select position from projection_checkpoints where tenant_id = ${tenantId} and projector = ${key} for update)
-      select cp.position as checkpoint, e.* from cp left join lateral (
+      select cp.position as checkpoint, e.id, e.type, e.tenant_id, e.project_id, e.stream, e.version, e.tenant_seq, e.occurred_at,
+             e.actor, e.correlation_id, e.causation_id, e.traceparent, e.prev_hash, e.hash,
+             case when e.type = any(${[...ignored]}::text[]) then null else e.data end as data
+      from cp left join lateral (
         select * from events where tenant_id = ${tenantId} and tenant_seq > cp.position and tenant_seq <= ${upTo}
         order by tenant_seq limit ${limit}) e on true`;
   }
@@ -96,10 +117,14 @@ export function createPageApplier(deps: { sql: Sql; projection: Projection; key:
     const page: EventEnvelope[] = [];
     for (const row of rows) {
       const ref = { tenant_seq: Number(row.tenant_seq), id: String(row.id), type: String(row.type) };
+      // unchecked, but only its type and position are read
+      if (!handlesOrTombstone(ref.type)) {
+        page.push(rowToEnvelope(row as never));
+        continue;
+      }
       const parsed = EventEnvelope.safeParse(rowToEnvelope(row as never));
       if (parsed.success) page.push(parsed.data);
-      else if (projection.handles(ref.type) || ref.type === TENANT_OFFBOARDED) return { page, failed: { event: ref, err: parsed.error } };
-      else page.push(rowToEnvelope(row as never)); // unchecked, but only its type and position are read
+      else return { page, failed: { event: ref, err: parsed.error } };
     }
     return { page };
   }

@@ -7,7 +7,7 @@ import type { WorkMetrics } from '../telemetry/work-metrics.ts';
 import type { EventTransport } from '../transport/event-transport.ts';
 import { type EventRef, recordDeadLetter, retryDeadLetters, safeErrorText } from './dead-letters.ts';
 import { isTransient } from '../errors.ts';
-import { FastPathFailure, type Known, PAGE, type Page, type Seen, createPageApplier } from './page.ts';
+import { FastPathFailure, type Known, PAGE, type Page, REBUILD_PAGE, type Seen, createPageApplier } from './page.ts';
 
 /** One read model: how an event changes it, and how to empty it for a rebuild. */
 export interface Projection {
@@ -38,6 +38,7 @@ export interface Projector {
   catchUp(tenantId: string, upTo?: number): Promise<number>;
   /** Resolves once this projection reflects `position` for the tenant (read-your-writes). */
   waitFor(tenantId: string, position: number, timeoutMs?: number): Promise<void>;
+  /** Empties the read model for the tenant and applies its whole log again, in pages of `REBUILD_PAGE`. */
   rebuild(tenantId: string): Promise<number>;
   stop(): Promise<void>;
 }
@@ -212,9 +213,9 @@ export function startProjector(deps: {
    * event: the one that failed, or, when even the careful page's transaction failed (at its
    * commit, …), the page is read again one event per transaction until past it, so the next
    * failure names its event. That event is retried `maxAttempts` times, then dead-lettered, and
-   * the tenant moves on.
+   * the tenant moves on. `pageSize`: events per page (a rebuild's are larger).
    */
-  async function run(tenantId: string, upTo: number | undefined): Promise<number> {
+  async function run(tenantId: string, upTo: number | undefined, pageSize = PAGE): Promise<number> {
     const target = upTo ?? Number.MAX_SAFE_INTEGER;
     let careful = false;
     let known: Known | undefined;
@@ -224,7 +225,7 @@ export function startProjector(deps: {
       const seen: Seen = { start: 0, last: 0 };
       let page: Page;
       try {
-        page = await applyCountedPage(tenantId, target, at < narrowUntil ? 1 : PAGE, seen, careful, known);
+        page = await applyCountedPage(tenantId, target, at < narrowUntil ? 1 : pageSize, seen, careful, known);
         known = undefined;
       } catch (caught) {
         known = undefined;
@@ -273,9 +274,9 @@ export function startProjector(deps: {
     }
   }
 
-  function catchUp(tenantId: string, upTo?: number): Promise<number> {
+  function catchUp(tenantId: string, upTo?: number, pageSize = PAGE): Promise<number> {
     const prev = chains.get(tenantId) ?? Promise.resolve(0);
-    const next = prev.catch(() => 0).then(() => run(tenantId, upTo));
+    const next = prev.catch(() => 0).then(() => run(tenantId, upTo, pageSize));
     chains.set(tenantId, next);
     void next
       .finally(() => {
@@ -390,7 +391,7 @@ export function startProjector(deps: {
 
   return {
     key,
-    catchUp,
+    catchUp: (tenantId, upTo) => catchUp(tenantId, upTo),
     async waitFor(tenantId, position, timeoutMs = 10_000) {
       if ((positions.get(tenantId) ?? 0) >= position) return;
       const done = new Promise<void>((resolve) => waiters.add({ tenantId, position, resolve }));
@@ -416,7 +417,7 @@ export function startProjector(deps: {
         await tx`delete from projection_dead_letters where tenant_id = ${tenantId} and projector = ${key}`;
       });
       positions.delete(tenantId);
-      return catchUp(tenantId);
+      return catchUp(tenantId, undefined, REBUILD_PAGE);
     },
     async stop() {
       stopped = true;
