@@ -132,10 +132,11 @@ describe.skipIf(!pg)('the database catalog keeps every tenant apart', () => {
       from pg_proc p join pg_namespace n on n.oid = p.pronamespace where n.nspname = 'public' and p.prosecdef order by 1`;
     expect(fns.map((f) => f.name)).toEqual(SECURITY_DEFINER);
     for (const f of fns) expect([f.name, f.config, f.app, f.pub]).toEqual([f.name, ['search_path=public'], true, false]);
-    // the append function runs as the caller, under RLS, and pins its path too
+    // the append function runs as the caller, under RLS, and pins its path too, and how its
+    // statements are planned (once per connection, never as a scan of the whole log: migration 230)
     const [append] = await owner<{ definer: boolean; config: string[] | null }[]>`
       select prosecdef as definer, proconfig as config from pg_proc where proname = 'mandant_append'`;
-    expect(append).toEqual({ definer: false, config: ['search_path=public'] });
+    expect(append).toEqual({ definer: false, config: ['search_path=public', 'plan_cache_mode=force_generic_plan', 'enable_seqscan=off'] });
   });
 
   it('interleaves tenants A and B over two pooled runtime connections: every read sees only its own tenant, and none outside a tenant transaction', async () => {
