@@ -28,7 +28,7 @@ const KNOWN: Record<string, string> = {
   '22P05': 'the event log cannot store a string of this append (such as one holding U+0000)',
   '22P02': 'a value of this append is malformed for the event log (such as a string with an unpaired surrogate, or an id that is no UUID)',
   '23502': 'a field the event log requires is missing from this append',
-  '23505': 'an event id repeats within this append',
+  '23505': 'an event id of this append is stored already or repeats within it',
   '23514': 'a value of this append breaks a rule of the event log',
   '54000': 'a value of this append is too large for the event log',
 };
