@@ -14,7 +14,7 @@ import { createLogger } from '@mandant/shared/log';
 import { createEncryptingBlobStore } from '@mandant/shared/stores/blobs';
 import { createLocalBlobStore } from '@mandant/shared/stores/blobs';
 import { createKeyring } from '@mandant/shared/stores/crypto';
-import { createMemoryKeyStore } from '@mandant/shared/stores/crypto';
+import { createMemoryKeyStore, createPostgresKeyStore } from '@mandant/shared/stores/crypto';
 import { createPostgresGraphStore } from '@mandant/shared/stores/graph';
 import { createPostgresTextIndex } from '@mandant/shared/stores/text';
 import { createPostgresVectorIndex } from '@mandant/shared/stores/vectors';
@@ -115,12 +115,27 @@ export interface BenchStores extends DocumentStores {
  * statements; counting goes through postgres.js's debug hook, which captures a stack per query,
  * so a benchmark that measures time under load turns it off.
  */
-export async function createBenchStores(appUrl: string, opts: { countStatements?: boolean } = {}): Promise<BenchStores> {
+/**
+ * Where two processes find the same sealed documents: the blob directory and the master key, with
+ * the data keys in the database (the Postgres key store) rather than in one process's memory.
+ */
+export interface SharedStores {
+  masterKey: string;
+  blobRoot: string;
+}
+
+export async function createBenchStores(
+  appUrl: string,
+  opts: { countStatements?: boolean; shared?: SharedStores } = {},
+): Promise<BenchStores> {
   const statements: StatementCounter = { count: 0 };
   const poolOpts = { max: 6, appName: 'mandant-bench-stores' };
   const storeSql = opts.countStatements === false ? createSql(appUrl, poolOpts) : createCountingSql(appUrl, statements, poolOpts);
-  const blobRoot = await mkdtemp(path.join(os.tmpdir(), 'mandant-bench-blobs-'));
-  const keyring = createKeyring({ masterKey: randomBytes(32).toString('base64'), store: createMemoryKeyStore() });
+  const blobRoot = opts.shared?.blobRoot ?? (await mkdtemp(path.join(os.tmpdir(), 'mandant-bench-blobs-')));
+  const keyring = createKeyring({
+    masterKey: opts.shared?.masterKey ?? randomBytes(32).toString('base64'),
+    store: opts.shared ? createPostgresKeyStore(storeSql) : createMemoryKeyStore(),
+  });
   return {
     statements,
     keyring,
@@ -130,7 +145,8 @@ export async function createBenchStores(appUrl: string, opts: { countStatements?
     blobs: createEncryptingBlobStore(createLocalBlobStore({ root: blobRoot }), keyring),
     async close() {
       await storeSql.end({ timeout: 5 }).catch(() => {});
-      await rm(blobRoot, { recursive: true, force: true });
+      // a shared directory belongs to whoever made it
+      if (!opts.shared) await rm(blobRoot, { recursive: true, force: true });
     },
   };
 }

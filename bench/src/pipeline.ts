@@ -25,7 +25,7 @@ import { createJetStreamTransport } from '@mandant/shared/transport';
 import { tenantViews } from '@mandant/tenant';
 import { conversationViews } from '@mandant/chat';
 import { CheckpointWatch } from './checkpoint-watch.ts';
-import { type BenchDatabase, type BenchStores, createBenchStores } from './harness.ts';
+import { type BenchDatabase, type BenchStores, type SharedStores, createBenchStores } from './harness.ts';
 import { type PreparedDocument, type Step, type TenantWorkload, prepareDocument, rng, tenantWorkload } from './lag-workload.ts';
 
 export interface ReadModel {
@@ -40,6 +40,8 @@ export interface ConsumerStats {
 }
 
 export interface Pipeline {
+  /** the private nats-server's URL, for projector replicas in other processes */
+  natsUrl: string;
   events: EventStore;
   stores: BenchStores;
   readModels: ReadModel[];
@@ -63,10 +65,26 @@ export interface Pipeline {
   ) => Promise<Array<{ tenantId: string; w: TenantWorkload }>>;
 }
 
+/** Every read model of the all-in-one process, as the pipeline (and a replica of its projectors) runs them. */
+export function benchReadModels(stores: BenchStores): ReadModel[] {
+  const docs = documentProjections(stores);
+  return [
+    { label: 'tenant views', kind: 'view', projection: tenantViews },
+    { label: 'membership views', kind: 'view', projection: membershipViews(stores.keyring) },
+    { label: 'project views', kind: 'view', projection: projectViews },
+    { label: 'document views', kind: 'view', projection: documentViews(stores.keyring) },
+    { label: 'conversation views', kind: 'view', projection: conversationViews(stores.keyring) },
+    { label: 'vectors', kind: 'store', projection: docs.vectors },
+    { label: 'text', kind: 'store', projection: docs.text },
+    { label: 'graph', kind: 'store', projection: docs.graph },
+    { label: 'blobs', kind: 'store', projection: docs.blobs },
+  ];
+}
+
 export async function startPipeline(
   db: BenchDatabase,
   onCleanup: (fn: () => Promise<void>) => void,
-  opts: { name: string; sweepMs: number; pollMs: number; meta: EventMeta },
+  opts: { name: string; sweepMs: number; pollMs: number; meta: EventMeta; shared?: SharedStores },
 ): Promise<Pipeline> {
   const { appUrl, ownerUrl } = db;
   const log = createLogger({ level: process.env.BENCH_LOG_LEVEL ?? 'silent', name: opts.name });
@@ -84,7 +102,7 @@ export async function startPipeline(
   // the reports give the database's transactions per second instead
   const projectorSql = createSql(appUrl, { max: 10, appName: `mandant-${opts.name}-projectors` });
   onCleanup(() => projectorSql.end({ timeout: 5 }));
-  const stores = await createBenchStores(appUrl, { countStatements: false });
+  const stores = await createBenchStores(appUrl, { countStatements: false, ...(opts.shared ? { shared: opts.shared } : {}) });
   onCleanup(() => stores.close());
   const transport = await createJetStreamTransport({ servers: [nats.url], log, name: `mandant-${opts.name}` });
   onCleanup(() => transport.close());
@@ -102,18 +120,7 @@ export async function startPipeline(
   const relay = startOutboxRelay({ sql: eventSql, transport: timedTransport, log, store: events });
   onCleanup(() => relay.stop());
 
-  const docs = documentProjections(stores);
-  const readModels: ReadModel[] = [
-    { label: 'tenant views', kind: 'view', projection: tenantViews },
-    { label: 'membership views', kind: 'view', projection: membershipViews(stores.keyring) },
-    { label: 'project views', kind: 'view', projection: projectViews },
-    { label: 'document views', kind: 'view', projection: documentViews(stores.keyring) },
-    { label: 'conversation views', kind: 'view', projection: conversationViews(stores.keyring) },
-    { label: 'vectors', kind: 'store', projection: docs.vectors },
-    { label: 'text', kind: 'store', projection: docs.text },
-    { label: 'graph', kind: 'store', projection: docs.graph },
-    { label: 'blobs', kind: 'store', projection: docs.blobs },
-  ];
+  const readModels = benchReadModels(stores);
   // each projector consumes through this wrapper: deliveries and the time its handler takes per delivery
   const consumers = new Map<string, ConsumerStats>();
   const traced = new Set<string>();
@@ -152,6 +159,7 @@ export async function startPipeline(
   const watch = new CheckpointWatch(watchSql, opts.pollMs);
 
   return {
+    natsUrl: nats.url,
     events,
     stores,
     readModels,
