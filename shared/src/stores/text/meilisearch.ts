@@ -1,4 +1,5 @@
 import { Meilisearch, MeilisearchApiError } from 'meilisearch';
+import { inParallel } from '../../in-parallel.ts';
 import type { EnqueuedTaskPromise, Settings, Task } from 'meilisearch';
 import { TextIndexUnavailableError, assertDocs, assertUuid, canonicalDoc, lastById } from './port.ts';
 import type { TextDocument, TextHit, TextIndex, TextSearchOptions } from './port.ts';
@@ -171,7 +172,7 @@ export function createMeilisearchTextIndex(deps: MeilisearchTextIndexDeps): Text
     }
   }
 
-  return {
+  const self: TextIndex = {
     ensureIndex: (tenantId) => ensure(tenantId),
 
     async upsert(tenantId, docs) {
@@ -223,6 +224,12 @@ export function createMeilisearchTextIndex(deps: MeilisearchTextIndexDeps): Text
           ),
         );
       }
+    },
+
+    async setProjectsOfDocuments(tenantId, documents) {
+      // one task per document: an edit by function or a partial update is filtered by one document
+      const last = new Map(documents.map((d) => [d.documentId.toLowerCase(), d]));
+      await inParallel([...last.values()], (d) => self.setDocumentProjects(tenantId, d.documentId, d.projectIds));
     },
 
     async deleteDocument(tenantId, documentId) {
@@ -321,6 +328,7 @@ export function createMeilisearchTextIndex(deps: MeilisearchTextIndexDeps): Text
       return docs.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     },
   };
+  return self;
 }
 
 const isoFromSeconds = (s: number): string => new Date(Math.round(s * 1000)).toISOString();

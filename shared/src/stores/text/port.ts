@@ -73,6 +73,12 @@ export interface TextIndex {
   upsert(tenantId: string, docs: TextDocument[]): Promise<void>;
   /** Replaces `project_ids` on every entry of the document with a constant number of store calls. */
   setDocumentProjects(tenantId: string, documentId: string, projectIds: string[]): Promise<void>;
+  /**
+   * `setDocumentProjects` for several documents at once (a projector's page): each document's
+   * entries end with its `projectIds` (the last entry wins for a document named twice). Adapters
+   * that can write them in one store call do; the others call `setDocumentProjects` per document.
+   */
+  setProjectsOfDocuments(tenantId: string, documents: readonly { documentId: string; projectIds: string[] }[]): Promise<void>;
   deleteDocument(tenantId: string, documentId: string): Promise<void>;
   search(tenantId: string, query: string, options: TextSearchOptions): Promise<TextHit[]>;
   /** Removes every entry of the tenant (offboarding); other tenants' entries stay. */

@@ -92,6 +92,29 @@ export function createPostgresTextIndex({ sql }: PostgresTextIndexDeps): TextInd
       );
     },
 
+    async setProjectsOfDocuments(tenantId, documents) {
+      assertUuid('tenant id', tenantId);
+      const rows = new Map<string, { document_id: string; project_ids: string[] }>();
+      for (const d of documents) {
+        assertUuid('document id', d.documentId);
+        d.projectIds.forEach((id) => assertUuid('project id', id));
+        rows.delete(d.documentId.toLowerCase());
+        rows.set(d.documentId.toLowerCase(), {
+          document_id: d.documentId.toLowerCase(),
+          project_ids: d.projectIds.map((id) => id.toLowerCase()),
+        });
+      }
+      if (rows.size === 0) return;
+      await withTenant(
+        sql,
+        tenantId,
+        (tx) => tx`
+        update text_documents t set project_ids = v.project_ids
+        from jsonb_to_recordset(${tx.json([...rows.values()])}) as v(document_id uuid, project_ids uuid[])
+        where ${where(tx, tenantId)} and t.document_id = v.document_id`,
+      );
+    },
+
     async deleteDocument(tenantId, documentId) {
       assertUuid('tenant id', tenantId);
       assertUuid('document id', documentId);

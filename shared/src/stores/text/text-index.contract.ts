@@ -158,6 +158,27 @@ export function describeTextIndex(name: string, factory: () => TextIndex | Promi
       expect(snap.find((d) => d.id === other.id)?.project_ids).toEqual([pa]);
     });
 
+    it('setProjectsOfDocuments sets each document its own projects at once, the last entry of a document winning', async () => {
+      const t = await newTenant();
+      const [pa, pb, pc] = [randomUUID(), randomUUID(), randomUUID()];
+      const [one, two] = [randomUUID(), randomUUID()];
+      const ofOne = [0, 1].map(() => doc({ document_id: one, content: 'ledger contract', project_ids: [pa] }));
+      const ofTwo = [0, 1].map(() => doc({ document_id: two, content: 'ledger contract', project_ids: [pa] }));
+      const other = doc({ content: 'ledger contract', project_ids: [pa] });
+      await index.upsert(t, [...ofOne, ...ofTwo, other]);
+
+      await index.setProjectsOfDocuments(t, [
+        { documentId: one, projectIds: [pc] },
+        { documentId: two, projectIds: [pb, pc] },
+        { documentId: one, projectIds: [pb] },
+      ]);
+      expect(ids(await index.search(t, 'ledger', { projectIds: [pa], limit: 10 }))).toEqual([other.id]);
+      expect(sorted(ids(await index.search(t, 'ledger', { projectIds: [pb], limit: 10 })))).toEqual(sorted(ids([...ofOne, ...ofTwo])));
+      expect(sorted(ids(await index.search(t, 'ledger', { projectIds: [pc], limit: 10 })))).toEqual(sorted(ids(ofTwo)));
+      await index.setProjectsOfDocuments(t, []);
+      expect(await index.search(t, 'ledger', { limit: 10 })).toHaveLength(5);
+    });
+
     it('deleteDocument removes every entry of that document only, and again is a no-op', async () => {
       const t = await newTenant();
       const documentId = randomUUID();

@@ -81,6 +81,16 @@ export interface VectorIndex {
   upsert(tenantId: string, model: EmbeddingModel, points: VectorPoint[]): Promise<void>;
   /** Replaces `project_ids` on every chunk of the document in one store call, whatever its size. */
   setDocumentProjects(tenantId: string, model: EmbeddingModel, documentId: string, projectIds: string[]): Promise<void>;
+  /**
+   * `setDocumentProjects` for several documents at once (a projector's page): each document's
+   * chunks end with its `projectIds` (the last entry wins for a document named twice). Adapters
+   * that can write them in one store call do; the others call `setDocumentProjects` per document.
+   */
+  setProjectsOfDocuments(
+    tenantId: string,
+    model: EmbeddingModel,
+    documents: readonly { documentId: string; projectIds: string[] }[],
+  ): Promise<void>;
   deleteDocument(tenantId: string, model: EmbeddingModel, documentId: string): Promise<void>;
   /**
    * Nearest first, `offset` then `limit`. The order among equal scores is the engine's (the
@@ -88,6 +98,8 @@ export interface VectorIndex {
    */
   search(tenantId: string, model: EmbeddingModel, vector: number[], options: VectorSearchOptions): Promise<VectorHit[]>;
   count(tenantId: string, model: EmbeddingModel, filter?: VectorCountFilter): Promise<number>;
+  /** `count` of each document's points at once, by lower-case document id (documents with none left out). */
+  countByDocument(tenantId: string, model: EmbeddingModel, documentIds: readonly string[]): Promise<Map<string, number>>;
   /** Removes every collection and point of the tenant. */
   dropTenant(tenantId: string): Promise<void>;
   /** Every point of the collection sorted by id, for comparing a rebuilt store with a live one. */

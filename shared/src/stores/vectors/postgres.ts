@@ -52,6 +52,19 @@ export interface PostgresVectorIndexDeps {
 const TOMBSTONE_REVISIONS = 1_000;
 const DEFAULT_CACHE_BYTES = 256 * 1024 * 1024;
 
+/** The documents' link sets checked, one row per document (the last one named wins), as the statements take them. */
+function lastByDocument(documents: readonly { documentId: string; projectIds: string[] }[]) {
+  const rows = new Map<string, { document_id: string; project_ids: string[] }>();
+  for (const d of documents) {
+    assertUuid('document id', d.documentId);
+    d.projectIds.forEach((id) => assertUuid('project id', id));
+    const key = d.documentId.toLowerCase();
+    rows.delete(key);
+    rows.set(key, { document_id: key, project_ids: d.projectIds.map((id) => id.toLowerCase()) });
+  }
+  return [...rows.values()];
+}
+
 interface PointRow {
   id: string;
   document_id: string;
@@ -224,6 +237,22 @@ export function createPostgresVectorIndex({
       );
     },
 
+    async setProjectsOfDocuments(tenantId, model, documents) {
+      assertUuid('tenant id', tenantId);
+      const rows = lastByDocument(documents);
+      if (rows.length === 0) return;
+      // one bump and one statement for every document: the cache sees one revision
+      await withTenant(
+        sql,
+        tenantId,
+        (tx) => tx`
+        with b as (${bumping(tx, tenantId, model)})
+        update vector_points p set project_ids = v.project_ids, rev = b.revision
+        from b, jsonb_to_recordset(${tx.json(rows)}) as v(document_id uuid, project_ids uuid[])
+        where ${where(tx, tenantId, model)} and p.document_id = v.document_id`,
+      );
+    },
+
     async deleteDocument(tenantId, model, documentId) {
       assertUuid('tenant id', tenantId);
       assertUuid('document id', documentId);
@@ -288,6 +317,21 @@ export function createPostgresVectorIndex({
         select count(*)::int as n from vector_points where ${where(tx, tenantId, model, filter)}`,
       );
       return row?.n ?? 0;
+    },
+
+    async countByDocument(tenantId, model, documentIds) {
+      assertUuid('tenant id', tenantId);
+      documentIds.forEach((id) => assertUuid('document id', id));
+      if (documentIds.length === 0) return new Map();
+      const rows = await withTenant(
+        sql,
+        tenantId,
+        (tx) => tx<{ document_id: string; n: number }[]>`
+        select document_id, count(*)::int as n from vector_points
+        where ${where(tx, tenantId, model)} and document_id = any(${documentIds.map((id) => id.toLowerCase())}::uuid[])
+        group by document_id`,
+      );
+      return new Map(rows.map((r) => [r.document_id, r.n]));
     },
 
     async dropTenant(tenantId) {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { QdrantClient } from '@qdrant/js-client-rest';
 import type { Schemas } from '@qdrant/js-client-rest';
 import { z } from 'zod';
+import { inParallel } from '../../in-parallel.ts';
 import {
   VectorIndexInputError,
   VectorIndexUnavailableError,
@@ -154,7 +155,7 @@ export function createQdrantVectorIndex({ client, prefix = 'mandant', upsertBatc
     }
   }
 
-  return {
+  const self: VectorIndex = {
     async ensureCollection(tenantId, model) {
       const collection = name(tenantId, model);
       if (ensured.has(collection)) return;
@@ -216,6 +217,22 @@ export function createQdrantVectorIndex({ client, prefix = 'mandant', upsertBatc
           }),
         undefined,
       );
+    },
+
+    async setProjectsOfDocuments(tenantId, model, documents) {
+      // one filtered call per document (a batch of them would still be one operation each)
+      const last = new Map(documents.map((d) => [d.documentId.toLowerCase(), d]));
+      await inParallel([...last.values()], (d) => self.setDocumentProjects(tenantId, model, d.documentId, d.projectIds));
+    },
+
+    async countByDocument(tenantId, model, documentIds) {
+      // one exact count per document
+      const counts = new Map<string, number>();
+      await inParallel([...new Set(documentIds.map((id) => id.toLowerCase()))], async (documentId) => {
+        const n = await self.count(tenantId, model, { documentId });
+        if (n > 0) counts.set(documentId, n);
+      });
+      return counts;
     },
 
     async deleteDocument(tenantId, model, documentId) {
@@ -297,6 +314,7 @@ export function createQdrantVectorIndex({ client, prefix = 'mandant', upsertBatc
       return points.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     },
   };
+  return self;
 }
 
 /** The tenant condition first, always; then the scope and payload conditions the caller asked for. */

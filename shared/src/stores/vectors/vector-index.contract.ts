@@ -145,6 +145,36 @@ export function describeVectorIndex(name: string, factory: () => VectorIndex | P
       expect(snap.find((p) => p.id === other.id)?.payload.project_ids).toEqual([pa]);
     });
 
+    it('setProjectsOfDocuments sets each document its own projects at once, the last entry of a document winning', async () => {
+      const t = await newTenant();
+      const [pa, pb, pc] = [randomUUID(), randomUUID(), randomUUID()];
+      const [one, two] = [randomUUID(), randomUUID()];
+      const ofOne = [0, 1].map((i) => point(t, [1, i / 10, 0], { document_id: one, chunk_index: i, project_ids: [pa] }));
+      const ofTwo = [0, 1].map((i) => point(t, [1, 0, i / 10], { document_id: two, chunk_index: i, project_ids: [pa] }));
+      const other = point(t, [1, 0.2, 0.2], { project_ids: [pa] });
+      await index.upsert(t, model, [...ofOne, ...ofTwo, other]);
+
+      await index.setProjectsOfDocuments(t, model, [
+        { documentId: one, projectIds: [pc] },
+        { documentId: two, projectIds: [pb, pc] },
+        { documentId: one, projectIds: [pb] },
+      ]);
+      expect(ids(await index.search(t, model, [1, 0, 0], { projectIds: [pa], limit: 10 }))).toEqual([other.id]);
+      expect(sorted(ids(await index.search(t, model, [1, 0, 0], { projectIds: [pb], limit: 10 })))).toEqual(
+        sorted(ids([...ofOne, ...ofTwo])),
+      );
+      expect(sorted(ids(await index.search(t, model, [1, 0, 0], { projectIds: [pc], limit: 10 })))).toEqual(sorted(ids(ofTwo)));
+      await index.setProjectsOfDocuments(t, model, []);
+      expect(await index.count(t, model)).toBe(5);
+      const none = randomUUID();
+      expect(await index.countByDocument(t, model, [one.toUpperCase(), two, none])).toEqual(
+        new Map([
+          [one, 2],
+          [two, 2],
+        ]),
+      );
+    });
+
     it('deleteDocument removes all chunks of that document only, and again is a no-op', async () => {
       const t = await newTenant();
       const doc = randomUUID();
