@@ -117,6 +117,34 @@ export function describeGraphStore(name: string, factory: () => Promise<GraphSto
       expect((await store.entitiesInProject(t, p)).map((e) => e.id)).toEqual([e2]);
     });
 
+    it('changeLinks and upsertMentionsOfDocuments end as the same calls one at a time, in order', async () => {
+      const [one, each] = [tenant(), tenant()];
+      const [p, q, d1, d2, d3, e1, e2, e3] = ids(8) as [string, string, string, string, string, string, string, string];
+      const docs = [
+        // d2 names e2's entity first, d3 then resolves to it by name; d1 comes twice, its second list replaces the first
+        { documentId: d1, mentions: [mention(e1, 'Ada Lovelace', 2), mention(e3, 'Grace', 1)] },
+        { documentId: d2, mentions: [mention(e2, 'Acme', 2, 'organisation')] },
+        { documentId: d3, mentions: [mention(e3, 'ACME', 1, 'organisation'), mention(e1, 'ada lovelace', 1)] },
+        { documentId: d1, mentions: [mention(e1, 'Ada Lovelace', 4)] },
+      ];
+      const changes = [
+        { projectId: p, linked: [d1, d2], unlinked: [] },
+        { projectId: q, linked: [d3], unlinked: [d1] },
+        { projectId: p, linked: [], unlinked: [d2] },
+        { projectId: p, linked: [d2, d3], unlinked: [d1] },
+      ];
+      for (const t of [one, each]) await store.linkDocuments(t, q, [d1]);
+      await store.upsertMentionsOfDocuments(one, docs, { replace: true });
+      await store.changeLinks(one, changes);
+      for (const d of docs) await store.upsertMentions(each, d.documentId, d.mentions, { replace: true });
+      for (const c of changes) {
+        await store.linkDocuments(each, c.projectId, c.linked);
+        await store.unlinkDocuments(each, c.projectId, c.unlinked);
+      }
+      expect(await exactSnapshot(one)).toEqual(await exactSnapshot(each));
+      expect((await store.snapshot(one)).links.length).toBeGreaterThan(0);
+    });
+
     it('leaves the same snapshot when every write is applied twice', async () => {
       const [once, twice] = [tenant(), tenant()];
       const [p, q, d1, d2, d3, e1, e2, e3] = ids(8) as [string, string, string, string, string, string, string, string];

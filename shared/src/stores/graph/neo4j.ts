@@ -87,8 +87,19 @@ export function createNeo4jGraphStore({ driver, database }: Neo4jGraphStoreDeps)
       ),
     );
 
-  return {
+  const self: GraphStore = {
     ...createNeo4jGraphReads(driver, sessionConfig),
+
+    // one call per change and document, in order: each is its own write transaction
+    async changeLinks(tenantId, changes) {
+      for (const c of changes) {
+        await self.linkDocuments(tenantId, c.projectId, c.linked);
+        await self.unlinkDocuments(tenantId, c.projectId, c.unlinked);
+      }
+    },
+    async upsertMentionsOfDocuments(tenantId, documents, options = {}) {
+      for (const d of documents) await self.upsertMentions(tenantId, d.documentId, d.mentions, options);
+    },
 
     async init() {
       for (const statement of SCHEMA) {
@@ -275,6 +286,7 @@ export function createNeo4jGraphStore({ driver, database }: Neo4jGraphStoreDeps)
       }
     },
   };
+  return self;
 }
 
 type Row = { get(key: string): unknown };

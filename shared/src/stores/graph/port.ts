@@ -25,6 +25,11 @@ export interface GraphStore {
   linkDocuments(tenantId: string, projectId: string, documentIds: readonly string[]): Promise<void>;
   /** Unlinks; an entity leaves the project when no document still linked to it mentions it. */
   unlinkDocuments(tenantId: string, projectId: string, documentIds: readonly string[]): Promise<void>;
+  /**
+   * `linkDocuments` then `unlinkDocuments` for each change, in order, at once (a projector's
+   * page): the same nodes, links and appearances in the end, in a constant number of round trips.
+   */
+  changeLinks(tenantId: string, changes: readonly LinkChange[]): Promise<void>;
   /** Removes documents with their links, mentions and relation evidence; entities stay. */
   deleteDocuments(tenantId: string, documentIds: readonly string[]): Promise<void>;
   /**
@@ -35,6 +40,11 @@ export interface GraphStore {
    * summed. With `replace`, the document's mentions of entities not in the list are removed.
    */
   upsertMentions(tenantId: string, documentId: string, mentions: readonly MentionInput[], options?: { replace?: boolean }): Promise<void>;
+  /**
+   * `upsertMentions` for several documents, in order (a name resolves to the entity of the first
+   * document in the list that named it, as with one call per document), at once.
+   */
+  upsertMentionsOfDocuments(tenantId: string, documents: readonly DocumentMentions[], options?: { replace?: boolean }): Promise<void>;
   /**
    * Records co-mention evidence, one per (entity pair, document): the edge is undirected and its
    * confidence is the highest over its documents. Evidence naming an unknown entity or document
@@ -101,6 +111,19 @@ export interface GraphStore {
 export interface GraphDocument {
   id: string;
   title: string | null;
+}
+
+/** The documents a change links to a project and, after that, unlinks from it. */
+export interface LinkChange {
+  projectId: string;
+  linked: readonly string[];
+  unlinked: readonly string[];
+}
+
+/** What one document mentions (see `upsertMentions`). */
+export interface DocumentMentions {
+  documentId: string;
+  mentions: readonly MentionInput[];
 }
 
 export interface MentionInput {

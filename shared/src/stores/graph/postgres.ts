@@ -2,7 +2,7 @@ import type { JSONValue, PendingQuery, Row } from 'postgres';
 import { ahead, pipeline, withTenant } from '../../db/connect.ts';
 import type { Sql, Tx } from '../../db/connect.ts';
 import { aliasKey, checkDocuments, checkId, checkIds, checkMentions, checkRelations, relationRows, resolveMentions } from './model.ts';
-import type { KnownEntities } from './model.ts';
+import type { KnownEntities, Resolution } from './model.ts';
 import { createPostgresGraphReads } from './postgres-reads.ts';
 import type { GraphStore, MentionInput } from './port.ts';
 
@@ -63,6 +63,62 @@ export function createPostgresGraphStore({ sql }: PostgresGraphStoreDeps): Graph
   const ensureDocuments = (tx: Tx, t: string, docs: string[]) =>
     tx`insert into graph_documents (tenant_id, document_id) select ${t}, unnest(${docs}::uuid[]) on conflict do nothing`;
 
+  /**
+   * The mentions of distinct documents, resolved in order (each document sees the entities the
+   * ones before it created). First trip: everything read (the documents' mentions before and
+   * their projects, the entities the names and ids resolve to); second: every write, appearances
+   * last, for every pair of an entity touched and a project of the documents.
+   */
+  async function writeMentions(tx: Tx, t: string, documents: Array<{ doc: string; input: MentionInput[] }>, replace: boolean) {
+    const docs = documents.map((d) => d.doc);
+    const [, byKey, byId, before, projects] = await pipeline(
+      ensureDocuments(tx, t, docs),
+      ...knownEntities(
+        tx,
+        t,
+        documents.flatMap((d) => d.input),
+      ),
+      entitiesOf(tx, t, docs),
+      projectsOf(tx, t, docs),
+    );
+    const seen = known(byKey, byId);
+    const entities: Resolution['entities'] = [];
+    const aliases: Resolution['aliases'] = [];
+    const entityIds: Resolution['ids'] = [];
+    const counts: Array<{ entity_id: string; document_id: string; count: number }> = [];
+    const kept: Array<{ document_id: string; keep: string[] }> = [];
+    for (const { doc, input } of documents) {
+      const r = resolveMentions(input, seen);
+      entities.push(...r.entities);
+      aliases.push(...r.aliases);
+      entityIds.push(...r.ids);
+      for (const a of r.aliases) seen.byKey.set(a.key, a.entity_id);
+      for (const i of r.ids) seen.byId.set(i.id, i.entity_id);
+      for (const [entity_id, count] of r.counts) counts.push({ entity_id, document_id: doc, count });
+      kept.push({ document_id: doc, keep: [...r.counts.keys()] });
+    }
+    const touched = [...new Set([...ids(before), ...counts.map((c) => c.entity_id)])];
+    await pipeline(
+      tx`insert into graph_entities (tenant_id, entity_id, name, type)
+        select ${t}, e.id, e.name, e.type from jsonb_to_recordset(${json(tx, entities)}) as e(id uuid, name text, type text)
+        on conflict do nothing`,
+      tx`insert into graph_entity_aliases (tenant_id, alias_key, name, entity_id)
+        select ${t}, a.key, a.name, a.entity_id from jsonb_to_recordset(${json(tx, aliases)}) as a(key text, name text, entity_id uuid)
+        on conflict do nothing`,
+      tx`insert into graph_entity_ids (tenant_id, id, entity_id)
+        select ${t}, i.id, i.entity_id from jsonb_to_recordset(${json(tx, entityIds)}) as i(id uuid, entity_id uuid)
+        on conflict do nothing`,
+      replace
+        ? tx`delete from graph_mentions m using jsonb_to_recordset(${json(tx, kept)}) as k(document_id uuid, keep uuid[])
+            where m.tenant_id = ${t} and m.document_id = k.document_id and m.entity_id <> all(k.keep)`
+        : null,
+      tx`insert into graph_mentions (tenant_id, entity_id, document_id, count)
+        select ${t}, c.entity_id, c.document_id, c.count from jsonb_to_recordset(${json(tx, counts)}) as c(entity_id uuid, document_id uuid, count int)
+        on conflict (tenant_id, entity_id, document_id) do update set count = excluded.count`,
+      ...(touched.length > 0 && projects.length > 0 ? recomputing(tx, t, tx`${touched}::uuid[]`, ids(projects)) : []),
+    );
+  }
+
   return {
     ...createPostgresGraphReads(sql),
     async init() {},
@@ -94,6 +150,51 @@ export function createPostgresGraphStore({ sql }: PostgresGraphStoreDeps): Graph
       });
     },
 
+    async changeLinks(tenantId, changes) {
+      // each pair's last word, in order; a project linked anything gets its node, as linkDocuments does
+      const pairs = new Map<string, { document_id: string; project_id: string; linked: boolean }>();
+      const projects = new Set<string>();
+      const linkedDocs = new Set<string>();
+      for (const c of changes) {
+        const [p, linked, unlinked] = [
+          checkId(c.projectId, 'project_id'),
+          checkIds(c.linked, 'document_id'),
+          checkIds(c.unlinked, 'document_id'),
+        ];
+        if (linked.length > 0) projects.add(p);
+        for (const d of linked) {
+          linkedDocs.add(d);
+          pairs.set(`${d}/${p}`, { document_id: d, project_id: p, linked: true });
+        }
+        for (const d of unlinked) pairs.set(`${d}/${p}`, { document_id: d, project_id: p, linked: false });
+      }
+      if (pairs.size === 0) return;
+      const rows = [...pairs.values()];
+      const touched = [...new Set(rows.map((r) => r.project_id))];
+      const docs = [...new Set(rows.map((r) => r.document_id))];
+      const [link, unlink] = [rows.filter((r) => r.linked), rows.filter((r) => !r.linked)];
+      await write(tenantId, async (tx, t) => {
+        await pipeline(
+          projects.size > 0
+            ? tx`insert into graph_projects (tenant_id, project_id) select ${t}, unnest(${[...projects]}::uuid[]) on conflict do nothing`
+            : null,
+          linkedDocs.size > 0 ? ensureDocuments(tx, t, [...linkedDocs]) : null,
+          link.length > 0
+            ? tx`insert into graph_links (tenant_id, document_id, project_id)
+                select ${t}, l.document_id, l.project_id from jsonb_to_recordset(${json(tx, link)}) as l(document_id uuid, project_id uuid)
+                on conflict do nothing`
+            : null,
+          unlink.length > 0
+            ? tx`delete from graph_links g using jsonb_to_recordset(${json(tx, unlink)}) as l(document_id uuid, project_id uuid)
+                where g.tenant_id = ${t} and g.document_id = l.document_id and g.project_id = l.project_id`
+            : null,
+          // every pair of a touched project and an entity of a touched document (a superset of the
+          // calls' own pairs: appearances are derived, so recomputing more changes nothing else)
+          ...recomputing(tx, t, mentionedBy(tx, t, docs), touched),
+        );
+      });
+    },
+
     async unlinkDocuments(tenantId, projectId, documentIds) {
       const [p, docs] = [checkId(projectId, 'project_id'), checkIds(documentIds, 'document_id')];
       if (docs.length === 0) return;
@@ -121,37 +222,26 @@ export function createPostgresGraphStore({ sql }: PostgresGraphStoreDeps): Graph
       const doc = checkId(documentId, 'document_id');
       const input = checkMentions(mentions);
       if (input.length === 0 && options.replace !== true) return;
+      await write(tenantId, (tx, t) => writeMentions(tx, t, [{ doc, input }], options.replace === true));
+    },
+
+    async upsertMentionsOfDocuments(tenantId, documents, options = {}) {
+      const replace = options.replace === true;
+      const all = documents
+        .map((d) => ({ doc: checkId(d.documentId, 'document_id'), input: checkMentions(d.mentions) }))
+        .filter((d) => d.input.length > 0 || replace);
+      if (all.length === 0) return;
       await write(tenantId, async (tx, t) => {
-        // first trip: everything read (the document's mentions before and its projects, the
-        // entities the names and ids resolve to); second: every write, appearances last
-        const [, byKey, byId, before, projects] = await pipeline(
-          ensureDocuments(tx, t, [doc]),
-          ...knownEntities(tx, t, input),
-          entitiesOf(tx, t, [doc]),
-          projectsOf(tx, t, [doc]),
-        );
-        const r = resolveMentions(input, known(byKey, byId));
-        const counts = [...r.counts].map(([entity_id, count]) => ({ entity_id, count }));
-        const touched = [...new Set([...ids(before), ...r.counts.keys()])];
-        await pipeline(
-          tx`insert into graph_entities (tenant_id, entity_id, name, type)
-            select ${t}, e.id, e.name, e.type from jsonb_to_recordset(${json(tx, r.entities)}) as e(id uuid, name text, type text)
-            on conflict do nothing`,
-          tx`insert into graph_entity_aliases (tenant_id, alias_key, name, entity_id)
-            select ${t}, a.key, a.name, a.entity_id from jsonb_to_recordset(${json(tx, r.aliases)}) as a(key text, name text, entity_id uuid)
-            on conflict do nothing`,
-          tx`insert into graph_entity_ids (tenant_id, id, entity_id)
-            select ${t}, i.id, i.entity_id from jsonb_to_recordset(${json(tx, r.ids)}) as i(id uuid, entity_id uuid)
-            on conflict do nothing`,
-          options.replace === true
-            ? tx`delete from graph_mentions where tenant_id = ${t} and document_id = ${doc}
-                and entity_id <> all(${counts.map((c) => c.entity_id)}::uuid[])`
-            : null,
-          tx`insert into graph_mentions (tenant_id, entity_id, document_id, count)
-            select ${t}, c.entity_id, ${doc}, c.count from jsonb_to_recordset(${json(tx, counts)}) as c(entity_id uuid, count int)
-            on conflict (tenant_id, entity_id, document_id) do update set count = excluded.count`,
-          ...(touched.length > 0 && projects.length > 0 ? recomputing(tx, t, tx`${touched}::uuid[]`, ids(projects)) : []),
-        );
+        // a document named again starts the next run: its second call sees what its first wrote
+        let run: typeof all = [];
+        for (const d of all) {
+          if (run.some((r) => r.doc === d.doc)) {
+            await writeMentions(tx, t, run, replace);
+            run = [];
+          }
+          run.push(d);
+        }
+        await writeMentions(tx, t, run, replace);
       });
     },
 
