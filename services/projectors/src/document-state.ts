@@ -1,12 +1,14 @@
-import type { EventEnvelope } from '@mandant/contracts';
+import { EventEnvelope } from '@mandant/contracts';
 import {
   type DocumentState,
   documentAt as documentStateAt,
   documentIdOf,
   documentStatesAt as documentStatesAtPosition,
-  documentsAt as documentStatesOfPage,
+  evolveFromLog,
+  initialDocumentState,
 } from '@mandant/documents';
 import type { Tx } from '@mandant/shared/db';
+import { rowToEnvelope } from '@mandant/shared/eventstore';
 import type { DocumentKind } from '@mandant/contracts';
 import type { z } from 'zod';
 
@@ -14,8 +16,9 @@ export { documentIdOf };
 
 /**
  * What the read-side projectors need to know about a document at one point of its stream: the
- * documents context's fold (`@mandant/documents`: `documentAt`, `documentsAt`), shaped the way the
- * projectors read it. Nothing here reads the stream itself.
+ * documents context's fold (`@mandant/documents`: `documentAt`, `evolveFromLog`), shaped the way the
+ * projectors read it. Only `createDocumentStates` reads streams itself (the events after what it
+ * folded before), and folds them with the context's `evolveFromLog`.
  */
 export interface DocumentAt {
   documentId: string;
@@ -69,12 +72,79 @@ export interface DocumentSteps {
   steps: Array<{ event: EventEnvelope; doc: DocumentAt }>;
 }
 
-/** `documentAt` for a whole page at once (one read of all the page's document streams). */
-export async function documentsAt(tx: Tx, events: readonly EventEnvelope[]): Promise<DocumentSteps[]> {
-  return (await documentStatesOfPage(tx, events)).map(({ documentId, steps }) => ({
-    documentId,
-    steps: steps.map(({ event, state }) => ({ event, doc: toDocumentAt(documentId, state) })),
-  }));
+/**
+ * `documentAt` for a page at a time, remembering each document's state at the last version it
+ * folded, so the next page reads only the events of the stream after it rather than the whole
+ * stream again. That is sound because the log is append-only: a stream's state at a version never
+ * changes, whichever transaction folded it, committed or rolled back. A page whose events of a
+ * document come before the remembered version (a page applied again) folds that stream from the
+ * start. One per projection; it keeps at most `limit` documents, the least recently used go.
+ */
+export function createDocumentStates(limit = 10_000) {
+  const folded = new Map<string, { version: number; state: DocumentState }>();
+
+  /** Every document the events name (in the order of its first event), each of its events with the document right after it. */
+  async function at(tx: Tx, events: readonly EventEnvelope[]): Promise<DocumentSteps[]> {
+    const [first] = events;
+    if (!first) return [];
+    const tenantId = first.tenant_id;
+    type Entry = DocumentSteps & { stream: string; ids: Set<string>; from: number; upTo: number; state: DocumentState };
+    const byStream = new Map<string, Entry>();
+    for (const e of events) {
+      const documentId = documentIdOf(e.stream);
+      if (documentId === null) continue;
+      let entry = byStream.get(e.stream);
+      if (!entry) {
+        const known = folded.get(`${tenantId}\u0000${e.stream}`);
+        const usable = known && known.version < e.version ? known : undefined;
+        entry = {
+          documentId,
+          stream: e.stream,
+          steps: [],
+          ids: new Set(),
+          from: usable?.version ?? 0,
+          upTo: 0,
+          state: usable?.state ?? initialDocumentState(),
+        };
+        byStream.set(e.stream, entry);
+      }
+      entry.upTo = Math.max(entry.upTo, e.version);
+      entry.ids.add(e.id);
+    }
+    if (byStream.size === 0) return [];
+    const entries = [...byStream.values()];
+    // the page's own events are parsed already: only the others of the streams are read
+    const rows = await tx`select e.* from events e
+      join unnest(${entries.map((x) => x.stream)}::text[], ${entries.map((x) => x.from)}::int[], ${entries.map((x) => x.upTo)}::int[])
+        as p(stream, after, up_to) on e.stream = p.stream and e.version > p.after and e.version <= p.up_to
+      where e.tenant_id = ${tenantId} and e.id <> all(${events.map((e) => e.id)}::uuid[])`;
+    const streamEvents = new Map<string, EventEnvelope[]>();
+    const add = (e: EventEnvelope): void => {
+      const list = streamEvents.get(e.stream) ?? [];
+      list.push(e);
+      streamEvents.set(e.stream, list);
+    };
+    for (const row of rows) add(EventEnvelope.parse(rowToEnvelope(row as never)));
+    for (const e of events) if (byStream.has(e.stream)) add(e);
+    for (const entry of entries) {
+      for (const event of (streamEvents.get(entry.stream) ?? []).sort((a, b) => a.version - b.version)) {
+        if (event.version <= entry.from || event.version > entry.upTo) continue;
+        entry.state = evolveFromLog(entry.state, event);
+        if (entry.ids.has(event.id)) entry.steps.push({ event, doc: toDocumentAt(entry.documentId, entry.state) });
+      }
+    }
+    for (const entry of entries) {
+      const key = `${tenantId}\u0000${entry.stream}`;
+      folded.delete(key);
+      folded.set(key, { version: entry.upTo, state: entry.state });
+    }
+    for (const key of folded.keys()) {
+      if (folded.size <= limit) break;
+      folded.delete(key);
+    }
+    return entries.map(({ documentId, steps }) => ({ documentId, steps }));
+  }
+  return { at };
 }
 
 /** The documents' states at `position`, folded from their streams (missing ones left out). */

@@ -2,7 +2,7 @@ import { type DocumentAnalysis, EntityMerged, type EventEnvelope } from '@mandan
 import type { Projection } from '@mandant/shared/projection';
 import type { MentionInput, RelationInput } from '@mandant/shared/stores/graph';
 import { type DocumentStores, documentTitle, isErased, projectOrPurge, readAnalysis } from '../content.ts';
-import { type DocumentAt, documentAt, documentIdOf, documentsAt } from '../document-state.ts';
+import { type DocumentAt, documentAt, documentIdOf, createDocumentStates } from '../document-state.ts';
 
 const DOCUMENT_EVENTS = new Set([
   'document.uploaded.v1',
@@ -22,19 +22,23 @@ const MERGED = 'entity.merged.v1';
  * A document whose content is erased (key destroyed, artefact gone) is removed from the graph,
  * and link events do not bring it back (they check the content can still be opened).
  *
- * `applyBatch` keeps the page's order where it matters and defers what commutes. Mentions are
- * written event by event (which entity a name resolves to depends on which document named it
- * first). Titles, relations and links are collected and written at the end of the page, or before
- * the next deletion (of a document or project, which must see them): one `upsertDocuments`, one
- * `upsertRelations`, and per project one `linkDocuments` and one `unlinkDocuments`. A relation is
- * deferred only when both its entities are among its own document's mentions, so it resolves to
- * the same entities later as right after them; appearances are derived from links and mentions
- * inside the store, so their order does not matter.
+ * `applyBatch` keeps the page's order where it matters and defers what commutes. Titles, mentions,
+ * relations and links are collected and written at the end of the page, or before the next
+ * deletion (of a document or project) or merge, which must see them: one `upsertDocuments`, one
+ * `upsertMentionsOfDocuments` (in the order of the events: which entity a name resolves to
+ * depends on which document named it first), one `upsertRelations` and one `changeLinks`. A
+ * relation is deferred only when both its entities are among its own document's mentions, so it
+ * resolves to the same entities later as right after them; any other is written right after
+ * everything before it. A document processed twice in a page has its first mentions written
+ * before its second. Appearances are derived from links and mentions inside the store, so their
+ * order does not matter.
  *
  * `entity.merged.v1` folds one entity into another (`mergeEntities`, a no-op once done, so a
  * replay converges); it sees every write before it in the page (the deferred ones are flushed).
  */
 export function graphProjection(stores: DocumentStores): Projection {
+  // each document's state at the end of the last page that named it: a page folds only what came after
+  const documentStates = createDocumentStates();
   const { graph } = stores;
 
   const purge = (tenantId: string, doc: DocumentAt) => () => graph.deleteDocuments(tenantId, [doc.documentId]);
@@ -91,9 +95,10 @@ export function graphProjection(stores: DocumentStores): Projection {
     );
   }
 
-  /** The page's deferred writes: titles by document, and per project the documents linked and then unlinked. */
+  /** The page's deferred writes: titles and mentions by document (in order), and per project the documents linked and then unlinked. */
   function pending(tenantId: string) {
     const titles = new Map<string, string | null>();
+    const mentions = new Map<string, MentionInput[]>();
     const relations = new Map<string, RelationInput[]>();
     const links = new Map<string, { linked: Set<string>; unlinked: Set<string> }>();
     const linksOf = (projectId: string) => {
@@ -103,6 +108,7 @@ export function graphProjection(stores: DocumentStores): Projection {
     };
     return {
       titles,
+      mentions,
       relations,
       link(projectId: string, documentId: string) {
         const entry = linksOf(projectId);
@@ -120,13 +126,22 @@ export function graphProjection(stores: DocumentStores): Projection {
             [...titles].map(([id, title]) => ({ id, title })),
           );
         titles.clear();
-        // after the titles: a relation naming an unknown document is dropped
+        // in the order of their events: the first document to name an entity names it
+        if (mentions.size > 0)
+          await graph.upsertMentionsOfDocuments(
+            tenantId,
+            [...mentions].map(([documentId, m]) => ({ documentId, mentions: m })),
+            { replace: true },
+          );
+        mentions.clear();
+        // after the titles and mentions: a relation naming an unknown document or entity is dropped
         if (relations.size > 0) await graph.upsertRelations(tenantId, [...relations.values()].flat());
         relations.clear();
-        for (const [projectId, { linked, unlinked }] of links) {
-          if (linked.size > 0) await graph.linkDocuments(tenantId, projectId, [...linked]);
-          if (unlinked.size > 0) await graph.unlinkDocuments(tenantId, projectId, [...unlinked]);
-        }
+        if (links.size > 0)
+          await graph.changeLinks(
+            tenantId,
+            [...links].map(([projectId, { linked, unlinked }]) => ({ projectId, linked: [...linked], unlinked: [...unlinked] })),
+          );
         links.clear();
       },
     };
@@ -160,7 +175,7 @@ export function graphProjection(stores: DocumentStores): Projection {
       const tenantId = events[0]?.tenant_id;
       if (tenantId === undefined) return;
       const states = new Map<string, DocumentAt>();
-      for (const { steps } of await documentsAt(tx, events)) for (const { event, doc } of steps) states.set(event.id, doc);
+      for (const { steps } of await documentStates.at(tx, events)) for (const { event, doc } of steps) states.set(event.id, doc);
       const later = pending(tenantId);
       /** whether the document's content opens, per sealed field it is read from (the keyring does not change within a page) */
       const readable = new Map<string, boolean>();
@@ -219,20 +234,21 @@ export function graphProjection(stores: DocumentStores): Projection {
               later.titles.set(doc.documentId, title);
               break;
             }
-            // re-processed within the page: its earlier relations first, as they were written then
-            // (one call keeps the highest confidence per pair, successive calls the last)
-            if (later.relations.has(doc.documentId)) await later.flush();
-            // the document must exist before its mentions: its title now rather than with the flush
-            later.titles.delete(doc.documentId);
-            await graph.upsertDocuments(tenantId, [{ id: doc.documentId, title }]);
-            await graph.upsertMentions(tenantId, doc.documentId, mentionsOf(analysis), { replace: true });
+            // re-processed within the page: its earlier mentions and relations first, as they were
+            // written then (one call keeps the highest confidence per pair, successive calls the last)
+            if (later.relations.has(doc.documentId) || later.mentions.has(doc.documentId)) await later.flush();
+            // title and mentions wait for the flush, in the order of their events (the title first)
+            later.titles.set(doc.documentId, title);
+            later.mentions.set(doc.documentId, mentionsOf(analysis));
             const own = new Set(analysis.entities.map((en) => en.id.toLowerCase()));
             const relations = relationsOf(doc.documentId, analysis);
-            // a relation naming an entity the document does not mention resolves against the graph as it is now
             if (relations.length === 0) break;
             if (relations.every((r) => own.has(r.from_entity_id.toLowerCase()) && own.has(r.to_entity_id.toLowerCase()))) {
               later.relations.set(doc.documentId, relations);
             } else {
+              // a relation naming an entity the document does not mention resolves against the graph
+              // as it is right after the document's mentions: everything before it written first
+              await later.flush();
               await graph.upsertRelations(tenantId, relations);
             }
             break;

@@ -4,7 +4,7 @@ import { inParallel } from '@mandant/shared/in-parallel';
 import type { Projection } from '@mandant/shared/projection';
 import type { TextDocument } from '@mandant/shared/stores/text';
 import { type DocumentStores, documentTitle, isErased, readAnalysis } from '../content.ts';
-import { type DocumentAt, documentAt, documentsAt } from '../document-state.ts';
+import { type DocumentAt, documentAt, createDocumentStates } from '../document-state.ts';
 import { type EntityNaming, documentStatesAt, entityMerges } from '../entities.ts';
 
 const MERGED = 'entity.merged.v1';
@@ -23,6 +23,8 @@ const BATCH = 1_000;
  * mention the merged entity, with their state (and the merges) at that position.
  */
 export function textProjection(stores: DocumentStores): Projection {
+  // each document's state at the end of the last page that named it: a page folds only what came after
+  const documentStates = createDocumentStates();
   const { text } = stores;
   const entityLog = entityMerges(stores);
 
@@ -98,7 +100,7 @@ export function textProjection(stores: DocumentStores): Projection {
       const clear: string[] = [];
       const entries: TextDocument[] = [];
       const relinks: DocumentAt[] = [];
-      for (const { documentId, steps } of await documentsAt(tx, events)) {
+      for (const { documentId, steps } of await documentStates.at(tx, events)) {
         const final = steps.at(-1)?.doc;
         if (!final) continue;
         if (final.deleted) {
@@ -139,8 +141,12 @@ export function textProjection(stores: DocumentStores): Projection {
       const relinked = relinks.filter((d) => !reindexed.has(d.documentId));
       await inParallel([...deletes], (documentId) => text.deleteDocument(tenantId, documentId));
       await write(tenantId, clear, entries);
-      // one call per document, independent of each other: side by side
-      await inParallel([...relinked], (doc) => text.setDocumentProjects(tenantId, doc.documentId, doc.projectIds));
+      // one call for every document relinked
+      if (relinked.length > 0)
+        await text.setProjectsOfDocuments(
+          tenantId,
+          relinked.map((doc) => ({ documentId: doc.documentId, projectIds: doc.projectIds })),
+        );
     },
     async reset(_tx, tenantId) {
       await text.dropTenant(tenantId);

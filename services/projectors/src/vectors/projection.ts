@@ -5,7 +5,7 @@ import { inParallel } from '@mandant/shared/in-parallel';
 import type { Projection } from '@mandant/shared/projection';
 import type { EmbeddingModel, VectorPoint } from '@mandant/shared/stores/vectors';
 import { type DocumentStores, isErased, readAnalysis, readVectors } from '../content.ts';
-import { type DocumentAt, documentAt, documentsAt } from '../document-state.ts';
+import { type DocumentAt, documentAt, createDocumentStates } from '../document-state.ts';
 import { type EntityNaming, documentStatesAt, entityMerges } from '../entities.ts';
 
 const MERGED = 'entity.merged.v1';
@@ -39,6 +39,8 @@ interface Embedding {
  * points of every model again for the documents that mention the merged entity.
  */
 export function vectorProjection(stores: DocumentStores): Projection {
+  // each document's state at the end of the last page that named it: a page folds only what came after
+  const documentStates = createDocumentStates();
   const { vectors } = stores;
   const entityLog = entityMerges(stores);
 
@@ -89,10 +91,13 @@ export function vectorProjection(stores: DocumentStores): Projection {
       await vectors.ensureCollection(tenantId, first.model);
       // A re-embedding with fewer chunks would leave old points behind: clear the document first
       // then (the common case, same or more chunks, replaces in place with no gap for searches).
+      const counts = await vectors.countByDocument(
+        tenantId,
+        first.model,
+        group.map((x) => x.doc.documentId),
+      );
       await inParallel(group, async ({ doc, model, points }) => {
-        if ((await vectors.count(tenantId, model, { documentId: doc.documentId })) > points.length) {
-          await vectors.deleteDocument(tenantId, model, doc.documentId);
-        }
+        if ((counts.get(doc.documentId.toLowerCase()) ?? 0) > points.length) await vectors.deleteDocument(tenantId, model, doc.documentId);
       });
       const points = group.flatMap((x) => x.points);
       for (let i = 0; i < points.length; i += BATCH) await vectors.upsert(tenantId, first.model, points.slice(i, i + BATCH));
@@ -178,7 +183,7 @@ export function vectorProjection(stores: DocumentStores): Projection {
       const purges: DocumentAt[] = [];
       const embeddings: Embedding[] = [];
       const relinks: Array<{ doc: DocumentAt; models: EmbeddingModel[] }> = [];
-      for (const { steps } of await documentsAt(tx, events)) {
+      for (const { steps } of await documentStates.at(tx, events)) {
         const final = steps.at(-1)?.doc;
         if (!final) continue;
         if (final.deleted) {
@@ -225,11 +230,15 @@ export function vectorProjection(stores: DocumentStores): Projection {
       }
       for (const doc of purges) await purge(tenantId, doc);
       await write(tenantId, embeddings);
-      // one call per document and model, independent of each other: side by side
-      await inParallel(
-        relinks.flatMap(({ doc, models }) => models.map((model) => ({ doc, model }))),
-        ({ doc, model }) => vectors.setDocumentProjects(tenantId, model, doc.documentId, doc.projectIds),
-      );
+      // one call per model for every document relinked in it
+      const byModel = new Map<string, { model: EmbeddingModel; documents: Array<{ documentId: string; projectIds: string[] }> }>();
+      for (const { doc, models } of relinks)
+        for (const model of models) {
+          const entry = byModel.get(modelKey(model)) ?? { model, documents: [] };
+          entry.documents.push({ documentId: doc.documentId, projectIds: doc.projectIds });
+          byModel.set(modelKey(model), entry);
+        }
+      for (const { model, documents } of byModel.values()) await vectors.setProjectsOfDocuments(tenantId, model, documents);
     },
     async reset(_tx, tenantId) {
       await vectors.dropTenant(tenantId);
