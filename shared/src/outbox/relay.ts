@@ -49,11 +49,18 @@ export function startOutboxRelay(deps: {
   async function drainTenant(tenantId: string): Promise<number> {
     let failure: { err: unknown } | undefined;
     const n = await withTenant(sql, tenantId, async (tx) => {
-      const [lock] = await tx<{ ok: boolean }[]>`select pg_try_advisory_xact_lock(hashtext(${`outbox:${tenantId}`})) as ok`;
-      if (!lock?.ok) return 0;
+      // The tenant's lock and its page in one statement: no page unless this relay holds the lock.
+      // Each pending position is looked up in the log on its own (a lateral probe of its primary
+      // key), never by walking the tenant's log to meet the outbox: the outbox is small, the log
+      // is not, and a plan that joins them by walking both grows with the log.
       const rows = await tx`
-        select e.* from outbox o join events e on e.tenant_id = o.tenant_id and e.tenant_seq = o.tenant_seq
-        where o.tenant_id = ${tenantId} order by o.tenant_seq limit ${BATCH}`;
+        with held as (select pg_try_advisory_xact_lock(hashtext(${`outbox:${tenantId}`})) as ok),
+        pending as (
+          select o.tenant_seq from held, outbox o
+          where held.ok and o.tenant_id = ${tenantId} order by o.tenant_seq limit ${BATCH})
+        select e.* from pending p
+        cross join lateral (select * from events e where e.tenant_id = ${tenantId} and e.tenant_seq = p.tenant_seq) e
+        order by e.tenant_seq`;
       // The page is published a window at a time (in order down one connection), each window's
       // acks awaited together: a few round trips per page, not one per event. A window, not the
       // whole page: the server handles publishes in arrival order, so another tenant's event
