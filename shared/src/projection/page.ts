@@ -95,16 +95,19 @@ export function createPageApplier(deps: { sql: Sql; projection: Projection; key:
   /**
    * Locks the tenant's checkpoint and reads the page after it, in one statement: one row per
    * event, or one row with no event when the projection is already at `upTo`. No row at all means
-   * there is no checkpoint yet. The payload of a type known to be ignored stays in the database.
+   * there is no checkpoint yet. Of an event whose type is known to be ignored, only the id, type
+   * and positions are read (the rest stays in the database).
    */
   async function lockAndRead(tx: Tx, tenantId: string, upTo: number, limit: number) {
+    const kept = (column: string) => tx`case when e.ignored then null else e.${tx(column)} end as ${tx(column)}`;
     return tx<(Record<string, unknown> & { checkpoint: number; id: string | null; tenant_seq: number; type: string })[]>`
       with cp as (select position from projection_checkpoints where tenant_id = ${tenantId} and projector = ${key} for update)
-      select cp.position as checkpoint, e.id, e.type, e.tenant_id, e.project_id, e.stream, e.version, e.tenant_seq, e.occurred_at,
-             e.actor, e.correlation_id, e.causation_id, e.traceparent, e.prev_hash, e.hash,
-             case when e.type = any(${[...ignored]}::text[]) then null else e.data end as data
+      select cp.position as checkpoint, e.id, e.type, e.tenant_id, e.tenant_seq, e.version, e.occurred_at,
+             ${kept('project_id')}, ${kept('stream')}, ${kept('actor')}, ${kept('correlation_id')}, ${kept('causation_id')},
+             ${kept('traceparent')}, ${kept('prev_hash')}, ${kept('hash')}, ${kept('data')}
       from cp left join lateral (
-        select * from events where tenant_id = ${tenantId} and tenant_seq > cp.position and tenant_seq <= ${upTo}
+        select *, type = any(${[...ignored]}::text[]) as ignored from events
+        where tenant_id = ${tenantId} and tenant_seq > cp.position and tenant_seq <= ${upTo}
         order by tenant_seq limit ${limit}) e on true`;
   }
 
