@@ -42,12 +42,55 @@ async function readArtefact(stores: DocumentStores, tenantId: string, key: strin
   return JSON.parse(decoder.decode(bytes));
 }
 
-export async function readAnalysis(stores: DocumentStores, tenantId: string, key: string): Promise<DocumentAnalysis> {
-  return DocumentAnalysis.parse(await readArtefact(stores, tenantId, key));
+/**
+ * A page's artefact reads: each key read once, and those `prefetch` names started ahead, at most
+ * `limit` at a time, so a page's reads overlap instead of adding up. The projection still takes
+ * them in its own order: a read that failed fails where the projection asks for it, as if read
+ * then (and not at all when it never asks).
+ */
+export interface PageArtefacts {
+  prefetch(keys: Iterable<string>): void;
+  read(key: string): Promise<unknown>;
 }
 
-export async function readVectors(stores: DocumentStores, tenantId: string, key: string): Promise<DocumentVectors> {
-  return DocumentVectors.parse(await readArtefact(stores, tenantId, key));
+export function pageArtefacts(stores: DocumentStores, tenantId: string, limit = 8): PageArtefacts {
+  const reads = new Map<string, Promise<unknown>>();
+  const waiting: Array<() => void> = [];
+  let running = 0;
+  const next = (): void => {
+    running -= 1;
+    waiting.shift()?.();
+  };
+  const read = (key: string): Promise<unknown> => {
+    let p = reads.get(key);
+    if (!p) {
+      p = new Promise<unknown>((resolve, reject) => {
+        const go = (): void => {
+          running += 1;
+          readArtefact(stores, tenantId, key).then(resolve, reject).finally(next);
+        };
+        if (running < limit) go();
+        else waiting.push(go);
+      });
+      p.catch(() => {}); // surfaces where the projection reads it
+      reads.set(key, p);
+    }
+    return p;
+  };
+  return {
+    prefetch(keys) {
+      for (const key of keys) void read(key);
+    },
+    read,
+  };
+}
+
+export async function readAnalysis(stores: DocumentStores, tenantId: string, key: string, page?: PageArtefacts): Promise<DocumentAnalysis> {
+  return DocumentAnalysis.parse(await (page ? page.read(key) : readArtefact(stores, tenantId, key)));
+}
+
+export async function readVectors(stores: DocumentStores, tenantId: string, key: string, page?: PageArtefacts): Promise<DocumentVectors> {
+  return DocumentVectors.parse(await (page ? page.read(key) : readArtefact(stores, tenantId, key)));
 }
 
 /** The title the read side shows: the processed title, else the uploaded title or file name. */

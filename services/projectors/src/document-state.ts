@@ -113,25 +113,18 @@ export function createDocumentStates(limit = 10_000) {
     }
     if (byStream.size === 0) return [];
     const entries = [...byStream.values()];
-    // the page's own events are parsed already: only the others of the streams are read
-    const rows = await tx`select e.* from events e
+    const rows = await tx<(Record<string, unknown> & { id: string })[]>`select e.* from events e
       join unnest(${entries.map((x) => x.stream)}::text[], ${entries.map((x) => x.from)}::int[], ${entries.map((x) => x.upTo)}::int[])
         as p(stream, after, up_to) on e.stream = p.stream and e.version > p.after and e.version <= p.up_to
-      where e.tenant_id = ${tenantId} and e.id <> all(${events.map((e) => e.id)}::uuid[])`;
-    const streamEvents = new Map<string, EventEnvelope[]>();
-    const add = (e: EventEnvelope): void => {
-      const list = streamEvents.get(e.stream) ?? [];
-      list.push(e);
-      streamEvents.set(e.stream, list);
-    };
-    for (const row of rows) add(EventEnvelope.parse(rowToEnvelope(row as never)));
-    for (const e of events) if (byStream.has(e.stream)) add(e);
-    for (const entry of entries) {
-      for (const event of (streamEvents.get(entry.stream) ?? []).sort((a, b) => a.version - b.version)) {
-        if (event.version <= entry.from || event.version > entry.upTo) continue;
-        entry.state = evolveFromLog(entry.state, event);
-        if (entry.ids.has(event.id)) entry.steps.push({ event, doc: toDocumentAt(entry.documentId, entry.state) });
-      }
+      where e.tenant_id = ${tenantId} order by e.stream, e.version`;
+    // the page's own events are parsed already
+    const inPage = new Map(events.map((e) => [e.id, e]));
+    for (const row of rows) {
+      const event = inPage.get(row.id) ?? EventEnvelope.parse(rowToEnvelope(row as never));
+      const entry = byStream.get(event.stream);
+      if (!entry) continue;
+      entry.state = evolveFromLog(entry.state, event);
+      if (entry.ids.has(event.id)) entry.steps.push({ event, doc: toDocumentAt(entry.documentId, entry.state) });
     }
     for (const entry of entries) {
       const key = `${tenantId}\u0000${entry.stream}`;

@@ -3,7 +3,7 @@ import { chunkId } from '@mandant/shared/ids';
 import { inParallel } from '@mandant/shared/in-parallel';
 import type { Projection } from '@mandant/shared/projection';
 import type { TextDocument } from '@mandant/shared/stores/text';
-import { type DocumentStores, documentTitle, isErased, readAnalysis } from '../content.ts';
+import { type DocumentStores, type PageArtefacts, documentTitle, isErased, pageArtefacts, readAnalysis } from '../content.ts';
 import { type DocumentAt, documentAt, createDocumentStates } from '../document-state.ts';
 import { type EntityNaming, documentStatesAt, entityMerges } from '../entities.ts';
 
@@ -29,11 +29,17 @@ export function textProjection(stores: DocumentStores): Projection {
   const entityLog = entityMerges(stores);
 
   /** The entries the processing `doc` stands at imply (null: nothing to index); throws when erased. */
-  async function entriesOf(e: EventEnvelope, doc: DocumentAt, projectIds: string[], naming: EntityNaming): Promise<TextDocument[] | null> {
+  async function entriesOf(
+    e: EventEnvelope,
+    doc: DocumentAt,
+    projectIds: string[],
+    naming: EntityNaming,
+    page?: PageArtefacts,
+  ): Promise<TextDocument[] | null> {
     const processed = doc.processed;
     if (!processed || doc.deleted) return null;
     const tenantId = e.tenant_id;
-    const analysis = await readAnalysis(stores, tenantId, processed.analysisKey);
+    const analysis = await readAnalysis(stores, tenantId, processed.analysisKey, page);
     const title = (await documentTitle(stores, tenantId, doc)) ?? analysis.title;
     const names = await naming.namesByChunk(analysis);
     return analysis.chunks.map((c): TextDocument => ({
@@ -100,7 +106,14 @@ export function textProjection(stores: DocumentStores): Projection {
       const clear: string[] = [];
       const entries: TextDocument[] = [];
       const relinks: DocumentAt[] = [];
-      for (const { documentId, steps } of await documentStates.at(tx, events)) {
+      const documents = await documentStates.at(tx, events);
+      // the analyses of every document the page (re)indexes, read ahead
+      const page = pageArtefacts(stores, tenantId);
+      for (const { steps } of documents) {
+        const processing = steps.findLast((s) => s.event.type === 'document.processed.v1');
+        if (processing?.doc.processed && !steps.at(-1)?.doc.deleted) page.prefetch([processing.doc.processed.analysisKey]);
+      }
+      for (const { documentId, steps } of documents) {
         const final = steps.at(-1)?.doc;
         if (!final) continue;
         if (final.deleted) {
@@ -110,7 +123,7 @@ export function textProjection(stores: DocumentStores): Projection {
         const processing = steps.findLast((s) => s.event.type === 'document.processed.v1');
         if (processing) {
           try {
-            const mine = await entriesOf(processing.event, processing.doc, final.projectIds, naming);
+            const mine = await entriesOf(processing.event, processing.doc, final.projectIds, naming, page);
             if (mine) {
               if (processing.doc.processedCount > 1) clear.push(documentId);
               entries.push(...mine);

@@ -4,7 +4,7 @@ import { chunkId } from '@mandant/shared/ids';
 import { inParallel } from '@mandant/shared/in-parallel';
 import type { Projection } from '@mandant/shared/projection';
 import type { EmbeddingModel, VectorPoint } from '@mandant/shared/stores/vectors';
-import { type DocumentStores, isErased, readAnalysis, readVectors } from '../content.ts';
+import { type DocumentStores, type PageArtefacts, isErased, pageArtefacts, readAnalysis, readVectors } from '../content.ts';
 import { type DocumentAt, documentAt, createDocumentStates } from '../document-state.ts';
 import { type EntityNaming, documentStatesAt, entityMerges } from '../entities.ts';
 
@@ -55,12 +55,13 @@ export function vectorProjection(stores: DocumentStores): Projection {
     projectIds: string[],
     naming: EntityNaming,
     model = String(e.data.model),
+    page?: PageArtefacts,
   ): Promise<Embedding | null> {
     const embedding = doc.embeddings.get(model);
     if (!embedding || doc.deleted) return null;
     const tenantId = e.tenant_id;
-    const artefact = await readVectors(stores, tenantId, embedding.vectorsKey);
-    const analysis = doc.processed ? await readAnalysis(stores, tenantId, doc.processed.analysisKey) : null;
+    const artefact = await readVectors(stores, tenantId, embedding.vectorsKey, page);
+    const analysis = doc.processed ? await readAnalysis(stores, tenantId, doc.processed.analysisKey, page) : null;
     const names = analysis ? await naming.namesByChunk(analysis) : new Map<number, string[]>();
     const points = artefact.vectors.map((vector, i): VectorPoint => {
       const index = analysis?.chunks[i]?.index ?? i;
@@ -183,7 +184,16 @@ export function vectorProjection(stores: DocumentStores): Projection {
       const purges: DocumentAt[] = [];
       const embeddings: Embedding[] = [];
       const relinks: Array<{ doc: DocumentAt; models: EmbeddingModel[] }> = [];
-      for (const { steps } of await documentStates.at(tx, events)) {
+      const documents = await documentStates.at(tx, events);
+      // the artefacts of every embedding the page writes, read ahead
+      const page = pageArtefacts(stores, tenantId);
+      for (const { steps } of documents)
+        for (const { event, doc } of steps) {
+          const embedding = event.type === 'document.embedded.v1' ? doc.embeddings.get(String(event.data.model)) : undefined;
+          if (!embedding || steps.at(-1)?.doc.deleted) continue;
+          page.prefetch([embedding.vectorsKey, ...(doc.processed ? [doc.processed.analysisKey] : [])]);
+        }
+      for (const { steps } of documents) {
         const final = steps.at(-1)?.doc;
         if (!final) continue;
         if (final.deleted) {
@@ -201,7 +211,7 @@ export function vectorProjection(stores: DocumentStores): Projection {
         let mine: Embedding[] = [];
         for (const { event, doc } of [...lastEmbed.values()].sort((a, b) => a.event.tenant_seq - b.event.tenant_seq)) {
           try {
-            const x = await pointsOf(event, doc, final.projectIds, naming);
+            const x = await pointsOf(event, doc, final.projectIds, naming, undefined, page);
             if (x) mine.push(x);
           } catch (err) {
             if (!isErased(err)) throw err;
