@@ -53,7 +53,7 @@ export function createPostgresGraphStore({ sql }: PostgresGraphStoreDeps): Graph
   ];
   /** The entities the documents mention, as an array expression evaluated inside the statement. */
   const mentionedBy = (tx: Tx, t: string, docs: string[]) =>
-    tx`array(select entity_id from graph_mentions where tenant_id = ${t} and document_id = any(${docs}::uuid[]))`;
+    tx`array(select distinct entity_id from graph_mentions where tenant_id = ${t} and document_id = any(${docs}::uuid[]))`;
 
   const entitiesOf = (tx: Tx, t: string, docs: string[]) => tx<{ id: string }[]>`select distinct entity_id as id from graph_mentions
       where tenant_id = ${t} and document_id = any(${docs}::uuid[])`;
