@@ -17,7 +17,7 @@ export const PAGE = 500;
  * (a page's writes are set-based, so a larger page costs less per event), and a projection that
  * folds a page writes each row once per page. A failure is isolated as on any page.
  */
-export const REBUILD_PAGE = 2_000;
+export const REBUILD_PAGE = 5_000;
 /** Which event of a page applied in turn failed, and why. */
 class InTurnFailure extends Error {
   constructor(

@@ -1,7 +1,15 @@
 import { type DocumentAnalysis, EntityMerged, type EventEnvelope } from '@mandant/contracts';
 import type { Projection } from '@mandant/shared/projection';
 import type { MentionInput, RelationInput } from '@mandant/shared/stores/graph';
-import { type DocumentStores, documentTitle, isErased, projectOrPurge, readAnalysis } from '../content.ts';
+import {
+  type DocumentStores,
+  type PageArtefacts,
+  documentTitle,
+  isErased,
+  pageArtefacts,
+  projectOrPurge,
+  readAnalysis,
+} from '../content.ts';
 import { type DocumentAt, documentAt, documentIdOf, createDocumentStates } from '../document-state.ts';
 
 const DOCUMENT_EVENTS = new Set([
@@ -49,11 +57,11 @@ export function graphProjection(stores: DocumentStores): Projection {
   }
 
   /** What an upload or processing event sets: the title, and for a processing the mentions. */
-  async function readUpserted(e: EventEnvelope, doc: DocumentAt) {
+  async function readUpserted(e: EventEnvelope, doc: DocumentAt, page?: PageArtefacts) {
     const tenantId = e.tenant_id;
     const title = await documentTitle(stores, tenantId, doc);
     if (e.type === 'document.uploaded.v1' || !doc.processed) return { title, analysis: null };
-    const analysis = await readAnalysis(stores, tenantId, doc.processed.analysisKey);
+    const analysis = await readAnalysis(stores, tenantId, doc.processed.analysisKey, page);
     return { title: title ?? analysis.title, analysis };
   }
 
@@ -175,7 +183,13 @@ export function graphProjection(stores: DocumentStores): Projection {
       const tenantId = events[0]?.tenant_id;
       if (tenantId === undefined) return;
       const states = new Map<string, DocumentAt>();
-      for (const { steps } of await documentStates.at(tx, events)) for (const { event, doc } of steps) states.set(event.id, doc);
+      // the analyses of the page's processed documents, read ahead
+      const page = pageArtefacts(stores, tenantId);
+      for (const { steps } of await documentStates.at(tx, events))
+        for (const { event, doc } of steps) {
+          states.set(event.id, doc);
+          if (event.type === 'document.processed.v1' && doc.processed && !doc.deleted) page.prefetch([doc.processed.analysisKey]);
+        }
       const later = pending(tenantId);
       /** whether the document's content opens, per sealed field it is read from (the keyring does not change within a page) */
       const readable = new Map<string, boolean>();
@@ -223,7 +237,7 @@ export function graphProjection(stores: DocumentStores): Projection {
           case 'document.processed.v1': {
             let read: Awaited<ReturnType<typeof readUpserted>>;
             try {
-              read = await readUpserted(e, doc);
+              read = await readUpserted(e, doc, page);
             } catch (err) {
               if (!isErased(err)) throw err;
               await remove(doc.documentId);
