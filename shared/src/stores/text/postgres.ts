@@ -111,7 +111,7 @@ export function createPostgresTextIndex({ sql }: PostgresTextIndexDeps): TextInd
         (tx) => tx`
         update text_documents t set project_ids = v.project_ids
         from jsonb_to_recordset(${tx.json([...rows.values()])}) as v(document_id uuid, project_ids uuid[])
-        where ${where(tx, tenantId)} and t.document_id = v.document_id`,
+        where ${where(tx, tenantId)} and t.document_id = v.document_id and t.project_ids is distinct from v.project_ids`,
       );
     },
 

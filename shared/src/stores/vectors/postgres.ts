@@ -241,7 +241,8 @@ export function createPostgresVectorIndex({
       assertUuid('tenant id', tenantId);
       const rows = lastByDocument(documents);
       if (rows.length === 0) return;
-      // one bump and one statement for every document: the cache sees one revision
+      // one bump and one statement for every document: the cache sees one revision; a point whose
+      // projects stay as they are is not written again
       await withTenant(
         sql,
         tenantId,
@@ -249,7 +250,7 @@ export function createPostgresVectorIndex({
         with b as (${bumping(tx, tenantId, model)})
         update vector_points p set project_ids = v.project_ids, rev = b.revision
         from b, jsonb_to_recordset(${tx.json(rows)}) as v(document_id uuid, project_ids uuid[])
-        where ${where(tx, tenantId, model)} and p.document_id = v.document_id`,
+        where ${where(tx, tenantId, model)} and p.document_id = v.document_id and p.project_ids is distinct from v.project_ids`,
       );
     },
 
