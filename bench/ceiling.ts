@@ -24,8 +24,8 @@ const cfg = {
   replicas: intListEnv('BENCH_CEILING_REPLICAS', [1, 2]),
   from: intEnv('BENCH_CEILING_FROM', 200),
   step: intEnv('BENCH_CEILING_STEP', 200),
-  to: intEnv('BENCH_CEILING_TO', 3000),
-  seconds: intEnv('BENCH_CEILING_SECONDS', 20),
+  to: intEnv('BENCH_CEILING_TO', 1200),
+  seconds: intEnv('BENCH_CEILING_SECONDS', 15),
   tenants: intEnv('BENCH_LAG_TENANTS', 8),
   pollMs: intEnv('BENCH_LAG_POLL_MS', 10),
   chunks: intEnv('BENCH_LAG_CHUNKS', 5),
@@ -51,10 +51,10 @@ interface Step {
   load: number;
 }
 
-/** A step is kept up with when its lag stays bounded: p99 under the goal, no growing trend, the rate reached, the backlog gone at once. */
+/** A step is kept up with when its lag stays bounded: no growing trend, the rate reached, the backlog gone at once (whatever its p99). */
 function keptUp(s: Step): boolean {
   const growing = s.lateP50 > 1.25 * s.earlyP50 + 100;
-  return s.caughtUp && s.p99 < GOAL_MS && !growing && s.achieved >= 0.95 * s.rate && s.drainS < 2;
+  return s.caughtUp && !growing && s.achieved >= 0.95 * s.rate && s.drainS < 2;
 }
 
 async function startReplica(config: Record<string, unknown>): Promise<ChildProcess> {
@@ -192,8 +192,9 @@ async function main(): Promise<void> {
   console.log(
     `Each step drives bench/lag's mix (${MIX.document * 100}% document lifecycle, ${MIX.link * 100}% link/unlink, the rest project and member activity) ` +
       `over ${cfg.tenants} tenants, one event per append, for ${cfg.seconds} s, then waits for every projector to reach the head. A step is kept up with ` +
-      `when its lag p99 (per event, the slowest read model) is under ${fmtInt(GOAL_MS)} ms, its lag does not grow from the first fifth of the step to the ` +
-      `last (p50 by more than 25 % + 100 ms), the rate is reached (95 %), and the backlog is gone within 2 s of the drive. The knee is the last step kept up with.`,
+      `when its lag (per event, the slowest read model) does not grow from the first fifth of the step to the last (p50 by more than 25 % + 100 ms), ` +
+      `the rate is reached (95 %), and the backlog is gone within 2 s of the drive. The knee is the last step kept up with; the lag goal ` +
+      `(p99 under ${fmtInt(GOAL_MS)} ms) is reported beside it.`,
   );
   const results: Array<{ replicas: number; steps: Step[] }> = [];
   for (const replicas of cfg.replicas) {
@@ -205,9 +206,11 @@ async function main(): Promise<void> {
     const kept = steps.filter(keptUp);
     const knee = kept.at(-1);
     const over = steps.find((s) => !keptUp(s));
+    const withinGoal = kept.filter((s) => s.p99 < GOAL_MS).at(-1);
     return [
       `${replicas}`,
       knee ? fmtInt(knee.rate) : `< ${fmtInt(cfg.from)}`,
+      withinGoal ? fmtInt(withinGoal.rate) : `< ${fmtInt(cfg.from)}`,
       knee ? `${fmtInt(knee.p50)} / ${fmtInt(knee.p99)}` : '-',
       over ? fmtInt(over.rate) : `not reached (≤ ${fmtInt(cfg.to)})`,
       over ? `${fmtInt(over.p50)} / ${fmtInt(over.p99)}` : '-',
@@ -219,6 +222,7 @@ async function main(): Promise<void> {
       [
         'projector processes',
         'knee ev/s',
+        `highest rate with p99 < ${fmtInt(GOAL_MS / 1000)} s`,
         'lag p50 / p99 ms at the knee',
         'diverged at ev/s',
         'lag p50 / p99 ms there',
