@@ -42,6 +42,16 @@ type Member = { project_id: string | null; user_id: string };
  * `apply` writes one event's change; `applyBatch` folds a page's events per row (`RowFold`) and
  * writes each row once, in a few set-based statements sent together: the same rows in the end.
  */
+/** The user a `user.registered` event (v1 in clear, v2 sealed) registers. */
+async function registeredUser(keyring: Keyring, e: EventEnvelope) {
+  const userId = e.stream.slice('user-'.length);
+  const u =
+    e.type === 'user.registered.v1'
+      ? UserRegistered.shape.data.parse(e.data)
+      : await openUser(keyring, e.tenant_id, userId, UserRegisteredV2.shape.data.parse(e.data).sealed);
+  return { userId, u };
+}
+
 const membershipRows = (keyring: Keyring): Projection => ({
   ...MEMBERSHIP_VIEWS,
   handles: (type) => type.startsWith('user.') || type.startsWith('member.') || type === 'project.deleted.v1',
@@ -51,11 +61,7 @@ const membershipRows = (keyring: Keyring): Projection => ({
     switch (e.type) {
       case 'user.registered.v1':
       case 'user.registered.v2': {
-        const userId = e.stream.slice('user-'.length);
-        const u =
-          e.type === 'user.registered.v1'
-            ? UserRegistered.shape.data.parse(e.data)
-            : await openUser(keyring, t, userId, UserRegisteredV2.shape.data.parse(e.data).sealed);
+        const { userId, u } = await registeredUser(keyring, e);
         await tx`insert into users_view (tenant_id, user_id, email, name, created_at)
                  values (${t}, ${userId}, ${u?.email ?? null}, ${u?.name ?? null}, ${e.occurred_at}) on conflict do nothing`;
         return;
@@ -117,11 +123,7 @@ const membershipRows = (keyring: Keyring): Projection => ({
       switch (e.type) {
         case 'user.registered.v1':
         case 'user.registered.v2': {
-          const userId = e.stream.slice('user-'.length);
-          const u =
-            e.type === 'user.registered.v1'
-              ? UserRegistered.shape.data.parse(e.data)
-              : await openUser(keyring, t, userId, UserRegisteredV2.shape.data.parse(e.data).sealed);
+          const { userId, u } = await registeredUser(keyring, e);
           users.insertIfAbsent(userId, {
             user_id: userId,
             email: u?.email ?? null,
