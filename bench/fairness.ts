@@ -14,7 +14,7 @@ import { uuidv7 } from '@mandant/shared/ids';
 import { fmtInt, fmtRatio, intEnv, machineLine, runMain, table, withFreshDatabase } from './src/harness.ts';
 import { percentiles } from './src/latency.ts';
 import { MIX } from './src/lag-workload.ts';
-import { type Committed, startPipeline, streamOrderedAppender } from './src/pipeline.ts';
+import { type Committed, consumingLine, startPipeline, streamOrderedAppender } from './src/pipeline.ts';
 import { readModelLags, versusGoal } from './src/read-model-lag.ts';
 
 const cfg = {
@@ -33,7 +33,7 @@ type Phase = 'baseline' | 'burst' | 'after';
 
 async function main(): Promise<void> {
   await withFreshDatabase(async (db, onCleanup) => {
-    const { events, readModels, projectors, watch, published, traced, deliveredAt, setUp } = await startPipeline(db, onCleanup, {
+    const { events, readModels, projectors, watch, published, traced, deliveredAt, grouped, setUp } = await startPipeline(db, onCleanup, {
       name: 'bench-fairness',
       sweepMs: cfg.sweepMs,
       pollMs: cfg.pollMs,
@@ -64,7 +64,7 @@ async function main(): Promise<void> {
         `with sealed artefacts, ${((performance.now() - s0) / 1000).toFixed(1)} s; all projectors caught up.`,
     );
     console.log(
-      `Pipeline as bench/lag.ts: event store + relay on a pool of 10, ${projectors.length} projectors on a pool of 10 (JetStream durable consumers, sweep every ` +
+      `Pipeline as bench/lag.ts: event store + relay on a pool of 10, ${projectors.length} projectors on a pool of 10 (${consumingLine(grouped)}, sweep every ` +
         `${cfg.sweepMs / 1000} s), embedded stores on a pool of 6, checkpoints polled every ${cfg.pollMs} ms. Both tenants draw from the mix of bench/lag.ts, one event per append.`,
     );
     console.log('');

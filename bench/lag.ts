@@ -14,7 +14,7 @@ import { uuidv7 } from '@mandant/shared/ids';
 import { fmtInt, intEnv, machineLine, runMain, table, withFreshDatabase } from './src/harness.ts';
 import { percentiles } from './src/latency.ts';
 import { MIX } from './src/lag-workload.ts';
-import { type Committed, startPipeline, streamOrderedAppender } from './src/pipeline.ts';
+import { type Committed, consumingLine, startPipeline, streamOrderedAppender } from './src/pipeline.ts';
 import { readModelLags, versusGoal } from './src/read-model-lag.ts';
 
 const cfg = {
@@ -33,7 +33,7 @@ const META: EventMeta = { actor: 'user:bench', correlation_id: 'bench-lag', caus
 
 async function main(): Promise<void> {
   await withFreshDatabase(async (db, onCleanup) => {
-    const { events, readModels, projectors, watch, watchSql, published, consumers, setUp } = await startPipeline(db, onCleanup, {
+    const { events, readModels, projectors, watch, watchSql, published, consumers, grouped, setUp } = await startPipeline(db, onCleanup, {
       name: 'bench-lag',
       sweepMs: cfg.sweepMs,
       pollMs: cfg.pollMs,
@@ -67,7 +67,7 @@ async function main(): Promise<void> {
     );
     console.log(
       `Pipeline: one process (as the all-in-one platform): event store + relay on a pool of 10, ${projectors.length} projectors (${readModels.map((m) => m.label).join(', ')}) ` +
-        `on a pool of 10, each a JetStream durable consumer of events.> on a private nats-server (sweep every ${cfg.sweepMs / 1000} s); embedded Postgres vector/text/graph stores on a pool of 6; ` +
+        `on a pool of 10, ${consumingLine(grouped)}, on a private nats-server (sweep every ${cfg.sweepMs / 1000} s); embedded Postgres vector/text/graph stores on a pool of 6; ` +
         `sealed local blobs. Checkpoints polled every ${cfg.pollMs} ms as the owner.`,
     );
     console.log(

@@ -2,8 +2,10 @@
  * The whole write-to-read pipeline of one all-in-one process, for the benchmarks that measure
  * commit-to-visible lag (`bench/lag.ts`, `bench/fairness.ts`): event store and outbox relay on the
  * runtime's pool, JetStream on a private nats-server, one projector per read model (relational
- * views and document stores) on a pool of their own, the embedded stores on theirs, and a
- * checkpoint watch that records when each projector first showed each position.
+ * views and document stores) on a pool of their own, run as one group as the platform runs them
+ * (BENCH_PROJECTORS=each: each on its own consumer and transactions, as before groups), the
+ * embedded stores on theirs, and a checkpoint watch that records when each projector first showed
+ * each position.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -18,7 +20,7 @@ import { type Sql, createSql } from '@mandant/shared/db';
 import { type EventStore, createEventStore } from '@mandant/shared/eventstore';
 import { createLogger } from '@mandant/shared/log';
 import { startOutboxRelay } from '@mandant/shared/outbox';
-import { type Projection, type Projector, startProjector } from '@mandant/shared/projection';
+import { type Projection, type Projector, startProjector, startProjectors } from '@mandant/shared/projection';
 import { findNatsServer, startNatsServer } from '@mandant/shared/runtime';
 import type { EventTransport } from '@mandant/shared/transport';
 import { createJetStreamTransport } from '@mandant/shared/transport';
@@ -52,11 +54,13 @@ export interface Pipeline {
   watchSql: Sql;
   /** event id → when the relay's publish of it was first acknowledged */
   published: Map<string, number>;
-  /** per projector's durable: JetStream deliveries and the time its handler took */
+  /** whether the projectors run as one group (one durable, one transaction per page) or each on its own */
+  grouped: boolean;
+  /** per durable (the group's, or each projector's): JetStream deliveries and the time its handler took */
   consumers: Map<string, ConsumerStats>;
   /** tenants whose deliveries are traced into `deliveredAt` */
   traced: Set<string>;
-  /** event id of a traced tenant → when the last of the projectors' consumers first received it */
+  /** event id of a traced tenant → when the last of the projectors' consumers (or the group's one) first received it */
   deliveredAt: Map<string, number>;
   /** appends each tenant's setup steps (tenant, users, projects, memberships) and waits for every projector to have them */
   setUp: (
@@ -80,6 +84,19 @@ export function benchReadModels(stores: BenchStores): ReadModel[] {
     { label: 'blobs', kind: 'store', projection: docs.blobs },
   ];
 }
+
+/** BENCH_PROJECTORS: `group` (default, as the platform runs them) or `each` (a consumer and transactions per projector). */
+export function groupedProjectors(): boolean {
+  const mode = process.env.BENCH_PROJECTORS ?? 'group';
+  if (mode !== 'group' && mode !== 'each') throw new Error(`BENCH_PROJECTORS must be group or each, not ${mode}`);
+  return mode === 'group';
+}
+
+/** How the projectors consume, for a benchmark's description of its pipeline. */
+export const consumingLine = (grouped: boolean): string =>
+  grouped
+    ? 'run as one group (one JetStream durable consumer of events.>, one transaction per tenant page for all of them)'
+    : 'each a JetStream durable consumer of events.> with transactions of its own';
 
 export async function startPipeline(
   db: BenchDatabase,
@@ -138,7 +155,7 @@ export async function startPipeline(
           const id = (JSON.parse(decoder.decode(msg.payload)) as { id: string }).id;
           const n = (seenBy.get(id) ?? 0) + 1;
           seenBy.set(id, n);
-          if (n === readModels.length) deliveredAt.set(id, t);
+          if (n === consumers.size) deliveredAt.set(id, t);
         }
         try {
           await handler(msg);
@@ -150,9 +167,11 @@ export async function startPipeline(
       });
     },
   };
-  const projectors = readModels.map((m) =>
-    startProjector({ sql: projectorSql, projection: m.projection, log, transport: countingTransport, sweepMs: opts.sweepMs }),
-  );
+  const grouped = groupedProjectors();
+  const common = { sql: projectorSql, log, transport: countingTransport, sweepMs: opts.sweepMs };
+  const projectors = grouped
+    ? startProjectors({ ...common, projections: readModels.map((m) => m.projection) })
+    : readModels.map((m) => startProjector({ ...common, projection: m.projection }));
   onCleanup(async () => void (await Promise.allSettled(projectors.map((p) => p.stop()))));
   const watchSql = createSql(ownerUrl, { max: 1, appName: `mandant-${opts.name}-watch` });
   onCleanup(() => watchSql.end({ timeout: 5 }));
@@ -160,6 +179,7 @@ export async function startPipeline(
 
   return {
     natsUrl: nats.url,
+    grouped,
     events,
     stores,
     readModels,

@@ -7,10 +7,10 @@
  */
 import { createSql } from '@mandant/shared/db';
 import { createLogger } from '@mandant/shared/log';
-import { startProjector } from '@mandant/shared/projection';
+import { startProjector, startProjectors } from '@mandant/shared/projection';
 import { createJetStreamTransport } from '@mandant/shared/transport';
 import { createBenchStores } from './harness.ts';
-import { benchReadModels } from './pipeline.ts';
+import { benchReadModels, groupedProjectors } from './pipeline.ts';
 
 interface ReplicaConfig {
   appUrl: string;
@@ -29,9 +29,12 @@ async function main(): Promise<void> {
   });
   const sql = createSql(cfg.appUrl, { max: 10, appName: 'mandant-bench-replica' });
   const transport = await createJetStreamTransport({ servers: [cfg.natsUrl], log, name: 'mandant-bench-replica' });
-  const projectors = benchReadModels(stores).map((m) =>
-    startProjector({ sql, projection: m.projection, log, transport, sweepMs: cfg.sweepMs }),
-  );
+  const common = { sql, log, transport, sweepMs: cfg.sweepMs };
+  const models = benchReadModels(stores);
+  // as the pipeline runs them (BENCH_PROJECTORS), so the replica shares its durables
+  const projectors = groupedProjectors()
+    ? startProjectors({ ...common, projections: models.map((m) => m.projection) })
+    : models.map((m) => startProjector({ ...common, projection: m.projection }));
   console.log('ready');
   const stop = async (): Promise<void> => {
     await Promise.allSettled(projectors.map((p) => p.stop()));

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Env } from '@mandant/shared/env';
 import type { Logger } from '@mandant/shared/log';
-import { type Projection, type Projector, startProjector } from '@mandant/shared/projection';
+import { type Projection, type Projector, startProjectors } from '@mandant/shared/projection';
 import { type RpcClient, createRpcClient, serveRpc } from '@mandant/shared/rpc';
 import { systemClock } from '@mandant/shared/service';
 import { type Runtime, masterKey, persistentSecret, startRuntime } from '@mandant/shared/service';
@@ -65,15 +65,21 @@ export interface RunningServices {
   stop(): Promise<void>;
 }
 
-/** Serves the given services' message patterns and runs their projectors on a started runtime. */
-export async function runServices(runtime: Runtime, services: Service[], log: Logger): Promise<RunningServices> {
+/**
+ * Serves the given services' message patterns and runs their projectors on a started runtime, as
+ * one group (group.ts) with `more` (the document store projections, say): `projectors` are the
+ * services' projectors, then those of `more`, in order.
+ */
+export async function runServices(runtime: Runtime, services: Service[], log: Logger, more: Projection[] = []): Promise<RunningServices> {
   const servers: { close(): Promise<void> }[] = [];
-  const projectors: Projector[] = [];
-  for (const s of services) {
+  for (const s of services)
     servers.push(await serveRpc({ service: s.name, handlers: s.handlers, transport: runtime.rpc, log, sql: runtime.sql }));
-    for (const projection of s.projections)
-      projectors.push(startProjector({ sql: runtime.sql, projection, log, transport: runtime.events }));
-  }
+  const projectors = startProjectors({
+    sql: runtime.sql,
+    projections: [...services.flatMap((s) => s.projections), ...more],
+    log,
+    transport: runtime.events,
+  });
   return {
     projectors,
     async stop() {
@@ -127,10 +133,9 @@ export async function startPlatform(env: Env, log: Logger): Promise<Platform> {
       env,
       rpc: client,
     };
-    const services = await runServices(runtime, allServices(deps), log);
-    const storeProjectors = Object.values(documentProjections(stores)).map((projection) =>
-      startProjector({ sql: runtime.sql, projection, log, transport: runtime.events }),
-    );
+    const storeProjections = Object.values(documentProjections(stores));
+    const services = await runServices(runtime, allServices(deps), log, storeProjections);
+    const storeProjectors = services.projectors.slice(-storeProjections.length);
     const worker = await startIngestionWorker({
       sql: runtime.sql,
       store: runtime.store,

@@ -113,6 +113,47 @@ function tracing(projection: Projection, key: string): Projection {
   };
 }
 
+/** What a projector (or a group of them, see group.ts) is started with. */
+export interface ProjectorOptions {
+  sql: Sql;
+  log: Logger;
+  transport?: EventTransport;
+  maxAttempts?: number;
+  /** how often every tenant's position is compared with the log's head (default 5 s) */
+  sweepMs?: number;
+  /** how often to look for dead letters whose retry was asked for over the API (default 5 s) */
+  retryPollMs?: number;
+  /** this process's work counters: events applied and pages committed, per projector */
+  metrics?: Pick<WorkMetrics, 'projectorEventsApplied' | 'projectorPages'>;
+}
+
+/**
+ * One projection's runner: its pages, retries, dead letters and waiters. What wakes it (a
+ * consumer, a sweep) is the driver's (`drive`), its own or a group's.
+ */
+export interface Runner {
+  readonly key: string;
+  /** the projection as the runner applies it (traced) */
+  readonly projection: Projection;
+  readonly labels: { projector: string };
+  /** the position this process last saw the projection at for the tenant (0: none yet) */
+  position(tenantId: string): number;
+  /** notes a committed position: resolves the waiters it satisfies */
+  advanced(tenantId: string, position: number): void;
+  /** pages to `upTo` (default: the head), queued behind the tenant's other runs */
+  catchUp(tenantId: string, upTo?: number): Promise<number>;
+  /** a catch-up to the head, not waited for; bursts fold into one run, a failed run is asked for again */
+  requestCatchUp(tenantId: string): void;
+  retryRequested(): Promise<void>;
+  /**
+   * The Projector the callers hold; `stopDriver` stops what wakes the runner. With `group` (a
+   * group's catch-up of the tenant to its head), `catchUp` and `waitFor` go through the group,
+   * which moves this projection with the others.
+   */
+  projector(stopDriver: () => Promise<void>, group?: (tenantId: string) => Promise<void>): Projector;
+  stopped(): boolean;
+}
+
 /**
  * Keeps a read model in step with the log. JetStream deliveries only say "tenant T has news up
  * to N": the projector then reads the missing range from the Postgres log itself, so a lost or
@@ -126,21 +167,81 @@ function tracing(projection: Projection, key: string): Projection {
  * failing event is retried and dead-lettered. Whatever fails and wherever (a statement, the
  * envelope, the commit), only an unavailable store is retried without bound.
  */
-export function startProjector(deps: {
-  sql: Sql;
-  projection: Projection;
-  log: Logger;
-  transport?: EventTransport;
-  maxAttempts?: number;
-  /** how often every tenant's position is compared with the log's head (default 5 s) */
-  sweepMs?: number;
-  /** how often to look for dead letters whose retry was asked for over the API (default 5 s) */
-  retryPollMs?: number;
-  /** this process's work counters: events applied and pages committed, per projector */
-  metrics?: Pick<WorkMetrics, 'projectorEventsApplied' | 'projectorPages'>;
-}): Projector {
+export function startProjector(deps: ProjectorOptions & { projection: Projection }): Projector {
+  const runner = createRunner(deps);
+  const stopDriver = drive({
+    ...deps,
+    durable: `projector-${deps.projection.name}-v${deps.projection.version}`,
+    runners: [runner],
+    behind: (tenantId, position) => runner.position(tenantId) < position,
+    request: (tenantId) => runner.requestCatchUp(tenantId),
+    catchUp: (tenantId, upTo) => runner.catchUp(tenantId, upTo),
+  });
+  return runner.projector(stopDriver);
+}
+
+/** A projection's checkpoint name: `name@vN`. */
+export const projectorKey = (projection: Pick<Projection, 'name' | 'version'>): string => `${projection.name}@v${projection.version}`;
+
+/**
+ * What wakes runners: a JetStream durable whose messages only say "tenant T has news up to N"
+ * (`behind` tells whether that is news here; `request` asks for the catch-up), a sweep that
+ * compares every tenant's position with the log's head, and the poll for dead-letter retries
+ * asked for over the API. Returns its stop.
+ */
+export function drive(
+  deps: ProjectorOptions & {
+    durable: string;
+    runners: readonly Runner[];
+    behind: (tenantId: string, position: number) => boolean;
+    request: (tenantId: string) => void;
+    /** a catch-up of the tenant that the sweep waits for */
+    catchUp: (tenantId: string, upTo: number) => Promise<unknown>;
+  },
+): () => Promise<void> {
+  const { sql, log, runners } = deps;
+  const names = runners.map((r) => r.key).join(',');
+  const consumer = deps.transport?.consume({ durable: deps.durable, filterSubject: 'events.>', confirmAcks: false }, async (msg) => {
+    // A message only says "the tenant has news up to at least here": only its tenant and position
+    // are read (the event itself comes from the log). The runner then reads the log in pages on
+    // its own (request), so the consumer keeps pace with the stream however long a page takes, and
+    // a burst of N messages costs a few page transactions, not N. Acking before the page is applied
+    // loses nothing: the log and the checkpoint decide what is applied, a failed run is asked for
+    // again, and the sweep covers a process that died meanwhile. Acks are not confirmed either: a
+    // lost ack is a redelivery, which the position check absorbs.
+    const news = wakeUp(msg.payload);
+    if (news && deps.behind(news.tenantId, news.position)) deps.request(news.tenantId);
+    void msg.ack().catch(() => {});
+  });
+
+  async function sweep(): Promise<void> {
+    const heads = await sql<{ tenant_id: string; last_seq: number }[]>`select * from mandant_tenant_positions()`;
+    for (const h of heads) {
+      if (deps.behind(h.tenant_id, h.last_seq))
+        await deps
+          .catchUp(h.tenant_id, h.last_seq)
+          .catch((err: unknown) => log.warn({ err, tenant_id: h.tenant_id, projector: names }, 'catch-up failed'));
+    }
+  }
+  async function retryRequested(): Promise<void> {
+    for (const r of runners) await r.retryRequested();
+  }
+  // The sweep covers events whose messages never arrive (transport down, in-process restart) or
+  // arrive late: messages a NATS node had handed to a connection that died with it come back only
+  // after the consumer's ack wait (30 s), and writers wait for the views (read your writes) for 10 s.
+  const sweepTimer = setInterval(() => void sweep().catch(() => {}), deps.sweepMs ?? 5_000);
+  const retryTimer = setInterval(() => void retryRequested().catch(() => {}), deps.retryPollMs ?? 5_000);
+  void sweep().catch((err: unknown) => log.warn({ err, projector: names }, 'initial sweep failed'));
+  return async () => {
+    clearInterval(sweepTimer);
+    clearInterval(retryTimer);
+    await (await consumer)?.stop();
+  };
+}
+
+export function createRunner(deps: ProjectorOptions & { projection: Projection }): Runner {
   const { sql, log } = deps;
-  const key = `${deps.projection.name}@v${deps.projection.version}`;
+  const key = projectorKey(deps.projection);
   const projection = tracing(deps.projection, key);
   const maxAttempts = deps.maxAttempts ?? 5;
   const chains = new Map<string, Promise<number>>();
@@ -149,7 +250,9 @@ export function startProjector(deps: {
   const waiters = new Set<{ tenantId: string; position: number; resolve: () => void }>();
   let stopped = false;
 
+  // never backwards: a group's page and this runner's own run may report out of order
   function advanced(tenantId: string, position: number): void {
+    position = Math.max(position, positions.get(tenantId) ?? 0);
     positions.set(tenantId, position);
     for (const w of waiters)
       if (w.tenantId === tenantId && w.position <= position) {
@@ -315,16 +418,6 @@ export function startProjector(deps: {
       });
   }
 
-  async function sweep(): Promise<void> {
-    const heads = await sql<{ tenant_id: string; last_seq: number }[]>`select * from mandant_tenant_positions()`;
-    for (const h of heads) {
-      if ((positions.get(h.tenant_id) ?? -1) < h.last_seq)
-        await catchUp(h.tenant_id, h.last_seq).catch((err: unknown) =>
-          log.warn({ err, tenant_id: h.tenant_id, projector: key }, 'catch-up failed'),
-        );
-    }
-  }
-
   /**
    * Carries out the retries asked for over the API (see requestRetry) of this projector's dead
    * letters, queued behind the tenant's catch-ups like any run: the projector that owns the read
@@ -367,35 +460,18 @@ export function startProjector(deps: {
     }
   }
 
-  const consumer = deps.transport?.consume(
-    { durable: `projector-${projection.name}-v${projection.version}`, filterSubject: 'events.>', confirmAcks: false },
-    async (msg) => {
-      // A message only says "the tenant has news up to at least here": only its tenant and position
-      // are read (the event itself comes from the log). The projector then reads the log in pages on
-      // its own (requestCatchUp), so the consumer keeps pace with the stream however long a page
-      // takes, and a burst of N messages costs a few page transactions, not N. Acking before the
-      // page is applied loses nothing: the log and the checkpoint decide what is applied, a failed
-      // run is asked for again, and the sweep covers a process that died meanwhile. Acks are not
-      // confirmed either: a lost ack is a redelivery, which the position check absorbs.
-      const news = wakeUp(msg.payload);
-      if (news && (positions.get(news.tenantId) ?? 0) < news.position) requestCatchUp(news.tenantId);
-      void msg.ack().catch(() => {});
-    },
-  );
-  // The sweep covers events whose messages never arrive (transport down, in-process restart) or
-  // arrive late: messages a NATS node had handed to a connection that died with it come back only
-  // after the consumer's ack wait (30 s), and writers wait for the views (read your writes) for 10 s.
-  const sweepTimer = setInterval(() => void sweep().catch(() => {}), deps.sweepMs ?? 5_000);
-  const retryTimer = setInterval(() => void retryRequested().catch(() => {}), deps.retryPollMs ?? 5_000);
-  void sweep().catch((err: unknown) => log.warn({ err, projector: key }, 'initial sweep failed'));
-
-  return {
+  const asProjector = (stopDriver: () => Promise<void>, group?: (tenantId: string) => Promise<void>): Projector => ({
     key,
-    catchUp: (tenantId, upTo) => catchUp(tenantId, upTo),
+    catchUp: group
+      ? async (tenantId) => {
+          await group(tenantId);
+          return positions.get(tenantId) ?? 0;
+        }
+      : (tenantId, upTo) => catchUp(tenantId, upTo),
     async waitFor(tenantId, position, timeoutMs = 10_000) {
       if ((positions.get(tenantId) ?? 0) >= position) return;
       const done = new Promise<void>((resolve) => waiters.add({ tenantId, position, resolve }));
-      void catchUp(tenantId, position).catch(() => {});
+      void (group ? group(tenantId) : catchUp(tenantId, position)).catch(() => {});
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(
@@ -421,10 +497,21 @@ export function startProjector(deps: {
     },
     async stop() {
       stopped = true;
-      clearInterval(sweepTimer);
-      clearInterval(retryTimer);
-      await (await consumer)?.stop();
+      await stopDriver();
       await Promise.allSettled([...chains.values()]);
     },
+  });
+
+  return {
+    key,
+    projection,
+    labels,
+    position: (tenantId) => positions.get(tenantId) ?? 0,
+    advanced,
+    catchUp: (tenantId, upTo) => catchUp(tenantId, upTo),
+    requestCatchUp,
+    retryRequested,
+    projector: asProjector,
+    stopped: () => stopped,
   };
 }

@@ -2,7 +2,8 @@ import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readEnv } from '../env.ts';
 import { type Logger, createLogger } from '../log.ts';
-import { type Projector, startProjector } from '../projection/projector.ts';
+import { type Projector } from '../projection/projector.ts';
+import { startProjectors } from '../projection/group.ts';
 import { serveRpc } from '../rpc/rpc.ts';
 import { systemClock } from './command.ts';
 import { drainHttp, stopOnSignals, trackInFlight } from './shutdown.ts';
@@ -62,9 +63,13 @@ export async function runServiceProcess(
     runtime,
     metrics,
   });
-  const projectors: Projector[] = services
-    .flatMap((s) => s.projections)
-    .map((projection) => startProjector({ sql: runtime.sql, projection, log, transport: runtime.events, metrics }));
+  const projectors: Projector[] = startProjectors({
+    sql: runtime.sql,
+    projections: services.flatMap((s) => s.projections),
+    log,
+    transport: runtime.events,
+    metrics,
+  });
 
   /** set on SIGTERM: readiness answers 503 from then on, so nothing new is routed here */
   let draining = false;
