@@ -57,3 +57,16 @@ type Sendable = { execute(): PromiseLike<unknown> };
 export function pipeline<const Q extends readonly (Sendable | null)[]>(...queries: Q): Promise<{ [K in keyof Q]: Awaited<Q[K]> }> {
   return Promise.all(queries.map(async (q) => (q ? q.execute() : null))) as Promise<{ [K in keyof Q]: Awaited<Q[K]> }>;
 }
+
+/**
+ * Settings, local to a transaction, for one that only derives state the log can give again: a
+ * projector's page, the relay's page. Its commit does not wait for the disk: losing the last
+ * moments of it in a crash only means applying (publishing) those events again, which both
+ * tolerate; the log's own commits still wait. And every statement is planned for its parameters
+ * and the tables as they are now (custom plans): a plan cached on a pooled connection while a
+ * table was small (a fresh tenant, an empty database) can walk the whole tenant's log once the
+ * table is large. Planning each statement costs less than one such walk. Send it first, ahead of
+ * the transaction's first statement (`ahead`).
+ */
+export const derivedStateSettings = (tx: Tx) =>
+  tx`select set_config('synchronous_commit', 'off', true), set_config('plan_cache_mode', 'force_custom_plan', true)`;

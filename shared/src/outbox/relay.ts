@@ -1,5 +1,5 @@
 import { type EventEnvelope, eventSubject } from '@mandant/contracts';
-import { type Sql, withTenant } from '../db/connect.ts';
+import { type Sql, ahead, derivedStateSettings, withTenant } from '../db/connect.ts';
 import { type EventStore, rowToEnvelope } from '../eventstore/event-store.ts';
 import { asError } from '../errors.ts';
 import type { Logger } from '../log.ts';
@@ -53,14 +53,19 @@ export function startOutboxRelay(deps: {
       // Each pending position is looked up in the log on its own (a lateral probe of its primary
       // key), never by walking the tenant's log to meet the outbox: the outbox is small, the log
       // is not, and a plan that joins them by walking both grows with the log.
-      const rows = await tx`
+      // the outbox rows it deletes can be published again after a crash (the transport drops a
+      // re-publish within its dedupe window; consumers take a repeat): see derivedStateSettings
+      const rows = await ahead(
+        derivedStateSettings(tx),
+        () => tx`
         with held as (select pg_try_advisory_xact_lock(hashtext(${`outbox:${tenantId}`})) as ok),
         pending as (
           select o.tenant_seq from held, outbox o
           where held.ok and o.tenant_id = ${tenantId} order by o.tenant_seq limit ${BATCH})
         select e.* from pending p
         cross join lateral (select * from events e where e.tenant_id = ${tenantId} and e.tenant_seq = p.tenant_seq) e
-        order by e.tenant_seq`;
+        order by e.tenant_seq`,
+      );
       // The page is published a window at a time (in order down one connection), each window's
       // acks awaited together: a few round trips per page, not one per event. A window, not the
       // whole page: the server handles publishes in arrival order, so another tenant's event

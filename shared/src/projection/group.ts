@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { EventEnvelope, TENANT_OFFBOARDED } from '@mandant/contracts';
-import { type Tx, ahead, withTenant } from '../db/connect.ts';
+import { type Tx, ahead, derivedStateSettings, withTenant } from '../db/connect.ts';
 import { rowToEnvelope } from '../eventstore/event-store.ts';
 import { safeErrorText } from './dead-letters.ts';
 import { PAGE } from './page.ts';
@@ -58,7 +58,7 @@ export function startProjectors(deps: ProjectorOptions & { projections: readonly
         tx<{ projector: string; position: number }[]>`
           select projector, position from projection_checkpoints
           where tenant_id = ${tenantId} and projector = any(${keys}::text[]) order by projector for update`;
-      let held = await ahead(tx`select set_config('synchronous_commit', 'off', true)`, lock);
+      let held = await ahead(derivedStateSettings(tx), lock);
       if (held.length < keys.length) {
         await tx`insert into projection_checkpoints (tenant_id, projector)
                  select ${tenantId}, k from unnest(${keys}::text[]) k on conflict do nothing`;

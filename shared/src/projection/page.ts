@@ -1,5 +1,5 @@
 import { EventEnvelope, TENANT_OFFBOARDED } from '@mandant/contracts';
-import { type Sql, type Tx, ahead, withTenant } from '../db/connect.ts';
+import { type Sql, type Tx, ahead, derivedStateSettings, withTenant } from '../db/connect.ts';
 import { isTransient } from '../errors.ts';
 import { rowToEnvelope } from '../eventstore/event-store.ts';
 import type { EventRef } from './dead-letters.ts';
@@ -135,10 +135,10 @@ export function createPageApplier(deps: { sql: Sql; projection: Projection; key:
   /** Applies up to a page; a failing event ends the page with everything before it committed. */
   async function applyPage(tenantId: string, upTo: number, limit: number, seen: Seen, careful: boolean, known?: Known): Promise<Page> {
     return withTenant(sql, tenantId, async (tx) => {
-      // A read model and its checkpoint commit together, and both follow from the log: losing the
-      // last moments of them in a crash only means applying those events again. So the commit
-      // does not wait for the disk (sent ahead, no round trip); the log's own commits still do.
-      let read = await ahead(tx`select set_config('synchronous_commit', 'off', true)`, () => lockAndRead(tx, tenantId, upTo, limit));
+      // A read model and its checkpoint commit together, and both follow from the log: the commit
+      // does not wait for the disk, and statements are planned as the tables are now (sent ahead,
+      // no round trip).
+      let read = await ahead(derivedStateSettings(tx), () => lockAndRead(tx, tenantId, upTo, limit));
       if (read.length === 0) {
         await tx`insert into projection_checkpoints (tenant_id, projector) values (${tenantId}, ${key}) on conflict do nothing`;
         read = await lockAndRead(tx, tenantId, upTo, limit);
