@@ -64,7 +64,7 @@ async function main(): Promise<void> {
         `with sealed artefacts, ${((performance.now() - s0) / 1000).toFixed(1)} s; all projectors caught up.`,
     );
     console.log(
-      `Pipeline as bench/lag.ts: event store + relay on a pool of 10, ${projectors.length} projectors on a pool of 10 (${consumingLine(grouped)}, sweep every ` +
+      `Pipeline as bench/lag.ts: event store + relay on a pool of 10, ${projectors.length} projectors on a pool of 10 (${consumingLine(grouped, readModels)}, sweep every ` +
         `${cfg.sweepMs / 1000} s), embedded stores on a pool of 6, checkpoints polled every ${cfg.pollMs} ms. Both tenants draw from the mix of bench/lag.ts, one event per append.`,
     );
     console.log('');

@@ -16,6 +16,7 @@ import { percentiles } from './src/latency.ts';
 import { MIX } from './src/lag-workload.ts';
 import { type Committed, consumingLine, startPipeline, streamOrderedAppender } from './src/pipeline.ts';
 import { readModelLags, versusGoal } from './src/read-model-lag.ts';
+import { realEngineSet, startRealEngines } from './src/engines.ts';
 
 const cfg = {
   rate: intEnv('BENCH_LAG_RATE', 200),
@@ -29,15 +30,36 @@ const cfg = {
   sweepMs: intEnv('BENCH_LAG_SWEEP_MS', 30_000),
 };
 const GOAL_MS = 1000;
+
+/** BENCH_LAG_ENGINES: `embedded` (default: Postgres vectors, text and graph) or `real` (Qdrant vectors, Meilisearch text). */
+function engineSetting(): 'embedded' | 'real' {
+  const v = process.env.BENCH_LAG_ENGINES ?? 'embedded';
+  if (v !== 'embedded' && v !== 'real') throw new Error(`BENCH_LAG_ENGINES must be embedded or real, not ${v}`);
+  return v;
+}
 const META: EventMeta = { actor: 'user:bench', correlation_id: 'bench-lag', causation_id: null, traceparent: null };
 
 async function main(): Promise<void> {
   await withFreshDatabase(async (db, onCleanup) => {
+    // BENCH_LAG_ENGINES=real: vectors on Qdrant and text on Meilisearch (engines.ts), the rest as before
+    let real: ReturnType<typeof realEngineSet> | null = null;
+    if (engineSetting() === 'real') {
+      const engines = await startRealEngines();
+      if ('skipped' in engines) {
+        console.log(`Real engines: skipped (${engines.skipped}); nothing measured.`);
+        return;
+      }
+      onCleanup(() => engines.stop());
+      real = realEngineSet(engines);
+      const set = real;
+      onCleanup(() => set.drop());
+    }
     const { events, readModels, projectors, watch, watchSql, published, consumers, grouped, setUp } = await startPipeline(db, onCleanup, {
       name: 'bench-lag',
       sweepMs: cfg.sweepMs,
       pollMs: cfg.pollMs,
       meta: META,
+      ...(real ? { engines: { vectors: real.vectors, text: real.text } } : {}),
     });
     const committed = new Map<string, Committed>(); // by event id
 
@@ -67,7 +89,7 @@ async function main(): Promise<void> {
     );
     console.log(
       `Pipeline: one process (as the all-in-one platform): event store + relay on a pool of 10, ${projectors.length} projectors (${readModels.map((m) => m.label).join(', ')}) ` +
-        `on a pool of 10, ${consumingLine(grouped)}, on a private nats-server (sweep every ${cfg.sweepMs / 1000} s); embedded Postgres vector/text/graph stores on a pool of 6; ` +
+        `on a pool of 10, ${consumingLine(grouped, readModels)}, on a private nats-server (sweep every ${cfg.sweepMs / 1000} s); ${real ? `${real.describe}; the graph on Postgres` : 'embedded Postgres vector/text/graph stores'} on a pool of 6; ` +
         `sealed local blobs. Checkpoints polled every ${cfg.pollMs} ms as the owner.`,
     );
     console.log(

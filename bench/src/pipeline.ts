@@ -15,7 +15,7 @@ import type { EventMeta } from '@mandant/contracts';
 import { documentViews } from '@mandant/documents';
 import { membershipViews } from '@mandant/membership';
 import { projectViews } from '@mandant/project';
-import { documentProjections } from '@mandant/projectors';
+import { type DocumentProjectionName, documentProjections } from '@mandant/projectors';
 import { type Sql, createSql } from '@mandant/shared/db';
 import { type EventStore, createEventStore } from '@mandant/shared/eventstore';
 import { createLogger } from '@mandant/shared/log';
@@ -70,7 +70,7 @@ export interface Pipeline {
 }
 
 /** Every read model of the all-in-one process, as the pipeline (and a replica of its projectors) runs them. */
-export function benchReadModels(stores: BenchStores): ReadModel[] {
+export function benchReadModels(stores: BenchStores & { lanes?: Partial<Record<DocumentProjectionName, string>> }): ReadModel[] {
   const docs = documentProjections(stores);
   return [
     { label: 'tenant views', kind: 'view', projection: tenantViews },
@@ -93,15 +93,27 @@ export function groupedProjectors(): boolean {
 }
 
 /** How the projectors consume, for a benchmark's description of its pipeline. */
-export const consumingLine = (grouped: boolean): string =>
-  grouped
-    ? 'run as one group (one JetStream durable consumer of events.>, one transaction per tenant page for all of them)'
-    : 'each a JetStream durable consumer of events.> with transactions of its own';
+export function consumingLine(grouped: boolean, readModels: readonly ReadModel[]): string {
+  if (!grouped) return 'each a JetStream durable consumer of events.> with transactions of its own';
+  const apart = readModels.filter((m) => (m.projection.lane ?? 'database') !== 'database').map((m) => `${m.label} (${m.projection.lane})`);
+  const group = 'one JetStream durable consumer of events.>, one transaction per tenant page for all of them';
+  return apart.length === 0
+    ? `run as one group (${group})`
+    : `the database's run as one group (${group}); apart, each on its own: ${apart.join(', ')}`;
+}
 
 export async function startPipeline(
   db: BenchDatabase,
   onCleanup: (fn: () => Promise<void>) => void,
-  opts: { name: string; sweepMs: number; pollMs: number; meta: EventMeta; shared?: SharedStores },
+  opts: {
+    name: string;
+    sweepMs: number;
+    pollMs: number;
+    meta: EventMeta;
+    shared?: SharedStores;
+    /** vectors and text on other engines than the embedded Postgres stores (Qdrant, Meilisearch) */
+    engines?: Pick<BenchStores, 'vectors' | 'text'>;
+  },
 ): Promise<Pipeline> {
   const { appUrl, ownerUrl } = db;
   const log = createLogger({ level: process.env.BENCH_LOG_LEVEL ?? 'silent', name: opts.name });
@@ -119,8 +131,10 @@ export async function startPipeline(
   // the reports give the database's transactions per second instead
   const projectorSql = createSql(appUrl, { max: 10, appName: `mandant-${opts.name}-projectors` });
   onCleanup(() => projectorSql.end({ timeout: 5 }));
-  const stores = await createBenchStores(appUrl, { countStatements: false, ...(opts.shared ? { shared: opts.shared } : {}) });
-  onCleanup(() => stores.close());
+  const embedded = await createBenchStores(appUrl, { countStatements: false, ...(opts.shared ? { shared: opts.shared } : {}) });
+  onCleanup(() => embedded.close());
+  // an engine's projection runs in a lane of its own, as the platform runs it (ReadStores.lanes)
+  const stores = opts.engines ? { ...embedded, ...opts.engines, lanes: { vectors: 'qdrant', text: 'meilisearch' } } : embedded;
   const transport = await createJetStreamTransport({ servers: [nats.url], log, name: `mandant-${opts.name}` });
   onCleanup(() => transport.close());
 

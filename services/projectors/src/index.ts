@@ -12,17 +12,27 @@ export { blobProjection, graphProjection, textProjection, vectorProjection };
 export type DocumentProjectionName = 'vectors' | 'text' | 'graph' | 'blobs';
 
 /**
- * The document read side: one projection per store, each run by its own `startProjector`. Each
- * purges a tenant on its tombstone (`tenant.offboarded.v1`): vectors, text and graph drop the
- * tenant, the blob projection drops its bucket and destroys every data key of it.
+ * The document read side: one projection per store. Each purges a tenant on its tombstone
+ * (`tenant.offboarded.v1`): vectors, text and graph drop the tenant, the blob projection drops its
+ * bucket and destroys every data key of it. Each projection's lane is its store's (`lanes`,
+ * ReadStores.lanes; default `database`): a projection writing to an engine runs apart from those
+ * that write to Postgres (see startProjectors).
  */
-export function documentProjections(stores: DocumentStores): Record<DocumentProjectionName, Projection> {
-  const blobs = blobProjection(stores);
+export function documentProjections(
+  stores: DocumentStores & { lanes?: Partial<Record<DocumentProjectionName, string>> },
+): Record<DocumentProjectionName, Projection> {
+  const lane = (name: DocumentProjectionName, projection: Projection): Projection => {
+    const l = stores.lanes?.[name];
+    return l ? { ...projection, lane: l } : projection;
+  };
   return {
-    vectors: purgingOffboarded(vectorProjection(stores)),
-    text: purgingOffboarded(textProjection(stores)),
-    graph: purgingOffboarded(graphProjection(stores)),
-    blobs: purgingOffboarded(blobs, (_tx, tenantId) => dropTenantBlobs(stores, tenantId)),
+    vectors: lane('vectors', purgingOffboarded(vectorProjection(stores))),
+    text: lane('text', purgingOffboarded(textProjection(stores))),
+    graph: lane('graph', purgingOffboarded(graphProjection(stores))),
+    blobs: lane(
+      'blobs',
+      purgingOffboarded(blobProjection(stores), (_tx, tenantId) => dropTenantBlobs(stores, tenantId)),
+    ),
   };
 }
 export { checkConsistency, hasDrift, repairConsistency } from './consistency.ts';

@@ -208,6 +208,43 @@ describe.skipIf(!pg)('projectors run as a group', () => {
     await Promise.all(group.map((p) => p.stop()));
   });
 
+  it('runs a projection of another lane apart: while its engine hangs, the group reaches the head', async () => {
+    const tenant = randomUUID();
+    const [a, b, slow] = ['a', 'b', 's'].map((x) => `${x}${randomUUID().slice(0, 8)}`) as [string, string, string];
+    for (let i = 1; i <= 4; i++) await store.append(tenant, `s${i}`, 0, [ev('test.counted.v1', i)], meta);
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    const base = counter(slow, { types: ['test.counted.v1'] });
+    const engine: Projection = {
+      ...base,
+      lane: 'engine',
+      async apply(tx, e) {
+        await released;
+        await base.apply(tx, e);
+      },
+    };
+    const projectors = startProjectors({
+      sql,
+      log,
+      sweepMs: 60_000,
+      projections: [counter(a, { types: ['test.counted.v1'] }), engine, counter(b, { types: ['test.counted.v1'], batch: true })],
+    });
+    const [pa, ps, pb] = projectors as [
+      NonNullable<(typeof projectors)[0]>,
+      NonNullable<(typeof projectors)[0]>,
+      NonNullable<(typeof projectors)[0]>,
+    ];
+    expect([pa.key, ps.key, pb.key]).toEqual([`${a}@v1`, `${slow}@v1`, `${b}@v1`]);
+    await pa.waitFor(tenant, 4, SETTLE_MS);
+    await pb.waitFor(tenant, 4, SETTLE_MS);
+    expect(await read(tenant, a)).toEqual({ total: 10, n: 4 });
+    expect(await read(tenant, slow)).toEqual({ total: 0, n: 0 });
+    release();
+    await ps.waitFor(tenant, 4, SETTLE_MS);
+    expect(await read(tenant, slow)).toEqual({ total: 10, n: 4 });
+    await Promise.all(projectors.map((p) => p.stop()));
+  });
+
   it('applies random logs exactly once in effect, with poison per projection, repeated deliveries, replicas and lone runners racing', async () => {
     await fc.assert(
       fc.asyncProperty(

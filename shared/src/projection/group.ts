@@ -4,7 +4,7 @@ import { type Tx, ahead, derivedStateSettings, withTenant } from '../db/connect.
 import { rowToEnvelope } from '../eventstore/event-store.ts';
 import { safeErrorText } from './dead-letters.ts';
 import { PAGE } from './page.ts';
-import { type Projection, type Projector, type ProjectorOptions, type Runner, createRunner, drive } from './projector.ts';
+import { type Projection, type Projector, type ProjectorOptions, type Runner, createRunner, drive, startProjector } from './projector.ts';
 
 /**
  * The projections of one process, run as a group: one JetStream durable and one sweep for all of
@@ -21,11 +21,33 @@ import { type Projection, type Projector, type ProjectorOptions, type Runner, cr
  * circle; a checkpoint a projection moved meanwhile is simply where its share of the next page
  * starts.
  *
- * Returns one Projector per projection (in the order given). Their `catchUp` (to the head, whatever
- * `upTo` says) and `waitFor` run the group; `rebuild` is each projection's own. Stopping any of
- * them stops the group's driver: a group is stopped as a whole.
+ * Only projections of one lane (Projection.lane, default `database`) form a group: a projection
+ * that writes to an engine of its own runs apart, so a slow engine never holds up the read models
+ * in Postgres. A lane of one projection runs it as `startProjector` does.
+ *
+ * Returns one Projector per projection (in the order given). In a group their `catchUp` (to the
+ * head, whatever `upTo` says) and `waitFor` run the group; `rebuild` is each projection's own.
+ * Stopping any of them stops its group's driver: a group is stopped as a whole.
  */
 export function startProjectors(deps: ProjectorOptions & { projections: readonly Projection[] }): Projector[] {
+  const lanes = new Map<string, number[]>();
+  for (const [i, p] of deps.projections.entries()) {
+    const lane = p.lane ?? 'database';
+    lanes.set(lane, [...(lanes.get(lane) ?? []), i]);
+  }
+  const started: Projector[] = [];
+  for (const indices of lanes.values()) {
+    const projections = indices.map((i) => deps.projections[i] as Projection);
+    const [only] = projections;
+    const projectors =
+      only && projections.length === 1 ? [startProjector({ ...deps, projection: only })] : startGroup({ ...deps, projections });
+    for (const [k, i] of indices.entries()) started[i] = projectors[k] as Projector;
+  }
+  return started;
+}
+
+/** The projections of one lane as one group (see startProjectors). */
+function startGroup(deps: ProjectorOptions & { projections: readonly Projection[] }): Projector[] {
   const { sql, log } = deps;
   const runners = [...deps.projections].map((projection) => createRunner({ ...deps, projection }));
   if (runners.length === 0) return [];

@@ -30,6 +30,12 @@ export interface Projection {
    */
   applyBatch?: (tx: Tx, events: EventEnvelope[]) => Promise<void>;
   reset: (tx: Tx, tenantId: string) => Promise<void>;
+  /**
+   * Which projections may share a page transaction (group.ts): those of one lane. Default
+   * `database`: read models whose writes stay in Postgres. A projection writing to an engine of
+   * its own (Qdrant, Meilisearch, Neo4j, S3) names it, so its latency never holds up the others.
+   */
+  lane?: string;
 }
 
 export interface Projector {

@@ -32,6 +32,11 @@ export interface ReadStores {
   keyring: Keyring;
   /** which engine serves each role, for the start-up banner */
   describe: { vectors: string; text: string; graph: string; blobs: string };
+  /**
+   * The projector lane (see Projection) of each role: `database` for the embedded Postgres stores,
+   * else the engine's name, so the projection of an engine runs apart from the database's.
+   */
+  lanes: { vectors: string; text: string; graph: string; blobs: string };
   close(): Promise<void>;
 }
 
@@ -94,6 +99,12 @@ export async function createReadStores(env: Env, deps: { appUrl: string; sql: Sq
     graph,
     keyring,
     blobs,
+    lanes: {
+      vectors: env.QDRANT_URL ? 'qdrant' : 'database',
+      text: env.MEILI_URL ? 'meilisearch' : 'database',
+      graph: env.NEO4J_URL ? 'neo4j' : 'database',
+      blobs: env.S3_ENDPOINT ? 's3' : 'database',
+    },
     describe: {
       vectors: env.QDRANT_URL ? `qdrant (${env.QDRANT_URL})` : 'postgres',
       text: env.MEILI_URL ? `meilisearch (${env.MEILI_URL})` : 'postgres full-text search',

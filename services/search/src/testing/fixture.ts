@@ -42,6 +42,7 @@ export function recordedStores(stores: TestStores, calls: StoreCall[]): ReadStor
     blobs: stores.blobs,
     keyring: stores.keyring,
     describe: { vectors: 'postgres', text: 'postgres full-text search', graph: 'postgres', blobs: 'local directory' },
+    lanes: { vectors: 'database', text: 'database', graph: 'database', blobs: 'database' },
     close: async () => {},
   };
 }
