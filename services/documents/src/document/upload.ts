@@ -139,6 +139,9 @@ export function uploadUseCase(deps: DocumentDeps) {
         // a claim is committed with its upload, the document's views follow: let them catch up
         await waitForViews(p.tenant_id, await store.head(p.tenant_id));
         found = await look(p, u.content_sha256);
+        // still lagging (the wait timed out): a claim not yet judged is never recorded beside, or
+        // a second document of these bytes could share the caller's reach; judge it next turn
+        if (!found.settled) continue;
       }
       if (found.adoptable) return adopt(p, ctx, u, found.adoptable);
       try {
