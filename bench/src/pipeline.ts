@@ -95,11 +95,13 @@ export function groupedProjectors(): boolean {
 /** How the projectors consume, for a benchmark's description of its pipeline. */
 export function consumingLine(grouped: boolean, readModels: readonly ReadModel[]): string {
   if (!grouped) return 'each a JetStream durable consumer of events.> with transactions of its own';
-  const apart = readModels.filter((m) => (m.projection.lane ?? 'database') !== 'database').map((m) => `${m.label} (${m.projection.lane})`);
-  const group = 'one JetStream durable consumer of events.>, one transaction per tenant page for all of them';
-  return apart.length === 0
-    ? `run as one group (${group})`
-    : `the database's run as one group (${group}); apart, each on its own: ${apart.join(', ')}`;
+  const lanes = new Map<string, string[]>();
+  for (const m of readModels) {
+    const lane = m.projection.lane ?? 'database';
+    lanes.set(lane, [...(lanes.get(lane) ?? []), m.label]);
+  }
+  const parts = [...lanes].map(([lane, labels]) => `${lane}: ${labels.join(', ')}${labels.length > 1 ? ' as one group' : ' on its own'}`);
+  return `run in lanes, each group with one JetStream durable consumer of events.> and one transaction per tenant page for all of its projections (${parts.join('; ')})`;
 }
 
 export async function startPipeline(

@@ -1,5 +1,6 @@
 import type { Projection } from '@mandant/shared/projection';
 import { purgingOffboarded } from '@mandant/shared/service';
+import { DOCUMENT_STORES_LANE } from '@mandant/shared/stores';
 import { blobProjection, dropTenantBlobs } from './blobs/projection.ts';
 import type { DocumentStores } from './content.ts';
 import { graphProjection } from './graph/projection.ts';
@@ -15,16 +16,16 @@ export type DocumentProjectionName = 'vectors' | 'text' | 'graph' | 'blobs';
  * The document read side: one projection per store. Each purges a tenant on its tombstone
  * (`tenant.offboarded.v1`): vectors, text and graph drop the tenant, the blob projection drops its
  * bucket and destroys every data key of it. Each projection's lane is its store's (`lanes`,
- * ReadStores.lanes; default `database`): a projection writing to an engine runs apart from those
- * that write to Postgres (see startProjectors).
+ * ReadStores.lanes; default the embedded stores' lane): never the relational views' lane, and a
+ * projection writing to an engine of its own runs apart from the others (see startProjectors).
  */
 export function documentProjections(
   stores: DocumentStores & { lanes?: Partial<Record<DocumentProjectionName, string>> },
 ): Record<DocumentProjectionName, Projection> {
-  const lane = (name: DocumentProjectionName, projection: Projection): Projection => {
-    const l = stores.lanes?.[name];
-    return l ? { ...projection, lane: l } : projection;
-  };
+  const lane = (name: DocumentProjectionName, projection: Projection): Projection => ({
+    ...projection,
+    lane: stores.lanes?.[name] ?? DOCUMENT_STORES_LANE,
+  });
   return {
     vectors: lane('vectors', purgingOffboarded(vectorProjection(stores))),
     text: lane('text', purgingOffboarded(textProjection(stores))),

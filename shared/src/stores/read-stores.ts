@@ -33,12 +33,17 @@ export interface ReadStores {
   /** which engine serves each role, for the start-up banner */
   describe: { vectors: string; text: string; graph: string; blobs: string };
   /**
-   * The projector lane (see Projection) of each role: `database` for the embedded Postgres stores,
-   * else the engine's name, so the projection of an engine runs apart from the database's.
+   * The projector lane (see Projection) of each role: `document-stores` for the embedded stores
+   * (Postgres tables, a local directory), else the engine's name. Either way apart from the
+   * relational views (`database`): a store projection reads sealed artefacts and writes to its
+   * store, which the views, and the writers waiting on them, must not wait for.
    */
   lanes: { vectors: string; text: string; graph: string; blobs: string };
   close(): Promise<void>;
 }
+
+/** The projector lane of the embedded document stores (see ReadStores.lanes). */
+export const DOCUMENT_STORES_LANE = 'document-stores';
 
 export class ReadStoreConfigError extends Error {
   override readonly name = 'ReadStoreConfigError';
@@ -100,10 +105,10 @@ export async function createReadStores(env: Env, deps: { appUrl: string; sql: Sq
     keyring,
     blobs,
     lanes: {
-      vectors: env.QDRANT_URL ? 'qdrant' : 'database',
-      text: env.MEILI_URL ? 'meilisearch' : 'database',
-      graph: env.NEO4J_URL ? 'neo4j' : 'database',
-      blobs: env.S3_ENDPOINT ? 's3' : 'database',
+      vectors: env.QDRANT_URL ? 'qdrant' : DOCUMENT_STORES_LANE,
+      text: env.MEILI_URL ? 'meilisearch' : DOCUMENT_STORES_LANE,
+      graph: env.NEO4J_URL ? 'neo4j' : DOCUMENT_STORES_LANE,
+      blobs: env.S3_ENDPOINT ? 's3' : DOCUMENT_STORES_LANE,
     },
     describe: {
       vectors: env.QDRANT_URL ? `qdrant (${env.QDRANT_URL})` : 'postgres',

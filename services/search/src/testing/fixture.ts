@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Principal, ProjectRole } from '@mandant/contracts';
 import { type Sql, withTenant } from '@mandant/shared/db';
 import type { RpcContext } from '@mandant/shared/rpc';
-import type { ReadStores } from '@mandant/shared/stores';
+import { DOCUMENT_STORES_LANE, type ReadStores } from '@mandant/shared/stores';
 import type { TextIndex } from '@mandant/shared/stores/text';
 import type { VectorIndex } from '@mandant/shared/stores/vectors';
 import { documentViews } from '@mandant/documents';
@@ -42,7 +42,7 @@ export function recordedStores(stores: TestStores, calls: StoreCall[]): ReadStor
     blobs: stores.blobs,
     keyring: stores.keyring,
     describe: { vectors: 'postgres', text: 'postgres full-text search', graph: 'postgres', blobs: 'local directory' },
-    lanes: { vectors: 'database', text: 'database', graph: 'database', blobs: 'database' },
+    lanes: { vectors: DOCUMENT_STORES_LANE, text: DOCUMENT_STORES_LANE, graph: DOCUMENT_STORES_LANE, blobs: DOCUMENT_STORES_LANE },
     close: async () => {},
   };
 }
