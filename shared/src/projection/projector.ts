@@ -157,7 +157,6 @@ export interface Runner {
    * which moves this projection with the others.
    */
   projector(stopDriver: () => Promise<void>, group?: (tenantId: string) => Promise<void>): Projector;
-  stopped(): boolean;
 }
 
 /**
@@ -518,6 +517,5 @@ export function createRunner(deps: ProjectorOptions & { projection: Projection }
     requestCatchUp,
     retryRequested,
     projector: asProjector,
-    stopped: () => stopped,
   };
 }
