@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EventMeta, NewEvent } from '@mandant/contracts';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Sql, createSql, withTenant } from '../db/connect.ts';
 import { VersionConflictError } from '../errors.ts';
@@ -159,6 +160,75 @@ describe.skipIf(!pg)('event store on Postgres', () => {
     expect(positions.sort((a, b) => a - b)).toEqual(Array.from({ length: 60 }, (_, i) => i + 2));
     expect(await store.head(tenant)).toBe(61);
     expect(await store.verify(tenant)).toMatchObject({ ok: true, checked: 61 });
+  });
+
+  it('gives every item of one mandant_append call the outcome it gets when appended on its own (property)', async () => {
+    // The function gathers items into as few writes as it can: a lone event, a set of events, and
+    // an item that builds on one gathered before it (same stream, same ids) after a write. Whatever
+    // the mix, one call must store exactly what the items appended one call each store.
+    type Item = { stream: string; expected: number; events: { id: string; content_hash: string }[] };
+    const row = (r: Record<string, unknown>) => {
+      const { tenant_id: _tenant, occurred_at: _at, ...rest } = r;
+      return rest;
+    };
+    const call = (tenant: string, items: Item[]) =>
+      withTenant(app, tenant, async (tx) => {
+        const payload = items.map((it) => ({
+          ...it,
+          ...meta,
+          events: it.events.map((e) => ({ ...e, type: 'test.happened.v1', project_id: null, occurred_at: '2026-01-01T00:00:00Z', data: { id: e.id } })),
+        }));
+        return (await tx`select * from mandant_append(${tenant}, ${tx.json(payload as never)})`).map(row);
+      });
+    const itemArb = fc.record({
+      stream: fc.constantFrom('a', 'b', 'c'),
+      // -1: any version; otherwise an exact one, often stale or ahead
+      expected: fc.integer({ min: -1, max: 4 }),
+      size: fc.integer({ min: 1, max: 3 }),
+      // reuse the ids of an earlier item (a retry, or half of one), or new ids
+      reuse: fc.option(fc.record({ of: fc.nat(), half: fc.boolean() }), { freq: 3 }),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(itemArb, { minLength: 1, maxLength: 12 }), async (specs) => {
+        const items: Item[] = [];
+        for (const spec of specs) {
+          const fresh = () => ({ id: uuidv7(), content_hash: randomUUID().replaceAll('-', '') });
+          const earlier = spec.reuse && items.length > 0 ? items[spec.reuse.of % items.length] : undefined;
+          const events = earlier
+            ? spec.reuse?.half
+              ? [...earlier.events.slice(0, 1), fresh()]
+              : earlier.events
+            : Array.from({ length: spec.size }, fresh);
+          items.push({ stream: spec.stream, expected: spec.expected, events });
+        }
+        const together = randomUUID();
+        const alone = randomUUID();
+        // an item whose ids are stored on another stream is refused by the log's unique index: the
+        // whole statement fails (the event store then splits the group to find it), alone and together
+        const outcomes = await call(together, items).catch((err: unknown) => err as Error);
+        const expected: Record<string, unknown>[] = [];
+        let refused = false;
+        for (const [i, item] of items.entries()) {
+          const rows = await call(alone, [item]).catch(() => null);
+          if (rows) expected.push(...rows.map((r) => ({ ...r, item: i + 1 })));
+          else refused = true;
+        }
+        const log = async (tenant: string) =>
+          (await withTenant(app, tenant, (tx) => tx`select * from events where tenant_id = ${tenant} order by tenant_seq`)).map(row);
+        if (refused) {
+          expect(outcomes).toBeInstanceOf(Error);
+          expect(await log(together)).toEqual([]);
+          return;
+        }
+        // an item's outcome is found by its number (errors come back as they are met, rows as written)
+        const byItem = (rows: Record<string, unknown>[]) =>
+          [...rows].sort((x, y) => Number(x.item) - Number(y.item) || Number(x.tenant_seq) - Number(y.tenant_seq));
+        expect(byItem(outcomes as Record<string, unknown>[])).toEqual(expected);
+        // the stored log is the same too: positions, versions and the hash chain
+        expect(await log(together)).toEqual(await log(alone));
+      }),
+      { numRuns: 60 },
+    );
   });
 
   it('fails a rejected append alone: its group neighbours commit, it gets a typed error', async () => {
