@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
-import { type Sql, createSql } from '@mandant/shared/db';
+import { DERIVED_STORE_SETTINGS, type Sql, createSql } from '@mandant/shared/db';
 import { migrate, prepareAppRole } from '@mandant/shared/db';
 import { createLogger } from '@mandant/shared/log';
 import { createEncryptingBlobStore } from '@mandant/shared/stores/blobs';
@@ -45,11 +45,15 @@ export interface StatementCounter {
 }
 
 /** A pool like `createSql`'s, whose every statement increments `counter.count`. */
-export function createCountingSql(url: string, counter: StatementCounter, opts: { max: number; appName: string }): Sql {
+export function createCountingSql(
+  url: string,
+  counter: StatementCounter,
+  opts: { max: number; appName: string; settings?: Record<string, string> },
+): Sql {
   return postgres(url, {
     max: opts.max,
     onnotice: () => {},
-    connection: { application_name: opts.appName },
+    connection: { application_name: opts.appName, ...opts.settings },
     types: { bigint: { to: 20, from: [20], serialize: (v: number) => String(v), parse: (v: string) => Number(v) } },
     debug: () => {
       counter.count += 1;
@@ -129,12 +133,15 @@ export async function createBenchStores(
   opts: { countStatements?: boolean; shared?: SharedStores } = {},
 ): Promise<BenchStores> {
   const statements: StatementCounter = { count: 0 };
-  const poolOpts = { max: 6, appName: 'mandant-bench-stores' };
+  // as the platform splits them (createReadStores): the document stores' pool, whose commits do
+  // not wait for the disk, and the data keys' pool, whose commits do
+  const poolOpts = { max: 6, appName: 'mandant-bench-stores', settings: DERIVED_STORE_SETTINGS };
   const storeSql = opts.countStatements === false ? createSql(appUrl, poolOpts) : createCountingSql(appUrl, statements, poolOpts);
+  const keySql = opts.shared ? createSql(appUrl, { max: 4, appName: 'mandant-bench-keys' }) : null;
   const blobRoot = opts.shared?.blobRoot ?? (await mkdtemp(path.join(os.tmpdir(), 'mandant-bench-blobs-')));
   const keyring = createKeyring({
     masterKey: opts.shared?.masterKey ?? randomBytes(32).toString('base64'),
-    store: opts.shared ? createPostgresKeyStore(storeSql) : createMemoryKeyStore(),
+    store: keySql ? createPostgresKeyStore(keySql) : createMemoryKeyStore(),
   });
   return {
     statements,
@@ -145,6 +152,7 @@ export async function createBenchStores(
     blobs: createEncryptingBlobStore(createLocalBlobStore({ root: blobRoot }), keyring),
     async close() {
       await storeSql.end({ timeout: 5 }).catch(() => {});
+      await keySql?.end({ timeout: 5 }).catch(() => {});
       // a shared directory belongs to whoever made it
       if (!opts.shared) await rm(blobRoot, { recursive: true, force: true });
     },

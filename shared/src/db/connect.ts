@@ -8,12 +8,13 @@ export type Tx = postgres.TransactionSql;
  * far below 2^53. A connection idle for 60 s is closed, so twenty replicas that were busy once
  * do not keep the server's connection slots forever.
  */
-export function createSql(url: string, opts: { max?: number; appName?: string } = {}): Sql {
+export function createSql(url: string, opts: { max?: number; appName?: string; settings?: Record<string, string> } = {}): Sql {
   return postgres(url, {
     max: opts.max ?? 10,
     idle_timeout: 60,
     onnotice: () => {},
-    connection: { application_name: opts.appName ?? 'mandant' },
+    // settings: server settings of every connection of the pool (see derivedStorePool)
+    connection: { application_name: opts.appName ?? 'mandant', ...opts.settings },
     types: { bigint: { to: 20, from: [20], serialize: (v: number) => String(v), parse: (v: string) => Number(v) } },
   });
 }
@@ -70,3 +71,13 @@ export function pipeline<const Q extends readonly (Sendable | null)[]>(...querie
  */
 export const derivedStateSettings = (tx: Tx) =>
   tx`select set_config('synchronous_commit', 'off', true), set_config('plan_cache_mode', 'force_custom_plan', true)`;
+
+/**
+ * Connection settings for the pool of the embedded document stores (vectors, text and graph in
+ * Postgres): state derived from the log by projectors, so their commits need not wait for the disk
+ * either. A projector writes a page's store changes before it moves its checkpoint, and the server
+ * makes commits durable in log order, so a crash that loses a store write loses the checkpoint
+ * after it too and the page is applied again. Never for a pool that writes anything the log cannot
+ * give again (the data keys: see `createReadStores`).
+ */
+export const DERIVED_STORE_SETTINGS: Readonly<Record<string, string>> = { synchronous_commit: 'off' };

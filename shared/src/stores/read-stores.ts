@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import neo4j from 'neo4j-driver';
-import { type Sql, createSql } from '../db/connect.ts';
+import { DERIVED_STORE_SETTINGS, type Sql, createSql } from '../db/connect.ts';
 import { type Env, previousMasterKeys } from '../env.ts';
 import { createEncryptingBlobStore } from './blobs/encrypting.ts';
 import { createLocalBlobStore } from './blobs/local.ts';
@@ -74,11 +74,18 @@ export function sealedBlobStore(env: Env, deps: { sql: Sql; masterKey: string })
 /**
  * `sql` is the runtime role's pool: the embedded stores get a pool of their own on the same
  * URL, so a projector holding a checkpoint transaction never waits on its own pool for a store call.
+ * Their commits do not wait for the disk (DERIVED_STORE_SETTINGS); the data keys, which nothing
+ * could give again, are kept through a small pool whose commits do.
  */
 export async function createReadStores(env: Env, deps: { appUrl: string; sql: Sql; masterKey: string }): Promise<ReadStores> {
-  const storeSql = createSql(deps.appUrl, { max: Math.min(8, env.DATABASE_POOL_MAX), appName: 'mandant-stores' });
-  const closers: (() => Promise<unknown>)[] = [() => storeSql.end({ timeout: 5 })];
-  const { blobs, keyring } = sealedBlobStore(env, { sql: storeSql, masterKey: deps.masterKey });
+  const storeSql = createSql(deps.appUrl, {
+    max: Math.min(8, env.DATABASE_POOL_MAX),
+    appName: 'mandant-stores',
+    settings: DERIVED_STORE_SETTINGS,
+  });
+  const keySql = createSql(deps.appUrl, { max: Math.min(4, env.DATABASE_POOL_MAX), appName: 'mandant-keys' });
+  const closers: (() => Promise<unknown>)[] = [() => storeSql.end({ timeout: 5 }), () => keySql.end({ timeout: 5 })];
+  const { blobs, keyring } = sealedBlobStore(env, { sql: keySql, masterKey: deps.masterKey });
 
   // the client (1.18) is newer than the server release we run and test (1.16): its version check
   // would warn at every start, and the REST calls the adapter makes are the same in both
