@@ -176,7 +176,13 @@ describe.skipIf(!pg)('event store on Postgres', () => {
         const payload = items.map((it) => ({
           ...it,
           ...meta,
-          events: it.events.map((e) => ({ ...e, type: 'test.happened.v1', project_id: null, occurred_at: '2026-01-01T00:00:00Z', data: { id: e.id } })),
+          events: it.events.map((e) => ({
+            ...e,
+            type: 'test.happened.v1',
+            project_id: null,
+            occurred_at: '2026-01-01T00:00:00Z',
+            data: { id: e.id },
+          })),
         }));
         return (await tx`select * from mandant_append(${tenant}, ${tx.json(payload as never)})`).map(row);
       });
