@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import postgres from 'postgres';
 
 export type Sql = postgres.Sql;
@@ -75,9 +76,34 @@ export const derivedStateSettings = (tx: Tx) =>
 /**
  * Connection settings for the pool of the embedded document stores (vectors, text and graph in
  * Postgres): state derived from the log by projectors, so their commits need not wait for the disk
- * either. A projector writes a page's store changes before it moves its checkpoint, and the server
- * makes commits durable in log order, so a crash that loses a store write loses the checkpoint
- * after it too and the page is applied again. Never for a pool that writes anything the log cannot
- * give again (the data keys: see `createReadStores`).
+ * either. A projector's page writes them on its own transaction (`inProjectorPage`); a store write
+ * of its own (a repair, a projection outside a page) commits before the checkpoint that follows it
+ * moves, and the server makes commits durable in log order, so a crash that loses such a write
+ * loses that checkpoint too and the events are applied again. Never for a pool that writes
+ * anything the log cannot give again (the data keys: see `createReadStores`).
  */
 export const DERIVED_STORE_SETTINGS: Readonly<Record<string, string>> = { synchronous_commit: 'off' };
+
+const projectorPage = new AsyncLocalStorage<{ tenantId: string; tx: Tx }>();
+
+/**
+ * Runs `fn`, a projection applying its share of a page, with `tx` as the page's transaction for
+ * `tenantId`: the embedded document stores it calls for that tenant (`withStoreTenant`) write on
+ * that transaction, so their rows commit with the checkpoint, or roll back with it, in one commit
+ * instead of one transaction per store call.
+ */
+export function inProjectorPage<T>(tenantId: string, tx: Tx, fn: () => Promise<T>): Promise<T> {
+  return projectorPage.run({ tenantId: tenantId.toLowerCase(), tx }, fn);
+}
+
+/**
+ * `withTenant` for the embedded document stores (vectors, text and graph in the log's database):
+ * called from a projector's page of the same tenant (`inProjectorPage`), `fn` runs on the page's
+ * transaction; anywhere else (a search, a repair) in a transaction of its own on `sql`. Both pools
+ * reach the same database: the embedded stores live beside the log by construction.
+ */
+export function withStoreTenant<T>(sql: Sql, tenantId: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  const page = projectorPage.getStore();
+  if (page && page.tenantId === tenantId.toLowerCase()) return fn(page.tx);
+  return withTenant(sql, tenantId, fn);
+}

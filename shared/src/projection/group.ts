@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { EventEnvelope, TENANT_OFFBOARDED } from '@mandant/contracts';
-import { type Tx, ahead, derivedStateSettings, withTenant } from '../db/connect.ts';
+import { type Tx, ahead, derivedStateSettings, inProjectorPage, withTenant } from '../db/connect.ts';
 import { rowToEnvelope } from '../eventstore/event-store.ts';
 import { safeErrorText } from './dead-letters.ts';
 import { PAGE } from './page.ts';
@@ -115,7 +115,9 @@ function startGroup(deps: ProjectorOptions & { projections: readonly Projection[
       // Each projection's share at once, side by side on the one transaction (its statements
       // pipeline; a store of its own is written meanwhile). Every share is waited for before the
       // page fails, so nothing is sent on the transaction after it ended.
-      const results = await Promise.allSettled(work.map((w) => applyShare(tx, tenantId, w.runner.projection, w.events, w.handled)));
+      const results = await Promise.allSettled(
+        work.map((w) => inProjectorPage(tenantId, tx, () => applyShare(tx, tenantId, w.runner.projection, w.events, w.handled))),
+      );
       const failure = results.find((r) => r.status === 'rejected');
       if (failure) throw failure.reason;
       await tx`

@@ -1,5 +1,5 @@
 import { EventEnvelope, TENANT_OFFBOARDED } from '@mandant/contracts';
-import { type Sql, type Tx, ahead, derivedStateSettings, withTenant } from '../db/connect.ts';
+import { type Sql, type Tx, ahead, derivedStateSettings, inProjectorPage, withTenant } from '../db/connect.ts';
 import { isTransient } from '../errors.ts';
 import { rowToEnvelope } from '../eventstore/event-store.ts';
 import type { EventRef } from './dead-letters.ts';
@@ -134,106 +134,110 @@ export function createPageApplier(deps: { sql: Sql; projection: Projection; key:
 
   /** Applies up to a page; a failing event ends the page with everything before it committed. */
   async function applyPage(tenantId: string, upTo: number, limit: number, seen: Seen, careful: boolean, known?: Known): Promise<Page> {
-    return withTenant(sql, tenantId, async (tx) => {
-      // A read model and its checkpoint commit together, and both follow from the log: the commit
-      // does not wait for the disk, and statements are planned as the tables are now (sent ahead,
-      // no round trip).
-      let read = await ahead(derivedStateSettings(tx), () => lockAndRead(tx, tenantId, upTo, limit));
-      if (read.length === 0) {
-        await tx`insert into projection_checkpoints (tenant_id, projector) values (${tenantId}, ${key}) on conflict do nothing`;
-        read = await lockAndRead(tx, tenantId, upTo, limit);
-      }
-      const start = read[0]?.checkpoint ?? 0;
-      const rows = read.filter((r) => r.id !== null);
-      const firstRow = rows[0];
-      seen.start = start;
-      seen.first = firstRow && { tenant_seq: Number(firstRow.tenant_seq), id: String(firstRow.id), type: String(firstRow.type) };
-      seen.last = Number(rows.at(-1)?.tenant_seq ?? start);
-      if (rows.length === 0) return { position: start, more: false };
-      const { page, failed: unparsed } = parsePage(rows);
-      const handled = page.filter((e) => projection.handles(e.type));
-      const last = page.at(-1);
-      let position = start;
-      let failed: Page['failed'];
-      let batched = false;
-      // A projection without its own batch applies the page's events in turn.
-      const applyAll = projection.applyBatch ?? ((sp: Tx, events: EventEnvelope[]) => applyInTurn(projection, sp, events));
-      if (handled.length > 0 && last && !careful) {
-        // The fast path, no savepoint: any failure fails the page's transaction, and `run` applies
-        // the same page again carefully.
-        try {
-          await applyAll(tx, handled);
-        } catch (err) {
-          throw err instanceof InTurnFailure ? new FastPathFailure(err.index, err.cause) : new FastPathFailure(null, err);
+    // the embedded stores the projection writes join the page's transaction (inProjectorPage):
+    // their rows commit with the checkpoint, and a savepoint rolled back takes them back too
+    return withTenant(sql, tenantId, (tx) =>
+      inProjectorPage(tenantId, tx, async () => {
+        // A read model and its checkpoint commit together, and both follow from the log: the commit
+        // does not wait for the disk, and statements are planned as the tables are now (sent ahead,
+        // no round trip).
+        let read = await ahead(derivedStateSettings(tx), () => lockAndRead(tx, tenantId, upTo, limit));
+        if (read.length === 0) {
+          await tx`insert into projection_checkpoints (tenant_id, projector) values (${tenantId}, ${key}) on conflict do nothing`;
+          read = await lockAndRead(tx, tenantId, upTo, limit);
         }
-        position = last.tenant_seq;
-        batched = true;
-      } else if (handled.length > 0 && last) {
-        // Carefully: the page's events in one savepoint (not one each). When one of them fails,
-        // the ones before it are applied again and the page ends at it: the failing event is
-        // tried once per attempt, as event by event.
-        const hint = known?.start === start ? known : undefined;
-        try {
-          // what failed on the fast path a moment ago, on this same page, is not tried again
-          if (hint) throw hint.index === null ? hint.err : new InTurnFailure(hint.index, hint.err);
-          await inSavepoint(tx, (sp) => applyAll(sp, handled));
+        const start = read[0]?.checkpoint ?? 0;
+        const rows = read.filter((r) => r.id !== null);
+        const firstRow = rows[0];
+        seen.start = start;
+        seen.first = firstRow && { tenant_seq: Number(firstRow.tenant_seq), id: String(firstRow.id), type: String(firstRow.type) };
+        seen.last = Number(rows.at(-1)?.tenant_seq ?? start);
+        if (rows.length === 0) return { position: start, more: false };
+        const { page, failed: unparsed } = parsePage(rows);
+        const handled = page.filter((e) => projection.handles(e.type));
+        const last = page.at(-1);
+        let position = start;
+        let failed: Page['failed'];
+        let batched = false;
+        // A projection without its own batch applies the page's events in turn.
+        const applyAll = projection.applyBatch ?? ((sp: Tx, events: EventEnvelope[]) => applyInTurn(projection, sp, events));
+        if (handled.length > 0 && last && !careful) {
+          // The fast path, no savepoint: any failure fails the page's transaction, and `run` applies
+          // the same page again carefully.
+          try {
+            await applyAll(tx, handled);
+          } catch (err) {
+            throw err instanceof InTurnFailure ? new FastPathFailure(err.index, err.cause) : new FastPathFailure(null, err);
+          }
           position = last.tenant_seq;
           batched = true;
-        } catch (caught) {
-          const inTurn = caught instanceof InTurnFailure ? caught : null;
-          const err = inTurn ? inTurn.cause : caught;
-          const first = handled[0];
-          const culprit = inTurn ? handled[inTurn.index] : undefined;
-          if ((isTransient(err) || deps.stopped()) && first) {
-            // a store that is down fails every event alike: no point in going one by one
-            failed = { event: first, err };
-          } else if (inTurn && culprit) {
-            try {
-              await inSavepoint(tx, (sp) => applyInTurn(projection, sp, handled.slice(0, inTurn.index)));
-              position = culprit.tenant_seq - 1;
-              failed = { event: culprit, err };
-            } catch {
-              // not deterministic after all: event by event below
+        } else if (handled.length > 0 && last) {
+          // Carefully: the page's events in one savepoint (not one each). When one of them fails,
+          // the ones before it are applied again and the page ends at it: the failing event is
+          // tried once per attempt, as event by event.
+          const hint = known?.start === start ? known : undefined;
+          try {
+            // what failed on the fast path a moment ago, on this same page, is not tried again
+            if (hint) throw hint.index === null ? hint.err : new InTurnFailure(hint.index, hint.err);
+            await inSavepoint(tx, (sp) => applyAll(sp, handled));
+            position = last.tenant_seq;
+            batched = true;
+          } catch (caught) {
+            const inTurn = caught instanceof InTurnFailure ? caught : null;
+            const err = inTurn ? inTurn.cause : caught;
+            const first = handled[0];
+            const culprit = inTurn ? handled[inTurn.index] : undefined;
+            if ((isTransient(err) || deps.stopped()) && first) {
+              // a store that is down fails every event alike: no point in going one by one
+              failed = { event: first, err };
+            } else if (inTurn && culprit) {
+              try {
+                await inSavepoint(tx, (sp) => applyInTurn(projection, sp, handled.slice(0, inTurn.index)));
+                position = culprit.tenant_seq - 1;
+                failed = { event: culprit, err };
+              } catch {
+                // not deterministic after all: event by event below
+              }
             }
+            // otherwise (poison somewhere in a batch): fall through, one event at a time
           }
-          // otherwise (poison somewhere in a batch): fall through, one event at a time
+        } else if (last) {
+          position = last.tenant_seq;
         }
-      } else if (last) {
-        position = last.tenant_seq;
-      }
-      if (!batched && !failed && handled.length > 0) {
-        position = start;
-        for (const event of page) {
-          if (projection.handles(event.type)) {
-            try {
-              await inSavepoint(tx, (sp) => projection.apply(sp, event));
-            } catch (err) {
-              failed = { event, err };
-              break;
+        if (!batched && !failed && handled.length > 0) {
+          position = start;
+          for (const event of page) {
+            if (projection.handles(event.type)) {
+              try {
+                await inSavepoint(tx, (sp) => projection.apply(sp, event));
+              } catch (err) {
+                failed = { event, err };
+                break;
+              }
             }
+            position = event.tenant_seq;
           }
-          position = event.tenant_seq;
         }
-      }
-      // an event that does not parse comes after the whole prefix: it fails only once that applied
-      if (!failed && unparsed) failed = unparsed;
-      // A tenant's tombstone empties every read model of it, whatever the projection handles;
-      // nothing follows a tombstone in the log, so emptying at the end of its page is the same.
-      const tombstone = page.find((e) => e.type === TENANT_OFFBOARDED && e.tenant_seq <= position);
-      if (tombstone && !careful) {
-        await projection.reset(tx, tenantId);
-      } else if (tombstone) {
-        try {
-          await inSavepoint(tx, (sp) => projection.reset(sp, tenantId));
-        } catch (err) {
-          failed ??= { event: tombstone, err };
-          position = Math.min(position, tombstone.tenant_seq - 1);
+        // an event that does not parse comes after the whole prefix: it fails only once that applied
+        if (!failed && unparsed) failed = unparsed;
+        // A tenant's tombstone empties every read model of it, whatever the projection handles;
+        // nothing follows a tombstone in the log, so emptying at the end of its page is the same.
+        const tombstone = page.find((e) => e.type === TENANT_OFFBOARDED && e.tenant_seq <= position);
+        if (tombstone && !careful) {
+          await projection.reset(tx, tenantId);
+        } else if (tombstone) {
+          try {
+            await inSavepoint(tx, (sp) => projection.reset(sp, tenantId));
+          } catch (err) {
+            failed ??= { event: tombstone, err };
+            position = Math.min(position, tombstone.tenant_seq - 1);
+          }
         }
-      }
-      if (position > start)
-        await tx`update projection_checkpoints set position = ${position}, updated_at = now() where tenant_id = ${tenantId} and projector = ${key}`;
-      return { position, more: !failed && rows.length === limit && position < upTo, failed };
-    });
+        if (position > start)
+          await tx`update projection_checkpoints set position = ${position}, updated_at = now() where tenant_id = ${tenantId} and projector = ${key}`;
+        return { position, more: !failed && rows.length === limit && position < upTo, failed };
+      }),
+    );
   }
 
   return applyPage;

@@ -27,8 +27,9 @@ interface Embedding {
 /**
  * Chunk vectors, one collection per (tenant, model). Every write sets state from the document as
  * its stream stands at the event, so applying an event twice, or replaying any suffix of the log,
- * converges. The store writes happen outside the checkpoint transaction; that is why they must be
- * idempotent rather than transactional.
+ * converges. On Qdrant the store writes happen outside the checkpoint transaction; that is why they
+ * must be idempotent rather than transactional (the embedded index writes on the page's own
+ * transaction, `inProjectorPage`, and commits with the checkpoint).
  *
  * `applyBatch` writes each document's state at the end of the page only: its points per model
  * re-embedded in the page (with the page's final link set), the link set of its other models, or

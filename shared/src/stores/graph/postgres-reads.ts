@@ -1,4 +1,4 @@
-import { withTenant } from '../../db/connect.ts';
+import { withStoreTenant } from '../../db/connect.ts';
 import type { Sql, Tx } from '../../db/connect.ts';
 import { COMBINING_MARKS, byString, canonicalSnapshot, checkId, checkIds, clampInt, foldForSearch } from './model.ts';
 import { walkNeighbourhood } from './neighbourhood.ts';
@@ -51,7 +51,7 @@ async function matchEntities(tx: Tx, t: string, options: EntitySearchOptions, ma
 export function createPostgresGraphReads(sql: Sql): Reads {
   const read = <T>(tenantId: string, fn: (tx: Tx, t: string) => Promise<T>): Promise<T> => {
     const t = checkId(tenantId, 'tenant_id');
-    return withTenant(sql, t, (tx) => fn(tx, t));
+    return withStoreTenant(sql, t, (tx) => fn(tx, t));
   };
 
   return {

@@ -1,5 +1,5 @@
 import type { JSONValue, PendingQuery, Row } from 'postgres';
-import { ahead, pipeline, withTenant } from '../../db/connect.ts';
+import { ahead, pipeline, withStoreTenant } from '../../db/connect.ts';
 import type { Sql, Tx } from '../../db/connect.ts';
 import { aliasKey, checkDocuments, checkId, checkIds, checkMentions, checkRelations, relationRows, resolveMentions } from './model.ts';
 import type { KnownEntities, Resolution } from './model.ts';
@@ -16,7 +16,8 @@ type Fragment = PendingQuery<Row[]>;
 
 /**
  * The embedded GraphStore: tables of migration 1700000000020_graph. Every call is one
- * transaction acting for its tenant (`withTenant`), and every write takes a per-tenant advisory
+ * transaction acting for its tenant (`withStoreTenant`: a projector's page's own, when called from
+ * one for that tenant), and every write takes a per-tenant advisory
  * lock first, so two writers of one tenant cannot both create the same entity. The schema
  * belongs to the migrations: `init` has nothing to do, and `close` leaves the caller's pool open.
  *
@@ -27,7 +28,7 @@ type Fragment = PendingQuery<Row[]>;
 export function createPostgresGraphStore({ sql }: PostgresGraphStoreDeps): GraphStore {
   const write = <T>(tenantId: string, fn: (tx: Tx, t: string) => Promise<T>): Promise<T> => {
     const t = checkId(tenantId, 'tenant_id');
-    return withTenant(sql, t, (tx) =>
+    return withStoreTenant(sql, t, (tx) =>
       ahead(tx`select pg_advisory_xact_lock(hashtextextended(${`mandant.graph:${t}`}, 0))`, () => fn(tx, t)),
     );
   };

@@ -1,5 +1,5 @@
 import type postgres from 'postgres';
-import { withTenant } from '../../db/connect.ts';
+import { withStoreTenant } from '../../db/connect.ts';
 import type { Sql, Tx } from '../../db/connect.ts';
 import { TextIndexUnavailableError, assertDocs, assertUuid, canonicalDoc, lastById } from './port.ts';
 import type { TextDocument, TextHit, TextIndex, TextSearchOptions } from './port.ts';
@@ -11,8 +11,9 @@ import { MATCH_END, MATCH_START, snippetHtml } from './snippet.ts';
  * `tsvector` (title A, entity names B, content C) under a GIN index. The query is parsed by
  * `parseQuery` (./query.ts) and each term made a tsquery by `phraseto_tsquery('simple', …)`, which
  * accepts any text without a syntax error. Ranked by the terms matched, then by `ts_rank_cd` over
- * any term, normalised to 0..1 (rank / (rank + 1)). Every call runs in `withTenant` (forced RLS)
- * and every statement filters by tenant itself as well.
+ * any term, normalised to 0..1 (rank / (rank + 1)). Every call runs in `withStoreTenant` (forced
+ * RLS; a projector's page's own transaction when called from one for that tenant) and every
+ * statement filters by tenant itself as well.
  *
  * Known limits: the 'simple' configuration does no stemming ("leak" does not find "leaks") and
  * no typo tolerance, unlike Meilisearch.
@@ -62,7 +63,7 @@ export function createPostgresTextIndex({ sql }: PostgresTextIndexDeps): TextInd
       if (docs.length === 0) return;
       const rows = lastById(docs).map(canonicalDoc);
       try {
-        await withTenant(
+        await withStoreTenant(
           sql,
           tenantId,
           (tx) => tx`
@@ -84,7 +85,7 @@ export function createPostgresTextIndex({ sql }: PostgresTextIndexDeps): TextInd
       assertUuid('tenant id', tenantId);
       assertUuid('document id', documentId);
       projectIds.forEach((id) => assertUuid('project id', id));
-      await withTenant(
+      await withStoreTenant(
         sql,
         tenantId,
         (tx) => tx`
@@ -105,7 +106,7 @@ export function createPostgresTextIndex({ sql }: PostgresTextIndexDeps): TextInd
         });
       }
       if (rows.size === 0) return;
-      await withTenant(
+      await withStoreTenant(
         sql,
         tenantId,
         (tx) => tx`
@@ -118,7 +119,7 @@ export function createPostgresTextIndex({ sql }: PostgresTextIndexDeps): TextInd
     async deleteDocument(tenantId, documentId) {
       assertUuid('tenant id', tenantId);
       assertUuid('document id', documentId);
-      await withTenant(sql, tenantId, (tx) => tx`delete from text_documents t where ${where(tx, tenantId, { documentId })}`);
+      await withStoreTenant(sql, tenantId, (tx) => tx`delete from text_documents t where ${where(tx, tenantId, { documentId })}`);
     },
 
     async search(tenantId, query, options) {
@@ -140,7 +141,7 @@ export function createPostgresTextIndex({ sql }: PostgresTextIndexDeps): TextInd
       // twice as deep (the first ones are among them; ranking every hit of a common word is what
       // costs); their rows are read under RLS, filtered by tenant once more, and ranked by the
       // terms they match, then by ts_rank_cd over any term.
-      const rows = await withTenant(
+      const rows = await withStoreTenant(
         sql,
         tenantId,
         (tx) => tx<Array<Row & { matched: number; rank: number; snippet: string }>>`
@@ -188,12 +189,12 @@ export function createPostgresTextIndex({ sql }: PostgresTextIndexDeps): TextInd
 
     async dropTenant(tenantId) {
       assertUuid('tenant id', tenantId);
-      await withTenant(sql, tenantId, (tx) => tx`delete from text_documents t where ${where(tx, tenantId)}`);
+      await withStoreTenant(sql, tenantId, (tx) => tx`delete from text_documents t where ${where(tx, tenantId)}`);
     },
 
     async snapshot(tenantId) {
       assertUuid('tenant id', tenantId);
-      const rows = await withTenant(
+      const rows = await withStoreTenant(
         sql,
         tenantId,
         (tx) => tx<Row[]>`

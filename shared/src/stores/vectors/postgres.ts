@@ -1,5 +1,5 @@
 import type postgres from 'postgres';
-import { withTenant } from '../../db/connect.ts';
+import { withStoreTenant } from '../../db/connect.ts';
 import type { Sql, Tx } from '../../db/connect.ts';
 import {
   VectorIndexInputError,
@@ -19,7 +19,8 @@ import type { CollectionSource, CollectionState } from './vector-cache.ts';
 
 /**
  * The embedded vector index on plain PostgreSQL tables (migration `1700000000030_vectors.sql`),
- * under forced row-level security: every call runs in `withTenant`, and every statement also
+ * under forced row-level security: every call runs in `withStoreTenant` (a projector's page's own
+ * transaction when called from one for that tenant), and every statement also
  * filters by tenant, model and dimension itself.
  *
  * Search is exact (no pgvector, so no approximate index). By default it scores an in-process copy
@@ -164,7 +165,7 @@ export function createPostgresVectorIndex({
     async ensureCollection(tenantId, model) {
       assertUuid('tenant id', tenantId);
       assertModel(model);
-      await withTenant(
+      await withStoreTenant(
         sql,
         tenantId,
         (tx) => tx`
@@ -196,7 +197,7 @@ export function createPostgresVectorIndex({
       try {
         // one statement: the collection's revision moves on (its row locked until commit) and
         // the points carry the new value; no collection row, nothing written
-        const [row] = await withTenant(
+        const [row] = await withStoreTenant(
           sql,
           tenantId,
           (tx) => tx<{ collections: number }[]>`
@@ -227,7 +228,7 @@ export function createPostgresVectorIndex({
       assertUuid('document id', documentId);
       projectIds.forEach((id) => assertUuid('project id', id));
       // one statement, as in upsert: no collection row, nothing to update
-      await withTenant(
+      await withStoreTenant(
         sql,
         tenantId,
         (tx) => tx`
@@ -243,7 +244,7 @@ export function createPostgresVectorIndex({
       if (rows.length === 0) return;
       // one bump and one statement for every document: the cache sees one revision; a point whose
       // projects stay as they are is not written again
-      await withTenant(
+      await withStoreTenant(
         sql,
         tenantId,
         (tx) => tx`
@@ -257,7 +258,7 @@ export function createPostgresVectorIndex({
     async deleteDocument(tenantId, model, documentId) {
       assertUuid('tenant id', tenantId);
       assertUuid('document id', documentId);
-      await withTenant(sql, tenantId, async (tx) => {
+      await withStoreTenant(sql, tenantId, async (tx) => {
         const rev = await bump(tx, tenantId, model);
         if (rev === undefined) return;
         // a tombstone per deleted point tells caches to drop it
@@ -285,7 +286,7 @@ export function createPostgresVectorIndex({
       if (options.limit <= 0 || options.projectIds?.length === 0) return [];
       const query = Float64Array.from(normalize(vector));
       const floor = options.minScore ?? -Infinity;
-      return withTenant(sql, tenantId, async (tx) => {
+      return withStoreTenant(sql, tenantId, async (tx) => {
         const cached = await searchCached(tx, tenantId, model, query, options, k);
         if (cached) return cached;
         const top = createTopK(k);
@@ -311,7 +312,7 @@ export function createPostgresVectorIndex({
     async count(tenantId, model, filter = {}) {
       assertUuid('tenant id', tenantId);
       if (filter.projectIds?.length === 0) return 0;
-      const [row] = await withTenant(
+      const [row] = await withStoreTenant(
         sql,
         tenantId,
         (tx) => tx<{ n: number }[]>`
@@ -324,7 +325,7 @@ export function createPostgresVectorIndex({
       assertUuid('tenant id', tenantId);
       documentIds.forEach((id) => assertUuid('document id', id));
       if (documentIds.length === 0) return new Map();
-      const rows = await withTenant(
+      const rows = await withStoreTenant(
         sql,
         tenantId,
         (tx) => tx<{ document_id: string; n: number }[]>`
@@ -337,7 +338,7 @@ export function createPostgresVectorIndex({
 
     async dropTenant(tenantId) {
       assertUuid('tenant id', tenantId);
-      await withTenant(sql, tenantId, async (tx) => {
+      await withStoreTenant(sql, tenantId, async (tx) => {
         await tx`delete from vector_points where tenant_id = ${tenantId}`;
         await tx`delete from vector_tombstones where tenant_id = ${tenantId}`;
         await tx`delete from vector_collections where tenant_id = ${tenantId}`;
@@ -347,7 +348,7 @@ export function createPostgresVectorIndex({
 
     async snapshot(tenantId, model) {
       assertUuid('tenant id', tenantId);
-      const rows = await withTenant(
+      const rows = await withStoreTenant(
         sql,
         tenantId,
         (tx) => tx<PointRow[]>`
