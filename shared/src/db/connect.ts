@@ -14,7 +14,7 @@ export function createSql(url: string, opts: { max?: number; appName?: string; s
     max: opts.max ?? 10,
     idle_timeout: 60,
     onnotice: () => {},
-    // settings: server settings of every connection of the pool (see derivedStorePool)
+    // settings: server settings of every connection of the pool (see DERIVED_STORE_SETTINGS)
     connection: { application_name: opts.appName ?? 'mandant', ...opts.settings },
     types: { bigint: { to: 20, from: [20], serialize: (v: number) => String(v), parse: (v: string) => Number(v) } },
   });

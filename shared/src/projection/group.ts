@@ -113,8 +113,9 @@ function startGroup(deps: ProjectorOptions & { projections: readonly Projection[
         })
         .filter((w) => w.events.length > 0);
       // Each projection's share at once, side by side on the one transaction (its statements
-      // pipeline; a store of its own is written meanwhile). Every share is waited for before the
-      // page fails, so nothing is sent on the transaction after it ended.
+      // pipeline, the embedded stores' too: inProjectorPage; an engine is written meanwhile).
+      // Every share is waited for before the page fails, so nothing is sent on the transaction
+      // after it ended.
       const results = await Promise.allSettled(
         work.map((w) => inProjectorPage(tenantId, tx, () => applyShare(tx, tenantId, w.runner.projection, w.events, w.handled))),
       );
