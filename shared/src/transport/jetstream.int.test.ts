@@ -65,6 +65,45 @@ describe.skipIf(backendMissing('nats', reason))(`JetStream transport at ${url}`,
       }
     });
 
+    it('sends unconfirmed acks of a burst together, each once, the last ones even when the consumer stops at once', async () => {
+      const t = await factory();
+      const durable = `acks-${run}-${randomUUID().slice(0, 8)}`;
+      const subject = `${subjectRoot}.acks.${durable}`;
+      const n = 60;
+      try {
+        // a burst published at once reaches the consumer in batches
+        await Promise.all(Array.from({ length: n }, (_, i) => t.publish({ subject, msgId: randomUUID(), payload: new Uint8Array([i]) })));
+        const seen: number[] = [];
+        let all: () => void = () => {};
+        const done = new Promise<void>((resolve) => (all = resolve));
+        const consumer = await t.consume({ durable, filterSubject: subject, confirmAcks: false, ackWaitMs: 60_000 }, async (e) => {
+          seen.push(e.payload[0] ?? -1);
+          if (seen.length === n) all();
+        });
+        await done;
+        // stopped in the same turn as the last delivery: its ack has not left yet
+        await consumer.stop();
+        expect(seen).toEqual(Array.from({ length: n }, (_, i) => i));
+        // every message acked, none pending: nothing will be delivered to this durable again
+        const nc = await connect({ servers: url, reconnect: false });
+        try {
+          const jsm = await jetstreamManager(nc);
+          let info = await jsm.consumers.info(streamName, durable);
+          for (let tries = 0; info.num_ack_pending > 0 || info.ack_floor.consumer_seq < n; tries++) {
+            if (tries > 200) throw new Error(`acks missing: ${JSON.stringify({ pending: info.num_ack_pending, floor: info.ack_floor })}`);
+            await new Promise((r) => setTimeout(r, 50));
+            info = await jsm.consumers.info(streamName, durable);
+          }
+          expect(info.ack_floor.consumer_seq).toBe(n);
+          expect(info.num_redelivered).toBe(0);
+        } finally {
+          await nc.close();
+        }
+      } finally {
+        await t.close();
+      }
+    });
+
     it('names the failure TransportUnavailableError after close', async () => {
       const t = await factory();
       await t.close();

@@ -183,7 +183,12 @@ export async function createJetStreamTransport(opts: JetStreamTransportOptions):
     }
   }
 
-  async function handle(m: JsMsg, o: ConsumeOptions, handler: (e: DeliveredEvent) => Promise<void>): Promise<void> {
+  async function handle(
+    m: JsMsg,
+    o: ConsumeOptions,
+    handler: (e: DeliveredEvent) => Promise<void>,
+    ackUnconfirmed: (m: JsMsg) => void,
+  ): Promise<void> {
     let settled = false;
     const once = (f: () => Promise<void>) => async (): Promise<void> => {
       if (settled) return;
@@ -195,7 +200,7 @@ export async function createJetStreamTransport(opts: JetStreamTransportOptions):
       payload: m.data,
       redelivered: m.redelivered,
       ack: once(async () => {
-        if (o.confirmAcks === false) return m.ack();
+        if (o.confirmAcks === false) return ackUnconfirmed(m);
         await m.ackAck({ timeout: timeoutMs }).catch((err: unknown) => {
           throw new TransportUnavailableError('ack not confirmed', { cause: err });
         });
@@ -222,6 +227,25 @@ export async function createJetStreamTransport(opts: JetStreamTransportOptions):
     let current: ConsumerMessages | undefined;
     let wakeSleep: () => void = () => undefined;
     const clog = log.child({ durable: o.durable });
+    // Unconfirmed acks wait for the end of the event loop's turn and leave together: the messages
+    // of one delivery batch cost one socket write, not one each (an ack is a message of its own).
+    let unsent: JsMsg[] = [];
+    const sendAcks = (): void => {
+      const batch = unsent;
+      unsent = [];
+      for (const m of batch) {
+        try {
+          m.ack();
+        } catch (err) {
+          // a connection closed meanwhile: the message is redelivered, which the consumer absorbs
+          clog.debug({ err, subject: m.subject }, 'ack not sent');
+        }
+      }
+    };
+    const ackUnconfirmed = (m: JsMsg): void => {
+      unsent.push(m);
+      if (unsent.length === 1) setImmediate(sendAcks);
+    };
 
     const loop = (async () => {
       let failures = 0;
@@ -247,7 +271,7 @@ export async function createJetStreamTransport(opts: JetStreamTransportOptions):
           if (stopped) messages.stop();
           for await (const m of messages) {
             if (stopped) break;
-            await handle(m, o, handler);
+            await handle(m, o, handler, ackUnconfirmed);
             failures = 0;
           }
           // The iterator only ends by itself when something broke; back off before resuming.
@@ -273,6 +297,7 @@ export async function createJetStreamTransport(opts: JetStreamTransportOptions):
       current?.stop();
       wakeSleep();
       await loop;
+      sendAcks();
       stops.delete(stop);
     };
     stops.add(stop);
