@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { EventEnvelope, TENANT_OFFBOARDED } from '@mandant/contracts';
-import { type Tx, ahead, derivedStateSettings, inProjectorPage, withTenant } from '../db/connect.ts';
+import { type Tx, derivedStateSettings, inProjectorPage, pipeline, withTenant } from '../db/connect.ts';
 import { rowToEnvelope } from '../eventstore/event-store.ts';
 import { safeErrorText } from './dead-letters.ts';
 import { PAGE } from './page.ts';
@@ -80,22 +80,27 @@ function startGroup(deps: ProjectorOptions & { projections: readonly Projection[
         tx<{ projector: string; position: number }[]>`
           select projector, position from projection_checkpoints
           where tenant_id = ${tenantId} and projector = any(${keys}::text[]) order by projector for update`;
-      let held = await ahead(derivedStateSettings(tx), lock);
+      const kept = (column: string) => tx`case when e.ignored then null else e.${tx(column)} end as ${tx(column)}`;
+      // the page starts after the lowest of the checkpoints just locked (0 while one is missing)
+      const read = tx<(Record<string, unknown> & { tenant_seq: number; type: string })[]>`
+        select e.id, e.type, e.tenant_id, e.tenant_seq, e.version, e.occurred_at,
+               ${kept('project_id')}, ${kept('stream')}, ${kept('actor')}, ${kept('correlation_id')}, ${kept('causation_id')},
+               ${kept('traceparent')}, ${kept('prev_hash')}, ${kept('hash')}, ${kept('data')}
+        from (select *, type = any(${[...ignored]}::text[]) as ignored from events
+              where tenant_id = ${tenantId}
+                and tenant_seq > (select case when count(*) = ${keys.length} then min(position) else 0 end
+                                  from projection_checkpoints where tenant_id = ${tenantId} and projector = any(${keys}::text[]))
+              order by tenant_seq limit ${PAGE}) e
+        order by e.tenant_seq`;
+      // the settings, the lock and the read in one round trip
+      const [, locked, rows] = await pipeline(derivedStateSettings(tx), lock(), read);
+      let held = locked;
       if (held.length < keys.length) {
         await tx`insert into projection_checkpoints (tenant_id, projector)
                  select ${tenantId}, k from unnest(${keys}::text[]) k on conflict do nothing`;
         held = await lock();
       }
       const at = new Map(held.map((h) => [h.projector, Number(h.position)]));
-      const from = Math.min(...keys.map((k) => at.get(k) ?? 0));
-      const kept = (column: string) => tx`case when e.ignored then null else e.${tx(column)} end as ${tx(column)}`;
-      const rows = await tx<(Record<string, unknown> & { tenant_seq: number; type: string })[]>`
-        select e.id, e.type, e.tenant_id, e.tenant_seq, e.version, e.occurred_at,
-               ${kept('project_id')}, ${kept('stream')}, ${kept('actor')}, ${kept('correlation_id')}, ${kept('causation_id')},
-               ${kept('traceparent')}, ${kept('prev_hash')}, ${kept('hash')}, ${kept('data')}
-        from (select *, type = any(${[...ignored]}::text[]) as ignored from events
-              where tenant_id = ${tenantId} and tenant_seq > ${from} order by tenant_seq limit ${PAGE}) e
-        order by e.tenant_seq`;
       const last = rows.at(-1);
       const standing = (): Share[] => byKey.map((runner) => ({ runner, to: at.get(runner.key) ?? 0, applied: 0, moved: false }));
       if (!last) return { shares: standing(), more: false };
@@ -112,18 +117,22 @@ function startGroup(deps: ProjectorOptions & { projections: readonly Projection[
           return { runner, events, handled: events.filter((e) => runner.projection.handles(e.type)) };
         })
         .filter((w) => w.events.length > 0);
+      // The checkpoints move first, in the same write as the shares' first statements (no round
+      // trip of its own): nothing outside the transaction sees the order of its statements, and a
+      // share that fails rolls the move back with everything else.
+      const moved = tx`
+        update projection_checkpoints set position = ${end}, updated_at = now()
+        where tenant_id = ${tenantId} and projector = any(${work.map((w) => w.runner.key)}::text[])`.execute();
       // Each projection's share at once, side by side on the one transaction (its statements
       // pipeline, the embedded stores' too: inProjectorPage; an engine is written meanwhile).
       // Every share is waited for before the page fails, so nothing is sent on the transaction
       // after it ended.
-      const results = await Promise.allSettled(
-        work.map((w) => inProjectorPage(tenantId, tx, () => applyShare(tx, tenantId, w.runner.projection, w.events, w.handled))),
-      );
+      const results = await Promise.allSettled([
+        moved,
+        ...work.map((w) => inProjectorPage(tenantId, tx, () => applyShare(tx, tenantId, w.runner.projection, w.events, w.handled))),
+      ]);
       const failure = results.find((r) => r.status === 'rejected');
       if (failure) throw failure.reason;
-      await tx`
-        update projection_checkpoints set position = ${end}, updated_at = now()
-        where tenant_id = ${tenantId} and projector = any(${work.map((w) => w.runner.key)}::text[])`;
       for (const w of work) at.set(w.runner.key, end);
       const applied = new Map(work.map((w) => [w.runner.key, w.handled.length]));
       const shares = standing().map((s) => ({ ...s, applied: applied.get(s.runner.key) ?? 0, moved: applied.has(s.runner.key) }));
