@@ -106,13 +106,19 @@ export function createPostgresTextIndex({ sql }: PostgresTextIndexDeps): TextInd
         });
       }
       if (rows.size === 0) return;
+      // The documents named on their own too, so they are found by document in the index. Joined
+      // to the recordset alone, they were not: the planner cannot count a recordset's rows, and on
+      // a table it has no statistics for (never analysed) it took a tenant's rows to be few and
+      // scanned them all, a cost growing with the tenant's corpus. One document is an equality.
+      const ids = [...rows.keys()];
       await withStoreTenant(
         sql,
         tenantId,
         (tx) => tx`
         update text_documents t set project_ids = v.project_ids
         from jsonb_to_recordset(${tx.json([...rows.values()])}) as v(document_id uuid, project_ids uuid[])
-        where ${where(tx, tenantId)} and t.document_id = v.document_id and t.project_ids is distinct from v.project_ids`,
+        where ${where(tx, tenantId)} and ${ids.length === 1 ? tx`t.document_id = ${ids[0] as string}` : tx`t.document_id = any(${ids}::uuid[])`}
+          and t.document_id = v.document_id and t.project_ids is distinct from v.project_ids`,
       );
     },
 

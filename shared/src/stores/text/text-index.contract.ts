@@ -175,6 +175,11 @@ export function describeTextIndex(name: string, factory: () => TextIndex | Promi
       expect(ids(await index.search(t, 'ledger', { projectIds: [pa], limit: 10 }))).toEqual([other.id]);
       expect(sorted(ids(await index.search(t, 'ledger', { projectIds: [pb], limit: 10 })))).toEqual(sorted(ids([...ofOne, ...ofTwo])));
       expect(sorted(ids(await index.search(t, 'ledger', { projectIds: [pc], limit: 10 })))).toEqual(sorted(ids(ofTwo)));
+      // one document alone: only its entries move
+      await index.setProjectsOfDocuments(t, [{ documentId: two, projectIds: [pa] }]);
+      expect(sorted(ids(await index.search(t, 'ledger', { projectIds: [pa], limit: 10 })))).toEqual(sorted(ids([other, ...ofTwo])));
+      expect(sorted(ids(await index.search(t, 'ledger', { projectIds: [pb], limit: 10 })))).toEqual(sorted(ids(ofOne)));
+      expect(await index.search(t, 'ledger', { projectIds: [pc], limit: 10 })).toEqual([]);
       await index.setProjectsOfDocuments(t, []);
       expect(await index.search(t, 'ledger', { limit: 10 })).toHaveLength(5);
     });
