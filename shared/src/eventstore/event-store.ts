@@ -138,21 +138,65 @@ function appendError(item: AppendItem, code: string | undefined, detail: string 
   return null;
 }
 
-type ItemRow = EventRow & { item: number; error: string | null; detail: string | null };
+/**
+ * A row of `mandant_append_v2` (migration 250): an item's error, an event stored by an earlier
+ * call (an idempotent retry: every column), or an event this call wrote, which carries only what
+ * the log gave it (position, version, hashes; `tenant_id` null): the rest is what the item sent.
+ */
+type ItemRow = { [K in keyof EventRow]: EventRow[K] | null } & {
+  item: number;
+  error: string | null;
+  detail: string | null;
+  tenant_seq: number;
+  id: string;
+  version: number;
+  prev_hash: string;
+  hash: string;
+};
+
+/** The stored row of an event this call wrote: the log's position, version and hashes, the rest as sent. */
+function writtenRow(tenantId: string, item: AppendItem, event: AppendItem['events'][number], r: ItemRow): EventRow {
+  return {
+    tenant_id: tenantId,
+    tenant_seq: r.tenant_seq,
+    id: r.id,
+    type: event.type,
+    project_id: event.project_id,
+    stream: item.stream,
+    version: r.version,
+    occurred_at: new Date(event.occurred_at),
+    actor: item.actor,
+    correlation_id: item.correlation_id,
+    causation_id: item.causation_id,
+    traceparent: item.traceparent,
+    data: event.data,
+    prev_hash: r.prev_hash,
+    hash: r.hash,
+  };
+}
 
 /**
- * Appends items in one statement (see the `mandant_append` function) and returns each item's
+ * Appends items in one statement (see the `mandant_append_v2` function) and returns each item's
  * outcome in order: its stored rows, or the typed error it met.
  */
 async function callAppend(q: Sql | Tx, tenantId: string, items: AppendItem[]): Promise<(EventRow[] | Error)[]> {
-  const rows = await q<ItemRow[]>`select * from mandant_append(${tenantId}, ${q.json(items as never)})`;
+  const rows = await q<ItemRow[]>`select * from mandant_append_v2(${tenantId}, ${q.json(items as never)})`;
   const out: (EventRow[] | Error)[] = items.map(() => []);
   for (const r of rows) {
     const i = r.item - 1;
     const item = items[i];
-    if (!item) continue;
+    const stored = out[i];
+    if (!item || stored instanceof Error || stored === undefined) continue;
     if (r.error) out[i] = appendError(item, r.error, r.detail ?? undefined) ?? new Error(`append failed: ${r.error}`);
-    else if (r.id) (out[i] as EventRow[]).push(r);
+    else if (!r.id) continue;
+    else if (r.tenant_id !== null) stored.push(r as EventRow);
+    else {
+      // written by this call: an item's rows come in its events' order
+      const next = item.events[stored.length];
+      const event = next?.id === r.id ? next : item.events.find((e) => e.id === r.id);
+      if (!event) throw new Error(`append returned event ${r.id}, which its item does not carry`);
+      stored.push(writtenRow(tenantId, item, event, r));
+    }
   }
   return out;
 }
