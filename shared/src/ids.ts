@@ -1,8 +1,21 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomFillSync } from 'node:crypto';
+
+/**
+ * Random bytes for ids, drawn from the CSPRNG a block at a time (as Node's own randomUUID does)
+ * rather than one call and one buffer per id: every event appended needs one.
+ */
+const POOL = 16 * 256;
+const pool = Buffer.alloc(POOL);
+let pooled = POOL;
 
 /** UUIDv7 (RFC 9562): 48-bit unix milliseconds, then random bits; sorts by creation time. */
 export function uuidv7(now: number = Date.now()): string {
-  const b = randomBytes(16);
+  if (pooled === POOL) {
+    randomFillSync(pool);
+    pooled = 0;
+  }
+  const b = Buffer.from(pool.subarray(pooled, pooled + 16));
+  pooled += 16;
   b.writeUIntBE(now, 0, 6);
   b[6] = ((b[6] ?? 0) & 0x0f) | 0x70;
   b[8] = ((b[8] ?? 0) & 0x3f) | 0x80;
