@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { GraphSnapshot, GraphStore } from './port.ts';
 import { SETTLE_MS } from '../../testing/eventually.ts';
@@ -177,6 +178,107 @@ export function describeGraphStore(name: string, factory: () => Promise<GraphSto
         expect(await exactSnapshot(twice)).toEqual(await exactSnapshot(once));
       }
       expect((await store.snapshot(once)).entities.length).toBe(2);
+    });
+
+    it('keeps every appearance what mentions and links imply through any sequence of writes (property)', async () => {
+      // a small world, so writes meet each other: names repeat across entity ids (one entity),
+      // documents are linked, unlinked, re-mentioned and deleted, entities merged, projects deleted
+      const [projects, docs, entityIds] = [ids(3), ids(4), ids(5)];
+      const names: Array<[string, string]> = [
+        ['Ada Lovelace', 'person'],
+        ['ada lovelace', 'person'],
+        ['Acme', 'organisation'],
+        ['Paris', 'place'],
+        ['Berlin', 'place'],
+      ];
+      const pick = <T>(xs: T[]) => fc.constantFrom(...xs);
+      const someDocs = fc.subarray(docs, { minLength: 1 });
+      const mentions = fc.array(
+        fc.record({ entity: fc.nat({ max: 4 }), name: fc.nat({ max: 4 }), count: fc.integer({ min: 1, max: 3 }) }),
+        { minLength: 1, maxLength: 4 },
+      );
+      const asMentions = (ms: Array<{ entity: number; name: number; count: number }>) =>
+        ms.map((m) => {
+          const [name, type] = names[m.name] ?? ['x', 'person'];
+          return mention(entityIds[m.entity] ?? '', name, m.count, type);
+        });
+      type Write = (t: string) => Promise<unknown>;
+      const write: fc.Arbitrary<Write> = fc.oneof(
+        fc.tuple(pick(projects), someDocs).map(
+          ([p, ds]): Write =>
+            (t) =>
+              store.linkDocuments(t, p, ds),
+        ),
+        fc.tuple(pick(projects), someDocs).map(
+          ([p, ds]): Write =>
+            (t) =>
+              store.unlinkDocuments(t, p, ds),
+        ),
+        fc
+          .array(fc.record({ projectId: pick(projects), linked: fc.subarray(docs), unlinked: fc.subarray(docs) }), {
+            minLength: 1,
+            maxLength: 3,
+          })
+          .map(
+            (changes): Write =>
+              (t) =>
+                store.changeLinks(t, changes),
+          ),
+        fc.tuple(pick(docs), mentions, fc.boolean()).map(
+          ([d, ms, replace]): Write =>
+            (t) =>
+              store.upsertMentions(t, d, asMentions(ms), { replace }),
+        ),
+        fc.tuple(fc.array(fc.record({ documentId: pick(docs), ms: mentions }), { minLength: 1, maxLength: 3 }), fc.boolean()).map(
+          ([list, replace]): Write =>
+            (t) =>
+              store.upsertMentionsOfDocuments(
+                t,
+                list.map((x) => ({ documentId: x.documentId, mentions: asMentions(x.ms) })),
+                { replace },
+              ),
+        ),
+        someDocs.map(
+          (ds): Write =>
+            (t) =>
+              store.deleteDocuments(t, ds),
+        ),
+        fc.tuple(pick(entityIds), pick(entityIds)).map(
+          ([a, b]): Write =>
+            (t) =>
+              store.mergeEntities(t, a, b),
+        ),
+        pick(projects).map(
+          (p): Write =>
+            (t) =>
+              store.deleteProject(t, p),
+        ),
+      );
+      await fc.assert(
+        fc.asyncProperty(
+          // every run starts from documents that mention entities and are linked to projects
+          fc.tuple(fc.array(mentions, { minLength: docs.length, maxLength: docs.length }), fc.subarray(projects, { minLength: 1 })),
+          fc.array(write, { minLength: 1, maxLength: 10 }),
+          async ([start, linkedTo], writes) => {
+            const t = randomUUID();
+            try {
+              await store.upsertMentionsOfDocuments(
+                t,
+                docs.map((documentId, i) => ({ documentId, mentions: asMentions(start[i] ?? []) })),
+              );
+              for (const p of linkedTo) await store.linkDocuments(t, p, docs);
+              await exactSnapshot(t);
+              for (const w of writes) {
+                await w(t);
+                await exactSnapshot(t);
+              }
+            } finally {
+              await store.dropTenant(t);
+            }
+          },
+        ),
+        { numRuns: 40 },
+      );
     });
 
     it('merges an entity into another: aliases kept, mentions, projects and relations follow the survivor', async () => {

@@ -13,6 +13,10 @@ export interface PostgresGraphStoreDeps {
 
 const json = (tx: Tx, value: unknown) => tx.json(value as JSONValue);
 type Fragment = PendingQuery<Row[]>;
+/** A change to one APPEARS_IN_PROJECT pair: mentions and documents to add (negative: to take away). */
+type Delta = { entity_id: string; project_id: string; mentions: number; documents: number };
+type MentionRow = { document_id: string; entity_id: string; count: number };
+type LinkRow = { document_id: string; project_id: string };
 
 /**
  * The embedded GraphStore: tables of migration 1700000000020_graph. Every call is one
@@ -33,54 +37,97 @@ export function createPostgresGraphStore({ sql }: PostgresGraphStoreDeps): Graph
     );
   };
 
-  /** Recomputes APPEARS_IN_PROJECT from mentions and links for every pair in entities × projects (two statements, pipelined). */
+  /**
+   * Recomputes APPEARS_IN_PROJECT from mentions and links for every pair in entities × projects
+   * (two statements, pipelined): for a merge, whose survivor takes over mentions it may share with
+   * the merged entity. Every other write changes appearances by what it changed (`applying`).
+   */
   async function recompute(tx: Tx, t: string, entityIds: readonly string[], projectIds: readonly string[]): Promise<void> {
     if (entityIds.length === 0 || projectIds.length === 0) return;
-    await pipeline(...recomputing(tx, t, tx`${[...entityIds]}::uuid[]`, [...projectIds]));
+    await pipeline(
+      tx`delete from graph_appearances
+        where tenant_id = ${t} and entity_id = any(${entityIds}::uuid[]) and project_id = any(${projectIds}::uuid[])`,
+      tx`insert into graph_appearances (tenant_id, entity_id, project_id, mentions, documents)
+        select m.tenant_id, m.entity_id, l.project_id, sum(m.count)::int, count(*)::int
+        from graph_mentions m join graph_links l on l.tenant_id = m.tenant_id and l.document_id = m.document_id
+        where m.tenant_id = ${t} and m.entity_id = any(${entityIds}::uuid[]) and l.project_id = any(${projectIds}::uuid[])
+        group by m.tenant_id, m.entity_id, l.project_id`,
+    );
   }
 
   /**
-   * The statements of `recompute` for the entities an array expression gives (a list, or a
-   * subquery over mentions read inside the statement), to be sent behind other statements.
+   * Changes APPEARS_IN_PROJECT by what a write changed, instead of recomputing it from every
+   * mention of the entities involved (a cost that grew with the tenant's corpus): `changes` are the
+   * statement's leading CTEs (or none) and `deltas` a query of (entity_id, project_id, mentions,
+   * documents) to add. A pair's row is created, added to, or deleted once no document is left.
+   * Writes of a tenant hold its lock (`write`), so nothing else moves the rows meanwhile.
    */
-  const recomputing = (tx: Tx, t: string, entities: Fragment, projectIds: string[]) => [
-    tx`delete from graph_appearances
-      where tenant_id = ${t} and entity_id = any(${entities}) and project_id = any(${projectIds}::uuid[])`,
-    tx`insert into graph_appearances (tenant_id, entity_id, project_id, mentions, documents)
-      select m.tenant_id, m.entity_id, l.project_id, sum(m.count)::int, count(*)::int
-      from graph_mentions m join graph_links l on l.tenant_id = m.tenant_id and l.document_id = m.document_id
-      where m.tenant_id = ${t} and m.entity_id = any(${entities}) and l.project_id = any(${projectIds}::uuid[])
-      group by m.tenant_id, m.entity_id, l.project_id`,
-  ];
-  /** The entities the documents mention, as an array expression evaluated inside the statement. */
-  const mentionedBy = (tx: Tx, t: string, docs: string[]) =>
-    tx`array(select distinct entity_id from graph_mentions where tenant_id = ${t} and document_id = any(${docs}::uuid[]))`;
+  const applying = (tx: Tx, t: string, changes: Fragment, deltas: Fragment) => tx`
+    with ${changes},
+    d as (select x.entity_id, x.project_id, sum(x.mentions)::int as mentions, sum(x.documents)::int as documents
+          from (${deltas}) x group by x.entity_id, x.project_id),
+    m as (select d.*, a.documents is not null as existing, coalesce(a.documents, 0) + d.documents as remaining
+          from d left join graph_appearances a on a.tenant_id = ${t} and a.entity_id = d.entity_id and a.project_id = d.project_id),
+    gone as (delete from graph_appearances a using m
+             where a.tenant_id = ${t} and a.entity_id = m.entity_id and a.project_id = m.project_id and m.existing and m.remaining <= 0),
+    moved as (update graph_appearances a set mentions = a.mentions + m.mentions, documents = a.documents + m.documents from m
+              where a.tenant_id = ${t} and a.entity_id = m.entity_id and a.project_id = m.project_id and m.existing and m.remaining > 0)
+    insert into graph_appearances (tenant_id, entity_id, project_id, mentions, documents)
+    select ${t}, m.entity_id, m.project_id, m.mentions, m.documents from m where not m.existing and m.remaining > 0`;
 
-  const entitiesOf = (tx: Tx, t: string, docs: string[]) => tx<{ id: string }[]>`select distinct entity_id as id from graph_mentions
+  /** `applying` for deltas computed here, sent as JSON (none: no statement). */
+  const applyingRows = (tx: Tx, t: string, rows: Delta[]) =>
+    rows.length === 0
+      ? null
+      : applying(
+          tx,
+          t,
+          tx`r as (select * from jsonb_to_recordset(${json(tx, rows)}) as r(entity_id uuid, project_id uuid, mentions int, documents int))`,
+          tx`select * from r`,
+        );
+
+  /**
+   * A link write and `applying` for what it changed, in one statement: `added` and `removed` are
+   * statements returning (document_id, project_id) of the links they actually inserted or deleted,
+   * so a link written again, or one never there, changes no appearance.
+   */
+  const applyingLinks = (tx: Tx, t: string, added: Fragment | null, removed: Fragment | null) => {
+    const none = tx`select null::uuid as document_id, null::uuid as project_id where false`;
+    return applying(
+      tx,
+      t,
+      tx`added as (${added ?? none}), removed as (${removed ?? none}),
+         x as (select document_id, project_id, 1 as sign from added union all select document_id, project_id, -1 from removed)`,
+      tx`select g.entity_id, x.project_id, g.count * x.sign as mentions, x.sign as documents
+         from x join graph_mentions g on g.tenant_id = ${t} and g.document_id = x.document_id`,
+    );
+  };
+
+  /** Each document's mentions and links, before a write changes them. */
+  const mentionsOf = (tx: Tx, t: string, docs: string[]) => tx<MentionRow[]>`select document_id, entity_id, count from graph_mentions
       where tenant_id = ${t} and document_id = any(${docs}::uuid[])`;
-  const projectsOf = (tx: Tx, t: string, docs: string[]) => tx<{ id: string }[]>`select distinct project_id as id from graph_links
+  const linksOf = (tx: Tx, t: string, docs: string[]) => tx<LinkRow[]>`select document_id, project_id from graph_links
       where tenant_id = ${t} and document_id = any(${docs}::uuid[])`;
-  const ids = (rows: readonly { id: string }[]): string[] => rows.map((r) => r.id);
   const ensureDocuments = (tx: Tx, t: string, docs: string[]) =>
     tx`insert into graph_documents (tenant_id, document_id) select ${t}, unnest(${docs}::uuid[]) on conflict do nothing`;
 
   /**
    * The mentions of distinct documents, resolved in order (each document sees the entities the
    * ones before it created). First trip: everything read (the documents' mentions before and
-   * their projects, the entities the names and ids resolve to); second: every write, appearances
-   * last, for every pair of an entity touched and a project of the documents.
+   * their links, the entities the names and ids resolve to); second: every write, appearances
+   * last, changed by what the documents' mentions changed in each project they are linked to.
    */
   async function writeMentions(tx: Tx, t: string, documents: Array<{ doc: string; input: MentionInput[] }>, replace: boolean) {
     const docs = documents.map((d) => d.doc);
-    const [, byKey, byId, before, projects] = await pipeline(
+    const [, byKey, byId, before, links] = await pipeline(
       ensureDocuments(tx, t, docs),
       ...knownEntities(
         tx,
         t,
         documents.flatMap((d) => d.input),
       ),
-      entitiesOf(tx, t, docs),
-      projectsOf(tx, t, docs),
+      mentionsOf(tx, t, docs),
+      linksOf(tx, t, docs),
     );
     const seen = known(byKey, byId);
     const entities: Resolution['entities'] = [];
@@ -98,7 +145,21 @@ export function createPostgresGraphStore({ sql }: PostgresGraphStoreDeps): Graph
       for (const [entity_id, count] of r.counts) counts.push({ entity_id, document_id: doc, count });
       kept.push({ document_id: doc, keep: [...r.counts.keys()] });
     }
-    const touched = [...new Set([...ids(before), ...counts.map((c) => c.entity_id)])];
+    // each document's counts after this write: replaced by what it names now, or those it names
+    // again changed; the appearances change by the difference in every project it is linked to
+    const after = new Map<string, Map<string, number>>(docs.map((d) => [d, new Map()]));
+    const prior = new Map<string, Map<string, number>>(docs.map((d) => [d, new Map()]));
+    for (const m of before) prior.get(m.document_id)?.set(m.entity_id, m.count);
+    if (!replace) for (const [d, counted] of prior) for (const [e, n] of counted) after.get(d)?.set(e, n);
+    for (const c of counts) after.get(c.document_id)?.set(c.entity_id, c.count);
+    const deltas: Delta[] = [];
+    for (const { document_id, project_id } of links) {
+      const [was, is] = [prior.get(document_id) ?? new Map<string, number>(), after.get(document_id) ?? new Map<string, number>()];
+      for (const entity_id of new Set([...was.keys(), ...is.keys()])) {
+        const [n0, n1] = [was.get(entity_id) ?? 0, is.get(entity_id) ?? 0];
+        if (n0 !== n1) deltas.push({ entity_id, project_id, mentions: n1 - n0, documents: Number(n1 > 0) - Number(n0 > 0) });
+      }
+    }
     await pipeline(
       tx`insert into graph_entities (tenant_id, entity_id, name, type)
         select ${t}, e.id, e.name, e.type from jsonb_to_recordset(${json(tx, entities)}) as e(id uuid, name text, type text)
@@ -116,7 +177,7 @@ export function createPostgresGraphStore({ sql }: PostgresGraphStoreDeps): Graph
       tx`insert into graph_mentions (tenant_id, entity_id, document_id, count)
         select ${t}, c.entity_id, c.document_id, c.count from jsonb_to_recordset(${json(tx, counts)}) as c(entity_id uuid, document_id uuid, count int)
         on conflict (tenant_id, entity_id, document_id) do update set count = excluded.count`,
-      ...(touched.length > 0 && projects.length > 0 ? recomputing(tx, t, tx`${touched}::uuid[]`, ids(projects)) : []),
+      applyingRows(tx, t, deltas),
     );
   }
 
@@ -144,9 +205,13 @@ export function createPostgresGraphStore({ sql }: PostgresGraphStoreDeps): Graph
         await pipeline(
           tx`insert into graph_projects (tenant_id, project_id) values (${t}, ${p}) on conflict do nothing`,
           ensureDocuments(tx, t, docs),
-          tx`insert into graph_links (tenant_id, document_id, project_id)
-            select ${t}, unnest(${docs}::uuid[]), ${p} on conflict do nothing`,
-          ...recomputing(tx, t, mentionedBy(tx, t, docs), [p]),
+          applyingLinks(
+            tx,
+            t,
+            tx`insert into graph_links (tenant_id, document_id, project_id)
+              select ${t}, unnest(${docs}::uuid[]), ${p} on conflict do nothing returning document_id, project_id`,
+            null,
+          ),
         );
       });
     },
@@ -171,8 +236,6 @@ export function createPostgresGraphStore({ sql }: PostgresGraphStoreDeps): Graph
       }
       if (pairs.size === 0) return;
       const rows = [...pairs.values()];
-      const touched = [...new Set(rows.map((r) => r.project_id))];
-      const docs = [...new Set(rows.map((r) => r.document_id))];
       const [link, unlink] = [rows.filter((r) => r.linked), rows.filter((r) => !r.linked)];
       await write(tenantId, async (tx, t) => {
         await pipeline(
@@ -180,18 +243,21 @@ export function createPostgresGraphStore({ sql }: PostgresGraphStoreDeps): Graph
             ? tx`insert into graph_projects (tenant_id, project_id) select ${t}, unnest(${[...projects]}::uuid[]) on conflict do nothing`
             : null,
           linkedDocs.size > 0 ? ensureDocuments(tx, t, [...linkedDocs]) : null,
-          link.length > 0
-            ? tx`insert into graph_links (tenant_id, document_id, project_id)
-                select ${t}, l.document_id, l.project_id from jsonb_to_recordset(${json(tx, link)}) as l(document_id uuid, project_id uuid)
-                on conflict do nothing`
-            : null,
-          unlink.length > 0
-            ? tx`delete from graph_links g using jsonb_to_recordset(${json(tx, unlink)}) as l(document_id uuid, project_id uuid)
-                where g.tenant_id = ${t} and g.document_id = l.document_id and g.project_id = l.project_id`
-            : null,
-          // every pair of a touched project and an entity of a touched document (a superset of the
-          // calls' own pairs: appearances are derived, so recomputing more changes nothing else)
-          ...recomputing(tx, t, mentionedBy(tx, t, docs), touched),
+          // a pair is linked or unlinked, never both (its last word), so the two touch different rows
+          applyingLinks(
+            tx,
+            t,
+            link.length > 0
+              ? tx`insert into graph_links (tenant_id, document_id, project_id)
+                  select ${t}, l.document_id, l.project_id from jsonb_to_recordset(${json(tx, link)}) as l(document_id uuid, project_id uuid)
+                  on conflict do nothing returning document_id, project_id`
+              : null,
+            unlink.length > 0
+              ? tx`delete from graph_links g using jsonb_to_recordset(${json(tx, unlink)}) as l(document_id uuid, project_id uuid)
+                  where g.tenant_id = ${t} and g.document_id = l.document_id and g.project_id = l.project_id
+                  returning g.document_id, g.project_id`
+              : null,
+          ),
         );
       });
     },
@@ -200,9 +266,12 @@ export function createPostgresGraphStore({ sql }: PostgresGraphStoreDeps): Graph
       const [p, docs] = [checkId(projectId, 'project_id'), checkIds(documentIds, 'document_id')];
       if (docs.length === 0) return;
       await write(tenantId, async (tx, t) => {
-        await pipeline(
-          tx`delete from graph_links where tenant_id = ${t} and project_id = ${p} and document_id = any(${docs}::uuid[])`,
-          ...recomputing(tx, t, mentionedBy(tx, t, docs), [p]),
+        await applyingLinks(
+          tx,
+          t,
+          null,
+          tx`delete from graph_links where tenant_id = ${t} and project_id = ${p} and document_id = any(${docs}::uuid[])
+            returning document_id, project_id`,
         );
       });
     },
@@ -211,11 +280,17 @@ export function createPostgresGraphStore({ sql }: PostgresGraphStoreDeps): Graph
       const docs = checkIds(documentIds, 'document_id');
       if (docs.length === 0) return;
       await write(tenantId, async (tx, t) => {
-        const [entities, projects] = await pipeline(entitiesOf(tx, t, docs), projectsOf(tx, t, docs));
-        // links, mentions and relation evidence go with the document (foreign keys cascade)
-        const recomputed =
-          entities.length > 0 && projects.length > 0 ? recomputing(tx, t, tx`${ids(entities)}::uuid[]`, ids(projects)) : [];
-        await pipeline(tx`delete from graph_documents where tenant_id = ${t} and document_id = any(${docs}::uuid[])`, ...recomputed);
+        // its appearances first, as if every link of it went; then links, mentions and relation
+        // evidence go with the document (foreign keys cascade)
+        await pipeline(
+          applyingLinks(
+            tx,
+            t,
+            null,
+            tx`select document_id, project_id from graph_links where tenant_id = ${t} and document_id = any(${docs}::uuid[])`,
+          ),
+          tx`delete from graph_documents where tenant_id = ${t} and document_id = any(${docs}::uuid[])`,
+        );
       });
     },
 
