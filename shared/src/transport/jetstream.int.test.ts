@@ -65,7 +65,7 @@ describe.skipIf(backendMissing('nats', reason))(`JetStream transport at ${url}`,
       }
     });
 
-    it('sends unconfirmed acks of a burst together, each once, the last ones even when the consumer stops at once', async () => {
+    it('acks every message of a burst once without waiting for confirmations, the last ones even when the consumer stops at once', async () => {
       const t = await factory();
       const durable = `acks-${run}-${randomUUID().slice(0, 8)}`;
       const subject = `${subjectRoot}.acks.${durable}`;
