@@ -474,7 +474,7 @@ async function main(): Promise<void> {
     const mandantMs = await probeSequential(mandant, probeTenant);
     const emmettMs = await probeSequential(emmettAppenderInstance, probeTenant);
     const rawMs = await probeSequential(raw, probeTenant);
-    console.log(`  Mandant: ${fmtMs(mandantMs)} ms per append (one statement: select * from mandant_append_v2(…), its own transaction).`);
+    console.log(`  Mandant: ${fmtMs(mandantMs)} ms per append (one statement: select * from mandant_append_v3(…), its own transaction).`);
     console.log(`  Emmett: ${fmtMs(emmettMs)} ms per append (one transaction: begin, select emt_append_to_stream(…), commit).`);
     console.log(`  raw INSERT: ${fmtMs(rawMs)} ms per append (one statement: insert into a plain table, its own transaction).`);
   } catch (err) {

@@ -8,6 +8,7 @@ import { AppendRejectedError } from './append-errors.ts';
 import { uuidv7 } from '../ids.ts';
 import { postgresUrls } from '../testing/backends.ts';
 import { type EventStore, createEventStore } from './event-store.ts';
+import { outboxPositions } from '../outbox/relay.ts';
 
 const pg = postgresUrls();
 const meta: EventMeta = { actor: 'user:test', correlation_id: 'corr-1', causation_id: null, traceparent: null };
@@ -64,11 +65,18 @@ describe.skipIf(!pg)('event store on Postgres', () => {
     expect(await store.head(tenant)).toBe(2);
   });
 
-  it('writes each event to the outbox in the same transaction', async () => {
+  it('puts what each append writes in the outbox in the same transaction, one run of positions per call', async () => {
     const tenant = randomUUID();
     await store.append(tenant, 's', 0, [ev('doc.made.v1')], meta);
-    const rows = await withTenant(app, tenant, (tx) => tx`select subject from outbox where tenant_id = ${tenant}`);
-    expect(rows.map((r) => r.subject)).toEqual([`events.${tenant}._.doc.made.v1`]);
+    await store.append(tenant, 's', 1, [ev(), ev(), ev()], meta);
+    const runs = await withTenant(app, tenant, (tx) => tx`select first_seq, last_seq from outbox_ranges order by first_seq`);
+    expect(runs.map((r) => [r.first_seq, r.last_seq])).toEqual([
+      [1, 1],
+      [2, 4],
+    ]);
+    // a refused append leaves none
+    await expect(store.append(tenant, 's', 0, [ev()], meta)).rejects.toBeInstanceOf(VersionConflictError);
+    expect(await withTenant(app, tenant, (tx) => outboxPositions(tx, tenant))).toEqual([1, 2, 3, 4]);
   });
 
   it('verifies an intact chain and names the first altered position', async () => {
@@ -162,8 +170,8 @@ describe.skipIf(!pg)('event store on Postgres', () => {
     expect(await store.verify(tenant)).toMatchObject({ ok: true, checked: 61 });
   });
 
-  // mandant_append_v2 is what the store calls; mandant_append stays for the version before it during a rolling update
-  it.each(['mandant_append', 'mandant_append_v2'])(
+  // mandant_append_v3 is what the store calls; the older ones stay for the versions before it during a rolling update
+  it.each(['mandant_append', 'mandant_append_v2', 'mandant_append_v3'])(
     'gives every item of one %s call the outcome it gets when appended on its own (property)',
     async (fn) => {
       // The function gathers items into as few writes as it can: a lone event, a set of events, and
@@ -234,7 +242,11 @@ describe.skipIf(!pg)('event store on Postgres', () => {
             [...rows].sort((x, y) => Number(x.item) - Number(y.item) || Number(x.tenant_seq) - Number(y.tenant_seq));
           expect(byItem(outcomes as Record<string, unknown>[])).toEqual(expected);
           // the stored log is the same too: positions, versions and the hash chain
-          expect(await log(together)).toEqual(await log(alone));
+          const stored = await log(together);
+          expect(stored).toEqual(await log(alone));
+          // and every position it wrote waits in the outbox for the relay, once
+          const pending = await withTenant(app, together, (tx) => outboxPositions(tx, together));
+          expect(pending).toEqual(stored.map((r) => Number(r.tenant_seq)));
         }),
         { numRuns: 60 },
       );
@@ -351,6 +363,9 @@ describe.skipIf(!pg)('event store on Postgres', () => {
         t1,
         (tx) => tx`insert into outbox (tenant_id, tenant_seq, event_id, subject) values (${t2}, 99, ${randomUUID()}, 'x')`,
       ),
+    ).rejects.toThrow(/row-level security/);
+    await expect(
+      withTenant(app, t1, (tx) => tx`insert into outbox_ranges (tenant_id, first_seq, last_seq) values (${t2}, 99, 99)`),
     ).rejects.toThrow(/row-level security/);
   });
 });

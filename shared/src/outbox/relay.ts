@@ -1,5 +1,5 @@
 import { type EventEnvelope, eventSubject } from '@mandant/contracts';
-import { type Sql, ahead, derivedStateSettings, withTenant } from '../db/connect.ts';
+import { type Sql, type Tx, ahead, derivedStateSettings, withTenant } from '../db/connect.ts';
 import { type EventStore, rowToEnvelope } from '../eventstore/event-store.ts';
 import { asError } from '../errors.ts';
 import type { Logger } from '../log.ts';
@@ -20,6 +20,59 @@ const TENANTS_AT_ONCE = 4;
 
 export function encodeEvent(e: EventEnvelope): Uint8Array {
   return new TextEncoder().encode(JSON.stringify(e));
+}
+
+/*
+ * The outbox holds a tenant's unpublished positions in two forms: runs (`outbox_ranges`, one row
+ * per append call: first and last position) and single positions (`outbox`, one row per event,
+ * written by appends of the version before migration 260 during a rolling update). Together they
+ * are the positions after the last one published, in order: the relay takes them from the lowest,
+ * whichever form holds them.
+ */
+
+/**
+ * The tenant's next page of unpublished events, read under the tenant's relay lock in the same
+ * statement: no page unless this relay holds the lock. The page covers at most BATCH positions
+ * from the lowest pending one, so a run is expanded only as far as the page reaches. Each pending
+ * position is looked up in the log on its own (a lateral probe of its primary key), never by
+ * walking the tenant's log to meet the outbox: the outbox is small, the log is not, and a plan that
+ * joins them by walking both grows with the log.
+ */
+function pendingPage(tx: Tx, tenantId: string): Promise<Record<string, unknown>[]> {
+  return tx`
+    with held as (select pg_try_advisory_xact_lock(hashtext(${`outbox:${tenantId}`})) as ok),
+    lo as (
+      select least((select min(o.tenant_seq) from outbox o where o.tenant_id = ${tenantId}),
+                   (select min(r.first_seq) from outbox_ranges r where r.tenant_id = ${tenantId})) as m
+      from held where held.ok),
+    pending as (
+      select o.tenant_seq from lo, outbox o where o.tenant_id = ${tenantId} and o.tenant_seq < lo.m + ${BATCH}
+      union all
+      select s.tenant_seq from lo, outbox_ranges r
+      cross join lateral generate_series(r.first_seq, least(r.last_seq, lo.m + ${BATCH - 1})) as s(tenant_seq)
+      where r.tenant_id = ${tenantId} and r.first_seq < lo.m + ${BATCH})
+    select e.* from pending p
+    cross join lateral (select * from events e where e.tenant_id = ${tenantId} and e.tenant_seq = p.tenant_seq) e
+    order by e.tenant_seq`;
+}
+
+/** Takes the tenant's positions up to `upTo` out of the outbox, in both forms (a run past it keeps its rest). */
+export async function releaseOutbox(tx: Tx, tenantId: string, upTo: number): Promise<void> {
+  await tx`
+    with singles as (delete from outbox where tenant_id = ${tenantId} and tenant_seq <= ${upTo}),
+    whole as (delete from outbox_ranges where tenant_id = ${tenantId} and last_seq <= ${upTo})
+    update outbox_ranges set first_seq = ${upTo + 1}
+    where tenant_id = ${tenantId} and first_seq <= ${upTo} and last_seq > ${upTo}`;
+}
+
+/** The tenant's unpublished positions, in order, whichever form holds them. */
+export async function outboxPositions(tx: Tx, tenantId: string): Promise<number[]> {
+  const rows = await tx<{ tenant_seq: number }[]>`
+    select tenant_seq from outbox where tenant_id = ${tenantId}
+    union all
+    select generate_series(first_seq, last_seq) from outbox_ranges where tenant_id = ${tenantId}
+    order by 1`;
+  return rows.map((r) => Number(r.tenant_seq));
 }
 
 /**
@@ -49,23 +102,9 @@ export function startOutboxRelay(deps: {
   async function drainTenant(tenantId: string): Promise<number> {
     let failure: { err: unknown } | undefined;
     const n = await withTenant(sql, tenantId, async (tx) => {
-      // The tenant's lock and its page in one statement: no page unless this relay holds the lock.
-      // Each pending position is looked up in the log on its own (a lateral probe of its primary
-      // key), never by walking the tenant's log to meet the outbox: the outbox is small, the log
-      // is not, and a plan that joins them by walking both grows with the log.
-      // the outbox rows it deletes can be published again after a crash (the transport drops a
+      // the outbox positions it releases can be published again after a crash (the transport drops a
       // re-publish within its dedupe window; consumers take a repeat): see derivedStateSettings
-      const rows = await ahead(
-        derivedStateSettings(tx),
-        () => tx`
-        with held as (select pg_try_advisory_xact_lock(hashtext(${`outbox:${tenantId}`})) as ok),
-        pending as (
-          select o.tenant_seq from held, outbox o
-          where held.ok and o.tenant_id = ${tenantId} order by o.tenant_seq limit ${BATCH})
-        select e.* from pending p
-        cross join lateral (select * from events e where e.tenant_id = ${tenantId} and e.tenant_seq = p.tenant_seq) e
-        order by e.tenant_seq`,
-      );
+      const rows = await ahead(derivedStateSettings(tx), () => pendingPage(tx, tenantId));
       // The page is published a window at a time (in order down one connection), each window's
       // acks awaited together: a few round trips per page, not one per event. A window, not the
       // whole page: the server handles publishes in arrival order, so another tenant's event
@@ -102,7 +141,7 @@ export function startOutboxRelay(deps: {
       );
       // keep what was acknowledged even when a later publish failed, so it is not published
       // again after an outage longer than the transport's dedupe window (it would be stored twice)
-      if (published > 0) await tx`delete from outbox where tenant_id = ${tenantId} and tenant_seq <= ${published}`;
+      if (published > 0) await releaseOutbox(tx, tenantId, published);
       return rows.length;
     });
     if (failure) throw failure.err;

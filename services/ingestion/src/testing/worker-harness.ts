@@ -9,7 +9,7 @@ import { projectViews } from '@mandant/project';
 import { type Sql, createSql, withTenant } from '@mandant/shared/db';
 import { type EventStore, createEventStore } from '@mandant/shared/eventstore';
 import { createLogger } from '@mandant/shared/log';
-import { encodeEvent } from '@mandant/shared/outbox';
+import { encodeEvent, releaseOutbox } from '@mandant/shared/outbox';
 import { type Projector, startProjector } from '@mandant/shared/projection';
 import { runCommand, systemClock } from '@mandant/shared/service';
 import { createEncryptingBlobStore } from '@mandant/shared/stores/blobs';
@@ -105,7 +105,7 @@ export async function startHarness(appUrl: string, name: string): Promise<Harnes
         published.set(tenantId, e.tenant_seq);
       }
       const upTo = published.get(tenantId) ?? 0;
-      await withTenant(sql, tenantId, (tx) => tx`delete from outbox where tenant_id = ${tenantId} and tenant_seq <= ${upTo}`);
+      await withTenant(sql, tenantId, (tx) => releaseOutbox(tx, tenantId, upTo));
     }
   }
   const stopFeeding = store.onAppended((tenantId) => {

@@ -29,6 +29,7 @@ const TABLE_OWNERS: Record<string, readonly string[]> = {
     'events',
     'tenant_heads',
     'outbox',
+    'outbox_ranges',
     'projection_checkpoints',
     'projection_dead_letters',
     'idempotent_requests',

@@ -17,6 +17,7 @@ const KEPT = new Set([
   'events',
   'tenant_heads',
   'outbox',
+  'outbox_ranges',
   'projection_checkpoints',
   'projection_dead_letters',
   'tenant_slugs',

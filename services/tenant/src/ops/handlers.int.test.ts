@@ -55,16 +55,18 @@ describe.skipIf(!pg)('ops.metrics: lag per tenant and the outbox backlog', () =>
     expect(ops.outbox).toEqual({ unrelayed: 0, oldest_seconds: 0 });
   });
 
-  it('counts unpublished outbox rows and the age of the oldest event among them', async () => {
+  it('counts unpublished outbox positions, single and in runs, and the age of the oldest event among them', async () => {
     const t = tenants[0] ?? '';
-    for (const seq of [1, 2, 3]) {
+    for (const seq of [1, 2, 3, 4]) {
       const occurred = new Date(Date.now() - (4 - seq) * 60_000);
       await owner`insert into events (tenant_id, tenant_seq, id, type, stream, version, occurred_at, actor, correlation_id, data, prev_hash, hash)
         values (${t}, ${seq}, ${randomUUID()}, ${'test.v1'}, ${'s'}, ${seq}, ${occurred}, ${'test'}, ${'c'}, ${'{}'}::jsonb, ${'p'}, ${'h'})`;
-      await owner`insert into outbox (tenant_id, tenant_seq, event_id, subject) values (${t}, ${seq}, ${randomUUID()}, ${'x'})`;
     }
+    // position 1 as an append before migration 260 leaves it, 2 to 4 as one call's run
+    await owner`insert into outbox (tenant_id, tenant_seq, event_id, subject) values (${t}, ${1}, ${randomUUID()}, ${'x'})`;
+    await owner`insert into outbox_ranges (tenant_id, first_seq, last_seq) values (${t}, ${2}, ${4})`;
     const { outbox } = await metrics();
-    expect(outbox.unrelayed).toBe(3);
+    expect(outbox.unrelayed).toBe(4);
     // the oldest occurred three minutes ago
     expect(outbox.oldest_seconds).toBeGreaterThanOrEqual(180);
     expect(outbox.oldest_seconds).toBeLessThan(180 + 120);
