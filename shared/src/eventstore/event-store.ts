@@ -102,11 +102,21 @@ interface AppendItem extends EventMeta {
 
 /** The item as sent; data that cannot even be hashed (a cycle, a BigInt, NaN) is refused here, typed. */
 function toItem(tenantId: string, stream: string, expected: ExpectedVersion, events: NewEvent[], meta: EventMeta): AppendItem {
+  // the events of one append mostly share their time: it is read and written out once
+  let lastAt: unknown;
+  let lastIso = '';
+  const iso = (at: unknown): string => {
+    if (at !== lastAt || lastIso === '') {
+      lastIso = new Date(at as string).toISOString();
+      lastAt = at;
+    }
+    return lastIso;
+  };
   try {
     return {
       stream,
       expected: expected === 'any' ? -1 : expected,
-      events: events.map((e) => toPayload(tenantId, stream, e, meta)),
+      events: events.map((e) => toPayload(tenantId, stream, e, meta, iso(e.occurred_at))),
       ...meta,
     };
   } catch (err) {
@@ -114,8 +124,7 @@ function toItem(tenantId: string, stream: string, expected: ExpectedVersion, eve
   }
 }
 
-function toPayload(tenantId: string, stream: string, e: NewEvent, meta: EventMeta) {
-  const occurred_at = new Date(e.occurred_at).toISOString();
+function toPayload(tenantId: string, stream: string, e: NewEvent, meta: EventMeta, occurred_at: string) {
   const content = {
     id: e.id,
     type: e.type,

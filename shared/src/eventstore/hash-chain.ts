@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { EventEnvelope } from '@mandant/contracts';
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -47,7 +47,8 @@ export function canonicalJson(value: unknown): string {
   return `${out}}`;
 }
 
-const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+/** one-shot hashing: about half the time of a Hash object per call for an event's few hundred bytes */
+const sha256 = (text: string): string => hash('sha256', text, 'hex');
 
 /** The fields an event has before the log gives it a place: everything but positions and hashes. */
 export type EventContent = Pick<
@@ -67,9 +68,39 @@ export type EventContent = Pick<
 
 /** SHA-256 over the canonical JSON of the event's content (computed by the writer before appending). */
 export function contentHash(e: EventContent): string {
+  return sha256(contentJson(e));
+}
+
+const field = (v: unknown): v is string | null => v === null || typeof v === 'string';
+
+/**
+ * The canonical JSON of an event's content. Its fields are known, so when each is a string or
+ * null and `data` is present (every event the store writes), the object is written out in their
+ * sorted order without sorting or walking it; `data` still goes through canonicalJson. Any other
+ * shape takes canonicalJson whole: the text is the same either way (hash-chain.unit.test.ts).
+ */
+function contentJson(e: EventContent): string {
   const { id, type, tenant_id, project_id, stream, occurred_at, actor, correlation_id, causation_id, traceparent, data } = e;
-  return sha256(
-    canonicalJson({ id, type, tenant_id, project_id, stream, occurred_at, actor, correlation_id, causation_id, traceparent, data }),
+  if (
+    data === undefined ||
+    !field(id) ||
+    !field(type) ||
+    !field(tenant_id) ||
+    !field(project_id) ||
+    !field(stream) ||
+    !field(occurred_at) ||
+    !field(actor) ||
+    !field(correlation_id) ||
+    !field(causation_id) ||
+    !field(traceparent)
+  ) {
+    return canonicalJson({ id, type, tenant_id, project_id, stream, occurred_at, actor, correlation_id, causation_id, traceparent, data });
+  }
+  const j = JSON.stringify;
+  return (
+    `{"actor":${j(actor)},"causation_id":${j(causation_id)},"correlation_id":${j(correlation_id)},"data":${canonicalJson(data)},` +
+    `"id":${j(id)},"occurred_at":${j(occurred_at)},"project_id":${j(project_id)},"stream":${j(stream)},` +
+    `"tenant_id":${j(tenant_id)},"traceparent":${j(traceparent)},"type":${j(type)}}`
   );
 }
 
