@@ -32,11 +32,12 @@ export function encodeEvent(e: EventEnvelope): Uint8Array {
 
 /**
  * The tenant's next page of unpublished events, read under the tenant's relay lock in the same
- * statement: no page unless this relay holds the lock. The page covers at most BATCH positions
- * from the lowest pending one, so a run is expanded only as far as the page reaches. Each pending
- * position is looked up in the log on its own (a lateral probe of its primary key), never by
- * walking the tenant's log to meet the outbox: the outbox is small, the log is not, and a plan that
- * joins them by walking both grows with the log.
+ * statement: no page unless this relay holds the lock. The page covers the BATCH positions from
+ * the lowest pending one, so a run is expanded only as far as the page reaches, and the events are
+ * read by one range of the log's primary key (pending positions are the ones after the last
+ * published, so the range holds little else). Never a join that the planner may turn into a walk
+ * of the tenant's whole log (a hash join over it, when tables have no statistics): the cost stays
+ * that of a page however long the log grows.
  */
 function pendingPage(tx: Tx, tenantId: string): Promise<Record<string, unknown>[]> {
   return tx`
@@ -45,14 +46,16 @@ function pendingPage(tx: Tx, tenantId: string): Promise<Record<string, unknown>[
       select least((select min(o.tenant_seq) from outbox o where o.tenant_id = ${tenantId}),
                    (select min(r.first_seq) from outbox_ranges r where r.tenant_id = ${tenantId})) as m
       from held where held.ok),
-    pending as (
-      select o.tenant_seq from lo, outbox o where o.tenant_id = ${tenantId} and o.tenant_seq < lo.m + ${BATCH}
-      union all
-      select s.tenant_seq from lo, outbox_ranges r
-      cross join lateral generate_series(r.first_seq, least(r.last_seq, lo.m + ${BATCH - 1})) as s(tenant_seq)
-      where r.tenant_id = ${tenantId} and r.first_seq < lo.m + ${BATCH})
-    select e.* from pending p
-    cross join lateral (select * from events e where e.tenant_id = ${tenantId} and e.tenant_seq = p.tenant_seq) e
+    page as (
+      select lo.m, array(
+        select o.tenant_seq from outbox o where o.tenant_id = ${tenantId} and o.tenant_seq < lo.m + ${BATCH}
+        union all
+        select s.tenant_seq from outbox_ranges r
+        cross join lateral generate_series(r.first_seq, least(r.last_seq, lo.m + ${BATCH - 1})) as s(tenant_seq)
+        where r.tenant_id = ${tenantId} and r.first_seq < lo.m + ${BATCH}) as seqs
+      from lo)
+    select e.* from page p, events e
+    where e.tenant_id = ${tenantId} and e.tenant_seq >= p.m and e.tenant_seq < p.m + ${BATCH} and e.tenant_seq = any(p.seqs)
     order by e.tenant_seq`;
 }
 
