@@ -16,7 +16,7 @@ import { documentViews } from '@mandant/documents';
 import { membershipViews } from '@mandant/membership';
 import { projectViews } from '@mandant/project';
 import { type DocumentProjectionName, documentProjections } from '@mandant/projectors';
-import { type Sql, createSql } from '@mandant/shared/db';
+import { type Sql, createSql, keepStatistics } from '@mandant/shared/db';
 import { type EventStore, createEventStore } from '@mandant/shared/eventstore';
 import { createLogger } from '@mandant/shared/log';
 import { startOutboxRelay } from '@mandant/shared/outbox';
@@ -152,6 +152,9 @@ export async function startPipeline(
   };
   const relay = startOutboxRelay({ sql: eventSql, transport: timedTransport, log, store: events });
   onCleanup(() => relay.stop());
+  // as every platform process does (shared/src/service/runtime.ts)
+  const statistics = keepStatistics({ sql: eventSql, log });
+  onCleanup(() => statistics.stop());
 
   const readModels = benchReadModels(stores);
   // each projector consumes through this wrapper: deliveries and the time its handler takes per delivery

@@ -15,6 +15,7 @@ const pg = postgresUrls();
 
 /** Cross-tenant reads the platform needs; each returns ids, positions or aggregates only. */
 const SECURITY_DEFINER = [
+  'mandant_analyze_stale',
   'mandant_data_key_tenants',
   'mandant_data_key_tombstones',
   'mandant_dead_letter_retries',

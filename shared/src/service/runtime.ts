@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { type Sql, createSql } from '../db/connect.ts';
 import { migrate, prepareAppRole } from '../db/migrate.ts';
+import { keepStatistics } from '../db/statistics.ts';
 import type { Env } from '../env.ts';
 import { type EventStore, createEventStore } from '../eventstore/event-store.ts';
 import type { Logger } from '../log.ts';
@@ -131,6 +132,9 @@ export async function startRuntime(env: Env, log: Logger, opts: { embedded: bool
     const store = refuseUnprovisionedTenants(createEventStore(sql));
     const relay = startOutboxRelay({ sql, transport: events, log, store });
     stops.push(() => relay.stop());
+    // planner statistics where the server keeps none (autovacuum off): see keepStatistics
+    const statistics = keepStatistics({ sql, log });
+    stops.push(() => statistics.stop());
 
     return {
       sql,
