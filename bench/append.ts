@@ -44,8 +44,10 @@ const cfg = {
   rounds: intEnv('BENCH_ROUNDS', 3),
   /** connections per library; defaults to one per writer */
   pool: intEnv('BENCH_POOL', intEnv('BENCH_WRITERS', 16)),
-  /** sequential appends of the single-writer diagnostics */
+  /** sequential appends per round of the single-writer diagnostics (the lone append) */
   probeAppends: intEnv('BENCH_PROBE_APPENDS', 300),
+  /** rounds of the single-writer diagnostics, in rotating order; the median of each contestant's rounds is reported */
+  probeRounds: intEnv('BENCH_PROBE_ROUNDS', 5),
 };
 
 const GOAL_SINGLE = 1000;
@@ -229,24 +231,33 @@ function percentile(sorted: number[], p: number): number {
 // ---------------------------------------------------------------------------------------------
 // Diagnostics: latency of one append without contention
 
-/** Mean latency of sequential single-event appends by one writer (no contention). */
-async function probeSequential(appender: Appender, tenant: string): Promise<number> {
+/**
+ * Latencies (ms) of sequential single-event appends by one writer (no contention), after a
+ * warm-up, and this process's CPU time (µs) per append.
+ */
+async function probeSequential(appender: Appender, tenant: string): Promise<{ latencies: number[]; cpuMicros: number }> {
   const warm = Math.min(20, cfg.probeAppends);
   let stream = `probe-${randomBytes(4).toString('hex')}`;
   let version = 0;
-  let total = 0;
+  const latencies: number[] = [];
+  let cpu: NodeJS.CpuUsage | undefined;
   for (let i = 0; i < warm + cfg.probeAppends; i++) {
+    if (i === warm) cpu = process.cpuUsage();
     if (version >= cfg.streamEvents) {
       stream = `probe-${randomBytes(4).toString('hex')}`;
       version = 0;
     }
     const t0 = performance.now();
     await appender.append(tenant, stream, version, [payload(0, i)]);
-    if (i >= warm) total += performance.now() - t0;
+    if (i >= warm) latencies.push(performance.now() - t0);
     version += 1;
   }
-  return total / cfg.probeAppends;
+  const used = process.cpuUsage(cpu);
+  return { latencies, cpuMicros: (used.user + used.system) / cfg.probeAppends };
 }
+
+const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+const medianOf = (xs: number[]): number => percentile([...xs].sort((a, b) => a - b), 0.5);
 
 // ---------------------------------------------------------------------------------------------
 // Output helpers
@@ -469,14 +480,38 @@ async function main(): Promise<void> {
 
     // Where an append's time goes: one writer, no contention.
     console.log('');
-    console.log(`Single-writer diagnostics (${cfg.probeAppends} sequential single-event appends, one tenant, no contention):`);
+    console.log(
+      `Single-writer diagnostics (${cfg.probeRounds} rounds in rotating order of ${cfg.probeAppends} sequential single-event appends ` +
+        'each, one tenant, no contention; per contestant the median of its rounds\' means):',
+    );
     const probeTenant = uuidv7();
-    const mandantMs = await probeSequential(mandant, probeTenant);
-    const emmettMs = await probeSequential(emmettAppenderInstance, probeTenant);
-    const rawMs = await probeSequential(raw, probeTenant);
-    console.log(`  Mandant: ${fmtMs(mandantMs)} ms per append (one statement: select * from mandant_append_v3(…), its own transaction).`);
-    console.log(`  Emmett: ${fmtMs(emmettMs)} ms per append (one transaction: begin, select emt_append_to_stream(…), commit).`);
-    console.log(`  raw INSERT: ${fmtMs(rawMs)} ms per append (one statement: insert into a plain table, its own transaction).`);
+    const probes = new Map<string, { means: number[]; all: number[]; cpu: number[] }>(
+      all.map((c) => [c.name, { means: [], all: [], cpu: [] }]),
+    );
+    for (let round = 0; round < cfg.probeRounds; round++) {
+      for (const c of rotate(all, round)) {
+        const { latencies, cpuMicros } = await probeSequential(c, probeTenant);
+        const p = probes.get(c.name);
+        p?.means.push(mean(latencies));
+        p?.all.push(...latencies);
+        p?.cpu.push(cpuMicros);
+      }
+    }
+    const probeLine = (name: string, what: string): string => {
+      const p = probes.get(name);
+      if (!p) return `  ${name}: n/a`;
+      const sorted = [...p.all].sort((a, b) => a - b);
+      return (
+        `  ${name}: ${fmtMs(medianOf(p.means))} ms per append (rounds ${p.means.map(fmtMs).join(' / ')}; per append p50 ` +
+        `${fmtMs(percentile(sorted, 0.5))}, p99 ${fmtMs(percentile(sorted, 0.99))} ms; bench process CPU ${fmtInt(medianOf(p.cpu))} µs ` +
+        `per append) — ${what}.`
+      );
+    };
+    console.log(probeLine(names.mandant, 'one statement: select * from mandant_append_v3(…), its own transaction'));
+    console.log(probeLine(names.emmett, 'one transaction: begin, select emt_append_to_stream(…), commit'));
+    console.log(probeLine(names.raw, 'one statement: insert into a plain table, its own transaction'));
+    const lone = medianOf(probes.get(names.mandant)?.means ?? []) / medianOf(probes.get(names.emmett)?.means ?? []);
+    console.log(`  Lone append, Mandant ÷ Emmett: ${Number.isFinite(lone) ? lone.toFixed(3) : 'n/a'}× (goal: at most 1×: ${lone <= 1 ? 'met' : 'NOT met'}).`);
   } catch (err) {
     if (stopping) return; // interrupted: the signal handler reports and exits
     throw err;
