@@ -257,7 +257,11 @@ async function probeSequential(appender: Appender, tenant: string): Promise<{ la
 }
 
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
-const medianOf = (xs: number[]): number => percentile([...xs].sort((a, b) => a - b), 0.5);
+const medianOf = (xs: number[]): number =>
+  percentile(
+    [...xs].sort((a, b) => a - b),
+    0.5,
+  );
 
 // ---------------------------------------------------------------------------------------------
 // Output helpers
@@ -482,7 +486,7 @@ async function main(): Promise<void> {
     console.log('');
     console.log(
       `Single-writer diagnostics (${cfg.probeRounds} rounds in rotating order of ${cfg.probeAppends} sequential single-event appends ` +
-        'each, one tenant, no contention; per contestant the median of its rounds\' means):',
+        "each, one tenant, no contention; per contestant the median of its rounds' means):",
     );
     const probeTenant = uuidv7();
     const probes = new Map<string, { means: number[]; all: number[]; cpu: number[] }>(
@@ -511,7 +515,9 @@ async function main(): Promise<void> {
     console.log(probeLine(names.emmett, 'one transaction: begin, select emt_append_to_stream(…), commit'));
     console.log(probeLine(names.raw, 'one statement: insert into a plain table, its own transaction'));
     const lone = medianOf(probes.get(names.mandant)?.means ?? []) / medianOf(probes.get(names.emmett)?.means ?? []);
-    console.log(`  Lone append, Mandant ÷ Emmett: ${Number.isFinite(lone) ? lone.toFixed(3) : 'n/a'}× (goal: at most 1×: ${lone <= 1 ? 'met' : 'NOT met'}).`);
+    console.log(
+      `  Lone append, Mandant ÷ Emmett: ${Number.isFinite(lone) ? lone.toFixed(3) : 'n/a'}× (goal: at most 1×: ${lone <= 1 ? 'met' : 'NOT met'}).`,
+    );
   } catch (err) {
     if (stopping) return; // interrupted: the signal handler reports and exits
     throw err;

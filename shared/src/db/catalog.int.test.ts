@@ -134,7 +134,8 @@ describe.skipIf(!pg)('the database catalog keeps every tenant apart', () => {
     expect(fns.map((f) => f.name)).toEqual(SECURITY_DEFINER);
     // beside its path, the statistics keeper fixes the sample its ANALYZE takes (migration 290)
     const settings: Record<string, string[]> = { mandant_analyze_stale: ['search_path=public', 'default_statistics_target=10'] };
-    for (const f of fns) expect([f.name, f.config, f.app, f.pub]).toEqual([f.name, settings[f.name] ?? ['search_path=public'], true, false]);
+    for (const f of fns)
+      expect([f.name, f.config, f.app, f.pub]).toEqual([f.name, settings[f.name] ?? ['search_path=public'], true, false]);
     // the append function runs as the caller, under RLS, and pins its path too, and how its
     // statements are planned (once per connection, never as a scan of the whole log: migration 230)
     // (mandant_append_v3, migration 260, beside the versions a rolling update may still run)
