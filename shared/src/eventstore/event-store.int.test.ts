@@ -253,6 +253,26 @@ describe.skipIf(!pg)('event store on Postgres', () => {
     },
   );
 
+  it('returns and chains a payload as the log holds it when JSON does not keep it as it is (-0, undefined, a Date)', async () => {
+    const tenant = randomUUID();
+    const data = { zero: -0, gone: undefined, at: new Date(0), list: [undefined, -0, 1], nested: { n: -0 } } as unknown as Record<
+      string,
+      unknown
+    >;
+    const written = await store.append(
+      tenant,
+      's',
+      0,
+      [{ id: uuidv7(), type: 'test.happened.v1', project_id: null, occurred_at: new Date().toISOString(), data }],
+      meta,
+    );
+    const [logged] = await store.readTenant(tenant, 0, 10);
+    expect(written.events).toEqual([logged]);
+    expect(logged?.data).toEqual({ zero: 0, at: '1970-01-01T00:00:00.000Z', list: [null, 0, 1], nested: { n: 0 } });
+    expect(Object.is(written.events[0]?.data.zero, 0)).toBe(true);
+    expect(await store.verify(tenant)).toMatchObject({ ok: true, checked: 1 });
+  });
+
   it('returns the events as the log holds them, whether this call wrote them or an earlier one did (property)', async () => {
     // A call's written rows come back with only what the log adds; the store fills in the rest from
     // what it sent. Whatever the payload, the metadata, the group an append commits in, or a retry

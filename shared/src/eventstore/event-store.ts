@@ -138,7 +138,13 @@ function toPayload(tenantId: string, stream: string, e: NewEvent, meta: EventMet
     traceparent: meta.traceparent,
     data: e.data,
   };
-  return { id: e.id, type: e.type, project_id: e.project_id, occurred_at, data: e.data, content_hash: contentHash(content) };
+  const note = { inexact: false };
+  const content_hash = contentHash(content, note);
+  if (!note.inexact) return { id: e.id, type: e.type, project_id: e.project_id, occurred_at, data: e.data, content_hash };
+  // the log holds the data as JSON gives it back (no -0, no undefined, a Date as its string): that is
+  // what is hashed and what append returns, as a read of the log would
+  const data = JSON.parse(JSON.stringify(e.data)) as NewEvent['data'];
+  return { id: e.id, type: e.type, project_id: e.project_id, occurred_at, data, content_hash: contentHash({ ...content, data }) };
 }
 
 function appendError(item: AppendItem, code: string | undefined, detail: string | undefined): Error | null {

@@ -8,7 +8,7 @@ export const GENESIS_HASH = '0'.repeat(64);
  * order, `undefined` members dropped. jsonb round-trips give the same text, so a hash computed at
  * append time can be recomputed from what the log returns.
  */
-export function canonicalJson(value: unknown): string {
+export function canonicalJson(value: unknown, note?: JsonNote): string {
   // written for speed (an auditor re-hashes whole logs): no intermediate arrays per object
   if (value === null) return 'null';
   switch (typeof value) {
@@ -18,19 +18,27 @@ export function canonicalJson(value: unknown): string {
       return value ? 'true' : 'false';
     case 'number':
       if (!Number.isFinite(value)) throw new TypeError('non-finite number in event');
+      if (note && value === 0 && 1 / value < 0) note.inexact = true;
       return JSON.stringify(value);
     case 'object':
       break;
     default:
+      if (note) note.inexact = true;
       return JSON.stringify(value) ?? 'null';
   }
   if (Array.isArray(value)) {
     let out = '[';
     for (let i = 0; i < value.length; i++) {
       if (i > 0) out += ',';
-      out += canonicalJson(value[i] ?? null);
+      const v: unknown = value[i];
+      if (note && v === undefined) note.inexact = true;
+      out += canonicalJson(v ?? null, note);
     }
     return `${out}]`;
+  }
+  if (note) {
+    const proto = Object.getPrototypeOf(value) as unknown;
+    if ((proto !== Object.prototype && proto !== null) || typeof (value as { toJSON?: unknown }).toJSON === 'function') note.inexact = true;
   }
   const record = value as Record<string, unknown>;
   // sort() without a comparator orders strings by UTF-16 code units, as the original comparison did
@@ -39,10 +47,13 @@ export function canonicalJson(value: unknown): string {
   let first = true;
   for (const k of keys) {
     const v = record[k];
-    if (v === undefined) continue;
+    if (v === undefined) {
+      if (note) note.inexact = true;
+      continue;
+    }
     if (!first) out += ',';
     first = false;
-    out += `${JSON.stringify(k)}:${canonicalJson(v)}`;
+    out += `${JSON.stringify(k)}:${canonicalJson(v, note)}`;
   }
   return `${out}}`;
 }
@@ -66,9 +77,18 @@ export type EventContent = Pick<
   | 'data'
 >;
 
+/**
+ * What canonicalJson found on its way: `inexact` when the value holds something JSON does not
+ * keep as it is (-0, an undefined, a function, an object that is not a plain one: a Date, a class
+ * instance), so that JSON.parse(JSON.stringify(value)) is not the same value.
+ */
+export interface JsonNote {
+  inexact: boolean;
+}
+
 /** SHA-256 over the canonical JSON of the event's content (computed by the writer before appending). */
-export function contentHash(e: EventContent): string {
-  return sha256(contentJson(e));
+export function contentHash(e: EventContent, note?: JsonNote): string {
+  return sha256(contentJson(e, note));
 }
 
 const field = (v: unknown): v is string | null => v === null || typeof v === 'string';
@@ -79,7 +99,7 @@ const field = (v: unknown): v is string | null => v === null || typeof v === 'st
  * sorted order without sorting or walking it; `data` still goes through canonicalJson. Any other
  * shape takes canonicalJson whole: the text is the same either way (hash-chain.unit.test.ts).
  */
-function contentJson(e: EventContent): string {
+function contentJson(e: EventContent, note?: JsonNote): string {
   const { id, type, tenant_id, project_id, stream, occurred_at, actor, correlation_id, causation_id, traceparent, data } = e;
   if (
     data === undefined ||
@@ -94,11 +114,14 @@ function contentJson(e: EventContent): string {
     !field(causation_id) ||
     !field(traceparent)
   ) {
-    return canonicalJson({ id, type, tenant_id, project_id, stream, occurred_at, actor, correlation_id, causation_id, traceparent, data });
+    return canonicalJson(
+      { id, type, tenant_id, project_id, stream, occurred_at, actor, correlation_id, causation_id, traceparent, data },
+      note,
+    );
   }
   const j = JSON.stringify;
   return (
-    `{"actor":${j(actor)},"causation_id":${j(causation_id)},"correlation_id":${j(correlation_id)},"data":${canonicalJson(data)},` +
+    `{"actor":${j(actor)},"causation_id":${j(causation_id)},"correlation_id":${j(correlation_id)},"data":${canonicalJson(data, note)},` +
     `"id":${j(id)},"occurred_at":${j(occurred_at)},"project_id":${j(project_id)},"stream":${j(stream)},` +
     `"tenant_id":${j(tenant_id)},"traceparent":${j(traceparent)},"type":${j(type)}}`
   );
