@@ -17,7 +17,8 @@
 ARG NODE_IMAGE=node:20-bookworm-slim
 
 # ---------------------------------------------------------------------------------------------
-# manifests: only package.json files + lockfile, so the dependency layer below is rebuilt only
+# manifests: only package.json files + lockfile (and the changes every install makes to some
+# dependencies, tools/dependencies/patch.mjs), so the dependency layer below is rebuilt only
 # when dependencies change (COPY --from compares content, not the whole source tree).
 # New workspaces are picked up automatically.
 # ---------------------------------------------------------------------------------------------
@@ -26,6 +27,7 @@ WORKDIR /src
 COPY . .
 RUN mkdir -p /manifests \
  && cp package.json package-lock.json .npmrc /manifests/ \
+ && cp --parents tools/dependencies/patch.mjs /manifests/ \
  && find . -name package.json -not -path '*/node_modules/*' -not -path './package.json' \
       -exec cp --parents {} /manifests/ \;
 

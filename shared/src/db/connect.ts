@@ -6,8 +6,9 @@ export type Tx = postgres.TransactionSql;
 
 /**
  * One pool per process and role. bigint columns (tenant_seq) come back as JS numbers: they stay
- * far below 2^53. A connection idle for 60 s is closed, so twenty replicas that were busy once
- * do not keep the server's connection slots forever.
+ * far below 2^53. A statement takes the idle connection used last (tools/dependencies/patch.mjs
+ * makes postgres.js's pool do so), and a connection idle for 60 s is closed, so twenty replicas
+ * that were busy once do not keep the server's connection slots forever.
  */
 export function createSql(url: string, opts: { max?: number; appName?: string; settings?: Record<string, string> } = {}): Sql {
   return postgres(url, {
