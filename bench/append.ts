@@ -511,7 +511,7 @@ async function main(): Promise<void> {
         `per append) — ${what}.`
       );
     };
-    console.log(probeLine(names.mandant, 'one statement: select * from mandant_append_v3(…), its own transaction'));
+    console.log(probeLine(names.mandant, 'one statement: select * from mandant_append_v4(…), its own transaction'));
     console.log(probeLine(names.emmett, 'one transaction: begin, select emt_append_to_stream(…), commit'));
     console.log(probeLine(names.raw, 'one statement: insert into a plain table, its own transaction'));
     const lone = medianOf(probes.get(names.mandant)?.means ?? []) / medianOf(probes.get(names.emmett)?.means ?? []);

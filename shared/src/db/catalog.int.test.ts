@@ -138,15 +138,16 @@ describe.skipIf(!pg)('the database catalog keeps every tenant apart', () => {
       expect([f.name, f.config, f.app, f.pub]).toEqual([f.name, settings[f.name] ?? ['search_path=public'], true, false]);
     // the append function runs as the caller, under RLS, and pins its path too, and how its
     // statements are planned (once per connection, never as a scan of the whole log: migration 230)
-    // (mandant_append_v3, migration 260, beside the versions a rolling update may still run)
+    // (mandant_append_v4, migration 300, beside the versions a rolling update may still run)
     const appends = await owner<{ name: string; definer: boolean; config: string[] | null }[]>`
       select proname as name, prosecdef as definer, proconfig as config from pg_proc
-      where proname in ('mandant_append', 'mandant_append_v2', 'mandant_append_v3') order by proname`;
+      where proname in ('mandant_append', 'mandant_append_v2', 'mandant_append_v3', 'mandant_append_v4') order by proname`;
     const config = ['search_path=public', 'plan_cache_mode=force_generic_plan', 'enable_seqscan=off'];
     expect(appends).toEqual([
       { name: 'mandant_append', definer: false, config },
       { name: 'mandant_append_v2', definer: false, config },
       { name: 'mandant_append_v3', definer: false, config },
+      { name: 'mandant_append_v4', definer: false, config },
     ]);
   });
 

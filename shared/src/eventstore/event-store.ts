@@ -154,7 +154,7 @@ function appendError(item: AppendItem, code: string | undefined, detail: string 
 }
 
 /**
- * A row of `mandant_append_v3` (migration 260; rows as migration 250 made them): an item's error,
+ * A row of `mandant_append_v4` (migration 300; rows as migration 250 made them): an item's error,
  * an event stored by an earlier call (an idempotent retry: every column), or an event this call
  * wrote, which carries only what the log gave it (position, version, hashes; `tenant_id` null):
  * the rest is what the item sent.
@@ -192,11 +192,11 @@ function writtenRow(tenantId: string, item: AppendItem, event: AppendItem['event
 }
 
 /**
- * Appends items in one statement (see the `mandant_append_v3` function) and returns each item's
+ * Appends items in one statement (see the `mandant_append_v4` function) and returns each item's
  * outcome in order: its stored rows, or the typed error it met.
  */
 async function callAppend(q: Sql | Tx, tenantId: string, items: AppendItem[]): Promise<(EventRow[] | Error)[]> {
-  const rows = await q<ItemRow[]>`select * from mandant_append_v3(${tenantId}, ${q.json(items as never)})`;
+  const rows = await q<ItemRow[]>`select * from mandant_append_v4(${tenantId}, ${q.json(items as never)})`;
   const out: (EventRow[] | Error)[] = items.map(() => []);
   for (const r of rows) {
     const i = r.item - 1;

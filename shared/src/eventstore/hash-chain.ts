@@ -129,7 +129,7 @@ function contentJson(e: EventContent, note?: JsonNote): string {
 
 /**
  * The chain link: `sha256("{prev_hash}:{tenant_seq}:{version}:{content_hash}")`. Positions are
- * bound in by the log itself at append time (see the `mandant_append_v3` function), so the writer
+ * bound in by the log itself at append time (see the `mandant_append_v4` function), so the writer
  * needs no lock to hash, and any change to content, position or order breaks the chain.
  */
 export function eventHash(e: EventContent & Pick<EventEnvelope, 'prev_hash' | 'tenant_seq' | 'version'>): string {
