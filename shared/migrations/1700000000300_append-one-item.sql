@@ -1,7 +1,8 @@
 -- Up Migration
--- mandant_append_v4: what the store calls from this version on. Same arguments, rows and outcomes
--- as mandant_append_v3 (migrations 260 and 280), which stays for the version before during a
--- rolling update and does everything this one hands on to it.
+-- mandant_append_v4: what the store calls, from this version on, for a call of one item at its
+-- expected version; every other call it sends to mandant_append_v3 (migrations 260 and 280) as
+-- before. Same arguments, rows and outcomes as v3, for any call: v4 hands to v3 what it does not
+-- write itself. v3 stays, for those calls and for the version before during a rolling update.
 --
 -- Most calls carry one item: an append that was not gathered with others, one event or a batch of
 -- them. Such an item at its expected version is written here in one statement: its events are read

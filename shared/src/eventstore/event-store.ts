@@ -154,10 +154,10 @@ function appendError(item: AppendItem, code: string | undefined, detail: string 
 }
 
 /**
- * A row of `mandant_append_v4` (migration 300; rows as migration 250 made them): an item's error,
- * an event stored by an earlier call (an idempotent retry: every column), or an event this call
- * wrote, which carries only what the log gave it (position, version, hashes; `tenant_id` null):
- * the rest is what the item sent.
+ * A row of `mandant_append_v4` or `_v3` (migrations 300 and 260; rows as migration 250 made them):
+ * an item's error, an event stored by an earlier call (an idempotent retry: every column), or an
+ * event this call wrote, which carries only what the log gave it (position, version, hashes;
+ * `tenant_id` null): the rest is what the item sent.
  */
 type ItemRow = { [K in keyof EventRow]: EventRow[K] | null } & {
   item: number;
@@ -192,11 +192,17 @@ function writtenRow(tenantId: string, item: AppendItem, event: AppendItem['event
 }
 
 /**
- * Appends items in one statement (see the `mandant_append_v4` function) and returns each item's
- * outcome in order: its stored rows, or the typed error it met.
+ * Appends items in one statement (see the `mandant_append_v4` and `_v3` functions) and returns
+ * each item's outcome in order: its stored rows, or the typed error it met.
  */
 async function callAppend(q: Sql | Tx, tenantId: string, items: AppendItem[]): Promise<(EventRow[] | Error)[]> {
-  const rows = await q<ItemRow[]>`select * from mandant_append_v4(${tenantId}, ${q.json(items as never)})`;
+  // one item at its expected version: v4 writes it itself; a group commit of several items, or an
+  // item at any version, goes straight to v3, to which v4 would hand it on
+  const json = q.json(items as never);
+  const rows =
+    items.length === 1 && (items[0]?.expected ?? -1) >= 0
+      ? await q<ItemRow[]>`select * from mandant_append_v4(${tenantId}, ${json})`
+      : await q<ItemRow[]>`select * from mandant_append_v3(${tenantId}, ${json})`;
   const out: (EventRow[] | Error)[] = items.map(() => []);
   for (const r of rows) {
     const i = r.item - 1;
