@@ -126,7 +126,7 @@ describe.skipIf(!pg)('the database catalog keeps every tenant apart', () => {
     expect(odd?.n).toBe(0);
   });
 
-  it('has exactly the known SECURITY DEFINER functions, each with a fixed search_path and callable by the runtime role, not by PUBLIC', async () => {
+  it('has exactly the known SECURITY DEFINER functions, each with a fixed search_path and callable by the runtime role, not by PUBLIC; the append functions and the views’ offboarding trigger pin how they are planned', async () => {
     const fns = await owner<{ name: string; config: string[] | null; app: boolean; pub: boolean }[]>`
       select p.proname as name, p.proconfig as config, has_function_privilege(${APP_ROLE}, p.oid, 'EXECUTE') as app,
              coalesce(exists (select 1 from aclexplode(p.proacl) x where x.grantee = 0 and x.privilege_type = 'EXECUTE'), p.proacl is null) as pub
@@ -149,6 +149,11 @@ describe.skipIf(!pg)('the database catalog keeps every tenant apart', () => {
       { name: 'mandant_append_v3', definer: false, config },
       { name: 'mandant_append_v4', definer: false, config },
     ]);
+    // the views' offboarding trigger plans its lookup once per connection, even inside a
+    // projector's page, which plans its own statements for their parameters (migration 310)
+    const [dropping] = await owner<{ definer: boolean; config: string[] | null }[]>`
+      select prosecdef as definer, proconfig as config from pg_proc where proname = 'mandant_drop_offboarded_rows'`;
+    expect(dropping).toEqual({ definer: false, config: ['search_path=public', 'plan_cache_mode=force_generic_plan'] });
   });
 
   it('interleaves tenants A and B over two pooled runtime connections: every read sees only its own tenant, and none outside a tenant transaction', async () => {

@@ -389,4 +389,70 @@ describe.skipIf(!pg)('event store on Postgres', () => {
       withTenant(app, t1, (tx) => tx`insert into outbox_ranges (tenant_id, first_seq, last_seq) values (${t2}, 99, 99)`),
     ).rejects.toThrow(/row-level security/);
   });
+
+  it("refuses every event of an offboarded tenant, through the store or inserted as it is, by the runtime role or by a role that sees every tenant, and no other tenant's", async () => {
+    const gone = randomUUID();
+    const other = randomUUID();
+    await store.append(gone, 's', 0, [ev()], meta);
+    await store.append(other, 's', 0, [ev()], meta);
+    await owner`insert into offboarded_tenants (tenant_id) values (${gone})`;
+    /** an event row as the log holds one, at the tenant's next position (its chain is not the point here) */
+    const row = (tenant: string, seq: number, type = 'test.happened.v1') => ({
+      tenant_id: tenant,
+      tenant_seq: seq,
+      id: randomUUID(),
+      type,
+      stream: `raw-${seq}`,
+      version: 1,
+      occurred_at: new Date(),
+      actor: 'user:test',
+      correlation_id: 'corr-raw',
+      data: {},
+      prev_hash: '0'.repeat(64),
+      hash: '1'.repeat(64),
+    });
+    const columns = [
+      'tenant_id',
+      'tenant_seq',
+      'id',
+      'type',
+      'stream',
+      'version',
+      'occurred_at',
+      'actor',
+      'correlation_id',
+      'data',
+      'prev_hash',
+      'hash',
+    ] as const;
+    const rolledBack = new Error('rolled back');
+    /** inserts as it is, then rolls back whatever was written */
+    const raw = (sql: Sql, tenant: string | null, rows: ReturnType<typeof row>[]) =>
+      sql
+        .begin(async (tx) => {
+          if (tenant) await tx`select set_config('mandant.tenant_id', ${tenant}, true)`;
+          await tx`insert into events ${tx(rows, ...columns)}`;
+          throw rolledBack;
+        })
+        .catch((err: unknown) => {
+          if (err !== rolledBack) throw err;
+        });
+    const refused = { code: 'MD003' };
+
+    await expect(store.append(gone, 's', 1, [ev()], meta)).rejects.toMatchObject({ code: 'not_found', sqlstate: 'MD003' });
+    await expect(store.append(gone, 'batch', 0, [ev(), ev(), ev()], meta)).rejects.toMatchObject({ sqlstate: 'MD003' });
+    await expect(raw(app, gone, [row(gone, 2)])).rejects.toMatchObject(refused);
+    // a role that bypasses row security sees every offboarded tenant: its rows are checked one by one
+    await expect(raw(owner, null, [row(gone, 2)])).rejects.toMatchObject(refused);
+    await expect(raw(owner, null, [row(other, 2), row(gone, 2)])).rejects.toMatchObject(refused);
+    await expect(raw(owner, other, [row(other, 2), row(gone, 2)])).rejects.toMatchObject(refused);
+    await expect(raw(owner, null, [row(other, 2), row(other, 3)])).resolves.toBeUndefined();
+    // its own tombstone may still be written; any other tenant goes on
+    await expect(raw(owner, null, [row(gone, 2, 'tenant.offboarded.v1')])).resolves.toBeUndefined();
+    await expect(raw(app, other, [row(other, 2)])).resolves.toBeUndefined();
+    const next = await store.append(other, 's', 1, [ev(), ev()], meta);
+    expect(next.events.map((e) => e.tenant_seq)).toEqual([2, 3]);
+    expect(await store.head(gone)).toBe(1);
+    await owner`delete from offboarded_tenants where tenant_id = ${gone}`;
+  });
 });
