@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { EventMeta, NewEvent } from '@mandant/contracts';
 import { type Decider, fold } from '../decider.ts';
 import { VersionConflictError } from '../errors.ts';
@@ -18,11 +19,21 @@ export interface CommandResult<State> {
   appended: number;
 }
 
+/** Tries of a command whose append meets a concurrent writer, the first included. */
+export const COMMAND_ATTEMPTS = 6;
+
+/**
+ * The wait before try `attempt + 1`: random, up to 10 ms after the first conflict and doubling
+ * after each (at most ~310 ms in all), so a retry does not fall in step with a writer that appends
+ * in a burst, as the ingestion worker does to a document it processes.
+ */
+export const conflictBackoffMs = (attempt: number, random: () => number = Math.random): number => random() * 5 * 2 ** attempt;
+
 /**
  * The whole write path of a use case: load the aggregate's stream, fold it, decide, stamp ids and
  * time on the new events, append with the version that was read. A concurrent writer makes the
- * append fail with a version conflict; the command is then decided again on fresh state (a few
- * times) so callers only see conflicts that persist.
+ * append fail with a version conflict; the command is then decided again on fresh state, after a
+ * short random wait (up to COMMAND_ATTEMPTS tries), so callers only see conflicts that persist.
  */
 export async function runCommand<State, Command, Event extends Shaped>(deps: {
   store: EventStore;
@@ -35,6 +46,8 @@ export async function runCommand<State, Command, Event extends Shaped>(deps: {
   meta: EventMeta;
   /** extra checks/claims inside the append transaction, given the events about to be written */
   beforeCommit?: (events: Event[]) => AppendOptions['beforeCommit'];
+  /** waits between tries (tests pass one that does not wait) */
+  wait?: (ms: number) => Promise<void>;
 }): Promise<CommandResult<State>> {
   const { store, decider } = deps;
   for (let attempt = 1; ; attempt++) {
@@ -57,8 +70,9 @@ export async function runCommand<State, Command, Event extends Shaped>(deps: {
       return { state: decided.reduce(decider.evolve, state), position: res.position, appended: res.events.length };
     } catch (err) {
       // an offboarded tenant's append is refused by the event store itself, as not_found
-      if (!(err instanceof VersionConflictError) || attempt >= 3) throw err;
+      if (!(err instanceof VersionConflictError) || attempt >= COMMAND_ATTEMPTS) throw err;
     }
+    await (deps.wait ?? ((ms: number) => sleep(ms)))(conflictBackoffMs(attempt));
   }
 }
 
