@@ -44,13 +44,24 @@ export function createPostgresTextIndex({ sql }: PostgresTextIndexDeps): TextInd
     f: Partial<TextSearchOptions> & { documentId?: string } = {},
   ): postgres.PendingQuery<postgres.Row[]> {
     return tx`t.tenant_id = ${tenantId}
-      ${f.projectIds ? tx`and t.project_ids && ${f.projectIds}::uuid[]` : tx``}
+      ${
+        f.projectIds
+          ? tx`and t.document_id in (select l.document_id from text_document_links l
+                where l.tenant_id = ${tenantId} and l.project_ids && ${f.projectIds}::uuid[])`
+          : tx``
+      }
       ${f.documentId ? tx`and t.document_id = ${f.documentId}` : tx``}
       ${f.documentType !== undefined ? tx`and t.document_type = ${f.documentType}` : tx``}
       ${f.from !== undefined ? tx`and t.created_at >= ${f.from}::timestamptz` : tx``}
       ${f.to !== undefined ? tx`and t.created_at <= ${f.to}::timestamptz` : tx``}
       ${f.entity !== undefined ? tx`and t.entity_names @> ${[f.entity]}::text[]` : tx``}`;
   }
+
+  /** Rows with their document's projects: read `columns(tx)` from this, filtered by `where`. */
+  const withLinks = (tx: Tx) => tx`text_documents t left join text_document_links l
+    on l.tenant_id = t.tenant_id and l.document_id = t.document_id`;
+  const columns = (tx: Tx) =>
+    tx`t.id, t.document_id, t.title, t.content, coalesce(l.project_ids, '{}') as project_ids, t.document_type, t.entity_names, t.created_at`;
 
   return {
     async ensureIndex(tenantId) {
@@ -62,11 +73,19 @@ export function createPostgresTextIndex({ sql }: PostgresTextIndexDeps): TextInd
       assertDocs(tenantId, docs);
       if (docs.length === 0) return;
       const rows = lastById(docs).map(canonicalDoc);
+      // a document's projects are the ones its last row names (the projectors write all its rows alike)
+      const links = new Map(rows.map((r) => [r.document_id, { document_id: r.document_id, project_ids: r.project_ids }]));
       try {
         await withStoreTenant(
           sql,
           tenantId,
           (tx) => tx`
+          with linked as (
+            insert into text_document_links as l (tenant_id, document_id, project_ids)
+            select ${tenantId}, d.document_id, d.project_ids
+            from jsonb_to_recordset(${tx.json([...links.values()])}) as d(document_id uuid, project_ids uuid[])
+            on conflict (tenant_id, document_id) do update set project_ids = excluded.project_ids
+            where l.project_ids is distinct from excluded.project_ids)
           insert into text_documents (tenant_id, id, document_id, title, content, project_ids, document_type, entity_names, created_at)
           select ${tenantId}, r.id, r.document_id, r.title, r.content, r.project_ids, r.document_type, r.entity_names, r.created_at
           from jsonb_to_recordset(${tx.json(rows as unknown as postgres.JSONValue)}) as r(id uuid, document_id uuid, title text,
@@ -89,7 +108,8 @@ export function createPostgresTextIndex({ sql }: PostgresTextIndexDeps): TextInd
         sql,
         tenantId,
         (tx) => tx`
-        update text_documents t set project_ids = ${projectIds}::uuid[] where ${where(tx, tenantId, { documentId })}`,
+        update text_document_links l set project_ids = ${projectIds}::uuid[]
+        where l.tenant_id = ${tenantId} and l.document_id = ${documentId} and l.project_ids is distinct from ${projectIds}::uuid[]`,
       );
     },
 
@@ -115,17 +135,23 @@ export function createPostgresTextIndex({ sql }: PostgresTextIndexDeps): TextInd
         sql,
         tenantId,
         (tx) => tx`
-        update text_documents t set project_ids = v.project_ids
+        update text_document_links l set project_ids = v.project_ids
         from jsonb_to_recordset(${tx.json([...rows.values()])}) as v(document_id uuid, project_ids uuid[])
-        where ${where(tx, tenantId)} and ${ids.length === 1 ? tx`t.document_id = ${ids[0] as string}` : tx`t.document_id = any(${ids}::uuid[])`}
-          and t.document_id = v.document_id and t.project_ids is distinct from v.project_ids`,
+        where l.tenant_id = ${tenantId} and ${ids.length === 1 ? tx`l.document_id = ${ids[0] as string}` : tx`l.document_id = any(${ids}::uuid[])`}
+          and l.document_id = v.document_id and l.project_ids is distinct from v.project_ids`,
       );
     },
 
     async deleteDocument(tenantId, documentId) {
       assertUuid('tenant id', tenantId);
       assertUuid('document id', documentId);
-      await withStoreTenant(sql, tenantId, (tx) => tx`delete from text_documents t where ${where(tx, tenantId, { documentId })}`);
+      await withStoreTenant(
+        sql,
+        tenantId,
+        (tx) => tx`
+        with unlinked as (delete from text_document_links l where l.tenant_id = ${tenantId} and l.document_id = ${documentId})
+        delete from text_documents t where ${where(tx, tenantId, { documentId })}`,
+      );
     },
 
     async search(tenantId, query, options) {
@@ -174,9 +200,9 @@ export function createPostgresTextIndex({ sql }: PostgresTextIndexDeps): TextInd
           order by matched desc, rank desc, t.id
           limit ${options.limit} offset ${offset}
         )
-        select t.id, t.document_id, t.title, t.project_ids, t.document_type, t.entity_names, t.created_at, r.matched, r.rank,
-               ts_headline('simple', t.content, q.any_term, ${HEADLINE}) as snippet
-        from ranked r join text_documents t on t.tenant_id = ${tenantId} and t.id = r.id, q
+        select t.id, t.document_id, t.title, coalesce(l.project_ids, '{}') as project_ids, t.document_type, t.entity_names, t.created_at,
+               r.matched, r.rank, ts_headline('simple', t.content, q.any_term, ${HEADLINE}) as snippet
+        from ranked r join ${withLinks(tx)} on t.tenant_id = ${tenantId} and t.id = r.id, q
         order by r.matched desc, r.rank desc, t.id`,
       );
       return rows.map((r): TextHit => ({
@@ -195,7 +221,10 @@ export function createPostgresTextIndex({ sql }: PostgresTextIndexDeps): TextInd
 
     async dropTenant(tenantId) {
       assertUuid('tenant id', tenantId);
-      await withStoreTenant(sql, tenantId, (tx) => tx`delete from text_documents t where ${where(tx, tenantId)}`);
+      await withStoreTenant(sql, tenantId, async (tx) => {
+        await tx`delete from text_documents t where ${where(tx, tenantId)}`;
+        await tx`delete from text_document_links where tenant_id = ${tenantId}`;
+      });
     },
 
     async snapshot(tenantId) {
@@ -204,8 +233,7 @@ export function createPostgresTextIndex({ sql }: PostgresTextIndexDeps): TextInd
         sql,
         tenantId,
         (tx) => tx<Row[]>`
-        select id, document_id, title, content, project_ids, document_type, entity_names, created_at
-        from text_documents t where ${where(tx, tenantId)} order by id`,
+        select ${columns(tx)} from ${withLinks(tx)} where ${where(tx, tenantId)} order by t.id`,
       );
       return rows.map((r): TextDocument => ({ ...r, created_at: r.created_at.toISOString() }));
     },

@@ -16,6 +16,12 @@ export interface CachedRow {
   vector: Buffer;
 }
 
+/** A document's projects, which all its points share. */
+export interface DocumentProjects {
+  document_id: string;
+  project_ids: string[];
+}
+
 /**
  * What one point costs besides its floats: id and payload strings, map and set entries. An
  * estimate (V8 does not say), used only to keep the cache inside its byte budget.
@@ -26,8 +32,9 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /**
  * One collection (tenant, model, dimension) held in memory: the unit vectors in one
- * Float32Array (slot i at [i·d, (i+1)·d)), the payload fields search filters on and returns, and
- * a per-project index of slots, so a project-scoped search scores that project's points only.
+ * Float32Array (slot i at [i·d, (i+1)·d)), the payload fields search filters on and returns, a
+ * per-project index of slots, so a project-scoped search scores that project's points only, and a
+ * per-document one, so a relink moves a document's points between projects.
  * Deleted slots are reused. Synchronous throughout: a search never sees a half-applied refresh.
  */
 export class CachedCollection {
@@ -44,6 +51,7 @@ export class CachedCollection {
   private chunkIndex: Int32Array;
   private createdMs: Float64Array;
   private readonly byProject = new Map<string, Set<number>>();
+  private readonly byDocument = new Map<string, Set<number>>();
   /** marks slots already scored in a multi-project search (stamp per search, no clearing) */
   private seen: Uint32Array;
   private stamp = 0;
@@ -77,6 +85,7 @@ export class CachedCollection {
       this.ids[slot] = row.id;
     } else {
       this.unindex(slot);
+      this.unindexDocument(slot);
     }
     const v = floats(row.vector);
     if (v.length !== this.dimension) throw new Error(`point ${row.id}: stored vector has ${v.length} values, not ${this.dimension}`);
@@ -84,13 +93,19 @@ export class CachedCollection {
     this.documentIds[slot] = row.document_id;
     this.documentTypes[slot] = row.document_type;
     this.entityNames[slot] = row.entity_names;
-    this.projectIds[slot] = row.project_ids;
     this.chunkIndex[slot] = row.chunk_index;
     this.createdMs[slot] = row.created_at.getTime();
-    for (const p of row.project_ids) {
-      let set = this.byProject.get(p);
-      if (!set) this.byProject.set(p, (set = new Set()));
-      set.add(slot);
+    let ofDocument = this.byDocument.get(row.document_id);
+    if (!ofDocument) this.byDocument.set(row.document_id, (ofDocument = new Set()));
+    ofDocument.add(slot);
+    this.index(slot, row.project_ids);
+  }
+
+  /** Gives every point of the document the projects (a relink: no point's vector changes). */
+  relink(documentId: string, projectIds: string[]): void {
+    for (const slot of this.byDocument.get(documentId) ?? []) {
+      this.unindex(slot);
+      this.index(slot, projectIds);
     }
   }
 
@@ -98,6 +113,7 @@ export class CachedCollection {
     const slot = this.slotOf.get(id);
     if (slot === undefined) return;
     this.unindex(slot);
+    this.unindexDocument(slot);
     this.slotOf.delete(id);
     this.ids[slot] = undefined;
     this.documentIds[slot] = '';
@@ -158,6 +174,22 @@ export class CachedCollection {
       created_at: new Date(this.createdMs[slot] ?? NaN).toISOString(),
       entity_names: [...(this.entityNames[slot] ?? [])],
     };
+  }
+
+  private index(slot: number, projectIds: string[]): void {
+    this.projectIds[slot] = projectIds;
+    for (const p of projectIds) {
+      let set = this.byProject.get(p);
+      if (!set) this.byProject.set(p, (set = new Set()));
+      set.add(slot);
+    }
+  }
+
+  private unindexDocument(slot: number): void {
+    const documentId = this.documentIds[slot] ?? '';
+    const set = this.byDocument.get(documentId);
+    set?.delete(slot);
+    if (set?.size === 0) this.byDocument.delete(documentId);
   }
 
   private unindex(slot: number): void {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSql } from '../../db/connect.ts';
 import type { Sql } from '../../db/connect.ts';
@@ -122,4 +123,56 @@ describe.skipIf(!pg)('Postgres vector index: cached and streaming paths', () => 
     }
     await cached.dropTenant(t);
   });
+  it('a cached reader answers as the stored points do after any run of writes, relinks and deletions by another index', async () => {
+    const sql = pool(2);
+    const writer = createPostgresVectorIndex({ sql: pool(2) });
+    const reader = createPostgresVectorIndex({ sql });
+    const streaming = createPostgresVectorIndex({ sql, cacheBytes: 0 });
+    const projects = [randomUUID(), randomUUID(), randomUUID()];
+    const documents = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+    const someProjects = fc.subarray(projects);
+    const op = fc.oneof(
+      fc.record({
+        kind: fc.constant('upsert' as const),
+        document: fc.constantFrom(...documents),
+        chunks: fc.integer({ min: 1, max: 3 }),
+        projects: someProjects,
+        seed: fc.integer({ min: 0, max: 1_000 }),
+      }),
+      fc.record({ kind: fc.constant('relink' as const), document: fc.constantFrom(...documents), projects: someProjects }),
+      fc.record({
+        kind: fc.constant('relinkMany' as const),
+        documents: fc.array(fc.record({ documentId: fc.constantFrom(...documents), projectIds: someProjects }), { maxLength: 5 }),
+      }),
+      fc.record({ kind: fc.constant('delete' as const), document: fc.constantFrom(...documents) }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 8 }), async (ops) => {
+        const t = randomUUID();
+        await writer.ensureCollection(t, model);
+        // the reader holds the collection before the writes, so it catches up rather than loads
+        await reader.search(t, model, [1, 0, 0], { limit: 1 });
+        for (const o of ops) {
+          if (o.kind === 'upsert') {
+            const chunks = Array.from({ length: o.chunks }, (_, i) => ({
+              ...point(t, [Math.sin(o.seed + i), Math.cos(o.seed * 0.3 + i), 0.5], o.document, o.projects),
+              id: uuidOf(o.document, i),
+            }));
+            await writer.upsert(t, model, chunks);
+          } else if (o.kind === 'relink') await writer.setDocumentProjects(t, model, o.document, o.projects);
+          else if (o.kind === 'relinkMany') await writer.setProjectsOfDocuments(t, model, o.documents);
+          else await writer.deleteDocument(t, model, o.document);
+          for (const scope of [undefined, [projects[0] ?? ''], [projects[1] ?? '', projects[2] ?? '']]) {
+            const options = { limit: 20, ...(scope ? { projectIds: scope } : {}) };
+            expect(await reader.search(t, model, [1, 0.2, 0], options)).toEqual(await streaming.search(t, model, [1, 0.2, 0], options));
+          }
+        }
+        await writer.dropTenant(t);
+      }),
+      { numRuns: 25 },
+    );
+  });
 });
+
+/** A point id per document and chunk, so writing a chunk again replaces it. */
+const uuidOf = (document: string, chunk: number): string => `${document.slice(0, 34)}${chunk.toString(16).padStart(2, '0')}`;

@@ -88,16 +88,35 @@ export function createPostgresVectorIndex({
   const cacheKey = (tenantId: string, model: EmbeddingModel): string =>
     `${tenantId.toLowerCase()}\u0000${model.dimension}\u0000${model.id}`;
 
-  /** The one place every statement gets its tenant, model and scope conditions. */
+  /** The links of the collection's documents, on the table named `l`. */
+  const linksOf = (tx: Tx, tenantId: string, model: EmbeddingModel) =>
+    tx`l.tenant_id = ${tenantId} and l.model = ${model.id} and l.dimension = ${model.dimension}`;
+
+  /**
+   * The one place every statement gets its tenant, model and scope conditions, on the table named
+   * `p` (points or tombstones). A project scope is the document's links (migration
+   * `1700000000320_document-links.sql`).
+   */
   function where(tx: Tx, tenantId: string, model: EmbeddingModel, f: Partial<Filters> = {}): postgres.PendingQuery<postgres.Row[]> {
-    return tx`tenant_id = ${tenantId} and model = ${model.id} and dimension = ${model.dimension}
-      ${f.projectIds ? tx`and project_ids && ${f.projectIds}::uuid[]` : tx``}
-      ${f.documentId ? tx`and document_id = ${f.documentId}` : tx``}
-      ${f.documentType !== undefined ? tx`and document_type = ${f.documentType}` : tx``}
-      ${f.from !== undefined ? tx`and created_at >= ${f.from}::timestamptz` : tx``}
-      ${f.to !== undefined ? tx`and created_at <= ${f.to}::timestamptz` : tx``}
-      ${f.entity !== undefined ? tx`and entity_names @> ${[f.entity]}::text[]` : tx``}`;
+    return tx`p.tenant_id = ${tenantId} and p.model = ${model.id} and p.dimension = ${model.dimension}
+      ${
+        f.projectIds
+          ? tx`and p.document_id in (select l.document_id from vector_document_links l
+                where ${linksOf(tx, tenantId, model)} and l.project_ids && ${f.projectIds}::uuid[])`
+          : tx``
+      }
+      ${f.documentId ? tx`and p.document_id = ${f.documentId}` : tx``}
+      ${f.documentType !== undefined ? tx`and p.document_type = ${f.documentType}` : tx``}
+      ${f.from !== undefined ? tx`and p.created_at >= ${f.from}::timestamptz` : tx``}
+      ${f.to !== undefined ? tx`and p.created_at <= ${f.to}::timestamptz` : tx``}
+      ${f.entity !== undefined ? tx`and p.entity_names @> ${[f.entity]}::text[]` : tx``}`;
   }
+
+  /** Points with their document's projects: read `columns(tx)` from this, filtered by `where`. */
+  const withLinks = (tx: Tx) => tx`vector_points p left join vector_document_links l
+    on l.tenant_id = p.tenant_id and l.model = p.model and l.dimension = p.dimension and l.document_id = p.document_id`;
+  const columns = (tx: Tx) =>
+    tx`p.id, p.document_id, coalesce(l.project_ids, '{}') as project_ids, p.chunk_index, p.document_type, p.created_at, p.entity_names, p.vector`;
 
   /**
    * Takes the collection row's lock until commit and moves its revision on; the caller stamps
@@ -115,21 +134,23 @@ export function createPostgresVectorIndex({
 
   /** What the cache reads, all inside the searching transaction (so under its RLS context). */
   function source(tx: Tx, tenantId: string, model: EmbeddingModel): CollectionSource {
-    const columns = tx`id, document_id, project_ids, chunk_index, document_type, created_at, entity_names, vector`;
     return {
       async count() {
-        const [row] = await tx<{ n: number }[]>`select count(*)::int as n from vector_points where ${where(tx, tenantId, model)}`;
+        const [row] = await tx<{ n: number }[]>`select count(*)::int as n from vector_points p where ${where(tx, tenantId, model)}`;
         return row?.n ?? 0;
       },
       async all(onRows) {
-        await tx<CachedRow[]>`select ${columns} from vector_points where ${where(tx, tenantId, model)}`.cursor(batchSize, onRows);
+        await tx<CachedRow[]>`select ${columns(tx)} from ${withLinks(tx)} where ${where(tx, tenantId, model)}`.cursor(batchSize, onRows);
       },
       async changedSince(revision) {
         const deleted = await tx<{ id: string }[]>`
-          select id from vector_tombstones where ${where(tx, tenantId, model)} and rev > ${revision}`;
+          select p.id from vector_tombstones p where ${where(tx, tenantId, model)} and p.rev > ${revision}`;
         const rows = await tx<CachedRow[]>`
-          select ${columns} from vector_points where ${where(tx, tenantId, model)} and rev > ${revision}`;
-        return { deleted: deleted.map((r) => r.id), rows: [...rows] };
+          select ${columns(tx)} from ${withLinks(tx)} where ${where(tx, tenantId, model)} and p.rev > ${revision}`;
+        const relinked = await tx<{ document_id: string; project_ids: string[] }[]>`
+          select l.document_id, l.project_ids from vector_document_links l
+          where ${linksOf(tx, tenantId, model)} and l.rev > ${revision}`;
+        return { deleted: deleted.map((r) => r.id), rows: [...rows], relinked: [...relinked] };
       },
     };
   }
@@ -192,11 +213,13 @@ export function createPostgresVectorIndex({
           vector: encode(normalize(p.vector)).toString('base64'),
         };
       });
+      // a document's projects are the ones its last point names (the projectors write all its points alike)
+      const links = lastByDocument(rows.map((r) => ({ documentId: r.document_id, projectIds: r.project_ids })));
       const missing = (): VectorIndexInputError =>
         new VectorIndexInputError(`no collection for model ${model.id} (${model.dimension}) in tenant ${tenantId}: ensure it first`);
       try {
         // one statement: the collection's revision moves on (its row locked until commit) and
-        // the points carry the new value; no collection row, nothing written
+        // the points and changed links carry the new value; no collection row, nothing written
         const [row] = await withStoreTenant(
           sql,
           tenantId,
@@ -212,7 +235,13 @@ export function createPostgresVectorIndex({
             on conflict (tenant_id, model, dimension, id) do update set
               document_id = excluded.document_id, project_ids = excluded.project_ids, chunk_index = excluded.chunk_index,
               document_type = excluded.document_type, created_at = excluded.created_at,
-              entity_names = excluded.entity_names, vector = excluded.vector, rev = excluded.rev)
+              entity_names = excluded.entity_names, vector = excluded.vector, rev = excluded.rev),
+          linked as (
+            insert into vector_document_links as l (tenant_id, model, dimension, document_id, project_ids, rev)
+            select ${tenantId}, ${model.id}, ${model.dimension}, d.document_id, d.project_ids, b.revision
+            from b cross join jsonb_to_recordset(${tx.json(links)}) as d(document_id uuid, project_ids uuid[])
+            on conflict (tenant_id, model, dimension, document_id) do update set project_ids = excluded.project_ids, rev = excluded.rev
+            where l.project_ids is distinct from excluded.project_ids)
           select count(*)::int as collections from b`,
         );
         if (!row?.collections) throw missing();
@@ -227,14 +256,15 @@ export function createPostgresVectorIndex({
       assertUuid('tenant id', tenantId);
       assertUuid('document id', documentId);
       projectIds.forEach((id) => assertUuid('project id', id));
-      // one statement, as in upsert: no collection row, nothing to update
+      // one statement, as in upsert: no collection row, nothing to update; one row, however
+      // many points the document has
       await withStoreTenant(
         sql,
         tenantId,
         (tx) => tx`
         with b as (${bumping(tx, tenantId, model)})
-        update vector_points set project_ids = ${projectIds}::uuid[], rev = b.revision
-        from b where ${where(tx, tenantId, model, { documentId })}`,
+        update vector_document_links l set project_ids = ${projectIds}::uuid[], rev = b.revision
+        from b where ${linksOf(tx, tenantId, model)} and l.document_id = ${documentId}`,
       );
     },
 
@@ -242,16 +272,19 @@ export function createPostgresVectorIndex({
       assertUuid('tenant id', tenantId);
       const rows = lastByDocument(documents);
       if (rows.length === 0) return;
-      // one bump and one statement for every document: the cache sees one revision; a point whose
-      // projects stay as they are is not written again
+      // one bump and one statement for every document: the cache sees one revision; a document
+      // whose projects stay as they are is not written again. The documents are named on their own
+      // too, so the planner, which cannot count a recordset's rows, probes them by key.
+      const ids = rows.map((r) => r.document_id);
       await withStoreTenant(
         sql,
         tenantId,
         (tx) => tx`
         with b as (${bumping(tx, tenantId, model)})
-        update vector_points p set project_ids = v.project_ids, rev = b.revision
+        update vector_document_links l set project_ids = v.project_ids, rev = b.revision
         from b, jsonb_to_recordset(${tx.json(rows)}) as v(document_id uuid, project_ids uuid[])
-        where ${where(tx, tenantId, model)} and p.document_id = v.document_id and p.project_ids is distinct from v.project_ids`,
+        where ${linksOf(tx, tenantId, model)} and l.document_id = any(${ids}::uuid[])
+          and l.document_id = v.document_id and l.project_ids is distinct from v.project_ids`,
       );
     },
 
@@ -263,12 +296,13 @@ export function createPostgresVectorIndex({
         if (rev === undefined) return;
         // a tombstone per deleted point tells caches to drop it
         await tx`
-          with gone as (delete from vector_points where ${where(tx, tenantId, model, { documentId })} returning id)
+          with gone as (delete from vector_points p where ${where(tx, tenantId, model, { documentId })} returning p.id),
+          unlinked as (delete from vector_document_links l where ${linksOf(tx, tenantId, model)} and l.document_id = ${documentId})
           insert into vector_tombstones (tenant_id, model, dimension, id, rev)
           select ${tenantId}, ${model.id}, ${model.dimension}, id, ${rev} from gone
           on conflict (tenant_id, model, dimension, id) do update set rev = excluded.rev`;
         const horizon = rev - TOMBSTONE_REVISIONS;
-        const pruned = await tx`delete from vector_tombstones where ${where(tx, tenantId, model)} and rev <= ${horizon}`;
+        const pruned = await tx`delete from vector_tombstones p where ${where(tx, tenantId, model)} and p.rev <= ${horizon}`;
         if (pruned.count > 0) {
           await tx`update vector_collections set tombstones_from = greatest(tombstones_from, ${horizon})
             where tenant_id = ${tenantId} and model = ${model.id} and dimension = ${model.dimension}`;
@@ -291,7 +325,7 @@ export function createPostgresVectorIndex({
         if (cached) return cached;
         const top = createTopK(k);
         await tx<{ id: string; vector: Buffer }[]>`
-          select id, vector from vector_points where ${where(tx, tenantId, model, options)}`.cursor(batchSize, (rows) => {
+          select p.id, p.vector from vector_points p where ${where(tx, tenantId, model, options)}`.cursor(batchSize, (rows) => {
           for (const r of rows) {
             const score = dot(query, r.vector);
             if (score >= floor) top.offer(r.id, score);
@@ -300,7 +334,7 @@ export function createPostgresVectorIndex({
         const page = top.sorted().slice(offset, k);
         if (page.length === 0) return [];
         const rows = await tx<PointRow[]>`
-          select * from vector_points where ${where(tx, tenantId, model)} and id = any(${page.map((h) => h.id)}::uuid[])`;
+          select ${columns(tx)} from ${withLinks(tx)} where ${where(tx, tenantId, model)} and p.id = any(${page.map((h) => h.id)}::uuid[])`;
         const byId = new Map(rows.map((r) => [r.id, r]));
         return page.flatMap((h): VectorHit[] => {
           const row = byId.get(h.id);
@@ -316,7 +350,7 @@ export function createPostgresVectorIndex({
         sql,
         tenantId,
         (tx) => tx<{ n: number }[]>`
-        select count(*)::int as n from vector_points where ${where(tx, tenantId, model, filter)}`,
+        select count(*)::int as n from vector_points p where ${where(tx, tenantId, model, filter)}`,
       );
       return row?.n ?? 0;
     },
@@ -329,9 +363,9 @@ export function createPostgresVectorIndex({
         sql,
         tenantId,
         (tx) => tx<{ document_id: string; n: number }[]>`
-        select document_id, count(*)::int as n from vector_points
-        where ${where(tx, tenantId, model)} and document_id = any(${documentIds.map((id) => id.toLowerCase())}::uuid[])
-        group by document_id`,
+        select p.document_id, count(*)::int as n from vector_points p
+        where ${where(tx, tenantId, model)} and p.document_id = any(${documentIds.map((id) => id.toLowerCase())}::uuid[])
+        group by p.document_id`,
       );
       return new Map(rows.map((r) => [r.document_id, r.n]));
     },
@@ -340,6 +374,7 @@ export function createPostgresVectorIndex({
       assertUuid('tenant id', tenantId);
       await withStoreTenant(sql, tenantId, async (tx) => {
         await tx`delete from vector_points where tenant_id = ${tenantId}`;
+        await tx`delete from vector_document_links where tenant_id = ${tenantId}`;
         await tx`delete from vector_tombstones where tenant_id = ${tenantId}`;
         await tx`delete from vector_collections where tenant_id = ${tenantId}`;
       });
@@ -352,7 +387,7 @@ export function createPostgresVectorIndex({
         sql,
         tenantId,
         (tx) => tx<PointRow[]>`
-        select * from vector_points where ${where(tx, tenantId, model)} order by id`,
+        select ${columns(tx)} from ${withLinks(tx)} where ${where(tx, tenantId, model)} order by p.id`,
       );
       return rows.map((r): VectorPoint => ({ id: r.id, vector: decode(r.vector), payload: toPayload(tenantId, r) }));
     },

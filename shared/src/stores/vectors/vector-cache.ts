@@ -1,13 +1,13 @@
 import { CachedCollection, POINT_OVERHEAD_BYTES } from './cached-collection.ts';
-import type { CachedRow } from './cached-collection.ts';
+import type { CachedRow, DocumentProjects } from './cached-collection.ts';
 
 /**
  * The embedded vector index's per-process cache of whole collections (see `postgres.ts`), kept
- * fresh by the collection's revision (migration `1700000000031_vector-revisions.sql`).
+ * fresh by the collection's revision (migrations `1700000000080_vector-revisions.sql` and `1700000000320_document-links.sql`).
  *
  * - Freshness: a search reads the collection's revision in its own tenant transaction (RLS
  *   decides what it may see), then brings the cached copy up to at least that revision: the
- *   rows and tombstones stamped after the copy's revision, or a full load when there is no copy,
+ *   rows, tombstones and document links stamped after the copy's revision, or a full load when there is no copy,
  *   the collection was re-created, or the tombstones it would need were pruned. A search thus
  *   sees every write committed before its revision check (and possibly later ones).
  * - Several processes: each has its own cache; all are consistent through the revision.
@@ -30,8 +30,11 @@ export interface CollectionSource {
   count(): Promise<number>;
   /** every point, delivered in batches */
   all(onRows: (rows: CachedRow[]) => void): Promise<void>;
-  /** ids deleted and rows written after `revision` (tombstones first: a re-inserted id is in both) */
-  changedSince(revision: number): Promise<{ deleted: string[]; rows: CachedRow[] }>;
+  /**
+   * After `revision`: ids deleted, rows written (tombstones first: a re-inserted id is in both),
+   * and documents whose projects changed, with their projects now
+   */
+  changedSince(revision: number): Promise<{ deleted: string[]; rows: CachedRow[]; relinked: DocumentProjects[] }>;
 }
 
 interface Entry {
@@ -81,9 +84,10 @@ export function createVectorCache({ maxBytes }: { maxBytes: number }): VectorCac
   async function refresh(key: string, dimension: number, state: CollectionState, source: CollectionSource): Promise<void> {
     const e = entries.get(key);
     if (e && e.born === state.born && e.revision >= state.tombstonesFrom) {
-      const { deleted, rows } = await source.changedSince(e.revision);
+      const { deleted, rows, relinked } = await source.changedSince(e.revision);
       for (const id of deleted) e.collection.remove(id);
       for (const row of rows) e.collection.put(row);
+      for (const d of relinked) e.collection.relink(d.document_id, d.project_ids);
       e.revision = Math.max(e.revision, state.revision);
       if (!settle(key, e)) {
         drop(key);
