@@ -244,10 +244,14 @@ export interface Committed {
 
 /**
  * Appends steps one event per append (as command handlers append), keeping each stream's steps
- * in the order issued: a step waits for the one before it on its stream, never for others.
+ * in the order issued: a step waits for the one before it on its stream, never for others. As a
+ * command handler appends at the version it decided on, each append names the stream's version
+ * that the one before it returned (the first of a stream, or one after a failure, appends at any
+ * version and learns it).
  */
 export function streamOrderedAppender(events: EventStore, meta: EventMeta, onCommitted: (c: Committed) => void) {
   const chains = new Map<string, Promise<void>>();
+  const versions = new Map<string, number>();
   const appendMs: number[] = [];
   const stats = { inFlight: 0, maxInFlight: 0, failures: 0 };
   return {
@@ -261,12 +265,14 @@ export function streamOrderedAppender(events: EventStore, meta: EventMeta, onCom
       const run = async (): Promise<void> => {
         const t0 = performance.now();
         try {
-          const res = await events.append(tenantId, step.stream, 'any', [step.event], meta);
+          const res = await events.append(tenantId, step.stream, versions.get(key) ?? 'any', [step.event], meta);
+          versions.set(key, res.version);
           const now = performance.now();
           appendMs.push(now - t0);
           onCommitted({ id: step.event.id, tenantId, seq: res.position, type: step.event.type, committedAt: now, measured });
         } catch (err) {
           stats.failures += 1;
+          versions.delete(key);
           if (stats.failures <= 3) console.error(`append failed: ${(err as Error).message}`);
         } finally {
           stats.inFlight -= 1;
