@@ -74,7 +74,8 @@ CREATE OR REPLACE FUNCTION mandant_text_match(
 -- A rolling update runs the version before this one beside this one; it reads and writes
 -- `project_ids` on the rows themselves. While it may run, both places are kept equal here, each
 -- way: what it writes on the rows reaches the links, and what this version writes on the links
--- reaches the rows (their `rev` too, which its cache reads). A database that held nothing from a
+-- reaches the rows (their `rev` too, which its cache reads). And when it deletes a document's last
+-- row (a deleted document, an offboarded tenant), the document's links go with it. A database that held nothing from a
 -- version before (a new installation) never ran one, so it gets none of this and relinks write
 -- the narrow rows only. The later migration that drops the rows' `project_ids` drops these too.
 CREATE FUNCTION mandant_vector_links_from_points() RETURNS trigger
@@ -118,6 +119,29 @@ BEGIN
   RETURN NULL;
 END
 $$;
+CREATE FUNCTION mandant_vector_links_without_points() RETURNS trigger
+  LANGUAGE plpgsql SET search_path = public
+AS $$
+BEGIN
+  DELETE FROM vector_document_links l
+  USING (SELECT DISTINCT tenant_id, model, dimension, document_id FROM gone) g
+  WHERE l.tenant_id = g.tenant_id AND l.model = g.model AND l.dimension = g.dimension AND l.document_id = g.document_id
+    AND NOT EXISTS (SELECT 1 FROM vector_points p WHERE p.tenant_id = g.tenant_id AND p.model = g.model
+                      AND p.dimension = g.dimension AND p.document_id = g.document_id);
+  RETURN NULL;
+END
+$$;
+CREATE FUNCTION mandant_text_links_without_rows() RETURNS trigger
+  LANGUAGE plpgsql SET search_path = public
+AS $$
+BEGIN
+  DELETE FROM text_document_links l
+  USING (SELECT DISTINCT tenant_id, document_id FROM gone) g
+  WHERE l.tenant_id = g.tenant_id AND l.document_id = g.document_id
+    AND NOT EXISTS (SELECT 1 FROM text_documents t WHERE t.tenant_id = g.tenant_id AND t.document_id = g.document_id);
+  RETURN NULL;
+END
+$$;
 DO $$
 BEGIN
   IF EXISTS (SELECT 1 FROM events) OR EXISTS (SELECT 1 FROM vector_points) OR EXISTS (SELECT 1 FROM text_documents) THEN
@@ -129,6 +153,10 @@ BEGIN
       FOR EACH ROW EXECUTE FUNCTION mandant_text_links_from_rows();
     CREATE TRIGGER text_document_links_for_earlier_version AFTER INSERT OR UPDATE OF project_ids ON text_document_links
       FOR EACH ROW EXECUTE FUNCTION mandant_text_rows_from_links();
+    CREATE TRIGGER vector_points_deleted_for_earlier_version AFTER DELETE ON vector_points
+      REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION mandant_vector_links_without_points();
+    CREATE TRIGGER text_documents_deleted_for_earlier_version AFTER DELETE ON text_documents
+      REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION mandant_text_links_without_rows();
   END IF;
 END
 $$;
@@ -136,6 +164,8 @@ $$;
 -- Down Migration
 DROP TRIGGER IF EXISTS vector_points_links_for_earlier_version ON vector_points;
 DROP TRIGGER IF EXISTS text_documents_links_for_earlier_version ON text_documents;
+DROP TRIGGER IF EXISTS vector_points_deleted_for_earlier_version ON vector_points;
+DROP TRIGGER IF EXISTS text_documents_deleted_for_earlier_version ON text_documents;
 -- the rows get back the sets the links hold
 UPDATE vector_points p SET project_ids = l.project_ids, rev = greatest(p.rev, l.rev)
 FROM vector_document_links l
@@ -146,7 +176,8 @@ FROM text_document_links l
 WHERE t.tenant_id = l.tenant_id AND t.document_id = l.document_id AND t.project_ids IS DISTINCT FROM l.project_ids;
 DROP TABLE IF EXISTS vector_document_links, text_document_links;
 DROP FUNCTION IF EXISTS mandant_vector_links_from_points(), mandant_vector_points_from_links(),
-  mandant_text_links_from_rows(), mandant_text_rows_from_links();
+  mandant_text_links_from_rows(), mandant_text_rows_from_links(), mandant_vector_links_without_points(),
+  mandant_text_links_without_rows();
 -- the keyword search as migration 1700000000090 made it
 CREATE OR REPLACE FUNCTION mandant_text_match(
   q tsquery, p_projects uuid[], p_type text, p_from timestamptz, p_to timestamptz, p_entity text, p_limit integer, p_offset integer

@@ -80,7 +80,7 @@ describe.skipIf(!pg)('migration 320: document links', () => {
     await migrate(db.url, log);
     const app = createSql(await prepareAppRole(db.url, undefined), { max: 2 });
     dropped.unshift(() => app.end());
-    expect(await compatTriggers(db.owner)).toHaveLength(4);
+    expect(await compatTriggers(db.owner)).toHaveLength(6);
 
     const vectorLinks = () =>
       db.owner<
@@ -123,6 +123,22 @@ describe.skipIf(!pg)('migration 320: document links', () => {
     expect(found.map((h) => h.payload.document_id).sort()).toEqual([doc, doc, other].sort());
     expect((await text.search(tenant, 'word', { projectIds: [pb], limit: 10 })).map((h) => h.document_id)).toEqual([]);
     expect((await text.search(tenant, 'word', { projectIds: [pa], limit: 10 })).map((h) => h.document_id)).toEqual([other]);
+
+    // the version before deletes a document's rows (one of its two points first): its links go with the last
+    await withTenant(app, tenant, (tx) => tx`delete from vector_points where document_id = ${doc} and chunk_index = 0`);
+    expect((await vectorLinks()).map((l) => l.document_id).sort()).toEqual([doc, other].sort());
+    await withTenant(app, tenant, async (tx) => {
+      await tx`delete from vector_points where document_id = ${doc}`;
+      await tx`delete from text_documents where document_id = ${doc}`;
+    });
+    expect((await vectorLinks()).map((l) => l.document_id)).toEqual([other]);
+    expect((await textLinks()).map((l) => l.document_id)).toEqual([other]);
+    // and offboards the tenant as it did, through the rows only: nothing of it is left
+    await withTenant(app, tenant, async (tx) => {
+      await tx`delete from vector_points where tenant_id = ${tenant}`;
+      await tx`delete from text_documents where tenant_id = ${tenant}`;
+    });
+    expect([...(await vectorLinks()), ...(await textLinks())]).toEqual([]);
   });
 
   it('on a new installation, relinks write the links only', async () => {
