@@ -36,7 +36,8 @@ CREATE INDEX text_document_links_by_project ON text_document_links USING gin (pr
 SELECT mandant_isolate_tenant_table('text_document_links');
 
 -- What the stores held: a document's set is the one its rows share (the projectors always wrote
--- them together); of rows that disagree, the most recently stamped one.
+-- them together); of points that disagree, the most recently stamped one; of text rows, which
+-- carry no stamp, the first by id.
 INSERT INTO vector_document_links (tenant_id, model, dimension, document_id, project_ids, rev)
 SELECT DISTINCT ON (tenant_id, model, dimension, document_id) tenant_id, model, dimension, document_id, project_ids, rev
 FROM vector_points ORDER BY tenant_id, model, dimension, document_id, rev DESC, id;
