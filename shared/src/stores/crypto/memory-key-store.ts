@@ -11,6 +11,8 @@ const ALL = '*';
 export function createMemoryKeyStore(): KeyStore & RewrapStore {
   /** tenant → scope → { key id (hex), wrapped } */
   const keys = new Map<string, Map<string, { id: string; wrapped: Uint8Array }>>();
+  /** tenant → key id (hex) → scope: a key found by its id without walking the tenant's keys */
+  const scopeById = new Map<string, Map<string, string>>();
   const destroyed = new Set<string>();
   const isDestroyed = (tenantId: string, scope: string) => destroyed.has(`${tenantId}/${ALL}`) || destroyed.has(`${tenantId}/${scope}`);
   const scopes = (tenantId: string) => {
@@ -25,16 +27,20 @@ export function createMemoryKeyStore(): KeyStore & RewrapStore {
       return found ? Uint8Array.from(found.wrapped) : null;
     },
     async byId(tenantId, keyId) {
-      const hex = Buffer.from(keyId).toString('hex');
-      for (const [scope, k] of keys.get(tenantId) ?? []) if (k.id === hex) return { scope, wrapped: Uint8Array.from(k.wrapped) };
-      return null;
+      const scope = scopeById.get(tenantId)?.get(Buffer.from(keyId).toString('hex'));
+      const k = scope === undefined ? undefined : keys.get(tenantId)?.get(scope);
+      return scope !== undefined && k ? { scope, wrapped: Uint8Array.from(k.wrapped) } : null;
     },
     async put(tenantId, scope, keyId, wrapped) {
       if (isDestroyed(tenantId, scope)) return DESTROYED;
       const m = scopes(tenantId);
       const existing = m.get(scope);
       if (existing) return Uint8Array.from(existing.wrapped);
-      m.set(scope, { id: Buffer.from(keyId).toString('hex'), wrapped: Uint8Array.from(wrapped) });
+      const id = Buffer.from(keyId).toString('hex');
+      m.set(scope, { id, wrapped: Uint8Array.from(wrapped) });
+      let ids = scopeById.get(tenantId);
+      if (!ids) scopeById.set(tenantId, (ids = new Map<string, string>()));
+      ids.set(id, scope);
       return Uint8Array.from(wrapped);
     },
     async keyTenants() {
@@ -59,8 +65,14 @@ export function createMemoryKeyStore(): KeyStore & RewrapStore {
     },
     async destroy(tenantId, scope) {
       destroyed.add(`${tenantId}/${scope ?? ALL}`);
-      if (scope === undefined) keys.delete(tenantId);
-      else keys.get(tenantId)?.delete(scope);
+      if (scope === undefined) {
+        keys.delete(tenantId);
+        scopeById.delete(tenantId);
+      } else {
+        const k = keys.get(tenantId)?.get(scope);
+        if (k) scopeById.get(tenantId)?.delete(k.id);
+        keys.get(tenantId)?.delete(scope);
+      }
     },
   };
 }
