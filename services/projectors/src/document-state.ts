@@ -7,7 +7,7 @@ import {
   evolveFromLog,
   initialDocumentState,
 } from '@mandant/documents';
-import type { Tx } from '@mandant/shared/db';
+import { type Tx, readOfTheLog } from '@mandant/shared/db';
 import { rowToEnvelope } from '@mandant/shared/eventstore';
 import type { DocumentKind } from '@mandant/contracts';
 import type { z } from 'zod';
@@ -113,10 +113,13 @@ export function createDocumentStates(limit = 10_000) {
     }
     if (byStream.size === 0) return [];
     const entries = [...byStream.values()];
-    const rows = await tx<(Record<string, unknown> & { id: string })[]>`select e.* from events e
-      join unnest(${entries.map((x) => x.stream)}::text[], ${entries.map((x) => x.from)}::int[], ${entries.map((x) => x.upTo)}::int[])
-        as p(stream, after, up_to) on e.stream = p.stream and e.version > p.after and e.version <= p.up_to
-      where e.tenant_id = ${tenantId} order by e.stream, e.version`;
+    const rows = await readOfTheLog(
+      tx,
+      tx<(Record<string, unknown> & { id: string })[]>`select e.* from events e
+        join unnest(${entries.map((x) => x.stream)}::text[], ${entries.map((x) => x.from)}::int[], ${entries.map((x) => x.upTo)}::int[])
+          as p(stream, after, up_to) on e.stream = p.stream and e.version > p.after and e.version <= p.up_to
+        where e.tenant_id = ${tenantId} order by e.stream, e.version`,
+    );
     // the page's own events are parsed already
     const inPage = new Map(events.map((e) => [e.id, e]));
     for (const row of rows) {

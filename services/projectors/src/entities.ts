@@ -1,6 +1,6 @@
 import { EntityMerged, EventEnvelope } from '@mandant/contracts';
 import type { DocumentAnalysis } from '@mandant/contracts';
-import type { Tx } from '@mandant/shared/db';
+import { type Tx, readOfTheLog } from '@mandant/shared/db';
 import { type DocumentStores, isErased, readAnalysis } from './content.ts';
 import { documentStatesAt } from './document-state.ts';
 
@@ -58,7 +58,9 @@ export function mergedClass(before: Survivors, from: string): Set<string> {
 
 /** The processed documents live at `position`, by their latest analysis, earliest first processed first. */
 async function liveAnalyses(tx: Tx, tenantId: string, position: number): Promise<Array<{ documentId: string; analysisKey: string }>> {
-  const rows = await tx<{ stream: string; key: string }[]>`
+  const rows = await readOfTheLog(
+    tx,
+    tx<{ stream: string; key: string }[]>`
     select l.stream, l.key from (
       select distinct on (stream) stream, data->>'analysis_key' as key from events
       where tenant_id = ${tenantId} and type = 'document.processed.v1' and tenant_seq <= ${position}
@@ -67,7 +69,8 @@ async function liveAnalyses(tx: Tx, tenantId: string, position: number): Promise
           where tenant_id = ${tenantId} and type = 'document.processed.v1' and tenant_seq <= ${position} group by stream) f on f.stream = l.stream
     where not exists (select 1 from events d where d.tenant_id = ${tenantId} and d.stream = l.stream
                       and d.type = 'document.deleted.v1' and d.tenant_seq <= ${position})
-    order by f.first`;
+    order by f.first`,
+  );
   return rows.map((r) => ({ documentId: r.stream.slice('document-'.length), analysisKey: r.key }));
 }
 
@@ -140,8 +143,11 @@ export function entityMerges(stores: DocumentStores): EntityMerges {
     // complete up to `upTo`: a lower position (a rebuild starting over) is served by filtering
     let entry = logs.get(tenantId) ?? { upTo: 0, merges: [] };
     if (entry.upTo < position) {
-      const rows = await tx<{ tenant_seq: number; data: unknown }[]>`select tenant_seq, data from events where tenant_id = ${tenantId}
-        and tenant_seq > ${entry.upTo} and tenant_seq <= ${position} and type = 'entity.merged.v1' order by tenant_seq`;
+      const rows = await readOfTheLog(
+        tx,
+        tx<{ tenant_seq: number; data: unknown }[]>`select tenant_seq, data from events where tenant_id = ${tenantId}
+          and tenant_seq > ${entry.upTo} and tenant_seq <= ${position} and type = 'entity.merged.v1' order by tenant_seq`,
+      );
       const more = rows.flatMap((r) => {
         const parsed = EntityMerged.shape.data.safeParse(r.data);
         return parsed.success

@@ -65,14 +65,34 @@ export function pipeline<const Q extends readonly (Sendable | null)[]>(...querie
  * Settings, local to a transaction, for one that only derives state the log can give again: a
  * projector's page, the relay's page. Its commit does not wait for the disk: losing the last
  * moments of it in a crash only means applying (publishing) those events again, which both
- * tolerate; the log's own commits still wait. And every statement is planned for its parameters
- * and the tables as they are now (custom plans): a plan cached on a pooled connection while a
- * table was small (a fresh tenant, an empty database) can walk the whole tenant's log once the
- * table is large. Planning each statement costs less than one such walk. Send it first, ahead of
- * the transaction's first statement (`ahead`).
+ * tolerate; the log's own commits still wait. Its reads of the log are planned for their values
+ * (`readOfTheLog`). Send it first, ahead of the transaction's first statement (`ahead`).
  */
-export const derivedStateSettings = (tx: Tx) =>
-  tx`select set_config('synchronous_commit', 'off', true), set_config('plan_cache_mode', 'force_custom_plan', true)`;
+export const derivedStateSettings = (tx: Tx) => tx`select set_config('synchronous_commit', 'off', true)`;
+
+/**
+ * A read of the log (`query`, not yet sent) planned for its parameters and the tables as they
+ * are now (a custom plan), sent between the two settings that turn such plans on and off again,
+ * all three at once (no round trip of their own). A plan cached on a pooled connection while the
+ * log was small (a fresh tenant, an empty database) can walk a tenant's whole log once it is
+ * large: planning such a read each time costs less than one such walk. Only the reads: every
+ * other statement of the transaction (its writes, the foreign-key checks and triggers they run)
+ * keeps the server's plan cache. Planning all of them each time was a sixth of the server's
+ * statement time at 1,000 events/s (bench/RESULTS.md, Lag, 6 Dec 10:45). The three statements
+ * go down the connection together, so no other statement of the transaction lands between them
+ * (the shares of a projector page send theirs side by side).
+ */
+export async function readOfTheLog<R extends readonly postgres.MaybeRow[]>(
+  tx: Tx,
+  query: postgres.PendingQuery<R>,
+): Promise<postgres.RowList<R>> {
+  const [, rows] = await pipeline(
+    tx`select set_config('plan_cache_mode', 'force_custom_plan', true)`,
+    query,
+    tx`set local plan_cache_mode to default`,
+  );
+  return rows;
+}
 
 /**
  * Connection settings for the pool of the embedded document stores (vectors, text and graph in

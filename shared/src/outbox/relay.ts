@@ -1,5 +1,5 @@
 import { type EventEnvelope, eventSubject } from '@mandant/contracts';
-import { type Sql, type Tx, ahead, derivedStateSettings, withTenant } from '../db/connect.ts';
+import { type Sql, type Tx, ahead, derivedStateSettings, readOfTheLog, withTenant } from '../db/connect.ts';
 import { type EventStore, rowToEnvelope } from '../eventstore/event-store.ts';
 import { asError } from '../errors.ts';
 import type { Logger } from '../log.ts';
@@ -40,7 +40,9 @@ export function encodeEvent(e: EventEnvelope): Uint8Array {
  * that of a page however long the log grows.
  */
 function pendingPage(tx: Tx, tenantId: string): Promise<Record<string, unknown>[]> {
-  return tx`
+  return readOfTheLog(
+    tx,
+    tx`
     with held as (select pg_try_advisory_xact_lock(hashtext(${`outbox:${tenantId}`})) as ok),
     lo as (
       select least((select min(o.tenant_seq) from outbox o where o.tenant_id = ${tenantId}),
@@ -56,7 +58,8 @@ function pendingPage(tx: Tx, tenantId: string): Promise<Record<string, unknown>[
       from lo)
     select e.* from page p, events e
     where e.tenant_id = ${tenantId} and e.tenant_seq >= p.m and e.tenant_seq < p.m + ${BATCH} and e.tenant_seq = any(p.seqs)
-    order by e.tenant_seq`;
+    order by e.tenant_seq`,
+  );
 }
 
 /** Takes the tenant's positions up to `upTo` out of the outbox, in both forms (a run past it keeps its rest). */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { EventEnvelope, TENANT_OFFBOARDED } from '@mandant/contracts';
-import { type Tx, derivedStateSettings, inProjectorPage, pipeline, withTenant } from '../db/connect.ts';
+import { type Tx, derivedStateSettings, inProjectorPage, readOfTheLog, withTenant } from '../db/connect.ts';
 import { rowToEnvelope } from '../eventstore/event-store.ts';
 import { safeErrorText } from './dead-letters.ts';
 import { PAGE } from './page.ts';
@@ -92,8 +92,8 @@ function startGroup(deps: ProjectorOptions & { projections: readonly Projection[
                                   from projection_checkpoints where tenant_id = ${tenantId} and projector = any(${keys}::text[]))
               order by tenant_seq limit ${PAGE}) e
         order by e.tenant_seq`;
-      // the settings, the lock and the read in one round trip
-      const [, locked, rows] = await pipeline(derivedStateSettings(tx), lock(), read);
+      // the settings, the lock and the read (planned for its values) in one round trip
+      const [, locked, rows] = await Promise.all([derivedStateSettings(tx).execute(), lock().execute(), readOfTheLog(tx, read)]);
       let held = locked;
       if (held.length < keys.length) {
         await tx`insert into projection_checkpoints (tenant_id, projector)

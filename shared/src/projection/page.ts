@@ -1,5 +1,5 @@
 import { EventEnvelope, TENANT_OFFBOARDED } from '@mandant/contracts';
-import { type Sql, type Tx, ahead, derivedStateSettings, inProjectorPage, withTenant } from '../db/connect.ts';
+import { type Sql, type Tx, ahead, derivedStateSettings, inProjectorPage, readOfTheLog, withTenant } from '../db/connect.ts';
 import { isTransient } from '../errors.ts';
 import { rowToEnvelope } from '../eventstore/event-store.ts';
 import type { EventRef } from './dead-letters.ts';
@@ -100,7 +100,9 @@ export function createPageApplier(deps: { sql: Sql; projection: Projection; key:
    */
   async function lockAndRead(tx: Tx, tenantId: string, upTo: number, limit: number) {
     const kept = (column: string) => tx`case when e.ignored then null else e.${tx(column)} end as ${tx(column)}`;
-    return tx<(Record<string, unknown> & { checkpoint: number; id: string | null; tenant_seq: number; type: string })[]>`
+    return readOfTheLog(
+      tx,
+      tx<(Record<string, unknown> & { checkpoint: number; id: string | null; tenant_seq: number; type: string })[]>`
       with cp as (select position from projection_checkpoints where tenant_id = ${tenantId} and projector = ${key} for update)
       select cp.position as checkpoint, e.id, e.type, e.tenant_id, e.tenant_seq, e.version, e.occurred_at,
              ${kept('project_id')}, ${kept('stream')}, ${kept('actor')}, ${kept('correlation_id')}, ${kept('causation_id')},
@@ -108,7 +110,8 @@ export function createPageApplier(deps: { sql: Sql; projection: Projection; key:
       from cp left join lateral (
         select *, type = any(${[...ignored]}::text[]) as ignored from events
         where tenant_id = ${tenantId} and tenant_seq > cp.position and tenant_seq <= ${upTo}
-        order by tenant_seq limit ${limit}) e on true`;
+        order by tenant_seq limit ${limit}) e on true`,
+    );
   }
 
   /**
@@ -139,8 +142,7 @@ export function createPageApplier(deps: { sql: Sql; projection: Projection; key:
     return withTenant(sql, tenantId, (tx) =>
       inProjectorPage(tenantId, tx, async () => {
         // A read model and its checkpoint commit together, and both follow from the log: the commit
-        // does not wait for the disk, and statements are planned as the tables are now (sent ahead,
-        // no round trip).
+        // does not wait for the disk (sent ahead, no round trip).
         let read = await ahead(derivedStateSettings(tx), () => lockAndRead(tx, tenantId, upTo, limit));
         if (read.length === 0) {
           await tx`insert into projection_checkpoints (tenant_id, projector) values (${tenantId}, ${key}) on conflict do nothing`;

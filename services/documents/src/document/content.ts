@@ -12,7 +12,7 @@ import {
   streams,
 } from '@mandant/contracts';
 import { requireReader } from '@mandant/membership';
-import { type Tx, withTenant } from '@mandant/shared/db';
+import { type Tx, readOfTheLog, withTenant } from '@mandant/shared/db';
 import { DomainError, notFound } from '@mandant/shared/errors';
 import { chunkId } from '@mandant/shared/ids';
 import { type RpcHandler, streamingHandler } from '@mandant/shared/rpc';
@@ -35,9 +35,12 @@ export async function mergedInto(tx: Tx, tenantId: string, ids: readonly string[
   const into = new Map<string, string>();
   let ask = [...new Set(ids.map((id) => id.toLowerCase()))];
   for (let hop = 0; hop < MERGE_HOPS && ask.length > 0; hop++) {
-    const rows = await tx<{ from_id: string; into_id: string }[]>`
-      select lower(data->>'from_entity_id') as from_id, lower(data->>'into_entity_id') as into_id from events
-      where tenant_id = ${tenantId} and type = 'entity.merged.v1' and stream = any(${ask.map((id) => streams.entity(id))}::text[])`;
+    const rows = await readOfTheLog(
+      tx,
+      tx<{ from_id: string; into_id: string }[]>`
+        select lower(data->>'from_entity_id') as from_id, lower(data->>'into_entity_id') as into_id from events
+        where tenant_id = ${tenantId} and type = 'entity.merged.v1' and stream = any(${ask.map((id) => streams.entity(id))}::text[])`,
+    );
     for (const r of rows) into.set(r.from_id, r.into_id);
     ask = rows.map((r) => r.into_id).filter((id) => !into.has(id));
   }

@@ -1,5 +1,5 @@
 import { DocumentEvent, EventEnvelope, streams } from '@mandant/contracts';
-import type { Tx } from '@mandant/shared/db';
+import { type Tx, readOfTheLog } from '@mandant/shared/db';
 import { type EventStore, rowToEnvelope } from '@mandant/shared/eventstore';
 import { type DocumentState, evolveDocument, initialDocumentState } from './document.ts';
 
@@ -36,8 +36,11 @@ export async function readDocument(store: EventStore, tenantId: string, document
 /** The document up to and including `event`, read on the caller's transaction. */
 export async function documentAt(tx: Tx, event: EventEnvelope): Promise<DocumentState> {
   if (documentIdOf(event.stream) === null) throw new Error(`not a document stream: ${event.stream}`);
-  const rows = await tx`select * from events where tenant_id = ${event.tenant_id} and stream = ${event.stream}
-                        and version <= ${event.version} order by version`;
+  const rows = await readOfTheLog(
+    tx,
+    tx`select * from events where tenant_id = ${event.tenant_id} and stream = ${event.stream}
+       and version <= ${event.version} order by version`,
+  );
   return foldDocument(rows.map((row) => EventEnvelope.parse(rowToEnvelope(row as never))));
 }
 
@@ -66,10 +69,13 @@ export async function documentsAt(tx: Tx, events: readonly EventEnvelope[]): Pro
   const [first] = events;
   if (!first || byStream.size === 0) return [];
   const streamNames = [...byStream.keys()];
-  const rows = await tx`select e.* from events e
-    join unnest(${streamNames}::text[], ${streamNames.map((s) => byStream.get(s)?.upTo ?? 0)}::int[]) as p(stream, up_to)
-      on e.stream = p.stream and e.version <= p.up_to
-    where e.tenant_id = ${first.tenant_id} order by e.stream, e.version`;
+  const rows = await readOfTheLog(
+    tx,
+    tx`select e.* from events e
+      join unnest(${streamNames}::text[], ${streamNames.map((s) => byStream.get(s)?.upTo ?? 0)}::int[]) as p(stream, up_to)
+        on e.stream = p.stream and e.version <= p.up_to
+      where e.tenant_id = ${first.tenant_id} order by e.stream, e.version`,
+  );
   const states = new Map<string, DocumentState>();
   for (const row of rows) {
     const event = EventEnvelope.parse(rowToEnvelope(row as never));
@@ -91,9 +97,11 @@ export async function documentStatesAt(
 ): Promise<Map<string, DocumentState>> {
   const states = new Map<string, DocumentState>();
   if (documentIds.length === 0) return states;
-  const rows =
-    await tx`select * from events where tenant_id = ${tenantId} and stream = any(${documentIds.map((d) => streams.document(d))}::text[])
-    and tenant_seq <= ${position} order by stream, version`;
+  const rows = await readOfTheLog(
+    tx,
+    tx`select * from events where tenant_id = ${tenantId} and stream = any(${documentIds.map((d) => streams.document(d))}::text[])
+       and tenant_seq <= ${position} order by stream, version`,
+  );
   for (const row of rows) {
     const e = EventEnvelope.parse(rowToEnvelope(row as never));
     const id = documentIdOf(e.stream);

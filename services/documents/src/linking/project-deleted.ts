@@ -1,5 +1,5 @@
 import { type EventEnvelope, streams } from '@mandant/contracts';
-import type { Tx } from '@mandant/shared/db';
+import { type Tx, readOfTheLog } from '@mandant/shared/db';
 import type { Projection } from '@mandant/shared/projection';
 import { runCommand } from '@mandant/shared/service';
 import type { ServiceDeps } from '@mandant/shared/service';
@@ -20,8 +20,11 @@ export function projectDeletedUnlinker(deps: ServiceDeps): Projection {
     async apply(tx: Tx, e: EventEnvelope) {
       const projectId = e.project_id;
       if (!projectId) return;
-      const rows = await tx<{ stream: string }[]>`
-        select distinct stream from events where tenant_id = ${e.tenant_id} and type = 'document.linked.v1' and project_id = ${projectId} and tenant_seq < ${e.tenant_seq}`;
+      const rows = await readOfTheLog(
+        tx,
+        tx<{ stream: string }[]>`
+          select distinct stream from events where tenant_id = ${e.tenant_id} and type = 'document.linked.v1' and project_id = ${projectId} and tenant_seq < ${e.tenant_seq}`,
+      );
       for (const { stream } of rows) {
         const documentId = stream.replace(/^document-/, '');
         await runCommand({
