@@ -78,7 +78,9 @@ export interface DocumentSteps {
  * stream again. That is sound because the log is append-only: a stream's state at a version never
  * changes, whichever transaction folded it, committed or rolled back. A page whose events of a
  * document come before the remembered version (a page applied again) folds that stream from the
- * start. One per projection; it keeps at most `limit` documents, the least recently used go.
+ * start. The page's own events are in hand: only the ones between them are read (none when the
+ * page holds every version after the remembered one, as it mostly does for a document it saw
+ * before). One per projection; it keeps at most `limit` documents, the least recently used go.
  */
 export function createDocumentStates(limit = 10_000) {
   const folded = new Map<string, { version: number; state: DocumentState }>();
@@ -88,7 +90,7 @@ export function createDocumentStates(limit = 10_000) {
     const [first] = events;
     if (!first) return [];
     const tenantId = first.tenant_id;
-    type Entry = DocumentSteps & { stream: string; ids: Set<string>; from: number; upTo: number; state: DocumentState };
+    type Entry = DocumentSteps & { stream: string; own: EventEnvelope[]; from: number; upTo: number; state: DocumentState };
     const byStream = new Map<string, Entry>();
     for (const e of events) {
       const documentId = documentIdOf(e.stream);
@@ -101,7 +103,7 @@ export function createDocumentStates(limit = 10_000) {
           documentId,
           stream: e.stream,
           steps: [],
-          ids: new Set(),
+          own: [],
           from: usable?.version ?? 0,
           upTo: 0,
           state: usable?.state ?? initialDocumentState(),
@@ -109,25 +111,37 @@ export function createDocumentStates(limit = 10_000) {
         byStream.set(e.stream, entry);
       }
       entry.upTo = Math.max(entry.upTo, e.version);
-      entry.ids.add(e.id);
+      entry.own.push(e);
     }
     if (byStream.size === 0) return [];
     const entries = [...byStream.values()];
-    const rows = await readOfTheLog(
-      tx,
-      tx<(Record<string, unknown> & { id: string })[]>`select e.* from events e
-        join unnest(${entries.map((x) => x.stream)}::text[], ${entries.map((x) => x.from)}::int[], ${entries.map((x) => x.upTo)}::int[])
-          as p(stream, after, up_to) on e.stream = p.stream and e.version > p.after and e.version <= p.up_to
-        where e.tenant_id = ${tenantId} order by e.stream, e.version`,
-    );
-    // the page's own events are parsed already
-    const inPage = new Map(events.map((e) => [e.id, e]));
-    for (const row of rows) {
-      const event = inPage.get(row.id) ?? EventEnvelope.parse(rowToEnvelope(row as never));
-      const entry = byStream.get(event.stream);
-      if (!entry) continue;
-      entry.state = evolveFromLog(entry.state, event);
-      if (entry.ids.has(event.id)) entry.steps.push({ event, doc: toDocumentAt(entry.documentId, entry.state) });
+    // a stream whose versions after `from` are all in the page needs nothing from the log (a
+    // stream's versions are gapless, and a page holds them in log order)
+    const gapped = entries.filter((x) => x.own.length !== x.upTo - x.from);
+    const between = new Map<string, EventEnvelope[]>();
+    if (gapped.length > 0) {
+      const rows = await readOfTheLog(
+        tx,
+        tx<(Record<string, unknown> & { id: string })[]>`select e.* from events e
+          join unnest(${gapped.map((x) => x.stream)}::text[], ${gapped.map((x) => x.from)}::int[], ${gapped.map((x) => x.upTo)}::int[])
+            as p(stream, after, up_to) on e.stream = p.stream and e.version > p.after and e.version <= p.up_to
+          where e.tenant_id = ${tenantId} and e.id <> all(${events.map((e) => e.id)}::uuid[]) order by e.stream, e.version`,
+      );
+      for (const row of rows) {
+        const event = EventEnvelope.parse(rowToEnvelope(row as never));
+        const list = between.get(event.stream) ?? [];
+        list.push(event);
+        between.set(event.stream, list);
+      }
+    }
+    for (const entry of entries) {
+      const read = between.get(entry.stream);
+      const stream = read ? [...read, ...entry.own].sort((a, b) => a.version - b.version) : entry.own;
+      const own = new Set(entry.own);
+      for (const event of stream) {
+        entry.state = evolveFromLog(entry.state, event);
+        if (own.has(event)) entry.steps.push({ event, doc: toDocumentAt(entry.documentId, entry.state) });
+      }
     }
     for (const entry of entries) {
       const key = `${tenantId}\u0000${entry.stream}`;
