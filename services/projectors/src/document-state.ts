@@ -78,9 +78,9 @@ export interface DocumentSteps {
  * stream again. That is sound because the log is append-only: a stream's state at a version never
  * changes, whichever transaction folded it, committed or rolled back. A page whose events of a
  * document come before the remembered version (a page applied again) folds that stream from the
- * start. The page's own events are in hand: only the ones between them are read (none when the
- * page holds every version after the remembered one, as it mostly does for a document it saw
- * before). One per projection; it keeps at most `limit` documents, the least recently used go.
+ * start. The page's own events are in hand: the log is read only for a document whose page
+ * events leave a gap after the version remembered (none when the page holds every version after
+ * it, as it mostly does for a document seen before). One per projection; it keeps at most `limit` documents, the least recently used go.
  */
 export function createDocumentStates(limit = 10_000) {
   const folded = new Map<string, { version: number; state: DocumentState }>();
@@ -125,9 +125,13 @@ export function createDocumentStates(limit = 10_000) {
         tx<(Record<string, unknown> & { id: string })[]>`select e.* from events e
           join unnest(${gapped.map((x) => x.stream)}::text[], ${gapped.map((x) => x.from)}::int[], ${gapped.map((x) => x.upTo)}::int[])
             as p(stream, after, up_to) on e.stream = p.stream and e.version > p.after and e.version <= p.up_to
-          where e.tenant_id = ${tenantId} and e.id <> all(${events.map((e) => e.id)}::uuid[]) order by e.stream, e.version`,
+          where e.tenant_id = ${tenantId} order by e.stream, e.version`,
       );
+      // the page's own events come back too: skipped here rather than in the statement, whose
+      // planner would weigh each of a page's ids on its own (5,000 of them in a rebuild's page)
+      const inPage = new Set(events.map((e) => e.id));
       for (const row of rows) {
+        if (inPage.has(String(row.id))) continue;
         const event = EventEnvelope.parse(rowToEnvelope(row as never));
         const list = between.get(event.stream) ?? [];
         list.push(event);
