@@ -34,9 +34,6 @@ export async function connectNats(opts: ConnectNatsOptions): Promise<NatsConnect
     maxReconnectAttempts: -1,
     waitOnFirstConnect: true,
     reconnectTimeWait: 1_000,
-    // no Error (and stack capture) made ahead for every request and publish in case it fails:
-    // at 1,000 publishes a second that was 3-4 % of the relay's process (bench/RESULTS.md)
-    noAsyncTraces: true,
   });
   void (async () => {
     for await (const s of nc.status()) {
