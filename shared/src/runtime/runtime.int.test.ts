@@ -12,6 +12,7 @@ import { TransportUnavailableError } from '../transport/event-transport.ts';
 import type { EventTransport } from '../transport/event-transport.ts';
 import { createJetStreamTransport } from '../transport/jetstream.ts';
 import { EmbeddedPostgresError, startEmbeddedPostgres } from './embedded-postgres.ts';
+import { startNatsCluster } from './nats-cluster.ts';
 import { NatsServerStartError, findNatsServer, startNatsServer } from './nats-server.ts';
 
 const log = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
@@ -135,6 +136,54 @@ describe.skipIf(natsBinary === null)('startNatsServer', () => {
       held.server.close();
     }
   });
+});
+
+describe.skipIf(natsBinary === null)('a transport starting beside a NATS cluster', () => {
+  it(
+    'waits while the cluster has no quorum, says so, and starts once it has; the process lives on meanwhile',
+    async () => {
+      const cluster = await startNatsCluster({ binary: natsBinary ?? 'nats-server', dir: await tempDir(), size: 3, log });
+      const lines: string[] = [];
+      const watched = pino({ level: 'warn' }, { write: (line: string) => void lines.push(line) });
+      let transport: EventTransport | undefined;
+      try {
+        // two of three nodes down: no metadata leader, so JetStream's API cannot answer
+        await cluster.kill(1);
+        await cluster.kill(2);
+        let outcome: { transport: EventTransport } | { failed: unknown } | undefined;
+        const starting = createJetStreamTransport({
+          servers: cluster.url.split(','),
+          streamName: `START_${randomUUID().slice(0, 8)}`,
+          subjects: ['starting.>'],
+          replicas: 3,
+          requestTimeoutMs: 500,
+          log: watched,
+        }).then(
+          (t) => (outcome = { transport: t }),
+          (err: unknown) => (outcome = { failed: err }),
+        );
+        await eventually(
+          () => outcome !== undefined || lines.filter((l) => l.includes('JetStream not answering yet')).length >= 2,
+          'two warnings of waiting',
+        );
+        expect(outcome).toBeUndefined();
+
+        await cluster.restart(1);
+        await cluster.restart(2);
+        await starting;
+        if (!outcome || !('transport' in outcome)) throw new Error('the transport did not start', { cause: outcome });
+        transport = outcome.transport;
+        const inbox = received(transport, 'starting.>');
+        await inbox.ready;
+        await transport.publish({ subject: 'starting.t1', msgId: randomUUID(), payload: new TextEncoder().encode('after quorum') });
+        expect(await inbox.until((xs) => xs.length >= 1)).toEqual(['after quorum']);
+      } finally {
+        await transport?.close();
+        await cluster.stop();
+      }
+    },
+    2 * SETTLE_MS,
+  );
 });
 
 describe('startEmbeddedPostgres', () => {

@@ -1,4 +1,4 @@
-import { connect, headers } from '@nats-io/transport-node';
+import { RequestError, TimeoutError, connect, headers } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
 import {
   AckPolicy,
@@ -76,6 +76,41 @@ function toTransportError(err: unknown, what: string): EventTransportError {
   return new TransportUnavailableError(`${what}: NATS unavailable`, { cause: err });
 }
 
+/** Nobody answered on JetStream's API. The client does not export JetStreamNotEnabled (raised then); match its name. */
+const noJetStreamResponders = (err: unknown): boolean => err instanceof Error && err.name === 'JetStreamNotEnabled';
+
+/** JetStream's error codes for a cluster without a metadata leader, or with too few peers current yet */
+const CLUSTER_NOT_AVAILABLE = 10008;
+const NO_SUITABLE_PEERS = 10005;
+
+/**
+ * Whether an error says JetStream is not answering yet rather than that the request is wrong: no
+ * answer in time, nobody subscribed to the API, or a cluster still forming or without quorum.
+ */
+function jetStreamNotReady(err: unknown): boolean {
+  if (err instanceof JetStreamApiError) return err.status === 503 || err.code === CLUSTER_NOT_AVAILABLE || err.code === NO_SUITABLE_PEERS;
+  return noJetStreamResponders(err) || err instanceof TimeoutError || (err instanceof RequestError && err.isNoResponders());
+}
+
+/**
+ * Runs a start-up step until JetStream answers it. Replicas start while a NATS cluster elects
+ * its leader or while a node is down; like the connection, which waits forever for a server,
+ * they wait and say so, instead of ending the process. An error that is not about JetStream
+ * being reachable (a stream's subjects taken by another, say) fails at once.
+ */
+async function untilJetStreamAnswers<T>(what: string, log: Logger, step: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await step();
+    } catch (err) {
+      if (!jetStreamNotReady(err)) throw err;
+      const waitMs = Math.min(250 * 2 ** (attempt - 1), 5_000);
+      log.warn({ err, attempt, retry_in_ms: waitMs }, `${what}: JetStream not answering yet; trying again`);
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+    }
+  }
+}
+
 async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -149,8 +184,11 @@ export async function createJetStreamTransport(opts: JetStreamTransportOptions):
   const log = opts.log.child({ component: 'jetstream-transport', stream: streamName });
   const nc = await connectNats({ servers: opts.servers, log, name: opts.name });
   const js = jetstream(nc, { timeout: timeoutMs });
-  const jsm = await jetstreamManager(nc, { timeout: timeoutMs });
-  await ensureStream(jsm, streamName, subjects, windowMs, opts.replicas ?? 1);
+  const jsm = await untilJetStreamAnswers('stream', log, async () => {
+    const m = await jetstreamManager(nc, { timeout: timeoutMs });
+    await ensureStream(m, streamName, subjects, windowMs, opts.replicas ?? 1);
+    return m;
+  });
   const stops = new Set<() => Promise<void>>();
 
   async function publishOnce(e: PublishedEvent): Promise<void> {
@@ -170,8 +208,7 @@ export async function createJetStreamTransport(opts: JetStreamTransportOptions):
       await publishOnce(e);
     } catch (err) {
       // No stream answered: it may have been lost with a server's store; recreate and retry once.
-      // The client does not export JetStreamNotEnabled (raised on no responders); match its name.
-      if (!(err instanceof Error && err.name === 'JetStreamNotEnabled')) throw toTransportError(err, 'publish');
+      if (!noJetStreamResponders(err)) throw toTransportError(err, 'publish');
       const retry = recovery.then(async () => {
         await ensureStream(jsm, streamName, subjects, windowMs, opts.replicas ?? 1);
         await publishOnce(e);
@@ -221,8 +258,8 @@ export async function createJetStreamTransport(opts: JetStreamTransportOptions):
   }
 
   async function consume(o: ConsumeOptions, handler: (e: DeliveredEvent) => Promise<void>): Promise<{ stop(): Promise<void> }> {
-    // Fail fast on a bad config; later (re)creations happen inside the loop.
-    await ensureConsumer(jsm, streamName, o);
+    // Fail fast on a bad config (after waiting for JetStream to answer); later (re)creations happen inside the loop.
+    await untilJetStreamAnswers(`consumer ${o.durable}`, log, () => ensureConsumer(jsm, streamName, o));
     let stopped = false;
     let current: ConsumerMessages | undefined;
     let wakeSleep: () => void = () => undefined;
