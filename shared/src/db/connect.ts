@@ -71,25 +71,38 @@ export function pipeline<const Q extends readonly (Sendable | null)[]>(...querie
 export const derivedStateSettings = (tx: Tx) => tx`select set_config('synchronous_commit', 'off', true)`;
 
 /**
- * A read of the log (`query`, not yet sent) planned for its parameters and the tables as they
- * are now (a custom plan), sent between the two settings that turn such plans on and off again,
- * all three at once (no round trip of their own). A plan cached on a pooled connection while the
- * log was small (a fresh tenant, an empty database) can walk a tenant's whole log once it is
- * large: planning such a read each time costs less than one such walk. Only the reads: every
- * other statement of the transaction (its writes, the foreign-key checks and triggers they run)
- * keeps the server's plan cache. Planning all of them each time was a sixth of the server's
- * statement time at 1,000 events/s (bench/RESULTS.md, Lag, 6 Dec 10:45). The three statements
- * go down the connection together, so no other statement of the transaction lands between them
- * (the shares of a projector page send theirs side by side).
+ * A read of the log (`query`, not yet sent) given a plan that walks the log's indexes whatever
+ * its statistics say, sent between the settings that ask for such plans and the ones that put
+ * the transaction's back, all three at once (no round trip of their own). A plan cached on a
+ * pooled connection while the log was small (a fresh tenant, an empty database) could otherwise
+ * walk a tenant's whole log once it is large: with sequential scans, hash and merge joins off
+ * while it is planned, the read goes by the log's indexes however small the log was, so its
+ * plan is made once per connection and kept (a generic plan), not planned for each page's values.
+ * Planning each read afresh had cost the relay more than the reading (bench/RESULTS.md, Lag, 6
+ * Dec 14:20). Only the reads: every other statement of the transaction (its writes, the
+ * foreign-key checks and triggers they run) is planned as the server's settings say. The three
+ * statements go down the connection together, so no other statement of the transaction lands
+ * between them (the shares of a projector page send theirs side by side).
  */
 export async function readOfTheLog<R extends readonly postgres.MaybeRow[]>(
   tx: Tx,
   query: postgres.PendingQuery<R>,
 ): Promise<postgres.RowList<R>> {
   const [, rows] = await pipeline(
-    tx`select set_config('plan_cache_mode', 'force_custom_plan', true)`,
+    // each setting's value kept aside (local to the transaction), then the read's
+    tx`select set_config('mandant.kept_plan_cache_mode', current_setting('plan_cache_mode'), true),
+              set_config('mandant.kept_enable_seqscan', current_setting('enable_seqscan'), true),
+              set_config('mandant.kept_enable_hashjoin', current_setting('enable_hashjoin'), true),
+              set_config('mandant.kept_enable_mergejoin', current_setting('enable_mergejoin'), true),
+              set_config('plan_cache_mode', 'force_generic_plan', true),
+              set_config('enable_seqscan', 'off', true),
+              set_config('enable_hashjoin', 'off', true),
+              set_config('enable_mergejoin', 'off', true)`,
     query,
-    tx`set local plan_cache_mode to default`,
+    tx`select set_config('plan_cache_mode', current_setting('mandant.kept_plan_cache_mode'), true),
+              set_config('enable_seqscan', current_setting('mandant.kept_enable_seqscan'), true),
+              set_config('enable_hashjoin', current_setting('mandant.kept_enable_hashjoin'), true),
+              set_config('enable_mergejoin', current_setting('mandant.kept_enable_mergejoin'), true)`,
   );
   return rows;
 }
