@@ -7,7 +7,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import postgres from 'postgres';
 import { DERIVED_STORE_SETTINGS, type Sql, createSql } from '@mandant/shared/db';
 import { migrate, prepareAppRole } from '@mandant/shared/db';
 import { createLogger } from '@mandant/shared/log';
@@ -50,12 +49,9 @@ export function createCountingSql(
   counter: StatementCounter,
   opts: { max: number; appName: string; settings?: Record<string, string> },
 ): Sql {
-  return postgres(url, {
-    max: opts.max,
-    onnotice: () => {},
-    connection: { application_name: opts.appName, ...opts.settings },
-    types: { bigint: { to: 20, from: [20], serialize: (v: number) => String(v), parse: (v: string) => Number(v) } },
-    debug: () => {
+  return createSql(url, {
+    ...opts,
+    onStatement: () => {
       counter.count += 1;
     },
   });

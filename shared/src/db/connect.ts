@@ -10,7 +10,17 @@ export type Tx = postgres.TransactionSql;
  * makes postgres.js's pool do so), and a connection idle for 60 s is closed, so twenty replicas
  * that were busy once do not keep the server's connection slots forever.
  */
-export function createSql(url: string, opts: { max?: number; appName?: string; settings?: Record<string, string> } = {}): Sql {
+export function createSql(
+  url: string,
+  opts: {
+    max?: number;
+    appName?: string;
+    settings?: Record<string, string>;
+    /** called with every statement the pool sends (its text and parameters): for tests and benchmarks */
+    onStatement?: (query: string, parameters: readonly unknown[]) => void;
+  } = {},
+): Sql {
+  const { onStatement } = opts;
   return postgres(url, {
     max: opts.max ?? 10,
     idle_timeout: 60,
@@ -18,6 +28,7 @@ export function createSql(url: string, opts: { max?: number; appName?: string; s
     // settings: server settings of every connection of the pool (see DERIVED_STORE_SETTINGS)
     connection: { application_name: opts.appName ?? 'mandant', ...opts.settings },
     types: { bigint: { to: 20, from: [20], serialize: (v: number) => String(v), parse: (v: string) => Number(v) } },
+    ...(onStatement ? { debug: (_connection: number, query: string, parameters: unknown[]) => onStatement(query, parameters) } : {}),
   });
 }
 

@@ -8,6 +8,7 @@ export * from './meilisearch.ts';
 export * from './neo4j.ts';
 export * from './only-tenants.ts';
 export * from './own-database.ts';
+export * from './plans.ts';
 export * from './qdrant-index.ts';
 export * from './qdrant.ts';
 export * from './seeded-random.ts';

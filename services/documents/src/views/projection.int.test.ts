@@ -2,13 +2,39 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { EventEnvelope } from '@mandant/contracts';
 import { type Sql, createSql, withTenant } from '@mandant/shared/db';
 import { createKeyring, createMemoryKeyStore, sealJson } from '@mandant/shared/stores/crypto';
-import { postgresUrls, seededRandom } from '@mandant/shared/testing';
+import { plannedScans, postgresUrls, seededRandom } from '@mandant/shared/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { documentViews } from './projection.ts';
 
 const pg = postgresUrls();
 const HASH = '0'.repeat(64);
 const SEED = Number(process.env.FC_SEED ?? 20261203);
+
+/** An event of a document's stream at `tenant_seq`, at `second` seconds past noon on 1 Jan 2026. */
+const documentEvent = (
+  tenantId: string,
+  tenantSeq: number,
+  type: string,
+  documentId: string,
+  data: Record<string, unknown>,
+  second: number,
+): EventEnvelope => ({
+  id: randomUUID(),
+  type,
+  tenant_id: tenantId,
+  project_id: null,
+  stream: `document-${documentId}`,
+  version: 1,
+  occurred_at: new Date(Date.UTC(2026, 0, 1, 12, 0, second)).toISOString(),
+  tenant_seq: tenantSeq,
+  actor: `user:${tenantSeq % 3}`,
+  correlation_id: 'test',
+  causation_id: null,
+  traceparent: null,
+  data,
+  prev_hash: HASH,
+  hash: HASH,
+});
 
 /**
  * The document views on real Postgres: a page folded and written at once (`applyBatch`) ends in
@@ -29,24 +55,9 @@ describe.skipIf(!pg)('document views: a page at once equals event by event (real
     const some = (): string[] => projects.filter(() => rand() < 0.5);
     let seq = 0;
     const events: EventEnvelope[] = [];
-    const event = (type: string, documentId: string, data: Record<string, unknown>): EventEnvelope => ({
-      id: randomUUID(),
-      type,
-      tenant_id: tenantId,
-      project_id: null,
-      stream: `document-${documentId}`,
-      version: 1,
-      // now and then two events at the same time, and one earlier than the one before
-      occurred_at: new Date(Date.UTC(2026, 0, 1, 12, 0, seq - (seq % 5 === 0 ? 3 : 0))).toISOString(),
-      tenant_seq: ++seq,
-      actor: `user:${seq % 3}`,
-      correlation_id: 'test',
-      causation_id: null,
-      traceparent: null,
-      data,
-      prev_hash: HASH,
-      hash: HASH,
-    });
+    // now and then two events at the same time, and one earlier than the one before
+    const event = (type: string, documentId: string, data: Record<string, unknown>): EventEnvelope =>
+      documentEvent(tenantId, ++seq, type, documentId, data, seq - 1 - ((seq - 1) % 5 === 0 ? 3 : 0));
     for (let i = 0; i < length; i++) {
       const d = pick(documents);
       const kind = Math.floor(rand() * 12);
@@ -159,5 +170,60 @@ describe.skipIf(!pg)('document views: a page at once equals event by event (real
       expect(await rows(twice), `seed ${seed}`).toEqual(await rows(eachTwice));
     }
     expect(nonEmpty).toBeGreaterThan(10);
+  });
+});
+
+/**
+ * A page changes the rows of its own documents: its statements find them by their keys, never by
+ * walking all of the tenant's rows of a table, whatever the tenant holds.
+ */
+describe.skipIf(!pg)("document views: a page's writes find their rows by key (real Postgres)", () => {
+  it("plans no scan of a view that reads more than a few of a large tenant's rows", async () => {
+    if (!pg) return;
+    const keyring = createKeyring({ masterKey: randomBytes(32).toString('base64'), store: createMemoryKeyStore() });
+    const projection = documentViews(keyring);
+    const owner = createSql(pg.ownerUrl, { max: 1, appName: 'document-views-plan-test' });
+    const tenantId = randomUUID();
+    const [p0, p1] = [randomUUID(), randomUUID()];
+    const TENANT_DOCUMENTS = 3_000;
+    try {
+      // a tenant with many documents, each linked to two projects, its statistics taken
+      const documents = await owner<{ id: string }[]>`
+        insert into documents_view (tenant_id, document_id, status, kind, content_type, size, content_sha256, uploaded_by, created_at, updated_at)
+        select ${tenantId}, gen_random_uuid(), 'processed', 'text', 'text/plain', 1, md5(g::text), 'user:0', now(), now()
+        from generate_series(1, ${TENANT_DOCUMENTS}) g
+        returning document_id as id`;
+      await owner`insert into document_links_view (tenant_id, document_id, project_id, linked_at)
+                  select ${tenantId}, d, p, now() from unnest(${documents.map((d) => d.id)}::uuid[]) d, unnest(${[p0, p1]}::uuid[]) p`;
+      await owner`analyze documents_view, document_links_view`;
+      // a page: a few documents processing again, a few unlinked from a project
+      const picked = documents.slice(0, 8).map((d) => d.id);
+      const page = picked.map((d, i) =>
+        i < 5
+          ? documentEvent(tenantId, i + 1, 'document.processing.v1', d, { attempt: 2 }, i)
+          : documentEvent(tenantId, i + 1, 'document.unlinked.v1', d, { project_id: p0, project_ids: [p1], reason: 'unlinked' }, i),
+      );
+      const tables = ['documents_view', 'document_links_view'];
+      const writes = await plannedScans(pg.appUrl, tenantId, tables, (sql) =>
+        withTenant(sql, tenantId, async (tx) => {
+          if (!projection.applyBatch) throw new Error('no applyBatch');
+          await projection.applyBatch(tx, page);
+        }),
+      );
+      // the update of the documents and the delete of their links, at least
+      expect(writes.length).toBeGreaterThanOrEqual(2);
+      for (const { query, rows } of writes)
+        for (const [table, n] of Object.entries(rows)) expect(n, `${table} in: ${query}`).toBeLessThan(TENANT_DOCUMENTS / 10);
+      // and the page did what it says
+      const after = await owner<{ status: string; links: number }[]>`
+        select d.status, (select count(*)::int from document_links_view l where l.tenant_id = d.tenant_id and l.document_id = d.document_id) as links
+        from documents_view d where d.tenant_id = ${tenantId} and d.document_id = any(${picked}::uuid[])`;
+      expect(after.filter((r) => r.status === 'processing')).toHaveLength(5);
+      expect(after.filter((r) => r.links === 1)).toHaveLength(3);
+    } finally {
+      await owner`delete from document_links_view where tenant_id = ${tenantId}`;
+      await owner`delete from documents_view where tenant_id = ${tenantId}`;
+      await owner.end();
+    }
   });
 });

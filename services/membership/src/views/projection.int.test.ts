@@ -2,13 +2,39 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { EventEnvelope } from '@mandant/contracts';
 import { type Sql, createSql, withTenant } from '@mandant/shared/db';
 import { createKeyring, createMemoryKeyStore } from '@mandant/shared/stores/crypto';
-import { postgresUrls, seededRandom } from '@mandant/shared/testing';
+import { plannedScans, postgresUrls, seededRandom } from '@mandant/shared/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { membershipViews } from './projection.ts';
 
 const pg = postgresUrls();
 const HASH = '0'.repeat(64);
 const SEED = Number(process.env.FC_SEED ?? 20261203);
+
+/** An event at `tenant_seq`, `tenant_seq` seconds past noon on 1 Jan 2026. */
+const membershipEvent = (
+  tenantId: string,
+  tenantSeq: number,
+  type: string,
+  project: string | null,
+  stream: string,
+  data: Record<string, unknown>,
+): EventEnvelope => ({
+  id: randomUUID(),
+  type,
+  tenant_id: tenantId,
+  project_id: project,
+  stream,
+  version: 1,
+  tenant_seq: tenantSeq,
+  occurred_at: new Date(Date.UTC(2026, 0, 1, 12, 0, tenantSeq)).toISOString(),
+  actor: 'user:test',
+  correlation_id: 'test',
+  causation_id: null,
+  traceparent: null,
+  data,
+  prev_hash: HASH,
+  hash: HASH,
+});
 
 /**
  * The membership views on real Postgres: a page folded and written at once (`applyBatch`) ends in
@@ -27,23 +53,8 @@ describe.skipIf(!pg)('membership views: a page at once equals event by event (re
     const rand = seededRandom(seed);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
     let seq = 0;
-    const event = (type: string, project: string | null, stream: string, data: Record<string, unknown>): EventEnvelope => ({
-      id: randomUUID(),
-      type,
-      tenant_id: tenantId,
-      project_id: project,
-      stream,
-      version: 1,
-      tenant_seq: ++seq,
-      occurred_at: new Date(Date.UTC(2026, 0, 1, 12, 0, seq)).toISOString(),
-      actor: 'user:test',
-      correlation_id: 'test',
-      causation_id: null,
-      traceparent: null,
-      data,
-      prev_hash: HASH,
-      hash: HASH,
-    });
+    const event = (type: string, project: string | null, stream: string, data: Record<string, unknown>): EventEnvelope =>
+      membershipEvent(tenantId, ++seq, type, project, stream, data);
     return Array.from({ length }, () => {
       const [u, p] = [pick(users), pick(projects)];
       const member = `membership-${p}-${u}`;
@@ -126,6 +137,61 @@ describe.skipIf(!pg)('membership views: a page at once equals event by event (re
       expect(await rows(page), `seed ${seed}`).toEqual(expected);
       expect(await rows(small), `seed ${seed}`).toEqual(expected);
       expect(await rows(twice), `seed ${seed}`).toEqual(await rows(eachTwice));
+    }
+  });
+});
+
+/**
+ * A page changes the rows of its own users and members: its statements find them by their keys,
+ * never by walking all of the tenant's rows of a table, whatever the tenant holds.
+ */
+describe.skipIf(!pg)("membership views: a page's writes find their rows by key (real Postgres)", () => {
+  it("plans no scan of a view that reads more than a few of a large tenant's rows", async () => {
+    if (!pg) return;
+    const projection = membershipViews(createKeyring({ masterKey: randomBytes(32).toString('base64'), store: createMemoryKeyStore() }));
+    const owner = createSql(pg.ownerUrl, { max: 1, appName: 'membership-views-plan-test' });
+    const tenantId = randomUUID();
+    const [p0, p1] = [randomUUID(), randomUUID()];
+    const TENANT_USERS = 3_000;
+    try {
+      // a tenant with many users, each a member of two projects, its statistics taken
+      const users = await owner<{ id: string }[]>`
+        insert into users_view (tenant_id, user_id, email, name, created_at)
+        select ${tenantId}, gen_random_uuid(), g || '@x.example', 'N' || g, now() from generate_series(1, ${TENANT_USERS}) g
+        returning user_id as id`;
+      await owner`insert into members_view (tenant_id, project_id, user_id, role, added_at)
+                  select ${tenantId}, p, u, 'viewer', now() from unnest(${users.map((u) => u.id)}::uuid[]) u, unnest(${[p0, p1]}::uuid[]) p`;
+      await owner`analyze users_view, members_view`;
+      // a page: a few members save their state, a few leave a project, a few users switch projects
+      const picked = users.slice(0, 9).map((u) => u.id);
+      const page = picked.map((u, i) =>
+        i < 3
+          ? membershipEvent(tenantId, i + 1, 'member.state_saved.v1', p0, `membership-${p0}-${u}`, { user_id: u, state: { n: i } })
+          : i < 6
+            ? membershipEvent(tenantId, i + 1, 'member.removed.v1', p1, `membership-${p1}-${u}`, { user_id: u })
+            : membershipEvent(tenantId, i + 1, 'user.project_switched.v1', null, `user-${u}`, { from_project_id: null, to_project_id: p0 }),
+      );
+      const tables = ['users_view', 'members_view'];
+      const writes = await plannedScans(pg.appUrl, tenantId, tables, (sql) =>
+        withTenant(sql, tenantId, async (tx) => {
+          if (!projection.applyBatch) throw new Error('no applyBatch');
+          await projection.applyBatch(tx, page);
+        }),
+      );
+      // the users' update, the members' delete and update, at least
+      expect(writes.length).toBeGreaterThanOrEqual(3);
+      for (const { query, rows } of writes)
+        for (const [table, n] of Object.entries(rows)) expect(n, `${table} in: ${query}`).toBeLessThan(TENANT_USERS / 10);
+      // and the page did what it says
+      const [after] = await owner<{ saved: number; left: number; switched: number }[]>`
+        select (select count(*)::int from members_view where tenant_id = ${tenantId} and state <> '{}') as saved,
+               (select count(*)::int from members_view where tenant_id = ${tenantId} and project_id = ${p1}) as left,
+               (select count(*)::int from users_view where tenant_id = ${tenantId} and current_project_id = ${p0}) as switched`;
+      expect(after).toEqual({ saved: 3, left: TENANT_USERS - 3, switched: 3 });
+    } finally {
+      await owner`delete from members_view where tenant_id = ${tenantId}`;
+      await owner`delete from users_view where tenant_id = ${tenantId}`;
+      await owner.end();
     }
   });
 });

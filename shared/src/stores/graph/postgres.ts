@@ -60,18 +60,26 @@ export function createPostgresGraphStore({ sql }: PostgresGraphStoreDeps): Graph
    * mention of the entities involved (a cost that grew with the tenant's corpus): `changes` are the
    * statement's leading CTEs (or none) and `deltas` a query of (entity_id, project_id, mentions,
    * documents) to add. A pair's row is created, added to, or deleted once no document is left.
-   * Writes of a tenant hold its lock (`write`), so nothing else moves the rows meanwhile.
+   * Writes of a tenant hold its lock (`write`), so nothing else moves the rows meanwhile. The rows
+   * are found by their keys: each pair's by a lookup per delta (`lateral … offset 0`), the ones to
+   * delete or change by the deltas' entities as an array. The planner takes a JSON recordset for a
+   * hundred rows, and for that many would rather walk all of the tenant's appearances, a cost that
+   * grew with the corpus (bench/RESULTS.md, Lag, 6 Dec 17:20).
    */
   const applying = (tx: Tx, t: string, changes: Fragment, deltas: Fragment) => tx`
     with ${changes},
     d as (select x.entity_id, x.project_id, sum(x.mentions)::int as mentions, sum(x.documents)::int as documents
           from (${deltas}) x group by x.entity_id, x.project_id),
     m as (select d.*, a.documents is not null as existing, coalesce(a.documents, 0) + d.documents as remaining
-          from d left join graph_appearances a on a.tenant_id = ${t} and a.entity_id = d.entity_id and a.project_id = d.project_id),
+          from d left join lateral (select a.documents from graph_appearances a
+                                    where a.tenant_id = ${t} and a.entity_id = d.entity_id and a.project_id = d.project_id
+                                    offset 0) a on true),
     gone as (delete from graph_appearances a using m
-             where a.tenant_id = ${t} and a.entity_id = m.entity_id and a.project_id = m.project_id and m.existing and m.remaining <= 0),
+             where a.tenant_id = ${t} and a.entity_id = any(array(select entity_id from m))
+               and a.entity_id = m.entity_id and a.project_id = m.project_id and m.existing and m.remaining <= 0),
     moved as (update graph_appearances a set mentions = a.mentions + m.mentions, documents = a.documents + m.documents from m
-              where a.tenant_id = ${t} and a.entity_id = m.entity_id and a.project_id = m.project_id and m.existing and m.remaining > 0)
+              where a.tenant_id = ${t} and a.entity_id = any(array(select entity_id from m))
+                and a.entity_id = m.entity_id and a.project_id = m.project_id and m.existing and m.remaining > 0)
     insert into graph_appearances (tenant_id, entity_id, project_id, mentions, documents)
     select ${t}, m.entity_id, m.project_id, m.mentions, m.documents from m where not m.existing and m.remaining > 0`;
 
@@ -89,9 +97,11 @@ export function createPostgresGraphStore({ sql }: PostgresGraphStoreDeps): Graph
   /**
    * A link write and `applying` for what it changed, in one statement: `added` and `removed` are
    * statements returning (document_id, project_id) of the links they actually inserted or deleted,
-   * so a link written again, or one never there, changes no appearance.
+   * so a link written again, or one never there, changes no appearance. `docs` holds every
+   * document they may touch: their mentions are found by it (the planner sizes an array right, a
+   * JSON recordset it takes for a hundred rows).
    */
-  const applyingLinks = (tx: Tx, t: string, added: Fragment | null, removed: Fragment | null) => {
+  const applyingLinks = (tx: Tx, t: string, docs: readonly string[], added: Fragment | null, removed: Fragment | null) => {
     const none = tx`select null::uuid as document_id, null::uuid as project_id where false`;
     return applying(
       tx,
@@ -99,7 +109,7 @@ export function createPostgresGraphStore({ sql }: PostgresGraphStoreDeps): Graph
       tx`added as (${added ?? none}), removed as (${removed ?? none}),
          x as (select document_id, project_id, 1 as sign from added union all select document_id, project_id, -1 from removed)`,
       tx`select g.entity_id, x.project_id, g.count * x.sign as mentions, x.sign as documents
-         from x join graph_mentions g on g.tenant_id = ${t} and g.document_id = x.document_id`,
+         from x join graph_mentions g on g.tenant_id = ${t} and g.document_id = any(${docs}::uuid[]) and g.document_id = x.document_id`,
     );
   };
 
@@ -172,7 +182,7 @@ export function createPostgresGraphStore({ sql }: PostgresGraphStoreDeps): Graph
         on conflict do nothing`,
       replace
         ? tx`delete from graph_mentions m using jsonb_to_recordset(${json(tx, kept)}) as k(document_id uuid, keep uuid[])
-            where m.tenant_id = ${t} and m.document_id = k.document_id and m.entity_id <> all(k.keep)`
+            where m.tenant_id = ${t} and m.document_id = any(${docs}::uuid[]) and m.document_id = k.document_id and m.entity_id <> all(k.keep)`
         : null,
       tx`insert into graph_mentions (tenant_id, entity_id, document_id, count)
         select ${t}, c.entity_id, c.document_id, c.count from jsonb_to_recordset(${json(tx, counts)}) as c(entity_id uuid, document_id uuid, count int)
@@ -208,6 +218,7 @@ export function createPostgresGraphStore({ sql }: PostgresGraphStoreDeps): Graph
           applyingLinks(
             tx,
             t,
+            docs,
             tx`insert into graph_links (tenant_id, document_id, project_id)
               select ${t}, unnest(${docs}::uuid[]), ${p} on conflict do nothing returning document_id, project_id`,
             null,
@@ -237,6 +248,7 @@ export function createPostgresGraphStore({ sql }: PostgresGraphStoreDeps): Graph
       if (pairs.size === 0) return;
       const rows = [...pairs.values()];
       const [link, unlink] = [rows.filter((r) => r.linked), rows.filter((r) => !r.linked)];
+      const pairDocs = [...new Set(rows.map((r) => r.document_id))];
       await write(tenantId, async (tx, t) => {
         await pipeline(
           projects.size > 0
@@ -247,6 +259,7 @@ export function createPostgresGraphStore({ sql }: PostgresGraphStoreDeps): Graph
           applyingLinks(
             tx,
             t,
+            pairDocs,
             link.length > 0
               ? tx`insert into graph_links (tenant_id, document_id, project_id)
                   select ${t}, l.document_id, l.project_id from jsonb_to_recordset(${json(tx, link)}) as l(document_id uuid, project_id uuid)
@@ -254,7 +267,8 @@ export function createPostgresGraphStore({ sql }: PostgresGraphStoreDeps): Graph
               : null,
             unlink.length > 0
               ? tx`delete from graph_links g using jsonb_to_recordset(${json(tx, unlink)}) as l(document_id uuid, project_id uuid)
-                  where g.tenant_id = ${t} and g.document_id = l.document_id and g.project_id = l.project_id
+                  where g.tenant_id = ${t} and g.document_id = any(${[...new Set(unlink.map((r) => r.document_id))]}::uuid[])
+                    and g.document_id = l.document_id and g.project_id = l.project_id
                   returning g.document_id, g.project_id`
               : null,
           ),
@@ -269,6 +283,7 @@ export function createPostgresGraphStore({ sql }: PostgresGraphStoreDeps): Graph
         await applyingLinks(
           tx,
           t,
+          docs,
           null,
           tx`delete from graph_links where tenant_id = ${t} and project_id = ${p} and document_id = any(${docs}::uuid[])
             returning document_id, project_id`,
@@ -286,6 +301,7 @@ export function createPostgresGraphStore({ sql }: PostgresGraphStoreDeps): Graph
           applyingLinks(
             tx,
             t,
+            docs,
             null,
             tx`select document_id, project_id from graph_links where tenant_id = ${t} and document_id = any(${docs}::uuid[])`,
           ),
