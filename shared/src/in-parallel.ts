@@ -21,3 +21,17 @@ export async function inParallel<T>(items: readonly T[], fn: (item: T) => Promis
   );
   if (failure) throw failure.err;
 }
+
+/**
+ * Every promise's value, once all of them settled; rejects with the first failure in the order
+ * given, but only after the others settled too: for work sent side by side on one transaction
+ * (a page's statements, its projections' shares), so none is still running on it when the caller
+ * gives up and the transaction ends.
+ */
+export async function whenAllSettled<const T extends readonly unknown[]>(
+  promises: T,
+): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  const results = await Promise.allSettled(promises);
+  for (const r of results) if (r.status === 'rejected') throw r.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as { -readonly [K in keyof T]: Awaited<T[K]> };
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { inParallel } from './in-parallel.ts';
+import { inParallel, whenAllSettled } from './in-parallel.ts';
 
 const tick = () => new Promise((r) => setTimeout(r, 1));
 
@@ -41,5 +41,26 @@ describe('inParallel', () => {
     ).rejects.toThrow('first');
     expect(started).toEqual([0, 1]);
     expect(settled).toBe(2);
+  });
+});
+
+describe('whenAllSettled', () => {
+  it('resolves with every value in order', async () => {
+    expect(await whenAllSettled([Promise.resolve(1), tick().then(() => 'two'), 3])).toEqual([1, 'two', 3]);
+  });
+
+  it('rejects with the first failure in the order given, only once every other promise settled', async () => {
+    let slowDone = false;
+    const slow = (async () => {
+      await tick();
+      await tick();
+      slowDone = true;
+    })();
+    const outcome = await whenAllSettled([Promise.reject(new Error('first')), slow, Promise.reject(new Error('second'))]).then(
+      () => 'resolved',
+      (err: unknown) => (err as Error).message,
+    );
+    expect(outcome).toBe('first');
+    expect(slowDone).toBe(true);
   });
 });

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { EventEnvelope, TENANT_OFFBOARDED } from '@mandant/contracts';
 import { type Tx, derivedStateSettings, inProjectorPage, readOfTheLog, withTenant } from '../db/connect.ts';
 import { rowToEnvelope } from '../eventstore/event-store.ts';
+import { whenAllSettled } from '../in-parallel.ts';
 import { safeErrorText } from './dead-letters.ts';
 import { PAGE } from './page.ts';
 import { type Projection, type Projector, type ProjectorOptions, type Runner, createRunner, drive, startProjector } from './projector.ts';
@@ -127,12 +128,10 @@ function startGroup(deps: ProjectorOptions & { projections: readonly Projection[
       // pipeline, the embedded stores' too: inProjectorPage; an engine is written meanwhile).
       // Every share is waited for before the page fails, so nothing is sent on the transaction
       // after it ended.
-      const results = await Promise.allSettled([
+      await whenAllSettled([
         moved,
         ...work.map((w) => inProjectorPage(tenantId, tx, () => applyShare(tx, tenantId, w.runner.projection, w.events, w.handled))),
       ]);
-      const failure = results.find((r) => r.status === 'rejected');
-      if (failure) throw failure.reason;
       for (const w of work) at.set(w.runner.key, end);
       const applied = new Map(work.map((w) => [w.runner.key, w.handled.length]));
       const shares = standing().map((s) => ({ ...s, applied: applied.get(s.runner.key) ?? 0, moved: applied.has(s.runner.key) }));
@@ -161,9 +160,7 @@ function startGroup(deps: ProjectorOptions & { projections: readonly Projection[
           { tenant_id: tenantId, projector: names, error: safeErrorText(err) },
           'group page failed; each projection applies it on its own',
         );
-        const results = await Promise.allSettled(runners.map((r) => r.catchUp(tenantId)));
-        const failure = results.find((r) => r.status === 'rejected');
-        if (failure) throw failure.reason;
+        await whenAllSettled(runners.map((r) => r.catchUp(tenantId)));
         return;
       }
       for (const s of page.shares) {

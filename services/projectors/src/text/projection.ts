@@ -1,6 +1,6 @@
 import type { EventEnvelope } from '@mandant/contracts';
 import { chunkId } from '@mandant/shared/ids';
-import { inParallel } from '@mandant/shared/in-parallel';
+import { inParallel, whenAllSettled } from '@mandant/shared/in-parallel';
 import type { Projection } from '@mandant/shared/projection';
 import type { TextDocument } from '@mandant/shared/stores/text';
 import { type DocumentStores, type PageArtefacts, documentTitle, isErased, pageArtefacts, readAnalysis } from '../content.ts';
@@ -101,12 +101,12 @@ export function textProjection(stores: DocumentStores): Projection {
       const [first, last] = [events[0], events.at(-1)];
       if (first === undefined || last === undefined) return;
       const tenantId = first.tenant_id;
-      const naming = await entityLog.namingAt(tx, tenantId, last.tenant_seq);
       const deletes: string[] = [];
       const clear: string[] = [];
       const entries: TextDocument[] = [];
       const relinks: DocumentAt[] = [];
-      const documents = await documentStates.at(tx, events);
+      // the merges' names and the documents' states: two reads of the log, side by side
+      const [naming, documents] = await whenAllSettled([entityLog.namingAt(tx, tenantId, last.tenant_seq), documentStates.at(tx, events)]);
       // the analyses of every document the page (re)indexes, read ahead
       const page = pageArtefacts(stores, tenantId);
       for (const { steps } of documents) {

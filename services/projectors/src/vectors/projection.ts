@@ -1,7 +1,7 @@
 import type { EventEnvelope } from '@mandant/contracts';
 import type { Tx } from '@mandant/shared/db';
 import { chunkId } from '@mandant/shared/ids';
-import { inParallel } from '@mandant/shared/in-parallel';
+import { inParallel, whenAllSettled } from '@mandant/shared/in-parallel';
 import type { Projection } from '@mandant/shared/projection';
 import type { EmbeddingModel, VectorPoint } from '@mandant/shared/stores/vectors';
 import { type DocumentStores, type PageArtefacts, isErased, pageArtefacts, readAnalysis, readVectors } from '../content.ts';
@@ -181,11 +181,11 @@ export function vectorProjection(stores: DocumentStores): Projection {
       const [first, last] = [events[0], events.at(-1)];
       if (first === undefined || last === undefined) return;
       const tenantId = first.tenant_id;
-      const naming = await entityLog.namingAt(tx, tenantId, last.tenant_seq);
       const purges: DocumentAt[] = [];
       const embeddings: Embedding[] = [];
       const relinks: Array<{ doc: DocumentAt; models: EmbeddingModel[] }> = [];
-      const documents = await documentStates.at(tx, events);
+      // the merges' names and the documents' states: two reads of the log, side by side
+      const [naming, documents] = await whenAllSettled([entityLog.namingAt(tx, tenantId, last.tenant_seq), documentStates.at(tx, events)]);
       // the artefacts of every embedding the page writes, read ahead
       const page = pageArtefacts(stores, tenantId);
       for (const { steps } of documents)
