@@ -1,5 +1,6 @@
 export * from './backends.ts';
 export * from './decider.ts';
+export * from './envelopes.ts';
 export * from './eventually.ts';
 export * from './failure-summary.ts';
 export * from './hostile-values.ts';

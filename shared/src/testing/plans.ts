@@ -1,4 +1,6 @@
+import type { EventEnvelope } from '@mandant/contracts';
 import { type Sql, createSql, withTenant } from '../db/connect.ts';
+import type { Projection } from '../projection/projector.ts';
 
 /** A statement as a pool sent it: its text and its parameters (serialised as sent). */
 interface SentStatement {
@@ -56,3 +58,27 @@ export async function plannedScans(
     await Promise.all([recording.end(), sql.end()]);
   }
 }
+
+/** `plannedScans` of `projection` applying `page` (its `applyBatch`) in one transaction for `tenantId`. */
+export function plannedScansOfPage(
+  appUrl: string,
+  tenantId: string,
+  tables: readonly string[],
+  projection: Projection,
+  page: EventEnvelope[],
+): Promise<PlannedScans[]> {
+  return plannedScans(appUrl, tenantId, tables, (sql) =>
+    withTenant(sql, tenantId, async (tx) => {
+      if (!projection.applyBatch) throw new Error(`${projection.name} has no applyBatch`);
+      await projection.applyBatch(tx, page);
+    }),
+  );
+}
+
+/** The scans of `planned` that expect `limit` rows or more, as `table in: statement` (none: every write finds its rows by key). */
+export const scansOfAtLeast = (planned: readonly PlannedScans[], limit: number): string[] =>
+  planned.flatMap(({ query, rows }) =>
+    Object.entries(rows)
+      .filter(([, n]) => n >= limit)
+      .map(([table, n]) => `${table} (${n} rows) in: ${query}`),
+  );

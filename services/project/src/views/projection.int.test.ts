@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { EventEnvelope } from '@mandant/contracts';
 import { type Sql, createSql, withTenant } from '@mandant/shared/db';
-import { postgresUrls } from '@mandant/shared/testing';
+import { postgresUrls, testEnvelope } from '@mandant/shared/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DocumentProjects, projectViewsOf } from './projection.ts';
 
 const pg = postgresUrls();
-const HASH = '0'.repeat(64);
 
 /**
  * The project views on real Postgres: what moves `last_activity_at`, and that a page applied at
@@ -25,23 +24,8 @@ describe.skipIf(!pg)('project views: activity from content events (real Postgres
   /** The log of one tenant: A and B created, a member, a document uploaded to A, linked to B, processed, unlinked from B, a conversation in A. */
   const log = (tenantId: string): EventEnvelope[] => {
     let seq = 0;
-    const event = (type: string, minute: number, project: string | null, stream: string, data: Record<string, unknown> = {}) => ({
-      id: randomUUID(),
-      type,
-      tenant_id: tenantId,
-      project_id: project,
-      stream,
-      version: 1,
-      tenant_seq: ++seq,
-      occurred_at: at(minute),
-      actor: 'user:test',
-      correlation_id: 'test',
-      causation_id: null,
-      traceparent: null,
-      data,
-      prev_hash: HASH,
-      hash: HASH,
-    });
+    const event = (type: string, minute: number, project: string | null, stream: string, data: Record<string, unknown> = {}) =>
+      testEnvelope({ type, tenant_id: tenantId, tenant_seq: ++seq, project_id: project, stream, occurred_at: at(minute), data });
     const created = (id: string, minute: number) =>
       event('project.created.v1', minute, id, `project-${id}`, { name: 'P', slug: `p-${id.slice(0, 8)}`, description: '', settings: {} });
     const doc = `document-${documentId}`;
